@@ -1,15 +1,46 @@
 // startBroker(): composes the core, the front-ends and the HTTP monitor into one broker.
+// The CLI is a thin layer over this, and applications and test suites embed it directly.
 import { resolveOptions, type BrokerOptions } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { Router } from './core/routing/router.js';
+import { NatsServer } from './nats/server.js';
+
+export interface BrokerPorts {
+  /** NATS client port. */
+  nats: number;
+  /** Kafka port, or -1 when the listener is disabled. */
+  kafka: number;
+  /** Monitoring port, or -1 when disabled. */
+  http: number;
+}
 
 export interface Broker {
   readonly options: BrokerOptions;
   readonly logger: Logger;
+  readonly ports: BrokerPorts;
+  readonly router: Router;
+  readonly nats: NatsServer;
+  /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
+  lameDuck(): Promise<void>;
+  /** Closes listeners and connections and flushes storage. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function startBroker(options: Partial<BrokerOptions> = {}, logger?: Logger): Promise<Broker> {
   const opts = resolveOptions(options);
   const log = logger ?? createLogger(opts.logLevel);
-  return { options: opts, logger: log, close: async () => {} };
+  const router = new Router();
+  const nats = new NatsServer(opts, router, log);
+  await nats.listen();
+  const ports: BrokerPorts = { nats: nats.port, kafka: -1, http: -1 };
+  let closing: Promise<void> | undefined;
+  return {
+    options: opts,
+    logger: log,
+    ports,
+    router,
+    nats,
+    lameDuck: () => nats.enterLameDuckMode(),
+    close: () => (closing ??= nats.close()),
+  };
 }

@@ -1,0 +1,228 @@
+// The subject interest graph: a trie of subject tokens with '*' and '>' branches, holding plain
+// and queue subscriptions, with a bounded cache of match results keyed by literal subject.
+// Publishing looks up the cache first, so the steady state of a pub/sub workload costs one Map
+// lookup per message; interest changes invalidate only the cached subjects they can affect.
+import { FULL_WILDCARD, SINGLE_WILDCARD, hasWildcardToken, isValidSubject, subjectMatches } from './subject.js';
+
+/** Something that receives messages: a NATS connection today, a stream capture tomorrow. */
+export interface Subscription {
+  readonly subject: string;
+  /** Queue group name; one member of each group receives a given message. */
+  readonly queue: string | undefined;
+}
+
+export interface MatchResult<S> {
+  /** Plain subscriptions: each receives the message. */
+  readonly plain: readonly S[];
+  /** Queue groups: one member of each inner array receives the message. */
+  readonly queues: readonly (readonly S[])[];
+}
+
+const EMPTY_RESULT: MatchResult<never> = Object.freeze({ plain: [], queues: [] });
+
+const CACHE_MAX = 1024;
+
+class Level<S> {
+  literal = new Map<string, TrieNode<S>>();
+  single: TrieNode<S> | null = null;
+  full: TrieNode<S> | null = null;
+
+  isEmpty(): boolean {
+    return this.literal.size === 0 && this.single === null && this.full === null;
+  }
+}
+
+class TrieNode<S> {
+  next: Level<S> | null = null;
+  plain = new Set<S>();
+  queues: Map<string, Set<S>> | null = null;
+
+  isEmpty(): boolean {
+    return this.plain.size === 0 && (this.queues === null || this.queues.size === 0) && (this.next === null || this.next.isEmpty());
+  }
+}
+
+export interface SublistStats {
+  subscriptions: number;
+  cacheEntries: number;
+  inserts: number;
+  removes: number;
+  matches: number;
+  cacheHits: number;
+}
+
+export class Sublist<S extends Subscription> {
+  private readonly root = new Level<S>();
+  private readonly cache = new Map<string, MatchResult<S>>();
+  private count = 0;
+  private inserts = 0;
+  private removes = 0;
+  private matches = 0;
+  private cacheHits = 0;
+
+  /** Adds a subscription; false when its subject is not a valid subscription subject. */
+  insert(sub: S): boolean {
+    if (!isValidSubject(sub.subject)) return false;
+    let level = this.root;
+    let node: TrieNode<S> | null = null;
+    for (const token of sub.subject.split('.')) {
+      if (token === SINGLE_WILDCARD) node = level.single ??= new TrieNode();
+      else if (token === FULL_WILDCARD) node = level.full ??= new TrieNode();
+      else {
+        node = level.literal.get(token) ?? null;
+        if (node === null) level.literal.set(token, (node = new TrieNode()));
+      }
+      level = node.next ??= new Level();
+    }
+    // `level` was created eagerly for the last node; drop it if nothing hangs below.
+    if (node!.next !== null && node!.next.isEmpty()) node!.next = null;
+    if (sub.queue === undefined) {
+      node!.plain.add(sub);
+    } else {
+      const queues = (node!.queues ??= new Map());
+      let members = queues.get(sub.queue);
+      if (members === undefined) queues.set(sub.queue, (members = new Set()));
+      members.add(sub);
+    }
+    this.count++;
+    this.inserts++;
+    this.invalidate(sub.subject);
+    return true;
+  }
+
+  /** Removes a subscription; false when it was not present. */
+  remove(sub: S): boolean {
+    const tokens = sub.subject.split('.');
+    const path: { level: Level<S>; token: string; node: TrieNode<S> }[] = [];
+    let level: Level<S> | null = this.root;
+    let node: TrieNode<S> | null = null;
+    for (const token of tokens) {
+      if (level === null) return false;
+      node = token === SINGLE_WILDCARD ? level.single : token === FULL_WILDCARD ? level.full : level.literal.get(token) ?? null;
+      if (node === null) return false;
+      path.push({ level, token, node });
+      level = node.next;
+    }
+    if (node === null) return false;
+    let removed: boolean;
+    if (sub.queue === undefined) {
+      removed = node.plain.delete(sub);
+    } else {
+      const members = node.queues?.get(sub.queue);
+      removed = members?.delete(sub) ?? false;
+      if (members !== undefined && members.size === 0) node.queues!.delete(sub.queue);
+    }
+    if (!removed) return false;
+    // Prune empty branches bottom-up so that churn of unique subjects (inboxes) cannot grow the trie.
+    for (let i = path.length - 1; i >= 0; i--) {
+      const step = path[i]!;
+      if (step.node.next !== null && step.node.next.isEmpty()) step.node.next = null;
+      if (!step.node.isEmpty()) break;
+      if (step.token === SINGLE_WILDCARD) step.level.single = null;
+      else if (step.token === FULL_WILDCARD) step.level.full = null;
+      else step.level.literal.delete(step.token);
+    }
+    this.count--;
+    this.removes++;
+    this.invalidate(sub.subject);
+    return true;
+  }
+
+  /** All subscriptions interested in a literal subject. */
+  match(subject: string): MatchResult<S> {
+    this.matches++;
+    const cached = this.cache.get(subject);
+    if (cached !== undefined) {
+      this.cacheHits++;
+      return cached;
+    }
+    const tokens = subject.split('.');
+    for (const t of tokens) if (t.length === 0) return EMPTY_RESULT;
+    const plain: S[] = [];
+    const queueGroups = new Map<string, S[]>();
+    this.collect(this.root, tokens, 0, plain, queueGroups);
+    const result: MatchResult<S> =
+      plain.length === 0 && queueGroups.size === 0 ? EMPTY_RESULT : { plain, queues: [...queueGroups.values()] };
+    if (this.cache.size >= CACHE_MAX) {
+      // Evict the oldest quarter: cheap, and a hot subject is re-cached on its next publish.
+      let n = CACHE_MAX >> 2;
+      for (const key of this.cache.keys()) {
+        this.cache.delete(key);
+        if (--n === 0) break;
+      }
+    }
+    this.cache.set(subject, result);
+    return result;
+  }
+
+  /** Whether any subscription matches, without building or caching a result. */
+  hasInterest(subject: string): boolean {
+    const r = this.match(subject);
+    return r.plain.length > 0 || r.queues.length > 0;
+  }
+
+  /** Every subscription, for monitoring. */
+  *all(): IterableIterator<S> {
+    const stack: Level<S>[] = [this.root];
+    while (stack.length > 0) {
+      const level = stack.pop()!;
+      const nodes = [...level.literal.values()];
+      if (level.single) nodes.push(level.single);
+      if (level.full) nodes.push(level.full);
+      for (const node of nodes) {
+        yield* node.plain;
+        if (node.queues) for (const members of node.queues.values()) yield* members;
+        if (node.next) stack.push(node.next);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  stats(): SublistStats {
+    return {
+      subscriptions: this.count,
+      cacheEntries: this.cache.size,
+      inserts: this.inserts,
+      removes: this.removes,
+      matches: this.matches,
+      cacheHits: this.cacheHits,
+    };
+  }
+
+  private collect(level: Level<S>, tokens: string[], index: number, plain: S[], queueGroups: Map<string, S[]>): void {
+    // '>' at this level matches the remaining one or more tokens.
+    if (level.full !== null) this.addNode(level.full, plain, queueGroups);
+    const last = index === tokens.length - 1;
+    const literal = level.literal.get(tokens[index]!);
+    const single = level.single;
+    for (const node of [literal, single]) {
+      if (node === undefined || node === null) continue;
+      if (last) this.addNode(node, plain, queueGroups);
+      else if (node.next !== null) this.collect(node.next, tokens, index + 1, plain, queueGroups);
+    }
+  }
+
+  private addNode(node: TrieNode<S>, plain: S[], queueGroups: Map<string, S[]>): void {
+    for (const s of node.plain) plain.push(s);
+    if (node.queues === null) return;
+    for (const [name, members] of node.queues) {
+      let group = queueGroups.get(name);
+      if (group === undefined) queueGroups.set(name, (group = []));
+      for (const s of members) group.push(s);
+    }
+  }
+
+  private invalidate(subject: string): void {
+    if (this.cache.size === 0) return;
+    if (!hasWildcardToken(subject)) {
+      this.cache.delete(subject);
+      return;
+    }
+    for (const key of this.cache.keys()) {
+      if (subjectMatches(subject, key)) this.cache.delete(key);
+    }
+  }
+}

@@ -1,0 +1,434 @@
+// One NATS client connection: protocol state, subscriptions, liveness and flow control.
+import type { Socket } from 'node:net';
+import type { Router, SubscriptionOwner } from '../core/routing/router.js';
+import { isValidLiteralSubject } from '../core/routing/subject.js';
+import { MAX_CLIENT_PROTOCOL, type ConnectOptions } from './connect.js';
+import { ERR, errLine } from './errors.js';
+import { Outbound } from './outbound.js';
+import { NatsParser, type ParserHandler, type ProtocolError } from './parser.js';
+import { NatsSubscription } from './subscription.js';
+import type { NatsServer } from './server.js';
+
+/** Why a connection ended, with the names nats-server reports in /connz?state=closed. */
+export type CloseReason =
+  | 'Client Closed'
+  | 'Server Shutdown'
+  | 'Authentication Timeout'
+  | 'Authentication Failure'
+  | 'Parse Error'
+  | 'Protocol Violation'
+  | 'Maximum Payload Exceeded'
+  | 'Maximum Control Line Exceeded'
+  | 'Slow Consumer (Pending Bytes)'
+  | 'Slow Consumer (Write Deadline)'
+  | 'Stale Connection'
+  | 'Maximum Connections Exceeded'
+  | 'Read Error'
+  | 'Write Error'
+  | 'Bad Client Protocol Version'
+  | 'No Responders Requires Headers';
+
+const PING = Buffer.from('PING\r\n');
+const PONG = Buffer.from('PONG\r\n');
+const OK = Buffer.from('+OK\r\n');
+/** After an error line, how long we let the client read it before forcing the socket shut. */
+const CLOSE_LINGER_MS = 1_000;
+
+export class NatsConnection implements ParserHandler, SubscriptionOwner {
+  readonly start = new Date();
+  lastActivity = this.start;
+  connect: ConnectOptions = {};
+  echo = true;
+  /** Whether the client takes HMSG (it said headers:true in CONNECT). */
+  headers = false;
+  readonly subscriptions = new Map<string, NatsSubscription>();
+
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  /** Round trip of the last server PING, in ms; 0 until measured. */
+  rtt = 0;
+
+  /** Set while queued for the end-of-event flush. */
+  dirty = false;
+  closed = false;
+  closeReason: CloseReason | undefined;
+  stopTime: Date | undefined;
+
+  private readonly parser: NatsParser;
+  private readonly out = new Outbound();
+  private connectReceived = false;
+  private authenticated: boolean;
+  private pingsOut = 0;
+  private pingSentAt = 0;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
+  private writeDeadlineTimer: NodeJS.Timeout | undefined;
+  private readonly router: Router;
+
+  constructor(
+    readonly server: NatsServer,
+    readonly socket: Socket,
+    readonly cid: number,
+    readonly ip: string,
+    readonly port: number,
+  ) {
+    this.router = server.router;
+    const opts = server.options;
+    this.authenticated = server.authenticator === null;
+    this.parser = new NatsParser(this, opts.maxControlLine);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => this.close(this.closeReason ?? 'Read Error'));
+    socket.on('close', () => this.close(this.closeReason ?? 'Client Closed'));
+  }
+
+  /** Sends INFO and arms the timers; called once the server accepted the connection. */
+  begin(): void {
+    this.socket.write(this.server.infoLine(this));
+    const opts = this.server.options;
+    if (!this.authenticated) {
+      this.authTimer = setTimeout(() => this.fail(ERR.authenticationTimeout, 'Authentication Timeout'), opts.authTimeout);
+    }
+    this.pingTimer = setInterval(() => this.onPingTimer(), opts.pingInterval);
+    this.pingTimer.unref();
+  }
+
+  // ---- inbound ------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastActivity = new Date();
+    this.parser.parse(chunk);
+  }
+
+  awaitingAuth(): boolean {
+    return !this.authenticated && !this.connectReceived;
+  }
+
+  onConnect(json: string): boolean {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      this.protocolClose('Parse Error');
+      return true;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      this.protocolClose('Parse Error');
+      return true;
+    }
+    const connect = parsed as ConnectOptions;
+    this.connect = connect;
+    this.connectReceived = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+
+    const proto = connect.protocol ?? 0;
+    if (typeof proto !== 'number' || proto < 0 || proto > MAX_CLIENT_PROTOCOL) {
+      this.fail(ERR.badClientProtocol, 'Bad Client Protocol Version');
+      return true;
+    }
+    if (connect.no_responders === true && connect.headers !== true) {
+      this.fail(ERR.noRespondersRequiresHeaders, 'No Responders Requires Headers');
+      return true;
+    }
+    this.echo = connect.echo !== false;
+    this.headers = connect.headers === true;
+
+    const auth = this.server.authenticator;
+    if (auth === null || this.authenticated) {
+      this.afterConnect();
+      return true;
+    }
+    const verdict = auth.check(connect);
+    if (verdict === true || verdict === false) {
+      this.authVerdict(verdict);
+      return true;
+    }
+    // Credentials checked asynchronously (bcrypt): hold further input until the verdict.
+    this.socket.pause();
+    verdict.then(
+      (ok) => {
+        if (this.closed) return;
+        this.authVerdict(ok);
+        if (this.closed) return;
+        this.socket.resume();
+        this.parser.resume();
+        this.server.flushDirty();
+      },
+      () => this.authVerdict(false),
+    );
+    return false;
+  }
+
+  private authVerdict(ok: boolean): void {
+    if (!ok) {
+      this.fail(ERR.authorizationViolation, 'Authentication Failure');
+      return;
+    }
+    this.authenticated = true;
+    this.afterConnect();
+  }
+
+  private afterConnect(): void {
+    if (this.connect.verbose) this.queueProto(OK);
+  }
+
+  onPublishHeader(subject: string, size: number): boolean {
+    if (size > this.server.options.maxPayload) {
+      this.fail(ERR.maxPayload, 'Maximum Payload Exceeded');
+      return false;
+    }
+    if (this.connect.pedantic && !isValidLiteralSubject(subject)) {
+      // nats-server reports this but still routes the message.
+      this.queueProto(errLine(ERR.invalidPublishSubject));
+    }
+    return true;
+  }
+
+  onPublish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
+    this.inMsgs++;
+    this.inBytes += msg.length;
+    const delivered = this.router.publish(subject, reply, hdrLen, msg, this);
+    if (delivered === 0 && reply !== undefined && this.connect.no_responders === true) this.sendNoResponders(subject, reply);
+    if (this.connect.verbose) this.queueProto(OK);
+  }
+
+  /** The 503 status a requester gets when nobody listens, on its own reply subscription. */
+  private sendNoResponders(subject: string, reply: string): void {
+    const match = this.router.subscriptions.match(reply);
+    let target: NatsSubscription | undefined;
+    for (const sub of match.plain) {
+      if (sub.owner === this) {
+        target = sub as NatsSubscription;
+        break;
+      }
+    }
+    if (target === undefined) return;
+    const header = `NATS/1.0 503\r\nNats-Subject: ${subject}\r\n\r\n`;
+    const len = Buffer.byteLength(header, 'latin1');
+    this.out.ascii(`HMSG ${reply}${target.sidField}${len} ${len}\r\n${header}\r\n`);
+    this.markDirty();
+  }
+
+  onSubscribe(subject: string, queue: string | undefined, sid: string): void {
+    if (this.subscriptions.has(sid)) {
+      // A repeated sid is accepted and changes nothing, as in nats-server.
+      if (this.connect.verbose) this.queueProto(OK);
+      return;
+    }
+    const max = this.server.options.maxSubscriptions;
+    if (max > 0 && this.subscriptions.size >= max) {
+      this.queueProto(errLine(ERR.maxSubscriptions));
+      return;
+    }
+    const sub = new NatsSubscription(this, subject, queue, sid);
+    if (!this.router.subscriptions.insert(sub)) {
+      this.queueProto(errLine(ERR.invalidSubject));
+      return;
+    }
+    this.subscriptions.set(sid, sub);
+    if (this.connect.verbose) this.queueProto(OK);
+  }
+
+  onUnsubscribe(sid: string, max: number): void {
+    const sub = this.subscriptions.get(sid);
+    if (sub !== undefined) {
+      if (max > 0 && max > sub.delivered) sub.max = max;
+      else this.removeSubscription(sub);
+    }
+    if (this.connect.verbose) this.queueProto(OK);
+  }
+
+  removeSubscription(sub: NatsSubscription): void {
+    if (this.subscriptions.get(sub.sid) !== sub) return;
+    this.subscriptions.delete(sub.sid);
+    this.router.subscriptions.remove(sub);
+  }
+
+  onPing(): void {
+    this.queueProto(PONG);
+  }
+
+  onPong(): void {
+    this.pingsOut = 0;
+    if (this.pingSentAt > 0) {
+      this.rtt = Date.now() - this.pingSentAt;
+      this.pingSentAt = 0;
+    }
+  }
+
+  onOk(): void {}
+
+  onErr(): void {
+    // A client reporting an error to the server ends the connection, as in nats-server.
+    this.protocolClose('Parse Error');
+  }
+
+  onInfo(): void {}
+
+  onProtocolError(error: ProtocolError): void {
+    switch (error) {
+      case 'unknown-operation':
+        this.fail(ERR.unknownOperation, 'Parse Error');
+        break;
+      case 'max-control-line':
+        this.fail(ERR.maxControlLine, 'Maximum Control Line Exceeded');
+        break;
+      case 'auth-violation':
+        this.fail(ERR.authorizationViolation, 'Authentication Failure');
+        break;
+      case 'bad-arguments':
+        this.protocolClose('Parse Error');
+        break;
+      case 'max-payload':
+        this.fail(ERR.maxPayload, 'Maximum Payload Exceeded');
+        break;
+    }
+  }
+
+  // ---- outbound -----------------------------------------------------------------------
+
+  /** Writes one MSG or HMSG for a subscription of this connection. */
+  sendMessage(sub: NatsSubscription, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
+    if (this.closed) return;
+    const out = this.out;
+    if (hdrLen > 0 && this.headers) {
+      out.ascii('HMSG ');
+      out.ascii(subject);
+      out.ascii(sub.sidField);
+      if (reply !== undefined) {
+        out.ascii(reply);
+        out.ascii(' ');
+      }
+      out.decimal(hdrLen);
+      out.ascii(' ');
+      out.decimal(msg.length);
+      out.crlf();
+      out.bytes(msg);
+    } else {
+      // Receivers that did not ask for headers get the payload alone.
+      out.ascii('MSG ');
+      out.ascii(subject);
+      out.ascii(sub.sidField);
+      if (reply !== undefined) {
+        out.ascii(reply);
+        out.ascii(' ');
+      }
+      out.decimal(msg.length - hdrLen);
+      out.crlf();
+      out.bytes(msg, hdrLen);
+    }
+    out.crlf();
+    this.outMsgs++;
+    this.outBytes += msg.length;
+    if (out.buffered + this.socket.writableLength > this.server.options.maxPending) {
+      this.slowConsumer('Slow Consumer (Pending Bytes)');
+      return;
+    }
+    this.markDirty();
+  }
+
+  private queueProto(line: Buffer): void {
+    if (this.closed) return;
+    this.out.bytes(line);
+    this.markDirty();
+  }
+
+  private markDirty(): void {
+    if (!this.dirty) {
+      this.dirty = true;
+      this.server.scheduleFlush(this);
+    }
+  }
+
+  /** Called by the server at the end of the event that produced output. */
+  flush(): void {
+    this.dirty = false;
+    if (this.closed) return;
+    this.out.flush(this.socket);
+    if (this.socket.writableLength > 0 && this.writeDeadlineTimer === undefined) {
+      this.writeDeadlineTimer = setTimeout(() => {
+        this.writeDeadlineTimer = undefined;
+        if (this.socket.writableLength > 0) this.slowConsumer('Slow Consumer (Write Deadline)');
+      }, this.server.options.writeDeadline);
+    }
+  }
+
+  get pendingBytes(): number {
+    return this.out.buffered + (this.closed ? 0 : this.socket.writableLength);
+  }
+
+  private onDrain(): void {
+    if (this.writeDeadlineTimer !== undefined) {
+      clearTimeout(this.writeDeadlineTimer);
+      this.writeDeadlineTimer = undefined;
+    }
+  }
+
+  private onPingTimer(): void {
+    if (this.closed) return;
+    if (this.pingsOut + 1 > this.server.options.maxPingsOut) {
+      this.fail(ERR.staleConnection, 'Stale Connection');
+      return;
+    }
+    this.pingsOut++;
+    this.pingSentAt = Date.now();
+    this.queueProto(PING);
+  }
+
+  /** Sends an async INFO (lame duck mode, configuration changes). */
+  sendInfo(): void {
+    if (this.connect.protocol === undefined || this.connect.protocol < 1) return;
+    this.queueProto(this.server.infoLine(this));
+  }
+
+  // ---- closing ------------------------------------------------------------------------
+
+  /** Sends -ERR with the reason, then closes once the client could read it. */
+  fail(errText: string, reason: CloseReason): void {
+    if (this.closed) return;
+    this.out.bytes(errLine(errText));
+    this.protocolClose(reason);
+  }
+
+  /** Flushes what is queued and ends the connection. */
+  protocolClose(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closeReason = reason;
+    this.out.flush(this.socket);
+    this.socket.end();
+    // A peer that never reads would hold the socket half-open: force it shut.
+    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
+    this.close(reason);
+  }
+
+  private slowConsumer(reason: CloseReason): void {
+    if (this.closed) return;
+    this.server.slowConsumers++;
+    this.server.logger.warn({ cid: this.cid, ip: this.ip, pending: this.pendingBytes }, 'slow consumer detected');
+    this.out.discard();
+    this.closeReason = reason;
+    this.socket.destroy();
+    this.close(reason);
+  }
+
+  /** Releases everything the connection holds; idempotent. */
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.stopTime = new Date();
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.writeDeadlineTimer) clearTimeout(this.writeDeadlineTimer);
+    for (const sub of this.subscriptions.values()) this.router.subscriptions.remove(sub);
+    this.server.connectionClosed(this);
+    if (!this.socket.destroyed && reason !== 'Client Closed' && this.socket.writableLength === 0 && !this.socket.writableEnded) {
+      this.socket.destroy();
+    }
+  }
+}

@@ -1,0 +1,21 @@
+// The -ERR texts nats-server sends, byte for byte, since clients match on them
+// (nats.js and nats.go turn several into typed errors). Whether the connection is closed
+// afterwards is decided where each error is raised, as nats-server does.
+export const ERR = {
+  unknownOperation: 'Unknown Protocol Operation',
+  authorizationViolation: 'Authorization Violation',
+  authenticationTimeout: 'Authentication Timeout',
+  maxPayload: 'Maximum Payload Violation',
+  maxControlLine: 'maximum control line exceeded',
+  staleConnection: 'Stale Connection',
+  invalidSubject: 'Invalid Subject',
+  invalidPublishSubject: 'Invalid Publish Subject',
+  maxConnections: 'maximum connections exceeded',
+  maxSubscriptions: 'maximum subscriptions exceeded',
+  badClientProtocol: 'invalid client protocol',
+  noRespondersRequiresHeaders: 'no responders requires headers support',
+} as const;
+
+export function errLine(text: string): Buffer {
+  return Buffer.from(`-ERR '${text}'\r\n`, 'latin1');
+}

@@ -1,0 +1,97 @@
+// Per-connection outbound buffer. Deliveries during one read event are copied into a staging
+// buffer and written with one socket.write() when the event ends, so a burst of N messages to
+// a receiver costs one syscall instead of N. When the kernel took the whole write at once the
+// staging buffer is reused; otherwise the socket still references it and a fresh one is taken.
+import type { Socket } from 'node:net';
+
+const MIN_STAGING = 32 * 1024;
+/** Payloads this large are queued by reference instead of copied. */
+const COPY_LIMIT = 16 * 1024;
+
+export class Outbound {
+  private staging: Buffer = Buffer.allocUnsafeSlow(MIN_STAGING);
+  private len = 0;
+  /** Buffers completed during this event, in order, before `staging`. */
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  /** Bytes handed to the socket over the connection's life. */
+  bytesWritten = 0;
+
+  /** Bytes waiting in this buffer (not yet handed to the socket). */
+  get buffered(): number {
+    return this.len + this.queuedBytes;
+  }
+
+  private ensure(n: number): void {
+    if (this.staging.length - this.len >= n) return;
+    if (this.len > 0) {
+      this.queued.push(this.staging.subarray(0, this.len));
+      this.queuedBytes += this.len;
+    }
+    this.staging = Buffer.allocUnsafeSlow(Math.max(MIN_STAGING, n));
+    this.len = 0;
+  }
+
+  /** Appends an ASCII/latin1 string (protocol lines, subjects). */
+  ascii(s: string): void {
+    this.ensure(s.length);
+    this.len += this.staging.write(s, this.len, 'latin1');
+  }
+
+  /** Appends a non-negative integer in decimal. */
+  decimal(n: number): void {
+    this.ascii(String(n));
+  }
+
+  crlf(): void {
+    this.ensure(2);
+    this.staging[this.len++] = 13;
+    this.staging[this.len++] = 10;
+  }
+
+  bytes(src: Buffer, start = 0, end = src.length): void {
+    const n = end - start;
+    if (n >= COPY_LIMIT) {
+      // Large payload: keep a reference (the source is a read buffer we never reuse).
+      if (this.len > 0) {
+        this.queued.push(this.staging.subarray(0, this.len));
+        this.queuedBytes += this.len;
+        this.staging = Buffer.allocUnsafeSlow(MIN_STAGING);
+        this.len = 0;
+      }
+      this.queued.push(start === 0 && end === src.length ? src : src.subarray(start, end));
+      this.queuedBytes += n;
+      return;
+    }
+    this.ensure(n);
+    src.copy(this.staging, this.len, start, end);
+    this.len += n;
+  }
+
+  /** Hands everything buffered to the socket in one write (or one corked writev). */
+  flush(socket: Socket): void {
+    const total = this.buffered;
+    if (total === 0) return;
+    this.bytesWritten += total;
+    if (this.queued.length === 0) {
+      socket.write(this.staging.subarray(0, this.len));
+    } else {
+      socket.cork();
+      for (const b of this.queued) socket.write(b);
+      if (this.len > 0) socket.write(this.staging.subarray(0, this.len));
+      socket.uncork();
+      this.queued = [];
+      this.queuedBytes = 0;
+    }
+    // A synchronous, complete write leaves nothing queued in the socket: staging is free again.
+    if (socket.writableLength !== 0) this.staging = Buffer.allocUnsafeSlow(MIN_STAGING);
+    this.len = 0;
+  }
+
+  /** Drops what was not written (the connection is closing). */
+  discard(): void {
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.len = 0;
+  }
+}

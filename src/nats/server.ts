@@ -1,0 +1,201 @@
+// The NATS front-end: a TCP listener, the registry of client connections, the INFO they are
+// greeted with, the end-of-event flush that coalesces writes, and lame-duck shutdown.
+import { createServer, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { BrokerOptions } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Router } from '../core/routing/router.js';
+import { authenticatorFor, type Authenticator } from './auth.js';
+import { NatsConnection } from './connection.js';
+import { ERR } from './errors.js';
+
+/** The nats-server version whose client protocol Wharf implements, as reported in INFO. */
+export const NATS_COMPAT_VERSION = '2.10.0';
+/** How many closed connections /connz?state=closed remembers, as nats-server does. */
+const CLOSED_RING = 10_000;
+
+/** nats-server ids are nkey public keys: 'N' and 55 base32 characters. */
+function newServerId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = randomBytes(55);
+  let id = 'N';
+  for (const b of bytes) id += alphabet[b & 31];
+  return id;
+}
+
+export interface NatsServerTotals {
+  inMsgs: number;
+  inBytes: number;
+  outMsgs: number;
+  outBytes: number;
+  totalConnections: number;
+}
+
+export class NatsServer {
+  readonly serverId = newServerId();
+  readonly serverName: string;
+  readonly authenticator: Authenticator | null;
+  readonly connections = new Map<number, NatsConnection>();
+  readonly closedConnections: NatsConnection[] = [];
+  slowConsumers = 0;
+  lameDuck = false;
+  private nextCid = 1;
+  private listener: Server | undefined;
+  private listenPort = 0;
+  private dirty: NatsConnection[] = [];
+  private flushScheduled = false;
+  /** Counters of connections that have closed; live ones are summed on demand. */
+  private readonly closedTotals: NatsServerTotals = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, totalConnections: 0 };
+  private infoPrefix = '';
+
+  constructor(
+    readonly options: BrokerOptions,
+    readonly router: Router,
+    readonly logger: Logger,
+  ) {
+    this.serverName = options.serverName ?? this.serverId;
+    this.authenticator = authenticatorFor(options);
+  }
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.listener = server;
+    server.maxConnections = Number.MAX_SAFE_INTEGER; // enforced here, with nats-server's -ERR
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.options.host, port: this.options.port, backlog: 4096 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.logger.error({ err }, 'NATS listener error'));
+    const addr = server.address();
+    this.listenPort = typeof addr === 'object' && addr !== null ? addr.port : this.options.port;
+    this.buildInfoPrefix();
+    this.logger.info({ host: this.options.host, port: this.listenPort }, 'listening for NATS client connections');
+  }
+
+  private buildInfoPrefix(): void {
+    const o = this.options;
+    const info: Record<string, unknown> = {
+      server_id: this.serverId,
+      server_name: this.serverName,
+      version: NATS_COMPAT_VERSION,
+      proto: 1,
+      go: `node${process.versions.node}`,
+      host: o.host,
+      port: this.listenPort,
+      headers: true,
+    };
+    if (this.authenticator !== null) info.auth_required = true;
+    info.max_payload = o.maxPayload;
+    if (this.lameDuck) info.ldm = true;
+    const json = JSON.stringify(info);
+    this.infoPrefix = `INFO ${json.slice(0, -1)}`;
+  }
+
+  /** The INFO line for one connection (the client's id and address are part of it). */
+  infoLine(conn: NatsConnection): Buffer {
+    return Buffer.from(`${this.infoPrefix},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}}\r\n`);
+  }
+
+  private accept(socket: Socket): void {
+    const cid = this.nextCid++;
+    const ip = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    const conn = new NatsConnection(this, socket, cid, ip, socket.remotePort ?? 0);
+    if (this.lameDuck) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.options.maxConnections) {
+      // nats-server greets, then refuses: the client sees a reason instead of a reset.
+      socket.write(this.infoLine(conn));
+      conn.fail(ERR.maxConnections, 'Maximum Connections Exceeded');
+      return;
+    }
+    this.connections.set(cid, conn);
+    this.closedTotals.totalConnections++;
+    conn.begin();
+  }
+
+  /** Queues a connection for the flush that runs when the current event's handlers return. */
+  scheduleFlush(conn: NatsConnection): void {
+    this.dirty.push(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushDirty);
+    }
+  }
+
+  readonly flushDirty = (): void => {
+    this.flushScheduled = false;
+    const list = this.dirty;
+    this.dirty = [];
+    for (let i = 0; i < list.length; i++) list[i]!.flush();
+  };
+
+  connectionClosed(conn: NatsConnection): void {
+    if (!this.connections.delete(conn.cid)) return;
+    const t = this.closedTotals;
+    t.inMsgs += conn.inMsgs;
+    t.inBytes += conn.inBytes;
+    t.outMsgs += conn.outMsgs;
+    t.outBytes += conn.outBytes;
+    this.closedConnections.push(conn);
+    if (this.closedConnections.length > CLOSED_RING) this.closedConnections.shift();
+    this.logger.debug({ cid: conn.cid, reason: conn.closeReason }, 'client connection closed');
+  }
+
+  totals(): NatsServerTotals {
+    const t = { ...this.closedTotals };
+    for (const c of this.connections.values()) {
+      t.inMsgs += c.inMsgs;
+      t.inBytes += c.inBytes;
+      t.outMsgs += c.outMsgs;
+      t.outBytes += c.outBytes;
+    }
+    return t;
+  }
+
+  /**
+   * Lame-duck mode, as nats-server on SIGUSR2: stop accepting, tell clients (INFO with
+   * ldm:true) so they reconnect elsewhere, then close them spread over the configured
+   * duration after a grace period.
+   */
+  async enterLameDuckMode(): Promise<void> {
+    if (this.lameDuck) return;
+    this.lameDuck = true;
+    this.logger.info('entering lame duck mode, stop accepting new NATS clients');
+    this.listener?.close();
+    this.buildInfoPrefix();
+    for (const conn of this.connections.values()) conn.sendInfo();
+    const { lameDuckDuration, lameDuckGracePeriod } = this.options;
+    await delay(Math.min(lameDuckGracePeriod, lameDuckDuration));
+    const conns = [...this.connections.values()];
+    const spread = Math.max(0, lameDuckDuration - lameDuckGracePeriod);
+    const step = conns.length > 0 ? spread / conns.length : 0;
+    for (const conn of conns) {
+      conn.protocolClose('Server Shutdown');
+      if (step >= 1) await delay(step);
+    }
+  }
+
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    for (const conn of [...this.connections.values()]) {
+      conn.protocolClose('Server Shutdown');
+      conn.socket.destroy();
+    }
+    if (listener?.listening) await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
