@@ -1,0 +1,532 @@
+// Differential tests of the NATS client protocol: every scenario is written once, as data
+// (bytes to send, possibly split into several TCP writes with small delays, over one or more
+// connections), run against the reference nats-server v2.15.2 and against Wharf, and what each
+// server sent back (normalised: INFO fields that legitimately differ are masked) and whether it
+// closed each connection must be the same.
+//
+// WHARF_NATS_SUBJECT=nats-server runs the reference on both sides (checks the harness itself).
+// WHARF_DIFF_DUMP=file appends both normalised transcripts of every scenario to file (JSON lines).
+// WHARF_DIFF_ONLY=substring runs only the scenarios whose name contains it.
+import { appendFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { peerSkip } from '../support/peers.js';
+import { RawClient, waitAllQuiet } from '../support/raw-client.js';
+import { sleep } from '../support/net.js';
+import { startTarget, subjectKind, type NatsProfile, type NatsTarget } from '../support/targets.js';
+
+// ---------------------------------------------------------------------------------------------
+// Scenario model
+
+interface SendStep {
+  /** Client index (default 0). */
+  c?: number;
+  /** Bytes to send; an array is sent as separate writes, `gap` ms apart. */
+  send: string | Buffer | (string | Buffer)[];
+  gap?: number;
+  /** Wait this long before sending. */
+  delay?: number;
+  /**
+   * The bytes end with PING: wait for the matching PONG before going on (orders this client's
+   * effects before the next step, e.g. a SUB before another client's PUB).
+   */
+  sync?: boolean;
+}
+interface WaitStep {
+  wait: number;
+}
+interface WaitClosedStep {
+  c?: number;
+  /** Wait up to this many ms for the server to close the client's connection. */
+  waitClosed: number;
+}
+interface OpenStep {
+  /** Open this client now (clients not opened by a step are opened at the start). */
+  open: number;
+}
+type Step = SendStep | WaitStep | WaitClosedStep | OpenStep;
+
+interface ClientResult {
+  /** Received protocol lines and payloads, normalised. */
+  lines: string[];
+  closed: boolean;
+}
+
+interface Scenario {
+  name: string;
+  profile?: ProfileName;
+  /** Number of connections (default: 1 + highest client index used). */
+  clients?: number;
+  steps: Step[];
+  /** For outcomes that are legitimately not deterministic (queue group distribution). */
+  summarize?: (results: ClientResult[]) => unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server profiles: one reference server and one Wharf per profile, shared by its scenarios.
+
+const PROFILES = {
+  default: {},
+  smallPayload: { maxPayload: 1024 },
+  token: { token: 's3cr3t', authTimeoutMs: 500 },
+  userpass: { user: 'alice', pass: 'wonderland', authTimeoutMs: 500 },
+  maxConns: { maxConnections: 2 },
+  maxSubs: { maxSubscriptions: 2 },
+} satisfies Record<string, NatsProfile>;
+type ProfileName = keyof typeof PROFILES;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+const CRLF = '\r\n';
+const PING = 'PING\r\n';
+const C = 'CONNECT {"verbose":false,"pedantic":false,"protocol":1}\r\n';
+const CH = 'CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":true,"no_responders":true}\r\n';
+const connect = (o: Record<string, unknown>) => `CONNECT ${JSON.stringify(o)}\r\n`;
+const pub = (subject: string, payload: string, reply?: string) =>
+  `PUB ${subject}${reply ? ' ' + reply : ''} ${Buffer.byteLength(payload, 'latin1')}\r\n${payload}\r\n`;
+function hpub(subject: string, headers: string, payload: string, reply?: string): string {
+  const h = Buffer.byteLength(headers, 'latin1');
+  const t = h + Buffer.byteLength(payload, 'latin1');
+  return `HPUB ${subject}${reply ? ' ' + reply : ''} ${h} ${t}\r\n${headers}${payload}\r\n`;
+}
+const HDRS = 'NATS/1.0\r\nX-Test: one\r\nX-Other: two\r\n\r\n';
+
+/** Sorts MSG lines' sids away and counts deliveries per client, for queue-group scenarios. */
+function countMsgs(results: ClientResult[]) {
+  return results.map((r) => ({
+    msgs: r.lines.filter((l) => l.startsWith('MSG ')).length,
+    other: r.lines.filter((l) => !l.startsWith('MSG ') && !/^payload-\d+$/.test(l)),
+    closed: r.closed,
+  }));
+}
+function totalMsgs(results: ClientResult[], clients: number[]) {
+  const per = countMsgs(results);
+  return {
+    total: clients.reduce((n, i) => n + per[i]!.msgs, 0),
+    perClient: per.map((p, i) => (clients.includes(i) ? { other: p.other, closed: p.closed } : p)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenarios
+
+const SCENARIOS: Scenario[] = [
+  // CONNECT variants
+  { name: 'connect: minimal then PING', steps: [{ send: C + PING }] },
+  { name: 'connect: empty JSON object', steps: [{ send: 'CONNECT {}\r\nPING\r\n' }] },
+  {
+    name: 'connect: verbose acknowledges every operation with +OK',
+    steps: [{ send: connect({ verbose: true }) }, { send: 'SUB foo 1\r\n' + pub('foo', 'hi') + 'UNSUB 1\r\n' + PING }],
+  },
+  {
+    name: 'connect: pedantic, valid operations',
+    steps: [{ send: connect({ verbose: false, pedantic: true }) + 'SUB foo.* 1\r\n' + pub('foo.bar', 'hi') + PING }],
+  },
+  {
+    name: 'connect: echo true (default) delivers own messages',
+    steps: [{ send: C + 'SUB foo 1\r\n' + pub('foo', 'mine') + PING }],
+  },
+  {
+    name: 'connect: echo false suppresses own messages',
+    steps: [{ send: connect({ verbose: false, echo: false }) + 'SUB foo 1\r\n' + pub('foo', 'mine') + PING }],
+  },
+  {
+    name: 'connect: echo false still delivers to other connections',
+    steps: [
+      { c: 0, send: connect({ echo: false }) + 'SUB foo 1\r\n' + PING, sync: true },
+      { c: 1, send: C + 'SUB foo 7\r\n' + PING, sync: true },
+      { c: 0, send: pub('foo', 'from-0') + PING },
+    ],
+  },
+  {
+    name: 'connect: headers false then HPUB',
+    steps: [{ send: connect({ headers: false }) + 'SUB foo 1\r\n' + hpub('foo', HDRS, 'hi') + PING }],
+  },
+  {
+    name: 'connect: no HPUB support advertised, HMSG not sent to a headers:false subscriber',
+    steps: [
+      { c: 0, send: connect({ headers: false }) + 'SUB foo 1\r\n' + PING, sync: true },
+      { c: 1, send: CH + hpub('foo', HDRS, 'with-headers') + PING },
+    ],
+  },
+  { name: 'connect: no_responders without headers', steps: [{ send: connect({ no_responders: true }) + PING }] },
+  { name: 'connect: bad JSON', steps: [{ send: 'CONNECT {"verbose":tru\r\n' + PING }] },
+  { name: 'connect: JSON that is not an object', steps: [{ send: 'CONNECT [1,2]\r\n' + PING }] },
+  { name: 'connect: missing JSON', steps: [{ send: 'CONNECT\r\n' + PING }] },
+  {
+    name: 'connect: unknown fields are ignored',
+    steps: [{ send: connect({ verbose: false, x_custom: 42, lang: 'raw', version: '0.0.1', name: 'diff', nested: { a: [1] } }) + PING }],
+  },
+  { name: 'connect: protocol 2', steps: [{ send: connect({ protocol: 2 }) + PING }] },
+  { name: 'connect: protocol 0', steps: [{ send: connect({ protocol: 0 }) + PING }] },
+  { name: 'connect: sent twice', steps: [{ send: C + connect({ verbose: true }) + PING }] },
+
+  // Valid operations
+  { name: 'ping: three PINGs, three PONGs', steps: [{ send: C + PING + PING + PING }] },
+  { name: 'ping: PONG from the client is accepted silently', steps: [{ send: C + 'PONG\r\n' + PING }] },
+  { name: 'ping: PING before CONNECT', steps: [{ send: PING }, { send: C + PING }] },
+  { name: 'pub: PUB before CONNECT (no auth)', steps: [{ send: 'SUB foo 1\r\n' + pub('foo', 'early') + PING }] },
+  {
+    name: 'pub/sub: between two connections',
+    steps: [
+      { c: 0, send: C + 'SUB foo 1\r\n' + PING, sync: true },
+      { c: 1, send: C + pub('foo', 'hello') + PING },
+    ],
+  },
+  {
+    name: 'pub/sub: reply subject is passed on',
+    steps: [
+      { c: 0, send: C + 'SUB foo 1\r\n' + PING, sync: true },
+      { c: 1, send: C + pub('foo', 'req', 'my.reply') + PING },
+    ],
+  },
+  { name: 'pub/sub: zero-length payload', steps: [{ send: C + 'SUB foo 1\r\n' + 'PUB foo 0\r\n\r\n' + PING }] },
+  {
+    name: 'pub/sub: binary payload with CRLF inside',
+    steps: [{ send: C + 'SUB bin 1\r\n' + pub('bin', 'a\r\nb\x00c\xff') + PING }],
+  },
+  {
+    name: 'pub/sub: wildcards * and >',
+    steps: [
+      {
+        send:
+          C + 'SUB foo.* 1\r\nSUB bar.> 2\r\n' + pub('foo.x', '1') + pub('bar.y.z', '2') + pub('foo.x.y', 'no') + pub('bar', 'no') + PING,
+      },
+    ],
+  },
+  {
+    name: 'pub/sub: full wildcard > alone',
+    steps: [{ send: C + 'SUB > 9\r\n' + pub('a', '1') + pub('a.b.c', '2') + PING }],
+  },
+  {
+    name: 'hpub: HMSG to a headers subscriber',
+    steps: [{ send: CH + 'SUB foo 1\r\n' + hpub('foo', HDRS, 'body') + hpub('foo', 'NATS/1.0\r\n\r\n', '', 'r.1') + PING }],
+  },
+  {
+    name: 'hpub: header size larger than total size',
+    steps: [{ send: CH + 'HPUB foo 10 5\r\n0123456789\r\n' + PING }],
+  },
+  { name: 'hpub: missing sizes', steps: [{ send: CH + 'HPUB foo 5\r\nhello\r\n' + PING }] },
+  {
+    name: 'unsub: no more messages after UNSUB',
+    steps: [{ send: C + 'SUB foo 1\r\n' + pub('foo', 'one') + 'UNSUB 1\r\n' + pub('foo', 'two') + PING }],
+  },
+  { name: 'unsub: unknown sid', steps: [{ send: C + 'UNSUB 99\r\n' + PING }] },
+  {
+    name: 'unsub: with max then messages',
+    steps: [{ send: C + 'SUB foo 1\r\nUNSUB 1 2\r\n' + pub('foo', 'a') + pub('foo', 'b') + pub('foo', 'c') + PING }],
+  },
+  {
+    name: 'unsub: max already reached',
+    steps: [{ send: C + 'SUB foo 1\r\n' + pub('foo', 'a') + pub('foo', 'b') + PING, sync: true }, { send: 'UNSUB 1 1\r\n' + pub('foo', 'c') + PING }],
+  },
+  { name: 'unsub: no arguments', steps: [{ send: C + 'UNSUB\r\n' + PING }] },
+  { name: 'unsub: non-numeric max', steps: [{ send: C + 'SUB foo 1\r\nUNSUB 1 x\r\n' + PING }] },
+  {
+    name: 'queue: two queue subscriptions on one connection share the messages',
+    steps: [{ send: C + 'SUB foo q 1\r\nSUB foo q 2\r\n' + Array.from({ length: 6 }, (_, i) => pub('foo', `payload-${i}`)).join('') + PING }],
+    summarize: (r) => totalMsgs(r, [0]),
+  },
+  {
+    name: 'queue: group of two connections, each message delivered once',
+    steps: [
+      { c: 0, send: C + 'SUB work g 1\r\n' + PING, sync: true },
+      { c: 1, send: C + 'SUB work g 1\r\n' + PING, sync: true },
+      { c: 2, send: C + Array.from({ length: 10 }, (_, i) => pub('work', `payload-${i}`)).join('') + PING },
+    ],
+    summarize: (r) => totalMsgs(r, [0, 1]),
+  },
+  {
+    name: 'queue: plain subscriber gets all, the group shares',
+    steps: [
+      { c: 0, send: C + 'SUB work 5\r\n' + PING, sync: true },
+      { c: 1, send: C + 'SUB work g 1\r\nSUB work g 2\r\n' + PING, sync: true },
+      { c: 2, send: C + Array.from({ length: 5 }, (_, i) => pub('work', `payload-${i}`)).join('') + PING },
+    ],
+    summarize: (r) => totalMsgs(r, [1]),
+  },
+  {
+    name: 'pipelining: 100 publishes in one write',
+    steps: [{ send: C + 'SUB p 1\r\n' + Array.from({ length: 100 }, (_, i) => pub('p', String(i))).join('') + PING }],
+  },
+
+  // Request-reply and no responders
+  {
+    name: 'request: no subscribers, no_responders gives a 503 HMSG',
+    steps: [{ send: CH + 'SUB _INBOX.abc 1\r\n' + pub('nobody.home', '', '_INBOX.abc') + PING }],
+  },
+  {
+    name: 'request: no subscribers, no reply subject, nothing comes back',
+    steps: [{ send: CH + pub('nobody.home', 'x') + PING }],
+  },
+  {
+    name: 'request: no subscribers, reply subject but no_responders off',
+    steps: [{ send: connect({ headers: true }) + 'SUB _INBOX.abc 1\r\n' + pub('nobody.home', '', '_INBOX.abc') + PING }],
+  },
+  {
+    name: 'request: reply across two connections',
+    steps: [
+      { c: 0, send: CH + 'SUB svc 1\r\n' + PING, sync: true },
+      { c: 1, send: CH + 'SUB _INBOX.r.* 1\r\n' + pub('svc', 'ping', '_INBOX.r.1') + PING, sync: true },
+      { c: 0, send: pub('_INBOX.r.1', 'pong') + PING },
+    ],
+  },
+
+  // Lenient syntax
+  { name: 'syntax: lowercase operations', steps: [{ send: 'connect {}\r\nsub foo 1\r\npub foo 2\r\nhi\r\nping\r\n' }] },
+  { name: 'syntax: mixed-case operations', steps: [{ send: 'Connect {}\r\nSuB foo 1\r\npUb foo 2\r\nhi\r\nPiNg\r\n' }] },
+  { name: 'syntax: tabs as separators', steps: [{ send: C + 'SUB\tfoo\t1\r\nPUB\tfoo\t2\r\nhi\r\nUNSUB\t1\r\n' + PING }] },
+  { name: 'syntax: repeated spaces', steps: [{ send: C + 'SUB  foo   1\r\nPUB foo    2\r\nhi\r\n' + PING }] },
+  { name: 'syntax: LF-only line endings', steps: [{ send: 'CONNECT {}\nSUB foo 1\nPING\n' }] },
+  { name: 'syntax: LF-only after a payload', steps: [{ send: C + 'SUB foo 1\r\nPUB foo 2\r\nhi\n' + PING }] },
+  { name: 'syntax: empty line', steps: [{ send: C + CRLF + PING }] },
+  { name: 'syntax: space before the operation', steps: [{ send: C + ' PING\r\n' }] },
+  {
+    name: 'split: PING split across writes',
+    steps: [{ send: C }, { send: ['PI', 'NG\r\n'], gap: 30 }],
+  },
+  {
+    name: 'split: PUB payload split across writes',
+    steps: [{ send: C + 'SUB foo 1\r\n' }, { send: ['PUB foo 5\r\nhe', 'llo', '\r', '\n' + PING], gap: 30 }],
+  },
+  {
+    name: 'split: one byte per write',
+    steps: [{ send: C }, { send: [...('SUB foo 1\r\n' + pub('foo', 'abc') + PING)], gap: 5 }],
+  },
+
+  // Malformed input
+  { name: 'malformed: unknown operation', steps: [{ send: C + 'FOO bar\r\n' + PING }] },
+  { name: 'malformed: MSG sent by a client', steps: [{ send: C + 'MSG foo 1 2\r\nhi\r\n' + PING }] },
+  { name: 'malformed: INFO sent by a client', steps: [{ send: C + 'INFO {}\r\n' + PING }] },
+  { name: 'malformed: binary garbage', steps: [{ send: Buffer.from([0, 1, 2, 0xff, 13, 10]) }] },
+  { name: 'malformed: PUB missing size', steps: [{ send: C + 'PUB foo\r\n' + PING }] },
+  { name: 'malformed: PUB negative size', steps: [{ send: C + 'PUB foo -1\r\n' + PING }] },
+  { name: 'malformed: PUB non-numeric size', steps: [{ send: C + 'PUB foo abc\r\n' + PING }] },
+  { name: 'malformed: PUB too many arguments', steps: [{ send: C + 'PUB foo bar baz 2\r\nhi\r\n' + PING }] },
+  { name: 'malformed: PUB payload longer than size', steps: [{ send: C + 'SUB foo 1\r\nPUB foo 2\r\nhello\r\n' + PING }] },
+  {
+    name: 'malformed: PUB payload shorter than size',
+    steps: [{ send: C + 'SUB foo 1\r\nPUB foo 10\r\nhi\r\n' }, { send: PING, delay: 50 }, { send: PING }],
+  },
+  { name: 'malformed: PUB bigger than max_payload (default 1MB)', steps: [{ send: C + 'PUB foo 1048577\r\n' }] },
+  {
+    name: 'limits: PUB at exactly max_payload (1KB) is accepted',
+    profile: 'smallPayload',
+    steps: [{ send: C + 'SUB foo 1\r\n' + pub('foo', 'x'.repeat(1024)) + PING }],
+  },
+  {
+    name: 'limits: PUB one byte over max_payload (1KB)',
+    profile: 'smallPayload',
+    steps: [{ send: C + pub('foo', 'x'.repeat(1025)) + PING }],
+  },
+  {
+    name: 'limits: HPUB over max_payload (1KB)',
+    profile: 'smallPayload',
+    steps: [{ send: CH + hpub('foo', HDRS, 'x'.repeat(1024)) + PING }],
+  },
+  { name: 'malformed: control line over 4096 bytes', steps: [{ send: C + 'SUB ' + 'a'.repeat(5000) + ' 1\r\n' + PING }] },
+  { name: 'malformed: control line over 4096 bytes without newline', steps: [{ send: C + 'PUB ' + 'a'.repeat(5000) }] },
+  { name: 'malformed: control line just under 4096 bytes', steps: [{ send: C + 'SUB ' + 'a'.repeat(4080) + ' 1\r\n' + PING }] },
+  { name: 'sub: bad subject foo..bar', steps: [{ send: C + 'SUB foo..bar 1\r\n' + PING }] },
+  { name: 'sub: bad subject foo.', steps: [{ send: C + 'SUB foo. 1\r\n' + PING }] },
+  { name: 'sub: bad subject .foo', steps: [{ send: C + 'SUB .foo 1\r\n' + PING }] },
+  { name: 'sub: subject *foo', steps: [{ send: C + 'SUB *foo 1\r\n' + pub('*foo', 'x') + PING }] },
+  { name: 'sub: bad subject foo.>.bar', steps: [{ send: C + 'SUB foo.>.bar 1\r\n' + PING }] },
+  { name: 'sub: empty subject', steps: [{ send: C + 'SUB  1\r\n' + PING }] },
+  { name: 'sub: missing sid', steps: [{ send: C + 'SUB foo\r\n' + PING }] },
+  { name: 'sub: too many arguments', steps: [{ send: C + 'SUB foo q 1 extra\r\n' + PING }] },
+  { name: 'sub: duplicate sid', steps: [{ send: C + 'SUB foo 1\r\nSUB bar 1\r\n' + pub('foo', 'f') + pub('bar', 'b') + PING }] },
+  {
+    name: 'pedantic: publish to a wildcard subject',
+    steps: [{ send: connect({ pedantic: true }) + 'SUB foo.* 1\r\n' + pub('foo.*', 'w') + PING }],
+  },
+  {
+    name: 'pedantic: publish to an invalid subject',
+    steps: [{ send: connect({ pedantic: true }) + pub('foo..bar', 'w') + PING }],
+  },
+  {
+    name: 'non-pedantic: publish to a wildcard subject',
+    steps: [{ send: C + 'SUB foo.* 1\r\n' + pub('foo.*', 'w') + PING }],
+  },
+
+  // Authentication
+  { name: 'auth token: correct', profile: 'token', steps: [{ send: connect({ auth_token: 's3cr3t' }) + PING }] },
+  { name: 'auth token: wrong', profile: 'token', steps: [{ send: connect({ auth_token: 'nope' }) + PING }] },
+  { name: 'auth token: missing', profile: 'token', steps: [{ send: connect({}) + PING }] },
+  {
+    name: 'auth token: user/pass given instead',
+    profile: 'token',
+    steps: [{ send: connect({ user: 'alice', pass: 's3cr3t' }) + PING }],
+  },
+  { name: 'auth token: PING before CONNECT', profile: 'token', steps: [{ send: PING }, { send: connect({ auth_token: 's3cr3t' }) + PING }] },
+  { name: 'auth token: PUB before CONNECT', profile: 'token', steps: [{ send: pub('foo', 'x') + PING }] },
+  { name: 'auth user/pass: correct', profile: 'userpass', steps: [{ send: connect({ user: 'alice', pass: 'wonderland' }) + PING }] },
+  { name: 'auth user/pass: wrong password', profile: 'userpass', steps: [{ send: connect({ user: 'alice', pass: 'x' }) + PING }] },
+  { name: 'auth user/pass: unknown user', profile: 'userpass', steps: [{ send: connect({ user: 'bob', pass: 'wonderland' }) + PING }] },
+  { name: 'auth user/pass: missing', profile: 'userpass', steps: [{ send: C + PING }] },
+  { name: 'auth: timeout without CONNECT', profile: 'token', steps: [{ waitClosed: 3_000 }] },
+  { name: 'auth: timeout after a partial CONNECT', profile: 'userpass', steps: [{ send: 'CONNECT {"user":' }, { waitClosed: 3_000 }] },
+
+  // Limits
+  {
+    name: 'limits: max connections (2), the third is refused',
+    profile: 'maxConns',
+    clients: 0,
+    steps: [{ wait: 200 }, { open: 0 }, { c: 0, send: C + PING, sync: true }, { open: 1 }, { c: 1, send: C + PING, sync: true }, { open: 2 }, { c: 2, send: C + PING }],
+  },
+  {
+    name: 'limits: max subscriptions (2), the third is refused',
+    profile: 'maxSubs',
+    steps: [{ send: C + 'SUB a 1\r\nSUB b 2\r\nSUB c 3\r\n' + pub('a', '1') + pub('c', '3') + PING }],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Running a scenario against one server
+
+/** INFO keys whose values must match. */
+const INFO_VALUE_KEYS = ['proto', 'headers', 'max_payload', 'auth_required', 'tls_required', 'tls_available', 'tls_verify', 'ldm', 'connect_info'];
+/** INFO keys that must be present on both sides; their values legitimately differ. */
+const INFO_PRESENT_KEYS = ['server_id', 'server_name', 'version', 'host', 'port', 'client_id', 'client_ip', 'remote_account'];
+
+export function normaliseInfo(line: string): string {
+  let info: Record<string, unknown>;
+  try {
+    info = JSON.parse(line.slice(5)) as Record<string, unknown>;
+  } catch {
+    return `INFO <unparsable: ${line.slice(5, 80)}>`;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of INFO_VALUE_KEYS) if (k in info) out[k] = info[k];
+  for (const k of INFO_PRESENT_KEYS) if (k in info) out[k] = '<present>';
+  return 'INFO ' + JSON.stringify(out);
+}
+
+/** Splits a transcript into lines (CRLF-terminated; a trailing partial line is kept, marked). */
+function transcriptLines(text: string): string[] {
+  const lines: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const nl = text.indexOf('\r\n', i);
+    if (nl < 0) {
+      lines.push(`<partial>${text.slice(i)}`);
+      break;
+    }
+    const line = text.slice(i, nl);
+    lines.push(line.startsWith('INFO ') ? normaliseInfo(line) : line);
+    i = nl + 2;
+  }
+  return lines;
+}
+
+function clientCount(sc: Scenario): number {
+  if (sc.clients !== undefined && sc.clients > 0) return sc.clients;
+  let n = 1;
+  for (const s of sc.steps) {
+    if ('c' in s && s.c !== undefined) n = Math.max(n, s.c + 1);
+    if ('open' in s) n = Math.max(n, s.open + 1);
+  }
+  return n;
+}
+
+const QUIET_MS = Number(process.env.WHARF_DIFF_QUIET_MS ?? 60);
+
+async function openClient(target: NatsTarget): Promise<RawClient> {
+  const c = await RawClient.connect(target.port, target.host);
+  // Every server greets with INFO first; wait for it (or for a close) before going on.
+  await c.waitFor('\r\n', 2_000);
+  return c;
+}
+
+async function runScenario(target: NatsTarget, sc: Scenario): Promise<ClientResult[]> {
+  const n = clientCount(sc);
+  const clients: (RawClient | undefined)[] = new Array(n).fill(undefined);
+  const openedByStep = new Set(sc.steps.filter((s): s is OpenStep => 'open' in s).map((s) => s.open));
+  try {
+    for (let i = 0; i < n; i++) if (!openedByStep.has(i)) clients[i] = await openClient(target);
+    const client = (i: number) => {
+      const c = clients[i];
+      if (!c) throw new Error(`scenario "${sc.name}": client ${i} used before it was opened`);
+      return c;
+    };
+    for (const step of sc.steps) {
+      if ('open' in step) {
+        clients[step.open] = await openClient(target);
+        await clients[step.open]!.waitQuiet(QUIET_MS, 1_000);
+      } else if ('wait' in step) {
+        await sleep(step.wait);
+      } else if ('waitClosed' in step) {
+        await client(step.c ?? 0).waitClosed(step.waitClosed);
+      } else {
+        const c = client(step.c ?? 0);
+        if (step.delay) await sleep(step.delay);
+        const pongsBefore = countOf(c.text(), 'PONG\r\n');
+        if (Array.isArray(step.send)) await c.writeChunks(step.send, step.gap ?? 20);
+        else await c.write(step.send);
+        if (step.sync) {
+          const deadline = Date.now() + 3_000;
+          while (countOf(c.text(), 'PONG\r\n') <= pongsBefore && !c.closed && Date.now() < deadline) await c.waitQuiet(10, 100);
+        }
+        await waitAllQuiet(clients.filter((x): x is RawClient => !!x), QUIET_MS, 2_000);
+      }
+    }
+    const open = clients.filter((x): x is RawClient => !!x);
+    await waitAllQuiet(open, QUIET_MS * 2, 3_000);
+    // A server may flush an error and close a moment later: give closes a moment to arrive.
+    await sleep(QUIET_MS);
+    return clients.map((c) => (c ? { lines: transcriptLines(c.text()), closed: c.closed } : { lines: ['<never opened>'], closed: true }));
+  } finally {
+    for (const c of clients) c?.close();
+  }
+}
+
+function countOf(text: string, needle: string): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const only = process.env.WHARF_DIFF_ONLY;
+const selected = only ? SCENARIOS.filter((s) => s.name.includes(only)) : SCENARIOS;
+const subject = subjectKind();
+
+describe(`NATS protocol differential: ${subject} vs nats-server v2.15.2`, { skip: peerSkip('nats-server') }, () => {
+  const reference = new Map<ProfileName, NatsTarget>();
+  const underTest = new Map<ProfileName, NatsTarget>();
+
+  before(async () => {
+    const needed = [...new Set(selected.map((s) => s.profile ?? 'default'))];
+    await Promise.all(
+      needed.flatMap((p) => [
+        startTarget('nats-server', PROFILES[p]).then((t) => reference.set(p, t)),
+        startTarget(subject, PROFILES[p]).then((t) => underTest.set(p, t)),
+      ]),
+    );
+  });
+
+  after(async () => {
+    await Promise.all([...reference.values(), ...underTest.values()].map((t) => t.close()));
+  });
+
+  it('has at least 40 scenarios', () => {
+    assert.ok(SCENARIOS.length >= 40, `only ${SCENARIOS.length} scenarios`);
+  });
+
+  for (const sc of selected) {
+    it(sc.name, async () => {
+      const p = sc.profile ?? 'default';
+      const ref = reference.get(p);
+      const sub = underTest.get(p);
+      assert.ok(ref && sub, `servers for profile ${p} did not start`);
+      const [r, s] = await Promise.all([runScenario(ref, sc), runScenario(sub, sc)]);
+      const dump = process.env.WHARF_DIFF_DUMP;
+      if (dump) appendFileSync(dump, JSON.stringify({ name: sc.name, reference: r, [subject]: s }) + '\n');
+      const want = sc.summarize ? sc.summarize(r) : r;
+      const got = sc.summarize ? sc.summarize(s) : s;
+      assert.deepStrictEqual(got, want, `${subject} differs from nats-server in "${sc.name}"`);
+    });
+  }
+});
