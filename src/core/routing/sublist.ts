@@ -192,6 +192,18 @@ export class Sublist<S extends Subscription> {
     };
   }
 
+  /** Fan-out of the cached match results (plain subscriptions plus queue groups), for /subsz. */
+  cacheFanout(): { entries: number; max: number; total: number } {
+    let max = 0;
+    let total = 0;
+    for (const r of this.cache.values()) {
+      const n = r.plain.length + r.queues.length;
+      total += n;
+      if (n > max) max = n;
+    }
+    return { entries: this.cache.size, max, total };
+  }
+
   private collect(level: Level<S>, tokens: string[], index: number, plain: S[], queueGroups: Map<string, S[]>): void {
     // '>' at this level matches the remaining one or more tokens.
     if (level.full !== null) this.addNode(level.full, plain, queueGroups);
