@@ -1,0 +1,122 @@
+// The monitoring HTTP server: nats-server's monitoring endpoints (/varz, /connz, /subsz,
+// /healthz) on node:http, with their paths, query parameters, JSON and error answers, so that
+// the tools written for nats-server (the nats CLI's server commands, prometheus-nats-exporter,
+// dashboards) read Wharf unchanged.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { BrokerOptions } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Router } from '../core/routing/router.js';
+import type { NatsServer } from '../nats/server.js';
+import { BadRequest } from './query.js';
+import { connzEndpoint } from './connz.js';
+import { healthzEndpoint } from './healthz.js';
+import { rootEndpoint } from './root.js';
+import { subszEndpoint } from './subsz.js';
+import { varzEndpoint } from './varz.js';
+
+export interface MonitorDeps {
+  options: BrokerOptions;
+  nats: NatsServer;
+  router: Router;
+  logger: Logger;
+  /** When the broker started: /varz start and uptime. */
+  startedAt: Date;
+}
+
+/** What the endpoints see: the broker's parts plus the monitor's own state. */
+export interface MonitorContext extends MonitorDeps {
+  /** The port the monitor listens on (the chosen one when options.httpPort is 0). */
+  readonly httpPort: number;
+  /** Requests per endpoint path, as /varz http_req_stats reports them. */
+  readonly httpReqStats: Map<string, number>;
+}
+
+export interface MonitorResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** Answers one request; a BadRequest thrown here becomes a 400 with its message. */
+export type EndpointHandler = (query: URLSearchParams) => MonitorResponse;
+
+export interface Monitor {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A JSON answer as nats-server writes it (indented unless `compact`). */
+export function jsonResponse(value: unknown, compact = false, status = 200): MonitorResponse {
+  return { status, contentType: 'application/json', body: compact ? JSON.stringify(value) : JSON.stringify(value, null, 2) };
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
+  const httpReqStats = new Map<string, number>();
+  const ctx: { -readonly [K in keyof MonitorContext]: MonitorContext[K] } = { ...deps, httpPort: deps.options.httpPort, httpReqStats };
+  // Path → [the key it is counted under in http_req_stats, handler]. Exact paths only, as in
+  // nats-server: "/varz/" is a 404.
+  const subsz = subszEndpoint(ctx);
+  const routes = new Map<string, [string, EndpointHandler]>([
+    ['/', ['/', rootEndpoint(ctx)]],
+    ['/varz', ['/varz', varzEndpoint(ctx)]],
+    ['/connz', ['/connz', connzEndpoint(ctx)]],
+    ['/subsz', ['/subsz', subsz]],
+    ['/subscriptionsz', ['/subsz', subsz]],
+    ['/healthz', ['/healthz', healthzEndpoint(ctx)]],
+  ]);
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    let response: MonitorResponse;
+    try {
+      const url = new URL(req.url ?? '/', 'http://monitor');
+      const route = routes.get(url.pathname);
+      if (route === undefined) {
+        response = { status: 404, contentType: TEXT, body: '404 page not found\n' };
+      } else {
+        const [statKey, handler] = route;
+        httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
+        response = handler(url.searchParams);
+      }
+    } catch (err) {
+      if (err instanceof BadRequest) {
+        response = { status: 400, contentType: TEXT, body: err.message };
+      } else {
+        deps.logger.error({ err, url: req.url }, 'monitoring request failed');
+        response = { status: 500, contentType: TEXT, body: 'internal error\n' };
+      }
+    }
+    const body = Buffer.from(response.body);
+    res.writeHead(response.status, {
+      'Content-Type': response.contentType,
+      'Content-Length': body.length,
+      ...(response.contentType === 'application/json' ? { 'Access-Control-Allow-Origin': '*' } : {}),
+    });
+    res.end(body);
+  };
+
+  const server: Server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: deps.options.host, port: deps.options.httpPort }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => deps.logger.error({ err }, 'monitoring listener error'));
+  const addr = server.address();
+  ctx.httpPort = typeof addr === 'object' && addr !== null ? addr.port : deps.options.httpPort;
+  deps.logger.info({ host: deps.options.host, port: ctx.httpPort }, 'listening for monitoring requests');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: ctx.httpPort,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections of monitoring clients would otherwise hold close() open.
+        server.closeAllConnections();
+      })),
+  };
+}
