@@ -530,6 +530,10 @@ function nonDefaultCheck(f: Field, v: string): string {
   return `${v} !== undefined && ${v} !== ${d}`;
 }
 
+/** An optional field's value or its default; `??` would wrongly turn an explicit null into it. */
+const orDefault = (f: Field) =>
+  everNullable(f) ? `v.${f.prop} === undefined ? ${defaultExpr(f)} : v.${f.prop}` : `v.${f.prop} ?? ${defaultExpr(f)}`;
+
 function emitStruct(o: Out, m: Message, s: Struct): void {
   const reach = s.reach;
   const isRoot = s === m.root;
@@ -635,11 +639,11 @@ function emitStruct(o: Out, m: Message, s: Struct): void {
     if (optional(f) && f.type.kind !== 'prim') {
       // Evaluate `?? default` once: arrays and structs are read more than once below.
       o.open('{');
-      o.line(`const x = v.${f.prop} ?? ${defaultExpr(f)};`);
+      o.line(`const x = ${orDefault(f)};`);
       emitWrite(o, f.type, 'x', fieldFlex(f), nul);
       o.close();
     } else {
-      emitWrite(o, f.type, optional(f) ? `(v.${f.prop} ?? ${defaultExpr(f)})` : `v.${f.prop}`, fieldFlex(f), nul);
+      emitWrite(o, f.type, optional(f) ? `(${orDefault(f)})` : `v.${f.prop}`, fieldFlex(f), nul);
     }
     if (c !== 'true') o.close();
   }

@@ -168,7 +168,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, version: number, 
     }
   }
   if (version >= 1) {
-    w.compactNullableString((v.subscribedTopicRegex ?? null));
+    w.compactNullableString((v.subscribedTopicRegex === undefined ? null : v.subscribedTopicRegex));
   }
   w.compactNullableString(v.serverAssignor);
   {

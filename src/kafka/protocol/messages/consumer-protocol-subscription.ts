@@ -113,7 +113,7 @@ export function encodeConsumerProtocolSubscription(w: Writer, version: number, v
     w.int32((v.generationId ?? -1));
   }
   if (version >= 3) {
-    w.nullableString((v.rackId ?? null));
+    w.nullableString((v.rackId === undefined ? null : v.rackId));
   }
 }
 

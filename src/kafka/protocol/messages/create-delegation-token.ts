@@ -104,10 +104,10 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
 export function encodeCreateDelegationTokenRequest(w: Writer, version: number, v: CreateDelegationTokenRequest): void {
   const flex = version >= 2;
   if (version >= 3) {
-    if (flex) { w.compactNullableString((v.ownerPrincipalType ?? "")); } else { w.nullableString((v.ownerPrincipalType ?? "")); }
+    if (flex) { w.compactNullableString((v.ownerPrincipalType === undefined ? "" : v.ownerPrincipalType)); } else { w.nullableString((v.ownerPrincipalType === undefined ? "" : v.ownerPrincipalType)); }
   }
   if (version >= 3) {
-    if (flex) { w.compactNullableString((v.ownerPrincipalName ?? "")); } else { w.nullableString((v.ownerPrincipalName ?? "")); }
+    if (flex) { w.compactNullableString((v.ownerPrincipalName === undefined ? "" : v.ownerPrincipalName)); } else { w.nullableString((v.ownerPrincipalName === undefined ? "" : v.ownerPrincipalName)); }
   }
   {
     const a3 = v.renewers;

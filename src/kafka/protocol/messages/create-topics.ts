@@ -398,7 +398,7 @@ function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numb
   }
   w.int16(v.errorCode);
   if (version >= 1) {
-    if (flex) { w.compactNullableString((v.errorMessage ?? "")); } else { w.nullableString((v.errorMessage ?? "")); }
+    if (flex) { w.compactNullableString((v.errorMessage === undefined ? "" : v.errorMessage)); } else { w.nullableString((v.errorMessage === undefined ? "" : v.errorMessage)); }
   }
   if (version >= 5) {
     w.int32((v.numPartitions ?? -1));
@@ -408,7 +408,7 @@ function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numb
   }
   if (version >= 5) {
     {
-      const x = v.configs ?? [];
+      const x = v.configs === undefined ? [] : v.configs;
       {
         const a24 = x;
         if (a24 === null) {

@@ -191,7 +191,7 @@ function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, version: numb
   }
   w.int16(v.errorCode);
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.errorMessage ?? null)); } else { w.nullableString((v.errorMessage ?? null)); }
+    if (flex) { w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)); } else { w.nullableString((v.errorMessage === undefined ? null : v.errorMessage)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;

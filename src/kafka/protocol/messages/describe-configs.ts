@@ -293,7 +293,7 @@ function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v
     w.int8((v.configType ?? 0));
   }
   if (version >= 3) {
-    if (flex) { w.compactNullableString((v.documentation ?? "")); } else { w.nullableString((v.documentation ?? "")); }
+    if (flex) { w.compactNullableString((v.documentation === undefined ? "" : v.documentation)); } else { w.nullableString((v.documentation === undefined ? "" : v.documentation)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;

@@ -126,7 +126,7 @@ function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, version: nu
   const flex = version >= 5;
   if (flex) { w.compactString(v.memberId!); } else { w.string(v.memberId!); }
   if (version >= 4) {
-    if (flex) { w.compactNullableString((v.groupInstanceId ?? null)); } else { w.nullableString((v.groupInstanceId ?? null)); }
+    if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
   if (flex) { w.compactString(v.clientId!); } else { w.string(v.clientId!); }
   if (flex) { w.compactString(v.clientHost!); } else { w.string(v.clientHost!); }

@@ -308,7 +308,7 @@ function encodeDescribeQuorumResponsePartitionData(w: Writer, version: number, v
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   if (version >= 2) {
-    w.compactNullableString((v.errorMessage ?? ""));
+    w.compactNullableString((v.errorMessage === undefined ? "" : v.errorMessage));
   }
   w.int32(v.leaderId);
   w.int32(v.leaderEpoch);
@@ -507,7 +507,7 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
 export function encodeDescribeQuorumResponse(w: Writer, version: number, v: DescribeQuorumResponse): void {
   w.int16(v.errorCode);
   if (version >= 2) {
-    w.compactNullableString((v.errorMessage ?? ""));
+    w.compactNullableString((v.errorMessage === undefined ? "" : v.errorMessage));
   }
   {
     const a36 = v.topics;

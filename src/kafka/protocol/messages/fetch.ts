@@ -824,7 +824,7 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, v: FetchRe
   }
   if (version >= 4) {
     {
-      const x = v.abortedTransactions ?? [];
+      const x = v.abortedTransactions === undefined ? [] : v.abortedTransactions;
       {
         const a30 = x;
         if (a30 === null) {

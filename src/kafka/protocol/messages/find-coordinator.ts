@@ -230,7 +230,7 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, v: Fin
     w.int16((v.errorCode ?? 0));
   }
   if (version >= 1 && version <= 3) {
-    if (flex) { w.compactNullableString((v.errorMessage ?? "")); } else { w.nullableString((v.errorMessage ?? "")); }
+    if (flex) { w.compactNullableString((v.errorMessage === undefined ? "" : v.errorMessage)); } else { w.nullableString((v.errorMessage === undefined ? "" : v.errorMessage)); }
   }
   if (version <= 3) {
     w.int32((v.nodeId ?? 0));

@@ -53,7 +53,7 @@ export function encodeHeartbeatRequest(w: Writer, version: number, v: HeartbeatR
   w.int32(v.generationId);
   if (flex) { w.compactString(v.memberId!); } else { w.string(v.memberId!); }
   if (version >= 3) {
-    if (flex) { w.compactNullableString((v.groupInstanceId ?? null)); } else { w.nullableString((v.groupInstanceId ?? null)); }
+    if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;

@@ -128,7 +128,7 @@ export function encodeJoinGroupRequest(w: Writer, version: number, v: JoinGroupR
   }
   if (flex) { w.compactString(v.memberId!); } else { w.string(v.memberId!); }
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.groupInstanceId ?? null)); } else { w.nullableString((v.groupInstanceId ?? null)); }
+    if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
   if (flex) { w.compactString(v.protocolType!); } else { w.string(v.protocolType!); }
   {
@@ -138,7 +138,7 @@ export function encodeJoinGroupRequest(w: Writer, version: number, v: JoinGroupR
     for (let i4 = 0; i4 < a3.length; i4++) encodeJoinGroupRequestJoinGroupRequestProtocol(w, version, a3[i4]!);
   }
   if (version >= 8) {
-    if (flex) { w.compactNullableString((v.reason ?? null)); } else { w.nullableString((v.reason ?? null)); }
+    if (flex) { w.compactNullableString((v.reason === undefined ? null : v.reason)); } else { w.nullableString((v.reason === undefined ? null : v.reason)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;
@@ -189,7 +189,7 @@ function encodeJoinGroupResponseJoinGroupResponseMember(w: Writer, version: numb
   const flex = version >= 6;
   if (flex) { w.compactString(v.memberId!); } else { w.string(v.memberId!); }
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.groupInstanceId ?? null)); } else { w.nullableString((v.groupInstanceId ?? null)); }
+    if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
   if (flex) { w.compactBytes(v.metadata!); } else { w.bytes(v.metadata!); }
   if (flex) {
@@ -280,7 +280,7 @@ export function encodeJoinGroupResponse(w: Writer, version: number, v: JoinGroup
   w.int16(v.errorCode);
   w.int32(v.generationId);
   if (version >= 7) {
-    if (flex) { w.compactNullableString((v.protocolType ?? null)); } else { w.nullableString((v.protocolType ?? null)); }
+    if (flex) { w.compactNullableString((v.protocolType === undefined ? null : v.protocolType)); } else { w.nullableString((v.protocolType === undefined ? null : v.protocolType)); }
   }
   if (version >= 7) { if (flex) { w.compactNullableString(v.protocolName); } else { w.nullableString(v.protocolName); } } else { if (flex) { w.compactString(v.protocolName!); } else { w.string(v.protocolName!); } }
   if (flex) { w.compactString(v.leader!); } else { w.string(v.leader!); }

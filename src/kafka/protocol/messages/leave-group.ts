@@ -47,7 +47,7 @@ function encodeLeaveGroupRequestMemberIdentity(w: Writer, version: number, v: Le
   if (flex) { w.compactString(v.memberId!); } else { w.string(v.memberId!); }
   if (flex) { w.compactNullableString(v.groupInstanceId); } else { w.nullableString(v.groupInstanceId); }
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.reason ?? null)); } else { w.nullableString((v.reason ?? null)); }
+    if (flex) { w.compactNullableString((v.reason === undefined ? null : v.reason)); } else { w.nullableString((v.reason === undefined ? null : v.reason)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;

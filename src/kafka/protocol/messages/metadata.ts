@@ -401,7 +401,7 @@ function encodeMetadataResponseMetadataResponseBroker(w: Writer, version: number
   if (flex) { w.compactString(v.host!); } else { w.string(v.host!); }
   w.int32(v.port);
   if (version >= 1) {
-    if (flex) { w.compactNullableString((v.rack ?? null)); } else { w.nullableString((v.rack ?? null)); }
+    if (flex) { w.compactNullableString((v.rack === undefined ? null : v.rack)); } else { w.nullableString((v.rack === undefined ? null : v.rack)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;
@@ -492,7 +492,7 @@ export function encodeMetadataResponse(w: Writer, version: number, v: MetadataRe
     for (let i35 = 0; i35 < a34.length; i35++) encodeMetadataResponseMetadataResponseBroker(w, version, a34[i35]!);
   }
   if (version >= 2) {
-    if (flex) { w.compactNullableString((v.clusterId ?? null)); } else { w.nullableString((v.clusterId ?? null)); }
+    if (flex) { w.compactNullableString((v.clusterId === undefined ? null : v.clusterId)); } else { w.nullableString((v.clusterId === undefined ? null : v.clusterId)); }
   }
   if (version >= 1) {
     w.int32((v.controllerId ?? -1));

@@ -198,7 +198,7 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, v: OffsetC
     if (flex) { w.compactString((v.memberId ?? "")!); } else { w.string((v.memberId ?? "")!); }
   }
   if (version >= 7) {
-    if (flex) { w.compactNullableString((v.groupInstanceId ?? null)); } else { w.nullableString((v.groupInstanceId ?? null)); }
+    if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
   if (version >= 2 && version <= 4) {
     w.int64((v.retentionTimeMs ?? -1n));

@@ -115,7 +115,7 @@ function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: num
 function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: number, v: OffsetFetchRequestOffsetFetchRequestGroup): void {
   w.compactString(v.groupId!);
   if (version >= 9) {
-    w.compactNullableString((v.memberId ?? null));
+    w.compactNullableString((v.memberId === undefined ? null : v.memberId));
   }
   if (version >= 9) {
     w.int32((v.memberEpoch ?? -1));
@@ -267,7 +267,7 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
   }
   if (version <= 7) {
     {
-      const x = v.topics ?? [];
+      const x = v.topics === undefined ? [] : v.topics;
       {
         const a23 = x;
         if (a23 === null) {

@@ -154,7 +154,7 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 export function encodeProduceRequest(w: Writer, version: number, v: ProduceRequest): void {
   const flex = version >= 9;
   if (version >= 3) {
-    if (flex) { w.compactNullableString((v.transactionalId ?? null)); } else { w.nullableString((v.transactionalId ?? null)); }
+    if (flex) { w.compactNullableString((v.transactionalId === undefined ? null : v.transactionalId)); } else { w.nullableString((v.transactionalId === undefined ? null : v.transactionalId)); }
   }
   w.int16(v.acks);
   w.int32(v.timeoutMs);
@@ -427,7 +427,7 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, version: numbe
     }
   }
   if (version >= 8) {
-    if (flex) { w.compactNullableString((v.errorMessage ?? null)); } else { w.nullableString((v.errorMessage ?? null)); }
+    if (flex) { w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)); } else { w.nullableString((v.errorMessage === undefined ? null : v.errorMessage)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;

@@ -121,13 +121,13 @@ export function encodeSyncGroupRequest(w: Writer, version: number, v: SyncGroupR
   w.int32(v.generationId);
   if (flex) { w.compactString(v.memberId!); } else { w.string(v.memberId!); }
   if (version >= 3) {
-    if (flex) { w.compactNullableString((v.groupInstanceId ?? null)); } else { w.nullableString((v.groupInstanceId ?? null)); }
+    if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.protocolType ?? null)); } else { w.nullableString((v.protocolType ?? null)); }
+    if (flex) { w.compactNullableString((v.protocolType === undefined ? null : v.protocolType)); } else { w.nullableString((v.protocolType === undefined ? null : v.protocolType)); }
   }
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.protocolName ?? null)); } else { w.nullableString((v.protocolName ?? null)); }
+    if (flex) { w.compactNullableString((v.protocolName === undefined ? null : v.protocolName)); } else { w.nullableString((v.protocolName === undefined ? null : v.protocolName)); }
   }
   {
     const a3 = v.assignments;
@@ -201,10 +201,10 @@ export function encodeSyncGroupResponse(w: Writer, version: number, v: SyncGroup
   }
   w.int16(v.errorCode);
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.protocolType ?? null)); } else { w.nullableString((v.protocolType ?? null)); }
+    if (flex) { w.compactNullableString((v.protocolType === undefined ? null : v.protocolType)); } else { w.nullableString((v.protocolType === undefined ? null : v.protocolType)); }
   }
   if (version >= 5) {
-    if (flex) { w.compactNullableString((v.protocolName ?? null)); } else { w.nullableString((v.protocolName ?? null)); }
+    if (flex) { w.compactNullableString((v.protocolName === undefined ? null : v.protocolName)); } else { w.nullableString((v.protocolName === undefined ? null : v.protocolName)); }
   }
   if (flex) { w.compactBytes(v.assignment!); } else { w.bytes(v.assignment!); }
   if (flex) {

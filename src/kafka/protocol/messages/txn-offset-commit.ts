@@ -198,7 +198,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnO
     if (flex) { w.compactString((v.memberId ?? "")!); } else { w.string((v.memberId ?? "")!); }
   }
   if (version >= 3) {
-    if (flex) { w.compactNullableString((v.groupInstanceId ?? null)); } else { w.nullableString((v.groupInstanceId ?? null)); }
+    if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
   {
     const a8 = v.topics;

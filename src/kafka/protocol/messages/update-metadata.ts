@@ -142,7 +142,7 @@ function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, version: num
     }
   }
   if (version >= 2) {
-    if (flex) { w.compactNullableString((v.rack ?? "")); } else { w.nullableString((v.rack ?? "")); }
+    if (flex) { w.compactNullableString((v.rack === undefined ? "" : v.rack)); } else { w.nullableString((v.rack === undefined ? "" : v.rack)); }
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;
