@@ -37,7 +37,7 @@ const CLOSE_LINGER_MS = 1_000;
 export class NatsConnection implements ParserHandler, SubscriptionOwner {
   readonly start = new Date();
   lastActivity = this.start;
-  connect: ConnectOptions = {};
+  connect: ConnectOptions = { verbose: true, pedantic: true, echo: true };
   echo = true;
   /** Whether the client takes HMSG (it said headers:true in CONNECT). */
   headers = false;
@@ -61,6 +61,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   private connectReceived = false;
   private authenticated: boolean;
   private pingsOut = 0;
+  private firstPongSent = false;
   private pingSentAt = 0;
   private pingTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
@@ -120,7 +121,9 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.protocolClose('Parse Error');
       return true;
     }
-    const connect = parsed as ConnectOptions;
+    // Options absent from this CONNECT keep their earlier value, starting from nats-server's
+    // defaults: a bare CONNECT {} is verbose and pedantic.
+    const connect: ConnectOptions = { ...this.connect, ...(parsed as ConnectOptions) };
     this.connect = connect;
     this.connectReceived = true;
     if (this.authTimer) clearTimeout(this.authTimer);
@@ -177,7 +180,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     if (this.connect.verbose) this.queueProto(OK);
   }
 
-  onPublishHeader(subject: string, size: number): boolean {
+  onPublishHeader(subject: string, size: number, withHeaders: boolean): boolean {
+    if (withHeaders && !this.headers) {
+      // HPUB from a client that did not negotiate headers: nats-server drops it silently.
+      this.protocolClose('Protocol Violation');
+      return false;
+    }
     if (size > this.server.options.maxPayload) {
       this.fail(ERR.maxPayload, 'Maximum Payload Exceeded');
       return false;
@@ -192,9 +200,9 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   onPublish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
     this.inMsgs++;
     this.inBytes += msg.length;
+    if (this.connect.verbose) this.queueProto(OK);
     const delivered = this.router.publish(subject, reply, hdrLen, msg, this);
     if (delivered === 0 && reply !== undefined && this.connect.no_responders === true) this.sendNoResponders(subject, reply);
-    if (this.connect.verbose) this.queueProto(OK);
   }
 
   /** The 503 status a requester gets when nobody listens, on its own reply subscription. */
@@ -251,6 +259,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   onPing(): void {
     this.queueProto(PONG);
+    if (!this.firstPongSent && this.connectReceived) {
+      // The first PONG to a client that takes async INFO is followed by an INFO that
+      // confirms the CONNECT (connect_info) and names the account, as nats-server does.
+      this.firstPongSent = true;
+      if ((this.connect.protocol ?? 0) >= 1) this.queueProto(this.server.infoLine(this, true));
+    }
   }
 
   onPong(): void {

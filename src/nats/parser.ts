@@ -30,7 +30,7 @@ export interface ParserHandler {
    * Called when a PUB/HPUB line is complete, before its payload arrives. Returns false when
    * the size is refused (the handler has dealt with the error).
    */
-  onPublishHeader(subject: string, size: number): boolean;
+  onPublishHeader(subject: string, size: number, withHeaders: boolean): boolean;
   onPublish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void;
   onSubscribe(subject: string, queue: string | undefined, sid: string): void;
   onUnsubscribe(sid: string, max: number): void;
@@ -79,12 +79,16 @@ const ARG_OPS: readonly [string, Op][] = [
   ['HPUB', Op.HPub],
   ['SUB', Op.Sub],
   ['UNSUB', Op.Unsub],
-  ['CONNECT', Op.Connect],
   ['INFO', Op.Info],
   ['-ERR', Op.Err],
 ];
-/** Operations after which anything up to the newline is ignored, as nats-server does. */
+/**
+ * Operations recognised by their name alone: for PING, PONG and +OK anything up to the newline
+ * is ignored; for CONNECT the rest of the line, spaces trimmed, is its JSON (nats-server does
+ * not require the space, and a CONNECT without JSON fails as bad JSON, not as unknown).
+ */
 const BARE_OPS: readonly [string, Op][] = [
+  ['CONNECT', Op.Connect],
   ['PING', Op.Ping],
   ['PONG', Op.Pong],
   ['+OK', Op.Ok],
@@ -226,12 +230,14 @@ export class NatsParser {
       for (const [name, code] of BARE_OPS) {
         if (startsWithName(buf, start, nl, name)) {
           op = code;
+          argsAt = start + name.length;
           break;
         }
       }
     }
     if (op < 0) return this.fail('unknown-operation', buf.toString('latin1', start, Math.min(end, start + 32)));
-    if (argsAt >= 0 && end - argsAt > this.maxControlLine) {
+    const hasArgs = op !== Op.Ping && op !== Op.Pong && op !== Op.Ok;
+    if (hasArgs && end - argsAt > this.maxControlLine) {
       return this.fail('max-control-line', `line of ${end - start} bytes`);
     }
 
@@ -257,7 +263,9 @@ export class NatsParser {
         return next;
       }
       case Op.Connect: {
-        const json = buf.toString('utf8', argsAt, end);
+        let from = argsAt;
+        while (from < end && (buf[from] === SPACE || buf[from] === TAB)) from++;
+        const json = buf.toString('utf8', from, end);
         if (!this.handler.onConnect(json)) this.paused = true;
         return next;
       }
@@ -299,7 +307,7 @@ export class NatsParser {
       if (size < 0) return this.fail('bad-arguments', 'PUB size');
     }
     const subject = buf.toString('latin1', this.argStart[subjectAt]!, this.argEnd[subjectAt]!);
-    if (!this.handler.onPublishHeader(subject, size)) {
+    if (!this.handler.onPublishHeader(subject, size, withHeaders)) {
       this.failed = true;
       return -1;
     }

@@ -11,6 +11,8 @@ import { ERR } from './errors.js';
 
 /** The nats-server version whose client protocol Wharf implements, as reported in INFO. */
 export const NATS_COMPAT_VERSION = '2.10.0';
+/** The account every client binds to until accounts exist (nats-server's global account). */
+export const GLOBAL_ACCOUNT = '$G';
 /** How many closed connections /connz?state=closed remembers, as nats-server does. */
 const CLOSED_RING = 10_000;
 
@@ -99,8 +101,9 @@ export class NatsServer {
   }
 
   /** The INFO line for one connection (the client's id and address are part of it). */
-  infoLine(conn: NatsConnection): Buffer {
-    return Buffer.from(`${this.infoPrefix},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}}\r\n`);
+  infoLine(conn: NatsConnection, connectInfo = false): Buffer {
+    const confirm = connectInfo ? `,"connect_info":true,"remote_account":"${GLOBAL_ACCOUNT}"` : '';
+    return Buffer.from(`${this.infoPrefix},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
   }
 
   private accept(socket: Socket): void {
