@@ -71,6 +71,10 @@ async function startOnce(bin: string, opts: NatsServerOptions): Promise<RunningN
       resolve();
     });
   });
+  // Never leave a server behind when the test process exits without closing it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   let info: Record<string, unknown>;
   try {

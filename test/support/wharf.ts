@@ -109,6 +109,9 @@ export async function spawnWharf(extraArgs: string[] = [], env: NodeJS.ProcessEn
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let exited: string | undefined;
   const exitedP = new Promise<void>((r) =>
     child.on('exit', (code, signal) => {
