@@ -4,6 +4,7 @@ import { resolveOptions, type BrokerOptions } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { Router } from './core/routing/router.js';
 import { NatsServer } from './nats/server.js';
+import { startMonitor, type Monitor } from './http/server.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -27,13 +28,25 @@ export interface Broker {
 }
 
 export async function startBroker(options: Partial<BrokerOptions> = {}, logger?: Logger): Promise<Broker> {
+  const startedAt = new Date();
   const opts = resolveOptions(options);
   const log = logger ?? createLogger(opts.logLevel);
   const router = new Router();
   const nats = new NatsServer(opts, router, log);
-  await nats.listen();
-  const ports: BrokerPorts = { nats: nats.port, kafka: -1, http: -1 };
+  let monitor: Monitor | undefined;
+  try {
+    await nats.listen();
+    if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger: log, startedAt });
+  } catch (err) {
+    await Promise.allSettled([nats.close(), monitor?.close()]);
+    throw err;
+  }
+  const ports: BrokerPorts = { nats: nats.port, kafka: -1, http: monitor?.port ?? -1 };
   let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await Promise.all([nats.close(), monitor?.close()]);
+    log.info('broker stopped');
+  };
   return {
     options: opts,
     logger: log,
@@ -41,6 +54,6 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, logger?:
     router,
     nats,
     lameDuck: () => nats.enterLameDuckMode(),
-    close: () => (closing ??= nats.close()),
+    close: () => (closing ??= close()),
   };
 }

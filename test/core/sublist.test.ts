@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sublist } from '../../src/core/routing/sublist.js';
+import { isValidSubject, isValidLiteralSubject, subjectMatches } from '../../src/core/routing/subject.js';
+
+interface Sub {
+  subject: string;
+  queue: string | undefined;
+  id: number;
+}
+let nextId = 0;
+const sub = (subject: string, queue?: string): Sub => ({ subject, queue, id: nextId++ });
+const ids = (subs: readonly Sub[]) => subs.map((s) => s.id).sort((a, b) => a - b);
+
+test('subject validation follows nats-server', () => {
+  for (const s of ['foo', 'foo.bar', 'foo.*', 'foo.>', '>', '*', '*.*', 'foo*.bar', 'a.*b.>', '$SYS.x']) assert.ok(isValidSubject(s), s);
+  for (const s of ['', 'foo.', '.foo', 'foo..bar', 'foo.>.bar', '>.foo', 'foo bar', 'foo.\tx']) assert.ok(!isValidSubject(s), s);
+  assert.ok(isValidLiteralSubject('foo.bar'));
+  assert.ok(isValidLiteralSubject('foo*.b>'));
+  assert.ok(!isValidLiteralSubject('foo.*'));
+  assert.ok(!isValidLiteralSubject('foo.>'));
+});
+
+test('matching of literal, * and > subscriptions', () => {
+  const sl = new Sublist<Sub>();
+  const a = sub('foo.bar');
+  const b = sub('foo.*');
+  const c = sub('foo.>');
+  const d = sub('>');
+  const e = sub('*.bar');
+  const f = sub('foo');
+  for (const s of [a, b, c, d, e, f]) assert.ok(sl.insert(s));
+  assert.deepEqual(ids(sl.match('foo.bar').plain), ids([a, b, c, d, e]));
+  assert.deepEqual(ids(sl.match('foo.baz').plain), ids([b, c, d]));
+  assert.deepEqual(ids(sl.match('foo.bar.baz').plain), ids([c, d]));
+  assert.deepEqual(ids(sl.match('foo').plain), ids([d, f]));
+  assert.deepEqual(ids(sl.match('x.bar').plain), ids([d, e]));
+  assert.deepEqual(sl.match('foo..bar').plain, []);
+  assert.equal(sl.size, 6);
+});
+
+test('invalid subjects are refused', () => {
+  const sl = new Sublist<Sub>();
+  for (const s of ['foo..bar', 'foo.>.bar', '', 'foo.']) assert.equal(sl.insert(sub(s)), false, s);
+  assert.equal(sl.size, 0);
+});
+
+test('queue groups are grouped by name across subjects', () => {
+  const sl = new Sublist<Sub>();
+  const q1 = sub('job.*', 'workers');
+  const q2 = sub('job.run', 'workers');
+  const q3 = sub('job.run', 'auditors');
+  [q1, q2, q3].forEach((s) => sl.insert(s));
+  const r = sl.match('job.run');
+  assert.equal(r.plain.length, 0);
+  assert.deepEqual(r.queues.map(ids).sort(), [ids([q1, q2]), ids([q3])].sort());
+});
+
+test('the cache is invalidated by inserts and removes that affect a subject', () => {
+  const sl = new Sublist<Sub>();
+  const a = sub('a.b');
+  sl.insert(a);
+  assert.equal(sl.match('a.b').plain.length, 1);
+  assert.equal(sl.match('a.b').plain.length, 1);
+  assert.equal(sl.stats().cacheHits, 1);
+  const w = sub('a.*');
+  sl.insert(w);
+  assert.equal(sl.match('a.b').plain.length, 2);
+  sl.remove(a);
+  assert.deepEqual(ids(sl.match('a.b').plain), ids([w]));
+  sl.remove(w);
+  assert.equal(sl.match('a.b').plain.length, 0);
+  assert.equal(sl.remove(w), false);
+});
+
+test('removal prunes the trie: unique subjects churned do not accumulate', () => {
+  const sl = new Sublist<Sub>();
+  for (let i = 0; i < 1_000; i++) {
+    const s = sub(`_INBOX.${i}.x`);
+    sl.insert(s);
+    sl.match(`_INBOX.${i}.x`);
+    assert.ok(sl.remove(s));
+  }
+  assert.equal(sl.size, 0);
+  assert.deepEqual([...sl.all()], []);
+});
+
+test('property: the trie agrees with a brute-force matcher', () => {
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const tokens = ['a', 'b', 'c'];
+  const randomSubject = (wild: boolean) => {
+    const n = 1 + rand(4);
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = rand(wild ? 5 : 3);
+      if (r === 3) parts.push('*');
+      else if (r === 4 && i === n - 1) parts.push('>');
+      else parts.push(tokens[rand(3)]!);
+    }
+    return parts.join('.');
+  };
+  const sl = new Sublist<Sub>();
+  const live: Sub[] = [];
+  for (let step = 0; step < 3_000; step++) {
+    const op = rand(10);
+    if (op < 4) {
+      const s = sub(randomSubject(true), rand(3) === 0 ? 'q' : undefined);
+      sl.insert(s);
+      live.push(s);
+    } else if (op < 6 && live.length > 0) {
+      const [s] = live.splice(rand(live.length), 1);
+      assert.ok(sl.remove(s!));
+    } else {
+      const subject = randomSubject(false);
+      const r = sl.match(subject);
+      const expected = live.filter((s) => subjectMatches(s.subject, subject));
+      const got = [...r.plain, ...r.queues.flat()];
+      assert.deepEqual(ids(got), ids(expected), `match ${subject}`);
+    }
+  }
+});
