@@ -79,7 +79,8 @@ export interface Connz {
   total: number;
   offset: number;
   limit: number;
-  connections: ConnInfo[];
+  /** null when an unknown account was asked for, as nats-server answers. */
+  connections: ConnInfo[] | null;
 }
 
 export interface ConnzOptions {
@@ -91,6 +92,10 @@ export interface ConnzOptions {
   limit: number;
   cid: number;
   state: ConnState;
+  /** Only connections of this authorized user (see authorizedUser). */
+  user: string | undefined;
+  /** Only connections of this account; Wharf's only account is $G. */
+  account: string | undefined;
 }
 
 /** Reads the query as nats-server's HandleConnz does, in the same order (so the same error wins). */
@@ -116,6 +121,8 @@ export function parseConnzQuery(query: URLSearchParams): ConnzOptions {
     limit: cid > 0 ? 1 : limit <= 0 ? DEFAULT_CONN_LIST_SIZE : limit,
     cid,
     state,
+    user: query.get('user') || undefined,
+    account: query.get('acc') || undefined,
   };
 }
 
@@ -140,6 +147,10 @@ export function connzEndpoint(ctx: MonitorContext): EndpointHandler {
 export function buildConnz(ctx: MonitorContext, opts: ConnzOptions): Connz {
   const { nats } = ctx;
   const now = new Date();
+  if (opts.account !== undefined && opts.account !== GLOBAL_ACCOUNT) {
+    // nats-server answers an unknown account with an empty, id-less page.
+    return { server_id: '', now: goTime(now), num_connections: 0, total: 0, offset: opts.offset, limit: opts.limit, connections: null };
+  }
   const wantOpen = opts.state !== 'closed';
   const wantClosed = opts.state !== 'open';
   // nats-server counts what the state selects, before a cid filter narrows the list.
@@ -156,6 +167,7 @@ export function buildConnz(ctx: MonitorContext, opts: ConnzOptions): Connz {
     if (wantClosed) for (const c of nats.closedConnections) selected.push(c);
   }
 
+  if (opts.user !== undefined) selected = selected.filter((c) => authorizedUser(c) === opts.user);
   const rows = selected.map((conn) => ({ conn, info: connInfo(conn, now, opts) }));
   rows.sort(comparator(opts.sort, now));
   const start = Math.min(opts.offset, rows.length);

@@ -263,6 +263,11 @@ describe('monitoring endpoints', () => {
     const none = await getJson(http, '/connz?cid=9999');
     assert.equal(none.num_connections, 0);
     assert.deepEqual(none.connections, []);
+    const byUser = await getJson(http, '/connz?user=bob');
+    assert.deepEqual([byUser.total, byUser.num_connections], [3, 0], 'total counts before the user filter');
+    assert.equal((await getJson(http, '/connz?acc=$G')).num_connections, 3);
+    const otherAccount = await getJson(http, '/connz?acc=other');
+    assert.deepEqual([otherAccount.server_id, otherAccount.total, otherAccount.connections], ['', 0, null]);
     const auth = conns(await getJson(http, '/connz?auth=1'));
     assert.equal(auth[0]!.name_tag, '$G');
     assert.equal(auth[0]!.authorized_user, undefined, 'no user without credentials');
@@ -371,6 +376,30 @@ describe('monitoring endpoints', () => {
     assert.equal(v.connections, 2);
     assert.equal(v.total_connections, 3);
     assert.equal(v.in_msgs, 5, 'counters of closed connections stay in the totals');
+  });
+});
+
+describe('monitoring with authentication', () => {
+  it('/varz says auth_required and /connz?auth=1 names the user', async () => {
+    const broker = await startBroker({ host: '127.0.0.1', port: 0, httpPort: 0, kafkaPort: -1, logLevel: 'silent', user: 'alice', pass: 's3cret' });
+    const monitor =
+      broker.ports.http > 0
+        ? undefined
+        : await startMonitor({ options: broker.options, nats: broker.nats, router: broker.router, logger: broker.logger, startedAt: new Date() });
+    const http = monitor?.port ?? broker.ports.http;
+    const nc = await connect({ servers: `127.0.0.1:${broker.ports.nats}`, user: 'alice', pass: 's3cret' });
+    try {
+      await nc.flush();
+      assert.equal((await getJson(http, '/varz')).auth_required, true);
+      const [c] = conns(await getJson(http, '/connz?auth=1')) as [Json];
+      assert.equal(c.authorized_user, 'alice');
+      assert.equal(conns(await getJson(http, '/connz'))[0]!.authorized_user, undefined, 'only with auth=1');
+      assert.equal((await getJson(http, '/connz?user=alice')).num_connections, 1);
+    } finally {
+      await nc.close();
+      await monitor?.close();
+      await broker.close();
+    }
   });
 });
 
