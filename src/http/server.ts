@@ -70,14 +70,17 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     let response: MonitorResponse;
     try {
-      const url = new URL(req.url ?? '/', 'http://monitor');
-      const route = routes.get(url.pathname);
+      const raw = req.url ?? '/';
+      const q = raw.indexOf('?');
+      const pathname = q < 0 ? raw : raw.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+      const route = routes.get(pathname);
       if (route === undefined) {
         response = { status: 404, contentType: TEXT, body: '404 page not found\n' };
       } else {
         const [statKey, handler] = route;
         httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
-        response = handler(url.searchParams);
+        response = handler(query);
       }
     } catch (err) {
       if (err instanceof BadRequest) {
