@@ -14,6 +14,7 @@
 import { KafkaCodecError } from './errors.js';
 
 export const DEFAULT_MAX_FRAME_SIZE = 100 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export class FrameTooLargeError extends KafkaCodecError {
   override name = 'FrameTooLargeError';
@@ -79,6 +80,7 @@ export class FrameSplitter {
 
   /** Removes n buffered bytes (n <= buffered), copying only when they span chunks. */
   private take(n: number): Buffer {
+    if (n === 0) return EMPTY; // a zero-size frame may arrive with nothing buffered behind it
     this.buffered -= n;
     const first = this.chunks[0]!;
     if (first.length >= n) {
