@@ -7,6 +7,8 @@ import type { Socket } from 'node:net';
 const MIN_STAGING = 32 * 1024;
 /** Payloads this large are queued by reference instead of copied. */
 const COPY_LIMIT = 16 * 1024;
+/** Up to this length a JavaScript loop beats a call into native code. */
+const SHORT = 48;
 
 export class Outbound {
   private staging: Buffer = Buffer.allocUnsafeSlow(MIN_STAGING);
@@ -32,15 +34,33 @@ export class Outbound {
     this.len = 0;
   }
 
-  /** Appends an ASCII/latin1 string (protocol lines, subjects). */
+  /** Appends a latin1 string (protocol lines, subjects); short ones without a native call. */
   ascii(s: string): void {
-    this.ensure(s.length);
-    this.len += this.staging.write(s, this.len, 'latin1');
+    const n = s.length;
+    this.ensure(n);
+    if (n > SHORT) {
+      this.len += this.staging.write(s, this.len, 'latin1');
+      return;
+    }
+    const b = this.staging;
+    let at = this.len;
+    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    this.len = at;
   }
 
-  /** Appends a non-negative integer in decimal. */
+  /** Appends a non-negative integer in decimal, without building a string. */
   decimal(n: number): void {
-    this.ascii(String(n));
+    this.ensure(16);
+    const b = this.staging;
+    if (n < 10) {
+      b[this.len++] = 48 + n;
+      return;
+    }
+    let digits = 0;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) digits++;
+    let at = this.len + digits;
+    this.len = at;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) b[--at] = 48 + (v % 10);
   }
 
   crlf(): void {
@@ -64,8 +84,15 @@ export class Outbound {
       return;
     }
     this.ensure(n);
-    src.copy(this.staging, this.len, start, end);
-    this.len += n;
+    if (n > SHORT) {
+      src.copy(this.staging, this.len, start, end);
+      this.len += n;
+      return;
+    }
+    const b = this.staging;
+    let at = this.len;
+    for (let i = start; i < end; i++) b[at++] = src[i]!;
+    this.len = at;
   }
 
   /** Hands everything buffered to the socket in one write (or one corked writev). */

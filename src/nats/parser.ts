@@ -115,6 +115,9 @@ export class NatsParser {
   private pubReply: string | undefined = undefined;
   private pubHdrLen = 0;
   private paused = false;
+  private lastSubject = '';
+  private lastSubjectLen = -1;
+  private readonly lastSubjectBytes = Buffer.alloc(256);
   private failed = false;
   /** Byte offsets of up to 5 arguments of the current line. */
   private readonly argStart = new Int32Array(6);
@@ -212,9 +215,13 @@ export class NatsParser {
     const first = upper(buf[start]!);
     if (first !== 67 /* C */ && this.handler.awaitingAuth()) return this.fail('auth-violation', 'operation before CONNECT');
 
-    // Fast path for the hot operations, then the general lookup.
     let op = -1;
     let argsAt = -1;
+    // Fast path for the hottest line: "PUB " (any case).
+    if (first === 80 && end - start > 4 && upper(buf[start + 1]!) === 85 && upper(buf[start + 2]!) === 66) {
+      const sep = buf[start + 3];
+      if (sep === SPACE || sep === TAB) return this.publishLine(buf, start + 3, end, next, false, end - start - 3);
+    }
     for (const [name, code] of ARG_OPS) {
       if (startsWithName(buf, start, end, name)) {
         const sep = buf[start + name.length];
@@ -244,7 +251,7 @@ export class NatsParser {
     switch (op as Op) {
       case Op.Pub:
       case Op.HPub:
-        return this.publishLine(buf, argsAt, end, next, op === Op.HPub);
+        return this.publishLine(buf, argsAt, end, next, op === Op.HPub, end - argsAt);
       case Op.Sub: {
         const n = this.splitArgs(buf, argsAt, end, 3);
         if (n !== 2 && n !== 3) return this.fail('bad-arguments', 'SUB');
@@ -288,7 +295,8 @@ export class NatsParser {
     return this.fail('unknown-operation', 'unreachable');
   }
 
-  private publishLine(buf: Buffer, argsAt: number, end: number, next: number, withHeaders: boolean): number {
+  private publishLine(buf: Buffer, argsAt: number, end: number, next: number, withHeaders: boolean, argLen: number): number {
+    if (argLen > this.maxControlLine) return this.fail('max-control-line', `line of ${argLen} bytes`);
     const n = this.splitArgs(buf, argsAt, end, 5);
     let subjectAt = 0;
     let replyAt = -1;
@@ -306,7 +314,7 @@ export class NatsParser {
       size = parseSize(buf, this.argStart[n - 1]!, this.argEnd[n - 1]!);
       if (size < 0) return this.fail('bad-arguments', 'PUB size');
     }
-    const subject = buf.toString('latin1', this.argStart[subjectAt]!, this.argEnd[subjectAt]!);
+    const subject = this.subjectString(buf, this.argStart[subjectAt]!, this.argEnd[subjectAt]!);
     if (!this.handler.onPublishHeader(subject, size, withHeaders)) {
       this.failed = true;
       return -1;
@@ -338,6 +346,27 @@ export class NatsParser {
     if (payload[size] !== CR || payload[size + 1] !== LF) return this.fail('unknown-operation', 'payload not followed by CRLF');
     this.handler.onPublish(this.pubSubject, this.pubReply, this.pubHdrLen, payload.subarray(0, size));
     return pos + take;
+  }
+
+  /**
+   * A publisher usually repeats its subject: comparing bytes with the previous one and reusing
+   * its string saves an allocation and lets the router's Map reuse the string's cached hash.
+   */
+  private subjectString(buf: Buffer, start: number, end: number): string {
+    const len = end - start;
+    const last = this.lastSubjectBytes;
+    if (len === this.lastSubjectLen) {
+      let i = 0;
+      while (i < len && last[i] === buf[start + i]) i++;
+      if (i === len) return this.lastSubject;
+    }
+    const s = buf.toString('latin1', start, end);
+    if (len <= last.length) {
+      buf.copy(last, 0, start, end);
+      this.lastSubjectLen = len;
+      this.lastSubject = s;
+    }
+    return s;
   }
 
   /** Splits arguments on spaces and tabs into argStart/argEnd; returns the count (max+1 = too many). */
