@@ -84,7 +84,7 @@ function randomValue(m: MessageSchema, type: string, version: number, rand: Rng,
     case 'string':
       return STRINGS[int(rand, 0, STRINGS.length - 1)]!;
     case 'uuid':
-      return randomBytes(rand, 0).length === 0 ? Buffer.from(Array.from({ length: 16 }, () => int(rand, 0, 255))).toString('base64url') : '';
+      return Buffer.from(Array.from({ length: 16 }, () => int(rand, 0, 255))).toString('base64url');
     case 'bytes':
     case 'records':
       return randomBytes(rand, 40);
