@@ -1,0 +1,109 @@
+// Log compaction (cleanup.policy=compact): keep the latest record per key, drop tombstones
+// (null values) once they are older than delete.retention.ms, leave records younger than
+// min.compaction.lag.ms alone. Two passes over the log through the storage interface:
+//  1. read [log start, high watermark) and note the latest offset of every key (and the last
+//     batch of every producer id, whose header must survive to keep the producer's sequence);
+//  2. let the engine rewrite what it can (sealed data) with a filter built from that map.
+// A record is removed only when the map knows a newer record with its key, so the map may
+// cover more of the log than the engine rewrites. Offsets of kept records never change.
+// Records of batches whose compression has no registered codec are kept as they are.
+import type { Logger } from '../../log.js';
+import type { PartitionStore, RewriteResult } from '../../storage/engine.js';
+import { compressionCodec } from './codecs.js';
+import {
+  ATTR_COMPRESSION_MASK,
+  assembleBatch,
+  batchAttributes,
+  batchBaseOffset,
+  batchBaseTimestamp,
+  batchCompression,
+  batchIsControl,
+  batchLastOffsetDelta,
+  batchMaxTimestamp,
+  batchProducerId,
+  decodeRecords,
+  forEachBatch,
+  OFFSET_BASE_SEQUENCE,
+  OFFSET_LEADER_EPOCH,
+  OFFSET_PRODUCER_EPOCH,
+} from './record-batch.js';
+import type { TopicSettings } from './topic-config.js';
+
+const READ_CHUNK = 4 * 1024 * 1024;
+
+export interface CompactionOutcome extends RewriteResult {
+  keys: number;
+  recordsRemoved: number;
+}
+
+const canDecode = (batch: Buffer): boolean => {
+  const c = batchCompression(batch);
+  return c === 0 || compressionCodec(c) !== undefined;
+};
+
+export async function compactPartition(store: PartitionStore, settings: TopicSettings, now: number, log: Logger): Promise<CompactionOutcome> {
+  const end = store.acknowledgedEnd;
+  const latest = new Map<string, number>();
+  const lastBatchOfProducer = new Map<number, number>();
+  let offset = store.logStartOffset;
+  while (offset < end) {
+    const r = await store.read(offset, READ_CHUNK, end);
+    if (r.bytes === 0) break;
+    for (const chunk of r.chunks) {
+      forEachBatch(chunk, (pos, size) => {
+        const batch = chunk.subarray(pos, pos + size);
+        const pid = batchProducerId(batch);
+        if (pid >= 0) lastBatchOfProducer.set(pid, batchBaseOffset(batch));
+        if (batchIsControl(batch) || !canDecode(batch)) return;
+        for (const rec of decodeRecords(batch)) {
+          if (rec.key !== null) latest.set(rec.key.toString('latin1'), rec.offset);
+        }
+      });
+    }
+    offset = r.nextOffset;
+  }
+
+  const tombstoneCutoff = now - settings.deleteRetentionMs;
+  const lagCutoff = settings.minCompactionLagMs > 0 ? now - settings.minCompactionLagMs : Infinity;
+  let recordsRemoved = 0;
+
+  const filter = (batch: Buffer): Buffer | null => {
+    // Transaction markers are the transaction coordinator's business (its own issue).
+    if (batchIsControl(batch) || !canDecode(batch)) return batch;
+    const records = decodeRecords(batch);
+    const kept = records.filter((r) => {
+      if (r.timestamp >= lagCutoff) return true;
+      if (r.key === null) return false;
+      const newest = latest.get(r.key.toString('latin1'));
+      if (newest !== undefined && newest > r.offset) return false;
+      if (r.value === null && r.timestamp < tombstoneCutoff) return false;
+      return true;
+    });
+    if (kept.length === records.length) return batch;
+    recordsRemoved += records.length - kept.length;
+    const base = batchBaseOffset(batch);
+    const pid = batchProducerId(batch);
+    if (kept.length === 0 && !(pid >= 0 && lastBatchOfProducer.get(pid) === base)) return null;
+    // An emptied batch of a producer's last write keeps its header (sequence numbers) and no records.
+    const attributes = kept.length === 0 ? batchAttributes(batch) & ~ATTR_COMPRESSION_MASK : batchAttributes(batch);
+    return assembleBatch(
+      {
+        baseOffset: base,
+        attributes,
+        lastOffsetDelta: batchLastOffsetDelta(batch),
+        baseTimestamp: batchBaseTimestamp(batch),
+        maxTimestamp: batchMaxTimestamp(batch),
+        producerId: pid,
+        producerEpoch: batch.readInt16BE(OFFSET_PRODUCER_EPOCH),
+        baseSequence: batch.readInt32BE(OFFSET_BASE_SEQUENCE),
+        partitionLeaderEpoch: batch.readInt32BE(OFFSET_LEADER_EPOCH),
+      },
+      kept.map((r) => r.raw),
+      kept.length,
+    );
+  };
+
+  const result = await store.rewrite(end, filter);
+  log.debug({ ...result, keys: latest.size, recordsRemoved }, 'compaction pass done');
+  return { ...result, keys: latest.size, recordsRemoved };
+}

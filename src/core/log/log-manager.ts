@@ -1,0 +1,396 @@
+// The log: every topic and partition of the broker, their configs, and the background
+// maintenance (retention, compaction). openLog() is the broker's entry point; the storage
+// engine underneath defaults to the local-disk one on --data-dir.
+import { randomUUID } from 'node:crypto';
+import type { FsyncPolicy } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { PartitionRef, PartitionStorageSettings, PartitionStore, StorageEngine, StoredTopic } from '../../storage/engine.js';
+import { LocalStorageEngine } from '../../storage/local/local-engine.js';
+import { compactPartition } from './compaction.js';
+import { LogError } from './errors.js';
+import { Mutex } from './mutex.js';
+import { LogPartition, type AppendListener, type TopicView } from './partition.js';
+import {
+  describeTopicConfigs,
+  resolveTopicSettings,
+  validateTopicConfigs,
+  type BrokerLogDefaults,
+  type TopicSettings,
+} from './topic-config.js';
+
+export interface LogOptions {
+  /** Directory of the local engine (ignored when `engine` is given). */
+  dataDir: string;
+  /** Broker-wide durability policy; a topic may override it with `wharf.fsync`. */
+  fsync: FsyncPolicy;
+  /** Interval of the 'interval' policy, ms; a topic may override it with `flush.ms`. */
+  fsyncInterval: number;
+  logger: Logger;
+  /** A storage engine other than the local-disk one. */
+  engine?: StorageEngine;
+  /** Broker-wide defaults for topic configs, by Kafka name. */
+  topicDefaults?: Record<string, string>;
+  /** Bytes of recently acknowledged batches kept in memory per partition (default 1 MiB). */
+  hotTailBytes?: number;
+  /** Period of retention and compaction checks, ms (default 30 s; 0 disables the timer). */
+  maintenanceIntervalMs?: number;
+  /** Verify CRC-32C of batches read from files (local engine; default true). */
+  verifyReads?: boolean;
+}
+
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  partitions: number;
+  /** Configs the topic sets explicitly (Kafka names, string values). */
+  configs: Record<string, string>;
+  internal: boolean;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  online: boolean;
+  error?: string;
+  highWatermark: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+  sizeBytes: number;
+}
+
+class Topic implements TopicView {
+  partitions: LogPartition[] = [];
+  settings: TopicSettings;
+  constructor(
+    public meta: StoredTopic,
+    defaults: BrokerLogDefaults,
+  ) {
+    this.settings = resolveTopicSettings(meta.configs, defaults);
+  }
+  get name(): string {
+    return this.meta.name;
+  }
+  get topicId(): string {
+    return this.meta.topicId;
+  }
+}
+
+const MAX_PARTITIONS = 10_000;
+
+/** Kafka's rules for topic names, which also keep them safe in file systems and URLs. */
+export function validateTopicName(name: string): void {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 249 || name === '.' || name === '..' || !/^[a-zA-Z0-9._-]+$/.test(name)) {
+    throw new LogError('INVALID_TOPIC_EXCEPTION', `invalid topic name ${JSON.stringify(name)}: use 1-249 of [a-zA-Z0-9._-], not "." or ".."`);
+  }
+}
+
+function storageSettings(s: TopicSettings): PartitionStorageSettings {
+  return {
+    durability: s.fsync,
+    durabilityIntervalMs: s.flushMs,
+    segmentBytes: s.segmentBytes,
+    segmentMs: s.segmentMs,
+    indexIntervalBytes: s.indexIntervalBytes,
+  };
+}
+
+export class Log {
+  private readonly topics = new Map<string, Topic>();
+  private readonly admin = new Mutex();
+  private readonly listeners = new Set<AppendListener>();
+  private readonly defaults: BrokerLogDefaults;
+  private readonly tailBytes: number;
+  private maintenanceTimer: NodeJS.Timeout | null = null;
+  private maintenanceRun: Promise<void> | null = null;
+  private closed = false;
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly engine: StorageEngine,
+    private readonly opts: LogOptions,
+  ) {
+    this.defaults = { fsync: opts.fsync, fsyncInterval: opts.fsyncInterval, topicDefaults: opts.topicDefaults };
+    this.tailBytes = opts.hotTailBytes ?? 1024 * 1024;
+    this.log = opts.logger.child({ component: 'log' });
+  }
+
+  /** @internal use openLog() */
+  static async open(opts: LogOptions): Promise<Log> {
+    if (opts.topicDefaults) validateTopicConfigs(opts.topicDefaults);
+    const engine = opts.engine ?? (await LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads }));
+    const log = new Log(engine, opts);
+    try {
+      await log.load();
+    } catch (e) {
+      await engine.close().catch(() => {});
+      throw e;
+    }
+    const interval = opts.maintenanceIntervalMs ?? 30_000;
+    if (interval > 0) {
+      log.maintenanceTimer = setInterval(() => void log.runMaintenance().catch((e) => log.log.error({ err: e }, 'maintenance failed')), interval);
+      log.maintenanceTimer.unref();
+    }
+    return log;
+  }
+
+  private async load(): Promise<void> {
+    const started = Date.now();
+    const stored = await this.engine.loadTopics();
+    let offline = 0;
+    for (const meta of stored) {
+      const topic = new Topic(meta, this.defaults);
+      this.topics.set(meta.name, topic);
+      for (let p = 0; p < meta.partitions; p++) {
+        const part = await this.openPartition(topic, p, false);
+        if (!part.online) offline++;
+        topic.partitions.push(part);
+      }
+    }
+    this.log.info({ topics: stored.length, offlinePartitions: offline, ms: Date.now() - started, engine: this.engine.kind }, 'log opened');
+  }
+
+  /** Opens a partition; a failure takes only this partition offline. */
+  private async openPartition(topic: Topic, p: number, create: boolean): Promise<LogPartition> {
+    const ref: PartitionRef = { topic: topic.name, topicId: topic.topicId, partition: p };
+    let store: PartitionStore | null = null;
+    let failure: LogError | null = null;
+    try {
+      store = await this.engine.openPartition(ref, storageSettings(topic.settings), create);
+    } catch (e) {
+      if (create) throw e;
+      failure = e instanceof LogError ? e : new LogError('KAFKA_STORAGE_ERROR', `cannot open ${topic.name}-${p}: ${(e as Error).message}`, { cause: e });
+      this.log.error({ topic: topic.name, partition: p, err: failure }, 'partition is offline');
+    }
+    return new LogPartition(topic, p, store, failure, this.tailBytes, (part, b, base, last) => this.emit(part, b, base, last), this.log.child({ topic: topic.name, partition: p }));
+  }
+
+  private emit(part: LogPartition, batches: Buffer, base: number, last: number): void {
+    for (const l of this.listeners) l(part, batches, base, last);
+  }
+
+  private check(): void {
+    if (this.closed) throw new LogError('NOT_LEADER_OR_FOLLOWER', 'the log is closed');
+  }
+
+  private topic(name: string): Topic {
+    const t = this.topics.get(name);
+    if (!t) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${name}`);
+    return t;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Topic lifecycle
+
+  /** Creates a topic with `partitions` partitions and the given configs (Kafka names). */
+  createTopic(name: string, opts: { partitions?: number; configs?: Record<string, string> } = {}): Promise<TopicInfo> {
+    return this.admin.run(async () => {
+      this.check();
+      validateTopicName(name);
+      if (this.topics.has(name)) throw new LogError('TOPIC_ALREADY_EXISTS', `topic ${name} already exists`);
+      const partitions = opts.partitions ?? 1;
+      if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) {
+        throw new LogError('INVALID_PARTITIONS', `a topic needs between 1 and ${MAX_PARTITIONS} partitions, got ${partitions}`);
+      }
+      const configs = { ...(opts.configs ?? {}) };
+      validateTopicConfigs(configs);
+      const meta: StoredTopic = { name, topicId: randomUUID().replace(/-/g, ''), partitions, configs, createdAt: Date.now() };
+      const topic = new Topic(meta, this.defaults);
+      // Partitions first, metadata last: the metadata file is the commit point of the create.
+      try {
+        for (let p = 0; p < partitions; p++) topic.partitions.push(await this.openPartition(topic, p, true));
+        await this.engine.putTopic(meta);
+      } catch (e) {
+        await Promise.all(topic.partitions.map((p) => p.engineStore?.close()));
+        await this.engine.dropTopic(meta).catch(() => {});
+        throw e;
+      }
+      this.topics.set(name, topic);
+      this.log.info({ topic: name, partitions, configs }, 'topic created');
+      return this.info(topic);
+    });
+  }
+
+  /** Deletes a topic and all its data; pending reads and waits on it end. */
+  deleteTopic(name: string): Promise<void> {
+    return this.admin.run(async () => {
+      this.check();
+      const topic = this.topic(name);
+      this.topics.delete(name);
+      const gone = new LogError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} was deleted`);
+      for (const p of topic.partitions) p.markRemoved(gone);
+      await Promise.all(topic.partitions.map((p) => p.engineStore?.close().catch(() => {})));
+      await this.engine.dropTopic(topic.meta);
+      this.log.info({ topic: name }, 'topic deleted');
+    });
+  }
+
+  /** Raises the partition count of a topic to `total` (CreatePartitions). */
+  createPartitions(name: string, total: number): Promise<TopicInfo> {
+    return this.admin.run(async () => {
+      this.check();
+      const topic = this.topic(name);
+      const current = topic.partitions.length;
+      if (!Number.isInteger(total) || total <= current || total > MAX_PARTITIONS) {
+        throw new LogError('INVALID_PARTITIONS', `topic ${name} has ${current} partitions; the new count must be larger (and at most ${MAX_PARTITIONS}), got ${total}`);
+      }
+      const added: LogPartition[] = [];
+      try {
+        for (let p = current; p < total; p++) added.push(await this.openPartition(topic, p, true));
+        await this.engine.putTopic({ ...topic.meta, partitions: total });
+      } catch (e) {
+        await Promise.all(added.map((p) => p.engineStore?.close()));
+        throw e;
+      }
+      topic.meta = { ...topic.meta, partitions: total };
+      topic.partitions.push(...added);
+      return this.info(topic);
+    });
+  }
+
+  /**
+   * Changes topic configs: a string sets a config, null removes it (back to the default).
+   * With `replace`, configs not named are removed too (Kafka's legacy AlterConfigs).
+   */
+  alterTopicConfigs(name: string, changes: Record<string, string | null>, replace = false): Promise<TopicInfo> {
+    return this.admin.run(async () => {
+      this.check();
+      const topic = this.topic(name);
+      const next: Record<string, string> = replace ? {} : { ...topic.meta.configs };
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === null) delete next[k];
+        else next[k] = v;
+      }
+      validateTopicConfigs(next);
+      const meta = { ...topic.meta, configs: next };
+      await this.engine.putTopic(meta);
+      topic.meta = meta;
+      topic.settings = resolveTopicSettings(next, this.defaults);
+      for (const p of topic.partitions) p.engineStore?.configure(storageSettings(topic.settings));
+      return this.info(topic);
+    });
+  }
+
+  /** Validates configs as createTopic/alterTopicConfigs would (for validateOnly requests). */
+  validateConfigs(configs: Record<string, string>): void {
+    validateTopicConfigs(configs);
+  }
+
+  listTopics(): TopicInfo[] {
+    return [...this.topics.values()].map((t) => this.info(t));
+  }
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  describeTopic(name: string): TopicInfo & { partitionInfo: PartitionInfo[]; effectiveConfigs: Array<{ name: string; value: string; isDefault: boolean }> } {
+    const topic = this.topic(name);
+    return {
+      ...this.info(topic),
+      partitionInfo: topic.partitions.map((p) => ({
+        partition: p.index,
+        online: p.online,
+        ...(p.failure ? { error: p.failure.message } : {}),
+        highWatermark: p.highWatermark,
+        logStartOffset: p.logStartOffset,
+        lastStableOffset: p.lastStableOffset,
+        sizeBytes: p.sizeBytes,
+      })),
+      effectiveConfigs: describeTopicConfigs(topic.meta.configs, this.defaults),
+    };
+  }
+
+  private info(t: Topic): TopicInfo {
+    return { name: t.name, topicId: t.topicId, partitions: t.partitions.length, configs: { ...t.meta.configs }, internal: t.name.startsWith('__') };
+  }
+
+  /** The partition handle for appends and reads. Throws UNKNOWN_TOPIC_OR_PARTITION. */
+  partition(topic: string, partition: number): LogPartition {
+    const t = this.topics.get(topic);
+    const p = t?.partitions[partition];
+    if (!p) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `unknown partition ${topic}-${partition}`);
+    return p;
+  }
+
+  /** Listens to every acknowledged append (e.g. to deliver records to NATS subscribers). Returns the unsubscribe function. */
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Maintenance
+
+  /** Runs retention and compaction on every partition once (the timer calls this too). */
+  runMaintenance(now = Date.now()): Promise<void> {
+    if (this.maintenanceRun) return this.maintenanceRun;
+    this.maintenanceRun = this.maintain(now).finally(() => {
+      this.maintenanceRun = null;
+    });
+    return this.maintenanceRun;
+  }
+
+  private async maintain(now: number): Promise<void> {
+    for (const topic of [...this.topics.values()]) {
+      const s = topic.settings;
+      for (const part of topic.partitions) {
+        if (this.closed) return;
+        const store = part.engineStore;
+        if (!store || !part.online) continue;
+        try {
+          if (s.deletePolicy && (s.retentionMs >= 0 || s.retentionBytes >= 0)) {
+            await store.applyRetention({
+              ...(s.retentionMs >= 0 ? { deleteOlderThan: now - s.retentionMs } : {}),
+              ...(s.retentionBytes >= 0 ? { maxBytes: s.retentionBytes } : {}),
+            });
+            part.afterRetention();
+          }
+          if (s.compactPolicy) {
+            const size = store.sizeBytes;
+            const dirty = size > 0 ? (size - part.cleanBytes) / size : 0;
+            if (dirty > 0 && dirty >= s.minCleanableDirtyRatio) {
+              const r = await compactPartition(store, s, now, this.log.child({ topic: topic.name, partition: part.index }));
+              part.cleanBytes = store.sizeBytes;
+              if (r.recordsRemoved > 0) this.log.info({ topic: topic.name, partition: part.index, removed: r.recordsRemoved, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter }, 'compacted');
+            }
+          }
+        } catch (e) {
+          if (!this.topics.has(topic.name) || this.closed) continue;
+          this.log.error({ topic: topic.name, partition: part.index, err: e }, 'maintenance of partition failed');
+        }
+      }
+    }
+  }
+
+  /** Makes every partition durable and persists its state (e.g. before a planned stop). */
+  async checkpoint(): Promise<void> {
+    for (const t of this.topics.values()) {
+      for (const p of t.partitions) if (p.online) await p.engineStore?.checkpoint();
+    }
+  }
+
+  /** Lets pending appends finish, makes everything durable, releases the data directory. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    await this.maintenanceRun?.catch(() => {});
+    await this.admin.run(async () => {
+      const closing = new LogError('NOT_LEADER_OR_FOLLOWER', 'the log is closing');
+      for (const t of this.topics.values()) {
+        await Promise.all(
+          t.partitions.map(async (p) => {
+            await p.engineStore?.close().catch((e: unknown) => this.log.error({ err: e, topic: t.name, partition: p.index }, 'close failed'));
+            p.markRemoved(closing);
+          }),
+        );
+      }
+      await this.engine.close();
+    });
+    this.log.info('log closed');
+  }
+}
+
+/** Opens the broker's log on `dataDir` (recovering it after a crash). Throws a LogError when the directory cannot be used. */
+export function openLog(opts: LogOptions): Promise<Log> {
+  return Log.open(opts);
+}

@@ -1,0 +1,304 @@
+// A partition as the broker sees it: validates what producers hand in, appends through the
+// storage engine, and serves reads from the hot tail or the engine. Offsets, high watermark,
+// log start offset and (a placeholder for) the last stable offset live here; bytes and
+// durability live in the engine. Front-ends of either protocol call this, so nothing here
+// assumes Kafka producers: a NATS publish stored as a record arrives as a batch like any other.
+import type { Logger } from '../../log.js';
+import type { PartitionStore } from '../../storage/engine.js';
+import { LogError } from './errors.js';
+import { HotTail } from './hot-tail.js';
+import {
+  batchBaseOffset,
+  batchCompression,
+  batchIsControl,
+  batchLastOffsetDelta,
+  batchSize,
+  decodeRecords,
+  setLogAppendTime,
+  validateIncomingBatches,
+} from './record-batch.js';
+import { compressionCodec } from './codecs.js';
+import type { TopicSettings } from './topic-config.js';
+
+export interface AppendOutcome {
+  baseOffset: number;
+  lastOffset: number;
+  /** The broker's timestamp when the topic uses LogAppendTime, else -1. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadOptions {
+  /** Do not return batches at or after this offset. */
+  maxOffset?: number;
+  /** read_committed stops at the last stable offset. */
+  isolation?: 'read_uncommitted' | 'read_committed';
+}
+
+export interface PartitionReadResult {
+  /** Whole stored batches as stored; send them as they are (concatenated, in order). */
+  chunks: Buffer[];
+  bytes: number;
+  /** Offset after the last batch returned (the offset to read next). */
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+}
+
+export type AppendListener = (partition: LogPartition, batches: Buffer, baseOffset: number, lastOffset: number) => void;
+
+/** What a partition needs from its topic; the topic's settings can change while it runs. */
+export interface TopicView {
+  readonly name: string;
+  readonly topicId: string;
+  readonly settings: TopicSettings;
+}
+
+interface Waiter {
+  offset: number;
+  resolve: (available: boolean) => void;
+  timer: NodeJS.Timeout | null;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+export class LogPartition {
+  private readonly tail: HotTail;
+  private tailEnd = -1;
+  private waiters: Waiter[] = [];
+  private removed: LogError | null = null;
+  /** Bytes stored right after the last compaction (for min.cleanable.dirty.ratio). */
+  cleanBytes = 0;
+
+  constructor(
+    readonly topic: TopicView,
+    readonly index: number,
+    private readonly store: PartitionStore | null,
+    private readonly openFailure: LogError | null,
+    tailBytes: number,
+    private readonly onAppend: (p: LogPartition, batches: Buffer, base: number, last: number) => void,
+    private readonly log: Logger,
+  ) {
+    this.tail = new HotTail(tailBytes);
+  }
+
+  /** Null while the partition serves; the reason when it is offline (corruption, disk failure) or deleted. */
+  get failure(): LogError | null {
+    return this.removed ?? this.openFailure ?? this.store?.failure ?? null;
+  }
+
+  get online(): boolean {
+    return this.failure === null;
+  }
+
+  get highWatermark(): number {
+    return this.store?.acknowledgedEnd ?? 0;
+  }
+
+  get logStartOffset(): number {
+    return this.store?.logStartOffset ?? 0;
+  }
+
+  /**
+   * Offset below which no transaction is still open. Transactions arrive with their own issue;
+   * until then every acknowledged batch is stable and this equals the high watermark.
+   */
+  get lastStableOffset(): number {
+    return this.highWatermark;
+  }
+
+  /** Bytes stored by the engine for this partition. */
+  get sizeBytes(): number {
+    return this.store?.sizeBytes ?? 0;
+  }
+
+  /** Offset up to which data is known to be on stable storage (fsynced). */
+  get durableOffset(): number {
+    return this.store?.durableEnd ?? 0;
+  }
+
+  private usable(): PartitionStore {
+    const failure = this.failure;
+    if (failure) throw failure;
+    return this.store!;
+  }
+
+  /**
+   * Validates and appends a buffer of one or more whole v2 record batches (as a producer sent
+   * them). The log takes ownership of `batches`: it stamps offsets (and LogAppendTime) into it
+   * in place and may keep it in memory, so the caller must not reuse it. Resolves once the
+   * append is acknowledged under the topic's durability policy.
+   */
+  async append(batches: Buffer): Promise<AppendOutcome> {
+    const store = this.usable();
+    const settings = this.topic.settings;
+    const infos = validateIncomingBatches(batches, settings.maxMessageBytes);
+    if (settings.compactPolicy) this.checkKeys(batches);
+    let logAppendTime = -1;
+    if (settings.logAppendTime) {
+      logAppendTime = Date.now();
+      for (const info of infos) setLogAppendTime(batches, info.position, logAppendTime);
+    }
+    const deltas = infos.map((i) => i.lastOffsetDelta);
+    const maxTimestamps = infos.map((i) => (logAppendTime >= 0 ? logAppendTime : i.maxTimestamp));
+    const { baseOffset, lastOffset } = await store.append(batches, deltas, maxTimestamps);
+    this.acknowledged(batches, baseOffset, lastOffset);
+    return { baseOffset, lastOffset, logAppendTime, logStartOffset: store.logStartOffset };
+  }
+
+  /** Compacted topics need a key on every record (Kafka rejects keyless records there too). */
+  private checkKeys(batches: Buffer): void {
+    let pos = 0;
+    while (pos < batches.length) {
+      const size = batchSize(batches, pos);
+      const batch = batches.subarray(pos, pos + size);
+      pos += size;
+      if (batchIsControl(batch)) continue;
+      const compression = batchCompression(batch);
+      if (compression !== 0 && !compressionCodec(compression)) continue; // cannot look inside; compaction will keep such records
+      for (const r of decodeRecords(batch)) {
+        if (r.key === null) throw new LogError('INVALID_RECORD', `compacted topic ${this.topic.name} does not accept records without a key`);
+      }
+    }
+  }
+
+  private acknowledged(batches: Buffer, base: number, last: number): void {
+    // The tail must stay contiguous: a reader served from it must never skip an offset.
+    if (this.tailEnd !== base) this.tail.clear();
+    this.tail.push(batches, base, last);
+    this.tailEnd = last + 1;
+    this.wake();
+    try {
+      this.onAppend(this, batches, base, last);
+    } catch (e) {
+      this.log.error({ err: e }, 'append listener failed');
+    }
+  }
+
+  /**
+   * Reads whole batches from `offset` with a byte budget (at least one batch is returned even
+   * if larger). Served from the hot tail when the reader is caught up, otherwise by the engine.
+   * Throws OFFSET_OUT_OF_RANGE below the log start offset or above the high watermark.
+   */
+  async read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<PartitionReadResult> {
+    const store = this.usable();
+    const hw = store.acknowledgedEnd;
+    const start = store.logStartOffset;
+    if (!Number.isSafeInteger(offset) || offset < start || offset > hw) {
+      throw new LogError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${start}, ${hw}] of ${this.topic.name}-${this.index}`);
+    }
+    const lso = this.lastStableOffset;
+    let limit = opts.isolation === 'read_committed' ? lso : hw;
+    if (opts.maxOffset !== undefined) limit = Math.min(limit, opts.maxOffset);
+    const base = { highWatermark: hw, logStartOffset: start, lastStableOffset: lso };
+    if (offset >= limit) return { chunks: [], bytes: 0, nextOffset: offset, ...base };
+    const fromTail = this.tail.read(offset, maxBytes, limit);
+    if (fromTail && fromTail.bytes > 0) return { ...fromTail, ...base };
+    const r = await store.read(offset, maxBytes, limit);
+    return { chunks: r.chunks, bytes: r.bytes, nextOffset: r.nextOffset, ...base };
+  }
+
+  /**
+   * Long poll: resolves true as soon as the high watermark passes `offset`, false on timeout,
+   * abort, or when the partition goes away. Resolves at once when data is already there.
+   */
+  waitForData(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.highWatermark > offset) return Promise.resolve(true);
+    if (this.failure || signal?.aborted || timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = { offset, resolve, timer: null, signal };
+      w.timer = setTimeout(() => this.settle(w, false), timeoutMs);
+      if (signal) {
+        w.onAbort = () => this.settle(w, false);
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.waiters.push(w);
+    });
+  }
+
+  private settle(w: Waiter, value: boolean): void {
+    const i = this.waiters.indexOf(w);
+    if (i >= 0) this.waiters.splice(i, 1);
+    if (w.timer) clearTimeout(w.timer);
+    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+    w.resolve(value);
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const hw = this.highWatermark;
+    const ready = this.waiters.filter((w) => w.offset < hw);
+    for (const w of ready) this.settle(w, true);
+  }
+
+  /** DeleteRecords: makes offsets below `offset` unreadable (-1 means the high watermark). Returns the new log start offset. */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    const store = this.usable();
+    const target = offset === -1 ? store.acknowledgedEnd : offset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > store.acknowledgedEnd) {
+      throw new LogError('OFFSET_OUT_OF_RANGE', `cannot delete records before ${offset}: the high watermark is ${store.acknowledgedEnd}`);
+    }
+    await store.deleteBefore(target);
+    this.tail.dropBelow(store.logStartOffset);
+    return store.logStartOffset;
+  }
+
+  /**
+   * ListOffsets by timestamp: the first record whose timestamp is >= `timestamp`, or null.
+   * -1 (latest) gives the high watermark and -2 (earliest) the log start offset.
+   */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    const store = this.usable();
+    if (timestamp === -1) return { offset: store.acknowledgedEnd, timestamp: -1 };
+    if (timestamp === -2) return { offset: store.logStartOffset, timestamp: -1 };
+    const found = await store.offsetForTimestamp(timestamp);
+    if (!found) return null;
+    // The engine answers per batch; look inside the batch for the exact record when we can.
+    try {
+      const r = await this.read(found.offset, 1);
+      const chunk = r.chunks[0];
+      if (chunk && batchBaseOffset(chunk) <= found.offset && found.offset <= batchBaseOffset(chunk) + batchLastOffsetDelta(chunk)) {
+        const batch = chunk.subarray(0, batchSize(chunk));
+        const compression = batchCompression(batch);
+        if (compression === 0 || compressionCodec(compression)) {
+          for (const rec of decodeRecords(batch)) {
+            if (rec.offset >= found.offset && rec.timestamp >= timestamp) return { offset: rec.offset, timestamp: rec.timestamp };
+          }
+        }
+      }
+    } catch (e) {
+      this.log.debug({ err: e }, 'could not refine timestamp lookup to a record');
+    }
+    return found;
+  }
+
+  /** Removes records at and after `offset` (e.g. for a future follower truncation). */
+  async truncateTo(offset: number): Promise<void> {
+    const store = this.usable();
+    await store.truncateTo(offset);
+    this.tail.clear();
+    this.tailEnd = -1;
+  }
+
+  /** Called by the log's maintenance after retention moved the log start offset. */
+  afterRetention(): void {
+    if (this.store) this.tail.dropBelow(this.store.logStartOffset);
+  }
+
+  /** The storage engine's handle, for the log's maintenance jobs only. */
+  get engineStore(): PartitionStore | null {
+    return this.store;
+  }
+
+  setTailBytes(bytes: number): void {
+    this.tail.setLimit(bytes);
+  }
+
+  /** Marks the partition as gone (topic deleted, log closed) and wakes every waiter. */
+  markRemoved(reason: LogError): void {
+    this.removed = reason;
+    this.tail.clear();
+    for (const w of [...this.waiters]) this.settle(w, false);
+  }
+}
