@@ -4,14 +4,19 @@
 // staging buffer is reused; otherwise the socket still references it and a fresh one is taken.
 import type { Socket } from 'node:net';
 
-const MIN_STAGING = 32 * 1024;
+/** Staging starts small (idle connections are many) and doubles up to this size. */
+const FIRST_STAGING = 512;
+const MAX_STAGING = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 /** Payloads this large are queued by reference instead of copied. */
 const COPY_LIMIT = 16 * 1024;
 /** Up to this length a JavaScript loop beats a call into native code. */
 const SHORT = 48;
 
 export class Outbound {
-  private staging: Buffer = Buffer.allocUnsafeSlow(MIN_STAGING);
+  private staging: Buffer = EMPTY;
+  /** Size of the next staging buffer: grows with the traffic the connection has shown. */
+  private nextSize = FIRST_STAGING;
   private len = 0;
   /** Buffers completed during this event, in order, before `staging`. */
   private queued: Buffer[] = [];
@@ -30,7 +35,8 @@ export class Outbound {
       this.queued.push(this.staging.subarray(0, this.len));
       this.queuedBytes += this.len;
     }
-    this.staging = Buffer.allocUnsafeSlow(Math.max(MIN_STAGING, n));
+    if (this.staging.length > 0) this.nextSize = Math.min(MAX_STAGING, this.nextSize * 2);
+    this.staging = Buffer.allocUnsafeSlow(Math.max(this.nextSize, n));
     this.len = 0;
   }
 
@@ -76,7 +82,7 @@ export class Outbound {
       if (this.len > 0) {
         this.queued.push(this.staging.subarray(0, this.len));
         this.queuedBytes += this.len;
-        this.staging = Buffer.allocUnsafeSlow(MIN_STAGING);
+        this.staging = EMPTY;
         this.len = 0;
       }
       this.queued.push(start === 0 && end === src.length ? src : src.subarray(start, end));
@@ -111,7 +117,7 @@ export class Outbound {
       this.queuedBytes = 0;
     }
     // A synchronous, complete write leaves nothing queued in the socket: staging is free again.
-    if (socket.writableLength !== 0) this.staging = Buffer.allocUnsafeSlow(MIN_STAGING);
+    if (socket.writableLength !== 0) this.staging = EMPTY;
     this.len = 0;
   }
 
