@@ -9,6 +9,7 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type Subscription } from 'nats';
+import { startTestBroker } from '../support/broker.js';
 import { startBroker, type Broker } from '../../src/index.js';
 import { startMonitor, type Monitor } from '../../src/http/server.js';
 import { freePort, sleep } from '../support/net.js';
@@ -89,7 +90,7 @@ describe('monitoring endpoints', () => {
   let pubCid: number;
 
   before(async () => {
-    broker = await startBroker({ host: '127.0.0.1', port: 0, httpPort: 0, kafkaPort: -1, logLevel: 'silent' });
+    broker = await startTestBroker({ httpPort: 0 });
     if (broker.ports.http > 0) {
       http = broker.ports.http;
     } else {
@@ -381,7 +382,7 @@ describe('monitoring endpoints', () => {
 
 describe('monitoring with authentication', () => {
   it('/varz says auth_required and /connz?auth=1 names the user', async () => {
-    const broker = await startBroker({ host: '127.0.0.1', port: 0, httpPort: 0, kafkaPort: -1, logLevel: 'silent', user: 'alice', pass: 's3cret' });
+    const broker = await startTestBroker({ httpPort: 0, user: 'alice', pass: 's3cret' });
     const monitor =
       broker.ports.http > 0
         ? undefined
@@ -569,7 +570,7 @@ describe('JSON shape matches nats-server v2.15', { skip: missing !== undefined &
   before(async () => {
     [reference, broker] = await Promise.all([
       startReference(),
-      startBroker({ host: '127.0.0.1', port: 0, httpPort: 0, kafkaPort: -1, logLevel: 'silent' }),
+      startTestBroker({ httpPort: 0 }),
     ]);
     if (broker.ports.http > 0) {
       wharfHttp = broker.ports.http;

@@ -6,14 +6,15 @@ import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
 import * as nats2 from 'nats';
 import * as nats3 from '@nats-io/transport-node';
-import { startBroker, type Broker } from '../../src/index.js';
+import type { Broker } from '../../src/index.js';
+import { startTestBroker } from '../support/broker.js';
 import type { BrokerOptions } from '../../src/config.js';
 import { RawClient } from '../support/raw-client.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function broker(opts: Partial<BrokerOptions> = {}): Promise<Broker> {
-  return startBroker({ host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: -1, logLevel: 'silent', ...opts });
+  return startTestBroker(opts);
 }
 
 async function collect<T>(iter: AsyncIterable<T>, n: number, timeoutMs = 2_000): Promise<T[]> {
