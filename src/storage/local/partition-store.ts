@@ -72,6 +72,8 @@ export class LocalPartitionStore implements PartitionStore {
   private _failure: LogError | null = null;
   private closed = false;
   private readonly log: Logger;
+  /** Counters for tests and metrics: groups written and fdatasyncs issued by the append path. */
+  readonly stats = { groups: 0, appends: 0, syncs: 0 };
 
   private constructor(
     readonly ref: PartitionRef,
@@ -222,7 +224,12 @@ export class LocalPartitionStore implements PartitionStore {
         runBytes += p.buf.length;
       }
       if (runBytes > 0) await seg.write(run, runBytes);
-      if (this.settings.durability === 'always') await seg.datasync();
+      if (this.settings.durability === 'always') {
+        await seg.datasync();
+        this.stats.syncs++;
+      }
+      this.stats.groups++;
+      this.stats.appends += group.length;
     } catch (e) {
       const err = storageError(`append to ${this.ref.topic}-${this.ref.partition} failed`, e);
       this.log.error({ err: e }, 'append failed; cutting the partial write from the log');
