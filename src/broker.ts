@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './log.js';
 import { Router } from './core/routing/router.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
+import { openLog, type Log } from './core/log/index.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -21,38 +22,45 @@ export interface Broker {
   readonly ports: BrokerPorts;
   readonly router: Router;
   readonly nats: NatsServer;
+  /** The durable partitioned log (topics), on the storage engine in `dataDir`. */
+  readonly log: Log;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
   /** Closes listeners and connections and flushes storage. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function startBroker(options: Partial<BrokerOptions> = {}, logger?: Logger): Promise<Broker> {
+export async function startBroker(options: Partial<BrokerOptions> = {}, externalLogger?: Logger): Promise<Broker> {
   const startedAt = new Date();
   const opts = resolveOptions(options);
-  const log = logger ?? createLogger(opts.logLevel);
+  const logger = externalLogger ?? createLogger(opts.logLevel);
   const router = new Router();
-  const nats = new NatsServer(opts, router, log);
+  const nats = new NatsServer(opts, router, logger);
   let monitor: Monitor | undefined;
+  const log = await openLog({ dataDir: opts.dataDir, fsync: opts.fsync, fsyncInterval: opts.fsyncInterval, logger });
   try {
     await nats.listen();
-    if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger: log, startedAt });
+    if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger, startedAt });
   } catch (err) {
     await Promise.allSettled([nats.close(), monitor?.close()]);
+    await log.close();
     throw err;
   }
   const ports: BrokerPorts = { nats: nats.port, kafka: -1, http: monitor?.port ?? -1 };
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     await Promise.all([nats.close(), monitor?.close()]);
-    log.info('broker stopped');
+    // Listeners are down, so nothing appends any more: flush and close the storage last.
+    await log.close();
+    logger.info('broker stopped');
   };
   return {
     options: opts,
-    logger: log,
+    logger,
     ports,
     router,
     nats,
+    log,
     lameDuck: () => nats.enterLameDuckMode(),
     close: () => (closing ??= close()),
   };
