@@ -342,6 +342,7 @@ export class LocalPartitionStore implements PartitionStore {
   private async readSegment(seg: Segment, offset: number, maxBytes: number, limit: number): Promise<ReadResult | null> {
     const end = seg.readable;
     let pos = seg.index.positionForOffset(offset);
+    let prevEnd = seg.baseOffset;
     const budget = Math.max(maxBytes, MIN_READ) + this.settings.indexIntervalBytes;
     let want = budget;
     while (pos < end) {
@@ -361,11 +362,14 @@ export class LocalPartitionStore implements PartitionStore {
           break;
         }
         const base = batchBaseOffset(buf, p);
+        const last = base + batchLastOffsetDelta(buf, p);
+        // The base offset is outside the CRC: check it against its neighbours instead.
+        if (base < prevEnd || last >= seg.nextOffset) throw this.corruption(seg, pos + p, `batch offsets ${base}-${last} out of order`);
+        prevEnd = last + 1;
         if (base >= limit) {
           done = true;
           break;
         }
-        const last = base + batchLastOffsetDelta(buf, p);
         if (last >= offset) {
           if (first >= 0 && p + size - first > maxBytes) {
             done = true;
