@@ -206,7 +206,7 @@ function connInfo(conn: NatsConnection, now: Date, opts: ConnzOptions): ConnInfo
     last_activity: goTime(conn.lastActivity),
     ...(conn.closed && conn.stopTime !== undefined ? { stop: goTime(conn.stopTime) } : {}),
     ...(conn.closed && conn.closeReason !== undefined ? { reason: conn.closeReason } : {}),
-    rtt: goDuration(conn.rtt * 1_000_000),
+    rtt: goDuration(conn.rtt),
     uptime: natsUptime(until.getTime() - conn.start.getTime()),
     idle: natsUptime(until.getTime() - conn.lastActivity.getTime()),
     pending_bytes: conn.pendingBytes,

@@ -109,9 +109,7 @@ export function buildVarz(ctx: MonitorContext, cpuPercent: number): Varz {
   const { options: o, nats } = ctx;
   const now = new Date();
   const totals = nats.totals();
-  let stale = 0;
-  // Closed connections are kept in a bounded ring: this count covers what it remembers.
-  for (const c of nats.closedConnections) if (c.closeReason === 'Stale Connection') stale++;
+  const stale = nats.staleConnections;
   const kindCounts = (clients: number): KindCounts => ({ clients, routes: 0, gateways: 0, leafs: 0 });
   const varz: Varz = {
     server_id: nats.serverId,

@@ -47,7 +47,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   inBytes = 0;
   outMsgs = 0;
   outBytes = 0;
-  /** Round trip of the last server PING, in ms; 0 until measured. */
+  /** Round trip of the last server PING, in nanoseconds; 0 until measured. */
   rtt = 0;
 
   /** Set while queued for the end-of-event flush. */
@@ -62,7 +62,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   private authenticated: boolean;
   private pingsOut = 0;
   private firstPongSent = false;
-  private pingSentAt = 0;
+  private pingSentAt = 0n;
   private pingTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private writeDeadlineTimer: NodeJS.Timeout | undefined;
@@ -269,9 +269,9 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   onPong(): void {
     this.pingsOut = 0;
-    if (this.pingSentAt > 0) {
-      this.rtt = Date.now() - this.pingSentAt;
-      this.pingSentAt = 0;
+    if (this.pingSentAt > 0n) {
+      this.rtt = Number(process.hrtime.bigint() - this.pingSentAt);
+      this.pingSentAt = 0n;
     }
   }
 
@@ -386,11 +386,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   private onPingTimer(): void {
     if (this.closed) return;
     if (this.pingsOut + 1 > this.server.options.maxPingsOut) {
+      this.server.staleConnections++;
       this.fail(ERR.staleConnection, 'Stale Connection');
       return;
     }
     this.pingsOut++;
-    this.pingSentAt = Date.now();
+    this.pingSentAt = process.hrtime.bigint();
     this.queueProto(PING);
   }
 

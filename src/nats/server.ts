@@ -40,6 +40,7 @@ export class NatsServer {
   readonly connections = new Map<number, NatsConnection>();
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
+  staleConnections = 0;
   lameDuck = false;
   private nextCid = 1;
   private listener: Server | undefined;
