@@ -124,15 +124,14 @@ export function validateIncomingBatches(buf: Buffer, maxBatchBytes: number): Bat
   const out: BatchInfo[] = [];
   let pos = 0;
   while (pos < buf.length) {
-    if (buf.length - pos >= LOG_OVERHEAD) {
-      const size = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH) + LOG_OVERHEAD;
-      if (size > maxBatchBytes) {
-        throw new LogError('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes ${maxBatchBytes}`);
-      }
-    }
-    const defect = batchDefect(buf, pos, buf.length);
+    // Structure first (garbage is corrupt, not large), then the size limit, then the CRC.
+    const defect = batchDefect(buf, pos, buf.length, false);
     if (defect) throw new LogError('CORRUPT_MESSAGE', `invalid record batch at byte ${pos}: ${defect}`);
     const size = batchSize(buf, pos);
+    if (size > maxBatchBytes) {
+      throw new LogError('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes ${maxBatchBytes}`);
+    }
+    if (!batchCrcValid(buf, pos, size)) throw new LogError('CORRUPT_MESSAGE', `invalid record batch at byte ${pos}: CRC-32C mismatch`);
     const lastOffsetDelta = batchLastOffsetDelta(buf, pos);
     const recordsCount = batchRecordsCount(buf, pos);
     if (recordsCount === 0 || lastOffsetDelta !== recordsCount - 1) {
