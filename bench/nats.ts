@@ -590,8 +590,19 @@ ${env}
   after a child process has opened the idle connections (each sends CONNECT and PING and waits for
   PONG, then stays idle).
 
-Load generators and brokers share the machine's 2 cores, so the absolute figures are far below
-what either server does on real hardware; the ratio is the useful part.
+## Reading these numbers
+
+- Load generators and brokers share the machine's 2 cores (and other engineers' work), so the
+  absolute figures are far below what either server does on real hardware, and single runs vary
+  by ±30 %; look at the medians and at the per-run values below.
+- nats-server is multi-threaded (two goroutines per client plus the publisher's fan-out), Wharf
+  runs its data path on one event loop. On 2 cores the Go load generator and nats-server's
+  threads compete for the same CPUs, which costs nats-server more than Wharf: the ratios here
+  do not carry over to a many-core machine, where nats-server scales and Wharf does not.
+- "publish only" is the rate at which natscli hands messages to its socket; the server only has
+  to keep reading, so it mostly measures the client and the kernel.
+- Memory: Wharf's idle RSS is the Node.js runtime's baseline; per connection Wharf keeps less
+  than nats-server (no goroutine stacks, small initial buffers).
 
 ## All runs
 
