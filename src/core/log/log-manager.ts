@@ -349,6 +349,7 @@ export class Log {
             const dirty = size > 0 ? (size - part.cleanBytes) / size : 0;
             if (dirty > 0 && dirty >= s.minCleanableDirtyRatio) {
               const r = await compactPartition(store, s, now, this.log.child({ topic: topic.name, partition: part.index }));
+              part.afterCompaction(r.rewrittenUpTo);
               part.cleanBytes = store.sizeBytes;
               if (r.recordsRemoved > 0) this.log.info({ topic: topic.name, partition: part.index, removed: r.recordsRemoved, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter }, 'compacted');
             }

@@ -286,6 +286,11 @@ export class LogPartition {
     if (this.store) this.tail.dropBelow(this.store.logStartOffset);
   }
 
+  /** Called after compaction rewrote everything below `offset`: the tail must not serve the old copies. */
+  afterCompaction(offset: number): void {
+    this.tail.dropBelow(offset);
+  }
+
   /** The storage engine's handle, for the log's maintenance jobs only. */
   get engineStore(): PartitionStore | null {
     return this.store;
