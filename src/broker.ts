@@ -6,6 +6,7 @@ import { Router } from './core/routing/router.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
+import { KafkaServer } from './kafka/server.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -24,6 +25,8 @@ export interface Broker {
   readonly nats: NatsServer;
   /** The durable partitioned log (topics), on the storage engine in `dataDir`. */
   readonly log: Log;
+  /** The Kafka listener, or null when `kafkaPort` is -1. */
+  readonly kafka: KafkaServer | null;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
   /** Closes listeners and connections and flushes storage. Idempotent. */
@@ -37,19 +40,28 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
   const router = new Router();
   const nats = new NatsServer(opts, router, logger);
   let monitor: Monitor | undefined;
-  const log = await openLog({ dataDir: opts.dataDir, fsync: opts.fsync, fsyncInterval: opts.fsyncInterval, logger });
+  let kafka: KafkaServer | null = null;
+  const log = await openLog({
+    dataDir: opts.dataDir,
+    fsync: opts.fsync,
+    fsyncInterval: opts.fsyncInterval,
+    logger,
+    // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
+    topicDefaults: { 'max.message.bytes': String(opts.messageMaxBytes) },
+  });
   try {
     await nats.listen();
+    if (opts.kafkaPort >= 0) kafka = await KafkaServer.start(opts, log, logger);
     if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger, startedAt });
   } catch (err) {
-    await Promise.allSettled([nats.close(), monitor?.close()]);
+    await Promise.allSettled([nats.close(), monitor?.close(), kafka?.close()]);
     await log.close();
     throw err;
   }
-  const ports: BrokerPorts = { nats: nats.port, kafka: -1, http: monitor?.port ?? -1 };
+  const ports: BrokerPorts = { nats: nats.port, kafka: kafka?.port ?? -1, http: monitor?.port ?? -1 };
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    await Promise.all([nats.close(), monitor?.close()]);
+    await Promise.all([nats.close(), monitor?.close(), kafka?.close()]);
     // Listeners are down, so nothing appends any more: flush and close the storage last.
     await log.close();
     logger.info('broker stopped');
@@ -61,6 +73,7 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
     router,
     nats,
     log,
+    kafka,
     lameDuck: () => nats.enterLameDuckMode(),
     close: () => (closing ??= close()),
   };

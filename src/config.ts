@@ -14,6 +14,18 @@ export interface BrokerOptions {
   port: number;
   /** Kafka port; 0 picks a free port, -1 disables the listener. */
   kafkaPort: number;
+  /** Host name the Kafka listener advertises to clients in Metadata; defaults to the host, or localhost when that is a wildcard. */
+  kafkaAdvertisedHost?: string;
+  /** Port the Kafka listener advertises; defaults to the port it is bound to. */
+  kafkaAdvertisedPort?: number;
+  /** Kafka's auto.create.topics.enable: Metadata and Produce requests create unknown topics. */
+  autoCreateTopics: boolean;
+  /** Kafka's num.partitions: partitions of auto-created topics and of CreateTopics without a count. */
+  numPartitions: number;
+  /** Kafka's message.max.bytes: largest record batch, the default of a topic's max.message.bytes. */
+  messageMaxBytes: number;
+  /** Kafka's socket.request.max.bytes: largest request frame; a larger size prefix closes the connection. */
+  kafkaMaxFrameBytes: number;
   /** Monitoring HTTP port; 0 picks a free port, -1 disables it. */
   httpPort: number;
   /** Directory of the embedded storage engine. */
@@ -53,6 +65,10 @@ export const DEFAULT_OPTIONS: Readonly<BrokerOptions> = Object.freeze({
   host: '0.0.0.0',
   port: 4222,
   kafkaPort: 9092,
+  autoCreateTopics: true,
+  numPartitions: 1,
+  messageMaxBytes: 1_048_588,
+  kafkaMaxFrameBytes: 100 * 1024 * 1024,
   httpPort: 8222,
   dataDir: './wharf-data',
   authTimeout: 2_000,
@@ -123,6 +139,13 @@ function parseString(value: unknown, key: string): string {
   throw new ConfigError(`${key}: expected a non-empty string, got ${JSON.stringify(value)}`);
 }
 
+function parseBoolean(value: unknown, key: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${key}: expected true or false, got ${JSON.stringify(value)}`);
+}
+
 function parseChoice<T extends string>(value: unknown, key: string, choices: readonly T[]): T {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
   throw new ConfigError(`${key}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
@@ -138,6 +161,28 @@ export const OPTION_PARSERS: Record<keyof BrokerOptions, Parser> = {
   host: parseString,
   port: (v, k) => parsePort(v, k, false),
   kafkaPort: (v, k) => parsePort(v, k, true),
+  kafkaAdvertisedHost: parseString,
+  kafkaAdvertisedPort: (v, k) => {
+    const n = parsePort(v, k, false);
+    if (n === 0) throw new ConfigError(`${k}: must be a port number 1-65535`);
+    return n;
+  },
+  autoCreateTopics: parseBoolean,
+  numPartitions: (v, k) => {
+    const n = parseCount(v, k, 1);
+    if (n > 10_000) throw new ConfigError(`${k}: at most 10000 partitions, got ${n}`);
+    return n;
+  },
+  messageMaxBytes: (v, k) => {
+    const n = parseSize(v, k);
+    if (n < 64 || n > 2_147_483_647) throw new ConfigError(`${k}: must be between 64 bytes and 2GB, got ${n}`);
+    return n;
+  },
+  kafkaMaxFrameBytes: (v, k) => {
+    const n = parseSize(v, k);
+    if (n < 1024 || n > 2_147_483_647) throw new ConfigError(`${k}: must be between 1KB and 2GB, got ${n}`);
+    return n;
+  },
   httpPort: (v, k) => parsePort(v, k, true),
   dataDir: parseString,
   serverName: (v, k) => {

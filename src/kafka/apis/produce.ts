@@ -1,0 +1,184 @@
+// Produce (0): appends each partition's record batch to the log as the producer sent it (the
+// log validates sizes, magic and CRC, stamps offsets in place), and answers once the appends
+// are acknowledged under the durability policy. acks=0 gets no response at all; if one of its
+// partitions failed the connection is closed, as Kafka does, so that the producer notices.
+//
+// Versions 0-2 are advertised because librdkafka before 2.11.1 needs Produce v0 in the list,
+// but a request that really uses them is refused per partition with UNSUPPORTED_VERSION:
+// their message formats (magic 0 and 1) are not stored by Wharf.
+//
+// Appends of pipelined requests of one connection are issued in request order (produceTurn),
+// so one producer's batches land in the order it sent them even when topics get auto-created.
+import type { AppendOutcome } from '../../core/log/index.js';
+import { validateTopicName } from '../../core/log/index.js';
+import type { ProduceRequest, ProduceResponse } from '../protocol/messages/index.js';
+import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/messages/produce.js';
+import { LEADER_EPOCH, type ProducerBatch } from '../context.js';
+import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
+import { autoCreateTopic, partitionOf } from './topics.js';
+import type { ApiHandler } from './types.js';
+
+const OFFSET_BATCH_LENGTH = 8;
+const OFFSET_LEADER_EPOCH = 12;
+const OFFSET_MAGIC = 16;
+const OFFSET_ATTRIBUTES = 21;
+const OFFSET_LAST_OFFSET_DELTA = 23;
+const OFFSET_PRODUCER_ID = 43;
+const OFFSET_PRODUCER_EPOCH = 51;
+const OFFSET_BASE_SEQUENCE = 53;
+const HEADER_UP_TO_MAGIC = 17;
+const BATCH_HEADER_SIZE = 61;
+const COMPRESSION_ZSTD = 4;
+const ATTR_TRANSACTIONAL = 0x10;
+
+/**
+ * Kafka's checks of a v3+ Produce partition before the log sees it: exactly one batch, magic
+ * 2, and no zstd before v7. Throws KafkaApiError.
+ */
+function precheck(records: Buffer | null, version: number): void {
+  if (records === null || records.length < 12) {
+    throw new KafkaApiError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
+  }
+  if (records.length < HEADER_UP_TO_MAGIC) throw new KafkaApiError(ErrorCode.CORRUPT_MESSAGE, 'record batch header is truncated');
+  if (records[OFFSET_MAGIC] !== 2) {
+    throw new KafkaApiError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`);
+  }
+  const size = records.readInt32BE(OFFSET_BATCH_LENGTH) + 12;
+  if (size < records.length && size >= BATCH_HEADER_SIZE) {
+    throw new KafkaApiError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain exactly one record batch per partition`);
+  }
+  if (version < 7 && records.length >= BATCH_HEADER_SIZE && (records.readInt16BE(OFFSET_ATTRIBUTES) & 0x07) === COMPRESSION_ZSTD) {
+    throw new KafkaApiError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${version} cannot use ZStandard compression (v7 or newer is needed)`);
+  }
+}
+
+/**
+ * The log keeps appended buffers in memory (hot tail). A batch that is a small view of a large
+ * socket read would pin the whole read, so such batches are copied once into their own buffer.
+ */
+function ownBuffer(records: Buffer): Buffer {
+  if (records.byteLength * 2 >= records.buffer.byteLength) return records;
+  const copy = Buffer.allocUnsafeSlow(records.length);
+  records.copy(copy);
+  return copy;
+}
+
+function errorResponse(index: number, code: number, message: string | null): ProduceResponsePartitionProduceResponse {
+  return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+}
+
+function okResponse(index: number, o: AppendOutcome): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: BigInt(o.baseOffset),
+    logAppendTimeMs: BigInt(o.logAppendTime),
+    logStartOffset: BigInt(o.logStartOffset),
+    recordErrors: [],
+    errorMessage: null,
+  };
+}
+
+export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
+  key: 0,
+  minVersion: 0,
+  maxVersion: 11,
+  async handle(ctx, req) {
+    const { broker, header } = ctx;
+    const version = header.apiVersion;
+    const acks = req.acks;
+    const responses: ProduceResponseTopicProduceResponse[] = [];
+    const pending: Promise<void>[] = [];
+    let failures = 0;
+    const fail = (parts: ProduceResponsePartitionProduceResponse[], index: number, e: unknown): void => {
+      const err = toKafkaError(e);
+      if (err.unexpected) broker.logger.error({ err: e }, 'produce failed');
+      parts.push(errorResponse(index, err.code, err.message));
+      failures++;
+    };
+
+    const turn = ctx.conn.produceTurn();
+    try {
+      if (turn.ready) await turn.ready;
+      for (const td of req.topicData) {
+        const parts: ProduceResponsePartitionProduceResponse[] = [];
+        responses.push({ name: td.name, partitionResponses: parts });
+        let topicError: unknown = null;
+        if (version < 3) {
+          topicError = new KafkaApiError(ErrorCode.UNSUPPORTED_VERSION, `Produce v${version} is not supported: use v3 or newer (record batch v2)`);
+        } else if (acks !== 0 && acks !== 1 && acks !== -1) {
+          topicError = new KafkaApiError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
+        } else if (!broker.log.hasTopic(td.name)) {
+          try {
+            validateTopicName(td.name);
+            if (!(await autoCreateTopic(broker, td.name))) {
+              topicError = new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic: ${td.name}`);
+            }
+          } catch (e) {
+            topicError = e;
+          }
+        }
+        for (const pd of td.partitionData) {
+          if (topicError !== null) {
+            fail(parts, pd.index, topicError);
+            continue;
+          }
+          try {
+            const partition = partitionOf(broker, td.name, pd.index);
+            precheck(pd.records, version);
+            const batch = ownBuffer(pd.records!); // the log owns it once appended
+            let producer: ProducerBatch | null = null;
+            if (broker.producerState && batch.length >= BATCH_HEADER_SIZE && batch.readBigInt64BE(OFFSET_PRODUCER_ID) >= 0n) {
+              producer = {
+                topic: td.name,
+                partition: pd.index,
+                transactionalId: req.transactionalId ?? null,
+                producerId: batch.readBigInt64BE(OFFSET_PRODUCER_ID),
+                producerEpoch: batch.readInt16BE(OFFSET_PRODUCER_EPOCH),
+                baseSequence: batch.readInt32BE(OFFSET_BASE_SEQUENCE),
+                lastOffsetDelta: batch.readInt32BE(OFFSET_LAST_OFFSET_DELTA),
+                transactional: (batch.readInt16BE(OFFSET_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0,
+              };
+              const c = broker.producerState.check(producer);
+              const decision = c instanceof Promise ? await c : c;
+              if (decision.action === 'reject') throw new KafkaApiError(decision.errorCode, decision.message);
+              if (decision.action === 'duplicate') {
+                parts.push(okResponse(pd.index, decision.outcome));
+                continue;
+              }
+            }
+            // Kafka stamps the leader's epoch into every batch it appends (outside the CRC).
+            batch.writeInt32BE(LEADER_EPOCH, OFFSET_LEADER_EPOCH);
+            const slot = parts.length;
+            parts.push(errorResponse(pd.index, ErrorCode.UNKNOWN_SERVER_ERROR, null));
+            const hook = broker.producerState;
+            pending.push(
+              partition.append(batch).then(
+                (outcome) => {
+                  parts[slot] = okResponse(pd.index, outcome);
+                  if (producer && hook) hook.appended(producer, outcome);
+                },
+                (e: unknown) => {
+                  const err = toKafkaError(e);
+                  if (err.unexpected) broker.logger.error({ err: e, topic: td.name, partition: pd.index }, 'append failed');
+                  parts[slot] = errorResponse(pd.index, err.code, err.message);
+                  failures++;
+                },
+              ),
+            );
+          } catch (e) {
+            fail(parts, pd.index, e);
+          }
+        }
+      }
+    } finally {
+      turn.done();
+    }
+    await Promise.all(pending);
+    if (acks === 0) {
+      if (failures > 0) ctx.closeAfter(`acks=0 produce failed on ${failures} partition(s)`);
+      return null;
+    }
+    return { responses, throttleTimeMs: 0 };
+  },
+};

@@ -1,0 +1,86 @@
+// The Kafka listener: accepts connections on --kafka-port, keeps the registry of live
+// connections, and closes them all on shutdown (before the log closes).
+import { createServer, type Server, type Socket } from 'node:net';
+import type { BrokerOptions } from '../config.js';
+import type { Log } from '../core/log/index.js';
+import type { Logger } from '../log.js';
+import { KafkaConnection } from './connection.js';
+import { loadClusterId, NODE_ID, type KafkaBroker, type ProducerStateHook } from './context.js';
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
+
+export class KafkaServer implements KafkaBroker {
+  readonly nodeId = NODE_ID;
+  advertisedHost: string;
+  advertisedPort = -1;
+  producerState: ProducerStateHook | null = null;
+  private server: Server | null = null;
+  private readonly connections = new Set<KafkaConnection>();
+  private closing: Promise<void> | null = null;
+  readonly logger: Logger;
+
+  private constructor(
+    readonly options: BrokerOptions,
+    readonly log: Log,
+    logger: Logger,
+    readonly clusterId: string,
+  ) {
+    this.logger = logger.child({ component: 'kafka' });
+    this.advertisedHost = options.kafkaAdvertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
+  }
+
+  /** Loads (or creates) the cluster id of the data directory and starts listening. */
+  static async start(options: BrokerOptions, log: Log, logger: Logger): Promise<KafkaServer> {
+    const clusterId = await loadClusterId(options.dataDir);
+    const server = new KafkaServer(options, log, logger, clusterId);
+    await server.listen();
+    return server;
+  }
+
+  /** The bound port. */
+  get port(): number {
+    const addr = this.server?.address();
+    return addr && typeof addr === 'object' ? addr.port : -1;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.options.host, port: this.options.kafkaPort }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.logger.error({ err: e }, 'kafka listener error'));
+        this.advertisedPort = this.options.kafkaAdvertisedPort ?? this.port;
+        this.logger.info({ port: this.port, advertised: `${this.advertisedHost}:${this.advertisedPort}`, clusterId: this.clusterId, nodeId: this.nodeId }, 'kafka listener ready');
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new KafkaConnection(socket, this, this.logger, (c) => this.connections.delete(c));
+    this.connections.add(conn);
+  }
+
+  /** Stops accepting, closes every connection, and waits for their handlers to finish. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const server = this.server;
+      const stopped = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+      const conns = [...this.connections];
+      for (const c of conns) c.destroy();
+      await Promise.all([stopped, ...conns.map((c) => c.settled())]);
+      this.logger.debug('kafka listener closed');
+    })();
+    return this.closing;
+  }
+}
