@@ -71,7 +71,7 @@ export interface RetentionRule {
  * stamped); returns the batch to keep (the same Buffer when unchanged), or null to drop it.
  * Offsets of kept records never change.
  */
-export type BatchRewrite = (batch: Buffer) => Buffer | null;
+export type BatchRewrite = (batch: Buffer) => Buffer | null | Promise<Buffer | null>;
 
 export interface RewriteResult {
   /** Offset up to which (exclusive) the data was rewritten; below the end of the log. */

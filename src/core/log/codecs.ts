@@ -10,14 +10,20 @@ export const CompressionType = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } 
 
 export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
+/**
+ * A codec may answer synchronously (gzip here) or asynchronously (e.g. zstd on the thread
+ * pool). Compaction awaits either; the append path looks inside batches (the key check of
+ * compacted topics) only with synchronous codecs, since it must not reorder appends.
+ */
 export interface CompressionCodec {
-  /** Compresses the concatenated records of a batch (synchronous: called off the hot paths). */
-  compress(data: Buffer): Buffer;
-  decompress(data: Buffer): Buffer;
+  /** True when compress/decompress return Buffers, not Promises. */
+  readonly sync?: boolean;
+  compress(data: Buffer): Buffer | Promise<Buffer>;
+  decompress(data: Buffer): Buffer | Promise<Buffer>;
 }
 
 const codecs = new Map<number, CompressionCodec>([
-  [CompressionType.Gzip, { compress: (d) => gzipSync(d), decompress: (d) => gunzipSync(d) }],
+  [CompressionType.Gzip, { sync: true, compress: (d) => gzipSync(d), decompress: (d) => gunzipSync(d) }],
 ]);
 
 /** Registers (or replaces) the codec for a compression id (2 snappy, 3 lz4, 4 zstd). */

@@ -12,7 +12,7 @@ import type { PartitionStore, RewriteResult } from '../../storage/engine.js';
 import { compressionCodec } from './codecs.js';
 import {
   ATTR_COMPRESSION_MASK,
-  assembleBatch,
+  assembleBatchAsync,
   batchAttributes,
   batchBaseOffset,
   batchBaseTimestamp,
@@ -21,7 +21,7 @@ import {
   batchLastOffsetDelta,
   batchMaxTimestamp,
   batchProducerId,
-  decodeRecords,
+  decodeRecordsAsync,
   forEachBatch,
   OFFSET_BASE_SEQUENCE,
   OFFSET_LEADER_EPOCH,
@@ -50,15 +50,18 @@ export async function compactPartition(store: PartitionStore, settings: TopicSet
     const r = await store.read(offset, READ_CHUNK, end);
     if (r.bytes === 0) break;
     for (const chunk of r.chunks) {
+      const batches: Buffer[] = [];
       forEachBatch(chunk, (pos, size) => {
-        const batch = chunk.subarray(pos, pos + size);
+        batches.push(chunk.subarray(pos, pos + size));
+      });
+      for (const batch of batches) {
         const pid = batchProducerId(batch);
         if (pid >= 0) lastBatchOfProducer.set(pid, batchBaseOffset(batch));
-        if (batchIsControl(batch) || !canDecode(batch)) return;
-        for (const rec of decodeRecords(batch)) {
+        if (batchIsControl(batch) || !canDecode(batch)) continue;
+        for (const rec of await decodeRecordsAsync(batch)) {
           if (rec.key !== null) latest.set(rec.key.toString('latin1'), rec.offset);
         }
-      });
+      }
     }
     offset = r.nextOffset;
   }
@@ -67,10 +70,10 @@ export async function compactPartition(store: PartitionStore, settings: TopicSet
   const lagCutoff = settings.minCompactionLagMs > 0 ? now - settings.minCompactionLagMs : Infinity;
   let recordsRemoved = 0;
 
-  const filter = (batch: Buffer): Buffer | null => {
+  const filter = async (batch: Buffer): Promise<Buffer | null> => {
     // Transaction markers are the transaction coordinator's business (its own issue).
     if (batchIsControl(batch) || !canDecode(batch)) return batch;
-    const records = decodeRecords(batch);
+    const records = await decodeRecordsAsync(batch);
     const kept = records.filter((r) => {
       if (r.timestamp >= lagCutoff) return true;
       if (r.key === null) return false;
@@ -86,7 +89,7 @@ export async function compactPartition(store: PartitionStore, settings: TopicSet
     if (kept.length === 0 && !(pid >= 0 && lastBatchOfProducer.get(pid) === base)) return null;
     // An emptied batch of a producer's last write keeps its header (sequence numbers) and no records.
     const attributes = kept.length === 0 ? batchAttributes(batch) & ~ATTR_COMPRESSION_MASK : batchAttributes(batch);
-    return assembleBatch(
+    return assembleBatchAsync(
       {
         baseOffset: base,
         attributes,

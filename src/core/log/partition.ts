@@ -13,7 +13,9 @@ import {
   batchIsControl,
   batchLastOffsetDelta,
   batchSize,
+  canDecodeSync,
   decodeRecords,
+  decodeRecordsAsync,
   setLogAppendTime,
   validateIncomingBatches,
 } from './record-batch.js';
@@ -155,8 +157,8 @@ export class LogPartition {
       const batch = batches.subarray(pos, pos + size);
       pos += size;
       if (batchIsControl(batch)) continue;
-      const compression = batchCompression(batch);
-      if (compression !== 0 && !compressionCodec(compression)) continue; // cannot look inside; compaction will keep such records
+      // Without a synchronous codec the batch cannot be opened here without reordering appends.
+      if (!canDecodeSync(batch)) continue;
       for (const r of decodeRecords(batch)) {
         if (r.key === null) throw new LogError('INVALID_RECORD', `compacted topic ${this.topic.name} does not accept records without a key`);
       }
@@ -260,9 +262,8 @@ export class LogPartition {
       const chunk = r.chunks[0];
       if (chunk && batchBaseOffset(chunk) <= found.offset && found.offset <= batchBaseOffset(chunk) + batchLastOffsetDelta(chunk)) {
         const batch = chunk.subarray(0, batchSize(chunk));
-        const compression = batchCompression(batch);
-        if (compression === 0 || compressionCodec(compression)) {
-          for (const rec of decodeRecords(batch)) {
+        if (compressionCodec(batchCompression(batch)) || batchCompression(batch) === 0) {
+          for (const rec of await decodeRecordsAsync(batch)) {
             if (rec.offset >= found.offset && rec.timestamp >= timestamp) return { offset: rec.offset, timestamp: rec.timestamp };
           }
         }

@@ -241,17 +241,38 @@ export interface DecodedRecord {
   raw: Buffer;
 }
 
-/** The concatenated records of a batch, decompressed if needed. Throws if no codec is registered. */
+function codecFor(compression: number) {
+  const codec = compressionCodec(compression);
+  if (!codec) throw new LogError('INVALID_RECORD', `no codec registered for ${compressionName(compression)} compression`);
+  return codec;
+}
+
+function notSync(compression: number): LogError {
+  return new LogError('INVALID_RECORD', `the ${compressionName(compression)} codec is asynchronous; use the async variant`);
+}
+
+/** The concatenated records of a batch, decompressed if needed (synchronous codecs only). */
 export function batchRecordsData(batch: Buffer): Buffer {
-  const size = batchSize(batch);
-  const data = batch.subarray(BATCH_HEADER_SIZE, size);
+  const data = batch.subarray(BATCH_HEADER_SIZE, batchSize(batch));
   const compression = batchCompression(batch);
   if (compression === 0) return data;
+  const out = codecFor(compression).decompress(data);
+  if (out instanceof Promise) throw notSync(compression);
+  return out;
+}
+
+export async function batchRecordsDataAsync(batch: Buffer): Promise<Buffer> {
+  const data = batch.subarray(BATCH_HEADER_SIZE, batchSize(batch));
+  const compression = batchCompression(batch);
+  return compression === 0 ? data : await codecFor(compression).decompress(data);
+}
+
+/** Whether the records of batches with this compression can be read synchronously. */
+export function canDecodeSync(batch: Buffer): boolean {
+  const compression = batchCompression(batch);
+  if (compression === 0) return true;
   const codec = compressionCodec(compression);
-  if (!codec) {
-    throw new LogError('INVALID_RECORD', `no codec registered for ${compressionName(compression)} compression`);
-  }
-  return codec.decompress(data);
+  return codec?.sync === true;
 }
 
 function readBytes(buf: Buffer, cursor: { pos: number }): Buffer | null {
@@ -263,9 +284,17 @@ function readBytes(buf: Buffer, cursor: { pos: number }): Buffer | null {
   return out;
 }
 
-/** Decodes the records of one batch (the batch starts at byte 0 of `batch`). */
+/** Decodes the records of one batch (the batch starts at byte 0 of `batch`); synchronous codecs only. */
 export function decodeRecords(batch: Buffer): DecodedRecord[] {
-  const data = batchRecordsData(batch);
+  return parseRecords(batch, batchRecordsData(batch));
+}
+
+/** Decodes the records of one batch, with any registered codec. */
+export async function decodeRecordsAsync(batch: Buffer): Promise<DecodedRecord[]> {
+  return parseRecords(batch, await batchRecordsDataAsync(batch));
+}
+
+function parseRecords(batch: Buffer, data: Buffer): DecodedRecord[] {
   const baseOffset = batchBaseOffset(batch);
   const baseTimestamp = batchBaseTimestamp(batch);
   const logAppendTime = (batchAttributes(batch) & ATTR_TIMESTAMP_TYPE) !== 0;
@@ -366,28 +395,41 @@ function encodeRecord(r: RecordInput, index: number, baseTimestamp: number): Buf
  * Assembles a batch around already-encoded records (as kept by compaction or built by
  * encodeRecord), compressing them with the given codec, and computes its CRC.
  */
-export function assembleBatch(
-  header: {
-    baseOffset: number;
-    attributes: number;
-    lastOffsetDelta: number;
-    baseTimestamp: number;
-    maxTimestamp: number;
-    producerId: number;
-    producerEpoch: number;
-    baseSequence: number;
-    partitionLeaderEpoch?: number;
-  },
-  records: Buffer[],
-  recordsCount: number,
-): Buffer {
-  let data = records.length === 1 ? records[0]! : Buffer.concat(records);
+type BatchHeaderInput = {
+  baseOffset: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  partitionLeaderEpoch?: number;
+};
+
+/**
+ * Assembles a batch around already-encoded records (as kept by compaction or built by
+ * encodeRecord), compressing them with the batch's codec (synchronous codecs only), and
+ * computes its CRC.
+ */
+export function assembleBatch(header: BatchHeaderInput, records: Buffer[], recordsCount: number): Buffer {
+  const data = records.length === 1 ? records[0]! : Buffer.concat(records);
   const compression = header.attributes & ATTR_COMPRESSION_MASK;
-  if (compression !== 0 && recordsCount > 0) {
-    const codec = compressionCodec(compression);
-    if (!codec) throw new LogError('INVALID_RECORD', `no codec registered for ${compressionName(compression)} compression`);
-    data = codec.compress(data);
-  }
+  if (compression === 0 || recordsCount === 0) return frameBatch(header, data, recordsCount);
+  const out = codecFor(compression).compress(data);
+  if (out instanceof Promise) throw notSync(compression);
+  return frameBatch(header, out, recordsCount);
+}
+
+/** assembleBatch with any registered codec. */
+export async function assembleBatchAsync(header: BatchHeaderInput, records: Buffer[], recordsCount: number): Promise<Buffer> {
+  const data = records.length === 1 ? records[0]! : Buffer.concat(records);
+  const compression = header.attributes & ATTR_COMPRESSION_MASK;
+  if (compression === 0 || recordsCount === 0) return frameBatch(header, data, recordsCount);
+  return frameBatch(header, await codecFor(compression).compress(data), recordsCount);
+}
+
+function frameBatch(header: BatchHeaderInput, data: Buffer, recordsCount: number): Buffer {
   const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + data.length);
   writeInt64(out, OFFSET_BASE_OFFSET, header.baseOffset);
   out.writeInt32BE(BATCH_HEADER_SIZE + data.length - LOG_OVERHEAD, OFFSET_BATCH_LENGTH);

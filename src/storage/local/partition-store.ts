@@ -595,7 +595,7 @@ export class LocalPartitionStore implements PartitionStore {
             break;
           }
           const batch = buf.subarray(p, p + size);
-          const result = fn(batch);
+          const result = await fn(batch);
           if (result !== batch) changed = true;
           if (result) {
             kept.push(result);
