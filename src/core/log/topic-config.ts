@@ -45,7 +45,7 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
   'max.message.bytes': { kind: 'int', min: 64, default: '1048588' },
   'delete.retention.ms': { kind: 'long', min: 0, default: '86400000' },
   'min.compaction.lag.ms': { kind: 'long', min: 0, default: '0' },
-  'max.compaction.lag.ms': { kind: 'long', min: 1, default: '9223372036854775807' },
+  'max.compaction.lag.ms': { kind: 'long', min: 1, default: '9223372036854775807', inert: true },
   'min.cleanable.dirty.ratio': { kind: 'ratio', default: '0.5' },
   'message.timestamp.type': { kind: 'timestampType', default: 'CreateTime' },
   'index.interval.bytes': { kind: 'int', min: 64, default: '4096' },

@@ -274,6 +274,7 @@ export class LocalPartitionStore implements PartitionStore {
     if (this.syncTimer) return;
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
+      if (this.closed) return; // close() fsyncs everything itself
       void this.syncNow().catch((e) => this.goOffline(storageError(`fsync of ${this.ref.topic}-${this.ref.partition} failed`, e)));
     }, this.settings.durabilityIntervalMs);
     this.syncTimer.unref();
