@@ -11,7 +11,7 @@ NATS_SERVER_VERSION=v2.15.2
 NATSCLI_VERSION=v0.5.0
 KAFKA_VERSION=4.4.0
 KAFKA_SCALA=2.13
-CONFLUENT_KAFKA_VERSION="${CONFLUENT_KAFKA_VERSION:-}"
+CONFLUENT_KAFKA_VERSION="${CONFLUENT_KAFKA_VERSION:-2.16.1}"
 
 peers_log() { printf '[peers] %s\n' "$*" >&2; }
 peers_die() { printf '[peers] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -2,7 +2,8 @@
 # Installs every reference peer into $WHARF_PEERS_DIR (default ~/.cache/wharf-peers),
 # idempotently. Meant for .ci/run and for a developer's first checkout:
 #   bash scripts/peers/install-all.sh && . scripts/peers/env.sh
-# Select parts with arguments: nats (default: all available parts).
+# Select parts with arguments: nats, kafka (default: both). `install-kafka.sh jvm|kcat|python`
+# installs one Kafka peer alone.
 # Exits non-zero when any install fails.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,4 +20,4 @@ for part in "${parts[@]}"; do
 done
 # shellcheck source=env.sh
 . "$here/env.sh"
-echo "[peers] ready in $WHARF_PEERS_DIR: $(ls "$WHARF_PEERS_DIR/bin" 2>/dev/null | tr '\n' ' ')" >&2
+echo "[peers] ready in $WHARF_PEERS_DIR: nats-server=$WHARF_NATS_SERVER_BIN nats=$WHARF_NATS_CLI_BIN kafka=${WHARF_KAFKA_HOME:-none} kcat=${WHARF_KCAT_BIN:-none} python=${WHARF_PYTHON_BIN:-none}" >&2

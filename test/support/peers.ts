@@ -8,11 +8,28 @@ import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-export type PeerName = 'nats-server' | 'nats';
+/**
+ * nats-server, nats: binaries. kafka: the start script of the reference Kafka 4.4.0
+ * (`start-kafka.sh DATA_DIR` prints the bootstrap address; see scripts/peers/kafka/).
+ * kcat: the kcat binary. python-confluent-kafka: a python with confluent_kafka importable.
+ */
+export type PeerName = 'nats-server' | 'nats' | 'kafka' | 'kcat' | 'python-confluent-kafka';
 
 const PEER_ENV: Record<PeerName, string> = {
   'nats-server': 'WHARF_NATS_SERVER_BIN',
   nats: 'WHARF_NATS_CLI_BIN',
+  kafka: 'WHARF_KAFKA_START',
+  kcat: 'WHARF_KCAT_BIN',
+  'python-confluent-kafka': 'WHARF_PYTHON_BIN',
+};
+
+/** Where a peer lives inside a cache directory, and whether to look on PATH. */
+const PEER_PATH: Record<PeerName, { rel: string[]; onPath?: string }> = {
+  'nats-server': { rel: ['bin', 'nats-server'], onPath: 'nats-server' },
+  nats: { rel: ['bin', 'nats'], onPath: 'nats' },
+  kafka: { rel: ['kafka', 'bin', 'start-kafka.sh'] },
+  kcat: { rel: ['bin', 'kcat'], onPath: 'kcat' },
+  'python-confluent-kafka': { rel: ['venv', 'bin', 'python'] },
 };
 
 const INSTALL_HINT = 'run `bash scripts/peers/install-all.sh` (then `. scripts/peers/env.sh`)';
@@ -34,8 +51,9 @@ export function peersDir(): string {
 export function findPeer(name: PeerName): string | undefined {
   const fromEnv = process.env[PEER_ENV[name]];
   if (fromEnv) return isExecutable(fromEnv) ? fromEnv : undefined;
-  const candidates = [join(peersDir(), 'bin', name), join(homedir(), '.cache', 'wharf-peers', 'bin', name)];
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, name));
+  const { rel, onPath } = PEER_PATH[name];
+  const candidates = [join(peersDir(), ...rel), join(homedir(), '.cache', 'wharf-peers', ...rel)];
+  if (onPath) for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, onPath));
   return candidates.find(isExecutable);
 }
 
@@ -46,7 +64,7 @@ export function isCI(): boolean {
 
 function missingMessage(name: PeerName): string {
   const env = PEER_ENV[name];
-  const where = process.env[env] ? `${env}=${process.env[env]} is not executable` : `not found in $${env}, ${join(peersDir(), 'bin')} or PATH`;
+  const where = process.env[env] ? `${env}=${process.env[env]} is not executable` : `not found in $${env}, ${join(peersDir(), ...PEER_PATH[name].rel)}${PEER_PATH[name].onPath ? ' or PATH' : ''}`;
   return `reference peer "${name}" is missing (${where}): ${INSTALL_HINT}`;
 }
 
