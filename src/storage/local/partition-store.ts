@@ -387,7 +387,8 @@ export class LocalPartitionStore implements PartitionStore {
         const chunk = buf.subarray(first, firstEnd);
         return { chunks: [chunk], bytes: chunk.length, nextOffset };
       }
-      if (done) return null;
+      // The next batch is past the limit: so is everything in later segments.
+      if (done) return { chunks: [], bytes: 0, nextOffset: offset };
       if (buf.length - p < BATCH_HEADER_SIZE && pos + buf.length >= end && p < buf.length) {
         throw this.corruption(seg, pos + p, 'incomplete batch at the end of acknowledged data');
       }
