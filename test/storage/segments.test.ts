@@ -221,3 +221,25 @@ test('a failed write (disk full) is cut from the log and rejected; appends after
     cleanup();
   }
 });
+
+test('truncateTo removes the batches from an offset on, across segments, durably', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    let log = await openTestLog(dir);
+    await log.createTopic('t', { configs: { 'segment.bytes': '1024' } });
+    const p = log.partition('t', 0);
+    for (let i = 0; i < 40; i++) await p.append(batchOf(`t${i}`, 2)); // offsets 2i, 2i+1
+    await p.truncateTo(35); // inside the batch 34-35: that whole batch goes
+    assert.equal(p.highWatermark, 34);
+    assert.equal((await p.append(batchOf('again'))).baseOffset, 34);
+    await log.close();
+    log = await openTestLog(dir);
+    const recs = await readAll(log, 't');
+    assert.equal(recs.length, 35);
+    assert.equal(recs[33]!.value, 't16-1');
+    assert.equal(recs[34]!.value, 'again-0');
+    await log.close();
+  } finally {
+    cleanup();
+  }
+});
