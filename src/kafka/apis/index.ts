@@ -8,8 +8,31 @@ import { produce } from './produce.js';
 import { fetch } from './fetch.js';
 import { listOffsets } from './list-offsets.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
+import { createTopics } from './create-topics.js';
+import { deleteTopics } from './delete-topics.js';
+import { deleteRecords } from './delete-records.js';
+import { describeConfigs } from './describe-configs.js';
+import { alterConfigs } from './alter-configs.js';
+import { createPartitions } from './create-partitions.js';
+import { incrementalAlterConfigs } from './incremental-alter-configs.js';
+import { describeCluster } from './describe-cluster.js';
 
-const ALL: ApiHandler[] = [produce, fetch, listOffsets, metadata, apiVersions, offsetForLeaderEpoch];
+const ALL: ApiHandler[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  offsetForLeaderEpoch,
+  describeConfigs,
+  alterConfigs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
+];
 
 /** Handlers by API key (holes are APIs Wharf does not serve). */
 export const HANDLERS: readonly (ApiHandler | undefined)[] = (() => {

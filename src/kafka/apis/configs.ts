@@ -1,0 +1,88 @@
+// Config descriptions shared by DescribeConfigs, CreateTopics (v5+ returns the new topic's
+// configs) and the alter APIs: Kafka's config types and sources, and the broker's own configs.
+import { TOPIC_CONFIGS } from '../../core/log/index.js';
+import { DEFAULT_OPTIONS } from '../../config.js';
+import type { KafkaBroker } from '../context.js';
+
+export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+
+export const ConfigSource = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+} as const;
+
+export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
+
+const KIND_TYPES: Record<string, number> = {
+  long: ConfigType.LONG,
+  int: ConfigType.INT,
+  ratio: ConfigType.DOUBLE,
+  policy: ConfigType.LIST,
+  timestampType: ConfigType.STRING,
+  fsync: ConfigType.STRING,
+  string: ConfigType.STRING,
+  boolean: ConfigType.BOOLEAN,
+};
+
+export function topicConfigType(name: string): number {
+  const def = TOPIC_CONFIGS[name];
+  return def ? (KIND_TYPES[def.kind] ?? ConfigType.STRING) : ConfigType.STRING;
+}
+
+/** Configs whose default comes from a broker option rather than from Kafka's defaults. */
+const BROKER_DERIVED = new Set(['max.message.bytes', 'wharf.fsync', 'flush.ms']);
+
+export interface DescribedConfig {
+  name: string;
+  value: string;
+  source: number;
+  type: number;
+  readOnly: boolean;
+}
+
+/** Every config of a topic: effective value, and whether the topic, the broker or Kafka set it. */
+export function describeTopic(broker: KafkaBroker, topic: string): DescribedConfig[] {
+  const d = broker.log.describeTopic(topic);
+  return d.effectiveConfigs.map((c) => ({
+    name: c.name,
+    value: c.value,
+    source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : BROKER_DERIVED.has(c.name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
+    type: topicConfigType(c.name),
+    readOnly: false,
+  }));
+}
+
+/** The broker's configs under Kafka's names (all static: set with flags or the config file). */
+export function describeBroker(broker: KafkaBroker): DescribedConfig[] {
+  const o = broker.options;
+  const listener = `PLAINTEXT://${o.host}:${o.kafkaPort}`;
+  const entries: Array<[string, string, number, boolean]> = [
+    ['node.id', String(broker.nodeId), ConfigType.INT, true],
+    ['broker.id', String(broker.nodeId), ConfigType.INT, true],
+    ['process.roles', 'broker,controller', ConfigType.LIST, true],
+    ['listeners', listener, ConfigType.LIST, o.kafkaPort !== DEFAULT_OPTIONS.kafkaPort || o.host !== DEFAULT_OPTIONS.host],
+    ['advertised.listeners', `PLAINTEXT://${broker.advertisedHost}:${broker.advertisedPort}`, ConfigType.LIST, o.kafkaAdvertisedHost !== undefined || o.kafkaAdvertisedPort !== undefined],
+    ['auto.create.topics.enable', String(o.autoCreateTopics), ConfigType.BOOLEAN, o.autoCreateTopics !== DEFAULT_OPTIONS.autoCreateTopics],
+    ['num.partitions', String(o.numPartitions), ConfigType.INT, o.numPartitions !== DEFAULT_OPTIONS.numPartitions],
+    ['message.max.bytes', String(o.messageMaxBytes), ConfigType.INT, o.messageMaxBytes !== DEFAULT_OPTIONS.messageMaxBytes],
+    ['socket.request.max.bytes', String(o.kafkaMaxFrameBytes), ConfigType.INT, o.kafkaMaxFrameBytes !== DEFAULT_OPTIONS.kafkaMaxFrameBytes],
+    ['log.dirs', o.dataDir, ConfigType.STRING, true],
+    ['default.replication.factor', '1', ConfigType.INT, false],
+    ['offsets.topic.replication.factor', '1', ConfigType.SHORT, false],
+    ['min.insync.replicas', '1', ConfigType.INT, false],
+    ['delete.topic.enable', 'true', ConfigType.BOOLEAN, false],
+    ['wharf.fsync', o.fsync, ConfigType.STRING, o.fsync !== DEFAULT_OPTIONS.fsync],
+    ['wharf.fsync.interval.ms', String(o.fsyncInterval), ConfigType.LONG, o.fsyncInterval !== DEFAULT_OPTIONS.fsyncInterval],
+  ];
+  return entries.map(([name, value, type, set]) => ({
+    name,
+    value,
+    type,
+    source: set ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
+    readOnly: true,
+  }));
+}

@@ -1,0 +1,54 @@
+// DescribeConfigs (32): a topic's configs (effective value and where it comes from) or the
+// broker's (static) configs, under Kafka's names, types and sources.
+import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../protocol/messages/index.js';
+import type { DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
+import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
+import { ConfigSource, describeBroker, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
+import type { ApiHandler } from './types.js';
+
+export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> = {
+  key: 32,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    const { broker, header } = ctx;
+    const v = header.apiVersion;
+    const results: DescribeConfigsResponseDescribeConfigsResult[] = [];
+    for (const r of req.resources) {
+      const out: DescribeConfigsResponseDescribeConfigsResult = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
+      results.push(out);
+      try {
+        let configs: DescribedConfig[];
+        if (r.resourceType === ResourceType.TOPIC) {
+          if (!broker.log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
+          configs = describeTopic(broker, r.resourceName);
+        } else if (r.resourceType === ResourceType.BROKER) {
+          if (r.resourceName === '') configs = []; // cluster-wide dynamic defaults: none
+          else if (r.resourceName === String(broker.nodeId)) configs = describeBroker(broker);
+          else throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`);
+        } else {
+          throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
+        }
+        const keys = r.configurationKeys === null ? null : new Set(r.configurationKeys);
+        out.configs = configs
+          .filter((c) => keys === null || keys.has(c.name))
+          .map((c) => ({
+            name: c.name,
+            value: c.value,
+            readOnly: c.readOnly,
+            isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
+            configSource: c.source,
+            isSensitive: false,
+            synonyms: v >= 1 && req.includeSynonyms ? [{ name: c.name, value: c.value, source: c.source }] : [],
+            configType: c.type,
+            documentation: null,
+          }));
+      } catch (e) {
+        const err = toKafkaError(e);
+        out.errorCode = err.code;
+        out.errorMessage = err.message;
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+};

@@ -1,0 +1,84 @@
+// IncrementalAlterConfigs (44): SET, DELETE (back to the default), APPEND and SUBTRACT (list
+// configs such as cleanup.policy) on single topic configs. Broker configs are static.
+import { TOPIC_CONFIGS } from '../../core/log/index.js';
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../protocol/messages/index.js';
+import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponse } from '../protocol/messages/incremental-alter-configs.js';
+import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
+import { ConfigType, ResourceType, topicConfigType } from './configs.js';
+import { STATIC_BROKER_CONFIGS } from './alter-configs.js';
+import type { ApiHandler } from './types.js';
+
+const OP_SET = 0;
+const OP_DELETE = 1;
+const OP_APPEND = 2;
+const OP_SUBTRACT = 3;
+
+function listOf(value: string | undefined): string[] {
+  return value === undefined || value === '' ? [] : value.split(',').map((s) => s.trim());
+}
+
+export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = {
+  key: 44,
+  minVersion: 0,
+  maxVersion: 1,
+  exclusive: true,
+  async handle(ctx, req) {
+    const { broker } = ctx;
+    const responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
+    for (const r of req.resources) {
+      const out: IncrementalAlterConfigsResponseAlterConfigsResourceResponse = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
+      responses.push(out);
+      try {
+        if (r.resourceType === ResourceType.BROKER) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, STATIC_BROKER_CONFIGS);
+        if (r.resourceType !== ResourceType.TOPIC) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
+        if (!broker.log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
+        const current = broker.log.describeTopic(r.resourceName);
+        const effective = new Map(current.effectiveConfigs.map((c) => [c.name, c.value]));
+        const names = new Set<string>();
+        const changes: Record<string, string | null> = {};
+        for (const c of r.configs) {
+          if (names.has(c.name)) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${c.name}`);
+          names.add(c.name);
+          if (!TOPIC_CONFIGS[c.name]) throw new KafkaApiError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${c.name}`);
+          switch (c.configOperation) {
+            case OP_SET:
+              if (c.value === null) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Null value not supported for: ${c.name}`);
+              changes[c.name] = c.value;
+              break;
+            case OP_DELETE:
+              changes[c.name] = null;
+              break;
+            case OP_APPEND:
+            case OP_SUBTRACT: {
+              if (topicConfigType(c.name) !== ConfigType.LIST) {
+                throw new KafkaApiError(ErrorCode.INVALID_CONFIG, `Config value append is not allowed for config key: ${c.name}`);
+              }
+              const have = listOf(effective.get(c.name));
+              const given = listOf(c.value ?? '');
+              const next = c.configOperation === OP_APPEND ? [...have, ...given.filter((x) => !have.includes(x))] : have.filter((x) => !given.includes(x));
+              changes[c.name] = next.join(',');
+              break;
+            }
+            default:
+              throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.configOperation} for ${c.name}`);
+          }
+        }
+        if (req.validateOnly) {
+          const merged: Record<string, string> = { ...current.configs };
+          for (const [k, val] of Object.entries(changes)) {
+            if (val === null) delete merged[k];
+            else merged[k] = val;
+          }
+          broker.log.validateConfigs(merged);
+        } else {
+          await broker.log.alterTopicConfigs(r.resourceName, changes, false);
+        }
+      } catch (e) {
+        const err = toKafkaError(e);
+        out.errorCode = err.code;
+        out.errorMessage = err.message;
+      }
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+};
