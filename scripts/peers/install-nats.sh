@@ -39,6 +39,12 @@ install_go_tool() {
 }
 
 main() {
+  # CI's environment may lack the toolchain's directory on PATH.
+  if ! command -v go >/dev/null 2>&1; then
+    for d in /usr/local/go/bin /usr/lib/go/bin "${HOME:-/root}/go/bin"; do
+      [[ -x $d/go ]] && PATH="$d:$PATH" && break
+    done
+  fi
   command -v go >/dev/null 2>&1 || peers_die "Go toolchain not found on PATH (needed to build nats-server and natscli)"
   install_go_tool nats-server github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2 "$NATS_SERVER_VERSION"
   install_go_tool nats github.com/nats-io/natscli github.com/nats-io/natscli/nats "$NATSCLI_VERSION"
