@@ -77,6 +77,9 @@ const PROFILES = {
   smallPayload: { maxPayload: 1024 },
   token: { token: 's3cr3t', authTimeoutMs: 500 },
   userpass: { user: 'alice', pass: 'wonderland', authTimeoutMs: 500 },
+  // bcrypt hashes (cost 4) of 'wonderland' and 's3cr3t': both servers accept hashed secrets.
+  userpassBcrypt: { user: 'alice', pass: '$2b$04$TS0zdRZ/nlSFTevxQYlS1O3pLLl3cA9KDS6T8HVwmIgpwSbHetELa' },
+  tokenBcrypt: { token: '$2b$04$MiZO5EGzqzarJwyd9lkbuuzuMt3Yj422Q3zE7OJbLijOh41QyevqC' },
   maxConns: { maxConnections: 2 },
   maxSubs: { maxSubscriptions: 2 },
 } satisfies Record<string, NatsProfile>;
@@ -239,6 +242,14 @@ const SCENARIOS: Scenario[] = [
     name: 'unsub: max already reached',
     steps: [{ send: C + 'SUB foo 1\r\n' + pub('foo', 'a') + pub('foo', 'b') + PING, sync: true }, { send: 'UNSUB 1 1\r\n' + pub('foo', 'c') + PING }],
   },
+  {
+    name: 'unsub: sid reused after auto-unsubscribe',
+    steps: [{ send: C + 'SUB foo 1\r\nUNSUB 1 1\r\n' + pub('foo', 'a') + 'SUB bar 1\r\n' + pub('foo', 'b') + pub('bar', 'c') + PING }],
+  },
+  {
+    name: 'request: HPUB with reply, no responders',
+    steps: [{ send: CH + 'SUB _INBOX.h 1\r\n' + hpub('nobody.here', HDRS, 'q', '_INBOX.h') + PING }],
+  },
   { name: 'unsub: no arguments', steps: [{ send: C + 'UNSUB\r\n' + PING }] },
   { name: 'unsub: non-numeric max', steps: [{ send: C + 'SUB foo 1\r\nUNSUB 1 x\r\n' + PING }] },
   {
@@ -383,6 +394,15 @@ const SCENARIOS: Scenario[] = [
   { name: 'auth user/pass: wrong password', profile: 'userpass', steps: [{ send: connect({ user: 'alice', pass: 'x' }) + PING }] },
   { name: 'auth user/pass: unknown user', profile: 'userpass', steps: [{ send: connect({ user: 'bob', pass: 'wonderland' }) + PING }] },
   { name: 'auth user/pass: missing', profile: 'userpass', steps: [{ send: C + PING }] },
+  { name: 'auth bcrypt user/pass: correct', profile: 'userpassBcrypt', steps: [{ send: connect({ user: 'alice', pass: 'wonderland' }) + PING }] },
+  { name: 'auth bcrypt user/pass: wrong', profile: 'userpassBcrypt', steps: [{ send: connect({ user: 'alice', pass: 'wonder' }) + PING }] },
+  {
+    name: 'auth bcrypt user/pass: the hash itself is not a password',
+    profile: 'userpassBcrypt',
+    steps: [{ send: connect({ user: 'alice', pass: '$2b$04$TS0zdRZ/nlSFTevxQYlS1O3pLLl3cA9KDS6T8HVwmIgpwSbHetELa' }) + PING }],
+  },
+  { name: 'auth bcrypt token: correct', profile: 'tokenBcrypt', steps: [{ send: connect({ verbose: false, auth_token: 's3cr3t' }) + PING }] },
+  { name: 'auth bcrypt token: wrong', profile: 'tokenBcrypt', steps: [{ send: connect({ verbose: false, auth_token: 'nope' }) + PING }] },
   { name: 'auth: timeout without CONNECT', profile: 'token', steps: [{ waitClosed: 3_000 }] },
   { name: 'auth: timeout after a partial CONNECT', profile: 'userpass', steps: [{ send: 'CONNECT {"user":' }, { waitClosed: 3_000 }] },
 
