@@ -33,8 +33,14 @@ export function topicConfigType(name: string): number {
   return def ? (KIND_TYPES[def.kind] ?? ConfigType.STRING) : ConfigType.STRING;
 }
 
-/** Configs whose default comes from a broker option rather than from Kafka's defaults. */
-const BROKER_DERIVED = new Set(['max.message.bytes', 'wharf.fsync', 'flush.ms']);
+/** Topic configs whose default comes from a broker option: set (not default) when the option is. */
+function brokerSets(broker: KafkaBroker, name: string): boolean {
+  const o = broker.options;
+  if (name === 'max.message.bytes') return o.messageMaxBytes !== DEFAULT_OPTIONS.messageMaxBytes;
+  if (name === 'wharf.fsync') return o.fsync !== DEFAULT_OPTIONS.fsync;
+  if (name === 'flush.ms') return o.fsyncInterval !== DEFAULT_OPTIONS.fsyncInterval;
+  return false;
+}
 
 export interface DescribedConfig {
   name: string;
@@ -50,7 +56,7 @@ export function describeTopic(broker: KafkaBroker, topic: string): DescribedConf
   return d.effectiveConfigs.map((c) => ({
     name: c.name,
     value: c.value,
-    source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : BROKER_DERIVED.has(c.name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
+    source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerSets(broker, c.name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
     type: topicConfigType(c.name),
     readOnly: false,
   }));
