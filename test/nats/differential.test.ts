@@ -82,6 +82,7 @@ const PROFILES = {
   tokenBcrypt: { token: '$2b$04$MiZO5EGzqzarJwyd9lkbuuzuMt3Yj422Q3zE7OJbLijOh41QyevqC' },
   maxConns: { maxConnections: 2 },
   maxSubs: { maxSubscriptions: 2 },
+  pings: { pingIntervalMs: 300, maxPingsOut: 2 },
 } satisfies Record<string, NatsProfile>;
 type ProfileName = keyof typeof PROFILES;
 
@@ -412,6 +413,11 @@ const SCENARIOS: Scenario[] = [
     profile: 'maxConns',
     clients: 0,
     steps: [{ wait: 200 }, { open: 0 }, { c: 0, send: C + PING, sync: true }, { open: 1 }, { c: 1, send: C + PING, sync: true }, { open: 2 }, { c: 2, send: C + PING }],
+  },
+  {
+    name: 'pings: a client that never answers PING is closed as stale',
+    profile: 'pings',
+    steps: [{ send: C }, { waitClosed: 3_000 }],
   },
   {
     name: 'limits: max subscriptions (2), the third is refused',

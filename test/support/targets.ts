@@ -15,6 +15,8 @@ export interface NatsProfile {
   maxConnections?: number;
   maxSubscriptions?: number;
   maxControlLine?: number;
+  pingIntervalMs?: number;
+  maxPingsOut?: number;
 }
 
 export type TargetKind = 'nats-server' | 'wharf';
@@ -40,6 +42,8 @@ export function natsServerConfig(p: NatsProfile): string {
   if (p.maxConnections !== undefined) lines.push(`max_connections: ${p.maxConnections}`);
   if (p.maxSubscriptions !== undefined) lines.push(`max_subscriptions: ${p.maxSubscriptions}`);
   if (p.maxControlLine !== undefined) lines.push(`max_control_line: ${p.maxControlLine}`);
+  if (p.pingIntervalMs !== undefined) lines.push(`ping_interval: "${p.pingIntervalMs}ms"`);
+  if (p.maxPingsOut !== undefined) lines.push(`ping_max: ${p.maxPingsOut}`);
   return lines.join('\n') + '\n';
 }
 
@@ -56,6 +60,8 @@ export function wharfOptions(p: NatsProfile): Partial<BrokerOptions> {
   if (p.maxConnections !== undefined) o.maxConnections = p.maxConnections;
   if (p.maxSubscriptions !== undefined) o.maxSubscriptions = p.maxSubscriptions;
   if (p.maxControlLine !== undefined) o.maxControlLine = p.maxControlLine;
+  if (p.pingIntervalMs !== undefined) o.pingInterval = p.pingIntervalMs;
+  if (p.maxPingsOut !== undefined) o.maxPingsOut = p.maxPingsOut;
   return o;
 }
 
