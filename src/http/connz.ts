@@ -2,6 +2,7 @@
 // parameters (sort, limit, offset, subs, cid, state, auth), JSON names and 400 answers.
 import type { NatsConnection } from '../nats/connection.js';
 import type { NatsSubscription } from '../nats/subscription.js';
+import { GLOBAL_ACCOUNT } from '../nats/server.js';
 import { goDuration, goTime, natsUptime } from './format.js';
 import { BadRequest, queryBool, queryInt, queryUint } from './query.js';
 import { jsonResponse, type EndpointHandler, type MonitorContext } from './server.js';
@@ -9,7 +10,6 @@ import { jsonResponse, type EndpointHandler, type MonitorContext } from './serve
 /** Default page size of /connz, as in nats-server. */
 export const DEFAULT_CONN_LIST_SIZE = 1024;
 /** Wharf has one account: it has nats-server's name for the global account. */
-export const GLOBAL_ACCOUNT = '$G';
 
 export type SortOption =
   | 'cid'

@@ -310,28 +310,22 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   sendMessage(sub: NatsSubscription, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
     if (this.closed) return;
     const out = this.out;
-    if (hdrLen > 0 && this.headers) {
-      out.ascii('HMSG ');
-      out.ascii(subject);
-      out.ascii(sub.sidField);
-      if (reply !== undefined) {
-        out.ascii(reply);
-        out.ascii(' ');
-      }
+    // Receivers that did not ask for headers get MSG with the payload alone.
+    const withHeaders = hdrLen > 0 && this.headers;
+    out.ascii(withHeaders ? 'HMSG ' : 'MSG ');
+    out.ascii(subject);
+    out.ascii(sub.sidField);
+    if (reply !== undefined) {
+      out.ascii(reply);
+      out.ascii(' ');
+    }
+    if (withHeaders) {
       out.decimal(hdrLen);
       out.ascii(' ');
       out.decimal(msg.length);
       out.crlf();
       out.bytes(msg);
     } else {
-      // Receivers that did not ask for headers get the payload alone.
-      out.ascii('MSG ');
-      out.ascii(subject);
-      out.ascii(sub.sidField);
-      if (reply !== undefined) {
-        out.ascii(reply);
-        out.ascii(' ');
-      }
       out.decimal(msg.length - hdrLen);
       out.crlf();
       out.bytes(msg, hdrLen);
