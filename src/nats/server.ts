@@ -199,7 +199,8 @@ export class NatsServer {
   }
 }
 
+/** A referenced timer: lame duck mode must keep the process alive until it is done. */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
