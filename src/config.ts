@@ -59,6 +59,30 @@ export interface BrokerOptions {
   /** Interval of the 'interval' fsync policy. */
   fsyncInterval: number;
   logLevel: LogLevel;
+  /** Kafka's group.min.session.timeout.ms: shortest session timeout a classic group member may ask for. */
+  groupMinSessionTimeout: number;
+  /** Kafka's group.max.session.timeout.ms. */
+  groupMaxSessionTimeout: number;
+  /** Kafka's group.initial.rebalance.delay.ms: the first rebalance of an empty group waits this long for more members. */
+  groupInitialRebalanceDelay: number;
+  /** Kafka's group.max.size: members per group. */
+  groupMaxSize: number;
+  /** Kafka's group.consumer.session.timeout.ms (KIP-848 consumer groups). */
+  groupConsumerSessionTimeout: number;
+  /** Kafka's group.consumer.heartbeat.interval.ms (KIP-848 consumer groups). */
+  groupConsumerHeartbeatInterval: number;
+  /** Kafka's offsets.retention.minutes: committed offsets of an empty group are removed this long after it became empty. */
+  offsetsRetention: number;
+  /** Kafka's offsets.retention.check.interval.ms. */
+  offsetsRetentionCheckInterval: number;
+  /** Kafka's offset.metadata.max.bytes. */
+  offsetMetadataMaxBytes: number;
+  /** Kafka's transaction.max.timeout.ms: longer transaction timeouts are refused (INVALID_TRANSACTION_TIMEOUT). */
+  transactionMaxTimeout: number;
+  /** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms. */
+  transactionAbortTimedOutInterval: number;
+  /** Kafka's transactional.id.expiration.ms: idle transactional ids are forgotten after this long. */
+  transactionalIdExpiration: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<BrokerOptions> = Object.freeze({
@@ -85,6 +109,18 @@ export const DEFAULT_OPTIONS: Readonly<BrokerOptions> = Object.freeze({
   fsync: 'always',
   fsyncInterval: 1_000,
   logLevel: 'info',
+  groupMinSessionTimeout: 6_000,
+  groupMaxSessionTimeout: 1_800_000,
+  groupInitialRebalanceDelay: 3_000,
+  groupMaxSize: 2_147_483_647,
+  groupConsumerSessionTimeout: 45_000,
+  groupConsumerHeartbeatInterval: 5_000,
+  offsetsRetention: 7 * 24 * 3_600_000,
+  offsetsRetentionCheckInterval: 600_000,
+  offsetMetadataMaxBytes: 4_096,
+  transactionMaxTimeout: 900_000,
+  transactionAbortTimedOutInterval: 10_000,
+  transactionalIdExpiration: 7 * 24 * 3_600_000,
 });
 
 export class ConfigError extends Error {
@@ -227,7 +263,25 @@ export const OPTION_PARSERS: Record<keyof BrokerOptions, Parser> = {
   fsync: (v, k) => parseChoice(v, k, FSYNC_POLICIES),
   fsyncInterval: parseDuration,
   logLevel: (v, k) => parseChoice(v, k, LOG_LEVELS),
+  groupMinSessionTimeout: positiveDuration,
+  groupMaxSessionTimeout: positiveDuration,
+  groupInitialRebalanceDelay: parseDuration,
+  groupMaxSize: (v, k) => parseCount(v, k, 1),
+  groupConsumerSessionTimeout: positiveDuration,
+  groupConsumerHeartbeatInterval: positiveDuration,
+  offsetsRetention: positiveDuration,
+  offsetsRetentionCheckInterval: parseDuration,
+  offsetMetadataMaxBytes: parseSize,
+  transactionMaxTimeout: positiveDuration,
+  transactionAbortTimedOutInterval: parseDuration,
+  transactionalIdExpiration: positiveDuration,
 };
+
+function positiveDuration(v: unknown, k: string): number {
+  const n = parseDuration(v, k);
+  if (n < 1) throw new ConfigError(`${k}: must be positive`);
+  return n;
+}
 
 /** camelCase key for a kebab-case or snake_case spelling ("max-payload", "max_payload"). */
 export function canonicalKey(key: string): string {
@@ -258,6 +312,9 @@ export function resolveOptions(partial: Partial<BrokerOptions> = {}): BrokerOpti
   }
   if ((opts.user === undefined) !== (opts.pass === undefined)) {
     throw new ConfigError('user and pass must be given together');
+  }
+  if (opts.groupMinSessionTimeout > opts.groupMaxSessionTimeout) {
+    throw new ConfigError('group min session timeout must not exceed the group max session timeout');
   }
   if (opts.authToken !== undefined && opts.user !== undefined) {
     throw new ConfigError('auth token and user/pass cannot both be set');

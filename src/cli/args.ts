@@ -35,6 +35,18 @@ const FLAGS: Record<string, { key: keyof BrokerOptions; short?: string; help: st
   fsync: { key: 'fsync', help: 'durability: always (default), interval or never' },
   'fsync-interval': { key: 'fsyncInterval', help: 'flush interval of the interval policy (default 1s)' },
   'log-level': { key: 'logLevel', short: 'l', help: 'trace, debug, info (default), warn, error, fatal, silent' },
+  'group-min-session-timeout': { key: 'groupMinSessionTimeout', help: 'shortest session timeout of a group member (default 6s)' },
+  'group-max-session-timeout': { key: 'groupMaxSessionTimeout', help: 'longest session timeout of a group member (default 30m)' },
+  'group-initial-rebalance-delay': { key: 'groupInitialRebalanceDelay', help: 'wait for more members before the first rebalance of an empty group (default 3s)' },
+  'group-max-size': { key: 'groupMaxSize', help: 'members per consumer group (default unlimited)' },
+  'group-consumer-session-timeout': { key: 'groupConsumerSessionTimeout', help: 'session timeout of KIP-848 consumer group members (default 45s)' },
+  'group-consumer-heartbeat-interval': { key: 'groupConsumerHeartbeatInterval', help: 'heartbeat interval of KIP-848 consumer group members (default 5s)' },
+  'offsets-retention': { key: 'offsetsRetention', help: 'keep committed offsets of an empty group this long (default 168h)' },
+  'offsets-retention-check-interval': { key: 'offsetsRetentionCheckInterval', help: 'interval of the expired-offsets check (default 10m)' },
+  'offset-metadata-max-bytes': { key: 'offsetMetadataMaxBytes', help: 'largest metadata string of a committed offset (default 4096)' },
+  'transaction-max-timeout': { key: 'transactionMaxTimeout', help: 'longest transaction timeout a producer may ask for (default 15m)' },
+  'transaction-abort-timed-out-interval': { key: 'transactionAbortTimedOutInterval', help: 'interval of the check that aborts timed-out transactions (default 10s)' },
+  'transactional-id-expiration': { key: 'transactionalIdExpiration', help: 'forget transactional ids idle this long (default 168h)' },
 };
 
 export interface CliCommand {

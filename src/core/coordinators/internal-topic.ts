@@ -34,19 +34,31 @@ export class InternalTopic {
     private readonly logger: Logger,
   ) {}
 
-  /** Opens the topic, creating it (one compacted partition) if it does not exist yet. */
+  /**
+   * Opens the topic. Like Kafka, it is created (one compacted partition) only when first
+   * written to, so a broker without groups or transactions has no internal topics.
+   */
   static async open(log: Log, name: string, logger: Logger): Promise<InternalTopic> {
-    if (!log.hasTopic(name)) {
-      try {
-        await log.createTopic(name, { partitions: 1, configs: { ...INTERNAL_TOPIC_CONFIGS } });
-      } catch (e) {
-        if (!isLogError(e, 'TOPIC_ALREADY_EXISTS')) throw e;
-      }
-    }
     return new InternalTopic(log, name, logger);
   }
 
-  private partition(): LogPartition {
+  private creating: Promise<void> | null = null;
+
+  private async writable(): Promise<LogPartition> {
+    if (!this.log.hasTopic(this.name)) {
+      this.creating ??= this.log
+        .createTopic(this.name, { partitions: 1, configs: { ...INTERNAL_TOPIC_CONFIGS } })
+        .then(
+          () => undefined,
+          (e: unknown) => {
+            if (!isLogError(e, 'TOPIC_ALREADY_EXISTS')) throw e;
+          },
+        )
+        .finally(() => {
+          this.creating = null;
+        });
+      await this.creating;
+    }
     return this.log.partition(this.name, 0);
   }
 
@@ -65,13 +77,14 @@ export class InternalTopic {
         timestamp: now,
       })),
     });
-    const out = await this.partition().append(batch);
+    const out = await (await this.writable()).append(batch);
     return out.lastOffset;
   }
 
   /** Calls `fn` with every record from the start of the topic, in offset order. */
   async replay(fn: (key: InternalKey, value: Record<string, unknown> | null, offset: number, timestamp: number) => void): Promise<number> {
-    const part = this.partition();
+    if (!this.log.hasTopic(this.name)) return 0;
+    const part = this.log.partition(this.name, 0);
     const end = part.highWatermark;
     let offset = part.logStartOffset;
     let count = 0;

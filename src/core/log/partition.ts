@@ -46,6 +46,31 @@ export interface PartitionReadResult {
   highWatermark: number;
   logStartOffset: number;
   lastStableOffset: number;
+  /** read_committed reads: the aborted transactions overlapping the batches returned (Fetch's list). */
+  abortedTransactions?: AbortedTransaction[];
+}
+
+/** A transaction that ended with an ABORT marker: its records in [firstOffset, lastOffset] are to be skipped by read_committed consumers. */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+  /** Offset of the ABORT marker. */
+  lastOffset: number;
+}
+
+/**
+ * The transaction view of a partition, kept by the producer-state manager of the coordinators
+ * (core/coordinators/producer-state.ts): open transactions give the last stable offset, ended
+ * aborted ones the aborted-transactions index. It sees every acknowledged append before
+ * readers are woken, so the LSO a reader sees never includes an open transaction.
+ */
+export interface PartitionTransactionState {
+  /** First offset of the oldest open transaction, or null when none is open. */
+  firstUnstableOffset(): number | null;
+  /** Aborted transactions with lastOffset >= from and firstOffset < to. */
+  abortedTransactions(from: number, to: number): AbortedTransaction[];
+  /** Called for every acknowledged append (offsets stamped), before readers are woken. */
+  onAppended(batches: Buffer, baseOffset: number, lastOffset: number): void;
 }
 
 export type AppendListener = (partition: LogPartition, batches: Buffer, baseOffset: number, lastOffset: number) => void;
@@ -103,11 +128,29 @@ export class LogPartition {
   }
 
   /**
-   * Offset below which no transaction is still open. Transactions arrive with their own issue;
-   * until then every acknowledged batch is stable and this equals the high watermark.
+   * Offset below which no transaction is still open (the high watermark when none is open):
+   * read_committed readers stop here.
    */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    const hw = this.highWatermark;
+    const unstable = this.txnState?.firstUnstableOffset() ?? null;
+    return unstable === null ? hw : Math.min(unstable, hw);
+  }
+
+  private txnState: PartitionTransactionState | null = null;
+
+  /** Installs the transaction view (the producer-state manager does, once per partition). */
+  attachTransactionState(state: PartitionTransactionState): void {
+    this.txnState = state;
+  }
+
+  get transactionState(): PartitionTransactionState | null {
+    return this.txnState;
+  }
+
+  /** Aborted transactions overlapping [from, to) (Fetch in read_committed). */
+  abortedTransactions(from: number, to: number): AbortedTransaction[] {
+    return this.txnState?.abortedTransactions(from, to) ?? [];
   }
 
   /** Bytes stored by the engine for this partition. */
@@ -170,6 +213,13 @@ export class LogPartition {
     if (this.tailEnd !== base) this.tail.clear();
     this.tail.push(batches, base, last);
     this.tailEnd = last + 1;
+    if (this.txnState) {
+      try {
+        this.txnState.onAppended(batches, base, last);
+      } catch (e) {
+        this.log.error({ err: e }, 'transaction state update failed');
+      }
+    }
     this.wake();
     try {
       this.onAppend(this, batches, base, last);
@@ -196,9 +246,14 @@ export class LogPartition {
     const base = { highWatermark: hw, logStartOffset: start, lastStableOffset: lso };
     if (offset >= limit) return { chunks: [], bytes: 0, nextOffset: offset, ...base };
     const fromTail = this.tail.read(offset, maxBytes, limit);
-    if (fromTail && fromTail.bytes > 0) return { ...fromTail, ...base };
+    if (fromTail && fromTail.bytes > 0) return this.withAborted({ ...fromTail, ...base }, offset, opts);
     const r = await store.read(offset, maxBytes, limit);
-    return { chunks: r.chunks, bytes: r.bytes, nextOffset: r.nextOffset, ...base };
+    return this.withAborted({ chunks: r.chunks, bytes: r.bytes, nextOffset: r.nextOffset, ...base }, offset, opts);
+  }
+
+  private withAborted(r: PartitionReadResult, from: number, opts: ReadOptions): PartitionReadResult {
+    if (opts.isolation === 'read_committed' && this.txnState && r.bytes > 0) r.abortedTransactions = this.txnState.abortedTransactions(from, r.nextOffset);
+    return r;
   }
 
   /**

@@ -1,0 +1,62 @@
+// The coordinators of the core: consumer groups and committed offsets, producer state
+// (idempotence, open transactions, LSO), and transactions. startCoordinators() restores them
+// from the log in dependency order: producer state first (scans the partitions), then groups
+// (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
+// what a crash interrupted, which may write markers and offsets).
+import type { Logger } from '../../log.js';
+import type { Log } from '../log/index.js';
+import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder } from './group-coordinator.js';
+import { ProducerStateManager } from './producer-state.js';
+import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
+import { ConsumerGroups } from './consumer-group.js';
+
+export interface Coordinators {
+  readonly groups: GroupCoordinator;
+  readonly consumerGroups: ConsumerGroups;
+  readonly producers: ProducerStateManager;
+  readonly transactions: TransactionCoordinator;
+  close(): void;
+}
+
+export interface CoordinatorOptions {
+  log: Log;
+  logger: Logger;
+  groups?: Partial<GroupCoordinatorConfig>;
+  transactions?: Partial<TransactionCoordinatorConfig>;
+  subscriptionDecoder?: SubscriptionDecoder;
+}
+
+export async function startCoordinators(opts: CoordinatorOptions): Promise<Coordinators> {
+  const producers = new ProducerStateManager(opts.log, opts.logger.child({ component: 'producer-state' }));
+  await producers.load();
+  let consumerGroups: ConsumerGroups | null = null;
+  const groups = await GroupCoordinator.open({
+    log: opts.log,
+    logger: opts.logger,
+    config: opts.groups,
+    subscriptionDecoder: opts.subscriptionDecoder,
+    extension: (gc) => (consumerGroups = new ConsumerGroups(gc, opts.log, opts.logger)),
+  });
+  let transactions: TransactionCoordinator;
+  try {
+    transactions = await TransactionCoordinator.open({ log: opts.log, logger: opts.logger, groups, producers, config: opts.transactions });
+  } catch (e) {
+    groups.close();
+    throw e;
+  }
+  return {
+    groups,
+    consumerGroups: consumerGroups!,
+    producers,
+    transactions,
+    close() {
+      transactions.close();
+      groups.close();
+    },
+  };
+}
+
+export { GroupCoordinator, ProducerStateManager, TransactionCoordinator };
+export { CoordinatorError, isCoordinatorError, type CoordinatorErrorCode } from './errors.js';
+export { CONSUMER_OFFSETS_TOPIC } from './group-coordinator.js';
+export { TRANSACTION_STATE_TOPIC } from './transaction-coordinator.js';
