@@ -7,6 +7,8 @@ import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
 import { KafkaServer } from './kafka/server.js';
+import { startCoordinators, type Coordinators } from './core/coordinators/index.js';
+import { attachCoordinators, decodeSubscriptionTopics } from './kafka/coordination.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -27,6 +29,8 @@ export interface Broker {
   readonly log: Log;
   /** The Kafka listener, or null when `kafkaPort` is -1. */
   readonly kafka: KafkaServer | null;
+  /** Consumer groups, producer state and transactions (with the Kafka listener), else null. */
+  readonly coordinators: Coordinators | null;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
   /** Closes listeners and connections and flushes storage. Idempotent. */
@@ -41,6 +45,7 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
   const nats = new NatsServer(opts, router, logger);
   let monitor: Monitor | undefined;
   let kafka: KafkaServer | null = null;
+  let coordinators: Coordinators | null = null;
   const log = await openLog({
     dataDir: opts.dataDir,
     fsync: opts.fsync,
@@ -51,10 +56,36 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
   });
   try {
     await nats.listen();
-    if (opts.kafkaPort >= 0) kafka = await KafkaServer.start(opts, log, logger);
+    if (opts.kafkaPort >= 0) {
+      // Restored from the log before the listener accepts anyone.
+      coordinators = await startCoordinators({
+        log,
+        logger,
+        subscriptionDecoder: decodeSubscriptionTopics,
+        groups: {
+          minSessionTimeoutMs: opts.groupMinSessionTimeout,
+          maxSessionTimeoutMs: opts.groupMaxSessionTimeout,
+          initialRebalanceDelayMs: opts.groupInitialRebalanceDelay,
+          maxGroupSize: opts.groupMaxSize,
+          offsetsRetentionMs: opts.offsetsRetention,
+          offsetsRetentionCheckIntervalMs: opts.offsetsRetentionCheckInterval,
+          offsetMetadataMaxBytes: opts.offsetMetadataMaxBytes,
+          consumerSessionTimeoutMs: opts.groupConsumerSessionTimeout,
+          consumerHeartbeatIntervalMs: opts.groupConsumerHeartbeatInterval,
+        },
+        transactions: {
+          maxTimeoutMs: opts.transactionMaxTimeout,
+          abortTimedOutIntervalMs: opts.transactionAbortTimedOutInterval,
+          transactionalIdExpirationMs: opts.transactionalIdExpiration,
+        },
+      });
+      kafka = await KafkaServer.start(opts, log, logger);
+      attachCoordinators(kafka, coordinators);
+    }
     if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger, startedAt });
   } catch (err) {
     await Promise.allSettled([nats.close(), monitor?.close(), kafka?.close()]);
+    coordinators?.close();
     await log.close();
     throw err;
   }
@@ -62,6 +93,7 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     await Promise.all([nats.close(), monitor?.close(), kafka?.close()]);
+    coordinators?.close();
     // Listeners are down, so nothing appends any more: flush and close the storage last.
     await log.close();
     logger.info('broker stopped');
@@ -74,6 +106,7 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
     nats,
     log,
     kafka,
+    coordinators,
     lameDuck: () => nats.enterLameDuckMode(),
     close: () => (closing ??= close()),
   };
