@@ -16,6 +16,24 @@ import { alterConfigs } from './alter-configs.js';
 import { createPartitions } from './create-partitions.js';
 import { incrementalAlterConfigs } from './incremental-alter-configs.js';
 import { describeCluster } from './describe-cluster.js';
+import { offsetCommit } from './offset-commit.js';
+import { offsetFetch } from './offset-fetch.js';
+import { findCoordinator } from './find-coordinator.js';
+import { joinGroup } from './join-group.js';
+import { heartbeat } from './heartbeat.js';
+import { leaveGroup } from './leave-group.js';
+import { syncGroup } from './sync-group.js';
+import { describeGroups } from './describe-groups.js';
+import { listGroups } from './list-groups.js';
+import { deleteGroups } from './delete-groups.js';
+import { offsetDelete } from './offset-delete.js';
+import { initProducerId } from './init-producer-id.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { endTxn } from './end-txn.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
+import { describeTransactions } from './describe-transactions.js';
+import { listTransactions } from './list-transactions.js';
 
 const ALL: ApiHandler[] = [
   produce,
@@ -32,6 +50,25 @@ const ALL: ApiHandler[] = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  // Coordinators: consumer groups, producer ids, transactions.
+  offsetCommit,
+  offsetFetch,
+  findCoordinator,
+  joinGroup,
+  heartbeat,
+  leaveGroup,
+  syncGroup,
+  describeGroups,
+  listGroups,
+  deleteGroups,
+  offsetDelete,
+  initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
+  describeTransactions,
+  listTransactions,
 ];
 
 /** Handlers by API key (holes are APIs Wharf does not serve). */
