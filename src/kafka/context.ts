@@ -44,6 +44,8 @@ export interface ProducerBatch {
 export interface ProducerStateHook {
   check(batch: ProducerBatch): ProducerCheck | Promise<ProducerCheck>;
   appended(batch: ProducerBatch, outcome: AppendOutcome): void;
+  /** The append of a batch that check() let through failed (its sequence range is free again). */
+  failed?(batch: ProducerBatch, error: unknown): void;
 }
 
 export interface KafkaBroker {

@@ -8,8 +8,8 @@
 //
 // Sessions (KIP-227): every request is answered as a full, sessionless fetch (session id 0),
 // which clients accept; an incremental request naming a session gets FETCH_SESSION_ID_NOT_FOUND.
-// read_committed reads up to the last stable offset; the aborted-transaction list is empty
-// until transactions land (their issue).
+// read_committed reads up to the last stable offset and gets the aborted transactions that
+// overlap the batches returned (from the partition's transaction state).
 import type { LogPartition, PartitionReadResult } from '../../core/log/index.js';
 import type { FetchRequest, FetchResponse } from '../protocol/messages/index.js';
 import type { FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../protocol/messages/fetch.js';
@@ -107,6 +107,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
           }
           if (r) {
             setOffsets(w.out, r);
+            if (readCommitted) w.out.abortedTransactions = (r.abortedTransactions ?? []).map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) }));
             // Only the first partition with data may exceed the limits (KIP-74).
             if (r.bytes > 0 && (total === 0 || r.bytes <= budget)) {
               w.out.records = joinChunks(r.chunks);

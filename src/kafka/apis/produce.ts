@@ -159,6 +159,7 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
                   if (producer && hook) hook.appended(producer, outcome);
                 },
                 (e: unknown) => {
+                  if (producer && hook) hook.failed?.(producer, e);
                   const err = toKafkaError(e);
                   if (err.unexpected) broker.logger.error({ err: e, topic: td.name, partition: pd.index }, 'append failed');
                   parts[slot] = errorResponse(pd.index, err.code, err.message);
