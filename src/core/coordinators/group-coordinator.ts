@@ -1107,10 +1107,11 @@ export class GroupCoordinator {
       }
       if (!group.members.has(memberId)) throw new CoordinatorError('UNKNOWN_MEMBER_ID', `unknown member ${memberId} of ${groupId}`);
       if (generation !== group.generationId) throw new CoordinatorError('ILLEGAL_GENERATION', `generation ${generation} is not the current ${group.generationId} of ${groupId}`);
-    } else if (!group.is('Empty')) {
+    } else if (!transactional && !group.is('Empty')) {
+      // Transactional commits of TxnOffsetCommit v0-2 carry no member id or generation.
       throw new CoordinatorError('UNKNOWN_MEMBER_ID', `group ${groupId} has members: commits need a member id and generation`);
     }
-    if (group.is('CompletingRebalance')) throw new CoordinatorError('REBALANCE_IN_PROGRESS', `group ${groupId} is completing a rebalance`);
+    if (!transactional && group.is('CompletingRebalance')) throw new CoordinatorError('REBALANCE_IN_PROGRESS', `group ${groupId} is completing a rebalance`);
     return group;
   }
 
