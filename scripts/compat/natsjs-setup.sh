@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Prepares the nats.js (npm `nats` 2.x, repository nats-io/nats.node) test suite for
+# `npm run compat` in $WHARF_PEERS_DIR/src/nats.node-$VERSION (outside the repo, never committed):
+#   - the package itself (index.js, lib/) from the npm registry (`npm pack nats@$VERSION`),
+#   - its test/ directory from a git checkout of nats-io/nats.node at tag v$VERSION
+#     (the npm tarball ships no tests, and no allowed registry carries them),
+#   - the test runner (ava 5) and nats-jwt from the npm registry.
+# Usage: natsjs-setup.sh [GIT_DIR]   GIT_DIR defaults to $WHARF_NATSJS_GIT, then
+#        /work/.mirror/nats-io+nats.node/repo. Without a git checkout and without an earlier
+#        prepared copy this exits 3 (the suite cannot be installed here).
+# Prints the prepared directory on stdout. Idempotent: a complete copy is reused.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../peers/common.sh
+source "$here/../peers/common.sh"
+
+VERSION="${WHARF_NATSJS_VERSION:-2.29.3}"
+dest="$WHARF_PEERS_DIR/src/nats.node-$VERSION"
+if [[ -f $dest/.complete ]]; then
+  echo "$dest"
+  exit 0
+fi
+git_dir="${1:-${WHARF_NATSJS_GIT:-/work/.mirror/nats-io+nats.node/repo}}"
+if [[ ! -d $git_dir ]] || ! git --git-dir="$git_dir" rev-parse -q --verify "refs/tags/v$VERSION^{commit}" >/dev/null 2>&1; then
+  peers_log "nats.js tests: no prepared copy in $dest and no git checkout of nats-io/nats.node with tag v$VERSION at '$git_dir'"
+  peers_log "nats.js tests: the npm tarball of nats@$VERSION ships no tests; give a clone of nats-io/nats.node as the argument or WHARF_NATSJS_GIT"
+  exit 3
+fi
+
+prepare() {
+  local tmp
+  tmp="$(mktemp -d "$WHARF_PEERS_DIR/src/.natsjs.XXXXXX")"
+  trap 'rm -rf "$tmp"' RETURN
+  peers_log "nats.js tests: npm pack nats@$VERSION"
+  ( cd "$tmp" && npm pack --silent "nats@$VERSION" >/dev/null )
+  tar -xzf "$tmp/nats-$VERSION.tgz" -C "$tmp"
+  local pkg="$tmp/package"
+  peers_log "nats.js tests: test/ from $git_dir at v$VERSION"
+  git --git-dir="$git_dir" archive "v$VERSION" test | tar -x -C "$pkg"
+  # A package.json with the runtime dependencies of the release and only the test-time tools
+  # the suite needs (no nyc, typescript, deno checks). No "ava" key: the runner passes its own
+  # ava config (files, the demo.nats.io hook).
+  node -e '
+    const fs = require("fs");
+    const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    const out = {
+      name: p.name, version: p.version, main: p.main, types: p.types, private: true,
+      dependencies: p.dependencies,
+      devDependencies: { ava: "5.3.1", "nats-jwt": "0.0.9" },
+    };
+    fs.writeFileSync(process.argv[1], JSON.stringify(out, null, 2) + "\n");
+  ' "$pkg/package.json"
+  peers_log "nats.js tests: npm install (ava, nats-jwt, runtime deps)"
+  ( cd "$pkg" && npm install --no-audit --no-fund --silent >/dev/null )
+  [[ -x $pkg/node_modules/.bin/ava ]] || peers_die "nats.js tests: ava did not install"
+  touch "$pkg/.complete"
+  rm -rf "$dest"
+  mv "$pkg" "$dest"
+}
+mkdir -p "$WHARF_PEERS_DIR/src"
+peers_locked prepare
+echo "$dest"

@@ -1,0 +1,169 @@
+// `npm run compat`: runs each peer test suite against fresh Wharf brokers and writes
+// docs/compat.md (suite, version, tests run/passed/failed/skipped, one line per failure with
+// its reason, and what is not applicable and why).
+//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--no-write] [--out FILE]
+// --smoke runs each suite's short subset (the CI stage, scripts/compat/smoke.sh): every test of
+// it must pass. A full run fails when a suite's pass count falls below its figure in
+// scripts/compat/baseline.json (the figures only rise: raise them when more tests pass).
+// In both modes a suite whose peer cannot be installed fails the run, loudly.
+// Suites are modules in scripts/compat/suites/; the Kafka ones plug in the same way.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, tmpWork, type Context, type Mode, type Suite, type SuiteResult } from './lib.js';
+import { natsjs } from './suites/natsjs.js';
+import { natscli } from './suites/natscli.js';
+
+const SUITES: Suite[] = [natsjs, natscli];
+
+interface Args {
+  mode: Mode;
+  only?: string[];
+  write: boolean;
+  out?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { mode: 'full', write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === '--smoke') a.mode = 'smoke';
+    else if (x === '--no-write') a.write = false;
+    else if (x === '--suite') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (x === '--out') a.out = argv[++i];
+    else {
+      process.stderr.write(`compat: unknown argument ${x}\n`);
+      process.exit(2);
+    }
+  }
+  return a;
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function report(results: SuiteResult[], baseline: Record<string, number>, started: Date): string {
+  const L: string[] = [];
+  L.push('# Compatibility: peer test suites against Wharf', '');
+  L.push(`Written by \`npm run compat\` (scripts/compat/run.ts) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, Wharf at commit ${gitHead()}.`);
+  L.push('Each suite runs against fresh Wharf brokers on 127.0.0.1; "run" counts the tests executed, not the');
+  L.push('ones listed as not applicable. The pass counts are tracked in scripts/compat/baseline.json and may');
+  L.push('only rise: a full run whose pass count falls below its baseline fails.', '');
+  L.push('| suite | version | run | passed | failed | skipped | not applicable | baseline |');
+  L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of results) {
+    const na = r.notApplicable.reduce((n, x) => n + x.count, 0);
+    if (r.status === 'unavailable') {
+      L.push(`| ${cell(r.name)} | ${cell(r.version)} | not run: peer unavailable | | | | | ${baseline[r.id] ?? '–'} |`);
+    } else {
+      L.push(`| ${cell(r.name)} | ${cell(r.version)} | ${r.run} | ${r.passed} | ${r.failed} | ${r.skipped} | ${na} | ${baseline[r.id] ?? '–'} |`);
+    }
+  }
+  L.push('');
+  for (const r of results) {
+    L.push(`## ${r.name}`, '');
+    L.push(`Version: ${r.version}. Time: ${Math.round(r.seconds)} s.`, '');
+    for (const n of r.notes) L.push(`- Note: ${n}`);
+    if (r.notes.length) L.push('');
+    if (r.failures.length) {
+      L.push('Failures:', '');
+      for (const f of r.failures) L.push(`- \`${f.test}\`: ${f.reason}`);
+      L.push('');
+    } else if (r.status === 'ran') {
+      L.push('No failures.', '');
+    }
+    if (r.notApplicable.length) {
+      L.push('Not applicable (not run):', '');
+      for (const n of r.notApplicable) L.push(`- ${n.what}: ${n.reason}`);
+      L.push('');
+    }
+  }
+  L.push('## How to run', '');
+  L.push('```sh');
+  L.push('bash scripts/peers/install-all.sh          # the reference peers (nats CLI, Kafka tools)');
+  L.push('bash scripts/compat/natsjs-setup.sh DIR    # nats.js tests, DIR = a git clone of nats-io/nats.node');
+  L.push('npm run compat                             # all suites, rewrites this file');
+  L.push('npm run compat -- --suite natscli --no-write');
+  L.push('bash scripts/compat/smoke.sh               # the CI subset');
+  L.push('```', '');
+  L.push('The nats.js suite is the test/ directory of nats-io/nats.node at the tag of the npm `nats` release;');
+  L.push('the npm tarball ships no tests and no package registry carries them, so it runs from a prepared copy');
+  L.push('in `~/.cache/wharf-peers/src` (never committed). Its launcher spawns `nats-server -c <config>`:');
+  L.push('`scripts/compat/nats-server-shim` stands in for it (nats-server flags and config format, ports file),');
+  L.push('and the tests written against the public demo server reach a local Wharf instead (demo.nats.io is made');
+  L.push('to resolve to 127.0.0.2 inside the test workers).', '');
+  return L.join('\n');
+}
+
+function gitHead(): string {
+  try {
+    const head = readFileSync(join(repoRoot(), '.git', 'HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref: ')) return head.slice(0, 10);
+    const ref = head.slice(5);
+    try {
+      return readFileSync(join(repoRoot(), '.git', ref), 'utf8').trim().slice(0, 10);
+    } catch {
+      const packed = readFileSync(join(repoRoot(), '.git', 'packed-refs'), 'utf8');
+      const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
+      return line ? line.slice(0, 10) : 'unknown';
+    }
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const repo = repoRoot();
+  const work = tmpWork();
+  const ctx: Context = {
+    repo,
+    peersDir: process.env.WHARF_PEERS_DIR || join(process.env.HOME || '/root', '.cache', 'wharf-peers'),
+    work,
+    log: (m) => process.stderr.write(`[compat] ${m}\n`),
+  };
+  const baseline = JSON.parse(readFileSync(join(repo, 'scripts', 'compat', 'baseline.json'), 'utf8')) as Record<string, number>;
+  const started = new Date();
+  const selected = SUITES.filter((s) => !args.only || args.only.includes(s.id));
+  if (args.only) {
+    for (const id of args.only) if (!SUITES.some((s) => s.id === id)) throw new Error(`unknown suite ${id} (known: ${SUITES.map((s) => s.id).join(', ')})`);
+  }
+  const results: SuiteResult[] = [];
+  for (const s of selected) {
+    ctx.log(`== ${s.name} (${args.mode})`);
+    try {
+      results.push(await s.run(ctx, args.mode));
+    } catch (err) {
+      results.push({ id: s.id, name: s.name, version: '?', status: 'ran', run: 1, passed: 0, failed: 1, skipped: 0, failures: [{ test: '(suite)', reason: `runner error: ${(err as Error).message.split('\n')[0]}` }], notApplicable: [], notes: [], seconds: 0 });
+    }
+  }
+  if (process.env.WHARF_COMPAT_KEEP !== '1') rmSync(work, { recursive: true, force: true });
+  else ctx.log(`scratch kept in ${work}`);
+
+  const problems: string[] = [];
+  for (const r of results) {
+    if (r.status === 'unavailable') problems.push(`${r.id}: PEER UNAVAILABLE: ${r.notes.join('; ')}`);
+    else if (args.mode === 'smoke' && r.failed > 0) problems.push(`${r.id}: ${r.failed} smoke test(s) failed`);
+    else if (args.mode === 'full' && r.passed < (baseline[r.id] ?? 0)) problems.push(`${r.id}: ${r.passed} passed, below the baseline of ${baseline[r.id]}`);
+  }
+  process.stdout.write('\n');
+  for (const r of results) {
+    process.stdout.write(`${r.id}: ${r.status === 'unavailable' ? 'NOT RUN (peer unavailable)' : `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped of ${r.run} run`} (${Math.round(r.seconds)} s)\n`);
+    for (const f of r.failures) process.stdout.write(`  FAIL ${f.test}: ${f.reason}\n`);
+  }
+  if (args.mode === 'full' && args.write) {
+    const out = args.out ?? join(repo, 'docs', 'compat.md');
+    writeFileSync(out, report(results, baseline, started));
+    process.stdout.write(`wrote ${out}\n`);
+  }
+  const tot = results.reduce((a, r) => ({ p: a.p + r.passed, f: a.f + r.failed, s: a.s + r.skipped }), { p: 0, f: 0, s: 0 });
+  const failedTotal = args.mode === 'smoke' ? tot.f : problems.length;
+  // The plain closing line CI reads.
+  process.stdout.write(`compat: ${tot.p} passed, ${failedTotal} failed, ${tot.s} skipped\n`);
+  if (problems.length) {
+    process.stderr.write(`\n[compat] FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,300 @@
+// The `nats` CLI (natscli v0.5.0, installed by scripts/peers/install-nats.sh): its pub, sub,
+// request, reply and bench commands against Wharf. Each case is a real CLI session with a
+// pass condition on its output and exit code; commands that need what Wharf does not offer
+// (JetStream, KV, the system account behind `nats server ...`) are listed as not applicable.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { emptyResult, run, scratch, startWharf, type Context, type Mode, type Suite, type SuiteResult, type Wharf } from '../lib.js';
+
+const VERSION = 'v0.5.0';
+
+interface Env {
+  nats: string;
+  home: string;
+  url: string;
+}
+
+interface Case {
+  name: string;
+  smoke?: boolean;
+  /** Extra Wharf flags for this case; the default is a plain broker. */
+  wharfArgs?: string[];
+  /** Resolves with '' on success, or with what went wrong. */
+  check(e: Env, w: Wharf): Promise<string>;
+}
+
+function cli(e: Env, args: string[], timeoutMs = 20_000) {
+  return run(e.nats, ['--server', e.url, ...args], { timeoutMs, env: { ...process.env, HOME: e.home, XDG_CONFIG_HOME: join(e.home, '.config'), NO_COLOR: '1', NATS_CONTEXT: '' } });
+}
+
+/** Starts a long-running CLI command and resolves once its output matches `ready`. */
+function background(e: Env, args: string[], ready: RegExp, timeoutMs = 30_000) {
+  const child = spawn(e.nats, ['--server', e.url, ...args], { env: { ...process.env, HOME: e.home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      process.removeListener('exit', onExit);
+      resolve({ code, out });
+    }),
+  );
+  const isReady = new Promise<boolean>((resolve) => {
+    const t = setTimeout(() => resolve(false), 10_000);
+    const check = () => {
+      if (ready.test(out)) {
+        clearTimeout(t);
+        resolve(true);
+      }
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      check();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      check();
+    });
+    child.on('close', () => resolve(false));
+  });
+  return { isReady, done, kill: () => child.kill('SIGKILL'), output: () => out };
+}
+
+const tail = (s: string) => s.trim().split('\n').slice(-2).join(' / ').slice(0, 200);
+
+const CASES: Case[] = [
+  {
+    name: 'pub/sub: 3 messages reach a subscriber (sub --count 3, pub --count 3)',
+    smoke: true,
+    async check(e) {
+      const sub = background(e, ['sub', 'cli.ps', '--count', '3'], /Subscribing on/);
+      if (!(await sub.isReady)) return `sub did not start: ${tail(sub.output())}`;
+      const pub = await cli(e, ['pub', 'cli.ps', 'hello {{Count}}', '--count', '3']);
+      if (pub.code !== 0) return `pub exited ${pub.code}: ${tail(pub.stderr)}`;
+      const r = await sub.done;
+      if (r.code !== 0) return `sub exited ${r.code}: ${tail(r.out)}`;
+      for (const n of [1, 2, 3]) if (!r.out.includes(`hello ${n}`)) return `message 'hello ${n}' missing: ${tail(r.out)}`;
+      return '';
+    },
+  },
+  {
+    name: 'pub -H: headers reach a subscriber',
+    smoke: true,
+    async check(e) {
+      const sub = background(e, ['sub', 'cli.hdr', '--count', '1'], /Subscribing on/);
+      if (!(await sub.isReady)) return `sub did not start: ${tail(sub.output())}`;
+      const pub = await cli(e, ['pub', 'cli.hdr', 'body', '-H', 'X-Wharf:yes', '-H', 'X-Two:2']);
+      if (pub.code !== 0) return `pub exited ${pub.code}: ${tail(pub.stderr)}`;
+      const r = await sub.done;
+      if (!/X-Wharf: yes/.test(r.out) || !/X-Two: 2/.test(r.out) || !r.out.includes('body')) return `headers or body missing: ${tail(r.out)}`;
+      return '';
+    },
+  },
+  {
+    name: 'sub with wildcards (cli.*.x and cli.>)',
+    async check(e) {
+      const a = background(e, ['sub', 'cli.*.x', '--count', '1'], /Subscribing on/);
+      const b = background(e, ['sub', 'cli.>', '--count', '1'], /Subscribing on/);
+      if (!(await a.isReady) || !(await b.isReady)) return 'subscribers did not start';
+      const pub = await cli(e, ['pub', 'cli.w.x', 'wild']);
+      if (pub.code !== 0) return `pub exited ${pub.code}`;
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      if (!ra.out.includes('wild') || !rb.out.includes('wild')) return `a wildcard subscriber missed the message: ${tail(ra.out)} | ${tail(rb.out)}`;
+      return '';
+    },
+  },
+  {
+    name: 'sub --queue: 10 messages are shared by two queue members, each once',
+    async check(e) {
+      const a = background(e, ['sub', 'cli.q', '--queue', 'workers', '--raw'], /Subscribing on|^$/m, 20_000);
+      const b = background(e, ['sub', 'cli.q', '--queue', 'workers', '--raw'], /Subscribing on|^$/m, 20_000);
+      await Promise.all([a.isReady, b.isReady]);
+      await new Promise((r) => setTimeout(r, 300));
+      const pub = await cli(e, ['pub', 'cli.q', 'm{{Count}}', '--count', '10']);
+      await new Promise((r) => setTimeout(r, 500));
+      a.kill();
+      b.kill();
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      if (pub.code !== 0) return `pub exited ${pub.code}`;
+      const got = (ra.out + '\n' + rb.out).split('\n').filter((l) => /^m\d+$/.test(l.trim()));
+      if (got.length !== 10 || new Set(got).size !== 10) return `expected 10 distinct messages across the group, got ${got.length}`;
+      return '';
+    },
+  },
+  {
+    name: 'request/reply: nats reply answers nats request',
+    smoke: true,
+    async check(e) {
+      const rep = background(e, ['reply', 'cli.svc', 'pong', '--count', '1'], /Listening on/);
+      if (!(await rep.isReady)) return `reply did not start: ${tail(rep.output())}`;
+      const req = await cli(e, ['request', 'cli.svc', 'ping', '--raw']);
+      await rep.done;
+      if (req.code !== 0 || req.stdout.trim() !== 'pong') return `request exited ${req.code}, got '${tail(req.stdout + req.stderr)}'`;
+      return '';
+    },
+  },
+  {
+    name: 'request without responders fails fast with "no responders"',
+    async check(e) {
+      const t0 = Date.now();
+      const req = await cli(e, ['request', 'cli.nobody', 'x', '--timeout', '3s']);
+      if (req.code === 0) return 'request succeeded without a responder';
+      if (!/no responders/i.test(req.stdout + req.stderr)) return `expected "no responders": ${tail(req.stderr)}`;
+      if (Date.now() - t0 > 2_500) return 'took the whole timeout instead of a 503 status';
+      return '';
+    },
+  },
+  {
+    name: 'reply --command: the request body reaches a command and its output comes back',
+    async check(e) {
+      const rep = background(e, ['reply', 'cli.echo', '--command', 'printenv NATS_REQUEST_BODY', '--count', '1'], /Listening on/);
+      if (!(await rep.isReady)) return `reply did not start: ${tail(rep.output())}`;
+      const req = await cli(e, ['request', 'cli.echo', 'echo-me', '--raw']);
+      await rep.done;
+      if (req.code !== 0 || !req.stdout.includes('echo-me')) return `got '${tail(req.stdout + req.stderr)}'`;
+      return '';
+    },
+  },
+  {
+    name: 'bench pub: 50000 messages of 128 B',
+    smoke: true,
+    async check(e) {
+      const r = await cli(e, ['bench', 'pub', 'cli.bench.p', '--msgs', '50000', '--size', '128', '--no-progress'], 120_000);
+      if (r.code !== 0 || !/msgs\/sec/.test(r.stdout + r.stderr)) return `exit ${r.code}: ${tail(r.stdout + r.stderr)}`;
+      return '';
+    },
+  },
+  {
+    name: 'bench sub + bench pub: 50000 messages of 128 B delivered',
+    async check(e) {
+      const sub = background(e, ['bench', 'sub', 'cli.bench.s', '--msgs', '50000', '--no-progress'], /Starting|subscriber|waiting/i, 120_000);
+      await sub.isReady;
+      await new Promise((r) => setTimeout(r, 500));
+      const pub = await cli(e, ['bench', 'pub', 'cli.bench.s', '--msgs', '50000', '--size', '128', '--no-progress'], 120_000);
+      const r = await sub.done;
+      if (pub.code !== 0) return `bench pub exit ${pub.code}: ${tail(pub.stdout + pub.stderr)}`;
+      if (r.code !== 0 || !/msgs\/sec/.test(r.out)) return `bench sub exit ${r.code}: ${tail(r.out)}`;
+      return '';
+    },
+  },
+  {
+    name: 'bench pub/sub with 4 publishers and 2 subscribers',
+    async check(e) {
+      const sub = background(e, ['bench', 'sub', 'cli.bench.m', '--clients', '2', '--msgs', '40000', '--no-progress'], /Starting|subscriber|waiting/i, 120_000);
+      await sub.isReady;
+      await new Promise((r) => setTimeout(r, 500));
+      const pub = await cli(e, ['bench', 'pub', 'cli.bench.m', '--clients', '4', '--msgs', '40000', '--size', '64', '--no-progress'], 120_000);
+      const r = await sub.done;
+      if (pub.code !== 0) return `bench pub exit ${pub.code}: ${tail(pub.stdout + pub.stderr)}`;
+      if (r.code !== 0 || !/msgs\/sec/.test(r.out)) return `bench sub exit ${r.code}: ${tail(r.out)}`;
+      return '';
+    },
+  },
+  {
+    name: 'bench service serve + bench service request: 5000 requests',
+    smoke: true,
+    async check(e) {
+      const srv = background(e, ['bench', 'service', 'serve', 'cli.bench.svc', '--msgs', '5000', '--no-progress'], /Starting|service|waiting/i, 120_000);
+      await srv.isReady;
+      await new Promise((r) => setTimeout(r, 500));
+      const req = await cli(e, ['bench', 'service', 'request', 'cli.bench.svc', '--msgs', '5000', '--no-progress'], 120_000);
+      srv.kill();
+      await srv.done;
+      if (req.code !== 0 || !/msgs\/sec/.test(req.stdout + req.stderr)) return `exit ${req.code}: ${tail(req.stdout + req.stderr)}`;
+      return '';
+    },
+  },
+  {
+    name: 'rtt reports a round trip time',
+    async check(e) {
+      const r = await cli(e, ['rtt', '--iterations', '3']);
+      if (r.code !== 0 || !/\d+(\.\d+)?(µs|us|ms|ns)/.test(r.stdout)) return `exit ${r.code}: ${tail(r.stdout + r.stderr)}`;
+      return '';
+    },
+  },
+  {
+    name: 'user/password: right credentials publish, wrong ones get "Authorization Violation"',
+    wharfArgs: ['--user', 'alice', '--pass', 's3cret'],
+    async check(e) {
+      const ok = await cli(e, ['pub', 'cli.auth', 'x', '--user', 'alice', '--password', 's3cret']);
+      if (ok.code !== 0) return `right credentials: exit ${ok.code}: ${tail(ok.stderr)}`;
+      const bad = await cli(e, ['pub', 'cli.auth', 'x', '--user', 'alice', '--password', 'wrong']);
+      if (bad.code === 0) return 'wrong password was accepted';
+      if (!/authorization violation/i.test(bad.stdout + bad.stderr)) return `expected "Authorization Violation": ${tail(bad.stderr)}`;
+      return '';
+    },
+  },
+  {
+    name: 'token: right token publishes, missing token is refused',
+    wharfArgs: ['--auth-token', 'tok123'],
+    async check(e) {
+      const ok = await cli(e, ['pub', 'cli.tok', 'x', '--token', 'tok123']);
+      if (ok.code !== 0) return `right token: exit ${ok.code}: ${tail(ok.stderr)}`;
+      const bad = await cli(e, ['pub', 'cli.tok', 'x']);
+      if (bad.code === 0) return 'missing token was accepted';
+      return '';
+    },
+  },
+  {
+    name: 'pub of a payload over max_payload is refused',
+    wharfArgs: ['--max-payload', '1KB'],
+    async check(e) {
+      const r = await cli(e, ['pub', 'cli.big', 'x'.repeat(2048)]);
+      if (r.code === 0) return 'a 2 KB payload was accepted with max_payload 1KB';
+      if (!/payload/i.test(r.stdout + r.stderr)) return `expected a max payload error: ${tail(r.stderr)}`;
+      return '';
+    },
+  },
+];
+
+const NOT_APPLICABLE = [
+  { what: 'nats stream / consumer / kv / object / bench js / bench kv', count: 1, reason: 'JetStream (not built in Wharf)' },
+  { what: 'nats server list / ping / info / report / check', count: 1, reason: 'the system account ($SYS) server events (not built in Wharf)' },
+  { what: 'nats account info', count: 1, reason: 'accounts and JetStream account info (not built in Wharf)' },
+];
+
+export const natscli: Suite = {
+  id: 'natscli',
+  name: '`nats` CLI pub/sub/request/reply/bench',
+  async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
+    const t0 = Date.now();
+    const result = emptyResult(this.id, this.name, `natscli ${VERSION}`);
+    const nats = join(ctx.peersDir, 'bin', 'nats');
+    if (!existsSync(nats)) {
+      result.status = 'unavailable';
+      result.notes.push(`${nats} is missing: run scripts/peers/install-nats.sh`);
+      return result;
+    }
+    const home = scratch(ctx, 'natscli-home-');
+    if (mode === 'full') result.notApplicable.push(...NOT_APPLICABLE);
+    for (const c of CASES) {
+      if (mode === 'smoke' && !c.smoke) continue;
+      result.run++;
+      let why: string;
+      let w: Wharf | undefined;
+      try {
+        w = await startWharf(ctx, { args: c.wharfArgs ?? [] });
+        why = await Promise.race([
+          c.check({ nats, home, url: `nats://127.0.0.1:${w.port}` }, w),
+          new Promise<string>((r) => setTimeout(() => r('timed out after 150 s'), 150_000).unref()),
+        ]);
+      } catch (err) {
+        why = `error: ${(err as Error).message.split('\n')[0]}`;
+      } finally {
+        await w?.stop();
+      }
+      ctx.log(`natscli: ${why ? 'FAIL' : 'ok  '} ${c.name}${why ? ` — ${why}` : ''}`);
+      if (why) {
+        result.failed++;
+        result.failures.push({ test: c.name, reason: `unclassified: ${why}` });
+      } else {
+        result.passed++;
+      }
+    }
+    result.seconds = (Date.now() - t0) / 1000;
+    return result;
+  },
+};
