@@ -137,12 +137,12 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'request without responders fails fast with "no responders"',
+    name: 'request without responders: "No responders are available" at once (503 status)',
     async check(e) {
       const t0 = Date.now();
       const req = await cli(e, ['request', 'cli.nobody', 'x', '--timeout', '3s']);
-      if (req.code === 0) return 'request succeeded without a responder';
-      if (!/no responders/i.test(req.stdout + req.stderr)) return `expected "no responders": ${tail(req.stderr)}`;
+      // natscli reports it and exits 0, against nats-server as against Wharf.
+      if (!/no responders are available/i.test(req.stdout + req.stderr)) return `expected "No responders are available": exit ${req.code}: ${tail(req.stdout + req.stderr)}`;
       if (Date.now() - t0 > 2_500) return 'took the whole timeout instead of a 503 status';
       return '';
     },
@@ -210,7 +210,7 @@ const CASES: Case[] = [
   {
     name: 'rtt reports a round trip time',
     async check(e) {
-      const r = await cli(e, ['rtt', '--iterations', '3']);
+      const r = await cli(e, ['rtt']);
       if (r.code !== 0 || !/\d+(\.\d+)?(µs|us|ms|ns)/.test(r.stdout)) return `exit ${r.code}: ${tail(r.stdout + r.stderr)}`;
       return '';
     },
