@@ -34,6 +34,8 @@ export interface SuiteResult {
   failed: number;
   skipped: number;
   failures: Failure[];
+  /** Tests the suite itself skipped, with its stated reason. */
+  skips: Failure[];
   notApplicable: NotApplicable[];
   notes: string[];
   seconds: number;
@@ -64,7 +66,7 @@ export function repoRoot(): string {
 }
 
 export function emptyResult(id: string, name: string, version: string): SuiteResult {
-  return { id, name, version, status: 'ran', run: 0, passed: 0, failed: 0, skipped: 0, failures: [], notApplicable: [], notes: [], seconds: 0 };
+  return { id, name, version, status: 'ran', run: 0, passed: 0, failed: 0, skipped: 0, failures: [], skips: [], notApplicable: [], notes: [], seconds: 0 };
 }
 
 export interface ProcResult {

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { repoRoot, tmpWork, type Context, type Mode, type Suite, type SuiteResult } from './lib.js';
 import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
+import { kgo } from './suites/kgo.js';
 
-const SUITES: Suite[] = [natsjs, natscli];
+const SUITES: Suite[] = [natsjs, natscli, kgo];
 
 interface Args {
   mode: Mode;
@@ -71,6 +72,11 @@ function report(results: SuiteResult[], baseline: Record<string, number>, starte
       L.push('');
     } else if (r.status === 'ran') {
       L.push('No failures.', '');
+    }
+    if (r.skips.length) {
+      L.push('Skipped by the suite itself:', '');
+      for (const f of r.skips) L.push(`- \`${f.test}\`: ${f.reason}`);
+      L.push('');
     }
     if (r.notApplicable.length) {
       L.push('Not applicable (not run):', '');
@@ -134,7 +140,7 @@ async function main(): Promise<void> {
     try {
       results.push(await s.run(ctx, args.mode));
     } catch (err) {
-      results.push({ id: s.id, name: s.name, version: '?', status: 'ran', run: 1, passed: 0, failed: 1, skipped: 0, failures: [{ test: '(suite)', reason: `runner error: ${(err as Error).message.split('\n')[0]}` }], notApplicable: [], notes: [], seconds: 0 });
+      results.push({ id: s.id, name: s.name, version: '?', status: 'ran', run: 1, passed: 0, failed: 1, skipped: 0, failures: [{ test: '(suite)', reason: `runner error: ${(err as Error).message.split('\n')[0]}` }], skips: [], notApplicable: [], notes: [], seconds: 0 });
     }
   }
   if (process.env.WHARF_COMPAT_KEEP !== '1') rmSync(work, { recursive: true, force: true });
