@@ -561,7 +561,7 @@ async function main(): Promise<void> {
   setUpJava();
   const sizes: Sizes = o.quick
     ? { small: 100_000, large: 30_000, idempotent: 100_000, txn: 5_000, e2e: 500, e2eTxn: 200 }
-    : { small: 500_000, large: 200_000, idempotent: 500_000, txn: 30_000, e2e: 3_000, e2eTxn: 1_000 };
+    : { small: 300_000, large: 100_000, idempotent: 300_000, txn: 20_000, e2e: 2_000, e2eTxn: 500 };
   const ms = measures(sizes);
   const rows = new Map<string, BenchRow>();
   const extra: { key: string; label: string; unit: string; higherIsBetter: boolean }[] = [

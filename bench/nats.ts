@@ -7,6 +7,7 @@
 //   node dist/bench/nats.js --runs 3 --write docs/benchmarks-nats.md
 //   node dist/bench/nats.js --subject nats-server    # nats-server on both sides (checks the script)
 //   node dist/bench/nats.js --quick                  # small counts, 1 run (smoke test)
+//   node dist/bench/nats.js --json FILE              # also the figures in bench/report.ts's format
 //
 // Needs the reference peers: bash scripts/peers/install-all.sh
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +20,7 @@ import { requirePeer } from '../test/support/peers.js';
 import { freePort, sleep, waitForNatsInfo } from '../test/support/net.js';
 import { repoRoot } from '../test/support/wharf.js';
 import { parseBenchCsv } from '../test/support/natscli.js';
+import type { BenchResult } from './report.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -28,6 +30,7 @@ interface Options {
   quick: boolean;
   subject: 'wharf' | 'nats-server';
   write?: string;
+  json?: string;
   idleConnections: number;
 }
 
@@ -47,9 +50,10 @@ function parseArgs(argv: string[]): Options {
       if (v !== 'wharf' && v !== 'nats-server') throw new Error('--subject wharf|nats-server');
       o.subject = v;
     } else if (a === '--write') o.write = val();
+    else if (a === '--json') o.json = val();
     else if (a === '--idle-connections') o.idleConnections = Number(val());
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/nats.js [--runs N] [--quick] [--subject wharf|nats-server] [--idle-connections N] [--write FILE]');
+      console.log('usage: node dist/bench/nats.js [--runs N] [--quick] [--subject wharf|nats-server] [--idle-connections N] [--write FILE] [--json FILE]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -528,6 +532,28 @@ async function main(): Promise<void> {
       return `- ${m.key}: nats-server [${f(r?.ref)}], ${subjectName} [${f(r?.sub)}]${r?.errors.length ? `; errors: ${r.errors.join('; ')}` : ''}`;
     })
     .join('\n');
+  if (o.json) {
+    const result: BenchResult = {
+      area: 'nats',
+      title: `NATS: ${subjectName} vs nats-server v2.15.2`,
+      reference: 'natsServer',
+      columns: [
+        { key: 'natsServer', label: 'nats-server v2.15.2' },
+        { key: 'wharf', label: subjectName },
+      ],
+      rows: all.map((m) => {
+        const r = results.get(m.key);
+        return { key: m.key, label: m.label, unit: m.unit, higherIsBetter: m.higherIsBetter, values: { natsServer: r?.ref ?? [], wharf: r?.sub ?? [] }, errors: r?.errors ?? [] };
+      }),
+      runs: o.runs,
+      seconds,
+      date: new Date().toISOString(),
+      commands: [`node dist/bench/nats.js --runs ${o.runs}${o.quick ? ' --quick' : ''}`],
+      notes: [],
+      load: [],
+    };
+    writeFileSync(o.json, JSON.stringify(result, null, 2));
+  }
   console.log(table);
   console.log(`\nAll runs:\n${raw}\n\n(${o.runs} run(s), ${seconds} s)`);
 

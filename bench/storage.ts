@@ -5,13 +5,15 @@
 //    next to a naive write()+fdatasync() loop;
 //  - catch-up read throughput from the files and from the hot tail;
 //  - recovery time of the log written above, after a clean stop and after a crash.
+//  With --json FILE it also writes the figures in bench/report.ts's format (for bench/all.ts).
 import { spawnSync } from 'node:child_process';
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { openLog, type Log } from '../src/core/log/log-manager.js';
 import { buildRecordBatch } from '../src/core/log/record-batch.js';
+import type { BenchResult, BenchRow } from './report.js';
 
 const logger = pino({ level: 'silent' });
 const MB = 1024 * 1024;
@@ -26,6 +28,14 @@ const totalMB = Math.round(Number(arg('gb', '1')) * 1024);
 const rows: Array<[string, string, string]> = [];
 const now = () => performance.now();
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const jsonRows: BenchRow[] = [];
+/** A row of the --json output: Wharf's figure and, when there is one, the baseline's. */
+function jrow(key: string, label: string, unit: string, wharf: number, baseline?: number, higherIsBetter = true): void {
+  const values: Record<string, number[]> = { wharf: [wharf] };
+  if (baseline !== undefined) values.baseline = [baseline];
+  jsonRows.push({ key, label, unit, higherIsBetter, values, noRatio: baseline === undefined });
+}
 
 function row(what: string, value: string, note = ''): void {
   rows.push([what, value, note]);
@@ -166,6 +176,8 @@ async function recovery(dir: string, crash: boolean): Promise<number> {
   return ms;
 }
 
+const started = now();
+
 async function main(): Promise<void> {
   process.stderr.write(`benchmark directory ${baseDir}, log size ${totalMB} MB\n`);
   const logDir = join(baseDir, 'log');
@@ -174,11 +186,13 @@ async function main(): Promise<void> {
     row('dd bs=1M conv=fdatasync (same directory)', `${fmt(dd)} MB/s`, `${totalMB} MB`);
     const seq = await sequentialAppend(logDir, 'never', totalMB);
     row('append 1 MB batches, fsync at end', `${fmt(seq)} MB/s`, `${fmt((seq / dd) * 100)}% of dd`);
+    jrow('seq', `append ${totalMB} MB in 1 MB batches, fsync at end (baseline: dd bs=1M conv=fdatasync)`, 'MB/s', seq, dd);
 
     const alwaysDir = join(baseDir, 'always');
     const seqAlways = await sequentialAppend(alwaysDir, 'always', Math.min(256, totalMB));
     rmSync(alwaysDir, { recursive: true, force: true });
     row('append 1 MB batches, fsync=always', `${fmt(seqAlways)} MB/s`, '4 in flight, group commit');
+    jrow('seqAlways', 'append 1 MB batches, fsync=always, 4 in flight (no baseline)', 'MB/s', seqAlways);
 
     const naive = naiveFsyncLoop(3);
     row('naive write()+fdatasync() loop, 100 B records', `${fmt(naive)} /s`, 'baseline');
@@ -186,23 +200,48 @@ async function main(): Promise<void> {
     for (const writers of [1, 16, 64]) {
       const rate = await concurrentFsync(fsyncDir, writers, 3);
       row(`fsync=always, ${writers} concurrent writer${writers > 1 ? 's' : ''}, 100 B records`, `${fmt(rate)} appends/s`, `${fmt(rate / naive, 1)}x naive`);
+      jrow(`fsync${writers}`, `fsync=always, ${writers} concurrent writer${writers > 1 ? 's' : ''}, 100 B records (baseline: naive write()+fdatasync() loop)`, 'appends/s', rate, naive);
     }
     rmSync(fsyncDir, { recursive: true, force: true });
 
     const files = await catchUpFromFiles(logDir);
     row('catch-up read from files, 1 MB fetches', `${fmt(files.mbps)} MB/s`, 'page cache warm (just written), CRC checked');
+    jrow('readFiles', 'catch-up read from files, 1 MB fetches (no baseline)', 'MB/s', files.mbps);
     const tail = await catchUpFromTail(join(baseDir, 'tail'));
     row('catch-up read from the hot tail, 1 MB fetches', `${fmt(tail)} MB/s`, '64 KB batches');
+    jrow('readTail', 'catch-up read from the hot tail, 1 MB fetches (no baseline)', 'MB/s', tail);
 
     const clean = await recovery(logDir, false);
     row(`recovery of a ${fmt(totalMB / 1024, 1)} GB log, clean stop`, `${fmt(clean)} ms`, 'indexes trusted');
+    jrow('recoverClean', `recovery of a ${fmt(totalMB / 1024, 1)} GB log, clean stop (no baseline)`, 'ms', clean, undefined, false);
     const crashed = await recovery(logDir, true);
     row(`recovery of a ${fmt(totalMB / 1024, 1)} GB log, after a crash`, `${fmt(crashed)} ms`, 'active segment rescanned with CRC');
+    jrow('recoverCrash', `recovery of a ${fmt(totalMB / 1024, 1)} GB log, after a crash (no baseline)`, 'ms', crashed, undefined, false);
   } finally {
     rmSync(baseDir, { recursive: true, force: true });
   }
   const lines = ['| measurement | result | note |', '| --- | ---: | --- |', ...rows.map((r) => `| ${r[0]} | ${r[1]} | ${r[2]} |`)];
   process.stdout.write(lines.join('\n') + '\n');
+  const json = arg('json', '');
+  if (json) {
+    const result: BenchResult = {
+      area: 'storage',
+      title: 'Storage engine vs the disk (dd, naive fsync loop)',
+      reference: 'baseline',
+      columns: [
+        { key: 'baseline', label: 'baseline' },
+        { key: 'wharf', label: 'Wharf' },
+      ],
+      rows: jsonRows,
+      runs: 1,
+      seconds: Math.round((now() - started) / 1000),
+      date: new Date().toISOString(),
+      commands: [`node dist/bench/storage.js --gb ${totalMB / 1024}`],
+      notes: [],
+      load: [],
+    };
+    writeFileSync(json, JSON.stringify(result, null, 2));
+  }
 }
 
 await main();
