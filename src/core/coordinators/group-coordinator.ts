@@ -222,12 +222,13 @@ export interface GroupTypeExtension {
   has(groupId: string): boolean;
   isEmpty(groupId: string): boolean;
   /** Validates an offset commit of a member of such a group; throws CoordinatorError. */
-  validateOffsetCommit(groupId: string, memberId: string, memberEpoch: number, apiVersion: number): void;
+  validateOffsetCommit(groupId: string, memberId: string, memberEpoch: number, apiVersion: number, transactional?: boolean): void;
   validateOffsetFetch(groupId: string, memberId: string | null | undefined, memberEpoch: number | undefined): void;
   isSubscribedToTopic(groupId: string, topic: string): boolean;
   list(): ListedGroup[];
   delete(groupId: string): InternalRecord[];
   replay(key: InternalKey, value: Record<string, unknown> | null): boolean;
+  afterReplay(): void;
   close(): void;
 }
 
@@ -485,7 +486,25 @@ export class GroupCoordinator {
     this.groups.set(groupId, g);
   }
 
+  /** For the KIP-848 module: a classic group of this id exists / has no members / goes away (an empty one). */
+  classicGroupExists(groupId: string): boolean {
+    return this.groups.has(groupId);
+  }
+
+  classicGroupIsEmpty(groupId: string): boolean {
+    const g = this.groups.get(groupId);
+    return !g || g.is('Empty') || g.is('Dead');
+  }
+
+  dropEmptyClassicGroup(groupId: string): void {
+    const g = this.groups.get(groupId);
+    if (!g || !(g.is('Empty') || g.is('Dead'))) return;
+    this.groups.delete(groupId);
+    void this.persist([{ key: ['g', groupId], value: null }]).catch(() => {});
+  }
+
   private afterReplay(): void {
+    this.extension?.afterReplay();
     // Members restored from the log get a full session to show up again.
     for (const g of this.groups.values()) {
       this.refreshSubscriptions(g);
@@ -1085,7 +1104,7 @@ export class GroupCoordinator {
   /** Throws CoordinatorError when the member may not commit for the group. */
   private validateCommit(groupId: string, memberId: string, instanceId: string | null, generation: number, apiVersion: number, transactional: boolean): ClassicGroup | null {
     if (this.extension?.has(groupId)) {
-      this.extension.validateOffsetCommit(groupId, memberId, generation, apiVersion);
+      this.extension.validateOffsetCommit(groupId, memberId, generation, apiVersion, transactional);
       return null;
     }
     let group = this.classic(groupId);
