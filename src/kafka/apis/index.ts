@@ -34,6 +34,8 @@ import { endTxn } from './end-txn.js';
 import { txnOffsetCommit } from './txn-offset-commit.js';
 import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribe } from './consumer-group-describe.js';
 
 const ALL: ApiHandler[] = [
   produce,
@@ -69,6 +71,8 @@ const ALL: ApiHandler[] = [
   txnOffsetCommit,
   describeTransactions,
   listTransactions,
+  consumerGroupHeartbeat,
+  consumerGroupDescribe,
 ];
 
 /** Handlers by API key (holes are APIs Wharf does not serve). */
