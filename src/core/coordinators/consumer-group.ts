@@ -473,10 +473,9 @@ export class ConsumerGroups implements GroupTypeExtension {
     g.epoch++;
     this.recompute(g);
     const records: InternalRecord[] = [{ key: ['cm', g.groupId, m.memberId], value: null }, this.groupRecord(g)];
-    for (const other of g.members.values()) {
-      this.reconcile(g, other);
-      records.push(this.memberRecord(g, other));
-    }
+    // Other members move towards their new targets when they next heartbeat (their epoch
+    // changes only in an answer to them).
+    for (const other of g.members.values()) records.push(this.memberRecord(g, other));
     await this.coordinator.persist(records);
   }
 
@@ -640,14 +639,7 @@ export class ConsumerGroups implements GroupTypeExtension {
       g.epoch++;
       this.recompute(g);
       records.push(this.groupRecord(g));
-      for (const other of g.members.values()) {
-        if (other !== m && this.reconcile(g, other)) records.push(this.memberRecord(g, other));
-      }
-    } else {
-      // Partitions released by others may now go to members waiting for them.
-      for (const other of g.members.values()) {
-        if (other !== m && other.state === 'UNRELEASED_PARTITIONS' && this.reconcile(g, other)) records.push(this.memberRecord(g, other));
-      }
+      for (const other of g.members.values()) if (other !== m) records.push(this.memberRecord(g, other));
     }
     const memberChanged = this.reconcile(g, m) || changed;
     if (memberChanged || records.length > 0) records.push(this.memberRecord(g, m));
