@@ -336,6 +336,8 @@ export class ProducerStateManager {
     let partitions = 0;
     let batches = 0;
     for (const t of this.log.listTopics()) {
+      // The coordinators' own topics hold no producer batches.
+      if (t.name === '__consumer_offsets' || t.name === '__transaction_state') continue;
       for (let p = 0; p < t.partitions; p++) {
         const part = this.log.partition(t.name, p);
         if (!part.online) continue;

@@ -13,10 +13,11 @@ export const deleteGroups: ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse>
       groups = coordinatorsOf(ctx.broker).groups;
     } catch (e) {
       const n = thrownNumber(e);
-      return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: n })) };
+      return { throttleTimeMs: 0, results: [...new Set(req.groupsNames)].map((groupId) => ({ groupId, errorCode: n })) };
     }
     const results = [];
-    for (const groupId of req.groupsNames) results.push({ groupId, errorCode: errorNumber(await groups.deleteGroup(groupId)) });
+    // A group named twice is answered once, as Kafka does.
+    for (const groupId of new Set(req.groupsNames)) results.push({ groupId, errorCode: errorNumber(await groups.deleteGroup(groupId)) });
     return { throttleTimeMs: 0, results };
   },
 };
