@@ -95,6 +95,7 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { timeoutM
     child.stderr!.on('data', (d: Buffer) => {
       if (stderr.length < MAX_KEEP) stderr += d.toString();
     });
+    child.stdin!.on('error', () => undefined); // a child that exits without reading its input
     child.stdin!.end(opts.input ?? '');
     const killGroup = (sig: NodeJS.Signals) => {
       try {
@@ -165,6 +166,8 @@ export interface Wharf {
 /** Starts `node dist/src/cli/main.js` with its own data directory; NATS on `port` (free port if 0). */
 export async function startWharf(ctx: Context, o: { host?: string; port?: number; kafkaPort?: number; args?: string[] } = {}): Promise<Wharf> {
   const host = o.host ?? '127.0.0.1';
+  // A fixed port must be free: otherwise whatever holds it would answer for this broker.
+  if (o.port && (await waitPort(host, o.port, 0))) throw new Error(`${host}:${o.port} is already in use`);
   const port = o.port || (await freePort(host));
   const kafkaPort = o.kafkaPort === undefined ? -1 : o.kafkaPort || (await freePort(host));
   const dataDir = mkdtempSync(join(ctx.work, 'wharf-data-'));

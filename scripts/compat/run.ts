@@ -13,8 +13,9 @@ import { repoRoot, tmpWork, type Context, type Mode, type Suite, type SuiteResul
 import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
 import { kgo } from './suites/kgo.js';
+import { ckpy } from './suites/ckpy.js';
 
-const SUITES: Suite[] = [natsjs, natscli, kgo];
+const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy];
 
 interface Args {
   mode: Mode;
