@@ -9,8 +9,8 @@
 //   node dist/bench/all.js --render docs/benchmarks.json   # rewrite the .md and .png from saved figures
 //
 // Needs the reference peers (bash scripts/peers/install-all.sh) and rsvg-convert (Debian
-// package librsvg2-bin) for the PNG.
-import { execFileSync, spawn } from 'node:child_process';
+// package librsvg2-bin) for the PNG; pngquant, if installed, shrinks it.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,12 @@ interface Machine {
   load: number[];
 }
 
+function javaVersion(): string {
+  // java -version writes to stderr.
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 20_000 });
+  return (r.stderr || r.stdout || 'not found').split('\n')[0]!.trim();
+}
+
 function describeDisk(): string {
   const dir = tmpdir();
   const src = sh('findmnt', ['-n', '-o', 'SOURCE,FSTYPE', '-T', dir]);
@@ -87,7 +93,7 @@ function describeDisk(): string {
   const name = dev.replace(/^\/dev\//, '');
   const rota = name ? sh('lsblk', ['-d', '-n', '-o', 'ROTA,SIZE,MODEL', `/dev/${name}`]) : '';
   const [r, size, ...model] = rota.split(/\s+/);
-  const kind = r === '0' ? 'non-rotational (SSD/virtual)' : r === '1' ? 'rotational' : 'unknown kind';
+  const kind = r === '0' ? 'non-rotational' : r === '1' ? 'rotational as lsblk reports it (ROTA=1; virtual disks often do)' : 'unknown kind';
   return `${dir} on ${src || 'unknown'}${size ? `, ${size}` : ''}, ${kind}${model.length ? `, ${model.join(' ')}` : ''}`;
 }
 
@@ -103,7 +109,7 @@ function machine(): Omit<Machine, 'uptimeAfter' | 'load'> {
     kernel: sh('uname', ['-sr']),
     node: process.version,
     go: /go\d+\.\d+(\.\d+)?/.exec(sh('go', ['version']))?.[0] ?? 'not found',
-    java: sh('java', ['-version']).split('\n')[0] ?? 'not found',
+    java: javaVersion(),
     commit: process.env.WHARF_BENCH_COMMIT || sh('git', ['-C', repoRoot(), 'rev-parse', '--short', 'HEAD']) + (sh('git', ['-C', repoRoot(), 'status', '--porcelain', '--untracked-files=no', 'src']) ? ' (with uncommitted changes in src/)' : ''),
     uptimeBefore: sh('uptime', []),
   };
@@ -184,6 +190,9 @@ async function main(): Promise<void> {
   writeFileSync(svgFile, svg);
   try {
     execFileSync('rsvg-convert', ['-f', 'png', '-o', join(o.outDir, 'benchmarks.png'), svgFile], { stdio: 'inherit' });
+    // Optional: pngquant (Debian package pngquant) makes the committed image about 3× smaller.
+    const q = spawnSync('pngquant', ['--quality', '60-90', '--force', '--skip-if-larger', '--ext', '.png', join(o.outDir, 'benchmarks.png')], { stdio: 'inherit' });
+    if (q.error) console.error('pngquant not found: the PNG stays unquantized (apt-get install pngquant)');
   } catch (e) {
     console.error(`rsvg-convert failed (apt-get install librsvg2-bin): ${(e as Error).message}`);
   } finally {
@@ -229,7 +238,12 @@ function chart(saved: Saved): string {
     y += 34;
     const cols = res.columns.filter((c) => c.key !== res.reference);
     const refLabel = res.columns.find((c) => c.key === res.reference)!.label;
-    cols.forEach((c, i) => legend.set(`${c.label} vs ${refLabel}`, COLORS[i % COLORS.length]!));
+    cols.forEach((c, i) => {
+      const color = COLORS[i % COLORS.length]!;
+      const name = i === 0 ? 'Wharf (default settings: fsync=always)' : `${c.label}`;
+      if (![...legend.values()].includes(color)) legend.set(name, color);
+    });
+    void refLabel;
     for (const row of rows) {
       const h = cols.length > 1 ? rowH + 8 : rowH;
       const label = row.label.length > 84 ? `${row.label.slice(0, 82)}…` : row.label;
@@ -342,7 +356,7 @@ quotes medians. Do not edit by hand: rerun, or rewrite the text from the saved f
 
 \`\`\`sh
 bash scripts/peers/install-all.sh      # nats-server, natscli, Kafka 4.4.0 into ~/.cache/wharf-peers
-apt-get install librsvg2-bin           # rsvg-convert, for the chart
+apt-get install librsvg2-bin pngquant  # rsvg-convert for the chart, pngquant to shrink it
 npm run bench                          # = npm run build && node dist/bench/all.js --runs ${saved.options.runs}
 \`\`\`
 
