@@ -120,9 +120,8 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
           const err = toKafkaError(e);
           if (err.unexpected) broker.logger.error({ err: e }, 'fetch read failed');
           w.out.errorCode = err.code;
-          if (err.code === ErrorCode.OFFSET_OUT_OF_RANGE) {
-            setOffsets(w.out, { highWatermark: part.highWatermark, lastStableOffset: part.lastStableOffset, logStartOffset: part.logStartOffset });
-          }
+          // Kafka answers any partition error, OFFSET_OUT_OF_RANGE included, with -1 watermarks.
+          setOffsets(w.out, { highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 });
           failed = true;
         }
       }
