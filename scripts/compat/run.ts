@@ -87,18 +87,22 @@ function report(results: SuiteResult[], baseline: Record<string, number>, starte
   }
   L.push('## How to run', '');
   L.push('```sh');
-  L.push('bash scripts/peers/install-all.sh          # the reference peers (nats CLI, Kafka tools)');
-  L.push('bash scripts/compat/natsjs-setup.sh DIR    # nats.js tests, DIR = a git clone of nats-io/nats.node');
-  L.push('npm run compat                             # all suites, rewrites this file');
-  L.push('npm run compat -- --suite natscli --no-write');
-  L.push('bash scripts/compat/smoke.sh               # the CI subset');
+  L.push('bash scripts/peers/install-all.sh          # reference peers (nats CLI, Go toolchain use, Kafka tools)');
+  L.push('bash scripts/compat/natsjs-setup.sh DIR    # nats.js tests; DIR = git clone of nats-io/nats.node');
+  L.push('bash scripts/compat/ckpy-setup.sh DIR      # confluent-kafka-python tests; DIR = git clone of the repo');
+  L.push('npm run compat                             # every suite, rewrites this file (kgo-setup.sh runs by itself)');
+  L.push('npm run compat -- --suite natscli,kgo --no-write');
+  L.push('npm run compat:smoke                       # the CI subset (scripts/compat/smoke.sh)');
   L.push('```', '');
-  L.push('The nats.js suite is the test/ directory of nats-io/nats.node at the tag of the npm `nats` release;');
-  L.push('the npm tarball ships no tests and no package registry carries them, so it runs from a prepared copy');
-  L.push('in `~/.cache/wharf-peers/src` (never committed). Its launcher spawns `nats-server -c <config>`:');
-  L.push('`scripts/compat/nats-server-shim` stands in for it (nats-server flags and config format, ports file),');
-  L.push('and the tests written against the public demo server reach a local Wharf instead (demo.nats.io is made');
-  L.push('to resolve to 127.0.0.2 inside the test workers).', '');
+  L.push('Where the tests come from. franz-go: the module zip from the Go module proxy carries pkg/kgo\'s');
+  L.push('_test.go files (`kgo-setup.sh` builds them with `go test -c`). nats.js and confluent-kafka-python:');
+  L.push('their package tarballs (npm `nats`, the PyPI sdist) ship no tests and no allowed registry carries them,');
+  L.push('so they run from copies prepared from a git checkout into `~/.cache/wharf-peers/src` (never committed);');
+  L.push('the client libraries and test tools themselves come from npm and PyPI.', '');
+  L.push('The nats.js launcher spawns `nats-server -c <config>`: `scripts/compat/nats-server-shim` stands in for');
+  L.push('it (nats-server flags and config format, the ports file) and refuses configuration for features Wharf');
+  L.push('lacks. The tests written against the public demo server reach a local Wharf instead: demo.nats.io is');
+  L.push('made to resolve to 127.0.0.2 inside the test workers. librdkafka\'s own tests/ suite is not wired in yet.', '');
   return L.join('\n');
 }
 

@@ -10,7 +10,10 @@ import { emptyResult, run, startWharf, type Context, type Mode, type Suite, type
 const VERSION = 'v1.22.3';
 
 /** Known failures and their diagnosis, by test name. */
-const KNOWN_FAILURES: Record<string, string> = {};
+const KNOWN_FAILURES: Record<string, string> = {
+  Test848RegexBrokerResolves:
+    'Wharf bug (KIP-848 groups): a ConsumerGroupHeartbeat whose SubscribedTopicRegex matches the internal topic __consumer_offsets never gets it assigned ("__consumer_offsets is not assigned" after 15 s); Kafka resolves the regex over internal topics too and assigns it',
+};
 
 /** The CI smoke subset: produce, consume, a group, admin topics. */
 const SMOKE = ['TestClient_Produce', 'TestAddRemovePartitions', 'TestConsumeRegex', 'TestPing', 'TestGroupETL', 'TestTxnEtl'];
