@@ -372,7 +372,6 @@ export class ConsumerGroups implements GroupTypeExtension {
     const partitions = new Map<string, number>();
     const topics = this.log.listTopics();
     for (const t of topics) {
-      if (t.internal) continue;
       for (const m of g.members.values()) {
         if (this.subscribes(m, t.name)) {
           partitions.set(t.name, t.partitions);

@@ -411,6 +411,11 @@ export class GroupCoordinator {
     return gc;
   }
 
+  /** Creates `__consumer_offsets` if needed (FindCoordinator for a group, as Kafka). */
+  ensureTopic(): Promise<void> {
+    return this.topic.ensure();
+  }
+
   setSubscriptionDecoder(decoder: SubscriptionDecoder): void {
     this.decoder = decoder;
   }

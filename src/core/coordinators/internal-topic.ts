@@ -44,6 +44,11 @@ export class InternalTopic {
 
   private creating: Promise<void> | null = null;
 
+  /** Creates the topic now if it does not exist (Kafka does on the first FindCoordinator). */
+  async ensure(): Promise<void> {
+    await this.writable();
+  }
+
   private async writable(): Promise<LogPartition> {
     if (!this.log.hasTopic(this.name)) {
       this.creating ??= this.log

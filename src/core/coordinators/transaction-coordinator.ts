@@ -203,6 +203,11 @@ export class TransactionCoordinator {
     }
   }
 
+  /** Creates `__transaction_state` if needed (FindCoordinator for a transactional id, as Kafka). */
+  ensureTopic(): Promise<void> {
+    return this.topic.ensure();
+  }
+
   private lock(transactionalId: string): Mutex {
     let m = this.locks.get(transactionalId);
     if (!m) this.locks.set(transactionalId, (m = new Mutex()));

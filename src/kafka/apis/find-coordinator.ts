@@ -13,12 +13,15 @@ export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinator
   key: 10,
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const { broker, header } = ctx;
     const keyType = req.keyType ?? KEY_TYPE_GROUP;
     let available = true;
     try {
-      coordinatorsOf(broker);
+      // Like Kafka, the coordinator's internal topic exists once a client has looked for it.
+      const c = coordinatorsOf(broker);
+      if (keyType === KEY_TYPE_GROUP) await c.groups.ensureTopic();
+      else if (keyType === KEY_TYPE_TRANSACTION) await c.transactions.ensureTopic();
     } catch {
       available = false;
     }
