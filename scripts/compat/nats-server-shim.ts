@@ -257,7 +257,9 @@ async function main(): Promise<void> {
   const exe = process.env.WHARF_SHIM_ARGV0 || 'nats-server';
   let parsed;
   let options: BrokerOptions;
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-shim-'));
+  // A SIGKILLed shim cannot remove its data: runners point WHARF_SHIM_DATA_PARENT at a scratch
+  // directory they remove themselves.
+  const dataDir = mkdtempSync(join(process.env.WHARF_SHIM_DATA_PARENT || tmpdir(), 'wharf-shim-'));
   const removeData = () => rmSync(dataDir, { recursive: true, force: true });
   try {
     parsed = parseArgv(process.argv.slice(2));

@@ -114,7 +114,7 @@ export const natsjs: Suite = {
       tap = await run(join(dir, 'node_modules', '.bin', 'ava'), ['--config', config, '--tap', '--serial', '--concurrency=1', ...match, ...files], {
         cwd: dir,
         timeoutMs: mode === 'smoke' ? 180_000 : 1_200_000,
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TMPDIR: tmp, CI: 'true', WHARF_SHIM_LOG_LEVEL: 'warn' },
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TMPDIR: tmp, CI: 'true', WHARF_SHIM_LOG_LEVEL: 'warn', WHARF_SHIM_DATA_PARENT: tmp },
       });
     } finally {
       await demo.stop();
