@@ -99,6 +99,19 @@ async function describeTopicConfigs(c: RawKafka, name: string, keys: string[]) {
   return { errorCode: res.errorCode, configs: res.configs.map((x) => [x.name, x.value, x.configSource, x.configType, x.readOnly]).sort() };
 }
 
+/**
+ * Kafka applies config changes through its metadata log: a describe right after an alter may
+ * still see the old values. Poll until `ready` holds (Wharf answers at once).
+ */
+async function describeWhen(c: RawKafka, name: string, keys: string[], ready: (v: Map<string, string | null>) => boolean) {
+  let d = await describeTopicConfigs(c, name, keys);
+  for (let i = 0; i < 50 && !ready(new Map(d.configs.map((x) => [x[0] as string, x[1] as string | null]))); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    d = await describeTopicConfigs(c, name, keys);
+  }
+  return d;
+}
+
 async function incAlter(c: RawKafka, name: string, configs: Array<{ name: string; configOperation: number; value: string | null }>) {
   const r = await c.send(44, 1, { resources: [{ resourceType: 2, resourceName: name, configs }], validateOnly: false });
   return r.responses[0]!.errorCode;
@@ -232,12 +245,12 @@ const STEPS: Step[] = [
   { name: 'incremental alter: append to cleanup.policy', run: (c) => incAlter(c, 'd1', [{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }]) },
   { name: 'incremental alter: bad value', run: (c) => incAlter(c, 'd1', [{ name: 'segment.bytes', configOperation: 0, value: '12' }]) },
   { name: 'incremental alter: missing topic', run: (c) => incAlter(c, 'nope', [{ name: 'retention.ms', configOperation: 0, value: '1' }]) },
-  { name: 'describe configs after alter', run: (c) => describeTopicConfigs(c, 'd1', ['retention.ms', 'cleanup.policy']) },
+  { name: 'describe configs after alter', run: (c) => describeWhen(c, 'd1', ['retention.ms', 'cleanup.policy'], (v) => v.get('retention.ms') === '1000' && v.get('cleanup.policy') === 'delete,compact') },
   {
     name: 'legacy alter configs (replaces the set)',
     run: async (c) => {
       const r = await c.send(33, 2, { resources: [{ resourceType: 2, resourceName: 'd1', configs: [{ name: 'segment.ms', value: '600000' }] }], validateOnly: false });
-      return [r.responses[0]!.errorCode, await describeTopicConfigs(c, 'd1', ['retention.ms', 'cleanup.policy', 'segment.ms'])];
+      return [r.responses[0]!.errorCode, await describeWhen(c, 'd1', ['retention.ms', 'cleanup.policy', 'segment.ms'], (v) => v.get('segment.ms') === '600000')];
     },
   },
   {
