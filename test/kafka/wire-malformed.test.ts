@@ -159,10 +159,15 @@ describe('malformed input on the Kafka port', () => {
 
   test('garbage bytes', () => expectClosed('garbage', Buffer.from('00000010deadbeefcafebabe0102030405060708', 'hex')));
 
-  test('a request with bytes left over after its body', () => {
+  test('a request with bytes left over after its body is answered, as Apache Kafka does', async () => {
+    // librdkafka 2.15 sends Metadata v12 with 3 bytes more than the version defines.
     const full = frame(18, 0, 1, {});
     const body = Buffer.concat([full.subarray(4), Buffer.from([1, 2, 3])]);
-    return expectClosed('trailing', sized(body));
+    const c = await RawClient.connect(broker.ports.kafka);
+    await c.write(sized(body));
+    for (let i = 0; i < 100 && c.received < 8; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(c.received >= 8, 'an ApiVersions response came back');
+    c.close();
   });
 
   test('many bad connections at once; the steady producer never failed', async () => {
