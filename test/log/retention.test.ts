@@ -66,3 +66,22 @@ test('retention.ms deletes segments whose newest record is older than the limit,
     cleanup();
   }
 });
+
+test('an empty cleanup.policy (Kafka 4.2+) keeps everything, whatever retention.ms and retention.bytes say', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const log = await openTestLog(dir);
+    await log.createTopic('keep', { configs: { 'cleanup.policy': '', 'segment.bytes': '1024', 'retention.ms': '1', 'retention.bytes': '1024' } });
+    const p = log.partition('keep', 0);
+    for (let i = 0; i < 40; i++) await p.append(buildRecordBatch({ records: [{ value: `k${i}-${'z'.repeat(80)}`, timestamp: Date.now() - 86_400_000 }] }));
+    await log.runMaintenance(Date.now() + 86_400_000);
+    assert.equal(p.logStartOffset, 0);
+    assert.equal((await readAll(log, 'keep')).length, 40);
+    await log.alterTopicConfigs('keep', { 'cleanup.policy': 'delete' });
+    await log.runMaintenance(Date.now() + 86_400_000);
+    assert.ok(p.logStartOffset > 0, 'switching back to delete applies retention');
+    await log.close();
+  } finally {
+    cleanup();
+  }
+});

@@ -89,8 +89,10 @@ export function validateTopicConfig(key: string, value: string): void {
       return;
     }
     case 'policy': {
+      // An empty list is valid since Kafka 4.2: neither delete nor compact, keep everything.
+      if (value.trim() === '') return;
       const parts = value.split(',').map((s) => s.trim());
-      if (parts.length === 0 || parts.some((p) => p !== 'delete' && p !== 'compact')) throw invalid(key, value, 'expected delete, compact or both');
+      if (parts.some((p) => p !== 'delete' && p !== 'compact')) throw invalid(key, value, 'expected delete, compact, both, or empty');
       return;
     }
     case 'timestampType':
