@@ -50,13 +50,26 @@ export interface DescribedConfig {
   readOnly: boolean;
 }
 
+/**
+ * Configs that Kafka 4.1+ reports as cluster-wide dynamic defaults: with eligible leader
+ * replicas (KIP-966) on, the controller writes a cluster-level min.insync.replicas record at
+ * activation, so DescribeConfigs shows it on every topic as DYNAMIC_DEFAULT_BROKER_CONFIG and
+ * clients (confluent-kafka's tests among them) expect it among the non-default entries.
+ */
+const CLUSTER_DYNAMIC_DEFAULTS = new Set(['min.insync.replicas']);
+
+function defaultSource(broker: KafkaBroker, name: string): number {
+  if (CLUSTER_DYNAMIC_DEFAULTS.has(name)) return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+  return brokerSets(broker, name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+}
+
 /** Every config of a topic: effective value, and whether the topic, the broker or Kafka set it. */
 export function describeTopic(broker: KafkaBroker, topic: string): DescribedConfig[] {
   const d = broker.log.describeTopic(topic);
   return d.effectiveConfigs.map((c) => ({
     name: c.name,
     value: c.value,
-    source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerSets(broker, c.name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
+    source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : defaultSource(broker, c.name),
     type: topicConfigType(c.name),
     readOnly: false,
   }));
@@ -88,7 +101,7 @@ export function describeBroker(broker: KafkaBroker): DescribedConfig[] {
     name,
     value,
     type,
-    source: set ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
+    source: set ? ConfigSource.STATIC_BROKER_CONFIG : CLUSTER_DYNAMIC_DEFAULTS.has(name) ? ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
     readOnly: true,
   }));
 }
