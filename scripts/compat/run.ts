@@ -14,8 +14,9 @@ import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
 import { kgo } from './suites/kgo.js';
 import { ckpy } from './suites/ckpy.js';
+import { librdkafka } from './suites/librdkafka.js';
 
-const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy];
+const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka];
 
 interface Args {
   mode: Mode;
@@ -90,7 +91,7 @@ function report(results: SuiteResult[], baseline: Record<string, number>, starte
   L.push('bash scripts/peers/install-all.sh          # reference peers (nats CLI, Go toolchain use, Kafka tools)');
   L.push('bash scripts/compat/natsjs-setup.sh DIR    # nats.js tests; DIR = git clone of nats-io/nats.node');
   L.push('bash scripts/compat/ckpy-setup.sh DIR      # confluent-kafka-python tests; DIR = git clone of the repo');
-  L.push('npm run compat                             # every suite, rewrites this file (kgo-setup.sh runs by itself)');
+  L.push('npm run compat                             # every suite, rewrites this file (kgo-setup.sh and librdkafka-setup.sh run by themselves)');
   L.push('npm run compat -- --suite natscli,kgo --no-write');
   L.push('npm run compat:smoke                       # the CI subset (scripts/compat/smoke.sh)');
   L.push('```', '');
@@ -102,7 +103,12 @@ function report(results: SuiteResult[], baseline: Record<string, number>, starte
   L.push('The nats.js launcher spawns `nats-server -c <config>`: `scripts/compat/nats-server-shim` stands in for');
   L.push('it (nats-server flags and config format, the ports file) and refuses configuration for features Wharf');
   L.push('lacks. The tests written against the public demo server reach a local Wharf instead: demo.nats.io is');
-  L.push('made to resolve to 127.0.0.2 inside the test workers. librdkafka\'s own tests/ suite is not wired in yet.', '');
+  L.push('made to resolve to 127.0.0.2 inside the test workers.', '');
+  L.push('librdkafka: `librdkafka-setup.sh` fetches Debian\'s librdkafka source package (bookworm\'s 2.0.2) with a');
+  L.push('private apt configuration that adds deb-src for the machine\'s own suites (the system\'s apt sources and');
+  L.push('lists are not touched), installs the build dependencies from Debian and builds librdkafka and');
+  L.push('tests/test-runner into `~/.cache/wharf-peers/src/librdkafka-2.0.2` (about a minute with -j2). The suite');
+  L.push('writes tests/test.conf with `metadata.broker.list` set to Wharf and runs test-runner as described above.', '');
   return L.join('\n');
 }
 

@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=../peers/env.sh
 . scripts/peers/env.sh
 
-all=(natsjs natscli kgo ckpy)
+all=(natsjs natscli kgo ckpy librdkafka)
 skip=",${WHARF_COMPAT_SKIP:-},"
 suites=()
 for s in "${all[@]}"; do

@@ -1,0 +1,238 @@
+// librdkafka's own test suite (tests/ of Debian's librdkafka source package, built by
+// librdkafka-setup.sh) against Wharf: tests/test.conf points `metadata.broker.list` at Wharf's
+// Kafka listener and ./test-runner runs the broker-facing tests (`-L`: the TEST_F_LOCAL tests,
+// unit tests and the built-in mock cluster, never reach a broker and are left out).
+//
+// Like upstream's `make full` (tests/Makefile: targets broker, broker_idempotent), a full run is
+//   1. the default scenario, every broker-facing test in normal mode, sockem tests included,
+//   2. the same in idempotent-producer quick mode (`-P -L -Q`, upstream's broker_idempotent),
+//   3. the "noautocreate" scenario tests (tests/scenarios/noautocreate.json) against a Wharf
+//      started with --auto-create-topics false,
+//   4. 0081_admin once per admin API group (SUBTESTS=<group>), because its ACL sub-tests need an
+//      authorizer that a single-node Kafka does not have by default and would hide the rest.
+// The brokers are set up like tests/scenarios/default.json (auto-created topics with
+// num.partitions=4) and like Kafka's shipped config/server.properties
+// (group.initial.rebalance.delay.ms=0). The tests that run kafka-topics.sh (KAFKA_PATH) get a
+// shim that runs Apache Kafka 4.4's TopicCommand from the reference peer installation.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { emptyResult, run, startWharf, type Context, type Mode, type ProcResult, type Suite, type SuiteResult } from '../lib.js';
+
+const VERSION = '2.0.2';
+/** The broker version the tests are told (TEST_KAFKA_VERSION): Wharf follows Kafka 4.x. */
+const BROKER_VERSION = '4.0.0';
+const PARALLEL = '-p3';
+
+/** Tests not run, by test number (TESTS_SKIP), with the reason. */
+const NA: { tests: string[]; names: string; reason: string }[] = [
+  {
+    tests: ['0098', '0101', '0103'],
+    names: '0098_consumer_txn, 0101_fetch_from_follower, 0103_transactions',
+    reason: 'create their topics with replication factor 3 (hard-coded) and 0101 needs brokers in several racks: they need a 3-broker cluster (a single-node Kafka 4.4 refuses the same CreateTopics with INVALID_REPLICATION_FACTOR); 0098 also drives the Java TransactionProducerCli of tests/java',
+  },
+  {
+    tests: ['0109', '0115', '0119'],
+    names: '0109_auto_create_topics, 0115_producer_auth, 0119_consumer_auth',
+    reason: 'deny access to a topic with kafka-acls.sh and expect TOPIC_AUTHORIZATION_FAILED: they need ACLs and an authorizer (not built in Wharf; a default single-node Kafka has no authorizer either)',
+  },
+  {
+    tests: ['0092'],
+    names: '0092_mixed_msgver',
+    reason: 'switches a topic to message.format.version=0.10.0.0 half-way (message format v1); Kafka 4 removed message formats v0/v1 and that topic config (KIP-724), and answers this AlterConfigs with INVALID_CONFIG as Wharf does',
+  },
+];
+const NA_0081 = {
+  names: '0081_admin CreateAcls / DescribeAcls / DeleteAcls sub-tests',
+  reason: 'ACL admin APIs (CreateAcls, DescribeAcls, DeleteAcls): not built in Wharf, and a single-node Kafka without an authorizer answers SECURITY_DISABLED; 0081 runs once per other admin API group instead (SUBTESTS=<group>)',
+};
+/** 0081_admin's sub-test groups (SUBTESTS substrings), run one at a time. */
+const ADMIN_GROUPS = [
+  'CreateTopics',
+  'DeleteTopics',
+  'CreatePartitions',
+  'AlterConfigs',
+  'DescribeConfigs',
+  'DeleteRecords',
+  'ListConsumerGroups',
+  'DescribeConsumerGroups',
+  'DeleteGroups',
+  'DeleteConsumerGroupOffsets',
+  'AlterConsumerGroupOffsets',
+  'ListConsumerGroupOffsets',
+];
+/** Tests of the "noautocreate" scenario (tests/test.c .scenario). */
+const NOAUTOCREATE_TESTS = '0045,0107,0111';
+/** The smoke subset: upstream's SMOKE_TESTS (tests/Makefile) that reach a broker, quick mode. */
+const SMOKE_TESTS = '0001,0012,0017,0022,0030,0039,0049';
+
+/** Known failures and their diagnosis, by test name as the summary prints it. */
+const KNOWN_FAILURES: Record<string, string> = {};
+
+interface Spec {
+  label: string;
+  suffix: string;
+  scenario: 'default' | 'noautocreate';
+  args: string[];
+  env: Record<string, string>;
+  timeoutMs: number;
+}
+
+interface RdTest {
+  name: string;
+  state: string;
+  reason: string;
+}
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').replace(/\x1b\(B/g, '');
+
+/**
+ * Parses a test-runner's output: the summary table (`| name | STATE | 1.234s | reason`), or, when
+ * the runner died before printing it, the per-test start/end banners (a test started and never
+ * ended counts as failed). Failure reasons come from the `### Test "x" failed at ...: ###` blocks.
+ */
+export function parseRunner(raw: string): { tests: RdTest[]; summary: boolean } {
+  const text = strip(raw);
+  const lines = text.split('\n');
+  const failMsg = new Map<string, string>();
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^### Test "([^"]+)" failed at ([^ ]+) at .*: ###$/.exec(lines[i]!);
+    if (!m) continue;
+    const base = m[1]!.replace(/ \(.*\)$/, '');
+    const sub = m[1]!.includes(' (') ? `${m[1]!.slice(m[1]!.indexOf(' (') + 2, -1)}: ` : '';
+    if (!failMsg.has(base)) failMsg.set(base, `${sub}${(lines[i + 1] ?? '').trim()} (${m[2]})`);
+  }
+  const tests: RdTest[] = [];
+  for (const l of lines) {
+    const m = /^\|\s*(\S+)\s*\|\s*(PASSED|FAILED|SKIPPED|RUNNING|NOT_STARTED)\s*\|\s*[\d.]+s\s*\|\s?(.*)$/.exec(l);
+    if (!m || m[1] === '<MAIN>') continue;
+    const state = m[2]!;
+    let reason = m[3]!.trim();
+    if (state === 'FAILED' || state === 'RUNNING') reason = failMsg.get(m[1]!) ?? (reason || (state === 'RUNNING' ? 'still running when the runner stopped' : 'failed'));
+    tests.push({ name: m[1]!, state, reason });
+  }
+  if (tests.length) return { tests, summary: true };
+  // No summary: per-test banners.
+  const started = new Set<string>();
+  const ended = new Map<string, string>();
+  for (const l of lines) {
+    const s = /={5,} Running test (\S+) ={5,}/.exec(l);
+    if (s) started.add(s[1]!);
+    const e = /={5,} Test (\S+) (PASSED|FAILED|SKIPPED) ={5,}/.exec(l);
+    if (e) ended.set(e[1]!, e[2]!);
+  }
+  for (const [name, state] of ended) tests.push({ name, state, reason: state === 'FAILED' ? failMsg.get(name) ?? 'failed' : '' });
+  for (const name of started) if (!ended.has(name)) tests.push({ name, state: 'FAILED', reason: failMsg.get(name) ?? 'did not finish: the test-runner stopped before it ended' });
+  return { tests, summary: false };
+}
+
+function kafkaPathShim(ctx: Context): string | undefined {
+  const runClass = join(ctx.peersDir, 'kafka', 'bin', 'kafka-run-class.sh');
+  if (!existsSync(runClass)) return undefined;
+  const dir = join(ctx.work, 'librdkafka-kafka-path');
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'bin', 'kafka-topics.sh'), `#!/usr/bin/env bash\n# kafka-topics.sh of the reference Kafka ${'4.4'} (TopicCommand), for librdkafka's tests.\nexec ${JSON.stringify(runClass)} org.apache.kafka.tools.TopicCommand "$@"\n`, { mode: 0o755 });
+  return dir;
+}
+
+export const librdkafka: Suite = {
+  id: 'librdkafka',
+  name: 'librdkafka tests/ suite',
+  async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
+    const t0 = Date.now();
+    const result = emptyResult(this.id, this.name, `librdkafka ${VERSION} (tests/ of Debian's source package)`);
+    const setup = await run('bash', [join(ctx.repo, 'scripts', 'compat', 'librdkafka-setup.sh')], { timeoutMs: 2_400_000, env: process.env });
+    if (setup.code !== 0) {
+      result.status = 'unavailable';
+      result.notes.push(`librdkafka-setup.sh failed (exit ${setup.code}): ${setup.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+      return result;
+    }
+    const dir = setup.stdout.trim().split('\n').pop()!;
+    const testsDir = join(dir, 'tests');
+    const kafkaPath = kafkaPathShim(ctx);
+    const skip = NA.flatMap((n) => n.tests).join(',');
+
+    const specs: Spec[] = [];
+    if (mode === 'smoke') {
+      specs.push({ label: 'smoke', suffix: '', scenario: 'default', args: ['-Q', '-L', PARALLEL], env: { TESTS: SMOKE_TESTS }, timeoutMs: 120_000 });
+    } else {
+      specs.push({ label: 'default scenario', suffix: '', scenario: 'default', args: ['-L', PARALLEL], env: { TESTS_SKIP: `${skip},0081` }, timeoutMs: 900_000 });
+      specs.push({ label: 'idempotent producer, quick', suffix: ' (idempotent)', scenario: 'default', args: ['-P', '-L', '-Q', PARALLEL], env: { TESTS_SKIP: `${skip},0081` }, timeoutMs: 600_000 });
+      for (const g of ADMIN_GROUPS) specs.push({ label: `0081 ${g}`, suffix: ` [${g}]`, scenario: 'default', args: ['-L'], env: { TESTS: '0081', SUBTESTS: g }, timeoutMs: 240_000 });
+      specs.push({ label: 'noautocreate scenario', suffix: '', scenario: 'noautocreate', args: ['-L', '-s', 'noautocreate', PARALLEL], env: { TESTS: NOAUTOCREATE_TESTS, TESTS_SKIP: skip }, timeoutMs: 600_000 });
+      for (const n of NA) result.notApplicable.push({ what: n.names, count: n.tests.length, reason: n.reason });
+      result.notApplicable.push({ what: NA_0081.names, count: 0, reason: NA_0081.reason });
+    }
+
+    let localCount = 0;
+    const deadline = Date.now() + (mode === 'smoke' ? 150_000 : 1_500_000);
+    const wharfArgs = { default: ['--num-partitions', '4', '--group-initial-rebalance-delay', '0'], noautocreate: ['--num-partitions', '4', '--group-initial-rebalance-delay', '0', '--auto-create-topics', 'false'] };
+    let current: { scenario: string; w: Awaited<ReturnType<typeof startWharf>> } | undefined;
+    try {
+      for (const spec of specs) {
+        const left = deadline - Date.now();
+        if (left < 20_000) {
+          result.notes.push(`time limit reached: "${spec.label}" not run`);
+          continue;
+        }
+        // One fresh Wharf per scenario (the test topics have random names).
+        if (!current || current.scenario !== spec.scenario) {
+          await current?.w.stop();
+          current = { scenario: spec.scenario, w: await startWharf(ctx, { kafkaPort: 0, args: wharfArgs[spec.scenario] }) };
+        }
+        const w = current.w;
+        writeFileSync(join(testsDir, 'test.conf'), `# written by scripts/compat/suites/librdkafka.ts\nmetadata.broker.list=127.0.0.1:${w.kafkaPort}\ntest.timeout.multiplier=2\n`);
+        ctx.log(`librdkafka: ${spec.label}: test-runner ${spec.args.join(' ')} ${Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).join(' ')} against 127.0.0.1:${w.kafkaPort}`);
+        const r: ProcResult = await run('stdbuf', ['-oL', '-eL', './test-runner', ...spec.args], {
+          cwd: testsDir,
+          timeoutMs: Math.min(spec.timeoutMs, left),
+          env: {
+            ...process.env,
+            ...spec.env,
+            TEST_KAFKA_VERSION: BROKER_VERSION,
+            RDKAFKA_GITVER: VERSION,
+            LD_LIBRARY_PATH: ['../src', '../src-cpp', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+            BROKERS: `127.0.0.1:${w.kafkaPort}`,
+            ...(kafkaPath ? { KAFKA_PATH: kafkaPath } : {}),
+          },
+        });
+        writeFileSync(join(ctx.work, `librdkafka-${spec.label.replace(/\W+/g, '_')}.out`), r.stdout + r.stderr);
+        const { tests, summary } = parseRunner(r.stdout + r.stderr);
+        if (!summary) result.notes.push(`${spec.label}: the test-runner stopped before its summary (exit ${r.code ?? r.signal}${r.timedOut ? ', time limit' : ''}); counted from the per-test banners`);
+        for (const t of tests) {
+          const name = `${t.name}${spec.suffix}`;
+          if (t.state === 'SKIPPED' || t.state === 'NOT_STARTED') {
+            if (/negative test flags/.test(t.reason)) {
+              if (spec.label === 'default scenario') localCount++;
+            } else if (!/TESTS_SKIP|TESTS list/.test(t.reason)) {
+              result.skipped++;
+              result.skips.push({ test: name, reason: t.reason || 'skipped' });
+            }
+            continue;
+          }
+          result.run++;
+          if (t.state === 'PASSED') {
+            result.passed++;
+          } else {
+            result.failed++;
+            const known = KNOWN_FAILURES[name] ?? KNOWN_FAILURES[t.name];
+            result.failures.push({ test: name, reason: known ?? `unclassified: ${t.reason.slice(0, 300)}` });
+          }
+        }
+        if (tests.length === 0) {
+          result.failed++;
+          result.failures.push({ test: `(${spec.label})`, reason: `the test-runner ran no test (exit ${r.code ?? r.signal}): ${strip(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' / ').slice(0, 300)}` });
+        }
+      }
+    } finally {
+      await current?.w.stop();
+    }
+    if (mode === 'full') {
+      result.notApplicable.push({ what: `the ${localCount} TEST_F_LOCAL tests (unit tests, the built-in mock cluster, config and API checks)`, count: localCount, reason: 'never reach a broker (test-runner -L leaves them out); they test librdkafka itself, not Wharf' });
+      if (!kafkaPath) result.notes.push('the reference Kafka is not installed (scripts/peers/install-all.sh): the tests that run kafka-topics.sh fail');
+      result.notes.push(`test-runner options: TEST_KAFKA_VERSION=${BROKER_VERSION}, ${PARALLEL} (tests in parallel), test.timeout.multiplier=2; brokers started with --num-partitions 4 --group-initial-rebalance-delay 0 as in tests/scenarios/default.json and Kafka's config/server.properties`);
+      result.notes.push('a test name followed by "(idempotent)" is from the run with enable.idempotence=true in quick mode (-P -Q, upstream\'s broker_idempotent); "[Group]" is 0081_admin restricted to one admin API group');
+    }
+    result.seconds = (Date.now() - t0) / 1000;
+    return result;
+  },
+};
