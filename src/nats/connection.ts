@@ -33,6 +33,13 @@ const PONG = Buffer.from('PONG\r\n');
 const OK = Buffer.from('+OK\r\n');
 /** After an error line, how long we let the client read it before forcing the socket shut. */
 const CLOSE_LINGER_MS = 1_000;
+/**
+ * Longest a publisher is held back at once when a receiver is over 3/4 of max_pending. The
+ * pause ends earlier when the receiver drains. Short holds throttle a fast publisher (as
+ * nats-server's stalls do) without letting a stuck receiver block it for long: a receiver
+ * that never drains reaches max_pending or the write deadline and is cut off instead.
+ */
+const STALL_MAX_MS = 5;
 
 export class NatsConnection implements ParserHandler, SubscriptionOwner {
   readonly start = new Date();
@@ -67,6 +74,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   private authTimer: NodeJS.Timeout | undefined;
   private writeDeadlineTimer: NodeJS.Timeout | undefined;
   private readonly router: Router;
+  /** Pending bytes over which publishers to this connection are held back. */
+  private readonly stallThreshold: number;
+  /** Set while this connection, as a publisher, is held back. */
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** Publishers held back because of this connection's backlog; released when it drains. */
+  private stalledPublishers: Set<NatsConnection> | undefined;
 
   constructor(
     readonly server: NatsServer,
@@ -79,6 +92,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     const opts = server.options;
     this.authenticated = server.authenticator === null;
     this.parser = new NatsParser(this, opts.maxControlLine);
+    this.stallThreshold = Math.floor((opts.maxPending / 4) * 3);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
@@ -201,7 +215,9 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.inMsgs++;
     this.inBytes += msg.length;
     if (this.connect.verbose) this.queueProto(OK);
+    this.server.publishing = this;
     const delivered = this.router.publish(subject, reply, hdrLen, msg, this);
+    this.server.publishing = null;
     if (delivered === 0 && reply !== undefined && this.connect.no_responders === true) this.sendNoResponders(subject, reply);
   }
 
@@ -333,10 +349,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     out.crlf();
     this.outMsgs++;
     this.outBytes += msg.length;
-    if (out.buffered + this.socket.writableLength > this.server.options.maxPending) {
+    const pending = out.buffered + this.socket.writableLength;
+    if (pending > this.server.options.maxPending) {
       this.slowConsumer('Slow Consumer (Pending Bytes)');
       return;
     }
+    if (pending > this.stallThreshold) this.holdBackPublisher();
     this.markDirty();
   }
 
@@ -375,6 +393,31 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       clearTimeout(this.writeDeadlineTimer);
       this.writeDeadlineTimer = undefined;
     }
+    this.releasePublishers();
+  }
+
+  /** This receiver is backed up: stop reading from whoever is publishing to it right now. */
+  private holdBackPublisher(): void {
+    const publisher = this.server.publishing;
+    if (publisher === null || publisher.closed || publisher.stallTimer !== undefined) return;
+    (this.stalledPublishers ??= new Set()).add(publisher);
+    this.server.stalls++;
+    publisher.socket.pause();
+    publisher.stallTimer = setTimeout(() => publisher.endStall(), STALL_MAX_MS);
+  }
+
+  private endStall(): void {
+    if (this.stallTimer === undefined) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (!this.closed) this.socket.resume();
+  }
+
+  private releasePublishers(): void {
+    const held = this.stalledPublishers;
+    if (held === undefined) return;
+    this.stalledPublishers = undefined;
+    for (const publisher of held) publisher.endStall();
   }
 
   private onPingTimer(): void {
@@ -434,6 +477,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.writeDeadlineTimer) clearTimeout(this.writeDeadlineTimer);
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.releasePublishers();
     for (const sub of this.subscriptions.values()) this.router.subscriptions.remove(sub);
     this.server.connectionClosed(this);
     if (!this.socket.destroyed && reason !== 'Client Closed' && this.socket.writableLength === 0 && !this.socket.writableEnded) {

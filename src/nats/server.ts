@@ -41,6 +41,10 @@ export class NatsServer {
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
   staleConnections = 0;
+  /** Times a publisher was held back because a receiver was over 3/4 of max_pending. */
+  stalls = 0;
+  /** The connection whose message is being routed right now: the one a backed-up receiver holds back. */
+  publishing: NatsConnection | null = null;
   lameDuck = false;
   private nextCid = 1;
   private listener: Server | undefined;

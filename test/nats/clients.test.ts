@@ -314,6 +314,36 @@ describe('protection', () => {
     await b.close();
   });
 
+  test('a publisher that outruns its receivers is held back instead of the receivers being cut off', async () => {
+    // nats.js's "buffers don't clobber" test, scaled to a small max_pending: one client
+    // publishes a burst far larger than max_pending to its own subscription without yielding.
+    const b = await broker({ maxPending: 2 * 1024 * 1024 });
+    const nc = await nats2.connect({ port: b.ports.nats });
+    const count = 16 * 1024;
+    const sub = nc.subscribe('burst', { max: count });
+    let received = 0;
+    let inOrder = true;
+    const done = (async () => {
+      for await (const m of sub) {
+        if (Buffer.from(m.data).readUInt32BE(0) !== received) inOrder = false;
+        received++;
+      }
+    })();
+    await nc.flush();
+    for (let i = 0; i < count; i++) {
+      const payload = Buffer.alloc(1024); // nats.js may keep a reference until it flushes
+      payload.writeUInt32BE(i, 0);
+      nc.publish('burst', payload);
+    }
+    await Promise.race([done, sleep(20_000)]);
+    assert.equal(received, count, 'every message arrived');
+    assert.ok(inOrder, 'in publish order');
+    assert.equal(b.nats.slowConsumers, 0);
+    assert.ok(b.nats.stalls > 0, 'the publisher was held back');
+    await nc.close();
+    await b.close();
+  });
+
   test('lame duck mode sends ldm INFO and closes clients', async () => {
     const b = await broker({ lameDuckDuration: 300, lameDuckGracePeriod: 100 });
     const c = await RawClient.connect(b.ports.nats);
