@@ -149,3 +149,31 @@ test('DeleteRecords moves the log start offset, mid-segment, durably', async () 
     cleanup();
   }
 });
+
+test('hot tails share a bounded budget across partitions and never pin a larger buffer', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const log = await openTestLog(dir, { fsync: 'never', hotTailBytes: 1024 * 1024, hotTailTotalBytes: 4 * 1024 * 1024 });
+    await log.createTopic('many', { partitions: 32 });
+    // A 1 MiB "request frame" holding a small batch: the tail must not keep the whole frame alive.
+    const frame = Buffer.alloc(1024 * 1024);
+    const batch = buildRecordBatch({ records: [{ value: 'x'.repeat(100) }] });
+    batch.copy(frame, 4096);
+    for (let p = 0; p < 32; p++) {
+      const part = log.partition('many', p);
+      for (let i = 0; i < 200; i++) {
+        const b = Buffer.from(buildRecordBatch({ records: [{ value: 'y'.repeat(1000) }] }));
+        await part.append(b);
+      }
+      await part.append(frame.subarray(4096, 4096 + batch.length));
+    }
+    // 32 partitions share 4 MiB: each keeps 128 KiB, not its 1 MiB maximum.
+    for (let p = 0; p < 32; p++) assert.ok(log.partition('many', p).tailBytesHeld <= 128 * 1024, `partition ${p}`);
+    const r = await log.partition('many', 0).read(200, 1 << 20);
+    const held = r.chunks[r.chunks.length - 1]!;
+    assert.ok(held.buffer.byteLength < 64 * 1024, 'the batch appended from a large frame is held as a compact copy');
+    await log.close();
+  } finally {
+    cleanup();
+  }
+});

@@ -9,6 +9,9 @@ export interface TailRead {
   nextOffset: number;
 }
 
+/** Extra backing bytes a held view may pin before it is copied (the size of Node's pool). */
+const PINNED_SLACK = 8 * 1024;
+
 export class HotTail {
   private bufs: Buffer[] = [];
   private bases: number[] = [];
@@ -35,6 +38,10 @@ export class HotTail {
   /** Adds an acknowledged buffer of one or more batches covering [base, last]. */
   push(buf: Buffer, base: number, last: number): void {
     if (this.maxBytes <= 0) return;
+    // A batch that is a view into a larger allocation (a whole request frame, a socket read)
+    // would pin all of it while it stays here; the tail accounts bytes it holds, so it keeps
+    // a compact copy instead.
+    if (buf.buffer.byteLength > buf.length + PINNED_SLACK) buf = Buffer.from(buf);
     this.bufs.push(buf);
     this.bases.push(base);
     this.lasts.push(last);

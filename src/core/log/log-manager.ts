@@ -30,8 +30,13 @@ export interface LogOptions {
   engine?: StorageEngine;
   /** Broker-wide defaults for topic configs, by Kafka name. */
   topicDefaults?: Record<string, string>;
-  /** Bytes of recently acknowledged batches kept in memory per partition (default 1 MiB). */
+  /** Bytes of recently acknowledged batches kept in memory per partition, at most (default 1 MiB). */
   hotTailBytes?: number;
+  /**
+   * Bytes of hot tails across all partitions (default 128 MiB): with many partitions each one
+   * gets an equal share (never under 64 KiB), so memory stays bounded however many topics exist.
+   */
+  hotTailTotalBytes?: number;
   /** Period of retention and compaction checks, ms (default 30 s; 0 disables the timer). */
   maintenanceIntervalMs?: number;
   /** Verify CRC-32C of batches read from files (local engine; default true). */
@@ -93,12 +98,16 @@ function storageSettings(s: TopicSettings): PartitionStorageSettings {
   };
 }
 
+/** The smallest hot tail a partition keeps, however many partitions share the budget. */
+const MIN_TAIL_SHARE = 64 * 1024;
+
 export class Log {
   private readonly topics = new Map<string, Topic>();
   private readonly admin = new Mutex();
   private readonly listeners = new Set<AppendListener>();
   private readonly defaults: BrokerLogDefaults;
   private readonly tailBytes: number;
+  private readonly tailTotalBytes: number;
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private maintenanceRun: Promise<void> | null = null;
   private closed = false;
@@ -110,6 +119,7 @@ export class Log {
   ) {
     this.defaults = { fsync: opts.fsync, fsyncInterval: opts.fsyncInterval, topicDefaults: opts.topicDefaults };
     this.tailBytes = opts.hotTailBytes ?? 1024 * 1024;
+    this.tailTotalBytes = opts.hotTailTotalBytes ?? 128 * 1024 * 1024;
     this.log = opts.logger.child({ component: 'log' });
   }
 
@@ -145,6 +155,7 @@ export class Log {
         topic.partitions.push(part);
       }
     }
+    this.rebalanceTails();
     this.log.info({ topics: stored.length, offlinePartitions: offline, ms: Date.now() - started, engine: this.engine.kind }, 'log opened');
   }
 
@@ -160,7 +171,7 @@ export class Log {
       failure = e instanceof LogError ? e : new LogError('KAFKA_STORAGE_ERROR', `cannot open ${topic.name}-${p}: ${(e as Error).message}`, { cause: e });
       this.log.error({ topic: topic.name, partition: p, err: failure }, 'partition is offline');
     }
-    return new LogPartition(topic, p, store, failure, this.tailBytes, (part, b, base, last) => this.emit(part, b, base, last), this.log.child({ topic: topic.name, partition: p }));
+    return new LogPartition(topic, p, store, failure, this.tailShare(1), (part, b, base, last) => this.emit(part, b, base, last), this.log.child({ topic: topic.name, partition: p }));
   }
 
   private emit(part: LogPartition, batches: Buffer, base: number, last: number): void {
@@ -204,9 +215,23 @@ export class Log {
         throw e;
       }
       this.topics.set(name, topic);
+      this.rebalanceTails();
       this.log.info({ topic: name, partitions, configs }, 'topic created');
       return this.info(topic);
     });
+  }
+
+  /** Hot-tail bytes per partition when `extra` partitions join the current ones. */
+  private tailShare(extra: number): number {
+    let count = extra;
+    for (const t of this.topics.values()) count += t.partitions.length;
+    return Math.min(this.tailBytes, Math.max(MIN_TAIL_SHARE, Math.floor(this.tailTotalBytes / count)));
+  }
+
+  /** Gives every partition its share of the hot-tail budget after the partition count changed. */
+  private rebalanceTails(): void {
+    const share = this.tailShare(0);
+    for (const t of this.topics.values()) for (const p of t.partitions) p.setTailBytes(share);
   }
 
   /** Deletes a topic and all its data; pending reads and waits on it end. */
@@ -219,6 +244,7 @@ export class Log {
       for (const p of topic.partitions) p.markRemoved(gone);
       await Promise.all(topic.partitions.map((p) => p.engineStore?.close().catch(() => {})));
       await this.engine.dropTopic(topic.meta);
+      this.rebalanceTails();
       this.log.info({ topic: name }, 'topic deleted');
     });
   }
@@ -242,6 +268,7 @@ export class Log {
       }
       topic.meta = { ...topic.meta, partitions: total };
       topic.partitions.push(...added);
+      this.rebalanceTails();
       return this.info(topic);
     });
   }

@@ -356,6 +356,11 @@ export class LogPartition {
     this.tail.setLimit(bytes);
   }
 
+  /** Bytes the hot tail holds now (monitoring, tests). */
+  get tailBytesHeld(): number {
+    return this.tail.bytes;
+  }
+
   /** Marks the partition as gone (topic deleted, log closed) and wakes every waiter. */
   markRemoved(reason: LogError): void {
     this.removed = reason;
