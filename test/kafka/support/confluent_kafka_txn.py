@@ -3,7 +3,7 @@
 # (send_offsets_to_transaction) with its own transactional id; the first transaction is aborted
 # on purpose and its input re-read from the committed offsets. Prints JSON facts on the last line.
 import json, sys, time
-from confluent_kafka import Producer, Consumer, TopicPartition
+from confluent_kafka import Producer, Consumer, TopicPartition, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 bs = sys.argv[1]
@@ -25,6 +25,7 @@ class Worker:
         self.p = Producer({'bootstrap.servers': bs, 'transactional.id': 'rdk-tx-' + name})
         self.p.init_transactions(10)
         self.done = 0
+        self.fenced = 0
 
     def step(self, abort=False):
         msgs = [m for m in self.c.consume(20, 0.2) if not m.error()]
@@ -33,15 +34,28 @@ class Worker:
         self.p.begin_transaction()
         for m in msgs:
             self.p.produce('rout', value=b'x' + m.value(), partition=m.partition())
-        self.p.send_offsets_to_transaction(self.c.position(self.c.assignment()), self.c.consumer_group_metadata())
+        try:
+            self.p.send_offsets_to_transaction(self.c.position(self.c.assignment()), self.c.consumer_group_metadata())
+            if not abort:
+                self.p.commit_transaction()
+        except KafkaException as e:
+            # A rebalance between consume() and the offset commit fences this generation
+            # (ILLEGAL_GENERATION), as on Kafka: abort and re-read from the committed offsets,
+            # which is what an exactly-once application does.
+            if not e.args[0].txn_requires_abort():
+                raise
+            self.fenced += 1
+            abort = True
         if abort:
             self.p.abort_transaction()
-            for tp in self.c.committed(self.c.assignment(), 10):
-                self.c.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else 0))
+            self.rewind()
             return -1
-        self.p.commit_transaction()
         self.done += len(msgs)
         return len(msgs)
+
+    def rewind(self):
+        for tp in self.c.committed(self.c.assignment(), 10):
+            self.c.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else 0))
 
 w1 = Worker('1')
 aborted = 0
@@ -70,4 +84,4 @@ while time.time() - t0 < 20:
     if len(got) >= N and m is None:
         break
 chk.close()
-print(json.dumps({'processed': w1.done + w2.done, 'aborted': aborted, 'out': sorted(got), 'committed': committed, 'first': first, 'second': second}))
+print(json.dumps({'processed': w1.done + w2.done, 'aborted': aborted, 'fenced': w1.fenced + w2.fenced, 'out': sorted(got), 'committed': committed, 'first': first, 'second': second}))
