@@ -4,38 +4,21 @@
 // committed output still holds every input exactly once, in order per partition.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { findPeer, peerSkip } from '../support/peers.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { sleep } from '../support/net.js';
-import { repoRoot } from '../support/wharf.js';
 import { startTestBroker } from '../support/broker.js';
 import { kafkaClient } from './support/kafkajs.js';
+import { compileJavaApp, javaSkip } from './support/java.js';
 import { RawKafkaClient } from './support/groups-raw.js';
 
 const N = 3_000;
 const PARTITIONS = 6;
 
-function hasJavac(): boolean {
-  try {
-    execFileSync('javac', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-describe('Java clients 4.4, KIP-848 consumer protocol', { skip: peerSkip('kafka') || (hasJavac() ? false : 'javac not found') }, () => {
+describe('Java clients 4.4, KIP-848 consumer protocol', { skip: javaSkip() }, () => {
   test('members join and one crashes: exactly once in the committed output', { timeout: 240_000 }, async (t) => {
-    const libs = join(dirname(dirname(findPeer('kafka')!)), 'libs');
-    const classpath = readdirSync(libs)
-      .filter((f) => f.endsWith('.jar'))
-      .map((f) => join(libs, f))
-      .join(':');
-    const classes = mkdtempSync(join(tmpdir(), 'wharf-java-'));
-    execFileSync('javac', ['-nowarn', '-cp', classpath, '-d', classes, join(repoRoot(), 'test', 'kafka', 'java', 'ReadProcessWrite.java')], { stdio: 'pipe' });
+    const { classpath: appClasspath, classes } = compileJavaApp('ReadProcessWrite');
     const broker = await startTestBroker({ kafkaPort: 0, fsync: 'never', groupConsumerSessionTimeout: 2_000, groupConsumerHeartbeatInterval: 250, transactionAbortTimedOutInterval: 250 });
     const apps: ChildProcess[] = [];
     const progress = new Map<number, number>();
@@ -53,7 +36,7 @@ describe('Java clients 4.4, KIP-848 consumer protocol', { skip: peerSkip('kafka'
       }
       await producer.disconnect();
       const start = (i: number): ChildProcess => {
-        const app = spawn('java', ['-cp', `${classpath}:${classes}`, 'ReadProcessWrite', bs, 'in', 'out', 'g848', `app-${i}`, 'consumer', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const app = spawn('java', ['-cp', appClasspath, 'ReadProcessWrite', bs, 'in', 'out', 'g848', `app-${i}`, 'consumer', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
         app.stdout!.on('data', (d: Buffer) => {
           out = (out + d.toString()).slice(-20_000);
           const m = /COMMITTED (\d+)\s*$/m.exec(d.toString());

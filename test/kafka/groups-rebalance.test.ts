@@ -10,16 +10,16 @@
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
-import { findPeer, isCI, peerSkip } from '../support/peers.js';
 import { sleep } from '../support/net.js';
 import { repoRoot } from '../support/wharf.js';
 import { startTestBroker } from '../support/broker.js';
 import { kafkaClient } from './support/kafkajs.js';
+import { javaSkip, kafkaClasspath } from './support/java.js';
 
 const TOPIC = 'numbers';
 const PARTITIONS = 6;
@@ -28,35 +28,6 @@ const PRELOAD = 600;
 const PER_TICK = 12;
 const WAIT = 40_000;
 
-function hasJavac(): boolean {
-  try {
-    execFileSync('javac', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function javaSkip(): string | false {
-  const peer = peerSkip('kafka');
-  if (peer) return peer;
-  if (hasJavac()) return false;
-  if (isCI()) throw new Error('javac not found (CI is set, so this is a failure, not a skip)');
-  return 'javac not found';
-}
-
-/** The Kafka 4.4 client classpath: $WHARF_KAFKA_CLASSPATH, the install's classpath.txt, or its libs. */
-function kafkaClasspath(): string {
-  if (process.env.WHARF_KAFKA_CLASSPATH) return process.env.WHARF_KAFKA_CLASSPATH;
-  const home = dirname(dirname(findPeer('kafka')!));
-  const txt = join(home, 'classpath.txt');
-  if (existsSync(txt)) return readFileSync(txt, 'utf8').trim();
-  const libs = join(home, 'libs');
-  return readdirSync(libs)
-    .filter((f) => f.endsWith('.jar'))
-    .map((f) => join(libs, f))
-    .join(':');
-}
 
 /** One member process and what it reported on stdout. */
 class Member {

@@ -5,28 +5,20 @@
 // times. At the end the committed output holds every input exactly once, in order per partition.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { findPeer, peerSkip } from '../support/peers.js';
+import { join } from 'node:path';
 import { freePort, LOOPBACK, sleep } from '../support/net.js';
 import { repoRoot } from '../support/wharf.js';
 import { kafkaClient } from './support/kafkajs.js';
+import { compileJavaApp, javaSkip } from './support/java.js';
 
 const N = 2_000;
 const PARTITIONS = 4;
 const KILLS = 4;
 
-function hasJavac(): boolean {
-  try {
-    execFileSync('javac', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 class WharfChild {
   child: ChildProcess | null = null;
@@ -79,15 +71,9 @@ class WharfChild {
 }
 
 
-describe('exactly-once read-process-write (Java clients 4.4) across SIGKILLs of the broker', { skip: peerSkip('kafka') || (hasJavac() ? false : 'javac not found') }, () => {
+describe('exactly-once read-process-write (Java clients 4.4) across SIGKILLs of the broker', { skip: javaSkip() }, () => {
   test(`${N} records, ${KILLS} kills: the committed output holds every input once, in order`, { timeout: 300_000 }, async (t) => {
-    const libs = join(dirname(dirname(findPeer('kafka')!)), 'libs');
-    const classpath = readdirSync(libs)
-      .filter((f) => f.endsWith('.jar'))
-      .map((f) => join(libs, f))
-      .join(':');
-    const classes = mkdtempSync(join(tmpdir(), 'wharf-java-'));
-    execFileSync('javac', ['-nowarn', '-cp', classpath, '-d', classes, join(repoRoot(), 'test', 'kafka', 'java', 'ReadProcessWrite.java')], { stdio: 'pipe' });
+    const { classpath: appClasspath, classes } = compileJavaApp('ReadProcessWrite');
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-crash-'));
     const port = await freePort();
     const wharf = new WharfChild(dataDir, port);
@@ -108,7 +94,7 @@ describe('exactly-once read-process-write (Java clients 4.4) across SIGKILLs of 
       await producer.disconnect();
       await admin.disconnect();
 
-      app = spawn('java', ['-cp', `${classpath}:${classes}`, 'ReadProcessWrite', `${LOOPBACK}:${port}`, 'in', 'out', 'eos', 'eos-app', 'classic', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      app = spawn('java', ['-cp', appClasspath, 'ReadProcessWrite', `${LOOPBACK}:${port}`, 'in', 'out', 'eos', 'eos-app', 'classic', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const killApp = () => app?.kill('SIGKILL');
       process.once('exit', killApp);
       app.stdout!.on('data', (d: Buffer) => {
