@@ -16,6 +16,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import { registerCompressionCodec } from '../../core/log/codecs.js';
 import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
 import { compressFrame as lz4CompressFrame, decompressFrame as lz4DecompressFrame } from 'lz4-napi';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
@@ -111,4 +112,19 @@ export async function decompress(type: CompressionType, data: Buffer): Promise<B
     if (err instanceof KafkaCodecError) throw err;
     throw new KafkaCodecError(`${compressionNames[type] ?? type}: cannot decompress (${(err as Error).message})`);
   }
+}
+
+/**
+ * Hands the codecs only this front-end carries to the log, which needs them to look inside
+ * batches for compaction and for the key check of compacted topics (the core never imports
+ * src/kafka). snappy is synchronous, so the append-time key check covers it too.
+ */
+export function registerLogCodecs(): void {
+  registerCompressionCodec(CompressionType.Snappy, {
+    sync: true,
+    compress: (d) => xerialEncode(d),
+    decompress: (d) => (isXerial(d) ? xerialDecode(d) : (snappyUncompress(d) as Buffer)),
+  });
+  registerCompressionCodec(CompressionType.Lz4, { compress: (d) => compress(CompressionType.Lz4, d), decompress: (d) => decompress(CompressionType.Lz4, d) });
+  registerCompressionCodec(CompressionType.Zstd, { compress: (d) => compress(CompressionType.Zstd, d), decompress: (d) => decompress(CompressionType.Zstd, d) });
 }
