@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/support/wharf.js';
+import { benchArgs } from './args.js';
 import { allRuns, markdownTable, median, meetsTarget, ratio, type BenchResult } from './report.js';
 
 type Area = 'storage' | 'nats' | 'kafka';
@@ -29,30 +30,16 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, quick: false, only: ['storage', 'nats', 'kafka'], outDir: join(repoRoot(), 'docs'), storageGb: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs') o.runs = Math.max(1, Number(val()));
-    else if (a === '--quick') o.quick = true;
-    else if (a === '--only') o.only = val().split(',') as Area[];
-    else if (a === '--out-dir') o.outDir = val();
-    else if (a === '--render') o.render = val();
-    else if (a === '--storage-gb') o.storageGb = Number(val());
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/all.js [--runs N] [--quick] [--only storage,nats,kafka] [--storage-gb N] [--out-dir DIR] [--render FILE.json]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  if (o.quick) {
-    o.runs = 1;
-    o.storageGb = Math.min(o.storageGb, 0.25);
-  }
-  return o;
+  const a = benchArgs(argv, ['only', 'out-dir', 'render', 'storage-gb'], 'usage: node dist/bench/all.js [--runs N] [--quick] [--only storage,nats,kafka] [--storage-gb N] [--out-dir DIR] [--render FILE.json]');
+  const storageGb = a.values['storage-gb'] === undefined ? 1 : Number(a.values['storage-gb']);
+  return {
+    runs: a.quick ? 1 : a.runs,
+    quick: a.quick,
+    only: (a.values.only?.split(',') ?? ['storage', 'nats', 'kafka']) as Area[],
+    outDir: a.values['out-dir'] ?? join(repoRoot(), 'docs'),
+    render: a.values.render,
+    storageGb: a.quick ? Math.min(storageGb, 0.25) : storageGb,
+  };
 }
 
 function sh(cmd: string, args: string[]): string {

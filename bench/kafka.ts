@@ -20,6 +20,7 @@ import { requirePeer } from '../test/support/peers.js';
 import { freePort, sleep } from '../test/support/net.js';
 import { repoRoot } from '../test/support/wharf.js';
 import { markdownTable, allRuns, type BenchResult, type BenchRow } from './report.js';
+import { benchArgs } from './args.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -37,32 +38,15 @@ type TargetKey = 'kafka' | 'wharf' | 'wharfLazy';
 const TARGET_ARG: Record<string, TargetKey> = { kafka: 'kafka', wharf: 'wharf', 'wharf-lazy': 'wharfLazy' };
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, quick: false, wharfMain: join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), targets: ['kafka', 'wharf', 'wharfLazy'] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs') o.runs = Math.max(1, Number(val()));
-    else if (a === '--quick') o.quick = true;
-    else if (a === '--json') o.json = val();
-    else if (a === '--wharf') o.wharfMain = val();
-    else if (a === '--targets')
-      o.targets = val()
-        .split(',')
-        .map((t) => {
-          const k = TARGET_ARG[t];
-          if (!k) throw new Error(`--targets: unknown target ${t} (kafka, wharf, wharf-lazy)`);
-          return k;
-        });
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/kafka.js [--runs N] [--quick] [--json FILE] [--wharf MAIN.js] [--targets kafka,wharf,wharf-lazy]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+  const a = benchArgs(argv, ['json', 'wharf', 'targets'], 'usage: node dist/bench/kafka.js [--runs N] [--quick] [--json FILE] [--wharf MAIN.js] [--targets kafka,wharf,wharf-lazy]');
+  const o: Options = { runs: a.quick ? 1 : a.runs, quick: a.quick, json: a.values.json, wharfMain: a.values.wharf ?? join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), targets: ['kafka', 'wharf', 'wharfLazy'] };
+  if (a.values.targets !== undefined) {
+    o.targets = a.values.targets.split(',').map((t) => {
+      const k = TARGET_ARG[t];
+      if (!k) throw new Error(`--targets: unknown target ${t} (kafka, wharf, wharf-lazy)`);
+      return k;
+    });
   }
-  if (o.quick) o.runs = 1;
   return o;
 }
 

@@ -20,6 +20,7 @@ import { requirePeer } from '../test/support/peers.js';
 import { freePort, sleep, waitForNatsInfo } from '../test/support/net.js';
 import { repoRoot } from '../test/support/wharf.js';
 import { parseBenchCsv } from '../test/support/natscli.js';
+import { benchArgs } from './args.js';
 import type { BenchResult } from './report.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -35,33 +36,18 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, quick: false, subject: 'wharf', idleConnections: 10_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs') o.runs = Math.max(1, Number(val()));
-    else if (a === '--quick') o.quick = true;
-    else if (a === '--subject') {
-      const v = val();
-      if (v !== 'wharf' && v !== 'nats-server') throw new Error('--subject wharf|nats-server');
-      o.subject = v;
-    } else if (a === '--write') o.write = val();
-    else if (a === '--json') o.json = val();
-    else if (a === '--idle-connections') o.idleConnections = Number(val());
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/nats.js [--runs N] [--quick] [--subject wharf|nats-server] [--idle-connections N] [--write FILE] [--json FILE]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  if (o.quick) {
-    o.runs = 1;
-    o.idleConnections = Math.min(o.idleConnections, 1_000);
-  }
-  return o;
+  const a = benchArgs(argv, ['subject', 'write', 'json', 'idle-connections'], 'usage: node dist/bench/nats.js [--runs N] [--quick] [--subject wharf|nats-server] [--idle-connections N] [--write FILE] [--json FILE]');
+  const subject = a.values.subject ?? 'wharf';
+  if (subject !== 'wharf' && subject !== 'nats-server') throw new Error('--subject wharf|nats-server');
+  const idle = a.values['idle-connections'] === undefined ? 10_000 : Number(a.values['idle-connections']);
+  return {
+    runs: a.quick ? 1 : a.runs,
+    quick: a.quick,
+    subject,
+    write: a.values.write,
+    json: a.values.json,
+    idleConnections: a.quick ? Math.min(idle, 1_000) : idle,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
