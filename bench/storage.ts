@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { openLog, type Log } from '../src/core/log/log-manager.js';
-import { buildRecordBatch } from '../src/core/log/record-batch.js';
+import { buildRecordBatch } from '../src/core/records/batch.js';
 import type { BenchResult, BenchRow } from './report.js';
 
 const logger = pino({ level: 'silent' });

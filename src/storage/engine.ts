@@ -14,7 +14,7 @@
 // - read() returns only acknowledged batches, whole, as stored.
 // - Everything below logStartOffset is gone for readers; the engine may free it at any time.
 import type { FsyncPolicy } from '../config.js';
-import type { LogError } from '../core/log/errors.js';
+import type { LogError } from '../core/records/errors.js';
 
 export type DurabilityPolicy = FsyncPolicy;
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestLog, silentLogger, tempDir } from '../storage/helpers.js';
 import { startCoordinators } from '../../src/core/coordinators/index.js';
-import { buildRecordBatch } from '../../src/core/log/record-batch.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
 import type { Log } from '../../src/core/log/index.js';
 
 const open = (log: Log) => startCoordinators({ log, logger: silentLogger, groups: { offsetsRetentionCheckIntervalMs: 0 }, transactions: { abortTimedOutIntervalMs: 0 } });

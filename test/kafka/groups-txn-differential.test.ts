@@ -8,7 +8,7 @@ import { startTestBroker } from '../support/broker.js';
 import { startKafka, type RunningKafka } from '../support/kafka.js';
 import { peerSkip } from '../support/peers.js';
 import type { Broker } from '../../src/index.js';
-import { buildRecordBatch } from '../../src/core/log/record-batch.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { encodeConsumerProtocolSubscription } from '../../src/kafka/protocol/messages/consumer-protocol-subscription.js';
 import { Writer } from '../../src/kafka/protocol/writer.js';
 import { RawKafkaClient } from './support/groups-raw.js';

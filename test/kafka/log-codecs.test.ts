@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker } from '../support/broker.js';
 import { CompressionType, encodeRecordBatch } from '../../src/kafka/records/index.js';
-import { decodeRecordsAsync, splitBatches } from '../../src/core/log/record-batch.js';
-import { isLogError } from '../../src/core/log/errors.js';
+import { decodeRecordsAsync, splitBatches } from '../../src/core/records/batch.js';
+import { isLogError } from '../../src/core/records/errors.js';
 
 const CODECS = [CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd];
 

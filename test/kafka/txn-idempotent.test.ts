@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestBroker } from '../support/broker.js';
 import type { Broker } from '../../src/index.js';
-import { buildRecordBatch } from '../../src/core/log/record-batch.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { readAll } from '../storage/helpers.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { RawKafkaClient } from './support/groups-raw.js';

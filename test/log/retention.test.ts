@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openTestLog, readAll, tempDir } from '../storage/helpers.js';
-import { buildRecordBatch } from '../../src/core/log/record-batch.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
 
 const segCount = (dir: string, topicId: string) => readdirSync(join(dir, 'topics', topicId, '0')).filter((n) => n.endsWith('.log')).length;
 

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchOf, keyed, openTestLog, readAll, tempDir } from '../storage/helpers.js';
-import { isLogError } from '../../src/core/log/errors.js';
-import { batchBaseOffset, buildRecordBatch } from '../../src/core/log/record-batch.js';
+import { isLogError } from '../../src/core/records/errors.js';
+import { batchBaseOffset, buildRecordBatch } from '../../src/core/records/batch.js';
 
 test('create, list, add partitions, alter configs, delete and re-create topics; all persisted', async () => {
   const { dir, cleanup } = tempDir();

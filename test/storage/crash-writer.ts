@@ -2,7 +2,7 @@
 // line per acknowledged append ("A <seq> <baseOffset> <records>"), until it is killed.
 // stdout is a pipe, which Node writes synchronously on Linux: a printed line was acknowledged.
 // It does nothing unless started with --crash-writer (the test runner may load this file).
-import { buildRecordBatch } from '../../src/core/log/record-batch.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { openLog } from '../../src/core/log/log-manager.js';
 import { pino } from 'pino';
 

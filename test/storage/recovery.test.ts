@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchOf, openTestLog, readAll, tempDir } from './helpers.js';
-import { isLogError } from '../../src/core/log/errors.js';
+import { isLogError } from '../../src/core/records/errors.js';
 import type { Log } from '../../src/core/log/log-manager.js';
 
 function partitionDir(dir: string, log: Log, topic: string, p = 0): string {

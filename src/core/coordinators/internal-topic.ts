@@ -8,7 +8,7 @@
 // acknowledged.
 import type { Logger } from '../../log.js';
 import { isLogError, type Log, type LogPartition } from '../log/index.js';
-import { buildRecordBatch, decodeRecords, batchIsControl, forEachBatch } from '../log/record-batch.js';
+import { buildRecordBatch, decodeRecords, batchIsControl, forEachBatch } from '../records/batch.js';
 
 export type InternalKey = ReadonlyArray<string | number>;
 

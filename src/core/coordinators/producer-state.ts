@@ -24,7 +24,7 @@ import {
   forEachBatch,
   OFFSET_BASE_SEQUENCE,
   OFFSET_PRODUCER_EPOCH,
-} from '../log/record-batch.js';
+} from '../records/batch.js';
 import { CoordinatorError } from './errors.js';
 
 /** How many batches per producer and partition are remembered for deduplication (Kafka's 5). */

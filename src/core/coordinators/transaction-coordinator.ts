@@ -14,8 +14,8 @@
 // but no ongoing transaction accounts for are aborted, so no partition's LSO can hang.
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
-import { Mutex } from '../log/mutex.js';
-import { buildRecordBatch } from '../log/record-batch.js';
+import { Mutex } from '../../util/mutex.js';
+import { buildRecordBatch } from '../records/batch.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import { InternalTopic, type InternalKey } from './internal-topic.js';

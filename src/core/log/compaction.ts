@@ -9,7 +9,7 @@
 // Records of batches whose compression has no registered codec are kept as they are.
 import type { Logger } from '../../log.js';
 import type { PartitionStore, RewriteResult } from '../../storage/engine.js';
-import { compressionCodec } from './codecs.js';
+import { compressionCodec } from '../records/compression.js';
 import {
   ATTR_COMPRESSION_MASK,
   assembleBatchAsync,
@@ -26,7 +26,7 @@ import {
   OFFSET_BASE_SEQUENCE,
   OFFSET_LEADER_EPOCH,
   OFFSET_PRODUCER_EPOCH,
-} from './record-batch.js';
+} from '../records/batch.js';
 import type { TopicSettings } from './topic-config.js';
 
 const READ_CHUNK = 4 * 1024 * 1024;

@@ -1,7 +1,7 @@
 // The hot tail of a partition: the most recently acknowledged batches, kept in memory as the
 // very Buffers that were appended (offsets stamped), so that consumers that are caught up are
 // served without touching the storage engine. Bounded in bytes; oldest entries go first.
-import { batchBaseOffset, batchLastOffsetDelta, batchSize } from './record-batch.js';
+import { batchBaseOffset, batchLastOffsetDelta, batchSize } from '../records/batch.js';
 
 export interface TailRead {
   chunks: Buffer[];

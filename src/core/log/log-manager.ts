@@ -7,8 +7,8 @@ import type { Logger } from '../../log.js';
 import type { PartitionRef, PartitionStorageSettings, PartitionStore, StorageEngine, StoredTopic } from '../../storage/engine.js';
 import { LocalStorageEngine } from '../../storage/local/local-engine.js';
 import { compactPartition } from './compaction.js';
-import { LogError } from './errors.js';
-import { Mutex } from './mutex.js';
+import { LogError } from '../records/errors.js';
+import { Mutex } from '../../util/mutex.js';
 import { LogPartition, type AppendListener, type TopicView } from './partition.js';
 import {
   describeTopicConfigs,

@@ -5,7 +5,7 @@
 // assumes Kafka producers: a NATS publish stored as a record arrives as a batch like any other.
 import type { Logger } from '../../log.js';
 import type { PartitionStore } from '../../storage/engine.js';
-import { LogError } from './errors.js';
+import { LogError } from '../records/errors.js';
 import { HotTail } from './hot-tail.js';
 import {
   batchBaseOffset,
@@ -18,8 +18,8 @@ import {
   decodeRecordsAsync,
   setLogAppendTime,
   validateIncomingBatches,
-} from './record-batch.js';
-import { compressionCodec } from './codecs.js';
+} from '../records/batch.js';
+import { compressionCodec } from '../records/compression.js';
 import type { TopicSettings } from './topic-config.js';
 
 export interface AppendOutcome {

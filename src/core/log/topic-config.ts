@@ -3,7 +3,7 @@
 // apply where a topic sets nothing. Wharf adds `wharf.fsync` (always | interval | never) for the
 // durability policy of one topic; `flush.ms` is the interval of the 'interval' policy.
 import type { FsyncPolicy } from '../../config.js';
-import { LogError } from './errors.js';
+import { LogError } from '../records/errors.js';
 
 export interface TopicSettings {
   deletePolicy: boolean;

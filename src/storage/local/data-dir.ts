@@ -6,7 +6,7 @@
 //   <dataDir>/topics/<topicId>/ one directory per topic (see local-engine.ts)
 import { mkdir, open, readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogError } from '../../core/log/errors.js';
+import { LogError } from '../../core/records/errors.js';
 import { errnoCode, fsyncDir, writeFileAtomic } from './fs-util.js';
 
 export const FORMAT_FILE = 'wharf.json';

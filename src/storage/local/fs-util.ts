@@ -3,7 +3,7 @@
 // disk, so both get fsynced.
 import { constants as fsConstants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { LogError } from '../../core/log/errors.js';
+import { LogError } from '../../core/records/errors.js';
 
 /** fsyncs a directory so that files created, renamed or removed in it survive a power loss. */
 export async function fsyncDir(dir: string): Promise<void> {

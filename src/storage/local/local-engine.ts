@@ -10,7 +10,7 @@ import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import type { PartitionRef, PartitionStorageSettings, StorageEngine, StoredTopic } from '../engine.js';
-import { LogError, StorageCorruptionError } from '../../core/log/errors.js';
+import { LogError, StorageCorruptionError } from '../../core/records/errors.js';
 import { prepareDataDir } from './data-dir.js';
 import { fsyncDir, storageError, writeFileAtomic } from './fs-util.js';
 import { LocalPartitionStore } from './partition-store.js';

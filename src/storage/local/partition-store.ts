@@ -18,7 +18,7 @@ import type {
   RewriteResult,
   TimestampLookup,
 } from '../engine.js';
-import { LogError, StorageCorruptionError } from '../../core/log/errors.js';
+import { LogError, StorageCorruptionError } from '../../core/records/errors.js';
 import {
   BATCH_HEADER_SIZE,
   CURRENT_MAGIC,
@@ -29,10 +29,10 @@ import {
   batchMaxTimestamp,
   batchSize,
   stampBaseOffset,
-} from '../../core/log/record-batch.js';
+} from '../../core/records/batch.js';
 import { CLEANED_SUFFIX, Segment, segmentFileName } from './segment.js';
 import { recoverSegments, scanSegment } from './recovery.js';
-import { Mutex } from '../../core/log/mutex.js';
+import { Mutex } from '../../util/mutex.js';
 import { storageError, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 
 interface PendingAppend {

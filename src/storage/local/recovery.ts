@@ -24,8 +24,8 @@ import {
   batchMaxTimestamp,
   batchSize,
   batchCrcValid,
-} from '../../core/log/record-batch.js';
-import { StorageCorruptionError } from '../../core/log/errors.js';
+} from '../../core/records/batch.js';
+import { StorageCorruptionError } from '../../core/records/errors.js';
 import { CLEANED_SUFFIX, LOG_SUFFIX, Segment } from './segment.js';
 import { unlinkIfExists } from './fs-util.js';
 

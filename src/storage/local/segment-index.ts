@@ -6,7 +6,7 @@
 // only for speed, so recovery rebuilds them by scanning whenever the file is missing, torn,
 // stale (covers fewer bytes than the log holds) or belongs to another file (inode differs).
 import { crc32c } from '@node-rs/crc32';
-import { readInt64, writeInt64 } from '../../core/log/record-batch.js';
+import { readInt64, writeInt64 } from '../../core/records/batch.js';
 
 const MAGIC = 0x5758_4958; // "WXIX"
 const VERSION = 1;

@@ -17,9 +17,9 @@ import {
   writeUnsignedVarint,
   writeVarint,
   varintSize,
-} from '../../src/core/log/record-batch.js';
-import { CompressionType } from '../../src/core/log/codecs.js';
-import { isLogError } from '../../src/core/log/errors.js';
+} from '../../src/core/records/batch.js';
+import { CompressionType } from '../../src/core/records/compression.js';
+import { isLogError } from '../../src/core/records/errors.js';
 
 test('int64 and varint encodings round-trip (property)', () => {
   const buf = Buffer.alloc(16);

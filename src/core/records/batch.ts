@@ -11,7 +11,7 @@
 // baseOffset and partitionLeaderEpoch sit outside the CRC so a broker can assign them without
 // recomputing it.
 import { crc32c } from '@node-rs/crc32';
-import { compressionCodec, compressionName } from './codecs.js';
+import { compressionCodec, compressionName } from './compression.js';
 import { LogError } from './errors.js';
 
 export const OFFSET_BASE_OFFSET = 0;
