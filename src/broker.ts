@@ -6,6 +6,7 @@ import { Router } from './core/routing/router.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
+import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { startCoordinators, type Coordinators } from './core/coordinators/index.js';
 import { attachCoordinators, decodeSubscriptionTopics } from './kafka/coordination.js';
@@ -25,7 +26,7 @@ export interface Broker {
   readonly ports: BrokerPorts;
   readonly router: Router;
   readonly nats: NatsServer;
-  /** The durable partitioned log (topics), on the storage engine in `dataDir`. */
+  /** The partitioned log (topics), on the storage engine of `storage` (in `dataDir` for 'local'). */
   readonly log: Log;
   /** The Kafka listener, or null when `kafkaPort` is -1. */
   readonly kafka: KafkaServer | null;
@@ -46,8 +47,9 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
   let monitor: Monitor | undefined;
   let kafka: KafkaServer | null = null;
   let coordinators: Coordinators | null = null;
+  const engine = await createStorageEngine(opts.storage === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: opts.dataDir, logger });
   const log = await openLog({
-    dataDir: opts.dataDir,
+    engine,
     fsync: opts.fsync,
     fsyncInterval: opts.fsyncInterval,
     logger,

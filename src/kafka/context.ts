@@ -1,8 +1,5 @@
 // What every Kafka API handler sees of the broker: the log, the options, the identity of this
 // node in the (single-node) cluster, and the hooks later coordinators plug into.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { BrokerOptions } from '../config.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
 import type { Logger } from '../log.js';
@@ -53,6 +50,7 @@ export interface KafkaBroker {
   readonly options: BrokerOptions;
   readonly logger: Logger;
   readonly nodeId: number;
+  /** The log's cluster id (kept durably by the storage engine). */
   readonly clusterId: string;
   /** Host and port clients are told to connect to (Metadata, DescribeCluster). */
   advertisedHost: string;
@@ -70,24 +68,3 @@ export function topicIdFromWire(id: string): string {
 }
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-
-/**
- * The cluster id, stable for a data directory: created on first start (22 characters of
- * base64url like Kafka's), kept in <dataDir>/kafka/cluster.json.
- */
-export async function loadClusterId(dataDir: string): Promise<string> {
-  const dir = join(dataDir, 'kafka');
-  const file = join(dir, 'cluster.json');
-  try {
-    const raw = JSON.parse(await readFile(file, 'utf8')) as { clusterId?: unknown };
-    if (typeof raw.clusterId === 'string' && raw.clusterId.length > 0) return raw.clusterId;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  const clusterId = randomBytes(16).toString('base64url');
-  await mkdir(dir, { recursive: true });
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify({ clusterId }) + '\n');
-  await rename(tmp, file);
-  return clusterId;
-}

@@ -6,7 +6,7 @@ import type { Log } from '../core/log/index.js';
 import type { Logger } from '../log.js';
 import { KafkaConnection } from './connection.js';
 import { registerLogCodecs } from './records/compression.js';
-import { loadClusterId, NODE_ID, type KafkaBroker, type ProducerStateHook } from './context.js';
+import { NODE_ID, type KafkaBroker, type ProducerStateHook } from './context.js';
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
 
@@ -30,11 +30,10 @@ export class KafkaServer implements KafkaBroker {
     this.advertisedHost = options.kafkaAdvertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
   }
 
-  /** Loads (or creates) the cluster id of the data directory and starts listening. */
+  /** Starts listening; the cluster id is the log's. */
   static async start(options: BrokerOptions, log: Log, logger: Logger): Promise<KafkaServer> {
     registerLogCodecs();
-    const clusterId = await loadClusterId(options.dataDir);
-    const server = new KafkaServer(options, log, logger, clusterId);
+    const server = new KafkaServer(options, log, logger, log.clusterId);
     await server.listen();
     return server;
   }
