@@ -1,9 +1,9 @@
 // Rules every engine follows when it divides a partition into units of storage (Kafka's
-// segments): when the unit being appended to is closed and a new one started, and which
-// units retention frees. Kept in one place so that a topic's segment.bytes, segment.ms,
+// segments): when the unit being appended to is closed and a new one started, which units
+// retention frees, and which ones a compaction rewrite may touch. Kept in one place so that a topic's segment.bytes, segment.ms,
 // retention.ms and retention.bytes mean the same on every engine, and the log and storage
 // test suites can hold every engine to the same figures.
-import type { PartitionStorageSettings, RetentionRule } from './engine.js';
+import type { PartitionStorageSettings, RetentionRule, RewriteResult } from './engine.js';
 
 /** A unit spans at most this many offsets (the local engine's index keeps 32-bit relative offsets). */
 export const MAX_UNIT_OFFSET_SPAN = 2 ** 31;
@@ -11,6 +11,8 @@ export const MAX_UNIT_OFFSET_SPAN = 2 ** 31;
 /** What the rules need to know of a unit. */
 export interface UnitFacts {
   readonly baseOffset: number;
+  /** Offset after the last batch stored in the unit. */
+  readonly nextOffset: number;
   /** Bytes stored in the unit. */
   readonly size: number;
   /** Largest batch max timestamp in the unit, -1 when empty. */
@@ -58,4 +60,28 @@ export function unitsFreedByRetention(units: readonly UnitFacts[], rule: Retenti
     n++;
   }
   return n;
+}
+
+/**
+ * A compaction rewrite of everything below `upTo`: the sealed units wholly below it, oldest
+ * first (the unit appended to is never touched), each through `rewriteUnit`, which returns the
+ * unit's new size. `stopped()` ends the pass early (the partition is closing). Says how far it got.
+ */
+export async function rewriteSealedUnits<U extends UnitFacts>(
+  units: readonly U[],
+  upTo: number,
+  rewriteUnit: (unit: U) => Promise<number>,
+  stopped: () => boolean,
+): Promise<RewriteResult> {
+  const candidates = units.filter((u) => u.sealed && u.nextOffset <= upTo);
+  let bytesBefore = 0;
+  let bytesAfter = 0;
+  let rewrittenUpTo = units[0]?.baseOffset ?? 0;
+  for (const unit of candidates) {
+    if (stopped()) break;
+    bytesBefore += unit.size;
+    bytesAfter += await rewriteUnit(unit);
+    rewrittenUpTo = unit.nextOffset;
+  }
+  return { rewrittenUpTo, bytesBefore, bytesAfter };
 }

@@ -33,7 +33,7 @@ import {
 import { CLEANED_SUFFIX, Segment, segmentFileName } from './segment.js';
 import { recoverSegments, scanSegment } from './recovery.js';
 import { Mutex } from '../../util/mutex.js';
-import { needsNewUnit, unitsFreedByRetention } from '../units.js';
+import { needsNewUnit, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
 import { storageError, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 
 interface PendingAppend {
@@ -535,18 +535,7 @@ export class LocalPartitionStore implements PartitionStore {
     return this.maintenanceLock.run(async () => {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
-      // Only sealed segments: the active one is still being appended to.
-      const candidates = this.segments.filter((s) => s.sealed && s.nextOffset <= upTo);
-      let bytesBefore = 0;
-      let bytesAfter = 0;
-      let rewrittenUpTo = this.segments[0]!.baseOffset;
-      for (const seg of candidates) {
-        if (this.closed) break;
-        bytesBefore += seg.size;
-        bytesAfter += await this.rewriteSegment(seg, fn);
-        rewrittenUpTo = seg.nextOffset;
-      }
-      return { rewrittenUpTo, bytesBefore, bytesAfter };
+      return rewriteSealedUnits(this.segments, upTo, (seg) => this.rewriteSegment(seg, fn), () => this.closed);
     });
   }
 

@@ -19,7 +19,7 @@ import type {
 import { LogError } from '../../core/records/errors.js';
 import { batchBaseOffset, batchLastOffsetDelta, batchMaxTimestamp, batchSize, stampBaseOffset } from '../../core/records/batch.js';
 import { Mutex } from '../../util/mutex.js';
-import { needsNewUnit, unitsFreedByRetention } from '../units.js';
+import { needsNewUnit, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
 import { MemoryUnit, type MemoryPartitionData, type MemoryVolume } from './volume.js';
 
 /** Extra backing bytes a kept view may pin before it is copied (the size of Node's buffer pool). */
@@ -248,18 +248,7 @@ export class MemoryPartitionStore implements PartitionStore {
     return this.maintenanceLock.run(async () => {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
-      // Only sealed units: the last one is still being appended to.
-      const candidates = this.data.units.filter((u) => u.sealed && u.nextOffset <= upTo);
-      let bytesBefore = 0;
-      let bytesAfter = 0;
-      let rewrittenUpTo = this.data.units[0]!.baseOffset;
-      for (const unit of candidates) {
-        if (this.closed) break;
-        bytesBefore += unit.size;
-        bytesAfter += await this.rewriteUnit(unit, fn);
-        rewrittenUpTo = unit.nextOffset;
-      }
-      return { rewrittenUpTo, bytesBefore, bytesAfter };
+      return rewriteSealedUnits(this.data.units, upTo, (unit) => this.rewriteUnit(unit, fn), () => this.closed);
     });
   }
 
