@@ -52,9 +52,9 @@ export class MemoryStorageEngine implements StorageEngine {
     this.check();
     // Partitions that no committed topic accounts for come from a create that did not finish.
     for (const [key, data] of this.volume.partitions) {
-      const [topicId, p] = key.split('/');
-      const topic = this.volume.topics.get(topicId!);
-      if (!data.open && (!topic || Number(p) >= topic.partitions)) this.forget(key, data);
+      const cut = key.lastIndexOf('/');
+      const topic = this.volume.topics.get(key.slice(0, cut));
+      if (!data.open && (!topic || Number(key.slice(cut + 1)) >= topic.partitions)) this.forget(key, data);
     }
     return [...this.volume.topics.values()].map(copyTopic).sort((a, b) => a.name.localeCompare(b.name));
   }
