@@ -61,11 +61,19 @@ export const batchLastOffset = (buf: Buffer, pos = 0): number => batchBaseOffset
 export const batchAttributes = (buf: Buffer, pos = 0): number => buf.readInt16BE(pos + OFFSET_ATTRIBUTES);
 export const batchBaseTimestamp = (buf: Buffer, pos = 0): number => readInt64(buf, pos + OFFSET_BASE_TIMESTAMP);
 export const batchMaxTimestamp = (buf: Buffer, pos = 0): number => readInt64(buf, pos + OFFSET_MAX_TIMESTAMP);
+export const batchPartitionLeaderEpoch = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + OFFSET_LEADER_EPOCH);
+export const batchMagic = (buf: Buffer, pos = 0): number => buf.readInt8(pos + OFFSET_MAGIC);
+/** The CRC-32C the batch carries (not recomputed: see batchCrcValid). */
+export const batchStoredCrc = (buf: Buffer, pos = 0): number => buf.readUInt32BE(pos + OFFSET_CRC);
 export const batchProducerId = (buf: Buffer, pos = 0): number => readInt64(buf, pos + OFFSET_PRODUCER_ID);
+export const batchProducerEpoch = (buf: Buffer, pos = 0): number => buf.readInt16BE(pos + OFFSET_PRODUCER_EPOCH);
+export const batchBaseSequence = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + OFFSET_BASE_SEQUENCE);
 export const batchRecordsCount = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + OFFSET_RECORDS_COUNT);
 export const batchCompression = (buf: Buffer, pos = 0): number => batchAttributes(buf, pos) & ATTR_COMPRESSION_MASK;
 export const batchIsControl = (buf: Buffer, pos = 0): boolean => (batchAttributes(buf, pos) & ATTR_CONTROL) !== 0;
 export const batchIsTransactional = (buf: Buffer, pos = 0): boolean => (batchAttributes(buf, pos) & ATTR_TRANSACTIONAL) !== 0;
+/** True when the broker set the timestamps (LogAppendTime): every record's timestamp is maxTimestamp. */
+export const batchIsLogAppendTime = (buf: Buffer, pos = 0): boolean => (batchAttributes(buf, pos) & ATTR_TIMESTAMP_TYPE) !== 0;
 
 /** Computes the CRC-32C a batch should carry. */
 export function computeBatchCrc(buf: Buffer, pos = 0, size = batchSize(buf, pos)): number {
