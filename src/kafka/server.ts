@@ -5,7 +5,6 @@ import type { BrokerOptions } from '../config.js';
 import type { Log } from '../core/log/index.js';
 import type { Logger } from '../log.js';
 import { KafkaConnection } from './connection.js';
-import { registerLogCodecs } from './records/compression.js';
 import { loadClusterId, NODE_ID, type KafkaBroker, type ProducerStateHook } from './context.js';
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
@@ -32,7 +31,6 @@ export class KafkaServer implements KafkaBroker {
 
   /** Loads (or creates) the cluster id of the data directory and starts listening. */
   static async start(options: BrokerOptions, log: Log, logger: Logger): Promise<KafkaServer> {
-    registerLogCodecs();
     const clusterId = await loadClusterId(options.dataDir);
     const server = new KafkaServer(options, log, logger, clusterId);
     await server.listen();

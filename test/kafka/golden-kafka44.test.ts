@@ -19,16 +19,9 @@ import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResp
 import { KafkaCodecError } from '../../src/kafka/protocol/errors.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../../src/kafka/protocol/header.js';
 import { ApiKey, apis, type FetchResponse, type ProduceRequest } from '../../src/kafka/protocol/messages/index.js';
-import {
-  compressionNames,
-  compressionOf,
-  decodeRecordBatch,
-  isControl,
-  isTransactional,
-  splitBatches,
-  verifyBatchCrc,
-  type CompressionType,
-} from '../../src/kafka/records/index.js';
+import { batchCompression, batchCrcValid, batchIsControl, batchIsTransactional, decodeBatchAsync } from '../../src/core/records/batch.js';
+import { compressionName } from '../../src/core/records/compression.js';
+import { splitBatchesWithTail } from '../support/records.js';
 import { repoRoot } from '../support/wharf.js';
 
 interface Entry {
@@ -143,23 +136,24 @@ describe('golden frames from Apache Kafka 4.4 and its clients', () => {
       for (const t of body!.topicData) {
         for (const p of t.partitionData) {
           assert.ok(p.records !== null, `${e.file}: records`);
-          const { batches: bs, partialTail } = splitBatches(p.records!);
+          const { batches: bs, partialTail } = splitBatchesWithTail(p.records!);
           assert.equal(partialTail, 0, `${e.file}: a produce request holds whole batches`);
           for (const b of bs) {
             batches++;
-            assert.ok(verifyBatchCrc(b), `${e.file}: CRC-32C of ${t.name}-${p.index}`);
-            const d = await decodeRecordBatch(b);
-            const codec = compressionNames[compressionOf(d.attributes) as CompressionType];
-            assert.equal(`${codec}${isTransactional(d.attributes) ? '-txn' : ''}`, e.variant, `${e.file}: variant is the batch's codec`);
+            assert.ok(batchCrcValid(b), `${e.file}: CRC-32C of ${t.name}-${p.index}`);
+            const d = await decodeBatchAsync(b);
+            const codec = compressionName(batchCompression(b));
+            const txn = batchIsTransactional(b);
+            assert.equal(`${codec}${txn ? '-txn' : ''}`, e.variant, `${e.file}: variant is the batch's codec`);
             (codecs.get(e.source) ?? codecs.set(e.source, new Set()).get(e.source)!).add(codec);
             assert.equal(d.records.length, d.recordsCount);
-            assert.equal(d.records.at(-1)!.offsetDelta, d.lastOffsetDelta);
+            assert.equal(d.records.at(-1)!.offset - d.baseOffset, d.lastOffsetDelta);
             for (const r of d.records) {
               assert.ok(r.value !== null && r.value.length > 0);
-              if (e.source === 'java' && !isTransactional(d.attributes)) {
+              if (e.source === 'java' && !txn) {
                 assert.match(r.value.toString(), new RegExp(`^value \\d+ of the ${codec} batch`));
               }
-              if (e.source === 'kcat' && !isTransactional(d.attributes)) {
+              if (e.source === 'kcat' && !txn) {
                 assert.match(r.value.toString(), /^value \d+ from kcat/);
                 assert.deepEqual(r.headers.map((h) => [h.key, h.value?.toString()]), [['trace', 'kcat']]);
               }
@@ -186,11 +180,11 @@ describe('golden frames from Apache Kafka 4.4 and its clients', () => {
         for (const p of t.partitions) {
           aborted += p.abortedTransactions?.length ?? 0;
           if (p.records === null) continue;
-          const { batches } = splitBatches(p.records); // a fetch may end in a partial batch
+          const { batches } = splitBatchesWithTail(p.records); // a fetch may end in a partial batch
           for (const b of batches) {
-            assert.ok(verifyBatchCrc(b), `${e.file}: CRC-32C`);
-            const d = await decodeRecordBatch(b);
-            if (isControl(d.attributes)) {
+            assert.ok(batchCrcValid(b), `${e.file}: CRC-32C`);
+            const d = await decodeBatchAsync(b);
+            if (batchIsControl(b)) {
               controls++;
               assert.equal(d.records.length, 1);
             }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from '../../src/log.js';
-import { buildRecordBatch, decodeRecords, splitBatches, type RecordInput } from '../../src/core/records/batch.js';
+import { buildRecordBatch, decodeRecords, type RecordInput } from '../../src/core/records/batch.js';
+import { splitBatches } from '../support/records.js';
 import { openLog, type Log, type LogOptions } from '../../src/core/log/log-manager.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });

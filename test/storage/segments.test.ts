@@ -5,7 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchOf, openTestLog, readAll, tempDir } from './helpers.js';
 import { SegmentIndex } from '../../src/storage/local/segment-index.js';
-import { batchBaseOffset, batchLastOffset, buildRecordBatch, splitBatches } from '../../src/core/records/batch.js';
+import { batchBaseOffset, batchLastOffset, buildRecordBatch } from '../../src/core/records/batch.js';
+import { splitBatches } from '../support/records.js';
 import type { LocalPartitionStore } from '../../src/storage/local/partition-store.js';
 
 test('segment index lookups match a brute-force search (property) and survive serialization', () => {
