@@ -8,10 +8,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startTestBroker } from '../support/broker.js';
 import { splitBatches } from '../support/records.js';
-import { repoRoot } from '../support/wharf.js';
 import { buildRecordBatchAsync, decodeRecordsAsync } from '../../src/core/records/batch.js';
 import { CompressionType } from '../../src/core/records/compression.js';
 import { isLogError } from '../../src/core/records/errors.js';
@@ -66,12 +66,14 @@ test('a keyless record inside a snappy batch is refused on a compacted topic', a
 
 // A broker in a child process (this test process has loaded every codec by now): which native
 // codec modules are in its module cache after each step.
+/** The compiled tree this test belongs to (dist/ with tsc's layout): the child imports its src/. */
+const BUILD_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = `
 import { createRequire } from 'node:module';
-const [dist, dataDir] = process.argv.slice(1);
-const { startBroker } = await import(dist + '/src/index.js');
-const batches = await import(dist + '/src/core/records/batch.js');
-const cache = createRequire(dist + '/src/index.js').cache;
+const [build, dataDir] = process.argv.slice(1);
+const { startBroker } = await import(build + '/src/index.js');
+const batches = await import(build + '/src/core/records/batch.js');
+const cache = createRequire(build + '/src/index.js').cache;
 const loaded = () => ['snappy', 'lz4-napi', '@mongodb-js/zstd'].filter((m) => Object.keys(cache).some((k) => k.includes('/node_modules/' + m + '/')));
 const steps = {};
 const broker = await startBroker({ host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: 0, logLevel: 'silent', fsync: 'never', dataDir });
@@ -91,7 +93,7 @@ console.log(JSON.stringify(steps));
 test('a native codec module is loaded only when a batch of its codec is first opened', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-codecs-'));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CHILD, join(repoRoot(), 'dist'), dataDir], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CHILD, BUILD_ROOT, dataDir], { timeout: 60_000 });
     const steps = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string[]>;
     assert.deepEqual(steps, { uncompressedAndGzip: [], lz4: ['lz4-napi'], snappy: ['snappy', 'lz4-napi'] });
   } finally {
