@@ -23,7 +23,8 @@ const REQUESTS: { name: string; bytes: string; body: unknown }[] = [
   {
     name: 'ApiVersionsRequest v3',
     bytes: '001200030000000700026b70000d6b61666b612d707974686f6e04332e3000',
-    body: { clientSoftwareName: 'kafka-python', clientSoftwareVersion: '3.0' },
+    // ClusterId and NodeId are v5 fields: a v3 body decodes with their defaults.
+    body: { clientSoftwareName: 'kafka-python', clientSoftwareVersion: '3.0', clusterId: null, nodeId: -1 },
   },
   {
     name: 'MetadataRequest v12 (uuid, compact string, flexible booleans)',

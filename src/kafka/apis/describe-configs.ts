@@ -8,7 +8,8 @@ import type { ApiHandler } from './types.js';
 
 export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> = {
   key: 32,
-  minVersion: 0,
+  // v0 went with Kafka 4.0 (KIP-896); Kafka 4.4 advertises 1-4 and closes on a v0 request.
+  minVersion: 1,
   maxVersion: 4,
   handle(ctx, req) {
     const { broker, header } = ctx;

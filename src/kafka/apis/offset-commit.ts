@@ -15,7 +15,7 @@ export const offsetCommit: ApiHandler<OffsetCommitRequest, OffsetCommitResponse>
     const v = ctx.header.apiVersion;
     const respond = (code: (topic: string, partition: number) => number): OffsetCommitResponse => ({
       throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) })),
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name ?? '', p.partitionIndex) })) })),
     });
     let groups;
     try {
@@ -27,10 +27,12 @@ export const offsetCommit: ApiHandler<OffsetCommitRequest, OffsetCommitResponse>
     const known = new Set<string>();
     const offsets: OffsetCommitEntry[] = [];
     for (const t of req.topics) {
-      if (!ctx.broker.log.hasTopic(t.name)) continue;
-      known.add(t.name);
+      // Topic names up to v9 (v10 names topics by id; Wharf serves up to v9).
+      const name = t.name ?? '';
+      if (!ctx.broker.log.hasTopic(name)) continue;
+      known.add(name);
       for (const p of t.partitions) {
-        offsets.push({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata });
+        offsets.push({ topic: name, partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata });
       }
     }
     const retention = req.retentionTimeMs !== undefined && req.retentionTimeMs >= 0n && v <= 4 ? Number(req.retentionTimeMs) : undefined;

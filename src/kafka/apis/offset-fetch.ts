@@ -30,11 +30,12 @@ export const offsetFetch: ApiHandler<OffsetFetchRequest, OffsetFetchResponse> = 
       unavailable = thrownNumber(e);
     }
     const requireStable = v >= 7 && req.requireStable === true;
-    const fetch = (groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, memberId?: string | null, memberEpoch?: number): OffsetFetchResult => {
+    const fetch = (groupId: string, topics: Array<{ name?: string; partitionIndexes: number[] }> | null, memberId?: string | null, memberEpoch?: number): OffsetFetchResult => {
       if (!groups) return { error: 'COORDINATOR_NOT_AVAILABLE', offsets: [] };
       return groups.fetchOffsets({
         groupId,
-        partitions: topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })),
+        // Topic names up to v9 (v10 names topics by id; Wharf serves up to v9).
+        partitions: topics === null ? null : topics.map((t) => ({ topic: t.name ?? '', partitions: t.partitionIndexes })),
         requireStable,
         memberId,
         memberEpoch,

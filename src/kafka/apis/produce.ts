@@ -3,9 +3,9 @@
 // are acknowledged under the durability policy. acks=0 gets no response at all; if one of its
 // partitions failed the connection is closed, as Kafka does, so that the producer notices.
 //
-// Versions 0-2 are advertised because librdkafka before 2.11.1 needs Produce v0 in the list,
-// but a request that really uses them is refused per partition with UNSUPPORTED_VERSION:
-// their message formats (magic 0 and 1) are not stored by Wharf.
+// Versions 0-2 are advertised because librdkafka before 2.11.1 needs Produce v0 in the list
+// (KAFKA-18659), but, as in Kafka 4, a request that really uses them closes the connection:
+// Kafka 4.0 removed them (and their message formats, magic 0 and 1) from the protocol.
 //
 // Appends of pipelined requests of one connection are issued in request order (produceTurn),
 // so one producer's batches land in the order it sent them even when topics get auto-created.
@@ -101,18 +101,18 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
     try {
       if (turn.ready) await turn.ready;
       for (const td of req.topicData) {
+        // Topic names up to v12 (v13 names topics by id; Wharf serves up to v11).
+        const name = td.name ?? '';
         const parts: ProduceResponsePartitionProduceResponse[] = [];
-        responses.push({ name: td.name, partitionResponses: parts });
+        responses.push({ name, partitionResponses: parts });
         let topicError: unknown = null;
-        if (version < 3) {
-          topicError = new KafkaApiError(ErrorCode.UNSUPPORTED_VERSION, `Produce v${version} is not supported: use v3 or newer (record batch v2)`);
-        } else if (acks !== 0 && acks !== 1 && acks !== -1) {
+        if (acks !== 0 && acks !== 1 && acks !== -1) {
           topicError = new KafkaApiError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
-        } else if (!broker.log.hasTopic(td.name)) {
+        } else if (!broker.log.hasTopic(name)) {
           try {
-            validateTopicName(td.name);
-            if (!(await autoCreateTopic(broker, td.name))) {
-              topicError = new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic: ${td.name}`);
+            validateTopicName(name);
+            if (!(await autoCreateTopic(broker, name))) {
+              topicError = new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic: ${name}`);
             }
           } catch (e) {
             topicError = e;
@@ -124,13 +124,13 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
             continue;
           }
           try {
-            const partition = partitionOf(broker, td.name, pd.index);
+            const partition = partitionOf(broker, name, pd.index);
             precheck(pd.records, version);
             const batch = ownBuffer(pd.records!); // the log owns it once appended
             let producer: ProducerBatch | null = null;
             if (broker.producerState && batch.length >= BATCH_HEADER_SIZE && batch.readBigInt64BE(OFFSET_PRODUCER_ID) >= 0n) {
               producer = {
-                topic: td.name,
+                topic: name,
                 partition: pd.index,
                 transactionalId: req.transactionalId ?? null,
                 producerId: batch.readBigInt64BE(OFFSET_PRODUCER_ID),
@@ -161,7 +161,7 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
                 (e: unknown) => {
                   if (producer && hook) hook.failed?.(producer, e);
                   const err = toKafkaError(e);
-                  if (err.unexpected) broker.logger.error({ err: e, topic: td.name, partition: pd.index }, 'append failed');
+                  if (err.unexpected) broker.logger.error({ err: e, topic: name, partition: pd.index }, 'append failed');
                   parts[slot] = errorResponse(pd.index, err.code, err.message);
                   failures++;
                 },

@@ -15,7 +15,7 @@ export const txnOffsetCommit: ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommit
   async handle(ctx, req) {
     const respond = (code: (topic: string, partition: number) => number): TxnOffsetCommitResponse => ({
       throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) })),
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name ?? '', p.partitionIndex) })) })),
     });
     let c;
     try {
@@ -33,9 +33,11 @@ export const txnOffsetCommit: ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommit
     const known = new Set<string>();
     const offsets: OffsetCommitEntry[] = [];
     for (const t of req.topics) {
-      if (!ctx.broker.log.hasTopic(t.name)) continue;
-      known.add(t.name);
-      for (const p of t.partitions) offsets.push({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata });
+      // Topic names up to v5 (v6 names topics by id; Wharf serves up to v3).
+      const name = t.name ?? '';
+      if (!ctx.broker.log.hasTopic(name)) continue;
+      known.add(name);
+      for (const p of t.partitions) offsets.push({ topic: name, partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata });
     }
     const results =
       offsets.length > 0
@@ -46,7 +48,7 @@ export const txnOffsetCommit: ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommit
             producerEpoch: req.producerEpoch,
             memberId: req.memberId ?? '',
             groupInstanceId: req.groupInstanceId ?? null,
-            generationId: req.generationId ?? -1,
+            generationId: req.generationIdOrMemberEpoch ?? -1,
             offsets,
           })
         : [];
