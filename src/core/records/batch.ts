@@ -102,6 +102,11 @@ export function updateBatchCrc(buf: Buffer, pos = 0): void {
   buf.writeUInt32BE(computeBatchCrc(buf, pos), pos + OFFSET_CRC);
 }
 
+/** Assigns the partition leader epoch in place (as a leader does on append); the CRC does not cover it. */
+export function stampLeaderEpoch(buf: Buffer, pos: number, leaderEpoch: number): void {
+  buf.writeInt32BE(leaderEpoch, pos + OFFSET_LEADER_EPOCH);
+}
+
 /** Assigns the base offset in place; the CRC does not cover it. */
 export function stampBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
   writeInt64(buf, pos + OFFSET_BASE_OFFSET, baseOffset);
