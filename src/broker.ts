@@ -8,7 +8,7 @@ import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { startCoordinators, type Coordinators } from './core/coordinators/index.js';
-import { attachCoordinators, decodeSubscriptionTopics } from './kafka/coordination.js';
+import { decodeSubscriptionTopics } from './kafka/coordination.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -79,8 +79,7 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
           transactionalIdExpirationMs: opts.transactionalIdExpiration,
         },
       });
-      kafka = await KafkaServer.start(opts, log, logger);
-      attachCoordinators(kafka, coordinators);
+      kafka = await KafkaServer.start(opts, log, logger, { coordinators });
     }
     if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger, startedAt });
   } catch (err) {
