@@ -9,10 +9,17 @@
  * root unless --messages or WHARF_KAFKA_MESSAGES says otherwise. They are not committed; the
  * generated TypeScript is. --check regenerates in memory and fails if a committed file differs.
  *
+ * What is generated: the APIs clients and admin tools send to a broker, not the inter-broker,
+ * controller and KRaft RPCs (the rule, from each definition's "listeners", and its exceptions
+ * are under "what is generated" below), and the "data" definitions the front-end uses. --check
+ * also fails on a committed file the generator no longer makes.
+ *
  * Output: one file per API (request + response types and versioned encode/decode), one per
  * "data" definition (e.g. the consumer protocol's subscription/assignment), index.ts with the
- * API key table and a dispatch array, and schema.ts, a compact description of every struct
- * that the codec tests use to build sample values for every version.
+ * ApiKey table, the request/response types by key, the codecs as a table typed by key
+ * (apiTable) and by wire number (apis), and the APIs left out (omittedApis), and schema.ts, a
+ * compact description of every struct that the codec tests use to build sample values for
+ * every version.
  *
  * Code shape (for speed on Produce/Fetch): each struct gets a plain decode function that reads
  * fields into locals and returns one object literal (stable hidden class), and an encode

@@ -12,11 +12,9 @@
  * ApiVersions, whose response header stays v0 in every version: a client reads it before it
  * knows which versions the broker speaks.
  */
-import { apis } from './messages/index.js';
+import { ApiKey, apis } from './messages/index.js';
 import type { RawTaggedField, Reader } from './reader.js';
 import type { Writer } from './writer.js';
-
-export const API_KEY_API_VERSIONS = 18;
 
 export interface RequestHeader {
   apiKey: number;
@@ -43,7 +41,7 @@ export function requestHeaderVersion(apiKey: number, apiVersion: number): 1 | 2 
 }
 
 export function responseHeaderVersion(apiKey: number, apiVersion: number): 0 | 1 {
-  if (apiKey === API_KEY_API_VERSIONS) return 0;
+  if (apiKey === ApiKey.ApiVersions) return 0;
   return isFlexible(apiKey, apiVersion) ? 1 : 0;
 }
 
