@@ -17,7 +17,7 @@
 import type { LogPartition, PartitionReadResult } from '../../core/log/index.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import type { FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../protocol/messages/fetch.js';
-import { authorizedTopics, CLUSTER } from '../authorization.js';
+import { CLUSTER, topicResource } from '../authorization.js';
 import { LEADER_EPOCH } from '../context.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { checkLeaderEpoch, partitionOf, topicNameById } from './topics.js';
@@ -64,10 +64,10 @@ export const fetch = defineHandler(ApiKey.Fetch, {
     const replicaId = v >= 15 ? (req.replicaState?.replicaId ?? -1) : (req.replicaId ?? -1);
     const follower = replicaId >= 0;
     const followerAllowed = follower && ctx.authorize('CLUSTER_ACTION', CLUSTER);
-    const readable = follower ? null : authorizedTopics(ctx, 'READ', req.topics.flatMap((t) => nameOf(t) ?? []));
 
     for (const t of req.topics) {
       const name = nameOf(t);
+      const allowed = follower ? followerAllowed : name !== null && ctx.authorize('READ', topicResource(name));
       const partitions: FetchResponsePartitionData[] = [];
       responses.push(byId ? { topicId: t.topicId, partitions } : { topic: t.topic, partitions });
       for (const p of t.partitions) {
@@ -84,7 +84,7 @@ export const fetch = defineHandler(ApiKey.Fetch, {
         partitions.push(out);
         try {
           if (name === null) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_ID, `unknown topic id ${t.topicId}`);
-          if (follower ? !followerAllowed : !readable!.has(name)) throw new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to read topic ${name}`);
+          if (!allowed) throw new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to read topic ${name}`);
           const partition = partitionOf(log, name, p.partition);
           checkLeaderEpoch(p.currentLeaderEpoch, LEADER_EPOCH);
           const failure = partition.failure;

@@ -35,7 +35,7 @@ import {
 import { CompressionType } from '../../core/records/compression.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/messages/produce.js';
 import { ApiKey, type ProduceRequest } from '../protocol/messages/index.js';
-import { authorizedTopics, CLUSTER, topicResource, transactionalIdResource } from '../authorization.js';
+import { CLUSTER, topicResource, transactionalIdResource } from '../authorization.js';
 import { LEADER_EPOCH, type ProducerBatch } from '../context.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { autoCreateTopic, partitionOf } from './topics.js';
@@ -136,7 +136,6 @@ export const produce = defineHandler(ApiKey.Produce, {
       }
       return { responses, throttleTimeMs: 0 };
     }
-    const writable = authorizedTopics(ctx, 'WRITE', req.topicData.map((td) => td.name ?? ''));
 
     const turn = ctx.conn.produceTurn();
     try {
@@ -147,7 +146,7 @@ export const produce = defineHandler(ApiKey.Produce, {
         const parts: ProduceResponsePartitionProduceResponse[] = [];
         responses.push({ name, partitionResponses: parts });
         let topicError: unknown = null;
-        if (!writable.has(name)) {
+        if (!ctx.authorize('WRITE', topicResource(name))) {
           topicError = new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to write to topic ${name}`);
         } else if (acks !== 0 && acks !== 1 && acks !== -1) {
           topicError = new KafkaApiError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
