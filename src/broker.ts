@@ -9,7 +9,7 @@ import { openLog, type Log } from './core/log/index.js';
 import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { startCoordinators, type Coordinators } from './core/coordinators/index.js';
-import { attachCoordinators, decodeSubscriptionTopics } from './kafka/coordination.js';
+import { decodeSubscriptionTopics } from './kafka/coordination.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -81,8 +81,7 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
           transactionalIdExpirationMs: opts.transactionalIdExpiration,
         },
       });
-      kafka = await KafkaServer.start(opts, log, logger);
-      attachCoordinators(kafka, coordinators);
+      kafka = await KafkaServer.start(opts, log, logger, { coordinators });
     }
     if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger, startedAt });
   } catch (err) {

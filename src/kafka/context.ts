@@ -1,7 +1,10 @@
-// What every Kafka API handler sees of the broker: the log, the options, the identity of this
-// node in the (single-node) cluster, and the hooks later coordinators plug into.
+// What the Kafka front-end's handlers use besides their request: the services of the listener
+// (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check),
+// the identity of this node in its single-node cluster, and the producer-state hook's types.
 import type { BrokerOptions } from '../config.js';
+import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
+import type { Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 
@@ -26,7 +29,7 @@ export interface ProducerBatch {
   topic: string;
   partition: number;
   transactionalId: string | null;
-  producerId: bigint;
+  producerId: number;
   producerEpoch: number;
   baseSequence: number;
   lastOffsetDelta: number;
@@ -34,28 +37,36 @@ export interface ProducerBatch {
 }
 
 /**
- * Hook of the producer-id/sequence and transaction coordinator (its own issue): called for each
- * batch whose producerId is >= 0 before it is appended, and after the append is acknowledged.
- * Without a hook such batches are appended as they are.
+ * The producer-id/sequence and transaction check of the Produce path: called for each batch
+ * whose producerId is >= 0 before it is appended. The partition itself reports acknowledged
+ * appends to the producer state, so only a failed append needs telling.
  */
 export interface ProducerStateHook {
   check(batch: ProducerBatch): ProducerCheck | Promise<ProducerCheck>;
-  appended(batch: ProducerBatch, outcome: AppendOutcome): void;
   /** The append of a batch that check() let through failed (its sequence range is free again). */
-  failed?(batch: ProducerBatch, error: unknown): void;
+  failed(batch: ProducerBatch, error: unknown): void;
 }
 
-export interface KafkaBroker {
-  readonly log: Log;
-  readonly options: BrokerOptions;
-  readonly logger: Logger;
+/** Who this broker is: what Metadata, DescribeCluster and FindCoordinator tell clients. */
+export interface ClusterIdentity {
   readonly nodeId: number;
   /** The log's cluster id (kept durably by the storage engine). */
   readonly clusterId: string;
-  /** Host and port clients are told to connect to (Metadata, DescribeCluster). */
-  advertisedHost: string;
-  advertisedPort: number;
-  producerState: ProducerStateHook | null;
+  /** Host and port clients are told to connect to. */
+  readonly advertisedHost: string;
+  readonly advertisedPort: number;
+}
+
+/** The services of a Kafka listener, shared by its connections. */
+export interface KafkaServices {
+  readonly log: Log;
+  readonly coordinators: Coordinators;
+  readonly options: BrokerOptions;
+  readonly logger: Logger;
+  readonly cluster: ClusterIdentity;
+  /** Consulted on every request, through the request context's authorize(). */
+  readonly authorizer: Authorizer;
+  readonly producerState: ProducerStateHook;
 }
 
 /** Kafka's text form of a topic id (base64url of 16 bytes) from the log's 32 hex digits. */

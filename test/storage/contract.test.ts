@@ -6,7 +6,8 @@
 // A "restart" closes the engine and opens a new one on the same data directory or volume.
 import assert from 'node:assert/strict';
 import { batchOf, engineTest, type TestPlace } from './helpers.js';
-import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, splitBatches } from '../../src/core/records/batch.js';
+import { batchBaseOffset, batchLastOffset, batchMaxTimestamp } from '../../src/core/records/batch.js';
+import { splitBatches } from '../support/records.js';
 import { isLogError, StorageCorruptionError } from '../../src/core/records/errors.js';
 import type { PartitionRef, PartitionStorageSettings, PartitionStore, StorageEngine, StoredTopic } from '../../src/storage/engine.js';
 

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { decodeRecords, splitBatches } from '../../src/core/records/batch.js';
+import { decodeRecords } from '../../src/core/records/batch.js';
+import { splitBatches } from '../support/records.js';
 import { openTestLog, tempDir } from './helpers.js';
 
 const WRITER = fileURLToPath(new URL('./crash-writer.js', import.meta.url));

@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchOf, engineTest, openTestLog, readAll, tempDir, unitCount } from './helpers.js';
 import { SegmentIndex } from '../../src/storage/local/segment-index.js';
-import { batchBaseOffset, batchLastOffset, buildRecordBatch, splitBatches } from '../../src/core/records/batch.js';
+import { batchBaseOffset, batchLastOffset, buildRecordBatch } from '../../src/core/records/batch.js';
+import { splitBatches } from '../support/records.js';
 import type { LocalPartitionStore } from '../../src/storage/local/partition-store.js';
 
 // Local only: the on-disk segment index.

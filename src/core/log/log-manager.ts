@@ -96,11 +96,25 @@ function storageSettings(s: TopicSettings): PartitionStorageSettings {
   };
 }
 
+function partitionInfo(p: LogPartition): PartitionInfo {
+  return {
+    partition: p.index,
+    online: p.online,
+    ...(p.failure ? { error: p.failure.message } : {}),
+    highWatermark: p.highWatermark,
+    logStartOffset: p.logStartOffset,
+    lastStableOffset: p.lastStableOffset,
+    sizeBytes: p.sizeBytes,
+  };
+}
+
 /** The smallest hot tail a partition keeps, however many partitions share the budget. */
 const MIN_TAIL_SHARE = 64 * 1024;
 
 export class Log {
   private readonly topics = new Map<string, Topic>();
+  /** Topic name by topic id, kept with `topics` (Kafka clients name topics by id too). */
+  private readonly namesById = new Map<string, string>();
   private readonly admin = new Mutex();
   private readonly listeners = new Set<AppendListener>();
   private readonly defaults: BrokerLogDefaults;
@@ -159,6 +173,7 @@ export class Log {
     for (const meta of stored) {
       const topic = new Topic(meta, this.defaults);
       this.topics.set(meta.name, topic);
+      this.namesById.set(meta.topicId, meta.name);
       for (let p = 0; p < meta.partitions; p++) {
         const part = await this.openPartition(topic, p, false);
         if (!part.online) offline++;
@@ -225,6 +240,7 @@ export class Log {
         throw e;
       }
       this.topics.set(name, topic);
+      this.namesById.set(topic.topicId, name);
       this.rebalanceTails();
       this.log.info({ topic: name, partitions, configs }, 'topic created');
       return this.info(topic);
@@ -250,6 +266,7 @@ export class Log {
       this.check();
       const topic = this.topic(name);
       this.topics.delete(name);
+      this.namesById.delete(topic.topicId);
       const gone = new LogError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} was deleted`);
       for (const p of topic.partitions) p.markRemoved(gone);
       await Promise.all(topic.partitions.map((p) => p.engineStore?.close().catch(() => {})));
@@ -323,17 +340,29 @@ export class Log {
     const topic = this.topic(name);
     return {
       ...this.info(topic),
-      partitionInfo: topic.partitions.map((p) => ({
-        partition: p.index,
-        online: p.online,
-        ...(p.failure ? { error: p.failure.message } : {}),
-        highWatermark: p.highWatermark,
-        logStartOffset: p.logStartOffset,
-        lastStableOffset: p.lastStableOffset,
-        sizeBytes: p.sizeBytes,
-      })),
+      partitionInfo: topic.partitions.map(partitionInfo),
       effectiveConfigs: describeTopicConfigs(topic.meta.configs, this.defaults),
     };
+  }
+
+  // Lookups by key for the request paths (Metadata and friends): no scan of every topic and no
+  // effective configs computed, so describing n topics costs O(n).
+
+  /** The topic named `name`, or null. */
+  topicInfo(name: string): TopicInfo | null {
+    const t = this.topics.get(name);
+    return t ? this.info(t) : null;
+  }
+
+  /** The partitions of the topic named `name` (state and offsets, no configs), or null. */
+  partitionInfos(name: string): PartitionInfo[] | null {
+    const t = this.topics.get(name);
+    return t ? t.partitions.map(partitionInfo) : null;
+  }
+
+  /** The name of the topic whose id (32 hex digits) is `topicId`, or null. */
+  topicNameById(topicId: string): string | null {
+    return this.namesById.get(topicId) ?? null;
   }
 
   private info(t: Topic): TopicInfo {
