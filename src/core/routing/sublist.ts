@@ -155,12 +155,6 @@ export class Sublist<S extends Subscription> {
     return result;
   }
 
-  /** Whether any subscription matches, without building or caching a result. */
-  hasInterest(subject: string): boolean {
-    const r = this.match(subject);
-    return r.plain.length > 0 || r.queues.length > 0;
-  }
-
   /** Every subscription, for monitoring. */
   *all(): IterableIterator<S> {
     const stack: Level<S>[] = [this.root];
