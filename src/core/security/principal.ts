@@ -18,9 +18,8 @@ export type PrincipalKind = 'anonymous' | 'token' | 'user';
  * An entry may use '*' and '>'. A subscribe entry may name a queue group after a space
  * ("jobs.* workers"): it then applies to queue subscriptions of that group only.
  *
- * An absent list places no restriction. For publish, an empty `allow` list allows nothing
- * (nats-server's rule); for subscribe, an empty `allow` list places no restriction.
- * A deny entry overrides an allow entry.
+ * An absent or empty list places no restriction (as nats-server reads `allow: []` in its
+ * configuration). A deny entry overrides an allow entry.
  */
 export interface SubjectPermission {
   readonly allow?: readonly string[];

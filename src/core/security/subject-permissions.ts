@@ -162,10 +162,12 @@ export class SubjectPermissions {
             maxMsgs: r.maxMsgs === 0 ? DEFAULT_RESPONSE_MAX_MSGS : r.maxMsgs,
             expiresMs: r.expiresMs === 0 ? DEFAULT_RESPONSE_EXPIRES_MS : r.expiresMs,
           };
-    // Granting responses turns the blanket publish allow off (an empty allow list allows nothing).
-    const pub: SubjectPermission | undefined = r !== undefined && p.publish?.allow === undefined ? { ...p.publish, allow: [] } : p.publish;
-    this.pubAllow = pub?.allow !== undefined ? trieOf(pub.allow, false, 'publish allow') : null;
-    this.pubDeny = pub?.deny !== undefined && pub.deny.length > 0 ? trieOf(pub.deny, false, 'publish deny') : null;
+    // Granting responses without a publish allow list turns the blanket allow off: an empty
+    // trie allows nothing, so only the granted replies get through.
+    const pub: SubjectPermission = p.publish ?? {};
+    const pubAllow = pub.allow ?? [];
+    this.pubAllow = pubAllow.length > 0 || r !== undefined ? trieOf(pubAllow, false, 'publish allow') : null;
+    this.pubDeny = pub.deny !== undefined && pub.deny.length > 0 ? trieOf(pub.deny, false, 'publish deny') : null;
     this.restrictsPublish = this.pubAllow !== null || this.pubDeny !== null;
     const sub = p.subscribe;
     this.subAllow = sub?.allow !== undefined && sub.allow.length > 0 ? trieOf(sub.allow, true, 'subscribe allow') : null;
