@@ -152,6 +152,8 @@ export class SubjectPermissions {
   /** Delivery decisions of plain subscriptions by subject, and of queue subscriptions by queue, then subject. */
   private readonly deliveryCache = new Map<string, boolean>();
   private readonly queueDeliveryCache = new Map<string, Map<string, boolean>>();
+  /** Decisions held by both delivery caches together (bounded by DELIVERY_CACHE_MAX). */
+  private deliveryEntries = 0;
 
   private constructor(p: Permissions) {
     const r = p.responses;
@@ -222,16 +224,21 @@ export class SubjectPermissions {
     return this.denyEntries.some((e) => subjectsCollide(e.subject, subject));
   }
 
+  /** Entries held by the decision caches (bounded), for tests and monitoring. */
+  cacheSizes(): { publish: number; delivery: number; queues: number } {
+    let delivery = this.deliveryCache.size;
+    for (const perQueue of this.queueDeliveryCache.values()) delivery += perQueue.size;
+    return { publish: this.publishCache.size, delivery, queues: this.queueDeliveryCache.size };
+  }
+
+
   /** Whether a message on a literal subject must not reach a subscription of the queue group. */
   deliveryDenied(subject: string, queue: string | undefined): boolean {
     if (this.subDeny === null) return false;
     let cache = this.deliveryCache;
     if (queue !== undefined) {
       let perQueue = this.queueDeliveryCache.get(queue);
-      if (perQueue === undefined) {
-        if (this.queueDeliveryCache.size >= DELIVERY_CACHE_MAX) this.queueDeliveryCache.clear();
-        this.queueDeliveryCache.set(queue, (perQueue = new Map()));
-      }
+      if (perQueue === undefined) this.queueDeliveryCache.set(queue, (perQueue = new Map()));
       cache = perQueue;
     }
     const cached = cache.get(subject);
@@ -240,7 +247,23 @@ export class SubjectPermissions {
     let denied = r.plain.length > 0;
     if (!denied && queue !== undefined && r.queues.length > 0) denied = queueMatches(queue, r.queues);
     cache.set(subject, denied);
-    prune(cache, DELIVERY_CACHE_MAX);
+    if (++this.deliveryEntries > DELIVERY_CACHE_MAX) this.pruneDeliveryCache();
     return denied;
+  }
+
+  /** Drops at least PRUNE delivery decisions: the oldest queue groups' first, then plain ones. */
+  private pruneDeliveryCache(): void {
+    let n = PRUNE;
+    for (const [queue, perQueue] of this.queueDeliveryCache) {
+      if (n <= 0) break;
+      n -= perQueue.size;
+      this.deliveryEntries -= perQueue.size;
+      this.queueDeliveryCache.delete(queue);
+    }
+    for (const subject of this.deliveryCache.keys()) {
+      if (n-- <= 0) break;
+      this.deliveryCache.delete(subject);
+      this.deliveryEntries--;
+    }
   }
 }
