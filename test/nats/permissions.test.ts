@@ -56,7 +56,7 @@ for (const kind of ['wharf', 'nats-server'] satisfies TargetKind[]) {
       await target?.close();
     });
 
-    it('a denied publish is an error event, is not delivered, and the connection goes on', async () => {
+    it('a denied publish is an error event, is not delivered, and the connection goes on', { timeout: 10_000 }, async () => {
       const seen: string[] = [];
       const sub = svc.subscribe('app.>', { callback: (_err, m) => seen.push(m.subject) });
       await svc.flush();
@@ -73,19 +73,22 @@ for (const kind of ['wharf', 'nats-server'] satisfies TargetKind[]) {
       sub.unsubscribe();
     });
 
-    it('a denied subscription ends with the error, the others keep receiving', async () => {
+    it('a denied subscription ends with the error, the others keep receiving', { timeout: 10_000 }, async () => {
       const denied = app.subscribe('other.thing');
       const allowed = app.subscribe('app.events', { max: 1 });
-      const ended = (async () => {
-        for await (const _ of denied) void _;
-      })();
+      const ended = Promise.race([
+        (async () => {
+          for await (const _ of denied) void _;
+        })(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the denied subscription did not end')), 3_000).unref()),
+      ]);
       await assert.rejects(ended, (err: nats.NatsError) => err.code === nats.ErrorCode.PermissionsViolation && /Subscription to "other\.thing"/.test(err.message));
       svc.publish('app.events', 'hello');
       for await (const m of allowed) assert.equal(m.string(), 'hello');
       assert.equal(app.isClosed(), false);
     });
 
-    it('request-reply on allowed subjects works for the restricted user', async () => {
+    it('request-reply on allowed subjects works for the restricted user', { timeout: 10_000 }, async () => {
       const responder = svc.subscribe('app.rpc', { callback: (_err, m) => m.respond('pong') });
       await svc.flush();
       const reply = await app.request('app.rpc', 'ping', { timeout: 2_000 });
