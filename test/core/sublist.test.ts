@@ -137,7 +137,7 @@ test('the match cache is bounded, and a bound of 0 keeps no cache', () => {
   assert.ok(bounded.stats().cacheEntries <= 8, `${bounded.stats().cacheEntries} entries`);
   assert.equal(none.stats().cacheEntries, 0);
   assert.equal(none.stats().cacheHits, 0);
-  // Without a cache, interest changes are seen at once all the same.
+  // A removal still invalidates what the bounded cache holds.
   bounded.remove(a);
   assert.equal(bounded.match('a.1').plain.length, 0);
 });
