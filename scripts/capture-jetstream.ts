@@ -721,7 +721,8 @@ const scenarios: Scenario[] = [
       await r.request('named pull, defaults', C('CREATE.ORDERS.PULL'), { stream_name: 'ORDERS', config: { durable_name: 'PULL', ack_policy: 'explicit' } });
       await r.request('same again', C('CREATE.ORDERS.PULL'), { stream_name: 'ORDERS', config: { durable_name: 'PULL', ack_policy: 'explicit' } });
       await r.request('same name other config', C('CREATE.ORDERS.PULL'), { stream_name: 'ORDERS', config: { durable_name: 'PULL', ack_policy: 'explicit', max_deliver: 3 } });
-      await r.request('action create on existing', C('CREATE.ORDERS.PULL'), { stream_name: 'ORDERS', config: { durable_name: 'PULL', ack_policy: 'explicit', max_deliver: 3 }, action: 'create' });
+      await r.request('action create on existing, same config', C('CREATE.ORDERS.PULL'), { stream_name: 'ORDERS', config: { durable_name: 'PULL', ack_policy: 'explicit', max_deliver: 3 }, action: 'create' });
+      await r.request('action create on existing, other config', C('CREATE.ORDERS.PULL'), { stream_name: 'ORDERS', config: { durable_name: 'PULL', ack_policy: 'explicit', max_deliver: 4 }, action: 'create' });
       await r.request('action update', C('CREATE.ORDERS.PULL'), { stream_name: 'ORDERS', config: { durable_name: 'PULL', ack_policy: 'explicit', max_deliver: 3 }, action: 'update' });
       await r.request('action update unknown', C('CREATE.ORDERS.NEW'), { stream_name: 'ORDERS', config: { durable_name: 'NEW', ack_policy: 'explicit' }, action: 'update' });
       await r.request('name form with filter token', C('CREATE.ORDERS.FILT.orders.a'), { stream_name: 'ORDERS', config: { name: 'FILT', filter_subject: 'orders.a', ack_policy: 'explicit' } });
@@ -860,6 +861,7 @@ const scenarios: Scenario[] = [
       const six = await r.request('fetch seq 6', C('MSG.NEXT.ORDERS.A'), { batch: 1 }, { count: 1 });
       await r.ack('-NAK with delay', six[0]!, '-NAK {"delay": 500000000}');
       await r.request('seq 6 again after the NAK delay', C('MSG.NEXT.ORDERS.A'), { batch: 1, expires: 3 * SEC }, { until: [408], count: 1, ms: 4_000 });
+      await r.request('a pull request makes the consumer look at expired deliveries', C('MSG.NEXT.ORDERS.A'), { batch: 1, expires: 3 * SEC }, { until: [408], ms: 4_000 });
       await r.collect('advisories up to the max deliveries one', advisories, (m) => m.subject.startsWith('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.'), 10_000);
       await r.request('info after max deliveries: seq 4 and 6 stay pending', C('INFO.ORDERS.A'), null);
       await r.api('create AckAll consumer', C('CREATE.ORDERS.ALL'), { stream_name: 'ORDERS', config: { durable_name: 'ALL', ack_policy: 'all' } });
@@ -898,7 +900,7 @@ const scenarios: Scenario[] = [
       await r.api('create headers-only consumer', C('CREATE.ORDERS.HO'), { stream_name: 'ORDERS', config: { durable_name: 'HO', deliver_subject: 'deliver.ho', ack_policy: 'explicit', headers_only: true, filter_subject: 'orders.1' } });
       await r.collect('headers only delivery', h, 1);
       const q = r.sub('deliver.last');
-      await r.api('create deliver last per subject', C('CREATE.ORDERS.LPS'), { stream_name: 'ORDERS', config: { name: 'LPS', deliver_subject: 'deliver.last', ack_policy: 'none', deliver_policy: 'last_per_subject' } });
+      await r.api('create deliver last per subject', C('CREATE.ORDERS.LPS'), { stream_name: 'ORDERS', config: { name: 'LPS', deliver_subject: 'deliver.last', ack_policy: 'none', deliver_policy: 'last_per_subject', filter_subject: 'orders.>' } });
       await r.collect('last per subject', q, 3);
       await r.request('consumer info of the heartbeat consumer', C('INFO.ORDERS.HB'), null);
     },
@@ -924,7 +926,7 @@ const scenarios: Scenario[] = [
         deny_delete: true,
         allow_direct: true,
         allow_msg_ttl: true,
-        subject_delete_marker_ttl: 60 * SEC,
+        subject_delete_marker_ttl: SEC,
       });
       await r.request('put a', '$KV.cfg.a', 'v1');
       await r.request('put a again', '$KV.cfg.a', 'v2');
@@ -947,10 +949,10 @@ const scenarios: Scenario[] = [
       await r.until('c expired: delete marker appended', S('INFO.KV_cfg'), { subjects_filter: '$KV.cfg.c' }, (i) => {
         const st = i['state'] as JsonObject | undefined;
         const subjects = st?.['subjects'] as JsonObject | undefined;
-        return st !== undefined && (st['last_seq'] as number) >= 9 && subjects !== undefined;
+        return st !== undefined && (st['last_seq'] as number) >= 8 && subjects !== undefined;
       });
       await r.request('get c after TTL', '$JS.API.DIRECT.GET.KV_cfg.$KV.cfg.c', null);
-      await r.collect('watch sees the marker', w, 4, 3_000);
+      await r.collect('watch sees the marker', w, (m) => m.hdr?.includes('Nats-Marker-Reason') === true, 3_000);
       await r.request('bucket info', S('INFO.KV_cfg'), null);
     },
   },
@@ -984,22 +986,28 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'ttl-markers',
-    description: 'Per-message TTL (Nats-TTL) and subject delete markers after max_age.',
+    description: 'Per-message TTL (Nats-TTL), the TTL floor set by subject_delete_marker_ttl, and subject delete markers after a TTL and after max_age.',
     async run(r) {
-      await r.api('create', S('CREATE.T'), { name: 'T', subjects: ['t.>'], allow_msg_ttl: true, subject_delete_marker_ttl: SEC, max_age: 2 * SEC });
-      const sid = r.sub('t.>');
+      await r.api('create T (one message per subject: TTLs are kept as given)', S('CREATE.T'), { name: 'T', subjects: ['t.>'], allow_msg_ttl: true, subject_delete_marker_ttl: 60 * SEC, max_msgs_per_subject: 1 });
+      const core = r.sub('t.>');
+      const ordered = r.sub('_INBOX.cap.markers');
+      await r.api('ordered push consumer on T', C('CREATE.T'), { stream_name: 'T', config: { deliver_policy: 'all', ack_policy: 'none', flow_control: true, idle_heartbeat: 5 * SEC, deliver_subject: '_INBOX.cap.markers', mem_storage: true, num_replicas: 1, max_deliver: 1 } });
       await r.request('ttl 1s', 't.a', 'short', { headers: [['Nats-TTL', '1s']] });
       await r.request('ttl never', 't.b', 'long', { headers: [['Nats-TTL', 'never']] });
       await r.request('ttl invalid', 't.c', 'x', { headers: [['Nats-TTL', 'soon']] });
       await r.request('ttl under 1s', 't.c', 'x', { headers: [['Nats-TTL', '500ms']] });
       await r.request('ttl in seconds', 't.d', 'x', { headers: [['Nats-TTL', '1']] });
-      await r.until('t.a and t.d expired', S('INFO.T'), { subjects_filter: '>' }, (i) => {
-        const st = i['state'] as JsonObject | undefined;
-        const subjects = st?.['subjects'] as JsonObject | undefined;
-        return subjects !== undefined && subjects['t.d'] === undefined && subjects['t.a'] === undefined;
-      });
+      await r.until('t.a and t.d expired, markers in their place', S('INFO.T'), { subjects_filter: '>' }, (i) => ((i['state'] as JsonObject | undefined)?.['last_seq'] as number) >= 5);
       await r.request('marker of t.a (last_by_subj)', S('MSG.GET.T'), { last_by_subj: 't.a' });
-      await r.collect('what core subscribers of t.> saw', sid, 4, 3_000);
+      await r.collect('the ordered consumer sees the markers', ordered, 5, 3_000);
+      await r.collect('core subscribers of t.> see only the publishes', core, (m) => m.hdr?.includes('Nats-Marker-Reason') === true, 1_000);
+      await r.api('create R (marker TTL 5s raises shorter TTLs)', S('CREATE.R'), { name: 'R', subjects: ['r.>'], allow_msg_ttl: true, subject_delete_marker_ttl: 5 * SEC });
+      await r.request('ttl 1s on R', 'r.a', 'x', { headers: [['Nats-TTL', '1s']] });
+      await r.request('stored TTL header on R', S('MSG.GET.R'), { seq: 1 });
+      await r.api('create M (max_age 1s with markers)', S('CREATE.M'), { name: 'M', subjects: ['m.>'], max_age: SEC, subject_delete_marker_ttl: 60 * SEC, duplicate_window: SEC });
+      await r.request('publish m.a', 'm.a', 'ages out');
+      await r.until('m.a aged out, marker in its place', S('INFO.M'), null, (i) => ((i['state'] as JsonObject | undefined)?.['last_seq'] as number) >= 2);
+      await r.request('marker of m.a', S('MSG.GET.M'), { last_by_subj: 'm.a' });
     },
   },
   {
@@ -1010,7 +1018,8 @@ const scenarios: Scenario[] = [
       await fill(r, (i) => `origin.${i}`, 3);
       await r.request('create mirror', S('CREATE.MIRROR'), { name: 'MIRROR', mirror: { name: 'ORIGIN' } });
       await r.request('mirror with subjects is refused', S('CREATE.BADMIRROR'), { name: 'BADMIRROR', subjects: ['x'], mirror: { name: 'ORIGIN' } });
-      await r.request('create sourced', S('CREATE.AGG'), { name: 'AGG', subjects: ['agg.>'], sources: [{ name: 'ORIGIN', filter_subject: 'origin.>', subject_transforms: [{ src: 'origin.>', dest: 'copied.>' }] }] });
+      await r.request('create sourced', S('CREATE.AGG'), { name: 'AGG', subjects: ['agg.>'], sources: [{ name: 'ORIGIN', subject_transforms: [{ src: 'origin.>', dest: 'copied.>' }] }] });
+      await r.request('source with filter and transforms is refused', S('CREATE.BADSRC'), { name: 'BADSRC', sources: [{ name: 'ORIGIN', filter_subject: 'origin.>', subject_transforms: [{ src: 'origin.>', dest: 'x.>' }] }] });
       await r.until('mirror caught up', S('INFO.MIRROR'), null, (i) => (i['state'] as JsonObject | undefined)?.['messages'] === 3);
       await r.until('sourced caught up', S('INFO.AGG'), null, (i) => (i['state'] as JsonObject | undefined)?.['messages'] === 3);
       await r.request('get from sourced', S('MSG.GET.AGG'), { seq: 1 });
