@@ -1,3 +1,3 @@
 export { startBroker } from './broker.js';
 export type { Broker } from './broker.js';
-export type { BrokerOptions } from './config.js';
+export type { BrokerConfig, BrokerOptions } from './config.js';

@@ -1,7 +1,7 @@
 // What the Kafka front-end's handlers use besides their request: the services of the listener
 // (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check),
 // the identity of this node in its single-node cluster, and the producer-state hook's types.
-import type { BrokerOptions } from '../config.js';
+import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
 import type { Authorizer } from '../core/security/authorizer.js';
@@ -61,7 +61,7 @@ export interface ClusterIdentity {
 export interface KafkaServices {
   readonly log: Log;
   readonly coordinators: Coordinators;
-  readonly options: BrokerOptions;
+  readonly options: KafkaOptions;
   readonly logger: Logger;
   readonly cluster: ClusterIdentity;
   /** Consulted on every request, through the request context's authorize(). */

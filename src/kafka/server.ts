@@ -2,7 +2,7 @@
 // connections, holds the services their requests use (log, coordinators, authorizer, the
 // cluster identity), and closes every connection on shutdown (before the log closes).
 import { createServer, type Server, type Socket } from 'node:net';
-import type { BrokerOptions } from '../config.js';
+import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log } from '../core/log/index.js';
 import { allowAll, type Authorizer } from '../core/security/authorizer.js';
@@ -36,7 +36,7 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
   readonly logger: Logger;
 
   private constructor(
-    readonly options: BrokerOptions,
+    readonly options: KafkaOptions,
     readonly log: Log,
     logger: Logger,
     readonly clusterId: string,
@@ -46,11 +46,11 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
     this.coordinators = deps.coordinators;
     this.authorizer = deps.authorizer ?? allowAll;
     this.producerState = coordinatorProducerHook(log, deps.coordinators);
-    this.advertisedHost = options.kafkaAdvertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
+    this.advertisedHost = options.advertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
   }
 
   /** Starts listening; the cluster id is the log's. */
-  static async start(options: BrokerOptions, log: Log, logger: Logger, deps: KafkaDependencies): Promise<KafkaServer> {
+  static async start(options: KafkaOptions, log: Log, logger: Logger, deps: KafkaDependencies): Promise<KafkaServer> {
     const server = new KafkaServer(options, log, logger, log.clusterId, deps);
     await server.listen();
     return server;
@@ -71,10 +71,10 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.options.host, port: this.options.kafkaPort }, () => {
+      server.listen({ host: this.options.host, port: this.options.port }, () => {
         server.off('error', reject);
         server.on('error', (e) => this.logger.error({ err: e }, 'kafka listener error'));
-        this.advertisedPort = this.options.kafkaAdvertisedPort ?? this.port;
+        this.advertisedPort = this.options.advertisedPort ?? this.port;
         this.logger.info({ port: this.port, advertised: `${this.advertisedHost}:${this.advertisedPort}`, clusterId: this.clusterId, nodeId: this.nodeId }, 'kafka listener ready');
         resolve();
       });

@@ -151,6 +151,8 @@ export interface StoredTopic {
 
 export interface StorageEngine {
   readonly kind: string;
+  /** Where the data lives, for people (a directory, "memory"); Kafka reports it as log.dirs. */
+  readonly location: string;
   /** Every topic whose creation was committed and whose deletion was not. */
   loadTopics(): Promise<StoredTopic[]>;
   /** Creates or updates a topic's metadata durably. Partitions are created by openPartition(). */

@@ -8,7 +8,7 @@ import { LocalStorageEngine } from './local/local-engine.js';
 import { MemoryStorageEngine } from './memory/memory-engine.js';
 import type { MemoryVolume } from './memory/volume.js';
 
-export type { StorageKind } from '../config.js';
+export type { StorageEngineKind } from '../config.js';
 export type * from './engine.js';
 export { DataDirInUseError } from './local/data-dir.js';
 export { LocalStorageEngine } from './local/local-engine.js';

@@ -117,7 +117,8 @@ export class Log {
   private readonly namesById = new Map<string, string>();
   private readonly admin = new Mutex();
   private readonly listeners = new Set<AppendListener>();
-  private readonly defaults: BrokerLogDefaults;
+  /** The broker-wide defaults of topic settings (durability policy, topic config defaults). */
+  readonly defaults: BrokerLogDefaults;
   private readonly tailBytes: number;
   private readonly tailTotalBytes: number;
   private maintenanceTimer: NodeJS.Timeout | null = null;
@@ -160,6 +161,11 @@ export class Log {
    * The cluster id: created (22 characters of base64url, as Kafka's) when the log is first
    * opened on its engine, the same on every open after that.
    */
+  /** Where the storage engine keeps the data (a directory, or "memory"). */
+  get storageLocation(): string {
+    return this.engine.location;
+  }
+
   get clusterId(): string {
     return this._clusterId;
   }

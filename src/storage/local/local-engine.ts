@@ -87,6 +87,10 @@ export class LocalStorageEngine implements StorageEngine {
     this.log.info({ file, clusterId }, 'adopted the cluster id of this data directory');
   }
 
+  get location(): string {
+    return this.opts.dataDir;
+  }
+
   get dataDir(): string {
     return this.opts.dataDir;
   }

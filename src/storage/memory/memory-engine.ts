@@ -24,6 +24,7 @@ function copyTopic(t: StoredTopic): StoredTopic {
 
 export class MemoryStorageEngine implements StorageEngine {
   readonly kind = 'memory';
+  readonly location = 'memory';
   readonly volume: MemoryVolume;
   private readonly maxBytes: number;
   private readonly stores = new Set<MemoryPartitionStore>();
