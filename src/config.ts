@@ -424,6 +424,24 @@ export function parseRawOptions(raw: Record<string, unknown>, source: string, la
   return out as BrokerConfig;
 }
 
+/** Typed option values keyed by their flag's name in camelCase (kafkaPort, dataDir, maxPayload, ...). */
+export type OptionsByFlag = Record<string, string | number | boolean | undefined>;
+
+/**
+ * Places already-typed values given by flag name (in camelCase or kebab-case) into their
+ * sections, without parsing: for tools and tests that hold options flat. An unknown name throws.
+ */
+export function configFromFlags(values: OptionsByFlag): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const spec = findOption(key);
+    if (!spec) throw new ConfigError(`unknown option "${key}"`);
+    setPath(out, spec.path, value);
+  }
+  return out as BrokerConfig;
+}
+
 /** Merges option layers (later ones win), section by section. */
 export function mergeConfigs(...layers: BrokerConfig[]): BrokerConfig {
   const out: Record<string, unknown> = {};

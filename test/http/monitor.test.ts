@@ -96,9 +96,11 @@ describe('monitoring endpoints', () => {
     } else {
       // Until startBroker() starts the monitor itself.
       ownMonitor = await startMonitor({
-        options: broker.options,
+        options: broker.options.http,
         nats: broker.nats,
         router: broker.router,
+        log: broker.log,
+        coordinators: broker.coordinators,
         logger: broker.logger,
         startedAt: new Date(),
       });
@@ -124,7 +126,7 @@ describe('monitoring endpoints', () => {
 
   it('/varz reports identity, limits and counters with nats-server types', async () => {
     const v = await getJson(http, '/varz');
-    const o = broker.options;
+    const o = broker.options.nats;
     assert.equal(v.server_id, broker.nats.serverId);
     assert.equal(v.server_name, broker.nats.serverName);
     assert.match(v.version as string, /^\d+\.\d+\.\d+$/);
@@ -386,7 +388,7 @@ describe('monitoring with authentication', () => {
     const monitor =
       broker.ports.http > 0
         ? undefined
-        : await startMonitor({ options: broker.options, nats: broker.nats, router: broker.router, logger: broker.logger, startedAt: new Date() });
+        : await startMonitor({ options: broker.options.http, nats: broker.nats, router: broker.router, log: broker.log, coordinators: broker.coordinators, logger: broker.logger, startedAt: new Date() });
     const http = monitor?.port ?? broker.ports.http;
     const nc = await connect({ servers: `127.0.0.1:${broker.ports.nats}`, user: 'alice', pass: 's3cret' });
     try {
@@ -575,7 +577,7 @@ describe('JSON shape matches nats-server v2.15', { skip: missing !== undefined &
     if (broker.ports.http > 0) {
       wharfHttp = broker.ports.http;
     } else {
-      ownMonitor = await startMonitor({ options: broker.options, nats: broker.nats, router: broker.router, logger: broker.logger, startedAt: new Date() });
+      ownMonitor = await startMonitor({ options: broker.options.http, nats: broker.nats, router: broker.router, log: broker.log, coordinators: broker.coordinators, logger: broker.logger, startedAt: new Date() });
       wharfHttp = ownMonitor.port;
     }
     for (const port of [reference.port, broker.ports.nats]) {

@@ -55,7 +55,7 @@ describe('malformed input on the Kafka port', () => {
         cb();
       },
     });
-    broker = await startBroker({ host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: 0, fsync: 'never', kafkaMaxFrameBytes: 1024 * 1024, dataDir }, pino({ level: 'warn' }, stream));
+    broker = await startBroker({ host: '127.0.0.1', nats: { port: 0 }, http: { port: -1 }, kafka: { port: 0, maxFrameBytes: 1024 * 1024 }, storage: { fsync: 'never', dataDir } }, pino({ level: 'warn' }, stream));
     producer = kafkaClient(broker.ports.kafka).producer();
     await producer.connect();
     // A well-behaved client keeps producing while the bad ones come and go.

@@ -8,12 +8,12 @@ import * as nats2 from 'nats';
 import * as nats3 from '@nats-io/transport-node';
 import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
-import type { BrokerOptions } from '../../src/config.js';
+import type { OptionsByFlag } from '../../src/config.js';
 import { RawClient } from '../support/raw-client.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function broker(opts: Partial<BrokerOptions> = {}): Promise<Broker> {
+async function broker(opts: OptionsByFlag = {}): Promise<Broker> {
   return startTestBroker(opts);
 }
 

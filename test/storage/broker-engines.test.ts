@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nats from 'nats';
 import { startBroker, type Broker } from '../../src/index.js';
-import type { BrokerOptions } from '../../src/config.js';
+import { configFromFlags, type OptionsByFlag } from '../../src/config.js';
 import { kafkaClient } from '../kafka/support/kafkajs.js';
 
-const BASE: Partial<BrokerOptions> = { host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: 0, logLevel: 'silent', groupInitialRebalanceDelay: 0, groupMinSessionTimeout: 100 };
+const BASE: OptionsByFlag = { host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: 0, logLevel: 'silent', groupInitialRebalanceDelay: 0, groupMinSessionTimeout: 100 };
 
 async function kafkaRoundTrip(broker: Broker, topic: string, count: number): Promise<string[]> {
   const kafka = kafkaClient(broker.ports.kafka);
@@ -68,9 +68,9 @@ async function natsRoundTrip(broker: Broker): Promise<void> {
 test('--storage memory: Kafka produce and consume, NATS publish and subscribe, and nothing on disk', { timeout: 60_000 }, async () => {
   const parent = mkdtempSync(join(tmpdir(), 'wharf-memory-'));
   const dataDir = join(parent, 'never-created');
-  const broker = await startBroker({ ...BASE, storage: 'memory', dataDir });
+  const broker = await startBroker(configFromFlags({ ...BASE, storage: 'memory', dataDir }));
   try {
-    assert.equal(broker.options.storage, 'memory');
+    assert.equal(broker.options.storage.engine, 'memory');
     assert.deepEqual(await kafkaRoundTrip(broker, 'smoke', 20), Array.from({ length: 20 }, (_, i) => `v${i}`));
     assert.ok(broker.log.hasTopic('__consumer_offsets'), 'coordinator state lives in the memory log too');
     await natsRoundTrip(broker);
@@ -84,8 +84,8 @@ test('--storage memory: Kafka produce and consume, NATS publish and subscribe, a
 test('--storage local (the default): the cluster id Kafka clients see survives a broker restart', { timeout: 60_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-local-'));
   try {
-    let broker = await startBroker({ ...BASE, dataDir });
-    assert.equal(broker.options.storage, 'local');
+    let broker = await startBroker(configFromFlags({ ...BASE, dataDir }));
+    assert.equal(broker.options.storage.engine, 'local');
     let clusterId: string;
     try {
       await kafkaRoundTrip(broker, 'before', 3);
@@ -93,7 +93,7 @@ test('--storage local (the default): the cluster id Kafka clients see survives a
     } finally {
       await broker.close();
     }
-    broker = await startBroker({ ...BASE, dataDir });
+    broker = await startBroker(configFromFlags({ ...BASE, dataDir }));
     try {
       assert.equal(broker.log.clusterId, clusterId);
       await kafkaRoundTrip(broker, 'after', 3);

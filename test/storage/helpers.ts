@@ -12,7 +12,7 @@ import type { Logger } from '../../src/log.js';
 import { buildRecordBatch, decodeRecords, type RecordInput } from '../../src/core/records/batch.js';
 import { splitBatches } from '../support/records.js';
 import { openLog, type Log, type LogOptions } from '../../src/core/log/log-manager.js';
-import { createStorageEngine, MemoryVolume, type StorageEngine, type StorageKind } from '../../src/storage/index.js';
+import { createStorageEngine, MemoryVolume, type StorageEngine, type StorageEngineKind as StorageKind } from '../../src/storage/index.js';
 import { LocalPartitionStore } from '../../src/storage/local/partition-store.js';
 import { MemoryPartitionStore } from '../../src/storage/memory/partition-store.js';
 import type { PartitionStore } from '../../src/storage/engine.js';
