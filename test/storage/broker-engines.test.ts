@@ -1,5 +1,5 @@
 // The broker on each storage engine, through the wire with real clients: with
-// startBroker({ storage: 'memory' }) a kafkajs producer and consumer group and a NATS client
+// startBroker({ storage: { engine: 'memory' } }) a kafkajs producer and consumer group and a NATS client
 // work as on disk and nothing is written under dataDir; on either engine the cluster id Kafka
 // clients see is the log's, and on the local engine it survives a restart.
 import { test } from 'node:test';
