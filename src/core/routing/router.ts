@@ -1,6 +1,13 @@
 // Message routing between publishers and subscriptions, independent of any wire format.
 // A message is a Buffer holding optional NATS-style headers followed by the payload; the
 // header length travels beside it so that receivers that cannot take headers can skip them.
+//
+// Captures (docs/jetstream.md 1.3, 1.4): a JetStream stream takes the publishes on its subjects
+// through a capture entry, kept in a sublist of its own (overlapping captures are refused by the
+// streams, so a subject has one at most). publish() offers a message to its capture first; the
+// capture may hold back the fan-out to core subscribers when it must deliver them itself, in log
+// order, behind an earlier Kafka append. fanout() is the delivery without captures, for messages
+// that are already stored (records appended over Kafka, deferred publishes).
 import { Sublist, type Subscription } from './sublist.js';
 
 /** The party that owns subscriptions: one connection, one stream capture, ... */
@@ -13,9 +20,21 @@ export interface RoutedSubscription extends Subscription {
   readonly owner: SubscriptionOwner;
   /**
    * Hands one message to the subscription. `msg` is only valid during the call: a receiver
-   * that keeps it must copy it. `hdrLen` is 0 when the message has no headers.
+   * that keeps it must copy it. `hdrLen` is 0 when the message has no headers. A receiver that
+   * returns false declines the message: it is not counted as delivered (a requester then gets
+   * no-responders), as when the subscription did not exist.
    */
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void;
+  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean | void;
+}
+
+/** A stream's capture of the publishes on one of its subjects. */
+export interface CaptureEntry extends Subscription {
+  readonly queue: undefined;
+  /**
+   * Takes a publish (synchronously, `msg` valid during the call only). Returns true when the
+   * Router must not fan the message out to subscriptions now: the capture will, in log order.
+   */
+  capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean;
 }
 
 export interface RouterStats {
@@ -27,15 +46,37 @@ export interface RouterStats {
 
 export class Router {
   readonly subscriptions = new Sublist<RoutedSubscription>();
+  /** Stream captures: at most one matches a literal subject. */
+  readonly captures = new Sublist<CaptureEntry>();
   private published = 0;
   private delivered = 0;
 
   /**
-   * Delivers a message to every matching plain subscription and to one member of each
-   * matching queue group. Returns how many subscriptions received it.
+   * Offers the message to the capture of its subject, if any, then delivers it to every
+   * matching plain subscription and to one member of each matching queue group (unless the
+   * capture holds the fan-out back). Returns how many receivers took it, the capture included.
    */
   publish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
     this.published++;
+    if (this.captures.size > 0) {
+      const c = this.captures.match(subject).plain;
+      if (c.length > 0) {
+        if (c[0]!.capture(subject, reply, hdrLen, msg, origin)) return 1;
+        return 1 + this.deliverAll(subject, reply, hdrLen, msg, origin);
+      }
+    }
+    return this.deliverAll(subject, reply, hdrLen, msg, origin);
+  }
+
+  /**
+   * Delivers to subscriptions only, never to a capture: for messages a stream has stored and
+   * now hands to core subscribers itself. Returns how many subscriptions received it.
+   */
+  fanout(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    return this.deliverAll(subject, reply, hdrLen, msg, origin);
+  }
+
+  private deliverAll(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
     const result = this.subscriptions.match(subject);
     let count = 0;
     const skipOrigin = origin !== null && !origin.echo;
@@ -43,8 +84,7 @@ export class Router {
     for (let i = 0; i < plain.length; i++) {
       const sub = plain[i]!;
       if (skipOrigin && sub.owner === origin) continue;
-      sub.deliver(subject, reply, hdrLen, msg);
-      count++;
+      if (sub.deliver(subject, reply, hdrLen, msg) !== false) count++;
     }
     const queues = result.queues;
     for (let g = 0; g < queues.length; g++) {
