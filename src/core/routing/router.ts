@@ -8,6 +8,7 @@
 // capture may hold back the fan-out to core subscribers when it must deliver them itself, in log
 // order, behind an earlier Kafka append. fanout() is the delivery without captures, for messages
 // that are already stored (records appended over Kafka, deferred publishes).
+import { hasWildcardToken, subjectMatches } from './subject.js';
 import { Sublist, type Subscription } from './sublist.js';
 
 /** The party that owns subscriptions: one connection, one stream capture, ... */
@@ -62,10 +63,10 @@ export class Router {
       const c = this.captures.match(subject).plain;
       if (c.length > 0) {
         if (c[0]!.capture(subject, reply, hdrLen, msg, origin)) return 1;
-        return 1 + this.deliverAll(subject, reply, hdrLen, msg, origin);
+        return 1 + this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
       }
     }
-    return this.deliverAll(subject, reply, hdrLen, msg, origin);
+    return this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
   }
 
   /**
@@ -73,11 +74,59 @@ export class Router {
    * now hands to core subscribers itself. Returns how many subscriptions received it.
    */
   fanout(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
-    return this.deliverAll(subject, reply, hdrLen, msg, origin);
+    return this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
   }
 
-  private deliverAll(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
-    const result = this.subscriptions.match(subject);
+  /**
+   * Delivers to the subscriptions of `target` (never to a capture) a message that shows
+   * `subject`: JetStream deliveries go to a pull request's reply subject or a push consumer's
+   * deliver subject and carry the stream subject on the MSG line, as nats-server sends them.
+   * Returns how many subscriptions received it.
+   */
+  deliverAs(target: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    return this.deliverAll(target, subject, reply, hdrLen, msg, origin);
+  }
+
+  /** Whether some subscription would receive a message on the literal subject `subject`. */
+  hasInterest(subject: string): boolean {
+    const r = this.subscriptions.match(subject);
+    return r.plain.length > 0 || r.queues.length > 0;
+  }
+
+  private readonly watches = new Map<string, Set<() => void>>();
+
+  /**
+   * Calls `fn` after every subscription change that may change the interest in the literal
+   * subject `subject` (push consumers start and stop with their deliver subject's interest).
+   * Returns the function that stops the watch.
+   */
+  watchInterest(subject: string, fn: () => void): () => void {
+    let set = this.watches.get(subject);
+    if (set === undefined) this.watches.set(subject, (set = new Set()));
+    set.add(fn);
+    this.subscriptions.onChange ??= (s) => this.interestChanged(s);
+    return () => {
+      const cur = this.watches.get(subject);
+      if (cur === undefined) return;
+      cur.delete(fn);
+      if (cur.size === 0) this.watches.delete(subject);
+    };
+  }
+
+  private interestChanged(changed: string): void {
+    if (this.watches.size === 0) return;
+    if (!hasWildcardToken(changed)) {
+      const set = this.watches.get(changed);
+      if (set !== undefined) for (const fn of [...set]) fn();
+      return;
+    }
+    for (const [subject, set] of [...this.watches]) {
+      if (subjectMatches(changed, subject)) for (const fn of [...set]) fn();
+    }
+  }
+
+  private deliverAll(match: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    const result = this.subscriptions.match(match);
     let count = 0;
     const skipOrigin = origin !== null && !origin.echo;
     const plain = result.plain;

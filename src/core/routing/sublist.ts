@@ -59,6 +59,9 @@ export class Sublist<S extends Subscription> {
    */
   constructor(private readonly cacheMax = CACHE_MAX) {}
 
+  /** Called after every insert and remove with the subscription's subject (Router's interest watches). */
+  onChange: ((subject: string) => void) | null = null;
+
   private readonly root = new Level<S>();
   private readonly cache = new Map<string, MatchResult<S>>();
   private count = 0;
@@ -94,6 +97,7 @@ export class Sublist<S extends Subscription> {
     this.count++;
     this.inserts++;
     this.invalidate(sub.subject);
+    if (this.onChange !== null) this.onChange(sub.subject);
     return true;
   }
 
@@ -132,6 +136,7 @@ export class Sublist<S extends Subscription> {
     this.count--;
     this.removes++;
     this.invalidate(sub.subject);
+    if (this.onChange !== null) this.onChange(sub.subject);
     return true;
   }
 

@@ -227,6 +227,18 @@ export interface StreamView {
   /** Sequence of the last live message on `subject` (wildcards allowed), or 0: from the subject index. */
   lastSeqOf(subject: string): number;
   /**
+   * The last live sequence of every subject passing `filter` (null = any), ascending: where a
+   * last_per_subject consumer starts. From the subject index, no read.
+   */
+  lastSeqs(filter: SubjectFilter | null): number[];
+  /**
+   * Reads the live messages at or after `seq` passing `filter`, in order, calling `fn` with each
+   * until it returns false or `max` messages were passed: one read of the log for the whole run,
+   * no promise per message (consumer deliveries). The message passed is valid during the call
+   * only. Resolves with how many messages `fn` took (the one it refused not counted).
+   */
+  scan(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number>;
+  /**
    * Live messages at or after fromSeq passing `filter`; with `lastPerSubject`, the number of
    * matching subjects whose last message is at or after fromSeq (consumer num_pending). From
    * the subject index, no read.
