@@ -43,8 +43,11 @@ export interface ApiStats {
   errors: number;
 }
 
-/** A raw handler of a subscription made through subscribe(): `msg` is valid during the call only. */
-export type RawHandler = (subject: string, reply: string | undefined, hdrLen: number, msg: Buffer) => void;
+/**
+ * A raw handler of a subscription made through subscribe(): `msg` is valid during the call only.
+ * Returning false declines the message (a requester gets no-responders, as when nobody subscribes).
+ */
+export type RawHandler = (subject: string, reply: string | undefined, hdrLen: number, msg: Buffer) => boolean | void;
 
 class Entry implements RoutedSubscription {
   constructor(
@@ -115,9 +118,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
    * ...). Returns the function that unsubscribes.
    */
   subscribe(subject: string, queue: string | undefined, handler: RawHandler): () => void {
-    return this.subscribeRaw(subject, queue, (s, r, h, m) => {
-      handler(s, r, h, m);
-    });
+    return this.subscribeRaw(subject, queue, handler);
   }
 
   private subscribeRaw(subject: string, queue: string | undefined, deliver: Entry['deliver']): () => void {
