@@ -107,6 +107,11 @@ export class ConsumerCoordinator {
     const topic = await InternalTopic.open(opts.log, CONSUMER_STATE_TOPIC, opts.logger);
     const store = new ConsumerStateStore(topic, opts.logger.child({ component: 'jetstream-consumer-state' }));
     const c = new ConsumerCoordinator(opts, topic, store);
+    // Every stream gets the hooks at once: interest retention asks them even with no consumer.
+    for (const name of opts.streams.names()) {
+      const s = opts.streams.get(name);
+      if (s !== undefined) c.attach(s);
+    }
     await c.recover();
     c.unlisten = opts.streams.onChange((ev) => {
       if (ev.kind === 'created') c.attach(ev.stream);

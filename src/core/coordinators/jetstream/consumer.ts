@@ -1017,7 +1017,14 @@ export class Consumer implements JournalOwner {
 
   /** Replaces the config on an update (what may change was checked by the coordinator). */
   update(cfg: ConsumerConfig): void {
+    const rebind = this.push !== null && cfg.deliver_subject !== this.config.deliver_subject;
     this.config = cfg;
+    if (rebind) {
+      // A push consumer moved to another deliver subject: follow that one's interest.
+      this.unwatch?.();
+      this.unwatch = this.push!.watchInterest(() => this.interestChanged());
+      this.interestChanged();
+    }
     this.filter = subjectFilter(filtersOf(cfg));
     this.d.headersOnly = cfg.headers_only === true;
     this.npcDirty = true;
