@@ -274,9 +274,9 @@ export class ConsumerCoordinator {
     } else if (cfg.name !== undefined && cfg.name !== '') {
       name = cfg.name;
     } else {
+      // A server-chosen name is the consumer's, not part of its config (nats-server answers without it).
       do name = ephemeralName();
       while (sc.consumers.has(name));
-      cfg.name = name;
     }
     if (!isValidAssetName(name)) return E.badDurableName();
     const { start, lpsResume } = await this.startOf(stream, cfg);
