@@ -5,6 +5,7 @@
 // consumer API, pull, push, acks and advisories are the real ones.
 import { Router, type CaptureEntry, type SubscriptionOwner } from '../../../src/core/routing/router.js';
 import { NatsServer } from '../../../src/nats/server.js';
+import { subjectMatches } from '../../../src/core/routing/subject.js';
 import { configFromFlags, resolveOptions } from '../../../src/config.js';
 import { openLog, type Log } from '../../../src/core/log/index.js';
 import { createStorageEngine } from '../../../src/storage/index.js';
@@ -83,6 +84,18 @@ export async function startConsumerHarness(opts: { log?: Log } = {}): Promise<Co
           captures.set(name, list);
         }
         reply.ok({ ...streamInfo(s), did_create: true });
+      },
+    },
+    {
+      pattern: 'STREAM.NAMES',
+      type: 'stream_names_response',
+      handle(req, reply) {
+        const body = JSON.parse(req.data.toString() || '{}') as { subject?: string };
+        const names = [...registry.streams.values()]
+          .filter((s) => body.subject === undefined || (s.config.subjects ?? []).some((x) => subjectMatches(x, body.subject!) || subjectMatches(body.subject!, x)))
+          .map((s) => s.name)
+          .sort();
+        reply.ok({ total: names.length, offset: 0, limit: 1024, streams: names });
       },
     },
     {
