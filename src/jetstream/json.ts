@@ -12,6 +12,8 @@
 // syntax errors (`unexpected EOF`, `invalid character 'x' looking for beginning of value`).
 // Integers are read from their text, so int64 fields keep every digit.
 
+import { formatGoTime } from '../core/streams/go-duration.js';
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -42,7 +44,9 @@ function quote(s: string): string {
   return `${out}${s.slice(from)}"`;
 }
 
-function write(v: GoJson, parts: string[]): void {
+function write(v: GoJson, parts: string[], indent = '', step = ''): void {
+  const nl = step === '' ? '' : `\n${indent}${step}`;
+  const close = step === '' ? '' : `\n${indent}`;
   if (v === null) {
     parts.push('null');
   } else if (typeof v === 'string') {
@@ -54,12 +58,17 @@ function write(v: GoJson, parts: string[]): void {
   } else if (typeof v === 'boolean') {
     parts.push(v ? 'true' : 'false');
   } else if (Array.isArray(v)) {
+    if (v.length === 0) {
+      parts.push('[]');
+      return;
+    }
     parts.push('[');
     for (let i = 0; i < v.length; i++) {
       if (i > 0) parts.push(',');
-      write(v[i]!, parts);
+      parts.push(nl);
+      write(v[i]!, parts, indent + step, step);
     }
-    parts.push(']');
+    parts.push(close, ']');
   } else {
     parts.push('{');
     let first = true;
@@ -68,10 +77,10 @@ function write(v: GoJson, parts: string[]): void {
       if (x === undefined) continue;
       if (!first) parts.push(',');
       first = false;
-      parts.push(quote(k), ':');
-      write(x, parts);
+      parts.push(nl, quote(k), step === '' ? ':' : ': ');
+      write(x, parts, indent + step, step);
     }
-    parts.push('}');
+    parts.push(first ? '' : close, '}');
   }
 }
 
@@ -82,23 +91,20 @@ export function goJson(v: GoJson): string {
   return parts.join('');
 }
 
+/** Go's json.MarshalIndent(v, "", step), as nats-server's monitoring endpoints write. */
+export function goJsonIndent(v: GoJson, step = '  '): string {
+  const parts: string[] = [];
+  write(v, parts, '', step);
+  return parts.join('');
+}
+
 /** `goJson` as a Buffer, ready for Router.publish. */
 export function goJsonBuffer(v: GoJson): Buffer {
   return Buffer.from(goJson(v), 'utf8');
 }
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
-
-/**
- * A time as Go's time.Time marshals in UTC: RFC 3339 with the fraction's trailing zeros cut
- * ("2024-05-01T10:00:00.123Z"). 0 is Go's zero time. Wharf's clock has milliseconds.
- */
-export function goTime(ms: number): string {
-  if (ms === 0) return ZERO_TIME;
-  const iso = new Date(ms).toISOString(); // 2024-05-01T10:00:00.123Z
-  const frac = iso.slice(20, 23).replace(/0+$/, '');
-  return frac.length === 0 ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19)}.${frac}Z`;
-}
+/** A time as Go's time.Time marshals in UTC (see core/streams/go-duration.ts). */
+export const goTime = formatGoTime;
 
 /** Nanoseconds since the epoch of a millisecond time, as bigint. */
 export function nanos(ms: number): bigint {
@@ -146,7 +152,7 @@ class Parser {
   }
 
   private bad(context: string): never {
-    throw new GoJsonError(`invalid character ${charDesc(this.s[this.pos]!)} ${context}`);
+    throw new GoJsonError(`invalid character ${charDesc(this.s[this.pos]!)} ${context} at offset ${this.pos + 1}`);
   }
 
   value(): RawJson {
@@ -336,12 +342,16 @@ export type GoType =
 
 export interface GoField {
   type: GoType;
-  /** The field's path in Go's error texts when it differs from its JSON name (embedded structs: "ApiPagedRequest.offset"). */
+  /** The field's path in Go's error texts when it differs from its JSON name (fields of embedded structs: "ApiPagedRequest.offset"). */
   goPath?: string;
 }
 
+/**
+ * A Go struct. Go's type errors name the innermost struct holding the field, then the field's
+ * path from the top value: "StreamConsumerLimits.StreamConfig.consumer_limits.max_ack_pending".
+ */
 export interface GoStruct {
-  /** The Go type name that starts error paths ("StreamConfigRequest"). */
+  /** The Go type name ("StreamConfigRequest"). */
   name: string;
   fields: Record<string, GoField>;
 }
@@ -412,13 +422,17 @@ class Decoder {
     this.firstError ??= msg;
   }
 
+  /** `path` is "<innermost struct>.<path from the top>". */
   private mismatch(v: RawJson, t: GoType, path: string): undefined {
-    const what = v instanceof JsonNumber ? `number ${v.text}` : jsonKind(v);
+    // Go shows the number only when a number does not fit a numeric field.
+    const numeric = t.kind === 'int' || t.kind === 'bigint' || t.kind === 'float';
+    const what = v instanceof JsonNumber && numeric ? `number ${v.text}` : jsonKind(v);
     this.fail(`json: cannot unmarshal ${what} into Go struct field ${path} of type ${goTypeName(t)}`);
     return undefined;
   }
 
-  value(v: RawJson, t: GoType, path: string): unknown {
+  /** `path`: the error path of this value; `from`: its path from the top (for structs inside). */
+  value(v: RawJson, t: GoType, path: string, from = ''): unknown {
     if (v === null) return undefined;
     switch (t.kind) {
       case 'raw':
@@ -455,7 +469,7 @@ class Decoder {
         if (!Array.isArray(v)) return this.mismatch(v, t, path);
         const out: unknown[] = [];
         for (const x of v) {
-          const d = this.value(x, t.of, path);
+          const d = this.value(x, t.of, path, from);
           out.push(d === undefined && t.of.kind === 'string' ? '' : d);
         }
         return out;
@@ -463,23 +477,25 @@ class Decoder {
       case 'map': {
         if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof JsonNumber) return this.mismatch(v, t, path);
         const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) out[k] = this.value(x, t.of, `${path}.${k}`);
+        for (const [k, x] of Object.entries(v)) out[k] = this.value(x, t.of, path, from);
         return out;
       }
       case 'struct':
-        return this.struct(v, t.schema, path);
+        return this.struct(v, t.schema, from, path);
     }
   }
 
-  struct(v: RawJson, schema: GoStruct, prefix: string | null): Decoded | undefined {
-    const path = prefix ?? schema.name;
+  /**
+   * `from`: the struct's path from the top value ('' for the top); `selfPath`: its own error
+   * path (null for the top value).
+   */
+  struct(v: RawJson, schema: GoStruct, from: string, selfPath: string | null): Decoded | undefined {
     if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof JsonNumber) {
-      if (prefix === null) {
-        const what = v instanceof JsonNumber ? `number ${v.text}` : jsonKind(v);
-        this.fail(`json: cannot unmarshal ${what} into Go value of type server.${schema.name}`);
+      if (selfPath === null) {
+        this.fail(`json: cannot unmarshal ${jsonKind(v)} into Go value of type server.${schema.name}`);
         return undefined;
       }
-      return this.mismatch(v, { kind: 'struct', schema }, path);
+      return this.mismatch(v, { kind: 'struct', schema }, selfPath);
     }
     const out: Decoded = {};
     for (const [key, x] of Object.entries(v)) {
@@ -498,7 +514,8 @@ class Decoder {
         if (this.opts.strict) this.fail(`json: unknown field ${JSON.stringify(key)}`);
         continue;
       }
-      const d = this.value(x, field.type, `${path}.${field.goPath ?? name}`);
+      const fieldFrom = from === '' ? (field.goPath ?? name) : `${from}.${field.goPath ?? name}`;
+      const d = this.value(x, field.type, `${schema.name}.${fieldFrom}`, fieldFrom);
       if (d !== undefined) out[name] = d;
     }
     return out;
@@ -523,7 +540,7 @@ export function decodeGo(body: Buffer | string, schema: GoStruct, opts: DecodeOp
     throw e;
   }
   const d = new Decoder(opts);
-  const value = d.struct(raw, schema, null);
+  const value = d.struct(raw, schema, '', null);
   if (d.firstError !== null) return { ok: false, error: d.firstError };
   return { ok: true, value: value ?? {} };
 }

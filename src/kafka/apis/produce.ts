@@ -13,6 +13,9 @@
 // Kafka's Produce never creates topics; Wharf's does when auto.create.topics.enable is on and
 // the principal may CREATE it (on the cluster or the topic), else the topic is unknown.
 //
+// A partition of a JetStream stream topic has an append check (PartitionAppendCheck): it runs
+// after the producer-state check, in the producer's turn, and may refuse the batch.
+//
 // Appends of pipelined requests of one connection are issued in request order (produceTurn),
 // so one producer's batches land in the order it sent them even when topics get auto-created.
 import type { AppendOutcome } from '../../core/log/index.js';
@@ -187,6 +190,17 @@ export const produce = defineHandler(ApiKey.Produce, {
               if (decision.action === 'duplicate') {
                 parts.push(okResponse(pd.index, decision.outcome));
                 continue;
+              }
+            }
+            // A topic that is a JetStream stream checks what may be appended to it (record keys
+            // must be subjects it captures, discard-new limits): docs/jetstream.md 1.1, 1.7.
+            const appendCheck = partition.appendCheck;
+            if (appendCheck !== null) {
+              const c = appendCheck.check(batch);
+              const refused = c instanceof Promise ? await c : c;
+              if (refused !== null) {
+                if (producer) producerState.failed(producer, refused);
+                throw refused;
               }
             }
             // Kafka stamps the leader's epoch into every batch it appends (outside the CRC).
