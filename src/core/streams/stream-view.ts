@@ -132,6 +132,9 @@ function recordsSync(batch: Buffer): StreamRecord[] | null {
   return readRecords(batch, batchRecordsData(batch));
 }
 
+/** How much of the log one read of a consumer's delivery run takes. */
+const READ_MANY_BYTES = 1024 * 1024;
+
 async function recordsOf(batch: Buffer): Promise<StreamRecord[]> {
   return readRecords(batch, await batchRecordsDataAsync(batch));
 }
@@ -912,6 +915,74 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   async last(subject: string): Promise<StoredMessage | null> {
     const s = this.lastSeqOfDurable(subject);
     return s === 0 ? null : this.get(s);
+  }
+
+  lastSeqs(filter: SubjectFilter | null): number[] {
+    const out: number[] = [];
+    for (const [subject] of this.index.liveSubjects()) {
+      if (filter !== null && !filter.matches(subject)) continue;
+      const s = this.lastSeqOfDurable(subject);
+      if (s > 0) out.push(s);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  async readMany(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number> {
+    let taken = 0;
+    let s = this.nextSeq(seq, filter);
+    while (s !== 0 && taken < max) {
+      let res;
+      try {
+        res = await this.partition.read(s - 1, READ_MANY_BYTES, { maxOffset: this.durable });
+      } catch {
+        return taken;
+      }
+      if (res.bytes === 0) break;
+      let lastSeen = s - 1;
+      let stop = false;
+      for (const chunk of res.chunks) {
+        const batches: Buffer[] = [];
+        forEachBatch(chunk, (pos, size) => {
+          batches.push(chunk.subarray(pos, pos + size));
+        });
+        for (const b of batches) {
+          const lastOfBatch = batchBaseOffset(b) + batchLastOffsetDelta(b) + 1;
+          if (batchIsControl(b) || batchRecordsCount(b) === 0) {
+            lastSeen = Math.max(lastSeen, lastOfBatch);
+            continue;
+          }
+          const records = recordsSync(b) ?? (await recordsOf(b));
+          for (const r of records) {
+            const rs = r.offset + 1;
+            if (rs < s) continue;
+            if (rs > this.durable) {
+              stop = true;
+              break;
+            }
+            lastSeen = rs;
+            if (!this.index.isLive(rs)) continue;
+            const subject = this.index.subjectOf(rs);
+            if (subject === null || (filter !== null && !filter.matches(subject))) continue;
+            if (!fn(this.messageOf(r, rs, subject))) {
+              stop = true;
+              break;
+            }
+            if (++taken >= max) {
+              stop = true;
+              break;
+            }
+          }
+          if (stop) break;
+          lastSeen = Math.max(lastSeen, lastOfBatch);
+        }
+        if (stop) break;
+      }
+      if (stop) break;
+      const next = this.nextSeq(lastSeen + 1, filter);
+      if (next <= s) break;
+      s = next;
+    }
+    return taken;
   }
 
   count(fromSeq: number, filter: SubjectFilter | null, lastPerSubject: boolean): number {

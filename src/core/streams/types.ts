@@ -237,7 +237,7 @@ export interface StreamView {
    * no promise per message (consumer deliveries). The message passed is valid during the call
    * only. Resolves with how many messages `fn` took (the one it refused not counted).
    */
-  scan(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number>;
+  readMany(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number>;
   /**
    * Live messages at or after fromSeq passing `filter`; with `lastPerSubject`, the number of
    * matching subjects whose last message is at or after fromSeq (consumer num_pending). From

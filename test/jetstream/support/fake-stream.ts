@@ -147,7 +147,7 @@ export class FakeStream implements StreamView {
     return [...last.values()].sort((a, b) => a - b);
   }
 
-  async scan(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number> {
+  async readMany(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number> {
     this.reads++;
     await Promise.resolve();
     let n = 0;

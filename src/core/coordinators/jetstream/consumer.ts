@@ -6,7 +6,7 @@
 //
 // Deliveries run in a pump that wakes on events (new messages, a pull request, an ack that frees
 // max_ack_pending, a redelivery falling due, interest in the deliver subject, a flow-control
-// answer) and reads runs of messages with one StreamView.scan each; every delivery goes
+// answer) and reads runs of messages with one StreamView.readMany each; every delivery goes
 // synchronously to a sink that writes it through the Router into the receiver's outbound buffer,
 // so one event's deliveries leave in one coalesced write, with no promise per message.
 import { randomBytes } from 'node:crypto';
@@ -603,7 +603,7 @@ export class Consumer implements JournalOwner {
       }
       let refused = false;
       const budget = this.waiting !== null ? Math.min(RUN, Math.max(1, this.waiting.batchPending())) : RUN;
-      const took = await st.scan(next, this.filter, budget, (m) => {
+      const took = await st.readMany(next, this.filter, budget, (m) => {
         if (this.closed || !this.hasTarget() || this.atMaxAckPending() || this.acks.hasRedeliveries || m.seq < this.sseq) {
           refused = true;
           return false;
