@@ -14,6 +14,7 @@ import { KafkaServer } from './kafka/server.js';
 import { groupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
+import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -91,6 +92,8 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   const jetstream = opts.jetstream.enabled
     ? await life.start('jetstream', () => JetStreamService.start({ options: opts.jetstream, log, router, logger, serverName: natsServer.serverName }), (j) => j.close())
     : null;
+  // JetStream consumers are restored over the rebuilt streams, also before clients connect.
+  if (jetstream !== null) await life.start('jetstream consumers', () => startJetStreamConsumerService(jetstream, { log, router, logger }), (c) => c.close());
   if (jetstream !== null) natsServer.advertiseJetStream(JETSTREAM_VERSION, JETSTREAM_API_LEVEL);
   const nats = await life.start(
     'nats listener',

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replayScenario, scenarioNamed, type Exchange, type Fixture, type RecordedMsg } from '../../scripts/capture-jetstream.js';
 import { repoRoot } from '../support/wharf.js';
-import { startConsumerHarness } from './support/consumer-harness.js';
+import { startConsumerTarget } from './support/consumer-target.js';
 
 const SCENARIOS = ['consumer-create', 'consumer-admin', 'pull', 'ack-protocol', 'retention', 'priority-groups', 'push'];
 
@@ -74,7 +74,7 @@ for (const name of SCENARIOS) {
   test(`consumer fixture replay: ${name}`, { timeout: 60_000 }, async () => {
     const sc = scenarioNamed(name);
     assert.ok(sc, `scenario ${name} exists in scripts/capture-jetstream.ts`);
-    const h = await startConsumerHarness();
+    const h = await startConsumerTarget();
     try {
       const got = await replayScenario(sc, h.port);
       const diff = differences(name, fixture(name).exchanges, got);

@@ -596,11 +596,10 @@ export class Consumer implements JournalOwner {
         }
         continue;
       }
+      // Nothing readable at or after the cursor (lastSeq may count appends still in flight: the
+      // cursor stays, and their `appended` event wakes the pump).
       const next = st.nextSeq(this.sseq, this.filter);
-      if (next === 0) {
-        if (st.lastSeq + 1 > this.sseq) this.sseq = st.lastSeq + 1;
-        break;
-      }
+      if (next === 0) break;
       let refused = false;
       const budget = this.waiting !== null ? Math.min(RUN, Math.max(1, this.waiting.batchPending())) : RUN;
       const took = await st.readMany(next, this.filter, budget, (m) => {
