@@ -24,7 +24,7 @@ async function withClient(fn: (nc: NatsConnection, js: JetStreamClient, jsm: Jet
   }
 }
 
-test('@nats-io/jetstream 3.x: fetch, next, consume and ordered consumers', async () => {
+test('@nats-io/jetstream 3.x: fetch, next, consume and ordered consumers', { timeout: 30_000 }, async () => {
   await withClient(async (_nc, js, jsm) => {
     await jsm.streams.add({ name: 'J3', subjects: ['j3.>'] });
     for (let i = 1; i <= 12; i++) await js.publish(`j3.${i % 4}`, enc.encode(`m${i}`));
@@ -59,7 +59,7 @@ test('@nats-io/jetstream 3.x: fetch, next, consume and ordered consumers', async
   });
 });
 
-test('@nats-io/jetstream 3.x: pause holds deliveries until resumed', async () => {
+test('@nats-io/jetstream 3.x: pause holds deliveries until resumed', { timeout: 30_000 }, async () => {
   await withClient(async (_nc, js, jsm) => {
     await jsm.streams.add({ name: 'PZ', subjects: ['pz'] });
     await js.publish('pz', enc.encode('x'));
@@ -84,7 +84,7 @@ async function pullOne(c: Consumer, opts: { group: string; min_pending?: number;
   return null;
 }
 
-test('@nats-io/jetstream 3.x: priority groups, pinned client and overflow', async () => {
+test('@nats-io/jetstream 3.x: priority groups, pinned client and overflow', { timeout: 30_000 }, async () => {
   await withClient(async (nc, js, jsm) => {
     await jsm.streams.add({ name: 'PG', subjects: ['pg.>'] });
     for (let i = 1; i <= 6; i++) await js.publish(`pg.${i}`, enc.encode(`m${i}`));

@@ -28,7 +28,7 @@ async function fill(js: JetStreamClient, n: number, subject: (i: number) => stri
   }
 }
 
-test('nats.js 2.x: fetch, ackAck, consume, and the ack floor in consumer info', async () => {
+test('nats.js 2.x: fetch, ackAck, consume, and the ack floor in consumer info', { timeout: 30_000 }, async () => {
   await withClient(async (_nc, js, jsm) => {
     await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'] });
     await fill(js, 10, (i) => `orders.${i}`);
@@ -66,7 +66,7 @@ test('nats.js 2.x: fetch, ackAck, consume, and the ack floor in consumer info', 
   });
 });
 
-test('nats.js 2.x: legacy js.pullSubscribe and js.fetch', async () => {
+test('nats.js 2.x: legacy js.pullSubscribe and js.fetch', { timeout: 30_000 }, async () => {
   await withClient(async (_nc, js, jsm) => {
     await jsm.streams.add({ name: 'LEG', subjects: ['leg.*'] });
     await fill(js, 6, (i) => `leg.${i % 2 === 0 ? 'even' : 'odd'}`);
@@ -94,7 +94,7 @@ test('nats.js 2.x: legacy js.pullSubscribe and js.fetch', async () => {
   });
 });
 
-test('nats.js 2.x: ordered consumers, pull (js.consumers.get) and push (orderedConsumer)', async () => {
+test('nats.js 2.x: ordered consumers, pull (js.consumers.get) and push (orderedConsumer)', { timeout: 30_000 }, async () => {
   await withClient(async (_nc, js, jsm) => {
     await jsm.streams.add({ name: 'ORD', subjects: ['ord.>'] });
     await fill(js, 20, (i) => `ord.${i % 3}`);
@@ -117,7 +117,7 @@ test('nats.js 2.x: ordered consumers, pull (js.consumers.get) and push (orderedC
   });
 });
 
-test('nats.js 2.x: push consumer with a queue group delivers each message to one member', async () => {
+test('nats.js 2.x: push consumer with a queue group delivers each message to one member', { timeout: 30_000 }, async () => {
   await withClient(async (nc, js, jsm) => {
     await jsm.streams.add({ name: 'Q', subjects: ['q.>'] });
     const counts = new Map<number, number>();
@@ -149,7 +149,7 @@ test('nats.js 2.x: push consumer with a queue group delivers each message to one
   });
 });
 
-test('nats.js 2.x: push consumer with flow control and heartbeats over 4 MiB', async () => {
+test('nats.js 2.x: push consumer with flow control and heartbeats over 4 MiB', { timeout: 30_000 }, async () => {
   await withClient(async (_nc, js, jsm) => {
     await jsm.streams.add({ name: 'BIG', subjects: ['big'] });
     const payload = new Uint8Array(64 * 1024).fill(120);
@@ -169,7 +169,7 @@ test('nats.js 2.x: push consumer with flow control and heartbeats over 4 MiB', a
   });
 });
 
-test('nats.js 2.x: NAK with delay redelivers later, TERM stops redelivery', async () => {
+test('nats.js 2.x: NAK with delay redelivers later, TERM stops redelivery', { timeout: 30_000 }, async () => {
   await withClient(async (_nc, js, jsm) => {
     await jsm.streams.add({ name: 'NAK', subjects: ['nak'] });
     await fill(js, 2, () => 'nak');
