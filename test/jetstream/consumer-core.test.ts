@@ -10,6 +10,7 @@ import type { Delivery, PullSink } from '../../src/core/coordinators/jetstream/c
 import { openTestLog, silentLogger, tempDir } from '../storage/helpers.js';
 import { FakeRegistry, FakeStream, streamConfig } from './support/fake-stream.js';
 import type { Log } from '../../src/core/log/index.js';
+import { SNAPSHOT_EVERY } from '../../src/core/coordinators/jetstream/consumer-state-store.js';
 
 interface Got {
   seq: number;
@@ -249,6 +250,60 @@ test('work queue: the ack removes; a second unfiltered consumer and overlapping 
     assert.ok(!('err_code' in (await co.create('WQ', { durable_name: 'A', ack_policy: 'explicit', filter_subject: 'wq.1' }, ''))));
     const overlap = await co.create('WQ', { durable_name: 'B', ack_policy: 'explicit', filter_subject: 'wq.*' }, '');
     assert.ok('err_code' in overlap && overlap.err_code === 10100);
+    await co.close();
+  } finally {
+    await log.close();
+    cleanup();
+  }
+});
+
+test('snapshots: past SNAPSHOT_EVERY commits and after a clean close, recovery gives the same state', { timeout: 60_000 }, async () => {
+  const { dir, cleanup } = tempDir('wharf-cc-');
+  let log = await openTestLog(dir);
+  try {
+    const reg = new FakeRegistry();
+    const s = reg.add(new FakeStream(streamConfig('SNAP')));
+    const n = SNAPSHOT_EVERY + 200;
+    for (let i = 1; i <= n + 3; i++) s.append(`snap.${i % 7}`, `m${i}`);
+    let co = await setup(log, reg);
+    assert.ok(!('err_code' in (await co.create('SNAP', { durable_name: 'S', ack_policy: 'explicit', ack_wait: 60_000_000_000n, max_ack_pending: 5000 }, ''))));
+    let c = co.consumer('SNAP', 'S')!;
+    const sink = new Sink();
+    c.pull(pull(n + 2, sink));
+    await until('deliveries', () => sink.got.length === n + 2);
+    // One commit per AckSync: more commits than SNAPSHOT_EVERY, so a snapshot replaces deltas.
+    for (let i = 1; i <= n; i++) {
+      let ok = false;
+      c.ack(i, i, 1, { kind: 'ack' }, (v) => (ok = v));
+      await until(`confirmation ${i}`, () => ok);
+    }
+    const expect = (info: ReturnType<typeof c.info>): void => {
+      assert.deepEqual([info.delivered.stream_seq, info.ack_floor.stream_seq, info.num_ack_pending, info.num_pending], [n + 2, n, 2, 1]);
+    };
+    expect(c.info());
+    // Crash: recover from the snapshot and the deltas after it.
+    for (const cc of co.all()) cc.close(false);
+    await log.close();
+    log = await openTestLog(dir);
+    const reg2 = new FakeRegistry();
+    const s2 = reg2.add(new FakeStream(s.config, s.topicId));
+    s2.msgs.push(...s.msgs);
+    co = await setup(log, reg2);
+    c = co.consumer('SNAP', 'S')!;
+    expect(c.info());
+    // Clean close writes a snapshot; the next start reads it.
+    await co.close();
+    await log.close();
+    log = await openTestLog(dir);
+    const reg3 = new FakeRegistry();
+    const s3 = reg3.add(new FakeStream(s.config, s.topicId));
+    s3.msgs.push(...s.msgs);
+    co = await setup(log, reg3);
+    c = co.consumer('SNAP', 'S')!;
+    expect(c.info());
+    // The compacted topic holds a snapshot, not every delta.
+    const t = log.partition('__jetstream_consumers', 0);
+    assert.ok(t.highWatermark > SNAPSHOT_EVERY, 'many commits were written');
     await co.close();
   } finally {
     await log.close();
