@@ -216,6 +216,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const t = this.cfg.subject_transform;
     const ct = t !== undefined && t.dest ? SubjectTransformer.compile(t.src, t.dest) : null;
     this.transform = ct instanceof SubjectTransformer ? ct : null;
+    this.storedPattern =
+      this.transform !== null && t !== undefined
+        ? t.dest
+            .split('.')
+            .map((tok) => (/^\{\{.*\}\}$/.test(tok) || /^\$\d+$/.test(tok) ? '*' : tok))
+            .join('.')
+        : null;
     const r = this.cfg.republish;
     const cr = r !== undefined ? SubjectTransformer.compile(r.src, r.dest) : null;
     this.republish = cr instanceof SubjectTransformer ? cr : null;
@@ -440,7 +447,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private subjectOfRecord(r: StreamRecord): string | null {
     if (r.key !== null) {
       const s = r.key.toString('latin1');
-      if (isValidLiteralSubject(s) && this.captures(s)) return s;
+      // Sourced messages keep whatever subject their source gave them (the Kafka check refuses
+      // the Nats-Stream-Source header from producers).
+      if (isValidLiteralSubject(s) && (this.captures(s) || recordHeader(r, 'Nats-Stream-Source') !== undefined)) return s;
     }
     return this.foreign.subject;
   }
@@ -450,8 +459,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const subjects = this.cfg.subjects;
     if (subjects === undefined || subjects.length === 0) return true;
     for (const s of subjects) if (subjectsCollide(s, subject)) return true;
+    // With a subject transform, messages are stored on the transform's destination.
+    if (this.storedPattern !== null && subjectsCollide(this.storedPattern, subject)) return true;
     return false;
   }
+
+  /** The subjects a subject transform stores messages on, as a wildcard subject, or null. */
+  private storedPattern: string | null = null;
 
   /** Adds a stored record to the index (replay and Kafka appends). */
   private indexRecord(r: StreamRecord, live: boolean): void {
@@ -480,7 +494,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.inflight.splice(i, 1);
     const time = batchMaxTimestamp(batches);
     this.durable = Math.max(this.durable, last + 1);
-    this.lastTime = Math.max(this.lastTime, time);
+    // A filler or a batch of control records holds no message: last_ts stays.
+    if (batchRecordsCount(batches) > 0 && !batchIsControl(batches)) this.lastTime = Math.max(this.lastTime, time);
     if (entry.own) {
       this.afterOwnDurable(entry, time);
     } else {
@@ -1127,7 +1142,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     applyDeletes(Number.MAX_SAFE_INTEGER);
     if (this.index.last < end) this.gap(this.index.last + 1, end, now);
     this.dedupe.trim(now);
-    this.lastTime = end > 0 ? this.index.timeOf(end) : 0;
+    let lastMsg = end;
+    while (lastMsg > 0 && lastMsg >= this.index.first && this.index.subjectOfAny(lastMsg) === null) lastMsg--;
+    this.lastTime = lastMsg > 0 ? this.index.timeOf(lastMsg) : 0;
     p.setAppendObserver(this);
     // Limits and expiries against the current clock; prefixes move the log start.
     let first = this.index.first;
@@ -1167,7 +1184,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   /** Progress of this stream's sources and mirror (core/streams/sources.ts keeps it). */
-  readonly sourcing = { cursors: new Map<string, number>(), active: new Map<string, number>() };
+  readonly sourcing = { cursors: new Map<string, number>(), active: new Map<string, number>(), lags: new Map<string, number>() };
 
   /** The last origin sequence appended from `origin` (0 before the first). */
   sourceCursor(origin: string): number {
