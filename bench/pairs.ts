@@ -13,8 +13,12 @@ export interface RowDef {
   unit: string;
   higherIsBetter: boolean;
   note?: string;
-  /** False keeps the row out of the chart (its ratio repeats another row's). */
+  /** A shorter label for the chart and the findings. */
+  short?: string;
+  /** False keeps the row out of the chart. */
   chart?: boolean;
+  /** Key of the row (of the same runs) whose ratio this one repeats. */
+  repeats?: string;
 }
 
 /** Thrown by a side that cannot run this measurement at all (a missing feature). */

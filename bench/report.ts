@@ -49,6 +49,10 @@ export interface BenchRow {
   notMeasurable?: Record<string, string>;
   /** Shown after the label, e.g. how the figure was taken. */
   note?: string;
+  /** A shorter label for the chart and the generated findings (default: label). */
+  short?: string;
+  /** Key of a row of the same runs whose ratio this one repeats (MB/s beside records/s): left out of chart and findings. */
+  repeats?: string;
   /** False: in the table but not in the chart (a row whose ratio repeats another's). */
   chart?: boolean;
   load?: RowLoad;

@@ -66,17 +66,22 @@ export function meetsTarget(row: Pick<BenchRow, 'higherIsBetter'>, r: number): b
   return row.higherIsBetter ? r >= 1 : r <= 1;
 }
 
-export type Verdict = 'ahead' | 'behind' | 'mixed' | 'failed';
+export type Verdict = 'ahead' | 'behind' | 'even' | 'mixed' | 'failed';
+
+/** Ratios within this distance of 1.0 in every pair make a tie ('even'), whichever side they fall. */
+export const EVEN = 0.05;
 
 /**
- * What the pairs say, from the figures alone: Wharf ahead (every pair that produced a ratio is
- * on Wharf's good side of 1.0), behind (every one on the other side), mixed, or failed (no pair
- * produced a ratio). Failed pairs are counted apart by the caller, never hidden.
+ * What the pairs say, from the figures alone: even (every pair that produced a ratio within
+ * EVEN of 1.0), else Wharf ahead (every one on Wharf's good side of 1.0), behind (every one on
+ * the other side), mixed, or failed (no pair produced a ratio). Failed pairs are counted apart
+ * by the caller, never hidden.
  */
 export function verdict(row: Pick<BenchRow, 'higherIsBetter'>, ratios: readonly Sample[]): Verdict | undefined {
   if (!ratios.length) return undefined;
   const ok = ratios.filter((r): r is number => !isFailure(r));
   if (!ok.length) return 'failed';
+  if (ok.every((r) => Math.abs(r - 1) <= EVEN)) return 'even';
   const good = ok.filter((r) => (row.higherIsBetter ? r > 1 : r < 1)).length;
   const bad = ok.filter((r) => (row.higherIsBetter ? r < 1 : r > 1)).length;
   if (good === ok.length) return 'ahead';

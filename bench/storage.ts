@@ -210,7 +210,7 @@ async function main(): Promise<void> {
   try {
     const ms: Measurement[] = [
       {
-        rows: [{ key: 'seq', label: `append ${totalMB} MB in 1 MB batches, fsync=never and one checkpoint at the end (best case: dd bs=1M count=${totalMB} conv=fdatasync)`, unit: 'MB/s', higherIsBetter: true }],
+        rows: [{ key: 'seq', label: `append ${totalMB} MB in 1 MB batches, fsync=never and one checkpoint at the end (best case: dd bs=1M count=${totalMB} conv=fdatasync)`, unit: 'MB/s', higherIsBetter: true, short: `append ${totalMB} MB in 1 MB batches, fsync=never, one checkpoint` }],
         sides: [
           { column: 'best', run: async () => ({ seq: await dd(base, totalMB) }) },
           {
@@ -246,6 +246,7 @@ async function main(): Promise<void> {
               label: `fsync=always, ${w} concurrent writer${w > 1 ? 's' : ''}, 100 B records, ${o.fsyncSeconds} s (loops: ${w} write()+fdatasync() loop${w > 1 ? 's' : ''}; best case: ${w} record${w > 1 ? 's' : ''} per fdatasync())`,
               unit: 'records/s durable',
               higherIsBetter: true,
+              short: `fsync=always, ${w} concurrent writer${w > 1 ? 's' : ''}, 100 B records`,
             },
           ],
           sides: [
