@@ -40,9 +40,10 @@ interface Options {
   kafka: string[];
 }
 
-const USAGE = `usage: node dist/bench/all.js [--pairs N] [--quick] [--only storage,nats,kafka] [--out-dir DIR] [--render FILE.json]
+const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternate] [--quick] [--only storage,nats,kafka] [--out-dir DIR] [--render FILE.json]
        [--storage-gb N] [--fsync-seconds S] [--nats-scale F] [--idle-connections N] [--kafka-scale F]
   --pairs N          reference/Wharf pairs per row (default 5; 1 with --quick)
+  --order O          fixed: the reference first in every pair (default); alternate: Wharf first in every second pair
   --storage-gb N     size of the storage benchmark's log (default 1; 0.25 with --quick)
   --fsync-seconds S  duration of each group-commit run (default 3; 1 with --quick)
   --nats-scale F     multiplies the NATS message counts (default 1; 0.05 with --quick)
@@ -54,7 +55,7 @@ function options(argv: string[]): Options {
     if (!AREAS.includes(x as Area)) throw new Error(`--only: unknown area ${x} (storage, nats, kafka)`);
     return x as Area;
   });
-  const common = ['--pairs', String(a.pairs), ...(a.quick ? ['--quick'] : [])];
+  const common = ['--pairs', String(a.pairs), ...(a.order !== 'fixed' ? ['--order', a.order] : []), ...(a.quick ? ['--quick'] : [])];
   const pass = (flag: string, name: string) => (a.values[name] === undefined ? [] : [flag, String(positiveNumber(name, a.values[name]!))]);
   return {
     pairs: a.pairs,

@@ -26,6 +26,18 @@ test('the driver runs reference then Wharf in each pair, N times, and one ratio 
   assert.equal(rows[0]!.load?.load1.length, 7, 'one load sample per run and one at the end');
 });
 
+test('--order alternate reverses every second pair', async () => {
+  const order: string[] = [];
+  await measure(
+    {
+      rows: [{ key: 'x', label: 'x', unit: 'ops/s', higherIsBetter: true }],
+      sides: ['ref', 'w', 'w2'].map((column) => ({ column, run: async () => (order.push(column), { x: 1 }) })),
+    },
+    { pairs: 3, order: 'alternate', ...quiet },
+  );
+  assert.deepEqual(order, ['ref', 'w', 'w2', 'w2', 'w', 'ref', 'ref', 'w', 'w2']);
+});
+
 test('a failed run is kept as a failure of every row it feeds, and a missing feature as not measurable', async () => {
   const rows = await measure(
     {

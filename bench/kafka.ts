@@ -19,9 +19,9 @@ import { dirname, join } from 'node:path';
 import { requirePeer } from '../test/support/peers.js';
 import { freePort, sleep } from '../test/support/net.js';
 import { repoRoot } from '../test/support/wharf.js';
-import { benchArgs, positiveNumber } from './args.js';
+import { benchArgs, driverFlags, positiveNumber, type Order } from './args.js';
 import * as load from './load.js';
-import { measure, NotMeasurable, type Measurement, type RowDef, type Side } from './pairs.js';
+import { measure, NotMeasurable, selected, type Measurement, type RowDef, type Side } from './pairs.js';
 import { atExit, lastLines, run, start } from './procs.js';
 import type { BenchColumn, BenchResult, BenchRow } from './report.js';
 import { allPairs, markdownTable } from './table.js';
@@ -32,6 +32,8 @@ const TARGET_ARG: Record<string, TargetKey> = { kafka: 'kafka', wharf: 'wharf', 
 interface Options {
   pairs: number;
   quick: boolean;
+  order: Order;
+  rows?: string[];
   json?: string;
   wharfMain: string;
   targets: TargetKey[];
@@ -40,7 +42,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const a = benchArgs(argv, ['json', 'wharf', 'targets', 'scale'], 'usage: node dist/bench/kafka.js [--pairs N] [--quick] [--scale F] [--json FILE] [--wharf MAIN.js] [--targets kafka,wharf,wharf-lazy]');
+  const a = benchArgs(argv, ['json', 'wharf', 'targets', 'scale'], 'usage: node dist/bench/kafka.js [--pairs N] [--order fixed|alternate] [--rows KEY,...] [--quick] [--scale F] [--json FILE] [--wharf MAIN.js] [--targets kafka,wharf,wharf-lazy]');
   let targets: TargetKey[] = ['kafka', 'wharf', 'wharfLazy'];
   if (a.values.targets !== undefined) {
     targets = a.values.targets.split(',').map((t) => {
@@ -50,7 +52,7 @@ function options(argv: string[]): Options {
     });
   }
   const scale = a.values.scale === undefined ? 1 : positiveNumber('scale', a.values.scale);
-  return { pairs: a.pairs, quick: a.quick, json: a.values.json, wharfMain: a.values.wharf ?? join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), targets, scale };
+  return { pairs: a.pairs, quick: a.quick, order: a.order, rows: a.rows, json: a.values.json, wharfMain: a.values.wharf ?? join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), targets, scale };
 }
 
 const CMD_TIMEOUT_MS = 240_000;
@@ -477,29 +479,26 @@ async function main(): Promise<void> {
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const t0 = Date.now();
   const rows: BenchRow[] = [];
+  const drive = { pairs: o.pairs, order: o.order, log };
 
   // Start-up, on fresh brokers: one per column per pair, stopped right after.
-  rows.push(
-    ...(await measure(
-      {
-        rows: [{ key: 'startup', label: 'start-up of a fresh broker: spawn until ApiVersions is answered', unit: 'ms', higherIsBetter: false }],
-        sides: o.targets.map((t) => ({
-          column: t,
-          run: async () => {
-            const s = await startTarget(t, o.wharfMain);
-            if (!s.child) load.own(s.pid);
-            try {
-              return { startup: s.startupMs };
-            } finally {
-              if (!s.child) load.release(s.pid);
-              await s.stop();
-            }
-          },
-        })),
+  const startup: Measurement = {
+    rows: [{ key: 'startup', label: 'start-up of a fresh broker: spawn until ApiVersions is answered', unit: 'ms', higherIsBetter: false }],
+    sides: o.targets.map((t) => ({
+      column: t,
+      run: async () => {
+        const s = await startTarget(t, o.wharfMain);
+        if (!s.child) load.own(s.pid);
+        try {
+          return { startup: s.startupMs };
+        } finally {
+          if (!s.child) load.release(s.pid);
+          await s.stop();
+        }
       },
-      { pairs: o.pairs, log },
-    )),
-  );
+    })),
+  };
+  for (const m of selected([startup], o.rows)) rows.push(...(await measure(m, drive)));
 
   // The brokers of the load rows run side by side through all of them.
   const targets: Target[] = [];
@@ -516,25 +515,21 @@ async function main(): Promise<void> {
         log(`${key}: start FAILED: ${error}`);
       }
     }
-    for (const m of measurements(sizes, targets)) rows.push(...(await measure(m, { pairs: o.pairs, log })));
-    rows.push(
-      ...(await measure(
-        {
-          rows: [
-            { key: 'rss', label: 'RSS of the broker after every row above ran on it (one reading per broker)', unit: 'MiB', higherIsBetter: false },
-            { key: 'hwm', label: 'peak RSS of the broker over those rows (VmHWM, one reading per broker)', unit: 'MiB', higherIsBetter: false },
-          ],
-          sides: targets.map((t) => ({
-            column: t.key,
-            run: async () => {
-              if (!t.server) throw new Error(`the broker did not start: ${t.error}`);
-              return rss(t.server.pid);
-            },
-          })),
+    for (const m of selected(measurements(sizes, targets), o.rows)) rows.push(...(await measure(m, drive)));
+    const memory: Measurement = {
+      rows: [
+        { key: 'rss', label: 'RSS of the broker after every row above ran on it (one reading per broker)', unit: 'MiB', higherIsBetter: false },
+        { key: 'hwm', label: 'peak RSS of the broker over those rows (VmHWM, one reading per broker)', unit: 'MiB', higherIsBetter: false },
+      ],
+      sides: targets.map((t) => ({
+        column: t.key,
+        run: async () => {
+          if (!t.server) throw new Error(`the broker did not start: ${t.error}`);
+          return rss(t.server.pid);
         },
-        { pairs: 1, log },
-      )),
-    );
+      })),
+    };
+    for (const m of selected([memory], o.rows)) rows.push(...(await measure(m, { ...drive, pairs: 1 })));
   } finally {
     for (const { server: s } of targets) {
       if (!s) continue;
@@ -551,7 +546,7 @@ async function main(): Promise<void> {
     pairs: o.pairs,
     seconds: Math.round((Date.now() - t0) / 1000),
     date: new Date().toISOString(),
-    commands: [`node dist/bench/kafka.js --pairs ${o.pairs}${o.quick ? ' --quick' : ''}${o.scale !== 1 ? ` --scale ${o.scale}` : ''}${o.targets.length !== 3 ? ` --targets ${o.targets.map((t) => Object.keys(TARGET_ARG).find((a) => TARGET_ARG[a] === t)).join(',')}` : ''}`],
+    commands: [`node dist/bench/kafka.js --pairs ${o.pairs}${driverFlags(o)}${o.quick ? ' --quick' : ''}${o.scale !== 1 ? ` --scale ${o.scale}` : ''}${o.targets.length !== 3 ? ` --targets ${o.targets.map((t) => Object.keys(TARGET_ARG).find((a) => TARGET_ARG[a] === t)).join(',')}` : ''}`],
     notes: [
       'The three brokers run side by side through the load rows (each waits idle while the others are measured); each row runs Kafka, then Wharf fsync=always, then Wharf fsync=never, N times, each run on topics of its own.',
       'Producers: `java -cp $WHARF_KAFKA_CLASSPATH org.apache.kafka.tools.ProducerPerformance --topic T --num-records N --record-size S --throughput -1 --command-property batch.size=65536 linger.ms=5 acks=A enable.idempotence=false` (the idempotent row: enable.idempotence=true). Send→ack latencies at full speed include the time records wait in the client\'s buffer.',

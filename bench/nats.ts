@@ -19,11 +19,11 @@ import { requirePeer } from '../test/support/peers.js';
 import { freePort, sleep, waitForNatsInfo } from '../test/support/net.js';
 import { repoRoot } from '../test/support/wharf.js';
 import { parseBenchCsv } from '../test/support/natscli.js';
-import { benchArgs, positiveInt } from './args.js';
+import { benchArgs, driverFlags, positiveInt, type Order } from './args.js';
 import * as load from './load.js';
 import { startMachineRecord } from './machine.js';
 import { natsDoc } from './nats-doc.js';
-import { measure, type Measurement, type RowDef } from './pairs.js';
+import { measure, selected, type Measurement, type RowDef } from './pairs.js';
 import { atExit, startWithUlimit, type Proc } from './procs.js';
 import type { BenchColumn, BenchResult, BenchRow } from './report.js';
 import { allPairs, markdownTable } from './table.js';
@@ -31,6 +31,8 @@ import { allPairs, markdownTable } from './table.js';
 interface Options {
   pairs: number;
   quick: boolean;
+  order: Order;
+  rows?: string[];
   subject: 'wharf' | 'nats-server';
   write?: string;
   json?: string;
@@ -40,13 +42,13 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const a = benchArgs(argv, ['subject', 'write', 'json', 'idle-connections', 'scale'], 'usage: node dist/bench/nats.js [--pairs N] [--quick] [--scale F] [--subject wharf|nats-server] [--idle-connections N] [--write FILE] [--json FILE]');
+  const a = benchArgs(argv, ['subject', 'write', 'json', 'idle-connections', 'scale'], 'usage: node dist/bench/nats.js [--pairs N] [--order fixed|alternate] [--rows KEY,...] [--quick] [--scale F] [--subject wharf|nats-server] [--idle-connections N] [--write FILE] [--json FILE]');
   const subject = a.values.subject ?? 'wharf';
   if (subject !== 'wharf' && subject !== 'nats-server') throw new Error('--subject wharf|nats-server');
   const idle = a.values['idle-connections'] === undefined ? (a.quick ? 1_000 : 10_000) : positiveInt('idle-connections', a.values['idle-connections']);
   const scale = a.values.scale === undefined ? (a.quick ? 0.05 : 1) : Number(a.values.scale);
   if (!(scale > 0)) throw new Error('--scale: expected a positive number');
-  return { pairs: a.pairs, quick: a.quick, subject, write: a.values.write, json: a.values.json, idleConnections: idle, scale };
+  return { pairs: a.pairs, quick: a.quick, order: a.order, rows: a.rows, subject, write: a.values.write, json: a.values.json, idleConnections: idle, scale };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +210,7 @@ async function main(): Promise<void> {
   const n = (x: number) => Math.max(1_000, Math.round(x * o.scale));
   const c = (x: number) => n(x).toLocaleString('en');
   const log = (l: string) => process.stderr.write(`${l}\n`);
+  const drive = { pairs: o.pairs, order: o.order, log };
   const t0 = Date.now();
   const rows: BenchRow[] = [];
   // The two servers live through the rows: their CPU counts as ours (bench/load.ts).
@@ -237,16 +240,14 @@ async function main(): Promise<void> {
         sides: sides((s) => benchRequestReply(url(s), n(20_000))),
       },
     ];
-    for (const m of ms) rows.push(...(await measure(m, { pairs: o.pairs, log })));
+    for (const m of selected(ms, o.rows)) rows.push(...(await measure(m, drive)));
   } finally {
     if (sub) load.release(sub.pid);
     load.release(ref.pid);
     await sub?.stop();
     await ref.stop();
   }
-  rows.push(
-    ...(await measure(
-      {
+  const mem: Measurement = {
         rows: [
           { key: 'rssIdle', label: 'RSS of a fresh broker, 1 s after start', unit: 'MiB', higherIsBetter: false },
           { key: 'rssConns', label: `RSS of the same broker with ${o.idleConnections.toLocaleString('en')} idle connections`, unit: 'MiB', higherIsBetter: false },
@@ -255,10 +256,8 @@ async function main(): Promise<void> {
           { column: 'natsServer', run: () => memory(startNatsServer, o.idleConnections) },
           { column: 'wharf', run: () => memory(startSubject, o.idleConnections) },
         ],
-      },
-      { pairs: o.pairs, log },
-    )),
-  );
+  };
+  for (const m of selected([mem], o.rows)) rows.push(...(await measure(m, drive)));
   const result: BenchResult = {
     area: 'nats',
     title: `NATS: ${columns[1]!.label} vs nats-server v2.15.2`,
@@ -267,7 +266,7 @@ async function main(): Promise<void> {
     pairs: o.pairs,
     seconds: Math.round((Date.now() - t0) / 1000),
     date: new Date().toISOString(),
-    commands: [`node dist/bench/nats.js --pairs ${o.pairs}${o.quick ? ' --quick' : ''}${o.scale !== (o.quick ? 0.05 : 1) ? ` --scale ${o.scale}` : ''}${o.subject !== 'wharf' ? ` --subject ${o.subject}` : ''} --idle-connections ${o.idleConnections}`],
+    commands: [`node dist/bench/nats.js --pairs ${o.pairs}${driverFlags(o)}${o.quick ? ' --quick' : ''}${o.scale !== (o.quick ? 0.05 : 1) ? ` --scale ${o.scale}` : ''}${o.subject !== 'wharf' ? ` --subject ${o.subject}` : ''} --idle-connections ${o.idleConnections}`],
     notes: [
       'Load tool: natscli v0.5.0 `nats bench pub|sub|service`; the queue group and the idle connections use the raw-protocol clients of bench/nats-clients.ts (natscli\'s `bench sub` has no queue-group option).',
       'Both servers run side by side for the throughput and latency rows (the idle one uses no CPU); the memory rows start a fresh server per run.',

@@ -1,6 +1,6 @@
 // The interleaving driver: a measurement runs as N pairs, reference then Wharf (then the other
 // Wharf columns), back to back, so that each pair sees the same machine and load and each pair
-// gives one ratio. A run that throws is recorded as a failure of every row it feeds; a side that
+// gives one ratio (--order alternate reverses every second pair, to cancel an order effect). A run that throws is recorded as a failure of every row it feeds; a side that
 // lacks a feature is recorded as not measurable once. The machine's load is recorded per
 // measurement (bench/load.ts).
 import * as load from './load.js';
@@ -39,6 +39,8 @@ export interface Measurement {
 
 export interface DriverOptions {
   pairs: number;
+  /** fixed (default): the sides' order in every pair; alternate: reversed in every second pair. */
+  order?: 'fixed' | 'alternate';
   /** Progress lines (stderr). */
   log: (line: string) => void;
 }
@@ -46,6 +48,11 @@ export interface DriverOptions {
 function short(msg: string, n = 300): string {
   const one = msg.replace(/\s+/g, ' ').trim();
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+/** The measurements that fill one of `keys` (all of them without keys). */
+export function selected(ms: Measurement[], keys: readonly string[] | undefined): Measurement[] {
+  return keys ? ms.filter((m) => m.rows.some((r) => keys.includes(r.key))) : ms;
 }
 
 /** Runs a measurement as `pairs` interleaved pairs and returns its rows. */
@@ -57,7 +64,8 @@ export async function measure(m: Measurement, o: DriverOptions): Promise<BenchRo
   try {
     for (let i = 0; i < o.pairs; i++) {
       const pair: Record<string, Sample>[] = rows.map(() => ({}));
-      for (const side of m.sides) {
+      const sides = o.order === 'alternate' && i % 2 === 1 ? [...m.sides].reverse() : m.sides;
+      for (const side of sides) {
         if (unmeasurable.has(side.column)) continue;
         load.mark();
         try {

@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { openLog, type Log } from '../src/core/log/log-manager.js';
 import { buildRecordBatch } from '../src/core/records/batch.js';
-import { benchArgs, positiveNumber } from './args.js';
-import { measure, type Measurement } from './pairs.js';
+import { benchArgs, driverFlags, positiveNumber, type Order } from './args.js';
+import { measure, selected, type Measurement } from './pairs.js';
 import { run } from './procs.js';
 import type { BenchColumn, BenchResult, BenchRow } from './report.js';
 import { allPairs, markdownTable } from './table.js';
@@ -31,6 +31,8 @@ const now = () => performance.now();
 interface Options {
   pairs: number;
   quick: boolean;
+  order: Order;
+  rows?: string[];
   dir: string;
   gb: number;
   fsyncSeconds: number;
@@ -38,10 +40,10 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const a = benchArgs(argv, ['dir', 'gb', 'fsync-seconds', 'json'], 'usage: node dist/bench/storage.js [--pairs N] [--quick] [--gb N] [--fsync-seconds S] [--dir DIR] [--json FILE]');
+  const a = benchArgs(argv, ['dir', 'gb', 'fsync-seconds', 'json'], 'usage: node dist/bench/storage.js [--pairs N] [--order fixed|alternate] [--rows KEY,...] [--quick] [--gb N] [--fsync-seconds S] [--dir DIR] [--json FILE]');
   const gb = a.values.gb === undefined ? (a.quick ? 0.25 : 1) : positiveNumber('gb', a.values.gb);
   const fsyncSeconds = a.values['fsync-seconds'] === undefined ? (a.quick ? 1 : 3) : positiveNumber('fsync-seconds', a.values['fsync-seconds']);
-  return { pairs: a.pairs, quick: a.quick, dir: a.values.dir ?? process.env.WHARF_BENCH_DIR ?? tmpdir(), gb, fsyncSeconds, json: a.values.json };
+  return { pairs: a.pairs, quick: a.quick, order: a.order, rows: a.rows, dir: a.values.dir ?? process.env.WHARF_BENCH_DIR ?? tmpdir(), gb, fsyncSeconds, json: a.values.json };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ async function main(): Promise<void> {
         sides: [{ column: 'wharf', run: async () => ({ recoverCrash: await recovery(needLog(logDir), true) }) }],
       },
     ];
-    for (const m of ms) rows.push(...(await measure(m, { pairs: o.pairs, log })));
+    for (const m of selected(ms, o.rows)) rows.push(...(await measure(m, { pairs: o.pairs, order: o.order, log })));
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -294,7 +296,7 @@ async function main(): Promise<void> {
     pairs: o.pairs,
     seconds: Math.round((now() - t0) / 1000),
     date: new Date().toISOString(),
-    commands: [`node dist/bench/storage.js --pairs ${o.pairs} --gb ${o.gb} --fsync-seconds ${o.fsyncSeconds}${o.quick ? ' --quick' : ''}`],
+    commands: [`node dist/bench/storage.js --pairs ${o.pairs}${driverFlags(o)} --gb ${o.gb} --fsync-seconds ${o.fsyncSeconds}${o.quick ? ' --quick' : ''}`],
     notes: [
       `One directory for everything: ${o.dir} (--dir or WHARF_BENCH_DIR); Wharf's log runs in the benchmark's own process (\`openLog\` from src/core/log, local engine, maintenance off, 1 MiB hot tail per partition).`,
       `Group-commit rows: Wharf appends a ${batchBytes}-byte record batch (one 100 B record) per call to one partition, from W concurrent appenders; "fsync loops" are W writers each with its own file and its own write()+fdatasync() loop of the same bytes, at once (bench/fsync-loops.ts --mode loops, one libuv thread per writer); "best case" writes W such batches with one write() and makes them durable with one fdatasync(), repeated (--mode batch, what \`dd bs=W×${batchBytes} oflag=dsync\` does): what a group commit of W writers could reach at most. Figures are records made durable per second.`,

@@ -33,7 +33,7 @@ export function ratioColumns(res: BenchResult): { col: BenchColumn; ref: BenchCo
 }
 
 function range(s: Summary, f: (x: Stat) => string): string {
-  if (s.n < 2) return '';
+  if (s.n < 2 || s.min === s.max) return '';
   return ` <sub>(${f(s.min)}–${f(s.max)})</sub>`;
 }
 
@@ -46,12 +46,14 @@ function valueCell(row: BenchRow, col: string): string {
   if (why) return `not measurable: ${why}`;
   const s = summarize(columnSamples(row, col), row.higherIsBetter);
   if (!s) return '-';
+  if (s.failed === s.n) return `failed <sub>**${s.n} of ${s.n}**</sub>`;
   return `${fmtStat(s.median)}${range(s, fmtStat)}${failedNote(s)}`;
 }
 
 function ratioCell(row: BenchRow, ref: string, col: string): string {
   const s = summarize(pairedRatios(row, ref, col), row.higherIsBetter);
   if (!s) return 'n/a';
+  if (s.failed === s.n) return `failed <sub>**${s.n} of ${s.n}**</sub>`;
   const m = fmtRatio(s.median);
   const bold = s.median !== 'failed' && meetsTarget(row, s.median);
   return `${bold ? `**${m}**` : m}${range(s, fmtRatio)}${failedNote(s)}`;
