@@ -94,7 +94,7 @@ export function markdownTable(res: BenchResult): string {
 
 /** The columns and the settings each ran with, as a list. */
 export function columnList(res: BenchResult): string {
-  return res.columns.map((c) => `- **${c.label}** (${c.role === 'reference' ? 'reference' : 'Wharf'}): ${c.settings}`).join('\n');
+  return res.columns.map((c) => `- **${c.label}**${c.role === 'reference' ? ' (reference)' : ''}: ${c.settings}`).join('\n');
 }
 
 function sampleText(s: Sample | undefined): string {
