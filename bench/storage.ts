@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { openLog, type Log } from '../src/core/log/log-manager.js';
+import { createStorageEngine } from '../src/storage/index.js';
 import { buildRecordBatch } from '../src/core/records/batch.js';
 import { benchArgs, driverFlags, positiveNumber, type Order } from './args.js';
 import { measure, selected, type Measurement } from './pairs.js';
@@ -50,7 +51,7 @@ function options(argv: string[]): Options {
 // Wharf's side: the log in this process, as the broker opens it.
 
 async function open(dir: string, fsync: 'always' | 'never', hotTailBytes = 1 * MB): Promise<Log> {
-  return openLog({ dataDir: dir, fsync, fsyncInterval: 1000, logger, maintenanceIntervalMs: 0, hotTailBytes });
+  return openLog({ engine: await createStorageEngine({ kind: 'local', dataDir: dir, logger }), fsync, fsyncInterval: 1000, logger, maintenanceIntervalMs: 0, hotTailBytes });
 }
 
 /** Appends `mb` batches of 1 MB with 4 in flight (as a producer pipelines), then one checkpoint: MB/s. */
