@@ -61,7 +61,9 @@ export async function readToEnd(kafka: Kafka, port: number, topic: string, opts:
   const advance = (partition: number, next: bigint) => {
     if (next > position[partition]!) position[partition] = next;
   };
-  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100, readUncommitted: opts.readUncommitted ?? false, sessionTimeout: 3_000, heartbeatInterval: 100 });
+  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100, readUncommitted: opts.readUncommitted ?? false });
+  let crashed = '';
+  consumer.on(consumer.events.CRASH, ({ payload }) => void (crashed = `the consumer crashed: ${payload.error.message}\n`));
   // A batch of only control records or aborted records is never handed to eachMessage; kafkajs
   // still reports it, with the offset it moves past.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
@@ -82,6 +84,7 @@ export async function readToEnd(kafka: Kafka, port: number, topic: string, opts:
       what: `a ${opts.readUncommitted ? 'read_uncommitted' : 'read_committed'} consumer to reach the end of every partition of ${topic}`,
       timeoutMs: opts.timeoutMs ?? 60_000,
       detail: () =>
+        crashed +
         position.map((pos, p) => `partition ${p}: read to ${pos}, high watermark ${ends.highWatermark[p]}, last stable offset ${ends.lastStable[p]} at the start`).join('\n'),
     });
   } finally {
