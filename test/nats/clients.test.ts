@@ -91,9 +91,9 @@ describe('nats 2.x client', () => {
     (async () => {
       for await (const m of svc) m.respond(new TextEncoder().encode(`echo:${m.string()}`));
     })();
-    const r = await nc.request('svc.echo', 'hi', { timeout: 1_000 });
+    const r = await nc.request('svc.echo', 'hi', { timeout: 5_000 });
     assert.equal(r.string(), 'echo:hi');
-    await assert.rejects(nc.request('svc.nobody', 'hi', { timeout: 1_000 }), (err: Error & { code?: string }) => {
+    await assert.rejects(nc.request('svc.nobody', 'hi', { timeout: 5_000 }), (err: Error & { code?: string }) => {
       assert.equal(err.code, nats2.ErrorCode.NoResponders);
       return true;
     });
@@ -178,9 +178,9 @@ describe('@nats-io/transport-node 3.x client', () => {
     nc.publish('a.b.c', 'x');
     const [m] = await collect(sub, 1);
     assert.equal(m?.subject, 'a.b.c');
-    const r = await nc.request('svc', 'q', { timeout: 1_000 });
+    const r = await nc.request('svc', 'q', { timeout: 5_000 });
     assert.equal(r.string(), 're:q');
-    await assert.rejects(nc.request('none', 'q', { timeout: 1_000 }), (err: Error) => err instanceof nats3.NoRespondersError || /no responders|503/i.test(String(err)));
+    await assert.rejects(nc.request('none', 'q', { timeout: 5_000 }), (err: Error) => err instanceof nats3.NoRespondersError || /no responders|503/i.test(String(err)));
     await nc.close();
     await b.close();
   });
