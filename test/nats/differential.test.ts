@@ -737,9 +737,8 @@ async function runScenario(target: NatsTarget, sc: Scenario): Promise<ScenarioRu
         const pongsBefore = countOf(c.text(), 'PONG\r\n');
         if (Array.isArray(step.send)) await c.writeChunks(step.send, step.gap ?? 20);
         else await c.write(step.send);
-        if (step.sync) {
-          const deadline = Date.now() + 3_000;
-          while (countOf(c.text(), 'PONG\r\n') <= pongsBefore && !c.closed && Date.now() < deadline) await c.waitQuiet(10, 100);
+        if (step.sync && !(await c.waitUntil(() => countOf(c.text(), 'PONG\r\n') > pongsBefore, FINAL_PONG_MS)) && !c.closed) {
+          throw new Error(`scenario "${sc.name}": no PONG to a sync step within ${FINAL_PONG_MS} ms on ${target.kind}`);
         }
         await waitAllQuiet(clients.filter((x): x is RawClient => !!x), QUIET_MS, 2_000);
       }
