@@ -63,7 +63,11 @@ export class Router {
     return this.mapping;
   }
 
-  /** The subject a client's publish on `subject` is routed to (itself when nothing maps it). */
+  /**
+   * The subject a client's publish on `subject` is routed to (itself when nothing maps it).
+   * A weighted mapping draws on every call: a front-end that needs the mapped subject itself
+   * (the Nats-Subject of a 503) calls this once and then route(), rather than publish().
+   */
   mapSubject(subject: string): string {
     return this.mapping === null ? subject : this.mapping.map(subject);
   }

@@ -133,6 +133,11 @@ export class SubjectMapping {
     return this.mappings.length;
   }
 
+  /** Subjects whose resolution is cached (bounded by SubjectMappingOptions.cacheSize). */
+  get cacheEntries(): number {
+    return this.cache.size;
+  }
+
   /** Source subjects, in the order they are tried. */
   sources(): string[] {
     return this.mappings.map((m) => fromByteString(m.source));

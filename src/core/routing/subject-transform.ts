@@ -137,6 +137,16 @@ function indexAndInt(token: string, args: string[], fn: number): Placeholder {
   return { fn, indexes: [index], int: n, str: '' };
 }
 
+/** The functions of a wildcard index and an int32, in the order nats-server tries them. */
+const INDEX_AND_INT_FUNCTIONS: readonly (readonly [RegExp, number])[] = [
+  [RE.splitFromLeft, SPLIT_FROM_LEFT],
+  [RE.splitFromRight, SPLIT_FROM_RIGHT],
+  [RE.sliceFromLeft, SLICE_FROM_LEFT],
+  [RE.sliceFromRight, SLICE_FROM_RIGHT],
+  [RE.right, RIGHT],
+  [RE.left, LEFT],
+];
+
 /** What a destination token asks for (nats-server's indexPlaceHolders). */
 function placeholder(token: string): Placeholder {
   if (token.length <= 1) return LITERAL;
@@ -169,15 +179,7 @@ function placeholder(token: string): Placeholder {
     return { fn: PARTITION, indexes, int: int32(n), str: '' };
   }
 
-  const indexAndIntFunctions: [RegExp, number][] = [
-    [RE.splitFromLeft, SPLIT_FROM_LEFT],
-    [RE.splitFromRight, SPLIT_FROM_RIGHT],
-    [RE.sliceFromLeft, SLICE_FROM_LEFT],
-    [RE.sliceFromRight, SLICE_FROM_RIGHT],
-    [RE.right, RIGHT],
-    [RE.left, LEFT],
-  ];
-  for (const [re, fn] of indexAndIntFunctions) {
+  for (const [re, fn] of INDEX_AND_INT_FUNCTIONS) {
     args = functionArgs(re, token);
     if (args !== null) return indexAndInt(token, args, fn);
   }
