@@ -11,11 +11,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '../../src/broker.js';
+import { configFromFlags } from '../../src/config.js';
 import { SubjectMapping, SubjectMappingError, type MappingTable, type SubjectMappingOptions } from '../../src/core/routing/subject-mapping.js';
 import { peerSkip, requirePeer } from '../support/peers.js';
 import { RawClient } from '../support/raw-client.js';
 import { LOOPBACK } from '../support/net.js';
 import { startNatsServer, type RunningNatsServer } from '../support/nats-server.js';
+import { resolveOptions } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { Router } from '../../src/core/routing/router.js';
+import { NatsServer } from '../../src/nats/server.js';
+import { UserPasswordAuthenticator, type UserEntry } from '../../src/nats/auth.js';
+import { natsServerUsersConfig } from './permission-targets.js';
 
 /** nats-server config text holding a mappings table (JSON is a subset of its format). */
 const mappingsConfig = (table: MappingTable, extra = '') => `mappings: ${JSON.stringify(table)}\n${extra}`;
@@ -32,7 +39,7 @@ async function startReference(table: MappingTable, extra = ''): Promise<Server> 
 
 async function startSubject(table: MappingTable, options: SubjectMappingOptions = {}): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-mapping-'));
-  const broker: Broker = await startBroker({ host: LOOPBACK, port: 0, httpPort: -1, kafkaPort: -1, logLevel: 'silent', dataDir });
+  const broker: Broker = await startBroker(configFromFlags({ host: LOOPBACK, port: 0, httpPort: -1, kafkaPort: -1, logLevel: 'silent', dataDir }));
   broker.router.setMappings(table, options);
   return {
     port: broker.ports.nats,
@@ -325,6 +332,58 @@ describe('no responders on a mapped subject vs nats-server v2.15.2', { skip: pee
       const [want, got] = await Promise.all([request(reference.port), request(subject.port)]);
       assert.match(want, /Nats-Subject: svc\.x\r\n/);
       assert.equal(got, want);
+    },
+  );
+});
+
+describe('publish permissions on a mapped subject vs nats-server v2.15.2', { skip: peerSkip('nats-server') }, () => {
+  // nats-server maps in its parser, before processInboundClientMsg checks publish permissions:
+  // the permission applies to the mapped subject.
+  const TABLE_PERMS: MappingTable = { 'in.*': 'out.$1', 'blocked.*': 'secret.$1' };
+  const USERS: UserEntry[] = [
+    { user: 'alice', pass: 'a', permissions: { publish: { allow: ['out.>', 'secret.>', 'plain'], deny: ['secret.>'] } } },
+    { user: 'bob', pass: 'b' },
+  ];
+  let reference: Server;
+  let subject: Server;
+  before(async () => {
+    const ref = startNatsServer({ config: natsServerUsersConfig(USERS) + mappingsConfig(TABLE_PERMS), monitor: false });
+    const wharf = (async (): Promise<Server> => {
+      const options = resolveOptions({ host: LOOPBACK, nats: { port: 0 }, logLevel: 'silent' });
+      const server = new NatsServer(options.nats, new Router({ mappings: TABLE_PERMS }), createLogger('silent'), new UserPasswordAuthenticator(USERS));
+      await server.listen();
+      return { port: server.port, close: () => server.close() };
+    })();
+    [reference, subject] = await Promise.all([ref.then((r) => ({ port: r.port, close: () => r.close() })), wharf]);
+  });
+  after(async () => {
+    await Promise.all([reference?.close(), subject?.close()]);
+  });
+
+  async function transcript(port: number): Promise<{ alice: string[]; bob: string[] }> {
+    const bob = await RawClient.connect(port);
+    const alice = await RawClient.connect(port);
+    try {
+      await bob.write('CONNECT {"verbose":false,"user":"bob","pass":"b"}\r\nSUB > 1\r\n');
+      await roundTrip(bob);
+      await alice.write('CONNECT {"verbose":false,"user":"alice","pass":"a"}\r\n' + ['in.x', 'blocked.y', 'plain'].map((s) => `PUB ${s} 2\r\nhi\r\n`).join(''));
+      await roundTrip(alice);
+      await roundTrip(bob);
+      const lines = (c: RawClient) => c.text().split('\r\n').filter((l) => l.startsWith('MSG ') || l.startsWith('-ERR'));
+      return { alice: lines(alice), bob: lines(bob) };
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  }
+
+  it(
+    'checks the mapped subject',
+    { todo: 'src/nats/connection.ts checks publish permissions on the subject before mapping; it should map first (router.mapSubject), check the mapped subject, then router.route() it' },
+    async () => {
+      const [want, got] = await Promise.all([transcript(reference.port), transcript(subject.port)]);
+      assert.deepEqual(want, { alice: [`-ERR 'Permissions Violation for Publish to "secret.y"'`], bob: ['MSG out.x 1 2', 'MSG plain 1 2'] });
+      assert.deepEqual(got, want);
     },
   );
 });
