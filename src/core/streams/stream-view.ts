@@ -340,13 +340,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   private replyError(reply: string | undefined, err: JsApiError): void {
     if (reply === undefined || this.cfg.no_ack) return;
-    this.ctx.router.publish(reply, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+    this.ctx.router.route(reply, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
   }
 
   private replyDuplicate(reply: string | undefined, seq: number): void {
     if (reply === undefined || this.cfg.no_ack) return;
     if (seq <= this.durable) {
-      this.ctx.router.publish(reply, undefined, 0, this.ctx.replies.ack(this.cfg.name, seq, true), this.ctx.owner);
+      this.ctx.router.route(reply, undefined, 0, this.ctx.replies.ack(this.cfg.name, seq, true), this.ctx.owner);
       return;
     }
     // The original is still in flight: answer when it is durable.
@@ -516,9 +516,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const name = this.cfg.name;
     for (let k = 0; k < entry.replies.length; k++) {
       const reply = entry.replies[k];
-      if (reply !== undefined) router.publish(reply, undefined, 0, this.ctx.replies.ack(name, entry.first + k, false), this.ctx.owner);
+      if (reply !== undefined) router.route(reply, undefined, 0, this.ctx.replies.ack(name, entry.first + k, false), this.ctx.owner);
     }
-    for (const [reply, seq] of entry.dups) router.publish(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
+    for (const [reply, seq] of entry.dups) router.route(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
     for (const f of entry.fanout) router.fanout(f.subject, f.reply, f.hdrLen, f.msg, f.origin);
     if (this.republish !== null) void this.republishRange(entry.first, entry.last);
   }
@@ -560,12 +560,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const err = jsError('JSStreamStoreFailedF', { err: error instanceof Error ? error.message : String(error) });
     for (const b of this.inflight.splice(0)) {
       if (!b.own) continue;
-      for (const r of b.replies) if (r !== undefined) this.ctx.router.publish(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
-      for (const [r] of b.dups) this.ctx.router.publish(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const r of b.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const [r] of b.dups) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
     }
     if (this.open !== null) {
       // What this event captured was numbered after the failed appends: refuse it too.
-      for (const r of this.open.replies) if (r !== undefined) this.ctx.router.publish(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const r of this.open.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       this.open = null;
       this.builder.discard();
     }
@@ -802,7 +802,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (r.headers_only) fields.push(['Nats-Msg-Size', String(m.data.length)]);
       const hdr = mergeHeaders(m.hdr, fields);
       const data = r.headers_only ? EMPTY : m.data;
-      this.ctx.router.publish(dest, undefined, hdr.length, Buffer.concat([hdr, data]), this.ctx.owner);
+      this.ctx.router.route(dest, undefined, hdr.length, Buffer.concat([hdr, data]), this.ctx.owner);
       prev = s;
     }
   }
