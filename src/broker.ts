@@ -52,7 +52,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   const opts = resolveOptions(config);
   const logger = externalLogger ?? createLogger(opts.logLevel);
   const life = new Lifecycle(logger);
-  const router = new Router();
+  const router = new Router(opts.nats.mappings ? { mappings: opts.nats.mappings } : {});
 
   const { storage } = opts;
   const log = await life.start(

@@ -6,6 +6,7 @@
 //
 // Durations are milliseconds and sizes bytes in BrokerOptions; flags and config files accept
 // the forms nats-server users know ("2m", "10s", "64MB") and convert them with the parsers here.
+import { SubjectMapping, SubjectMappingError, type MappingTable } from './core/routing/subject-mapping.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -45,6 +46,8 @@ export interface NatsOptions {
   lameDuckDuration: number;
   /** Lame-duck mode: wait this long before starting to close clients. */
   lameDuckGracePeriod: number;
+  /** nats-server's `mappings`: subjects clients publish on are rewritten before routing. */
+  mappings?: MappingTable;
 }
 
 /** The Kafka listener. */
@@ -294,6 +297,35 @@ const BOOLEAN: ValueKind = {
   show: String,
 };
 
+/** A JSON object (a config file's value, or a flag holding JSON) checked by `check`. */
+function objectKind(check: (value: object, key: string) => void): ValueKind {
+  return {
+    parse(value, key) {
+      let v = value;
+      if (typeof v === 'string') {
+        try {
+          v = JSON.parse(v) as unknown;
+        } catch (e) {
+          throw new ConfigError(`${key}: expected a JSON object: ${(e as Error).message}`);
+        }
+      }
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${key}: expected an object, got ${JSON.stringify(value)}`);
+      check(v, key);
+      return v;
+    },
+    show: (v) => JSON.stringify(v),
+  };
+}
+
+const MAPPINGS = objectKind((table, key) => {
+  try {
+    SubjectMapping.parse(table as MappingTable);
+  } catch (e) {
+    if (e instanceof SubjectMappingError) throw new ConfigError(`${key}: ${e.message}`);
+    throw e;
+  }
+});
+
 function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
   return {
     parse(value, key) {
@@ -358,6 +390,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-pending', path: ['nats', 'maxPending'], kind: sizeKind(1024, Number.MAX_SAFE_INTEGER, 'at least 1KB'), default: 64 * 1024 * 1024, help: 'outbound bytes buffered for one client before it is cut off as a slow consumer' },
   { flag: 'lame-duck-duration', path: ['nats', 'lameDuckDuration'], kind: durationKind(false), default: 120_000, help: 'time over which lame duck mode closes clients' },
   { flag: 'lame-duck-grace-period', path: ['nats', 'lameDuckGracePeriod'], kind: durationKind(false), default: 10_000, help: 'wait before lame duck mode starts closing clients' },
+  { flag: 'mappings', path: ['nats', 'mappings'], kind: MAPPINGS, help: 'subject mappings as nats-server\'s `mappings` block, as JSON: `{"src.*": "dst.$1", "w": [{"destination": "a", "weight": 60}]}`' },
   { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent`' },
   { flag: 'group-min-session-timeout', path: ['groups', 'minSessionTimeout'], kind: durationKind(true), default: 6_000, help: "shortest session timeout a consumer group member may ask for (Kafka's `group.min.session.timeout.ms`)" },
   { flag: 'group-max-session-timeout', path: ['groups', 'maxSessionTimeout'], kind: durationKind(true), default: 1_800_000, help: 'longest session timeout of a group member (`group.max.session.timeout.ms`)' },

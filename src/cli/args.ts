@@ -72,8 +72,11 @@ export function parseCommandLine(argv: string[]): CliCommand {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
-    if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d/.test(next)) {
+    if (/^--[^=]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
       args.push(`${a}=${next}`);
+      i++;
+    } else if (/^-[a-zA-Z]$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${a}${next}`);
       i++;
     } else {
       args.push(a);

@@ -163,13 +163,13 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
       ok: (body) => {
         const text = goJson({ type, ...body });
         response = text;
-        if (to !== undefined) this.opts.router.publish(to, undefined, 0, Buffer.from(text, 'utf8'), this);
+        if (to !== undefined) this.opts.router.route(to, undefined, 0, Buffer.from(text, 'utf8'), this);
       },
       error: (err: JsApiError, extra = {}) => {
         failed = true;
         const text = goJson({ type, error: { code: err.code, err_code: err.err_code, description: err.description }, ...extra });
         response = text;
-        if (to !== undefined) this.opts.router.publish(to, undefined, 0, Buffer.from(text, 'utf8'), this);
+        if (to !== undefined) this.opts.router.route(to, undefined, 0, Buffer.from(text, 'utf8'), this);
       },
       message: (hdr, data) => {
         if (to !== undefined) replies.message(to, undefined, hdr, data);

@@ -1,5 +1,6 @@
-// PubAcks as nats-server writes them (`{"stream":"S","seq":n}`, `"duplicate":true`, the
-// `"domain"` of a JetStream domain) and publish errors (`{"error":{...},"stream":"S","seq":0}`).
+// PubAcks byte for byte as nats-server writes them by hand (server/stream.go): `{"stream":"S","seq":n}`,
+// `{"stream":"S","domain":"D","seq":n}` with a JetStream domain, `,"duplicate": true` (with the
+// space) for a duplicate; and publish errors as JSON (`{"error":{...},"stream":"S","seq":0}`).
 // The core's publish path calls this once per acknowledged publish: the ack is written into a
 // reused scratch buffer and handed to Router.publish, whose receivers copy what they keep (the
 // NATS outbound buffer does), so an ack costs no allocation beyond the bytes on the wire.
@@ -17,7 +18,7 @@ export class PubAckEncoder implements PublishReplies {
   }
 
   ack(stream: string, seq: number, duplicate: boolean): Buffer {
-    const text = `{"stream":${goJson(stream)},"seq":${seq}${this.domainPart}${duplicate ? ',"duplicate":true' : ''}}`;
+    const text = `{"stream":${goJson(stream)}${this.domainPart},"seq":${seq}${duplicate ? ',"duplicate": true' : ''}}`;
     if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
     const n = this.scratch.write(text, 0, 'utf8');
     return this.scratch.subarray(0, n);

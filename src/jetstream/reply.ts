@@ -30,23 +30,23 @@ export class ReplyPath {
   /** Sends a message: `hdr` (a header block or empty) followed by `data`. Returns the receivers reached. */
   message(subject: string, reply: string | undefined, hdr: Buffer, data: Buffer): number {
     const msg = hdr.length === 0 ? data : data.length === 0 ? hdr : Buffer.concat([hdr, data]);
-    return this.router.publish(subject, reply, hdr.length, msg, this.owner);
+    return this.router.route(subject, reply, hdr.length, msg, this.owner);
   }
 
   /** Sends a JSON body (Go's encoding). */
   json(subject: string, body: GoJson): number {
-    return this.router.publish(subject, undefined, 0, goJsonBuffer(body), this.owner);
+    return this.router.route(subject, undefined, 0, goJsonBuffer(body), this.owner);
   }
 
   /** Sends a header-only status message ("NATS/1.0 404 Message Not Found" plus fields). */
   status(subject: string, code: number, description: string | null, fields: ReadonlyArray<readonly [string, string]> = []): number {
     const hdr = headerBlock(code, description, fields);
-    return this.router.publish(subject, undefined, hdr.length, hdr, this.owner);
+    return this.router.route(subject, undefined, hdr.length, hdr, this.owner);
   }
 
   /** Sends an empty message (the confirmation of an AckSync, of a flow-control answer). */
   empty(subject: string): number {
-    return this.router.publish(subject, undefined, 0, EMPTY, this.owner);
+    return this.router.route(subject, undefined, 0, EMPTY, this.owner);
   }
 
   /** Whether anybody would receive a message on `subject` (advisories are built only then). */

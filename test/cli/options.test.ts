@@ -8,6 +8,8 @@ import { ConfigError, DEFAULT_OPTIONS, OPTIONS, defaultText, parseRawOptions, re
 import { parseCommandLine, usage } from '../../src/cli/args.js';
 import { withOptionsTable } from '../../scripts/options-table.js';
 import { repoRoot } from '../support/wharf.js';
+import { connect } from 'nats';
+import { startBroker } from '../../src/index.js';
 
 test("the README's options table is the generated one", () => {
   const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
@@ -50,4 +52,26 @@ test('flags land in their sections and override the config file', () => {
   assert.equal(cmd.kind, 'run');
   assert.deepEqual(cmd.options, { nats: { port: 0 }, kafka: { port: -1 }, storage: { engine: 'memory' }, groups: { initialRebalanceDelay: 0 }, logLevel: 'warn' });
   assert.throws(() => parseCommandLine(['--max-payload', 'lots']), /--max-payload: expected a size/);
+});
+
+test('short flags take negative values too (-m -1)', () => {
+  const cmd = parseCommandLine(['-m', '-1', '-p', '0']);
+  assert.deepEqual(cmd.options, { http: { port: -1 }, nats: { port: 0 } });
+});
+
+test('--mappings takes nats-server mappings as JSON, validated by the core with its errors', async () => {
+  const cmd = parseCommandLine(['--mappings', '{"in.*": "out.$1"}']);
+  assert.deepEqual(cmd.options, { nats: { mappings: { 'in.*': 'out.$1' } } });
+  assert.throws(() => parseCommandLine(['--mappings', '{"foo": ""}']), /--mappings: Error adding mapping for "foo" to "" : invalid mapping destination/);
+  assert.throws(() => parseCommandLine(['--mappings', '[1]']), /--mappings: expected an object/);
+  const mapped = await startBroker({ host: '127.0.0.1', nats: { port: 0, mappings: { 'in.*': 'out.$1' } }, kafka: { port: -1 }, http: { port: -1 }, storage: { engine: 'memory' }, logLevel: 'silent' });
+  try {
+    const nc = await connect({ port: mapped.ports.nats });
+    const sub = nc.subscribe('out.>', { max: 1 });
+    nc.publish('in.x', 'hello');
+    for await (const m of sub) assert.deepEqual([m.subject, m.string()], ['out.x', 'hello']);
+    await nc.close();
+  } finally {
+    await mapped.close();
+  }
 });

@@ -10,6 +10,7 @@ import { SegmentIndex } from '../../src/storage/local/segment-index.js';
 import { batchBaseOffset, batchLastOffset, buildRecordBatch } from '../../src/core/records/batch.js';
 import { splitBatches } from '../support/records.js';
 import type { LocalPartitionStore } from '../../src/storage/local/partition-store.js';
+import { waitFor } from '../support/wait.js';
 
 // Local only: the on-disk segment index.
 test('segment index lookups match a brute-force search (property) and survive serialization', () => {
@@ -88,8 +89,10 @@ engineTest('segments roll by size and by age; reads from any offset with any bud
   // Age: with segment.ms small, the next append after the age goes to a new segment.
   await log.alterTopicConfigs('t', { 'segment.ms': '30' });
   await p.append(batchOf('age1'));
+  // The unit age1 went to got its first batch no later than now.
+  const age1At = Date.now();
   const before = unitCount(p.engineStore);
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => Date.now() - age1At > 30, { what: 'the active unit to be older than segment.ms (30 ms)', intervalMs: 5 });
   await p.append(batchOf('age2'));
   assert.equal(unitCount(p.engineStore), before + 1);
   await log.close();
@@ -173,9 +176,9 @@ test('under fsync=interval an acknowledged append is fsynced within the interval
       ackedAt[r.baseOffset] = Date.now();
       await new Promise((res) => setTimeout(res, 2));
     }
-    await new Promise((res) => setTimeout(res, 200));
+    // The sampler keeps measuring until everything is durable: worstLag says how long it took.
+    await waitFor(() => p.durableOffset === p.highWatermark, { what: 'every acknowledged append to be fsynced', timeoutMs: 5_000, intervalMs: 5 });
     clearInterval(sampler);
-    assert.equal(p.durableOffset, p.highWatermark, 'everything is durable one interval after the last append');
     assert.ok(worstLag < 100 + 150, `an acknowledged append stayed un-fsynced for ${worstLag} ms`);
     assert.ok(p.durableOffset > 10);
     await log.close();

@@ -403,7 +403,7 @@ export class Log {
         else next[k] = v;
       }
       validateTopicConfigs(next);
-      if ((next['wharf.storage'] ?? '') !== (topic.meta.configs['wharf.storage'] ?? '')) {
+      if ((next['wharf.storage'] ?? 'local') !== (topic.meta.configs['wharf.storage'] ?? 'local')) {
         throw new LogError('INVALID_CONFIG', `wharf.storage of topic ${name} cannot change: it is chosen when the topic is created`);
       }
       const before = this.info(topic);

@@ -158,7 +158,8 @@ export function resolveTopicSettings(configs: Record<string, string>, broker: Br
     minCompactionLagMs: num(get('min.compaction.lag.ms')),
     maxCompactionLagMs: num(get('max.compaction.lag.ms')),
     minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
-    logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
+    // A stream topic always stamps the broker's clock: max_age and TTLs never act on a producer's.
+    logAppendTime: get('message.timestamp.type') === 'LogAppendTime' || configs['wharf.nats.subjects'] !== undefined || configs['wharf.jetstream.config'] !== undefined,
     indexIntervalBytes: num(get('index.interval.bytes')),
     fsync: (configs['wharf.fsync'] ?? broker.topicDefaults?.['wharf.fsync'] ?? broker.fsync) as FsyncPolicy,
     externalRetention: configs['wharf.nats.subjects'] !== undefined || configs['wharf.jetstream.config'] !== undefined,

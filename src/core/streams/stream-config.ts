@@ -349,7 +349,7 @@ export function topicConfigsOf(cfg: StreamConfig): Record<string, string> {
   return {
     'wharf.jetstream.config': serializeStreamConfig(cfg),
     'wharf.nats.subjects': (cfg.subjects ?? []).join(','),
-    'wharf.storage': cfg.storage === 'memory' ? 'memory' : 'local',
+    ...(cfg.storage === 'memory' ? { 'wharf.storage': 'memory' } : {}),
     'wharf.max.msgs': String(cfg.max_msgs),
     'retention.ms': String(maxAgeMs <= 0n ? -1n : maxAgeMs),
     'retention.bytes': String(cfg.max_bytes),

@@ -27,6 +27,7 @@ import {
 } from './stream-config.js';
 import { subjectsCollide } from './subject-filter.js';
 import { Stream, rememberCheckedRecords, type PublishReplies, type StreamStats } from './stream-view.js';
+import { StreamSourcing } from './sources.js';
 import type { AccountLimits, JsApiError, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
 
 export interface StreamRegistryOptions {
@@ -54,6 +55,7 @@ const isStreamTopic = (configs: Record<string, string>): boolean => configs['wha
 export class StreamRegistry implements StreamRegistryApi {
   private readonly streams = new Map<string, Stream>();
   private readonly captures = new Map<string, Capture[]>();
+  private readonly sourcing = new Map<string, StreamSourcing>();
   private readonly listeners = new Set<(ev: StreamRegistryEvent) => void>();
   private readonly owner: SubscriptionOwner = { echo: true };
   readonly stats: StreamStats = { omittedHeaders: 0 };
@@ -88,6 +90,7 @@ export class StreamRegistry implements StreamRegistryApi {
       const stream = reg.attach(t, cfg);
       await stream.recover(state.records(t.topicId));
     }
+    for (const s of reg.streams.values()) reg.startSourcing(s);
     reg.removeHooks = opts.log.addTopicHooks({
       validate: (name, configs, partitions, existing) => reg.validateTopic(name, configs, partitions, existing),
       created: (info) => reg.topicCreated(info),
@@ -251,7 +254,20 @@ export class StreamRegistry implements StreamRegistryApi {
     if ('err_code' in cfg) return;
     const stream = this.attach(info, cfg);
     stream.startEmpty();
+    this.startSourcing(stream);
+    for (const other of this.sourcing.values()) other.poke(stream.name);
     this.emit({ kind: 'created', stream });
+  }
+
+  /** Starts the readers of a stream's sources and mirror, if it has any. */
+  private startSourcing(stream: Stream): void {
+    this.sourcing.get(stream.name)?.stop();
+    this.sourcing.delete(stream.name);
+    const cfg = stream.config;
+    if (cfg.mirror === undefined && (cfg.sources === undefined || cfg.sources.length === 0)) return;
+    const sourcing = new StreamSourcing(stream, (n) => this.streams.get(n), this.state, this.opts.logger);
+    this.sourcing.set(stream.name, sourcing);
+    sourcing.start();
   }
 
   private topicAltered(info: TopicInfo): void {
@@ -268,9 +284,11 @@ export class StreamRegistry implements StreamRegistryApi {
     }
     const cfg = this.pending !== null && this.pending.name === info.name ? this.pending : this.deriveConfig(info);
     if ('err_code' in cfg) return;
+    const before = JSON.stringify([stream.config.mirror, stream.config.sources]);
     this.detachCaptures(info.name);
     stream.reconfigure(cfg);
     this.attachCaptures(stream);
+    if (JSON.stringify([cfg.mirror, cfg.sources]) !== before) this.startSourcing(stream);
     this.emit({ kind: 'updated', stream });
   }
 
@@ -279,6 +297,8 @@ export class StreamRegistry implements StreamRegistryApi {
     if (stream === undefined || stream.topicId !== info.topicId) return;
     this.streams.delete(info.name);
     this.detachCaptures(info.name);
+    this.sourcing.get(info.name)?.stop();
+    this.sourcing.delete(info.name);
     stream.close();
     void this.state.forget(info.topicId).catch((err: unknown) => this.log.warn({ err }, 'forgetting the state records of a deleted stream failed'));
     this.emit({ kind: 'deleted', stream });
@@ -362,6 +382,10 @@ export class StreamRegistry implements StreamRegistryApi {
             error = new LogError('INVALID_RECORD', `message size exceeds maximum allowed (max_msg_size ${cfg.max_msg_size} of stream ${cfg.name})`);
             break;
           }
+          if (recordHeader(r, 'Nats-Stream-Source') !== undefined) {
+            error = new LogError('INVALID_RECORD', `stream ${cfg.name}: the Nats-Stream-Source header is not allowed`);
+            break;
+          }
           if (recordHeader(r, 'Nats-TTL') !== undefined && !cfg.allow_msg_ttl) {
             error = new LogError('INVALID_RECORD', `stream ${cfg.name}: per-message TTL is disabled`);
             break;
@@ -409,6 +433,8 @@ export class StreamRegistry implements StreamRegistryApi {
   async close(): Promise<void> {
     this.removeHooks?.();
     this.removeHooks = null;
+    for (const s of this.sourcing.values()) s.stop();
+    this.sourcing.clear();
     for (const s of this.streams.values()) {
       await s.settled().catch(() => {});
       this.detachCaptures(s.name);

@@ -219,6 +219,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const t = this.cfg.subject_transform;
     const ct = t !== undefined && t.dest ? SubjectTransformer.compile(t.src, t.dest) : null;
     this.transform = ct instanceof SubjectTransformer ? ct : null;
+    this.storedPattern =
+      this.transform !== null && t !== undefined
+        ? t.dest
+            .split('.')
+            .map((tok) => (/^\{\{.*\}\}$/.test(tok) || /^\$\d+$/.test(tok) ? '*' : tok))
+            .join('.')
+        : null;
     const r = this.cfg.republish;
     const cr = r !== undefined ? SubjectTransformer.compile(r.src, r.dest) : null;
     this.republish = cr instanceof SubjectTransformer ? cr : null;
@@ -336,13 +343,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   private replyError(reply: string | undefined, err: JsApiError): void {
     if (reply === undefined || this.cfg.no_ack) return;
-    this.ctx.router.publish(reply, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+    this.ctx.router.route(reply, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
   }
 
   private replyDuplicate(reply: string | undefined, seq: number): void {
     if (reply === undefined || this.cfg.no_ack) return;
     if (seq <= this.durable) {
-      this.ctx.router.publish(reply, undefined, 0, this.ctx.replies.ack(this.cfg.name, seq, true), this.ctx.owner);
+      this.ctx.router.route(reply, undefined, 0, this.ctx.replies.ack(this.cfg.name, seq, true), this.ctx.owner);
       return;
     }
     // The original is still in flight: answer when it is durable.
@@ -443,7 +450,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private subjectOfRecord(r: StreamRecord): string | null {
     if (r.key !== null) {
       const s = r.key.toString('latin1');
-      if (isValidLiteralSubject(s) && this.captures(s)) return s;
+      // Sourced messages keep whatever subject their source gave them (the Kafka check refuses
+      // the Nats-Stream-Source header from producers).
+      if (isValidLiteralSubject(s) && (this.captures(s) || recordHeader(r, 'Nats-Stream-Source') !== undefined)) return s;
     }
     return this.foreign.subject;
   }
@@ -453,8 +462,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const subjects = this.cfg.subjects;
     if (subjects === undefined || subjects.length === 0) return true;
     for (const s of subjects) if (subjectsCollide(s, subject)) return true;
+    // With a subject transform, messages are stored on the transform's destination.
+    if (this.storedPattern !== null && subjectsCollide(this.storedPattern, subject)) return true;
     return false;
   }
+
+  /** The subjects a subject transform stores messages on, as a wildcard subject, or null. */
+  private storedPattern: string | null = null;
 
   /** Adds a stored record to the index (replay and Kafka appends). */
   private indexRecord(r: StreamRecord, live: boolean): void {
@@ -483,7 +497,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.inflight.splice(i, 1);
     const time = batchMaxTimestamp(batches);
     this.durable = Math.max(this.durable, last + 1);
-    this.lastTime = Math.max(this.lastTime, time);
+    // A filler or a batch of control records holds no message: last_ts stays.
+    if (batchRecordsCount(batches) > 0 && !batchIsControl(batches)) this.lastTime = Math.max(this.lastTime, time);
     if (entry.own) {
       this.afterOwnDurable(entry, time);
     } else {
@@ -504,9 +519,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const name = this.cfg.name;
     for (let k = 0; k < entry.replies.length; k++) {
       const reply = entry.replies[k];
-      if (reply !== undefined) router.publish(reply, undefined, 0, this.ctx.replies.ack(name, entry.first + k, false), this.ctx.owner);
+      if (reply !== undefined) router.route(reply, undefined, 0, this.ctx.replies.ack(name, entry.first + k, false), this.ctx.owner);
     }
-    for (const [reply, seq] of entry.dups) router.publish(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
+    for (const [reply, seq] of entry.dups) router.route(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
     for (const f of entry.fanout) router.fanout(f.subject, f.reply, f.hdrLen, f.msg, f.origin);
     if (this.republish !== null) void this.republishRange(entry.first, entry.last);
   }
@@ -548,12 +563,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const err = jsError('JSStreamStoreFailedF', { err: error instanceof Error ? error.message : String(error) });
     for (const b of this.inflight.splice(0)) {
       if (!b.own) continue;
-      for (const r of b.replies) if (r !== undefined) this.ctx.router.publish(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
-      for (const [r] of b.dups) this.ctx.router.publish(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const r of b.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const [r] of b.dups) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
     }
     if (this.open !== null) {
       // What this event captured was numbered after the failed appends: refuse it too.
-      for (const r of this.open.replies) if (r !== undefined) this.ctx.router.publish(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const r of this.open.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       this.open = null;
       this.builder.discard();
     }
@@ -790,7 +805,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (r.headers_only) fields.push(['Nats-Msg-Size', String(m.data.length)]);
       const hdr = mergeHeaders(m.hdr, fields);
       const data = r.headers_only ? EMPTY : m.data;
-      this.ctx.router.publish(dest, undefined, hdr.length, Buffer.concat([hdr, data]), this.ctx.owner);
+      this.ctx.router.route(dest, undefined, hdr.length, Buffer.concat([hdr, data]), this.ctx.owner);
       prev = s;
     }
   }
@@ -1198,7 +1213,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     applyDeletes(Number.MAX_SAFE_INTEGER);
     if (this.index.last < end) this.gap(this.index.last + 1, end, now);
     this.dedupe.trim(now);
-    this.lastTime = end > 0 ? this.index.timeOf(end) : 0;
+    let lastMsg = end;
+    while (lastMsg > 0 && lastMsg >= this.index.first && this.index.subjectOfAny(lastMsg) === null) lastMsg--;
+    this.lastTime = lastMsg > 0 ? this.index.timeOf(lastMsg) : 0;
     p.setAppendObserver(this);
     // Limits and expiries against the current clock; prefixes move the log start.
     let first = this.index.first;
@@ -1238,7 +1255,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   /** Progress of this stream's sources and mirror (core/streams/sources.ts keeps it). */
-  readonly sourcing = { cursors: new Map<string, number>(), active: new Map<string, number>() };
+  readonly sourcing = { cursors: new Map<string, number>(), active: new Map<string, number>(), lags: new Map<string, number>() };
 
   /** The last origin sequence appended from `origin` (0 before the first). */
   sourceCursor(origin: string): number {

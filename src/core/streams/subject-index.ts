@@ -178,6 +178,13 @@ export class SubjectIndex {
     return this.names[this.idAt(seq)]!;
   }
 
+  /** Subject of an indexed message sequence, deleted or not (null for gaps and below first). */
+  subjectOfAny(seq: number): string | null {
+    if (seq < this.first || seq > this.last) return null;
+    const id = this.idAt(seq);
+    return id === 0 ? null : (this.names[id] ?? null);
+  }
+
   sizeOf(seq: number): number {
     if (!this.isLive(seq)) return 0;
     return this.page(seq, false)!.size[this.slot(seq)]!;

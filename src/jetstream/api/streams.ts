@@ -20,10 +20,7 @@ const PAGED_ZERO = { total: 0, offset: 0, limit: 0 };
 /** Source and mirror progress for STREAM.INFO (same-server sources: the origin's last sequence). */
 function sourceInfo(ctx: JetStreamContext, s: Stream): Pick<InfoOptions, 'mirror' | 'sources'> {
   const cfg = s.config;
-  const lagOf = (origin: string): number => {
-    const o = ctx.streams.get(origin);
-    return o === undefined ? 0 : Math.max(0, o.lastSeq - s.sourceCursor(origin));
-  };
+  const lagOf = (origin: string): number => s.sourcing.lags.get(origin) ?? 0;
   const out: Pick<InfoOptions, 'mirror' | 'sources'> = {};
   if (cfg.mirror !== undefined) out.mirror = { name: cfg.mirror.name, lag: lagOf(cfg.mirror.name), active: s.sourceActiveNanos(cfg.mirror.name) };
   if (cfg.sources !== undefined) {
