@@ -5,9 +5,9 @@
 #   - its test/ directory from a git checkout of nats-io/nats.node at tag v$VERSION
 #     (the npm tarball ships no tests, and no allowed registry carries them),
 #   - the test runner (ava 5) and nats-jwt from the npm registry.
-# Usage: natsjs-setup.sh [GIT_DIR]   GIT_DIR defaults to $WHARF_NATSJS_GIT, then
-#        /work/.mirror/nats-io+nats.node/repo. Without a git checkout and without an earlier
-#        prepared copy this exits 3 (the suite cannot be installed here).
+# Usage: natsjs-setup.sh [GIT_DIR]   GIT_DIR (a clone of nats-io/nats.node, bare or not) defaults
+#        to $WHARF_NATSJS_GIT. Without a checkout and without an earlier prepared copy this
+#        exits 3 and says how to get one (the suite cannot be installed here).
 # Prints the prepared directory on stdout. Idempotent: a complete copy is reused.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,10 +20,18 @@ if [[ -f $dest/.complete ]]; then
   echo "$dest"
   exit 0
 fi
-git_dir="${1:-${WHARF_NATSJS_GIT:-/work/.mirror/nats-io+nats.node/repo}}"
-if [[ ! -d $git_dir ]] || ! git --git-dir="$git_dir" rev-parse -q --verify "refs/tags/v$VERSION^{commit}" >/dev/null 2>&1; then
-  peers_log "nats.js tests: no prepared copy in $dest and no git checkout of nats-io/nats.node with tag v$VERSION at '$git_dir'"
-  peers_log "nats.js tests: the npm tarball of nats@$VERSION ships no tests; give a clone of nats-io/nats.node as the argument or WHARF_NATSJS_GIT"
+git_arg="${1:-${WHARF_NATSJS_GIT:-}}"
+how="get one with: git clone --bare https://github.com/nats-io/nats.node DIR, then run $0 DIR (or set WHARF_NATSJS_GIT=DIR)"
+if [[ -z $git_arg ]]; then
+  peers_log "nats.js tests: no prepared copy in $dest and no git checkout of nats-io/nats.node given (argument or WHARF_NATSJS_GIT)"
+  peers_log "nats.js tests: the npm tarball of nats@$VERSION ships no tests; $how"
+  exit 3
+fi
+# A work tree's .git or a bare repository.
+git_dir="$(git -C "$git_arg" rev-parse --absolute-git-dir 2>/dev/null || true)"
+if [[ -z $git_dir ]] || ! git --git-dir="$git_dir" rev-parse -q --verify "refs/tags/v$VERSION^{commit}" >/dev/null 2>&1; then
+  peers_log "nats.js tests: '$git_arg' is not a git checkout of nats-io/nats.node with the tag v$VERSION"
+  peers_log "nats.js tests: $how"
   exit 3
 fi
 
