@@ -4,19 +4,27 @@
 // Sources and venv are prepared by ckpy-setup.sh in $WHARF_PEERS_DIR/src (see there).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyResult, run, startWharf, type Context, type Mode, type Suite, type SuiteResult } from '../lib.js';
+import { emptyResult, failure, run, startWharf, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
 
 const VERSION = '2.15.0';
 
-/** Known failures and their diagnosis, by test id (path::name, parameters stripped). */
-const KNOWN_FAILURES: Record<string, string> = {
-  'tests/integration/admin/test_basic_operations.py::test_basic_operations':
-    'Wharf bug: librdkafka 2.15 sends Metadata v12 (list_topics) and Wharf closes the connection with "Metadata v12 request: 3 unused bytes at the end" (its decoder leaves bytes of a valid request unread), so the client sees "Broker transport failure"',
-  'tests/integration/admin/test_incremental_alter_configs.py::test_incremental_alter_configs':
-    'Wharf bug: IncrementalAlterConfigs SUBTRACT of the last cleanup.policy value is refused with INVALID_CONFIG (invalid value "" for cleanup.policy); Kafka accepts the empty list and DescribeConfigs then returns cleanup.policy=""',
-  'tests/integration/admin/test_user_scram_credentials.py::test_user_scram_credentials':
-    'not built: DescribeUserScramCredentials/AlterUserScramCredentials (KIP-554, SASL/SCRAM users) are not offered by Wharf',
-};
+/**
+ * Diagnoses of earlier failures, shown beside the observed text when it matches (by test id,
+ * path::name with parameters stripped). The old one for test_basic_operations (Metadata v12 with
+ * 3 unused bytes) is gone: that bug was fixed (d00a901) before the run that still showed it.
+ */
+const KNOWN: Diagnosis[] = [
+  {
+    test: 'tests/integration/admin/test_incremental_alter_configs.py::test_incremental_alter_configs',
+    match: /INVALID_CONFIG|cleanup\.policy/,
+    diagnosis: 'Wharf bug, seen before: IncrementalAlterConfigs SUBTRACT of the last cleanup.policy value is refused with INVALID_CONFIG (invalid value "" for cleanup.policy); Kafka accepts the empty list and DescribeConfigs then returns cleanup.policy=""',
+  },
+  {
+    test: 'tests/integration/admin/test_user_scram_credentials.py::test_user_scram_credentials',
+    match: /UNSUPPORTED_VERSION|not supported|UnsupportedVersion|does not support/i,
+    diagnosis: 'not built: DescribeUserScramCredentials/AlterUserScramCredentials (KIP-554, SASL/SCRAM users) are not offered by Wharf',
+  },
+];
 
 /** Directories and tests that need what Wharf does not offer; not run. */
 const NA: { path: string; reason: string }[] = [
@@ -28,19 +36,29 @@ const NA: { path: string; reason: string }[] = [
 /** pytest -k expression for single tests that need several brokers or a deployed cluster. */
 const NA_K = { expr: 'not sasl_cluster', what: 'test_describe_operations[sasl_cluster0]', reason: 'deploys its own SASL Kafka cluster with trivup (downloads Kafka); the bring-your-own-broker run cannot provide it' };
 
+/** The CI smoke subset: these files, SMOKE_TESTS tests in all (parametrized cases counted one by one). */
 const SMOKE = ['tests/integration/admin/test_delete_records.py', 'tests/integration/admin/test_list_offsets.py', 'tests/integration/consumer/test_consumer_error.py', 'tests/integration/producer/test_transactions.py'];
+const SMOKE_TESTS = 10;
 
 interface PyTest {
   id: string;
   outcome: string;
 }
 
-/** Parses `pytest -v -rfEs` output: per-test outcomes, failure and skip reasons. */
-export function parsePytest(text: string): { tests: PyTest[]; reasons: Map<string, string>; skipReasons: string[] } {
+/**
+ * Parses `pytest -v -rfEs` output: per-test outcomes, failure and skip reasons, the files that
+ * failed to collect, and whether pytest printed its closing summary line (`=== ... in 12.3s ===`).
+ */
+export function parsePytest(text: string): { tests: PyTest[]; reasons: Map<string, string>; skipReasons: string[]; collectErrors: string[]; summary: boolean } {
   const tests: PyTest[] = [];
   const reasons = new Map<string, string>();
   const skipReasons: string[] = [];
+  const collectErrors: string[] = [];
+  let summary = false;
   for (const line of text.split('\n')) {
+    const c = /^(?:_+ )?ERROR collecting (\S+)/.exec(line);
+    if (c && !collectErrors.includes(c[1]!)) collectErrors.push(c[1]!);
+    if (/^=+ .*\bin [\d.]+s\b.* =+$/.test(line)) summary = true;
     const m = /^(tests\/\S+::\S+) (PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)\b/.exec(line);
     if (m) {
       tests.push({ id: m[1]!, outcome: m[2]! });
@@ -51,12 +69,13 @@ export function parsePytest(text: string): { tests: PyTest[]; reasons: Map<strin
     const s = /^SKIPPED \[(\d+)\] (.*)$/.exec(line);
     if (s) skipReasons.push(`${s[2]!.slice(0, 200)} (${s[1]} test${s[1] === '1' ? '' : 's'})`);
   }
-  return { tests, reasons, skipReasons };
+  return { tests, reasons, skipReasons, collectErrors, summary };
 }
 
 export const ckpy: Suite = {
   id: 'ckpy',
   name: 'confluent-kafka-python integration tests',
+  smokeTests: SMOKE_TESTS,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();
     const result = emptyResult(this.id, this.name, `confluent-kafka ${VERSION} (tests/integration of v${VERSION})`);
@@ -90,7 +109,7 @@ export const ckpy: Suite = {
       await w.stop();
     }
     writeFileSync(join(ctx.work, 'ckpy.out'), r.stdout + r.stderr);
-    const { tests, reasons, skipReasons } = parsePytest(r.stdout);
+    const { tests, reasons, skipReasons, collectErrors, summary } = parsePytest(r.stdout);
     for (const t of tests) {
       if (t.outcome === 'SKIPPED' || t.outcome === 'XFAIL') {
         result.skipped++;
@@ -101,16 +120,23 @@ export const ckpy: Suite = {
         result.passed++;
       } else {
         result.failed++;
-        const base = t.id.replace(/\[.*$/, '');
-        result.failures.push({ test: t.id, reason: KNOWN_FAILURES[base] ?? `unclassified: ${t.outcome === 'ERROR' ? 'error in setup/teardown: ' : ''}${reasons.get(t.id) || 'failed'}` });
+        const observed = `${t.outcome === 'ERROR' ? 'error in setup/teardown: ' : ''}${reasons.get(t.id) || t.outcome}`;
+        result.failures.push(failure(KNOWN, t.id, observed, t.id.replace(/\[.*$/, '')));
       }
     }
     for (const s of skipReasons) result.skips.push({ test: s.replace(/:\d+: .*$/, ''), reason: s.replace(/^.*?:\d+: /, '') });
-    if (tests.length === 0) {
+    // A file that does not import runs none of its tests: each is a failure of the run.
+    for (const f of collectErrors) {
+      result.run++;
       result.failed++;
-      result.failures.push({ test: '(suite)', reason: `pytest ran no test (exit ${r.code}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' / ').slice(0, 300)}` });
+      result.failures.push({ test: f, observed: `collection error: ${reasons.get(f) || 'the file could not be imported'}` });
     }
-    if (r.timedOut) result.notes.push('the run hit its time limit; later tests are missing');
+    if (collectErrors.length) result.runnerErrors.push(`pytest could not collect ${collectErrors.join(', ')}`);
+    if (r.timedOut) result.runnerErrors.push('pytest hit the time limit; later tests are missing');
+    else if (!summary) result.runnerErrors.push(`pytest stopped before its summary line (exit ${r.code ?? r.signal})`);
+    // pytest's exit codes: 0 all passed, 1 some failed; 2 interrupted, 3 internal error, 4 usage error, 5 no tests.
+    if (r.code !== 0 && r.code !== 1) result.runnerErrors.push(`pytest exited ${r.code ?? r.signal} (${({ 2: 'interrupted', 3: 'internal error', 4: 'usage error', 5: 'no tests collected' } as Record<number, string>)[r.code ?? -1] ?? 'killed'}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`);
+    if (r.code === 1 && result.failed === 0) result.runnerErrors.push('pytest exited 1 but no failed test was parsed');
     result.seconds = (Date.now() - t0) / 1000;
     return result;
   },
