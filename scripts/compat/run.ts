@@ -2,7 +2,8 @@
 // docs/compat.md: per suite the version, tests run/passed/failed/skipped, each failure with the
 // text the run observed (and a stored diagnosis beside it only when that text matches its
 // pattern), tests reported apart as client-only, and what is not applicable and why.
-//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--no-write] [--out FILE]
+//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--no-write] [--out FILE] [--report]
+// --report runs nothing: it writes docs/compat.md from the stored results (after editing baseline.json).
 // A full run stores each finished suite's result in scripts/compat/results/<id>.json and writes
 // docs/compat.md from every stored result, so `--suite X` refreshes X's section alone. A suite
 // whose runner failed (time limit, died before its summary, collection errors, an exit code no
@@ -13,6 +14,7 @@
 // --smoke runs each suite's short subset (the CI stage, scripts/compat/smoke.sh): every test of
 // it must pass, it must run as many tests as the suite states (Suite.smokeTests), and its runner
 // must not fail. In both modes a suite whose peer cannot be installed fails the run, loudly.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult } from './lib.js';
@@ -26,6 +28,7 @@ const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka];
 
 interface Args {
   mode: Mode;
+  reportOnly: boolean;
   only?: string[];
   write: boolean;
   out?: string;
@@ -46,11 +49,12 @@ interface Stored {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'full', write: true };
+  const a: Args = { mode: 'full', reportOnly: false, write: true };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--smoke') a.mode = 'smoke';
     else if (x === '--no-write') a.write = false;
+    else if (x === '--report') a.reportOnly = true;
     else if (x === '--suite') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (x === '--out') a.out = argv[++i];
     else {
@@ -157,18 +161,12 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
   return L.join('\n');
 }
 
+/** The commit the run measured (asked of git, so worktrees work too), marked when the tree had changes. */
 function gitHead(): string {
   try {
-    const head = readFileSync(join(repoRoot(), '.git', 'HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref: ')) return head.slice(0, 10);
-    const ref = head.slice(5);
-    try {
-      return readFileSync(join(repoRoot(), '.git', ref), 'utf8').trim().slice(0, 10);
-    } catch {
-      const packed = readFileSync(join(repoRoot(), '.git', 'packed-refs'), 'utf8');
-      const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
-      return line ? line.slice(0, 10) : 'unknown';
-    }
+    const head = execFileSync('git', ['-C', repoRoot(), 'rev-parse', '--short=10', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', repoRoot(), 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'scripts', 'package.json'], { encoding: 'utf8' }).trim();
+    return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
     return 'unknown';
   }
@@ -239,6 +237,13 @@ async function main(): Promise<void> {
     log: (m) => process.stderr.write(`[compat] ${m}\n`),
   };
   const baseline = loadBaseline(repo);
+  if (args.reportOnly) {
+    const out = args.out ?? join(repo, 'docs', 'compat.md');
+    writeFileSync(out, report(loadStored(repo), baseline));
+    process.stdout.write(`wrote ${out} from ${resultsDir(repo)}/\n`);
+    rmSync(work, { recursive: true, force: true });
+    return;
+  }
   if (args.only) {
     for (const id of args.only) if (!SUITES.some((s) => s.id === id)) throw new Error(`unknown suite ${id} (known: ${SUITES.map((s) => s.id).join(', ')})`);
   }
