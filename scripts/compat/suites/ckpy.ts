@@ -64,7 +64,7 @@ export function parsePytest(text: string): { tests: PyTest[]; reasons: Map<strin
       tests.push({ id: m[1]!, outcome: m[2]! });
       continue;
     }
-    const f = /^(FAILED|ERROR) (tests\/\S+::\S+)(?: - (.*))?$/.exec(line);
+    const f = /^(FAILED|ERROR) (tests\/\S+?)(?: - (.*))?$/.exec(line);
     if (f) reasons.set(f[2]!, (f[3] ?? '').slice(0, 200));
     const s = /^SKIPPED \[(\d+)\] (.*)$/.exec(line);
     if (s) skipReasons.push(`${s[2]!.slice(0, 200)} (${s[1]} test${s[1] === '1' ? '' : 's'})`);
