@@ -12,8 +12,12 @@
 //      authorizer that a single-node Kafka does not have by default and would hide the rest.
 // The brokers are set up like tests/scenarios/default.json (auto-created topics with
 // num.partitions=4); group.initial.rebalance.delay stays at Kafka's default of 3 s (with 0,
-// 0102_static_group_rebalance sees the extra rebalance of a second member joining late). The tests that run kafka-topics.sh (KAFKA_PATH) get a
-// shim that runs Apache Kafka 4.4's TopicCommand from the reference peer installation.
+// 0102_static_group_rebalance sees the extra rebalance of a second member joining late). The
+// tests that run kafka-topics.sh (KAFKA_PATH) get a shim that runs Apache Kafka 4.4's
+// TopicCommand from the reference peer installation.
+// Only finished runs count: a test that never started or never finished is a failure, a
+// test-runner killed by one test's timeout is resumed for the tests it had not finished, and a
+// run whose test-runner never reaches its own end is a runner error (the run is incomplete).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyResult, failure, run, startWharf, type Context, type Diagnosis, type Mode, type ProcResult, type Suite, type SuiteResult } from '../lib.js';

@@ -5,8 +5,10 @@
 // - Many tests connect to the public demo server (demo.nats.io:4222): natsjs-demo-hook.cjs makes
 //   that name resolve to 127.0.0.2, where the runner starts a Wharf on port 4222.
 // - Tests run serially (ava --serial): within a file ava starts every test at once, and the
-//   launcher gives a server one second to write its ports file, which a Node process started
-//   8 at a time on 2 cores does not meet (nats-server, a Go binary, starts in milliseconds).
+//   launcher gives a server little time to write its ports file (natsjs-setup.sh raises it from
+//   1 s to 10 s), which a Node process started 8 at a time on 2 cores does not meet.
+// - The headline counts tests that reach the server; client-only tests (ava-test-scan.ts) are
+//   reported apart. Failures are ava's own messages.
 // The sources are prepared by natsjs-setup.sh in $WHARF_PEERS_DIR/src (see there).
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
