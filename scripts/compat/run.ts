@@ -237,6 +237,8 @@ async function main(): Promise<void> {
     log: (m) => process.stderr.write(`[compat] ${m}\n`),
   };
   const baseline = loadBaseline(repo);
+  // The commit measured is the one at the start (the tree may change during a long run).
+  const commit = gitHead();
   if (args.reportOnly) {
     const out = args.out ?? join(repo, 'docs', 'compat.md');
     writeFileSync(out, report(loadStored(repo), baseline));
@@ -287,7 +289,6 @@ async function main(): Promise<void> {
     for (const f of [...r.failures, ...(r.clientOnly?.failures ?? [])]) process.stdout.write(`  FAIL ${f.test}: ${f.observed}${f.diagnosis ? `\n       diagnosis: ${f.diagnosis}` : ''}\n`);
   }
   if (args.mode === 'full' && args.write) {
-    const commit = gitHead();
     const dir = resultsDir(repo);
     mkdirSync(dir, { recursive: true });
     const stored = loadStored(repo);
