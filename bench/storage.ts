@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { openLog, type Log } from '../src/core/log/log-manager.js';
+import { createStorageEngine } from '../src/storage/index.js';
 import { buildRecordBatch } from '../src/core/records/batch.js';
 import type { BenchResult, BenchRow } from './report.js';
 
@@ -43,7 +44,7 @@ function row(what: string, value: string, note = ''): void {
 }
 
 async function open(dir: string, fsync: 'always' | 'never', hotTailBytes = 1 * MB): Promise<Log> {
-  return openLog({ dataDir: dir, fsync, fsyncInterval: 1000, logger, maintenanceIntervalMs: 0, hotTailBytes });
+  return openLog({ engine: await createStorageEngine({ kind: 'local', dataDir: dir, logger }), fsync, fsyncInterval: 1000, logger, maintenanceIntervalMs: 0, hotTailBytes });
 }
 
 function ddBaseline(): number {

@@ -30,7 +30,8 @@ import { decodeRequestFrame } from '../src/kafka/protocol/codec.js';
 import { FrameSplitter } from '../src/kafka/protocol/frame.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../src/kafka/protocol/header.js';
 import { apis, type FetchRequest } from '../src/kafka/protocol/messages/index.js';
-import { compressionNames, compressionOf, isTransactional, type CompressionType } from '../src/kafka/records/index.js';
+import { BATCH_HEADER_SIZE, batchCompression, batchDefect, batchIsTransactional, batchSize } from '../src/core/records/batch.js';
+import { compressionName } from '../src/core/records/compression.js';
 import { startKafka } from '../test/support/kafka.js';
 import { findPeer, requirePeer } from '../test/support/peers.js';
 import { repoRoot } from '../test/support/wharf.js';
@@ -404,16 +405,12 @@ function produceVariant(req: Buffer): string {
   // Scan for record batches: cheaper than decoding here, and the test decodes them properly.
   const codecs = new Set<string>();
   let txn = false;
-  for (let i = 0; i + 61 <= req.length; i++) {
-    // magic 2 at offset 16 of a batch, batchLength at 8, and the CRC-covered part must fit
-    if (req[i + 16] !== 2) continue;
-    const len = req.readInt32BE(i + 8);
-    if (len < 49 || i + 12 + len > req.length) continue;
-    const attrs = req.readInt16BE(i + 21);
-    if (attrs < 0 || attrs > 0x7f) continue;
-    codecs.add(compressionNames[compressionOf(attrs) as CompressionType] ?? 'unknown');
-    if (isTransactional(attrs)) txn = true;
-    i += 11 + len;
+  for (let i = 0; i + BATCH_HEADER_SIZE <= req.length; i++) {
+    // A whole batch starts here when its header, length, magic and CRC-32C all check out.
+    if (batchDefect(req, i, req.length) !== null) continue;
+    codecs.add(compressionName(batchCompression(req, i)));
+    if (batchIsTransactional(req, i)) txn = true;
+    i += batchSize(req, i) - 1;
   }
   return [...codecs].sort().join('+') + (txn ? '-txn' : '');
 }

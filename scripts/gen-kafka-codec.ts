@@ -9,10 +9,17 @@
  * root unless --messages or WHARF_KAFKA_MESSAGES says otherwise. They are not committed; the
  * generated TypeScript is. --check regenerates in memory and fails if a committed file differs.
  *
+ * What is generated: the APIs clients and admin tools send to a broker, not the inter-broker,
+ * controller and KRaft RPCs (the rule, from each definition's "listeners", and its exceptions
+ * are under "what is generated" below), and the "data" definitions the front-end uses. --check
+ * also fails on a committed file the generator no longer makes.
+ *
  * Output: one file per API (request + response types and versioned encode/decode), one per
  * "data" definition (e.g. the consumer protocol's subscription/assignment), index.ts with the
- * API key table and a dispatch array, and schema.ts, a compact description of every struct
- * that the codec tests use to build sample values for every version.
+ * ApiKey table, the request/response types by key, the codecs as a table typed by key
+ * (apiTable) and by wire number (apis), and the APIs left out (omittedApis), and schema.ts, a
+ * compact description of every struct that the codec tests use to build sample values for
+ * every version.
  *
  * Code shape (for speed on Produce/Fetch): each struct gets a plain decode function that reads
  * fields into locals and returns one object literal (stable hidden class), and an encode
@@ -20,7 +27,7 @@
  * they are left out where the struct is only reachable in versions that make them constant.
  * No closures are created per field or per element.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -116,6 +123,54 @@ function parseJsonWithComments(text: string): unknown {
     } else out += c;
   }
   return JSON.parse(out);
+}
+
+// ---------------------------------------------------------------- what is generated
+
+/**
+ * Which APIs get a codec: those a client, an admin tool or an operator's tool sends to a broker
+ * (what Wharf serves or will serve), never the inter-broker, controller and KRaft RPCs it will
+ * not, since Wharf is a single process with no controller quorum and no replication.
+ *
+ * The rule, from each request definition's "listeners" field: an API is generated when its
+ * listeners name "broker" (Kafka's brokers accept it on their client listeners); APIs only a
+ * controller accepts (Vote, BrokerRegistration, AlterPartition, Envelope, AllocateProducerIds,
+ * ...) and the ZooKeeper-era APIs Kafka 4.0 removed (no listeners, validVersions "none":
+ * LeaderAndIsr, StopReplica, UpdateMetadata, ControlledShutdown) are not.
+ *
+ * The exceptions are APIs that brokers accept but only other brokers send: listed here with the
+ * reason. The generator fails when an exception no longer matches the definitions, so the list
+ * is revisited with every new Kafka version.
+ */
+const BROKER_TO_BROKER: ReadonlyMap<string, string> = new Map([
+  ['WriteTxnMarkers', 'sent by the transaction coordinator to partition leaders'],
+  ['InitializeShareGroupState', 'sent by the share coordinator to the share-group state coordinator'],
+  ['ReadShareGroupState', 'sent by share-partition leaders to the share-group state coordinator'],
+  ['WriteShareGroupState', 'sent by share-partition leaders to the share-group state coordinator'],
+  ['DeleteShareGroupState', 'sent by the group coordinator to the share-group state coordinator'],
+  ['ReadShareGroupStateSummary', 'sent by the group coordinator to the share-group state coordinator'],
+]);
+
+/**
+ * "data" definitions (schemas of byte fields, not APIs) that the front-end uses: the classic
+ * consumer protocol's subscription and assignment (JoinGroup/SyncGroup metadata), and the
+ * principal that a forwarded request carries (SASL, later). KRaft's records, snapshots and the
+ * log's own control-record and aborted-txn layouts are not generated.
+ */
+const DATA_GENERATED: ReadonlySet<string> = new Set(['ConsumerProtocolSubscription', 'ConsumerProtocolAssignment', 'DefaultPrincipalData']);
+
+/** Why a request definition is left out, or null when it is generated. */
+function omission(raw: RawMessage): string | null {
+  const base = raw.name.replace(/Request$/, '');
+  const listeners = raw.listeners ?? [];
+  const exception = BROKER_TO_BROKER.get(base);
+  if (exception !== undefined) {
+    if (!listeners.includes('broker')) throw new Error(`${base} is listed as broker-to-broker but its listeners are [${listeners.join(', ')}]: drop the exception`);
+    return `broker to broker: ${exception}`;
+  }
+  if (isEmpty(parseRange(raw.validVersions))) return 'removed from Kafka (no valid versions)';
+  if (!listeners.includes('broker')) return listeners.length === 0 ? 'no listeners' : `served by the ${listeners.join(', ')} only`;
+  return null;
 }
 
 // ---------------------------------------------------------------- resolved model
@@ -772,9 +827,25 @@ function schemaFor(all: Message[]): string {
 
 // ---------------------------------------------------------------- index.ts
 
-function indexFor(apis: { key: number; base: string; file: string; req: Message; res: Message }[], data: { file: string; msg: Message }[]): string {
+interface GeneratedApi {
+  key: number;
+  base: string;
+  file: string;
+  req: Message;
+  res: Message;
+}
+
+interface OmittedApi {
+  key: number;
+  name: string;
+  reason: string;
+}
+
+function indexFor(apis: GeneratedApi[], data: { file: string; msg: Message }[], omitted: OmittedApi[]): string {
   const o = new Out();
   o.line(HEADER(['all definitions']));
+  o.line('// The API key table, request/response types by key, and the codec of every generated API, as');
+  o.line('// a table typed by key (apiTable) and as an array indexed by the number on the wire (apis).');
   o.line("import type { Reader } from '../reader.js';");
   o.line("import type { Writer } from '../writer.js';");
   for (const a of apis) {
@@ -786,6 +857,7 @@ function indexFor(apis: { key: number; base: string; file: string; req: Message;
   for (const d of data) o.line(`export * as ${camel(d.msg.name)} from './${d.file}.js';`);
   for (const a of apis) o.line(`export type { ${a.req.name}, ${a.res.name} } from './${a.file}.js';`);
   o.line();
+  o.line('/** The key of every generated API, by name. */');
   o.open('export const ApiKey = {');
   for (const a of apis) o.line(`${a.base}: ${a.key},`);
   o.close('} as const;');
@@ -800,7 +872,7 @@ function indexFor(apis: { key: number; base: string; file: string; req: Message;
   for (const a of apis) o.line(`${a.key}: ${a.res.name};`);
   o.close();
   o.line();
-  o.open('export interface ApiDescriptor<Req = any, Res = any> {');
+  o.open('export interface ApiDescriptor<Req = unknown, Res = unknown> {');
   o.line('key: number;');
   o.line('name: string;');
   o.line('minVersion: number;');
@@ -812,7 +884,7 @@ function indexFor(apis: { key: number; base: string; file: string; req: Message;
   o.line('latestVersionUnstable: boolean;');
   o.line('/** Deprecated versions as [lo, hi], or null. */');
   o.line('deprecatedVersions: readonly [number, number] | null;');
-  o.line("/** Which Kafka processes serve it: 'broker', 'controller', 'zkBroker'. */");
+  o.line("/** Which Kafka processes serve it: 'broker', 'controller'. */");
   o.line('listeners: readonly string[];');
   o.line('decodeRequest(r: Reader, version: number): Req;');
   o.line('encodeRequest(w: Writer, version: number, v: Req): void;');
@@ -820,26 +892,46 @@ function indexFor(apis: { key: number; base: string; file: string; req: Message;
   o.line('encodeResponse(w: Writer, version: number, v: Res): void;');
   o.close();
   o.line();
-  o.line('/** Every API in the definitions, by key (holes are undefined). */');
-  o.open('export const apis: readonly (ApiDescriptor | undefined)[] = (() => {');
-  o.line('const t: (ApiDescriptor | undefined)[] = [];');
+  o.line('/** The codec of each API, typed by key: apiTable[k] for a k of type K has the types of K. */');
+  o.line('export type ApiTable = { readonly [K in ApiKey]: ApiDescriptor<RequestByKey[K], ResponseByKey[K]> };');
+  o.line();
+  o.open('export const apiTable: ApiTable = {');
   for (const a of apis) {
     const dep = a.req.raw.deprecatedVersions ? parseRange(a.req.raw.deprecatedVersions) : EMPTY;
     const flexLo = isEmpty(a.req.flexible) ? -1 : a.req.flexible.lo;
     o.line(
-      `t[${a.key}] = { key: ${a.key}, name: '${a.base}', minVersion: ${a.req.valid.lo}, maxVersion: ${a.req.valid.hi}, flexibleVersion: ${flexLo}, ` +
+      `${a.key}: { key: ${a.key}, name: '${a.base}', minVersion: ${a.req.valid.lo}, maxVersion: ${a.req.valid.hi}, flexibleVersion: ${flexLo}, ` +
         `latestVersionUnstable: ${!!a.req.raw.latestVersionUnstable}, deprecatedVersions: ${isEmpty(dep) ? 'null' : `[${dep.lo}, ${Math.min(dep.hi, a.req.valid.hi)}]`}, ` +
         `listeners: ${JSON.stringify(a.req.raw.listeners ?? [])}, decodeRequest: decode${a.req.name}, encodeRequest: encode${a.req.name}, ` +
-        `decodeResponse: decode${a.res.name}, encodeResponse: encode${a.res.name} };`,
+        `decodeResponse: decode${a.res.name}, encodeResponse: encode${a.res.name} },`,
     );
   }
+  o.close('};');
+  o.line();
+  o.line('/** Whether `key` (a number read from the wire) is the key of a generated API. */');
+  o.open('export function isApiKey(key: number): key is ApiKey {');
+  o.line('return Object.hasOwn(apiTable, key);');
+  o.close();
+  o.line();
+  o.line('/** Every generated API, by key (holes are APIs not generated). */');
+  o.open('export const apis: readonly (ApiDescriptor | undefined)[] = (() => {');
+  o.line('const t: (ApiDescriptor | undefined)[] = [];');
+  o.line('for (const a of Object.values(apiTable)) t[a.key] = a;');
   o.line('return t;');
   o.close('})();');
   o.line();
-  o.line('/** Typed lookup: apis[key] with the request/response types of that key. */');
-  o.open('export function api<K extends keyof RequestByKey>(key: K): ApiDescriptor<RequestByKey[K], ResponseByKey[K]> {');
-  o.line('return apis[key] as ApiDescriptor<RequestByKey[K], ResponseByKey[K]>;');
+  o.line('/** Typed lookup: the codec of `key` with the request/response types of that key. */');
+  o.open('export function api<K extends ApiKey>(key: K): ApiTable[K] {');
+  o.line('return apiTable[key];');
   o.close();
+  o.line();
+  o.line('/**');
+  o.line(' * APIs in the definitions that are not generated, and why (see the rule in the generator):');
+  o.line(' * inter-broker, controller and KRaft RPCs a single Wharf process never serves.');
+  o.line(' */');
+  o.open('export const omittedApis: readonly { readonly key: number; readonly name: string; readonly reason: string }[] = [');
+  for (const m of omitted) o.line(`{ key: ${m.key}, name: '${m.name}', reason: ${JSON.stringify(m.reason)} },`);
+  o.close('];');
   return o.lines.join('\n') + '\n';
 }
 
@@ -859,35 +951,52 @@ function main(): void {
   const check = args.includes('--check');
   if (!existsSync(msgDir)) throw new Error(`message definitions not found at ${msgDir} (use --messages DIR)`);
 
-  const byName = new Map<string, Message>();
+  const byName = new Map<string, { raw: RawMessage; file: string }>();
   for (const file of readdirSync(msgDir).filter((f) => f.endsWith('.json')).sort()) {
     const raw = parseJsonWithComments(readFileSync(join(msgDir, file), 'utf8')) as RawMessage;
     if (raw.type === 'header') continue; // headers are hand-written in header.ts (few fields, special rules)
-    byName.set(raw.name, resolveMessage(raw, file));
+    byName.set(raw.name, { raw, file });
   }
+  for (const name of BROKER_TO_BROKER.keys()) {
+    if (!byName.has(`${name}Request`)) throw new Error(`${name} is listed as broker-to-broker but is not in the definitions: drop the exception`);
+  }
+  for (const name of DATA_GENERATED) if (!byName.has(name)) throw new Error(`data definition ${name} is not in the definitions`);
   const outputs = new Map<string, string>();
-  const apis: { key: number; base: string; file: string; req: Message; res: Message }[] = [];
+  const apis: GeneratedApi[] = [];
+  const omitted: OmittedApi[] = [];
   const data: { file: string; msg: Message }[] = [];
-  for (const m of byName.values()) {
-    if (m.raw.type === 'request') {
-      const base = m.name.replace(/Request$/, '');
-      const res = byName.get(base + 'Response');
-      if (!res) throw new Error(`no response for ${m.name}`);
-      if (res.raw.apiKey !== m.raw.apiKey) throw new Error(`api key mismatch for ${base}`);
+  const generated: Message[] = [];
+  for (const { raw, file: source } of byName.values()) {
+    if (raw.type === 'request') {
+      const base = raw.name.replace(/Request$/, '');
+      const resDef = byName.get(base + 'Response');
+      if (!resDef) throw new Error(`no response for ${raw.name}`);
+      if (resDef.raw.apiKey !== raw.apiKey) throw new Error(`api key mismatch for ${base}`);
+      const why = omission(raw);
+      if (why !== null) {
+        omitted.push({ key: raw.apiKey!, name: base, reason: why });
+        continue;
+      }
+      const m = resolveMessage(raw, source);
+      const res = resolveMessage(resDef.raw, resDef.file);
       const file = kebab(base);
-      apis.push({ key: m.raw.apiKey!, base, file, req: m, res });
+      apis.push({ key: raw.apiKey!, base, file, req: m, res });
+      generated.push(m, res);
       tmpCounter = 0;
       outputs.set(`${file}.ts`, fileFor([m, res], 'api'));
-    } else if (m.raw.type === 'data') {
+    } else if (raw.type === 'data' && DATA_GENERATED.has(raw.name)) {
+      const m = resolveMessage(raw, source);
       const file = kebab(m.name);
       data.push({ file, msg: m });
+      generated.push(m);
       tmpCounter = 0;
       outputs.set(`${file}.ts`, fileFor([m], 'data'));
     }
   }
   apis.sort((a, b) => a.key - b.key);
-  outputs.set('index.ts', indexFor(apis, data));
-  outputs.set('schema.ts', schemaFor([...byName.values()]));
+  omitted.sort((a, b) => a.key - b.key);
+  outputs.set('index.ts', indexFor(apis, data, omitted));
+  outputs.set('schema.ts', schemaFor(generated));
 
   let stale = 0;
   if (!check) mkdirSync(outDir, { recursive: true });
@@ -900,10 +1009,23 @@ function main(): void {
       console.error(`stale: ${path}`);
     } else writeFileSync(path, text);
   }
+  // A file the generator no longer makes (an API left out, a renamed one) is stale too: the
+  // committed folder must be exactly the generator's output.
   const existing = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.ts') && !outputs.has(f)) : [];
-  for (const f of existing) console.error(`not generated (remove it?): ${join(outDir, f)}`);
-  if (check && stale > 0) process.exit(1);
-  console.log(`${check ? 'checked' : 'generated'} ${outputs.size} files (${apis.length} APIs, ${data.length} data types) from ${msgDir}`);
+  for (const f of existing) {
+    if (check) {
+      stale++;
+      console.error(`not generated: ${join(outDir, f)}`);
+    } else {
+      rmSync(join(outDir, f));
+      console.log(`removed ${join(outDir, f)} (no longer generated)`);
+    }
+  }
+  if (check && stale > 0) {
+    console.error(`${stale} file(s) differ from the generator's output: run \`npm run gen:kafka\``);
+    process.exit(1);
+  }
+  console.log(`${check ? 'checked' : 'generated'} ${outputs.size} files (${apis.length} APIs, ${data.length} data types; ${omitted.length} inter-broker/controller APIs left out) from ${msgDir}`);
 }
 
 main();

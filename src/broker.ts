@@ -6,9 +6,10 @@ import { Router } from './core/routing/router.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
+import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { startCoordinators, type Coordinators } from './core/coordinators/index.js';
-import { attachCoordinators, decodeSubscriptionTopics } from './kafka/coordination.js';
+import { decodeSubscriptionTopics } from './kafka/coordination.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -25,7 +26,7 @@ export interface Broker {
   readonly ports: BrokerPorts;
   readonly router: Router;
   readonly nats: NatsServer;
-  /** The durable partitioned log (topics), on the storage engine in `dataDir`. */
+  /** The partitioned log (topics), on the storage engine of `storage` (in `dataDir` for 'local'). */
   readonly log: Log;
   /** The Kafka listener, or null when `kafkaPort` is -1. */
   readonly kafka: KafkaServer | null;
@@ -46,8 +47,9 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
   let monitor: Monitor | undefined;
   let kafka: KafkaServer | null = null;
   let coordinators: Coordinators | null = null;
+  const engine = await createStorageEngine(opts.storage === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: opts.dataDir, logger });
   const log = await openLog({
-    dataDir: opts.dataDir,
+    engine,
     fsync: opts.fsync,
     fsyncInterval: opts.fsyncInterval,
     logger,
@@ -79,8 +81,7 @@ export async function startBroker(options: Partial<BrokerOptions> = {}, external
           transactionalIdExpirationMs: opts.transactionalIdExpiration,
         },
       });
-      kafka = await KafkaServer.start(opts, log, logger);
-      attachCoordinators(kafka, coordinators);
+      kafka = await KafkaServer.start(opts, log, logger, { coordinators });
     }
     if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger, startedAt });
   } catch (err) {

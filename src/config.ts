@@ -7,6 +7,9 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 /** How appends become durable before they are acknowledged. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
+/** Storage engine of the log: on local disk under dataDir, or in memory (nothing on disk). */
+export type StorageKind = 'local' | 'memory';
+
 export interface BrokerOptions {
   /** Interface the listeners bind to. */
   host: string;
@@ -30,6 +33,8 @@ export interface BrokerOptions {
   httpPort: number;
   /** Directory of the embedded storage engine. */
   dataDir: string;
+  /** Storage engine: 'local' (segment files in dataDir) or 'memory' (nothing on disk, gone when the process ends). */
+  storage: StorageKind;
   /** Name reported in INFO and /varz; defaults to the server id. */
   serverName?: string;
   /** Single user/password pair (the password may be a bcrypt hash). */
@@ -95,6 +100,7 @@ export const DEFAULT_OPTIONS: Readonly<BrokerOptions> = Object.freeze({
   kafkaMaxFrameBytes: 100 * 1024 * 1024,
   httpPort: 8222,
   dataDir: './wharf-data',
+  storage: 'local',
   authTimeout: 2_000,
   maxPayload: 1024 * 1024,
   maxConnections: 64 * 1024,
@@ -129,6 +135,7 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
+const STORAGE_KINDS: readonly StorageKind[] = ['local', 'memory'];
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -221,6 +228,7 @@ export const OPTION_PARSERS: Record<keyof BrokerOptions, Parser> = {
   },
   httpPort: (v, k) => parsePort(v, k, true),
   dataDir: parseString,
+  storage: (v, k) => parseChoice(v, k, STORAGE_KINDS),
   serverName: (v, k) => {
     const s = parseString(v, k);
     if (/\s/.test(s)) throw new ConfigError(`${k}: server name cannot contain spaces`);

@@ -17,6 +17,7 @@ const FLAGS: Record<string, { key: keyof BrokerOptions; short?: string; help: st
   'kafka-max-frame-bytes': { key: 'kafkaMaxFrameBytes', help: 'largest Kafka request (default 100MB)' },
   'http-port': { key: 'httpPort', short: 'm', help: 'monitoring port (default 8222, -1 disables)' },
   'data-dir': { key: 'dataDir', short: 'd', help: 'storage directory (default ./wharf-data)' },
+  storage: { key: 'storage', help: 'storage engine: local (default, files in --data-dir) or memory (nothing on disk)' },
   'server-name': { key: 'serverName', short: 'n', help: 'server name (default: the server id)' },
   user: { key: 'user', help: 'user required for connections' },
   pass: { key: 'pass', help: 'password required for connections (plain or bcrypt hash)' },

@@ -11,18 +11,23 @@
 // Bad input (a size prefix over the limit or negative, a header or body that does not decode,
 // an unknown API key, a version that is not advertised, an HTTP request) closes this
 // connection only, logged once; nothing is allocated for a size the peer did not send.
+//
+// Dispatch is typed by API key: the handler of a key decodes its body with that key's codec,
+// and its response is encoded with it, so request and response types meet without casts.
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
-import { decodeRequestFrame, encodeResponseFrame, type DecodedRequest } from './protocol/codec.js';
+import { ANONYMOUS_PRINCIPAL, type AclOperation, type AclPrincipal, type AclResource } from '../core/security/authorizer.js';
+import { encodeResponseFrame } from './protocol/codec.js';
 import { FrameSplitter, FrameTooLargeError } from './protocol/frame.js';
-import { API_KEY_API_VERSIONS, type RequestHeader } from './protocol/header.js';
+import { decodeRequestHeader, type RequestHeader } from './protocol/header.js';
+import { Reader } from './protocol/reader.js';
 import { Writer } from './protocol/writer.js';
-import { apis as codecApis } from './protocol/messages/index.js';
+import { ApiKey, apis as codecApis, apiTable, isApiKey, omittedApis, type RequestByKey } from './protocol/messages/index.js';
 import { encodeApiVersionsResponse } from './protocol/messages/api-versions.js';
-import { KafkaCodecError } from './protocol/errors.js';
+import { asCodecError, KafkaCodecError } from './protocol/errors.js';
 import { HANDLERS, advertisedApiVersions } from './apis/index.js';
 import type { ApiHandler, ConnectionScope, RequestContext } from './apis/types.js';
-import type { KafkaBroker } from './context.js';
+import type { KafkaServices } from './context.js';
 import { ErrorCode } from './errors.js';
 
 const MAX_IN_FLIGHT = 128;
@@ -37,6 +42,12 @@ interface Slot {
 }
 
 let nextConnectionId = 1;
+
+/** Why a frame could not be decoded, for the close log line. */
+function malformed(e: unknown, what: string): string {
+  const err = asCodecError(e, what);
+  return err instanceof KafkaCodecError ? err.message : `malformed ${what}: ${String(err.message)}`;
+}
 
 export class KafkaConnection implements ConnectionScope {
   readonly id = nextConnectionId++;
@@ -57,16 +68,20 @@ export class KafkaConnection implements ConnectionScope {
   private writeBlocked = false;
   private clientId: string | null = null;
   private readonly log: Logger;
+  /** Who is on the other end: anonymous until the listener authenticates (SASL, mTLS). */
+  readonly principal: AclPrincipal = ANONYMOUS_PRINCIPAL;
+  /** The authorization hook of this connection's requests: the listener's authorizer, bound to the principal. */
+  private readonly authorize = (operation: AclOperation, resource: AclResource): boolean => this.services.authorizer.authorize(this.principal, operation, resource);
 
   constructor(
     private readonly socket: Socket,
-    private readonly broker: KafkaBroker,
+    private readonly services: KafkaServices,
     logger: Logger,
     private readonly onClose: (c: KafkaConnection) => void,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.log = logger.child({ conn: this.id, remote: this.remoteAddress });
-    this.splitter = new FrameSplitter(broker.options.kafkaMaxFrameBytes);
+    this.splitter = new FrameSplitter(services.options.kafkaMaxFrameBytes);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_TIMEOUT_MS);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -111,33 +126,53 @@ export class KafkaConnection implements ConnectionScope {
   }
 
   private dispatch(frame: Buffer): void {
-    let req: DecodedRequest;
+    const r = new Reader(frame);
+    let header: RequestHeader;
     try {
-      req = decodeRequestFrame(frame);
+      header = decodeRequestHeader(r);
     } catch (e) {
-      this.fail(e instanceof KafkaCodecError ? e.message : `malformed request: ${(e as Error).message}`);
+      this.fail(malformed(e, 'request header'));
       return;
     }
-    const header = req.header;
     this.clientId = header.clientId ?? this.clientId;
-    const handler = HANDLERS[header.apiKey];
-    if (header.apiKey === API_KEY_API_VERSIONS && (req.kind === 'unsupported' || !handler || header.apiVersion > handler.maxVersion)) {
+    const key = header.apiKey;
+    if (!isApiKey(key)) {
+      const omitted = omittedApis.find((o) => o.key === key);
+      this.fail(omitted ? `${omitted.name} is not served (${omitted.reason})` : `unknown API key ${key}`);
+      return;
+    }
+    const handler = HANDLERS[key];
+    if (key === ApiKey.ApiVersions && (!handler || header.apiVersion > handler.maxVersion)) {
       // A client asks with the newest version it knows; Kafka answers in v0 with the full list.
       this.queueReady(this.apiVersionsFallback(header));
       return;
     }
-    if (req.kind === 'unsupported' || !handler) {
-      const name = codecApis[header.apiKey]?.name;
-      this.fail(name ? `${name} is not supported` : `unknown API key ${header.apiKey}`);
+    if (!handler) {
+      this.fail(`${codecApis[key]?.name ?? key} is not supported`);
       return;
     }
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
-      this.fail(`${req.api.name} v${header.apiVersion} is not supported (supported: v${handler.minVersion}-v${handler.maxVersion})`);
+      this.fail(`${codecApis[key]?.name ?? key} v${header.apiVersion} is not supported (supported: v${handler.minVersion}-v${handler.maxVersion})`);
+      return;
+    }
+    this.accept(handler, header, r);
+  }
+
+  /** Decodes the body with the codec of the handler's key and queues the handler. */
+  private accept<K extends ApiKey>(handler: ApiHandler<K>, header: RequestHeader, r: Reader): void {
+    const codec = apiTable[handler.key];
+    let body: RequestByKey[K];
+    try {
+      // Bytes after a complete body are ignored, as Apache Kafka ignores them: librdkafka 2.15
+      // sends Metadata v12 with a field that version no longer has, and Kafka answers it.
+      body = codec.decodeRequest(r, header.apiVersion);
+    } catch (e) {
+      this.fail(malformed(e, `${codec.name} v${header.apiVersion} request`));
       return;
     }
     const slot: Slot = { ready: false, chunks: null };
     this.slots.push(slot);
-    const run = (): Promise<void> => this.run(handler, header, req.body, slot);
+    const run = (): Promise<void> => this.run(handler, header, body, slot);
     let p: Promise<void>;
     if (handler.exclusive) {
       const before = [...this.running];
@@ -156,12 +191,20 @@ export class KafkaConnection implements ConnectionScope {
     });
   }
 
-  private async run(handler: ApiHandler, header: RequestHeader, body: unknown, slot: Slot): Promise<void> {
+  private async run<K extends ApiKey>(handler: ApiHandler<K>, header: RequestHeader, body: RequestByKey[K], slot: Slot): Promise<void> {
     if (this.closed) return;
+    const s = this.services;
     const ctx: RequestContext = {
-      broker: this.broker,
+      log: s.log,
+      coordinators: s.coordinators,
+      options: s.options,
+      logger: s.logger,
+      cluster: s.cluster,
+      producerState: s.producerState,
       conn: this,
       header,
+      principal: this.principal,
+      authorize: this.authorize,
       closeAfter: (reason: string) => {
         this.closeAfterSlot = slot;
         this.closeAfterReason = reason;
@@ -169,7 +212,7 @@ export class KafkaConnection implements ConnectionScope {
     };
     try {
       const res = await handler.handle(ctx, body);
-      if (res !== null && !this.closed) slot.chunks = encodeResponseFrame(header.apiKey as never, header.apiVersion, header.correlationId, res as never);
+      if (res !== null && !this.closed) slot.chunks = encodeResponseFrame(handler.key, header.apiVersion, header.correlationId, res);
     } catch (e) {
       this.log.error({ err: e, apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: this.clientId }, 'kafka request handler failed');
       this.fail('request handler failed', 'error');

@@ -1,10 +1,10 @@
-// What every Kafka API handler sees of the broker: the log, the options, the identity of this
-// node in the (single-node) cluster, and the hooks later coordinators plug into.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// What the Kafka front-end's handlers use besides their request: the services of the listener
+// (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check),
+// the identity of this node in its single-node cluster, and the producer-state hook's types.
 import type { BrokerOptions } from '../config.js';
+import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
+import type { Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 
@@ -29,7 +29,7 @@ export interface ProducerBatch {
   topic: string;
   partition: number;
   transactionalId: string | null;
-  producerId: bigint;
+  producerId: number;
   producerEpoch: number;
   baseSequence: number;
   lastOffsetDelta: number;
@@ -37,27 +37,36 @@ export interface ProducerBatch {
 }
 
 /**
- * Hook of the producer-id/sequence and transaction coordinator (its own issue): called for each
- * batch whose producerId is >= 0 before it is appended, and after the append is acknowledged.
- * Without a hook such batches are appended as they are.
+ * The producer-id/sequence and transaction check of the Produce path: called for each batch
+ * whose producerId is >= 0 before it is appended. The partition itself reports acknowledged
+ * appends to the producer state, so only a failed append needs telling.
  */
 export interface ProducerStateHook {
   check(batch: ProducerBatch): ProducerCheck | Promise<ProducerCheck>;
-  appended(batch: ProducerBatch, outcome: AppendOutcome): void;
   /** The append of a batch that check() let through failed (its sequence range is free again). */
-  failed?(batch: ProducerBatch, error: unknown): void;
+  failed(batch: ProducerBatch, error: unknown): void;
 }
 
-export interface KafkaBroker {
+/** Who this broker is: what Metadata, DescribeCluster and FindCoordinator tell clients. */
+export interface ClusterIdentity {
+  readonly nodeId: number;
+  /** The log's cluster id (kept durably by the storage engine). */
+  readonly clusterId: string;
+  /** Host and port clients are told to connect to. */
+  readonly advertisedHost: string;
+  readonly advertisedPort: number;
+}
+
+/** The services of a Kafka listener, shared by its connections. */
+export interface KafkaServices {
   readonly log: Log;
+  readonly coordinators: Coordinators;
   readonly options: BrokerOptions;
   readonly logger: Logger;
-  readonly nodeId: number;
-  readonly clusterId: string;
-  /** Host and port clients are told to connect to (Metadata, DescribeCluster). */
-  advertisedHost: string;
-  advertisedPort: number;
-  producerState: ProducerStateHook | null;
+  readonly cluster: ClusterIdentity;
+  /** Consulted on every request, through the request context's authorize(). */
+  readonly authorizer: Authorizer;
+  readonly producerState: ProducerStateHook;
 }
 
 /** Kafka's text form of a topic id (base64url of 16 bytes) from the log's 32 hex digits. */
@@ -70,24 +79,3 @@ export function topicIdFromWire(id: string): string {
 }
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-
-/**
- * The cluster id, stable for a data directory: created on first start (22 characters of
- * base64url like Kafka's), kept in <dataDir>/kafka/cluster.json.
- */
-export async function loadClusterId(dataDir: string): Promise<string> {
-  const dir = join(dataDir, 'kafka');
-  const file = join(dir, 'cluster.json');
-  try {
-    const raw = JSON.parse(await readFile(file, 'utf8')) as { clusterId?: unknown };
-    if (typeof raw.clusterId === 'string' && raw.clusterId.length > 0) return raw.clusterId;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  const clusterId = randomBytes(16).toString('base64url');
-  await mkdir(dir, { recursive: true });
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify({ clusterId }) + '\n');
-  await rename(tmp, file);
-  return clusterId;
-}

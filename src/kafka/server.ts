@@ -1,20 +1,35 @@
 // The Kafka listener: accepts connections on --kafka-port, keeps the registry of live
-// connections, and closes them all on shutdown (before the log closes).
+// connections, holds the services their requests use (log, coordinators, authorizer, the
+// cluster identity), and closes every connection on shutdown (before the log closes).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { BrokerOptions } from '../config.js';
+import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log } from '../core/log/index.js';
+import { allowAll, type Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
 import { KafkaConnection } from './connection.js';
-import { registerLogCodecs } from './records/compression.js';
-import { loadClusterId, NODE_ID, type KafkaBroker, type ProducerStateHook } from './context.js';
+import { coordinatorProducerHook } from './coordination.js';
+import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
+
+/** What the listener serves requests with besides the log. */
+export interface KafkaDependencies {
+  /** Groups, producer ids and transactions, restored from the log before the listener starts. */
+  coordinators: Coordinators;
+  /** Defaults to allow-all. */
+  authorizer?: Authorizer;
+}
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
 
-export class KafkaServer implements KafkaBroker {
+export class KafkaServer implements KafkaServices, ClusterIdentity {
   readonly nodeId = NODE_ID;
   advertisedHost: string;
   advertisedPort = -1;
-  producerState: ProducerStateHook | null = null;
+  readonly cluster: ClusterIdentity = this;
+  readonly coordinators: Coordinators;
+  readonly producerState: ProducerStateHook;
+  /** The authorization decision point; replaceable at run time (every request reads it). */
+  authorizer: Authorizer;
   private server: Server | null = null;
   private readonly connections = new Set<KafkaConnection>();
   private closing: Promise<void> | null = null;
@@ -25,16 +40,18 @@ export class KafkaServer implements KafkaBroker {
     readonly log: Log,
     logger: Logger,
     readonly clusterId: string,
+    deps: KafkaDependencies,
   ) {
     this.logger = logger.child({ component: 'kafka' });
+    this.coordinators = deps.coordinators;
+    this.authorizer = deps.authorizer ?? allowAll;
+    this.producerState = coordinatorProducerHook(log, deps.coordinators);
     this.advertisedHost = options.kafkaAdvertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
   }
 
-  /** Loads (or creates) the cluster id of the data directory and starts listening. */
-  static async start(options: BrokerOptions, log: Log, logger: Logger): Promise<KafkaServer> {
-    registerLogCodecs();
-    const clusterId = await loadClusterId(options.dataDir);
-    const server = new KafkaServer(options, log, logger, clusterId);
+  /** Starts listening; the cluster id is the log's. */
+  static async start(options: BrokerOptions, log: Log, logger: Logger, deps: KafkaDependencies): Promise<KafkaServer> {
+    const server = new KafkaServer(options, log, logger, log.clusterId, deps);
     await server.listen();
     return server;
   }

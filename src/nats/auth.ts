@@ -1,13 +1,17 @@
-// Client authentication for the NATS front-end: token or a single user/password pair, each
-// given in plain text or as a bcrypt hash, as nats-server accepts them. Authenticators are
-// an interface so that nkeys, JWTs and per-user permissions can be added beside these.
+// Client authentication for the NATS front-end: a token, or users with passwords, each secret
+// given in plain text or as a bcrypt hash, as nats-server accepts them. An authenticator answers
+// with the principal the credentials prove (the user, or the token holder), carrying the
+// permissions configured for it, or null to refuse; nkeys and JWTs can be added beside these.
 import { timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
+import { principal, type Permissions, type Principal } from '../core/security/principal.js';
 import type { ConnectOptions } from './connect.js';
 
+export type Verdict = Principal | null;
+
 export interface Authenticator {
-  /** Resolves true when the CONNECT options carry acceptable credentials. */
-  check(connect: ConnectOptions): Promise<boolean> | boolean;
+  /** The principal the CONNECT options' credentials prove, or null when they are not acceptable. */
+  check(connect: ConnectOptions): Promise<Verdict> | Verdict;
 }
 
 const BCRYPT_PREFIX = /^\$2[abxy]?\$\d\d\$/;
@@ -44,27 +48,42 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 export class TokenAuthenticator implements Authenticator {
   private readonly token: SecretMatcher;
-  constructor(token: string) {
+  private readonly holder: Principal;
+  constructor(token: string, permissions?: Permissions) {
     this.token = new SecretMatcher(token);
+    this.holder = principal('token', '', permissions);
   }
-  check(connect: ConnectOptions): Promise<boolean> | boolean {
-    return this.token.matches(connect.auth_token);
+  check(connect: ConnectOptions): Promise<Verdict> | Verdict {
+    return verdict(this.token.matches(connect.auth_token), this.holder);
   }
 }
 
+/** A user of nats-server's `authorization { users = [...] }`: name, password, permissions. */
+export interface UserEntry {
+  readonly user: string;
+  readonly pass: string;
+  readonly permissions?: Permissions;
+}
+
 export class UserPasswordAuthenticator implements Authenticator {
-  private readonly pass: SecretMatcher;
-  constructor(private readonly user: string, pass: string) {
-    this.pass = new SecretMatcher(pass);
+  private readonly users = new Map<string, { pass: SecretMatcher; principal: Principal }>();
+  constructor(users: readonly UserEntry[]) {
+    for (const u of users) this.users.set(u.user, { pass: new SecretMatcher(u.pass), principal: principal('user', u.user, u.permissions) });
   }
-  check(connect: ConnectOptions): Promise<boolean> | boolean {
-    if (connect.user !== this.user) return false;
-    return this.pass.matches(connect.pass);
+  check(connect: ConnectOptions): Promise<Verdict> | Verdict {
+    const entry = typeof connect.user === 'string' ? this.users.get(connect.user) : undefined;
+    if (entry === undefined) return null;
+    return verdict(entry.pass.matches(connect.pass), entry.principal);
   }
+}
+
+function verdict(matched: Promise<boolean> | boolean, who: Principal): Promise<Verdict> | Verdict {
+  if (typeof matched === 'boolean') return matched ? who : null;
+  return matched.then((ok) => (ok ? who : null));
 }
 
 export function authenticatorFor(opts: { user?: string; pass?: string; authToken?: string }): Authenticator | null {
   if (opts.authToken !== undefined) return new TokenAuthenticator(opts.authToken);
-  if (opts.user !== undefined && opts.pass !== undefined) return new UserPasswordAuthenticator(opts.user, opts.pass);
+  if (opts.user !== undefined && opts.pass !== undefined) return new UserPasswordAuthenticator([{ user: opts.user, pass: opts.pass }]);
   return null;
 }

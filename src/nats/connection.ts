@@ -2,10 +2,13 @@
 import type { Socket } from 'node:net';
 import type { Router, SubscriptionOwner } from '../core/routing/router.js';
 import { isValidLiteralSubject } from '../core/routing/subject.js';
+import { ANONYMOUS, type Principal } from '../core/security/principal.js';
+import type { Verdict } from './auth.js';
 import { MAX_CLIENT_PROTOCOL, type ConnectOptions } from './connect.js';
-import { ERR, errLine } from './errors.js';
+import { ERR, errLine, publishViolation, subscribeViolation } from './errors.js';
 import { Outbound } from './outbound.js';
 import { NatsParser, type ParserHandler, type ProtocolError } from './parser.js';
+import { ClientPermissions } from './permissions.js';
 import { NatsSubscription } from './subscription.js';
 import type { NatsServer } from './server.js';
 
@@ -56,6 +59,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   outBytes = 0;
   /** Round trip of the last server PING, in nanoseconds; 0 until measured. */
   rtt = 0;
+  /** Who the client is: anonymous until its CONNECT is authenticated (or when no credentials are required). */
+  principal: Principal = ANONYMOUS;
 
   /** Set while queued for the end-of-event flush. */
   dirty = false;
@@ -63,8 +68,13 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   closeReason: CloseReason | undefined;
   stopTime: Date | undefined;
 
+  private sock: Socket;
   private readonly parser: NatsParser;
   private readonly out = new Outbound();
+  /** The permission check point; null when the principal may do everything (no check at all). */
+  private permissions: ClientPermissions | null = null;
+  /** The same object when it tracks reply subjects of deliveries (allow_responses), else null. */
+  private replyGrants: ClientPermissions | null = null;
   private connectReceived = false;
   private authenticated: boolean;
   private pingsOut = 0;
@@ -83,7 +93,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   constructor(
     readonly server: NatsServer,
-    readonly socket: Socket,
+    socket: Socket,
     readonly cid: number,
     readonly ip: string,
     readonly port: number,
@@ -93,16 +103,52 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.authenticated = server.authenticator === null;
     this.parser = new NatsParser(this, opts.maxControlLine);
     this.stallThreshold = Math.floor((opts.maxPending / 4) * 3);
+    this.sock = socket;
+    this.attach(socket);
+  }
+
+  /** The socket the connection reads and writes: the TCP socket, or what replaced it (TLS). */
+  get socket(): Socket {
+    return this.sock;
+  }
+
+  private readonly onSocketData = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onSocketDrain = (): void => this.onDrain();
+  private readonly onSocketError = (): void => this.close(this.closeReason ?? 'Read Error');
+  private readonly onSocketClose = (): void => this.close(this.closeReason ?? 'Client Closed');
+
+  private attach(socket: Socket): void {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', () => this.close(this.closeReason ?? 'Read Error'));
-    socket.on('close', () => this.close(this.closeReason ?? 'Client Closed'));
+    socket.on('data', this.onSocketData);
+    socket.on('drain', this.onSocketDrain);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onSocketClose);
+  }
+
+  /**
+   * Moves the connection onto another socket, as the NATS TLS upgrade needs: INFO went out in
+   * plain text, then the client starts TLS on the same TCP connection, and the server goes on
+   * over a TLSSocket wrapping it. Parser state (a partial line or payload) and output not yet
+   * written carry over: the next flush writes to the new socket. The old socket keeps an error
+   * listener that ignores its errors, since the new socket (which wraps it) reports them.
+   */
+  replaceSocket(next: Socket): void {
+    const old = this.sock;
+    if (next === old) return;
+    old.off('data', this.onSocketData);
+    old.off('drain', this.onSocketDrain);
+    old.off('error', this.onSocketError);
+    old.off('close', this.onSocketClose);
+    old.on('error', ignoreError);
+    this.sock = next;
+    this.attach(next);
+    if (this.closed) next.destroy();
+    else if (this.stallTimer !== undefined) next.pause();
   }
 
   /** Sends INFO and arms the timers; called once the server accepted the connection. */
   begin(): void {
-    this.socket.write(this.server.infoLine(this));
+    this.sock.write(this.server.infoLine(this));
     const opts = this.server.options;
     if (!this.authenticated) {
       this.authTimer = setTimeout(() => this.fail(ERR.authenticationTimeout, 'Authentication Timeout'), opts.authTimeout);
@@ -161,32 +207,35 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       return true;
     }
     const verdict = auth.check(connect);
-    if (verdict === true || verdict === false) {
+    if (!(verdict instanceof Promise)) {
       this.authVerdict(verdict);
       return true;
     }
     // Credentials checked asynchronously (bcrypt): hold further input until the verdict.
-    this.socket.pause();
+    this.sock.pause();
     verdict.then(
-      (ok) => {
+      (who) => {
         if (this.closed) return;
-        this.authVerdict(ok);
+        this.authVerdict(who);
         if (this.closed) return;
-        this.socket.resume();
+        this.sock.resume();
         this.parser.resume();
         this.server.flushDirty();
       },
-      () => this.authVerdict(false),
+      () => this.authVerdict(null),
     );
     return false;
   }
 
-  private authVerdict(ok: boolean): void {
-    if (!ok) {
+  private authVerdict(who: Verdict): void {
+    if (who === null) {
       this.fail(ERR.authorizationViolation, 'Authentication Failure');
       return;
     }
     this.authenticated = true;
+    this.principal = who;
+    this.permissions = ClientPermissions.of(who);
+    this.replyGrants = this.permissions?.tracksReplies === true ? this.permissions : null;
     this.afterConnect();
   }
 
@@ -214,6 +263,11 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   onPublish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
     this.inMsgs++;
     this.inBytes += msg.length;
+    if (this.permissions !== null && !this.permissions.mayPublish(subject)) {
+      // nats-server: -ERR, no +OK, the message is dropped and the connection stays open.
+      this.queueProto(errLine(publishViolation(subject)));
+      return;
+    }
     if (this.connect.verbose) this.queueProto(OK);
     this.server.publishing = this;
     const delivered = this.router.publish(subject, reply, hdrLen, msg, this);
@@ -239,6 +293,11 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   }
 
   onSubscribe(subject: string, queue: string | undefined, sid: string): void {
+    // Permissions come first, before the limits and the duplicate sid, as in nats-server.
+    if (this.permissions !== null && !this.permissions.maySubscribe(subject, queue)) {
+      this.queueProto(errLine(subscribeViolation(subject, queue)));
+      return;
+    }
     if (this.subscriptions.has(sid)) {
       // A repeated sid is accepted and changes nothing, as in nats-server.
       if (this.connect.verbose) this.queueProto(OK);
@@ -249,7 +308,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.queueProto(errLine(ERR.maxSubscriptions));
       return;
     }
-    const sub = new NatsSubscription(this, subject, queue, sid);
+    const filter = this.permissions === null ? null : this.permissions.deliveryFilter(subject, queue);
+    const sub = new NatsSubscription(this, subject, queue, sid, filter);
     if (!this.router.subscriptions.insert(sub)) {
       this.queueProto(errLine(ERR.invalidSubject));
       return;
@@ -349,7 +409,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     out.crlf();
     this.outMsgs++;
     this.outBytes += msg.length;
-    const pending = out.buffered + this.socket.writableLength;
+    if (this.replyGrants !== null && reply !== undefined) this.replyGrants.replyReceived(reply);
+    const pending = out.buffered + this.sock.writableLength;
     if (pending > this.server.options.maxPending) {
       this.slowConsumer('Slow Consumer (Pending Bytes)');
       return;
@@ -375,17 +436,17 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   flush(): void {
     this.dirty = false;
     if (this.closed) return;
-    this.out.flush(this.socket);
-    if (this.socket.writableLength > 0 && this.writeDeadlineTimer === undefined) {
+    this.out.flush(this.sock);
+    if (this.sock.writableLength > 0 && this.writeDeadlineTimer === undefined) {
       this.writeDeadlineTimer = setTimeout(() => {
         this.writeDeadlineTimer = undefined;
-        if (this.socket.writableLength > 0) this.slowConsumer('Slow Consumer (Write Deadline)');
+        if (this.sock.writableLength > 0) this.slowConsumer('Slow Consumer (Write Deadline)');
       }, this.server.options.writeDeadline);
     }
   }
 
   get pendingBytes(): number {
-    return this.out.buffered + (this.closed ? 0 : this.socket.writableLength);
+    return this.out.buffered + (this.closed ? 0 : this.sock.writableLength);
   }
 
   private onDrain(): void {
@@ -402,7 +463,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     if (publisher === null || publisher.closed || publisher.stallTimer !== undefined) return;
     (this.stalledPublishers ??= new Set()).add(publisher);
     this.server.stalls++;
-    publisher.socket.pause();
+    publisher.sock.pause();
     publisher.stallTimer = setTimeout(() => publisher.endStall(), STALL_MAX_MS);
   }
 
@@ -410,7 +471,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     if (this.stallTimer === undefined) return;
     clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
-    if (!this.closed) this.socket.resume();
+    if (!this.closed) this.sock.resume();
   }
 
   private releasePublishers(): void {
@@ -451,10 +512,10 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   protocolClose(reason: CloseReason): void {
     if (this.closed) return;
     this.closeReason = reason;
-    this.out.flush(this.socket);
-    this.socket.end();
+    this.out.flush(this.sock);
+    this.sock.end();
     // A peer that never reads would hold the socket half-open: force it shut.
-    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
+    setTimeout(() => this.sock.destroy(), CLOSE_LINGER_MS).unref();
     this.close(reason);
   }
 
@@ -464,7 +525,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.server.logger.warn({ cid: this.cid, ip: this.ip, pending: this.pendingBytes }, 'slow consumer detected');
     this.out.discard();
     this.closeReason = reason;
-    this.socket.destroy();
+    this.sock.destroy();
     this.close(reason);
   }
 
@@ -481,8 +542,10 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.releasePublishers();
     for (const sub of this.subscriptions.values()) this.router.subscriptions.remove(sub);
     this.server.connectionClosed(this);
-    if (!this.socket.destroyed && reason !== 'Client Closed' && this.socket.writableLength === 0 && !this.socket.writableEnded) {
-      this.socket.destroy();
+    if (!this.sock.destroyed && reason !== 'Client Closed' && this.sock.writableLength === 0 && !this.sock.writableEnded) {
+      this.sock.destroy();
     }
   }
 }
+
+function ignoreError(): void {}

@@ -9,10 +9,10 @@ import { authenticatorFor, type Authenticator } from './auth.js';
 import { NatsConnection } from './connection.js';
 import { ERR } from './errors.js';
 
+export { GLOBAL_ACCOUNT } from '../core/security/principal.js';
+
 /** The nats-server version whose client protocol Wharf implements, as reported in INFO. */
 export const NATS_COMPAT_VERSION = '2.10.0';
-/** The account every client binds to until accounts exist (nats-server's global account). */
-export const GLOBAL_ACCOUNT = '$G';
 /** How many closed connections /connz?state=closed remembers, as nats-server does. */
 const CLOSED_RING = 10_000;
 
@@ -55,13 +55,18 @@ export class NatsServer {
   private readonly closedTotals: NatsServerTotals = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, totalConnections: 0 };
   private infoPrefix = '';
 
+  /**
+   * @param authenticator who may connect and as which principal; by default the token or the
+   *   user/password of the options, or nobody's credentials required (null).
+   */
   constructor(
     readonly options: BrokerOptions,
     readonly router: Router,
     readonly logger: Logger,
+    authenticator: Authenticator | null = authenticatorFor(options),
   ) {
     this.serverName = options.serverName ?? this.serverId;
-    this.authenticator = authenticatorFor(options);
+    this.authenticator = authenticator;
   }
 
   get port(): number {
@@ -107,7 +112,7 @@ export class NatsServer {
 
   /** The INFO line for one connection (the client's id and address are part of it). */
   infoLine(conn: NatsConnection, connectInfo = false): Buffer {
-    const confirm = connectInfo ? `,"connect_info":true,"remote_account":"${GLOBAL_ACCOUNT}"` : '';
+    const confirm = connectInfo ? `,"connect_info":true,"remote_account":${JSON.stringify(conn.principal.account)}` : '';
     return Buffer.from(`${this.infoPrefix},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
   }
 

@@ -1,6 +1,7 @@
 // A NATS client's subscription: the core routing entry plus what the wire needs (the sid,
 // the auto-unsubscribe limit) and a delivery that writes MSG/HMSG into the connection.
 import type { RoutedSubscription } from '../core/routing/router.js';
+import type { SubjectPermissions } from '../core/security/subject-permissions.js';
 import type { NatsConnection } from './connection.js';
 
 export class NatsSubscription implements RoutedSubscription {
@@ -10,16 +11,26 @@ export class NatsSubscription implements RoutedSubscription {
   max = 0;
   delivered = 0;
 
+  /**
+   * @param denyFilter set when the subscription (a wildcard or a queue subscription) overlaps a
+   *   subscribe deny entry of its owner: messages on denied subjects are then not delivered, as
+   *   nats-server filters them. Null for every subscription of a client without permissions.
+   */
   constructor(
     readonly owner: NatsConnection,
     readonly subject: string,
     readonly queue: string | undefined,
     readonly sid: string,
+    private readonly denyFilter: SubjectPermissions | null = null,
   ) {
     this.sidField = ` ${sid} `;
   }
 
   deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
+    // A filtered message does not count towards the auto-unsubscribe limit, as in nats-server.
+    // (nats-server then offers a queue group's message to another member; the core router picks
+    // one member and does not learn that this one refused it.)
+    if (this.denyFilter !== null && this.denyFilter.deliveryDenied(subject, this.queue)) return;
     this.delivered++;
     this.owner.sendMessage(this, subject, reply, hdrLen, msg);
     if (this.max > 0 && this.delivered >= this.max) this.owner.removeSubscription(this);

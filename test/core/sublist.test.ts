@@ -123,3 +123,21 @@ test('property: the trie agrees with a brute-force matcher', () => {
     }
   }
 });
+
+test('the match cache is bounded, and a bound of 0 keeps no cache', () => {
+  const bounded = new Sublist<Sub>(8);
+  const none = new Sublist<Sub>(0);
+  const a = sub('a.>');
+  bounded.insert(a);
+  none.insert(sub('a.>'));
+  for (let i = 0; i < 100; i++) {
+    assert.equal(bounded.match(`a.${i}`).plain.length, 1);
+    assert.equal(none.match(`a.${i}`).plain.length, 1);
+  }
+  assert.ok(bounded.stats().cacheEntries <= 8, `${bounded.stats().cacheEntries} entries`);
+  assert.equal(none.stats().cacheEntries, 0);
+  assert.equal(none.stats().cacheHits, 0);
+  // A removal still invalidates what the bounded cache holds.
+  bounded.remove(a);
+  assert.equal(bounded.match('a.1').plain.length, 0);
+});

@@ -8,24 +8,25 @@ import { startTestBroker } from '../support/broker.js';
 import { startKafka, type RunningKafka } from '../support/kafka.js';
 import { peerSkip } from '../support/peers.js';
 import type { Broker } from '../../src/index.js';
-import { decodeRecordBatch, encodeRecordBatch, splitBatches } from '../../src/kafka/records/batch.js';
+import { buildRecordBatch, decodeBatchAsync } from '../../src/core/records/batch.js';
+import { splitBatches } from '../support/records.js';
 import { RawKafka } from './support/raw-kafka.js';
 
-const T0 = 1_700_000_000_000n;
+const T0 = 1_700_000_000_000;
 
 async function batch(records: Array<[string | null, string]>, baseTimestamp = T0, step = 1): Promise<Buffer> {
-  return encodeRecordBatch({
+  return buildRecordBatch({
     baseTimestamp,
-    records: records.map(([k, v], i) => ({ key: k === null ? null : Buffer.from(k), value: Buffer.from(v), timestampDelta: i * step })),
+    records: records.map(([k, v], i) => ({ key: k === null ? null : Buffer.from(k), value: Buffer.from(v), timestamp: baseTimestamp + i * step })),
   });
 }
 
 async function readRecords(records: Buffer | null): Promise<Array<[string, string | null, string | null]>> {
   if (!records || records.length === 0) return [];
   const out: Array<[string, string | null, string | null]> = [];
-  for (const b of splitBatches(records).batches) {
-    const d = await decodeRecordBatch(b);
-    for (const r of d.records) out.push([String(d.baseOffset + BigInt(r.offsetDelta)), r.key?.toString() ?? null, r.value?.toString() ?? null]);
+  for (const b of splitBatches(records)) {
+    const d = await decodeBatchAsync(b);
+    for (const r of d.records) out.push([String(r.offset), r.key?.toString() ?? null, r.value?.toString() ?? null]);
   }
   return out;
 }
@@ -146,8 +147,8 @@ const STEPS: Step[] = [
     },
   },
   { name: 'produce 3 records to d1-0', run: async (c) => produce(c, 'd1', 0, await batch([['a', '1'], [null, '2'], ['c', '3']])) },
-  { name: 'produce 2 more to d1-0', run: async (c) => produce(c, 'd1', 0, await batch([['d', '4'], ['e', '5']], T0 + 10n)) },
-  { name: 'produce 1 to d1-1 (v3)', run: async (c) => produce(c, 'd1', 1, await batch([['x', 'y']], T0 + 5n), -1, 3) },
+  { name: 'produce 2 more to d1-0', run: async (c) => produce(c, 'd1', 0, await batch([['d', '4'], ['e', '5']], T0 + 10)) },
+  { name: 'produce 1 to d1-1 (v3)', run: async (c) => produce(c, 'd1', 1, await batch([['x', 'y']], T0 + 5), -1, 3) },
   { name: 'produce to a missing partition', run: async (c) => produce(c, 'd1', 7, await batch([[null, 'x']])) },
   { name: 'produce to a missing topic', run: async (c) => produce(c, 'nope', 0, await batch([[null, 'x']])) },
   {
@@ -179,9 +180,9 @@ const STEPS: Step[] = [
   { name: 'list offsets latest', run: (c) => listOffset(c, 'd1', 0, -1n) },
   { name: 'list offsets earliest', run: (c) => listOffset(c, 'd1', 0, -2n) },
   { name: 'list offsets max timestamp', run: (c) => listOffset(c, 'd1', 0, -3n) },
-  { name: 'list offsets by time (between records)', run: (c) => listOffset(c, 'd1', 0, T0 + 1n) },
-  { name: 'list offsets by time (second batch)', run: (c) => listOffset(c, 'd1', 0, T0 + 3n) },
-  { name: 'list offsets by time (after everything)', run: (c) => listOffset(c, 'd1', 0, T0 + 100_000n) },
+  { name: 'list offsets by time (between records)', run: (c) => listOffset(c, 'd1', 0, BigInt(T0 + 1)) },
+  { name: 'list offsets by time (second batch)', run: (c) => listOffset(c, 'd1', 0, BigInt(T0 + 3)) },
+  { name: 'list offsets by time (after everything)', run: (c) => listOffset(c, 'd1', 0, BigInt(T0 + 100_000)) },
   { name: 'list offsets earliest-local (v8)', run: (c) => listOffset(c, 'd1', 0, -4n, 8) },
   { name: 'list offsets of a missing partition', run: (c) => listOffset(c, 'd1', 5, -1n) },
   {

@@ -134,7 +134,7 @@ async function scenario(c: RawKafkaClient): Promise<Record<string, unknown>> {
   await c.request(14, 5, { groupId: 'dg2', generationId: g2j.generationId, memberId: g2j.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
   out.addOffsets = (await c.request(25, 3, { transactionalId: 'tx-d', producerId: b.producerId, producerEpoch: b.producerEpoch, groupId: 'dg2' })).errorCode;
   const toc = (gen: number, memberId: string) =>
-    c.request(28, 3, { transactionalId: 'tx-d', groupId: 'dg2', producerId: b.producerId, producerEpoch: b.producerEpoch, generationId: gen, memberId, groupInstanceId: null, topics: [{ name: 'dt', partitions: [{ partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: null }] }] }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
+    c.request(28, 3, { transactionalId: 'tx-d', groupId: 'dg2', producerId: b.producerId, producerEpoch: b.producerEpoch, generationIdOrMemberEpoch: gen, memberId, groupInstanceId: null, topics: [{ name: 'dt', partitions: [{ partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: null }] }] }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
   out.txnCommit = [await toc(g2j.generationId + 1, g2j.memberId), await toc(g2j.generationId, 'nobody'), await toc(g2j.generationId, g2j.memberId)];
   const unstable = await c.request(9, 8, { groups: [{ groupId: 'dg2', topics: [{ name: 'dt', partitionIndexes: [0] }] }], requireStable: true });
   out.unstable = unstable.groups![0]!.topics[0]!.partitions[0]!.errorCode;

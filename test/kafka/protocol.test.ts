@@ -126,10 +126,9 @@ describe('primitives', () => {
 });
 
 describe('headers', () => {
-  test('header versions, including the ControlledShutdown v0 and ApiVersions quirks', () => {
+  test('header versions, including the ApiVersions quirk', () => {
     assert.equal(requestHeaderVersion(ApiKey.Produce, 8), 1);
     assert.equal(requestHeaderVersion(ApiKey.Produce, 9), 2);
-    assert.equal(requestHeaderVersion(ApiKey.ControlledShutdown, 0), 0);
     assert.equal(requestHeaderVersion(ApiKey.ApiVersions, 3), 2);
     assert.equal(responseHeaderVersion(ApiKey.Produce, 9), 1);
     assert.equal(responseHeaderVersion(ApiKey.Produce, 8), 0);
@@ -149,7 +148,8 @@ describe('headers', () => {
     assert.equal(req.kind, 'request');
     if (req.kind !== 'request') return;
     assert.deepEqual(req.header, { apiKey: 18, apiVersion: 3, correlationId: 1, clientId: 'adminclient-1' });
-    assert.deepEqual(requestBody(req, ApiKey.ApiVersions), { clientSoftwareName: 'apache-kafka-java', clientSoftwareVersion: '3.7.0' });
+    // v5's ClusterId and NodeId (KIP-1242) are not in v3: the decoder gives their defaults.
+    assert.deepEqual(requestBody(req, ApiKey.ApiVersions), { clientSoftwareName: 'apache-kafka-java', clientSoftwareVersion: '3.7.0', clusterId: null, nodeId: -1 });
     const again = encodeRequestFrame(req.header as typeof req.header & { apiKey: 18 }, { clientSoftwareName: 'apache-kafka-java', clientSoftwareVersion: '3.7.0' });
     assert.ok(again.equals(sized(body)));
   });
@@ -258,7 +258,8 @@ describe('known request layouts', () => {
     const records = Buffer.from('0102030405', 'hex');
     const v3 = hex('ffff' + '0001' + '00001388' + '00000001' + str16('t') + '00000001' + '00000000' + '00000005' + '0102030405');
     const p3 = decodeProduceRequest(new Reader(v3), 3);
-    assert.deepEqual(p3, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] });
+    // v13 names topics by id: in older versions the id is its default, the zero uuid.
+    assert.deepEqual(p3, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionData: [{ index: 0, records }] }] });
     const v9 = hex('00' + '0001' + '00001388' + '02' + compact('t') + '02' + '00000000' + '06' + '0102030405' + '00' + '00' + '00');
     const p9 = decodeProduceRequest(new Reader(v9), 9);
     assert.deepEqual(p9, p3);

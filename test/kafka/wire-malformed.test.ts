@@ -128,8 +128,33 @@ describe('malformed input on the Kafka port', () => {
     return expectClosed('unknown api', sized(h));
   });
 
-  test('a known API at a version that is not advertised (Fetch v3)', () =>
-    expectClosed('fetch v3', frame(1, 3, 1, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1000, topics: [] })));
+  test('a known API at a version the codec knows but the broker does not advertise (Fetch v18)', () =>
+    expectClosed('fetch v18', frame(1, 18, 1, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1000, topics: [] })));
+
+  test('a version Kafka 4 removed but still advertises for librdkafka (Produce v2), as Kafka 4.4 does', () => {
+    // Produce v2: acks, timeout, no topics (the v3 layout without the transactional id).
+    const h = Buffer.alloc(8 + 2 + 3 + 2 + 4 + 4);
+    h.writeInt16BE(0, 0);
+    h.writeInt16BE(2, 2);
+    h.writeInt32BE(1, 4);
+    h.writeInt16BE(3, 8);
+    h.write('raw', 10);
+    h.writeInt16BE(1, 13);
+    h.writeInt32BE(5_000, 15);
+    h.writeInt32BE(0, 19);
+    return expectClosed('produce v2', sized(h));
+  });
+
+  test('a version Kafka 4 removed (DescribeConfigs v0)', () => {
+    const h = Buffer.alloc(8 + 2 + 3 + 4);
+    h.writeInt16BE(32, 0);
+    h.writeInt16BE(0, 2);
+    h.writeInt32BE(1, 4);
+    h.writeInt16BE(3, 8);
+    h.write('raw', 10);
+    h.writeInt32BE(0, 13);
+    return expectClosed('describe configs v0', sized(h));
+  });
 
   test('a truncated request (array length with no elements)', () => {
     const full = frame(3, 1, 1, { topics: [{ name: 'x' }] });

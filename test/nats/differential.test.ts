@@ -14,6 +14,8 @@ import { peerSkip } from '../support/peers.js';
 import { RawClient, waitAllQuiet } from '../support/raw-client.js';
 import { sleep } from '../support/net.js';
 import { startTarget, subjectKind, type NatsProfile, type NatsTarget } from '../support/targets.js';
+import type { UserEntry } from '../../src/nats/auth.js';
+import { startTargetWithUsers } from './permission-targets.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scenario model
@@ -427,6 +429,185 @@ const SCENARIOS: Scenario[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
+// Permissions: one reference server and one Wharf front-end with these users. Wharf takes the
+// list through its authenticator (test-only: its configuration has no user list yet), the
+// reference through its authorization block; the texts, what is dropped and what is delivered
+// must be the same.
+
+const PERMISSION_USERS: UserEntry[] = [
+  {
+    user: 'alice',
+    pass: 'pw',
+    permissions: {
+      publish: { allow: ['foo.>', 'q.*'], deny: ['foo.secret'] },
+      subscribe: { allow: ['foo.*', 'bar', 'work q1', 'jobs.* w.*', '_INBOX.>'], deny: ['foo.hidden'] },
+    },
+  },
+  { user: 'bob', pass: 'pw', permissions: { publish: { allow: ['only.this'] }, subscribe: { deny: ['secret.>', 'tasks qx'] } } },
+  { user: 'carol', pass: 'pw', permissions: { publish: { allow: [] }, subscribe: { allow: [] } } },
+  { user: 'dave', pass: 'pw', permissions: { subscribe: { allow: ['>'] }, responses: { maxMsgs: 0, expiresMs: 0 } } },
+  { user: 'erin', pass: 'pw', permissions: { publish: { deny: ['>'] }, responses: { maxMsgs: 2, expiresMs: 300 } } },
+  { user: 'free', pass: 'pw' },
+];
+
+const as = (user: string, o: Record<string, unknown> = {}) => connect({ verbose: false, pedantic: false, protocol: 1, user, pass: 'pw', ...o });
+const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+const pubBytes = (subject: number[] | string, payload: string) => bytes('PUB ', subject, ` ${payload.length}\r\n${payload}\r\n`);
+
+const PERMISSION_SCENARIOS: Scenario[] = [
+  {
+    name: 'permissions: publish to a denied subject gets -ERR, the message is dropped, the connection stays open',
+    steps: [{ send: as('alice') + 'SUB foo.* 1\r\n' + pub('foo.secret', 'no') + pub('foo.ok', 'yes') + PING }],
+  },
+  {
+    name: 'permissions: publish outside the allow list reaches no subscriber',
+    steps: [
+      { c: 1, send: as('free') + 'SUB > 1\r\n' + PING, sync: true },
+      { c: 0, send: as('alice') + pub('nope', 'no') + pub('foo.ok', 'yes') + pub('q.1', 'yes') + PING },
+    ],
+  },
+  {
+    name: 'permissions: verbose, a denied publish gets -ERR and no +OK',
+    steps: [{ send: as('alice', { verbose: true }) + pub('nope', 'x') + pub('foo.ok', 'y') + PING }],
+  },
+  {
+    name: 'permissions: HPUB to a denied subject',
+    steps: [{ send: as('alice', { headers: true }) + 'SUB foo.* 1\r\n' + hpub('foo.secret', HDRS, 'no') + hpub('foo.ok', HDRS, 'yes') + PING }],
+  },
+  {
+    name: 'permissions: a denied request gets no 503 from no_responders',
+    steps: [{ send: as('alice', { headers: true, no_responders: true }) + 'SUB _INBOX.a 1\r\n' + pub('nope', 'q', '_INBOX.a') + pub('foo.x', 'q', '_INBOX.a') + PING }],
+  },
+  {
+    name: 'permissions: pedantic, an invalid and denied publish subject gets both errors',
+    steps: [{ send: as('alice', { pedantic: true }) + pub('nope.*', 'x') + pub('foo.*', 'y') + PING }],
+  },
+  {
+    name: 'permissions: many distinct denied subjects (past the decision cache bound)',
+    steps: [{ send: as('alice') + 'SUB foo.* 1\r\n' + Array.from({ length: 200 }, (_, i) => pub(`deny.${i}`, 'x')).join('') + pub('foo.ok', 'y') + PING }],
+  },
+  {
+    name: 'permissions: subscribe to a denied subject gets -ERR and nothing is subscribed',
+    steps: [
+      { c: 0, send: as('alice') + 'SUB foo.hidden 1\r\nSUB foo.shown 2\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('foo.hidden', 'no') + pub('foo.shown', 'yes') + PING },
+    ],
+  },
+  {
+    name: 'permissions: subscribe outside the allow list',
+    steps: [
+      { c: 0, send: as('alice') + 'SUB other 1\r\nSUB bar 2\r\nSUB foo.a.b 3\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('other', 'no') + pub('bar', 'yes') + pub('foo.a.b', 'no') + PING },
+    ],
+  },
+  {
+    name: 'permissions: verbose, a denied subscribe gets -ERR and no +OK',
+    steps: [{ send: as('alice', { verbose: true }) + 'SUB foo.hidden 1\r\nSUB foo.x 2\r\n' + PING }],
+  },
+  {
+    name: 'permissions: queue subscriptions, allowed and denied groups',
+    steps: [
+      { c: 0, send: as('alice') + 'SUB work q1 1\r\nSUB work q2 2\r\nSUB jobs.a w.x 3\r\nSUB jobs.a wx 4\r\nSUB work 5\r\nSUB bar any 6\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('work', 'w') + pub('jobs.a', 'j') + pub('bar', 'b') + PING },
+    ],
+  },
+  {
+    name: 'permissions: an allow entry foo.* also admits a subscription to foo.>',
+    steps: [
+      { c: 0, send: as('alice') + 'SUB foo.> 1\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('foo.a.b', 'deep') + PING },
+    ],
+  },
+  {
+    name: 'permissions: a denied subscribe on a duplicate sid',
+    steps: [
+      { c: 0, send: as('alice') + 'SUB foo.a 1\r\nSUB foo.hidden 1\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('foo.a', 'a') + pub('foo.hidden', 'h') + PING },
+    ],
+  },
+  { name: 'permissions: an invalid subscribe subject under an allow list', steps: [{ send: as('alice') + 'SUB foo..bar 1\r\nSUB foo. 2\r\n' + PING }] },
+  {
+    name: 'permissions: a wildcard subscription over a deny entry does not get the denied subjects',
+    steps: [
+      { c: 0, send: as('bob') + 'SUB > 1\r\nSUB secret.* 2\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('secret.x', 'no') + pub('open.x', 'yes') + pub('secret', 'yes') + pub('secret.a.b', 'no') + PING },
+    ],
+  },
+  {
+    name: 'permissions: a queue subscription over a queue deny entry',
+    steps: [
+      { c: 0, send: as('bob') + 'SUB * qx 1\r\nSUB tasks qx 2\r\nSUB tasks qy 3\r\nSUB > 4\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('tasks', 't') + pub('other', 'o') + PING },
+    ],
+  },
+  {
+    name: 'permissions: filtered messages do not count towards auto-unsubscribe',
+    steps: [
+      { c: 0, send: as('bob') + 'SUB > 1\r\nUNSUB 1 2\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + pub('secret.a', '1') + pub('x', '2') + pub('secret.b', '3') + pub('y', '4') + pub('z', '5') + PING },
+    ],
+  },
+  {
+    name: 'permissions: empty allow lists (allow: []) restrict nothing, as nats-server reads its configuration',
+    steps: [
+      { c: 0, send: as('carol') + 'SUB a 1\r\nSUB b.> 2\r\n' + pub('a', 'x') + PING, sync: true },
+      { c: 1, send: as('free') + pub('a', 'y') + pub('b.c', 'z') + PING },
+    ],
+  },
+  {
+    name: 'permissions: subjects and queue names are quoted as Go %q does',
+    steps: [
+      {
+        send: [
+          as('bob'),
+          pub('a"b\\c', 'x'),
+          pubBytes([0x63, 0x61, 0x66, 0xc3, 0xa9], 'x'),
+          pubBytes([0x62, 0x61, 0x64, 0xff, 0x01, 0x7a], 'x'),
+          pubBytes([0x7f, 0xc2, 0x80, 0xc2, 0xa0, 0xe2, 0x80, 0x8b], 'x'),
+          pubBytes([0xf0, 0x9f, 0x98, 0x80, 0xef, 0xbf, 0xbd, 0xed, 0xa0, 0x80], 'x'),
+          pubBytes([0xe0, 0x80, 0xaf, 0xc0, 0xaf, 0xf4, 0x90, 0x80, 0x80, 0xe2, 0x82], 'x'),
+          pubBytes([0x07, 0x08, 0x0b, 0x0c, 0x1b], 'x'),
+          bytes('SUB tasks q', [0x22, 0x5c, 0xe9], ' 1\r\n'),
+          'SUB tasks qx 2\r\n',
+          bytes('SUB secret.', [0xc3, 0xa9, 0x22], ' 3\r\n'),
+          PING,
+        ],
+        gap: 0,
+      },
+    ],
+  },
+  {
+    name: 'permissions: allow_responses lets a replier answer once',
+    steps: [
+      { c: 0, send: as('dave') + 'SUB svc 1\r\n' + pub('elsewhere', 'no') + PING, sync: true },
+      { c: 1, send: as('free') + 'SUB _INBOX.1 1\r\n' + pub('svc', 'req', '_INBOX.1') + PING, sync: true },
+      { c: 0, send: pub('_INBOX.1', 'answer') + pub('_INBOX.1', 'again') + pub('_INBOX.2', 'never asked') + PING },
+    ],
+  },
+  {
+    name: 'permissions: allow_responses with max 2 is not refused by a publish deny entry',
+    steps: [
+      { c: 0, send: as('erin') + 'SUB svc 1\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + 'SUB _INBOX.e 1\r\n' + pub('svc', 'req', '_INBOX.e') + PING, sync: true },
+      { c: 0, send: pub('_INBOX.e', 'one') + pub('_INBOX.e', 'two') + pub('_INBOX.e', 'three') + PING },
+    ],
+  },
+  {
+    name: 'permissions: allow_responses expires',
+    steps: [
+      { c: 0, send: as('erin') + 'SUB svc 1\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + 'SUB _INBOX.x 1\r\n' + pub('svc', 'req', '_INBOX.x') + PING, sync: true },
+      { wait: 600 },
+      { c: 0, send: pub('_INBOX.x', 'late') + PING },
+    ],
+  },
+  {
+    name: 'permissions: a user without permissions is not restricted',
+    steps: [{ send: as('free') + 'SUB > 1\r\nSUB foo.hidden q 2\r\n' + pub('foo.secret', 'x') + pub('anything', 'y') + PING }],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
 // Running a scenario against one server
 
 /** INFO keys whose values must match. */
@@ -578,6 +759,32 @@ describe(`NATS protocol differential: ${subject} vs nats-server v2.15.2`, { skip
       const want = sc.summarize ? sc.summarize(r) : r;
       const got = sc.summarize ? sc.summarize(s) : s;
       assert.deepStrictEqual(got, want, `${subject} differs from nats-server in "${sc.name}"`);
+    });
+  }
+});
+
+const selectedPermissions = only ? PERMISSION_SCENARIOS.filter((s) => s.name.includes(only)) : PERMISSION_SCENARIOS;
+
+describe(`NATS permissions differential: ${subject} vs nats-server v2.15.2`, { skip: peerSkip('nats-server') }, () => {
+  let reference: NatsTarget | undefined;
+  let underTest: NatsTarget | undefined;
+
+  before(async () => {
+    if (selectedPermissions.length === 0) return;
+    [reference, underTest] = await Promise.all([startTargetWithUsers('nats-server', PERMISSION_USERS), startTargetWithUsers(subject, PERMISSION_USERS)]);
+  });
+
+  after(async () => {
+    await Promise.all([reference?.close(), underTest?.close()]);
+  });
+
+  for (const sc of selectedPermissions) {
+    it(sc.name, async () => {
+      assert.ok(reference && underTest, 'servers with permissions did not start');
+      const [r, s] = await Promise.all([runScenario(reference, sc), runScenario(underTest, sc)]);
+      const dump = process.env.WHARF_DIFF_DUMP;
+      if (dump) appendFileSync(dump, JSON.stringify({ name: sc.name, reference: r, [subject]: s }) + '\n');
+      assert.deepStrictEqual(s, r, `${subject} differs from nats-server in "${sc.name}"`);
     });
   }
 });

@@ -8,16 +8,12 @@ import {
   buildRecordBatch,
   decodeRecords,
   readInt64,
-  readUnsignedVarint,
-  readVarint,
   setLogAppendTime,
   stampBaseOffset,
   validateIncomingBatches,
   writeInt64,
-  writeUnsignedVarint,
-  writeVarint,
-  varintSize,
 } from '../../src/core/records/batch.js';
+import { readUnsignedVarint, readVarint, varintSize, writeUnsignedVarint, writeVarint } from '../../src/core/records/varint.js';
 import { CompressionType } from '../../src/core/records/compression.js';
 import { isLogError } from '../../src/core/records/errors.js';
 

@@ -12,19 +12,18 @@
 import type { Logger } from '../../log.js';
 import type { AbortedTransaction, AppendOutcome, Log, LogPartition, PartitionTransactionState } from '../log/index.js';
 import {
-  ATTR_TIMESTAMP_TYPE,
-  batchAttributes,
   batchBaseOffset,
+  batchBaseSequence,
   batchIsControl,
+  batchIsLogAppendTime,
   batchIsTransactional,
   batchLastOffsetDelta,
   batchMaxTimestamp,
+  batchProducerEpoch,
   batchProducerId,
-  decodeRecords,
   forEachBatch,
-  OFFSET_BASE_SEQUENCE,
-  OFFSET_PRODUCER_EPOCH,
 } from '../records/batch.js';
+import { batchTxnMarker, type TxnMarker } from '../records/control.js';
 import { CoordinatorError } from './errors.js';
 
 /** How many batches per producer and partition are remembered for deduplication (Kafka's 5). */
@@ -123,31 +122,30 @@ export class PartitionProducerState implements PartitionTransactionState {
   observe(batch: Buffer): void {
     const pid = batchProducerId(batch);
     if (pid < 0) return;
-    const epoch = batch.readInt16BE(OFFSET_PRODUCER_EPOCH);
+    const epoch = batchProducerEpoch(batch);
     const base = batchBaseOffset(batch);
     const last = base + batchLastOffsetDelta(batch);
     let entry = this.producers.get(pid);
     if (batchIsControl(batch)) {
-      let type = -1;
+      let marker: TxnMarker | null;
       try {
-        const rec = decodeRecords(batch)[0];
-        if (rec?.key && rec.key.length >= 4) type = rec.key.readInt16BE(2);
+        marker = batchTxnMarker(batch);
       } catch {
-        type = -1;
+        marker = null; // an unreadable control batch ends no transaction
       }
-      if (type !== 0 && type !== 1) return;
+      if (!marker) return;
       if (!entry) {
         entry = this.newEntry(pid, epoch);
       } else if (epoch > entry.epoch) {
         entry.epoch = epoch;
         entry.batches = [];
       }
-      this.endTransaction(entry, type === 1, last);
+      this.endTransaction(entry, marker.commit, last);
       return;
     }
-    const firstSeq = batch.readInt32BE(OFFSET_BASE_SEQUENCE);
+    const firstSeq = batchBaseSequence(batch);
     const lastSeq = nextSequence(firstSeq, batchLastOffsetDelta(batch));
-    const logAppendTime = (batchAttributes(batch) & ATTR_TIMESTAMP_TYPE) !== 0 ? batchMaxTimestamp(batch) : -1;
+    const logAppendTime = batchIsLogAppendTime(batch) ? batchMaxTimestamp(batch) : -1;
     if (!entry) entry = this.newEntry(pid, epoch);
     else if (epoch > entry.epoch) {
       entry.epoch = epoch;

@@ -15,7 +15,7 @@
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { Mutex } from '../../util/mutex.js';
-import { buildRecordBatch } from '../records/batch.js';
+import { buildTxnMarkerBatch } from '../records/control.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import { InternalTopic, type InternalKey } from './internal-topic.js';
@@ -508,13 +508,7 @@ export class TransactionCoordinator {
   }
 
   private markerBatch(producerId: number, epoch: number, commit: boolean): Buffer {
-    const key = Buffer.alloc(4);
-    key.writeInt16BE(0, 0);
-    key.writeInt16BE(commit ? 1 : 0, 2);
-    const value = Buffer.alloc(6);
-    value.writeInt16BE(0, 0);
-    value.writeInt32BE(COORDINATOR_EPOCH, 2);
-    return buildRecordBatch({ records: [{ key, value }], control: true, transactional: true, producerId, producerEpoch: epoch, baseSequence: -1 });
+    return buildTxnMarkerBatch({ marker: { commit, coordinatorEpoch: COORDINATOR_EPOCH }, producerId, producerEpoch: epoch });
   }
 
   /** Aborts an ongoing transaction with a bumped epoch, fencing its producer. Runs under the id's lock. */

@@ -1,18 +1,31 @@
-// The Kafka v2 record batch: Wharf's storage format and data plane, whichever protocol wrote
-// the records. This module is deliberately small: header field access, validation (sizes,
-// magic, CRC-32C), base-offset stamping in place, walking the batches of a buffer, and record
-// decoding/encoding for compaction and tests. The append and read paths touch only headers.
+// The Kafka v2 record batch (magic 2, KIP-98): Wharf's storage format and data plane, whichever
+// protocol wrote the records, and the one place that knows its layout. Two faces:
+//  - a header view for the append and read paths: field accessors on a Buffer and a position,
+//    validation (sizes, magic, CRC-32C), base-offset stamping in place, walking the batches of a
+//    buffer. Nothing there allocates or touches the records.
+//  - records and a decoded form for compaction, coordinators, tests and tools: decode a batch's
+//    records, or the whole batch into its header and records; build a batch from records.
+// Control records (transaction markers) are in control.ts, codecs in compression.ts.
 //
 // Layout (big-endian), offsets from the start of the batch:
 //   0 baseOffset int64 | 8 batchLength int32 (bytes after this field) | 12 partitionLeaderEpoch int32
 //   16 magic int8 | 17 crc uint32 (CRC-32C of bytes 21..end) | 21 attributes int16
 //   23 lastOffsetDelta int32 | 27 baseTimestamp int64 | 35 maxTimestamp int64 | 43 producerId int64
 //   51 producerEpoch int16 | 53 baseSequence int32 | 57 recordsCount int32 | 61 records
+// Attributes: bits 0-2 codec, 3 timestamp type (LogAppendTime), 4 transactional, 5 control,
+// 6 delete horizon set. The records follow, compressed as a whole unless the codec is none.
 // baseOffset and partitionLeaderEpoch sit outside the CRC so a broker can assign them without
 // recomputing it.
-import { crc32c } from '@node-rs/crc32';
+//
+// Record: varint length, int8 attributes (unused), varint timestampDelta, varint offsetDelta,
+// varint key length (-1 = null) + key, varint value length (-1 = null) + value, varint header
+// count, then per header varint key length + UTF-8 key, varint value length (-1 = null) + value.
+// 64-bit fields are JS numbers here, exact up to 2^53, which offsets, timestamps and producer
+// ids stay under.
 import { compressionCodec, compressionName } from './compression.js';
+import { crc32c } from './crc32c.js';
 import { LogError } from './errors.js';
+import { readVarint, varintSize, writeVarint } from './varint.js';
 
 export const OFFSET_BASE_OFFSET = 0;
 export const OFFSET_BATCH_LENGTH = 8;
@@ -61,11 +74,19 @@ export const batchLastOffset = (buf: Buffer, pos = 0): number => batchBaseOffset
 export const batchAttributes = (buf: Buffer, pos = 0): number => buf.readInt16BE(pos + OFFSET_ATTRIBUTES);
 export const batchBaseTimestamp = (buf: Buffer, pos = 0): number => readInt64(buf, pos + OFFSET_BASE_TIMESTAMP);
 export const batchMaxTimestamp = (buf: Buffer, pos = 0): number => readInt64(buf, pos + OFFSET_MAX_TIMESTAMP);
+export const batchPartitionLeaderEpoch = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + OFFSET_LEADER_EPOCH);
+export const batchMagic = (buf: Buffer, pos = 0): number => buf.readInt8(pos + OFFSET_MAGIC);
+/** The CRC-32C the batch carries (not recomputed: see batchCrcValid). */
+export const batchStoredCrc = (buf: Buffer, pos = 0): number => buf.readUInt32BE(pos + OFFSET_CRC);
 export const batchProducerId = (buf: Buffer, pos = 0): number => readInt64(buf, pos + OFFSET_PRODUCER_ID);
+export const batchProducerEpoch = (buf: Buffer, pos = 0): number => buf.readInt16BE(pos + OFFSET_PRODUCER_EPOCH);
+export const batchBaseSequence = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + OFFSET_BASE_SEQUENCE);
 export const batchRecordsCount = (buf: Buffer, pos = 0): number => buf.readInt32BE(pos + OFFSET_RECORDS_COUNT);
 export const batchCompression = (buf: Buffer, pos = 0): number => batchAttributes(buf, pos) & ATTR_COMPRESSION_MASK;
 export const batchIsControl = (buf: Buffer, pos = 0): boolean => (batchAttributes(buf, pos) & ATTR_CONTROL) !== 0;
 export const batchIsTransactional = (buf: Buffer, pos = 0): boolean => (batchAttributes(buf, pos) & ATTR_TRANSACTIONAL) !== 0;
+/** True when the broker set the timestamps (LogAppendTime): every record's timestamp is maxTimestamp. */
+export const batchIsLogAppendTime = (buf: Buffer, pos = 0): boolean => (batchAttributes(buf, pos) & ATTR_TIMESTAMP_TYPE) !== 0;
 
 /** Computes the CRC-32C a batch should carry. */
 export function computeBatchCrc(buf: Buffer, pos = 0, size = batchSize(buf, pos)): number {
@@ -73,12 +94,17 @@ export function computeBatchCrc(buf: Buffer, pos = 0, size = batchSize(buf, pos)
 }
 
 export function batchCrcValid(buf: Buffer, pos = 0, size = batchSize(buf, pos)): boolean {
-  return buf.readUInt32BE(pos + OFFSET_CRC) === computeBatchCrc(buf, pos, size);
+  return batchStoredCrc(buf, pos) === computeBatchCrc(buf, pos, size);
 }
 
 /** Rewrites the stored CRC after a change of the covered bytes (attributes, timestamps, records). */
 export function updateBatchCrc(buf: Buffer, pos = 0): void {
   buf.writeUInt32BE(computeBatchCrc(buf, pos), pos + OFFSET_CRC);
+}
+
+/** Assigns the partition leader epoch in place (as a leader does on append); the CRC does not cover it. */
+export function stampLeaderEpoch(buf: Buffer, pos: number, leaderEpoch: number): void {
+  buf.writeInt32BE(leaderEpoch, pos + OFFSET_LEADER_EPOCH);
 }
 
 /** Assigns the base offset in place; the CRC does not cover it. */
@@ -94,7 +120,7 @@ export function batchDefect(buf: Buffer, pos: number, end: number, checkCrc = tr
   if (end - pos < BATCH_HEADER_SIZE) return `incomplete batch header (${end - pos} bytes)`;
   const batchLength = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
   if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return `invalid batch length ${batchLength}`;
-  const magic = buf.readInt8(pos + OFFSET_MAGIC);
+  const magic = batchMagic(buf, pos);
   if (magic !== CURRENT_MAGIC) return `unsupported magic ${magic} (only record batch v2 is accepted)`;
   if (batchLength + LOG_OVERHEAD > end - pos) return `batch length ${batchLength} overruns the ${end - pos - LOG_OVERHEAD} bytes available`;
   if (buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA) < 0) return 'negative lastOffsetDelta';
@@ -174,57 +200,9 @@ export function forEachBatch(buf: Buffer, fn: (pos: number, size: number) => voi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Varints (protobuf style, zigzag for signed values), as used inside records.
-
-export function zigzagDecode(n: number): number {
-  // n is a non-negative integer possibly above 2^31, so no bit operations.
-  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-}
-
-export function zigzagEncode(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1;
-}
-
-/** Decodes an unsigned varint at `pos`; returns the value and stores the next position in cursor. */
-export function readUnsignedVarint(buf: Buffer, cursor: { pos: number }): number {
-  let result = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (cursor.pos >= buf.length) throw new LogError('CORRUPT_MESSAGE', 'truncated varint');
-    const b = buf[cursor.pos++]!;
-    result += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) return result;
-    mul *= 128;
-  }
-  throw new LogError('CORRUPT_MESSAGE', 'varint longer than 10 bytes');
-}
-
-export const readVarint = (buf: Buffer, cursor: { pos: number }): number => zigzagDecode(readUnsignedVarint(buf, cursor));
-
-export function unsignedVarintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-export function writeUnsignedVarint(buf: Buffer, pos: number, n: number): number {
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
-}
-
-export const varintSize = (n: number): number => unsignedVarintSize(zigzagEncode(n));
-export const writeVarint = (buf: Buffer, pos: number, n: number): number => writeUnsignedVarint(buf, pos, zigzagEncode(n));
-
-// ---------------------------------------------------------------------------------------------
-// Records. Used by compaction, by tests, and by whatever needs to build a batch (e.g. a NATS
-// publish turned into a record): not on the append or read paths.
+// Records and the decoded form. Used by compaction, the coordinators, tests and tools, and by
+// whatever needs to build a batch (e.g. a NATS publish turned into a record): not on the append
+// or read paths.
 
 export interface RecordHeader {
   key: string;
@@ -233,12 +211,59 @@ export interface RecordHeader {
 
 export interface DecodedRecord {
   offset: number;
+  /** The record's timestamp (for LogAppendTime batches, the batch's maxTimestamp). */
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
   headers: RecordHeader[];
   /** The record's encoded bytes (length prefix included), valid inside its own batch. */
   raw: Buffer;
+}
+
+/** The header fields of a batch as read, for tests and tools (the hot paths use the accessors). */
+export interface BatchHeader {
+  baseOffset: number;
+  batchLength: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordsCount: number;
+}
+
+/** A whole batch decoded: its header and its records. */
+export interface DecodedBatch extends BatchHeader {
+  records: DecodedRecord[];
+}
+
+/** Reads the header of the batch at `pos` into an object. Checks the size and magic, not the CRC. */
+export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
+  if (buf.length - pos < BATCH_HEADER_SIZE) throw new LogError('CORRUPT_MESSAGE', `incomplete batch header (${buf.length - pos} bytes)`);
+  const magic = batchMagic(buf, pos);
+  if (magic !== CURRENT_MAGIC) throw new LogError('CORRUPT_MESSAGE', `unsupported magic ${magic} (only record batch v2 is accepted)`);
+  const batchLength = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) throw new LogError('CORRUPT_MESSAGE', `invalid batch length ${batchLength}`);
+  return {
+    baseOffset: batchBaseOffset(buf, pos),
+    batchLength,
+    partitionLeaderEpoch: batchPartitionLeaderEpoch(buf, pos),
+    magic,
+    crc: batchStoredCrc(buf, pos),
+    attributes: batchAttributes(buf, pos),
+    lastOffsetDelta: batchLastOffsetDelta(buf, pos),
+    baseTimestamp: batchBaseTimestamp(buf, pos),
+    maxTimestamp: batchMaxTimestamp(buf, pos),
+    producerId: batchProducerId(buf, pos),
+    producerEpoch: batchProducerEpoch(buf, pos),
+    baseSequence: batchBaseSequence(buf, pos),
+    recordsCount: batchRecordsCount(buf, pos),
+  };
 }
 
 function codecFor(compression: number) {
@@ -251,23 +276,43 @@ function notSync(compression: number): LogError {
   return new LogError('INVALID_RECORD', `the ${compressionName(compression)} codec is asynchronous; use the async variant`);
 }
 
+function undecompressable(compression: number, e: unknown): LogError {
+  if (e instanceof LogError) return e;
+  const why = e instanceof Error ? e.message : String(e);
+  return new LogError('CORRUPT_MESSAGE', `${compressionName(compression)}: cannot decompress the records (${why})`, { cause: e });
+}
+
 /** The concatenated records of a batch, decompressed if needed (synchronous codecs only). */
 export function batchRecordsData(batch: Buffer): Buffer {
   const data = batch.subarray(BATCH_HEADER_SIZE, batchSize(batch));
   const compression = batchCompression(batch);
   if (compression === 0) return data;
-  const out = codecFor(compression).decompress(data);
+  const codec = codecFor(compression);
+  if (codec.sync !== true) throw notSync(compression);
+  let out: Buffer | Promise<Buffer>;
+  try {
+    out = codec.decompress(data);
+  } catch (e) {
+    throw undecompressable(compression, e);
+  }
   if (out instanceof Promise) throw notSync(compression);
   return out;
 }
 
+/** The concatenated records of a batch, decompressed with any registered codec. */
 export async function batchRecordsDataAsync(batch: Buffer): Promise<Buffer> {
   const data = batch.subarray(BATCH_HEADER_SIZE, batchSize(batch));
   const compression = batchCompression(batch);
-  return compression === 0 ? data : await codecFor(compression).decompress(data);
+  if (compression === 0) return data;
+  const codec = codecFor(compression);
+  try {
+    return await codec.decompress(data);
+  } catch (e) {
+    throw undecompressable(compression, e);
+  }
 }
 
-/** Whether the records of batches with this compression can be read synchronously. */
+/** Whether the records of this batch can be read synchronously (uncompressed, or a sync codec). */
 export function canDecodeSync(batch: Buffer): boolean {
   const compression = batchCompression(batch);
   if (compression === 0) return true;
@@ -275,10 +320,10 @@ export function canDecodeSync(batch: Buffer): boolean {
   return codec?.sync === true;
 }
 
-function readBytes(buf: Buffer, cursor: { pos: number }): Buffer | null {
+function readBytes(buf: Buffer, cursor: { pos: number }, what: string): Buffer | null {
   const len = readVarint(buf, cursor);
   if (len < 0) return null;
-  if (cursor.pos + len > buf.length) throw new LogError('CORRUPT_MESSAGE', 'record field overruns its batch');
+  if (len > buf.length - cursor.pos) throw new LogError('CORRUPT_MESSAGE', `record ${what} overruns its record`);
   const out = buf.subarray(cursor.pos, cursor.pos + len);
   cursor.pos += len;
   return out;
@@ -294,42 +339,79 @@ export async function decodeRecordsAsync(batch: Buffer): Promise<DecodedRecord[]
   return parseRecords(batch, await batchRecordsDataAsync(batch));
 }
 
+/** The smallest record: length, attributes, timestamp and offset deltas, key, value, header count. */
+const MIN_RECORD_SIZE = 7;
+
 function parseRecords(batch: Buffer, data: Buffer): DecodedRecord[] {
   const baseOffset = batchBaseOffset(batch);
   const baseTimestamp = batchBaseTimestamp(batch);
-  const logAppendTime = (batchAttributes(batch) & ATTR_TIMESTAMP_TYPE) !== 0;
+  const logAppendTime = batchIsLogAppendTime(batch);
   const maxTimestamp = batchMaxTimestamp(batch);
   const count = batchRecordsCount(batch);
+  // A count the data cannot hold is rejected before anything is allocated for it.
+  if (count < 0 || count * MIN_RECORD_SIZE > data.length) {
+    throw new LogError('CORRUPT_MESSAGE', `record count ${count} does not fit in ${data.length} bytes of records`);
+  }
   const records: DecodedRecord[] = [];
   const cursor = { pos: 0 };
   for (let i = 0; i < count; i++) {
     const start = cursor.pos;
     const length = readVarint(data, cursor);
     const bodyStart = cursor.pos;
-    if (length < 0 || bodyStart + length > data.length) throw new LogError('CORRUPT_MESSAGE', 'record length overruns its batch');
-    const body = data.subarray(0, bodyStart + length);
+    if (length < 0 || length > data.length - bodyStart) throw new LogError('CORRUPT_MESSAGE', `record length ${length} overruns its batch`);
+    const end = bodyStart + length;
+    const body = data.subarray(0, end);
     cursor.pos++; // attributes (unused)
     const timestampDelta = readVarint(body, cursor);
     const offsetDelta = readVarint(body, cursor);
-    const key = readBytes(body, cursor);
-    const value = readBytes(body, cursor);
+    const key = readBytes(body, cursor, 'key');
+    const value = readBytes(body, cursor, 'value');
     const headerCount = readVarint(body, cursor);
+    if (headerCount < 0 || headerCount * 2 > end - cursor.pos) throw new LogError('CORRUPT_MESSAGE', `invalid record header count ${headerCount}`);
     const headers: RecordHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
-      const hk = readBytes(body, cursor);
-      headers.push({ key: hk ? hk.toString('utf8') : '', value: readBytes(body, cursor) });
+      const hk = readBytes(body, cursor, 'header key');
+      if (hk === null) throw new LogError('CORRUPT_MESSAGE', 'null record header key');
+      headers.push({ key: hk.toString('utf8'), value: readBytes(body, cursor, 'header value') });
     }
-    cursor.pos = bodyStart + length;
+    if (cursor.pos !== end) throw new LogError('CORRUPT_MESSAGE', `record length ${length} but its fields took ${length + cursor.pos - end}`);
     records.push({
       offset: baseOffset + offsetDelta,
       timestamp: logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta,
       key,
       value,
       headers,
-      raw: data.subarray(start, cursor.pos),
+      raw: data.subarray(start, end),
     });
   }
+  if (cursor.pos !== data.length) throw new LogError('CORRUPT_MESSAGE', `${data.length - cursor.pos} bytes after the last record`);
   return records;
+}
+
+export interface DecodeBatchOptions {
+  /** Check the CRC-32C (default true). */
+  verifyCrc?: boolean;
+}
+
+function checkWholeBatch(batch: Buffer, opts: DecodeBatchOptions): BatchHeader {
+  const defect = batchDefect(batch, 0, batch.length, opts.verifyCrc !== false);
+  if (defect) throw new LogError('CORRUPT_MESSAGE', `invalid record batch: ${defect}`);
+  if (batchSize(batch) !== batch.length) {
+    throw new LogError('CORRUPT_MESSAGE', `batch length ${batchSize(batch) - LOG_OVERHEAD} does not match the ${batch.length - LOG_OVERHEAD} bytes given`);
+  }
+  return readBatchHeader(batch);
+}
+
+/** Decodes one whole batch (exactly its bytes) into its header and records; synchronous codecs only. */
+export function decodeBatch(batch: Buffer, opts: DecodeBatchOptions = {}): DecodedBatch {
+  const header = checkWholeBatch(batch, opts);
+  return { ...header, records: decodeRecords(batch) };
+}
+
+/** decodeBatch with any registered codec. */
+export async function decodeBatchAsync(batch: Buffer, opts: DecodeBatchOptions = {}): Promise<DecodedBatch> {
+  const header = checkWholeBatch(batch, opts);
+  return { ...header, records: await decodeRecordsAsync(batch) };
 }
 
 export interface RecordInput {
@@ -345,6 +427,9 @@ export interface RecordInput {
 export interface BatchInput {
   records: RecordInput[];
   baseOffset?: number;
+  /** Defaults to -1 (unknown), as producers send it. */
+  partitionLeaderEpoch?: number;
+  /** Defaults to the first record's timestamp, else now. */
   baseTimestamp?: number;
   compression?: number;
   producerId?: number;
@@ -356,10 +441,24 @@ export interface BatchInput {
   lastOffsetDelta?: number;
 }
 
+/** The header fields a writer chooses; batchLength, magic, CRC and the record count follow from the records. */
+export interface BatchHeaderInput {
+  baseOffset: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  partitionLeaderEpoch?: number;
+}
+
 const toBuf = (v: Buffer | string | null | undefined): Buffer | null =>
   v === null || v === undefined ? null : typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
 
-function encodeRecord(r: RecordInput, index: number, baseTimestamp: number): Buffer {
+/** Encodes one record (length prefix included) as it sits inside an uncompressed batch. */
+export function encodeRecord(r: RecordInput, index: number, baseTimestamp: number): Buffer {
   const key = toBuf(r.key);
   const value = toBuf(r.value);
   const headers = (r.headers ?? []).map((h) => ({ key: Buffer.from(h.key, 'utf8'), value: toBuf(h.value) }));
@@ -393,22 +492,6 @@ function encodeRecord(r: RecordInput, index: number, baseTimestamp: number): Buf
 
 /**
  * Assembles a batch around already-encoded records (as kept by compaction or built by
- * encodeRecord), compressing them with the given codec, and computes its CRC.
- */
-type BatchHeaderInput = {
-  baseOffset: number;
-  attributes: number;
-  lastOffsetDelta: number;
-  baseTimestamp: number;
-  maxTimestamp: number;
-  producerId: number;
-  producerEpoch: number;
-  baseSequence: number;
-  partitionLeaderEpoch?: number;
-};
-
-/**
- * Assembles a batch around already-encoded records (as kept by compaction or built by
  * encodeRecord), compressing them with the batch's codec (synchronous codecs only), and
  * computes its CRC.
  */
@@ -416,7 +499,9 @@ export function assembleBatch(header: BatchHeaderInput, records: Buffer[], recor
   const data = records.length === 1 ? records[0]! : Buffer.concat(records);
   const compression = header.attributes & ATTR_COMPRESSION_MASK;
   if (compression === 0 || recordsCount === 0) return frameBatch(header, data, recordsCount);
-  const out = codecFor(compression).compress(data);
+  const codec = codecFor(compression);
+  if (codec.sync !== true) throw notSync(compression);
+  const out = codec.compress(data);
   if (out instanceof Promise) throw notSync(compression);
   return frameBatch(header, out, recordsCount);
 }
@@ -429,10 +514,15 @@ export async function assembleBatchAsync(header: BatchHeaderInput, records: Buff
   return frameBatch(header, await codecFor(compression).compress(data), recordsCount);
 }
 
-function frameBatch(header: BatchHeaderInput, data: Buffer, recordsCount: number): Buffer {
-  const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + data.length);
+/**
+ * Writes the header around a records section exactly as given (already compressed when the
+ * attributes name a codec) and computes the CRC. The lowest-level encoder: tools use it to
+ * frame payloads other encoders produced.
+ */
+export function frameBatch(header: BatchHeaderInput, records: Buffer, recordsCount: number): Buffer {
+  const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + records.length);
   writeInt64(out, OFFSET_BASE_OFFSET, header.baseOffset);
-  out.writeInt32BE(BATCH_HEADER_SIZE + data.length - LOG_OVERHEAD, OFFSET_BATCH_LENGTH);
+  out.writeInt32BE(BATCH_HEADER_SIZE + records.length - LOG_OVERHEAD, OFFSET_BATCH_LENGTH);
   out.writeInt32BE(header.partitionLeaderEpoch ?? -1, OFFSET_LEADER_EPOCH);
   out.writeInt8(CURRENT_MAGIC, OFFSET_MAGIC);
   out.writeInt16BE(header.attributes, OFFSET_ATTRIBUTES);
@@ -443,18 +533,18 @@ function frameBatch(header: BatchHeaderInput, data: Buffer, recordsCount: number
   out.writeInt16BE(header.producerEpoch, OFFSET_PRODUCER_EPOCH);
   out.writeInt32BE(header.baseSequence, OFFSET_BASE_SEQUENCE);
   out.writeInt32BE(recordsCount, OFFSET_RECORDS_COUNT);
-  data.copy(out, BATCH_HEADER_SIZE);
+  records.copy(out, BATCH_HEADER_SIZE);
   updateBatchCrc(out);
   return out;
 }
 
-/** Builds a complete v2 batch (base offset 0 unless given) from plain records. */
-export function buildRecordBatch(input: BatchInput): Buffer {
+/** The header and encoded records of a batch to build from plain records. */
+function prepareBatch(input: BatchInput): { header: BatchHeaderInput; records: Buffer[] } {
   if (input.records.length === 0 && input.lastOffsetDelta === undefined) throw new RangeError('a batch needs at least one record');
   const baseTimestamp = input.baseTimestamp ?? input.records[0]?.timestamp ?? Date.now();
   let maxTimestamp = -1;
   let lastDelta = 0;
-  const encoded = input.records.map((r, i) => {
+  const records = input.records.map((r, i) => {
     maxTimestamp = Math.max(maxTimestamp, r.timestamp ?? baseTimestamp);
     lastDelta = r.offsetDelta ?? i;
     return encodeRecord(r, i, baseTimestamp);
@@ -462,27 +552,28 @@ export function buildRecordBatch(input: BatchInput): Buffer {
   if (maxTimestamp < 0) maxTimestamp = baseTimestamp;
   const attributes =
     ((input.compression ?? 0) & ATTR_COMPRESSION_MASK) | (input.transactional ? ATTR_TRANSACTIONAL : 0) | (input.control ? ATTR_CONTROL : 0);
-  return assembleBatch(
-    {
-      baseOffset: input.baseOffset ?? 0,
-      attributes,
-      lastOffsetDelta: input.lastOffsetDelta ?? lastDelta,
-      baseTimestamp,
-      maxTimestamp,
-      producerId: input.producerId ?? -1,
-      producerEpoch: input.producerEpoch ?? -1,
-      baseSequence: input.baseSequence ?? -1,
-    },
-    encoded,
-    encoded.length,
-  );
+  const header: BatchHeaderInput = {
+    baseOffset: input.baseOffset ?? 0,
+    attributes,
+    lastOffsetDelta: input.lastOffsetDelta ?? lastDelta,
+    baseTimestamp,
+    maxTimestamp,
+    producerId: input.producerId ?? -1,
+    producerEpoch: input.producerEpoch ?? -1,
+    baseSequence: input.baseSequence ?? -1,
+    partitionLeaderEpoch: input.partitionLeaderEpoch ?? -1,
+  };
+  return { header, records };
 }
 
-/** Splits a buffer of stored batches into one Buffer view per batch (tests, tools). */
-export function splitBatches(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  forEachBatch(buf, (pos, size) => {
-    out.push(buf.subarray(pos, pos + size));
-  });
-  return out;
+/** Builds a complete v2 batch (base offset 0 unless given) from plain records; synchronous codecs only. */
+export function buildRecordBatch(input: BatchInput): Buffer {
+  const { header, records } = prepareBatch(input);
+  return assembleBatch(header, records, records.length);
+}
+
+/** buildRecordBatch with any registered codec. */
+export async function buildRecordBatchAsync(input: BatchInput): Promise<Buffer> {
+  const { header, records } = prepareBatch(input);
+  return assembleBatchAsync(header, records, records.length);
 }

@@ -20,6 +20,7 @@ export interface MatchResult<S> {
 
 const EMPTY_RESULT: MatchResult<never> = Object.freeze({ plain: [], queues: [] });
 
+/** Default bound of the match cache. */
 const CACHE_MAX = 1024;
 
 class Level<S> {
@@ -52,6 +53,12 @@ export interface SublistStats {
 }
 
 export class Sublist<S extends Subscription> {
+  /**
+   * @param cacheMax bound of the match cache; 0 keeps no cache (for small, rarely changing
+   *   lists whose user caches its own decisions, such as permission lists).
+   */
+  constructor(private readonly cacheMax = CACHE_MAX) {}
+
   private readonly root = new Level<S>();
   private readonly cache = new Map<string, MatchResult<S>>();
   private count = 0;
@@ -143,9 +150,10 @@ export class Sublist<S extends Subscription> {
     this.collect(this.root, tokens, 0, plain, queueGroups);
     const result: MatchResult<S> =
       plain.length === 0 && queueGroups.size === 0 ? EMPTY_RESULT : { plain, queues: [...queueGroups.values()] };
-    if (this.cache.size >= CACHE_MAX) {
+    if (this.cacheMax === 0) return result;
+    if (this.cache.size >= this.cacheMax) {
       // Evict the oldest quarter: cheap, and a hot subject is re-cached on its next publish.
-      let n = CACHE_MAX >> 2;
+      let n = Math.max(1, this.cacheMax >> 2);
       for (const key of this.cache.keys()) {
         this.cache.delete(key);
         if (--n === 0) break;
@@ -153,12 +161,6 @@ export class Sublist<S extends Subscription> {
     }
     this.cache.set(subject, result);
     return result;
-  }
-
-  /** Whether any subscription matches, without building or caching a result. */
-  hasInterest(subject: string): boolean {
-    const r = this.match(subject);
-    return r.plain.length > 0 || r.queues.length > 0;
   }
 
   /** Every subscription, for monitoring. */

@@ -1,19 +1,23 @@
 // AddOffsetsToTxn (25): the group's offsets will be committed with the producer's transaction.
-import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from '../protocol/messages/index.js';
-import { coordinatorsOf, fencedForVersion, thrownNumber } from '../coordination.js';
-import type { ApiHandler } from './types.js';
+// Authorization, as Kafka: WRITE on the transactional id (else
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then READ on the group (else GROUP_AUTHORIZATION_FAILED).
+import { ApiKey } from '../protocol/messages/index.js';
+import { groupResource, transactionalIdResource } from '../authorization.js';
+import { fencedForVersion } from '../coordination.js';
+import { ErrorCode, toKafkaError } from '../errors.js';
+import { defineHandler } from './types.js';
 
-export const addOffsetsToTxn: ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
-  key: 25,
+export const addOffsetsToTxn = defineHandler(ApiKey.AddOffsetsToTxn, {
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
+    if (!ctx.authorize('WRITE', transactionalIdResource(req.transactionalId))) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    if (!ctx.authorize('READ', groupResource(req.groupId))) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     try {
-      const tc = coordinatorsOf(ctx.broker).transactions;
-      const err = await tc.addOffsets(req.transactionalId, Number(req.producerId), req.producerEpoch, req.groupId);
+      const err = await ctx.coordinators.transactions.addOffsets(req.transactionalId, Number(req.producerId), req.producerEpoch, req.groupId);
       return { throttleTimeMs: 0, errorCode: fencedForVersion(err, ctx.header.apiVersion, 2) };
     } catch (e) {
-      return { throttleTimeMs: 0, errorCode: thrownNumber(e) };
+      return { throttleTimeMs: 0, errorCode: toKafkaError(e).code };
     }
   },
-};
+});

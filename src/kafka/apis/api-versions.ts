@@ -1,12 +1,12 @@
 // ApiVersions (18): the APIs and versions this broker serves. A version the broker does not
-// know is answered by the connection in v0 with UNSUPPORTED_VERSION and the same list.
-import type { ApiVersionsRequest, ApiVersionsResponse } from '../protocol/messages/index.js';
+// know is answered by the connection in v0 with UNSUPPORTED_VERSION and the same list. No
+// authorization: clients ask before anything else, as in Kafka.
+import { ApiKey } from '../protocol/messages/index.js';
 import { ErrorCode } from '../errors.js';
-import type { ApiHandler } from './types.js';
+import { defineHandler } from './types.js';
 import { advertisedApiVersions } from './index.js';
 
-export const apiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponse> = {
-  key: 18,
+export const apiVersions = defineHandler(ApiKey.ApiVersions, {
   minVersion: 0,
   maxVersion: 3,
   handle(ctx, req) {
@@ -17,4 +17,4 @@ export const apiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponse> = 
     }
     return { errorCode: ErrorCode.NONE, apiKeys: advertisedApiVersions(), throttleTimeMs: 0 };
   },
-};
+});

@@ -2,9 +2,25 @@
 // configs) and the alter APIs: Kafka's config types and sources, and the broker's own configs.
 import { TOPIC_CONFIGS } from '../../core/log/index.js';
 import { DEFAULT_OPTIONS } from '../../config.js';
-import type { KafkaBroker } from '../context.js';
+import type { AclResource } from '../../core/security/authorizer.js';
+import { CLUSTER, topicResource } from '../authorization.js';
+import type { RequestContext } from './types.js';
 
+/** What describing configs needs of a request's context. */
+type ConfigScope = Pick<RequestContext, 'log' | 'options' | 'cluster'>;
+
+/** Config resource types (DescribeConfigs and the alter APIs), Kafka's numbers. */
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+
+/**
+ * The ACL resource whose DESCRIBE_CONFIGS/ALTER_CONFIGS Kafka checks for a config resource: the
+ * topic, or the cluster for broker and broker-logger configs; null for types Wharf has none of.
+ */
+export function configAclResource(resourceType: number, resourceName: string): AclResource | null {
+  if (resourceType === ResourceType.TOPIC) return topicResource(resourceName);
+  if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER) return CLUSTER;
+  return null;
+}
 
 export const ConfigSource = {
   UNKNOWN: 0,
@@ -34,8 +50,8 @@ export function topicConfigType(name: string): number {
 }
 
 /** Topic configs whose default comes from a broker option: set (not default) when the option is. */
-function brokerSets(broker: KafkaBroker, name: string): boolean {
-  const o = broker.options;
+function brokerSets(scope: ConfigScope, name: string): boolean {
+  const o = scope.options;
   if (name === 'max.message.bytes') return o.messageMaxBytes !== DEFAULT_OPTIONS.messageMaxBytes;
   if (name === 'wharf.fsync') return o.fsync !== DEFAULT_OPTIONS.fsync;
   if (name === 'flush.ms') return o.fsyncInterval !== DEFAULT_OPTIONS.fsyncInterval;
@@ -58,33 +74,34 @@ export interface DescribedConfig {
  */
 const CLUSTER_DYNAMIC_DEFAULTS = new Set(['min.insync.replicas']);
 
-function defaultSource(broker: KafkaBroker, name: string): number {
+function defaultSource(scope: ConfigScope, name: string): number {
   if (CLUSTER_DYNAMIC_DEFAULTS.has(name)) return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
-  return brokerSets(broker, name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+  return brokerSets(scope, name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
 }
 
 /** Every config of a topic: effective value, and whether the topic, the broker or Kafka set it. */
-export function describeTopic(broker: KafkaBroker, topic: string): DescribedConfig[] {
-  const d = broker.log.describeTopic(topic);
+export function describeTopic(scope: ConfigScope, topic: string): DescribedConfig[] {
+  const d = scope.log.describeTopic(topic);
   return d.effectiveConfigs.map((c) => ({
     name: c.name,
     value: c.value,
-    source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : defaultSource(broker, c.name),
+    source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : defaultSource(scope, c.name),
     type: topicConfigType(c.name),
     readOnly: false,
   }));
 }
 
 /** The broker's configs under Kafka's names (all static: set with flags or the config file). */
-export function describeBroker(broker: KafkaBroker): DescribedConfig[] {
-  const o = broker.options;
+export function describeBroker(scope: ConfigScope): DescribedConfig[] {
+  const o = scope.options;
+  const cluster = scope.cluster;
   const listener = `PLAINTEXT://${o.host}:${o.kafkaPort}`;
   const entries: Array<[string, string, number, boolean]> = [
-    ['node.id', String(broker.nodeId), ConfigType.INT, true],
-    ['broker.id', String(broker.nodeId), ConfigType.INT, true],
+    ['node.id', String(cluster.nodeId), ConfigType.INT, true],
+    ['broker.id', String(cluster.nodeId), ConfigType.INT, true],
     ['process.roles', 'broker,controller', ConfigType.LIST, true],
     ['listeners', listener, ConfigType.LIST, o.kafkaPort !== DEFAULT_OPTIONS.kafkaPort || o.host !== DEFAULT_OPTIONS.host],
-    ['advertised.listeners', `PLAINTEXT://${broker.advertisedHost}:${broker.advertisedPort}`, ConfigType.LIST, o.kafkaAdvertisedHost !== undefined || o.kafkaAdvertisedPort !== undefined],
+    ['advertised.listeners', `PLAINTEXT://${cluster.advertisedHost}:${cluster.advertisedPort}`, ConfigType.LIST, o.kafkaAdvertisedHost !== undefined || o.kafkaAdvertisedPort !== undefined],
     ['auto.create.topics.enable', String(o.autoCreateTopics), ConfigType.BOOLEAN, o.autoCreateTopics !== DEFAULT_OPTIONS.autoCreateTopics],
     ['num.partitions', String(o.numPartitions), ConfigType.INT, o.numPartitions !== DEFAULT_OPTIONS.numPartitions],
     ['message.max.bytes', String(o.messageMaxBytes), ConfigType.INT, o.messageMaxBytes !== DEFAULT_OPTIONS.messageMaxBytes],

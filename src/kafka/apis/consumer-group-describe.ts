@@ -1,51 +1,39 @@
 // ConsumerGroupDescribe (69): KIP-848 groups with their epochs, assignor, members, current and
 // target assignments.
-import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from '../protocol/messages/index.js';
+// Authorization, as Kafka: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it.
+import { ApiKey } from '../protocol/messages/index.js';
 import type { Assignment } from '../../core/coordinators/consumer-group.js';
+import { groupResource } from '../authorization.js';
 import { topicIdToWire } from '../context.js';
-import { coordinatorsOf, errorNumber, thrownNumber } from '../coordination.js';
-import type { ApiHandler } from './types.js';
+import { ErrorCode, errorCode } from '../errors.js';
+import { defineHandler } from './types.js';
 
 const NO_OPERATIONS = -2147483648;
 
-export const consumerGroupDescribe: ApiHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse> = {
-  key: 69,
+export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe, {
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    let c;
-    try {
-      c = coordinatorsOf(ctx.broker);
-    } catch (e) {
-      const n = thrownNumber(e);
-      return { throttleTimeMs: 0, groups: req.groupIds.map((groupId) => ({ errorCode: n, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: NO_OPERATIONS })) };
-    }
-    const idByName = new Map(ctx.broker.log.listTopics().map((t) => [t.name, t.topicId]));
+    const c = ctx.coordinators;
+    const { log } = ctx;
     const wire = (a: Assignment) => ({
-      topicPartitions: [...a]
-        .filter(([name, ps]) => ps.size > 0 && idByName.has(name))
-        .map(([topicName, ps]) => ({ topicId: topicIdToWire(idByName.get(topicName)!), topicName, partitions: [...ps].sort((x, y) => x - y) })),
+      topicPartitions: [...a].flatMap(([topicName, ps]) => {
+        const id = ps.size > 0 ? (log.topicInfo(topicName)?.topicId ?? null) : null;
+        return id === null ? [] : [{ topicId: topicIdToWire(id), topicName, partitions: [...ps].sort((x, y) => x - y) }];
+      }),
     });
+    const failed = (groupId: string, code: number, errorMessage: string | null) => ({ errorCode: code, errorMessage, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: NO_OPERATIONS });
     return {
       throttleTimeMs: 0,
       groups: req.groupIds.map((groupId) => {
+        if (!ctx.authorize('DESCRIBE', groupResource(groupId))) return failed(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
         if (!c.consumerGroups.has(groupId)) {
           const classic = c.groups.groupState(groupId) !== null;
-          return {
-            errorCode: errorNumber('GROUP_ID_NOT_FOUND'),
-            errorMessage: classic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`,
-            groupId,
-            groupState: '',
-            groupEpoch: -1,
-            assignmentEpoch: -1,
-            assignorName: '',
-            members: [],
-            authorizedOperations: NO_OPERATIONS,
-          };
+          return failed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, classic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`);
         }
         const d = c.consumerGroups.describe(groupId);
         return {
-          errorCode: errorNumber(d.error),
+          errorCode: errorCode(d.error),
           errorMessage: null,
           groupId,
           groupState: d.state,
@@ -69,4 +57,4 @@ export const consumerGroupDescribe: ApiHandler<ConsumerGroupDescribeRequest, Con
       }),
     };
   },
-};
+});

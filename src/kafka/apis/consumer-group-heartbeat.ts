@@ -1,33 +1,29 @@
 // ConsumerGroupHeartbeat (68): the new consumer group protocol (KIP-848). Members join, stay,
 // reconcile and leave through this one request; the coordinator assigns partitions itself.
 // Topics travel as topic ids on the wire and as names in the core.
-import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '../protocol/messages/index.js';
+// Authorization, as Kafka: READ on the group, else GROUP_AUTHORIZATION_FAILED.
+import { ApiKey, type ConsumerGroupHeartbeatResponse } from '../protocol/messages/index.js';
 import type { Assignment } from '../../core/coordinators/consumer-group.js';
-import { topicIdFromWire, topicIdToWire } from '../context.js';
-import { coordinatorsOf, errorNumber, thrownNumber } from '../coordination.js';
-import type { ApiHandler } from './types.js';
+import { groupResource } from '../authorization.js';
+import { topicIdToWire } from '../context.js';
+import { ErrorCode, errorCode } from '../errors.js';
+import { topicNameById } from './topics.js';
+import { defineHandler } from './types.js';
 
-export const consumerGroupHeartbeat: ApiHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse> = {
-  key: 68,
+export const consumerGroupHeartbeat = defineHandler(ApiKey.ConsumerGroupHeartbeat, {
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    const empty = (errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResponse => ({ throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
-    let cg;
-    try {
-      cg = coordinatorsOf(ctx.broker).consumerGroups;
-    } catch (e) {
-      return empty(thrownNumber(e), null);
-    }
-    const topics = ctx.broker.log.listTopics();
-    const nameById = new Map(topics.map((t) => [t.topicId, t.name]));
-    const idByName = new Map(topics.map((t) => [t.name, t.topicId]));
+    const empty = (code: number, errorMessage: string | null): ConsumerGroupHeartbeatResponse => ({ throttleTimeMs: 0, errorCode: code, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+    if (!ctx.authorize('READ', groupResource(req.groupId))) return empty(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
+    const { log } = ctx;
+    const cg = ctx.coordinators.consumerGroups;
     let owned: Assignment | null = null;
     if (req.topicPartitions !== null) {
       owned = new Map();
       for (const tp of req.topicPartitions) {
-        const name = nameById.get(topicIdFromWire(tp.topicId));
-        if (name !== undefined) owned.set(name, new Set(tp.partitions));
+        const name = topicNameById(log, tp.topicId);
+        if (name !== null) owned.set(name, new Set(tp.partitions));
       }
     }
     const r = await cg.heartbeat({
@@ -44,10 +40,11 @@ export const consumerGroupHeartbeat: ApiHandler<ConsumerGroupHeartbeatRequest, C
       clientId: ctx.header.clientId ?? '',
       clientHost: `/${ctx.conn.remoteAddress}`,
     });
-    if (r.error !== null) return empty(errorNumber(r.error), r.errorMessage);
+    if (r.error !== null) return empty(errorCode(r.error), r.errorMessage);
+    const idOf = (name: string): string | null => log.topicInfo(name)?.topicId ?? null;
     return {
       throttleTimeMs: 0,
-      errorCode: 0,
+      errorCode: ErrorCode.NONE,
       errorMessage: null,
       memberId: r.memberId,
       memberEpoch: r.memberEpoch,
@@ -56,10 +53,11 @@ export const consumerGroupHeartbeat: ApiHandler<ConsumerGroupHeartbeatRequest, C
         r.assignment === null
           ? null
           : {
-              topicPartitions: [...r.assignment]
-                .filter(([name, ps]) => ps.size > 0 && idByName.has(name))
-                .map(([name, ps]) => ({ topicId: topicIdToWire(idByName.get(name)!), partitions: [...ps].sort((a, b) => a - b) })),
+              topicPartitions: [...r.assignment].flatMap(([name, ps]) => {
+                const id = ps.size > 0 ? idOf(name) : null;
+                return id === null ? [] : [{ topicId: topicIdToWire(id), partitions: [...ps].sort((a, b) => a - b) }];
+              }),
             },
     };
   },
-};
+});

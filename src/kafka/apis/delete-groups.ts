@@ -1,23 +1,21 @@
 // DeleteGroups (42): removes empty groups and their committed offsets.
-import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../protocol/messages/index.js';
-import { coordinatorsOf, errorNumber, thrownNumber } from '../coordination.js';
-import type { ApiHandler } from './types.js';
+// Authorization, as Kafka: DELETE on each group, else GROUP_AUTHORIZATION_FAILED for it.
+import { ApiKey } from '../protocol/messages/index.js';
+import { groupResource } from '../authorization.js';
+import { ErrorCode, errorCode } from '../errors.js';
+import { defineHandler } from './types.js';
 
-export const deleteGroups: ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> = {
-  key: 42,
+export const deleteGroups = defineHandler(ApiKey.DeleteGroups, {
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req) {
-    let groups;
-    try {
-      groups = coordinatorsOf(ctx.broker).groups;
-    } catch (e) {
-      const n = thrownNumber(e);
-      return { throttleTimeMs: 0, results: [...new Set(req.groupsNames)].map((groupId) => ({ groupId, errorCode: n })) };
-    }
+    const { groups } = ctx.coordinators;
     const results = [];
     // A group named twice is answered once, as Kafka does.
-    for (const groupId of new Set(req.groupsNames)) results.push({ groupId, errorCode: errorNumber(await groups.deleteGroup(groupId)) });
+    for (const groupId of new Set(req.groupsNames)) {
+      if (!ctx.authorize('DELETE', groupResource(groupId))) results.push({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+      else results.push({ groupId, errorCode: errorCode(await groups.deleteGroup(groupId)) });
+    }
     return { throttleTimeMs: 0, results };
   },
-};
+});

@@ -1,31 +1,36 @@
 // DescribeConfigs (32): a topic's configs (effective value and where it comes from) or the
 // broker's (static) configs, under Kafka's names, types and sources.
-import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../protocol/messages/index.js';
+// Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or,
+// for broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
+import { ApiKey } from '../protocol/messages/index.js';
 import type { DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
+import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
-import { ConfigSource, describeBroker, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
-import type { ApiHandler } from './types.js';
+import { ConfigSource, configAclResource, describeBroker, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
+import { defineHandler } from './types.js';
 
-export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> = {
-  key: 32,
-  minVersion: 0,
+export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
+  // v0 went with Kafka 4.0 (KIP-896); Kafka 4.4 advertises 1-4 and closes on a v0 request.
+  minVersion: 1,
   maxVersion: 4,
   handle(ctx, req) {
-    const { broker, header } = ctx;
+    const { log, cluster, header } = ctx;
     const v = header.apiVersion;
     const results: DescribeConfigsResponseDescribeConfigsResult[] = [];
     for (const r of req.resources) {
       const out: DescribeConfigsResponseDescribeConfigsResult = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
       results.push(out);
       try {
+        const acl = configAclResource(r.resourceType, r.resourceName);
+        if (acl !== null && !ctx.authorize('DESCRIBE_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to describe these configs');
         let configs: DescribedConfig[];
         if (r.resourceType === ResourceType.TOPIC) {
-          if (!broker.log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
-          configs = describeTopic(broker, r.resourceName);
+          if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
+          configs = describeTopic(ctx, r.resourceName);
         } else if (r.resourceType === ResourceType.BROKER) {
           if (r.resourceName === '') configs = []; // cluster-wide dynamic defaults: none
-          else if (r.resourceName === String(broker.nodeId)) configs = describeBroker(broker);
-          else throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`);
+          else if (r.resourceName === String(cluster.nodeId)) configs = describeBroker(ctx);
+          else throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${cluster.nodeId} or empty string, but received ${r.resourceName}`);
         } else {
           throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
         }
@@ -51,4 +56,4 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
     }
     return { throttleTimeMs: 0, results };
   },
-};
+});

@@ -1,34 +1,32 @@
 // DescribeGroups (15): state, protocol and members of groups (metadata and assignments only
 // while Stable, as Kafka). An unknown group is described as Dead.
-import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../protocol/messages/index.js';
-import { coordinatorsOf, errorNumber, thrownNumber } from '../coordination.js';
-import type { ApiHandler } from './types.js';
+// Authorization, as Kafka: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it.
+import { ApiKey } from '../protocol/messages/index.js';
+import { groupResource } from '../authorization.js';
+import { ErrorCode, errorCode } from '../errors.js';
+import { defineHandler } from './types.js';
 
 const NO_OPERATIONS = -2147483648;
 const EMPTY = Buffer.alloc(0);
 
-export const describeGroups: ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> = {
-  key: 15,
+export const describeGroups = defineHandler(ApiKey.DescribeGroups, {
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, req) {
-    let c;
-    try {
-      c = coordinatorsOf(ctx.broker);
-    } catch (e) {
-      const n = thrownNumber(e);
-      return { throttleTimeMs: 0, groups: req.groups.map((groupId) => ({ errorCode: n, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPERATIONS })) };
-    }
+    const c = ctx.coordinators;
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((groupId) => {
+        if (!ctx.authorize('DESCRIBE', groupResource(groupId))) {
+          return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPERATIONS };
+        }
         if (c.groups.isConsumerGroup(groupId)) {
           const d = c.consumerGroups.describeAsClassic(groupId);
-          return { errorCode: 0, groupId, groupState: d.state, protocolType: 'consumer', protocolData: '', members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: EMPTY, memberAssignment: EMPTY })), authorizedOperations: NO_OPERATIONS };
+          return { errorCode: ErrorCode.NONE, groupId, groupState: d.state, protocolType: 'consumer', protocolData: '', members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: EMPTY, memberAssignment: EMPTY })), authorizedOperations: NO_OPERATIONS };
         }
         const d = c.groups.describeGroup(groupId);
         return {
-          errorCode: errorNumber(d.error),
+          errorCode: errorCode(d.error),
           groupId,
           groupState: d.state,
           protocolType: d.protocolType,
@@ -39,4 +37,4 @@ export const describeGroups: ApiHandler<DescribeGroupsRequest, DescribeGroupsRes
       }),
     };
   },
-};
+});

@@ -10,13 +10,18 @@
 // which clients accept; an incremental request naming a session gets FETCH_SESSION_ID_NOT_FOUND.
 // read_committed reads up to the last stable offset and gets the aborted transactions that
 // overlap the batches returned (from the partition's transaction state).
+//
+// Authorization, as Kafka: a consumer needs READ on each topic (else its partitions answer
+// TOPIC_AUTHORIZATION_FAILED); a follower (replica id >= 0) needs CLUSTER_ACTION on the cluster
+// (else every partition does).
 import type { LogPartition, PartitionReadResult } from '../../core/log/index.js';
-import type { FetchRequest, FetchResponse } from '../protocol/messages/index.js';
+import { ApiKey } from '../protocol/messages/index.js';
 import type { FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../protocol/messages/fetch.js';
+import { CLUSTER, topicResource } from '../authorization.js';
 import { LEADER_EPOCH } from '../context.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { checkLeaderEpoch, partitionOf, topicNameById } from './topics.js';
-import type { ApiHandler } from './types.js';
+import { defineHandler } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
 const MAX_INT32 = 0x7fffffff;
@@ -39,12 +44,11 @@ function setOffsets(out: FetchResponsePartitionData, r: { highWatermark: number;
   out.logStartOffset = BigInt(r.logStartOffset);
 }
 
-export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
-  key: 1,
+export const fetch = defineHandler(ApiKey.Fetch, {
   minVersion: 4,
   maxVersion: 16,
   async handle(ctx, req) {
-    const { broker, header, conn } = ctx;
+    const { log, header, conn } = ctx;
     const v = header.apiVersion;
     if (v >= 7 && (req.sessionId ?? 0) > 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
@@ -55,10 +59,15 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
     const wants: Want[] = [];
     const responses: FetchResponseFetchableTopicResponse[] = [];
     let failed = false;
+    const byId = v >= 13;
+    const nameOf = (t: (typeof req.topics)[number]): string | null => (byId ? topicNameById(log, t.topicId ?? '') : (t.topic ?? ''));
+    const replicaId = v >= 15 ? (req.replicaState?.replicaId ?? -1) : (req.replicaId ?? -1);
+    const follower = replicaId >= 0;
+    const followerAllowed = follower && ctx.authorize('CLUSTER_ACTION', CLUSTER);
 
     for (const t of req.topics) {
-      const byId = v >= 13;
-      const name = byId ? topicNameById(broker, t.topicId ?? '') : (t.topic ?? '');
+      const name = nameOf(t);
+      const allowed = follower ? followerAllowed : name !== null && ctx.authorize('READ', topicResource(name));
       const partitions: FetchResponsePartitionData[] = [];
       responses.push(byId ? { topicId: t.topicId, partitions } : { topic: t.topic, partitions });
       for (const p of t.partitions) {
@@ -75,7 +84,8 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
         partitions.push(out);
         try {
           if (name === null) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_ID, `unknown topic id ${t.topicId}`);
-          const partition = partitionOf(broker, name, p.partition);
+          if (!allowed) throw new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to read topic ${name}`);
+          const partition = partitionOf(log, name, p.partition);
           checkLeaderEpoch(p.currentLeaderEpoch, LEADER_EPOCH);
           const failure = partition.failure;
           if (failure) throw failure;
@@ -118,7 +128,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
           }
         } catch (e) {
           const err = toKafkaError(e);
-          if (err.unexpected) broker.logger.error({ err: e }, 'fetch read failed');
+          if (err.unexpected) ctx.logger.error({ err: e }, 'fetch read failed');
           w.out.errorCode = err.code;
           // Kafka answers any partition error, OFFSET_OUT_OF_RANGE included, with -1 watermarks.
           setOffsets(w.out, { highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 });
@@ -142,4 +152,4 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   },
-};
+});

@@ -1,18 +1,16 @@
 // Heartbeat (12): keeps a classic group member's session alive and tells it about rebalances.
-import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/messages/index.js';
-import { coordinatorsOf, errorNumber, thrownNumber } from '../coordination.js';
-import type { ApiHandler } from './types.js';
+// Authorization, as Kafka: READ on the group, else GROUP_AUTHORIZATION_FAILED.
+import { ApiKey } from '../protocol/messages/index.js';
+import { groupResource } from '../authorization.js';
+import { ErrorCode, errorCode } from '../errors.js';
+import { defineHandler } from './types.js';
 
-export const heartbeat: ApiHandler<HeartbeatRequest, HeartbeatResponse> = {
-  key: 12,
+export const heartbeat = defineHandler(ApiKey.Heartbeat, {
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
-    try {
-      const groups = coordinatorsOf(ctx.broker).groups;
-      return { throttleTimeMs: 0, errorCode: errorNumber(groups.heartbeat(req.groupId, req.memberId, req.groupInstanceId ?? null, req.generationId)) };
-    } catch (e) {
-      return { throttleTimeMs: 0, errorCode: thrownNumber(e) };
-    }
+    if (!ctx.authorize('READ', groupResource(req.groupId))) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+    const { groups } = ctx.coordinators;
+    return { throttleTimeMs: 0, errorCode: errorCode(groups.heartbeat(req.groupId, req.memberId, req.groupInstanceId ?? null, req.generationId)) };
   },
-};
+});

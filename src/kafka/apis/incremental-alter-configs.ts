@@ -1,12 +1,15 @@
 // IncrementalAlterConfigs (44): SET, DELETE (back to the default), APPEND and SUBTRACT (list
 // configs such as cleanup.policy) on single topic configs. Broker configs are static.
+// Authorization, as Kafka: ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for
+// broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
 import { TOPIC_CONFIGS } from '../../core/log/index.js';
-import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../protocol/messages/index.js';
+import { ApiKey } from '../protocol/messages/index.js';
 import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponse } from '../protocol/messages/incremental-alter-configs.js';
+import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
-import { ConfigType, ResourceType, topicConfigType } from './configs.js';
+import { ConfigType, configAclResource, ResourceType, topicConfigType } from './configs.js';
 import { STATIC_BROKER_CONFIGS } from './alter-configs.js';
-import type { ApiHandler } from './types.js';
+import { defineHandler } from './types.js';
 
 const OP_SET = 0;
 const OP_DELETE = 1;
@@ -17,22 +20,23 @@ function listOf(value: string | undefined): string[] {
   return value === undefined || value === '' ? [] : value.split(',').map((s) => s.trim());
 }
 
-export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = {
-  key: 44,
+export const incrementalAlterConfigs = defineHandler(ApiKey.IncrementalAlterConfigs, {
   minVersion: 0,
   maxVersion: 1,
   exclusive: true,
   async handle(ctx, req) {
-    const { broker } = ctx;
+    const { log } = ctx;
     const responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
     for (const r of req.resources) {
       const out: IncrementalAlterConfigsResponseAlterConfigsResourceResponse = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
       responses.push(out);
       try {
+        const acl = configAclResource(r.resourceType, r.resourceName);
+        if (acl !== null && !ctx.authorize('ALTER_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to alter these configs');
         if (r.resourceType === ResourceType.BROKER) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, STATIC_BROKER_CONFIGS);
         if (r.resourceType !== ResourceType.TOPIC) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
-        if (!broker.log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
-        const current = broker.log.describeTopic(r.resourceName);
+        if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
+        const current = log.describeTopic(r.resourceName);
         const effective = new Map(current.effectiveConfigs.map((c) => [c.name, c.value]));
         const names = new Set<string>();
         const changes: Record<string, string | null> = {};
@@ -69,9 +73,9 @@ export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest,
             if (val === null) delete merged[k];
             else merged[k] = val;
           }
-          broker.log.validateConfigs(merged);
+          log.validateConfigs(merged);
         } else {
-          await broker.log.alterTopicConfigs(r.resourceName, changes, false);
+          await log.alterTopicConfigs(r.resourceName, changes, false);
         }
       } catch (e) {
         const err = toKafkaError(e);
@@ -81,4 +85,4 @@ export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest,
     }
     return { throttleTimeMs: 0, responses };
   },
-};
+});

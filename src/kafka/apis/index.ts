@@ -1,6 +1,8 @@
 // The API table: one handler per API key, each in its own file. ApiVersions advertises exactly
-// what is here, so adding an API is adding a file and a line.
+// what is here, so adding an API is adding a file and a line. The table is typed by key: the
+// handler found under key K handles K's request type and answers K's response type.
 import type { ApiVersionsResponseApiVersion } from '../protocol/messages/api-versions.js';
+import { ApiKey } from '../protocol/messages/index.js';
 import type { ApiHandler } from './types.js';
 import { apiVersions } from './api-versions.js';
 import { metadata } from './metadata.js';
@@ -37,56 +39,52 @@ import { listTransactions } from './list-transactions.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 
-const ALL: ApiHandler[] = [
-  produce,
-  fetch,
-  listOffsets,
-  metadata,
-  apiVersions,
-  createTopics,
-  deleteTopics,
-  deleteRecords,
-  offsetForLeaderEpoch,
-  describeConfigs,
-  alterConfigs,
-  createPartitions,
-  incrementalAlterConfigs,
-  describeCluster,
-  // Coordinators: consumer groups, producer ids, transactions.
-  offsetCommit,
-  offsetFetch,
-  findCoordinator,
-  joinGroup,
-  heartbeat,
-  leaveGroup,
-  syncGroup,
-  describeGroups,
-  listGroups,
-  deleteGroups,
-  offsetDelete,
-  initProducerId,
-  addPartitionsToTxn,
-  addOffsetsToTxn,
-  endTxn,
-  txnOffsetCommit,
-  describeTransactions,
-  listTransactions,
-  consumerGroupHeartbeat,
-  consumerGroupDescribe,
-];
+/** The handler of each served API key (a handler under another key does not compile). */
+export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
 
-/** Handlers by API key (holes are APIs Wharf does not serve). */
-export const HANDLERS: readonly (ApiHandler | undefined)[] = (() => {
-  const t: (ApiHandler | undefined)[] = [];
-  for (const h of ALL) t[h.key] = h;
-  return t;
-})();
+export const HANDLERS: HandlerTable = {
+  [ApiKey.Produce]: produce,
+  [ApiKey.Fetch]: fetch,
+  [ApiKey.ListOffsets]: listOffsets,
+  [ApiKey.Metadata]: metadata,
+  [ApiKey.ApiVersions]: apiVersions,
+  [ApiKey.CreateTopics]: createTopics,
+  [ApiKey.DeleteTopics]: deleteTopics,
+  [ApiKey.DeleteRecords]: deleteRecords,
+  [ApiKey.OffsetForLeaderEpoch]: offsetForLeaderEpoch,
+  [ApiKey.DescribeConfigs]: describeConfigs,
+  [ApiKey.AlterConfigs]: alterConfigs,
+  [ApiKey.CreatePartitions]: createPartitions,
+  [ApiKey.IncrementalAlterConfigs]: incrementalAlterConfigs,
+  [ApiKey.DescribeCluster]: describeCluster,
+  // Coordinators: consumer groups, producer ids, transactions.
+  [ApiKey.OffsetCommit]: offsetCommit,
+  [ApiKey.OffsetFetch]: offsetFetch,
+  [ApiKey.FindCoordinator]: findCoordinator,
+  [ApiKey.JoinGroup]: joinGroup,
+  [ApiKey.Heartbeat]: heartbeat,
+  [ApiKey.LeaveGroup]: leaveGroup,
+  [ApiKey.SyncGroup]: syncGroup,
+  [ApiKey.DescribeGroups]: describeGroups,
+  [ApiKey.ListGroups]: listGroups,
+  [ApiKey.DeleteGroups]: deleteGroups,
+  [ApiKey.OffsetDelete]: offsetDelete,
+  [ApiKey.InitProducerId]: initProducerId,
+  [ApiKey.AddPartitionsToTxn]: addPartitionsToTxn,
+  [ApiKey.AddOffsetsToTxn]: addOffsetsToTxn,
+  [ApiKey.EndTxn]: endTxn,
+  [ApiKey.TxnOffsetCommit]: txnOffsetCommit,
+  [ApiKey.DescribeTransactions]: describeTransactions,
+  [ApiKey.ListTransactions]: listTransactions,
+  [ApiKey.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
+  [ApiKey.ConsumerGroupDescribe]: consumerGroupDescribe,
+};
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;
 
 /** The ApiVersions list, by key. */
 export function advertisedApiVersions(): ApiVersionsResponseApiVersion[] {
-  advertised ??= HANDLERS.flatMap((h) => (h ? [{ apiKey: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion }] : []));
+  advertised ??= Object.values(HANDLERS).map((h) => ({ apiKey: h.key, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
   return advertised;
 }
 

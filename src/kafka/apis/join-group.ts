@@ -1,24 +1,22 @@
 // JoinGroup (11): the classic group protocol's join, with the two-step join of v4+
 // (MEMBER_ID_REQUIRED), static membership (v5+) and skipAssignment (v9). The request waits in
 // the coordinator until the rebalance completes.
-import type { JoinGroupRequest, JoinGroupResponse } from '../protocol/messages/index.js';
-import { coordinatorsOf, errorNumber, thrownNumber } from '../coordination.js';
-import type { ApiHandler } from './types.js';
+// Authorization, as Kafka: READ on the group, else GROUP_AUTHORIZATION_FAILED.
+import { ApiKey, type JoinGroupResponse } from '../protocol/messages/index.js';
+import { groupResource } from '../authorization.js';
+import { ErrorCode, errorCode } from '../errors.js';
+import { defineHandler } from './types.js';
 
-export const joinGroup: ApiHandler<JoinGroupRequest, JoinGroupResponse> = {
-  key: 11,
+export const joinGroup = defineHandler(ApiKey.JoinGroup, {
   minVersion: 0,
   maxVersion: 9,
   async handle(ctx, req) {
     const v = ctx.header.apiVersion;
-    const empty = (errorCode: number): JoinGroupResponse => ({ throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: v >= 7 ? null : '', leader: '', skipAssignment: false, memberId: req.memberId, members: [] });
-    let groups;
-    try {
-      groups = coordinatorsOf(ctx.broker).groups;
-    } catch (e) {
-      return empty(thrownNumber(e));
+    if (!ctx.authorize('READ', groupResource(req.groupId))) {
+      const denied: JoinGroupResponse = { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName: v >= 7 ? null : '', leader: '', skipAssignment: false, memberId: req.memberId, members: [] };
+      return denied;
     }
-    const r = await groups.joinGroup({
+    const r = await ctx.coordinators.groups.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,
       groupInstanceId: v >= 5 ? (req.groupInstanceId ?? null) : null,
@@ -33,7 +31,7 @@ export const joinGroup: ApiHandler<JoinGroupRequest, JoinGroupResponse> = {
     });
     return {
       throttleTimeMs: 0,
-      errorCode: errorNumber(r.error),
+      errorCode: errorCode(r.error),
       generationId: r.generationId,
       protocolType: r.protocolType,
       // Before v7 the protocol name is not nullable.
@@ -44,4 +42,4 @@ export const joinGroup: ApiHandler<JoinGroupRequest, JoinGroupResponse> = {
       members: r.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
     };
   },
-};
+});

@@ -2,13 +2,15 @@
 // last stable offset under read_committed), -2 earliest (log start offset), -3 the record with
 // the largest timestamp (v7+), -4 earliest local (v8+; all data is local, so the log start).
 // A timestamp no record reaches answers offset -1 and timestamp -1, as Kafka does.
+// Authorization, as Kafka: DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED.
 import { recordBatch, type LogPartition } from '../../core/log/index.js';
-import type { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/messages/index.js';
+import { ApiKey } from '../protocol/messages/index.js';
 import type { ListOffsetsResponseListOffsetsPartitionResponse, ListOffsetsResponseListOffsetsTopicResponse } from '../protocol/messages/list-offsets.js';
+import { authorizedTopics } from '../authorization.js';
 import { LEADER_EPOCH } from '../context.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { checkLeaderEpoch, partitionOf } from './topics.js';
-import type { ApiHandler } from './types.js';
+import { defineHandler } from './types.js';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -49,13 +51,13 @@ async function maxTimestampRecord(p: LogPartition): Promise<{ offset: number; ti
   return { offset: recordBatch.batchLastOffset(batch), timestamp: bestTs };
 }
 
-export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
-  key: 2,
+export const listOffsets = defineHandler(ApiKey.ListOffsets, {
   minVersion: 1,
   maxVersion: 8,
   async handle(ctx, req) {
-    const { broker, header } = ctx;
+    const { log, header } = ctx;
     const v = header.apiVersion;
+    const describable = authorizedTopics(ctx, 'DESCRIBE', req.topics.map((t) => t.name));
     const readCommitted = req.isolationLevel === 1;
     const topics: ListOffsetsResponseListOffsetsTopicResponse[] = [];
     const seen = new Set<string>();
@@ -63,13 +65,14 @@ export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = 
       const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
       topics.push({ name: t.name, partitions });
       for (const rp of t.partitions) {
-        const out: ListOffsetsResponseListOffsetsPartitionResponse = { partitionIndex: rp.partitionIndex, errorCode: 0, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        const out: ListOffsetsResponseListOffsetsPartitionResponse = { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         partitions.push(out);
         const key = `${t.name}\0${rp.partitionIndex}`;
         try {
           if (seen.has(key)) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, 'partition listed twice');
           seen.add(key);
-          const p = partitionOf(broker, t.name, rp.partitionIndex);
+          if (!describable.has(t.name)) throw new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to describe topic ${t.name}`);
+          const p = partitionOf(log, t.name, rp.partitionIndex);
           checkLeaderEpoch(rp.currentLeaderEpoch, LEADER_EPOCH);
           const failure = p.failure;
           if (failure) throw failure;
@@ -100,11 +103,11 @@ export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = 
           }
         } catch (e) {
           const err = toKafkaError(e);
-          if (err.unexpected) broker.logger.error({ err: e }, 'list offsets failed');
+          if (err.unexpected) ctx.logger.error({ err: e }, 'list offsets failed');
           out.errorCode = err.code;
         }
       }
     }
     return { throttleTimeMs: 0, topics };
   },
-};
+});

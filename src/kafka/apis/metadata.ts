@@ -1,20 +1,30 @@
 // Metadata (3): brokers (this one), cluster id, controller (this one), and topics with their
 // partitions, all led by this node at epoch 0. Unknown topics asked for by name are created
 // when auto.create.topics.enable is on and the request allows it (v4+).
-import type { MetadataRequest, MetadataResponse } from '../protocol/messages/index.js';
+//
+// Authorization, as Kafka: DESCRIBE on each topic. Topics the principal may not describe are
+// left out of an all-topics answer, and answered TOPIC_AUTHORIZATION_FAILED when asked for by
+// name (without their id, so their existence is not disclosed) or by id (with it: ids are not
+// secret). Auto-creation needs CREATE on the cluster or on the topic; without it the topic is
+// answered TOPIC_AUTHORIZATION_FAILED.
+//
+// Each topic costs map lookups in the log (its info and partitions), never a scan of all topics
+// or the computation of its configs, so the whole answer is linear in the topics named.
 import type { MetadataResponseMetadataResponseTopic } from '../protocol/messages/metadata.js';
 import { validateTopicName, type TopicInfo } from '../../core/log/index.js';
-import { LEADER_EPOCH, topicIdToWire, ZERO_UUID, type KafkaBroker } from '../context.js';
+import { ApiKey } from '../protocol/messages/index.js';
+import { CLUSTER, topicResource } from '../authorization.js';
+import { LEADER_EPOCH, topicIdToWire, ZERO_UUID } from '../context.js';
 import { ErrorCode, toKafkaError } from '../errors.js';
-import { autoCreateTopic, findTopic, topicNameById } from './topics.js';
-import type { ApiHandler } from './types.js';
+import { autoCreateTopic, topicNameById } from './topics.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 /** Kafka's value for "authorized operations were not asked for". */
 const AUTHORIZED_OPS_OMITTED = -2147483648;
 
-export function topicMetadata(broker: KafkaBroker, t: TopicInfo): MetadataResponseMetadataResponseTopic {
-  const node = broker.nodeId;
-  const partitions = broker.log.describeTopic(t.name).partitionInfo.map((p) => ({
+export function topicMetadata(ctx: RequestContext, t: TopicInfo): MetadataResponseMetadataResponseTopic {
+  const node = ctx.cluster.nodeId;
+  const partitions = (ctx.log.partitionInfos(t.name) ?? []).map((p) => ({
     errorCode: p.online ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
     partitionIndex: p.partition,
     leaderId: p.online ? node : -1,
@@ -37,51 +47,63 @@ function topicError(name: string | null, code: number, topicId = ZERO_UUID): Met
   return { errorCode: code, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPS_OMITTED };
 }
 
-export const metadata: ApiHandler<MetadataRequest, MetadataResponse> = {
-  key: 3,
+export const metadata = defineHandler(ApiKey.Metadata, {
   minVersion: 0,
   maxVersion: 12,
   async handle(ctx, req) {
-    const { broker, header } = ctx;
+    const { log, header, cluster } = ctx;
     const v = header.apiVersion;
     const topics: MetadataResponseMetadataResponseTopic[] = [];
+    const describable = (name: string): boolean => ctx.authorize('DESCRIBE', topicResource(name));
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
     if (all) {
-      for (const t of broker.log.listTopics()) topics.push(topicMetadata(broker, t));
+      for (const t of log.listTopics()) if (describable(t.name)) topics.push(topicMetadata(ctx, t));
     } else {
       const allowCreate = v < 4 ? true : req.allowAutoTopicCreation !== false;
+      let mayCreateAny: boolean | null = null;
+      const mayCreate = (name: string): boolean => (mayCreateAny ??= ctx.authorize('CREATE', CLUSTER)) || ctx.authorize('CREATE', topicResource(name));
       for (const rt of req.topics!) {
         if (rt.name === null || rt.name === undefined) {
           // v10+: by topic id.
           const id = rt.topicId ?? ZERO_UUID;
-          const name = id === ZERO_UUID ? null : topicNameById(broker, id);
-          const t = name === null ? null : findTopic(broker, name);
-          topics.push(t ? topicMetadata(broker, t) : topicError(null, ErrorCode.UNKNOWN_TOPIC_ID, id));
+          const name = id === ZERO_UUID ? null : topicNameById(log, id);
+          const t = name === null ? null : log.topicInfo(name);
+          if (t === null) topics.push(topicError(null, ErrorCode.UNKNOWN_TOPIC_ID, id));
+          else if (!describable(t.name)) topics.push(topicError(null, ErrorCode.TOPIC_AUTHORIZATION_FAILED, id));
+          else topics.push(topicMetadata(ctx, t));
           continue;
         }
         const name = rt.name;
-        let t = findTopic(broker, name);
-        if (!t && allowCreate && broker.options.autoCreateTopics) {
+        if (!describable(name)) {
+          topics.push(topicError(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          continue;
+        }
+        let t = log.topicInfo(name);
+        if (!t && allowCreate && ctx.options.autoCreateTopics) {
+          if (!mayCreate(name)) {
+            topics.push(topicError(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            continue;
+          }
           try {
             validateTopicName(name);
-            await autoCreateTopic(broker, name);
-            t = findTopic(broker, name);
+            await autoCreateTopic(ctx, name);
+            t = log.topicInfo(name);
           } catch (e) {
             topics.push(topicError(name, toKafkaError(e).code));
             continue;
           }
         }
-        topics.push(t ? topicMetadata(broker, t) : topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        topics.push(t ? topicMetadata(ctx, t) : topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      brokers: [{ nodeId: cluster.nodeId, host: cluster.advertisedHost, port: cluster.advertisedPort, rack: null }],
+      clusterId: cluster.clusterId,
+      controllerId: cluster.nodeId,
       topics,
       clusterAuthorizedOperations: AUTHORIZED_OPS_OMITTED,
     };
   },
-};
+});

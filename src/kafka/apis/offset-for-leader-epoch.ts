@@ -3,28 +3,33 @@
 // was created, so epoch 0 ends at the log end offset; a later epoch is unknown to the log
 // (-1/-1, as Kafka answers an epoch it has no entry for), and a current-leader-epoch that
 // differs from 0 is fenced or unknown.
-import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../protocol/messages/index.js';
+//
+// Authorization, as Kafka: CLUSTER_ACTION on the cluster (followers) allows every topic, else
+// DESCRIBE on each topic (consumers, KIP-320), else TOPIC_AUTHORIZATION_FAILED.
+import { ApiKey } from '../protocol/messages/index.js';
 import type { OffsetForLeaderEpochResponseEpochEndOffset, OffsetForLeaderEpochResponseOffsetForLeaderTopicResult } from '../protocol/messages/offset-for-leader-epoch.js';
+import { authorizedTopics, CLUSTER } from '../authorization.js';
 import { LEADER_EPOCH } from '../context.js';
-import { toKafkaError } from '../errors.js';
+import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { checkLeaderEpoch, partitionOf } from './topics.js';
-import type { ApiHandler } from './types.js';
+import { defineHandler } from './types.js';
 
-export const offsetForLeaderEpoch: ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> = {
-  key: 23,
+export const offsetForLeaderEpoch = defineHandler(ApiKey.OffsetForLeaderEpoch, {
   minVersion: 2,
   maxVersion: 4,
   handle(ctx, req) {
-    const { broker } = ctx;
+    const { log } = ctx;
+    const describable = ctx.authorize('CLUSTER_ACTION', CLUSTER) ? null : authorizedTopics(ctx, 'DESCRIBE', req.topics.map((t) => t.topic));
     const topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
     for (const t of req.topics) {
       const partitions: OffsetForLeaderEpochResponseEpochEndOffset[] = [];
       topics.push({ topic: t.topic, partitions });
       for (const rp of t.partitions) {
-        const out: OffsetForLeaderEpochResponseEpochEndOffset = { errorCode: 0, partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
+        const out: OffsetForLeaderEpochResponseEpochEndOffset = { errorCode: ErrorCode.NONE, partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
         partitions.push(out);
         try {
-          const p = partitionOf(broker, t.topic, rp.partition);
+          if (describable !== null && !describable.has(t.topic)) throw new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to describe topic ${t.topic}`);
+          const p = partitionOf(log, t.topic, rp.partition);
           checkLeaderEpoch(rp.currentLeaderEpoch, LEADER_EPOCH);
           const failure = p.failure;
           if (failure) throw failure;
@@ -40,4 +45,4 @@ export const offsetForLeaderEpoch: ApiHandler<OffsetForLeaderEpochRequest, Offse
     }
     return { throttleTimeMs: 0, topics };
   },
-};
+});

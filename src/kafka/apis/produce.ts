@@ -3,51 +3,61 @@
 // are acknowledged under the durability policy. acks=0 gets no response at all; if one of its
 // partitions failed the connection is closed, as Kafka does, so that the producer notices.
 //
-// Versions 0-2 are advertised because librdkafka before 2.11.1 needs Produce v0 in the list,
-// but a request that really uses them is refused per partition with UNSUPPORTED_VERSION:
-// their message formats (magic 0 and 1) are not stored by Wharf.
+// Versions 0-2 are advertised because librdkafka before 2.11.1 needs Produce v0 in the list
+// (KAFKA-18659), but, as in Kafka 4, a request that really uses them closes the connection:
+// Kafka 4.0 removed them (and their message formats, magic 0 and 1) from the protocol.
+//
+// Authorization, as Kafka: a request carrying transactional batches needs WRITE on its
+// transactional id (else every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and each
+// topic needs WRITE (else TOPIC_AUTHORIZATION_FAILED), checked before the topic's existence is.
+// Kafka's Produce never creates topics; Wharf's does when auto.create.topics.enable is on and
+// the principal may CREATE it (on the cluster or the topic), else the topic is unknown.
 //
 // Appends of pipelined requests of one connection are issued in request order (produceTurn),
 // so one producer's batches land in the order it sent them even when topics get auto-created.
 import type { AppendOutcome } from '../../core/log/index.js';
 import { validateTopicName } from '../../core/log/index.js';
-import type { ProduceRequest, ProduceResponse } from '../protocol/messages/index.js';
+import {
+  BATCH_HEADER_SIZE,
+  CURRENT_MAGIC,
+  LOG_OVERHEAD,
+  OFFSET_MAGIC,
+  batchBaseSequence,
+  batchCompression,
+  batchIsTransactional,
+  batchLastOffsetDelta,
+  batchMagic,
+  batchProducerEpoch,
+  batchProducerId,
+  batchSize,
+  stampLeaderEpoch,
+} from '../../core/records/batch.js';
+import { CompressionType } from '../../core/records/compression.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/messages/produce.js';
+import { ApiKey, type ProduceRequest } from '../protocol/messages/index.js';
+import { CLUSTER, topicResource, transactionalIdResource } from '../authorization.js';
 import { LEADER_EPOCH, type ProducerBatch } from '../context.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { autoCreateTopic, partitionOf } from './topics.js';
-import type { ApiHandler } from './types.js';
-
-const OFFSET_BATCH_LENGTH = 8;
-const OFFSET_LEADER_EPOCH = 12;
-const OFFSET_MAGIC = 16;
-const OFFSET_ATTRIBUTES = 21;
-const OFFSET_LAST_OFFSET_DELTA = 23;
-const OFFSET_PRODUCER_ID = 43;
-const OFFSET_PRODUCER_EPOCH = 51;
-const OFFSET_BASE_SEQUENCE = 53;
-const HEADER_UP_TO_MAGIC = 17;
-const BATCH_HEADER_SIZE = 61;
-const COMPRESSION_ZSTD = 4;
-const ATTR_TRANSACTIONAL = 0x10;
+import { defineHandler, type RequestContext } from './types.js';
 
 /**
  * Kafka's checks of a v3+ Produce partition before the log sees it: exactly one batch, magic
  * 2, and no zstd before v7. Throws KafkaApiError.
  */
 function precheck(records: Buffer | null, version: number): void {
-  if (records === null || records.length < 12) {
+  if (records === null || records.length < LOG_OVERHEAD) {
     throw new KafkaApiError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);
   }
-  if (records.length < HEADER_UP_TO_MAGIC) throw new KafkaApiError(ErrorCode.CORRUPT_MESSAGE, 'record batch header is truncated');
-  if (records[OFFSET_MAGIC] !== 2) {
+  if (records.length <= OFFSET_MAGIC) throw new KafkaApiError(ErrorCode.CORRUPT_MESSAGE, 'record batch header is truncated');
+  if (batchMagic(records) !== CURRENT_MAGIC) {
     throw new KafkaApiError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`);
   }
-  const size = records.readInt32BE(OFFSET_BATCH_LENGTH) + 12;
+  const size = batchSize(records);
   if (size < records.length && size >= BATCH_HEADER_SIZE) {
     throw new KafkaApiError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain exactly one record batch per partition`);
   }
-  if (version < 7 && records.length >= BATCH_HEADER_SIZE && (records.readInt16BE(OFFSET_ATTRIBUTES) & 0x07) === COMPRESSION_ZSTD) {
+  if (version < 7 && records.length >= BATCH_HEADER_SIZE && batchCompression(records) === CompressionType.Zstd) {
     throw new KafkaApiError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${version} cannot use ZStandard compression (v7 or newer is needed)`);
   }
 }
@@ -79,12 +89,28 @@ function okResponse(index: number, o: AppendOutcome): ProduceResponsePartitionPr
   };
 }
 
-export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
-  key: 0,
-  minVersion: 0,
+/** Whether any partition of the request carries a transactional batch (Kafka's hasTransactionalRecords). */
+function hasTransactionalRecords(req: ProduceRequest): boolean {
+  for (const td of req.topicData) {
+    for (const pd of td.partitionData) {
+      const r = pd.records;
+      if (r !== null && r.length >= BATCH_HEADER_SIZE && batchMagic(r) === CURRENT_MAGIC && batchIsTransactional(r)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether `name` may be created by this request (auto-creation). */
+function mayCreate(ctx: RequestContext, name: string): boolean {
+  return ctx.authorize('CREATE', CLUSTER) || ctx.authorize('CREATE', topicResource(name));
+}
+
+export const produce = defineHandler(ApiKey.Produce, {
+  minVersion: 3,
+  advertisedMinVersion: 0,
   maxVersion: 11,
   async handle(ctx, req) {
-    const { broker, header } = ctx;
+    const { log, header, producerState } = ctx;
     const version = header.apiVersion;
     const acks = req.acks;
     const responses: ProduceResponseTopicProduceResponse[] = [];
@@ -92,27 +118,43 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
     let failures = 0;
     const fail = (parts: ProduceResponsePartitionProduceResponse[], index: number, e: unknown): void => {
       const err = toKafkaError(e);
-      if (err.unexpected) broker.logger.error({ err: e }, 'produce failed');
+      if (err.unexpected) ctx.logger.error({ err: e }, 'produce failed');
       parts.push(errorResponse(index, err.code, err.message));
       failures++;
     };
+
+    if (hasTransactionalRecords(req) && (req.transactionalId === null || req.transactionalId === undefined || !ctx.authorize('WRITE', transactionalIdResource(req.transactionalId)))) {
+      const denied = new KafkaApiError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
+      for (const td of req.topicData) {
+        const parts: ProduceResponsePartitionProduceResponse[] = [];
+        responses.push({ name: td.name ?? '', partitionResponses: parts });
+        for (const pd of td.partitionData) fail(parts, pd.index, denied);
+      }
+      if (acks === 0) {
+        ctx.closeAfter(`acks=0 produce failed on ${failures} partition(s)`);
+        return null;
+      }
+      return { responses, throttleTimeMs: 0 };
+    }
 
     const turn = ctx.conn.produceTurn();
     try {
       if (turn.ready) await turn.ready;
       for (const td of req.topicData) {
+        // Topic names up to v12 (v13 names topics by id; Wharf serves up to v11).
+        const name = td.name ?? '';
         const parts: ProduceResponsePartitionProduceResponse[] = [];
-        responses.push({ name: td.name, partitionResponses: parts });
+        responses.push({ name, partitionResponses: parts });
         let topicError: unknown = null;
-        if (version < 3) {
-          topicError = new KafkaApiError(ErrorCode.UNSUPPORTED_VERSION, `Produce v${version} is not supported: use v3 or newer (record batch v2)`);
+        if (!ctx.authorize('WRITE', topicResource(name))) {
+          topicError = new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to write to topic ${name}`);
         } else if (acks !== 0 && acks !== 1 && acks !== -1) {
           topicError = new KafkaApiError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
-        } else if (!broker.log.hasTopic(td.name)) {
+        } else if (!log.hasTopic(name)) {
           try {
-            validateTopicName(td.name);
-            if (!(await autoCreateTopic(broker, td.name))) {
-              topicError = new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic: ${td.name}`);
+            validateTopicName(name);
+            if (!mayCreate(ctx, name) || !(await autoCreateTopic(ctx, name))) {
+              topicError = new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic: ${name}`);
             }
           } catch (e) {
             topicError = e;
@@ -124,22 +166,22 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
             continue;
           }
           try {
-            const partition = partitionOf(broker, td.name, pd.index);
+            const partition = partitionOf(log, name, pd.index);
             precheck(pd.records, version);
             const batch = ownBuffer(pd.records!); // the log owns it once appended
             let producer: ProducerBatch | null = null;
-            if (broker.producerState && batch.length >= BATCH_HEADER_SIZE && batch.readBigInt64BE(OFFSET_PRODUCER_ID) >= 0n) {
+            if (batch.length >= BATCH_HEADER_SIZE && batchProducerId(batch) >= 0) {
               producer = {
-                topic: td.name,
+                topic: name,
                 partition: pd.index,
                 transactionalId: req.transactionalId ?? null,
-                producerId: batch.readBigInt64BE(OFFSET_PRODUCER_ID),
-                producerEpoch: batch.readInt16BE(OFFSET_PRODUCER_EPOCH),
-                baseSequence: batch.readInt32BE(OFFSET_BASE_SEQUENCE),
-                lastOffsetDelta: batch.readInt32BE(OFFSET_LAST_OFFSET_DELTA),
-                transactional: (batch.readInt16BE(OFFSET_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0,
+                producerId: batchProducerId(batch),
+                producerEpoch: batchProducerEpoch(batch),
+                baseSequence: batchBaseSequence(batch),
+                lastOffsetDelta: batchLastOffsetDelta(batch),
+                transactional: batchIsTransactional(batch),
               };
-              const c = broker.producerState.check(producer);
+              const c = producerState.check(producer);
               const decision = c instanceof Promise ? await c : c;
               if (decision.action === 'reject') throw new KafkaApiError(decision.errorCode, decision.message);
               if (decision.action === 'duplicate') {
@@ -148,20 +190,19 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
               }
             }
             // Kafka stamps the leader's epoch into every batch it appends (outside the CRC).
-            batch.writeInt32BE(LEADER_EPOCH, OFFSET_LEADER_EPOCH);
+            stampLeaderEpoch(batch, 0, LEADER_EPOCH);
             const slot = parts.length;
             parts.push(errorResponse(pd.index, ErrorCode.UNKNOWN_SERVER_ERROR, null));
-            const hook = broker.producerState;
+            const checked = producer;
             pending.push(
               partition.append(batch).then(
                 (outcome) => {
                   parts[slot] = okResponse(pd.index, outcome);
-                  if (producer && hook) hook.appended(producer, outcome);
                 },
                 (e: unknown) => {
-                  if (producer && hook) hook.failed?.(producer, e);
+                  if (checked) producerState.failed(checked, e);
                   const err = toKafkaError(e);
-                  if (err.unexpected) broker.logger.error({ err: e, topic: td.name, partition: pd.index }, 'append failed');
+                  if (err.unexpected) ctx.logger.error({ err: e, topic: name, partition: pd.index }, 'append failed');
                   parts[slot] = errorResponse(pd.index, err.code, err.message);
                   failures++;
                 },
@@ -182,4 +223,4 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
     }
     return { responses, throttleTimeMs: 0 };
   },
-};
+});

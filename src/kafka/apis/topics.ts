@@ -1,34 +1,18 @@
-// Topic lookups shared by the handlers: by name or by Kafka topic id, with auto-creation.
-import { isLogError, type LogPartition, type TopicInfo } from '../../core/log/index.js';
-import { topicIdFromWire, type KafkaBroker } from '../context.js';
+// Topic lookups shared by the handlers: by name or by Kafka topic id (map lookups in the log),
+// partitions with Kafka's error, auto-creation, and the leader-epoch check.
+import { isLogError, type Log, type LogPartition } from '../../core/log/index.js';
+import { topicIdFromWire } from '../context.js';
 import { ErrorCode, KafkaApiError } from '../errors.js';
-
-/** The topic named `name`, or null. */
-export function findTopic(broker: KafkaBroker, name: string): TopicInfo | null {
-  if (!broker.log.hasTopic(name)) return null;
-  return broker.log.listTopics().find((t) => t.name === name) ?? null;
-}
-
-const idCache = new WeakMap<object, Map<string, string>>();
-
-/** The log's id (hex) of an existing topic, cheaply. */
-export function topicIdOf(broker: KafkaBroker, name: string): string | null {
-  try {
-    return broker.log.partition(name, 0).topic.topicId;
-  } catch {
-    return null;
-  }
-}
+import type { RequestContext } from './types.js';
 
 /** Name of the topic with the Kafka topic id `id` (base64url), or null. */
-export function topicNameById(broker: KafkaBroker, id: string): string | null {
-  const hex = topicIdFromWire(id);
-  let cache = idCache.get(broker.log);
-  const cached = cache?.get(hex);
-  if (cached !== undefined && topicIdOf(broker, cached) === hex) return cached;
-  cache = new Map(broker.log.listTopics().map((t) => [t.topicId, t.name]));
-  idCache.set(broker.log, cache);
-  return cache.get(hex) ?? null;
+export function topicNameById(log: Log, id: string): string | null {
+  return log.topicNameById(topicIdFromWire(id));
+}
+
+/** The number of partitions of `topic`, or 0 when there is no such topic. */
+export function partitionCount(log: Log, topic: string): number {
+  return log.topicInfo(topic)?.partitions ?? 0;
 }
 
 /**
@@ -36,12 +20,13 @@ export function topicNameById(broker: KafkaBroker, id: string): string | null {
  * Returns true when the topic exists afterwards (another request may have created it first).
  * Throws KafkaApiError/LogError (e.g. INVALID_TOPIC_EXCEPTION) for a name that cannot be a topic.
  */
-export async function autoCreateTopic(broker: KafkaBroker, name: string): Promise<boolean> {
-  if (broker.log.hasTopic(name)) return true;
-  if (!broker.options.autoCreateTopics) return false;
+export async function autoCreateTopic(ctx: Pick<RequestContext, 'log' | 'options' | 'logger'>, name: string): Promise<boolean> {
+  const { log, options } = ctx;
+  if (log.hasTopic(name)) return true;
+  if (!options.autoCreateTopics) return false;
   try {
-    await broker.log.createTopic(name, { partitions: broker.options.numPartitions });
-    broker.logger.info({ topic: name, partitions: broker.options.numPartitions }, 'topic auto-created');
+    await log.createTopic(name, { partitions: options.numPartitions });
+    ctx.logger.info({ topic: name, partitions: options.numPartitions }, 'topic auto-created');
   } catch (e) {
     if (!isLogError(e, 'TOPIC_ALREADY_EXISTS')) throw e;
   }
@@ -49,9 +34,9 @@ export async function autoCreateTopic(broker: KafkaBroker, name: string): Promis
 }
 
 /** The partition, or a KafkaApiError UNKNOWN_TOPIC_OR_PARTITION. */
-export function partitionOf(broker: KafkaBroker, topic: string, partition: number): LogPartition {
+export function partitionOf(log: Log, topic: string, partition: number): LogPartition {
   try {
-    return broker.log.partition(topic, partition);
+    return log.partition(topic, partition);
   } catch {
     throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
   }

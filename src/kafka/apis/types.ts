@@ -1,6 +1,15 @@
-// The contract between the connection and the API handlers (one file per API in this folder).
+// The contract between the connection and the API handlers (one file per API in this folder):
+// a handler is typed by its API key, so its request and response types are the generated
+// codec's for that key, and a request reaches it with its context: the listener's services,
+// the connection, and the authorization hook bound to the connection's principal.
+import type { Coordinators } from '../../core/coordinators/index.js';
+import type { Log } from '../../core/log/index.js';
+import type { AclOperation, AclPrincipal, AclResource } from '../../core/security/authorizer.js';
+import type { BrokerOptions } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { ClusterIdentity, ProducerStateHook } from '../context.js';
 import type { RequestHeader } from '../protocol/header.js';
-import type { KafkaBroker } from '../context.js';
+import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
 
 /** What a handler may use of the connection its request came in on. */
 export interface ConnectionScope {
@@ -17,9 +26,22 @@ export interface ConnectionScope {
 }
 
 export interface RequestContext {
-  readonly broker: KafkaBroker;
+  readonly log: Log;
+  readonly coordinators: Coordinators;
+  readonly options: BrokerOptions;
+  readonly logger: Logger;
+  readonly cluster: ClusterIdentity;
+  readonly producerState: ProducerStateHook;
   readonly conn: ConnectionScope;
   readonly header: RequestHeader;
+  /** Who sent the request (User:ANONYMOUS until the listener authenticates). */
+  readonly principal: AclPrincipal;
+  /**
+   * May the request's principal do `operation` on `resource`? Every handler asks before it
+   * touches a topic, group, transactional id or the cluster, with the operation Apache Kafka
+   * checks for its API, and answers Kafka's authorization error when the answer is no.
+   */
+  authorize(operation: AclOperation, resource: AclResource): boolean;
   /** Closes the connection once the responses before this request are written (acks=0 errors). */
   closeAfter(reason: string): void;
 }
@@ -27,15 +49,25 @@ export interface RequestContext {
 /** A response body, or null for no response at all (Produce with acks=0). */
 export type HandlerResult<Res> = Res | null;
 
-export interface ApiHandler<Req = any, Res = any> {
-  key: number;
-  /** Versions advertised in ApiVersions and accepted; others close the connection. */
-  minVersion: number;
-  maxVersion: number;
+export interface ApiHandler<K extends ApiKey> {
+  readonly key: K;
+  /** Versions accepted; others close the connection. */
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /**
+   * Lowest version ApiVersions lists, when it is below minVersion (Produce: Kafka 4 lists v0
+   * for old librdkafka clients but refuses v0-2 requests).
+   */
+  readonly advertisedMinVersion?: number;
   /**
    * Runs alone on its connection: waits for the requests before it to finish and holds the
    * ones after it (topic and config administration, so that a pipelined Produce sees the topic).
    */
-  exclusive?: boolean;
-  handle(ctx: RequestContext, req: Req): HandlerResult<Res> | Promise<HandlerResult<Res>>;
+  readonly exclusive?: boolean;
+  handle(ctx: RequestContext, req: RequestByKey[K]): HandlerResult<ResponseByKey[K]> | Promise<HandlerResult<ResponseByKey[K]>>;
+}
+
+/** Declares the handler of API `key`: its request and response are typed by the key. */
+export function defineHandler<K extends ApiKey>(key: K, handler: Omit<ApiHandler<K>, 'key'>): ApiHandler<K> {
+  return { key, ...handler };
 }

@@ -1,16 +1,13 @@
 /**
- * Entry points a connection handler uses: decode a request frame, encode a response frame
- * (and the reverse pair, for clients and tests).
+ * Whole frames: decode a request frame, encode a response frame, and the reverse pair (for
+ * clients, tools and tests). The encoders and the response decoder are typed by API key.
+ * (The broker's connection decodes the header, then the body with the codec of its handler's
+ * key, so that the body is typed by that key; decodeRequestFrame gives an untyped body.)
  *
- *   const splitter = new FrameSplitter();
- *   socket.on('data', (chunk) => splitter.push(chunk, (frame) => {
- *     const req = decodeRequestFrame(frame);
- *     if (req.kind === 'unsupported') { ...answer ApiVersions with UNSUPPORTED_VERSION or close... }
- *     else if (req.header.apiKey === ApiKey.Produce) { const body = req.body as ProduceRequest; ... }
- *     socket.cork();
- *     for (const c of encodeResponseFrame(req.header.apiKey, req.header.apiVersion, req.header.correlationId, res)) socket.write(c);
- *     socket.uncork();
- *   }));
+ *   const req = decodeRequestFrame(frame);
+ *   if (req.kind === 'unsupported') { ...answer ApiVersions with UNSUPPORTED_VERSION or close... }
+ *   else if (req.header.apiKey === ApiKey.Fetch) { const body = requestBody(req, ApiKey.Fetch); ... }
+ *   for (const c of encodeResponseFrame(ApiKey.Fetch, version, correlationId, res)) socket.write(c);
  */
 import { asCodecError, KafkaCodecError } from './errors.js';
 import {
@@ -21,7 +18,7 @@ import {
   type RequestHeader,
   type ResponseHeader,
 } from './header.js';
-import { apis, type ApiDescriptor, type RequestByKey, type ResponseByKey } from './messages/index.js';
+import { apis, apiTable, type ApiDescriptor, type ApiKey, type ApiTable, type RequestByKey, type ResponseByKey } from './messages/index.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
@@ -75,8 +72,10 @@ export function requestBody<K extends keyof RequestByKey>(req: DecodedRequest & 
   return req.body as RequestByKey[K];
 }
 
-function apiOrThrow(apiKey: number, apiVersion: number): ApiDescriptor {
-  const api = apis[apiKey];
+/** The codec of `apiKey`, typed by it; throws for a key or version the codec does not have. */
+function apiOrThrow<K extends ApiKey>(apiKey: K, apiVersion: number): ApiTable[K] {
+  // The key may come from outside the type system (a number read or cast): check it anyway.
+  const api: ApiTable[K] | undefined = Object.hasOwn(apiTable, apiKey) ? apiTable[apiKey] : undefined;
   if (api === undefined) throw new KafkaCodecError(`unknown api key ${apiKey}`);
   if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
     throw new KafkaCodecError(`${api.name} has no version ${apiVersion}`);
@@ -142,7 +141,7 @@ export function decodeResponseFrame<K extends keyof ResponseByKey>(
   const r = new Reader(frame);
   try {
     const header = decodeResponseHeader(r, apiKey, apiVersion);
-    const body = api.decodeResponse(r, apiVersion) as ResponseByKey[K];
+    const body = api.decodeResponse(r, apiVersion);
     if (r.remaining !== 0) throw new KafkaCodecError(`${api.name} v${apiVersion} response: ${r.remaining} unused bytes at the end`);
     return { header, body };
   } catch (err) {

@@ -2,27 +2,25 @@
  * Request and response headers (hand-written: three fields, but the rules for choosing their
  * version are special cases that the JSON definitions only state in comments).
  *
- * Request header: v0 = api key, api version, correlation id (only ControlledShutdown v0);
- * v1 adds ClientId; v2 (flexible requests) adds a tagged-field section. ClientId is a classic
- * int16-length nullable string even in v2, so that any broker can read the header of an
- * ApiVersionsRequest of a version it does not know.
+ * Request header: v1 = api key, api version, correlation id, ClientId; v2 (flexible requests)
+ * adds a tagged-field section. ClientId is a classic int16-length nullable string even in v2,
+ * so that any broker can read the header of an ApiVersionsRequest of a version it does not
+ * know. (v0, without ClientId, was only used by ControlledShutdown v0 and went with it in
+ * Kafka 4.0.)
  *
  * Response header: v0 = correlation id; v1 (flexible responses) adds tagged fields, except for
  * ApiVersions, whose response header stays v0 in every version: a client reads it before it
  * knows which versions the broker speaks.
  */
-import { apis } from './messages/index.js';
+import { ApiKey, apis } from './messages/index.js';
 import type { RawTaggedField, Reader } from './reader.js';
 import type { Writer } from './writer.js';
-
-export const API_KEY_API_VERSIONS = 18;
-export const API_KEY_CONTROLLED_SHUTDOWN = 7;
 
 export interface RequestHeader {
   apiKey: number;
   apiVersion: number;
   correlationId: number;
-  /** Null when the client sent a null id, and for header v0. */
+  /** Null when the client sent a null id. */
   clientId: string | null;
   unknownTaggedFields?: RawTaggedField[];
 }
@@ -38,13 +36,12 @@ function isFlexible(apiKey: number, apiVersion: number): boolean {
 }
 
 /** Request header version for a request; 1 for unknown APIs (their body is not decoded anyway). */
-export function requestHeaderVersion(apiKey: number, apiVersion: number): 0 | 1 | 2 {
-  if (apiKey === API_KEY_CONTROLLED_SHUTDOWN && apiVersion === 0) return 0;
+export function requestHeaderVersion(apiKey: number, apiVersion: number): 1 | 2 {
   return isFlexible(apiKey, apiVersion) ? 2 : 1;
 }
 
 export function responseHeaderVersion(apiKey: number, apiVersion: number): 0 | 1 {
-  if (apiKey === API_KEY_API_VERSIONS) return 0;
+  if (apiKey === ApiKey.ApiVersions) return 0;
   return isFlexible(apiKey, apiVersion) ? 1 : 0;
 }
 
@@ -57,7 +54,7 @@ export function decodeRequestHeader(r: Reader): RequestHeader {
   const apiVersion = r.int16();
   const correlationId = r.int32();
   const hv = requestHeaderVersion(apiKey, apiVersion);
-  const clientId = hv >= 1 ? r.nullableString() : null;
+  const clientId = r.nullableString();
   const h: RequestHeader = { apiKey, apiVersion, correlationId, clientId };
   if (hv >= 2) {
     const tags = r.rawTaggedFields(); // no tagged header fields are defined yet
@@ -71,7 +68,7 @@ export function encodeRequestHeader(w: Writer, h: RequestHeader): void {
   w.int16(h.apiKey);
   w.int16(h.apiVersion);
   w.int32(h.correlationId);
-  if (hv >= 1) w.nullableString(h.clientId);
+  w.nullableString(h.clientId);
   if (hv >= 2) writeRawTags(w, h.unknownTaggedFields);
 }
 

@@ -5,8 +5,8 @@
 // segment is sealed or the partition closes cleanly; they are never needed for correctness,
 // only for speed, so recovery rebuilds them by scanning whenever the file is missing, torn,
 // stale (covers fewer bytes than the log holds) or belongs to another file (inode differs).
-import { crc32c } from '@node-rs/crc32';
 import { readInt64, writeInt64 } from '../../core/records/batch.js';
+import { crc32c } from '../../core/records/crc32c.js';
 
 const MAGIC = 0x5758_4958; // "WXIX"
 const VERSION = 1;

@@ -77,7 +77,7 @@ function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer,
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   /** The name of the topic. (versions 0-5) */
   name: string;
-  /** The partition indexes to add to the transaction (versions 0-5) */
+  /** The partition indexes to add to the transaction. (versions 0-5) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -340,7 +340,7 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Wr
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   /** The topic name. (versions 0-5) */
   name: string;
-  /** The results for each partition (versions 0-5) */
+  /** The results for each partition. (versions 0-5) */
   resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

@@ -10,11 +10,11 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 80;
 
 export interface AddRaftVoterRequestListener {
-  /** The name of the endpoint (versions 0) */
+  /** The name of the endpoint. (versions 0-1) */
   name: string;
-  /** The hostname (versions 0) */
+  /** The hostname. (versions 0-1) */
   host: string;
-  /** The port (versions 0) */
+  /** The port. (versions 0-1) */
   port: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -56,25 +56,30 @@ function encodeAddRaftVoterRequestListener(w: Writer, version: number, v: AddRaf
 }
 
 export interface AddRaftVoterRequest {
+  /** The cluster id. (versions 0-1) */
   clusterId: string | null;
+  /** The maximum time to wait for the request to complete before returning. (versions 0-1) */
   timeoutMs: number;
-  /** The replica id of the voter getting added to the topic partition (versions 0) */
+  /** The replica id of the voter getting added to the topic partition. (versions 0-1) */
   voterId: number;
-  /** The directory id of the voter getting added to the topic partition (versions 0) */
+  /** The directory id of the voter getting added to the topic partition. (versions 0-1) */
   voterDirectoryId: string;
-  /** The endpoints that can be used to communicate with the voter (versions 0) */
+  /** The endpoints that can be used to communicate with the voter. (versions 0-1) */
   listeners: AddRaftVoterRequestListener[];
+  /** When true, return a response after the new voter set is committed. Otherwise, return after the leader writes the changes locally. (versions 1) */
+  ackWhenCommitted?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a AddRaftVoterRequest (versions 0, flexible 0+). */
+/** Decodes a AddRaftVoterRequest (versions 0-1, flexible 0+). */
 export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterRequest {
   let _clusterId: string | null;
   let _timeoutMs: number;
   let _voterId: number;
   let _voterDirectoryId: string;
   let _listeners: AddRaftVoterRequestListener[];
+  let _ackWhenCommitted: boolean = true;
   _clusterId = r.compactNullableString();
   _timeoutMs = r.int32();
   _voterId = r.int32();
@@ -86,6 +91,9 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
     for (let i2 = 0; i2 < n0; i2++) a1.push(decodeAddRaftVoterRequestListener(r, version));
     _listeners = a1;
   }
+  if (version >= 1) {
+    _ackWhenCommitted = r.bool();
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   {
     const tagCount = r.uvarint();
@@ -95,7 +103,7 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: AddRaftVoterRequest = { clusterId: _clusterId, timeoutMs: _timeoutMs, voterId: _voterId, voterDirectoryId: _voterDirectoryId, listeners: _listeners };
+  const o: AddRaftVoterRequest = { clusterId: _clusterId, timeoutMs: _timeoutMs, voterId: _voterId, voterDirectoryId: _voterDirectoryId, listeners: _listeners, ackWhenCommitted: _ackWhenCommitted };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -112,6 +120,9 @@ export function encodeAddRaftVoterRequest(w: Writer, version: number, v: AddRaft
     w.arrayLength(a3.length, true);
     for (let i4 = 0; i4 < a3.length; i4++) encodeAddRaftVoterRequestListener(w, version, a3[i4]!);
   }
+  if (version >= 1) {
+    w.bool((v.ackWhenCommitted ?? true));
+  }
   {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -123,17 +134,17 @@ export function encodeAddRaftVoterRequest(w: Writer, version: number, v: AddRaft
 }
 
 export interface AddRaftVoterResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-1) */
   throttleTimeMs: number;
-  /** The error code, or 0 if there was no error (versions 0) */
+  /** The error code, or 0 if there was no error. (versions 0-1) */
   errorCode: number;
-  /** The error message, or null if there was no error. (versions 0) */
+  /** The error message, or null if there was no error. (versions 0-1) */
   errorMessage: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a AddRaftVoterResponse (versions 0, flexible 0+). */
+/** Decodes a AddRaftVoterResponse (versions 0-1, flexible 0+). */
 export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
   let _throttleTimeMs: number;
   let _errorCode: number;

@@ -8,9 +8,9 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 45;
 
 export interface AlterPartitionReassignmentsRequestReassignablePartition {
-  /** The partition index. (versions 0) */
+  /** The partition index. (versions 0-1) */
   partitionIndex: number;
-  /** The replicas to place the partitions on, or null to cancel a pending reassignment for this partition. (versions 0) */
+  /** The replicas to place the partitions on, or null to cancel a pending reassignment for this partition. (versions 0-1) */
   replicas: number[] | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -70,9 +70,9 @@ function encodeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer
 }
 
 export interface AlterPartitionReassignmentsRequestReassignableTopic {
-  /** The topic name. (versions 0) */
+  /** The topic name. (versions 0-1) */
   name: string;
-  /** The partitions to reassign. (versions 0) */
+  /** The partitions to reassign. (versions 0-1) */
   partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -122,19 +122,25 @@ function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, ve
 }
 
 export interface AlterPartitionReassignmentsRequest {
-  /** The time in ms to wait for the request to complete. (versions 0) */
+  /** The time in ms to wait for the request to complete. (versions 0-1) */
   timeoutMs: number;
-  /** The topics to reassign. (versions 0) */
+  /** The option indicating whether changing the replication factor of any given partition as part of this request is a valid move. (versions 1) */
+  allowReplicationFactorChange?: boolean;
+  /** The topics to reassign. (versions 0-1) */
   topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a AlterPartitionReassignmentsRequest (versions 0, flexible 0+). */
+/** Decodes a AlterPartitionReassignmentsRequest (versions 0-1, flexible 0+). */
 export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
   let _timeoutMs: number;
+  let _allowReplicationFactorChange: boolean = true;
   let _topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   _timeoutMs = r.int32();
+  if (version >= 1) {
+    _allowReplicationFactorChange = r.bool();
+  }
   const n11 = r.arrayLength(true);
   if (n11 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -151,7 +157,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: AlterPartitionReassignmentsRequest = { timeoutMs: _timeoutMs, topics: _topics };
+  const o: AlterPartitionReassignmentsRequest = { timeoutMs: _timeoutMs, allowReplicationFactorChange: _allowReplicationFactorChange, topics: _topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -159,6 +165,9 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
 /** Encodes a AlterPartitionReassignmentsRequest. Fields absent from this version are not written. */
 export function encodeAlterPartitionReassignmentsRequest(w: Writer, version: number, v: AlterPartitionReassignmentsRequest): void {
   w.int32(v.timeoutMs);
+  if (version >= 1) {
+    w.bool((v.allowReplicationFactorChange ?? true));
+  }
   {
     const a14 = v.topics;
     if (a14 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -176,11 +185,11 @@ export function encodeAlterPartitionReassignmentsRequest(w: Writer, version: num
 }
 
 export interface AlterPartitionReassignmentsResponseReassignablePartitionResponse {
-  /** The partition index. (versions 0) */
+  /** The partition index. (versions 0-1) */
   partitionIndex: number;
-  /** The error code for this partition, or 0 if there was no error. (versions 0) */
+  /** The error code for this partition, or 0 if there was no error. (versions 0-1) */
   errorCode: number;
-  /** The error message for this partition, or null if there was no error. (versions 0) */
+  /** The error message for this partition, or null if there was no error. (versions 0-1) */
   errorMessage: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -222,9 +231,9 @@ function encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(
 }
 
 export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
-  /** The topic name (versions 0) */
+  /** The topic name. (versions 0-1) */
   name: string;
-  /** The responses to partitions to reassign (versions 0) */
+  /** The responses to partitions to reassign. (versions 0-1) */
   partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -274,25 +283,31 @@ function encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: W
 }
 
 export interface AlterPartitionReassignmentsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-1) */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error. (versions 0) */
+  /** The option indicating whether changing the replication factor of any given partition as part of the request was allowed. (versions 1) */
+  allowReplicationFactorChange?: boolean;
+  /** The top-level error code, or 0 if there was no error. (versions 0-1) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0) */
+  /** The top-level error message, or null if there was no error. (versions 0-1) */
   errorMessage: string | null;
-  /** The responses to topics to reassign. (versions 0) */
+  /** The responses to topics to reassign. (versions 0-1) */
   responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a AlterPartitionReassignmentsResponse (versions 0, flexible 0+). */
+/** Decodes a AlterPartitionReassignmentsResponse (versions 0-1, flexible 0+). */
 export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
   let _throttleTimeMs: number;
+  let _allowReplicationFactorChange: boolean = true;
   let _errorCode: number;
   let _errorMessage: string | null;
   let _responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
   _throttleTimeMs = r.int32();
+  if (version >= 1) {
+    _allowReplicationFactorChange = r.bool();
+  }
   _errorCode = r.int16();
   _errorMessage = r.compactNullableString();
   const n21 = r.arrayLength(true);
@@ -311,7 +326,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: AlterPartitionReassignmentsResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, errorMessage: _errorMessage, responses: _responses };
+  const o: AlterPartitionReassignmentsResponse = { throttleTimeMs: _throttleTimeMs, allowReplicationFactorChange: _allowReplicationFactorChange, errorCode: _errorCode, errorMessage: _errorMessage, responses: _responses };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -319,6 +334,9 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
 /** Encodes a AlterPartitionReassignmentsResponse. Fields absent from this version are not written. */
 export function encodeAlterPartitionReassignmentsResponse(w: Writer, version: number, v: AlterPartitionReassignmentsResponse): void {
   w.int32(v.throttleTimeMs);
+  if (version >= 1) {
+    w.bool((v.allowReplicationFactorChange ?? true));
+  }
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
   {

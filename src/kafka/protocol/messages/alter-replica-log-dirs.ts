@@ -8,9 +8,9 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 34;
 
 export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
-  /** The topic name. (versions 0-2) */
+  /** The topic name. (versions 1-2) */
   name: string;
-  /** The partition indexes. (versions 0-2) */
+  /** The partition indexes. (versions 1-2) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -68,9 +68,9 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, vers
 }
 
 export interface AlterReplicaLogDirsRequestAlterReplicaLogDir {
-  /** The absolute directory path. (versions 0-2) */
+  /** The absolute directory path. (versions 1-2) */
   path: string;
-  /** The topics to add to the directory. (versions 0-2) */
+  /** The topics to add to the directory. (versions 1-2) */
   topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -122,13 +122,13 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, version: 
 }
 
 export interface AlterReplicaLogDirsRequest {
-  /** The alterations to make for each directory. (versions 0-2) */
+  /** The alterations to make for each directory. (versions 1-2) */
   dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a AlterReplicaLogDirsRequest (versions 0-2, flexible 2+). */
+/** Decodes a AlterReplicaLogDirsRequest (versions 1-2, flexible 2+). */
 export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
   const flex = version >= 2;
   let _dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
@@ -173,9 +173,9 @@ export function encodeAlterReplicaLogDirsRequest(w: Writer, version: number, v: 
 }
 
 export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
-  /** The partition index. (versions 0-2) */
+  /** The partition index. (versions 1-2) */
   partitionIndex: number;
-  /** The error code, or 0 if there was no error. (versions 0-2) */
+  /** The error code, or 0 if there was no error. (versions 1-2) */
   errorCode: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -216,9 +216,9 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: W
 }
 
 export interface AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
-  /** The name of the topic. (versions 0-2) */
+  /** The name of the topic. (versions 1-2) */
   topicName: string;
-  /** The results for each partition. (versions 0-2) */
+  /** The results for each partition. (versions 1-2) */
   partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -270,15 +270,15 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Write
 }
 
 export interface AlterReplicaLogDirsResponse {
-  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-2) */
+  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-2) */
   throttleTimeMs: number;
-  /** The results for each topic. (versions 0-2) */
+  /** The results for each topic. (versions 1-2) */
   results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a AlterReplicaLogDirsResponse (versions 0-2, flexible 2+). */
+/** Decodes a AlterReplicaLogDirsResponse (versions 1-2, flexible 2+). */
 export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
   const flex = version >= 2;
   let _throttleTimeMs: number;

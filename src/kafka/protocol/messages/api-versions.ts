@@ -8,24 +8,36 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 18;
 
 export interface ApiVersionsRequest {
-  /** The name of the client. (versions 3-4) */
+  /** The name of the client. (versions 3-5) */
   clientSoftwareName?: string;
-  /** The version of the client. (versions 3-4) */
+  /** The version of the client. (versions 3-5) */
   clientSoftwareVersion?: string;
+  /** The cluster ID the client intends to connect to. Provide both ClusterId and NodeId, if known. (versions 5) */
+  clusterId?: string | null;
+  /** The node ID the client intends to connect to. Provide both ClusterId and NodeId, if known. (versions 5) */
+  nodeId?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ApiVersionsRequest (versions 0-4, flexible 3+). */
+/** Decodes a ApiVersionsRequest (versions 0-5, flexible 3+). */
 export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest {
   const flex = version >= 3;
   let _clientSoftwareName: string = "";
   let _clientSoftwareVersion: string = "";
+  let _clusterId: string | null = null;
+  let _nodeId: number = -1;
   if (version >= 3) {
     _clientSoftwareName = (flex ? r.compactString() : r.string());
   }
   if (version >= 3) {
     _clientSoftwareVersion = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 5) {
+    _clusterId = (flex ? r.compactNullableString() : r.nullableString());
+  }
+  if (version >= 5) {
+    _nodeId = r.int32();
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -36,7 +48,7 @@ export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersion
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ApiVersionsRequest = { clientSoftwareName: _clientSoftwareName, clientSoftwareVersion: _clientSoftwareVersion };
+  const o: ApiVersionsRequest = { clientSoftwareName: _clientSoftwareName, clientSoftwareVersion: _clientSoftwareVersion, clusterId: _clusterId, nodeId: _nodeId };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -50,6 +62,12 @@ export function encodeApiVersionsRequest(w: Writer, version: number, v: ApiVersi
   if (version >= 3) {
     if (flex) { w.compactString((v.clientSoftwareVersion ?? "")!); } else { w.string((v.clientSoftwareVersion ?? "")!); }
   }
+  if (version >= 5) {
+    if (flex) { w.compactNullableString((v.clusterId === undefined ? null : v.clusterId)); } else { w.nullableString((v.clusterId === undefined ? null : v.clusterId)); }
+  }
+  if (version >= 5) {
+    w.int32((v.nodeId ?? -1));
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -61,11 +79,11 @@ export function encodeApiVersionsRequest(w: Writer, version: number, v: ApiVersi
 }
 
 export interface ApiVersionsResponseFinalizedFeatureKey {
-  /** The name of the feature. (versions 3-4) */
+  /** The name of the feature. (versions 3-5) */
   name: string;
-  /** The cluster-wide finalized max version level for the feature. (versions 3-4) */
+  /** The cluster-wide finalized max version level for the feature. (versions 3-5) */
   maxVersionLevel: number;
-  /** The cluster-wide finalized min version level for the feature. (versions 3-4) */
+  /** The cluster-wide finalized min version level for the feature. (versions 3-5) */
   minVersionLevel: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -116,11 +134,11 @@ function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, version: number
 }
 
 export interface ApiVersionsResponseSupportedFeatureKey {
-  /** The name of the feature. (versions 3-4) */
+  /** The name of the feature. (versions 3-5) */
   name: string;
-  /** The minimum supported version for the feature. (versions 3-4) */
+  /** The minimum supported version for the feature. (versions 3-5) */
   minVersion: number;
-  /** The maximum supported version for the feature. (versions 3-4) */
+  /** The maximum supported version for the feature. (versions 3-5) */
   maxVersion: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -171,11 +189,11 @@ function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, version: number
 }
 
 export interface ApiVersionsResponseApiVersion {
-  /** The API index. (versions 0-4) */
+  /** The API index. (versions 0-5) */
   apiKey: number;
-  /** The minimum supported version, inclusive. (versions 0-4) */
+  /** The minimum supported version, inclusive. (versions 0-5) */
   minVersion: number;
-  /** The maximum supported version, inclusive. (versions 0-4) */
+  /** The maximum supported version, inclusive. (versions 0-5) */
   maxVersion: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -219,25 +237,25 @@ function encodeApiVersionsResponseApiVersion(w: Writer, version: number, v: ApiV
 }
 
 export interface ApiVersionsResponse {
-  /** The top-level error code. (versions 0-4) */
+  /** The top-level error code. (versions 0-5) */
   errorCode: number;
-  /** The APIs supported by the broker. (versions 0-4) */
+  /** The APIs supported by the broker. (versions 0-5) */
   apiKeys: ApiVersionsResponseApiVersion[];
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-4) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-5) */
   throttleTimeMs?: number;
-  /** Features supported by the broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. (versions 3-4, tag 0) */
+  /** Features supported by the broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted. (versions 3-5, tag 0) */
   supportedFeatures?: ApiVersionsResponseSupportedFeatureKey[];
-  /** The monotonically increasing epoch for the finalized features information. Valid values are >= 0. A value of -1 is special and represents unknown epoch. (versions 3-4, tag 1) */
+  /** The monotonically increasing epoch for the finalized features information. Valid values are >= 0. A value of -1 is special and represents unknown epoch. (versions 3-5, tag 1) */
   finalizedFeaturesEpoch?: bigint;
-  /** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. (versions 3-4, tag 2) */
+  /** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. (versions 3-5, tag 2) */
   finalizedFeatures?: ApiVersionsResponseFinalizedFeatureKey[];
-  /** Set by a KRaft controller if the required configurations for ZK migration are present (versions 3-4, tag 3) */
+  /** Set by a KRaft controller if the required configurations for ZK migration are present. (versions 3-5, tag 3) */
   zkMigrationReady?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ApiVersionsResponse (versions 0-4, flexible 3+). */
+/** Decodes a ApiVersionsResponse (versions 0-5, flexible 3+). */
 export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersionsResponse {
   const flex = version >= 3;
   let _errorCode: number;

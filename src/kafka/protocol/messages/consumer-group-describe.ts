@@ -10,15 +10,15 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 69;
 
 export interface ConsumerGroupDescribeRequest {
-  /** The ids of the groups to describe (versions 0) */
+  /** The ids of the groups to describe. (versions 0-1) */
   groupIds: string[];
-  /** Whether to include authorized operations. (versions 0) */
+  /** Whether to include authorized operations. (versions 0-1) */
   includeAuthorizedOperations: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ConsumerGroupDescribeRequest (versions 0, flexible 0+). */
+/** Decodes a ConsumerGroupDescribeRequest (versions 0-1, flexible 0+). */
 export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerGroupDescribeRequest {
   let _groupIds: string[];
   let _includeAuthorizedOperations: boolean;
@@ -70,26 +70,28 @@ export function encodeConsumerGroupDescribeRequest(w: Writer, version: number, v
 }
 
 export interface ConsumerGroupDescribeResponseMember {
-  /** The member ID. (versions 0) */
+  /** The member ID. (versions 0-1) */
   memberId: string;
-  /** The member instance ID. (versions 0) */
+  /** The member instance ID. (versions 0-1) */
   instanceId: string | null;
-  /** The member rack ID. (versions 0) */
+  /** The member rack ID. (versions 0-1) */
   rackId: string | null;
-  /** The current member epoch. (versions 0) */
+  /** The current member epoch. (versions 0-1) */
   memberEpoch: number;
-  /** The client ID. (versions 0) */
+  /** The client ID. (versions 0-1) */
   clientId: string;
-  /** The client host. (versions 0) */
+  /** The client host. (versions 0-1) */
   clientHost: string;
-  /** The subscribed topic names. (versions 0) */
+  /** The subscribed topic names. (versions 0-1) */
   subscribedTopicNames: string[];
-  /** the subscribed topic regex otherwise or null of not provided. (versions 0) */
+  /** the subscribed topic regex otherwise or null of not provided. (versions 0-1) */
   subscribedTopicRegex: string | null;
-  /** The current assignment. (versions 0) */
+  /** The current assignment. (versions 0-1) */
   assignment: ConsumerGroupDescribeResponseAssignment;
-  /** The target assignment. (versions 0) */
+  /** The target assignment. (versions 0-1) */
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  /** -1 for unknown. 0 for classic member. +1 for consumer member. (versions 1) */
+  memberType?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
@@ -105,6 +107,7 @@ function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): 
   let _subscribedTopicRegex: string | null;
   let _assignment: ConsumerGroupDescribeResponseAssignment;
   let _targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  let _memberType: number = -1;
   _memberId = r.compactString();
   _instanceId = r.compactNullableString();
   _rackId = r.compactNullableString();
@@ -125,6 +128,9 @@ function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): 
   _subscribedTopicRegex = r.compactNullableString();
   _assignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
   _targetAssignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
+  if (version >= 1) {
+    _memberType = r.int8();
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   {
     const tagCount = r.uvarint();
@@ -134,7 +140,7 @@ function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): 
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ConsumerGroupDescribeResponseMember = { memberId: _memberId, instanceId: _instanceId, rackId: _rackId, memberEpoch: _memberEpoch, clientId: _clientId, clientHost: _clientHost, subscribedTopicNames: _subscribedTopicNames, subscribedTopicRegex: _subscribedTopicRegex, assignment: _assignment, targetAssignment: _targetAssignment };
+  const o: ConsumerGroupDescribeResponseMember = { memberId: _memberId, instanceId: _instanceId, rackId: _rackId, memberEpoch: _memberEpoch, clientId: _clientId, clientHost: _clientHost, subscribedTopicNames: _subscribedTopicNames, subscribedTopicRegex: _subscribedTopicRegex, assignment: _assignment, targetAssignment: _targetAssignment, memberType: _memberType };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -157,6 +163,9 @@ function encodeConsumerGroupDescribeResponseMember(w: Writer, version: number, v
   w.compactNullableString(v.subscribedTopicRegex);
   encodeConsumerGroupDescribeResponseAssignment(w, version, v.assignment);
   encodeConsumerGroupDescribeResponseAssignment(w, version, v.targetAssignment);
+  if (version >= 1) {
+    w.int8((v.memberType ?? -1));
+  }
   {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -168,23 +177,23 @@ function encodeConsumerGroupDescribeResponseMember(w: Writer, version: number, v
 }
 
 export interface ConsumerGroupDescribeResponseDescribedGroup {
-  /** The describe error, or 0 if there was no error. (versions 0) */
+  /** The describe error, or 0 if there was no error. (versions 0-1) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0) */
+  /** The top-level error message, or null if there was no error. (versions 0-1) */
   errorMessage: string | null;
-  /** The group ID string. (versions 0) */
+  /** The group ID string. (versions 0-1) */
   groupId: string;
-  /** The group state string, or the empty string. (versions 0) */
+  /** The group state string, or the empty string. (versions 0-1) */
   groupState: string;
-  /** The group epoch. (versions 0) */
+  /** The group epoch. (versions 0-1) */
   groupEpoch: number;
-  /** The assignment epoch. (versions 0) */
+  /** The assignment epoch. (versions 0-1) */
   assignmentEpoch: number;
-  /** The selected assignor. (versions 0) */
+  /** The selected assignor. (versions 0-1) */
   assignorName: string;
-  /** The members. (versions 0) */
+  /** The members. (versions 0-1) */
   members: ConsumerGroupDescribeResponseMember[];
-  /** 32-bit bitfield to represent authorized operations for this group. (versions 0) */
+  /** 32-bit bitfield to represent authorized operations for this group. (versions 0-1) */
   authorizedOperations: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -255,7 +264,7 @@ function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, version: n
 }
 
 export interface ConsumerGroupDescribeResponseAssignment {
-  /** The assigned topic-partitions to the member. (versions 0) */
+  /** The assigned topic-partitions to the member. (versions 0-1) */
   topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -306,11 +315,11 @@ function encodeConsumerGroupDescribeResponseAssignment(w: Writer, version: numbe
 }
 
 export interface ConsumerGroupDescribeResponseTopicPartitions {
-  /** The topic ID. (versions 0) */
+  /** The topic ID. (versions 0-1) */
   topicId: string;
-  /** The topic name. (versions 0) */
+  /** The topic name. (versions 0-1) */
   topicName: string;
-  /** The partitions. (versions 0) */
+  /** The partitions. (versions 0-1) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -369,15 +378,15 @@ function encodeConsumerGroupDescribeResponseTopicPartitions(w: Writer, version: 
 }
 
 export interface ConsumerGroupDescribeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-1) */
   throttleTimeMs: number;
-  /** Each described group. (versions 0) */
+  /** Each described group. (versions 0-1) */
   groups: ConsumerGroupDescribeResponseDescribedGroup[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ConsumerGroupDescribeResponse (versions 0, flexible 0+). */
+/** Decodes a ConsumerGroupDescribeResponse (versions 0-1, flexible 0+). */
 export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {
   let _throttleTimeMs: number;
   let _groups: ConsumerGroupDescribeResponseDescribedGroup[];

@@ -6,7 +6,9 @@ import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
 export interface ConsumerProtocolAssignmentTopicPartition {
+  /** The topic name. (versions 0-3) */
   topic: string;
+  /** The list of partitions assigned to this consumer. (versions 0-3) */
   partitions: number[];
 }
 
@@ -42,7 +44,9 @@ function encodeConsumerProtocolAssignmentTopicPartition(w: Writer, version: numb
 }
 
 export interface ConsumerProtocolAssignment {
+  /** The list of topics and partitions assigned to this consumer. (versions 0-3) */
   assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
+  /** User data. (versions 0-3) */
   userData: Buffer | null;
 }
 

@@ -6,7 +6,9 @@ import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
 export interface ConsumerProtocolSubscriptionTopicPartition {
+  /** The topic name. (versions 1-3) */
   topic: string;
+  /** The partition ids. (versions 1-3) */
   partitions: number[];
 }
 
@@ -42,10 +44,15 @@ function encodeConsumerProtocolSubscriptionTopicPartition(w: Writer, version: nu
 }
 
 export interface ConsumerProtocolSubscription {
+  /** The topics that the member wants to consume. (versions 0-3) */
   topics: string[];
+  /** User data that will be passed back to the consumer. (versions 0-3) */
   userData: Buffer | null;
+  /** The partitions that the member owns. (versions 1-3) */
   ownedPartitions?: ConsumerProtocolSubscriptionTopicPartition[];
+  /** The generation id of the member. (versions 2-3) */
   generationId?: number;
+  /** The rack id of the member. (versions 3) */
   rackId?: string | null;
 }
 

@@ -8,19 +8,19 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 30;
 
 export interface CreateAclsRequestAclCreation {
-  /** The type of the resource. (versions 0-3) */
+  /** The type of the resource. (versions 1-3) */
   resourceType: number;
-  /** The resource name for the ACL. (versions 0-3) */
+  /** The resource name for the ACL. (versions 1-3) */
   resourceName: string;
   /** The pattern type for the ACL. (versions 1-3) */
-  resourcePatternType?: number;
-  /** The principal for the ACL. (versions 0-3) */
+  resourcePatternType: number;
+  /** The principal for the ACL. (versions 1-3) */
   principal: string;
-  /** The host for the ACL. (versions 0-3) */
+  /** The host for the ACL. (versions 1-3) */
   host: string;
-  /** The operation type for the ACL (read, write, etc.). (versions 0-3) */
+  /** The operation type for the ACL (read, write, etc.). (versions 1-3) */
   operation: number;
-  /** The permission type for the ACL (allow, deny, etc.). (versions 0-3) */
+  /** The permission type for the ACL (allow, deny, etc.). (versions 1-3) */
   permissionType: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -30,16 +30,14 @@ function decodeCreateAclsRequestAclCreation(r: Reader, version: number): CreateA
   const flex = version >= 2;
   let _resourceType: number;
   let _resourceName: string;
-  let _resourcePatternType: number = 3;
+  let _resourcePatternType: number;
   let _principal: string;
   let _host: string;
   let _operation: number;
   let _permissionType: number;
   _resourceType = r.int8();
   _resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    _resourcePatternType = r.int8();
-  }
+  _resourcePatternType = r.int8();
   _principal = (flex ? r.compactString() : r.string());
   _host = (flex ? r.compactString() : r.string());
   _operation = r.int8();
@@ -62,9 +60,7 @@ function encodeCreateAclsRequestAclCreation(w: Writer, version: number, v: Creat
   const flex = version >= 2;
   w.int8(v.resourceType);
   if (flex) { w.compactString(v.resourceName!); } else { w.string(v.resourceName!); }
-  if (version >= 1) {
-    w.int8((v.resourcePatternType ?? 3));
-  }
+  w.int8(v.resourcePatternType);
   if (flex) { w.compactString(v.principal!); } else { w.string(v.principal!); }
   if (flex) { w.compactString(v.host!); } else { w.string(v.host!); }
   w.int8(v.operation);
@@ -80,13 +76,13 @@ function encodeCreateAclsRequestAclCreation(w: Writer, version: number, v: Creat
 }
 
 export interface CreateAclsRequest {
-  /** The ACLs that we want to create. (versions 0-3) */
+  /** The ACLs that we want to create. (versions 1-3) */
   creations: CreateAclsRequestAclCreation[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a CreateAclsRequest (versions 0-3, flexible 2+). */
+/** Decodes a CreateAclsRequest (versions 1-3, flexible 2+). */
 export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
   const flex = version >= 2;
   let _creations: CreateAclsRequestAclCreation[];
@@ -131,9 +127,9 @@ export function encodeCreateAclsRequest(w: Writer, version: number, v: CreateAcl
 }
 
 export interface CreateAclsResponseAclCreationResult {
-  /** The result error, or zero if there was no error. (versions 0-3) */
+  /** The result error, or zero if there was no error. (versions 1-3) */
   errorCode: number;
-  /** The result message, or null if there was no error. (versions 0-3) */
+  /** The result message, or null if there was no error. (versions 1-3) */
   errorMessage: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -174,15 +170,15 @@ function encodeCreateAclsResponseAclCreationResult(w: Writer, version: number, v
 }
 
 export interface CreateAclsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-3) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-3) */
   throttleTimeMs: number;
-  /** The results for each ACL creation. (versions 0-3) */
+  /** The results for each ACL creation. (versions 1-3) */
   results: CreateAclsResponseAclCreationResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a CreateAclsResponse (versions 0-3, flexible 2+). */
+/** Decodes a CreateAclsResponse (versions 1-3, flexible 2+). */
 export function decodeCreateAclsResponse(r: Reader, version: number): CreateAclsResponse {
   const flex = version >= 2;
   let _throttleTimeMs: number;

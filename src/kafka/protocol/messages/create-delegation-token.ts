@@ -10,9 +10,9 @@ const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 export const API_KEY = 38;
 
 export interface CreateDelegationTokenRequestCreatableRenewers {
-  /** The type of the Kafka principal. (versions 0-3) */
+  /** The type of the Kafka principal. (versions 1-3) */
   principalType: string;
-  /** The name of the Kafka principal. (versions 0-3) */
+  /** The name of the Kafka principal. (versions 1-3) */
   principalName: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -57,15 +57,15 @@ export interface CreateDelegationTokenRequest {
   ownerPrincipalType?: string | null;
   /** The principal name of the owner of the token. If it's null it defaults to the token request principal. (versions 3) */
   ownerPrincipalName?: string | null;
-  /** A list of those who are allowed to renew this token before it expires. (versions 0-3) */
+  /** A list of those who are allowed to renew this token before it expires. (versions 1-3) */
   renewers: CreateDelegationTokenRequestCreatableRenewers[];
-  /** The maximum lifetime of the token in milliseconds, or -1 to use the server side default. (versions 0-3) */
+  /** The maximum lifetime of the token in milliseconds, or -1 to use the server side default. (versions 1-3) */
   maxLifetimeMs: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a CreateDelegationTokenRequest (versions 0-3, flexible 2+). */
+/** Decodes a CreateDelegationTokenRequest (versions 1-3, flexible 2+). */
 export function decodeCreateDelegationTokenRequest(r: Reader, version: number): CreateDelegationTokenRequest {
   const flex = version >= 2;
   let _ownerPrincipalType: string | null = "";
@@ -127,33 +127,33 @@ export function encodeCreateDelegationTokenRequest(w: Writer, version: number, v
 }
 
 export interface CreateDelegationTokenResponse {
-  /** The top-level error, or zero if there was no error. (versions 0-3) */
+  /** The top-level error, or zero if there was no error. (versions 1-3) */
   errorCode: number;
-  /** The principal type of the token owner. (versions 0-3) */
+  /** The principal type of the token owner. (versions 1-3) */
   principalType: string;
-  /** The name of the token owner. (versions 0-3) */
+  /** The name of the token owner. (versions 1-3) */
   principalName: string;
   /** The principal type of the requester of the token. (versions 3) */
   tokenRequesterPrincipalType?: string;
   /** The principal type of the requester of the token. (versions 3) */
   tokenRequesterPrincipalName?: string;
-  /** When this token was generated. (versions 0-3) */
+  /** When this token was generated. (versions 1-3) */
   issueTimestampMs: bigint;
-  /** When this token expires. (versions 0-3) */
+  /** When this token expires. (versions 1-3) */
   expiryTimestampMs: bigint;
-  /** The maximum lifetime of this token. (versions 0-3) */
+  /** The maximum lifetime of this token. (versions 1-3) */
   maxTimestampMs: bigint;
-  /** The token UUID. (versions 0-3) */
+  /** The token UUID. (versions 1-3) */
   tokenId: string;
-  /** HMAC of the delegation token. (versions 0-3) */
+  /** HMAC of the delegation token. (versions 1-3) */
   hmac: Buffer;
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-3) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-3) */
   throttleTimeMs: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a CreateDelegationTokenResponse (versions 0-3, flexible 2+). */
+/** Decodes a CreateDelegationTokenResponse (versions 1-3, flexible 2+). */
 export function decodeCreateDelegationTokenResponse(r: Reader, version: number): CreateDelegationTokenResponse {
   const flex = version >= 2;
   let _errorCode: number;

@@ -10,9 +10,9 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 19;
 
 export interface CreateTopicsRequestCreatableTopicConfig {
-  /** The configuration name. (versions 0-7) */
+  /** The configuration name. (versions 2-7) */
   name: string;
-  /** The configuration value. (versions 0-7) */
+  /** The configuration value. (versions 2-7) */
   value: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -53,9 +53,9 @@ function encodeCreateTopicsRequestCreatableTopicConfig(w: Writer, version: numbe
 }
 
 export interface CreateTopicsRequestCreatableReplicaAssignment {
-  /** The partition index. (versions 0-7) */
+  /** The partition index. (versions 2-7) */
   partitionIndex: number;
-  /** The brokers to place the partition on. (versions 0-7) */
+  /** The brokers to place the partition on. (versions 2-7) */
   brokerIds: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -113,15 +113,15 @@ function encodeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, version:
 }
 
 export interface CreateTopicsRequestCreatableTopic {
-  /** The topic name. (versions 0-7) */
+  /** The topic name. (versions 2-7) */
   name: string;
-  /** The number of partitions to create in the topic, or -1 if we are either specifying a manual partition assignment or using the default partitions. (versions 0-7) */
+  /** The number of partitions to create in the topic, or -1 if we are either specifying a manual partition assignment or using the default partitions. (versions 2-7) */
   numPartitions: number;
-  /** The number of replicas to create for each partition in the topic, or -1 if we are either specifying a manual partition assignment or using the default replication factor. (versions 0-7) */
+  /** The number of replicas to create for each partition in the topic, or -1 if we are either specifying a manual partition assignment or using the default replication factor. (versions 2-7) */
   replicationFactor: number;
-  /** The manual partition assignment, or the empty array if we are using automatic assignment. (versions 0-7) */
+  /** The manual partition assignment, or the empty array if we are using automatic assignment. (versions 2-7) */
   assignments: CreateTopicsRequestCreatableReplicaAssignment[];
-  /** The custom topic configurations to set. (versions 0-7) */
+  /** The custom topic configurations to set. (versions 2-7) */
   configs: CreateTopicsRequestCreatableTopicConfig[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -193,22 +193,22 @@ function encodeCreateTopicsRequestCreatableTopic(w: Writer, version: number, v: 
 }
 
 export interface CreateTopicsRequest {
-  /** The topics to create. (versions 0-7) */
+  /** The topics to create. (versions 2-7) */
   topics: CreateTopicsRequestCreatableTopic[];
-  /** How long to wait in milliseconds before timing out the request. (versions 0-7) */
+  /** How long to wait in milliseconds before timing out the request. (versions 2-7) */
   timeoutMs: number;
-  /** If true, check that the topics can be created as specified, but don't create anything. (versions 1-7) */
-  validateOnly?: boolean;
+  /** If true, check that the topics can be created as specified, but don't create anything. (versions 2-7) */
+  validateOnly: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a CreateTopicsRequest (versions 0-7, flexible 5+). */
+/** Decodes a CreateTopicsRequest (versions 2-7, flexible 5+). */
 export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTopicsRequest {
   const flex = version >= 5;
   let _topics: CreateTopicsRequestCreatableTopic[];
   let _timeoutMs: number;
-  let _validateOnly: boolean = false;
+  let _validateOnly: boolean;
   const n16 = r.arrayLength(flex);
   if (n16 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -217,9 +217,7 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
     _topics = a17;
   }
   _timeoutMs = r.int32();
-  if (version >= 1) {
-    _validateOnly = r.bool();
-  }
+  _validateOnly = r.bool();
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
     const tagCount = r.uvarint();
@@ -244,9 +242,7 @@ export function encodeCreateTopicsRequest(w: Writer, version: number, v: CreateT
     for (let i20 = 0; i20 < a19.length; i20++) encodeCreateTopicsRequestCreatableTopic(w, version, a19[i20]!);
   }
   w.int32(v.timeoutMs);
-  if (version >= 1) {
-    w.bool((v.validateOnly ?? false));
-  }
+  w.bool(v.validateOnly);
   if (flex) {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -314,14 +310,14 @@ function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, version: num
 }
 
 export interface CreateTopicsResponseCreatableTopicResult {
-  /** The topic name. (versions 0-7) */
+  /** The topic name. (versions 2-7) */
   name: string;
-  /** The unique topic ID (versions 7) */
+  /** The unique topic ID. (versions 7) */
   topicId?: string;
-  /** The error code, or 0 if there was no error. (versions 0-7) */
+  /** The error code, or 0 if there was no error. (versions 2-7) */
   errorCode: number;
-  /** The error message, or null if there was no error. (versions 1-7) */
-  errorMessage?: string | null;
+  /** The error message, or null if there was no error. (versions 2-7) */
+  errorMessage: string | null;
   /** Optional topic config error returned if configs are not returned in the response. (versions 5-7, tag 0) */
   topicConfigErrorCode?: number;
   /** Number of partitions of the topic. (versions 5-7) */
@@ -339,7 +335,7 @@ function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: numb
   let _name: string;
   let _topicId: string = ZERO_UUID;
   let _errorCode: number;
-  let _errorMessage: string | null = "";
+  let _errorMessage: string | null;
   let _topicConfigErrorCode: number = 0;
   let _numPartitions: number = -1;
   let _replicationFactor: number = -1;
@@ -349,9 +345,7 @@ function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: numb
     _topicId = r.uuid();
   }
   _errorCode = r.int16();
-  if (version >= 1) {
-    _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  }
+  _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   if (version >= 5) {
     _numPartitions = r.int32();
   }
@@ -397,9 +391,7 @@ function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numb
     w.uuid((v.topicId ?? ZERO_UUID));
   }
   w.int16(v.errorCode);
-  if (version >= 1) {
-    if (flex) { w.compactNullableString((v.errorMessage === undefined ? "" : v.errorMessage)); } else { w.nullableString((v.errorMessage === undefined ? "" : v.errorMessage)); }
-  }
+  if (flex) { w.compactNullableString(v.errorMessage); } else { w.nullableString(v.errorMessage); }
   if (version >= 5) {
     w.int32((v.numPartitions ?? -1));
   }
@@ -439,21 +431,19 @@ function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numb
 
 export interface CreateTopicsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 2-7) */
-  throttleTimeMs?: number;
-  /** Results for each topic we tried to create. (versions 0-7) */
+  throttleTimeMs: number;
+  /** Results for each topic we tried to create. (versions 2-7) */
   topics: CreateTopicsResponseCreatableTopicResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a CreateTopicsResponse (versions 0-7, flexible 5+). */
+/** Decodes a CreateTopicsResponse (versions 2-7, flexible 5+). */
 export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTopicsResponse {
   const flex = version >= 5;
-  let _throttleTimeMs: number = 0;
+  let _throttleTimeMs: number;
   let _topics: CreateTopicsResponseCreatableTopicResult[];
-  if (version >= 2) {
-    _throttleTimeMs = r.int32();
-  }
+  _throttleTimeMs = r.int32();
   const n28 = r.arrayLength(flex);
   if (n28 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -478,9 +468,7 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
 /** Encodes a CreateTopicsResponse. Fields absent from this version are not written. */
 export function encodeCreateTopicsResponse(w: Writer, version: number, v: CreateTopicsResponse): void {
   const flex = version >= 5;
-  if (version >= 2) {
-    w.int32((v.throttleTimeMs ?? 0));
-  }
+  w.int32(v.throttleTimeMs);
   {
     const a31 = v.topics;
     if (a31 == null) throw new KafkaCodecError('non-nullable array is null');

@@ -5,9 +5,9 @@ import type { RawTaggedField, Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
 export interface DefaultPrincipalData {
-  /** The principal type (versions 0) */
+  /** The principal type. (versions 0) */
   type: string;
-  /** The principal name (versions 0) */
+  /** The principal name. (versions 0) */
   name: string;
   /** Whether the principal was authenticated by a delegation token on the forwarding broker. (versions 0) */
   tokenAuthenticated: boolean;

@@ -8,19 +8,19 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 31;
 
 export interface DeleteAclsRequestDeleteAclsFilter {
-  /** The resource type. (versions 0-3) */
+  /** The resource type. (versions 1-3) */
   resourceTypeFilter: number;
-  /** The resource name. (versions 0-3) */
+  /** The resource name, or null to match any resource name. (versions 1-3) */
   resourceNameFilter: string | null;
   /** The pattern type. (versions 1-3) */
-  patternTypeFilter?: number;
-  /** The principal filter, or null to accept all principals. (versions 0-3) */
+  patternTypeFilter: number;
+  /** The principal filter, or null to accept all principals. (versions 1-3) */
   principalFilter: string | null;
-  /** The host filter, or null to accept all hosts. (versions 0-3) */
+  /** The host filter, or null to accept all hosts. (versions 1-3) */
   hostFilter: string | null;
-  /** The ACL operation. (versions 0-3) */
+  /** The ACL operation. (versions 1-3) */
   operation: number;
-  /** The permission type. (versions 0-3) */
+  /** The permission type. (versions 1-3) */
   permissionType: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -30,16 +30,14 @@ function decodeDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): De
   const flex = version >= 2;
   let _resourceTypeFilter: number;
   let _resourceNameFilter: string | null;
-  let _patternTypeFilter: number = 3;
+  let _patternTypeFilter: number;
   let _principalFilter: string | null;
   let _hostFilter: string | null;
   let _operation: number;
   let _permissionType: number;
   _resourceTypeFilter = r.int8();
   _resourceNameFilter = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 1) {
-    _patternTypeFilter = r.int8();
-  }
+  _patternTypeFilter = r.int8();
   _principalFilter = (flex ? r.compactNullableString() : r.nullableString());
   _hostFilter = (flex ? r.compactNullableString() : r.nullableString());
   _operation = r.int8();
@@ -62,9 +60,7 @@ function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, v: 
   const flex = version >= 2;
   w.int8(v.resourceTypeFilter);
   if (flex) { w.compactNullableString(v.resourceNameFilter); } else { w.nullableString(v.resourceNameFilter); }
-  if (version >= 1) {
-    w.int8((v.patternTypeFilter ?? 3));
-  }
+  w.int8(v.patternTypeFilter);
   if (flex) { w.compactNullableString(v.principalFilter); } else { w.nullableString(v.principalFilter); }
   if (flex) { w.compactNullableString(v.hostFilter); } else { w.nullableString(v.hostFilter); }
   w.int8(v.operation);
@@ -80,13 +76,13 @@ function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, v: 
 }
 
 export interface DeleteAclsRequest {
-  /** The filters to use when deleting ACLs. (versions 0-3) */
+  /** The filters to use when deleting ACLs. (versions 1-3) */
   filters: DeleteAclsRequestDeleteAclsFilter[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DeleteAclsRequest (versions 0-3, flexible 2+). */
+/** Decodes a DeleteAclsRequest (versions 1-3, flexible 2+). */
 export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
   const flex = version >= 2;
   let _filters: DeleteAclsRequestDeleteAclsFilter[];
@@ -131,23 +127,23 @@ export function encodeDeleteAclsRequest(w: Writer, version: number, v: DeleteAcl
 }
 
 export interface DeleteAclsResponseDeleteAclsMatchingAcl {
-  /** The deletion error code, or 0 if the deletion succeeded. (versions 0-3) */
+  /** The deletion error code, or 0 if the deletion succeeded. (versions 1-3) */
   errorCode: number;
-  /** The deletion error message, or null if the deletion succeeded. (versions 0-3) */
+  /** The deletion error message, or null if the deletion succeeded. (versions 1-3) */
   errorMessage: string | null;
-  /** The ACL resource type. (versions 0-3) */
+  /** The ACL resource type. (versions 1-3) */
   resourceType: number;
-  /** The ACL resource name. (versions 0-3) */
+  /** The ACL resource name. (versions 1-3) */
   resourceName: string;
   /** The ACL resource pattern type. (versions 1-3) */
-  patternType?: number;
-  /** The ACL principal. (versions 0-3) */
+  patternType: number;
+  /** The ACL principal. (versions 1-3) */
   principal: string;
-  /** The ACL host. (versions 0-3) */
+  /** The ACL host. (versions 1-3) */
   host: string;
-  /** The ACL operation. (versions 0-3) */
+  /** The ACL operation. (versions 1-3) */
   operation: number;
-  /** The ACL permission type. (versions 0-3) */
+  /** The ACL permission type. (versions 1-3) */
   permissionType: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -159,7 +155,7 @@ function decodeDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: numbe
   let _errorMessage: string | null;
   let _resourceType: number;
   let _resourceName: string;
-  let _patternType: number = 3;
+  let _patternType: number;
   let _principal: string;
   let _host: string;
   let _operation: number;
@@ -168,9 +164,7 @@ function decodeDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: numbe
   _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   _resourceType = r.int8();
   _resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    _patternType = r.int8();
-  }
+  _patternType = r.int8();
   _principal = (flex ? r.compactString() : r.string());
   _host = (flex ? r.compactString() : r.string());
   _operation = r.int8();
@@ -195,9 +189,7 @@ function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: numbe
   if (flex) { w.compactNullableString(v.errorMessage); } else { w.nullableString(v.errorMessage); }
   w.int8(v.resourceType);
   if (flex) { w.compactString(v.resourceName!); } else { w.string(v.resourceName!); }
-  if (version >= 1) {
-    w.int8((v.patternType ?? 3));
-  }
+  w.int8(v.patternType);
   if (flex) { w.compactString(v.principal!); } else { w.string(v.principal!); }
   if (flex) { w.compactString(v.host!); } else { w.string(v.host!); }
   w.int8(v.operation);
@@ -213,11 +205,11 @@ function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: numbe
 }
 
 export interface DeleteAclsResponseDeleteAclsFilterResult {
-  /** The error code, or 0 if the filter succeeded. (versions 0-3) */
+  /** The error code, or 0 if the filter succeeded. (versions 1-3) */
   errorCode: number;
-  /** The error message, or null if the filter succeeded. (versions 0-3) */
+  /** The error message, or null if the filter succeeded. (versions 1-3) */
   errorMessage: string | null;
-  /** The ACLs which matched this filter. (versions 0-3) */
+  /** The ACLs which matched this filter. (versions 1-3) */
   matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -272,15 +264,15 @@ function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, version: numb
 }
 
 export interface DeleteAclsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-3) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-3) */
   throttleTimeMs: number;
-  /** The results for each filter. (versions 0-3) */
+  /** The results for each filter. (versions 1-3) */
   filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DeleteAclsResponse (versions 0-3, flexible 2+). */
+/** Decodes a DeleteAclsResponse (versions 1-3, flexible 2+). */
 export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse {
   const flex = version >= 2;
   let _throttleTimeMs: number;

@@ -8,13 +8,13 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 42;
 
 export interface DeleteGroupsRequest {
-  /** The group names to delete. (versions 0-2) */
+  /** The group names to delete. (versions 0-3) */
   groupsNames: string[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DeleteGroupsRequest (versions 0-2, flexible 2+). */
+/** Decodes a DeleteGroupsRequest (versions 0-3, flexible 2+). */
 export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
   const flex = version >= 2;
   let _groupsNames: string[];
@@ -65,10 +65,12 @@ export function encodeDeleteGroupsRequest(w: Writer, version: number, v: DeleteG
 }
 
 export interface DeleteGroupsResponseDeletableGroupResult {
-  /** The group id (versions 0-2) */
+  /** The group id. (versions 0-3) */
   groupId: string;
-  /** The deletion error, or 0 if the deletion succeeded. (versions 0-2) */
+  /** The deletion error, or 0 if the deletion succeeded. (versions 0-3) */
   errorCode: number;
+  /** The error message, or null if there was no error. (versions 3) */
+  errorMessage?: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
@@ -77,8 +79,12 @@ function decodeDeleteGroupsResponseDeletableGroupResult(r: Reader, version: numb
   const flex = version >= 2;
   let _groupId: string;
   let _errorCode: number;
+  let _errorMessage: string | null = null;
   _groupId = (flex ? r.compactString() : r.string());
   _errorCode = r.int16();
+  if (version >= 3) {
+    _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
     const tagCount = r.uvarint();
@@ -88,7 +94,7 @@ function decodeDeleteGroupsResponseDeletableGroupResult(r: Reader, version: numb
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: DeleteGroupsResponseDeletableGroupResult = { groupId: _groupId, errorCode: _errorCode };
+  const o: DeleteGroupsResponseDeletableGroupResult = { groupId: _groupId, errorCode: _errorCode, errorMessage: _errorMessage };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -97,6 +103,9 @@ function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: numb
   const flex = version >= 2;
   if (flex) { w.compactString(v.groupId!); } else { w.string(v.groupId!); }
   w.int16(v.errorCode);
+  if (version >= 3) {
+    if (flex) { w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)); } else { w.nullableString((v.errorMessage === undefined ? null : v.errorMessage)); }
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -108,15 +117,15 @@ function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: numb
 }
 
 export interface DeleteGroupsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-2) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-3) */
   throttleTimeMs: number;
-  /** The deletion results (versions 0-2) */
+  /** The deletion results. (versions 0-3) */
   results: DeleteGroupsResponseDeletableGroupResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DeleteGroupsResponse (versions 0-2, flexible 2+). */
+/** Decodes a DeleteGroupsResponse (versions 0-3, flexible 2+). */
 export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsResponse {
   const flex = version >= 2;
   let _throttleTimeMs: number;

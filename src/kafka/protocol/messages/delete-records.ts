@@ -10,7 +10,7 @@ export const API_KEY = 21;
 export interface DeleteRecordsRequestDeleteRecordsPartition {
   /** The partition index. (versions 0-2) */
   partitionIndex: number;
-  /** The deletion offset. (versions 0-2) */
+  /** The deletion offset. -1 means that records should be truncated to the high watermark. (versions 0-2) */
   offset: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

@@ -10,9 +10,9 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 20;
 
 export interface DeleteTopicsRequestDeleteTopicState {
-  /** The topic name (versions 6) */
+  /** The topic name. (versions 6) */
   name: string | null;
-  /** The unique topic ID (versions 6) */
+  /** The unique topic ID. (versions 6) */
   topicId: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -51,17 +51,17 @@ function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, version: number, v
 }
 
 export interface DeleteTopicsRequest {
-  /** The name or topic ID of the topic (versions 6) */
+  /** The name or topic ID of the topic. (versions 6) */
   topics?: DeleteTopicsRequestDeleteTopicState[];
-  /** The names of the topics to delete (versions 0-5) */
+  /** The names of the topics to delete. (versions 1-5) */
   topicNames?: string[];
-  /** The length of time in milliseconds to wait for the deletions to complete. (versions 0-6) */
+  /** The length of time in milliseconds to wait for the deletions to complete. (versions 1-6) */
   timeoutMs: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DeleteTopicsRequest (versions 0-6, flexible 4+). */
+/** Decodes a DeleteTopicsRequest (versions 1-6, flexible 4+). */
 export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
   const flex = version >= 4;
   let _topics: DeleteTopicsRequestDeleteTopicState[] = [];
@@ -143,11 +143,11 @@ export function encodeDeleteTopicsRequest(w: Writer, version: number, v: DeleteT
 }
 
 export interface DeleteTopicsResponseDeletableTopicResult {
-  /** The topic name (versions 0-6) */
+  /** The topic name. (versions 1-6) */
   name: string | null;
-  /** the unique topic ID (versions 6) */
+  /** The unique topic ID. (versions 6) */
   topicId?: string;
-  /** The deletion error, or 0 if the deletion succeeded. (versions 0-6) */
+  /** The deletion error, or 0 if the deletion succeeded. (versions 1-6) */
   errorCode: number;
   /** The error message, or null if there was no error. (versions 5-6) */
   errorMessage?: string | null;
@@ -205,21 +205,19 @@ function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, version: numb
 
 export interface DeleteTopicsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-6) */
-  throttleTimeMs?: number;
-  /** The results for each topic we tried to delete. (versions 0-6) */
+  throttleTimeMs: number;
+  /** The results for each topic we tried to delete. (versions 1-6) */
   responses: DeleteTopicsResponseDeletableTopicResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DeleteTopicsResponse (versions 0-6, flexible 4+). */
+/** Decodes a DeleteTopicsResponse (versions 1-6, flexible 4+). */
 export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsResponse {
   const flex = version >= 4;
-  let _throttleTimeMs: number = 0;
+  let _throttleTimeMs: number;
   let _responses: DeleteTopicsResponseDeletableTopicResult[];
-  if (version >= 1) {
-    _throttleTimeMs = r.int32();
-  }
+  _throttleTimeMs = r.int32();
   const n11 = r.arrayLength(flex);
   if (n11 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -244,9 +242,7 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
 /** Encodes a DeleteTopicsResponse. Fields absent from this version are not written. */
 export function encodeDeleteTopicsResponse(w: Writer, version: number, v: DeleteTopicsResponse): void {
   const flex = version >= 4;
-  if (version >= 1) {
-    w.int32((v.throttleTimeMs ?? 0));
-  }
+  w.int32(v.throttleTimeMs);
   {
     const a14 = v.responses;
     if (a14 == null) throw new KafkaCodecError('non-nullable array is null');

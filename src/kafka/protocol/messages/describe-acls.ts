@@ -8,39 +8,37 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 29;
 
 export interface DescribeAclsRequest {
-  /** The resource type. (versions 0-3) */
+  /** The resource type. (versions 1-3) */
   resourceTypeFilter: number;
-  /** The resource name, or null to match any resource name. (versions 0-3) */
+  /** The resource name, or null to match any resource name. (versions 1-3) */
   resourceNameFilter: string | null;
   /** The resource pattern to match. (versions 1-3) */
-  patternTypeFilter?: number;
-  /** The principal to match, or null to match any principal. (versions 0-3) */
+  patternTypeFilter: number;
+  /** The principal to match, or null to match any principal. (versions 1-3) */
   principalFilter: string | null;
-  /** The host to match, or null to match any host. (versions 0-3) */
+  /** The host to match, or null to match any host. (versions 1-3) */
   hostFilter: string | null;
-  /** The operation to match. (versions 0-3) */
+  /** The operation to match. (versions 1-3) */
   operation: number;
-  /** The permission type to match. (versions 0-3) */
+  /** The permission type to match. (versions 1-3) */
   permissionType: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeAclsRequest (versions 0-3, flexible 2+). */
+/** Decodes a DescribeAclsRequest (versions 1-3, flexible 2+). */
 export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeAclsRequest {
   const flex = version >= 2;
   let _resourceTypeFilter: number;
   let _resourceNameFilter: string | null;
-  let _patternTypeFilter: number = 3;
+  let _patternTypeFilter: number;
   let _principalFilter: string | null;
   let _hostFilter: string | null;
   let _operation: number;
   let _permissionType: number;
   _resourceTypeFilter = r.int8();
   _resourceNameFilter = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 1) {
-    _patternTypeFilter = r.int8();
-  }
+  _patternTypeFilter = r.int8();
   _principalFilter = (flex ? r.compactNullableString() : r.nullableString());
   _hostFilter = (flex ? r.compactNullableString() : r.nullableString());
   _operation = r.int8();
@@ -64,9 +62,7 @@ export function encodeDescribeAclsRequest(w: Writer, version: number, v: Describ
   const flex = version >= 2;
   w.int8(v.resourceTypeFilter);
   if (flex) { w.compactNullableString(v.resourceNameFilter); } else { w.nullableString(v.resourceNameFilter); }
-  if (version >= 1) {
-    w.int8((v.patternTypeFilter ?? 3));
-  }
+  w.int8(v.patternTypeFilter);
   if (flex) { w.compactNullableString(v.principalFilter); } else { w.nullableString(v.principalFilter); }
   if (flex) { w.compactNullableString(v.hostFilter); } else { w.nullableString(v.hostFilter); }
   w.int8(v.operation);
@@ -82,13 +78,13 @@ export function encodeDescribeAclsRequest(w: Writer, version: number, v: Describ
 }
 
 export interface DescribeAclsResponseAclDescription {
-  /** The ACL principal. (versions 0-3) */
+  /** The ACL principal. (versions 1-3) */
   principal: string;
-  /** The ACL host. (versions 0-3) */
+  /** The ACL host. (versions 1-3) */
   host: string;
-  /** The ACL operation. (versions 0-3) */
+  /** The ACL operation. (versions 1-3) */
   operation: number;
-  /** The ACL permission type. (versions 0-3) */
+  /** The ACL permission type. (versions 1-3) */
   permissionType: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -135,13 +131,13 @@ function encodeDescribeAclsResponseAclDescription(w: Writer, version: number, v:
 }
 
 export interface DescribeAclsResponseDescribeAclsResource {
-  /** The resource type. (versions 0-3) */
+  /** The resource type. (versions 1-3) */
   resourceType: number;
-  /** The resource name. (versions 0-3) */
+  /** The resource name. (versions 1-3) */
   resourceName: string;
   /** The resource pattern type. (versions 1-3) */
-  patternType?: number;
-  /** The ACLs. (versions 0-3) */
+  patternType: number;
+  /** The ACLs. (versions 1-3) */
   acls: DescribeAclsResponseAclDescription[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -151,13 +147,11 @@ function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: numb
   const flex = version >= 2;
   let _resourceType: number;
   let _resourceName: string;
-  let _patternType: number = 3;
+  let _patternType: number;
   let _acls: DescribeAclsResponseAclDescription[];
   _resourceType = r.int8();
   _resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    _patternType = r.int8();
-  }
+  _patternType = r.int8();
   const n0 = r.arrayLength(flex);
   if (n0 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -183,9 +177,7 @@ function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, version: numb
   const flex = version >= 2;
   w.int8(v.resourceType);
   if (flex) { w.compactString(v.resourceName!); } else { w.string(v.resourceName!); }
-  if (version >= 1) {
-    w.int8((v.patternType ?? 3));
-  }
+  w.int8(v.patternType);
   {
     const a3 = v.acls;
     if (a3 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -203,19 +195,19 @@ function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, version: numb
 }
 
 export interface DescribeAclsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-3) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-3) */
   throttleTimeMs: number;
-  /** The error code, or 0 if there was no error. (versions 0-3) */
+  /** The error code, or 0 if there was no error. (versions 1-3) */
   errorCode: number;
-  /** The error message, or null if there was no error. (versions 0-3) */
+  /** The error message, or null if there was no error. (versions 1-3) */
   errorMessage: string | null;
-  /** Each Resource that is referenced in an ACL. (versions 0-3) */
+  /** Each Resource that is referenced in an ACL. (versions 1-3) */
   resources: DescribeAclsResponseDescribeAclsResource[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeAclsResponse (versions 0-3, flexible 2+). */
+/** Decodes a DescribeAclsResponse (versions 1-3, flexible 2+). */
 export function decodeDescribeAclsResponse(r: Reader, version: number): DescribeAclsResponse {
   const flex = version >= 2;
   let _throttleTimeMs: number;

@@ -8,21 +8,27 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 60;
 
 export interface DescribeClusterRequest {
-  /** Whether to include cluster authorized operations. (versions 0-1) */
+  /** Whether to include cluster authorized operations. (versions 0-2) */
   includeClusterAuthorizedOperations: boolean;
-  /** The endpoint type to describe. 1=brokers, 2=controllers. (versions 1) */
+  /** The endpoint type to describe. 1=brokers, 2=controllers. (versions 1-2) */
   endpointType?: number;
+  /** Whether to include fenced brokers when listing brokers. (versions 2) */
+  includeFencedBrokers?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeClusterRequest (versions 0-1, flexible 0+). */
+/** Decodes a DescribeClusterRequest (versions 0-2, flexible 0+). */
 export function decodeDescribeClusterRequest(r: Reader, version: number): DescribeClusterRequest {
   let _includeClusterAuthorizedOperations: boolean;
   let _endpointType: number = 1;
+  let _includeFencedBrokers: boolean = false;
   _includeClusterAuthorizedOperations = r.bool();
   if (version >= 1) {
     _endpointType = r.int8();
+  }
+  if (version >= 2) {
+    _includeFencedBrokers = r.bool();
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   {
@@ -33,7 +39,7 @@ export function decodeDescribeClusterRequest(r: Reader, version: number): Descri
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: DescribeClusterRequest = { includeClusterAuthorizedOperations: _includeClusterAuthorizedOperations, endpointType: _endpointType };
+  const o: DescribeClusterRequest = { includeClusterAuthorizedOperations: _includeClusterAuthorizedOperations, endpointType: _endpointType, includeFencedBrokers: _includeFencedBrokers };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -43,6 +49,9 @@ export function encodeDescribeClusterRequest(w: Writer, version: number, v: Desc
   w.bool(v.includeClusterAuthorizedOperations);
   if (version >= 1) {
     w.int8((v.endpointType ?? 1));
+  }
+  if (version >= 2) {
+    w.bool((v.includeFencedBrokers ?? false));
   }
   {
     const unknown = v.unknownTaggedFields;
@@ -55,14 +64,16 @@ export function encodeDescribeClusterRequest(w: Writer, version: number, v: Desc
 }
 
 export interface DescribeClusterResponseDescribeClusterBroker {
-  /** The broker ID. (versions 0-1) */
+  /** The broker ID. (versions 0-2) */
   brokerId: number;
-  /** The broker hostname. (versions 0-1) */
+  /** The broker hostname. (versions 0-2) */
   host: string;
-  /** The broker port. (versions 0-1) */
+  /** The broker port. (versions 0-2) */
   port: number;
-  /** The rack of the broker, or null if it has not been assigned to a rack. (versions 0-1) */
+  /** The rack of the broker, or null if it has not been assigned to a rack. (versions 0-2) */
   rack: string | null;
+  /** Whether the broker is fenced (versions 2) */
+  isFenced?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
@@ -72,10 +83,14 @@ function decodeDescribeClusterResponseDescribeClusterBroker(r: Reader, version: 
   let _host: string;
   let _port: number;
   let _rack: string | null;
+  let _isFenced: boolean = false;
   _brokerId = r.int32();
   _host = r.compactString();
   _port = r.int32();
   _rack = r.compactNullableString();
+  if (version >= 2) {
+    _isFenced = r.bool();
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   {
     const tagCount = r.uvarint();
@@ -85,7 +100,7 @@ function decodeDescribeClusterResponseDescribeClusterBroker(r: Reader, version: 
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: DescribeClusterResponseDescribeClusterBroker = { brokerId: _brokerId, host: _host, port: _port, rack: _rack };
+  const o: DescribeClusterResponseDescribeClusterBroker = { brokerId: _brokerId, host: _host, port: _port, rack: _rack, isFenced: _isFenced };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -95,6 +110,9 @@ function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, version: 
   w.compactString(v.host!);
   w.int32(v.port);
   w.compactNullableString(v.rack);
+  if (version >= 2) {
+    w.bool((v.isFenced ?? false));
+  }
   {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -106,27 +124,27 @@ function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, version: 
 }
 
 export interface DescribeClusterResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-1) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-2) */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error (versions 0-1) */
+  /** The top-level error code, or 0 if there was no error. (versions 0-2) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0-1) */
+  /** The top-level error message, or null if there was no error. (versions 0-2) */
   errorMessage: string | null;
-  /** The endpoint type that was described. 1=brokers, 2=controllers. (versions 1) */
+  /** The endpoint type that was described. 1=brokers, 2=controllers. (versions 1-2) */
   endpointType?: number;
-  /** The cluster ID that responding broker belongs to. (versions 0-1) */
+  /** The cluster ID that responding broker belongs to. (versions 0-2) */
   clusterId: string;
-  /** The ID of the controller broker. (versions 0-1) */
+  /** The ID of the controller. When handled by a controller, returns the current voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback. (versions 0-2) */
   controllerId: number;
-  /** Each broker in the response. (versions 0-1) */
+  /** Each broker in the response. (versions 0-2) */
   brokers: DescribeClusterResponseDescribeClusterBroker[];
-  /** 32-bit bitfield to represent authorized operations for this cluster. (versions 0-1) */
+  /** 32-bit bitfield to represent authorized operations for this cluster. (versions 0-2) */
   clusterAuthorizedOperations: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeClusterResponse (versions 0-1, flexible 0+). */
+/** Decodes a DescribeClusterResponse (versions 0-2, flexible 0+). */
 export function decodeDescribeClusterResponse(r: Reader, version: number): DescribeClusterResponse {
   let _throttleTimeMs: number;
   let _errorCode: number;

@@ -8,11 +8,11 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 32;
 
 export interface DescribeConfigsRequestDescribeConfigsResource {
-  /** The resource type. (versions 0-4) */
+  /** The resource type. (versions 1-4) */
   resourceType: number;
-  /** The resource name. (versions 0-4) */
+  /** The resource name. (versions 1-4) */
   resourceName: string;
-  /** The configuration keys to list, or null to list all configuration keys. (versions 0-4) */
+  /** The configuration keys to list, or null to list all configuration keys. (versions 1-4) */
   configurationKeys: string[] | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -77,21 +77,21 @@ function encodeDescribeConfigsRequestDescribeConfigsResource(w: Writer, version:
 }
 
 export interface DescribeConfigsRequest {
-  /** The resources whose configurations we want to describe. (versions 0-4) */
+  /** The resources whose configurations we want to describe. (versions 1-4) */
   resources: DescribeConfigsRequestDescribeConfigsResource[];
   /** True if we should include all synonyms. (versions 1-4) */
-  includeSynonyms?: boolean;
+  includeSynonyms: boolean;
   /** True if we should include configuration documentation. (versions 3-4) */
   includeDocumentation?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeConfigsRequest (versions 0-4, flexible 4+). */
+/** Decodes a DescribeConfigsRequest (versions 1-4, flexible 4+). */
 export function decodeDescribeConfigsRequest(r: Reader, version: number): DescribeConfigsRequest {
   const flex = version >= 4;
   let _resources: DescribeConfigsRequestDescribeConfigsResource[];
-  let _includeSynonyms: boolean = false;
+  let _includeSynonyms: boolean;
   let _includeDocumentation: boolean = false;
   const n6 = r.arrayLength(flex);
   if (n6 < 0) throw new KafkaCodecError('non-nullable array is null');
@@ -100,9 +100,7 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
     for (let i8 = 0; i8 < n6; i8++) a7.push(decodeDescribeConfigsRequestDescribeConfigsResource(r, version));
     _resources = a7;
   }
-  if (version >= 1) {
-    _includeSynonyms = r.bool();
-  }
+  _includeSynonyms = r.bool();
   if (version >= 3) {
     _includeDocumentation = r.bool();
   }
@@ -129,9 +127,7 @@ export function encodeDescribeConfigsRequest(w: Writer, version: number, v: Desc
     w.arrayLength(a9.length, flex);
     for (let i10 = 0; i10 < a9.length; i10++) encodeDescribeConfigsRequestDescribeConfigsResource(w, version, a9[i10]!);
   }
-  if (version >= 1) {
-    w.bool((v.includeSynonyms ?? false));
-  }
+  w.bool(v.includeSynonyms);
   if (version >= 3) {
     w.bool((v.includeDocumentation ?? false));
   }
@@ -194,21 +190,19 @@ function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, version:
 }
 
 export interface DescribeConfigsResponseDescribeConfigsResourceResult {
-  /** The configuration name. (versions 0-4) */
+  /** The configuration name. (versions 1-4) */
   name: string;
-  /** The configuration value. (versions 0-4) */
+  /** The configuration value. (versions 1-4) */
   value: string | null;
-  /** True if the configuration is read-only. (versions 0-4) */
+  /** True if the configuration is read-only. (versions 1-4) */
   readOnly: boolean;
-  /** True if the configuration is not set. (versions 0) */
-  isDefault?: boolean;
   /** The configuration source. (versions 1-4) */
-  configSource?: number;
-  /** True if this configuration is sensitive. (versions 0-4) */
+  configSource: number;
+  /** True if this configuration is sensitive. (versions 1-4) */
   isSensitive: boolean;
   /** The synonyms for this configuration key. (versions 1-4) */
-  synonyms?: DescribeConfigsResponseDescribeConfigsSynonym[];
-  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD (versions 3-4) */
+  synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
+  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. (versions 3-4) */
   configType?: number;
   /** The configuration documentation. (versions 3-4) */
   documentation?: string | null;
@@ -221,30 +215,22 @@ function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v
   let _name: string;
   let _value: string | null;
   let _readOnly: boolean;
-  let _isDefault: boolean = false;
-  let _configSource: number = -1;
+  let _configSource: number;
   let _isSensitive: boolean;
-  let _synonyms: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
+  let _synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
   let _configType: number = 0;
   let _documentation: string | null = "";
   _name = (flex ? r.compactString() : r.string());
   _value = (flex ? r.compactNullableString() : r.nullableString());
   _readOnly = r.bool();
-  if (version <= 0) {
-    _isDefault = r.bool();
-  }
-  if (version >= 1) {
-    _configSource = r.int8();
-  }
+  _configSource = r.int8();
   _isSensitive = r.bool();
-  if (version >= 1) {
-    const n11 = r.arrayLength(flex);
-    if (n11 < 0) throw new KafkaCodecError('non-nullable array is null');
-    {
-      const a12: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
-      for (let i13 = 0; i13 < n11; i13++) a12.push(decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version));
-      _synonyms = a12;
-    }
+  const n11 = r.arrayLength(flex);
+  if (n11 < 0) throw new KafkaCodecError('non-nullable array is null');
+  {
+    const a12: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
+    for (let i13 = 0; i13 < n11; i13++) a12.push(decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version));
+    _synonyms = a12;
   }
   if (version >= 3) {
     _configType = r.int8();
@@ -261,7 +247,7 @@ function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: DescribeConfigsResponseDescribeConfigsResourceResult = { name: _name, value: _value, readOnly: _readOnly, isDefault: _isDefault, configSource: _configSource, isSensitive: _isSensitive, synonyms: _synonyms, configType: _configType, documentation: _documentation };
+  const o: DescribeConfigsResponseDescribeConfigsResourceResult = { name: _name, value: _value, readOnly: _readOnly, configSource: _configSource, isSensitive: _isSensitive, synonyms: _synonyms, configType: _configType, documentation: _documentation };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -271,23 +257,13 @@ function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v
   if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
   if (flex) { w.compactNullableString(v.value); } else { w.nullableString(v.value); }
   w.bool(v.readOnly);
-  if (version <= 0) {
-    w.bool((v.isDefault ?? false));
-  }
-  if (version >= 1) {
-    w.int8((v.configSource ?? -1));
-  }
+  w.int8(v.configSource);
   w.bool(v.isSensitive);
-  if (version >= 1) {
-    {
-      const x = v.synonyms ?? [];
-      {
-        const a14 = x;
-        if (a14 == null) throw new KafkaCodecError('non-nullable array is null');
-        w.arrayLength(a14.length, flex);
-        for (let i15 = 0; i15 < a14.length; i15++) encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, a14[i15]!);
-      }
-    }
+  {
+    const a14 = v.synonyms;
+    if (a14 == null) throw new KafkaCodecError('non-nullable array is null');
+    w.arrayLength(a14.length, flex);
+    for (let i15 = 0; i15 < a14.length; i15++) encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, a14[i15]!);
   }
   if (version >= 3) {
     w.int8((v.configType ?? 0));
@@ -306,15 +282,15 @@ function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v
 }
 
 export interface DescribeConfigsResponseDescribeConfigsResult {
-  /** The error code, or 0 if we were able to successfully describe the configurations. (versions 0-4) */
+  /** The error code, or 0 if we were able to successfully describe the configurations. (versions 1-4) */
   errorCode: number;
-  /** The error message, or null if we were able to successfully describe the configurations. (versions 0-4) */
+  /** The error message, or null if we were able to successfully describe the configurations. (versions 1-4) */
   errorMessage: string | null;
-  /** The resource type. (versions 0-4) */
+  /** The resource type. (versions 1-4) */
   resourceType: number;
-  /** The resource name. (versions 0-4) */
+  /** The resource name. (versions 1-4) */
   resourceName: string;
-  /** Each listed configuration. (versions 0-4) */
+  /** Each listed configuration. (versions 1-4) */
   configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -375,15 +351,15 @@ function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, version: 
 }
 
 export interface DescribeConfigsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-4) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-4) */
   throttleTimeMs: number;
-  /** The results for each resource. (versions 0-4) */
+  /** The results for each resource. (versions 1-4) */
   results: DescribeConfigsResponseDescribeConfigsResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeConfigsResponse (versions 0-4, flexible 4+). */
+/** Decodes a DescribeConfigsResponse (versions 1-4, flexible 4+). */
 export function decodeDescribeConfigsResponse(r: Reader, version: number): DescribeConfigsResponse {
   const flex = version >= 4;
   let _throttleTimeMs: number;

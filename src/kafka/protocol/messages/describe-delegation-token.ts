@@ -10,9 +10,9 @@ const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 export const API_KEY = 41;
 
 export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
-  /** The owner principal type. (versions 0-3) */
+  /** The owner principal type. (versions 1-3) */
   principalType: string;
-  /** The owner principal name. (versions 0-3) */
+  /** The owner principal name. (versions 1-3) */
   principalName: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -53,13 +53,13 @@ function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Wri
 }
 
 export interface DescribeDelegationTokenRequest {
-  /** Each owner that we want to describe delegation tokens for, or null to describe all tokens. (versions 0-3) */
+  /** Each owner that we want to describe delegation tokens for, or null to describe all tokens. (versions 1-3) */
   owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeDelegationTokenRequest (versions 0-3, flexible 2+). */
+/** Decodes a DescribeDelegationTokenRequest (versions 1-3, flexible 2+). */
 export function decodeDescribeDelegationTokenRequest(r: Reader, version: number): DescribeDelegationTokenRequest {
   const flex = version >= 2;
   let _owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
@@ -108,9 +108,9 @@ export function encodeDescribeDelegationTokenRequest(w: Writer, version: number,
 }
 
 export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  /** The renewer principal type (versions 0-3) */
+  /** The renewer principal type. (versions 1-3) */
   principalType: string;
-  /** The renewer principal name (versions 0-3) */
+  /** The renewer principal name. (versions 1-3) */
   principalName: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -151,25 +151,25 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w:
 }
 
 export interface DescribeDelegationTokenResponseDescribedDelegationToken {
-  /** The token principal type. (versions 0-3) */
+  /** The token principal type. (versions 1-3) */
   principalType: string;
-  /** The token principal name. (versions 0-3) */
+  /** The token principal name. (versions 1-3) */
   principalName: string;
   /** The principal type of the requester of the token. (versions 3) */
   tokenRequesterPrincipalType?: string;
   /** The principal type of the requester of the token. (versions 3) */
   tokenRequesterPrincipalName?: string;
-  /** The token issue timestamp in milliseconds. (versions 0-3) */
+  /** The token issue timestamp in milliseconds. (versions 1-3) */
   issueTimestamp: bigint;
-  /** The token expiry timestamp in milliseconds. (versions 0-3) */
+  /** The token expiry timestamp in milliseconds. (versions 1-3) */
   expiryTimestamp: bigint;
-  /** The token maximum timestamp length in milliseconds. (versions 0-3) */
+  /** The token maximum timestamp length in milliseconds. (versions 1-3) */
   maxTimestamp: bigint;
-  /** The token ID. (versions 0-3) */
+  /** The token ID. (versions 1-3) */
   tokenId: string;
-  /** The token HMAC. (versions 0-3) */
+  /** The token HMAC. (versions 1-3) */
   hmac: Buffer;
-  /** Those who are able to renew this token before it expires. (versions 0-3) */
+  /** Those who are able to renew this token before it expires. (versions 1-3) */
   renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -253,17 +253,17 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer
 }
 
 export interface DescribeDelegationTokenResponse {
-  /** The error code, or 0 if there was no error. (versions 0-3) */
+  /** The error code, or 0 if there was no error. (versions 1-3) */
   errorCode: number;
-  /** The tokens. (versions 0-3) */
+  /** The tokens. (versions 1-3) */
   tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-3) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-3) */
   throttleTimeMs: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeDelegationTokenResponse (versions 0-3, flexible 2+). */
+/** Decodes a DescribeDelegationTokenResponse (versions 1-3, flexible 2+). */
 export function decodeDescribeDelegationTokenResponse(r: Reader, version: number): DescribeDelegationTokenResponse {
   const flex = version >= 2;
   let _errorCode: number;

@@ -10,15 +10,15 @@ const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 export const API_KEY = 15;
 
 export interface DescribeGroupsRequest {
-  /** The names of the groups to describe (versions 0-5) */
+  /** The names of the groups to describe. (versions 0-6) */
   groups: string[];
-  /** Whether to include authorized operations. (versions 3-5) */
+  /** Whether to include authorized operations. (versions 3-6) */
   includeAuthorizedOperations?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeGroupsRequest (versions 0-5, flexible 5+). */
+/** Decodes a DescribeGroupsRequest (versions 0-6, flexible 5+). */
 export function decodeDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
   const flex = version >= 5;
   let _groups: string[];
@@ -76,17 +76,17 @@ export function encodeDescribeGroupsRequest(w: Writer, version: number, v: Descr
 }
 
 export interface DescribeGroupsResponseDescribedGroupMember {
-  /** The member ID assigned by the group coordinator. (versions 0-5) */
+  /** The member id. (versions 0-6) */
   memberId: string;
-  /** The unique identifier of the consumer instance provided by end user. (versions 4-5) */
+  /** The unique identifier of the consumer instance provided by end user. (versions 4-6) */
   groupInstanceId?: string | null;
-  /** The client ID used in the member's latest join group request. (versions 0-5) */
+  /** The client ID used in the member's latest join group request. (versions 0-6) */
   clientId: string;
-  /** The client host. (versions 0-5) */
+  /** The client host. (versions 0-6) */
   clientHost: string;
-  /** The metadata corresponding to the current group protocol in use. (versions 0-5) */
+  /** The metadata corresponding to the current group protocol in use. (versions 0-6) */
   memberMetadata: Buffer;
-  /** The current assignment provided by the group leader. (versions 0-5) */
+  /** The current assignment provided by the group leader. (versions 0-6) */
   memberAssignment: Buffer;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -143,19 +143,21 @@ function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, version: nu
 }
 
 export interface DescribeGroupsResponseDescribedGroup {
-  /** The describe error, or 0 if there was no error. (versions 0-5) */
+  /** The describe error, or 0 if there was no error. (versions 0-6) */
   errorCode: number;
-  /** The group ID string. (versions 0-5) */
+  /** The describe error message, or null if there was no error. (versions 6) */
+  errorMessage?: string | null;
+  /** The group ID string. (versions 0-6) */
   groupId: string;
-  /** The group state string, or the empty string. (versions 0-5) */
+  /** The group state string, or the empty string. (versions 0-6) */
   groupState: string;
-  /** The group protocol type, or the empty string. (versions 0-5) */
+  /** The group protocol type, or the empty string. (versions 0-6) */
   protocolType: string;
-  /** The group protocol data, or the empty string. (versions 0-5) */
+  /** The group protocol data, or the empty string. (versions 0-6) */
   protocolData: string;
-  /** The group members. (versions 0-5) */
+  /** The group members. (versions 0-6) */
   members: DescribeGroupsResponseDescribedGroupMember[];
-  /** 32-bit bitfield to represent authorized operations for this group. (versions 3-5) */
+  /** 32-bit bitfield to represent authorized operations for this group. (versions 3-6) */
   authorizedOperations?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -164,6 +166,7 @@ export interface DescribeGroupsResponseDescribedGroup {
 function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number): DescribeGroupsResponseDescribedGroup {
   const flex = version >= 5;
   let _errorCode: number;
+  let _errorMessage: string | null = null;
   let _groupId: string;
   let _groupState: string;
   let _protocolType: string;
@@ -171,6 +174,9 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
   let _members: DescribeGroupsResponseDescribedGroupMember[];
   let _authorizedOperations: number = -2147483648;
   _errorCode = r.int16();
+  if (version >= 6) {
+    _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  }
   _groupId = (flex ? r.compactString() : r.string());
   _groupState = (flex ? r.compactString() : r.string());
   _protocolType = (flex ? r.compactString() : r.string());
@@ -194,7 +200,7 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: DescribeGroupsResponseDescribedGroup = { errorCode: _errorCode, groupId: _groupId, groupState: _groupState, protocolType: _protocolType, protocolData: _protocolData, members: _members, authorizedOperations: _authorizedOperations };
+  const o: DescribeGroupsResponseDescribedGroup = { errorCode: _errorCode, errorMessage: _errorMessage, groupId: _groupId, groupState: _groupState, protocolType: _protocolType, protocolData: _protocolData, members: _members, authorizedOperations: _authorizedOperations };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -202,6 +208,9 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
 function encodeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, v: DescribeGroupsResponseDescribedGroup): void {
   const flex = version >= 5;
   w.int16(v.errorCode);
+  if (version >= 6) {
+    if (flex) { w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)); } else { w.nullableString((v.errorMessage === undefined ? null : v.errorMessage)); }
+  }
   if (flex) { w.compactString(v.groupId!); } else { w.string(v.groupId!); }
   if (flex) { w.compactString(v.groupState!); } else { w.string(v.groupState!); }
   if (flex) { w.compactString(v.protocolType!); } else { w.string(v.protocolType!); }
@@ -226,15 +235,15 @@ function encodeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, 
 }
 
 export interface DescribeGroupsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-5) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-6) */
   throttleTimeMs?: number;
-  /** Each described group. (versions 0-5) */
+  /** Each described group. (versions 0-6) */
   groups: DescribeGroupsResponseDescribedGroup[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeGroupsResponse (versions 0-5, flexible 5+). */
+/** Decodes a DescribeGroupsResponse (versions 0-6, flexible 5+). */
 export function decodeDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsResponse {
   const flex = version >= 5;
   let _throttleTimeMs: number = 0;

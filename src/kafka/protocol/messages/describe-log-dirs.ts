@@ -8,9 +8,9 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 35;
 
 export interface DescribeLogDirsRequestDescribableLogDirTopic {
-  /** The topic name (versions 0-4) */
+  /** The topic name. (versions 1-5) */
   topic: string;
-  /** The partition indexes. (versions 0-4) */
+  /** The partition indexes. (versions 1-5) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -68,13 +68,13 @@ function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, version: 
 }
 
 export interface DescribeLogDirsRequest {
-  /** Each topic that we want to describe log directories for, or null for all topics. (versions 0-4) */
+  /** Each topic that we want to describe log directories for, or null for all topics. (versions 1-5) */
   topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeLogDirsRequest (versions 0-4, flexible 2+). */
+/** Decodes a DescribeLogDirsRequest (versions 1-5, flexible 2+). */
 export function decodeDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
   const flex = version >= 2;
   let _topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
@@ -123,13 +123,13 @@ export function encodeDescribeLogDirsRequest(w: Writer, version: number, v: Desc
 }
 
 export interface DescribeLogDirsResponseDescribeLogDirsPartition {
-  /** The partition index. (versions 0-4) */
+  /** The partition index. (versions 1-5) */
   partitionIndex: number;
-  /** The size of the log segments in this partition in bytes. (versions 0-4) */
+  /** The size of the log segments in this partition in bytes. (versions 1-5) */
   partitionSize: bigint;
-  /** The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition) (versions 0-4) */
+  /** The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition). (versions 1-5) */
   offsetLag: bigint;
-  /** True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of the replica in the future. (versions 0-4) */
+  /** True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of the replica in the future. (versions 1-5) */
   isFutureKey: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -176,8 +176,9 @@ function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, versio
 }
 
 export interface DescribeLogDirsResponseDescribeLogDirsTopic {
-  /** The topic name. (versions 0-4) */
+  /** The topic name. (versions 1-5) */
   name: string;
+  /** The partitions. (versions 1-5) */
   partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -229,16 +230,18 @@ function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, version: n
 }
 
 export interface DescribeLogDirsResponseDescribeLogDirsResult {
-  /** The error code, or 0 if there was no error. (versions 0-4) */
+  /** The error code, or 0 if there was no error. (versions 1-5) */
   errorCode: number;
-  /** The absolute log directory path. (versions 0-4) */
+  /** The absolute log directory path. (versions 1-5) */
   logDir: string;
-  /** Each topic. (versions 0-4) */
+  /** The topics. (versions 1-5) */
   topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
-  /** The total size in bytes of the volume the log directory is in. (versions 4) */
+  /** The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. (versions 4-5) */
   totalBytes?: bigint;
-  /** The usable size in bytes of the volume the log directory is in. (versions 4) */
+  /** The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage. (versions 4-5) */
   usableBytes?: bigint;
+  /** True if this log directory is cordoned. (versions 5) */
+  isCordoned?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
@@ -250,6 +253,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
   let _topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   let _totalBytes: bigint = -1n;
   let _usableBytes: bigint = -1n;
+  let _isCordoned: boolean = false;
   _errorCode = r.int16();
   _logDir = (flex ? r.compactString() : r.string());
   const n16 = r.arrayLength(flex);
@@ -265,6 +269,9 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
   if (version >= 4) {
     _usableBytes = r.int64();
   }
+  if (version >= 5) {
+    _isCordoned = r.bool();
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
     const tagCount = r.uvarint();
@@ -274,7 +281,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: DescribeLogDirsResponseDescribeLogDirsResult = { errorCode: _errorCode, logDir: _logDir, topics: _topics, totalBytes: _totalBytes, usableBytes: _usableBytes };
+  const o: DescribeLogDirsResponseDescribeLogDirsResult = { errorCode: _errorCode, logDir: _logDir, topics: _topics, totalBytes: _totalBytes, usableBytes: _usableBytes, isCordoned: _isCordoned };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -295,6 +302,9 @@ function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: 
   if (version >= 4) {
     w.int64((v.usableBytes ?? -1n));
   }
+  if (version >= 5) {
+    w.bool((v.isCordoned ?? false));
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -306,17 +316,17 @@ function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: 
 }
 
 export interface DescribeLogDirsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-4) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-5) */
   throttleTimeMs: number;
-  /** The error code, or 0 if there was no error. (versions 3-4) */
+  /** The error code, or 0 if there was no error. (versions 3-5) */
   errorCode?: number;
-  /** The log directories. (versions 0-4) */
+  /** The log directories. (versions 1-5) */
   results: DescribeLogDirsResponseDescribeLogDirsResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a DescribeLogDirsResponse (versions 0-4, flexible 2+). */
+/** Decodes a DescribeLogDirsResponse (versions 1-5, flexible 2+). */
 export function decodeDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDirsResponse {
   const flex = version >= 2;
   let _throttleTimeMs: number;

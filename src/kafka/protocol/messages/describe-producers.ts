@@ -66,6 +66,7 @@ function encodeDescribeProducersRequestTopicRequest(w: Writer, version: number, 
 }
 
 export interface DescribeProducersRequest {
+  /** The topics to list producers for. (versions 0) */
   topics: DescribeProducersRequestTopicRequest[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -114,11 +115,17 @@ export function encodeDescribeProducersRequest(w: Writer, version: number, v: De
 }
 
 export interface DescribeProducersResponseProducerState {
+  /** The producer id. (versions 0) */
   producerId: bigint;
+  /** The producer epoch. (versions 0) */
   producerEpoch: number;
+  /** The last sequence number sent by the producer. (versions 0) */
   lastSequence: number;
+  /** The last timestamp sent by the producer. (versions 0) */
   lastTimestamp: bigint;
+  /** The current epoch of the producer group. (versions 0) */
   coordinatorEpoch: number;
+  /** The current transaction start offset of the producer. (versions 0) */
   currentTxnStartOffset: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -173,8 +180,9 @@ export interface DescribeProducersResponsePartitionResponse {
   partitionIndex: number;
   /** The partition error code, or 0 if there was no error. (versions 0) */
   errorCode: number;
-  /** The partition error message, which may be null if no additional details are available (versions 0) */
+  /** The partition error message, which may be null if no additional details are available. (versions 0) */
   errorMessage: string | null;
+  /** The active producers for the partition. (versions 0) */
   activeProducers: DescribeProducersResponseProducerState[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -230,7 +238,7 @@ function encodeDescribeProducersResponsePartitionResponse(w: Writer, version: nu
 }
 
 export interface DescribeProducersResponseTopicResponse {
-  /** The topic name (versions 0) */
+  /** The topic name. (versions 0) */
   name: string;
   /** Each partition in the response. (versions 0) */
   partitions: DescribeProducersResponsePartitionResponse[];

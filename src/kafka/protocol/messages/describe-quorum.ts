@@ -48,6 +48,7 @@ function encodeDescribeQuorumRequestPartitionData(w: Writer, version: number, v:
 export interface DescribeQuorumRequestTopicData {
   /** The topic name. (versions 0-2) */
   topicName: string;
+  /** The partitions to describe. (versions 0-2) */
   partitions: DescribeQuorumRequestPartitionData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -97,6 +98,7 @@ function encodeDescribeQuorumRequestTopicData(w: Writer, version: number, v: Des
 }
 
 export interface DescribeQuorumRequest {
+  /** The topics to describe. (versions 0-2) */
   topics: DescribeQuorumRequestTopicData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -145,11 +147,11 @@ export function encodeDescribeQuorumRequest(w: Writer, version: number, v: Descr
 }
 
 export interface DescribeQuorumResponseListener {
-  /** The name of the endpoint (versions 2) */
+  /** The name of the endpoint. (versions 2) */
   name: string;
-  /** The hostname (versions 2) */
+  /** The hostname. (versions 2) */
   host: string;
-  /** The port (versions 2) */
+  /** The port. (versions 2) */
   port: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -191,9 +193,9 @@ function encodeDescribeQuorumResponseListener(w: Writer, version: number, v: Des
 }
 
 export interface DescribeQuorumResponseNode {
-  /** The ID of the associated node (versions 2) */
+  /** The ID of the associated node. (versions 2) */
   nodeId: number;
-  /** The listeners of this controller (versions 2) */
+  /** The listeners of this controller. (versions 2) */
   listeners: DescribeQuorumResponseListener[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -245,15 +247,19 @@ function encodeDescribeQuorumResponseNode(w: Writer, version: number, v: Describ
 export interface DescribeQuorumResponsePartitionData {
   /** The partition index. (versions 0-2) */
   partitionIndex: number;
+  /** The partition error code. (versions 0-2) */
   errorCode: number;
   /** The error message, or null if there was no error. (versions 2) */
   errorMessage?: string | null;
   /** The ID of the current leader or -1 if the leader is unknown. (versions 0-2) */
   leaderId: number;
-  /** The latest known leader epoch (versions 0-2) */
+  /** The latest known leader epoch. (versions 0-2) */
   leaderEpoch: number;
+  /** The high water mark. (versions 0-2) */
   highWatermark: bigint;
+  /** The current voters of the partition. (versions 0-2) */
   currentVoters: DescribeQuorumResponseReplicaState[];
+  /** The observers of the partition. (versions 0-2) */
   observers: DescribeQuorumResponseReplicaState[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -338,6 +344,7 @@ function encodeDescribeQuorumResponsePartitionData(w: Writer, version: number, v
 export interface DescribeQuorumResponseTopicData {
   /** The topic name. (versions 0-2) */
   topicName: string;
+  /** The partition data. (versions 0-2) */
   partitions: DescribeQuorumResponsePartitionData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -387,13 +394,15 @@ function encodeDescribeQuorumResponseTopicData(w: Writer, version: number, v: De
 }
 
 export interface DescribeQuorumResponseReplicaState {
+  /** The ID of the replica. (versions 0-2) */
   replicaId: number;
+  /** The replica directory ID of the replica. (versions 2) */
   replicaDirectoryId?: string;
-  /** The last known log end offset of the follower or -1 if it is unknown (versions 0-2) */
+  /** The last known log end offset of the follower or -1 if it is unknown. (versions 0-2) */
   logEndOffset: bigint;
-  /** The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter (versions 1-2) */
+  /** The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter. (versions 1-2) */
   lastFetchTimestamp?: bigint;
-  /** The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter (versions 1-2) */
+  /** The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter. (versions 1-2) */
   lastCaughtUpTimestamp?: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -457,7 +466,9 @@ export interface DescribeQuorumResponse {
   errorCode: number;
   /** The error message, or null if there was no error. (versions 2) */
   errorMessage?: string | null;
+  /** The response from the describe quorum API. (versions 0-2) */
   topics: DescribeQuorumResponseTopicData[];
+  /** The nodes in the quorum. (versions 2) */
   nodes?: DescribeQuorumResponseNode[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

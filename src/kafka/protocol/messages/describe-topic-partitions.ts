@@ -10,9 +10,9 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 75;
 
 export interface DescribeTopicPartitionsRequestCursor {
-  /** The name for the first topic to process (versions 0) */
+  /** The name for the first topic to process. (versions 0) */
   topicName: string;
-  /** The partition index to start with (versions 0) */
+  /** The partition index to start with. (versions 0) */
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -55,7 +55,7 @@ function encodeDescribeTopicPartitionsRequestCursor(w: Writer, version: number, 
 }
 
 export interface DescribeTopicPartitionsRequestTopicRequest {
-  /** The topic name (versions 0) */
+  /** The topic name. (versions 0) */
   name: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -154,9 +154,9 @@ export function encodeDescribeTopicPartitionsRequest(w: Writer, version: number,
 }
 
 export interface DescribeTopicPartitionsResponseCursor {
-  /** The name for the first topic to process (versions 0) */
+  /** The name for the first topic to process. (versions 0) */
   topicName: string;
-  /** The partition index to start with (versions 0) */
+  /** The partition index to start with. (versions 0) */
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

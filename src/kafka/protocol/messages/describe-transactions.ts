@@ -63,7 +63,9 @@ export function encodeDescribeTransactionsRequest(w: Writer, version: number, v:
 }
 
 export interface DescribeTransactionsResponseTopicData {
+  /** The topic name. (versions 0) */
   topic: string;
+  /** The partition ids included in the current transaction. (versions 0) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -119,12 +121,19 @@ function encodeDescribeTransactionsResponseTopicData(w: Writer, version: number,
 }
 
 export interface DescribeTransactionsResponseTransactionState {
+  /** The error code. (versions 0) */
   errorCode: number;
+  /** The transactional id. (versions 0) */
   transactionalId: string;
+  /** The current transaction state of the producer. (versions 0) */
   transactionState: string;
+  /** The timeout in milliseconds for the transaction. (versions 0) */
   transactionTimeoutMs: number;
+  /** The start time of the transaction in milliseconds. (versions 0) */
   transactionStartTimeMs: bigint;
+  /** The current producer id associated with the transaction. (versions 0) */
   producerId: bigint;
+  /** The current epoch associated with the producer id. (versions 0) */
   producerEpoch: number;
   /** The set of partitions included in the current transaction (if active). When a transaction is preparing to commit or abort, this will include only partitions which do not have markers. (versions 0) */
   topics: DescribeTransactionsResponseTopicData[];
@@ -196,6 +205,7 @@ function encodeDescribeTransactionsResponseTransactionState(w: Writer, version: 
 export interface DescribeTransactionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
   throttleTimeMs: number;
+  /** The current state of the transaction. (versions 0) */
   transactionStates: DescribeTransactionsResponseTransactionState[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

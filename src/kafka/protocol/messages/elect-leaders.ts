@@ -137,7 +137,7 @@ export function encodeElectLeadersRequest(w: Writer, version: number, v: ElectLe
 }
 
 export interface ElectLeadersResponsePartitionResult {
-  /** The partition id (versions 0-2) */
+  /** The partition id. (versions 0-2) */
   partitionId: number;
   /** The result error, or zero if there was no error. (versions 0-2) */
   errorCode: number;
@@ -185,9 +185,9 @@ function encodeElectLeadersResponsePartitionResult(w: Writer, version: number, v
 }
 
 export interface ElectLeadersResponseReplicaElectionResult {
-  /** The topic name (versions 0-2) */
+  /** The topic name. (versions 0-2) */
   topic: string;
-  /** The results for each partition (versions 0-2) */
+  /** The results for each partition. (versions 0-2) */
   partitionResult: ElectLeadersResponsePartitionResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

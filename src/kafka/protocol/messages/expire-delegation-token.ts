@@ -9,15 +9,15 @@ const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 export const API_KEY = 40;
 
 export interface ExpireDelegationTokenRequest {
-  /** The HMAC of the delegation token to be expired. (versions 0-2) */
+  /** The HMAC of the delegation token to be expired. (versions 1-2) */
   hmac: Buffer;
-  /** The expiry time period in milliseconds. (versions 0-2) */
+  /** The expiry time period in milliseconds. (versions 1-2) */
   expiryTimePeriodMs: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ExpireDelegationTokenRequest (versions 0-2, flexible 2+). */
+/** Decodes a ExpireDelegationTokenRequest (versions 1-2, flexible 2+). */
 export function decodeExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
   const flex = version >= 2;
   let _hmac: Buffer;
@@ -54,17 +54,17 @@ export function encodeExpireDelegationTokenRequest(w: Writer, version: number, v
 }
 
 export interface ExpireDelegationTokenResponse {
-  /** The error code, or 0 if there was no error. (versions 0-2) */
+  /** The error code, or 0 if there was no error. (versions 1-2) */
   errorCode: number;
-  /** The timestamp in milliseconds at which this token expires. (versions 0-2) */
+  /** The timestamp in milliseconds at which this token expires. (versions 1-2) */
   expiryTimestampMs: bigint;
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-2) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-2) */
   throttleTimeMs: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ExpireDelegationTokenResponse (versions 0-2, flexible 2+). */
+/** Decodes a ExpireDelegationTokenResponse (versions 1-2, flexible 2+). */
 export function decodeExpireDelegationTokenResponse(r: Reader, version: number): ExpireDelegationTokenResponse {
   const flex = version >= 2;
   let _errorCode: number;

@@ -12,9 +12,9 @@ export const API_KEY = 1;
 export interface FetchRequestForgottenTopic {
   /** The topic name. (versions 7-12) */
   topic?: string;
-  /** The unique topic ID (versions 13-17) */
+  /** The unique topic ID. (versions 13-18) */
   topicId?: string;
-  /** The partitions indexes to forget. (versions 7-17) */
+  /** The partitions indexes to forget. (versions 7-18) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -83,20 +83,22 @@ function encodeFetchRequestForgottenTopic(w: Writer, version: number, v: FetchRe
 }
 
 export interface FetchRequestFetchPartition {
-  /** The partition index. (versions 0-17) */
+  /** The partition index. (versions 4-18) */
   partition: number;
-  /** The current leader epoch of the partition. (versions 9-17) */
+  /** The current leader epoch of the partition. (versions 9-18) */
   currentLeaderEpoch?: number;
-  /** The message offset. (versions 0-17) */
+  /** The message offset. (versions 4-18) */
   fetchOffset: bigint;
-  /** The epoch of the last fetched record or -1 if there is none (versions 12-17) */
+  /** The epoch of the last fetched record or -1 if there is none. (versions 12-18) */
   lastFetchedEpoch?: number;
-  /** The earliest available offset of the follower replica.  The field is only used when the request is sent by the follower. (versions 5-17) */
+  /** The earliest available offset of the follower replica.  The field is only used when the request is sent by the follower. (versions 5-18) */
   logStartOffset?: bigint;
-  /** The maximum bytes to fetch from this partition.  See KIP-74 for cases where this limit may not be honored. (versions 0-17) */
+  /** The maximum bytes to fetch from this partition.  See KIP-74 for cases where this limit may not be honored. (versions 4-18) */
   partitionMaxBytes: number;
-  /** The directory id of the follower fetching (versions 17, tag 0) */
+  /** The directory id of the follower fetching. (versions 17-18, tag 0) */
   replicaDirectoryId?: string;
+  /** The high-watermark known by the replica. -1 if the high-watermark is not known and 9223372036854775807 if the feature is not supported. (versions 18, tag 1) */
+  highWatermark?: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
@@ -110,6 +112,7 @@ function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequ
   let _logStartOffset: bigint = -1n;
   let _partitionMaxBytes: number;
   let _replicaDirectoryId: string = ZERO_UUID;
+  let _highWatermark: bigint = 9223372036854775807n;
   _partition = r.int32();
   if (version >= 9) {
     _currentLeaderEpoch = r.int32();
@@ -131,6 +134,8 @@ function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequ
       const end = r.pos + size;
       if (tag === 0 && version >= 17) {
         _replicaDirectoryId = r.uuid();
+      } else if (tag === 1 && version >= 18) {
+        _highWatermark = r.int64();
       } else {
         (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
         continue;
@@ -139,7 +144,7 @@ function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequ
       r.pos = end;
     }
   }
-  const o: FetchRequestFetchPartition = { partition: _partition, currentLeaderEpoch: _currentLeaderEpoch, fetchOffset: _fetchOffset, lastFetchedEpoch: _lastFetchedEpoch, logStartOffset: _logStartOffset, partitionMaxBytes: _partitionMaxBytes, replicaDirectoryId: _replicaDirectoryId };
+  const o: FetchRequestFetchPartition = { partition: _partition, currentLeaderEpoch: _currentLeaderEpoch, fetchOffset: _fetchOffset, lastFetchedEpoch: _lastFetchedEpoch, logStartOffset: _logStartOffset, partitionMaxBytes: _partitionMaxBytes, replicaDirectoryId: _replicaDirectoryId, highWatermark: _highWatermark };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -164,6 +169,9 @@ function encodeFetchRequestFetchPartition(w: Writer, version: number, v: FetchRe
     const t7 = v.replicaDirectoryId;
     const has6 = version >= 17 && t7 !== undefined && t7 !== ZERO_UUID;
     if (has6) tagCount++;
+    const t9 = v.highWatermark;
+    const has8 = version >= 18 && t9 !== undefined && t9 !== 9223372036854775807n;
+    if (has8) tagCount++;
     w.uvarint(tagCount);
     if (has6) {
       w.uvarint(0);
@@ -171,16 +179,22 @@ function encodeFetchRequestFetchPartition(w: Writer, version: number, v: FetchRe
       w.uuid(t7!);
       w.endSized(mark);
     }
+    if (has8) {
+      w.uvarint(1);
+      const mark = w.beginSized();
+      w.int64(t9!);
+      w.endSized(mark);
+    }
     if (unknown !== undefined) for (const f of unknown) w.rawTaggedField(f);
   }
 }
 
 export interface FetchRequestFetchTopic {
-  /** The name of the topic to fetch. (versions 0-12) */
+  /** The name of the topic to fetch. (versions 4-12) */
   topic?: string;
-  /** The unique topic ID (versions 13-17) */
+  /** The unique topic ID. (versions 13-18) */
   topicId?: string;
-  /** The partitions to fetch. (versions 0-17) */
+  /** The partitions to fetch. (versions 4-18) */
   partitions: FetchRequestFetchPartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -197,12 +211,12 @@ function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestF
   if (version >= 13) {
     _topicId = r.uuid();
   }
-  const n8 = r.arrayLength(flex);
-  if (n8 < 0) throw new KafkaCodecError('non-nullable array is null');
+  const n10 = r.arrayLength(flex);
+  if (n10 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
-    const a9: FetchRequestFetchPartition[] = [];
-    for (let i10 = 0; i10 < n8; i10++) a9.push(decodeFetchRequestFetchPartition(r, version));
-    _partitions = a9;
+    const a11: FetchRequestFetchPartition[] = [];
+    for (let i12 = 0; i12 < n10; i12++) a11.push(decodeFetchRequestFetchPartition(r, version));
+    _partitions = a11;
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -227,10 +241,10 @@ function encodeFetchRequestFetchTopic(w: Writer, version: number, v: FetchReques
     w.uuid((v.topicId ?? ZERO_UUID));
   }
   {
-    const a11 = v.partitions;
-    if (a11 == null) throw new KafkaCodecError('non-nullable array is null');
-    w.arrayLength(a11.length, flex);
-    for (let i12 = 0; i12 < a11.length; i12++) encodeFetchRequestFetchPartition(w, version, a11[i12]!);
+    const a13 = v.partitions;
+    if (a13 == null) throw new KafkaCodecError('non-nullable array is null');
+    w.arrayLength(a13.length, flex);
+    for (let i14 = 0; i14 < a13.length; i14++) encodeFetchRequestFetchPartition(w, version, a13[i14]!);
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;
@@ -243,9 +257,9 @@ function encodeFetchRequestFetchTopic(w: Writer, version: number, v: FetchReques
 }
 
 export interface FetchRequestReplicaState {
-  /** The replica ID of the follower, or -1 if this request is from a consumer. (versions 15-17) */
+  /** The replica ID of the follower, or -1 if this request is from a consumer. (versions 15-18) */
   replicaId: number;
-  /** The epoch of this follower, or -1 if not available. (versions 15-17) */
+  /** The epoch of this follower, or -1 if not available. (versions 15-18) */
   replicaEpoch: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -296,34 +310,35 @@ function encodeFetchRequestReplicaState(w: Writer, version: number, v: FetchRequ
 }
 
 export interface FetchRequest {
-  /** The clusterId if known. This is used to validate metadata fetches prior to broker registration. (versions 12-17, tag 0) */
+  /** The clusterId if known. This is used to validate metadata fetches prior to broker registration. (versions 12-18, tag 0) */
   clusterId?: string | null;
-  /** The broker ID of the follower, of -1 if this request is from a consumer. (versions 0-14) */
+  /** The broker ID of the follower, of -1 if this request is from a consumer. (versions 4-14) */
   replicaId?: number;
+  /** The state of the replica in the follower. (versions 15-18, tag 1) */
   replicaState?: FetchRequestReplicaState;
-  /** The maximum time in milliseconds to wait for the response. (versions 0-17) */
+  /** The maximum time in milliseconds to wait for the response. (versions 4-18) */
   maxWaitMs: number;
-  /** The minimum bytes to accumulate in the response. (versions 0-17) */
+  /** The minimum bytes to accumulate in the response. (versions 4-18) */
   minBytes: number;
-  /** The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored. (versions 3-17) */
-  maxBytes?: number;
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records (versions 4-17) */
-  isolationLevel?: number;
-  /** The fetch session ID. (versions 7-17) */
+  /** The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored. (versions 4-18) */
+  maxBytes: number;
+  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (versions 4-18) */
+  isolationLevel: number;
+  /** The fetch session ID. (versions 7-18) */
   sessionId?: number;
-  /** The fetch session epoch, which is used for ordering requests in a session. (versions 7-17) */
+  /** The fetch session epoch, which is used for ordering requests in a session. (versions 7-18) */
   sessionEpoch?: number;
-  /** The topics to fetch. (versions 0-17) */
+  /** The topics to fetch. (versions 4-18) */
   topics: FetchRequestFetchTopic[];
-  /** In an incremental fetch request, the partitions to remove. (versions 7-17) */
+  /** In an incremental fetch request, the partitions to remove. (versions 7-18) */
   forgottenTopicsData?: FetchRequestForgottenTopic[];
-  /** Rack ID of the consumer making this request (versions 11-17) */
+  /** Rack ID of the consumer making this request. (versions 11-18) */
   rackId?: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a FetchRequest (versions 0-17, flexible 12+). */
+/** Decodes a FetchRequest (versions 4-18, flexible 12+). */
 export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   const flex = version >= 12;
   let _clusterId: string | null = null;
@@ -331,8 +346,8 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   let _replicaState: FetchRequestReplicaState = defaultFetchRequestReplicaState();
   let _maxWaitMs: number;
   let _minBytes: number;
-  let _maxBytes: number = 2147483647;
-  let _isolationLevel: number = 0;
+  let _maxBytes: number;
+  let _isolationLevel: number;
   let _sessionId: number = 0;
   let _sessionEpoch: number = -1;
   let _topics: FetchRequestFetchTopic[];
@@ -343,32 +358,28 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   }
   _maxWaitMs = r.int32();
   _minBytes = r.int32();
-  if (version >= 3) {
-    _maxBytes = r.int32();
-  }
-  if (version >= 4) {
-    _isolationLevel = r.int8();
-  }
+  _maxBytes = r.int32();
+  _isolationLevel = r.int8();
   if (version >= 7) {
     _sessionId = r.int32();
   }
   if (version >= 7) {
     _sessionEpoch = r.int32();
   }
-  const n13 = r.arrayLength(flex);
-  if (n13 < 0) throw new KafkaCodecError('non-nullable array is null');
+  const n15 = r.arrayLength(flex);
+  if (n15 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
-    const a14: FetchRequestFetchTopic[] = [];
-    for (let i15 = 0; i15 < n13; i15++) a14.push(decodeFetchRequestFetchTopic(r, version));
-    _topics = a14;
+    const a16: FetchRequestFetchTopic[] = [];
+    for (let i17 = 0; i17 < n15; i17++) a16.push(decodeFetchRequestFetchTopic(r, version));
+    _topics = a16;
   }
   if (version >= 7) {
-    const n16 = r.arrayLength(flex);
-    if (n16 < 0) throw new KafkaCodecError('non-nullable array is null');
+    const n18 = r.arrayLength(flex);
+    if (n18 < 0) throw new KafkaCodecError('non-nullable array is null');
     {
-      const a17: FetchRequestForgottenTopic[] = [];
-      for (let i18 = 0; i18 < n16; i18++) a17.push(decodeFetchRequestForgottenTopic(r, version));
-      _forgottenTopicsData = a17;
+      const a19: FetchRequestForgottenTopic[] = [];
+      for (let i20 = 0; i20 < n18; i20++) a19.push(decodeFetchRequestForgottenTopic(r, version));
+      _forgottenTopicsData = a19;
     }
   }
   if (version >= 11) {
@@ -406,12 +417,8 @@ export function encodeFetchRequest(w: Writer, version: number, v: FetchRequest):
   }
   w.int32(v.maxWaitMs);
   w.int32(v.minBytes);
-  if (version >= 3) {
-    w.int32((v.maxBytes ?? 2147483647));
-  }
-  if (version >= 4) {
-    w.int8((v.isolationLevel ?? 0));
-  }
+  w.int32(v.maxBytes);
+  w.int8(v.isolationLevel);
   if (version >= 7) {
     w.int32((v.sessionId ?? 0));
   }
@@ -419,19 +426,19 @@ export function encodeFetchRequest(w: Writer, version: number, v: FetchRequest):
     w.int32((v.sessionEpoch ?? -1));
   }
   {
-    const a19 = v.topics;
-    if (a19 == null) throw new KafkaCodecError('non-nullable array is null');
-    w.arrayLength(a19.length, flex);
-    for (let i20 = 0; i20 < a19.length; i20++) encodeFetchRequestFetchTopic(w, version, a19[i20]!);
+    const a21 = v.topics;
+    if (a21 == null) throw new KafkaCodecError('non-nullable array is null');
+    w.arrayLength(a21.length, flex);
+    for (let i22 = 0; i22 < a21.length; i22++) encodeFetchRequestFetchTopic(w, version, a21[i22]!);
   }
   if (version >= 7) {
     {
       const x = v.forgottenTopicsData ?? [];
       {
-        const a21 = x;
-        if (a21 == null) throw new KafkaCodecError('non-nullable array is null');
-        w.arrayLength(a21.length, flex);
-        for (let i22 = 0; i22 < a21.length; i22++) encodeFetchRequestForgottenTopic(w, version, a21[i22]!);
+        const a23 = x;
+        if (a23 == null) throw new KafkaCodecError('non-nullable array is null');
+        w.arrayLength(a23.length, flex);
+        for (let i24 = 0; i24 < a23.length; i24++) encodeFetchRequestForgottenTopic(w, version, a23[i24]!);
       }
     }
   }
@@ -441,23 +448,23 @@ export function encodeFetchRequest(w: Writer, version: number, v: FetchRequest):
   if (flex) {
     const unknown = v.unknownTaggedFields;
     let tagCount = unknown === undefined ? 0 : unknown.length;
-    const t24 = v.clusterId;
-    const has23 = version >= 12 && t24 != null;
-    if (has23) tagCount++;
-    const t26 = v.replicaState;
-    const has25 = version >= 15 && t26 !== undefined && (t26 === null || !isDefaultFetchRequestReplicaState(t26));
+    const t26 = v.clusterId;
+    const has25 = version >= 12 && t26 != null;
     if (has25) tagCount++;
+    const t28 = v.replicaState;
+    const has27 = version >= 15 && t28 !== undefined && (t28 === null || !isDefaultFetchRequestReplicaState(t28));
+    if (has27) tagCount++;
     w.uvarint(tagCount);
-    if (has23) {
+    if (has25) {
       w.uvarint(0);
       const mark = w.beginSized();
-      w.compactNullableString(t24!);
+      w.compactNullableString(t26!);
       w.endSized(mark);
     }
-    if (has25) {
+    if (has27) {
       w.uvarint(1);
       const mark = w.beginSized();
-      encodeFetchRequestReplicaState(w, version, t26!);
+      encodeFetchRequestReplicaState(w, version, t28!);
       w.endSized(mark);
     }
     if (unknown !== undefined) for (const f of unknown) w.rawTaggedField(f);
@@ -465,13 +472,13 @@ export function encodeFetchRequest(w: Writer, version: number, v: FetchRequest):
 }
 
 export interface FetchResponseNodeEndpoint {
-  /** The ID of the associated node. (versions 16-17) */
+  /** The ID of the associated node. (versions 16-18) */
   nodeId: number;
-  /** The node's hostname. (versions 16-17) */
+  /** The node's hostname. (versions 16-18) */
   host: string;
-  /** The node's port. (versions 16-17) */
+  /** The node's port. (versions 16-18) */
   port: number;
-  /** The rack of the node, or null if it has not been assigned to a rack. (versions 16-17) */
+  /** The rack of the node, or null if it has not been assigned to a rack. (versions 16-18) */
   rack: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -526,9 +533,9 @@ function encodeFetchResponseNodeEndpoint(w: Writer, version: number, v: FetchRes
 }
 
 export interface FetchResponseAbortedTransaction {
-  /** The producer id associated with the aborted transaction. (versions 4-17) */
+  /** The producer id associated with the aborted transaction. (versions 4-18) */
   producerId: bigint;
-  /** The first offset in the aborted transaction. (versions 4-17) */
+  /** The first offset in the aborted transaction. (versions 4-18) */
   firstOffset: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -569,7 +576,9 @@ function encodeFetchResponseAbortedTransaction(w: Writer, version: number, v: Fe
 }
 
 export interface FetchResponseSnapshotId {
+  /** The end offset of the epoch. (versions 4-18) */
   endOffset: bigint;
+  /** The largest epoch. (versions 4-18) */
   epoch: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -620,9 +629,9 @@ function encodeFetchResponseSnapshotId(w: Writer, version: number, v: FetchRespo
 }
 
 export interface FetchResponseLeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. (versions 12-17) */
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 12-18) */
   leaderId: number;
-  /** The latest known leader epoch (versions 12-17) */
+  /** The latest known leader epoch. (versions 12-18) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -673,7 +682,9 @@ function encodeFetchResponseLeaderIdAndEpoch(w: Writer, version: number, v: Fetc
 }
 
 export interface FetchResponseEpochEndOffset {
+  /** The largest epoch. (versions 12-18) */
   epoch: number;
+  /** The end offset of the epoch. (versions 12-18) */
   endOffset: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -724,26 +735,27 @@ function encodeFetchResponseEpochEndOffset(w: Writer, version: number, v: FetchR
 }
 
 export interface FetchResponsePartitionData {
-  /** The partition index. (versions 0-17) */
+  /** The partition index. (versions 4-18) */
   partitionIndex: number;
-  /** The error code, or 0 if there was no fetch error. (versions 0-17) */
+  /** The error code, or 0 if there was no fetch error. (versions 4-18) */
   errorCode: number;
-  /** The current high water mark. (versions 0-17) */
+  /** The current high water mark. (versions 4-18) */
   highWatermark: bigint;
-  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED) (versions 4-17) */
-  lastStableOffset?: bigint;
-  /** The current log start offset. (versions 5-17) */
+  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED). (versions 4-18) */
+  lastStableOffset: bigint;
+  /** The current log start offset. (versions 5-18) */
   logStartOffset?: bigint;
-  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge (versions 12-17, tag 0) */
+  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge. (versions 12-18, tag 0) */
   divergingEpoch?: FetchResponseEpochEndOffset;
+  /** The current leader of the partition. (versions 12-18, tag 1) */
   currentLeader?: FetchResponseLeaderIdAndEpoch;
-  /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (versions 12-17, tag 2) */
+  /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (versions 12-18, tag 2) */
   snapshotId?: FetchResponseSnapshotId;
-  /** The aborted transactions. (versions 4-17) */
-  abortedTransactions?: FetchResponseAbortedTransaction[] | null;
-  /** The preferred read replica for the consumer to use on its next fetch request (versions 11-17) */
+  /** The aborted transactions. (versions 4-18) */
+  abortedTransactions: FetchResponseAbortedTransaction[] | null;
+  /** The preferred read replica for the consumer to use on its next fetch request. (versions 11-18) */
   preferredReadReplica?: number;
-  /** The record data. (versions 0-17) */
+  /** The record data. (versions 4-18) */
   records: Buffer | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -754,32 +766,28 @@ function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResp
   let _partitionIndex: number;
   let _errorCode: number;
   let _highWatermark: bigint;
-  let _lastStableOffset: bigint = -1n;
+  let _lastStableOffset: bigint;
   let _logStartOffset: bigint = -1n;
   let _divergingEpoch: FetchResponseEpochEndOffset = defaultFetchResponseEpochEndOffset();
   let _currentLeader: FetchResponseLeaderIdAndEpoch = defaultFetchResponseLeaderIdAndEpoch();
   let _snapshotId: FetchResponseSnapshotId = defaultFetchResponseSnapshotId();
-  let _abortedTransactions: FetchResponseAbortedTransaction[] | null = [];
+  let _abortedTransactions: FetchResponseAbortedTransaction[] | null;
   let _preferredReadReplica: number = -1;
   let _records: Buffer | null;
   _partitionIndex = r.int32();
   _errorCode = r.int16();
   _highWatermark = r.int64();
-  if (version >= 4) {
-    _lastStableOffset = r.int64();
-  }
+  _lastStableOffset = r.int64();
   if (version >= 5) {
     _logStartOffset = r.int64();
   }
-  if (version >= 4) {
-    const n27 = r.arrayLength(flex);
-    if (n27 < 0) {
-      _abortedTransactions = null;
-    } else {
-      const a28: FetchResponseAbortedTransaction[] = [];
-      for (let i29 = 0; i29 < n27; i29++) a28.push(decodeFetchResponseAbortedTransaction(r, version));
-      _abortedTransactions = a28;
-    }
+  const n29 = r.arrayLength(flex);
+  if (n29 < 0) {
+    _abortedTransactions = null;
+  } else {
+    const a30: FetchResponseAbortedTransaction[] = [];
+    for (let i31 = 0; i31 < n29; i31++) a30.push(decodeFetchResponseAbortedTransaction(r, version));
+    _abortedTransactions = a30;
   }
   if (version >= 11) {
     _preferredReadReplica = r.int32();
@@ -816,24 +824,17 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, v: FetchRe
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
   w.int64(v.highWatermark);
-  if (version >= 4) {
-    w.int64((v.lastStableOffset ?? -1n));
-  }
+  w.int64(v.lastStableOffset);
   if (version >= 5) {
     w.int64((v.logStartOffset ?? -1n));
   }
-  if (version >= 4) {
-    {
-      const x = v.abortedTransactions === undefined ? [] : v.abortedTransactions;
-      {
-        const a30 = x;
-        if (a30 === null) {
-          w.arrayLength(-1, flex);
-        } else {
-          w.arrayLength(a30.length, flex);
-          for (let i31 = 0; i31 < a30.length; i31++) encodeFetchResponseAbortedTransaction(w, version, a30[i31]!);
-        }
-      }
+  {
+    const a32 = v.abortedTransactions;
+    if (a32 === null) {
+      w.arrayLength(-1, flex);
+    } else {
+      w.arrayLength(a32.length, flex);
+      for (let i33 = 0; i33 < a32.length; i33++) encodeFetchResponseAbortedTransaction(w, version, a32[i33]!);
     }
   }
   if (version >= 11) {
@@ -843,32 +844,32 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, v: FetchRe
   if (flex) {
     const unknown = v.unknownTaggedFields;
     let tagCount = unknown === undefined ? 0 : unknown.length;
-    const t33 = v.divergingEpoch;
-    const has32 = version >= 12 && t33 !== undefined && (t33 === null || !isDefaultFetchResponseEpochEndOffset(t33));
-    if (has32) tagCount++;
-    const t35 = v.currentLeader;
-    const has34 = version >= 12 && t35 !== undefined && (t35 === null || !isDefaultFetchResponseLeaderIdAndEpoch(t35));
+    const t35 = v.divergingEpoch;
+    const has34 = version >= 12 && t35 !== undefined && (t35 === null || !isDefaultFetchResponseEpochEndOffset(t35));
     if (has34) tagCount++;
-    const t37 = v.snapshotId;
-    const has36 = version >= 12 && t37 !== undefined && (t37 === null || !isDefaultFetchResponseSnapshotId(t37));
+    const t37 = v.currentLeader;
+    const has36 = version >= 12 && t37 !== undefined && (t37 === null || !isDefaultFetchResponseLeaderIdAndEpoch(t37));
     if (has36) tagCount++;
+    const t39 = v.snapshotId;
+    const has38 = version >= 12 && t39 !== undefined && (t39 === null || !isDefaultFetchResponseSnapshotId(t39));
+    if (has38) tagCount++;
     w.uvarint(tagCount);
-    if (has32) {
+    if (has34) {
       w.uvarint(0);
       const mark = w.beginSized();
-      encodeFetchResponseEpochEndOffset(w, version, t33!);
-      w.endSized(mark);
-    }
-    if (has34) {
-      w.uvarint(1);
-      const mark = w.beginSized();
-      encodeFetchResponseLeaderIdAndEpoch(w, version, t35!);
+      encodeFetchResponseEpochEndOffset(w, version, t35!);
       w.endSized(mark);
     }
     if (has36) {
+      w.uvarint(1);
+      const mark = w.beginSized();
+      encodeFetchResponseLeaderIdAndEpoch(w, version, t37!);
+      w.endSized(mark);
+    }
+    if (has38) {
       w.uvarint(2);
       const mark = w.beginSized();
-      encodeFetchResponseSnapshotId(w, version, t37!);
+      encodeFetchResponseSnapshotId(w, version, t39!);
       w.endSized(mark);
     }
     if (unknown !== undefined) for (const f of unknown) w.rawTaggedField(f);
@@ -876,11 +877,11 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, v: FetchRe
 }
 
 export interface FetchResponseFetchableTopicResponse {
-  /** The topic name. (versions 0-12) */
+  /** The topic name. (versions 4-12) */
   topic?: string;
-  /** The unique topic ID (versions 13-17) */
+  /** The unique topic ID. (versions 13-18) */
   topicId?: string;
-  /** The topic partitions. (versions 0-17) */
+  /** The topic partitions. (versions 4-18) */
   partitions: FetchResponsePartitionData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -897,12 +898,12 @@ function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): 
   if (version >= 13) {
     _topicId = r.uuid();
   }
-  const n38 = r.arrayLength(flex);
-  if (n38 < 0) throw new KafkaCodecError('non-nullable array is null');
+  const n40 = r.arrayLength(flex);
+  if (n40 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
-    const a39: FetchResponsePartitionData[] = [];
-    for (let i40 = 0; i40 < n38; i40++) a39.push(decodeFetchResponsePartitionData(r, version));
-    _partitions = a39;
+    const a41: FetchResponsePartitionData[] = [];
+    for (let i42 = 0; i42 < n40; i42++) a41.push(decodeFetchResponsePartitionData(r, version));
+    _partitions = a41;
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -927,10 +928,10 @@ function encodeFetchResponseFetchableTopicResponse(w: Writer, version: number, v
     w.uuid((v.topicId ?? ZERO_UUID));
   }
   {
-    const a41 = v.partitions;
-    if (a41 == null) throw new KafkaCodecError('non-nullable array is null');
-    w.arrayLength(a41.length, flex);
-    for (let i42 = 0; i42 < a41.length; i42++) encodeFetchResponsePartitionData(w, version, a41[i42]!);
+    const a43 = v.partitions;
+    if (a43 == null) throw new KafkaCodecError('non-nullable array is null');
+    w.arrayLength(a43.length, flex);
+    for (let i44 = 0; i44 < a43.length; i44++) encodeFetchResponsePartitionData(w, version, a43[i44]!);
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;
@@ -943,43 +944,41 @@ function encodeFetchResponseFetchableTopicResponse(w: Writer, version: number, v
 }
 
 export interface FetchResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-17) */
-  throttleTimeMs?: number;
-  /** The top level response error code. (versions 7-17) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 4-18) */
+  throttleTimeMs: number;
+  /** The top level response error code. (versions 7-18) */
   errorCode?: number;
-  /** The fetch session ID, or 0 if this is not part of a fetch session. (versions 7-17) */
+  /** The fetch session ID, or 0 if this is not part of a fetch session. (versions 7-18) */
   sessionId?: number;
-  /** The response topics. (versions 0-17) */
+  /** The response topics. (versions 4-18) */
   responses: FetchResponseFetchableTopicResponse[];
-  /** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. (versions 16-17, tag 0) */
+  /** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. (versions 16-18, tag 0) */
   nodeEndpoints?: FetchResponseNodeEndpoint[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a FetchResponse (versions 0-17, flexible 12+). */
+/** Decodes a FetchResponse (versions 4-18, flexible 12+). */
 export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
   const flex = version >= 12;
-  let _throttleTimeMs: number = 0;
+  let _throttleTimeMs: number;
   let _errorCode: number = 0;
   let _sessionId: number = 0;
   let _responses: FetchResponseFetchableTopicResponse[];
   let _nodeEndpoints: FetchResponseNodeEndpoint[] = [];
-  if (version >= 1) {
-    _throttleTimeMs = r.int32();
-  }
+  _throttleTimeMs = r.int32();
   if (version >= 7) {
     _errorCode = r.int16();
   }
   if (version >= 7) {
     _sessionId = r.int32();
   }
-  const n43 = r.arrayLength(flex);
-  if (n43 < 0) throw new KafkaCodecError('non-nullable array is null');
+  const n45 = r.arrayLength(flex);
+  if (n45 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
-    const a44: FetchResponseFetchableTopicResponse[] = [];
-    for (let i45 = 0; i45 < n43; i45++) a44.push(decodeFetchResponseFetchableTopicResponse(r, version));
-    _responses = a44;
+    const a46: FetchResponseFetchableTopicResponse[] = [];
+    for (let i47 = 0; i47 < n45; i47++) a46.push(decodeFetchResponseFetchableTopicResponse(r, version));
+    _responses = a46;
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -989,12 +988,12 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
       const size = r.uvarint();
       const end = r.pos + size;
       if (tag === 0 && version >= 16) {
-        const n46 = r.arrayLength(true);
-        if (n46 < 0) throw new KafkaCodecError('non-nullable array is null');
+        const n48 = r.arrayLength(true);
+        if (n48 < 0) throw new KafkaCodecError('non-nullable array is null');
         {
-          const a47: FetchResponseNodeEndpoint[] = [];
-          for (let i48 = 0; i48 < n46; i48++) a47.push(decodeFetchResponseNodeEndpoint(r, version));
-          _nodeEndpoints = a47;
+          const a49: FetchResponseNodeEndpoint[] = [];
+          for (let i50 = 0; i50 < n48; i50++) a49.push(decodeFetchResponseNodeEndpoint(r, version));
+          _nodeEndpoints = a49;
         }
       } else {
         (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
@@ -1012,9 +1011,7 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
 /** Encodes a FetchResponse. Fields absent from this version are not written. */
 export function encodeFetchResponse(w: Writer, version: number, v: FetchResponse): void {
   const flex = version >= 12;
-  if (version >= 1) {
-    w.int32((v.throttleTimeMs ?? 0));
-  }
+  w.int32(v.throttleTimeMs);
   if (version >= 7) {
     w.int16((v.errorCode ?? 0));
   }
@@ -1022,26 +1019,26 @@ export function encodeFetchResponse(w: Writer, version: number, v: FetchResponse
     w.int32((v.sessionId ?? 0));
   }
   {
-    const a49 = v.responses;
-    if (a49 == null) throw new KafkaCodecError('non-nullable array is null');
-    w.arrayLength(a49.length, flex);
-    for (let i50 = 0; i50 < a49.length; i50++) encodeFetchResponseFetchableTopicResponse(w, version, a49[i50]!);
+    const a51 = v.responses;
+    if (a51 == null) throw new KafkaCodecError('non-nullable array is null');
+    w.arrayLength(a51.length, flex);
+    for (let i52 = 0; i52 < a51.length; i52++) encodeFetchResponseFetchableTopicResponse(w, version, a51[i52]!);
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;
     let tagCount = unknown === undefined ? 0 : unknown.length;
-    const t52 = v.nodeEndpoints;
-    const has51 = version >= 16 && t52 !== undefined && (t52 === null || t52.length > 0);
-    if (has51) tagCount++;
+    const t54 = v.nodeEndpoints;
+    const has53 = version >= 16 && t54 !== undefined && (t54 === null || t54.length > 0);
+    if (has53) tagCount++;
     w.uvarint(tagCount);
-    if (has51) {
+    if (has53) {
       w.uvarint(0);
       const mark = w.beginSized();
       {
-        const a53 = t52!;
-        if (a53 == null) throw new KafkaCodecError('non-nullable array is null');
-        w.arrayLength(a53.length, true);
-        for (let i54 = 0; i54 < a53.length; i54++) encodeFetchResponseNodeEndpoint(w, version, a53[i54]!);
+        const a55 = t54!;
+        if (a55 == null) throw new KafkaCodecError('non-nullable array is null');
+        w.arrayLength(a55.length, true);
+        for (let i56 = 0; i56 < a55.length; i56++) encodeFetchResponseNodeEndpoint(w, version, a55[i56]!);
       }
       w.endSized(mark);
     }

@@ -10,7 +10,7 @@ export const API_KEY = 10;
 export interface FindCoordinatorRequest {
   /** The coordinator key. (versions 0-3) */
   key?: string;
-  /** The coordinator key type. (Group, transaction, etc.) (versions 1-6) */
+  /** The coordinator key type. (group, transaction, share). (versions 1-6) */
   keyType?: number;
   /** The coordinator keys. (versions 4-6) */
   coordinatorKeys?: string[];
@@ -163,7 +163,7 @@ export interface FindCoordinatorResponse {
   host?: string;
   /** The port. (versions 0-3) */
   port?: number;
-  /** Each coordinator result in the response (versions 4-6) */
+  /** Each coordinator result in the response. (versions 4-6) */
   coordinators?: FindCoordinatorResponseCoordinator[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

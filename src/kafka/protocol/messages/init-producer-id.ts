@@ -7,25 +7,31 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 22;
 
 export interface InitProducerIdRequest {
-  /** The transactional id, or null if the producer is not transactional. (versions 0-5) */
+  /** The transactional id, or null if the producer is not transactional. (versions 0-6) */
   transactionalId: string | null;
-  /** The time in ms to wait before aborting idle transactions sent by this producer. This is only relevant if a TransactionalId has been defined. (versions 0-5) */
+  /** The time in ms to wait before aborting idle transactions sent by this producer. This is only relevant if a TransactionalId has been defined. (versions 0-6) */
   transactionTimeoutMs: number;
-  /** The producer id. This is used to disambiguate requests if a transactional id is reused following its expiration. (versions 3-5) */
+  /** The producer id. This is used to disambiguate requests if a transactional id is reused following its expiration. (versions 3-6) */
   producerId?: bigint;
-  /** The producer's current epoch. This will be checked against the producer epoch on the broker, and the request will return an error if they do not match. (versions 3-5) */
+  /** The producer's current epoch. This will be checked against the producer epoch on the broker, and the request will return an error if they do not match. (versions 3-6) */
   producerEpoch?: number;
+  /** True if the client wants to enable two-phase commit (2PC) protocol for transactions. (versions 6) */
+  enable2Pc?: boolean;
+  /** True if the client wants to keep the currently ongoing transaction instead of aborting it. (versions 6) */
+  keepPreparedTxn?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a InitProducerIdRequest (versions 0-5, flexible 2+). */
+/** Decodes a InitProducerIdRequest (versions 0-6, flexible 2+). */
 export function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
   const flex = version >= 2;
   let _transactionalId: string | null;
   let _transactionTimeoutMs: number;
   let _producerId: bigint = -1n;
   let _producerEpoch: number = -1;
+  let _enable2Pc: boolean = false;
+  let _keepPreparedTxn: boolean = false;
   _transactionalId = (flex ? r.compactNullableString() : r.nullableString());
   _transactionTimeoutMs = r.int32();
   if (version >= 3) {
@@ -33,6 +39,12 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
   }
   if (version >= 3) {
     _producerEpoch = r.int16();
+  }
+  if (version >= 6) {
+    _enable2Pc = r.bool();
+  }
+  if (version >= 6) {
+    _keepPreparedTxn = r.bool();
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -43,7 +55,7 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: InitProducerIdRequest = { transactionalId: _transactionalId, transactionTimeoutMs: _transactionTimeoutMs, producerId: _producerId, producerEpoch: _producerEpoch };
+  const o: InitProducerIdRequest = { transactionalId: _transactionalId, transactionTimeoutMs: _transactionTimeoutMs, producerId: _producerId, producerEpoch: _producerEpoch, enable2Pc: _enable2Pc, keepPreparedTxn: _keepPreparedTxn };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -59,6 +71,12 @@ export function encodeInitProducerIdRequest(w: Writer, version: number, v: InitP
   if (version >= 3) {
     w.int16((v.producerEpoch ?? -1));
   }
+  if (version >= 6) {
+    w.bool((v.enable2Pc ?? false));
+  }
+  if (version >= 6) {
+    w.bool((v.keepPreparedTxn ?? false));
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -70,29 +88,41 @@ export function encodeInitProducerIdRequest(w: Writer, version: number, v: InitP
 }
 
 export interface InitProducerIdResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-5) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-6) */
   throttleTimeMs: number;
-  /** The error code, or 0 if there was no error. (versions 0-5) */
+  /** The error code, or 0 if there was no error. (versions 0-6) */
   errorCode: number;
-  /** The current producer id. (versions 0-5) */
+  /** The current producer id. (versions 0-6) */
   producerId: bigint;
-  /** The current epoch associated with the producer id. (versions 0-5) */
+  /** The current epoch associated with the producer id. (versions 0-6) */
   producerEpoch: number;
+  /** The producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. (versions 6) */
+  ongoingTxnProducerId?: bigint;
+  /** The epoch associated with the  producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. (versions 6) */
+  ongoingTxnProducerEpoch?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a InitProducerIdResponse (versions 0-5, flexible 2+). */
+/** Decodes a InitProducerIdResponse (versions 0-6, flexible 2+). */
 export function decodeInitProducerIdResponse(r: Reader, version: number): InitProducerIdResponse {
   const flex = version >= 2;
   let _throttleTimeMs: number;
   let _errorCode: number;
   let _producerId: bigint;
   let _producerEpoch: number;
+  let _ongoingTxnProducerId: bigint = -1n;
+  let _ongoingTxnProducerEpoch: number = -1;
   _throttleTimeMs = r.int32();
   _errorCode = r.int16();
   _producerId = r.int64();
   _producerEpoch = r.int16();
+  if (version >= 6) {
+    _ongoingTxnProducerId = r.int64();
+  }
+  if (version >= 6) {
+    _ongoingTxnProducerEpoch = r.int16();
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
     const tagCount = r.uvarint();
@@ -102,7 +132,7 @@ export function decodeInitProducerIdResponse(r: Reader, version: number): InitPr
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: InitProducerIdResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, producerId: _producerId, producerEpoch: _producerEpoch };
+  const o: InitProducerIdResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, producerId: _producerId, producerEpoch: _producerEpoch, ongoingTxnProducerId: _ongoingTxnProducerId, ongoingTxnProducerEpoch: _ongoingTxnProducerEpoch };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -114,6 +144,12 @@ export function encodeInitProducerIdResponse(w: Writer, version: number, v: Init
   w.int16(v.errorCode);
   w.int64(v.producerId);
   w.int16(v.producerEpoch);
+  if (version >= 6) {
+    w.int64((v.ongoingTxnProducerId ?? -1n));
+  }
+  if (version >= 6) {
+    w.int16((v.ongoingTxnProducerEpoch ?? -1));
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);

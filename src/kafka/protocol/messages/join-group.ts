@@ -219,6 +219,7 @@ export interface JoinGroupResponse {
   skipAssignment?: boolean;
   /** The member ID assigned by the group coordinator. (versions 0-9) */
   memberId: string;
+  /** The group members. (versions 0-9) */
   members: JoinGroupResponseJoinGroupResponseMember[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];

@@ -8,14 +8,12 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 2;
 
 export interface ListOffsetsRequestListOffsetsPartition {
-  /** The partition index. (versions 0-10) */
+  /** The partition index. (versions 1-11) */
   partitionIndex: number;
-  /** The current leader epoch. (versions 4-10) */
+  /** The current leader epoch. (versions 4-11) */
   currentLeaderEpoch?: number;
-  /** The current timestamp. (versions 0-10) */
+  /** The current timestamp. (versions 1-11) */
   timestamp: bigint;
-  /** The maximum number of offsets to report. (versions 0) */
-  maxNumOffsets?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
@@ -25,15 +23,11 @@ function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version: number
   let _partitionIndex: number;
   let _currentLeaderEpoch: number = -1;
   let _timestamp: bigint;
-  let _maxNumOffsets: number = 1;
   _partitionIndex = r.int32();
   if (version >= 4) {
     _currentLeaderEpoch = r.int32();
   }
   _timestamp = r.int64();
-  if (version <= 0) {
-    _maxNumOffsets = r.int32();
-  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
     const tagCount = r.uvarint();
@@ -43,7 +37,7 @@ function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version: number
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ListOffsetsRequestListOffsetsPartition = { partitionIndex: _partitionIndex, currentLeaderEpoch: _currentLeaderEpoch, timestamp: _timestamp, maxNumOffsets: _maxNumOffsets };
+  const o: ListOffsetsRequestListOffsetsPartition = { partitionIndex: _partitionIndex, currentLeaderEpoch: _currentLeaderEpoch, timestamp: _timestamp };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -55,9 +49,6 @@ function encodeListOffsetsRequestListOffsetsPartition(w: Writer, version: number
     w.int32((v.currentLeaderEpoch ?? -1));
   }
   w.int64(v.timestamp);
-  if (version <= 0) {
-    w.int32((v.maxNumOffsets ?? 1));
-  }
   if (flex) {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -69,9 +60,9 @@ function encodeListOffsetsRequestListOffsetsPartition(w: Writer, version: number
 }
 
 export interface ListOffsetsRequestListOffsetsTopic {
-  /** The topic name. (versions 0-10) */
+  /** The topic name. (versions 1-11) */
   name: string;
-  /** Each partition in the request. (versions 0-10) */
+  /** Each partition in the request. (versions 1-11) */
   partitions: ListOffsetsRequestListOffsetsPartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -123,19 +114,19 @@ function encodeListOffsetsRequestListOffsetsTopic(w: Writer, version: number, v:
 }
 
 export interface ListOffsetsRequest {
-  /** The broker ID of the requester, or -1 if this request is being made by a normal consumer. (versions 0-10) */
+  /** The broker ID of the requester, or -1 if this request is being made by a normal consumer. (versions 1-11) */
   replicaId: number;
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records (versions 2-10) */
+  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (versions 2-11) */
   isolationLevel?: number;
-  /** Each topic in the request. (versions 0-10) */
+  /** Each topic in the request. (versions 1-11) */
   topics: ListOffsetsRequestListOffsetsTopic[];
-  /** The timeout to await a response in milliseconds for requests that require reading from remote storage for topics enabled with tiered storage. (versions 10) */
+  /** The timeout to await a response in milliseconds for requests that require reading from remote storage for topics enabled with tiered storage. (versions 10-11) */
   timeoutMs?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ListOffsetsRequest (versions 0-10, flexible 6+). */
+/** Decodes a ListOffsetsRequest (versions 1-11, flexible 6+). */
 export function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest {
   const flex = version >= 6;
   let _replicaId: number;
@@ -197,16 +188,15 @@ export function encodeListOffsetsRequest(w: Writer, version: number, v: ListOffs
 }
 
 export interface ListOffsetsResponseListOffsetsPartitionResponse {
-  /** The partition index. (versions 0-10) */
+  /** The partition index. (versions 1-11) */
   partitionIndex: number;
-  /** The partition error code, or 0 if there was no error. (versions 0-10) */
+  /** The partition error code, or 0 if there was no error. (versions 1-11) */
   errorCode: number;
-  /** The result offsets. (versions 0) */
-  oldStyleOffsets?: bigint[];
-  /** The timestamp associated with the returned offset. (versions 1-10) */
-  timestamp?: bigint;
-  /** The returned offset. (versions 1-10) */
-  offset?: bigint;
+  /** The timestamp associated with the returned offset. (versions 1-11) */
+  timestamp: bigint;
+  /** The returned offset. (versions 1-11) */
+  offset: bigint;
+  /** The leader epoch associated with the returned offset. (versions 4-11) */
   leaderEpoch?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -216,31 +206,13 @@ function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, versio
   const flex = version >= 6;
   let _partitionIndex: number;
   let _errorCode: number;
-  let _oldStyleOffsets: bigint[] = [];
-  let _timestamp: bigint = -1n;
-  let _offset: bigint = -1n;
+  let _timestamp: bigint;
+  let _offset: bigint;
   let _leaderEpoch: number = -1;
   _partitionIndex = r.int32();
   _errorCode = r.int16();
-  if (version <= 0) {
-    const n10 = r.arrayLength(flex);
-    if (n10 < 0) throw new KafkaCodecError('non-nullable array is null');
-    {
-      const a11: bigint[] = [];
-      for (let i12 = 0; i12 < n10; i12++) {
-        let e13: bigint;
-        e13 = r.int64();
-        a11.push(e13);
-      }
-      _oldStyleOffsets = a11;
-    }
-  }
-  if (version >= 1) {
-    _timestamp = r.int64();
-  }
-  if (version >= 1) {
-    _offset = r.int64();
-  }
+  _timestamp = r.int64();
+  _offset = r.int64();
   if (version >= 4) {
     _leaderEpoch = r.int32();
   }
@@ -253,7 +225,7 @@ function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, versio
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ListOffsetsResponseListOffsetsPartitionResponse = { partitionIndex: _partitionIndex, errorCode: _errorCode, oldStyleOffsets: _oldStyleOffsets, timestamp: _timestamp, offset: _offset, leaderEpoch: _leaderEpoch };
+  const o: ListOffsetsResponseListOffsetsPartitionResponse = { partitionIndex: _partitionIndex, errorCode: _errorCode, timestamp: _timestamp, offset: _offset, leaderEpoch: _leaderEpoch };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -262,25 +234,8 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, versio
   const flex = version >= 6;
   w.int32(v.partitionIndex);
   w.int16(v.errorCode);
-  if (version <= 0) {
-    {
-      const x = v.oldStyleOffsets ?? [];
-      {
-        const a14 = x;
-        if (a14 == null) throw new KafkaCodecError('non-nullable array is null');
-        w.arrayLength(a14.length, flex);
-        for (let i15 = 0; i15 < a14.length; i15++) {
-          w.int64(a14[i15]!);
-        }
-      }
-    }
-  }
-  if (version >= 1) {
-    w.int64((v.timestamp ?? -1n));
-  }
-  if (version >= 1) {
-    w.int64((v.offset ?? -1n));
-  }
+  w.int64(v.timestamp);
+  w.int64(v.offset);
   if (version >= 4) {
     w.int32((v.leaderEpoch ?? -1));
   }
@@ -295,9 +250,9 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, versio
 }
 
 export interface ListOffsetsResponseListOffsetsTopicResponse {
-  /** The topic name (versions 0-10) */
+  /** The topic name. (versions 1-11) */
   name: string;
-  /** Each partition in the response. (versions 0-10) */
+  /** Each partition in the response. (versions 1-11) */
   partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -308,12 +263,12 @@ function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: n
   let _name: string;
   let _partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
   _name = (flex ? r.compactString() : r.string());
-  const n16 = r.arrayLength(flex);
-  if (n16 < 0) throw new KafkaCodecError('non-nullable array is null');
+  const n10 = r.arrayLength(flex);
+  if (n10 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
-    const a17: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
-    for (let i18 = 0; i18 < n16; i18++) a17.push(decodeListOffsetsResponseListOffsetsPartitionResponse(r, version));
-    _partitions = a17;
+    const a11: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
+    for (let i12 = 0; i12 < n10; i12++) a11.push(decodeListOffsetsResponseListOffsetsPartitionResponse(r, version));
+    _partitions = a11;
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -333,10 +288,10 @@ function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: n
   const flex = version >= 6;
   if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
   {
-    const a19 = v.partitions;
-    if (a19 == null) throw new KafkaCodecError('non-nullable array is null');
-    w.arrayLength(a19.length, flex);
-    for (let i20 = 0; i20 < a19.length; i20++) encodeListOffsetsResponseListOffsetsPartitionResponse(w, version, a19[i20]!);
+    const a13 = v.partitions;
+    if (a13 == null) throw new KafkaCodecError('non-nullable array is null');
+    w.arrayLength(a13.length, flex);
+    for (let i14 = 0; i14 < a13.length; i14++) encodeListOffsetsResponseListOffsetsPartitionResponse(w, version, a13[i14]!);
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;
@@ -349,15 +304,15 @@ function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: n
 }
 
 export interface ListOffsetsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 2-10) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 2-11) */
   throttleTimeMs?: number;
-  /** Each topic in the response. (versions 0-10) */
+  /** Each topic in the response. (versions 1-11) */
   topics: ListOffsetsResponseListOffsetsTopicResponse[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ListOffsetsResponse (versions 0-10, flexible 6+). */
+/** Decodes a ListOffsetsResponse (versions 1-11, flexible 6+). */
 export function decodeListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
   const flex = version >= 6;
   let _throttleTimeMs: number = 0;
@@ -365,12 +320,12 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
   if (version >= 2) {
     _throttleTimeMs = r.int32();
   }
-  const n21 = r.arrayLength(flex);
-  if (n21 < 0) throw new KafkaCodecError('non-nullable array is null');
+  const n15 = r.arrayLength(flex);
+  if (n15 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
-    const a22: ListOffsetsResponseListOffsetsTopicResponse[] = [];
-    for (let i23 = 0; i23 < n21; i23++) a22.push(decodeListOffsetsResponseListOffsetsTopicResponse(r, version));
-    _topics = a22;
+    const a16: ListOffsetsResponseListOffsetsTopicResponse[] = [];
+    for (let i17 = 0; i17 < n15; i17++) a16.push(decodeListOffsetsResponseListOffsetsTopicResponse(r, version));
+    _topics = a16;
   }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -393,10 +348,10 @@ export function encodeListOffsetsResponse(w: Writer, version: number, v: ListOff
     w.int32((v.throttleTimeMs ?? 0));
   }
   {
-    const a24 = v.topics;
-    if (a24 == null) throw new KafkaCodecError('non-nullable array is null');
-    w.arrayLength(a24.length, flex);
-    for (let i25 = 0; i25 < a24.length; i25++) encodeListOffsetsResponseListOffsetsTopicResponse(w, version, a24[i25]!);
+    const a18 = v.topics;
+    if (a18 == null) throw new KafkaCodecError('non-nullable array is null');
+    w.arrayLength(a18.length, flex);
+    for (let i19 = 0; i19 < a18.length; i19++) encodeListOffsetsResponseListOffsetsTopicResponse(w, version, a18[i19]!);
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;

@@ -8,7 +8,7 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 46;
 
 export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-  /** The topic name (versions 0) */
+  /** The topic name. (versions 0) */
   name: string;
   /** The partitions to list partition reassignments for. (versions 0) */
   partitionIndexes: number[];
@@ -280,7 +280,7 @@ function encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Wri
 export interface ListPartitionReassignmentsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error (versions 0) */
+  /** The top-level error code, or 0 if there was no error. (versions 0) */
   errorCode: number;
   /** The top-level error message, or null if there was no error. (versions 0) */
   errorMessage: string | null;

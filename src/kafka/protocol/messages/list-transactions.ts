@@ -8,21 +8,24 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 66;
 
 export interface ListTransactionsRequest {
-  /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned (versions 0-1) */
+  /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned. (versions 0-2) */
   stateFilters: string[];
-  /** The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned (versions 0-1) */
+  /** The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned. (versions 0-2) */
   producerIdFilters: bigint[];
-  /** Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned (versions 1) */
+  /** Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned. (versions 1-2) */
   durationFilter?: bigint;
+  /** The transactional ID regular expression pattern to filter by: if it is empty or null, all transactions are returned; Otherwise then only the transactions matching the given regular expression will be returned. (versions 2) */
+  transactionalIdPattern?: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ListTransactionsRequest (versions 0-1, flexible 0+). */
+/** Decodes a ListTransactionsRequest (versions 0-2, flexible 0+). */
 export function decodeListTransactionsRequest(r: Reader, version: number): ListTransactionsRequest {
   let _stateFilters: string[];
   let _producerIdFilters: bigint[];
   let _durationFilter: bigint = -1n;
+  let _transactionalIdPattern: string | null = null;
   const n0 = r.arrayLength(true);
   if (n0 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -48,6 +51,9 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   if (version >= 1) {
     _durationFilter = r.int64();
   }
+  if (version >= 2) {
+    _transactionalIdPattern = r.compactNullableString();
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   {
     const tagCount = r.uvarint();
@@ -57,7 +63,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ListTransactionsRequest = { stateFilters: _stateFilters, producerIdFilters: _producerIdFilters, durationFilter: _durationFilter };
+  const o: ListTransactionsRequest = { stateFilters: _stateFilters, producerIdFilters: _producerIdFilters, durationFilter: _durationFilter, transactionalIdPattern: _transactionalIdPattern };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -83,6 +89,9 @@ export function encodeListTransactionsRequest(w: Writer, version: number, v: Lis
   if (version >= 1) {
     w.int64((v.durationFilter ?? -1n));
   }
+  if (version >= 2) {
+    w.compactNullableString((v.transactionalIdPattern === undefined ? null : v.transactionalIdPattern));
+  }
   {
     const unknown = v.unknownTaggedFields;
     if (unknown === undefined) w.uvarint(0);
@@ -94,9 +103,11 @@ export function encodeListTransactionsRequest(w: Writer, version: number, v: Lis
 }
 
 export interface ListTransactionsResponseTransactionState {
+  /** The transactional id. (versions 0-2) */
   transactionalId: string;
+  /** The producer id. (versions 0-2) */
   producerId: bigint;
-  /** The current transaction state of the producer (versions 0-1) */
+  /** The current transaction state of the producer. (versions 0-2) */
   transactionState: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -138,17 +149,19 @@ function encodeListTransactionsResponseTransactionState(w: Writer, version: numb
 }
 
 export interface ListTransactionsResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-1) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-2) */
   throttleTimeMs: number;
+  /** The error code, or 0 if there was no error. (versions 0-2) */
   errorCode: number;
-  /** Set of state filters provided in the request which were unknown to the transaction coordinator (versions 0-1) */
+  /** Set of state filters provided in the request which were unknown to the transaction coordinator. (versions 0-2) */
   unknownStateFilters: string[];
+  /** The current state of the transaction for the transactional id. (versions 0-2) */
   transactionStates: ListTransactionsResponseTransactionState[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ListTransactionsResponse (versions 0-1, flexible 0+). */
+/** Decodes a ListTransactionsResponse (versions 0-2, flexible 0+). */
 export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
   let _throttleTimeMs: number;
   let _errorCode: number;

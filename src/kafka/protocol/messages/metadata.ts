@@ -10,9 +10,9 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 3;
 
 export interface MetadataRequestMetadataRequestTopic {
-  /** The topic id. (versions 10-12) */
+  /** The topic id. (versions 10-13) */
   topicId?: string;
-  /** The topic name. (versions 0-12) */
+  /** The topic name. (versions 0-13) */
   name: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -57,19 +57,19 @@ function encodeMetadataRequestMetadataRequestTopic(w: Writer, version: number, v
 }
 
 export interface MetadataRequest {
-  /** The topics to fetch metadata for. (versions 0-12) */
+  /** The topics to fetch metadata for. (versions 0-13) */
   topics: MetadataRequestMetadataRequestTopic[] | null;
-  /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. (versions 4-12) */
+  /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. (versions 4-13) */
   allowAutoTopicCreation?: boolean;
   /** Whether to include cluster authorized operations. (versions 8-10) */
   includeClusterAuthorizedOperations?: boolean;
-  /** Whether to include topic authorized operations. (versions 8-12) */
+  /** Whether to include topic authorized operations. (versions 8-13) */
   includeTopicAuthorizedOperations?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a MetadataRequest (versions 0-12, flexible 9+). */
+/** Decodes a MetadataRequest (versions 0-13, flexible 9+). */
 export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
   const flex = version >= 9;
   let _topics: MetadataRequestMetadataRequestTopic[] | null;
@@ -141,19 +141,19 @@ export function encodeMetadataRequest(w: Writer, version: number, v: MetadataReq
 }
 
 export interface MetadataResponseMetadataResponsePartition {
-  /** The partition error, or 0 if there was no error. (versions 0-12) */
+  /** The partition error, or 0 if there was no error. (versions 0-13) */
   errorCode: number;
-  /** The partition index. (versions 0-12) */
+  /** The partition index. (versions 0-13) */
   partitionIndex: number;
-  /** The ID of the leader broker. (versions 0-12) */
+  /** The ID of the leader broker. (versions 0-13) */
   leaderId: number;
-  /** The leader epoch of this partition. (versions 7-12) */
+  /** The leader epoch of this partition. (versions 7-13) */
   leaderEpoch?: number;
-  /** The set of all nodes that host this partition. (versions 0-12) */
+  /** The set of all nodes that host this partition. (versions 0-13) */
   replicaNodes: number[];
-  /** The set of nodes that are in sync with the leader for this partition. (versions 0-12) */
+  /** The set of nodes that are in sync with the leader for this partition. (versions 0-13) */
   isrNodes: number[];
-  /** The set of offline replicas of this partition. (versions 5-12) */
+  /** The set of offline replicas of this partition. (versions 5-13) */
   offlineReplicas?: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -271,17 +271,17 @@ function encodeMetadataResponseMetadataResponsePartition(w: Writer, version: num
 }
 
 export interface MetadataResponseMetadataResponseTopic {
-  /** The topic error, or 0 if there was no error. (versions 0-12) */
+  /** The topic error, or 0 if there was no error. (versions 0-13) */
   errorCode: number;
-  /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. (versions 0-12) */
+  /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. (versions 0-13) */
   name: string | null;
-  /** The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode is zero. One of Name and TopicId is always populated. (versions 10-12) */
+  /** The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode is zero. One of Name and TopicId is always populated. (versions 10-13) */
   topicId?: string;
-  /** True if the topic is internal. (versions 1-12) */
+  /** True if the topic is internal. (versions 1-13) */
   isInternal?: boolean;
-  /** Each partition in the topic. (versions 0-12) */
+  /** Each partition in the topic. (versions 0-13) */
   partitions: MetadataResponseMetadataResponsePartition[];
-  /** 32-bit bitfield to represent authorized operations for this topic. (versions 8-12) */
+  /** 32-bit bitfield to represent authorized operations for this topic. (versions 8-13) */
   topicAuthorizedOperations?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -357,13 +357,13 @@ function encodeMetadataResponseMetadataResponseTopic(w: Writer, version: number,
 }
 
 export interface MetadataResponseMetadataResponseBroker {
-  /** The broker ID. (versions 0-12) */
+  /** The broker ID. (versions 0-13) */
   nodeId: number;
-  /** The broker hostname. (versions 0-12) */
+  /** The broker hostname. (versions 0-13) */
   host: string;
-  /** The broker port. (versions 0-12) */
+  /** The broker port. (versions 0-13) */
   port: number;
-  /** The rack of the broker, or null if it has not been assigned to a rack. (versions 1-12) */
+  /** The rack of the broker, or null if it has not been assigned to a rack. (versions 1-13) */
   rack?: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -414,23 +414,25 @@ function encodeMetadataResponseMetadataResponseBroker(w: Writer, version: number
 }
 
 export interface MetadataResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-12) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-13) */
   throttleTimeMs?: number;
-  /** A list of brokers present in the cluster. (versions 0-12) */
+  /** A list of brokers present in the cluster. (versions 0-13) */
   brokers: MetadataResponseMetadataResponseBroker[];
-  /** The cluster ID that responding broker belongs to. (versions 2-12) */
+  /** The cluster ID that responding broker belongs to. (versions 2-13) */
   clusterId?: string | null;
-  /** The ID of the controller broker. (versions 1-12) */
+  /** The ID of the controller broker. (versions 1-13) */
   controllerId?: number;
-  /** Each topic in the response. (versions 0-12) */
+  /** Each topic in the response. (versions 0-13) */
   topics: MetadataResponseMetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. (versions 8-10) */
   clusterAuthorizedOperations?: number;
+  /** The top-level error code, or 0 if there was no error. (versions 13) */
+  errorCode?: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a MetadataResponse (versions 0-12, flexible 9+). */
+/** Decodes a MetadataResponse (versions 0-13, flexible 9+). */
 export function decodeMetadataResponse(r: Reader, version: number): MetadataResponse {
   const flex = version >= 9;
   let _throttleTimeMs: number = 0;
@@ -439,6 +441,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   let _controllerId: number = -1;
   let _topics: MetadataResponseMetadataResponseTopic[];
   let _clusterAuthorizedOperations: number = -2147483648;
+  let _errorCode: number = 0;
   if (version >= 3) {
     _throttleTimeMs = r.int32();
   }
@@ -465,6 +468,9 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   if (version >= 8 && version <= 10) {
     _clusterAuthorizedOperations = r.int32();
   }
+  if (version >= 13) {
+    _errorCode = r.int16();
+  }
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
     const tagCount = r.uvarint();
@@ -474,7 +480,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: MetadataResponse = { throttleTimeMs: _throttleTimeMs, brokers: _brokers, clusterId: _clusterId, controllerId: _controllerId, topics: _topics, clusterAuthorizedOperations: _clusterAuthorizedOperations };
+  const o: MetadataResponse = { throttleTimeMs: _throttleTimeMs, brokers: _brokers, clusterId: _clusterId, controllerId: _controllerId, topics: _topics, clusterAuthorizedOperations: _clusterAuthorizedOperations, errorCode: _errorCode };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -505,6 +511,9 @@ export function encodeMetadataResponse(w: Writer, version: number, v: MetadataRe
   }
   if (version >= 8 && version <= 10) {
     w.int32((v.clusterAuthorizedOperations ?? -2147483648));
+  }
+  if (version >= 13) {
+    w.int16((v.errorCode ?? 0));
   }
   if (flex) {
     const unknown = v.unknownTaggedFields;

@@ -5,18 +5,18 @@ import { KafkaCodecError } from '../errors.js';
 import type { RawTaggedField, Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 export const API_KEY = 8;
 
 export interface OffsetCommitRequestOffsetCommitRequestPartition {
-  /** The partition index. (versions 0-9) */
+  /** The partition index. (versions 2-10) */
   partitionIndex: number;
-  /** The message offset to be committed. (versions 0-9) */
+  /** The message offset to be committed. (versions 2-10) */
   committedOffset: bigint;
-  /** The leader epoch of this partition. (versions 6-9) */
+  /** The leader epoch of this partition. (versions 6-10) */
   committedLeaderEpoch?: number;
-  /** The timestamp of the commit. (versions 1) */
-  commitTimestamp?: bigint;
-  /** Any associated metadata the client wants to keep. (versions 0-9) */
+  /** Any associated metadata the client wants to keep. (versions 2-10) */
   committedMetadata: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -27,15 +27,11 @@ function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, versio
   let _partitionIndex: number;
   let _committedOffset: bigint;
   let _committedLeaderEpoch: number = -1;
-  let _commitTimestamp: bigint = -1n;
   let _committedMetadata: string | null;
   _partitionIndex = r.int32();
   _committedOffset = r.int64();
   if (version >= 6) {
     _committedLeaderEpoch = r.int32();
-  }
-  if (version >= 1 && version <= 1) {
-    _commitTimestamp = r.int64();
   }
   _committedMetadata = (flex ? r.compactNullableString() : r.nullableString());
   let unknownTaggedFields: RawTaggedField[] | undefined;
@@ -47,7 +43,7 @@ function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, versio
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: OffsetCommitRequestOffsetCommitRequestPartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, commitTimestamp: _commitTimestamp, committedMetadata: _committedMetadata };
+  const o: OffsetCommitRequestOffsetCommitRequestPartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, committedMetadata: _committedMetadata };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -58,9 +54,6 @@ function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, versio
   w.int64(v.committedOffset);
   if (version >= 6) {
     w.int32((v.committedLeaderEpoch ?? -1));
-  }
-  if (version >= 1 && version <= 1) {
-    w.int64((v.commitTimestamp ?? -1n));
   }
   if (flex) { w.compactNullableString(v.committedMetadata); } else { w.nullableString(v.committedMetadata); }
   if (flex) {
@@ -74,9 +67,11 @@ function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, versio
 }
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
-  /** The topic name. (versions 0-9) */
-  name: string;
-  /** Each partition to commit offsets for. (versions 0-9) */
+  /** The topic name. (versions 2-9) */
+  name?: string;
+  /** The topic ID. (versions 10) */
+  topicId?: string;
+  /** Each partition to commit offsets for. (versions 2-10) */
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -84,9 +79,15 @@ export interface OffsetCommitRequestOffsetCommitRequestTopic {
 
 function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
   const flex = version >= 8;
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 9) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
+  }
   const n0 = r.arrayLength(flex);
   if (n0 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -103,14 +104,19 @@ function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: n
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: OffsetCommitRequestOffsetCommitRequestTopic = { name: _name, partitions: _partitions };
+  const o: OffsetCommitRequestOffsetCommitRequestTopic = { name: _name, topicId: _topicId, partitions: _partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: number, v: OffsetCommitRequestOffsetCommitRequestTopic): void {
   const flex = version >= 8;
-  if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
+  if (version <= 9) {
+    if (flex) { w.compactString((v.name ?? "")!); } else { w.string((v.name ?? "")!); }
+  }
+  if (version >= 10) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a3 = v.partitions;
     if (a3 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -128,42 +134,38 @@ function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: n
 }
 
 export interface OffsetCommitRequest {
-  /** The unique group identifier. (versions 0-9) */
+  /** The unique group identifier. (versions 2-10) */
   groupId: string;
-  /** The generation of the group if using the classic group protocol or the member epoch if using the consumer protocol. (versions 1-9) */
-  generationIdOrMemberEpoch?: number;
-  /** The member ID assigned by the group coordinator. (versions 1-9) */
-  memberId?: string;
-  /** The unique identifier of the consumer instance provided by end user. (versions 7-9) */
+  /** The generation of the group if using the classic group protocol or the member epoch if using the consumer protocol. (versions 2-10) */
+  generationIdOrMemberEpoch: number;
+  /** The member ID assigned by the group coordinator. (versions 2-10) */
+  memberId: string;
+  /** The unique identifier of the consumer instance provided by end user. (versions 7-10) */
   groupInstanceId?: string | null;
   /** The time period in ms to retain the offset. (versions 2-4) */
   retentionTimeMs?: bigint;
-  /** The topics to commit offsets for. (versions 0-9) */
+  /** The topics to commit offsets for. (versions 2-10) */
   topics: OffsetCommitRequestOffsetCommitRequestTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a OffsetCommitRequest (versions 0-9, flexible 8+). */
+/** Decodes a OffsetCommitRequest (versions 2-10, flexible 8+). */
 export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
   const flex = version >= 8;
   let _groupId: string;
-  let _generationIdOrMemberEpoch: number = -1;
-  let _memberId: string = "";
+  let _generationIdOrMemberEpoch: number;
+  let _memberId: string;
   let _groupInstanceId: string | null = null;
   let _retentionTimeMs: bigint = -1n;
   let _topics: OffsetCommitRequestOffsetCommitRequestTopic[];
   _groupId = (flex ? r.compactString() : r.string());
-  if (version >= 1) {
-    _generationIdOrMemberEpoch = r.int32();
-  }
-  if (version >= 1) {
-    _memberId = (flex ? r.compactString() : r.string());
-  }
+  _generationIdOrMemberEpoch = r.int32();
+  _memberId = (flex ? r.compactString() : r.string());
   if (version >= 7) {
     _groupInstanceId = (flex ? r.compactNullableString() : r.nullableString());
   }
-  if (version >= 2 && version <= 4) {
+  if (version <= 4) {
     _retentionTimeMs = r.int64();
   }
   const n5 = r.arrayLength(flex);
@@ -191,16 +193,12 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
 export function encodeOffsetCommitRequest(w: Writer, version: number, v: OffsetCommitRequest): void {
   const flex = version >= 8;
   if (flex) { w.compactString(v.groupId!); } else { w.string(v.groupId!); }
-  if (version >= 1) {
-    w.int32((v.generationIdOrMemberEpoch ?? -1));
-  }
-  if (version >= 1) {
-    if (flex) { w.compactString((v.memberId ?? "")!); } else { w.string((v.memberId ?? "")!); }
-  }
+  w.int32(v.generationIdOrMemberEpoch);
+  if (flex) { w.compactString(v.memberId!); } else { w.string(v.memberId!); }
   if (version >= 7) {
     if (flex) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); } else { w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
   }
-  if (version >= 2 && version <= 4) {
+  if (version <= 4) {
     w.int64((v.retentionTimeMs ?? -1n));
   }
   {
@@ -220,9 +218,9 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, v: OffsetC
 }
 
 export interface OffsetCommitResponseOffsetCommitResponsePartition {
-  /** The partition index. (versions 0-9) */
+  /** The partition index. (versions 2-10) */
   partitionIndex: number;
-  /** The error code, or 0 if there was no error. (versions 0-9) */
+  /** The error code, or 0 if there was no error. (versions 2-10) */
   errorCode: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -263,9 +261,11 @@ function encodeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, vers
 }
 
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
-  /** The topic name. (versions 0-9) */
-  name: string;
-  /** The responses for each partition in the topic. (versions 0-9) */
+  /** The topic name. (versions 2-9) */
+  name?: string;
+  /** The topic ID. (versions 10) */
+  topicId?: string;
+  /** The responses for each partition in the topic. (versions 2-10) */
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -273,9 +273,15 @@ export interface OffsetCommitResponseOffsetCommitResponseTopic {
 
 function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
   const flex = version >= 8;
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 9) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
+  }
   const n10 = r.arrayLength(flex);
   if (n10 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -292,14 +298,19 @@ function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version:
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: OffsetCommitResponseOffsetCommitResponseTopic = { name: _name, partitions: _partitions };
+  const o: OffsetCommitResponseOffsetCommitResponseTopic = { name: _name, topicId: _topicId, partitions: _partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version: number, v: OffsetCommitResponseOffsetCommitResponseTopic): void {
   const flex = version >= 8;
-  if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
+  if (version <= 9) {
+    if (flex) { w.compactString((v.name ?? "")!); } else { w.string((v.name ?? "")!); }
+  }
+  if (version >= 10) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a13 = v.partitions;
     if (a13 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -317,15 +328,15 @@ function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version:
 }
 
 export interface OffsetCommitResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-9) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-10) */
   throttleTimeMs?: number;
-  /** The responses for each topic. (versions 0-9) */
+  /** The responses for each topic. (versions 2-10) */
   topics: OffsetCommitResponseOffsetCommitResponseTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a OffsetCommitResponse (versions 0-9, flexible 8+). */
+/** Decodes a OffsetCommitResponse (versions 2-10, flexible 8+). */
 export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
   const flex = version >= 8;
   let _throttleTimeMs: number = 0;

@@ -58,7 +58,7 @@ function encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, version: n
 export interface OffsetDeleteRequest {
   /** The unique group identifier. (versions 0) */
   groupId: string;
-  /** The topics to delete offsets for (versions 0) */
+  /** The topics to delete offsets for. (versions 0) */
   topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
 }
 

@@ -5,21 +5,31 @@ import { KafkaCodecError } from '../errors.js';
 import type { RawTaggedField, Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 export const API_KEY = 9;
 
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
   /** The topic name. (versions 8-9) */
-  name: string;
-  /** The partition indexes we would like to fetch offsets for. (versions 8-9) */
+  name?: string;
+  /** The topic ID. (versions 10) */
+  topicId?: string;
+  /** The partition indexes we would like to fetch offsets for. (versions 8-10) */
   partitionIndexes: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
 function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitionIndexes: number[];
-  _name = r.compactString();
+  if (version <= 9) {
+    _name = r.compactString();
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
+  }
   const n0 = r.arrayLength(true);
   if (n0 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -40,13 +50,18 @@ function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: nu
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: OffsetFetchRequestOffsetFetchRequestTopics = { name: _name, partitionIndexes: _partitionIndexes };
+  const o: OffsetFetchRequestOffsetFetchRequestTopics = { name: _name, topicId: _topicId, partitionIndexes: _partitionIndexes };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: number, v: OffsetFetchRequestOffsetFetchRequestTopics): void {
-  w.compactString(v.name!);
+  if (version <= 9) {
+    w.compactString((v.name ?? "")!);
+  }
+  if (version >= 10) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a4 = v.partitionIndexes;
     if (a4 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -66,13 +81,13 @@ function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: nu
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestGroup {
-  /** The group ID. (versions 8-9) */
+  /** The group ID. (versions 8-10) */
   groupId: string;
-  /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). (versions 9) */
+  /** The member id. (versions 9-10) */
   memberId?: string | null;
-  /** The member epoch if using the new consumer protocol (KIP-848). (versions 9) */
+  /** The member epoch if using the new consumer protocol (KIP-848). (versions 9-10) */
   memberEpoch?: number;
-  /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 8-9) */
+  /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 8-10) */
   topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -140,9 +155,9 @@ function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: num
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestTopic {
-  /** The topic name. (versions 0-7) */
+  /** The topic name. (versions 1-7) */
   name: string;
-  /** The partition indexes we would like to fetch offsets for. (versions 0-7) */
+  /** The partition indexes we would like to fetch offsets for. (versions 1-7) */
   partitionIndexes: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -200,19 +215,19 @@ function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: num
 }
 
 export interface OffsetFetchRequest {
-  /** The group to fetch offsets for. (versions 0-7) */
+  /** The group to fetch offsets for. (versions 1-7) */
   groupId?: string;
-  /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 0-7) */
+  /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 1-7) */
   topics?: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  /** Each group we would like to fetch offsets for (versions 8-9) */
+  /** Each group we would like to fetch offsets for. (versions 8-10) */
   groups?: OffsetFetchRequestOffsetFetchRequestGroup[];
-  /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (versions 7-9) */
+  /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (versions 7-10) */
   requireStable?: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a OffsetFetchRequest (versions 0-9, flexible 6+). */
+/** Decodes a OffsetFetchRequest (versions 1-10, flexible 6+). */
 export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
   const flex = version >= 6;
   let _groupId: string = "";
@@ -305,15 +320,15 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, v: OffsetFe
 }
 
 export interface OffsetFetchResponseOffsetFetchResponsePartitions {
-  /** The partition index. (versions 8-9) */
+  /** The partition index. (versions 8-10) */
   partitionIndex: number;
-  /** The committed message offset. (versions 8-9) */
+  /** The committed message offset. (versions 8-10) */
   committedOffset: bigint;
-  /** The leader epoch. (versions 8-9) */
+  /** The leader epoch. (versions 8-10) */
   committedLeaderEpoch: number;
-  /** The partition metadata. (versions 8-9) */
+  /** The partition metadata. (versions 8-10) */
   metadata: string | null;
-  /** The partition-level error code, or 0 if there was no error. (versions 8-9) */
+  /** The partition-level error code, or 0 if there was no error. (versions 8-10) */
   errorCode: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -362,17 +377,25 @@ function encodeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, versi
 
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
   /** The topic name. (versions 8-9) */
-  name: string;
-  /** The responses per partition (versions 8-9) */
+  name?: string;
+  /** The topic ID. (versions 10) */
+  topicId?: string;
+  /** The responses per partition. (versions 8-10) */
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
 function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
-  _name = r.compactString();
+  if (version <= 9) {
+    _name = r.compactString();
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
+  }
   const n27 = r.arrayLength(true);
   if (n27 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -389,13 +412,18 @@ function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: 
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: OffsetFetchResponseOffsetFetchResponseTopics = { name: _name, partitions: _partitions };
+  const o: OffsetFetchResponseOffsetFetchResponseTopics = { name: _name, topicId: _topicId, partitions: _partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: number, v: OffsetFetchResponseOffsetFetchResponseTopics): void {
-  w.compactString(v.name!);
+  if (version <= 9) {
+    w.compactString((v.name ?? "")!);
+  }
+  if (version >= 10) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a30 = v.partitions;
     if (a30 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -413,11 +441,11 @@ function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: 
 }
 
 export interface OffsetFetchResponseOffsetFetchResponseGroup {
-  /** The group ID. (versions 8-9) */
+  /** The group ID. (versions 8-10) */
   groupId: string;
-  /** The responses per topic. (versions 8-9) */
+  /** The responses per topic. (versions 8-10) */
   topics: OffsetFetchResponseOffsetFetchResponseTopics[];
-  /** The group-level error code, or 0 if there was no error. (versions 8-9) */
+  /** The group-level error code, or 0 if there was no error. (versions 8-10) */
   errorCode: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -470,15 +498,15 @@ function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, version: n
 }
 
 export interface OffsetFetchResponseOffsetFetchResponsePartition {
-  /** The partition index. (versions 0-7) */
+  /** The partition index. (versions 1-7) */
   partitionIndex: number;
-  /** The committed message offset. (versions 0-7) */
+  /** The committed message offset. (versions 1-7) */
   committedOffset: bigint;
   /** The leader epoch. (versions 5-7) */
   committedLeaderEpoch?: number;
-  /** The partition metadata. (versions 0-7) */
+  /** The partition metadata. (versions 1-7) */
   metadata: string | null;
-  /** The error code, or 0 if there was no error. (versions 0-7) */
+  /** The error code, or 0 if there was no error. (versions 1-7) */
   errorCode: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -532,9 +560,9 @@ function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, versio
 }
 
 export interface OffsetFetchResponseOffsetFetchResponseTopic {
-  /** The topic name. (versions 0-7) */
+  /** The topic name. (versions 1-7) */
   name: string;
-  /** The responses per partition (versions 0-7) */
+  /** The responses per partition. (versions 1-7) */
   partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -586,19 +614,19 @@ function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, version: n
 }
 
 export interface OffsetFetchResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-9) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-10) */
   throttleTimeMs?: number;
-  /** The responses per topic. (versions 0-7) */
+  /** The responses per topic. (versions 1-7) */
   topics?: OffsetFetchResponseOffsetFetchResponseTopic[];
   /** The top-level error code, or 0 if there was no error. (versions 2-7) */
   errorCode?: number;
-  /** The responses per group id. (versions 8-9) */
+  /** The responses per group id. (versions 8-10) */
   groups?: OffsetFetchResponseOffsetFetchResponseGroup[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a OffsetFetchResponse (versions 0-9, flexible 6+). */
+/** Decodes a OffsetFetchResponse (versions 1-10, flexible 6+). */
 export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
   const flex = version >= 6;
   let _throttleTimeMs: number = 0;

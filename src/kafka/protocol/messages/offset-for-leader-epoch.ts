@@ -8,11 +8,11 @@ import type { Writer } from '../writer.js';
 export const API_KEY = 23;
 
 export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-  /** The partition index. (versions 0-4) */
+  /** The partition index. (versions 2-4) */
   partition: number;
   /** An epoch used to fence consumers/replicas with old metadata. If the epoch provided by the client is larger than the current epoch known to the broker, then the UNKNOWN_LEADER_EPOCH error code will be returned. If the provided epoch is smaller, then the FENCED_LEADER_EPOCH error code will be returned. (versions 2-4) */
-  currentLeaderEpoch?: number;
-  /** The epoch to look up an offset for. (versions 0-4) */
+  currentLeaderEpoch: number;
+  /** The epoch to look up an offset for. (versions 2-4) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -21,12 +21,10 @@ export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
 function decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
   const flex = version >= 4;
   let _partition: number;
-  let _currentLeaderEpoch: number = -1;
+  let _currentLeaderEpoch: number;
   let _leaderEpoch: number;
   _partition = r.int32();
-  if (version >= 2) {
-    _currentLeaderEpoch = r.int32();
-  }
+  _currentLeaderEpoch = r.int32();
   _leaderEpoch = r.int32();
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -45,9 +43,7 @@ function decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, ve
 function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, version: number, v: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
   const flex = version >= 4;
   w.int32(v.partition);
-  if (version >= 2) {
-    w.int32((v.currentLeaderEpoch ?? -1));
-  }
+  w.int32(v.currentLeaderEpoch);
   w.int32(v.leaderEpoch);
   if (flex) {
     const unknown = v.unknownTaggedFields;
@@ -60,9 +56,9 @@ function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, ve
 }
 
 export interface OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-  /** The topic name. (versions 0-4) */
+  /** The topic name. (versions 2-4) */
   topic: string;
-  /** Each partition to get offsets for. (versions 0-4) */
+  /** Each partition to get offsets for. (versions 2-4) */
   partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -116,13 +112,13 @@ function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, versio
 export interface OffsetForLeaderEpochRequest {
   /** The broker ID of the follower, of -1 if this request is from a consumer. (versions 3-4) */
   replicaId?: number;
-  /** Each topic to get offsets for. (versions 0-4) */
+  /** Each topic to get offsets for. (versions 2-4) */
   topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a OffsetForLeaderEpochRequest (versions 0-4, flexible 4+). */
+/** Decodes a OffsetForLeaderEpochRequest (versions 2-4, flexible 4+). */
 export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForLeaderEpochRequest {
   const flex = version >= 4;
   let _replicaId: number = -2;
@@ -174,13 +170,13 @@ export function encodeOffsetForLeaderEpochRequest(w: Writer, version: number, v:
 }
 
 export interface OffsetForLeaderEpochResponseEpochEndOffset {
-  /** The error code 0, or if there was no error. (versions 0-4) */
+  /** The error code 0, or if there was no error. (versions 2-4) */
   errorCode: number;
-  /** The partition index. (versions 0-4) */
+  /** The partition index. (versions 2-4) */
   partition: number;
-  /** The leader epoch of the partition. (versions 1-4) */
-  leaderEpoch?: number;
-  /** The end offset of the epoch. (versions 0-4) */
+  /** The leader epoch of the partition. (versions 2-4) */
+  leaderEpoch: number;
+  /** The end offset of the epoch. (versions 2-4) */
   endOffset: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -190,13 +186,11 @@ function decodeOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: nu
   const flex = version >= 4;
   let _errorCode: number;
   let _partition: number;
-  let _leaderEpoch: number = -1;
+  let _leaderEpoch: number;
   let _endOffset: bigint;
   _errorCode = r.int16();
   _partition = r.int32();
-  if (version >= 1) {
-    _leaderEpoch = r.int32();
-  }
+  _leaderEpoch = r.int32();
   _endOffset = r.int64();
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
@@ -216,9 +210,7 @@ function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, version: nu
   const flex = version >= 4;
   w.int16(v.errorCode);
   w.int32(v.partition);
-  if (version >= 1) {
-    w.int32((v.leaderEpoch ?? -1));
-  }
+  w.int32(v.leaderEpoch);
   w.int64(v.endOffset);
   if (flex) {
     const unknown = v.unknownTaggedFields;
@@ -231,9 +223,9 @@ function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, version: nu
 }
 
 export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-  /** The topic name. (versions 0-4) */
+  /** The topic name. (versions 2-4) */
   topic: string;
-  /** Each partition in the topic we fetched offsets for. (versions 0-4) */
+  /** Each partition in the topic we fetched offsets for. (versions 2-4) */
   partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -286,21 +278,19 @@ function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer,
 
 export interface OffsetForLeaderEpochResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 2-4) */
-  throttleTimeMs?: number;
-  /** Each topic we fetched offsets for. (versions 0-4) */
+  throttleTimeMs: number;
+  /** Each topic we fetched offsets for. (versions 2-4) */
   topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a OffsetForLeaderEpochResponse (versions 0-4, flexible 4+). */
+/** Decodes a OffsetForLeaderEpochResponse (versions 2-4, flexible 4+). */
 export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetForLeaderEpochResponse {
   const flex = version >= 4;
-  let _throttleTimeMs: number = 0;
+  let _throttleTimeMs: number;
   let _topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
-  if (version >= 2) {
-    _throttleTimeMs = r.int32();
-  }
+  _throttleTimeMs = r.int32();
   const n15 = r.arrayLength(flex);
   if (n15 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -325,9 +315,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
 /** Encodes a OffsetForLeaderEpochResponse. Fields absent from this version are not written. */
 export function encodeOffsetForLeaderEpochResponse(w: Writer, version: number, v: OffsetForLeaderEpochResponse): void {
   const flex = version >= 4;
-  if (version >= 2) {
-    w.int32((v.throttleTimeMs ?? 0));
-  }
+  w.int32(v.throttleTimeMs);
   {
     const a18 = v.topics;
     if (a18 == null) throw new KafkaCodecError('non-nullable array is null');

@@ -5,12 +5,14 @@ import { KafkaCodecError } from '../errors.js';
 import type { RawTaggedField, Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 export const API_KEY = 0;
 
 export interface ProduceRequestPartitionProduceData {
-  /** The partition index. (versions 0-11) */
+  /** The partition index. (versions 3-13) */
   index: number;
-  /** The record data to be produced. (versions 0-11) */
+  /** The record data to be produced. (versions 3-13) */
   records: Buffer | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -51,9 +53,11 @@ function encodeProduceRequestPartitionProduceData(w: Writer, version: number, v:
 }
 
 export interface ProduceRequestTopicProduceData {
-  /** The topic name. (versions 0-11) */
-  name: string;
-  /** Each partition to produce to. (versions 0-11) */
+  /** The topic name. (versions 3-12) */
+  name?: string;
+  /** The unique topic ID (versions 13) */
+  topicId?: string;
+  /** Each partition to produce to. (versions 3-13) */
   partitionData: ProduceRequestPartitionProduceData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -61,9 +65,15 @@ export interface ProduceRequestTopicProduceData {
 
 function decodeProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
   const flex = version >= 9;
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitionData: ProduceRequestPartitionProduceData[];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 12) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 13) {
+    _topicId = r.uuid();
+  }
   const n0 = r.arrayLength(flex);
   if (n0 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -80,14 +90,19 @@ function decodeProduceRequestTopicProduceData(r: Reader, version: number): Produ
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ProduceRequestTopicProduceData = { name: _name, partitionData: _partitionData };
+  const o: ProduceRequestTopicProduceData = { name: _name, topicId: _topicId, partitionData: _partitionData };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeProduceRequestTopicProduceData(w: Writer, version: number, v: ProduceRequestTopicProduceData): void {
   const flex = version >= 9;
-  if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
+  if (version <= 12) {
+    if (flex) { w.compactString((v.name ?? "")!); } else { w.string((v.name ?? "")!); }
+  }
+  if (version >= 13) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a3 = v.partitionData;
     if (a3 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -105,28 +120,26 @@ function encodeProduceRequestTopicProduceData(w: Writer, version: number, v: Pro
 }
 
 export interface ProduceRequest {
-  /** The transactional ID, or null if the producer is not transactional. (versions 3-11) */
-  transactionalId?: string | null;
-  /** The number of acknowledgments the producer requires the leader to have received before considering a request complete. Allowed values: 0 for no acknowledgments, 1 for only the leader and -1 for the full ISR. (versions 0-11) */
+  /** The transactional ID, or null if the producer is not transactional. (versions 3-13) */
+  transactionalId: string | null;
+  /** The number of acknowledgments the producer requires the leader to have received before considering a request complete. Allowed values: 0 for no acknowledgments, 1 for only the leader and -1 for the full ISR. (versions 3-13) */
   acks: number;
-  /** The timeout to await a response in milliseconds. (versions 0-11) */
+  /** The timeout to await a response in milliseconds. (versions 3-13) */
   timeoutMs: number;
-  /** Each topic to produce to. (versions 0-11) */
+  /** Each topic to produce to. (versions 3-13) */
   topicData: ProduceRequestTopicProduceData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ProduceRequest (versions 0-11, flexible 9+). */
+/** Decodes a ProduceRequest (versions 3-13, flexible 9+). */
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
   const flex = version >= 9;
-  let _transactionalId: string | null = null;
+  let _transactionalId: string | null;
   let _acks: number;
   let _timeoutMs: number;
   let _topicData: ProduceRequestTopicProduceData[];
-  if (version >= 3) {
-    _transactionalId = (flex ? r.compactNullableString() : r.nullableString());
-  }
+  _transactionalId = (flex ? r.compactNullableString() : r.nullableString());
   _acks = r.int16();
   _timeoutMs = r.int32();
   const n5 = r.arrayLength(flex);
@@ -153,9 +166,7 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 /** Encodes a ProduceRequest. Fields absent from this version are not written. */
 export function encodeProduceRequest(w: Writer, version: number, v: ProduceRequest): void {
   const flex = version >= 9;
-  if (version >= 3) {
-    if (flex) { w.compactNullableString((v.transactionalId === undefined ? null : v.transactionalId)); } else { w.nullableString((v.transactionalId === undefined ? null : v.transactionalId)); }
-  }
+  if (flex) { w.compactNullableString(v.transactionalId); } else { w.nullableString(v.transactionalId); }
   w.int16(v.acks);
   w.int32(v.timeoutMs);
   {
@@ -175,13 +186,13 @@ export function encodeProduceRequest(w: Writer, version: number, v: ProduceReque
 }
 
 export interface ProduceResponseNodeEndpoint {
-  /** The ID of the associated node. (versions 10-11) */
+  /** The ID of the associated node. (versions 10-13) */
   nodeId: number;
-  /** The node's hostname. (versions 10-11) */
+  /** The node's hostname. (versions 10-13) */
   host: string;
-  /** The node's port. (versions 10-11) */
+  /** The node's port. (versions 10-13) */
   port: number;
-  /** The rack of the node, or null if it has not been assigned to a rack. (versions 10-11) */
+  /** The rack of the node, or null if it has not been assigned to a rack. (versions 10-13) */
   rack: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -236,9 +247,9 @@ function encodeProduceResponseNodeEndpoint(w: Writer, version: number, v: Produc
 }
 
 export interface ProduceResponseLeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. (versions 10-11) */
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 10-13) */
   leaderId: number;
-  /** The latest known leader epoch (versions 10-11) */
+  /** The latest known leader epoch. (versions 10-13) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -289,9 +300,9 @@ function encodeProduceResponseLeaderIdAndEpoch(w: Writer, version: number, v: Pr
 }
 
 export interface ProduceResponseBatchIndexAndErrorMessage {
-  /** The batch index of the record that cause the batch to be dropped (versions 8-11) */
+  /** The batch index of the record that caused the batch to be dropped. (versions 8-13) */
   batchIndex: number;
-  /** The error message of the record that caused the batch to be dropped (versions 8-11) */
+  /** The error message of the record that caused the batch to be dropped. (versions 8-13) */
   batchIndexErrorMessage: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -332,20 +343,21 @@ function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: numb
 }
 
 export interface ProduceResponsePartitionProduceResponse {
-  /** The partition index. (versions 0-11) */
+  /** The partition index. (versions 3-13) */
   index: number;
-  /** The error code, or 0 if there was no error. (versions 0-11) */
+  /** The error code, or 0 if there was no error. (versions 3-13) */
   errorCode: number;
-  /** The base offset. (versions 0-11) */
+  /** The base offset. (versions 3-13) */
   baseOffset: bigint;
-  /** The timestamp returned by broker after appending the messages. If CreateTime is used for the topic, the timestamp will be -1.  If LogAppendTime is used for the topic, the timestamp will be the broker local time when the messages are appended. (versions 2-11) */
-  logAppendTimeMs?: bigint;
-  /** The log start offset. (versions 5-11) */
+  /** The timestamp returned by broker after appending the messages. If CreateTime is used for the topic, the timestamp will be -1.  If LogAppendTime is used for the topic, the timestamp will be the broker local time when the messages are appended. (versions 3-13) */
+  logAppendTimeMs: bigint;
+  /** The log start offset. (versions 5-13) */
   logStartOffset?: bigint;
-  /** The batch indices of records that caused the batch to be dropped (versions 8-11) */
+  /** The batch indices of records that caused the batch to be dropped. (versions 8-13) */
   recordErrors?: ProduceResponseBatchIndexAndErrorMessage[];
-  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped (versions 8-11) */
+  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped. (versions 8-13) */
   errorMessage?: string | null;
+  /** The leader broker that the producer should use for future requests. (versions 10-13, tag 0) */
   currentLeader?: ProduceResponseLeaderIdAndEpoch;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -356,7 +368,7 @@ function decodeProduceResponsePartitionProduceResponse(r: Reader, version: numbe
   let _index: number;
   let _errorCode: number;
   let _baseOffset: bigint;
-  let _logAppendTimeMs: bigint = -1n;
+  let _logAppendTimeMs: bigint;
   let _logStartOffset: bigint = -1n;
   let _recordErrors: ProduceResponseBatchIndexAndErrorMessage[] = [];
   let _errorMessage: string | null = null;
@@ -364,9 +376,7 @@ function decodeProduceResponsePartitionProduceResponse(r: Reader, version: numbe
   _index = r.int32();
   _errorCode = r.int16();
   _baseOffset = r.int64();
-  if (version >= 2) {
-    _logAppendTimeMs = r.int64();
-  }
+  _logAppendTimeMs = r.int64();
   if (version >= 5) {
     _logStartOffset = r.int64();
   }
@@ -409,9 +419,7 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, version: numbe
   w.int32(v.index);
   w.int16(v.errorCode);
   w.int64(v.baseOffset);
-  if (version >= 2) {
-    w.int64((v.logAppendTimeMs ?? -1n));
-  }
+  w.int64(v.logAppendTimeMs);
   if (version >= 5) {
     w.int64((v.logStartOffset ?? -1n));
   }
@@ -447,9 +455,11 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, version: numbe
 }
 
 export interface ProduceResponseTopicProduceResponse {
-  /** The topic name (versions 0-11) */
-  name: string;
-  /** Each partition that we produced to within the topic. (versions 0-11) */
+  /** The topic name. (versions 3-12) */
+  name?: string;
+  /** The unique topic ID (versions 13) */
+  topicId?: string;
+  /** Each partition that we produced to within the topic. (versions 3-13) */
   partitionResponses: ProduceResponsePartitionProduceResponse[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -457,9 +467,15 @@ export interface ProduceResponseTopicProduceResponse {
 
 function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
   const flex = version >= 9;
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitionResponses: ProduceResponsePartitionProduceResponse[];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 12) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 13) {
+    _topicId = r.uuid();
+  }
   const n17 = r.arrayLength(flex);
   if (n17 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -476,14 +492,19 @@ function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): 
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ProduceResponseTopicProduceResponse = { name: _name, partitionResponses: _partitionResponses };
+  const o: ProduceResponseTopicProduceResponse = { name: _name, topicId: _topicId, partitionResponses: _partitionResponses };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeProduceResponseTopicProduceResponse(w: Writer, version: number, v: ProduceResponseTopicProduceResponse): void {
   const flex = version >= 9;
-  if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
+  if (version <= 12) {
+    if (flex) { w.compactString((v.name ?? "")!); } else { w.string((v.name ?? "")!); }
+  }
+  if (version >= 13) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a20 = v.partitionResponses;
     if (a20 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -501,21 +522,21 @@ function encodeProduceResponseTopicProduceResponse(w: Writer, version: number, v
 }
 
 export interface ProduceResponse {
-  /** Each produce response (versions 0-11) */
+  /** Each produce response. (versions 3-13) */
   responses: ProduceResponseTopicProduceResponse[];
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-11) */
-  throttleTimeMs?: number;
-  /** Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER. (versions 10-11, tag 0) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3-13) */
+  throttleTimeMs: number;
+  /** Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER. (versions 10-13, tag 0) */
   nodeEndpoints?: ProduceResponseNodeEndpoint[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ProduceResponse (versions 0-11, flexible 9+). */
+/** Decodes a ProduceResponse (versions 3-13, flexible 9+). */
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
   const flex = version >= 9;
   let _responses: ProduceResponseTopicProduceResponse[];
-  let _throttleTimeMs: number = 0;
+  let _throttleTimeMs: number;
   let _nodeEndpoints: ProduceResponseNodeEndpoint[] = [];
   const n22 = r.arrayLength(flex);
   if (n22 < 0) throw new KafkaCodecError('non-nullable array is null');
@@ -524,9 +545,7 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
     for (let i24 = 0; i24 < n22; i24++) a23.push(decodeProduceResponseTopicProduceResponse(r, version));
     _responses = a23;
   }
-  if (version >= 1) {
-    _throttleTimeMs = r.int32();
-  }
+  _throttleTimeMs = r.int32();
   let unknownTaggedFields: RawTaggedField[] | undefined;
   if (flex) {
     const tagCount = r.uvarint();
@@ -564,9 +583,7 @@ export function encodeProduceResponse(w: Writer, version: number, v: ProduceResp
     w.arrayLength(a28.length, flex);
     for (let i29 = 0; i29 < a28.length; i29++) encodeProduceResponseTopicProduceResponse(w, version, a28[i29]!);
   }
-  if (version >= 1) {
-    w.int32((v.throttleTimeMs ?? 0));
-  }
+  w.int32(v.throttleTimeMs);
   if (flex) {
     const unknown = v.unknownTaggedFields;
     let tagCount = unknown === undefined ? 0 : unknown.length;

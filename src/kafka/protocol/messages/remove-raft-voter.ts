@@ -9,10 +9,11 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 81;
 
 export interface RemoveRaftVoterRequest {
+  /** The cluster id of the request. (versions 0) */
   clusterId: string | null;
-  /** The replica id of the voter getting removed from the topic partition (versions 0) */
+  /** The replica id of the voter getting removed from the topic partition. (versions 0) */
   voterId: number;
-  /** The directory id of the voter getting removed from the topic partition (versions 0) */
+  /** The directory id of the voter getting removed from the topic partition. (versions 0) */
   voterDirectoryId: string;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -58,7 +59,7 @@ export function encodeRemoveRaftVoterRequest(w: Writer, version: number, v: Remo
 export interface RemoveRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
   throttleTimeMs: number;
-  /** The error code, or 0 if there was no error (versions 0) */
+  /** The error code, or 0 if there was no error. (versions 0) */
   errorCode: number;
   /** The error message, or null if there was no error. (versions 0) */
   errorMessage: string | null;

@@ -9,15 +9,15 @@ const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 export const API_KEY = 39;
 
 export interface RenewDelegationTokenRequest {
-  /** The HMAC of the delegation token to be renewed. (versions 0-2) */
+  /** The HMAC of the delegation token to be renewed. (versions 1-2) */
   hmac: Buffer;
-  /** The renewal time period in milliseconds. (versions 0-2) */
+  /** The renewal time period in milliseconds. (versions 1-2) */
   renewPeriodMs: bigint;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a RenewDelegationTokenRequest (versions 0-2, flexible 2+). */
+/** Decodes a RenewDelegationTokenRequest (versions 1-2, flexible 2+). */
 export function decodeRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
   const flex = version >= 2;
   let _hmac: Buffer;
@@ -54,17 +54,17 @@ export function encodeRenewDelegationTokenRequest(w: Writer, version: number, v:
 }
 
 export interface RenewDelegationTokenResponse {
-  /** The error code, or 0 if there was no error. (versions 0-2) */
+  /** The error code, or 0 if there was no error. (versions 1-2) */
   errorCode: number;
-  /** The timestamp in milliseconds at which this token expires. (versions 0-2) */
+  /** The timestamp in milliseconds at which this token expires. (versions 1-2) */
   expiryTimestampMs: bigint;
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-2) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-2) */
   throttleTimeMs: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a RenewDelegationTokenResponse (versions 0-2, flexible 2+). */
+/** Decodes a RenewDelegationTokenResponse (versions 1-2, flexible 2+). */
 export function decodeRenewDelegationTokenResponse(r: Reader, version: number): RenewDelegationTokenResponse {
   const flex = version >= 2;
   let _errorCode: number;

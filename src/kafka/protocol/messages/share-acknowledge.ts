@@ -10,11 +10,11 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 79;
 
 export interface ShareAcknowledgeRequestAcknowledgementBatch {
-  /** First offset of batch of records to acknowledge. (versions 0) */
+  /** First offset of batch of records to acknowledge. (versions 1-2) */
   firstOffset: bigint;
-  /** Last offset (inclusive) of batch of records to acknowledge. (versions 0) */
+  /** Last offset (inclusive) of batch of records to acknowledge. (versions 1-2) */
   lastOffset: bigint;
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject. (versions 0) */
+  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. (versions 1-2) */
   acknowledgeTypes: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -73,9 +73,9 @@ function encodeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, version: n
 }
 
 export interface ShareAcknowledgeRequestAcknowledgePartition {
-  /** The partition index. (versions 0) */
+  /** The partition index. (versions 1-2) */
   partitionIndex: number;
-  /** Record batches to acknowledge. (versions 0) */
+  /** Record batches to acknowledge. (versions 1-2) */
   acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -125,9 +125,9 @@ function encodeShareAcknowledgeRequestAcknowledgePartition(w: Writer, version: n
 }
 
 export interface ShareAcknowledgeRequestAcknowledgeTopic {
-  /** The unique topic ID. (versions 0) */
+  /** The unique topic ID. (versions 1-2) */
   topicId: string;
-  /** The partitions containing records to acknowledge. (versions 0) */
+  /** The partitions containing records to acknowledge. (versions 1-2) */
   partitions: ShareAcknowledgeRequestAcknowledgePartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -177,27 +177,33 @@ function encodeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, version: numbe
 }
 
 export interface ShareAcknowledgeRequest {
-  /** The group identifier. (versions 0) */
+  /** The group identifier. (versions 1-2) */
   groupId: string | null;
-  /** The member ID. (versions 0) */
+  /** The member ID. (versions 1-2) */
   memberId: string | null;
-  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. (versions 0) */
+  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. (versions 1-2) */
   shareSessionEpoch: number;
-  /** The topics containing records to acknowledge. (versions 0) */
+  /** Whether Renew type acknowledgements present in AcknowledgementBatches. (versions 2) */
+  isRenewAck?: boolean;
+  /** The topics containing records to acknowledge. (versions 1-2) */
   topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ShareAcknowledgeRequest (versions 0, flexible 0+). */
+/** Decodes a ShareAcknowledgeRequest (versions 1-2, flexible 0+). */
 export function decodeShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
   let _groupId: string | null;
   let _memberId: string | null;
   let _shareSessionEpoch: number;
+  let _isRenewAck: boolean = false;
   let _topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   _groupId = r.compactNullableString();
   _memberId = r.compactNullableString();
   _shareSessionEpoch = r.int32();
+  if (version >= 2) {
+    _isRenewAck = r.bool();
+  }
   const n16 = r.arrayLength(true);
   if (n16 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -214,7 +220,7 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ShareAcknowledgeRequest = { groupId: _groupId, memberId: _memberId, shareSessionEpoch: _shareSessionEpoch, topics: _topics };
+  const o: ShareAcknowledgeRequest = { groupId: _groupId, memberId: _memberId, shareSessionEpoch: _shareSessionEpoch, isRenewAck: _isRenewAck, topics: _topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -224,6 +230,9 @@ export function encodeShareAcknowledgeRequest(w: Writer, version: number, v: Sha
   w.compactNullableString(v.groupId);
   w.compactNullableString(v.memberId);
   w.int32(v.shareSessionEpoch);
+  if (version >= 2) {
+    w.bool((v.isRenewAck ?? false));
+  }
   {
     const a19 = v.topics;
     if (a19 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -241,13 +250,13 @@ export function encodeShareAcknowledgeRequest(w: Writer, version: number, v: Sha
 }
 
 export interface ShareAcknowledgeResponseNodeEndpoint {
-  /** The ID of the associated node. (versions 0) */
+  /** The ID of the associated node. (versions 1-2) */
   nodeId: number;
-  /** The node's hostname. (versions 0) */
+  /** The node's hostname. (versions 1-2) */
   host: string;
-  /** The node's port. (versions 0) */
+  /** The node's port. (versions 1-2) */
   port: number;
-  /** The rack of the node, or null if it has not been assigned to a rack. (versions 0) */
+  /** The rack of the node, or null if it has not been assigned to a rack. (versions 1-2) */
   rack: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -292,9 +301,9 @@ function encodeShareAcknowledgeResponseNodeEndpoint(w: Writer, version: number, 
 }
 
 export interface ShareAcknowledgeResponseLeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. (versions 0) */
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 1-2) */
   leaderId: number;
-  /** The latest known leader epoch. (versions 0) */
+  /** The latest known leader epoch. (versions 1-2) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -337,12 +346,13 @@ function encodeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, version: numb
 }
 
 export interface ShareAcknowledgeResponsePartitionData {
-  /** The partition index. (versions 0) */
+  /** The partition index. (versions 1-2) */
   partitionIndex: number;
-  /** The error code, or 0 if there was no error. (versions 0) */
+  /** The error code, or 0 if there was no error. (versions 1-2) */
   errorCode: number;
-  /** The error message, or null if there was no error. (versions 0) */
+  /** The error message, or null if there was no error. (versions 1-2) */
   errorMessage: string | null;
+  /** The current leader of the partition. (versions 1-2) */
   currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -387,9 +397,9 @@ function encodeShareAcknowledgeResponsePartitionData(w: Writer, version: number,
 }
 
 export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
-  /** The unique topic ID. (versions 0) */
+  /** The unique topic ID. (versions 1-2) */
   topicId: string;
-  /** The topic partitions. (versions 0) */
+  /** The topic partitions. (versions 1-2) */
   partitions: ShareAcknowledgeResponsePartitionData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -439,30 +449,36 @@ function encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, 
 }
 
 export interface ShareAcknowledgeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-2) */
   throttleTimeMs: number;
-  /** The top level response error code. (versions 0) */
+  /** The top level response error code. (versions 1-2) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0) */
+  /** The top-level error message, or null if there was no error. (versions 1-2) */
   errorMessage: string | null;
-  /** The response topics. (versions 0) */
+  /** The time in milliseconds for which the acquired records are locked. (versions 2) */
+  acquisitionLockTimeoutMs?: number;
+  /** The response topics. (versions 1-2) */
   responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
-  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 0) */
+  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 1-2) */
   nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ShareAcknowledgeResponse (versions 0, flexible 0+). */
+/** Decodes a ShareAcknowledgeResponse (versions 1-2, flexible 0+). */
 export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
   let _throttleTimeMs: number;
   let _errorCode: number;
   let _errorMessage: string | null;
+  let _acquisitionLockTimeoutMs: number = 0;
   let _responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   let _nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
   _throttleTimeMs = r.int32();
   _errorCode = r.int16();
   _errorMessage = r.compactNullableString();
+  if (version >= 2) {
+    _acquisitionLockTimeoutMs = r.int32();
+  }
   const n26 = r.arrayLength(true);
   if (n26 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -486,7 +502,7 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ShareAcknowledgeResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, errorMessage: _errorMessage, responses: _responses, nodeEndpoints: _nodeEndpoints };
+  const o: ShareAcknowledgeResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, errorMessage: _errorMessage, acquisitionLockTimeoutMs: _acquisitionLockTimeoutMs, responses: _responses, nodeEndpoints: _nodeEndpoints };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -496,6 +512,9 @@ export function encodeShareAcknowledgeResponse(w: Writer, version: number, v: Sh
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
+  if (version >= 2) {
+    w.int32((v.acquisitionLockTimeoutMs ?? 0));
+  }
   {
     const a32 = v.responses;
     if (a32 == null) throw new KafkaCodecError('non-nullable array is null');

@@ -10,9 +10,9 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 78;
 
 export interface ShareFetchRequestForgottenTopic {
-  /** The unique topic ID. (versions 0) */
+  /** The unique topic ID. (versions 1-2) */
   topicId: string;
-  /** The partitions indexes to forget. (versions 0) */
+  /** The partitions indexes to forget. (versions 1-2) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -68,11 +68,11 @@ function encodeShareFetchRequestForgottenTopic(w: Writer, version: number, v: Sh
 }
 
 export interface ShareFetchRequestAcknowledgementBatch {
-  /** First offset of batch of records to acknowledge. (versions 0) */
+  /** First offset of batch of records to acknowledge. (versions 1-2) */
   firstOffset: bigint;
-  /** Last offset (inclusive) of batch of records to acknowledge. (versions 0) */
+  /** Last offset (inclusive) of batch of records to acknowledge. (versions 1-2) */
   lastOffset: bigint;
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject. (versions 0) */
+  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew. (versions 1-2) */
   acknowledgeTypes: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -131,11 +131,9 @@ function encodeShareFetchRequestAcknowledgementBatch(w: Writer, version: number,
 }
 
 export interface ShareFetchRequestFetchPartition {
-  /** The partition index. (versions 0) */
+  /** The partition index. (versions 1-2) */
   partitionIndex: number;
-  /** The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. (versions 0) */
-  partitionMaxBytes: number;
-  /** Record batches to acknowledge. (versions 0) */
+  /** Record batches to acknowledge. (versions 1-2) */
   acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -143,10 +141,8 @@ export interface ShareFetchRequestFetchPartition {
 
 function decodeShareFetchRequestFetchPartition(r: Reader, version: number): ShareFetchRequestFetchPartition {
   let _partitionIndex: number;
-  let _partitionMaxBytes: number;
   let _acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
   _partitionIndex = r.int32();
-  _partitionMaxBytes = r.int32();
   const n12 = r.arrayLength(true);
   if (n12 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -163,14 +159,13 @@ function decodeShareFetchRequestFetchPartition(r: Reader, version: number): Shar
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ShareFetchRequestFetchPartition = { partitionIndex: _partitionIndex, partitionMaxBytes: _partitionMaxBytes, acknowledgementBatches: _acknowledgementBatches };
+  const o: ShareFetchRequestFetchPartition = { partitionIndex: _partitionIndex, acknowledgementBatches: _acknowledgementBatches };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeShareFetchRequestFetchPartition(w: Writer, version: number, v: ShareFetchRequestFetchPartition): void {
   w.int32(v.partitionIndex);
-  w.int32(v.partitionMaxBytes);
   {
     const a15 = v.acknowledgementBatches;
     if (a15 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -188,9 +183,9 @@ function encodeShareFetchRequestFetchPartition(w: Writer, version: number, v: Sh
 }
 
 export interface ShareFetchRequestFetchTopic {
-  /** The unique topic ID. (versions 0) */
+  /** The unique topic ID. (versions 1-2) */
   topicId: string;
-  /** The partitions to fetch. (versions 0) */
+  /** The partitions to fetch. (versions 1-2) */
   partitions: ShareFetchRequestFetchPartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -240,27 +235,35 @@ function encodeShareFetchRequestFetchTopic(w: Writer, version: number, v: ShareF
 }
 
 export interface ShareFetchRequest {
-  /** The group identifier. (versions 0) */
+  /** The group identifier. (versions 1-2) */
   groupId: string | null;
-  /** The member ID. (versions 0) */
+  /** The member ID. (versions 1-2) */
   memberId: string | null;
-  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. (versions 0) */
+  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. (versions 1-2) */
   shareSessionEpoch: number;
-  /** The maximum time in milliseconds to wait for the response. (versions 0) */
+  /** The maximum time in milliseconds to wait for the response. (versions 1-2) */
   maxWaitMs: number;
-  /** The minimum bytes to accumulate in the response. (versions 0) */
+  /** The minimum bytes to accumulate in the response. (versions 1-2) */
   minBytes: number;
-  /** The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored. (versions 0) */
+  /** The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored. (versions 1-2) */
   maxBytes: number;
-  /** The topics to fetch. (versions 0) */
+  /** The maximum number of records to fetch. This limit can be exceeded for alignment of batch boundaries. (versions 1-2) */
+  maxRecords: number;
+  /** The optimal number of records for batches of acquired records and acknowledgements. (versions 1-2) */
+  batchSize: number;
+  /** The acquire mode to control the fetch behavior - 0:batch-optimized,1:record-limit. (versions 2) */
+  shareAcquireMode?: number;
+  /** Whether Renew type acknowledgements present in AcknowledgementBatches. (versions 2) */
+  isRenewAck?: boolean;
+  /** The topics to fetch. (versions 1-2) */
   topics: ShareFetchRequestFetchTopic[];
-  /** The partitions to remove from this share session. (versions 0) */
+  /** The partitions to remove from this share session. (versions 1-2) */
   forgottenTopicsData: ShareFetchRequestForgottenTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ShareFetchRequest (versions 0, flexible 0+). */
+/** Decodes a ShareFetchRequest (versions 1-2, flexible 0+). */
 export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
   let _groupId: string | null;
   let _memberId: string | null;
@@ -268,6 +271,10 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   let _maxWaitMs: number;
   let _minBytes: number;
   let _maxBytes: number;
+  let _maxRecords: number;
+  let _batchSize: number;
+  let _shareAcquireMode: number = 0;
+  let _isRenewAck: boolean = false;
   let _topics: ShareFetchRequestFetchTopic[];
   let _forgottenTopicsData: ShareFetchRequestForgottenTopic[];
   _groupId = r.compactNullableString();
@@ -276,6 +283,14 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   _maxWaitMs = r.int32();
   _minBytes = r.int32();
   _maxBytes = r.int32();
+  _maxRecords = r.int32();
+  _batchSize = r.int32();
+  if (version >= 2) {
+    _shareAcquireMode = r.int8();
+  }
+  if (version >= 2) {
+    _isRenewAck = r.bool();
+  }
   const n22 = r.arrayLength(true);
   if (n22 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -299,7 +314,7 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ShareFetchRequest = { groupId: _groupId, memberId: _memberId, shareSessionEpoch: _shareSessionEpoch, maxWaitMs: _maxWaitMs, minBytes: _minBytes, maxBytes: _maxBytes, topics: _topics, forgottenTopicsData: _forgottenTopicsData };
+  const o: ShareFetchRequest = { groupId: _groupId, memberId: _memberId, shareSessionEpoch: _shareSessionEpoch, maxWaitMs: _maxWaitMs, minBytes: _minBytes, maxBytes: _maxBytes, maxRecords: _maxRecords, batchSize: _batchSize, shareAcquireMode: _shareAcquireMode, isRenewAck: _isRenewAck, topics: _topics, forgottenTopicsData: _forgottenTopicsData };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -312,6 +327,14 @@ export function encodeShareFetchRequest(w: Writer, version: number, v: ShareFetc
   w.int32(v.maxWaitMs);
   w.int32(v.minBytes);
   w.int32(v.maxBytes);
+  w.int32(v.maxRecords);
+  w.int32(v.batchSize);
+  if (version >= 2) {
+    w.int8((v.shareAcquireMode ?? 0));
+  }
+  if (version >= 2) {
+    w.bool((v.isRenewAck ?? false));
+  }
   {
     const a28 = v.topics;
     if (a28 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -335,13 +358,13 @@ export function encodeShareFetchRequest(w: Writer, version: number, v: ShareFetc
 }
 
 export interface ShareFetchResponseNodeEndpoint {
-  /** The ID of the associated node. (versions 0) */
+  /** The ID of the associated node. (versions 1-2) */
   nodeId: number;
-  /** The node's hostname. (versions 0) */
+  /** The node's hostname. (versions 1-2) */
   host: string;
-  /** The node's port. (versions 0) */
+  /** The node's port. (versions 1-2) */
   port: number;
-  /** The rack of the node, or null if it has not been assigned to a rack. (versions 0) */
+  /** The rack of the node, or null if it has not been assigned to a rack. (versions 1-2) */
   rack: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -386,11 +409,11 @@ function encodeShareFetchResponseNodeEndpoint(w: Writer, version: number, v: Sha
 }
 
 export interface ShareFetchResponseAcquiredRecords {
-  /** The earliest offset in this batch of acquired records. (versions 0) */
+  /** The earliest offset in this batch of acquired records. (versions 1-2) */
   firstOffset: bigint;
-  /** The last offset of this batch of acquired records. (versions 0) */
+  /** The last offset of this batch of acquired records. (versions 1-2) */
   lastOffset: bigint;
-  /** The delivery count of this batch of acquired records. (versions 0) */
+  /** The delivery count of this batch of acquired records. (versions 1-2) */
   deliveryCount: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -432,9 +455,9 @@ function encodeShareFetchResponseAcquiredRecords(w: Writer, version: number, v: 
 }
 
 export interface ShareFetchResponseLeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. (versions 0) */
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 1-2) */
   leaderId: number;
-  /** The latest known leader epoch. (versions 0) */
+  /** The latest known leader epoch. (versions 1-2) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -477,20 +500,21 @@ function encodeShareFetchResponseLeaderIdAndEpoch(w: Writer, version: number, v:
 }
 
 export interface ShareFetchResponsePartitionData {
-  /** The partition index. (versions 0) */
+  /** The partition index. (versions 1-2) */
   partitionIndex: number;
-  /** The fetch error code, or 0 if there was no fetch error. (versions 0) */
+  /** The fetch error code, or 0 if there was no fetch error. (versions 1-2) */
   errorCode: number;
-  /** The fetch error message, or null if there was no fetch error. (versions 0) */
+  /** The fetch error message, or null if there was no fetch error. (versions 1-2) */
   errorMessage: string | null;
-  /** The acknowledge error code, or 0 if there was no acknowledge error. (versions 0) */
+  /** The acknowledge error code, or 0 if there was no acknowledge error. (versions 1-2) */
   acknowledgeErrorCode: number;
-  /** The acknowledge error message, or null if there was no acknowledge error. (versions 0) */
+  /** The acknowledge error message, or null if there was no acknowledge error. (versions 1-2) */
   acknowledgeErrorMessage: string | null;
+  /** The current leader of the partition. (versions 1-2) */
   currentLeader: ShareFetchResponseLeaderIdAndEpoch;
-  /** The record data. (versions 0) */
-  records: Buffer | null;
-  /** The acquired records. (versions 0) */
+  /** The record data. (versions 1-2) */
+  records: Buffer;
+  /** The acquired records. (versions 1-2) */
   acquiredRecords: ShareFetchResponseAcquiredRecords[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -503,7 +527,7 @@ function decodeShareFetchResponsePartitionData(r: Reader, version: number): Shar
   let _acknowledgeErrorCode: number;
   let _acknowledgeErrorMessage: string | null;
   let _currentLeader: ShareFetchResponseLeaderIdAndEpoch;
-  let _records: Buffer | null;
+  let _records: Buffer;
   let _acquiredRecords: ShareFetchResponseAcquiredRecords[];
   _partitionIndex = r.int32();
   _errorCode = r.int16();
@@ -511,7 +535,7 @@ function decodeShareFetchResponsePartitionData(r: Reader, version: number): Shar
   _acknowledgeErrorCode = r.int16();
   _acknowledgeErrorMessage = r.compactNullableString();
   _currentLeader = decodeShareFetchResponseLeaderIdAndEpoch(r, version);
-  _records = r.compactNullableBytes();
+  _records = r.compactBytes();
   const n32 = r.arrayLength(true);
   if (n32 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -540,7 +564,7 @@ function encodeShareFetchResponsePartitionData(w: Writer, version: number, v: Sh
   w.int16(v.acknowledgeErrorCode);
   w.compactNullableString(v.acknowledgeErrorMessage);
   encodeShareFetchResponseLeaderIdAndEpoch(w, version, v.currentLeader);
-  w.compactNullableBytes(v.records);
+  w.compactBytes(v.records!);
   {
     const a35 = v.acquiredRecords;
     if (a35 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -558,9 +582,9 @@ function encodeShareFetchResponsePartitionData(w: Writer, version: number, v: Sh
 }
 
 export interface ShareFetchResponseShareFetchableTopicResponse {
-  /** The unique topic ID. (versions 0) */
+  /** The unique topic ID. (versions 1-2) */
   topicId: string;
-  /** The topic partitions. (versions 0) */
+  /** The topic partitions. (versions 1-2) */
   partitions: ShareFetchResponsePartitionData[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -610,30 +634,34 @@ function encodeShareFetchResponseShareFetchableTopicResponse(w: Writer, version:
 }
 
 export interface ShareFetchResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-2) */
   throttleTimeMs: number;
-  /** The top-level response error code. (versions 0) */
+  /** The top-level response error code. (versions 1-2) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0) */
+  /** The top-level error message, or null if there was no error. (versions 1-2) */
   errorMessage: string | null;
-  /** The response topics. (versions 0) */
+  /** The time in milliseconds for which the acquired records are locked. (versions 1-2) */
+  acquisitionLockTimeoutMs: number;
+  /** The response topics. (versions 1-2) */
   responses: ShareFetchResponseShareFetchableTopicResponse[];
-  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 0) */
+  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 1-2) */
   nodeEndpoints: ShareFetchResponseNodeEndpoint[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ShareFetchResponse (versions 0, flexible 0+). */
+/** Decodes a ShareFetchResponse (versions 1-2, flexible 0+). */
 export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
   let _throttleTimeMs: number;
   let _errorCode: number;
   let _errorMessage: string | null;
+  let _acquisitionLockTimeoutMs: number;
   let _responses: ShareFetchResponseShareFetchableTopicResponse[];
   let _nodeEndpoints: ShareFetchResponseNodeEndpoint[];
   _throttleTimeMs = r.int32();
   _errorCode = r.int16();
   _errorMessage = r.compactNullableString();
+  _acquisitionLockTimeoutMs = r.int32();
   const n42 = r.arrayLength(true);
   if (n42 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -657,7 +685,7 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: ShareFetchResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, errorMessage: _errorMessage, responses: _responses, nodeEndpoints: _nodeEndpoints };
+  const o: ShareFetchResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, errorMessage: _errorMessage, acquisitionLockTimeoutMs: _acquisitionLockTimeoutMs, responses: _responses, nodeEndpoints: _nodeEndpoints };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -667,6 +695,7 @@ export function encodeShareFetchResponse(w: Writer, version: number, v: ShareFet
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   w.compactNullableString(v.errorMessage);
+  w.int32(v.acquisitionLockTimeoutMs);
   {
     const a48 = v.responses;
     if (a48 == null) throw new KafkaCodecError('non-nullable array is null');

@@ -10,15 +10,15 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export const API_KEY = 77;
 
 export interface ShareGroupDescribeRequest {
-  /** The ids of the groups to describe (versions 0) */
+  /** The ids of the groups to describe. (versions 1) */
   groupIds: string[];
-  /** Whether to include authorized operations. (versions 0) */
+  /** Whether to include authorized operations. (versions 1) */
   includeAuthorizedOperations: boolean;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ShareGroupDescribeRequest (versions 0, flexible 0+). */
+/** Decodes a ShareGroupDescribeRequest (versions 1, flexible 0+). */
 export function decodeShareGroupDescribeRequest(r: Reader, version: number): ShareGroupDescribeRequest {
   let _groupIds: string[];
   let _includeAuthorizedOperations: boolean;
@@ -70,19 +70,19 @@ export function encodeShareGroupDescribeRequest(w: Writer, version: number, v: S
 }
 
 export interface ShareGroupDescribeResponseMember {
-  /** The member ID. (versions 0) */
+  /** The member ID. (versions 1) */
   memberId: string;
-  /** The member rack ID. (versions 0) */
+  /** The member rack ID. (versions 1) */
   rackId: string | null;
-  /** The current member epoch. (versions 0) */
+  /** The current member epoch. (versions 1) */
   memberEpoch: number;
-  /** The client ID. (versions 0) */
+  /** The client ID. (versions 1) */
   clientId: string;
-  /** The client host. (versions 0) */
+  /** The client host. (versions 1) */
   clientHost: string;
-  /** The subscribed topic names. (versions 0) */
+  /** The subscribed topic names. (versions 1) */
   subscribedTopicNames: string[];
-  /** The current assignment. (versions 0) */
+  /** The current assignment. (versions 1) */
   assignment: ShareGroupDescribeResponseAssignment;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -153,23 +153,23 @@ function encodeShareGroupDescribeResponseMember(w: Writer, version: number, v: S
 }
 
 export interface ShareGroupDescribeResponseDescribedGroup {
-  /** The describe error, or 0 if there was no error. (versions 0) */
+  /** The describe error, or 0 if there was no error. (versions 1) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0) */
+  /** The top-level error message, or null if there was no error. (versions 1) */
   errorMessage: string | null;
-  /** The group ID string. (versions 0) */
+  /** The group ID string. (versions 1) */
   groupId: string;
-  /** The group state string, or the empty string. (versions 0) */
+  /** The group state string, or the empty string. (versions 1) */
   groupState: string;
-  /** The group epoch. (versions 0) */
+  /** The group epoch. (versions 1) */
   groupEpoch: number;
-  /** The assignment epoch. (versions 0) */
+  /** The assignment epoch. (versions 1) */
   assignmentEpoch: number;
-  /** The selected assignor. (versions 0) */
+  /** The selected assignor. (versions 1) */
   assignorName: string;
-  /** The members. (versions 0) */
+  /** The members. (versions 1) */
   members: ShareGroupDescribeResponseMember[];
-  /** 32-bit bitfield to represent authorized operations for this group. (versions 0) */
+  /** 32-bit bitfield to represent authorized operations for this group. (versions 1) */
   authorizedOperations: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -240,7 +240,7 @@ function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, version: numb
 }
 
 export interface ShareGroupDescribeResponseAssignment {
-  /** The assigned topic-partitions to the member. (versions 0) */
+  /** The assigned topic-partitions to the member. (versions 1) */
   topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -291,11 +291,11 @@ function encodeShareGroupDescribeResponseAssignment(w: Writer, version: number, 
 }
 
 export interface ShareGroupDescribeResponseTopicPartitions {
-  /** The topic ID. (versions 0) */
+  /** The topic ID. (versions 1) */
   topicId: string;
-  /** The topic name. (versions 0) */
+  /** The topic name. (versions 1) */
   topicName: string;
-  /** The partitions. (versions 0) */
+  /** The partitions. (versions 1) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -354,15 +354,15 @@ function encodeShareGroupDescribeResponseTopicPartitions(w: Writer, version: num
 }
 
 export interface ShareGroupDescribeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1) */
   throttleTimeMs: number;
-  /** Each described group. (versions 0) */
+  /** Each described group. (versions 1) */
   groups: ShareGroupDescribeResponseDescribedGroup[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a ShareGroupDescribeResponse (versions 0, flexible 0+). */
+/** Decodes a ShareGroupDescribeResponse (versions 1, flexible 0+). */
 export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {
   let _throttleTimeMs: number;
   let _groups: ShareGroupDescribeResponseDescribedGroup[];

@@ -5,16 +5,18 @@ import { KafkaCodecError } from '../errors.js';
 import type { RawTaggedField, Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 export const API_KEY = 28;
 
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  /** The index of the partition within the topic. (versions 0-4) */
+  /** The index of the partition within the topic. (versions 0-6) */
   partitionIndex: number;
-  /** The message offset to be committed. (versions 0-4) */
+  /** The message offset to be committed. (versions 0-6) */
   committedOffset: bigint;
-  /** The leader epoch of the last consumed record. (versions 2-4) */
+  /** The leader epoch of the last consumed record. (versions 2-6) */
   committedLeaderEpoch?: number;
-  /** Any associated metadata the client wants to keep. (versions 0-4) */
+  /** Any associated metadata the client wants to keep. (versions 0-6) */
   committedMetadata: string | null;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -65,9 +67,11 @@ function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, 
 }
 
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  /** The topic name. (versions 0-4) */
-  name: string;
-  /** The partitions inside the topic that we want to commit offsets for. (versions 0-4) */
+  /** The topic name. (versions 0-5) */
+  name?: string;
+  /** The topic ID. (versions 6) */
+  topicId?: string;
+  /** The partitions inside the topic that we want to commit offsets for. (versions 0-6) */
   partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -75,9 +79,15 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
 
 function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   const flex = version >= 3;
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 5) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 6) {
+    _topicId = r.uuid();
+  }
   const n0 = r.arrayLength(flex);
   if (n0 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -94,14 +104,19 @@ function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, vers
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = { name: _name, partitions: _partitions };
+  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = { name: _name, topicId: _topicId, partitions: _partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, version: number, v: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
   const flex = version >= 3;
-  if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
+  if (version <= 5) {
+    if (flex) { w.compactString((v.name ?? "")!); } else { w.string((v.name ?? "")!); }
+  }
+  if (version >= 6) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a3 = v.partitions;
     if (a3 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -119,34 +134,34 @@ function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, vers
 }
 
 export interface TxnOffsetCommitRequest {
-  /** The ID of the transaction. (versions 0-4) */
+  /** The ID of the transaction. (versions 0-6) */
   transactionalId: string;
-  /** The ID of the group. (versions 0-4) */
+  /** The ID of the group. (versions 0-6) */
   groupId: string;
-  /** The current producer ID in use by the transactional ID. (versions 0-4) */
+  /** The current producer ID in use by the transactional ID. (versions 0-6) */
   producerId: bigint;
-  /** The current epoch associated with the producer ID. (versions 0-4) */
+  /** The current epoch associated with the producer ID. (versions 0-6) */
   producerEpoch: number;
-  /** The generation of the consumer. (versions 3-4) */
-  generationId?: number;
-  /** The member ID assigned by the group coordinator. (versions 3-4) */
+  /** The generation of the group if using the classic group protocol or the member epoch if using the consumer protocol. (versions 3-6) */
+  generationIdOrMemberEpoch?: number;
+  /** The member ID assigned by the group coordinator. (versions 3-6) */
   memberId?: string;
-  /** The unique identifier of the consumer instance provided by end user. (versions 3-4) */
+  /** The unique identifier of the consumer instance provided by end user. (versions 3-6) */
   groupInstanceId?: string | null;
-  /** Each topic that we want to commit offsets for. (versions 0-4) */
+  /** Each topic that we want to commit offsets for. (versions 0-6) */
   topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a TxnOffsetCommitRequest (versions 0-4, flexible 3+). */
+/** Decodes a TxnOffsetCommitRequest (versions 0-6, flexible 3+). */
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
   const flex = version >= 3;
   let _transactionalId: string;
   let _groupId: string;
   let _producerId: bigint;
   let _producerEpoch: number;
-  let _generationId: number = -1;
+  let _generationIdOrMemberEpoch: number = -1;
   let _memberId: string = "";
   let _groupInstanceId: string | null = null;
   let _topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
@@ -155,7 +170,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   _producerId = r.int64();
   _producerEpoch = r.int16();
   if (version >= 3) {
-    _generationId = r.int32();
+    _generationIdOrMemberEpoch = r.int32();
   }
   if (version >= 3) {
     _memberId = (flex ? r.compactString() : r.string());
@@ -179,7 +194,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: TxnOffsetCommitRequest = { transactionalId: _transactionalId, groupId: _groupId, producerId: _producerId, producerEpoch: _producerEpoch, generationId: _generationId, memberId: _memberId, groupInstanceId: _groupInstanceId, topics: _topics };
+  const o: TxnOffsetCommitRequest = { transactionalId: _transactionalId, groupId: _groupId, producerId: _producerId, producerEpoch: _producerEpoch, generationIdOrMemberEpoch: _generationIdOrMemberEpoch, memberId: _memberId, groupInstanceId: _groupInstanceId, topics: _topics };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
@@ -192,7 +207,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnO
   w.int64(v.producerId);
   w.int16(v.producerEpoch);
   if (version >= 3) {
-    w.int32((v.generationId ?? -1));
+    w.int32((v.generationIdOrMemberEpoch ?? -1));
   }
   if (version >= 3) {
     if (flex) { w.compactString((v.memberId ?? "")!); } else { w.string((v.memberId ?? "")!); }
@@ -217,9 +232,9 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, v: TxnO
 }
 
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-  /** The partition index. (versions 0-4) */
+  /** The partition index. (versions 0-6) */
   partitionIndex: number;
-  /** The error code, or 0 if there was no error. (versions 0-4) */
+  /** The error code, or 0 if there was no error. (versions 0-6) */
   errorCode: number;
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -260,9 +275,11 @@ function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer
 }
 
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  /** The topic name. (versions 0-4) */
-  name: string;
-  /** The responses for each partition in the topic. (versions 0-4) */
+  /** The topic name. (versions 0-5) */
+  name?: string;
+  /** The topic ID. (versions 6) */
+  topicId?: string;
+  /** The responses for each partition in the topic. (versions 0-6) */
   partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
@@ -270,9 +287,15 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
 
 function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   const flex = version >= 3;
-  let _name: string;
+  let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 5) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 6) {
+    _topicId = r.uuid();
+  }
   const n10 = r.arrayLength(flex);
   if (n10 < 0) throw new KafkaCodecError('non-nullable array is null');
   {
@@ -289,14 +312,19 @@ function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, ve
       (unknownTaggedFields ??= []).push({ tag, data: r.raw(size) });
     }
   }
-  const o: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic = { name: _name, partitions: _partitions };
+  const o: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic = { name: _name, topicId: _topicId, partitions: _partitions };
   if (unknownTaggedFields !== undefined) o.unknownTaggedFields = unknownTaggedFields;
   return o;
 }
 
 function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, version: number, v: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
   const flex = version >= 3;
-  if (flex) { w.compactString(v.name!); } else { w.string(v.name!); }
+  if (version <= 5) {
+    if (flex) { w.compactString((v.name ?? "")!); } else { w.string((v.name ?? "")!); }
+  }
+  if (version >= 6) {
+    w.uuid((v.topicId ?? ZERO_UUID));
+  }
   {
     const a13 = v.partitions;
     if (a13 == null) throw new KafkaCodecError('non-nullable array is null');
@@ -314,15 +342,15 @@ function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, ve
 }
 
 export interface TxnOffsetCommitResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-4) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-6) */
   throttleTimeMs: number;
-  /** The responses for each topic. (versions 0-4) */
+  /** The responses for each topic. (versions 0-6) */
   topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
   /** Tagged fields this codec does not know, kept to be written back unchanged. */
   unknownTaggedFields?: RawTaggedField[];
 }
 
-/** Decodes a TxnOffsetCommitResponse (versions 0-4, flexible 3+). */
+/** Decodes a TxnOffsetCommitResponse (versions 0-6, flexible 3+). */
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
   const flex = version >= 3;
   let _throttleTimeMs: number;

@@ -1,4 +1,0 @@
-export * from './batch.js';
-export * from './compression.js';
-export * from './control.js';
-export * from './crc32c.js';
