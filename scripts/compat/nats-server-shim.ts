@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`[${process.pid}] [INF] Wharf (nats-server shim) listening for client connections on ${advertised}:${broker.ports.nats}\n`);
   for (const f of parsed.unserved) {
-    process.stderr.write(`[${process.pid}] [WRN] ${f} configuration accepted but not served (WHARF_SHIM_UNSERVED): ${f === 'jetstream' ? 'Wharf has no JetStream, $JS.API requests get no responders' : 'Wharf has no per-user permissions, they are not enforced'}\n`);
+    process.stderr.write(`[${process.pid}] [WRN] ${f} configuration accepted but not served (WHARF_SHIM_UNSERVED): ${f === 'jetstream' ? 'Wharf has no JetStream, $JS.API requests get no responders' : 'Wharf\'s configuration has no user permissions yet, they are not enforced'}\n`);
   }
   process.stderr.write(`[${process.pid}] [INF] Server is ready\n`);
 
