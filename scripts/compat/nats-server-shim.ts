@@ -207,6 +207,11 @@ export function mapConfig(conf: ConfObject, cfg: ShimConfig): void {
       case 'ping_max':
         cfg.raw['max-pings-out'] = v as string | number;
         break;
+      case 'mappings':
+      case 'maps':
+        // nats-server's `mappings` block, as Wharf's --mappings takes it (validated there).
+        cfg.raw.mappings = v as ConfValue;
+        break;
       case 'ports_file_dir':
         cfg.portsFileDir = str(v, key);
         break;
