@@ -8,6 +8,12 @@
 // Configuration for features Wharf does not have (JetStream, TLS, clustering, accounts, nkeys,
 // JWT, permissions, websockets, ...) is refused with exit code 1, as nats-server refuses a
 // configuration it cannot honour, so the tests that need them fail at once and visibly.
+// A runner may name features in WHARF_SHIM_UNSERVED (comma-separated; only `jetstream` and
+// `permissions` are allowed there) whose configuration is then accepted without being served,
+// with a warning on stderr: a suite whose core tests start a JetStream-configured server, or
+// whose one user carries permissions that only other tests exercise, lists the tests that need
+// the feature as not applicable and runs the rest. JetStream configured but not served answers
+// $JS.API requests with no responders; permissions are not enforced.
 // Signals: SIGTERM/SIGINT stop cleanly (exit 0), SIGUSR2 enters lame duck mode, SIGHUP and
 // SIGUSR1 (reload, reopen logs) are ignored with a warning.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +29,6 @@ class Unsupported extends Error {}
 
 /** Keys that need features Wharf does not have, and the feature named in the refusal. */
 const UNSUPPORTED_KEYS: Record<string, string> = {
-  jetstream: 'JetStream',
-  js: 'JetStream',
   tls: 'TLS',
   cluster: 'clustering',
   routes: 'clustering',
@@ -61,6 +65,23 @@ interface ShimConfig {
   raw: Record<string, unknown>;
   portsFileDir?: string;
   pidFile?: string;
+  /** Features whose configuration was accepted without being served (WHARF_SHIM_UNSERVED). */
+  unserved: Set<string>;
+}
+
+/** Features a runner may ask the shim to accept without serving; anything else stays refused. */
+const MAY_BE_UNSERVED = new Set(['jetstream', 'permissions']);
+
+function unservedAllowed(): Set<string> {
+  const names = (process.env.WHARF_SHIM_UNSERVED ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!MAY_BE_UNSERVED.has(n)) throw new Unsupported(`WHARF_SHIM_UNSERVED names '${n}'; only ${[...MAY_BE_UNSERVED].join(', ')} may be accepted without being served`);
+  return new Set(names);
+}
+
+/** Accepts the feature's configuration without serving it when the runner allowed it; else refuses. */
+function unserved(cfg: ShimConfig, feature: 'jetstream' | 'permissions', what: string): void {
+  if (!unservedAllowed().has(feature)) throw new Unsupported(what);
+  cfg.unserved.add(feature);
 }
 
 function str(v: ConfValue, key: string): string {
@@ -106,7 +127,10 @@ function applyAuthorization(auth: ConfValue, cfg: ShimConfig): void {
         const u = v[0] as ConfObject;
         for (const uk of Object.keys(u)) {
           if (uk === 'nkey') throw new Unsupported('authorization.users: nkey users (nkeys)');
-          if (uk === 'permission' || uk === 'permissions') throw new Unsupported('authorization.users: permissions');
+          if (uk === 'permission' || uk === 'permissions') {
+            unserved(cfg, 'permissions', 'authorization.users: permissions');
+            continue;
+          }
           if (uk !== 'user' && uk !== 'password') throw new Unsupported(`authorization.users: '${uk}'`);
         }
         if (u.user !== undefined) cfg.raw.user = str(u.user, 'user');
@@ -114,7 +138,10 @@ function applyAuthorization(auth: ConfValue, cfg: ShimConfig): void {
         break;
       }
       default:
-        if (k === 'permissions' || k === 'default_permissions') throw new Unsupported('permissions');
+        if (k === 'permissions' || k === 'default_permissions') {
+          unserved(cfg, 'permissions', 'permissions');
+          break;
+        }
         // Upper-case keys are variables (PERM { ... }) that only permissions refer to.
         if (/^[A-Z_][A-Z0-9_]*$/.test(k)) break;
         throw new Unsupported(`authorization.${k}`);
@@ -125,6 +152,10 @@ function applyAuthorization(auth: ConfValue, cfg: ShimConfig): void {
 /** Maps a parsed nats-server configuration onto Wharf option keys. */
 export function mapConfig(conf: ConfObject, cfg: ShimConfig): void {
   for (const [key, v] of Object.entries(conf)) {
+    if (key === 'jetstream' || key === 'js') {
+      unserved(cfg, 'jetstream', `'${key}' (JetStream is not built in Wharf)`);
+      continue;
+    }
     const feature = UNSUPPORTED_KEYS[key];
     if (feature) throw new Unsupported(`'${key}' (${feature} is not built in Wharf)`);
     if (IGNORED_KEYS.has(key)) continue;
@@ -218,8 +249,8 @@ const UNSUPPORTED_FLAGS: Record<string, string> = {
 };
 
 export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version' | 'help' } {
-  const cfg: ShimConfig = { raw: {} };
-  const flags: ShimConfig = { raw: {} };
+  const cfg: ShimConfig = { raw: {}, unserved: new Set() };
+  const flags: ShimConfig = { raw: {}, unserved: new Set() };
   let configFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i]!;
@@ -236,6 +267,11 @@ export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version
       continue;
     }
     if (BOOL_FLAGS.has(a)) continue;
+    if (UNSUPPORTED_FLAGS[a] === 'JetStream') {
+      unserved(flags, 'jetstream', `${a} (JetStream is not built in Wharf)`);
+      if (a === '-sd' || a === '--store_dir') i += inline === undefined ? 1 : 0;
+      continue;
+    }
     if (UNSUPPORTED_FLAGS[a]) throw new Unsupported(`${a} (${UNSUPPORTED_FLAGS[a]} is not built in Wharf)`);
     const f = VALUE_FLAGS[a];
     if (!f) throw new Unsupported(`unknown flag ${a}`);
@@ -250,6 +286,7 @@ export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version
   Object.assign(cfg.raw, flags.raw);
   if (flags.portsFileDir !== undefined) cfg.portsFileDir = flags.portsFileDir;
   if (flags.pidFile !== undefined) cfg.pidFile = flags.pidFile;
+  for (const f of flags.unserved) cfg.unserved.add(f);
   return { ...cfg, kind: 'run' };
 }
 
@@ -306,6 +343,9 @@ async function main(): Promise<void> {
     files.push(file);
   }
   process.stderr.write(`[${process.pid}] [INF] Wharf (nats-server shim) listening for client connections on ${advertised}:${broker.ports.nats}\n`);
+  for (const f of parsed.unserved) {
+    process.stderr.write(`[${process.pid}] [WRN] ${f} configuration accepted but not served (WHARF_SHIM_UNSERVED): ${f === 'jetstream' ? 'Wharf has no JetStream, $JS.API requests get no responders' : 'Wharf\'s configuration has no user permissions yet, they are not enforced'}\n`);
+  }
   process.stderr.write(`[${process.pid}] [INF] Server is ready\n`);
 
   let stopping = false;
