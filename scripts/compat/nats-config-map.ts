@@ -58,7 +58,10 @@ export interface ShimConfig {
 }
 
 /** Features a runner may ask the shim to accept without serving; anything else stays refused. */
-const MAY_BE_UNSERVED = new Set(['jetstream', 'permissions']);
+const MAY_BE_UNSERVED = new Set(['jetstream', 'permissions', 'listeners']);
+
+/** Keys of a `leafnodes`/`websocket` block that only open a listener (nats.js 3.x's launcher adds both to every config). */
+const LISTENER_KEYS = new Set(['listen', 'port', 'host', 'no_tls']);
 
 function unservedAllowed(): Set<string> {
   const names = (process.env.WHARF_SHIM_UNSERVED ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -67,7 +70,7 @@ function unservedAllowed(): Set<string> {
 }
 
 /** Accepts the feature's configuration without serving it when the runner allowed it; else refuses. */
-function unserved(cfg: ShimConfig, feature: 'jetstream' | 'permissions', what: string): void {
+function unserved(cfg: ShimConfig, feature: 'jetstream' | 'permissions' | 'listeners', what: string): void {
   if (!unservedAllowed().has(feature)) throw new Unsupported(what);
   cfg.unserved.add(feature);
 }
@@ -159,6 +162,12 @@ export function mapConfig(conf: ConfObject, cfg: ShimConfig): void {
   for (const [key, v] of Object.entries(conf)) {
     if (key === 'jetstream' || key === 'js') {
       applyJetStream(v, cfg, key);
+      continue;
+    }
+    // A leaf-node or websocket listener that the launcher opens by default and no test of the run
+    // uses: accepted without opening it when the runner allows `listeners` (never with remotes, TLS...).
+    if ((key === 'leafnodes' || key === 'websocket') && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => LISTENER_KEYS.has(k))) {
+      unserved(cfg, 'listeners', `'${key}' (${UNSUPPORTED_KEYS[key]} is not built in Wharf)`);
       continue;
     }
     const feature = UNSUPPORTED_KEYS[key];

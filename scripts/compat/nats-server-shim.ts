@@ -14,13 +14,14 @@
 // launcher that restarts its server with the same configuration finds its streams again (as with
 // nats-server); without one the data directory is a scratch directory removed on exit.
 // A runner may name features in WHARF_SHIM_UNSERVED (comma-separated; only `jetstream` and
-// `permissions` are allowed there) whose configuration is then accepted without being served,
+// `permissions` are allowed there, and `listeners`: a leafnodes/websocket block that only opens a
+// listener, which nats.js 3.x's launcher adds to every configuration) whose configuration is then accepted without being served,
 // with a warning on stderr: a suite whose core tests start a JetStream-configured server, or
 // whose one user carries permissions that only other tests exercise, lists the tests that need
 // the feature as not applicable and runs the rest.
 // Signals: SIGTERM/SIGINT stop cleanly (exit 0), SIGUSR2 enters lame duck mode, SIGHUP and
 // SIGUSR1 (reload, reopen logs) are ignored with a warning.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pino } from 'pino';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   } catch (err) {
     removeData();
     const msg = err instanceof Unsupported ? `unsupported configuration: ${err.message}` : (err as Error).message;
+    // A runner that cannot see this process's stderr (nats.js 3.x's launcher) collects the refusals.
+    if (process.env.WHARF_SHIM_REFUSALS) appendFileSync(process.env.WHARF_SHIM_REFUSALS, `${msg.replace(/\n/g, ' ')}\n`);
     process.stderr.write(`[wharf nats-server shim] ${err instanceof ConfigError ? 'bad configuration: ' : ''}${msg}\n`);
     process.exit(1);
   }
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`[${process.pid}] [INF] Wharf (nats-server shim) listening for client connections on ${advertised}:${broker.ports.nats}\n`);
   for (const f of parsed.unserved) {
-    process.stderr.write(`[${process.pid}] [WRN] ${f} configuration accepted but not served (WHARF_SHIM_UNSERVED): ${f === 'jetstream' ? 'none of its JetStream settings is applied to Wharf' : 'Wharf\'s configuration has no user permissions yet, they are not enforced'}\n`);
+    process.stderr.write(`[${process.pid}] [WRN] ${f} configuration accepted but not served (WHARF_SHIM_UNSERVED): ${f === 'jetstream' ? 'none of its JetStream settings is applied to Wharf' : f === 'listeners' ? 'the leaf-node and websocket listeners are not opened' : 'Wharf\'s configuration has no user permissions yet, they are not enforced'}\n`);
   }
   process.stderr.write(`[${process.pid}] [INF] Server is ready\n`);
 

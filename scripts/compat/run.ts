@@ -2,7 +2,11 @@
 // docs/compat.md: per suite the version, tests run/passed/failed/skipped, each failure with the
 // text the run observed (and a stored diagnosis beside it only when that text matches its
 // pattern), tests reported apart as client-only, and what is not applicable and why.
-//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--no-write] [--out FILE] [--report]
+//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--against nats-server] [--no-write] [--out FILE] [--report]
+// --against nats-server runs the suites that can (Suite.control) against nats-server v2.15.2
+// instead of Wharf: the control, which proves the harness on the reference and gives the ceiling
+// shown beside the baseline. Its results go to scripts/compat/results/<id>.nats-server.json;
+// no baseline applies to it.
 // --report runs nothing: it writes docs/compat.md from the stored results (after editing baseline.json).
 // A full run stores each finished suite's result in scripts/compat/results/<id>.json and writes
 // docs/compat.md from every stored result, so `--suite X` refreshes X's section alone. A suite
@@ -17,17 +21,20 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult } from './lib.js';
+import { repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult, type Target } from './lib.js';
 import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
 import { kgo } from './suites/kgo.js';
 import { ckpy } from './suites/ckpy.js';
 import { librdkafka } from './suites/librdkafka.js';
+import { natsgo } from './suites/natsgo.js';
+import { natsjs3 } from './suites/natsjs3.js';
 
-const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka];
+const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka, natsgo, natsjs3];
 
 interface Args {
   mode: Mode;
+  target: Target;
   reportOnly: boolean;
   only?: string[];
   write: boolean;
@@ -49,7 +56,7 @@ interface Stored {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'full', reportOnly: false, write: true };
+  const a: Args = { mode: 'full', target: 'wharf', reportOnly: false, write: true };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--smoke') a.mode = 'smoke';
@@ -57,6 +64,14 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--report') a.reportOnly = true;
     else if (x === '--suite') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (x === '--out') a.out = argv[++i];
+    else if (x === '--against') {
+      const t = argv[++i];
+      if (t !== 'wharf' && t !== 'nats-server') {
+        process.stderr.write(`compat: --against takes wharf or nats-server\n`);
+        process.exit(2);
+      }
+      a.target = t;
+    }
     else {
       process.stderr.write(`compat: unknown argument ${x}\n`);
       process.exit(2);
@@ -106,7 +121,8 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
   for (const s of SUITES) {
     const st = stored.get(s.id);
     const r = st?.result;
-    const b = baseline[s.id]?.passed ?? '–';
+    const ceiling = stored.get(controlKey(s.id))?.result;
+    const b = `${baseline[s.id]?.passed ?? '–'}${ceiling ? ` (ceiling ${ceiling.passed}/${ceiling.run}: nats-server)` : ''}`;
     if (!r) {
       L.push(`| ${cell(s.name)} | | no finished run | | | | | | ${b} |`);
       continue;
@@ -156,6 +172,12 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
       for (const n of r.notApplicable) L.push(`- ${n.what}: ${n.reason}`);
       L.push('');
     }
+    const c = stored.get(controlKey(s.id));
+    if (c?.result) {
+      L.push(`Control, the same tests against nats-server v2.15.2 (the ceiling; \`--against nats-server\`, ${c.date} UTC, harness at commit ${c.commit}): ${counts(c.result)}${c.result.clientOnly ? `; client-only apart: ${counts(c.result.clientOnly)}` : ''}.`, '');
+      if (c.result.failures.length) L.push('Control failures (tests the harness or the machine fails even on the reference):', '', ...failureLines(c.result.failures), '');
+    }
+    if (c?.incomplete) L.push(`Latest control attempt incomplete (${c.incomplete.date}): ${c.incomplete.runnerErrors.join('; ')}`, '');
   }
   L.push(...HOW_TO_RUN);
   return L.join('\n');
@@ -217,11 +239,18 @@ function resultsDir(repo: string): string {
   return join(repo, 'scripts', 'compat', 'results');
 }
 
+/** Where a suite's control run (against nats-server) is stored, beside its Wharf run. */
+function controlKey(id: string): string {
+  return `${id}.nats-server`;
+}
+
 function loadStored(repo: string): Map<string, Stored> {
   const m = new Map<string, Stored>();
   for (const s of SUITES) {
-    const f = join(resultsDir(repo), `${s.id}.json`);
-    if (existsSync(f)) m.set(s.id, JSON.parse(readFileSync(f, 'utf8')) as Stored);
+    for (const key of [s.id, controlKey(s.id)]) {
+      const f = join(resultsDir(repo), `${key}.json`);
+      if (existsSync(f)) m.set(key, JSON.parse(readFileSync(f, 'utf8')) as Stored);
+    }
   }
   return m;
 }
@@ -234,6 +263,7 @@ async function main(): Promise<void> {
     repo,
     peersDir: process.env.WHARF_PEERS_DIR || join(process.env.HOME || '/root', '.cache', 'wharf-peers'),
     work,
+    target: args.target,
     log: (m) => process.stderr.write(`[compat] ${m}\n`),
   };
   const baseline = loadBaseline(repo);
@@ -249,7 +279,8 @@ async function main(): Promise<void> {
   if (args.only) {
     for (const id of args.only) if (!SUITES.some((s) => s.id === id)) throw new Error(`unknown suite ${id} (known: ${SUITES.map((s) => s.id).join(', ')})`);
   }
-  const selected = SUITES.filter((s) => !args.only || args.only.includes(s.id));
+  const selected = SUITES.filter((s) => (!args.only || args.only.includes(s.id)) && (args.target === 'wharf' || s.control));
+  if (args.target !== 'wharf' && selected.length === 0) throw new Error(`no selected suite runs against ${args.target} (those that do: ${SUITES.filter((s) => s.control).map((s) => s.id).join(', ')})`);
   const results: { suite: Suite; r: SuiteResult; date: string }[] = [];
   for (const s of selected) {
     ctx.log(`== ${s.name} (${args.mode})`);
@@ -277,7 +308,7 @@ async function main(): Promise<void> {
       if (r.clientOnly && r.clientOnly.failed > 0) problems.push(`${r.id}: ${r.clientOnly.failed} client-only smoke test(s) failed`);
       const ran = r.run + (r.clientOnly?.run ?? 0);
       if (ran < suite.smokeTests) problems.push(`${r.id}: the smoke subset states ${suite.smokeTests} tests, ${ran} ran`);
-    } else if (r.runnerErrors.length === 0 && r.passed < (baseline[r.id]?.passed ?? 0)) {
+    } else if (args.target === 'wharf' && r.runnerErrors.length === 0 && r.passed < (baseline[r.id]?.passed ?? 0)) {
       problems.push(`${r.id}: ${r.passed} passed, below the baseline of ${baseline[r.id]!.passed}`);
     }
   }
@@ -294,12 +325,13 @@ async function main(): Promise<void> {
     const stored = loadStored(repo);
     for (const { r, date } of results) {
       if (r.status === 'unavailable') continue;
-      const prev = stored.get(r.id) ?? {};
+      const key = args.target === 'wharf' ? r.id : controlKey(r.id);
+      const prev = stored.get(key) ?? {};
       const next: Stored = r.runnerErrors.length
         ? { ...prev, incomplete: { date, commit, runnerErrors: r.runnerErrors, counts: counts(r) } }
         : { result: r, date, commit };
-      stored.set(r.id, next);
-      writeFileSync(join(dir, `${r.id}.json`), `${JSON.stringify(next, null, 2)}\n`);
+      stored.set(key, next);
+      writeFileSync(join(dir, `${key}.json`), `${JSON.stringify(next, null, 2)}\n`);
     }
     const out = args.out ?? join(repo, 'docs', 'compat.md');
     writeFileSync(out, report(stored, baseline));
