@@ -1,6 +1,7 @@
 // What the nats.js 3.x Deno suites' test files say about each test, read from the sources so the
 // report can say how it was decided: the text from one top-level `Deno.test("title", ...)` to the
-// next is that test's body. A body that neither starts a server (nst's `setup(`, `NatsServer.`)
+// next is that test's body, with the text of the file's helper functions it calls (transitively)
+// added. A body that neither starts a server (nst's `setup(`, `NatsServer.`)
 // nor connects (`connect(`) tests the client alone; markers in a body name what else it needs
 // (a cluster, accounts, the public demo server, the internet). Also the runner's outputs: the
 // pretty reporter's per-test output blocks (where nst's notCompatible() says it skipped a test
@@ -17,12 +18,46 @@ export interface DenoTestSource {
   reaches: boolean;
 }
 
+const HELPER = /^(?:export )?(?:async )?function (\w+)\s*\(/gm;
+
+/**
+ * The file's top-level helper functions (`function name(` at column 0, up to the next `}` at
+ * column 0), each with its body and the bodies of the helpers it calls, transitively: a test that
+ * calls a helper is read as if the helper's text were in its body.
+ */
+function helpers(src: string): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const m of src.matchAll(HELPER)) {
+    const end = src.indexOf('\n}', m.index);
+    own.set(m[1]!, src.slice(m.index, end < 0 ? src.length : end + 2));
+  }
+  const expanded = new Map<string, string>();
+  for (const name of own.keys()) {
+    const seen = new Set([name]);
+    let text = own.get(name)!;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [other, body] of own) {
+        if (!seen.has(other) && new RegExp(`\\b${other}\\(`).test(text)) {
+          seen.add(other);
+          text += `\n${body}`;
+          changed = true;
+        }
+      }
+    }
+    expanded.set(name, text);
+  }
+  return expanded;
+}
+
 export function denoTests(file: string): DenoTestSource[] {
   const src = readFileSync(file, 'utf8');
+  const fns = helpers(src);
   const starts: { at: number; title: string }[] = [];
   for (const m of src.matchAll(TEST)) starts.push({ at: m.index, title: m[2]! });
   return starts.map((s, i) => {
-    const body = src.slice(s.at, i + 1 < starts.length ? starts[i + 1]!.at : src.length);
+    let body = src.slice(s.at, i + 1 < starts.length ? starts[i + 1]!.at : src.length);
+    for (const [name, text] of fns) if (new RegExp(`\\b${name}\\(`).test(body)) body += `\n${text}`;
     return { title: s.title, body, reaches: REACHES.test(body) };
   });
 }
