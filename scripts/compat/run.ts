@@ -134,7 +134,7 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
   L.push('');
   const notes = SUITES.filter((s) => baseline[s.id]?.note);
   if (notes.length) {
-    L.push('Baselines lowered, and why:', '');
+    L.push('Baseline notes (why one was lowered, or what a first figure stands for):', '');
     for (const s of notes) L.push(`- ${s.id} (${baseline[s.id]!.passed}): ${baseline[s.id]!.note}`);
     L.push('');
   }
