@@ -81,9 +81,14 @@ export interface SuiteResult extends Counts {
   seconds: number;
 }
 
+/** What a run measures: Wharf, or (for suites that can) nats-server v2.15.2 as the control. */
+export type Target = 'wharf' | 'nats-server';
+
 export interface Suite {
   id: string;
   name: string;
+  /** The suite can also run against nats-server v2.15.2 (`--against nats-server`): the control, its ceiling. */
+  control?: boolean;
   /** How many tests the smoke subset runs: a smoke stage that runs fewer fails. */
   smokeTests: number;
   /** Runs the suite (all of it, or its smoke subset) against fresh Wharf brokers. */
@@ -95,6 +100,8 @@ export interface Context {
   peersDir: string;
   /** Scratch directory of this run, removed at the end. */
   work: string;
+  /** Wharf, or the reference (only for suites with `control`). */
+  target: Target;
   log(msg: string): void;
 }
 

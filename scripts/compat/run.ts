@@ -2,7 +2,11 @@
 // docs/compat.md: per suite the version, tests run/passed/failed/skipped, each failure with the
 // text the run observed (and a stored diagnosis beside it only when that text matches its
 // pattern), tests reported apart as client-only, and what is not applicable and why.
-//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--no-write] [--out FILE] [--report]
+//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--against nats-server] [--no-write] [--out FILE] [--report]
+// --against nats-server runs the suites that can (Suite.control) against nats-server v2.15.2
+// instead of Wharf: the control, which proves the harness on the reference and gives the ceiling
+// shown beside the baseline. Its results go to scripts/compat/results/<id>.nats-server.json;
+// no baseline applies to it.
 // --report runs nothing: it writes docs/compat.md from the stored results (after editing baseline.json).
 // A full run stores each finished suite's result in scripts/compat/results/<id>.json and writes
 // docs/compat.md from every stored result, so `--suite X` refreshes X's section alone. A suite
@@ -17,17 +21,20 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult } from './lib.js';
+import { repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult, type Target } from './lib.js';
 import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
 import { kgo } from './suites/kgo.js';
 import { ckpy } from './suites/ckpy.js';
 import { librdkafka } from './suites/librdkafka.js';
+import { natsgo } from './suites/natsgo.js';
+import { natsjs3 } from './suites/natsjs3.js';
 
-const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka];
+const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka, natsgo, natsjs3];
 
 interface Args {
   mode: Mode;
+  target: Target;
   reportOnly: boolean;
   only?: string[];
   write: boolean;
@@ -49,7 +56,7 @@ interface Stored {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'full', reportOnly: false, write: true };
+  const a: Args = { mode: 'full', target: 'wharf', reportOnly: false, write: true };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--smoke') a.mode = 'smoke';
@@ -57,6 +64,14 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--report') a.reportOnly = true;
     else if (x === '--suite') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (x === '--out') a.out = argv[++i];
+    else if (x === '--against') {
+      const t = argv[++i];
+      if (t !== 'wharf' && t !== 'nats-server') {
+        process.stderr.write(`compat: --against takes wharf or nats-server\n`);
+        process.exit(2);
+      }
+      a.target = t;
+    }
     else {
       process.stderr.write(`compat: unknown argument ${x}\n`);
       process.exit(2);
@@ -106,7 +121,8 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
   for (const s of SUITES) {
     const st = stored.get(s.id);
     const r = st?.result;
-    const b = baseline[s.id]?.passed ?? '–';
+    const ceiling = stored.get(controlKey(s.id))?.result;
+    const b = `${baseline[s.id]?.passed ?? '–'}${ceiling ? ` (ceiling ${ceiling.passed}/${ceiling.run}: nats-server)` : ''}`;
     if (!r) {
       L.push(`| ${cell(s.name)} | | no finished run | | | | | | ${b} |`);
       continue;
@@ -118,7 +134,7 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
   L.push('');
   const notes = SUITES.filter((s) => baseline[s.id]?.note);
   if (notes.length) {
-    L.push('Baselines lowered, and why:', '');
+    L.push('Baseline notes (why one was lowered, or what a first figure stands for):', '');
     for (const s of notes) L.push(`- ${s.id} (${baseline[s.id]!.passed}): ${baseline[s.id]!.note}`);
     L.push('');
   }
@@ -156,6 +172,12 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
       for (const n of r.notApplicable) L.push(`- ${n.what}: ${n.reason}`);
       L.push('');
     }
+    const c = stored.get(controlKey(s.id));
+    if (c?.result) {
+      L.push(`Control, the same tests against nats-server v2.15.2 (the ceiling; \`--against nats-server\`, ${c.date} UTC, harness at commit ${c.commit}): ${counts(c.result)}${c.result.clientOnly ? `; client-only apart: ${counts(c.result.clientOnly)}` : ''}.`, '');
+      if (c.result.failures.length) L.push('Control failures (tests the harness or the machine fails even on the reference):', '', ...failureLines(c.result.failures), '');
+    }
+    if (c?.incomplete) L.push(`Latest control attempt incomplete (${c.incomplete.date}): ${c.incomplete.runnerErrors.join('; ')}`, '');
   }
   L.push(...HOW_TO_RUN);
   return L.join('\n');
@@ -179,7 +201,9 @@ const HOW_TO_RUN = [
   'bash scripts/peers/install-all.sh                 # reference peers (nats CLI, Kafka 4.4 and its tools, ...)',
   'bash scripts/compat/natsjs-setup.sh NATS_NODE_GIT  # nats.js 2.x tests from a clone of nats-io/nats.node (or WHARF_NATSJS_GIT)',
   'bash scripts/compat/ckpy-setup.sh CKPY_GIT         # confluent-kafka-python tests from a clone of its repository (or WHARF_CKPY_GIT)',
-  'npm run compat                                    # every suite; kgo-setup.sh and librdkafka-setup.sh run by themselves',
+  'bash scripts/compat/natsjs3-setup.sh JS_GIT STD_GIT # nats.js 3.x Deno tests from clones of nats-io/nats.js and denoland/std',
+  'npm run compat                                    # every suite; kgo-setup.sh, librdkafka-setup.sh, natsgo-setup.sh run by themselves',
+  'npm run compat -- --suite natsgo,natsjs3 --against nats-server  # the control: the same tests against nats-server v2.15.2',
   'npm run compat -- --suite natscli,kgo             # some suites: their sections are refreshed, the others kept',
   'npm run compat:smoke                              # the CI subset (scripts/compat/smoke.sh)',
   '```',
@@ -205,6 +229,22 @@ const HOW_TO_RUN = [
   '"Invalid response size 335544320" and glibc\'s abort). A test that hits its own timeout SIGKILLs the',
   'test-runner; the tests it had not finished run again in a new test-runner (a resume, noted in the',
   'suite\'s section), and a run counts as finished only when its test-runner logs the end of all tests.',
+  'nats.go\'s JetStream tests (v1.53.0, from the Go module proxy: `natsgo-setup.sh` builds the two test',
+  'binaries) ask a test service for servers (TESTER_NATS_URL, the ntf tester protocol): `scripts/compat/ntf-tester.ts`',
+  'serves it over a Wharf control plane and starts each requested server as a process: Wharf\'s CLI, or',
+  'nats-server v2.15.2 for the control (`--against nats-server`), whose figure is the ceiling beside the baseline.',
+  'nats.js 3.x\'s Deno suites come, like the 2.x suite, only from its git repository; Deno comes from npm; their',
+  'import maps name jsr: packages, which no registry this project uses serves, so `natsjs3-setup.sh` writes its own',
+  'map to the checkout\'s modules, a denoland/std checkout and npm packages (details in the script).',
+  '',
+  'JetStream settings (a `jetstream {}` block for the stand-in, the `jetstream` snippet for the tester) are mapped',
+  'onto Wharf options by scripts/compat/jetstream-options.ts, which looks the options up in Wharf\'s own options',
+  'table at run time, so a setting is honoured as soon as its option exists and refused by name until then:',
+  '`store_dir` → `--data-dir`; `sync_interval` → `--fsync`/`--fsync-interval`; enabling/disabling → `--jetstream`;',
+  '`domain` → `--jetstream-domain`; `max_memory_store`/`max_mem_store` → `--jetstream-max-memory`;',
+  '`max_file_store` → `--jetstream-max-storage`; `limits { max_ack_pending }` → `--jetstream-max-ack-pending`',
+  '(and the other names listed there). Without a `--jetstream` switch, JetStream asked on starts Wharf as it is',
+  '(the tests see what it does with $JS.API), and asked off is refused where Wharf answers $JS.API.INFO.',
   '',
   'The nats.js launcher spawns `nats-server -c <config>`: `scripts/compat/nats-server-shim` stands in for',
   'it (nats-server flags and config format, the ports file), maps what Wharf supports and refuses the',
@@ -226,11 +266,18 @@ function resultsDir(repo: string): string {
   return join(repo, 'scripts', 'compat', 'results');
 }
 
+/** Where a suite's control run (against nats-server) is stored, beside its Wharf run. */
+function controlKey(id: string): string {
+  return `${id}.nats-server`;
+}
+
 function loadStored(repo: string): Map<string, Stored> {
   const m = new Map<string, Stored>();
   for (const s of SUITES) {
-    const f = join(resultsDir(repo), `${s.id}.json`);
-    if (existsSync(f)) m.set(s.id, JSON.parse(readFileSync(f, 'utf8')) as Stored);
+    for (const key of [s.id, controlKey(s.id)]) {
+      const f = join(resultsDir(repo), `${key}.json`);
+      if (existsSync(f)) m.set(key, JSON.parse(readFileSync(f, 'utf8')) as Stored);
+    }
   }
   return m;
 }
@@ -243,6 +290,7 @@ async function main(): Promise<void> {
     repo,
     peersDir: process.env.WHARF_PEERS_DIR || join(process.env.HOME || '/root', '.cache', 'wharf-peers'),
     work,
+    target: args.target,
     log: (m) => process.stderr.write(`[compat] ${m}\n`),
   };
   const baseline = loadBaseline(repo);
@@ -258,7 +306,8 @@ async function main(): Promise<void> {
   if (args.only) {
     for (const id of args.only) if (!SUITES.some((s) => s.id === id)) throw new Error(`unknown suite ${id} (known: ${SUITES.map((s) => s.id).join(', ')})`);
   }
-  const selected = SUITES.filter((s) => !args.only || args.only.includes(s.id));
+  const selected = SUITES.filter((s) => (!args.only || args.only.includes(s.id)) && (args.target === 'wharf' || s.control));
+  if (args.target !== 'wharf' && selected.length === 0) throw new Error(`no selected suite runs against ${args.target} (those that do: ${SUITES.filter((s) => s.control).map((s) => s.id).join(', ')})`);
   const results: { suite: Suite; r: SuiteResult; date: string }[] = [];
   for (const s of selected) {
     ctx.log(`== ${s.name} (${args.mode})`);
@@ -286,7 +335,7 @@ async function main(): Promise<void> {
       if (r.clientOnly && r.clientOnly.failed > 0) problems.push(`${r.id}: ${r.clientOnly.failed} client-only smoke test(s) failed`);
       const ran = r.run + (r.clientOnly?.run ?? 0);
       if (ran < suite.smokeTests) problems.push(`${r.id}: the smoke subset states ${suite.smokeTests} tests, ${ran} ran`);
-    } else if (r.runnerErrors.length === 0 && r.passed < (baseline[r.id]?.passed ?? 0)) {
+    } else if (args.target === 'wharf' && r.runnerErrors.length === 0 && r.passed < (baseline[r.id]?.passed ?? 0)) {
       problems.push(`${r.id}: ${r.passed} passed, below the baseline of ${baseline[r.id]!.passed}`);
     }
   }
@@ -303,12 +352,13 @@ async function main(): Promise<void> {
     const stored = loadStored(repo);
     for (const { r, date } of results) {
       if (r.status === 'unavailable') continue;
-      const prev = stored.get(r.id) ?? {};
+      const key = args.target === 'wharf' ? r.id : controlKey(r.id);
+      const prev = stored.get(key) ?? {};
       const next: Stored = r.runnerErrors.length
         ? { ...prev, incomplete: { date, commit, runnerErrors: r.runnerErrors, counts: counts(r) } }
         : { result: r, date, commit };
-      stored.set(r.id, next);
-      writeFileSync(join(dir, `${r.id}.json`), `${JSON.stringify(next, null, 2)}\n`);
+      stored.set(key, next);
+      writeFileSync(join(dir, `${key}.json`), `${JSON.stringify(next, null, 2)}\n`);
     }
     const out = args.out ?? join(repo, 'docs', 'compat.md');
     writeFileSync(out, report(stored, baseline));

@@ -9,14 +9,22 @@
 #   bash scripts/compat/smoke.sh
 # Needs the reference peers (bash scripts/peers/install-all.sh) and, for the nats.js suite,
 # its prepared tests (bash scripts/compat/natsjs-setup.sh <git dir of nats-io/nats.node>), and the
-# same for confluent-kafka-python (ckpy-setup.sh).
+# same for confluent-kafka-python (ckpy-setup.sh) and nats.js 3.x (natsjs3-setup.sh). nats.go's
+# JetStream tests come from the Go module proxy (natsgo-setup.sh, run by the suite).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=../peers/env.sh
 . scripts/peers/env.sh
 
-all=(natsjs natscli kgo ckpy librdkafka)
+all=(natsjs natscli kgo ckpy librdkafka natsgo natsjs3)
 skip=",${WHARF_COMPAT_SKIP:-},"
+# nats.js 3.x's Deno tests exist only in git checkouts (natsjs3-setup.sh): where none was prepared
+# and none is named, the suite is skipped, loudly, as not checked.
+peers="${WHARF_PEERS_DIR:-$HOME/.cache/wharf-peers}"
+if [[ ! -f "$peers/src/nats.js-3.4.0/.complete" && ( -z "${WHARF_NATSJS3_GIT:-}" || -z "${WHARF_DENO_STD_GIT:-}" ) && $skip != *",natsjs3,"* ]]; then
+  echo "!!! [compat smoke] nats.js 3.x Deno tests are not prepared here (scripts/compat/natsjs3-setup.sh JS_GIT STD_GIT): NOT CHECKED" >&2
+  skip="${skip}natsjs3,"
+fi
 suites=()
 for s in "${all[@]}"; do
   if [[ $skip == *",$s,"* ]]; then
