@@ -201,6 +201,7 @@ export class KafkaConnection implements ConnectionScope {
       logger: s.logger,
       cluster: s.cluster,
       producerState: s.producerState,
+      fetchSessions: s.fetchSessions,
       conn: this,
       header,
       principal: this.principal,

@@ -1,6 +1,7 @@
 // The Kafka listener: accepts connections on --kafka-port, keeps the registry of live
 // connections, holds the services their requests use (log, coordinators, authorizer, the
-// cluster identity), and closes every connection on shutdown (before the log closes).
+// cluster identity, the fetch session cache), and closes every connection on shutdown
+// (before the log closes).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { BrokerOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
@@ -10,6 +11,7 @@ import type { Logger } from '../log.js';
 import { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
 import { loadClusterId, NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
+import { FetchSessionCache } from './fetch-session.js';
 
 /** What the listener serves requests with besides the log. */
 export interface KafkaDependencies {
@@ -28,6 +30,7 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
   readonly cluster: ClusterIdentity = this;
   readonly coordinators: Coordinators;
   readonly producerState: ProducerStateHook;
+  readonly fetchSessions = new FetchSessionCache();
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;
   private server: Server | null = null;

@@ -36,6 +36,7 @@ import { endTxn } from './end-txn.js';
 import { txnOffsetCommit } from './txn-offset-commit.js';
 import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
+import { describeProducers } from './describe-producers.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 
@@ -76,6 +77,7 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.TxnOffsetCommit]: txnOffsetCommit,
   [ApiKey.DescribeTransactions]: describeTransactions,
   [ApiKey.ListTransactions]: listTransactions,
+  [ApiKey.DescribeProducers]: describeProducers,
   [ApiKey.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
   [ApiKey.ConsumerGroupDescribe]: consumerGroupDescribe,
 };

@@ -8,6 +8,7 @@ import type { AclOperation, AclPrincipal, AclResource } from '../../core/securit
 import type { BrokerOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { ClusterIdentity, ProducerStateHook } from '../context.js';
+import type { FetchSessionCache } from '../fetch-session.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
 
@@ -32,6 +33,8 @@ export interface RequestContext {
   readonly logger: Logger;
   readonly cluster: ClusterIdentity;
   readonly producerState: ProducerStateHook;
+  /** The listener's incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   readonly conn: ConnectionScope;
   readonly header: RequestHeader;
   /** Who sent the request (User:ANONYMOUS until the listener authenticates). */
