@@ -1,6 +1,6 @@
 // What the Kafka front-end's handlers use besides their request: the services of the listener
 // (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check,
-// the fetch session cache),
+// the fetch session cache, client telemetry),
 // the identity of this node in its single-node cluster, and the producer-state hook's types.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import type { Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 import type { FetchSessionCache } from './fetch-session.js';
+import type { ClientTelemetry } from './client-telemetry.js';
 
 /** Node id of this broker; it is its own controller. */
 export const NODE_ID = 1;
@@ -97,6 +98,8 @@ export interface KafkaServices {
   readonly producerState: ProducerStateHook;
   /** Incremental fetch sessions of the listener's clients (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** Client telemetry instances (KIP-714), answered as without a metrics plugin. */
+  readonly telemetry: ClientTelemetry;
 }
 
 /** Kafka's text form of a topic id (base64url of 16 bytes) from the log's 32 hex digits. */
