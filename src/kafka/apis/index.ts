@@ -37,6 +37,9 @@ import { txnOffsetCommit } from './txn-offset-commit.js';
 import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
 import { describeProducers } from './describe-producers.js';
+import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { listConfigResources } from './list-config-resources.js';
+import { describeLogDirs } from './describe-log-dirs.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
@@ -60,6 +63,9 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.CreatePartitions]: createPartitions,
   [ApiKey.IncrementalAlterConfigs]: incrementalAlterConfigs,
   [ApiKey.DescribeCluster]: describeCluster,
+  [ApiKey.DescribeTopicPartitions]: describeTopicPartitions,
+  [ApiKey.ListConfigResources]: listConfigResources,
+  [ApiKey.DescribeLogDirs]: describeLogDirs,
   // Coordinators: consumer groups, producer ids, transactions.
   [ApiKey.OffsetCommit]: offsetCommit,
   [ApiKey.OffsetFetch]: offsetFetch,

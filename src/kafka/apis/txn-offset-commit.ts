@@ -2,7 +2,8 @@
 // EndTxn), with the group generation fencing of v3+ (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
 // FENCED_INSTANCE_ID). v4 only adds TRANSACTION_ABORTABLE to what the client handles; from v5
 // (transactions v2, KIP-890 part 2) the commit adds the group to the transaction itself, as
-// AddOffsetsToTxn does for older clients; v6 names topics by id (UNKNOWN_TOPIC_ID).
+// AddOffsetsToTxn does for older clients; v6 names topics by id (UNKNOWN_TOPIC_ID). Unknown
+// partitions are UNKNOWN_TOPIC_OR_PARTITION; null metadata is stored as the empty string.
 // Authorization, as Kafka: WRITE on the transactional id (else
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED), READ on the group (else GROUP_AUTHORIZATION_FAILED),
 // both on every partition, and READ on each topic (else TOPIC_AUTHORIZATION_FAILED on its partitions).
@@ -10,7 +11,7 @@ import { ApiKey, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } fro
 import type { OffsetCommitEntry } from '../../core/coordinators/group-coordinator.js';
 import { authorizedTopics, groupResource, transactionalIdResource } from '../authorization.js';
 import { ErrorCode, errorCode } from '../errors.js';
-import { topicNameById } from './topics.js';
+import { partitionCount, topicNameById } from './topics.js';
 import { defineHandler } from './types.js';
 
 /** The first version that adds the group to the transaction (transactions v2). */
@@ -55,11 +56,16 @@ export const txnOffsetCommit = defineHandler(ApiKey.TxnOffsetCommit, {
     const readable = authorizedTopics(ctx, 'READ', names);
     const topicError = (name: string | null): ErrorCode | null =>
       name === null ? ErrorCode.UNKNOWN_TOPIC_ID : !readable.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : !log.hasTopic(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : null;
+    const partitionError = (name: string | null, partition: number): ErrorCode | null =>
+      topicError(name) ?? (partition >= 0 && partition < partitionCount(log, name!) ? null : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const offsets: OffsetCommitEntry[] = [];
     for (const t of req.topics) {
       const name = nameOf(t);
       if (name === null || topicError(name) !== null) continue;
-      for (const p of t.partitions) offsets.push({ topic: name, partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata });
+      for (const p of t.partitions) {
+        if (partitionError(name, p.partitionIndex) !== null) continue;
+        offsets.push({ topic: name, partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? '' });
+      }
     }
     const results =
       offsets.length > 0
@@ -75,6 +81,6 @@ export const txnOffsetCommit = defineHandler(ApiKey.TxnOffsetCommit, {
           })
         : [];
     const byTp = new Map(results.map((r) => [`${r.topic}\u0000${r.partition}`, errorCode(r.error)]));
-    return respond((_t, name, partition) => topicError(name) ?? byTp.get(`${name}\u0000${partition}`) ?? ErrorCode.NONE);
+    return respond((_t, name, partition) => partitionError(name, partition) ?? byTp.get(`${name}\u0000${partition}`) ?? ErrorCode.NONE);
   },
 });
