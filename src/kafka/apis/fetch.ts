@@ -20,6 +20,7 @@
 // Authorization, as Kafka: a consumer needs READ on each topic (else its partitions answer
 // TOPIC_AUTHORIZATION_FAILED); a follower (replica id >= 0) needs CLUSTER_ACTION on the cluster
 // (else every partition does).
+import { setMaxListeners } from 'node:events';
 import type { LogPartition, PartitionReadResult } from '../../core/log/index.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../protocol/messages/fetch.js';
@@ -243,6 +244,8 @@ export const fetch = defineHandler(ApiKey.Fetch, {
       if (failed || total >= req.minBytes || remaining <= 0 || conn.signal.aborted || wants.length === 0) break;
       // Long poll: wake on new data in any partition, the deadline, or the connection closing.
       const stop = new AbortController();
+      // One listener per partition waited on: no "possible leak" warning for a wide fetch.
+      setMaxListeners(wants.length + 1, stop.signal);
       const onClose = (): void => stop.abort();
       conn.signal.addEventListener('abort', onClose, { once: true });
       try {
