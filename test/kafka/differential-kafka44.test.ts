@@ -7,9 +7,15 @@
 // ListOffsets 9-11, Metadata 13, OffsetCommit/OffsetFetch 10, DescribeTopicPartitions,
 // ListConfigResources, DescribeLogDirs, DescribeProducers, ConsumerGroupDescribe 1),
 // client telemetry without a metrics plugin, and the ApiVersions answer (versions and features).
+// Last, the Java 4.4 clients' own log (DEBUG) on both brokers: the same telemetry lines (the
+// broker does not offer telemetry, so they stop at DEBUG) and no warning or error on Wharf.
 // Random values (session ids, producer ids, client instance ids) are compared by role.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestBroker } from '../support/broker.js';
 import { startKafka, type RunningKafka } from '../support/kafka.js';
 import { peerSkip } from '../support/peers.js';
@@ -19,6 +25,7 @@ import { buildTxnMarkerBatch } from '../../src/core/records/control.js';
 import type { FetchRequest, FetchRequestFetchPartition } from '../../src/kafka/protocol/messages/fetch.js';
 import { apis } from '../../src/kafka/protocol/messages/index.js';
 import { RawKafka } from './support/raw-kafka.js';
+import { compileJavaApp, javaSkip } from './support/java.js';
 
 const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** A topic id no topic has (and not one Kafka reserves). */
@@ -675,6 +682,31 @@ const FEWER_VERSIONS: Record<number, string> = {
   24: 'AddPartitionsToTxn v4-5 are the brokers’ batched verification',
 };
 
+const LOG4J_DEBUG = ['Configuration:', '  Appenders:', '    Console:', '      name: STDOUT', '      PatternLayout:', '        pattern: "%p %c{1} %m%n"', '  Loggers:', '    Root:', '      level: DEBUG', '      AppenderRef:', '        - ref: STDOUT', ''].join('\n');
+
+/** Runs the TransactionsV2 app against `bootstrap` with DEBUG logging; its log lines, normalized. */
+function javaClientLog(classpath: string, config: string, bootstrap: string, topic: string): Promise<{ telemetry: string[]; problems: string[]; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('java', [`-Dlog4j2.configurationFile=${config}`, '-cp', classpath, 'TransactionsV2', bootstrap, topic, `tx-${topic}`, '3', '2'], { timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout) => {
+      if (err) return reject(new Error(`${err.message}\n${stdout.slice(-4000)}`));
+      const norm = (l: string) =>
+        l
+          .replace(/\[(Producer|Consumer|AdminClient) clientId=[^\]]*\]/g, '[client]')
+          .replace(/127\.0\.0\.1:\d+/g, 'HOST')
+          .replace(/correlation id \d+/g, 'correlation id N')
+          .replace(/ to (-?\d+)$/, ' to NODE')
+          .replace(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])/g, 'UUID');
+      const lines = stdout.split('\n');
+      resolve({
+        // The telemetry reporter's own lines and the error it gets (numbers are times and ids).
+        telemetry: [...new Set(lines.filter((l) => /^\w+ ClientTelemetry(Reporter|Sender) |Exception: .*TELEMETRY/.test(l)).map((l) => norm(l).replace(/\d+/g, 'N')))].sort(),
+        problems: lines.filter((l) => /^(WARN|ERROR) /.test(l)).map(norm),
+        stdout,
+      });
+    });
+  });
+}
+
 function compare(expected: Out, actual: Out): string[] {
   const diffs: string[] = [];
   for (const key of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
@@ -740,5 +772,29 @@ describe('differential: Kafka 4.4 newest protocol vs Wharf', { skip: peerSkip('k
     for (const f of w.finalized) assert.ok(k.finalized.includes(f), `${f} in ${k.finalized.join(', ')}`);
     assert.deepEqual(w.v3Supported, k.v3Supported.filter((f) => w.finalized.some((x) => x.startsWith(f.split('=')[0]!))));
     assert.deepEqual(w.v5, k.v5);
+  });
+
+  test("the Java clients' log: the same telemetry lines as on Kafka 4.4, no warning on Wharf", { skip: javaSkip(), timeout: 240_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-log4j-'));
+    const app = compileJavaApp('TransactionsV2');
+    try {
+      const config = join(dir, 'log4j2.yaml');
+      writeFileSync(config, LOG4J_DEBUG);
+      await Promise.all([createTopics(kc, [['jl', 2]]), createTopics(wc, [['jl', 2]])]);
+      const k = await javaClientLog(app.classpath, config, kafka.bootstrap, 'jl');
+      const w = await javaClientLog(app.classpath, config, `127.0.0.1:${wharf.ports.kafka}`, 'jl');
+      assert.match(w.stdout, /CONSUMED 4\b/);
+      assert.ok(k.telemetry.some((l) => /does not support GET_TELEMETRY_SUBSCRIPTIONS/.test(l)), 'Kafka 4.4 does not offer telemetry either');
+      assert.deepEqual(w.telemetry, k.telemetry);
+      // Only DEBUG lines (with the exception they print) mention telemetry.
+      assert.deepEqual(
+        w.telemetry.filter((l) => !l.startsWith('DEBUG ') && !l.startsWith('org.apache.kafka.common.errors.')),
+        [],
+      );
+      assert.deepEqual(w.problems, [], w.problems.join('\n'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(app.classes, { recursive: true, force: true });
+    }
   });
 });
