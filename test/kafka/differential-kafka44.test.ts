@@ -226,7 +226,7 @@ async function sessionCacheBound(c: RawKafka): Promise<Out> {
   await createTopics(c, [['sb', 1]]);
   await produce(c, 'sb', 0, ['a']);
   const ids: number[] = [];
-  const full = () =>
+  const full = (partitions = [part(0, 0)]) =>
     c.send(1, 12, {
       replicaId: -1,
       maxWaitMs: 0,
@@ -235,24 +235,13 @@ async function sessionCacheBound(c: RawKafka): Promise<Out> {
       isolationLevel: 0,
       sessionId: 0,
       sessionEpoch: 0,
-      topics: [{ topic: 'sb', partitions: [part(0, 0)] }],
+      topics: [{ topic: 'sb', partitions }],
       forgottenTopicsData: [],
       rackId: '',
     });
   for (let i = 0; i < 1000; i++) ids.push((await full()).sessionId ?? 0);
   const extra = await full();
-  const bigger = await c.send(1, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: 0,
-    topics: [{ topic: 'sb', partitions: [part(0, 0), part(1, 0), part(2, 0)] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const bigger = await full([part(0, 0), part(1, 0), part(2, 0)]);
   // Close them all again, so that later scenarios find room.
   for (const id of ids) {
     await c.send(1, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1, isolationLevel: 0, sessionId: id, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: '' });

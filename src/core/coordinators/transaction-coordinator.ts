@@ -99,6 +99,16 @@ export interface DescribedTransaction {
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/**
+ * EndTxn in a state that ends nothing: the same request while the decision is being completed
+ * is CONCURRENT_TRANSACTIONS (retry), the other decision, or any other state, INVALID_TXN_STATE.
+ */
+function otherStateError(state: TransactionState, commit: boolean): CoordinatorErrorCode {
+  if (state === 'PrepareCommit') return commit ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE';
+  if (state === 'PrepareAbort') return commit ? 'INVALID_TXN_STATE' : 'CONCURRENT_TRANSACTIONS';
+  return 'INVALID_TXN_STATE';
+}
 const splitTp = (key: string): [string, number] => {
   const i = key.lastIndexOf('\u0000');
   return [key.slice(0, i), Number(key.slice(i + 1))];
@@ -485,12 +495,8 @@ export class TransactionCoordinator {
               return commit ? done() : failed('INVALID_TXN_STATE');
             case 'CompleteAbort':
               return commit ? failed('INVALID_TXN_STATE') : done();
-            case 'PrepareCommit':
-              return failed(commit ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE');
-            case 'PrepareAbort':
-              return failed(commit ? 'INVALID_TXN_STATE' : 'CONCURRENT_TRANSACTIONS');
             default:
-              return failed('INVALID_TXN_STATE');
+              return failed(otherStateError(m.state, commit));
           }
         }
         // Transactions v2. A retry names the epoch before the bump, or the last epoch of the
@@ -527,12 +533,8 @@ export class TransactionCoordinator {
             // v2 lets a producer abort a transaction it cannot tell was started (the first
             // Produce may have added partitions or not): the epoch is bumped all the same.
             return commit ? failed('INVALID_TXN_STATE') : await this.prepareEnd(m, false, true, true);
-          case 'PrepareCommit':
-            return failed(commit ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE');
-          case 'PrepareAbort':
-            return failed(commit ? 'INVALID_TXN_STATE' : 'CONCURRENT_TRANSACTIONS');
           default:
-            return failed('INVALID_TXN_STATE');
+            return failed(otherStateError(m.state, commit));
         }
       } catch (e) {
         return failed(this.errorCode(e, transactionalId));
