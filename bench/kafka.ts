@@ -1,122 +1,62 @@
-// Kafka benchmark: Wharf against Apache Kafka 4.4.0 on the same machine, one after the other in
-// the same run, with Kafka's own load tools (kafka-producer-perf-test = ProducerPerformance,
-// kafka-consumer-perf-test = ConsumerPerformance) and the helper bench/java/KafkaBenchTool.java
-// (same Java client) for what those tools do not measure. Wharf runs twice: with its default
-// durability (--fsync always, group commit) and with --fsync never, against Kafka's default
-// (no fsync per append; Kafka relies on replication).
+// Kafka benchmark: Wharf against Apache Kafka 4.4.0 on the same machine, with Kafka's own load
+// tools (ProducerPerformance, ConsumerPerformance) and bench/java/KafkaBenchTool.java (the same
+// Java client) for what those tools do not measure. Kafka, Wharf with its default durability
+// (--fsync always, group commit) and Wharf with --fsync never run side by side; every row runs
+// as N triples, Kafka then both Wharfs, back to back (bench/pairs.ts). Start-up is measured on
+// fresh brokers; memory once per broker after every row ran on it.
 //
-//   npm run bench:kafka                        # 3 runs, prints the table of medians
-//   node dist/bench/kafka.js --quick           # small counts, 1 run (smoke test)
-//   node dist/bench/kafka.js --runs 5 --json out.json
+//   npm run bench:kafka -- --pairs 5
+//   node dist/bench/kafka.js --quick                 # small counts, 1 triple (smoke test)
+//   node dist/bench/kafka.js --pairs 3 --json out.json --targets kafka,wharf
 //   node dist/bench/kafka.js --wharf /path/to/dist/src/cli/main.js   # another build of Wharf
 //
 // Needs the reference Kafka: bash scripts/peers/install-all.sh kafka
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { requirePeer } from '../test/support/peers.js';
 import { freePort, sleep } from '../test/support/net.js';
 import { repoRoot } from '../test/support/wharf.js';
-import { markdownTable, allRuns, type BenchResult, type BenchRow } from './report.js';
-import { benchArgs } from './args.js';
-
-// ---------------------------------------------------------------------------------------------
-// Options
-
-interface Options {
-  runs: number;
-  quick: boolean;
-  json?: string;
-  wharfMain: string;
-  /** Comma-separated subset of targets (kafka, wharf, wharf-lazy). */
-  targets: TargetKey[];
-}
+import { benchArgs, driverFlags, positiveNumber, type Order } from './args.js';
+import * as load from './load.js';
+import { measure, NotMeasurable, selected, type Measurement, type RowDef, type Side } from './pairs.js';
+import { atExit, lastLines, run, start } from './procs.js';
+import type { BenchColumn, BenchResult, BenchRow } from './report.js';
+import { allPairs, markdownTable } from './table.js';
 
 type TargetKey = 'kafka' | 'wharf' | 'wharfLazy';
 const TARGET_ARG: Record<string, TargetKey> = { kafka: 'kafka', wharf: 'wharf', 'wharf-lazy': 'wharfLazy' };
 
-function parseArgs(argv: string[]): Options {
-  const a = benchArgs(argv, ['json', 'wharf', 'targets'], 'usage: node dist/bench/kafka.js [--runs N] [--quick] [--json FILE] [--wharf MAIN.js] [--targets kafka,wharf,wharf-lazy]');
-  const o: Options = { runs: a.quick ? 1 : a.runs, quick: a.quick, json: a.values.json, wharfMain: a.values.wharf ?? join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), targets: ['kafka', 'wharf', 'wharfLazy'] };
+interface Options {
+  pairs: number;
+  quick: boolean;
+  order: Order;
+  rows?: string[];
+  json?: string;
+  wharfMain: string;
+  targets: TargetKey[];
+  /** Multiplies every record count. */
+  scale: number;
+}
+
+function options(argv: string[]): Options {
+  const a = benchArgs(argv, ['json', 'wharf', 'targets', 'scale'], 'usage: node dist/bench/kafka.js [--pairs N] [--order fixed|alternate] [--rows KEY,...] [--quick] [--scale F] [--json FILE] [--wharf MAIN.js] [--targets kafka,wharf,wharf-lazy]');
+  let targets: TargetKey[] = ['kafka', 'wharf', 'wharfLazy'];
   if (a.values.targets !== undefined) {
-    o.targets = a.values.targets.split(',').map((t) => {
+    targets = a.values.targets.split(',').map((t) => {
       const k = TARGET_ARG[t];
       if (!k) throw new Error(`--targets: unknown target ${t} (kafka, wharf, wharf-lazy)`);
       return k;
     });
   }
-  return o;
+  const scale = a.values.scale === undefined ? 1 : positiveNumber('scale', a.values.scale);
+  return { pairs: a.pairs, quick: a.quick, order: a.order, rows: a.rows, json: a.values.json, wharfMain: a.values.wharf ?? join(repoRoot(), 'dist', 'src', 'cli', 'main.js'), targets, scale };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Processes
 
 const CMD_TIMEOUT_MS = 240_000;
-const live = new Set<ChildProcess>();
-const cleanups = new Set<() => void>();
-process.on('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-  for (const f of cleanups) f();
-});
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
-
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-  kill(): Promise<void>;
-}
-
-function track(child: ChildProcess, timeoutMs = CMD_TIMEOUT_MS): Proc {
-  live.add(child);
-  let out = '';
-  const on = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 400_000) out = out.slice(-200_000);
-  };
-  child.stdout?.on('data', on);
-  child.stderr?.on('data', on);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      live.delete(child);
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    out: () => out,
-    exited,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(t);
-      }
-    },
-  };
-}
-
-/** Runs a command to completion; throws with the tail of its output when it fails. */
-async function run(cmd: string, args: string[], what: string, timeoutMs = CMD_TIMEOUT_MS): Promise<string> {
-  const p = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }), timeoutMs);
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`${what} failed (exit ${code}): ${lastLines(p.out(), 6)}`);
-  return p.out();
-}
-
-function lastLines(s: string, n: number): string {
-  return s
-    .trim()
-    .split('\n')
-    .filter((l) => !/^\s+at /.test(l))
-    .slice(-n)
-    .join(' | ');
-}
+const DAY_MS = 24 * 3600_000;
 
 function rss(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -136,17 +76,15 @@ function apiVersions(port: number, timeoutMs = 2_000): Promise<Set<number>> {
       reject(new Error('ApiVersions timed out'));
     }, timeoutMs);
     const clientId = Buffer.from('wharf-bench');
-    const name = Buffer.from('wharf-bench');
-    const ver = Buffer.from('1');
     const body = Buffer.concat([
       Buffer.from([0, 18, 0, 3, 0, 0, 0, 7]), // api key 18, version 3, correlation id 7
       Buffer.from([0, clientId.length]),
       clientId,
       Buffer.from([0]), // header tagged fields
-      Buffer.from([name.length + 1]),
-      name,
-      Buffer.from([ver.length + 1]),
-      ver,
+      Buffer.from([clientId.length + 1]),
+      clientId, // client_software_name
+      Buffer.from([2]),
+      Buffer.from('1'), // client_software_version
       Buffer.from([0]),
     ]);
     const size = Buffer.alloc(4);
@@ -222,6 +160,8 @@ interface Server {
   pid: number;
   startupMs: number;
   apis: Set<number>;
+  /** Our direct child (reaped by us), or re-parented (Kafka's JVM once start-kafka.sh exits). */
+  child: boolean;
   stop(): Promise<void>;
 }
 
@@ -229,21 +169,19 @@ async function startKafka(): Promise<Server> {
   const script = requirePeer('kafka');
   const stopScript = join(dirname(script), 'stop-kafka.sh');
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-kafka-'));
-  const stopSync = () => {
+  const forget = atExit(() => {
     try {
       execFileSync('bash', [stopScript, dataDir, '--clean'], { stdio: 'ignore', timeout: 60_000 });
     } catch {
       /* best effort */
     }
-  };
-  cleanups.add(stopSync);
-  const starter = track(spawn('bash', [script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] }), 180_000);
+  });
+  const starter = start('bash', [script, dataDir], 180_000);
   // start-kafka.sh formats the storage first (once per data directory, like Wharf creating its
-  // directory), then spawns the JVM and writes kafka.pid: start-up is timed from that moment.
-  const pidFile = join(dataDir, 'kafka.pid');
+  // directory), then spawns the JVM and writes its pid: start-up is timed from that moment.
   const envFile = join(dataDir, 'env');
   const giveUp = Date.now() + 180_000;
-  while (!existsSync(pidFile) || !existsSync(envFile) || !/KAFKA_PID=\d+/.test(readFileSync(envFile, 'utf8'))) {
+  while (!existsSync(envFile) || !/KAFKA_PID=\d+/.test(readFileSync(envFile, 'utf8'))) {
     if (starter.child.exitCode !== null) throw new Error(`start-kafka.sh exited: ${lastLines(starter.out(), 10)}`);
     if (Date.now() > giveUp) throw new Error('start-kafka.sh did not spawn Kafka');
     await sleep(2);
@@ -269,45 +207,46 @@ async function startKafka(): Promise<Server> {
     pid,
     startupMs,
     apis,
+    child: false,
     async stop() {
-      cleanups.delete(stopSync);
+      forget();
       await run('bash', [stopScript, dataDir, '--clean'], 'stop-kafka.sh', 60_000);
     },
   };
 }
 
+let helpText: string | undefined;
 function wharfHelp(main: string): string {
-  try {
-    return execFileSync(process.execPath, [main, '--help'], { encoding: 'utf8', timeout: 20_000 });
-  } catch (e) {
-    throw new Error(`${main} --help failed: ${(e as Error).message}`);
-  }
+  helpText ??= execFileSync(process.execPath, [main, '--help'], { encoding: 'utf8', timeout: 20_000 });
+  return helpText;
 }
+
+const WHARF_FSYNC: Record<'wharf' | 'wharfLazy', string> = { wharf: 'always', wharfLazy: 'never' };
 
 async function startWharf(key: 'wharf' | 'wharfLazy', main: string): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-data-'));
-  const args = [main, '--host', '127.0.0.1', '--port', '0', '--http-port', '-1', '--kafka-port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--fsync', key === 'wharf' ? 'always' : 'never'];
+  const forget = atExit(() => rmSync(dataDir, { recursive: true, force: true }));
+  const args = [main, '--host', '127.0.0.1', '--port', '0', '--http-port', '-1', '--kafka-port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--fsync', WHARF_FSYNC[key]];
   // Kafka's side runs with group.initial.rebalance.delay.ms=0 (start-kafka.sh); the same for Wharf when it has the flag.
   if (wharfHelp(main).includes('--group-initial-rebalance-delay')) args.push('--group-initial-rebalance-delay', '0');
   const t0 = performance.now();
-  const p = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }), 24 * 3600_000);
+  const p = start(process.execPath, args, DAY_MS);
   const apis = await waitApiVersions(port, 30_000, () => (p.child.exitCode !== null ? `Wharf exited: ${lastLines(p.out(), 10)}` : undefined));
   const startupMs = performance.now() - t0;
-  const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
-  cleanups.add(cleanup);
   return {
     key,
     bootstrap: `127.0.0.1:${port}`,
     pid: p.child.pid!,
     startupMs,
     apis,
+    child: true,
     async stop() {
-      await p.kill();
+      await p.kill(10_000);
       const out = p.out().trim();
-      if (out) console.error(`[wharf output] ${lastLines(out, 10)}`);
-      cleanup();
-      cleanups.delete(cleanup);
+      if (out) process.stderr.write(`[${key} output] ${lastLines(out, 10)}\n`);
+      rmSync(dataDir, { recursive: true, force: true });
+      forget();
     },
   };
 }
@@ -319,18 +258,18 @@ let kafkaHome = '';
 let classpath = '';
 let toolDir = '';
 
-function java(mainClass: string, args: string[], what: string, timeoutMs = CMD_TIMEOUT_MS): Promise<string> {
+function java(mainClass: string, args: string[], what: string): Promise<string> {
   const cp = mainClass === 'KafkaBenchTool' ? `${toolDir}:${classpath}` : classpath;
   // kafka-producer-perf-test.sh and friends run with KAFKA_HEAP_OPTS=-Xmx512M.
-  return run('java', ['-Xmx512m', `-Dlog4j2.configurationFile=${join(kafkaHome, 'config', 'log4j2.yaml')}`, '-cp', cp, mainClass, ...args], what, timeoutMs);
+  return run('java', ['-Xmx512m', `-Dlog4j2.configurationFile=${join(kafkaHome, 'config', 'log4j2.yaml')}`, '-cp', cp, mainClass, ...args], what, CMD_TIMEOUT_MS);
 }
 
 function setUpJava(): void {
-  const start = requirePeer('kafka');
-  kafkaHome = dirname(dirname(start));
+  const startScript = requirePeer('kafka');
+  kafkaHome = dirname(dirname(startScript));
   classpath = process.env.WHARF_KAFKA_CLASSPATH || readFileSync(join(kafkaHome, 'classpath.txt'), 'utf8').trim();
   toolDir = mkdtempSync(join(tmpdir(), 'wharf-bench-java-'));
-  cleanups.add(() => rmSync(toolDir, { recursive: true, force: true }));
+  atExit(() => rmSync(toolDir, { recursive: true, force: true }));
   const src = join(repoRoot(), 'bench', 'java', 'KafkaBenchTool.java');
   execFileSync('javac', ['-nowarn', '-cp', classpath, '-d', toolDir, src], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
 }
@@ -343,14 +282,7 @@ function toolResult<T>(out: string): T {
 
 const PRODUCER_PROPS = ['batch.size=65536', 'linger.ms=5'];
 
-interface ProducerFigures {
-  recordsPerSec: number;
-  mbPerSec: number;
-  p50: number;
-  p99: number;
-}
-
-async function producerPerf(s: Server, topic: string, records: number, size: number, props: string[]): Promise<ProducerFigures> {
+async function producerPerf(s: Server, topic: string, records: number, size: number, props: string[]): Promise<{ recordsPerSec: number; mbPerSec: number; p50: number; p99: number }> {
   const out = await java(
     'org.apache.kafka.tools.ProducerPerformance',
     ['--bootstrap-server', s.bootstrap, '--topic', topic, '--num-records', String(records), '--record-size', String(size), '--throughput', '-1', '--command-property', ...PRODUCER_PROPS, 'max.block.ms=20000', ...props],
@@ -365,33 +297,21 @@ async function producerPerf(s: Server, topic: string, records: number, size: num
   return { recordsPerSec: Number(m[2]), mbPerSec: Number(m[3]), p50: Number(m[4]), p99: Number(m[6]) };
 }
 
-async function consumerPerf(s: Server, topic: string, records: number): Promise<{ recordsPerSec: number; mbPerSec: number }> {
+async function consumerPerf(s: Server, topic: string, records: number): Promise<number> {
   const out = await java('org.apache.kafka.tools.ConsumerPerformance', ['--bootstrap-server', s.bootstrap, '--topic', topic, '--num-records', String(records), '--timeout', '20000', '--group', `wharf-bench-${Date.now()}`], 'ConsumerPerformance');
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const line = out.split('\n').find((l) => /^\d{4}-\d\d-\d\d .*,/.test(l));
   if (!line) throw new Error(`cannot parse ConsumerPerformance: ${lastLines(out, 6)}`);
   const f = line.split(',').map((x) => x.trim());
   if (Number(f[4]) < records) throw new Error(`ConsumerPerformance consumed ${f[4]} of ${records}`);
-  return { mbPerSec: Number(f[8]), recordsPerSec: Number(f[9]) };
+  return Number(f[9]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Measurements
 
 /** API keys a measurement needs from the server. */
-const API = {
-  offsetCommit: 8,
-  offsetFetch: 9,
-  findCoordinator: 10,
-  joinGroup: 11,
-  heartbeat: 12,
-  leaveGroup: 13,
-  syncGroup: 14,
-  initProducerId: 22,
-  addPartitionsToTxn: 24,
-  endTxn: 26,
-  txnOffsetCommit: 28,
-} as const;
+const API = { offsetCommit: 8, offsetFetch: 9, findCoordinator: 10, joinGroup: 11, heartbeat: 12, leaveGroup: 13, syncGroup: 14, initProducerId: 22, addPartitionsToTxn: 24, endTxn: 26 } as const;
 const NAMES = Object.fromEntries(Object.entries(API).map(([k, v]) => [v, k.charAt(0).toUpperCase() + k.slice(1)]));
 const GROUP_APIS = [API.findCoordinator, API.joinGroup, API.syncGroup, API.heartbeat, API.leaveGroup, API.offsetFetch, API.offsetCommit];
 const IDEMPOTENT_APIS = [API.initProducerId];
@@ -406,35 +326,51 @@ interface Sizes {
   e2eTxn: number;
 }
 
-interface Measure {
-  key: string;
-  label: string;
-  unit: string;
-  higherIsBetter: boolean;
-  needs?: number[];
-  needsWhy?: string;
-  /** Runs the measurement; returns this row's value plus values of follower rows by key. */
-  run?: (s: Server) => Promise<Record<string, number>>;
+/** Throws NotMeasurable when the server does not advertise an API the measurement needs. */
+function needs(s: Server, needs: readonly number[], why: string): void {
+  const lacking = needs.filter((k) => !s.apis.has(k));
+  if (lacking.length) throw new NotMeasurable(`${why}: ${s.key} does not advertise ${lacking.map((k) => NAMES[k] ?? k).join(', ')}`);
 }
 
-function measures(z: Sizes): Measure[] {
+/** A broker of the load rows, or why it did not start (then each of its runs fails with that). */
+interface Target {
+  key: TargetKey;
+  server?: Server;
+  error?: string;
+}
+
+function measurements(z: Sizes, targets: Target[]): Measurement[] {
   const n = (x: number) => x.toLocaleString('en');
-  const ms: Measure[] = [];
-  const producer = (key: string, what: string, records: number, size: number, topic: string, props: string[], needs?: number[]) => {
-    ms.push({
-      key: `${key}Rate`,
-      label: `${what}: throughput`,
-      unit: 'records/s',
-      higherIsBetter: true,
-      needs,
-      run: async (s) => {
-        const f = await producerPerf(s, topic, records, size, props);
-        return { [`${key}Rate`]: f.recordsPerSec, [`${key}MB`]: f.mbPerSec, [`${key}P50`]: f.p50, [`${key}P99`]: f.p99 };
+  const sides = (runOne: (s: Server, pair: number) => Promise<Record<string, number>>): Side[] =>
+    targets.map((t) => ({
+      column: t.key,
+      run: (pair) => {
+        if (!t.server) throw new Error(`the broker did not start: ${t.error}`);
+        return runOne(t.server, pair);
       },
+    }));
+  // The consumption rows read what the acks=1 producer wrote in the same pair on the same server.
+  const produced = new Set<string>();
+  const topicOf = (base: string, pair: number) => `${base}-p${pair}`;
+  const ms: Measurement[] = [];
+
+  const producer = (key: string, what: string, records: number, size: number, base: string, props: string[]) => {
+    const rows: RowDef[] = [
+      { key: `${key}Rate`, label: `${what}: throughput`, unit: 'records/s', higherIsBetter: true },
+      { key: `${key}MB`, label: `${what}: throughput`, unit: 'MB/s', higherIsBetter: true, repeats: `${key}Rate` },
+      // At full speed the p50 mostly follows the throughput (records queue in the client): in the table only.
+      { key: `${key}P50`, label: `${what}: send→ack latency p50`, unit: 'ms', higherIsBetter: false, chart: false },
+      { key: `${key}P99`, label: `${what}: send→ack latency p99`, unit: 'ms', higherIsBetter: false },
+    ];
+    ms.push({
+      rows,
+      sides: sides(async (s, pair) => {
+        const topic = topicOf(base, pair);
+        const f = await producerPerf(s, topic, records, size, props);
+        produced.add(`${s.key}/${topic}`);
+        return { [`${key}Rate`]: f.recordsPerSec, [`${key}MB`]: f.mbPerSec, [`${key}P50`]: f.p50, [`${key}P99`]: f.p99 };
+      }),
     });
-    ms.push({ key: `${key}MB`, label: `${what}: throughput`, unit: 'MB/s', higherIsBetter: true, needs });
-    ms.push({ key: `${key}P50`, label: `${what}: send→ack latency p50`, unit: 'ms', higherIsBetter: false, needs });
-    ms.push({ key: `${key}P99`, label: `${what}: send→ack latency p99`, unit: 'ms', higherIsBetter: false, needs });
   };
   const plain = ['enable.idempotence=false'];
   producer('p100a1', `produce ${n(z.small)} × 100 B, acks=1`, z.small, 100, 'bench-100-a1', ['acks=1', ...plain]);
@@ -442,209 +378,190 @@ function measures(z: Sizes): Measure[] {
   producer('p1ka1', `produce ${n(z.large)} × 1 KB, acks=1`, z.large, 1024, 'bench-1k-a1', ['acks=1', ...plain]);
   producer('p1kaall', `produce ${n(z.large)} × 1 KB, acks=all`, z.large, 1024, 'bench-1k-aall', ['acks=all', ...plain]);
 
-  const consume = (key: string, what: string, topic: string, records: number) => {
+  const source = (s: Server, base: string, pair: number) => {
+    const topic = topicOf(base, pair);
+    if (!produced.has(`${s.key}/${topic}`)) throw new Error(`nothing to consume: the acks=1 producer run of this pair failed on ${s.key}`);
+    return topic;
+  };
+  const consume = (key: string, what: string, base: string, records: number) => {
     ms.push({
-      key: `${key}Assign`,
-      label: `consume ${n(records)} × ${what} by assignment (KafkaConsumer.assign)`,
-      unit: 'records/s',
-      higherIsBetter: true,
-      run: async (s) => {
-        const r = toolResult<{ records: number; bytes: number; ms: number }>(await java('KafkaBenchTool', ['consume', s.bootstrap, topic, String(records)], 'consume'));
+      rows: [
+        { key: `${key}Assign`, label: `consume ${n(records)} × ${what} by assignment (KafkaConsumer.assign)`, unit: 'records/s', higherIsBetter: true },
+        { key: `${key}AssignMB`, label: `consume ${n(records)} × ${what} by assignment`, unit: 'MB/s', higherIsBetter: true, repeats: `${key}Assign` },
+      ],
+      sides: sides(async (s, pair) => {
+        const r = toolResult<{ records: number; bytes: number; ms: number }>(await java('KafkaBenchTool', ['consume', s.bootstrap, source(s, base, pair), String(records)], 'consume'));
         return { [`${key}Assign`]: r.records / (r.ms / 1000), [`${key}AssignMB`]: r.bytes / 1e6 / (r.ms / 1000) / 1.048576 };
-      },
+      }),
     });
-    ms.push({ key: `${key}AssignMB`, label: `consume ${n(records)} × ${what} by assignment`, unit: 'MB/s', higherIsBetter: true });
     ms.push({
-      key: `${key}Group`,
-      label: `consume ${n(records)} × ${what}, kafka-consumer-perf-test (group), fetch rate`,
-      unit: 'records/s',
-      higherIsBetter: true,
-      needs: GROUP_APIS,
-      needsWhy: 'consumer groups',
-      run: async (s) => {
-        const r = await consumerPerf(s, topic, records);
-        return { [`${key}Group`]: r.recordsPerSec };
-      },
+      rows: [{ key: `${key}Group`, label: `consume ${n(records)} × ${what}, kafka-consumer-perf-test (group), fetch rate`, unit: 'records/s', higherIsBetter: true }],
+      sides: sides(async (s, pair) => {
+        needs(s, GROUP_APIS, 'consumer groups');
+        return { [`${key}Group`]: await consumerPerf(s, source(s, base, pair), records) };
+      }),
     });
   };
   consume('c100', '100 B', 'bench-100-a1', z.small);
   consume('c1k', '1 KB', 'bench-1k-a1', z.large);
 
-  const e2e = (key: string, what: string, acks: string, txn: boolean, count: number, needs?: number[], needsWhy?: string) => {
+  const e2e = (key: string, what: string, acks: string, txn: boolean, count: number) => {
     ms.push({
-      key: `${key}P50`,
-      label: `end-to-end latency ${what}: p50`,
-      unit: 'ms',
-      higherIsBetter: false,
-      needs,
-      needsWhy,
-      run: async (s) => {
-        const r = toolResult<{ p50us: number; p99us: number }>(await java('KafkaBenchTool', ['e2e', s.bootstrap, `bench-e2e-${key}`, String(count), '100', acks, txn ? '1' : '0'], 'e2e'));
+      rows: [
+        { key: `${key}P50`, label: `end-to-end latency ${what}: p50`, unit: 'ms', higherIsBetter: false },
+        { key: `${key}P99`, label: `end-to-end latency ${what}: p99 (the same runs)`, unit: 'ms', higherIsBetter: false },
+      ],
+      sides: sides(async (s, pair) => {
+        if (txn) needs(s, TXN_APIS, 'transactions');
+        const r = toolResult<{ p50us: number; p99us: number }>(await java('KafkaBenchTool', ['e2e', s.bootstrap, topicOf(`bench-e2e-${key}`, pair), String(count), '100', acks, txn ? '1' : '0'], 'e2e'));
         return { [`${key}P50`]: r.p50us / 1000, [`${key}P99`]: r.p99us / 1000 };
-      },
+      }),
     });
-    ms.push({ key: `${key}P99`, label: `end-to-end latency ${what}: p99`, unit: 'ms', higherIsBetter: false, needs, needsWhy });
   };
   e2e('e2eA1', `(${n(z.e2e)} × 100 B, one at a time, acks=1)`, '1', false, z.e2e);
   e2e('e2eAall', `(${n(z.e2e)} × 100 B, one at a time, acks=all)`, 'all', false, z.e2e);
 
-  // Issue 5: idempotent and transactional producers, rebalance, read_committed.
   ms.push({
-    key: 'idemRate',
-    label: `idempotent producer, ${n(z.idempotent)} × 100 B, acks=all: throughput`,
-    unit: 'records/s',
-    higherIsBetter: true,
-    needs: IDEMPOTENT_APIS,
-    needsWhy: 'idempotent producer',
-    run: async (s) => {
-      const f = await producerPerf(s, 'bench-idem', z.idempotent, 100, ['acks=all', 'enable.idempotence=true']);
+    rows: [
+      { key: 'idemRate', label: `idempotent producer, ${n(z.idempotent)} × 100 B, acks=all: throughput`, unit: 'records/s', higherIsBetter: true },
+      { key: 'idemP99', label: 'idempotent producer: send→ack latency p99 (the same runs)', unit: 'ms', higherIsBetter: false },
+    ],
+    sides: sides(async (s, pair) => {
+      needs(s, IDEMPOTENT_APIS, 'idempotent producer');
+      const f = await producerPerf(s, topicOf('bench-idem', pair), z.idempotent, 100, ['acks=all', 'enable.idempotence=true']);
       return { idemRate: f.recordsPerSec, idemP99: f.p99 };
-    },
+    }),
   });
-  ms.push({ key: 'idemP99', label: 'idempotent producer: send→ack latency p99', unit: 'ms', higherIsBetter: false, needs: IDEMPOTENT_APIS, needsWhy: 'idempotent producer' });
   ms.push({
-    key: 'txnRate',
-    label: `transactional producer, ${n(z.txn)} × 100 B, 100 records per transaction: throughput`,
-    unit: 'records/s',
-    higherIsBetter: true,
-    needs: TXN_APIS,
-    needsWhy: 'transactions',
-    run: async (s) => {
-      const r = toolResult<{ records: number; ms: number }>(await java('KafkaBenchTool', ['txn', s.bootstrap, 'bench-txn', String(z.txn), '100', '100'], 'txn'));
+    rows: [{ key: 'txnRate', label: `transactional producer, ${n(z.txn)} × 100 B, 100 records per transaction: throughput`, unit: 'records/s', higherIsBetter: true }],
+    sides: sides(async (s, pair) => {
+      needs(s, TXN_APIS, 'transactions');
+      const r = toolResult<{ records: number; ms: number }>(await java('KafkaBenchTool', ['txn', s.bootstrap, topicOf('bench-txn', pair), String(z.txn), '100', '100'], 'txn'));
       return { txnRate: r.records / (r.ms / 1000) };
-    },
+    }),
   });
   ms.push({
-    key: 'rebalance',
-    label: 'group of 4 consumers: rebalance after one member leaves (classic protocol, default heartbeat 3 s)',
-    unit: 'ms',
-    higherIsBetter: false,
-    needs: GROUP_APIS,
-    needsWhy: 'consumer groups',
-    run: async (s) => {
-      const r = toolResult<{ rebalanceMs: number; initialJoinMs: number }>(await java('KafkaBenchTool', ['rebalance', s.bootstrap, `bench-rebalance-${Date.now()}`, '4'], 'rebalance'));
+    rows: [
+      { key: 'rebalance', label: 'group of 4 consumers: rebalance after one member leaves (classic protocol, default heartbeat 3 s)', unit: 'ms', higherIsBetter: false },
+      { key: 'join', label: 'group of 4 consumers: first join until every member has its partition (the same runs)', unit: 'ms', higherIsBetter: false },
+    ],
+    sides: sides(async (s, pair) => {
+      needs(s, GROUP_APIS, 'consumer groups');
+      const r = toolResult<{ rebalanceMs: number; initialJoinMs: number }>(await java('KafkaBenchTool', ['rebalance', s.bootstrap, `bench-rebalance-p${pair}-${Date.now()}`, '4'], 'rebalance'));
       return { rebalance: r.rebalanceMs, join: r.initialJoinMs };
-    },
+    }),
   });
-  ms.push({ key: 'join', label: 'group of 4 consumers: first join until every member has its partition', unit: 'ms', higherIsBetter: false, needs: GROUP_APIS, needsWhy: 'consumer groups' });
-  e2e('e2eRc', `read_committed (${n(z.e2eTxn)} × 100 B, one transaction per record)`, 'all', true, z.e2eTxn, TXN_APIS, 'transactions');
+  e2e('e2eRc', `read_committed (${n(z.e2eTxn)} × 100 B, one transaction per record)`, 'all', true, z.e2eTxn);
   return ms;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-const LABELS: Record<TargetKey, string> = { kafka: 'Kafka 4.4.0', wharf: 'Wharf fsync=always', wharfLazy: 'Wharf fsync=never' };
+const COLUMNS: Record<TargetKey, BenchColumn> = {
+  kafka: { key: 'kafka', label: 'Kafka 4.4.0', role: 'reference', settings: 'start-kafka.sh: single-node KRaft, 1 partition per topic, flush settings at their defaults (no fsync per append: the OS writes back; durability is replication, and there is one replica), -Xmx768m' },
+  wharf: { key: 'wharf', label: 'Wharf fsync=always', role: 'wharf', settings: '`--fsync always` (the default: an append is acknowledged after its fsync, group commit)' },
+  wharfLazy: { key: 'wharfLazy', label: 'Wharf fsync=never', role: 'wharf', settings: '`--fsync never` (writes left to the OS, as Kafka\'s defaults do)' },
+};
 
-function missing(s: Server, needs: number[] | undefined): number[] {
-  return (needs ?? []).filter((k) => !s.apis.has(k));
+function startTarget(t: TargetKey, main: string): Promise<Server> {
+  return t === 'kafka' ? startKafka() : startWharf(t, main);
 }
 
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2));
   if (!existsSync(o.wharfMain)) throw new Error(`${o.wharfMain} not found: run npm run build`);
   setUpJava();
-  const sizes: Sizes = o.quick
+  const k = (x: number) => Math.max(100, Math.round(x * o.scale));
+  const base: Sizes = o.quick
     ? { small: 100_000, large: 30_000, idempotent: 100_000, txn: 5_000, e2e: 500, e2eTxn: 200 }
     : { small: 300_000, large: 100_000, idempotent: 300_000, txn: 20_000, e2e: 2_000, e2eTxn: 500 };
-  const ms = measures(sizes);
-  const rows = new Map<string, BenchRow>();
-  const extra: { key: string; label: string; unit: string; higherIsBetter: boolean }[] = [
-    { key: 'startup', label: 'start-up: spawn until ApiVersions is answered', unit: 'ms', higherIsBetter: false },
-    { key: 'rss', label: 'RSS of the broker after the runs', unit: 'MiB', higherIsBetter: false },
-    { key: 'hwm', label: 'peak RSS of the broker (VmHWM)', unit: 'MiB', higherIsBetter: false },
-  ];
-  for (const m of [...ms, ...extra]) rows.set(m.key, { key: m.key, label: m.label, unit: m.unit, higherIsBetter: m.higherIsBetter, values: {}, errors: [] });
-  const record = (key: string, t: TargetKey, v: number) => {
-    const r = rows.get(key);
-    if (!r || !Number.isFinite(v)) return;
-    (r.values[t] ??= []).push(v);
-  };
-  const load: number[] = [loadavg()[0]!];
-  const loadTimer = setInterval(() => load.push(loadavg()[0]!), 10_000);
+  const sizes: Sizes = { small: k(base.small), large: k(base.large), idempotent: k(base.idempotent), txn: k(base.txn), e2e: k(base.e2e), e2eTxn: k(base.e2eTxn) };
+  const log = (l: string) => process.stderr.write(`${l}\n`);
   const t0 = Date.now();
-  const tag = (t: TargetKey) => LABELS[t];
-  try {
-    for (let runNo = 1; runNo <= o.runs; runNo++) {
-      // Rotate the order so that no server always runs first (on a cold or warm machine).
-      const order = o.targets.map((_, i) => o.targets[(i + runNo - 1) % o.targets.length]!);
-      for (const t of order) {
-        let s: Server;
+  const rows: BenchRow[] = [];
+  const drive = { pairs: o.pairs, order: o.order, log };
+
+  // Start-up, on fresh brokers: one per column per pair, stopped right after.
+  const startup: Measurement = {
+    rows: [{ key: 'startup', label: 'start-up of a fresh broker: spawn until ApiVersions is answered', unit: 'ms', higherIsBetter: false }],
+    sides: o.targets.map((t) => ({
+      column: t,
+      run: async () => {
+        const s = await startTarget(t, o.wharfMain);
+        if (!s.child) load.own(s.pid);
         try {
-          s = t === 'kafka' ? await startKafka() : await startWharf(t, o.wharfMain);
-        } catch (e) {
-          for (const m of ms) rows.get(m.key)!.errors!.push(`${t}: start failed: ${(e as Error).message.slice(0, 200)}`);
-          console.error(`[run ${runNo}] ${tag(t)}: start FAILED: ${(e as Error).message}`);
-          continue;
-        }
-        try {
-          record('startup', t, s.startupMs);
-          console.error(`[run ${runNo}] ${tag(t)}: startup = ${s.startupMs.toFixed(0)} ms (${s.bootstrap})`);
-          for (const m of ms) {
-            if (!m.run) continue;
-            const lacking = missing(s, m.needs);
-            if (lacking.length) {
-              const why = `${m.needsWhy ?? 'feature'} (${tag(t)} does not advertise ${lacking.map((k) => NAMES[k] ?? k).join(', ')})`;
-              for (const k of followers(ms, m)) (rows.get(k)!.notMeasurable ??= {})[t] = why;
-              console.error(`[run ${runNo}] ${tag(t)}: ${m.key} not measurable: ${why}`);
-              continue;
-            }
-            try {
-              const vals = await m.run(s);
-              for (const [k, v] of Object.entries(vals)) record(k, t, v);
-              console.error(`[run ${runNo}] ${tag(t)}: ${Object.entries(vals).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}`);
-            } catch (e) {
-              const msg = (e as Error).message;
-              for (const k of followers(ms, m)) rows.get(k)!.errors!.push(`${t}: ${msg.slice(0, 300)}`);
-              console.error(`[run ${runNo}] ${tag(t)}: ${m.key} FAILED: ${msg}`);
-            }
-          }
-          const r = rss(s.pid);
-          record('rss', t, r.rss);
-          record('hwm', t, r.hwm);
-          console.error(`[run ${runNo}] ${tag(t)}: rss=${r.rss.toFixed(1)} MiB hwm=${r.hwm.toFixed(1)} MiB`);
+          return { startup: s.startupMs };
         } finally {
+          if (!s.child) load.release(s.pid);
           await s.stop();
         }
+      },
+    })),
+  };
+  for (const m of selected([startup], o.rows)) rows.push(...(await measure(m, drive)));
+
+  // The brokers of the load rows run side by side through all of them.
+  const targets: Target[] = [];
+  try {
+    for (const key of o.targets) {
+      try {
+        const server = await startTarget(key, o.wharfMain);
+        load.own(server.pid);
+        targets.push({ key, server });
+        log(`${key}: ${server.bootstrap} (pid ${server.pid})`);
+      } catch (e) {
+        const error = (e as Error).message;
+        targets.push({ key, error });
+        log(`${key}: start FAILED: ${error}`);
       }
     }
+    for (const m of selected(measurements(sizes, targets), o.rows)) rows.push(...(await measure(m, drive)));
+    const memory: Measurement = {
+      rows: [
+        { key: 'rss', label: 'RSS of the broker after every row above ran on it (one reading per broker)', unit: 'MiB', higherIsBetter: false },
+        { key: 'hwm', label: 'peak RSS of the broker over those rows (VmHWM, one reading per broker)', unit: 'MiB', higherIsBetter: false },
+      ],
+      sides: targets.map((t) => ({
+        column: t.key,
+        run: async () => {
+          if (!t.server) throw new Error(`the broker did not start: ${t.error}`);
+          return rss(t.server.pid);
+        },
+      })),
+    };
+    for (const m of selected([memory], o.rows)) rows.push(...(await measure(m, { ...drive, pairs: 1 })));
   } finally {
-    clearInterval(loadTimer);
+    for (const { server: s } of targets) {
+      if (!s) continue;
+      load.release(s.pid);
+      await s.stop().catch((e: Error) => log(`${s.key}: stop failed: ${e.message}`));
+    }
   }
-  load.push(loadavg()[0]!);
+
   const result: BenchResult = {
     area: 'kafka',
     title: 'Kafka: Wharf vs Apache Kafka 4.4.0',
-    reference: 'kafka',
-    columns: o.targets.map((t) => ({ key: t, label: LABELS[t] })),
-    rows: [...rows.values()].filter((r) => o.targets.some((t) => r.values[t]?.length || r.notMeasurable?.[t] || r.errors?.length)),
-    runs: o.runs,
+    columns: o.targets.map((t) => COLUMNS[t]),
+    rows,
+    pairs: o.pairs,
     seconds: Math.round((Date.now() - t0) / 1000),
     date: new Date().toISOString(),
-    commands: [`node dist/bench/kafka.js --runs ${o.runs}${o.quick ? ' --quick' : ''}`],
+    commands: [`node dist/bench/kafka.js --pairs ${o.pairs}${driverFlags(o)}${o.quick ? ' --quick' : ''}${o.scale !== 1 ? ` --scale ${o.scale}` : ''}${o.targets.length !== 3 ? ` --targets ${o.targets.map((t) => Object.keys(TARGET_ARG).find((a) => TARGET_ARG[a] === t)).join(',')}` : ''}`],
     notes: [
-      'Producers: `java -cp $WHARF_KAFKA_CLASSPATH org.apache.kafka.tools.ProducerPerformance --topic T --num-records N --record-size S --throughput -1 --command-property batch.size=65536 linger.ms=5 acks=A enable.idempotence=false` (the idempotent row: enable.idempotence=true).',
-      'Consumers: `org.apache.kafka.tools.ConsumerPerformance --topic T --num-records N` (fetch.nMsg.sec, which leaves out the group join) and `KafkaBenchTool consume` (bench/java/KafkaBenchTool.java: KafkaConsumer.assign, 1 MB per partition, same as ConsumerPerformance) over the topic the acks=1 producer run wrote.',
+      'The three brokers run side by side through the load rows (each waits idle while the others are measured); each row runs Kafka, then Wharf fsync=always, then Wharf fsync=never, N times, each run on topics of its own.',
+      'Producers: `java -cp $WHARF_KAFKA_CLASSPATH org.apache.kafka.tools.ProducerPerformance --topic T --num-records N --record-size S --throughput -1 --command-property batch.size=65536 linger.ms=5 acks=A enable.idempotence=false` (the idempotent row: enable.idempotence=true). Send→ack latencies at full speed include the time records wait in the client\'s buffer.',
+      'Consumers: `org.apache.kafka.tools.ConsumerPerformance --topic T --num-records N` (fetch.nMsg.sec, which leaves out the group join) and `KafkaBenchTool consume` (bench/java/KafkaBenchTool.java: KafkaConsumer.assign, 1 MB per partition, as ConsumerPerformance fetches), over the topic the acks=1 producer wrote in the same pair on the same broker.',
       'End-to-end latency: `KafkaBenchTool e2e`, the loop of `org.apache.kafka.tools.EndToEndLatency` (send one record, wait for its ack, poll it back) with microsecond timing; EndToEndLatency itself prints whole milliseconds, too coarse on loopback. The first 10 % of records are a warm-up.',
-      'Kafka: `start-kafka.sh` (single-node KRaft, 1 partition per topic, default durability: no fsync per append). Wharf: `node dist/src/cli/main.js --host 127.0.0.1 --port 0 --http-port -1 --kafka-port P --data-dir D --log-level warn --fsync always|never`.',
-      'Start-up: from the spawn of the JVM (after start-kafka.sh formatted the storage) or of node, until an ApiVersions v3 request is answered. RSS: /proc/PID/status after the runs.',
+      'Kafka: `start-kafka.sh` (single-node KRaft, group.initial.rebalance.delay.ms=0). Wharf: `node dist/src/cli/main.js --host 127.0.0.1 --port 0 --http-port -1 --kafka-port P --data-dir D --log-level warn --fsync always|never --group-initial-rebalance-delay 0`.',
+      'Start-up: from the spawn of the JVM (after start-kafka.sh formatted the storage) or of node, until an ApiVersions v3 request is answered, on a fresh broker each time. RSS: /proc/PID/status of the brokers of the load rows, once, after those rows.',
     ],
-    load,
   };
-  console.log(markdownTable(result));
-  console.log(`\nAll runs:\n${allRuns(result)}\n\n(${o.runs} run(s), ${result.seconds} s, 1-min load ${load.map((x) => x.toFixed(1)).join(' ')})`);
+  process.stdout.write(`${markdownTable(result)}\n\n${allPairs(result)}\n\n(${o.pairs} pair(s), ${result.seconds} s)\n`);
   if (o.json) {
     mkdirSync(dirname(o.json), { recursive: true });
-    writeFileSync(o.json, JSON.stringify(result, null, 2));
-    console.error(`wrote ${o.json}`);
+    writeFileSync(o.json, JSON.stringify(result, null, 2) + '\n');
+    log(`wrote ${o.json}`);
   }
-}
-
-/** The row keys a measurement fills: its own and those of the rows after it that have no run of their own. */
-function followers(ms: Measure[], m: Measure): string[] {
-  const i = ms.indexOf(m);
-  const keys = [m.key];
-  for (let j = i + 1; j < ms.length && !ms[j]!.run; j++) keys.push(ms[j]!.key);
-  return keys;
 }
 
 main().catch((err: Error) => {

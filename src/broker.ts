@@ -1,13 +1,17 @@
-// startBroker(): composes the core, the front-ends and the HTTP monitor into one broker.
-// The CLI is a thin layer over this, and applications and test suites embed it directly.
-import { resolveOptions, type BrokerOptions } from './config.js';
+// startBroker(): composes the storage engine, the log, the coordinators, the front-ends and
+// the HTTP monitor into one broker, as a list of components started in order and closed in
+// reverse (src/lifecycle.ts). Each component gets its own section of the options. The CLI is a
+// thin layer over this, and applications and test suites embed it directly.
+import { resolveOptions, type BrokerConfig, type BrokerOptions } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
+import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
-import { startCoordinators, type Coordinators } from './core/coordinators/index.js';
+import { groupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 
 export interface BrokerPorts {
@@ -25,87 +29,88 @@ export interface Broker {
   readonly ports: BrokerPorts;
   readonly router: Router;
   readonly nats: NatsServer;
-  /** The durable partitioned log (topics), on the storage engine in `dataDir`. */
+  /** The partitioned log (topics), on the storage engine of `storage.engine`. */
   readonly log: Log;
-  /** The Kafka listener, or null when `kafkaPort` is -1. */
+  /** The Kafka listener, or null when `kafka.port` is -1. */
   readonly kafka: KafkaServer | null;
   /** Consumer groups, producer state and transactions (with the Kafka listener), else null. */
   readonly coordinators: Coordinators | null;
+  /** The monitoring HTTP server, or null when `http.port` is -1. */
+  readonly monitor: Monitor | null;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
-  /** Closes listeners and connections and flushes storage. Idempotent. */
+  /** Closes listeners and connections, then flushes and releases storage. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function startBroker(options: Partial<BrokerOptions> = {}, externalLogger?: Logger): Promise<Broker> {
+export async function startBroker(config: BrokerConfig = {}, externalLogger?: Logger): Promise<Broker> {
   const startedAt = new Date();
-  const opts = resolveOptions(options);
+  const opts = resolveOptions(config);
   const logger = externalLogger ?? createLogger(opts.logLevel);
-  const router = new Router();
-  const nats = new NatsServer(opts, router, logger);
-  let monitor: Monitor | undefined;
-  let kafka: KafkaServer | null = null;
-  let coordinators: Coordinators | null = null;
-  const log = await openLog({
-    dataDir: opts.dataDir,
-    fsync: opts.fsync,
-    fsyncInterval: opts.fsyncInterval,
-    logger,
-    // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
-    topicDefaults: { 'max.message.bytes': String(opts.messageMaxBytes) },
-  });
-  try {
-    await nats.listen();
-    if (opts.kafkaPort >= 0) {
-      // Restored from the log before the listener accepts anyone.
-      coordinators = await startCoordinators({
-        log,
+  const life = new Lifecycle(logger);
+  const router = new Router(opts.nats.mappings ? { mappings: opts.nats.mappings } : {});
+
+  const { storage } = opts;
+  const log = await life.start(
+    'log',
+    async () =>
+      openLog({
+        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger }),
+        fsync: storage.fsync,
+        fsyncInterval: storage.fsyncInterval,
         logger,
-        subscriptionDecoder: decodeSubscriptionTopics,
-        groups: {
-          minSessionTimeoutMs: opts.groupMinSessionTimeout,
-          maxSessionTimeoutMs: opts.groupMaxSessionTimeout,
-          initialRebalanceDelayMs: opts.groupInitialRebalanceDelay,
-          maxGroupSize: opts.groupMaxSize,
-          offsetsRetentionMs: opts.offsetsRetention,
-          offsetsRetentionCheckIntervalMs: opts.offsetsRetentionCheckInterval,
-          offsetMetadataMaxBytes: opts.offsetMetadataMaxBytes,
-          consumerSessionTimeoutMs: opts.groupConsumerSessionTimeout,
-          consumerHeartbeatIntervalMs: opts.groupConsumerHeartbeatInterval,
-        },
-        transactions: {
-          maxTimeoutMs: opts.transactionMaxTimeout,
-          abortTimedOutIntervalMs: opts.transactionAbortTimedOutInterval,
-          transactionalIdExpirationMs: opts.transactionalIdExpiration,
-        },
-      });
-      kafka = await KafkaServer.start(opts, log, logger, { coordinators });
-    }
-    if (opts.httpPort >= 0) monitor = await startMonitor({ options: opts, nats, router, logger, startedAt });
-  } catch (err) {
-    await Promise.allSettled([nats.close(), monitor?.close(), kafka?.close()]);
-    coordinators?.close();
-    await log.close();
-    throw err;
-  }
-  const ports: BrokerPorts = { nats: nats.port, kafka: kafka?.port ?? -1, http: monitor?.port ?? -1 };
+        // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
+        topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes) },
+      }),
+    // Everything that appends has closed before this runs: flush and release the storage last.
+    (l) => l.close(),
+  );
+  const kafkaOn = opts.kafka.port >= 0;
+  // Restored from the log before any listener accepts a client.
+  const coordinators = kafkaOn
+    ? await life.start(
+        'coordinators',
+        () =>
+          startCoordinators({
+            log,
+            logger,
+            subscriptionDecoder: decodeSubscriptionTopics,
+            groups: groupConfig(opts.groups),
+            transactions: transactionConfig(opts.transactions),
+          }),
+        (c) => c.close(),
+      )
+    : null;
+  const nats = await life.start(
+    'nats listener',
+    async () => {
+      const server = new NatsServer(opts.nats, router, logger);
+      await server.listen();
+      return server;
+    },
+    (s) => s.close(),
+  );
+  const kafka = coordinators ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators }), (k) => k.close()) : null;
+  const monitor =
+    opts.http.port >= 0
+      ? await life.start('monitor', () => startMonitor({ options: opts.http, nats, router, log, coordinators, logger, startedAt }), (m) => m.close())
+      : null;
+
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    await Promise.all([nats.close(), monitor?.close(), kafka?.close()]);
-    coordinators?.close();
-    // Listeners are down, so nothing appends any more: flush and close the storage last.
-    await log.close();
+    await life.close();
     logger.info('broker stopped');
   };
   return {
     options: opts,
     logger,
-    ports,
+    ports: { nats: nats.port, kafka: kafka?.port ?? -1, http: monitor?.port ?? -1 },
     router,
     nats,
     log,
     kafka,
     coordinators,
+    monitor,
     lameDuck: () => nats.enterLameDuckMode(),
     close: () => (closing ??= close()),
   };

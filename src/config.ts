@@ -1,35 +1,27 @@
-// Broker options: one typed record shared by the embedding API, the CLI and config files.
-// Durations are milliseconds and sizes are bytes here; the CLI and config files accept the
-// human forms nats-server users know ("2m", "10s", "64MB") and convert with the parsers below.
+// Broker options: one typed record, grouped by the component that uses them (nats, kafka,
+// storage, groups, transactions, http), shared by the embedding API, the CLI and config files.
+// Every option is described once, in OPTIONS below: its flag, where it lives, its default, how
+// its human form is parsed and shown. The CLI's help, the README's table and the parsers of
+// flags and config files are all derived from that table, so none of them can drift.
+//
+// Durations are milliseconds and sizes bytes in BrokerOptions; flags and config files accept
+// the forms nats-server users know ("2m", "10s", "64MB") and convert them with the parsers here.
+import { SubjectMapping, SubjectMappingError, type MappingTable } from './core/routing/subject-mapping.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 /** How appends become durable before they are acknowledged. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
-export interface BrokerOptions {
-  /** Interface the listeners bind to. */
+/** Which storage engine holds the log: segment files on local disk, or process memory. */
+export type StorageEngineKind = 'local' | 'memory';
+
+/** The NATS client listener. */
+export interface NatsOptions {
+  /** Interface the listener binds to. */
   host: string;
   /** NATS client port; 0 picks a free port. */
   port: number;
-  /** Kafka port; 0 picks a free port, -1 disables the listener. */
-  kafkaPort: number;
-  /** Host name the Kafka listener advertises to clients in Metadata; defaults to the host, or localhost when that is a wildcard. */
-  kafkaAdvertisedHost?: string;
-  /** Port the Kafka listener advertises; defaults to the port it is bound to. */
-  kafkaAdvertisedPort?: number;
-  /** Kafka's auto.create.topics.enable: Metadata and Produce requests create unknown topics. */
-  autoCreateTopics: boolean;
-  /** Kafka's num.partitions: partitions of auto-created topics and of CreateTopics without a count. */
-  numPartitions: number;
-  /** Kafka's message.max.bytes: largest record batch, the default of a topic's max.message.bytes. */
-  messageMaxBytes: number;
-  /** Kafka's socket.request.max.bytes: largest request frame; a larger size prefix closes the connection. */
-  kafkaMaxFrameBytes: number;
-  /** Monitoring HTTP port; 0 picks a free port, -1 disables it. */
-  httpPort: number;
-  /** Directory of the embedded storage engine. */
-  dataDir: string;
   /** Name reported in INFO and /varz; defaults to the server id. */
   serverName?: string;
   /** Single user/password pair (the password may be a bcrypt hash). */
@@ -54,81 +46,114 @@ export interface BrokerOptions {
   lameDuckDuration: number;
   /** Lame-duck mode: wait this long before starting to close clients. */
   lameDuckGracePeriod: number;
-  /** Durability policy of the storage engine. */
+  /** nats-server's `mappings`: subjects clients publish on are rewritten before routing. */
+  mappings?: MappingTable;
+}
+
+/** The Kafka listener. */
+export interface KafkaOptions {
+  /** Interface the listener binds to. */
+  host: string;
+  /** Kafka port; 0 picks a free port, -1 disables the listener. */
+  port: number;
+  /** Host name advertised to clients in Metadata; defaults to the host, or localhost when that is a wildcard. */
+  advertisedHost?: string;
+  /** Port advertised to clients; defaults to the port the listener is bound to. */
+  advertisedPort?: number;
+  /** Kafka's auto.create.topics.enable: Metadata and Produce requests create unknown topics. */
+  autoCreateTopics: boolean;
+  /** Kafka's num.partitions: partitions of auto-created topics and of CreateTopics without a count. */
+  numPartitions: number;
+  /** Kafka's message.max.bytes: largest record batch, the default of a topic's max.message.bytes. */
+  messageMaxBytes: number;
+  /** Kafka's socket.request.max.bytes: largest request frame; a larger size prefix closes the connection. */
+  maxFrameBytes: number;
+}
+
+/** The storage engine under the log. */
+export interface StorageOptions {
+  engine: StorageEngineKind;
+  /** Directory of the local engine. */
+  dataDir: string;
+  /** Durability policy of appends (a topic may override it with wharf.fsync). */
   fsync: FsyncPolicy;
   /** Interval of the 'interval' fsync policy. */
   fsyncInterval: number;
-  logLevel: LogLevel;
-  /** Kafka's group.min.session.timeout.ms: shortest session timeout a classic group member may ask for. */
-  groupMinSessionTimeout: number;
+}
+
+/** Kafka consumer groups (classic and KIP-848) and their committed offsets. */
+export interface GroupOptions {
+  /** Kafka's group.min.session.timeout.ms. */
+  minSessionTimeout: number;
   /** Kafka's group.max.session.timeout.ms. */
-  groupMaxSessionTimeout: number;
+  maxSessionTimeout: number;
   /** Kafka's group.initial.rebalance.delay.ms: the first rebalance of an empty group waits this long for more members. */
-  groupInitialRebalanceDelay: number;
+  initialRebalanceDelay: number;
   /** Kafka's group.max.size: members per group. */
-  groupMaxSize: number;
+  maxSize: number;
   /** Kafka's group.consumer.session.timeout.ms (KIP-848 consumer groups). */
-  groupConsumerSessionTimeout: number;
+  consumerSessionTimeout: number;
   /** Kafka's group.consumer.heartbeat.interval.ms (KIP-848 consumer groups). */
-  groupConsumerHeartbeatInterval: number;
+  consumerHeartbeatInterval: number;
   /** Kafka's offsets.retention.minutes: committed offsets of an empty group are removed this long after it became empty. */
   offsetsRetention: number;
   /** Kafka's offsets.retention.check.interval.ms. */
   offsetsRetentionCheckInterval: number;
   /** Kafka's offset.metadata.max.bytes. */
   offsetMetadataMaxBytes: number;
-  /** Kafka's transaction.max.timeout.ms: longer transaction timeouts are refused (INVALID_TRANSACTION_TIMEOUT). */
-  transactionMaxTimeout: number;
-  /** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms. */
-  transactionAbortTimedOutInterval: number;
-  /** Kafka's transactional.id.expiration.ms: idle transactional ids are forgotten after this long. */
-  transactionalIdExpiration: number;
 }
 
-export const DEFAULT_OPTIONS: Readonly<BrokerOptions> = Object.freeze({
-  host: '0.0.0.0',
-  port: 4222,
-  kafkaPort: 9092,
-  autoCreateTopics: true,
-  numPartitions: 1,
-  messageMaxBytes: 1_048_588,
-  kafkaMaxFrameBytes: 100 * 1024 * 1024,
-  httpPort: 8222,
-  dataDir: './wharf-data',
-  authTimeout: 2_000,
-  maxPayload: 1024 * 1024,
-  maxConnections: 64 * 1024,
-  maxSubscriptions: 0,
-  maxControlLine: 4096,
-  pingInterval: 120_000,
-  maxPingsOut: 2,
-  writeDeadline: 10_000,
-  maxPending: 64 * 1024 * 1024,
-  lameDuckDuration: 120_000,
-  lameDuckGracePeriod: 10_000,
-  fsync: 'always',
-  fsyncInterval: 1_000,
-  logLevel: 'info',
-  groupMinSessionTimeout: 6_000,
-  groupMaxSessionTimeout: 1_800_000,
-  groupInitialRebalanceDelay: 3_000,
-  groupMaxSize: 2_147_483_647,
-  groupConsumerSessionTimeout: 45_000,
-  groupConsumerHeartbeatInterval: 5_000,
-  offsetsRetention: 7 * 24 * 3_600_000,
-  offsetsRetentionCheckInterval: 600_000,
-  offsetMetadataMaxBytes: 4_096,
-  transactionMaxTimeout: 900_000,
-  transactionAbortTimedOutInterval: 10_000,
-  transactionalIdExpiration: 7 * 24 * 3_600_000,
-});
+/** Kafka producer ids and transactions. */
+export interface TransactionOptions {
+  /** Kafka's transaction.max.timeout.ms: longer transaction timeouts are refused. */
+  maxTimeout: number;
+  /** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms. */
+  abortTimedOutInterval: number;
+  /** Kafka's transactional.id.expiration.ms: idle transactional ids are forgotten after this long. */
+  idExpiration: number;
+}
+
+/** The monitoring HTTP listener. */
+export interface HttpOptions {
+  /** Interface the listener binds to. */
+  host: string;
+  /** Monitoring port; 0 picks a free port, -1 disables it. */
+  port: number;
+}
+
+export interface BrokerOptions {
+  /** Default interface of every listener (a section's own host overrides it). */
+  host: string;
+  logLevel: LogLevel;
+  nats: NatsOptions;
+  kafka: KafkaOptions;
+  storage: StorageOptions;
+  groups: GroupOptions;
+  transactions: TransactionOptions;
+  http: HttpOptions;
+}
+
+export type SectionName = 'nats' | 'kafka' | 'storage' | 'groups' | 'transactions' | 'http';
+
+/** What startBroker() takes: any subset of the options, section by section. */
+export type BrokerConfig = {
+  host?: string;
+  logLevel?: LogLevel;
+} & { [S in SectionName]?: Partial<BrokerOptions[S]> };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
+// ---------------------------------------------------------------------------------------------
+// Value kinds: how a human form is parsed and how a value is shown in help and docs.
+
+type Parser = (value: unknown, key: string) => unknown;
+
+interface ValueKind {
+  parse: Parser;
+  show(value: unknown): string;
+}
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -140,6 +165,14 @@ export function parseDuration(value: unknown, key: string): number {
     if (m) return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!);
   }
   throw new ConfigError(`${key}: expected a duration such as 500ms, 10s, 2m or a number of seconds, got ${JSON.stringify(value)}`);
+}
+
+/** The shortest exact human form of a duration in ms ("2m", "168h", "500ms"). */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 const SIZE_UNITS: Record<string, number> = {
@@ -158,166 +191,331 @@ export function parseSize(value: unknown, key: string): number {
   throw new ConfigError(`${key}: expected a size such as 1048576, 512KB or 64MB, got ${JSON.stringify(value)}`);
 }
 
-function parsePort(value: unknown, key: string, allowDisable: boolean): number {
-  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n === 'number' && Number.isInteger(n) && ((n >= 0 && n <= 65_535) || (allowDisable && n === -1))) return n;
-  throw new ConfigError(`${key}: expected a port number 0-65535${allowDisable ? ' or -1 to disable' : ''}, got ${JSON.stringify(value)}`);
+/** The shortest exact human form of a size ("64MB", "4KB", "1048588"). */
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of [['GB', 1_073_741_824], ['MB', 1_048_576], ['KB', 1_024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
 }
 
-function parseCount(value: unknown, key: string, min: number): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n === 'number' && Number.isInteger(n) && n >= min) return n;
-  throw new ConfigError(`${key}: expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
+function portKind(allowDisable: boolean, allowAny = true): ValueKind {
+  return {
+    parse(value, key) {
+      const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+      const min = allowAny ? 0 : 1;
+      if (typeof n === 'number' && Number.isInteger(n) && ((n >= min && n <= 65_535) || (allowDisable && n === -1))) return n;
+      if (n === 0) throw new ConfigError(`${key}: must be a port number 1-65535`);
+      throw new ConfigError(`${key}: expected a port number 0-65535${allowDisable ? ' or -1 to disable' : ''}, got ${JSON.stringify(value)}`);
+    },
+    show: String,
+  };
 }
 
-function parseString(value: unknown, key: string): string {
-  if (typeof value === 'string' && value.length > 0) return value;
-  throw new ConfigError(`${key}: expected a non-empty string, got ${JSON.stringify(value)}`);
+function countKind(min: number, max = Number.MAX_SAFE_INTEGER): ValueKind {
+  return {
+    parse(value, key) {
+      const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new ConfigError(`${key}: expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
+      if (n > max) throw new ConfigError(`${key}: at most ${max}, got ${n}`);
+      return n;
+    },
+    show: String,
+  };
 }
 
-function parseBoolean(value: unknown, key: string): boolean {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ConfigError(`${key}: expected true or false, got ${JSON.stringify(value)}`);
+function sizeKind(min: number, max: number, range: string): ValueKind {
+  return {
+    parse(value, key) {
+      const n = parseSize(value, key);
+      if (n < min || n > max) throw new ConfigError(`${key}: must be ${range}, got ${n}`);
+      return n;
+    },
+    show: (v) => formatSize(v as number),
+  };
 }
 
-function parseChoice<T extends string>(value: unknown, key: string, choices: readonly T[]): T {
-  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(`${key}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+function durationKind(positive: boolean): ValueKind {
+  return {
+    parse(value, key) {
+      const n = parseDuration(value, key);
+      if (positive && n < 1) throw new ConfigError(`${key}: must be positive`);
+      return n;
+    },
+    show: (v) => formatDuration(v as number),
+  };
 }
 
-type Parser = (value: unknown, key: string) => unknown;
-
-/**
- * Every option a user can set, by its canonical (camelCase) key, with the parser of its
- * human form. Config files and flags both go through this table, so they cannot drift apart.
- */
-export const OPTION_PARSERS: Record<keyof BrokerOptions, Parser> = {
-  host: parseString,
-  port: (v, k) => parsePort(v, k, false),
-  kafkaPort: (v, k) => parsePort(v, k, true),
-  kafkaAdvertisedHost: parseString,
-  kafkaAdvertisedPort: (v, k) => {
-    const n = parsePort(v, k, false);
-    if (n === 0) throw new ConfigError(`${k}: must be a port number 1-65535`);
-    return n;
+const STRING: ValueKind = {
+  parse(value, key) {
+    if (typeof value === 'string' && value.length > 0) return value;
+    throw new ConfigError(`${key}: expected a non-empty string, got ${JSON.stringify(value)}`);
   },
-  autoCreateTopics: parseBoolean,
-  numPartitions: (v, k) => {
-    const n = parseCount(v, k, 1);
-    if (n > 10_000) throw new ConfigError(`${k}: at most 10000 partitions, got ${n}`);
-    return n;
-  },
-  messageMaxBytes: (v, k) => {
-    const n = parseSize(v, k);
-    if (n < 64 || n > 2_147_483_647) throw new ConfigError(`${k}: must be between 64 bytes and 2GB, got ${n}`);
-    return n;
-  },
-  kafkaMaxFrameBytes: (v, k) => {
-    const n = parseSize(v, k);
-    if (n < 1024 || n > 2_147_483_647) throw new ConfigError(`${k}: must be between 1KB and 2GB, got ${n}`);
-    return n;
-  },
-  httpPort: (v, k) => parsePort(v, k, true),
-  dataDir: parseString,
-  serverName: (v, k) => {
-    const s = parseString(v, k);
-    if (/\s/.test(s)) throw new ConfigError(`${k}: server name cannot contain spaces`);
-    return s;
-  },
-  user: parseString,
-  pass: parseString,
-  authToken: parseString,
-  authTimeout: parseDuration,
-  maxPayload: (v, k) => {
-    const n = parseSize(v, k);
-    if (n < 1 || n > 64 * 1024 * 1024) throw new ConfigError(`${k}: must be between 1 byte and 64MB, got ${n}`);
-    return n;
-  },
-  maxConnections: (v, k) => parseCount(v, k, 1),
-  maxSubscriptions: (v, k) => parseCount(v, k, 0),
-  maxControlLine: (v, k) => {
-    const n = parseSize(v, k);
-    if (n < 256) throw new ConfigError(`${k}: must be at least 256 bytes, got ${n}`);
-    return n;
-  },
-  pingInterval: (v, k) => {
-    const n = parseDuration(v, k);
-    if (n < 1) throw new ConfigError(`${k}: must be positive`);
-    return n;
-  },
-  maxPingsOut: (v, k) => parseCount(v, k, 1),
-  writeDeadline: (v, k) => {
-    const n = parseDuration(v, k);
-    if (n < 1) throw new ConfigError(`${k}: must be positive`);
-    return n;
-  },
-  maxPending: (v, k) => {
-    const n = parseSize(v, k);
-    if (n < 1024) throw new ConfigError(`${k}: must be at least 1KB, got ${n}`);
-    return n;
-  },
-  lameDuckDuration: parseDuration,
-  lameDuckGracePeriod: parseDuration,
-  fsync: (v, k) => parseChoice(v, k, FSYNC_POLICIES),
-  fsyncInterval: parseDuration,
-  logLevel: (v, k) => parseChoice(v, k, LOG_LEVELS),
-  groupMinSessionTimeout: positiveDuration,
-  groupMaxSessionTimeout: positiveDuration,
-  groupInitialRebalanceDelay: parseDuration,
-  groupMaxSize: (v, k) => parseCount(v, k, 1),
-  groupConsumerSessionTimeout: positiveDuration,
-  groupConsumerHeartbeatInterval: positiveDuration,
-  offsetsRetention: positiveDuration,
-  offsetsRetentionCheckInterval: parseDuration,
-  offsetMetadataMaxBytes: parseSize,
-  transactionMaxTimeout: positiveDuration,
-  transactionAbortTimedOutInterval: parseDuration,
-  transactionalIdExpiration: positiveDuration,
+  show: String,
 };
 
-function positiveDuration(v: unknown, k: string): number {
-  const n = parseDuration(v, k);
-  if (n < 1) throw new ConfigError(`${k}: must be positive`);
-  return n;
+const SERVER_NAME: ValueKind = {
+  parse(value, key) {
+    const s = STRING.parse(value, key) as string;
+    if (/\s/.test(s)) throw new ConfigError(`${key}: server name cannot contain spaces`);
+    return s;
+  },
+  show: String,
+};
+
+const BOOLEAN: ValueKind = {
+  parse(value, key) {
+    if (typeof value === 'boolean') return value;
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new ConfigError(`${key}: expected true or false, got ${JSON.stringify(value)}`);
+  },
+  show: String,
+};
+
+/** A JSON object (a config file's value, or a flag holding JSON) checked by `check`. */
+function objectKind(check: (value: object, key: string) => void): ValueKind {
+  return {
+    parse(value, key) {
+      let v = value;
+      if (typeof v === 'string') {
+        try {
+          v = JSON.parse(v) as unknown;
+        } catch (e) {
+          throw new ConfigError(`${key}: expected a JSON object: ${(e as Error).message}`);
+        }
+      }
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${key}: expected an object, got ${JSON.stringify(value)}`);
+      check(v, key);
+      return v;
+    },
+    show: (v) => JSON.stringify(v),
+  };
 }
 
-/** camelCase key for a kebab-case or snake_case spelling ("max-payload", "max_payload"). */
+const MAPPINGS = objectKind((table, key) => {
+  try {
+    SubjectMapping.parse(table as MappingTable);
+  } catch (e) {
+    if (e instanceof SubjectMappingError) throw new ConfigError(`${key}: ${e.message}`);
+    throw e;
+  }
+});
+
+function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
+  return {
+    parse(value, key) {
+      if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value;
+      throw new ConfigError(`${key}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    },
+    show: String,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The options table.
+
+/** Where an option lives: a top-level key, or [section, key]. */
+type OptionPath = readonly ['host' | 'logLevel'] | { [S in SectionName]: readonly [S, keyof BrokerOptions[S] & string] }[SectionName];
+
+export interface OptionSpec {
+  /** The flag (--name) and the key of flat config files. */
+  flag: string;
+  short?: string;
+  path: OptionPath;
+  kind: ValueKind;
+  /** The default; undefined when the option is unset by default. */
+  default?: unknown;
+  /** How the default is described when it is not a plain value ("the server id"). */
+  defaultText?: string;
+  /** What the option does, for --help and the README. */
+  help: string;
+}
+
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
+export const STORAGE_ENGINES: readonly StorageEngineKind[] = ['local', 'memory'];
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { flag: 'host', short: 'a', path: ['host'], kind: STRING, default: '0.0.0.0', help: 'interface every listener binds to' },
+  { flag: 'port', short: 'p', path: ['nats', 'port'], kind: portKind(false), default: 4222, help: 'NATS client port (0 picks a free port)' },
+  { flag: 'kafka-port', path: ['kafka', 'port'], kind: portKind(true), default: 9092, help: 'Kafka port (0 picks a free port); `-1` disables the Kafka listener' },
+  { flag: 'kafka-advertised-host', path: ['kafka', 'advertisedHost'], kind: STRING, defaultText: 'host, or `localhost`', help: 'host name Kafka clients are told to connect to (Metadata); set it when clients reach the broker by another name' },
+  { flag: 'kafka-advertised-port', path: ['kafka', 'advertisedPort'], kind: portKind(false, false), defaultText: 'the Kafka port', help: 'port Kafka clients are told to connect to' },
+  { flag: 'auto-create-topics', path: ['kafka', 'autoCreateTopics'], kind: BOOLEAN, default: true, help: "Kafka's `auto.create.topics.enable`: Metadata (when the client allows it) and Produce create unknown topics" },
+  { flag: 'num-partitions', path: ['kafka', 'numPartitions'], kind: countKind(1, 10_000), default: 1, help: "Kafka's `num.partitions`: partitions of auto-created topics and of CreateTopics without a count" },
+  { flag: 'message-max-bytes', path: ['kafka', 'messageMaxBytes'], kind: { ...sizeKind(64, 2_147_483_647, 'between 64 bytes and 2GB'), show: String }, default: 1_048_588, help: "Kafka's `message.max.bytes`: largest record batch, the default of each topic's `max.message.bytes`" },
+  { flag: 'kafka-max-frame-bytes', path: ['kafka', 'maxFrameBytes'], kind: sizeKind(1024, 2_147_483_647, 'between 1KB and 2GB'), default: 100 * 1024 * 1024, help: "Kafka's `socket.request.max.bytes`: a larger request closes the connection" },
+  { flag: 'http-port', short: 'm', path: ['http', 'port'], kind: portKind(true), default: 8222, help: 'monitoring port; `-1` disables' },
+  { flag: 'storage', path: ['storage', 'engine'], kind: choiceKind(STORAGE_ENGINES), default: 'local', help: 'storage engine: `local` (segment files in the data directory) or `memory` (nothing on disk, for tests and embedding)' },
+  { flag: 'data-dir', short: 'd', path: ['storage', 'dataDir'], kind: STRING, default: './wharf-data', help: 'storage directory of the local engine' },
+  { flag: 'fsync', path: ['storage', 'fsync'], kind: choiceKind(FSYNC_POLICIES), default: 'always', help: 'durability policy of the storage engine: `always`, `interval` or `never`' },
+  { flag: 'fsync-interval', path: ['storage', 'fsyncInterval'], kind: durationKind(false), default: 1_000, help: 'flush interval of the `interval` policy' },
+  { flag: 'server-name', short: 'n', path: ['nats', 'serverName'], kind: SERVER_NAME, defaultText: 'server id', help: 'name reported in INFO and `/varz`' },
+  { flag: 'user', path: ['nats', 'user'], kind: STRING, help: 'a user clients must present (with `--pass`)' },
+  { flag: 'pass', path: ['nats', 'pass'], kind: STRING, help: 'the password of `--user` (may be a bcrypt hash)' },
+  { flag: 'auth-token', path: ['nats', 'authToken'], kind: STRING, help: 'a token clients must present (may be a bcrypt hash)' },
+  { flag: 'auth-timeout', path: ['nats', 'authTimeout'], kind: durationKind(false), default: 2_000, help: 'time a client has to authenticate' },
+  { flag: 'max-payload', path: ['nats', 'maxPayload'], kind: sizeKind(1, 64 * 1024 * 1024, 'between 1 byte and 64MB'), default: 1024 * 1024, help: 'largest message payload' },
+  { flag: 'max-connections', path: ['nats', 'maxConnections'], kind: countKind(1), default: 64 * 1024, help: 'client connections allowed' },
+  { flag: 'max-subscriptions', path: ['nats', 'maxSubscriptions'], kind: countKind(0), default: 0, help: 'subscriptions per connection (0 = unlimited)' },
+  { flag: 'max-control-line', path: ['nats', 'maxControlLine'], kind: sizeKind(256, Number.MAX_SAFE_INTEGER, 'at least 256 bytes'), default: 4096, help: 'longest protocol line' },
+  { flag: 'ping-interval', path: ['nats', 'pingInterval'], kind: durationKind(true), default: 120_000, help: 'interval of server PINGs' },
+  { flag: 'max-pings-out', path: ['nats', 'maxPingsOut'], kind: countKind(1), default: 2, help: 'unanswered PINGs before `Stale Connection`' },
+  { flag: 'write-deadline', path: ['nats', 'writeDeadline'], kind: durationKind(true), default: 10_000, help: 'longest a client write may stall before the client is cut off as a slow consumer' },
+  { flag: 'max-pending', path: ['nats', 'maxPending'], kind: sizeKind(1024, Number.MAX_SAFE_INTEGER, 'at least 1KB'), default: 64 * 1024 * 1024, help: 'outbound bytes buffered for one client before it is cut off as a slow consumer' },
+  { flag: 'lame-duck-duration', path: ['nats', 'lameDuckDuration'], kind: durationKind(false), default: 120_000, help: 'time over which lame duck mode closes clients' },
+  { flag: 'lame-duck-grace-period', path: ['nats', 'lameDuckGracePeriod'], kind: durationKind(false), default: 10_000, help: 'wait before lame duck mode starts closing clients' },
+  { flag: 'mappings', path: ['nats', 'mappings'], kind: MAPPINGS, help: 'subject mappings as nats-server\'s `mappings` block, as JSON: `{"src.*": "dst.$1", "w": [{"destination": "a", "weight": 60}]}`' },
+  { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent`' },
+  { flag: 'group-min-session-timeout', path: ['groups', 'minSessionTimeout'], kind: durationKind(true), default: 6_000, help: "shortest session timeout a consumer group member may ask for (Kafka's `group.min.session.timeout.ms`)" },
+  { flag: 'group-max-session-timeout', path: ['groups', 'maxSessionTimeout'], kind: durationKind(true), default: 1_800_000, help: 'longest session timeout of a group member (`group.max.session.timeout.ms`)' },
+  { flag: 'group-initial-rebalance-delay', path: ['groups', 'initialRebalanceDelay'], kind: durationKind(false), default: 3_000, help: 'the first rebalance of an empty group waits this long for more members (`group.initial.rebalance.delay.ms`)' },
+  { flag: 'group-max-size', path: ['groups', 'maxSize'], kind: countKind(1), default: 2_147_483_647, defaultText: 'unlimited', help: 'members per consumer group (`group.max.size`)' },
+  { flag: 'group-consumer-session-timeout', path: ['groups', 'consumerSessionTimeout'], kind: durationKind(true), default: 45_000, help: 'session timeout of KIP-848 consumer group members (`group.consumer.session.timeout.ms`)' },
+  { flag: 'group-consumer-heartbeat-interval', path: ['groups', 'consumerHeartbeatInterval'], kind: durationKind(true), default: 5_000, help: 'heartbeat interval of KIP-848 consumer group members (`group.consumer.heartbeat.interval.ms`)' },
+  { flag: 'offsets-retention', path: ['groups', 'offsetsRetention'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'committed offsets of an empty group are removed this long after it became empty (`offsets.retention.minutes`)' },
+  { flag: 'offsets-retention-check-interval', path: ['groups', 'offsetsRetentionCheckInterval'], kind: durationKind(false), default: 600_000, help: 'interval of the expired-offsets check' },
+  { flag: 'offset-metadata-max-bytes', path: ['groups', 'offsetMetadataMaxBytes'], kind: { ...sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), show: String }, default: 4_096, help: 'largest metadata string of a committed offset' },
+  { flag: 'transaction-max-timeout', path: ['transactions', 'maxTimeout'], kind: durationKind(true), default: 900_000, help: 'longest transaction timeout a producer may ask for; longer gets `INVALID_TRANSACTION_TIMEOUT` (`transaction.max.timeout.ms`)' },
+  { flag: 'transaction-abort-timed-out-interval', path: ['transactions', 'abortTimedOutInterval'], kind: durationKind(false), default: 10_000, help: 'interval of the check that aborts transactions open longer than their timeout' },
+  { flag: 'transactional-id-expiration', path: ['transactions', 'idExpiration'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'idle transactional ids are forgotten after this long (`transactional.id.expiration.ms`)' },
+];
+
+/** The option by flag name, and by the camelCase of the flag (both are config-file keys). */
+const BY_KEY = new Map<string, OptionSpec>();
+for (const o of OPTIONS) {
+  BY_KEY.set(o.flag, o);
+  BY_KEY.set(canonicalKey(o.flag), o);
+}
+
+/** An option's spelling in a config file or a section object ("max-payload", "max_payload", "maxPayload") in camelCase. */
 export function canonicalKey(key: string): string {
   return key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/**
- * Validates a partial record of raw values (from a config file or flags) and returns typed
- * options. A bare number given to a duration key here means seconds, as in nats-server's
- * config; callers of startBroker() skip this step and pass milliseconds directly.
- */
-export function parseRawOptions(raw: Record<string, unknown>, source: string): Partial<BrokerOptions> {
-  const out: Record<string, unknown> = {};
-  for (const [rawKey, value] of Object.entries(raw)) {
-    const key = canonicalKey(rawKey) as keyof BrokerOptions;
-    const parser = OPTION_PARSERS[key];
-    if (!parser) throw new ConfigError(`${source}: unknown option "${rawKey}"`);
-    out[key] = parser(value, `${source}: ${rawKey}`);
-  }
-  return out as Partial<BrokerOptions>;
+/** The default shown in help and docs, or '' when the option is unset by default. */
+export function defaultText(o: OptionSpec): string {
+  if (o.defaultText !== undefined) return o.defaultText;
+  return o.default === undefined ? '' : o.kind.show(o.default);
 }
 
-/** Fills defaults and checks the combinations that single values cannot. */
-export function resolveOptions(partial: Partial<BrokerOptions> = {}): BrokerOptions {
-  const opts: BrokerOptions = { ...DEFAULT_OPTIONS };
-  for (const [k, v] of Object.entries(partial)) {
-    if (v !== undefined) (opts as unknown as Record<string, unknown>)[k] = v;
+function setPath(target: Record<string, unknown>, path: OptionPath, value: unknown): void {
+  if (path.length === 1) {
+    target[path[0]] = value;
+    return;
   }
-  if ((opts.user === undefined) !== (opts.pass === undefined)) {
-    throw new ConfigError('user and pass must be given together');
+  const section = (target[path[0]] ??= {}) as Record<string, unknown>;
+  section[path[1]] = value;
+}
+
+function buildDefaults(): BrokerOptions {
+  const out: Record<string, unknown> = { nats: {}, kafka: {}, storage: {}, groups: {}, transactions: {}, http: {} };
+  for (const o of OPTIONS) if (o.default !== undefined) setPath(out, o.path, o.default);
+  return out as unknown as BrokerOptions;
+}
+
+function freeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+  return Object.freeze(o);
+}
+
+/** Every default, as resolveOptions() fills them in (listener hosts come from `host`). */
+export const DEFAULT_OPTIONS: Readonly<BrokerOptions> = freeze(resolveOptions());
+
+/** The option a config-file key or flag name ("max-payload", "max_payload", "maxPayload") names, if any. */
+export function findOption(key: string): OptionSpec | undefined {
+  return BY_KEY.get(key) ?? BY_KEY.get(canonicalKey(key));
+}
+
+const SECTIONS: readonly SectionName[] = ['nats', 'kafka', 'storage', 'groups', 'transactions', 'http'];
+
+/**
+ * Validates a record of raw values, as a config file holds them, and returns typed options.
+ * Keys are flag names in any spelling ("max-payload", "max_payload", "maxPayload"), or a
+ * section ("nats", "kafka", ...) holding its own keys in the same spellings. A bare number
+ * given to a duration key means seconds, as in nats-server's config; callers of startBroker()
+ * skip this step and pass milliseconds directly.
+ */
+export function parseRawOptions(raw: Record<string, unknown>, source: string, label: (key: string) => string = (k) => `${source}: ${k}`): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(raw)) {
+    const section = SECTIONS.find((s) => s === canonicalKey(rawKey));
+    if (section !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const key = canonicalKey(k);
+        const spec = OPTIONS.find((o) => o.path.length === 2 && o.path[0] === section && o.path[1] === key);
+        if (!spec) throw new ConfigError(`${source}: unknown option "${rawKey}.${k}"`);
+        setPath(out, spec.path, spec.kind.parse(v, label(`${rawKey}.${k}`)));
+      }
+      continue;
+    }
+    const spec = findOption(rawKey);
+    if (!spec) throw new ConfigError(`${source}: unknown option "${rawKey}"`);
+    setPath(out, spec.path, spec.kind.parse(value, label(rawKey)));
   }
-  if (opts.groupMinSessionTimeout > opts.groupMaxSessionTimeout) {
+  return out as BrokerConfig;
+}
+
+/** Typed option values keyed by their flag's name in camelCase (kafkaPort, dataDir, maxPayload, ...). */
+export type OptionsByFlag = Record<string, string | number | boolean | undefined>;
+
+/**
+ * Places already-typed values given by flag name (in camelCase or kebab-case) into their
+ * sections, without parsing: for tools and tests that hold options flat. An unknown name throws.
+ */
+export function configFromFlags(values: OptionsByFlag): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const spec = findOption(key);
+    if (!spec) throw new ConfigError(`unknown option "${key}"`);
+    setPath(out, spec.path, value);
+  }
+  return out as BrokerConfig;
+}
+
+/** Merges option layers (later ones win), section by section. */
+export function mergeConfigs(...layers: BrokerConfig[]): BrokerConfig {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      if ((SECTIONS as readonly string[]).includes(k)) out[k] = { ...(out[k] as object | undefined), ...(v as object) };
+      else out[k] = v;
+    }
+  }
+  return out as BrokerConfig;
+}
+
+/** Fills defaults, gives each listener the broker's host unless it has its own, and checks the combinations single values cannot. */
+export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
+  const d = buildDefaults();
+  for (const k of Object.keys(config)) {
+    if (k !== 'host' && k !== 'logLevel' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
+  }
+  const pick = <S extends SectionName>(s: S): BrokerOptions[S] => {
+    const given = config[s] ?? {};
+    const merged: Record<string, unknown> = { ...d[s] };
+    for (const [k, v] of Object.entries(given)) if (v !== undefined) merged[k] = v;
+    return merged as unknown as BrokerOptions[S];
+  };
+  const host = config.host ?? d.host;
+  const opts: BrokerOptions = {
+    host,
+    logLevel: config.logLevel ?? d.logLevel,
+    nats: { ...pick('nats'), host: config.nats?.host ?? host },
+    kafka: { ...pick('kafka'), host: config.kafka?.host ?? host },
+    storage: pick('storage'),
+    groups: pick('groups'),
+    transactions: pick('transactions'),
+    http: { ...pick('http'), host: config.http?.host ?? host },
+  };
+  const n = opts.nats;
+  if ((n.user === undefined) !== (n.pass === undefined)) throw new ConfigError('user and pass must be given together');
+  if (n.authToken !== undefined && n.user !== undefined) throw new ConfigError('auth token and user/pass cannot both be set');
+  if (opts.groups.minSessionTimeout > opts.groups.maxSessionTimeout) {
     throw new ConfigError('group min session timeout must not exceed the group max session timeout');
-  }
-  if (opts.authToken !== undefined && opts.user !== undefined) {
-    throw new ConfigError('auth token and user/pass cannot both be set');
   }
   return opts;
 }

@@ -272,8 +272,8 @@ async function main(): Promise<void> {
     const partial = parseRawOptions(raw, 'nats-server config');
     options = resolveOptions({
       ...partial,
-      kafkaPort: -1,
-      dataDir,
+      kafka: { port: -1 },
+      storage: { ...partial.storage, dataDir },
       logLevel: (process.env.WHARF_SHIM_LOG_LEVEL as BrokerOptions['logLevel']) || 'warn',
     });
   } catch (err) {
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
     process.stderr.write(`[wharf nats-server shim] cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const advertised = options.host === '0.0.0.0' || options.host === '::' || options.host === '' ? '127.0.0.1' : options.host;
+  const advertised = options.nats.host === '0.0.0.0' || options.nats.host === '::' || options.nats.host === '' ? '127.0.0.1' : options.nats.host;
   const files: string[] = [];
   if (parsed.pidFile) {
     writeFileSync(parsed.pidFile, String(process.pid));

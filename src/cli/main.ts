@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, resolveOptions } from '../config.js';
 import { startBroker } from '../broker.js';
 import { createLogger } from '../log.js';
+import { DataDirInUseError } from '../storage/index.js';
 import { parseCommandLine, usage } from './args.js';
 
 function packageVersion(): string {
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
     broker = await startBroker(options, logger);
   } catch (err) {
     logger.fatal({ err }, 'cannot start');
+    // Another live broker owns the data directory: a usage error, like a bad flag.
+    if (err instanceof DataDirInUseError) {
+      process.stderr.write(`wharf: ${err.message}\n`);
+      process.exit(2);
+    }
     process.exit(1);
   }
   logger.info({ version: packageVersion(), ports: broker.ports }, 'wharf is ready');

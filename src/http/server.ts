@@ -1,11 +1,15 @@
 // The monitoring HTTP server: nats-server's monitoring endpoints (/varz, /connz, /subsz,
 // /healthz) on node:http, with their paths, query parameters, JSON and error answers, so that
 // the tools written for nats-server (the nats CLI's server commands, prometheus-nats-exporter,
-// dashboards) read Wharf unchanged.
+// dashboards) read Wharf unchanged. Endpoints may answer asynchronously: they see the broker's
+// core services (the log, the coordinators) as well as the NATS front-end, so that endpoints
+// about topics, groups and streams (metrics, the console, /jsz) sit beside these.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { BrokerOptions } from '../config.js';
+import type { HttpOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
+import type { Log } from '../core/log/index.js';
+import type { Coordinators } from '../core/coordinators/index.js';
 import type { NatsServer } from '../nats/server.js';
 import { BadRequest } from './query.js';
 import { connzEndpoint } from './connz.js';
@@ -15,9 +19,14 @@ import { subszEndpoint } from './subsz.js';
 import { varzEndpoint } from './varz.js';
 
 export interface MonitorDeps {
-  options: BrokerOptions;
+  /** The monitor's own listener options. */
+  options: HttpOptions;
   nats: NatsServer;
   router: Router;
+  /** The partitioned log: topics, partitions, offsets. */
+  log: Log;
+  /** Groups, producer state and transactions, when the broker runs them (with the Kafka listener). */
+  coordinators: Coordinators | null;
   logger: Logger;
   /** When the broker started: /varz start and uptime. */
   startedAt: Date;
@@ -25,7 +34,7 @@ export interface MonitorDeps {
 
 /** What the endpoints see: the broker's parts plus the monitor's own state. */
 export interface MonitorContext extends MonitorDeps {
-  /** The port the monitor listens on (the chosen one when options.httpPort is 0). */
+  /** The port the monitor listens on (the chosen one when options.port is 0). */
   readonly httpPort: number;
   /** Requests per endpoint path, as /varz http_req_stats reports them. */
   readonly httpReqStats: Map<string, number>;
@@ -37,8 +46,8 @@ export interface MonitorResponse {
   body: string;
 }
 
-/** Answers one request; a BadRequest thrown here becomes a 400 with its message. */
-export type EndpointHandler = (query: URLSearchParams) => MonitorResponse;
+/** Answers one request, now or later; a BadRequest thrown (or rejected) here becomes a 400 with its message. */
+export type EndpointHandler = (query: URLSearchParams) => MonitorResponse | Promise<MonitorResponse>;
 
 export interface Monitor {
   readonly port: number;
@@ -51,10 +60,11 @@ export function jsonResponse(value: unknown, compact = false, status = 200): Mon
 }
 
 const TEXT = 'text/plain; charset=utf-8';
+const NOT_FOUND: MonitorResponse = { status: 404, contentType: TEXT, body: '404 page not found\n' };
 
 export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const httpReqStats = new Map<string, number>();
-  const ctx: { -readonly [K in keyof MonitorContext]: MonitorContext[K] } = { ...deps, httpPort: deps.options.httpPort, httpReqStats };
+  const ctx: { -readonly [K in keyof MonitorContext]: MonitorContext[K] } = { ...deps, httpPort: deps.options.port, httpReqStats };
   // Path → [the key it is counted under in http_req_stats, handler]. Exact paths only, as in
   // nats-server: "/varz/" is a 404.
   const subsz = subszEndpoint(ctx);
@@ -67,49 +77,48 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     ['/healthz', ['/healthz', healthzEndpoint(ctx)]],
   ]);
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    let response: MonitorResponse;
+  const answer = async (req: IncomingMessage): Promise<MonitorResponse> => {
     try {
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
       const pathname = q < 0 ? raw : raw.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
       const route = routes.get(pathname);
-      if (route === undefined) {
-        response = { status: 404, contentType: TEXT, body: '404 page not found\n' };
-      } else {
-        const [statKey, handler] = route;
-        httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
-        response = handler(query);
-      }
+      if (route === undefined) return NOT_FOUND;
+      const [statKey, handler] = route;
+      httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
+      return await handler(query);
     } catch (err) {
-      if (err instanceof BadRequest) {
-        response = { status: 400, contentType: TEXT, body: err.message };
-      } else {
-        deps.logger.error({ err, url: req.url }, 'monitoring request failed');
-        response = { status: 500, contentType: TEXT, body: 'internal error\n' };
-      }
+      if (err instanceof BadRequest) return { status: 400, contentType: TEXT, body: err.message };
+      deps.logger.error({ err, url: req.url }, 'monitoring request failed');
+      return { status: 500, contentType: TEXT, body: 'internal error\n' };
     }
-    const body = Buffer.from(response.body);
-    res.writeHead(response.status, {
-      'Content-Type': response.contentType,
-      'Content-Length': body.length,
-      ...(response.contentType === 'application/json' ? { 'Access-Control-Allow-Origin': '*' } : {}),
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    void answer(req).then((response) => {
+      if (res.destroyed) return;
+      const body = Buffer.from(response.body);
+      res.writeHead(response.status, {
+        'Content-Type': response.contentType,
+        'Content-Length': body.length,
+        ...(response.contentType === 'application/json' ? { 'Access-Control-Allow-Origin': '*' } : {}),
+      });
+      res.end(body);
     });
-    res.end(body);
   };
 
   const server: Server = createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: deps.options.host, port: deps.options.httpPort }, () => {
+    server.listen({ host: deps.options.host, port: deps.options.port }, () => {
       server.off('error', reject);
       resolve();
     });
   });
   server.on('error', (err) => deps.logger.error({ err }, 'monitoring listener error'));
   const addr = server.address();
-  ctx.httpPort = typeof addr === 'object' && addr !== null ? addr.port : deps.options.httpPort;
+  ctx.httpPort = typeof addr === 'object' && addr !== null ? addr.port : deps.options.port;
   deps.logger.info({ host: deps.options.host, port: ctx.httpPort }, 'listening for monitoring requests');
 
   let closing: Promise<void> | undefined;

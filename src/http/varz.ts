@@ -106,7 +106,8 @@ export function varzEndpoint(ctx: MonitorContext): EndpointHandler {
 }
 
 export function buildVarz(ctx: MonitorContext, cpuPercent: number): Varz {
-  const { options: o, nats } = ctx;
+  const nats = ctx.nats;
+  const o = nats.options;
   const now = new Date();
   const totals = nats.totals();
   const stale = nats.staleConnections;
@@ -124,7 +125,7 @@ export function buildVarz(ctx: MonitorContext, cpuPercent: number): Varz {
     ...(o.maxSubscriptions > 0 ? { max_subscriptions: o.maxSubscriptions } : {}),
     ping_interval: msToNanos(o.pingInterval),
     ping_max: o.maxPingsOut,
-    http_host: o.host,
+    http_host: ctx.options.host,
     http_port: ctx.httpPort,
     http_base_path: '',
     https_port: 0,
@@ -162,7 +163,7 @@ export function buildVarz(ctx: MonitorContext, cpuPercent: number): Varz {
     out_client_bytes: totals.outBytes,
     slow_consumers: nats.slowConsumers,
     stale_connections: stale,
-    stalled_clients: 0, // Wharf never stalls a producer: a slow receiver is cut off instead
+    stalled_clients: nats.stalls,
     subscriptions: ctx.router.subscriptions.size,
     http_req_stats: Object.fromEntries(ctx.httpReqStats),
     config_load_time: goTime(ctx.startedAt),

@@ -81,7 +81,7 @@ export class KafkaConnection implements ConnectionScope {
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.log = logger.child({ conn: this.id, remote: this.remoteAddress });
-    this.splitter = new FrameSplitter(services.options.kafkaMaxFrameBytes);
+    this.splitter = new FrameSplitter(services.options.maxFrameBytes);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_TIMEOUT_MS);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

@@ -2,10 +2,7 @@
 // (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check,
 // the fetch session cache, client telemetry),
 // the identity of this node in its single-node cluster, and the producer-state hook's types.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { BrokerOptions } from '../config.js';
+import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
 import type { Authorizer } from '../core/security/authorizer.js';
@@ -80,6 +77,7 @@ export interface ProducerStateHook {
 /** Who this broker is: what Metadata, DescribeCluster and FindCoordinator tell clients. */
 export interface ClusterIdentity {
   readonly nodeId: number;
+  /** The log's cluster id (kept durably by the storage engine). */
   readonly clusterId: string;
   /** Host and port clients are told to connect to. */
   readonly advertisedHost: string;
@@ -90,7 +88,7 @@ export interface ClusterIdentity {
 export interface KafkaServices {
   readonly log: Log;
   readonly coordinators: Coordinators;
-  readonly options: BrokerOptions;
+  readonly options: KafkaOptions;
   readonly logger: Logger;
   readonly cluster: ClusterIdentity;
   /** Consulted on every request, through the request context's authorize(). */
@@ -112,24 +110,3 @@ export function topicIdFromWire(id: string): string {
 }
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-
-/**
- * The cluster id, stable for a data directory: created on first start (22 characters of
- * base64url like Kafka's), kept in <dataDir>/kafka/cluster.json.
- */
-export async function loadClusterId(dataDir: string): Promise<string> {
-  const dir = join(dataDir, 'kafka');
-  const file = join(dir, 'cluster.json');
-  try {
-    const raw = JSON.parse(await readFile(file, 'utf8')) as { clusterId?: unknown };
-    if (typeof raw.clusterId === 'string' && raw.clusterId.length > 0) return raw.clusterId;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  const clusterId = randomBytes(16).toString('base64url');
-  await mkdir(dir, { recursive: true });
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify({ clusterId }) + '\n');
-  await rename(tmp, file);
-  return clusterId;
-}

@@ -3,14 +3,14 @@
 // cluster identity, the fetch session cache, client telemetry), and closes every connection
 // on shutdown (before the log closes).
 import { createServer, type Server, type Socket } from 'node:net';
-import type { BrokerOptions } from '../config.js';
+import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log } from '../core/log/index.js';
 import { allowAll, type Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
 import { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
-import { loadClusterId, NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
+import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
 import { FetchSessionCache } from './fetch-session.js';
 import { ClientTelemetry } from './client-telemetry.js';
 
@@ -41,7 +41,7 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
   readonly logger: Logger;
 
   private constructor(
-    readonly options: BrokerOptions,
+    readonly options: KafkaOptions,
     readonly log: Log,
     logger: Logger,
     readonly clusterId: string,
@@ -51,13 +51,12 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
     this.coordinators = deps.coordinators;
     this.authorizer = deps.authorizer ?? allowAll;
     this.producerState = coordinatorProducerHook(log, deps.coordinators);
-    this.advertisedHost = options.kafkaAdvertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
+    this.advertisedHost = options.advertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
   }
 
-  /** Loads (or creates) the cluster id of the data directory and starts listening. */
-  static async start(options: BrokerOptions, log: Log, logger: Logger, deps: KafkaDependencies): Promise<KafkaServer> {
-    const clusterId = await loadClusterId(options.dataDir);
-    const server = new KafkaServer(options, log, logger, clusterId, deps);
+  /** Starts listening; the cluster id is the log's. */
+  static async start(options: KafkaOptions, log: Log, logger: Logger, deps: KafkaDependencies): Promise<KafkaServer> {
+    const server = new KafkaServer(options, log, logger, log.clusterId, deps);
     await server.listen();
     return server;
   }
@@ -77,10 +76,10 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.options.host, port: this.options.kafkaPort }, () => {
+      server.listen({ host: this.options.host, port: this.options.port }, () => {
         server.off('error', reject);
         server.on('error', (e) => this.logger.error({ err: e }, 'kafka listener error'));
-        this.advertisedPort = this.options.kafkaAdvertisedPort ?? this.port;
+        this.advertisedPort = this.options.advertisedPort ?? this.port;
         this.logger.info({ port: this.port, advertised: `${this.advertisedHost}:${this.advertisedPort}`, clusterId: this.clusterId, nodeId: this.nodeId }, 'kafka listener ready');
         resolve();
       });

@@ -260,9 +260,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     return true;
   }
 
-  onPublish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
+  onPublish(published: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
     this.inMsgs++;
     this.inBytes += msg.length;
+    // Subject mappings apply first, as in nats-server: permissions and the no-responders
+    // status see the subject the message is delivered on.
+    const subject = this.router.mapSubject(published);
     if (this.permissions !== null && !this.permissions.mayPublish(subject)) {
       // nats-server: -ERR, no +OK, the message is dropped and the connection stays open.
       this.queueProto(errLine(publishViolation(subject)));
@@ -270,7 +273,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     }
     if (this.connect.verbose) this.queueProto(OK);
     this.server.publishing = this;
-    const delivered = this.router.publish(subject, reply, hdrLen, msg, this);
+    const delivered = this.router.route(subject, reply, hdrLen, msg, this);
     this.server.publishing = null;
     if (delivered === 0 && reply !== undefined && this.connect.no_responders === true) this.sendNoResponders(subject, reply);
   }

@@ -2,7 +2,7 @@
 // greeted with, the end-of-event flush that coalesces writes, and lame-duck shutdown.
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { BrokerOptions } from '../config.js';
+import type { NatsOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
 import { authenticatorFor, type Authenticator } from './auth.js';
@@ -60,7 +60,7 @@ export class NatsServer {
    *   user/password of the options, or nobody's credentials required (null).
    */
   constructor(
-    readonly options: BrokerOptions,
+    readonly options: NatsOptions,
     readonly router: Router,
     readonly logger: Logger,
     authenticator: Authenticator | null = authenticatorFor(options),

@@ -1,7 +1,8 @@
 // The storage engine interface: the only thing the log (src/core/log) knows about where its
 // bytes live. It speaks in topics, partitions, offsets and record batches, never in files or
-// segments, so that a shared-storage engine (e.g. on PostgreSQL) can stand in for the local-disk
-// one without touching the log or the protocol code.
+// segments, so that another engine (memory/ today, a shared one on PostgreSQL later) stands in
+// for the local-disk one without touching the log or the protocol code. The broker picks the
+// engine (src/storage/index.ts); the log is handed one.
 //
 // Contract, for every engine:
 // - A partition is a sequence of Kafka v2 record batches with increasing offsets. The engine
@@ -13,6 +14,9 @@
 //   offset returns to the end of the last acknowledged batch, so offsets never have holes.
 // - read() returns only acknowledged batches, whole, as stored.
 // - Everything below logStartOffset is gone for readers; the engine may free it at any time.
+// - Retention and compaction work in whole units of storage (Kafka's segments): data in the
+//   unit still being appended to is neither freed by retention nor rewritten (units.ts).
+// test/storage/contract.test.ts checks this contract against every engine.
 import type { FsyncPolicy } from '../config.js';
 import type { LogError } from '../core/records/errors.js';
 
@@ -147,6 +151,8 @@ export interface StoredTopic {
 
 export interface StorageEngine {
   readonly kind: string;
+  /** Where the data lives, for people (a directory, "memory"); Kafka reports it as log.dirs. */
+  readonly location: string;
   /** Every topic whose creation was committed and whose deletion was not. */
   loadTopics(): Promise<StoredTopic[]>;
   /** Creates or updates a topic's metadata durably. Partitions are created by openPartition(). */
@@ -158,6 +164,14 @@ export interface StorageEngine {
    * StorageCorruptionError when the partition's data is damaged beyond a torn tail.
    */
   openPartition(ref: PartitionRef, settings: PartitionStorageSettings, create: boolean): Promise<PartitionStore>;
+  /** Broker-wide metadata (the cluster id, ...): small string values by key, as last stored. */
+  loadMetadata(): Promise<Record<string, string>>;
+  /**
+   * Stores `value` under `key` durably (a crash leaves the old or the new value, never a mix)
+   * and returns the value now stored. With `onlyIfAbsent` a value already stored wins and is
+   * returned instead: how brokers sharing one engine agree on a value created once.
+   */
+  putMetadata(key: string, value: string, opts?: { onlyIfAbsent?: boolean }): Promise<string>;
   /** Makes everything durable (all partitions must be checkpointed or closed first) and releases the engine. */
   close(): Promise<void>;
 }

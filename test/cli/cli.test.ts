@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,7 @@ test('unknown flags and bad values: a clear message and exit 2', () => {
     [['--max-payload', 'lots'], /--max-payload: expected a size/],
     [['--ping-interval', 'soon'], /--ping-interval: expected a duration/],
     [['--fsync', 'sometimes'], /--fsync: expected one of always, interval, never/],
+    [['--storage', 'disk'], /--storage: expected one of local, memory/],
     [['--user', 'a'], /user and pass must be given together/],
     [['-c', '/nonexistent/wharf.json'], /cannot read config file/],
   ] as const) {
@@ -72,6 +73,21 @@ test('a JSON config file sets options; flags override it', async () => {
   assert.equal(await cli.exited, 0);
   cli.cleanup();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('--storage memory: the broker serves and leaves --data-dir untouched', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'wharf-mem-cli-'));
+  const never = join(parent, 'not-created');
+  const cli = startCli(['--storage', 'memory', '-d', never]);
+  const port = await cli.ready;
+  const nc = await nats.connect({ port, reconnect: false });
+  await nc.flush();
+  await nc.close();
+  cli.child.kill('SIGTERM');
+  assert.equal(await cli.exited, 0);
+  assert.equal(existsSync(never), false);
+  cli.cleanup();
+  rmSync(parent, { recursive: true, force: true });
 });
 
 test('SIGTERM closes connections and exits 0', async () => {

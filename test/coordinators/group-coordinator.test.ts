@@ -2,8 +2,8 @@
 // rebalance timeouts, static members, offsets and their persistence in __consumer_offsets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { openTestLog, silentLogger, tempDir } from '../storage/helpers.js';
+import { waitFor } from '../support/wait.js';
 import { GroupCoordinator, type GroupCoordinatorConfig, type JoinGroupRequest } from '../../src/core/coordinators/group-coordinator.js';
 import type { Log } from '../../src/core/log/index.js';
 
@@ -150,24 +150,28 @@ test('second member triggers a rebalance; the follower gets its assignment from 
 
 test('a member that stops heartbeating is expired after its session timeout and the group rebalances', async () => {
   await withCoordinator(async (gc) => {
-    const a = await join(gc, { clientId: 'a', sessionTimeoutMs: 150, rebalanceTimeoutMs: 2_000 });
+    // a's session is long, so that a slow machine cannot expire it too; b's is 150 ms.
+    const a = await join(gc, { clientId: 'a', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 2_000 });
     const bFirst = await gc.joinGroup(joinReq({ clientId: 'b', sessionTimeoutMs: 150, rebalanceTimeoutMs: 2_000 }));
     const bJoin = gc.joinGroup(joinReq({ clientId: 'b', memberId: bFirst.memberId, sessionTimeoutMs: 150, rebalanceTimeoutMs: 2_000 }));
-    await gc.joinGroup(joinReq({ clientId: 'a', memberId: a.memberId, sessionTimeoutMs: 150, rebalanceTimeoutMs: 2_000 }));
+    await gc.joinGroup(joinReq({ clientId: 'a', memberId: a.memberId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 2_000 }));
     const b = await bJoin;
     await Promise.all([
       gc.syncGroup({ groupId: 'g', generationId: 2, memberId: a.memberId, groupInstanceId: null, assignments: [] }),
       gc.syncGroup({ groupId: 'g', generationId: 2, memberId: b.memberId, groupInstanceId: null, assignments: [] }),
     ]);
-    // Only a heartbeats.
-    for (let i = 0; i < 6; i++) {
-      await sleep(50);
-      gc.heartbeat('g', a.memberId, null, 2);
-    }
+    // Only a heartbeats, until b has been expired.
+    await waitFor(
+      () => {
+        gc.heartbeat('g', a.memberId, null, 2);
+        return gc.inspect('g')!.members.length === 1;
+      },
+      { what: 'b to be expired', timeoutMs: 5_000, intervalMs: 30 },
+    );
     const s = gc.inspect('g')!;
     assert.equal(s.state, 'PreparingRebalance');
     assert.deepEqual(s.members, [a.memberId]);
-    const r = await gc.joinGroup(joinReq({ clientId: 'a', memberId: a.memberId, sessionTimeoutMs: 150 }));
+    const r = await gc.joinGroup(joinReq({ clientId: 'a', memberId: a.memberId, sessionTimeoutMs: 10_000 }));
     assert.equal(r.generationId, 3);
     assert.equal(r.members.length, 1);
   });
@@ -202,9 +206,10 @@ test('a member that does not rejoin within the rebalance timeout is dropped from
 
 test('members that do not send SyncGroup within the rebalance timeout are removed', async () => {
   await withCoordinator(async (gc) => {
-    const a = await join(gc, { clientId: 'a', rebalanceTimeoutMs: 150 });
+    // A session far longer than the wait: only the rebalance timeout can remove the member.
+    const a = await join(gc, { clientId: 'a', rebalanceTimeoutMs: 150, sessionTimeoutMs: 30_000 });
     assert.equal(gc.inspect('g')!.state, 'CompletingRebalance');
-    await sleep(300);
+    await waitFor(() => gc.inspect('g')!.state !== 'CompletingRebalance', { what: 'the sync to time out', timeoutMs: 5_000 });
     assert.equal(gc.inspect('g')!.state, 'Empty');
     assert.equal((await gc.syncGroup({ groupId: 'g', generationId: 1, memberId: a.memberId, groupInstanceId: null, assignments: [] })).error, 'UNKNOWN_MEMBER_ID');
   });
@@ -295,7 +300,7 @@ test('offsets, groups and pending transactional offsets survive a restart', asyn
     await gc.completeTransaction(7, true);
     assert.equal(gc.fetchOffsets({ groupId: 'g', partitions: [{ topic: 't', partitions: [1, 2] }], requireStable: true }).offsets.map((o) => o.offset).join(), '99,-1');
     // The member restored from the log expires if it does not come back.
-    await sleep(350);
+    await waitFor(() => gc.inspect('g')!.state !== 'Stable', { what: 'the restored member to expire', timeoutMs: 5_000 });
     assert.equal(gc.inspect('g')!.state, 'Empty');
     gc = await ctx.reopen();
     assert.equal(gc.inspect('g')!.state, 'Empty');

@@ -10,9 +10,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import { startTestBroker } from '../support/broker.js';
-import { startBroker, type Broker } from '../../src/index.js';
-import { startMonitor, type Monitor } from '../../src/http/server.js';
+import type { Broker } from '../../src/index.js';
 import { freePort, sleep } from '../support/net.js';
+import { waitFor } from '../support/wait.js';
 
 type Json = Record<string, unknown>;
 
@@ -45,12 +45,14 @@ function conns(connz: Json): Json[] {
 }
 
 /** Polls until check() holds (deliveries are asynchronous). */
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  return waitFor(check, { what, timeoutMs, intervalMs: 5 });
+}
+
+/** The monitoring port startBroker() opened for httpPort 0; the test fails if it opened none. */
+function monitorPort(broker: Broker): number {
+  assert.ok(broker.ports.http > 0, `startBroker({ httpPort: 0 }) started no monitor (ports.http = ${broker.ports.http})`);
+  return broker.ports.http;
 }
 
 /**
@@ -84,33 +86,19 @@ async function activity(port: number): Promise<{ alpha: NatsConnection; beta: Na
 
 describe('monitoring endpoints', () => {
   let broker: Broker;
-  let ownMonitor: Monitor | undefined;
   let http: number;
   let clients: Awaited<ReturnType<typeof activity>>;
   let pubCid: number;
 
   before(async () => {
     broker = await startTestBroker({ httpPort: 0 });
-    if (broker.ports.http > 0) {
-      http = broker.ports.http;
-    } else {
-      // Until startBroker() starts the monitor itself.
-      ownMonitor = await startMonitor({
-        options: broker.options,
-        nats: broker.nats,
-        router: broker.router,
-        logger: broker.logger,
-        startedAt: new Date(),
-      });
-      http = ownMonitor.port;
-    }
+    http = monitorPort(broker);
     clients = await activity(broker.ports.nats);
     pubCid = Math.max(...broker.nats.connections.keys());
   });
 
   after(async () => {
     await Promise.all(clients?.all.map((c) => c.close().catch(() => {})) ?? []);
-    await ownMonitor?.close();
     await broker?.close();
   });
 
@@ -124,7 +112,7 @@ describe('monitoring endpoints', () => {
 
   it('/varz reports identity, limits and counters with nats-server types', async () => {
     const v = await getJson(http, '/varz');
-    const o = broker.options;
+    const o = broker.options.nats;
     assert.equal(v.server_id, broker.nats.serverId);
     assert.equal(v.server_name, broker.nats.serverName);
     assert.match(v.version as string, /^\d+\.\d+\.\d+$/);
@@ -383,13 +371,10 @@ describe('monitoring endpoints', () => {
 describe('monitoring with authentication', () => {
   it('/varz says auth_required and /connz?auth=1 names the user', async () => {
     const broker = await startTestBroker({ httpPort: 0, user: 'alice', pass: 's3cret' });
-    const monitor =
-      broker.ports.http > 0
-        ? undefined
-        : await startMonitor({ options: broker.options, nats: broker.nats, router: broker.router, logger: broker.logger, startedAt: new Date() });
-    const http = monitor?.port ?? broker.ports.http;
-    const nc = await connect({ servers: `127.0.0.1:${broker.ports.nats}`, user: 'alice', pass: 's3cret' });
+    let nc: NatsConnection | undefined;
     try {
+      const http = monitorPort(broker);
+      nc = await connect({ servers: `127.0.0.1:${broker.ports.nats}`, user: 'alice', pass: 's3cret' });
       await nc.flush();
       assert.equal((await getJson(http, '/varz')).auth_required, true);
       const [c] = conns(await getJson(http, '/connz?auth=1')) as [Json];
@@ -397,8 +382,7 @@ describe('monitoring with authentication', () => {
       assert.equal(conns(await getJson(http, '/connz'))[0]!.authorized_user, undefined, 'only with auth=1');
       assert.equal((await getJson(http, '/connz?user=alice')).num_connections, 1);
     } finally {
-      await nc.close();
-      await monitor?.close();
+      await nc?.close();
       await broker.close();
     }
   });
@@ -563,7 +547,6 @@ describe('JSON shape matches nats-server v2.15', { skip: missing !== undefined &
 
   let reference: Reference;
   let broker: Broker;
-  let ownMonitor: Monitor | undefined;
   let wharfHttp: number;
   const clients: NatsConnection[] = [];
 
@@ -572,24 +555,20 @@ describe('JSON shape matches nats-server v2.15', { skip: missing !== undefined &
       startReference(),
       startTestBroker({ httpPort: 0 }),
     ]);
-    if (broker.ports.http > 0) {
-      wharfHttp = broker.ports.http;
-    } else {
-      ownMonitor = await startMonitor({ options: broker.options, nats: broker.nats, router: broker.router, logger: broker.logger, startedAt: new Date() });
-      wharfHttp = ownMonitor.port;
-    }
+    wharfHttp = monitorPort(broker);
     for (const port of [reference.port, broker.ports.nats]) {
       const run = await activity(port);
       clients.push(run.alpha, run.beta);
       // The publisher closes, so that state=closed has an entry on both.
       await run.pub.close();
     }
-    await sleep(50);
+    for (const [who, http] of [['nats-server', reference.http], ['Wharf', wharfHttp]] as const) {
+      await until(async () => (await getJson(http, '/connz?state=closed')).num_connections === 1, `${who} to list the closed publisher`);
+    }
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
-    await ownMonitor?.close();
     await broker?.close();
     if (reference) await stopReference(reference);
   });

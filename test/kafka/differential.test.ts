@@ -10,7 +10,7 @@ import { peerSkip } from '../support/peers.js';
 import type { Broker } from '../../src/index.js';
 import { buildRecordBatch, decodeBatchAsync } from '../../src/core/records/batch.js';
 import { splitBatches } from '../support/records.js';
-import { RawKafka } from './support/raw-kafka.js';
+import { ConnectionClosed, RawKafka } from './support/raw-kafka.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -264,17 +264,22 @@ const STEPS: Step[] = [
   },
 ];
 
-async function runAll(host: string, port: number): Promise<Map<string, unknown>> {
+/** What one step gave on one broker: its answer, the broker closing the connection, or a harness error. */
+type Outcome = { answer: unknown } | { closedByBroker: string } | { harnessError: string };
+
+async function runAll(host: string, port: number): Promise<Map<string, Outcome>> {
   let c = await RawKafka.connect(host, port);
-  const out = new Map<string, unknown>();
+  const out = new Map<string, Outcome>();
   try {
     for (const s of STEPS) {
       // A step that made the broker close the connection is recorded as such; go on on a new one.
       if (c.closed) c = await RawKafka.connect(host, port);
       try {
-        out.set(s.name, JSON.parse(JSON.stringify(await s.run(c)) ?? 'null'));
+        out.set(s.name, { answer: JSON.parse(JSON.stringify(await s.run(c)) ?? 'null') });
       } catch (e) {
-        out.set(s.name, `threw: ${(e as Error).message}`);
+        // Anything but the broker closing the connection (a timeout, a response the codec cannot
+        // decode, a bug in the step) means the step observed nothing: it can never agree.
+        out.set(s.name, e instanceof ConnectionClosed ? { closedByBroker: e.message } : { harnessError: e instanceof Error ? e.message : String(e) });
       }
     }
   } finally {
@@ -303,11 +308,17 @@ describe('differential: Apache Kafka 4.4 vs Wharf', { skip: peerSkip('kafka') },
     const actual = await runAll('127.0.0.1', wharf.ports.kafka);
     const diffs: string[] = [];
     for (const s of STEPS) {
+      const want = expected.get(s.name);
+      const got = actual.get(s.name);
+      const harness = [want, got].some((o) => o === undefined || 'harnessError' in o);
+      let same = false;
       try {
-        assert.deepStrictEqual(actual.get(s.name), expected.get(s.name));
+        assert.deepStrictEqual(got, want);
+        same = true;
       } catch {
-        diffs.push(`${s.name}:\n  kafka: ${JSON.stringify(expected.get(s.name))}\n  wharf: ${JSON.stringify(actual.get(s.name))}`);
+        // reported below
       }
+      if (harness || !same) diffs.push(`${s.name}${harness ? ' (the step failed in the harness: no answer to compare)' : ''}:\n  kafka: ${JSON.stringify(want)}\n  wharf: ${JSON.stringify(got)}`);
     }
     assert.equal(diffs.length, 0, `${diffs.length} of ${STEPS.length} steps differ:\n${diffs.join('\n')}`);
   });

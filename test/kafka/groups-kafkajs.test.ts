@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
 import { startTestBroker } from '../support/broker.js';
+import { waitFor as waitUntil } from '../support/wait.js';
 import type { Broker } from '../../src/index.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { RawKafkaClient } from './support/groups-raw.js';
@@ -20,12 +20,8 @@ function consumerOf(kafka: Kafka, groupId: string, extra: Record<string, unknown
   return kafka.consumer({ groupId, sessionTimeout: 3_000, rebalanceTimeout: 3_000, heartbeatInterval: 100, maxWaitTimeInMs: 100, retry: { retries: 10, initialRetryTime: 50 }, ...extra });
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  return waitUntil(cond, { what, timeoutMs: ms, intervalMs: 25 });
 }
 
 async function produceNumbered(kafka: Kafka, topic: string, from: number, count: number, partitions: number): Promise<void> {
@@ -37,7 +33,7 @@ async function produceNumbered(kafka: Kafka, topic: string, from: number, count:
   await producer.disconnect();
 }
 
-test('three consumers share a topic; join, leave and crash rebalance without losing or repeating committed records', async () => {
+test('three consumers share a topic; join, leave and crash rebalance without losing or repeating committed records', async (t) => {
   const broker = await startTestBroker(FAST);
   const kafka = kafkaClient(broker.ports.kafka);
   const admin = kafka.admin();
@@ -48,14 +44,29 @@ test('three consumers share a topic; join, leave and crash rebalance without los
     await admin.createTopics({ topics: [{ topic, numPartitions: 6 }] });
     const seen = new Map<string, number>(); // value -> times processed
     const byConsumer = new Map<number, number>();
+    // Offsets the broker acknowledged as committed, per partition (kafkajs reports a commit once
+    // its OffsetCommit succeeded). A record below its partition's committed offset must never be
+    // processed again: that is a committed record repeated. A record processed twice before its
+    // commit (the member lost the partition first) is at-least-once, and allowed.
+    const committed = new Map<number, bigint>();
+    const repeatedCommitted: string[] = [];
     const start = async (n: number): Promise<Consumer> => {
       const c = consumerOf(kafka, 'g1');
+      c.on(c.events.COMMIT_OFFSETS, ({ payload }) => {
+        for (const t of payload.topics) {
+          for (const p of t.partitions) {
+            const partition = Number(p.partition); // a string at run time, whatever kafkajs's types say
+            if (BigInt(p.offset) > (committed.get(partition) ?? 0n)) committed.set(partition, BigInt(p.offset));
+          }
+        }
+      });
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
       await c.run({
         autoCommitInterval: 50,
-        eachMessage: async ({ message }) => {
+        eachMessage: async ({ partition, message }) => {
           const v = message.value!.toString();
+          if (BigInt(message.offset) < (committed.get(partition) ?? 0n)) repeatedCommitted.push(`${v} (partition ${partition} offset ${message.offset}, committed ${committed.get(partition)}) by consumer ${n}`);
           seen.set(v, (seen.get(v) ?? 0) + 1);
           byConsumer.set(n, (byConsumer.get(n) ?? 0) + 1);
         },
@@ -97,10 +108,14 @@ test('three consumers share a topic; join, leave and crash rebalance without los
     for (const c of consumers) await c.disconnect();
     consumers.length = 0;
 
+    // Nothing lost, no committed record processed again.
+    assert.deepEqual([...seen.keys()].map(Number).sort((a, b) => a - b), Array.from({ length: 420 }, (_, i) => i), 'every record processed');
+    assert.deepEqual(repeatedCommitted, [], 'records processed again after their offset was committed');
+    t.diagnostic(`${[...seen.values()].filter((n) => n > 1).length} records processed twice before their commit (at-least-once at a rebalance)`);
     // Committed offsets cover everything: a new member of the group reads nothing again.
     const offsets = await admin.fetchOffsets({ groupId: 'g1', topics: [topic] });
-    const committed = offsets[0]!.partitions.reduce((s, p) => s + Number(p.offset), 0);
-    assert.equal(committed, 420, 'committed offsets sum to every record');
+    const committedSum = offsets[0]!.partitions.reduce((s, p) => s + Number(p.offset), 0);
+    assert.equal(committedSum, 420, 'committed offsets sum to every record');
     const d = await admin.describeGroups(['g1']);
     assert.equal(d.groups[0]!.state, 'Empty');
     const listed = await admin.listGroups();
@@ -115,15 +130,19 @@ test('three consumers share a topic; join, leave and crash rebalance without los
 test('committed offsets survive a broker restart; group admin: reset, delete offsets, delete group', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-groups-'));
   let broker: Broker | null = await startTestBroker({ ...FAST, dataDir });
+  // Clients still connected when a step fails are disconnected, so the file can still exit.
+  const open = new Set<{ disconnect(): Promise<void> }>();
   try {
     let kafka = kafkaClient(broker.ports.kafka);
     const topic = 'resume';
     let admin = kafka.admin();
     await admin.connect();
+    open.add(admin);
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
     await produceNumbered(kafka, topic, 0, 50, 2);
     const first: string[] = [];
     let c = consumerOf(kafka, 'g2');
+    open.add(c);
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     await c.run({ autoCommitInterval: 20, eachMessage: async ({ message }) => void first.push(message.value!.toString()) });
@@ -137,18 +156,28 @@ test('committed offsets survive a broker restart; group admin: reset, delete off
     kafka = kafkaClient(broker.ports.kafka);
     admin = kafka.admin();
     await admin.connect();
+    open.add(admin);
     const offsets = await admin.fetchOffsets({ groupId: 'g2', topics: [topic] });
     assert.deepEqual(offsets[0]!.partitions.map((p) => p.offset).sort(), ['25', '25']);
     await produceNumbered(kafka, topic, 50, 10, 2);
     const second: string[] = [];
     c = consumerOf(kafka, 'g2');
+    open.add(c);
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     await c.run({ autoCommitInterval: 20, eachMessage: async ({ message }) => void second.push(message.value!.toString()) });
-    await waitFor(() => second.length >= 10, 15_000, '10 new records');
-    await sleep(300);
+    // Done once the group's commits reach the end of both partitions: everything the consumer
+    // was going to read, old records included had the committed offsets been lost, is read.
+    await waitFor(async () => {
+      const o = await admin.fetchOffsets({ groupId: 'g2', topics: [topic] });
+      return o[0]!.partitions.every((p) => p.offset === '30');
+    }, 15_000, 'the group to commit offset 30 in both partitions');
     assert.deepEqual(second.map(Number).sort((a, b) => a - b), [50, 51, 52, 53, 54, 55, 56, 57, 58, 59], 'only the new records');
-    await assert.rejects(admin.deleteGroups(['g2']), 'a group with members cannot be deleted');
+    await assert.rejects(admin.deleteGroups(['g2']), (err: unknown) => {
+      const groups = (err as { groups?: Array<{ groupId: string; error?: { type?: string } }> }).groups;
+      assert.deepEqual(groups?.map((g) => [g.groupId, g.error?.type]), [['g2', 'NON_EMPTY_GROUP']], `a group with members cannot be deleted: ${String(err)}`);
+      return true;
+    });
     await c.disconnect();
     await admin.setOffsets({ groupId: 'g2', topic, partitions: [{ partition: 0, offset: '5' }] });
     const reset = await admin.fetchOffsets({ groupId: 'g2', topics: [topic] });
@@ -158,6 +187,7 @@ test('committed offsets survive a broker restart; group admin: reset, delete off
     assert.deepEqual(gone[0]!.partitions.map((p) => p.offset), ['-1', '-1']);
     await admin.disconnect();
   } finally {
+    for (const client of open) await client.disconnect().catch(() => {});
     await broker?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

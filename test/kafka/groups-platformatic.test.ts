@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { startTestBroker } from '../support/broker.js';
+import { waitFor } from '../support/wait.js';
 
 test('@platformatic/kafka: transactions, classic and KIP-848 groups in read_committed', async () => {
   const broker = await startTestBroker({ kafkaPort: 0, fsync: 'never', groupInitialRebalanceDelay: 0, groupMinSessionTimeout: 100, groupConsumerHeartbeatInterval: 200 });
@@ -39,8 +40,9 @@ test('@platformatic/kafka: transactions, classic and KIP-848 groups in read_comm
         await c2.consume({ topics: ['pt'], mode: 'earliest', isolationLevel: 1, autocommit: 100, maxWaitTime: 200 }),
       ];
       for (const s of streams) s.on('data', (m) => got.add(m.value as string));
-      for (let i = 0; i < 150 && got.size < expected.length; i++) await new Promise((r) => setTimeout(r, 100));
-      await new Promise((r) => setTimeout(r, 300));
+      // Complete once every d<i> arrived: a partition is read in offset order, so whichever
+      // member delivered d0 had passed the aborted record before it (no quiet period needed).
+      await waitFor(() => expected.every((v) => got.has(v)), { what: `${protocol} group: every committed record`, timeoutMs: 15_000, detail: () => [...got].sort().join(',') });
       await Promise.all(streams.map((s) => s.close()));
       await Promise.all([c1.close(), c2.close()]);
       assert.deepEqual([...got].sort(), expected, `${protocol} group`);

@@ -76,7 +76,7 @@ const batches = await import(build + '/src/core/records/batch.js');
 const cache = createRequire(build + '/src/index.js').cache;
 const loaded = () => ['snappy', 'lz4-napi', '@mongodb-js/zstd'].filter((m) => Object.keys(cache).some((k) => k.includes('/node_modules/' + m + '/')));
 const steps = {};
-const broker = await startBroker({ host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: 0, logLevel: 'silent', fsync: 'never', dataDir });
+const broker = await startBroker({ host: '127.0.0.1', nats: { port: 0 }, http: { port: -1 }, kafka: { port: 0 }, logLevel: 'silent', storage: { fsync: 'never', dataDir } });
 await broker.log.createTopic('t', { configs: { 'cleanup.policy': 'compact' } });
 const p = broker.log.partition('t', 0);
 for (const compression of [0, 1]) await p.append(batches.buildRecordBatch({ records: [{ key: 'k', value: 'v' }], compression }));

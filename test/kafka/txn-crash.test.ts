@@ -11,9 +11,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, LOOPBACK, sleep } from '../support/net.js';
+import { waitFor, waitForValue } from '../support/wait.js';
 import { repoRoot } from '../support/wharf.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { compileJavaApp, javaSkip } from './support/java.js';
+import { readCommitted } from './support/read-committed.js';
+import { ReadProcessWriteApp } from './support/read-process-write.js';
 
 const N = 2_000;
 const PARTITIONS = 4;
@@ -77,9 +80,7 @@ describe('exactly-once read-process-write (Java clients 4.4) across SIGKILLs of 
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-crash-'));
     const port = await freePort();
     const wharf = new WharfChild(dataDir, port);
-    let app: ChildProcess | null = null;
-    let appOut = '';
-    let lastCommitted = 0;
+    let app: ReadProcessWriteApp | undefined;
     try {
       await wharf.start();
       const kafka = kafkaClient(port);
@@ -94,78 +95,61 @@ describe('exactly-once read-process-write (Java clients 4.4) across SIGKILLs of 
       await producer.disconnect();
       await admin.disconnect();
 
-      app = spawn('java', ['-cp', appClasspath, 'ReadProcessWrite', `${LOOPBACK}:${port}`, 'in', 'out', 'eos', 'eos-app', 'classic', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const killApp = () => app?.kill('SIGKILL');
-      process.once('exit', killApp);
-      app.stdout!.on('data', (d: Buffer) => {
-        appOut = (appOut + d.toString()).slice(-20_000);
-        const m = /COMMITTED (\d+)\s*$/m.exec(d.toString());
-        if (m) lastCommitted = Number(m[1]);
-      });
-      app.stderr!.on('data', (d: Buffer) => void (appOut = (appOut + d.toString()).slice(-20_000)));
-
-      let restarts = 0;
+      const eos = new ReadProcessWriteApp(appClasspath, { bootstrap: `${LOOPBACK}:${port}`, input: 'in', output: 'out', group: 'eos', transactionalId: 'eos-app', protocol: 'classic', pauseMs: 40 });
+      app = eos;
+      const logs = () => `app:\n${eos.output()}\nwharf:\n${wharf.out}`;
+      // Each kill comes once the application has committed more than at the previous kill (so it
+      // got going again after every restart) and before the input is done (so it lands mid-stream).
+      const committedAtKill: number[] = [];
       for (let k = 0; k < KILLS; k++) {
-        // Let the application get through a share of the input, then kill the broker mid-stream.
-        const target = ((k + 1) * N) / (KILLS + 2);
-        const until = Date.now() + 30_000;
-        while (lastCommitted < target && Date.now() < until) await sleep(20);
+        const target = Math.max(Math.ceil(((k + 1) * N) / (KILLS + 2)), (committedAtKill[k - 1] ?? 0) + 50);
+        await waitFor(() => eos.committed >= target, {
+          what: `the application to commit ${target} records before kill ${k + 1} (it had ${committedAtKill[k - 1] ?? 0} at the previous kill)`,
+          timeoutMs: 60_000,
+          detail: () => `committed so far: ${eos.committed}\n${logs()}`,
+        });
+        // A random moment inside the next transactions, not right after a commit.
         await sleep(Math.floor(Math.random() * 100));
-        t.diagnostic(`kill ${k + 1} after ${lastCommitted} records committed by the application`);
+        committedAtKill.push(eos.committed);
+        t.diagnostic(`kill ${k + 1} after ${eos.committed} records committed by the application`);
         await wharf.kill('SIGKILL');
-        restarts++;
-        await sleep(200);
         await wharf.start();
+      }
+      assert.equal(committedAtKill.length, KILLS);
+      for (let k = 0; k < KILLS; k++) {
+        assert.ok(committedAtKill[k]! < N, `kill ${k + 1} came before the end of the input (${committedAtKill[k]} of ${N} committed)`);
+        if (k > 0) assert.ok(committedAtKill[k]! > committedAtKill[k - 1]!, `the application made progress between kill ${k} and kill ${k + 1}: ${committedAtKill.join(', ')}`);
       }
 
       // Wait until the group's committed offsets cover the whole input.
       const check = kafkaClient(port, 'crash-check');
       const a = check.admin();
       await a.connect();
-      const end = Date.now() + 120_000;
-      for (;;) {
-        let sum = 0;
-        try {
-          const o = await a.fetchOffsets({ groupId: 'eos', topics: ['in'] });
-          sum = o[0]!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
-        } catch {
-          sum = -1;
-        }
-        if (sum === N) break;
-        if (Date.now() > end) assert.fail(`committed input offsets reach ${sum} of ${N}\napp:\n${appOut}\nwharf:\n${wharf.out}`);
-        await sleep(250);
-      }
-      await a.disconnect();
-      app.kill('SIGKILL');
-      process.removeListener('exit', killApp);
-
-      // Read the committed output, per partition.
-      const got = new Map<number, number[]>();
-      const c = check.consumer({ groupId: 'crash-verify', maxWaitTimeInMs: 100 });
-      await c.connect();
-      await c.subscribe({ topic: 'out', fromBeginning: true });
-      let total = 0;
-      await c.run({
-        eachMessage: async ({ partition, message }) => {
-          let a2 = got.get(partition);
-          if (!a2) got.set(partition, (a2 = []));
-          a2.push(Number(message.value!.toString()));
-          total++;
+      await waitForValue(
+        async () => {
+          try {
+            const o = await a.fetchOffsets({ groupId: 'eos', topics: ['in'] });
+            return o[0]!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+          } catch {
+            return -1; // the restarted broker may still be loading the group
+          }
         },
-      });
-      const until = Date.now() + 30_000;
-      while (total < N && Date.now() < until) await sleep(50);
-      await sleep(500);
-      await c.disconnect();
+        (sum) => sum === N,
+        { what: `the group's committed input offsets to reach ${N}`, timeoutMs: 120_000, intervalMs: 250, detail: logs },
+      );
+      await a.disconnect();
+      await eos.kill();
+
+      // Read the committed output to the end of every partition.
+      const got = await readCommitted(check, port, 'out', { groupId: 'crash-verify' });
       for (let p = 0; p < PARTITIONS; p++) {
-        const expected = Array.from({ length: N / PARTITIONS }, (_, i) => i * PARTITIONS + p);
+        const expected = Array.from({ length: N / PARTITIONS }, (_, i) => String(i * PARTITIONS + p));
         assert.deepEqual(got.get(p), expected, `partition ${p}: every input once, in order`);
       }
-      assert.equal(restarts, KILLS);
-      t.diagnostic(`application: ${lastCommitted} records committed in total, ${(appOut.match(/RESTART/g) ?? []).length} client restarts`);
-      assert.ok(lastCommitted >= N, 'the application committed at least every input');
+      t.diagnostic(`application: ${eos.committed} records committed in total, ${eos.restarts} client restarts`);
+      assert.ok(eos.committed >= N, 'the application committed at least every input');
     } finally {
-      app?.kill('SIGKILL');
+      await app?.kill();
       await wharf.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(classes, { recursive: true, force: true });

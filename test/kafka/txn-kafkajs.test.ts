@@ -13,6 +13,7 @@ import { startTestBroker } from '../support/broker.js';
 import type { Broker } from '../../src/index.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { RawKafkaClient } from './support/groups-raw.js';
+import { readToEnd } from './support/read-committed.js';
 
 const FAST = { kafkaPort: 0, fsync: 'never' as const, groupMinSessionTimeout: 100, groupInitialRebalanceDelay: 0, transactionAbortTimedOutInterval: 100 };
 
@@ -24,16 +25,14 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000, what
   }
 }
 
-async function consumeCommitted(kafka: Kafka, topic: string, groupId: string, expected: number, readUncommitted = false): Promise<string[]> {
-  const got: string[] = [];
-  const c = kafka.consumer({ groupId, readUncommitted, sessionTimeout: 3_000, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
-  await c.connect();
-  await c.subscribe({ topic, fromBeginning: true });
-  await c.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
-  await waitFor(() => got.length >= expected, 15_000, `${expected} records`);
-  await sleep(300); // nothing more arrives
-  await c.disconnect();
-  return got;
+/**
+ * The values of `topic` (partition by partition, in offset order) once a consumer of group
+ * `groupId` has read to the end of every partition: a record that should not be visible cannot
+ * arrive after the check (a fixed 300 ms wait used to end the read).
+ */
+async function consumeCommitted(kafka: Kafka, port: number, topic: string, groupId: string, readUncommitted = false): Promise<string[]> {
+  const got = await readToEnd(kafka, port, topic, { groupId, readUncommitted, timeoutMs: 15_000 });
+  return [...got.keys()].sort((a, b) => a - b).flatMap((p) => got.get(p)!);
 }
 
 async function offsets(raw: RawKafkaClient, topic: string, isolationLevel: number) {
@@ -87,8 +86,8 @@ test('commit and abort: read_committed sees only committed records; LSO and abor
     o = await offsets(raw, 'tx', 1);
     assert.equal(o.lastStableOffset, 8);
     await producer.disconnect();
-    assert.deepEqual(await consumeCommitted(kafka, 'tx', 'rc', 3), ['c1', 'c2', 'c3']);
-    assert.deepEqual(await consumeCommitted(kafka, 'tx', 'ru', 5, true), ['c1', 'c2', 'a1', 'a2', 'c3']);
+    assert.deepEqual(await consumeCommitted(kafka, broker.ports.kafka, 'tx', 'rc'), ['c1', 'c2', 'c3']);
+    assert.deepEqual(await consumeCommitted(kafka, broker.ports.kafka, 'tx', 'ru', true), ['c1', 'c2', 'a1', 'a2', 'c3']);
     const d = await raw.request(65, 0, { transactionalIds: ['tx-1', 'nope'] });
     assert.equal(d.transactionStates[0]!.transactionState, 'CompleteCommit');
     assert.equal(d.transactionStates[1]!.errorCode, 105, 'TRANSACTIONAL_ID_NOT_FOUND');
@@ -139,7 +138,7 @@ test('read-process-write with sendOffsets: output and input offsets commit toget
     await producer.disconnect();
     const committed = await admin.fetchOffsets({ groupId: 'rpw-group', topics: ['in'] });
     assert.deepEqual(committed[0]!.partitions.map((x) => x.offset).sort(), ['10', '10']);
-    const out = await consumeCommitted(kafka, 'out', 'check', 20);
+    const out = await consumeCommitted(kafka, broker.ports.kafka, 'out', 'check');
     assert.deepEqual(out.map((v) => Number(v.slice(1))).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'each input exactly once in the committed output');
   } finally {
     await admin.disconnect();
@@ -168,7 +167,7 @@ test('zombie fencing, transaction timeout, INVALID_TRANSACTION_TIMEOUT', async (
     await assert.rejects(zt.send({ topic: 'z', messages: [{ value: 'late' }] }).then(() => zt.commit()));
     await zombie.disconnect().catch(() => {});
     await fresh.disconnect();
-    assert.deepEqual(await consumeCommitted(kafka, 'z', 'zg', 1), ['fresh']);
+    assert.deepEqual(await consumeCommitted(kafka, broker.ports.kafka, 'z', 'zg'), ['fresh']);
 
     // Raw fencing codes: EndTxn with the old epoch gets PRODUCER_FENCED (v2+) / INVALID_PRODUCER_EPOCH (v0-1).
     const a = await raw.request(22, 4, { transactionalId: 'raw-1', transactionTimeoutMs: 300, producerId: -1n, producerEpoch: -1 });
@@ -216,7 +215,7 @@ test('an open transaction holds the LSO across a restart, then times out; commit
     assert.equal(part.highWatermark, 3);
     assert.equal(part.lastStableOffset, 2, 'the open transaction is restored');
     await waitFor(() => part.lastStableOffset === 4, 10_000, 'the timeout to abort it');
-    assert.deepEqual(await consumeCommitted(kafka, 'r', 'rg', 1), ['committed']);
+    assert.deepEqual(await consumeCommitted(kafka, broker.ports.kafka, 'r', 'rg'), ['committed']);
   } finally {
     await broker?.close();
     rmSync(dataDir, { recursive: true, force: true });

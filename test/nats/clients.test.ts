@@ -8,13 +8,22 @@ import * as nats2 from 'nats';
 import * as nats3 from '@nats-io/transport-node';
 import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
-import type { BrokerOptions } from '../../src/config.js';
+import type { OptionsByFlag } from '../../src/config.js';
 import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function broker(opts: Partial<BrokerOptions> = {}): Promise<Broker> {
-  return startTestBroker(opts);
+/** Every broker a test started: closed after the file even when a test failed half-way. */
+const started = new Set<Broker>();
+after(async () => {
+  await Promise.all([...started].map((b) => b.close()));
+});
+
+async function broker(opts: OptionsByFlag = {}): Promise<Broker> {
+  const b = await startTestBroker(opts);
+  started.add(b);
+  return b;
 }
 
 async function collect<T>(iter: AsyncIterable<T>, n: number, timeoutMs = 2_000): Promise<T[]> {
@@ -47,7 +56,11 @@ describe('nats 2.x client', () => {
     nc.publish('orders.eu', 'a');
     nc.publish('orders.eu.new', 'b');
     nc.publish('other', 'c');
-    const [s, f, e] = await Promise.all([collect(star, 1, 300), collect(full, 2), collect(exact, 1)]);
+    // The PONG of the flush comes after every message the server sent this connection for the
+    // publishes before it: the counts are final, over-delivery included.
+    await nc.flush();
+    assert.deepEqual([star.getReceived(), full.getReceived(), exact.getReceived()], [1, 2, 1], 'messages per subscription (orders.*, orders.>, orders.eu.new)');
+    const [s, f, e] = await Promise.all([collect(star, 1), collect(full, 2), collect(exact, 1)]);
     assert.deepEqual(s.map((m) => m.string()), ['a']);
     assert.deepEqual(f.map((m) => m.subject), ['orders.eu', 'orders.eu.new']);
     assert.deepEqual(e.map((m) => m.string()), ['b']);
@@ -57,25 +70,18 @@ describe('nats 2.x client', () => {
   test('queue group: each message goes to exactly one member, spread over members', async () => {
     const pub = await nats2.connect({ port: b.ports.nats });
     const members = await Promise.all([0, 1, 2].map(() => nats2.connect({ port: b.ports.nats })));
-    const counts = [0, 0, 0];
     const plain = members[0]!.subscribe('work');
-    let plainCount = 0;
-    (async () => {
-      for await (const _ of plain) plainCount++;
-    })();
-    members.forEach((nc, i) => {
-      const sub = nc.subscribe('work', { queue: 'workers' });
-      (async () => {
-        for await (const _ of sub) counts[i]!++;
-      })();
-    });
+    const queued = members.map((nc) => nc.subscribe('work', { queue: 'workers' }));
     await Promise.all(members.map((nc) => nc.flush()));
     for (let i = 0; i < 600; i++) pub.publish('work', String(i));
+    // The publisher's flush: the server has routed every message. Each member's flush: what it
+    // was sent has arrived. The counts are then final, duplicates included.
     await pub.flush();
-    await sleep(200);
-    assert.equal(counts[0]! + counts[1]! + counts[2]!, 600);
+    await Promise.all(members.map((nc) => nc.flush()));
+    const counts = queued.map((sub) => sub.getReceived());
+    assert.equal(counts[0]! + counts[1]! + counts[2]!, 600, `per member: ${counts.join(', ')}`);
     for (const c of counts) assert.ok(c > 100, `member got ${c} of 600: not spread`);
-    assert.equal(plainCount, 600, 'a plain subscription beside the group gets everything');
+    assert.equal(plain.getReceived(), 600, 'a plain subscription beside the group gets everything');
     await Promise.all([pub, ...members].map((nc) => nc.close()));
   });
 
@@ -85,9 +91,9 @@ describe('nats 2.x client', () => {
     (async () => {
       for await (const m of svc) m.respond(new TextEncoder().encode(`echo:${m.string()}`));
     })();
-    const r = await nc.request('svc.echo', 'hi', { timeout: 1_000 });
+    const r = await nc.request('svc.echo', 'hi', { timeout: 5_000 });
     assert.equal(r.string(), 'echo:hi');
-    await assert.rejects(nc.request('svc.nobody', 'hi', { timeout: 1_000 }), (err: Error & { code?: string }) => {
+    await assert.rejects(nc.request('svc.nobody', 'hi', { timeout: 5_000 }), (err: Error & { code?: string }) => {
       assert.equal(err.code, nats2.ErrorCode.NoResponders);
       return true;
     });
@@ -117,7 +123,11 @@ describe('nats 2.x client', () => {
     await Promise.all([nc.flush(), other.flush()]);
     nc.publish('e', 'from-nc');
     other.publish('e', 'from-other');
-    const [got, gotOther] = await Promise.all([collect(mine, 2, 300), collect(theirs, 2)]);
+    // other's flush: its message was routed; nc's flush then comes after anything sent to nc.
+    await other.flush();
+    await nc.flush();
+    assert.equal(mine.getReceived(), 1, 'the echo:false connection got one message, not its own');
+    const [got, gotOther] = await Promise.all([collect(mine, 1), collect(theirs, 2)]);
     assert.deepEqual(got.map((m) => m.string()), ['from-other']);
     assert.deepEqual(gotOther.map((m) => m.string()).sort(), ['from-nc', 'from-other']);
     await Promise.all([nc.close(), other.close()]);
@@ -127,11 +137,17 @@ describe('nats 2.x client', () => {
     const nc = await nats2.connect({ port: b.ports.nats });
     const sub = nc.subscribe('m', { max: 3 });
     await nc.flush();
+    const conn = b.nats.connections.get(nc.info!.client_id);
+    assert.ok(conn, `the server has connection ${nc.info!.client_id}`);
+    assert.equal(conn.subscriptions.size, 1);
+    const sentBefore = conn.outMsgs;
     for (let i = 0; i < 10; i++) nc.publish('m', String(i));
-    const got = await collect(sub, 10, 500);
-    assert.deepEqual(got.map((m) => m.string()), ['0', '1', '2']);
     await nc.flush();
-    assert.equal(b.nats.connections.values().next().value?.subscriptions.size ?? 0, 0);
+    // nats.js drops messages past max itself: count what the server sent.
+    assert.equal(conn.outMsgs - sentBefore, 3, 'the server sent three messages');
+    assert.equal(conn.subscriptions.size, 0, 'and removed the subscription');
+    const got = await collect(sub, 3);
+    assert.deepEqual(got.map((m) => m.string()), ['0', '1', '2']);
     await nc.close();
   });
 
@@ -162,9 +178,9 @@ describe('@nats-io/transport-node 3.x client', () => {
     nc.publish('a.b.c', 'x');
     const [m] = await collect(sub, 1);
     assert.equal(m?.subject, 'a.b.c');
-    const r = await nc.request('svc', 'q', { timeout: 1_000 });
+    const r = await nc.request('svc', 'q', { timeout: 5_000 });
     assert.equal(r.string(), 're:q');
-    await assert.rejects(nc.request('none', 'q', { timeout: 1_000 }), (err: Error) => err instanceof nats3.NoRespondersError || /no responders|503/i.test(String(err)));
+    await assert.rejects(nc.request('none', 'q', { timeout: 5_000 }), (err: Error) => err instanceof nats3.NoRespondersError || /no responders|503/i.test(String(err)));
     await nc.close();
     await b.close();
   });
@@ -240,9 +256,23 @@ describe('protection', () => {
 
   test('a client that answers pings stays connected', async () => {
     const b = await broker({ pingInterval: 100, maxPingsOut: 2 });
-    const nc = await nats2.connect({ port: b.ports.nats });
-    await sleep(600);
+    // No reconnect: a connection the server dropped stays closed instead of being replaced.
+    const nc = await nats2.connect({ port: b.ports.nats, reconnect: false });
+    const cid = nc.info!.client_id;
+    // A raw client connected after nc counts the server's pings and answers them. nc's ping
+    // timer is older and has the same interval, so once the raw client has had five pings, nc
+    // has had at least five too: two unanswered ones would have closed it as stale.
+    const probe = await RawClient.connect(b.ports.nats);
+    await probe.write('CONNECT {}\r\n');
+    for (let n = 1; n <= 5; n++) {
+      await waitFor(() => (probe.text().match(/PING\r\n/g) ?? []).length >= n || probe.closed, { what: `server PING ${n} to the probe` });
+      assert.equal(probe.closed, false, `the probe was closed after ${n - 1} answered pings: ${probe.text()}`);
+      await probe.write('PONG\r\n');
+    }
+    assert.ok(b.nats.connections.has(cid), 'the server still has the same connection');
+    assert.equal(b.nats.staleConnections, 0);
     assert.equal(nc.isClosed(), false);
+    probe.close();
     await nc.flush();
     await nc.close();
     await b.close();
@@ -289,10 +319,6 @@ describe('protection', () => {
     slow.socket.pause(); // stop reading: the kernel buffers fill, then the broker's
     const good = await nats2.connect({ port: b.ports.nats });
     const sub = good.subscribe('flood');
-    let received = 0;
-    (async () => {
-      for await (const _ of sub) received++;
-    })();
     await good.flush();
     const pub = await nats2.connect({ port: b.ports.nats });
     const payload = new Uint8Array(8 * 1024);
@@ -304,9 +330,9 @@ describe('protection', () => {
     }
     assert.equal(b.nats.slowConsumers, 1, 'the non-reading client was cut off');
     assert.ok(sent > 128, `cut off after ${sent} messages: before the kernel buffers could fill`);
+    // The publisher flushed its last burst; the reader's flush comes after all it was sent.
     await good.flush();
-    for (let i = 0; i < 50 && received < sent; i++) await sleep(20);
-    assert.equal(received, sent, 'the reading subscriber got every message');
+    assert.equal(sub.getReceived(), sent, 'the reading subscriber got every message');
     assert.equal(good.isClosed(), false);
     assert.equal(b.nats.connections.size, 2, 'only the slow consumer was closed');
     await Promise.all([good.close(), pub.close()]);

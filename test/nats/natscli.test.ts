@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForInterest } from '../support/interest.js';
 import { peerSkip } from '../support/peers.js';
 import { parseBenchCsv, runNats, startNats, type CliResult } from '../support/natscli.js';
 import { startTarget, subjectKind, type NatsTarget, type TargetKind } from '../support/targets.js';
@@ -44,6 +45,8 @@ for (const kind of kinds) {
     it('nats sub --count receives what nats pub sends, headers included', async () => {
       const sub = startNats(url, ['sub', 'cli.pubsub', '--count', '3'], { timeoutMs: 15_000 });
       if (!(await sub.waitOutput(/Subscribing on cli\.pubsub/))) assert.fail(`nats sub did not subscribe:\n${show(await sub.stop())}`);
+      // natscli prints that line before it subscribes: wait until the server has the subscription.
+      await waitForInterest(target, 'cli.pubsub', 1);
       const pub = await runNats(url, ['pub', 'cli.pubsub', 'hello {{Count}}', '--count', '3', '-H', 'X-Wharf:yes']);
       assert.equal(pub.code, 0, `nats pub failed:\n${show(pub)}`);
       const r = await sub.exited();
@@ -58,6 +61,7 @@ for (const kind of kinds) {
     it('nats sub with a wildcard and a queue group', async () => {
       const sub = startNats(url, ['sub', 'cli.wild.>', '--queue', 'workers', '--count', '2'], { timeoutMs: 15_000 });
       if (!(await sub.waitOutput(/Subscribing on cli\.wild\.>/))) assert.fail(`nats sub did not subscribe:\n${show(await sub.stop())}`);
+      await waitForInterest(target, 'cli.wild.a', 1);
       assert.equal((await runNats(url, ['pub', 'cli.wild.a', 'first'])).code, 0);
       assert.equal((await runNats(url, ['pub', 'cli.wild.b.c', 'second'])).code, 0);
       const r = await sub.exited();
@@ -97,8 +101,8 @@ for (const kind of kinds) {
       const pubCsv = join(dir, `${kind}-pub.csv`);
       const sub = startNats(url, ['bench', 'sub', 'cli.bench', '--msgs', String(msgs), '--size', '64', '--clients', '2', '--no-progress', '--csv', subCsv], { timeoutMs: 30_000 });
       if (!(await sub.waitOutput(/\[2\] Starting Core NATS subscriber/))) assert.fail(`nats bench sub did not start:\n${show(await sub.stop())}`);
-      // Give both subscriptions a moment to reach the server before publishing.
-      await new Promise((r) => setTimeout(r, 300));
+      // Both subscriptions must have reached the server before the publisher starts.
+      await waitForInterest(target, 'cli.bench', 2);
       const pub = await runNats(url, ['bench', 'pub', 'cli.bench', '--msgs', String(msgs), '--size', '64', '--no-progress', '--csv', pubCsv], { timeoutMs: 30_000 });
       assert.equal(pub.code, 0, show(pub));
       const r = await sub.exited();
@@ -113,7 +117,7 @@ for (const kind of kinds) {
       const serve = startNats(url, ['bench', 'service', 'serve', 'cli.bsvc', '--clients', '2', '--no-progress'], { timeoutMs: 30_000 });
       try {
         if (!(await serve.waitOutput(/\[2\] Starting Core NATS service/i))) assert.fail(`bench service serve did not start:\n${show(await serve.stop())}`);
-        await new Promise((r) => setTimeout(r, 300));
+        await waitForInterest(target, 'cli.bsvc', 2);
         const csv = join(dir, `${kind}-svc.csv`);
         const r = await runNats(url, ['bench', 'service', 'request', 'cli.bsvc', '--msgs', '2000', '--size', '16', '--no-progress', '--csv', csv], { timeoutMs: 30_000 });
         assert.equal(r.code, 0, show(r));

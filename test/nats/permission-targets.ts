@@ -45,8 +45,8 @@ export function natsServerUsersConfig(users: readonly UserEntry[]): string {
 
 /** Wharf's NATS front-end alone, on a free loopback port, authenticating these users. */
 export async function startWharfWithUsers(users: readonly UserEntry[]): Promise<NatsTarget> {
-  const options = resolveOptions({ host: LOOPBACK, port: 0, logLevel: 'silent' });
-  const server = new NatsServer(options, new Router(), createLogger('silent'), new UserPasswordAuthenticator(users));
+  const options = resolveOptions({ host: LOOPBACK, nats: { port: 0 }, logLevel: 'silent' });
+  const server = new NatsServer(options.nats, new Router(), createLogger('silent'), new UserPasswordAuthenticator(users));
   await server.listen();
   try {
     const info = await waitForNatsInfo(server.port, 5_000);

@@ -4,15 +4,17 @@
 // It does nothing unless started with --crash-writer (the test runner may load this file).
 import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { openLog } from '../../src/core/log/log-manager.js';
+import { createStorageEngine } from '../../src/storage/index.js';
 import { pino } from 'pino';
 
 async function main(): Promise<void> {
   const [dir, policy, seqStartArg, concurrencyArg] = process.argv.slice(3);
+  const logger = pino({ level: 'silent' });
   const log = await openLog({
-    dataDir: dir!,
+    engine: await createStorageEngine({ kind: 'local', dataDir: dir!, logger }),
     fsync: policy as 'always' | 'interval' | 'never',
     fsyncInterval: 50,
-    logger: pino({ level: 'silent' }),
+    logger,
     maintenanceIntervalMs: 0,
   });
   if (!log.hasTopic('crash')) await log.createTopic('crash', { partitions: 1, configs: { 'segment.bytes': '16384' } });

@@ -4,6 +4,8 @@
 // no duplicates and no gaps. Under 'always' that is the contract; under 'interval' and 'never'
 // a process crash (as opposed to an OS crash or power loss) must lose nothing acknowledged
 // either, since an append is acknowledged only after its write() reached the page cache.
+// Local engine only: it is about recovering files from disk after a crash; a memory engine's
+// data dies with its process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,10 +1,15 @@
 // Recovery and corruption: torn tails are cut back to the last whole batch, damage followed by
 // valid data takes only that partition offline, indexes are rebuilt when missing or stale, and
 // bad input at start (a directory that is not ours, a lock held by a live process) is refused.
+// Local engine only: every test here is about files (torn tails, flipped bits, indexes, the
+// data-directory lock); the memory engine has none (test/storage/contract.test.ts covers it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataDirInUseError } from '../../src/storage/index.js';
 import { batchOf, openTestLog, readAll, tempDir } from './helpers.js';
 import { isLogError } from '../../src/core/records/errors.js';
 import type { Log } from '../../src/core/log/log-manager.js';
@@ -195,7 +200,7 @@ test('missing and stale indexes are rebuilt; lookups work after', async () => {
   }
 });
 
-test('start refuses a directory that is not ours, a file, and a directory locked by a live process', async () => {
+test('start refuses a directory that is not ours, a file, and a storage format it does not read', async () => {
   const { dir, cleanup } = tempDir();
   try {
     writeFileSync(join(dir, 'notes.txt'), 'hello');
@@ -203,15 +208,71 @@ test('start refuses a directory that is not ours, a file, and a directory locked
     await assert.rejects(openTestLog(join(dir, 'notes.txt')), (e) => isLogError(e, 'KAFKA_STORAGE_ERROR') && /notes\.txt/.test((e as Error).message));
     const data = join(dir, 'data');
     const log = await openTestLog(data);
-    await assert.rejects(openTestLog(data), /already open in this process/);
     await log.close();
-    writeFileSync(join(data, '.lock'), `${process.ppid}\n`);
-    await assert.rejects(openTestLog(data), /in use by another broker \(process \d+\)/);
-    writeFileSync(join(data, '.lock'), `999999999\n`); // a dead process: stale lock
-    const again = await openTestLog(data);
-    await again.close();
     writeFileSync(join(data, 'wharf.json'), JSON.stringify({ format: 'wharf-log', version: 99 }));
     await assert.rejects(openTestLog(data), /format version 99 is not supported/);
+  } finally {
+    cleanup();
+  }
+});
+
+/** A child process that holds the local engine on `dir` until it is killed; resolves once it holds it. */
+function holdInChild(dir: string): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
+  const storage = fileURLToPath(new URL('../../src/storage/index.js', import.meta.url));
+  const script = `const { createStorageEngine } = await import(${JSON.stringify(storage)});
+const { pino } = await import('pino');
+await createStorageEngine({ kind: 'local', dataDir: ${JSON.stringify(dir)}, logger: pino({ level: 'silent' }) });
+process.stdout.write('HOLDING\\n');
+setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: fileURLToPath(new URL('../../..', import.meta.url)) });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('HOLDING')) resolve({ child, exited });
+    });
+    child.on('exit', (code) => reject(new Error(`the lock holder exited (${code}) before it held the lock: ${out}`)));
+  });
+}
+
+// Local-only: the lock is the local engine's (a kernel lock on <dataDir>/.lock).
+test('the data-directory lock: a second open here or in another live process is refused; the kernel frees it when the holder dies', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const log = await openTestLog(dir);
+    await assert.rejects(openTestLog(dir), (e) => e instanceof DataDirInUseError && /already open in this process/.test(e.message));
+    await log.close();
+    const { child, exited } = await holdInChild(dir);
+    try {
+      await assert.rejects(
+        openTestLog(dir),
+        (e) => e instanceof DataDirInUseError && isLogError(e, 'KAFKA_STORAGE_ERROR') && new RegExp(`in use by another running broker \\(process ${child.pid}\\b`).test(e.message),
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    // The holder died without a word: its .lock file (with its pid) is still there, and no obstacle.
+    assert.equal(readFileSync(join(dir, '.lock'), 'utf8'), `${child.pid}\n`);
+    const again = await openTestLog(dir);
+    assert.equal(readFileSync(join(dir, '.lock'), 'utf8'), `${process.pid}\n`);
+    await again.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a lock file naming a live process that holds no lock is no obstacle (a PID file would refuse it)', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    await (await openTestLog(dir)).close();
+    // After a reboot or in a container, the pid a dead broker wrote belongs to someone else now: here, to this very process and to PID 1.
+    for (const pid of [process.pid, 1, process.ppid]) {
+      writeFileSync(join(dir, '.lock'), `${pid}\n`);
+      const log = await openTestLog(dir);
+      await log.close();
+    }
   } finally {
     cleanup();
   }

@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '../../src/index.js';
-import type { BrokerOptions } from '../../src/config.js';
+import { configFromFlags, type OptionsByFlag } from '../../src/config.js';
 
-export async function startTestBroker(opts: Partial<BrokerOptions> = {}): Promise<Broker> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
-  const broker = await startBroker({ host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: -1, logLevel: 'silent', ...opts, dataDir });
+/** `opts` are given by flag name in camelCase (kafkaPort, dataDir, fsync, ...), as the CLI takes them. */
+export async function startTestBroker(opts: OptionsByFlag = {}): Promise<Broker> {
+  const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : mkdtempSync(join(tmpdir(), 'wharf-test-'));
+  const broker = await startBroker(configFromFlags({ host: '127.0.0.1', port: 0, httpPort: -1, kafkaPort: -1, logLevel: 'silent', ...opts, dataDir }));
   if (opts.dataDir !== undefined) return broker;
   const close = broker.close.bind(broker);
   return Object.assign(broker, {

@@ -120,6 +120,18 @@ export class RawClient {
     return true;
   }
 
+  /** Waits until `condition` holds, re-checked on every data or close event; false on timeout. */
+  async waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (this.closed) return condition();
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await this.nextEvent(left);
+    }
+    return true;
+  }
+
   /** Waits until nothing has arrived for quietMs (or the connection closed), at most maxMs. */
   async waitQuiet(quietMs = 50, maxMs = 2_000): Promise<void> {
     const start = Date.now();

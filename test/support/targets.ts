@@ -1,7 +1,7 @@
 // A NATS server under test, either the reference nats-server or Wharf, started from one
 // description of the settings that matter (auth, limits), so that a scenario can run the same
 // way against both.
-import type { BrokerOptions } from '../../src/config.js';
+import type { OptionsByFlag } from '../../src/config.js';
 import { startNatsServer } from './nats-server.js';
 import { startWharf } from './wharf.js';
 
@@ -48,8 +48,8 @@ export function natsServerConfig(p: NatsProfile): string {
 }
 
 /** Wharf broker options for a profile. */
-export function wharfOptions(p: NatsProfile): Partial<BrokerOptions> {
-  const o: Partial<BrokerOptions> = {};
+export function wharfOptions(p: NatsProfile): OptionsByFlag {
+  const o: OptionsByFlag = {};
   if (p.token !== undefined) o.authToken = p.token;
   if (p.user !== undefined) {
     o.user = p.user;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '../../src/index.js';
-import type { BrokerOptions } from '../../src/config.js';
+import { configFromFlags, type OptionsByFlag } from '../../src/config.js';
 import { freePort, LOOPBACK, waitForNatsInfo } from './net.js';
 
 /** What the harness needs from startBroker()'s result. */
@@ -27,20 +27,23 @@ export interface RunningWharf {
 
 /**
  * Starts Wharf in this process on free loopback ports (port 0), Kafka off, logging silent,
- * storage in a fresh temporary directory. `opts` override any of these.
+ * storage in a fresh temporary directory. `opts` override any of these; they are given by flag
+ * name in camelCase (kafkaPort, dataDir, maxPayload, ...), as the CLI takes them.
  */
-export async function startWharf(opts: Partial<BrokerOptions> = {}): Promise<RunningWharf> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-data-'));
+export async function startWharf(opts: OptionsByFlag = {}): Promise<RunningWharf> {
+  const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : mkdtempSync(join(tmpdir(), 'wharf-data-'));
   const ownDir = opts.dataDir === undefined;
-  const broker = (await startBroker({
-    host: LOOPBACK,
-    port: 0,
-    httpPort: 0,
-    kafkaPort: -1,
-    logLevel: 'silent',
-    dataDir,
-    ...opts,
-  })) as unknown as { ports?: BrokerPorts; close(): Promise<void> };
+  const broker = (await startBroker(
+    configFromFlags({
+      host: LOOPBACK,
+      port: 0,
+      httpPort: 0,
+      kafkaPort: -1,
+      logLevel: 'silent',
+      dataDir,
+      ...opts,
+    }),
+  )) as unknown as { ports?: BrokerPorts; close(): Promise<void> };
   const ports = broker.ports;
   if (!ports || typeof ports.nats !== 'number' || ports.nats <= 0) {
     await broker.close();

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyResult, run, scratch, startWharf, type Context, type Mode, type Suite, type SuiteResult, type Wharf } from '../lib.js';
+import { emptyResult, freePort, run, scratch, startWharf, type Context, type Mode, type Suite, type SuiteResult, type Wharf } from '../lib.js';
 
 const VERSION = 'v0.5.0';
 
@@ -13,6 +13,8 @@ interface Env {
   nats: string;
   home: string;
   url: string;
+  /** Wharf's monitoring port, to see which subscriptions it has. */
+  http: number;
 }
 
 interface Case {
@@ -61,6 +63,36 @@ function background(e: Env, args: string[], ready: RegExp, timeoutMs = 30_000) {
     child.on('close', () => resolve(false));
   });
   return { isReady, done, kill: () => child.kill('SIGKILL'), output: () => out };
+}
+
+/**
+ * Waits until at least `count` subscriptions would receive a publish to `subject` (Wharf's
+ * /subsz?subs=1&test=). natscli prints "Subscribing on" and "Starting ... subscriber" before it
+ * subscribes, so its output does not say the SUB reached the broker.
+ */
+async function interest(e: Env, subject: string, count: number, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${e.http}/subsz?subs=1&test=${encodeURIComponent(subject)}`);
+      const body = (await res.json()) as { total?: unknown };
+      if (typeof body.total === 'number' && body.total >= count) return true;
+    } catch {
+      // not answering yet: try again
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Waits until `done()` holds, at most timeoutMs; true if it did. */
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
 
 const tail = (s: string) => s.trim().split('\n').slice(-2).join(' / ').slice(0, 200);
@@ -112,14 +144,15 @@ const CASES: Case[] = [
       const a = background(e, ['sub', 'cli.q', '--queue', 'workers', '--raw'], /Subscribing on|^$/m, 20_000);
       const b = background(e, ['sub', 'cli.q', '--queue', 'workers', '--raw'], /Subscribing on|^$/m, 20_000);
       await Promise.all([a.isReady, b.isReady]);
-      await new Promise((r) => setTimeout(r, 300));
+      if (!(await interest(e, 'cli.q', 2))) return 'the two queue members never subscribed';
       const pub = await cli(e, ['pub', 'cli.q', 'm{{Count}}', '--count', '10']);
-      await new Promise((r) => setTimeout(r, 500));
+      const lines = () => (a.output() + '\n' + b.output()).split('\n').filter((l) => /^m\d+$/.test(l.trim()));
+      await until(() => lines().length >= 10);
       a.kill();
       b.kill();
-      const [ra, rb] = await Promise.all([a.done, b.done]);
+      await Promise.all([a.done, b.done]);
       if (pub.code !== 0) return `pub exited ${pub.code}`;
-      const got = (ra.out + '\n' + rb.out).split('\n').filter((l) => /^m\d+$/.test(l.trim()));
+      const got = lines();
       if (got.length !== 10 || new Set(got).size !== 10) return `expected 10 distinct messages across the group, got ${got.length}`;
       return '';
     },
@@ -172,7 +205,7 @@ const CASES: Case[] = [
     async check(e) {
       const sub = background(e, ['bench', 'sub', 'cli.bench.s', '--msgs', '50000', '--no-progress'], /Starting|subscriber|waiting/i, 120_000);
       await sub.isReady;
-      await new Promise((r) => setTimeout(r, 500));
+      if (!(await interest(e, 'cli.bench.s', 1))) return `bench sub never subscribed: ${tail(sub.output())}`;
       const pub = await cli(e, ['bench', 'pub', 'cli.bench.s', '--msgs', '50000', '--size', '128', '--no-progress'], 120_000);
       const r = await sub.done;
       if (pub.code !== 0) return `bench pub exit ${pub.code}: ${tail(pub.stdout + pub.stderr)}`;
@@ -185,7 +218,7 @@ const CASES: Case[] = [
     async check(e) {
       const sub = background(e, ['bench', 'sub', 'cli.bench.m', '--clients', '2', '--msgs', '40000', '--no-progress'], /Starting|subscriber|waiting/i, 120_000);
       await sub.isReady;
-      await new Promise((r) => setTimeout(r, 500));
+      if (!(await interest(e, 'cli.bench.m', 2))) return `bench sub never subscribed both clients: ${tail(sub.output())}`;
       const pub = await cli(e, ['bench', 'pub', 'cli.bench.m', '--clients', '4', '--msgs', '40000', '--size', '64', '--no-progress'], 120_000);
       const r = await sub.done;
       if (pub.code !== 0) return `bench pub exit ${pub.code}: ${tail(pub.stdout + pub.stderr)}`;
@@ -199,7 +232,7 @@ const CASES: Case[] = [
     async check(e) {
       const srv = background(e, ['bench', 'service', 'serve', 'cli.bench.svc', '--msgs', '5000', '--no-progress'], /Starting|service|waiting/i, 120_000);
       await srv.isReady;
-      await new Promise((r) => setTimeout(r, 500));
+      if (!(await interest(e, 'cli.bench.svc', 1))) return `bench service serve never subscribed: ${tail(srv.output())}`;
       const req = await cli(e, ['bench', 'service', 'request', 'cli.bench.svc', '--msgs', '5000', '--no-progress'], 120_000);
       srv.kill();
       await srv.done;
@@ -276,9 +309,10 @@ export const natscli: Suite = {
       let why: string;
       let w: Wharf | undefined;
       try {
-        w = await startWharf(ctx, { args: c.wharfArgs ?? [] });
+        const http = await freePort();
+        w = await startWharf(ctx, { args: [...(c.wharfArgs ?? []), '--http-port', String(http)] });
         why = await Promise.race([
-          c.check({ nats, home, url: `nats://127.0.0.1:${w.port}` }, w),
+          c.check({ nats, home, url: `nats://127.0.0.1:${w.port}`, http }, w),
           new Promise<string>((r) => setTimeout(() => r('timed out after 150 s'), 150_000).unref()),
         ]);
       } catch (err) {

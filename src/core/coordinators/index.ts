@@ -3,6 +3,7 @@
 // from the log in dependency order: producer state first (scans the partitions), then groups
 // (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
 // what a crash interrupted, which may write markers and offsets).
+import type { GroupOptions, TransactionOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder } from './group-coordinator.js';
@@ -24,6 +25,26 @@ export interface CoordinatorOptions {
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
+}
+
+/** The group coordinator's settings from the broker's `groups` options (the rest keep their defaults). */
+export function groupConfig(o: GroupOptions): Partial<GroupCoordinatorConfig> {
+  return {
+    minSessionTimeoutMs: o.minSessionTimeout,
+    maxSessionTimeoutMs: o.maxSessionTimeout,
+    initialRebalanceDelayMs: o.initialRebalanceDelay,
+    maxGroupSize: o.maxSize,
+    offsetsRetentionMs: o.offsetsRetention,
+    offsetsRetentionCheckIntervalMs: o.offsetsRetentionCheckInterval,
+    offsetMetadataMaxBytes: o.offsetMetadataMaxBytes,
+    consumerSessionTimeoutMs: o.consumerSessionTimeout,
+    consumerHeartbeatIntervalMs: o.consumerHeartbeatInterval,
+  };
+}
+
+/** The transaction coordinator's settings from the broker's `transactions` options. */
+export function transactionConfig(o: TransactionOptions): Partial<TransactionCoordinatorConfig> {
+  return { maxTimeoutMs: o.maxTimeout, abortTimedOutIntervalMs: o.abortTimedOutInterval, transactionalIdExpirationMs: o.idExpiration };
 }
 
 export async function startCoordinators(opts: CoordinatorOptions): Promise<Coordinators> {

@@ -1,11 +1,11 @@
-// The log: every topic and partition of the broker, their configs, and the background
-// maintenance (retention, compaction). openLog() is the broker's entry point; the storage
-// engine underneath defaults to the local-disk one on --data-dir.
-import { randomUUID } from 'node:crypto';
+// The log: every topic and partition of the broker, their configs, the broker-wide identity
+// kept with them (the cluster id), and the background maintenance (retention, compaction).
+// openLog() is the broker's entry point. The log is handed its storage engine (the broker
+// picks it, src/storage/index.ts) and knows it only through the engine interface.
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FsyncPolicy } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { PartitionRef, PartitionStorageSettings, PartitionStore, StorageEngine, StoredTopic } from '../../storage/engine.js';
-import { LocalStorageEngine } from '../../storage/local/local-engine.js';
 import { compactPartition } from './compaction.js';
 import { LogError } from '../records/errors.js';
 import { Mutex } from '../../util/mutex.js';
@@ -19,15 +19,13 @@ import {
 } from './topic-config.js';
 
 export interface LogOptions {
-  /** Directory of the local engine (ignored when `engine` is given). */
-  dataDir: string;
+  /** Where the log's data lives. The log owns it from now on: it closes it, also when opening fails. */
+  engine: StorageEngine;
   /** Broker-wide durability policy; a topic may override it with `wharf.fsync`. */
   fsync: FsyncPolicy;
   /** Interval of the 'interval' policy, ms; a topic may override it with `flush.ms`. */
   fsyncInterval: number;
   logger: Logger;
-  /** A storage engine other than the local-disk one. */
-  engine?: StorageEngine;
   /** Broker-wide defaults for topic configs, by Kafka name. */
   topicDefaults?: Record<string, string>;
   /** Bytes of recently acknowledged batches kept in memory per partition, at most (default 1 MiB). */
@@ -39,8 +37,6 @@ export interface LogOptions {
   hotTailTotalBytes?: number;
   /** Period of retention and compaction checks, ms (default 30 s; 0 disables the timer). */
   maintenanceIntervalMs?: number;
-  /** Verify CRC-32C of batches read from files (local engine; default true). */
-  verifyReads?: boolean;
 }
 
 export interface TopicInfo {
@@ -80,6 +76,8 @@ class Topic implements TopicView {
 }
 
 const MAX_PARTITIONS = 10_000;
+/** Metadata key of the cluster id in the engine. */
+const CLUSTER_ID_KEY = 'clusterId';
 
 /** Kafka's rules for topic names, which also keep them safe in file systems and URLs. */
 export function validateTopicName(name: string): void {
@@ -119,17 +117,19 @@ export class Log {
   private readonly namesById = new Map<string, string>();
   private readonly admin = new Mutex();
   private readonly listeners = new Set<AppendListener>();
-  private readonly defaults: BrokerLogDefaults;
+  /** The broker-wide defaults of topic settings (durability policy, topic config defaults). */
+  readonly defaults: BrokerLogDefaults;
   private readonly tailBytes: number;
   private readonly tailTotalBytes: number;
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private maintenanceRun: Promise<void> | null = null;
   private closed = false;
   private readonly log: Logger;
+  private _clusterId = '';
 
   private constructor(
     private readonly engine: StorageEngine,
-    private readonly opts: LogOptions,
+    opts: LogOptions,
   ) {
     this.defaults = { fsync: opts.fsync, fsyncInterval: opts.fsyncInterval, topicDefaults: opts.topicDefaults };
     this.tailBytes = opts.hotTailBytes ?? 1024 * 1024;
@@ -139,10 +139,11 @@ export class Log {
 
   /** @internal use openLog() */
   static async open(opts: LogOptions): Promise<Log> {
-    if (opts.topicDefaults) validateTopicConfigs(opts.topicDefaults);
-    const engine = opts.engine ?? (await LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads }));
-    const log = new Log(engine, opts);
+    const engine = opts.engine;
+    let log: Log;
     try {
+      if (opts.topicDefaults) validateTopicConfigs(opts.topicDefaults);
+      log = new Log(engine, opts);
       await log.load();
     } catch (e) {
       await engine.close().catch(() => {});
@@ -156,8 +157,23 @@ export class Log {
     return log;
   }
 
+  /**
+   * The cluster id: created (22 characters of base64url, as Kafka's) when the log is first
+   * opened on its engine, the same on every open after that.
+   */
+  /** Where the storage engine keeps the data (a directory, or "memory"). */
+  get storageLocation(): string {
+    return this.engine.location;
+  }
+
+  get clusterId(): string {
+    return this._clusterId;
+  }
+
   private async load(): Promise<void> {
     const started = Date.now();
+    const meta = await this.engine.loadMetadata();
+    this._clusterId = meta[CLUSTER_ID_KEY] ?? (await this.engine.putMetadata(CLUSTER_ID_KEY, randomBytes(16).toString('base64url'), { onlyIfAbsent: true }));
     const stored = await this.engine.loadTopics();
     let offline = 0;
     for (const meta of stored) {
@@ -447,7 +463,7 @@ export class Log {
   }
 }
 
-/** Opens the broker's log on `dataDir` (recovering it after a crash). Throws a LogError when the directory cannot be used. */
+/** Opens the broker's log on its engine (recovering it after a crash). Throws a LogError when the stored data cannot be used. */
 export function openLog(opts: LogOptions): Promise<Log> {
   return Log.open(opts);
 }

@@ -1,7 +1,14 @@
 // Message routing between publishers and subscriptions, independent of any wire format.
 // A message is a Buffer holding optional NATS-style headers followed by the payload; the
 // header length travels beside it so that receivers that cannot take headers can skip them.
+//
+// Two entries: publish() is a client's publish, and applies the subject mappings first, where
+// nats-server applies them (in the inbound path of client and leafnode connections, before
+// permissions, routing and no-responders: a stream capturing subjects sees the mapped one);
+// route() delivers a subject as it is, for the broker's own publishers (stream deliveries,
+// advisories, records arriving over Kafka), which nats-server does not map either.
 import { Sublist, type Subscription } from './sublist.js';
+import { SubjectMapping, type MappingTable, type SubjectMappingOptions } from './subject-mapping.js';
 
 /** The party that owns subscriptions: one connection, one stream capture, ... */
 export interface SubscriptionOwner {
@@ -25,16 +32,60 @@ export interface RouterStats {
   delivered: number;
 }
 
+export interface RouterOptions extends SubjectMappingOptions {
+  /** nats-server's `mappings`: applied to what clients publish (see subject-mapping.ts). */
+  readonly mappings?: MappingTable;
+}
+
 export class Router {
   readonly subscriptions = new Sublist<RoutedSubscription>();
   private published = 0;
   private delivered = 0;
+  /** null when no mapping is configured: publish() then costs one comparison more than route(). */
+  private mapping: SubjectMapping | null = null;
+
+  /** Throws SubjectMappingError when `options.mappings` is refused. */
+  constructor(options: RouterOptions = {}) {
+    if (options.mappings !== undefined) this.setMappings(options.mappings, options);
+  }
+
+  /**
+   * Replaces the subject mappings (a config reload): the table is validated first and, if it is
+   * refused (SubjectMappingError, every problem in nats-server's words), the old one stays.
+   * An empty table or null removes them.
+   */
+  setMappings(table: MappingTable | null, options: SubjectMappingOptions = {}): void {
+    this.mapping = table === null || Object.keys(table).length === 0 ? null : SubjectMapping.parse(table, options);
+  }
+
+  /** The mappings in force, or null. */
+  get mappings(): SubjectMapping | null {
+    return this.mapping;
+  }
+
+  /**
+   * The subject a client's publish on `subject` is routed to (itself when nothing maps it).
+   * A weighted mapping draws on every call: a front-end that needs the mapped subject itself
+   * (the Nats-Subject of a 503) calls this once and then route(), rather than publish().
+   */
+  mapSubject(subject: string): string {
+    return this.mapping === null ? subject : this.mapping.map(subject);
+  }
+
+  /**
+   * A client's publish: maps the subject, then routes it (see route()). `subject` and `reply`
+   * are byte strings (one char per byte), as the NATS front-end decodes them.
+   */
+  publish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    const mapping = this.mapping;
+    return this.route(mapping === null ? subject : mapping.map(subject), reply, hdrLen, msg, origin);
+  }
 
   /**
    * Delivers a message to every matching plain subscription and to one member of each
-   * matching queue group. Returns how many subscriptions received it.
+   * matching queue group, with no mapping. Returns how many subscriptions received it.
    */
-  publish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+  route(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
     this.published++;
     const result = this.subscriptions.match(subject);
     let count = 0;

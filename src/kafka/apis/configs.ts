@@ -51,10 +51,10 @@ export function topicConfigType(name: string): number {
 
 /** Topic configs whose default comes from a broker option: set (not default) when the option is. */
 function brokerSets(scope: ConfigScope, name: string): boolean {
-  const o = scope.options;
-  if (name === 'max.message.bytes') return o.messageMaxBytes !== DEFAULT_OPTIONS.messageMaxBytes;
-  if (name === 'wharf.fsync') return o.fsync !== DEFAULT_OPTIONS.fsync;
-  if (name === 'flush.ms') return o.fsyncInterval !== DEFAULT_OPTIONS.fsyncInterval;
+  const d = scope.log.defaults;
+  if (name === 'max.message.bytes') return scope.options.messageMaxBytes !== DEFAULT_OPTIONS.kafka.messageMaxBytes;
+  if (name === 'wharf.fsync') return d.fsync !== DEFAULT_OPTIONS.storage.fsync;
+  if (name === 'flush.ms') return d.fsyncInterval !== DEFAULT_OPTIONS.storage.fsyncInterval;
   return false;
 }
 
@@ -94,25 +94,27 @@ export function describeTopic(scope: ConfigScope, topic: string): DescribedConfi
 /** The broker's configs under Kafka's names (all static: set with flags or the config file). */
 export function describeBroker(scope: ConfigScope): DescribedConfig[] {
   const o = scope.options;
+  const k = DEFAULT_OPTIONS.kafka;
+  const d = scope.log.defaults;
   const cluster = scope.cluster;
-  const listener = `PLAINTEXT://${o.host}:${o.kafkaPort}`;
+  const listener = `PLAINTEXT://${o.host}:${o.port}`;
   const entries: Array<[string, string, number, boolean]> = [
     ['node.id', String(cluster.nodeId), ConfigType.INT, true],
     ['broker.id', String(cluster.nodeId), ConfigType.INT, true],
     ['process.roles', 'broker,controller', ConfigType.LIST, true],
-    ['listeners', listener, ConfigType.LIST, o.kafkaPort !== DEFAULT_OPTIONS.kafkaPort || o.host !== DEFAULT_OPTIONS.host],
-    ['advertised.listeners', `PLAINTEXT://${cluster.advertisedHost}:${cluster.advertisedPort}`, ConfigType.LIST, o.kafkaAdvertisedHost !== undefined || o.kafkaAdvertisedPort !== undefined],
-    ['auto.create.topics.enable', String(o.autoCreateTopics), ConfigType.BOOLEAN, o.autoCreateTopics !== DEFAULT_OPTIONS.autoCreateTopics],
-    ['num.partitions', String(o.numPartitions), ConfigType.INT, o.numPartitions !== DEFAULT_OPTIONS.numPartitions],
-    ['message.max.bytes', String(o.messageMaxBytes), ConfigType.INT, o.messageMaxBytes !== DEFAULT_OPTIONS.messageMaxBytes],
-    ['socket.request.max.bytes', String(o.kafkaMaxFrameBytes), ConfigType.INT, o.kafkaMaxFrameBytes !== DEFAULT_OPTIONS.kafkaMaxFrameBytes],
-    ['log.dirs', o.dataDir, ConfigType.STRING, true],
+    ['listeners', listener, ConfigType.LIST, o.port !== k.port || o.host !== k.host],
+    ['advertised.listeners', `PLAINTEXT://${cluster.advertisedHost}:${cluster.advertisedPort}`, ConfigType.LIST, o.advertisedHost !== undefined || o.advertisedPort !== undefined],
+    ['auto.create.topics.enable', String(o.autoCreateTopics), ConfigType.BOOLEAN, o.autoCreateTopics !== k.autoCreateTopics],
+    ['num.partitions', String(o.numPartitions), ConfigType.INT, o.numPartitions !== k.numPartitions],
+    ['message.max.bytes', String(o.messageMaxBytes), ConfigType.INT, o.messageMaxBytes !== k.messageMaxBytes],
+    ['socket.request.max.bytes', String(o.maxFrameBytes), ConfigType.INT, o.maxFrameBytes !== k.maxFrameBytes],
+    ['log.dirs', scope.log.storageLocation, ConfigType.STRING, true],
     ['default.replication.factor', '1', ConfigType.INT, false],
     ['offsets.topic.replication.factor', '1', ConfigType.SHORT, false],
     ['min.insync.replicas', '1', ConfigType.INT, false],
     ['delete.topic.enable', 'true', ConfigType.BOOLEAN, false],
-    ['wharf.fsync', o.fsync, ConfigType.STRING, o.fsync !== DEFAULT_OPTIONS.fsync],
-    ['wharf.fsync.interval.ms', String(o.fsyncInterval), ConfigType.LONG, o.fsyncInterval !== DEFAULT_OPTIONS.fsyncInterval],
+    ['wharf.fsync', d.fsync, ConfigType.STRING, d.fsync !== DEFAULT_OPTIONS.storage.fsync],
+    ['wharf.fsync.interval.ms', String(d.fsyncInterval), ConfigType.LONG, d.fsyncInterval !== DEFAULT_OPTIONS.storage.fsyncInterval],
   ];
   return entries.map(([name, value, type, set]) => ({
     name,

@@ -1,6 +1,7 @@
 // DescribeLogDirs (35): the broker's log directories and the size of each partition in them
-// (kafka-log-dirs.sh, Admin.describeLogDirs). Wharf has one: its data directory. Partitions
-// asked for that do not exist are left out, as Kafka leaves them out; a null topic list means
+// (kafka-log-dirs.sh, Admin.describeLogDirs). Wharf has one: where its storage engine keeps the
+// data (the local engine's data directory; "memory", on no volume, for the memory engine).
+// Partitions asked for that do not exist are left out, as Kafka leaves them out; a null topic list means
 // every partition. Every replica is current (offset lag 0, no future replica). v4+ adds the
 // volume's total and usable bytes (-1 before, as Kafka answers), v5 whether the directory is
 // cordoned (never).
@@ -40,7 +41,8 @@ export const describeLogDirs = defineHandler(ApiKey.DescribeLogDirs, {
         .map((p) => ({ partitionIndex: p, partitionSize: BigInt(log.partition(t.topic, p).sizeBytes), offsetLag: 0n, isFutureKey: false }));
       if (partitions.length > 0) topics.push({ name: t.topic, partitions });
     }
-    const dir = resolve(ctx.options.dataDir);
+    const location = log.storageLocation;
+    const dir = location === 'memory' ? location : resolve(location);
     const volume = ctx.header.apiVersion >= 4 ? await volumeBytes(dir) : { total: -1n, usable: -1n };
     return {
       throttleTimeMs: 0,

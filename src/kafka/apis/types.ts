@@ -5,7 +5,7 @@
 import type { Coordinators } from '../../core/coordinators/index.js';
 import type { Log } from '../../core/log/index.js';
 import type { AclOperation, AclPrincipal, AclResource } from '../../core/security/authorizer.js';
-import type { BrokerOptions } from '../../config.js';
+import type { KafkaOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { ClusterIdentity, ProducerStateHook } from '../context.js';
 import type { FetchSessionCache } from '../fetch-session.js';
@@ -30,7 +30,7 @@ export interface ConnectionScope {
 export interface RequestContext {
   readonly log: Log;
   readonly coordinators: Coordinators;
-  readonly options: BrokerOptions;
+  readonly options: KafkaOptions;
   readonly logger: Logger;
   readonly cluster: ClusterIdentity;
   readonly producerState: ProducerStateHook;

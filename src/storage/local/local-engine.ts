@@ -1,18 +1,24 @@
 // The local-disk storage engine: everything under one data directory, no external service.
 //
+//   <dataDir>/metadata.json                    broker-wide metadata (cluster id), replaced atomically
 //   <dataDir>/topics/<topicId>/topic.json      topic metadata; its presence commits the topic
 //   <dataDir>/topics/<topicId>/<partition>/     segments of one partition (partition-store.ts)
 //   <dataDir>/topics/<topicId>.deleting/        a dropped topic whose files are being removed
 //
 // Directories are named by topic id, not name: names can be long and can be reused after a
 // delete while the old files are still going away.
+//
+// Before metadata.json existed, the Kafka front-end kept the cluster id in
+// <dataDir>/kafka/cluster.json (written without fsync); open() adopts that id once, so that a
+// data directory keeps its cluster id across the upgrade. The old file is left as it was.
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import type { PartitionRef, PartitionStorageSettings, StorageEngine, StoredTopic } from '../engine.js';
 import { LogError, StorageCorruptionError } from '../../core/records/errors.js';
+import { Mutex } from '../../util/mutex.js';
 import { prepareDataDir } from './data-dir.js';
-import { fsyncDir, storageError, writeFileAtomic } from './fs-util.js';
+import { errnoCode, fsyncDir, storageError, writeFileAtomic } from './fs-util.js';
 import { LocalPartitionStore } from './partition-store.js';
 
 export interface LocalEngineOptions {
@@ -24,11 +30,15 @@ export interface LocalEngineOptions {
 
 const TOPIC_FILE = 'topic.json';
 const DELETING_SUFFIX = '.deleting';
+const METADATA_FILE = 'metadata.json';
+/** Where the Kafka front-end kept the cluster id before the engine did. */
+const LEGACY_CLUSTER_FILE = join('kafka', 'cluster.json');
 
 export class LocalStorageEngine implements StorageEngine {
   readonly kind = 'local';
   private readonly topicsDir: string;
   private readonly log: Logger;
+  private readonly metadataLock = new Mutex();
   private closed = false;
 
   private constructor(
@@ -42,7 +52,43 @@ export class LocalStorageEngine implements StorageEngine {
   /** Checks and locks the data directory. Throws a LogError that says what is wrong with it. */
   static async open(opts: LocalEngineOptions): Promise<LocalStorageEngine> {
     const release = await prepareDataDir(opts.dataDir);
-    return new LocalStorageEngine(opts, release);
+    const engine = new LocalStorageEngine(opts, release);
+    try {
+      await engine.adoptLegacyClusterId();
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  private async adoptLegacyClusterId(): Promise<void> {
+    if ((await this.loadMetadata()).clusterId !== undefined) return;
+    const file = join(this.opts.dataDir, LEGACY_CLUSTER_FILE);
+    let raw: string;
+    try {
+      raw = await readFile(file, 'utf8');
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return;
+      throw storageError(`cannot read ${file}`, e);
+    }
+    let clusterId: unknown;
+    try {
+      clusterId = (JSON.parse(raw) as { clusterId?: unknown }).clusterId;
+    } catch {
+      clusterId = undefined;
+    }
+    // An unreadable old file (it was written without fsync) cannot be adopted: a new id it is.
+    if (typeof clusterId !== 'string' || clusterId.length === 0) {
+      this.log.warn({ file }, 'ignoring an unreadable cluster id file');
+      return;
+    }
+    await this.putMetadata('clusterId', clusterId, { onlyIfAbsent: true });
+    this.log.info({ file, clusterId }, 'adopted the cluster id of this data directory');
+  }
+
+  get location(): string {
+    return this.opts.dataDir;
   }
 
   get dataDir(): string {
@@ -148,11 +194,53 @@ export class LocalStorageEngine implements StorageEngine {
     }
   }
 
+  async loadMetadata(): Promise<Record<string, string>> {
+    const file = join(this.opts.dataDir, METADATA_FILE);
+    let raw: string;
+    try {
+      raw = await readFile(file, 'utf8');
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return {};
+      throw storageError(`cannot read ${file}`, e);
+    }
+    try {
+      return parseMetadata(raw);
+    } catch (e) {
+      throw new StorageCorruptionError(`corrupt broker metadata ${file}: ${(e as Error).message}`, file);
+    }
+  }
+
+  putMetadata(key: string, value: string, opts: { onlyIfAbsent?: boolean } = {}): Promise<string> {
+    return this.metadataLock.run(async () => {
+      const meta = await this.loadMetadata();
+      const current = meta[key];
+      if (current !== undefined && (opts.onlyIfAbsent || current === value)) return current;
+      meta[key] = value;
+      try {
+        await writeFileAtomic(join(this.opts.dataDir, METADATA_FILE), JSON.stringify(meta, null, 2) + '\n', this.opts.dataDir);
+      } catch (e) {
+        throw storageError('cannot write broker metadata', e);
+      }
+      return value;
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.releaseLock();
   }
+}
+
+function parseMetadata(raw: string): Record<string, string> {
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== 'string') throw new Error(`value of ${k} is not a string`);
+    out[k] = v;
+  }
+  return out;
 }
 
 function parseTopic(raw: string): StoredTopic {

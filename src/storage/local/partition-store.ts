@@ -33,6 +33,7 @@ import {
 import { CLEANED_SUFFIX, Segment, segmentFileName } from './segment.js';
 import { recoverSegments, scanSegment } from './recovery.js';
 import { Mutex } from '../../util/mutex.js';
+import { needsNewUnit, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
 import { storageError, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 
 interface PendingAppend {
@@ -55,8 +56,6 @@ const STATE_FILE = 'partition.json';
 /** Minimum bytes read from a file per read call, so that small fetches do not cost a syscall each batch. */
 const MIN_READ = 64 * 1024;
 const REWRITE_CHUNK = 1024 * 1024;
-/** Relative offsets in the index are 32-bit; roll before a segment spans more offsets than that. */
-const MAX_SEGMENT_OFFSET_SPAN = 2 ** 31;
 
 export class LocalPartitionStore implements PartitionStore {
   private segments: Segment[] = [];
@@ -174,16 +173,6 @@ export class LocalPartitionStore implements PartitionStore {
     }
   }
 
-  private needsRoll(seg: Segment, pendingBytes: number, incoming: number, now: number, nextOffset: number, span: number): boolean {
-    const used = seg.size + pendingBytes;
-    if (used === 0) return false;
-    return (
-      used + incoming > this.settings.segmentBytes ||
-      now - seg.createdAt >= this.settings.segmentMs ||
-      nextOffset + span - seg.baseOffset >= MAX_SEGMENT_OFFSET_SPAN
-    );
-  }
-
   private async writeGroup(group: PendingAppend[]): Promise<void> {
     // Appends queued before close() still go in; only a failed partition refuses them.
     const failure = this._failure;
@@ -201,7 +190,7 @@ export class LocalPartitionStore implements PartitionStore {
     try {
       for (const p of group) {
         const span = p.lastOffsetDeltas.reduce((a, d) => a + d + 1, 0);
-        if (this.needsRoll(seg, runBytes, p.buf.length, now, this._endOffset, span)) {
+        if (needsNewUnit(this.settings, seg, runBytes, p.buf.length, now, this._endOffset, span)) {
           if (runBytes > 0) await seg.write(run, runBytes);
           run = [];
           runBytes = 0;
@@ -467,18 +456,7 @@ export class LocalPartitionStore implements PartitionStore {
     return this.maintenanceLock.run(async () => {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
-      let total = this.sizeBytes;
-      let n = 0;
-      // Only sealed segments go, oldest first, stopping at the first one the rule keeps.
-      for (let i = 0; i < this.segments.length - 1; i++) {
-        const seg = this.segments[i]!;
-        if (!seg.sealed) break;
-        const byTime = rule.deleteOlderThan !== undefined && seg.maxTimestamp < rule.deleteOlderThan;
-        const bySize = rule.maxBytes !== undefined && total - seg.size >= rule.maxBytes;
-        if (!byTime && !bySize) break;
-        total -= seg.size;
-        n++;
-      }
+      const n = unitsFreedByRetention(this.segments, rule);
       if (n === 0) return this._logStartOffset;
       const newStart = Math.max(this._logStartOffset, this.segments[n]!.baseOffset);
       if (newStart > this._logStartOffset) {
@@ -557,18 +535,7 @@ export class LocalPartitionStore implements PartitionStore {
     return this.maintenanceLock.run(async () => {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
-      // Only sealed segments: the active one is still being appended to.
-      const candidates = this.segments.filter((s) => s.sealed && s.nextOffset <= upTo);
-      let bytesBefore = 0;
-      let bytesAfter = 0;
-      let rewrittenUpTo = this.segments[0]!.baseOffset;
-      for (const seg of candidates) {
-        if (this.closed) break;
-        bytesBefore += seg.size;
-        bytesAfter += await this.rewriteSegment(seg, fn);
-        rewrittenUpTo = seg.nextOffset;
-      }
-      return { rewrittenUpTo, bytesBefore, bytesAfter };
+      return rewriteSealedUnits(this.segments, upTo, (seg) => this.rewriteSegment(seg, fn), () => this.closed);
     });
   }
 

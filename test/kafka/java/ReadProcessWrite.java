@@ -30,6 +30,7 @@ public class ReadProcessWrite {
       Properties cp = new Properties();
       cp.put("bootstrap.servers", bs);
       cp.put("group.id", group);
+      cp.put("client.id", txid);
       cp.put("group.protocol", protocol);
       cp.put("isolation.level", "read_committed");
       cp.put("enable.auto.commit", "false");

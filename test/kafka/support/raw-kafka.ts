@@ -5,6 +5,11 @@ import { decodeResponseFrame, encodeRequestFrame } from '../../../src/kafka/prot
 import { FrameSplitter } from '../../../src/kafka/protocol/frame.js';
 import type { RequestByKey, ResponseByKey } from '../../../src/kafka/protocol/messages/index.js';
 
+/** The broker closed (or reset) the connection before answering: an observed behaviour, not a harness failure. */
+export class ConnectionClosed extends Error {
+  override name = 'ConnectionClosed';
+}
+
 export class RawKafka {
   private corr = 1;
   private readonly waiting = new Map<number, { key: number; version: number; resolve: (b: unknown) => void; reject: (e: Error) => void }>();
@@ -29,10 +34,10 @@ export class RawKafka {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     };
-    socket.on('error', fail);
+    socket.on('error', (e) => fail(new ConnectionClosed(`connection failed: ${e.message}`)));
     socket.on('close', () => {
       this.closed = true;
-      fail(new Error('connection closed'));
+      fail(new ConnectionClosed('connection closed'));
     });
   }
 
@@ -44,7 +49,7 @@ export class RawKafka {
   }
 
   send<K extends keyof RequestByKey & keyof ResponseByKey>(key: K, version: number, body: RequestByKey[K], timeoutMs = 5_000): Promise<ResponseByKey[K]> {
-    if (this.closed) return Promise.reject(new Error('connection closed'));
+    if (this.closed) return Promise.reject(new ConnectionClosed('connection closed'));
     const correlationId = this.corr++;
     const frame = encodeRequestFrame({ apiKey: key, apiVersion: version, correlationId, clientId: 'wharf-diff' } as never, body);
     return new Promise((resolve, reject) => {
