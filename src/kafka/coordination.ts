@@ -1,7 +1,8 @@
 // Glue between the Kafka front-end and the core coordinators: the version rule of the
 // PRODUCER_FENCED error, the consumer protocol's subscription format (which the core does not
 // know), and the producer-state hook of the Produce path (sequence checks, transaction
-// verification).
+// verification, the partitions a transactions-v2 Produce adds to its transaction, the refusal of
+// client control batches, and Kafka's translation of those errors into Produce errors).
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { CoordinatorErrorCode } from '../core/coordinators/errors.js';
 import { CoordinatorError } from '../core/coordinators/errors.js';
