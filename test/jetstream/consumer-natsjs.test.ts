@@ -194,3 +194,28 @@ test('nats.js 2.x: NAK with delay redelivers later, TERM stops redelivery', { ti
     assert.equal(none, null, 'the terminated message is not redelivered');
   });
 });
+
+test('nats.js 2.x: KV watch and keys (last-per-subject ordered push consumers) see history and updates', { timeout: 30_000 }, async () => {
+  await withClient(async (_nc, js) => {
+    const kv = await js.views.kv('cfg', { history: 3 });
+    await kv.put('a', sc.encode('1'));
+    await kv.put('b', sc.encode('1'));
+    await kv.put('a', sc.encode('2'));
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    assert.deepEqual(keys.sort(), ['a', 'b']);
+    const seen: string[] = [];
+    const w = await kv.watch();
+    const done = (async () => {
+      for await (const e of w) {
+        seen.push(`${e.key}=${sc.decode(e.value)}@${e.revision}`);
+        if (seen.length === 3) break;
+      }
+    })();
+    // The initial values (the last of each key), then a live update.
+    await new Promise((r) => setTimeout(r, 200));
+    await kv.put('b', sc.encode('2'));
+    await done;
+    assert.deepEqual(seen, ['b=1@2', 'a=2@3', 'b=2@4']);
+  });
+});
