@@ -55,6 +55,12 @@ export interface ApiRoute {
    * not wait behind each other or behind a slow admin request.
    */
   readonly concurrent?: boolean;
+  /**
+   * False for requests nats-server serves on a consumer's own subscription rather than as an
+   * API call (CONSUMER.MSG.NEXT, CONSUMER.RESET): not counted in the API statistics, no audit
+   * advisory. Default: counted.
+   */
+  readonly counted?: boolean;
   handle(req: ApiRequest, reply: ApiReply): void | Promise<void>;
 }
 

@@ -190,10 +190,12 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
       this.log.error({ err, subject: req.subject }, 'JetStream API request failed');
       reply.error(jsError('JSStreamGeneralErrorF', { err: err instanceof Error ? err.message : String(err) }));
     } finally {
-      this.total++;
-      if (failed) this.errors++;
+      if (route.counted !== false) {
+        this.total++;
+        if (failed) this.errors++;
+      }
     }
-    if (response !== null) this.audit(req, response);
+    if (response !== null && route.counted !== false) this.audit(req, response);
   }
 
   /** The API audit advisory, as nats-server sends it for every JSON response. */

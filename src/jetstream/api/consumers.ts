@@ -188,6 +188,7 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
       pattern: 'CONSUMER.RESET.*.*',
       type: 'consumer_reset_response',
       // Like MSG.NEXT, the reset subject is the consumer's own: nobody answers for an unknown one.
+      counted: false,
       accepts: (tokens) => co.consumer(tokens[2]!, tokens[3]!) !== undefined,
       async handle(req, reply) {
         const [, , stream, name] = req.tokens as [string, string, string, string];

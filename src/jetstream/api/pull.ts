@@ -89,6 +89,7 @@ export function pullRoute(co: ConsumerCoordinator, router: Router, writer: Deliv
     pattern: 'CONSUMER.MSG.NEXT.*.*',
     type: 'consumer_getnext_response',
     concurrent: true,
+    counted: false,
     accepts: (tokens) => co.consumer(tokens[3]!, tokens[4]!) !== undefined,
     handle(req) {
       const reply = req.reply;
