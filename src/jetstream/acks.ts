@@ -36,6 +36,9 @@ export function parseGoDuration(s: string): number | null {
   return neg ? -total : total;
 }
 
+const ACK: AckVerb = { kind: 'ack' };
+const IGNORED: AckVerb = { kind: 'unknown' };
+
 function num(token: string | undefined): number {
   if (token === undefined || token.length === 0 || !/^\d+$/.test(token)) return -1;
   return Number(token);
@@ -51,18 +54,23 @@ export class AckHandler {
 
   /** One message on $JS.ACK.>: false (no-responders) when the consumer does not exist. */
   onAck(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
-    const t = subject.split('.');
+    // Token boundaries without splitting (acks are the hot path of a consuming client).
+    const dots = this.dots;
+    let n = 0;
+    for (let i = subject.indexOf('.'); i >= 0 && n < dots.length; i = subject.indexOf('.', i + 1)) dots[n++] = i;
+    const tokens = n + 1;
     let off: number;
-    if (t.length === 9) off = 2;
-    else if (t.length >= 11) off = 4;
+    if (tokens === 9) off = 2;
+    else if (tokens >= 11) off = 4;
     else return false;
-    const stream = t[off]!;
-    const name = t[off + 1]!;
+    const token = (k: number): string => subject.slice(dots[k - 1]! + 1, k < n ? dots[k]! : subject.length);
+    const stream = token(off);
+    const name = token(off + 1);
     const c = this.co.consumer(stream, name);
     if (c === undefined) return false;
-    const dc = num(t[off + 2]);
-    const sseq = num(t[off + 3]);
-    const dseq = num(t[off + 4]);
+    const dc = num(token(off + 2));
+    const sseq = num(token(off + 3));
+    const dseq = num(token(off + 4));
     const body = msg.subarray(hdrLen);
     const verb = this.verb(body);
     if (sseq <= 0) return true;
@@ -82,11 +90,14 @@ export class AckHandler {
     return true;
   }
 
+  private readonly dots = new Array<number>(16).fill(0);
+
   private verb(body: Buffer): AckVerb {
     const n = body.length;
-    if (n === 0) return { kind: 'ack' };
+    // Empty or "+ACK": the common case, without decoding the payload.
+    if (n === 0 || (n === 4 && body[0] === 0x2b && body[1] === 0x41 && body[2] === 0x43 && body[3] === 0x4b)) return ACK;
     const text = body.toString('utf8');
-    if (text === '+ACK' || text === '+OK') return { kind: 'ack' };
+    if (text === '+OK') return ACK;
     if (text.startsWith('+NXT')) return { kind: 'next' };
     if (text.startsWith('-NAK')) {
       const arg = text.slice(4).trim();
@@ -101,7 +112,7 @@ export class AckHandler {
     }
     if (text === '+WPI') return { kind: 'progress' };
     if (text.startsWith('+TERM')) return { kind: 'term', reason: text.slice(5).trim() };
-    // Anything else is not a verb nats-server knows: nothing happens, and no confirmation.
-    return { kind: 'ack' };
+    // Anything else is not a verb nats-server knows: nats-server ignores it (and confirms if asked).
+    return IGNORED;
   }
 }

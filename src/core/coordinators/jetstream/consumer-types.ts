@@ -78,7 +78,9 @@ export type AckVerb =
   | { kind: 'progress' }
   | { kind: 'term'; reason: string }
   /** +NXT: acks, then the front-end sends the pull request. */
-  | { kind: 'next' };
+  | { kind: 'next' }
+  /** A payload that is no verb: nothing changes (an AckSync of it is still confirmed). */
+  | { kind: 'unknown' };
 
 export interface SequenceInfo {
   consumer_seq: number;

@@ -830,6 +830,8 @@ export class Consumer implements JournalOwner {
         }
         break;
       }
+      case 'unknown':
+        break;
       case 'progress': {
         const p = this.acks.pending.get(sseq);
         if (p === undefined) break;
