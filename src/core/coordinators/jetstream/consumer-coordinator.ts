@@ -317,6 +317,9 @@ export class ConsumerCoordinator {
       const owner = consumer;
       journal = this.store.journal(sc.stream.topicId, name, record.inc, owner);
       journal.n = journalN;
+      // A restored consumer's first commit is a snapshot: the deltas after its last snapshot are
+      // not counted any more, and their slots must not be reused before a snapshot covers them.
+      if (start.kind === 'recovered') journal.snapshotWanted = true;
     }
     sc.consumers.set(name, consumer);
     sc.records.set(name, record);
