@@ -208,16 +208,126 @@ export function withDefaults(input: ConsumerConfigInput, stream: StreamConfig, l
   return dropZeroes(cfg);
 }
 
+type OptionalKey = { [K in keyof ConsumerConfig]-?: undefined extends ConsumerConfig[K] ? K : never }[keyof ConsumerConfig];
+
+/** The fields nats-server always writes (no omitempty). */
+const REQUIRED: ReadonlySet<string> = new Set(['deliver_policy', 'ack_policy', 'replay_policy', 'max_deliver', 'num_replicas']);
+
+function isZero(v: unknown): boolean {
+  return v === undefined || v === '' || v === 0 || v === 0n || v === false || (Array.isArray(v) && v.length === 0);
+}
+
 /** Go's omitempty: zero values of optional fields are not part of the config. */
 function dropZeroes(cfg: ConsumerConfig): ConsumerConfig {
-  const out = { ...cfg } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(out)) {
-    if (k === 'deliver_policy' || k === 'ack_policy' || k === 'replay_policy' || k === 'max_deliver' || k === 'num_replicas') continue;
-    if (v === undefined || v === '' || v === 0 || v === 0n || v === false || (Array.isArray(v) && v.length === 0)) delete out[k];
-    else if (k === 'priority_policy' && v === 'none') delete out[k];
-    else if (k === 'metadata' && typeof v === 'object' && v !== null && Object.keys(v).length === 0) delete out[k];
+  const out: ConsumerConfig = { ...cfg };
+  for (const k of Object.keys(out) as OptionalKey[]) {
+    if (REQUIRED.has(k)) continue;
+    const v = out[k];
+    if (isZero(v) || (k === 'priority_policy' && v === 'none') || (k === 'metadata' && v !== undefined && Object.keys(v).length === 0)) delete out[k];
   }
-  return out as unknown as ConsumerConfig;
+  return out;
+}
+
+/** How each field of a config is kept in a durable record (durations as decimal strings). */
+const FIELD_KINDS = {
+  durable_name: 'string',
+  name: 'string',
+  description: 'string',
+  deliver_policy: 'enum',
+  opt_start_seq: 'number',
+  opt_start_time: 'string',
+  ack_policy: 'enum',
+  ack_wait: 'duration',
+  max_deliver: 'number',
+  backoff: 'durations',
+  filter_subject: 'string',
+  filter_subjects: 'strings',
+  replay_policy: 'enum',
+  rate_limit_bps: 'number',
+  sample_freq: 'string',
+  max_waiting: 'number',
+  max_ack_pending: 'number',
+  flow_control: 'bool',
+  headers_only: 'bool',
+  max_batch: 'number',
+  max_expires: 'duration',
+  max_bytes: 'number',
+  deliver_subject: 'string',
+  deliver_group: 'string',
+  idle_heartbeat: 'duration',
+  inactive_threshold: 'duration',
+  num_replicas: 'number',
+  mem_storage: 'bool',
+  direct: 'bool',
+  metadata: 'map',
+  pause_until: 'string',
+  priority_groups: 'strings',
+  priority_policy: 'enum',
+  priority_timeout: 'duration',
+} as const satisfies Record<keyof ConsumerConfig, string>;
+
+/** A config as JSON (durations as decimal strings), for the durable record. */
+export function configToRecord(cfg: ConsumerConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (v === undefined) continue;
+    if (typeof v === 'bigint') out[k] = v.toString();
+    else if (Array.isArray(v)) out[k] = v.map((x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+    else out[k] = v;
+  }
+  return out;
+}
+
+function enumValue<T extends string>(v: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
+}
+
+/** The config of a durable record (the inverse of configToRecord); unknown or bad fields are dropped. */
+export function configFromRecord(v: Record<string, unknown>): ConsumerConfig {
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const num = (k: string): number | undefined => (typeof v[k] === 'number' ? (v[k] as number) : undefined);
+  const bool = (k: string): boolean | undefined => (typeof v[k] === 'boolean' ? (v[k] as boolean) : undefined);
+  const dur = (k: string): bigint | undefined => (typeof v[k] === 'string' && /^-?\d+$/.test(v[k] as string) ? BigInt(v[k] as string) : undefined);
+  const strs = (k: string): string[] | undefined => (Array.isArray(v[k]) ? (v[k] as unknown[]).map(String) : undefined);
+  const md = v.metadata;
+  const cfg: ConsumerConfig = {
+    durable_name: str('durable_name'),
+    name: str('name'),
+    description: str('description'),
+    deliver_policy: enumValue<DeliverPolicy>(v.deliver_policy, ['all', 'last', 'new', 'by_start_sequence', 'by_start_time', 'last_per_subject'], 'all'),
+    opt_start_seq: num('opt_start_seq'),
+    opt_start_time: str('opt_start_time'),
+    ack_policy: enumValue<AckPolicy>(v.ack_policy, ['none', 'all', 'explicit'], 'none'),
+    ack_wait: dur('ack_wait'),
+    max_deliver: num('max_deliver') ?? -1,
+    backoff: Array.isArray(v.backoff) ? (v.backoff as unknown[]).map((x) => BigInt(String(x))) : undefined,
+    filter_subject: str('filter_subject'),
+    filter_subjects: strs('filter_subjects'),
+    replay_policy: enumValue<ReplayPolicy>(v.replay_policy, ['instant', 'original'], 'instant'),
+    rate_limit_bps: num('rate_limit_bps'),
+    sample_freq: str('sample_freq'),
+    max_waiting: num('max_waiting'),
+    max_ack_pending: num('max_ack_pending'),
+    flow_control: bool('flow_control'),
+    headers_only: bool('headers_only'),
+    max_batch: num('max_batch'),
+    max_expires: dur('max_expires'),
+    max_bytes: num('max_bytes'),
+    deliver_subject: str('deliver_subject'),
+    deliver_group: str('deliver_group'),
+    idle_heartbeat: dur('idle_heartbeat'),
+    inactive_threshold: dur('inactive_threshold'),
+    num_replicas: num('num_replicas') ?? 0,
+    mem_storage: bool('mem_storage'),
+    direct: bool('direct'),
+    metadata: md !== null && typeof md === 'object' && !Array.isArray(md) ? Object.fromEntries(Object.entries(md).map(([k, x]) => [k, String(x)])) : undefined,
+    pause_until: str('pause_until'),
+    priority_groups: strs('priority_groups'),
+    priority_policy: v.priority_policy === undefined ? undefined : enumValue<PriorityPolicy>(v.priority_policy, ['none', 'overflow', 'pinned_client', 'prioritized'], 'none'),
+    priority_timeout: dur('priority_timeout'),
+  };
+  for (const k of Object.keys(cfg) as OptionalKey[]) if (cfg[k] === undefined) delete cfg[k];
+  return cfg;
 }
 
 /** Whether a push consumer's deliver subject would receive the stream's own messages (a cycle). */
@@ -393,10 +503,10 @@ export function configsEqual(a: ConsumerConfig, b: ConsumerConfig): boolean {
 }
 
 function canonical(cfg: ConsumerConfig): string {
-  const keys = Object.keys(cfg).sort();
+  const entries = new Map<string, unknown>(Object.entries(cfg));
   const o: Record<string, unknown> = {};
-  for (const k of keys) {
-    const v = (cfg as unknown as Record<string, unknown>)[k];
+  for (const k of [...entries.keys()].sort()) {
+    const v = entries.get(k);
     if (v === undefined) continue;
     o[k] = k === 'metadata' && v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v;
   }

@@ -12,6 +12,8 @@ import { InternalTopic } from '../internal-topic.js';
 import {
   checkConfig,
   checkUpdate,
+  configFromRecord,
+  configToRecord,
   configsEqual,
   copyRequiredLevel,
   filtersCollide,
@@ -53,19 +55,14 @@ export interface ConsumerCoordinatorOptions {
 
 export type CreateAction = 'create' | 'update' | '';
 
-/** Durations are bigint in the config; the durable record keeps them as decimal strings. */
-const DURATION_FIELDS = ['ack_wait', 'max_expires', 'idle_heartbeat', 'inactive_threshold', 'priority_timeout'] as const;
-
+/** The config as the durable record keeps it (durations as decimal strings). */
 export function encodeConfig(cfg: ConsumerConfig): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(cfg, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>;
+  return configToRecord(cfg);
 }
 
+/** The config of a durable record (the `$lps` resume point is the record's, not the config's). */
 export function decodeConfig(v: Record<string, unknown>): ConsumerConfig {
-  const cfg = { ...v } as Record<string, unknown>;
-  for (const f of DURATION_FIELDS) if (cfg[f] !== undefined) cfg[f] = BigInt(String(cfg[f]));
-  if (Array.isArray(cfg.backoff)) cfg.backoff = (cfg.backoff as unknown[]).map((x) => BigInt(String(x)));
-  delete cfg['$lps'];
-  return cfg as unknown as ConsumerConfig;
+  return configFromRecord(v);
 }
 
 function ephemeralName(): string {

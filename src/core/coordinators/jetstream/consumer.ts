@@ -20,6 +20,8 @@ import { PendingAcks } from './pending-acks.js';
 import { WaitingQueue, type WaitingRequest } from './waiting-queue.js';
 
 const NS_PER_MS = 1_000_000n;
+/** What the reused delivery holds before its first message. */
+const NO_MESSAGE: StoredMessage = Object.freeze({ seq: 0, subject: '', hdr: Buffer.alloc(0), data: Buffer.alloc(0), time: 0 });
 /** Flow control: the window a push consumer may have outstanding (nats-server's JsFlowControlMaxPending). */
 const FC_MAX_PENDING = 32 * 1024 * 1024;
 /** Messages one scan may pass before the pump looks at its other work again. */
@@ -108,7 +110,7 @@ export class Consumer implements JournalOwner {
   /** The durable cursor of an ack-none consumer: deliveries up to it count as acknowledged for retention. */
   private durableDelivered = 0;
   private readonly unlisten: () => void;
-  private readonly d: Delivery = { msg: null as unknown as StoredMessage, deliveries: 1, consumerSeq: 0, pending: 0, pinId: undefined, headersOnly: false };
+  private readonly d: Delivery = { msg: NO_MESSAGE, deliveries: 1, consumerSeq: 0, pending: 0, pinId: undefined, headersOnly: false };
 
   constructor(
     private readonly host: ConsumerHost,
