@@ -228,44 +228,6 @@ function dropZeroes(cfg: ConsumerConfig): ConsumerConfig {
   return out;
 }
 
-/** How each field of a config is kept in a durable record (durations as decimal strings). */
-const FIELD_KINDS = {
-  durable_name: 'string',
-  name: 'string',
-  description: 'string',
-  deliver_policy: 'enum',
-  opt_start_seq: 'number',
-  opt_start_time: 'string',
-  ack_policy: 'enum',
-  ack_wait: 'duration',
-  max_deliver: 'number',
-  backoff: 'durations',
-  filter_subject: 'string',
-  filter_subjects: 'strings',
-  replay_policy: 'enum',
-  rate_limit_bps: 'number',
-  sample_freq: 'string',
-  max_waiting: 'number',
-  max_ack_pending: 'number',
-  flow_control: 'bool',
-  headers_only: 'bool',
-  max_batch: 'number',
-  max_expires: 'duration',
-  max_bytes: 'number',
-  deliver_subject: 'string',
-  deliver_group: 'string',
-  idle_heartbeat: 'duration',
-  inactive_threshold: 'duration',
-  num_replicas: 'number',
-  mem_storage: 'bool',
-  direct: 'bool',
-  metadata: 'map',
-  pause_until: 'string',
-  priority_groups: 'strings',
-  priority_policy: 'enum',
-  priority_timeout: 'duration',
-} as const satisfies Record<keyof ConsumerConfig, string>;
-
 /** A config as JSON (durations as decimal strings), for the durable record. */
 export function configToRecord(cfg: ConsumerConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
