@@ -1182,6 +1182,20 @@ export function scenarioNamed(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);
 }
 
+/** Runs a scenario's steps over `nc` (after waiting for the JetStream API when it has one). */
+async function runSteps(sc: Scenario, nc: RawNats, server: { readonly httpPort: number | undefined }): Promise<Exchange[]> {
+  const r = new Run(nc, server, new Normaliser());
+  if (!sc.noJetStream) {
+    // JetStream may still be starting when the client port answers: wait for the API.
+    await r.until('(ready)', '$JS.API.INFO', null, (i) => i['type'] === 'io.nats.jetstream.api.v1.account_info_response' && i['error'] === undefined);
+    r.exchanges.length = 0;
+  }
+  await sc.run(r);
+  await nc.flush();
+  if (nc.errors.length > 0) r.exchanges.push({ step: 'protocol errors', op: 'info', json: nc.errors });
+  return r.exchanges;
+}
+
 /**
  * Runs a scenario against a server already listening on `port` (Wharf, for the differential
  * tests) and returns the exchanges as a fixture records them.
@@ -1189,15 +1203,7 @@ export function scenarioNamed(name: string): Scenario | undefined {
 export async function replayScenario(sc: Scenario, port: number, httpPort?: number): Promise<Exchange[]> {
   const nc = await RawNats.open(port);
   try {
-    const r = new Run(nc, { httpPort }, new Normaliser());
-    if (!sc.noJetStream) {
-      await r.until('(ready)', '$JS.API.INFO', null, (i) => i['type'] === 'io.nats.jetstream.api.v1.account_info_response' && i['error'] === undefined);
-      r.exchanges.length = 0;
-    }
-    await sc.run(r);
-    await nc.flush();
-    if (nc.errors.length > 0) r.exchanges.push({ step: 'protocol errors', op: 'info', json: nc.errors });
-    return r.exchanges;
+    return await runSteps(sc, nc, { httpPort });
   } finally {
     nc.close();
   }
@@ -1210,19 +1216,10 @@ async function runScenario(sc: Scenario): Promise<Fixture> {
   const args = ['-n', 'capture', ...(sc.noJetStream ? [] : ['-js', '-sd', store])];
   const server = await startNatsServer({ args });
   const nc = await RawNats.open(server.port);
-  const norm = new Normaliser();
   try {
-    const r = new Run(nc, server, norm);
-    if (!sc.noJetStream) {
-      // JetStream may still be starting when the client port answers: wait for the API.
-      await r.until('(ready)', '$JS.API.INFO', null, (i) => i['type'] === 'io.nats.jetstream.api.v1.account_info_response' && i['error'] === undefined);
-      r.exchanges.length = 0;
-    }
-    await sc.run(r);
-    await nc.flush();
-    if (nc.errors.length > 0) r.exchanges.push({ step: 'protocol errors', op: 'info', json: nc.errors });
+    const exchanges = await runSteps(sc, nc, server);
     const version = typeof nc.info['version'] === 'string' ? nc.info['version'] : 'unknown';
-    return { scenario: sc.name, description: sc.description, server: { version, args: args.map((a) => (a === store ? '<store_dir>' : a)) }, exchanges: r.exchanges };
+    return { scenario: sc.name, description: sc.description, server: { version, args: args.map((a) => (a === store ? '<store_dir>' : a)) }, exchanges };
   } finally {
     nc.close();
     await server.close();

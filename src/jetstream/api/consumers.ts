@@ -89,6 +89,17 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
     return false;
   };
 
+  /** The page of consumer names a NAMES or LIST request asks for; null when it was answered with an error. */
+  const pageOf = (req: ApiRequest, reply: ApiReply, limit: number): { total: number; from: number; names: string[] } | null => {
+    const stream = req.tokens[2]!;
+    const empty = { total: 0, offset: 0, limit: 0, consumers: [] };
+    const offset = pagedOffset(req, reply, empty);
+    if (offset === null || !streamOrError(stream, reply, empty)) return null;
+    const all = co.names(stream);
+    const from = Math.min(offset, all.length);
+    return { total: all.length, from, names: all.slice(from, from + limit) };
+  };
+
   const routes: ApiRoute[] = [
     { pattern: 'CONSUMER.CREATE.*', type: 'consumer_create_response', handle: (req, reply) => create(req, reply, 'ephemeral') },
     { pattern: 'CONSUMER.CREATE.*.*', type: 'consumer_create_response', handle: (req, reply) => create(req, reply, 'named') },
@@ -119,31 +130,22 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
       pattern: 'CONSUMER.NAMES.*',
       type: 'consumer_names_response',
       handle(req, reply) {
-        const stream = req.tokens[2]!;
-        const offset = pagedOffset(req, reply, { total: 0, offset: 0, limit: 0, consumers: [] });
-        if (offset === null) return;
-        if (!streamOrError(stream, reply, { total: 0, offset: 0, limit: 0, consumers: [] })) return;
-        const names = co.names(stream);
-        const from = Math.min(offset, names.length);
-        reply.ok({ total: names.length, offset: from, limit: NAMES_LIMIT, consumers: names.slice(from, from + NAMES_LIMIT) });
+        const page = pageOf(req, reply, NAMES_LIMIT);
+        if (page !== null) reply.ok({ total: page.total, offset: page.from, limit: NAMES_LIMIT, consumers: page.names });
       },
     },
     {
       pattern: 'CONSUMER.LIST.*',
       type: 'consumer_list_response',
       async handle(req, reply) {
-        const stream = req.tokens[2]!;
-        const offset = pagedOffset(req, reply, { total: 0, offset: 0, limit: 0, consumers: [] });
-        if (offset === null) return;
-        if (!streamOrError(stream, reply, { total: 0, offset: 0, limit: 0, consumers: [] })) return;
-        const names = co.names(stream);
-        const from = Math.min(offset, names.length);
+        const page = pageOf(req, reply, LIST_LIMIT);
+        if (page === null) return;
         const consumers: GoJson[] = [];
-        for (const n of names.slice(from, from + LIST_LIMIT)) {
-          const info = await co.info(stream, n);
+        for (const n of page.names) {
+          const info = await co.info(req.tokens[2]!, n);
           if (info !== null) consumers.push(encodeConsumerInfo(info, null));
         }
-        reply.ok({ total: names.length, offset: from, limit: LIST_LIMIT, consumers });
+        reply.ok({ total: page.total, offset: page.from, limit: LIST_LIMIT, consumers });
       },
     },
     {
