@@ -87,75 +87,75 @@ const pull = (batch: number, sink: Sink, more: Partial<{ expires: bigint; noWait
 
 test('pull: order, pending token, acks and the ack floor', async () => {
   await withLog(async (log) => {
-  const reg = new FakeRegistry();
-  const s = reg.add(new FakeStream(streamConfig('ORDERS')));
-  for (let i = 1; i <= 3; i++) s.append(`orders.${i}`, `m${i}`);
-  const co = await setup(log, reg);
-  const r = await co.create('ORDERS', { durable_name: 'P', ack_policy: 'explicit' }, '');
-  assert.ok(!('err_code' in r));
-  assert.equal(r.info.num_pending, 3);
-  assert.equal(r.info.config.ack_wait, 30_000_000_000n);
-  assert.equal(r.info.config.max_ack_pending, 1000);
-  assert.equal(r.info.config.max_waiting, 512);
-  const c = co.consumer('ORDERS', 'P')!;
-  const sink = new Sink();
-  c.pull(pull(2, sink));
-  await until('two deliveries', () => sink.got.length === 2);
-  assert.deepEqual(sink.got, [
-    { seq: 1, dc: 1, cseq: 1, pending: 2 },
-    { seq: 2, dc: 1, cseq: 2, pending: 1 },
-  ]);
-  // The batch is complete: nothing waits any more.
-  assert.equal(c.info().num_waiting, 0);
-  let confirmed = false;
-  c.ack(2, 2, 1, { kind: 'ack' }, (ok) => (confirmed = ok));
-  await until('the AckSync confirmation', () => confirmed);
-  let info = c.info();
-  // Seq 1 is still pending: the floor stays below it.
-  assert.deepEqual([info.ack_floor.consumer_seq, info.ack_floor.stream_seq, info.num_ack_pending], [0, 0, 1]);
-  c.ack(1, 1, 1, { kind: 'ack' }, null);
-  info = c.info();
-  assert.deepEqual([info.ack_floor.consumer_seq, info.ack_floor.stream_seq, info.num_ack_pending, info.num_pending], [2, 2, 0, 1]);
-  assert.deepEqual([info.delivered.consumer_seq, info.delivered.stream_seq], [2, 2]);
-  // no_wait on what is left: one message, then 404 at the end of the stream.
-  const nw = new Sink();
-  c.pull(pull(5, nw, { noWait: true }));
-  await until('no_wait end', () => nw.statuses.length === 1);
-  assert.deepEqual(nw.got.map((g) => g.seq), [3]);
-  assert.deepEqual(nw.statuses, [{ code: 404, text: 'No Messages' }]);
-  const empty = new Sink();
-  c.pull(pull(1, empty, { noWait: true }));
-  assert.deepEqual(empty.statuses, [{ code: 404, text: 'No Messages' }]);
-  await co.close();
+    const reg = new FakeRegistry();
+    const s = reg.add(new FakeStream(streamConfig('ORDERS')));
+    for (let i = 1; i <= 3; i++) s.append(`orders.${i}`, `m${i}`);
+    const co = await setup(log, reg);
+    const r = await co.create('ORDERS', { durable_name: 'P', ack_policy: 'explicit' }, '');
+    assert.ok(!('err_code' in r));
+    assert.equal(r.info.num_pending, 3);
+    assert.equal(r.info.config.ack_wait, 30_000_000_000n);
+    assert.equal(r.info.config.max_ack_pending, 1000);
+    assert.equal(r.info.config.max_waiting, 512);
+    const c = co.consumer('ORDERS', 'P')!;
+    const sink = new Sink();
+    c.pull(pull(2, sink));
+    await until('two deliveries', () => sink.got.length === 2);
+    assert.deepEqual(sink.got, [
+      { seq: 1, dc: 1, cseq: 1, pending: 2 },
+      { seq: 2, dc: 1, cseq: 2, pending: 1 },
+    ]);
+    // The batch is complete: nothing waits any more.
+    assert.equal(c.info().num_waiting, 0);
+    let confirmed = false;
+    c.ack(2, 2, 1, { kind: 'ack' }, (ok) => (confirmed = ok));
+    await until('the AckSync confirmation', () => confirmed);
+    let info = c.info();
+    // Seq 1 is still pending: the floor stays below it.
+    assert.deepEqual([info.ack_floor.consumer_seq, info.ack_floor.stream_seq, info.num_ack_pending], [0, 0, 1]);
+    c.ack(1, 1, 1, { kind: 'ack' }, null);
+    info = c.info();
+    assert.deepEqual([info.ack_floor.consumer_seq, info.ack_floor.stream_seq, info.num_ack_pending, info.num_pending], [2, 2, 0, 1]);
+    assert.deepEqual([info.delivered.consumer_seq, info.delivered.stream_seq], [2, 2]);
+    // no_wait on what is left: one message, then 404 at the end of the stream.
+    const nw = new Sink();
+    c.pull(pull(5, nw, { noWait: true }));
+    await until('no_wait end', () => nw.statuses.length === 1);
+    assert.deepEqual(nw.got.map((g) => g.seq), [3]);
+    assert.deepEqual(nw.statuses, [{ code: 404, text: 'No Messages' }]);
+    const empty = new Sink();
+    c.pull(pull(1, empty, { noWait: true }));
+    assert.deepEqual(empty.statuses, [{ code: 404, text: 'No Messages' }]);
+    await co.close();
   });
 });
 
 test('redelivery after ack_wait, then max_deliver: the advisory, off the pending list, the floor stays', async () => {
   await withLog(async (log) => {
-  const reg = new FakeRegistry();
-  const s = reg.add(new FakeStream(streamConfig('ORDERS')));
-  s.append('orders.1', 'm1');
-  const ev = events();
-  const co = await setup(log, reg, ev);
-  const r = await co.create('ORDERS', { durable_name: 'A', ack_policy: 'explicit', ack_wait: 100_000_000n, max_deliver: 2 }, '');
-  assert.ok(!('err_code' in r));
-  const c = co.consumer('ORDERS', 'A')!;
-  const a = new Sink();
-  c.pull(pull(1, a));
-  await until('first delivery', () => a.got.length === 1);
-  const b = new Sink();
-  c.pull(pull(1, b, { expires: 2_000_000_000n }));
-  await until('redelivery', () => b.got.length === 1);
-  assert.deepEqual(b.got[0], { seq: 1, dc: 2, cseq: 2, pending: 0 });
-  const d = new Sink();
-  c.pull(pull(1, d, { expires: 600_000_000n }));
-  await until('the waiting pull ends', () => d.statuses.length === 1);
-  assert.equal(d.got.length, 0);
-  assert.deepEqual(d.statuses[0], { code: 408, text: 'Request Timeout', pending: { msgs: 1, bytes: 0 } });
-  assert.deepEqual(ev.log.filter((l) => l.startsWith('max')), ['max 1 2']);
-  const info = c.info();
-  assert.deepEqual([info.num_ack_pending, info.num_redelivered, info.ack_floor.stream_seq, info.delivered.consumer_seq], [0, 1, 0, 2]);
-  await co.close();
+    const reg = new FakeRegistry();
+    const s = reg.add(new FakeStream(streamConfig('ORDERS')));
+    s.append('orders.1', 'm1');
+    const ev = events();
+    const co = await setup(log, reg, ev);
+    const r = await co.create('ORDERS', { durable_name: 'A', ack_policy: 'explicit', ack_wait: 100_000_000n, max_deliver: 2 }, '');
+    assert.ok(!('err_code' in r));
+    const c = co.consumer('ORDERS', 'A')!;
+    const a = new Sink();
+    c.pull(pull(1, a));
+    await until('first delivery', () => a.got.length === 1);
+    const b = new Sink();
+    c.pull(pull(1, b, { expires: 2_000_000_000n }));
+    await until('redelivery', () => b.got.length === 1);
+    assert.deepEqual(b.got[0], { seq: 1, dc: 2, cseq: 2, pending: 0 });
+    const d = new Sink();
+    c.pull(pull(1, d, { expires: 600_000_000n }));
+    await until('the waiting pull ends', () => d.statuses.length === 1);
+    assert.equal(d.got.length, 0);
+    assert.deepEqual(d.statuses[0], { code: 408, text: 'Request Timeout', pending: { msgs: 1, bytes: 0 } });
+    assert.deepEqual(ev.log.filter((l) => l.startsWith('max')), ['max 1 2']);
+    const info = c.info();
+    assert.deepEqual([info.num_ack_pending, info.num_redelivered, info.ack_floor.stream_seq, info.delivered.consumer_seq], [0, 1, 0, 2]);
+    await co.close();
   });
 });
 
@@ -202,50 +202,50 @@ test('durable state after a crash: the confirmed AckSync is not redelivered, the
 
 test('interest retention: a message leaves once every interested consumer acked it durably', async () => {
   await withLog(async (log) => {
-  const reg = new FakeRegistry();
-  const s = reg.add(new FakeStream(streamConfig('INT', { retention: 'interest' })));
-  const co = await setup(log, reg);
-  s.append('int.a', 'nobody listens');
-  await until('removed without consumers', () => s.state().messages === 0);
-  for (const n of ['A', 'B']) assert.ok(!('err_code' in (await co.create('INT', { durable_name: n, ack_policy: 'explicit' }, ''))));
-  assert.equal(co.consumer('INT', 'A')!.info().delivered.stream_seq, 1);
-  s.append('int.b', 'both must ack');
-  for (const n of ['A', 'B']) {
-    const c = co.consumer('INT', n)!;
-    const sink = new Sink();
-    c.pull(pull(1, sink));
-    await until(`${n} delivery`, () => sink.got.length === 1);
-    let ok = false;
-    c.ack(2, 1, 1, { kind: 'ack' }, (v) => (ok = v));
-    await until(`${n} confirmation`, () => ok);
-    assert.equal(s.state().messages, n === 'A' ? 1 : 0, n === 'A' ? 'kept until B acks' : 'gone after B acks');
-  }
-  await co.close();
+    const reg = new FakeRegistry();
+    const s = reg.add(new FakeStream(streamConfig('INT', { retention: 'interest' })));
+    const co = await setup(log, reg);
+    s.append('int.a', 'nobody listens');
+    await until('removed without consumers', () => s.state().messages === 0);
+    for (const n of ['A', 'B']) assert.ok(!('err_code' in (await co.create('INT', { durable_name: n, ack_policy: 'explicit' }, ''))));
+    assert.equal(co.consumer('INT', 'A')!.info().delivered.stream_seq, 1);
+    s.append('int.b', 'both must ack');
+    for (const n of ['A', 'B']) {
+      const c = co.consumer('INT', n)!;
+      const sink = new Sink();
+      c.pull(pull(1, sink));
+      await until(`${n} delivery`, () => sink.got.length === 1);
+      let ok = false;
+      c.ack(2, 1, 1, { kind: 'ack' }, (v) => (ok = v));
+      await until(`${n} confirmation`, () => ok);
+      assert.equal(s.state().messages, n === 'A' ? 1 : 0, n === 'A' ? 'kept until B acks' : 'gone after B acks');
+    }
+    await co.close();
   });
 });
 
 test('work queue: the ack removes; a second unfiltered consumer and overlapping filters are refused', async () => {
   await withLog(async (log) => {
-  const reg = new FakeRegistry();
-  const s = reg.add(new FakeStream(streamConfig('WQ', { retention: 'workqueue' })));
-  for (let i = 1; i <= 3; i++) s.append(`wq.${i}`, `m${i}`);
-  const co = await setup(log, reg);
-  assert.ok(!('err_code' in (await co.create('WQ', { durable_name: 'W', ack_policy: 'explicit' }, ''))));
-  const second = await co.create('WQ', { durable_name: 'W2', ack_policy: 'explicit' }, '');
-  assert.ok('err_code' in second && second.err_code === 10099);
-  const c = co.consumer('WQ', 'W')!;
-  const sink = new Sink();
-  c.pull(pull(2, sink));
-  await until('two', () => sink.got.length === 2);
-  let ok = false;
-  c.ack(1, 1, 1, { kind: 'ack' }, (v) => (ok = v));
-  await until('confirm', () => ok);
-  assert.deepEqual([s.state().messages, s.state().first_seq], [2, 2]);
-  await co.delete('WQ', 'W');
-  assert.ok(!('err_code' in (await co.create('WQ', { durable_name: 'A', ack_policy: 'explicit', filter_subject: 'wq.1' }, ''))));
-  const overlap = await co.create('WQ', { durable_name: 'B', ack_policy: 'explicit', filter_subject: 'wq.*' }, '');
-  assert.ok('err_code' in overlap && overlap.err_code === 10100);
-  await co.close();
+    const reg = new FakeRegistry();
+    const s = reg.add(new FakeStream(streamConfig('WQ', { retention: 'workqueue' })));
+    for (let i = 1; i <= 3; i++) s.append(`wq.${i}`, `m${i}`);
+    const co = await setup(log, reg);
+    assert.ok(!('err_code' in (await co.create('WQ', { durable_name: 'W', ack_policy: 'explicit' }, ''))));
+    const second = await co.create('WQ', { durable_name: 'W2', ack_policy: 'explicit' }, '');
+    assert.ok('err_code' in second && second.err_code === 10099);
+    const c = co.consumer('WQ', 'W')!;
+    const sink = new Sink();
+    c.pull(pull(2, sink));
+    await until('two', () => sink.got.length === 2);
+    let ok = false;
+    c.ack(1, 1, 1, { kind: 'ack' }, (v) => (ok = v));
+    await until('confirm', () => ok);
+    assert.deepEqual([s.state().messages, s.state().first_seq], [2, 2]);
+    await co.delete('WQ', 'W');
+    assert.ok(!('err_code' in (await co.create('WQ', { durable_name: 'A', ack_policy: 'explicit', filter_subject: 'wq.1' }, ''))));
+    const overlap = await co.create('WQ', { durable_name: 'B', ack_policy: 'explicit', filter_subject: 'wq.*' }, '');
+    assert.ok('err_code' in overlap && overlap.err_code === 10100);
+    await co.close();
   });
 });
 
