@@ -302,3 +302,44 @@ test('snapshots: past SNAPSHOT_EVERY commits and after a clean close, recovery g
     cleanup();
   }
 });
+
+test('interest retention with an ack-none consumer: its durable deliveries count as acknowledgements', async () => {
+  await withLog(async (log) => {
+    const reg = new FakeRegistry();
+    const s = reg.add(new FakeStream(streamConfig('INT', { retention: 'interest' })));
+    const co = await setup(log, reg);
+    assert.ok(!('err_code' in (await co.create('INT', { durable_name: 'N', ack_policy: 'none' }, ''))));
+    assert.ok(!('err_code' in (await co.create('INT', { durable_name: 'E', ack_policy: 'explicit' }, ''))));
+    for (let i = 1; i <= 3; i++) s.append(`int.${i}`, `m${i}`);
+    const n = new Sink();
+    co.consumer('INT', 'N')!.pull(pull(3, n));
+    await until('ack-none deliveries', () => n.got.length === 3);
+    await co.consumer('INT', 'N')!.settled();
+    assert.equal(s.state().messages, 3, 'kept: E has not acknowledged');
+    const e = co.consumer('INT', 'E')!;
+    const es = new Sink();
+    e.pull(pull(2, es));
+    await until('explicit deliveries', () => es.got.length === 2);
+    let ok = false;
+    e.ack(2, 2, 1, { kind: 'ack' }, (v) => (ok = v));
+    await until('confirmation', () => ok);
+    assert.deepEqual(s.removedByAck, [2], 'only what both consumers are done with');
+    // The other way round: E acks first, N's durable deliveries then free the messages.
+    for (let i = 4; i <= 5; i++) s.append(`int.${i}`, `m${i}`);
+    const es2 = new Sink();
+    e.pull(pull(3, es2));
+    await until('explicit deliveries', () => es2.got.length === 3);
+    for (const seq of [4, 5]) {
+      let done = false;
+      e.ack(seq, seq - 1, 1, { kind: 'ack' }, (v) => (done = v));
+      await until('confirmation', () => done);
+    }
+    assert.deepEqual(s.removedByAck, [2], 'N has not delivered 4 and 5 yet');
+    const n2 = new Sink();
+    co.consumer('INT', 'N')!.pull(pull(2, n2));
+    await until('ack-none deliveries of 4 and 5', () => n2.got.length === 2);
+    await until("removed after N's commit", () => s.removedByAck.length === 3);
+    assert.deepEqual(s.removedByAck, [2, 4, 5]);
+    await co.close();
+  });
+});

@@ -428,9 +428,7 @@ export class ConsumerCoordinator {
    * the stream. Resolves once they are removed (an AckSync is confirmed after that).
    */
   private acked(sc: StreamConsumers, _c: Consumer, seqs: readonly number[]): Promise<void> {
-    if (sc.stream.config.retention === 'limits') return Promise.resolve();
-    // An ack-none consumer's deliveries became durable (no seqs): look from the stream's start.
-    if (seqs.length === 0) return this.sweep(sc);
+    if (sc.stream.config.retention === 'limits' || seqs.length === 0) return Promise.resolve();
     for (const s of seqs) sc.removable.add(s);
     return this.runRemoval(sc);
   }

@@ -1183,11 +1183,15 @@ export class Consumer implements JournalOwner {
 
   /** Called by the store once a commit holding this consumer's changes is durable. */
   durable(acks: readonly number[], _ackAllUpTo: number, deliveredUpTo: number): Promise<void> | void {
-    if (deliveredUpTo > this.durableDelivered) this.durableDelivered = deliveredUpTo;
+    const before = this.durableDelivered;
+    if (deliveredUpTo > before) this.durableDelivered = deliveredUpTo;
     if (this.stream.config.retention === 'limits') return;
     if (this.config.ack_policy === 'none') {
-      if (deliveredUpTo > 0) return this.host.acked(this, []);
-      return;
+      // Deliveries count as acknowledgements: what this commit made durable may now go.
+      if (deliveredUpTo <= before) return;
+      const seqs: number[] = [];
+      for (let s = Math.max(before + 1, this.stream.firstSeq); s <= deliveredUpTo; s++) seqs.push(s);
+      return seqs.length > 0 ? this.host.acked(this, seqs) : undefined;
     }
     if (acks.length > 0) return this.host.acked(this, acks);
   }
