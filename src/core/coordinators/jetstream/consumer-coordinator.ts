@@ -65,6 +65,9 @@ export function decodeConfig(v: Record<string, unknown>): ConsumerConfig {
   return configFromRecord(v);
 }
 
+/** Sequences an interest-retention sweep looks at per removal pass. */
+const SWEEP_CHUNK = 65_536;
+
 function ephemeralName(): string {
   const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
   let s = '';
@@ -471,13 +474,14 @@ export class ConsumerCoordinator {
   }
 
   /** Interest streams: removes every message no consumer needs any more (after a consumer is deleted, on start). */
-  private sweep(sc: StreamConsumers): Promise<void> {
+  private async sweep(sc: StreamConsumers): Promise<void> {
     const st = sc.stream;
-    for (let seq = st.firstSeq; seq <= st.lastSeq; seq++) {
-      if (st.subjectOf(seq) !== null) sc.removable.add(seq);
-      if (sc.removable.size >= 65_536) break;
+    // In chunks, so a large stream never holds one huge candidate set.
+    for (let from = st.firstSeq; from <= st.lastSeq; from += SWEEP_CHUNK) {
+      const to = Math.min(st.lastSeq, from + SWEEP_CHUNK - 1);
+      for (let seq = Math.max(from, st.firstSeq); seq <= to; seq++) if (st.subjectOf(seq) !== null) sc.removable.add(seq);
+      await this.runRemoval(sc);
     }
-    return this.runRemoval(sc);
   }
 
   /** Clean close: snapshots of every durable consumer, then the consumers stop. */
