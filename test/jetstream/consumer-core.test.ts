@@ -220,6 +220,18 @@ test('interest retention: a message leaves once every interested consumer acked 
       await until(`${n} confirmation`, () => ok);
       assert.equal(s.state().messages, n === 'A' ? 1 : 0, n === 'A' ? 'kept until B acks' : 'gone after B acks');
     }
+    // A message only B still needs goes when B is deleted.
+    s.append('int.c', 'B never acks');
+    const a = co.consumer('INT', 'A')!;
+    const as = new Sink();
+    a.pull(pull(1, as));
+    await until('A delivery', () => as.got.length === 1);
+    let ok = false;
+    a.ack(3, 2, 1, { kind: 'ack' }, (v) => (ok = v));
+    await until('A confirmation', () => ok);
+    assert.equal(s.state().messages, 1, 'B still needs it');
+    await co.delete('INT', 'B');
+    assert.equal(s.state().messages, 0, 'nobody needs it after B is deleted');
     await co.close();
   });
 });
