@@ -331,6 +331,9 @@ export function checkAccountLimits(cfg: StreamConfig, others: Iterable<StreamCon
 
 const BIGINT_FIELDS = ['max_age', 'duplicate_window', 'subject_delete_marker_ttl'] as const;
 
+/** max.message.bytes of a stream topic: a one-record batch of a 64 MB payload (the largest max_payload) with room for its subject and headers. */
+export const STREAM_MAX_BATCH_BYTES = 64 * 1024 * 1024 + 64 * 1024;
+
 export function serializeStreamConfig(cfg: StreamConfig): string {
   return JSON.stringify(cfg, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
@@ -354,6 +357,8 @@ export function topicConfigsOf(cfg: StreamConfig): Record<string, string> {
     'retention.ms': String(maxAgeMs <= 0n ? -1n : maxAgeMs),
     'retention.bytes': String(cfg.max_bytes),
     'message.timestamp.type': 'LogAppendTime',
+    // A batch of one NATS message of the largest payload (64 MB) must fit.
+    'max.message.bytes': String(STREAM_MAX_BATCH_BYTES),
   };
 }
 
