@@ -6,8 +6,8 @@
 #   - a venv with confluent-kafka[schemaregistry,avro,json,protobuf]==$VERSION, pytest and the test helpers from
 #     PyPI, and trivup from the tarball the repository ships in tests/trivup (imported by the
 #     fixtures; not used in bring-your-own-broker mode).
-# Usage: ckpy-setup.sh [GIT_DIR]  (default $WHARF_CKPY_GIT, then
-#        /work/.mirror/confluentinc+confluent-kafka-python/repo). Exit 3: cannot be installed here.
+# Usage: ckpy-setup.sh [GIT_DIR]  GIT_DIR (a clone of confluentinc/confluent-kafka-python, bare or
+#        not) defaults to $WHARF_CKPY_GIT. Exit 3, saying how to get one: cannot be installed here.
 # Prints the prepared directory on stdout.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,9 +19,17 @@ if [[ -f $dest/.complete ]]; then
   echo "$dest"
   exit 0
 fi
-git_dir="${1:-${WHARF_CKPY_GIT:-/work/.mirror/confluentinc+confluent-kafka-python/repo}}"
+git_arg="${1:-${WHARF_CKPY_GIT:-}}"
+how="get one with: git clone --bare https://github.com/confluentinc/confluent-kafka-python DIR, then run $0 DIR (or set WHARF_CKPY_GIT=DIR)"
+if [[ -z $git_arg ]]; then
+  peers_log "confluent-kafka-python tests: no prepared copy in $dest and no git checkout given (argument or WHARF_CKPY_GIT)"
+  peers_log "confluent-kafka-python tests: the PyPI sdist of confluent-kafka $VERSION ships no tests; $how"
+  exit 3
+fi
+# A work tree's .git or a bare repository.
+git_dir="$(git -C "$git_arg" rev-parse --absolute-git-dir 2>/dev/null || true)"
 rev=""
-if [[ -d $git_dir ]]; then
+if [[ -n $git_dir ]]; then
   for r in "refs/tags/v$VERSION" HEAD; do
     c="$(git --git-dir="$git_dir" rev-parse -q --verify "$r^{commit}" 2>/dev/null || true)"
     [[ -n $c ]] || continue
@@ -29,7 +37,8 @@ if [[ -d $git_dir ]]; then
   done
 fi
 if [[ -z $rev ]]; then
-  peers_log "confluent-kafka-python tests: no prepared copy in $dest and no checkout of release $VERSION at '$git_dir'"
+  peers_log "confluent-kafka-python tests: '$git_arg' is not a git checkout with release $VERSION (tag v$VERSION)"
+  peers_log "confluent-kafka-python tests: $how"
   exit 3
 fi
 

@@ -10,10 +10,46 @@ import { connect } from 'node:net';
 
 export type Mode = 'full' | 'smoke';
 
-/** One test of a suite that did not pass, with the reason shown in docs/compat.md. */
+/**
+ * One test of a suite that did not pass: what the run saw (the runner's own failure text,
+ * never replaced), and a stored diagnosis only when the observed text matches its pattern.
+ */
 export interface Failure {
   test: string;
+  observed: string;
+  diagnosis?: string;
+}
+
+/** A test the suite itself skipped, with its stated reason. */
+export interface Skip {
+  test: string;
   reason: string;
+}
+
+/**
+ * An explanation of a failure found in an earlier run, kept beside the suite. It is shown next
+ * to the observed text only when the test name matches and `match` finds the observed text, so a
+ * test that fails for another reason shows that reason alone.
+ */
+export interface Diagnosis {
+  test: string;
+  match: RegExp;
+  diagnosis: string;
+}
+
+/** A failure as observed, with the stored diagnosis whose test and pattern both match. */
+export function failure(known: readonly Diagnosis[], test: string, observed: string, ...aliases: string[]): Failure {
+  const text = observed.trim() || '(the runner gave no failure text)';
+  const d = known.find((k) => (k.test === test || aliases.includes(k.test)) && k.match.test(text));
+  return d ? { test, observed: text, diagnosis: `${d.diagnosis} (stored diagnosis; matches ${String(d.match)})` } : { test, observed: text };
+}
+
+/** Counts of one group of tests: the headline, or a group reported apart (client-only tests). */
+export interface Counts {
+  run: number;
+  passed: number;
+  failed: number;
+  skipped: number;
 }
 
 /** Tests (or whole groups of them) not run because they need what Wharf does not offer. */
@@ -23,27 +59,38 @@ export interface NotApplicable {
   reason: string;
 }
 
-export interface SuiteResult {
+export interface SuiteResult extends Counts {
   id: string;
   name: string;
   version: string;
   /** 'ran': counts are real; 'unavailable': the peer could not be installed (the run fails). */
   status: 'ran' | 'unavailable';
-  run: number;
-  passed: number;
-  failed: number;
-  skipped: number;
   failures: Failure[];
   /** Tests the suite itself skipped, with its stated reason. */
-  skips: Failure[];
+  skips: Skip[];
   notApplicable: NotApplicable[];
   notes: string[];
+  /**
+   * What went wrong with the runner rather than with a test: a time limit hit, an exit code no
+   * test result explains, collection errors, a runner that died before its summary. A smoke
+   * stage with any fails; a full run with any is incomplete and not published.
+   */
+  runnerErrors: string[];
+  /** Tests that never reach the broker (they test the client itself), counted apart from the headline. */
+  clientOnly?: Counts & { failures: Failure[]; tests: string[]; how: string };
   seconds: number;
 }
+
+/** What a run measures: Wharf, or (for suites that can) nats-server v2.15.2 as the control. */
+export type Target = 'wharf' | 'nats-server';
 
 export interface Suite {
   id: string;
   name: string;
+  /** The suite can also run against nats-server v2.15.2 (`--against nats-server`): the control, its ceiling. */
+  control?: boolean;
+  /** How many tests the smoke subset runs: a smoke stage that runs fewer fails. */
+  smokeTests: number;
   /** Runs the suite (all of it, or its smoke subset) against fresh Wharf brokers. */
   run(ctx: Context, mode: Mode): Promise<SuiteResult>;
 }
@@ -53,6 +100,8 @@ export interface Context {
   peersDir: string;
   /** Scratch directory of this run, removed at the end. */
   work: string;
+  /** Wharf, or the reference (only for suites with `control`). */
+  target: Target;
   log(msg: string): void;
 }
 
@@ -66,7 +115,7 @@ export function repoRoot(): string {
 }
 
 export function emptyResult(id: string, name: string, version: string): SuiteResult {
-  return { id, name, version, status: 'ran', run: 0, passed: 0, failed: 0, skipped: 0, failures: [], skips: [], notApplicable: [], notes: [], seconds: 0 };
+  return { id, name, version, status: 'ran', run: 0, passed: 0, failed: 0, skipped: 0, failures: [], skips: [], notApplicable: [], notes: [], runnerErrors: [], seconds: 0 };
 }
 
 export interface ProcResult {
@@ -226,6 +275,12 @@ export interface TapTest {
   title: string;
   /** First useful line of the failure's diagnostics. */
   error: string;
+}
+
+/** The plan line of TAP output (`1..N`), which a runner prints only when it finished. */
+export function tapPlan(text: string): number | undefined {
+  const m = /^1\.\.(\d+)\s*$/m.exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Parses TAP 13 output (as ava --tap prints it): `ok N - title`, `not ok N - title`, YAML blocks. */

@@ -1,55 +1,42 @@
 // franz-go's pkg/kgo tests (github.com/twmb/franz-go v1.22.3, from the Go module proxy), run
 // against Wharf's Kafka listener: KGO_SEEDS points at it, KGO_TEST_RF=1 (one broker).
-// The test binary holds unit tests (no broker) and integration tests (KGO_SEEDS); all top-level
-// tests are counted. Tests that need what Wharf lacks (SASL, share groups, KIP-848) skip
-// themselves after asking the broker, and are reported as skipped with their reason. KGO_TEST_RECORDS is lowered to keep the run modest on 2 cores.
+// The test binary mixes tests that reach the broker through KGO_SEEDS with tests of franz-go
+// against its own pipes and listeners (TestRing, TestMurmur2...). The headline counts the
+// broker-facing ones, selected by scanning the _test.go sources (go-test-scan.ts: a test whose
+// code, through the test files' helpers, calls getSeedBrokers() or reads KGO_SEEDS or the SASL
+// seed variables); the client-only tests run too and are reported apart. Tests that need what
+// Wharf lacks (SASL, share groups) skip themselves after asking the broker, and are reported as
+// skipped with their reason. A full run uses franz-go's default KGO_TEST_RECORDS (500000);
+// the smoke subset lowers it (SMOKE_RECORDS).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyResult, run, startWharf, type Context, type Mode, type Suite, type SuiteResult } from '../lib.js';
+import { brokerFacingTests } from '../go-test-scan.js';
+import { parseGoTestV, tallyGoTests } from '../go-test-results.js';
+import { emptyResult, run, startWharf, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
 
 const VERSION = 'v1.22.3';
 
-/** Known failures and their diagnosis, by test name. */
-const KNOWN_FAILURES: Record<string, string> = {
-  Test848RegexBrokerResolves:
-    'Wharf bug (KIP-848 groups): a ConsumerGroupHeartbeat whose SubscribedTopicRegex matches the internal topic __consumer_offsets never gets it assigned ("__consumer_offsets is not assigned" after 15 s); Kafka resolves the regex over internal topics too and assigns it',
-};
+/** What makes a test broker-facing: franz-go's seed helpers and the variables they read. */
+const BROKER_MARKERS = ['getSeedBrokers(', 'KGO_SEEDS', 'scramSeeds', 'oauthSeeds'];
 
-/** The CI smoke subset: produce, consume, a group, admin topics. */
+/** Diagnoses of earlier failures, shown beside the observed text when it matches. */
+const KNOWN: Diagnosis[] = [
+  {
+    test: 'Test848RegexBrokerResolves',
+    match: /__consumer_offsets is not assigned/,
+    diagnosis: 'Wharf bug (KIP-848 groups), seen before: a ConsumerGroupHeartbeat whose SubscribedTopicRegex matches the internal topic __consumer_offsets never gets it assigned; Kafka resolves the regex over internal topics too and assigns it',
+  },
+];
+
+/** The CI smoke subset: produce, consume, a group, admin topics, transactions; all broker-facing. */
 const SMOKE = ['TestClient_Produce', 'TestAddRemovePartitions', 'TestConsumeRegex', 'TestPing', 'TestGroupETL', 'TestTxnEtl'];
-
-interface GoTest {
-  name: string;
-  result: 'PASS' | 'FAIL' | 'SKIP';
-  detail: string;
-}
-
-/** Parses `go test -v` output: top-level results, and the first diagnostic line of each test. */
-export function parseGoTestV(text: string): GoTest[] {
-  const out: GoTest[] = [];
-  const detail = new Map<string, string>();
-  let current = '';
-  for (const line of text.split('\n')) {
-    const marker = /^=== (?:RUN|CONT|NAME|PAUSE)\s+(\S+)/.exec(line);
-    if (marker) {
-      current = marker[1]!.split('/')[0]!;
-      continue;
-    }
-    const res = /^--- (PASS|FAIL|SKIP): (\S+) \(/.exec(line);
-    if (res) {
-      out.push({ name: res[2]!, result: res[1] as GoTest['result'], detail: detail.get(res[2]!) ?? '' });
-      continue;
-    }
-    const diag = /^\s+(\w+_test\.go:\d+: .*)$/.exec(line);
-    if (diag && current && !detail.has(current)) detail.set(current, diag[1]!.slice(0, 200));
-    if (/^panic: /.test(line) && current && !detail.has(current)) detail.set(current, line.slice(0, 200));
-  }
-  return out;
-}
+/** KGO_TEST_RECORDS of the smoke subset (franz-go's default is 500000), to keep CI short. */
+const SMOKE_RECORDS = '10000';
 
 export const kgo: Suite = {
   id: 'kgo',
   name: 'franz-go pkg/kgo tests',
+  smokeTests: SMOKE.length,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();
     const result = emptyResult(this.id, this.name, `github.com/twmb/franz-go ${VERSION}`);
@@ -60,43 +47,42 @@ export const kgo: Suite = {
       return result;
     }
     const dir = setup.stdout.trim().split('\n').pop()!;
+    const { broker, clientOnly } = brokerFacingTests(join(dir, 'pkg', 'kgo'), BROKER_MARKERS);
     const w = await startWharf(ctx, { kafkaPort: 0 });
     const runPattern = mode === 'smoke' ? `^(${SMOKE.join('|')})$` : '^Test';
+    const records: Record<string, string> = mode === 'smoke' ? { KGO_TEST_RECORDS: SMOKE_RECORDS } : {};
     let r;
     try {
-      ctx.log(`kgo: kgo.test -test.run '${runPattern}' against 127.0.0.1:${w.kafkaPort}`);
-      r = await run(join(dir, 'kgo.test'), ['-test.v', '-test.timeout', mode === 'smoke' ? '240s' : '1500s', '-test.run', runPattern], {
+      ctx.log(`kgo: kgo.test -test.run '${runPattern}' against 127.0.0.1:${w.kafkaPort}${mode === 'smoke' ? ` (KGO_TEST_RECORDS=${SMOKE_RECORDS})` : ''}`);
+      r = await run(join(dir, 'kgo.test'), ['-test.v', '-test.timeout', mode === 'smoke' ? '240s' : '2400s', '-test.run', runPattern], {
         cwd: join(dir, 'pkg', 'kgo'),
-        timeoutMs: mode === 'smoke' ? 270_000 : 1_560_000,
-        env: { ...process.env, KGO_SEEDS: `127.0.0.1:${w.kafkaPort}`, KGO_TEST_RF: '1', KGO_TEST_RECORDS: mode === 'smoke' ? '10000' : '50000', KGO_LOG_LEVEL: 'none' },
+        timeoutMs: mode === 'smoke' ? 270_000 : 2_460_000,
+        env: { ...process.env, KGO_SEEDS: `127.0.0.1:${w.kafkaPort}`, KGO_TEST_RF: '1', KGO_LOG_LEVEL: 'none', ...records },
       });
     } finally {
       await w.stop();
     }
     writeFileSync(join(ctx.work, 'kgo.out'), r.stdout + r.stderr);
     const tests = parseGoTestV(r.stdout);
-    for (const t of tests) {
-      if (t.result === 'SKIP') {
-        result.skipped++;
-        result.skips.push({ test: t.name, reason: t.detail.replace(/^\w+_test\.go:\d+: /, '') || 'skipped' });
-        continue;
-      }
-      result.run++;
-      if (t.result === 'PASS') result.passed++;
-      else {
-        result.failed++;
-        result.failures.push({ test: t.name, reason: KNOWN_FAILURES[t.name] ?? `unclassified: ${t.detail || 'failed'}` });
-      }
+    const apart = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [] as SuiteResult['failures'], tests: [] as string[], how: `top-level tests whose code never reaches ${BROKER_MARKERS.join(', ')} (scripts/compat/go-test-scan.ts over pkg/kgo/*_test.go)` };
+    tallyGoTests(tests, broker, result, apart, KNOWN);
+    if (mode === 'full') result.clientOnly = apart;
+    // Every test the pattern selects must report a result.
+    const seen = new Set(tests.map((t) => t.name));
+    const wanted = mode === 'smoke' ? SMOKE : [...broker, ...clientOnly];
+    const missing = wanted.filter((n) => !seen.has(n));
+    for (const n of missing) {
+      const into = broker.has(n) ? result : apart;
+      into.run++;
+      into.failed++;
+      into.failures.push({ test: n, observed: 'never reported a result: the test binary stopped before it' });
     }
     const panic = /^panic: .*/m.exec(r.stdout + r.stderr);
-    if (panic || r.timedOut) {
-      result.failed++;
-      result.failures.push({ test: '(test binary)', reason: r.timedOut ? 'hit the time limit; later tests did not run' : `the test binary stopped: ${panic![0].slice(0, 200)}` });
-    }
-    if (mode === 'smoke' && result.passed < SMOKE.length) {
-      result.failed++;
-      result.failures.push({ test: '(smoke)', reason: `expected ${SMOKE.length} passing tests, got ${result.passed}` });
-    }
+    if (r.timedOut) result.runnerErrors.push('the test binary hit the time limit; later tests did not run');
+    if (panic) result.runnerErrors.push(`the test binary stopped: ${panic[0].slice(0, 200)}`);
+    if (missing.length) result.runnerErrors.push(`${missing.length} selected test(s) reported no result: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
+    if (r.code !== 0 && !tests.some((t) => t.result === 'FAIL')) result.runnerErrors.push(`the test binary exited ${r.code ?? r.signal} with no failed test: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`);
+    if (mode === 'full') result.notes.push(`headline: the ${broker.size} broker-facing top-level tests (their code calls getSeedBrokers() or reads KGO_SEEDS or the SASL seed variables, through the test files' helpers: scripts/compat/go-test-scan.ts); the ${clientOnly.size} client-only tests are counted apart; KGO_TEST_RECORDS at franz-go's default (500000)`);
     result.seconds = (Date.now() - t0) / 1000;
     return result;
   },

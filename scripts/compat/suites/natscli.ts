@@ -291,7 +291,8 @@ const NOT_APPLICABLE = [
 
 export const natscli: Suite = {
   id: 'natscli',
-  name: '`nats` CLI pub/sub/request/reply/bench',
+  name: "Wharf's own scenario scripts with the `nats` CLI (pub/sub/request/reply/bench)",
+  smokeTests: 5,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();
     const result = emptyResult(this.id, this.name, `natscli ${VERSION}`);
@@ -323,7 +324,7 @@ export const natscli: Suite = {
       ctx.log(`natscli: ${why ? 'FAIL' : 'ok  '} ${c.name}${why ? ` — ${why}` : ''}`);
       if (why) {
         result.failed++;
-        result.failures.push({ test: c.name, reason: `unclassified: ${why}` });
+        result.failures.push({ test: c.name, observed: why });
       } else {
         result.passed++;
       }

@@ -1,0 +1,171 @@
+// nats.go's JetStream integration tests (github.com/nats-io/nats.go v1.53.0, from the Go module
+// proxy: natsgo-setup.sh builds them): the `jetstream` package's tests (./jetstream/test) and the
+// legacy API's js_test.go, kv_test.go and object_test.go (./test), run through the ntf tester
+// protocol: the tests ask TESTER_NATS_URL for servers, and scripts/compat/ntf-tester.ts answers
+// with Wharf servers (or nats-server v2.15.2 servers with `--against nats-server`, the control
+// whose figure is the ceiling).
+// Which tests count (scripts/compat/go-test-scan.ts over the package's _test.go files, so anyone
+// can check it):
+// - not applicable: top-level tests whose code reaches CreateCluster/CreateSuperCluster (through
+//   the test helpers, transitively): Wharf has no clustering and the tester serves single servers;
+//   and those that reach WithLeafNode: leaf-node topologies between servers, not on Wharf's roadmap;
+// - client-only (counted apart): top-level tests that never reach newTester( (they test the
+//   client's option checks without a server);
+// - the headline: every other test of those files, including the ones that need accounts or a
+//   JetStream setting Wharf lacks: the tester refuses what it cannot honour, naming it, and the
+//   test fails with that text.
+// Failures are the tests' own first t.Errorf/t.Fatalf lines.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { brokerFacingTests } from '../go-test-scan.js';
+import { emptyResult, run, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
+import { parseGoTestV, tallyGoTests, type ClientOnly } from '../go-test-results.js';
+
+const VERSION = 'v1.53.0';
+
+/** The two test binaries natsgo-setup.sh builds, their package directory and the files whose tests are run. */
+const PACKAGES = [
+  { binary: 'jetstream.test', dir: 'jetstream/test', files: 'all' as const, label: 'jetstream/test' },
+  { binary: 'legacy.test', dir: 'test', files: ['js_test.go', 'kv_test.go', 'object_test.go'], label: 'test/{js,kv,object}_test.go' },
+];
+
+const CLUSTER = ['CreateCluster(', 'CreateSuperCluster('];
+const LEAF = ['WithLeafNode('];
+const TESTER = ['newTester('];
+
+/** Diagnoses of earlier failures, shown beside the observed text when it matches. */
+const KNOWN: Diagnosis[] = [];
+
+/**
+ * The CI smoke subset (against Wharf; every test must pass): the tests Wharf passes at the
+ * commit the subset was chosen. It grows as JetStream lands; SMOKE.length is the expected count.
+ */
+const SMOKE: { pkg: string; test: string }[] = [
+  // A server without JetStream answers $JS.API with no responders: goes through the tester's Wharf
+  // backend (create, the jetstream:false check, destroy). Passes today because Wharf has no
+  // JetStream; once it has, it needs a --jetstream switch to turn it off (or the tester refuses).
+  { pkg: 'test', test: 'TestJetStreamNotEnabled' },
+];
+
+function testsOfFiles(dir: string, files: 'all' | string[]): string[] {
+  const names = files === 'all' ? readdirSync(dir).filter((f) => f.endsWith('_test.go')) : files;
+  const out: string[] = [];
+  for (const f of names) for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^func (Test[A-Z0-9_]\w*)\(t \*testing\.T\)/gm)) out.push(m[1]!);
+  return out;
+}
+
+interface Tester {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function startTester(ctx: Context, backend: 'wharf' | 'nats-server'): Promise<Tester> {
+  const child = spawn(process.execPath, [join(ctx.repo, 'dist', 'scripts', 'compat', 'ntf-tester.js'), '--backend', backend, '--dir', ctx.work], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 2_000_000) err = err.slice(-1_000_000);
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`ntf-tester did not start: ${err.slice(-500)}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ntf-tester ready (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', () => reject(new Error(`ntf-tester exited: ${err.slice(-500)}`)));
+  });
+  return {
+    url,
+    output: () => err,
+    async stop() {
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(hard);
+      process.removeListener('exit', onExit);
+    },
+  };
+}
+
+export const natsgo: Suite = {
+  id: 'natsgo',
+  name: 'nats.go JetStream tests (ntf tester protocol)',
+  control: true,
+  smokeTests: SMOKE.length,
+  async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
+    const t0 = Date.now();
+    const against = ctx.target === 'nats-server' ? ' against nats-server v2.15.2 (control)' : '';
+    const result = emptyResult(this.id, this.name, `github.com/nats-io/nats.go ${VERSION}${against}`);
+    const setup = await run('bash', [join(ctx.repo, 'scripts', 'compat', 'natsgo-setup.sh')], { timeoutMs: 1_200_000, env: process.env });
+    if (setup.code !== 0) {
+      result.status = 'unavailable';
+      result.notes.push(`natsgo-setup.sh failed (exit ${setup.code}): ${setup.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+      return result;
+    }
+    const root = setup.stdout.trim().split('\n').pop()!;
+    const apart: ClientOnly = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [], tests: [], how: 'top-level tests whose code never reaches newTester( (scripts/compat/go-test-scan.ts over the package\'s _test.go files): they check the client\'s options without a server' };
+    const tester = await startTester(ctx, ctx.target);
+    try {
+      for (const pkg of PACKAGES) {
+        const dir = join(root, pkg.dir);
+        const own = testsOfFiles(dir, pkg.files);
+        const cluster = brokerFacingTests(dir, CLUSTER).broker;
+        const leaf = brokerFacingTests(dir, LEAF).broker;
+        const reaches = brokerFacingTests(dir, TESTER).broker;
+        const na: Record<string, string[]> = { cluster: [], leaf: [] };
+        const selected: string[] = [];
+        for (const t of own) {
+          if (cluster.has(t)) na.cluster!.push(t);
+          else if (leaf.has(t)) na.leaf!.push(t);
+          else selected.push(t);
+        }
+        const wanted = mode === 'smoke' ? SMOKE.filter((s) => s.pkg === pkg.dir).map((s) => s.test) : selected;
+        if (mode === 'full') {
+          if (na.cluster!.length) result.notApplicable.push({ what: `${pkg.label}: ${na.cluster!.length} tests that create a cluster or super-cluster (${na.cluster!.join(', ')})`, count: na.cluster!.length, reason: 'their code reaches CreateCluster/CreateSuperCluster: Wharf has no clustering, and the tester serves single servers (a test with a one-server subtest among cluster subtests is left out whole)' });
+          if (na.leaf!.length) result.notApplicable.push({ what: `${pkg.label}: ${na.leaf!.length} tests that link servers as leaf nodes (${na.leaf!.join(', ')})`, count: na.leaf!.length, reason: 'their code reaches WithLeafNode (hub and leaf servers in two JetStream domains): leaf nodes are not part of Wharf' });
+        }
+        if (wanted.length === 0) continue;
+        ctx.log(`natsgo: ${pkg.binary}: ${wanted.length} tests through ${tester.url}`);
+        const r = await run(join(root, pkg.binary), ['-test.v', '-test.timeout', mode === 'smoke' ? '300s' : '2700s', '-test.run', `^(${wanted.join('|')})$`], {
+          cwd: dir,
+          timeoutMs: mode === 'smoke' ? 330_000 : 2_760_000,
+          env: { ...process.env, TESTER_NATS_URL: tester.url },
+        });
+        writeFileSync(join(ctx.work, `natsgo-${pkg.binary}.out`), r.stdout + r.stderr);
+        const tests = parseGoTestV(r.stdout).filter((t) => wanted.includes(t.name));
+        tallyGoTests(tests, reaches, result, apart, KNOWN);
+        const seen = new Set(tests.map((t) => t.name));
+        const missing = wanted.filter((n) => !seen.has(n));
+        for (const n of missing) {
+          result.run++;
+          result.failed++;
+          result.failures.push({ test: n, observed: 'never reported a result: the test binary stopped before it' });
+        }
+        const panic = /^panic: .*/m.exec(r.stdout + r.stderr);
+        if (r.timedOut) result.runnerErrors.push(`${pkg.binary} hit the time limit; later tests did not run`);
+        if (panic) result.runnerErrors.push(`${pkg.binary} stopped: ${panic[0].slice(0, 200)}`);
+        if (missing.length) result.runnerErrors.push(`${pkg.binary}: ${missing.length} selected test(s) reported no result: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
+        if (r.code !== 0 && !tests.some((t) => t.result === 'FAIL')) result.runnerErrors.push(`${pkg.binary} exited ${r.code ?? r.signal} with no failed test: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`);
+      }
+    } finally {
+      writeFileSync(join(ctx.work, 'natsgo-tester.log'), tester.output());
+      await tester.stop();
+    }
+    if (apart.tests.length) result.clientOnly = apart;
+    if (mode === 'full') {
+      result.notes.push(`servers come from scripts/compat/ntf-tester.ts with the ${ctx.target === 'wharf' ? 'Wharf backend (dist/src/cli/main.js per server; a setting with no Wharf option is refused by name, and the test fails with that text)' : 'nats-server v2.15.2 backend (the control)'}; the tests run one package at a time, as -p=1 in nats.go's own CI`);
+    }
+    result.seconds = (Date.now() - t0) / 1000;
+    return result;
+  },
+};

@@ -1,0 +1,185 @@
+// nats.js 3.x's Deno test suites (nats-io/nats.js v3.4.0: jetstream/tests, kv/tests, obj/tests),
+// run with Deno (from npm) against Wharf through the nats-server stand-in: nst's launcher spawns
+// `nats-server -c <config>` from PATH, and the runner puts scripts/compat/nats-server-shim first
+// on PATH (or, with `--against nats-server`, the real nats-server v2.15.2: the control).
+// - Prepared by natsjs3-setup.sh from git checkouts (the packages ship no tests): where no copy
+//   was prepared the suite is reported loudly as not checked (unavailable).
+// - The launcher adds a leaf-node and a websocket listener to every configuration; the stand-in
+//   accepts those two listener blocks without opening them (WHARF_SHIM_UNSERVED=listeners) and
+//   nothing else unserved: JetStream settings are mapped onto Wharf's options or refused by name
+//   (jetstream-options.ts); the refusals are collected (WHARF_SHIM_REFUSALS) and reported.
+// - Tests run one at a time (no --parallel: a Node stand-in per test on 2 cores, and the
+//   sequential output tells which test printed nst's version skip); Deno's JUnit report gives
+//   the results, its pretty output the tests nst skipped because the server's version is older
+//   (counted as skipped, with the version, never as passed).
+// - Not applicable, selected from the sources (deno-test-scan.ts): jscluster_test.ts and tests
+//   whose body starts a cluster (jetstreamCluster), uses accounts with exports
+//   (jetstreamExportServerConf, or an accounts block), the public demo server (demo.nats.io) or the internet
+//   (raw.githubusercontent.com). Client-only tests (no server, no connect) are counted apart.
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { denoTests, parseDenoJUnit, versionSkips } from '../deno-test-scan.js';
+import { emptyResult, failure, run, scratch, type Context, type Counts, type Diagnosis, type Failure, type Mode, type Suite, type SuiteResult } from '../lib.js';
+
+const VERSION = '3.4.0';
+const DIRS = ['jetstream/tests', 'kv/tests', 'obj/tests'];
+
+/** Markers of what a test needs beyond one server, with the reason it is not applicable. */
+const NA_MARKERS: { re: RegExp; reason: string }[] = [
+  { re: /jetstreamCluster\(/, reason: 'starts a JetStream cluster (NatsServer.jetstreamCluster): Wharf has no clustering' },
+  { re: /jetstreamExportServerConf\(/, reason: 'accounts with service exports and imports (jetstreamExportServerConf): Wharf has no accounts yet' },
+  { re: /\baccounts:\s*\{/, reason: 'accounts in the server configuration: Wharf has no accounts yet' },
+  { re: /demo\.nats\.io/, reason: 'connects to the public demo server demo.nats.io (no network here)' },
+  { re: /raw\.githubusercontent\.com/, reason: 'downloads test data from raw.githubusercontent.com (no network here)' },
+];
+const NA_FILES: Record<string, string> = {
+  'jetstream/tests/jscluster_test.ts': 'JetStream cluster tests (3-node clusters): Wharf has no clustering',
+};
+
+const KNOWN: Diagnosis[] = [];
+
+/**
+ * The CI smoke subset (each must pass; SMOKE.length is the expected count). No test that reaches
+ * the broker passes for the right reason yet (the four that pass against Wharf today pass because
+ * it has no JetStream at all), so for now it checks the harness where the sources are prepared:
+ * Deno from npm, the rewritten import map, the JUnit parsing, on client-only tests. Add the
+ * JetStream tests Wharf passes as they land.
+ */
+const SMOKE: { file: string; title: string }[] = [
+  { file: 'obj/tests/b64_test.ts', title: 'b64 - Base64Codec' },
+  { file: 'obj/tests/b64_test.ts', title: 'b64 - Base64UrlCodec' },
+  { file: 'obj/tests/sha256_test.ts', title: 'sha256 - matches js-sha256 on single update' },
+  { file: 'obj/tests/sha256_test.ts', title: 'sha256 - chunked equivalent to single buffer' },
+];
+
+function regexEscape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export const natsjs3: Suite = {
+  id: 'natsjs3',
+  name: 'nats.js 3.x Deno tests (jetstream, kv, obj)',
+  control: true,
+  smokeTests: SMOKE.length,
+  async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
+    const t0 = Date.now();
+    const against = ctx.target === 'nats-server' ? ' against nats-server v2.15.2 (control)' : ' through the nats-server stand-in';
+    const result = emptyResult(this.id, this.name, `nats-io/nats.js v${VERSION}${against}`);
+    const setup = await run('bash', [join(ctx.repo, 'scripts', 'compat', 'natsjs3-setup.sh')], { timeoutMs: 600_000, env: process.env });
+    if (setup.code !== 0) {
+      result.status = 'unavailable';
+      result.notes.push(
+        setup.code === 3
+          ? `NOT CHECKED: test sources not prepared here: nats.js ${VERSION}'s tests exist only in its git repository (the npm and JSR packages ship none); prepare them with scripts/compat/natsjs3-setup.sh <git dir of nats-io/nats.js> <git dir of denoland/std>`
+          : `natsjs3-setup.sh failed (exit ${setup.code}): ${setup.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+      );
+      return result;
+    }
+    const dir = setup.stdout.trim().split('\n').pop()!;
+
+    // Which tests run, from the sources.
+    const runFiles: string[] = [];
+    const exclude: string[] = [];
+    const include: string[] = [];
+    const clientOnly = new Set<string>();
+    const key = (file: string, title: string) => `./${file}\t${title}`;
+    for (const d of DIRS) {
+      for (const f of readdirSync(join(dir, d)).filter((n) => n.endsWith('_test.ts')).sort()) {
+        const rel = `${d}/${f}`;
+        const tests = denoTests(join(dir, rel));
+        if (NA_FILES[rel]) {
+          if (mode === 'full') result.notApplicable.push({ what: `${rel} (all ${tests.length} tests)`, count: tests.length, reason: NA_FILES[rel]! });
+          continue;
+        }
+        runFiles.push(rel);
+        for (const t of tests) {
+          const na = NA_MARKERS.find((m) => m.re.test(t.body));
+          if (na) {
+            exclude.push(t.title);
+            if (mode === 'full') result.notApplicable.push({ what: `${rel}: ${t.title}`, count: 1, reason: na.reason });
+          } else {
+            include.push(t.title);
+            if (!t.reaches) clientOnly.add(key(rel, t.title));
+          }
+        }
+      }
+    }
+    const files = mode === 'smoke' ? [...new Set(SMOKE.map((s) => s.file))] : runFiles;
+    if (files.length === 0) {
+      result.notes.push('the smoke subset is empty: no test of these suites passes against Wharf yet');
+      result.seconds = (Date.now() - t0) / 1000;
+      return result;
+    }
+    // Deno's --filter regex has no lookahead, so the run names the tests it wants; tests the filter
+    // leaves out appear as skipped in the JUnit report and are not counted.
+    const wanted = new Set(mode === 'smoke' ? SMOKE.map((s) => s.title) : include);
+    const filter = mode === 'smoke' || exclude.length ? `/^(${[...wanted].map(regexEscape).join('|')})$/` : undefined;
+
+    const bin = scratch(ctx, 'natsjs3-bin-');
+    if (ctx.target === 'wharf') symlinkSync(join(ctx.repo, 'scripts', 'compat', 'nats-server-shim'), join(bin, 'nats-server'));
+    else symlinkSync(join(ctx.peersDir, 'bin', 'nats-server'), join(bin, 'nats-server'));
+    const tmp = scratch(ctx, 'natsjs3-tmp-');
+    mkdirSync(tmp, { recursive: true });
+    const junit = join(ctx.work, 'natsjs3.junit.xml');
+    const refusals = join(ctx.work, 'natsjs3-refusals.txt');
+    ctx.log(`natsjs3: deno test ${files.length} files${filter ? ` --filter ${filter.slice(0, 80)}...` : ''}`);
+    const r = await run(join(dir, '.deno-npm', 'node_modules', '.bin', 'deno'), ['test', '-A', '--no-check', '--no-config', '--import-map=wharf-import-map.json', `--junit-path=${junit}`, ...(filter ? [`--filter=${filter}`] : []), ...files], {
+      cwd: dir,
+      timeoutMs: mode === 'smoke' ? 300_000 : 3_000_000,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TMPDIR: tmp, NO_COLOR: '1', DENO_DIR: join(dir, '.deno-dir'), DENO_NO_UPDATE_CHECK: '1', CI: 'true', WHARF_SHIM_LOG_LEVEL: 'warn', WHARF_SHIM_DATA_PARENT: tmp, WHARF_SHIM_UNSERVED: 'listeners', WHARF_SHIM_REFUSALS: refusals },
+    });
+    writeFileSync(join(ctx.work, 'natsjs3.out'), r.stdout + r.stderr);
+    const cases = existsSync(junit) ? parseDenoJUnit(readFileSync(junit, 'utf8')) : [];
+    const skipsByVersion = versionSkips(r.stdout);
+    const apart: Counts & { failures: Failure[]; tests: string[]; how: string } = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [], tests: [], how: 'test bodies that neither start a server (setup(, NatsServer.) nor connect (connect(): scripts/compat/deno-test-scan.ts' };
+    const perDir = new Map<string, Counts>();
+    for (const c of cases) {
+      if (!wanted.has(c.name)) continue;
+      const k = `${c.file}\t${c.name}`;
+      const into = clientOnly.has(k) ? apart : result;
+      if (into === apart) apart.tests.push(c.name);
+      const d = DIRS.find((x) => c.file.startsWith(`./${x}/`)) ?? c.file;
+      const pd = perDir.get(d) ?? { run: 0, passed: 0, failed: 0, skipped: 0 };
+      perDir.set(d, pd);
+      const vs = skipsByVersion.get(k);
+      if (c.result === 'ignored' || (vs && c.result === 'passed')) {
+        into.skipped++;
+        if (into === result) {
+          pd.skipped++;
+          result.skips.push({ test: `${c.file.slice(2)}: ${c.name}`, reason: vs ? `skipped by the suite: ${vs}` : 'ignored by the suite' });
+        }
+        continue;
+      }
+      into.run++;
+      if (into === result) pd.run++;
+      if (c.result === 'passed') {
+        into.passed++;
+        if (into === result) pd.passed++;
+      } else {
+        into.failed++;
+        if (into === result) pd.failed++;
+        into.failures.push(failure(KNOWN, `${c.file.slice(2)}: ${c.name}`, c.message.split('\n')[0]!.slice(0, 300) || 'failed'));
+      }
+    }
+    if (apart.tests.length) result.clientOnly = apart;
+    const summary = /^(ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed/m.exec(r.stdout);
+    if (r.timedOut) result.runnerErrors.push('deno test hit the time limit; later tests are missing');
+    if (!summary) result.runnerErrors.push(`deno test stopped before its summary (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`);
+    if (!existsSync(junit)) result.runnerErrors.push('deno test wrote no JUnit report');
+    // Tests the filter left out are in the JUnit report too (as passed, without a time): compare only the selected ones.
+    const counted = cases.filter((c) => wanted.has(c.name) && c.result !== 'ignored').length;
+    if (summary && Number(summary[2]) + Number(summary[4]) !== counted) result.runnerErrors.push(`deno's summary counts ${Number(summary[2]) + Number(summary[4])} tests, its JUnit report ${counted} of the selected ones`);
+    if (mode === 'smoke' && cases.length < SMOKE.length) result.runnerErrors.push(`the smoke subset names ${SMOKE.length} tests, deno ran ${cases.length}`);
+    if (existsSync(refusals)) {
+      const byText = new Map<string, number>();
+      for (const l of readFileSync(refusals, 'utf8').split('\n').filter(Boolean)) byText.set(l, (byText.get(l) ?? 0) + 1);
+      for (const [t, n] of byText) result.notes.push(`the nats-server stand-in refused ${n} server start(s): ${t} (those tests fail with nst's "nats-server exited before ports file appeared")`);
+    }
+    if (mode === 'full') {
+      for (const [d, c] of perDir) result.notes.push(`${d}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped of ${c.run} run`);
+      result.notes.push(`Deno ${'2.9.6'} from npm; import map wharf-import-map.json (natsjs3-setup.sh) in place of the jsr: specifiers; tests one at a time; type checking off (--no-check: the tests' behaviour is measured, not their types)`);
+    }
+    result.seconds = (Date.now() - t0) / 1000;
+    return result;
+  },
+};
