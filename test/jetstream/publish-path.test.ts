@@ -68,3 +68,19 @@ test('a no_ack stream stores publishes and answers none; headers are stored with
   const hdrs = Buffer.from((got['message'] as { hdrs: string }).hdrs, 'base64').toString();
   assert.equal(hdrs, 'NATS/1.0\r\nX-One: 1\r\n\r\n');
 });
+
+test('a JetStream domain: the API on $JS.<domain>.API, PubAcks name the domain', async () => {
+  const b = await startTestBroker({ jsDomain: 'hub' });
+  const c = await RawNats.open(b.ports.nats);
+  try {
+    const [created] = await c.request('$JS.hub.API.STREAM.CREATE.DOM', '_INBOX.dom.1', Buffer.from(JSON.stringify({ name: 'DOM', subjects: ['dom'] })), null, 1, 5_000);
+    assert.equal((JSON.parse(created!.payload.toString()) as { config: { name: string } }).config.name, 'DOM');
+    const [ack] = await c.request('dom', '_INBOX.dom.2', Buffer.from('x'), null, 1, 5_000);
+    assert.equal(ack!.payload.toString(), '{"stream":"DOM","domain":"hub","seq":1}');
+    const [info] = await c.request('$JS.API.INFO', '_INBOX.dom.3', Buffer.alloc(0), null, 1, 5_000);
+    assert.equal((JSON.parse(info!.payload.toString()) as { domain: string }).domain, 'hub');
+  } finally {
+    c.close();
+    await b.close();
+  }
+});
