@@ -300,3 +300,20 @@ test('1b. a mirror keeps its origin\'s sequences: the origin\'s gaps are filler 
     assert.deepEqual(out.trim().split('\n'), ['0|orig.a|orig.a', '3|orig.d|orig.d']);
   }
 });
+
+test('6b. DeleteRecords over Kafka moves the stream\'s first sequence; a stream topic cannot be compacted', async () => {
+  await jsm.streams.add({ name: 'C6B', subjects: ['c6b'] });
+  for (let i = 0; i < 4; i++) await js.publish('c6b', sc.encode(`m${i}`));
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await admin.fetchTopicMetadata({ topics: ['C6B'] });
+    await admin.deleteTopicRecords({ topic: 'C6B', partitions: [{ partition: 0, offset: '2' }] });
+    await assert.rejects(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'C6B', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'wharf.nats.subjects', value: 'c6b' }] }] }));
+  } finally {
+    await admin.disconnect();
+  }
+  const si = await jsm.streams.info('C6B');
+  assert.deepEqual([si.state.first_seq, si.state.messages], [3, 2]);
+  await assert.rejects(jsm.streams.getMessage('C6B', { seq: 2 }), (e: unknown) => (e as { api_error?: { err_code?: number } }).api_error?.err_code === 10037);
+});

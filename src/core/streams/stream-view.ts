@@ -592,6 +592,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.log.error({ err: error, end }, 'append to the stream failed');
   }
 
+  /** The log start offset moved (DeleteRecords over Kafka, or this stream's own trims): the prefix is gone. */
+  trimmed(logStartOffset: number): void {
+    if (logStartOffset + 1 > this.index.first) this.removePrefix(logStartOffset + 1, 'purge');
+  }
+
   // ------------------------------------------------------------------------------------------
   // Limits, rollups, retention, expiry
 
