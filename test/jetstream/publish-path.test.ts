@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
 import { RawNats } from './support/raw-nats.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
 
 let broker: Broker;
 let nc: RawNats;
@@ -83,4 +84,24 @@ test('a JetStream domain: the API on $JS.<domain>.API, PubAcks name the domain',
     c.close();
     await b.close();
   }
+});
+
+test('one order for core subscribers: a NATS publish behind a Kafka append still in flight is delivered after it', async () => {
+  await api('$JS.API.STREAM.CREATE.ORD', { name: 'ORD', subjects: ['ord.*'] });
+  const sid = nc.sub('ord.*');
+  await nc.flush();
+  const part = broker.log.partition('ORD', 0);
+  const batch = buildRecordBatch({ records: [{ key: 'ord.k', value: 'from kafka' }] });
+  const check = part.appendCheck;
+  assert.ok(check !== null, 'a stream topic has an append check');
+  assert.equal(await check.check(batch), null);
+  // The Kafka append is issued (offset 0) but not durable yet when the NATS publish arrives.
+  const appended = part.append(batch);
+  broker.router.publish('ord.n', undefined, 0, Buffer.from('from nats'), null);
+  await appended;
+  await nc.waitFor(() => nc.messages(sid).length >= 2, 5_000);
+  await nc.flush();
+  assert.deepEqual(nc.messages(sid).map((m) => `${m.subject}=${m.payload.toString()}`), ['ord.k=from kafka', 'ord.n=from nats']);
+  const [got] = await nc.request('$JS.API.STREAM.MSG.GET.ORD', '_INBOX.ord', Buffer.from('{"seq":2}'), null, 1, 5_000);
+  assert.equal((JSON.parse(got!.payload.toString()) as { message: { subject: string } }).message.subject, 'ord.n', 'the log has the same order');
 });
