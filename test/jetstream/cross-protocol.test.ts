@@ -19,6 +19,8 @@ import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
 import { kafkaClient } from '../kafka/support/kafkajs.js';
 import { waitFor } from '../support/wait.js';
+import { execFile } from 'node:child_process';
+import { findPeer } from '../support/peers.js';
 
 let broker: Broker;
 let nc: nats.NatsConnection;
@@ -273,4 +275,45 @@ test('2b. @platformatic/kafka: records it produces reach core NATS subscribers a
   sub.unsubscribe();
   assert.deepEqual(got, ['c9.x=p1', 'c9.y=p2']);
   assert.equal((await jsm.streams.info('C9')).state.messages, 2);
+});
+
+test('1b. a mirror keeps its origin\'s sequences: the origin\'s gaps are filler batches Kafka consumers step over', async () => {
+  await jsm.streams.add({ name: 'ORIG', subjects: ['orig.*'] });
+  for (const s of ['orig.a', 'orig.b', 'orig.c', 'orig.d']) await js.publish(s, sc.encode(s));
+  await jsm.streams.deleteMessage('ORIG', 2);
+  await jsm.streams.deleteMessage('ORIG', 3);
+  await jsm.streams.add({ name: 'MIRR', mirror: { name: 'ORIG' } });
+  await waitFor(async () => (await jsm.streams.info('MIRR')).state.last_seq === 4, { what: 'the mirror caught up with its origin' });
+  const m = await jsm.streams.getMessage('MIRR', { seq: 4 });
+  assert.equal(m.subject, 'orig.d');
+  const info = await jsm.streams.info('MIRR', { deleted_details: true });
+  assert.deepEqual([info.state.messages, info.state.deleted], [2, [2, 3]]);
+  // Over Kafka: offsets 0 and 3 are records, 1-2 one empty batch that kafkajs steps over.
+  const records = await consume('MIRR', 2);
+  assert.deepEqual(records.map((r) => [r.offset, r.key]), [[0, 'orig.a'], [3, 'orig.d']]);
+  // And librdkafka (kcat), when it is installed.
+  const kcat = findPeer('kcat');
+  if (kcat !== undefined) {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(kcat, ['-b', `127.0.0.1:${broker.ports.kafka}`, '-C', '-t', 'MIRR', '-p', '0', '-o', 'beginning', '-e', '-f', '%o|%k|%s\n'], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    );
+    assert.deepEqual(out.trim().split('\n'), ['0|orig.a|orig.a', '3|orig.d|orig.d']);
+  }
+});
+
+test('6b. DeleteRecords over Kafka moves the stream\'s first sequence; a stream topic cannot be compacted', async () => {
+  await jsm.streams.add({ name: 'C6B', subjects: ['c6b'] });
+  for (let i = 0; i < 4; i++) await js.publish('c6b', sc.encode(`m${i}`));
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await admin.fetchTopicMetadata({ topics: ['C6B'] });
+    await admin.deleteTopicRecords({ topic: 'C6B', partitions: [{ partition: 0, offset: '2' }] });
+    await assert.rejects(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'C6B', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'wharf.nats.subjects', value: 'c6b' }] }] }));
+  } finally {
+    await admin.disconnect();
+  }
+  const si = await jsm.streams.info('C6B');
+  assert.deepEqual([si.state.first_seq, si.state.messages], [3, 2]);
+  await assert.rejects(jsm.streams.getMessage('C6B', { seq: 2 }), (e: unknown) => (e as { api_error?: { err_code?: number } }).api_error?.err_code === 10037);
 });

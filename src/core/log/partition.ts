@@ -111,6 +111,8 @@ export interface AppendObserver {
   acknowledged(batches: Buffer, baseOffset: number, lastOffset: number): void;
   /** An append failed: every offset at and after `acknowledgedEnd` is gone (appends behind it fail too). */
   failed(acknowledgedEnd: number, error: unknown): void;
+  /** DeleteRecords moved the log start offset (over Kafka, or by the observer itself). */
+  trimmed?(logStartOffset: number): void;
 }
 
 export type AppendListener = (partition: LogPartition, batches: Buffer, baseOffset: number, lastOffset: number) => void;
@@ -391,6 +393,13 @@ export class LogPartition {
     }
     await store.deleteBefore(target);
     this.tail.dropBelow(store.logStartOffset);
+    if (this.observer?.trimmed !== undefined) {
+      try {
+        this.observer.trimmed(store.logStartOffset);
+      } catch (e) {
+        this.log.error({ err: e }, 'append observer failed');
+      }
+    }
     return store.logStartOffset;
   }
 

@@ -9,6 +9,7 @@
 import { isValidSubject } from '../routing/subject.js';
 import { jsError } from './api-errors.js';
 import { subjectIsSubset, subjectsCollide } from './subject-filter.js';
+import { SubjectTransformer } from './transform.js';
 import type { AccountLimits, JsApiError, StreamConfig, StreamConfigInput, StreamSource } from './types.js';
 
 const SEC = 1_000_000_000n;
@@ -166,6 +167,8 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     if (sdm > 0n) return invalid('subject delete markers forbidden on mirrors');
     for (const t of m.subject_transforms ?? []) {
       if (t.src && !isValidSubject(t.src)) return jsError('JSMirrorInvalidSubjectFilter', { err: `invalid subject ${t.src}` });
+      const c = SubjectTransformer.compile(t.src, t.dest || '>');
+      if (typeof c === 'string') return jsError('JSMirrorInvalidTransformDestination', { err: c });
     }
     if (m.external === undefined) {
       if (!isValidAssetName(m.name)) return jsError('JSMirrorInvalidStreamName');
@@ -185,6 +188,8 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     if (src.filter_subject && src.subject_transforms && src.subject_transforms.length > 0) return jsError('JSSourceMultipleFiltersNotAllowed');
     for (const t of src.subject_transforms ?? []) {
       if (t.src && !isValidSubject(t.src)) return jsError('JSSourceInvalidSubjectFilter', { err: `invalid subject ${t.src}` });
+      const c = SubjectTransformer.compile(t.src, t.dest || '>');
+      if (typeof c === 'string') return jsError('JSSourceInvalidTransformDestination', { err: c });
     }
     const ts = src.subject_transforms ?? [];
     for (let i = 0; i < ts.length; i++) {
@@ -227,6 +232,8 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
   if (cfg.subject_transform !== undefined) {
     const t = cfg.subject_transform;
     if (t.src && !isValidSubject(t.src)) return jsError('JSStreamTransformInvalidSource', { err: `invalid subject ${t.src}` });
+    const c = SubjectTransformer.compile(t.src, t.dest);
+    if (typeof c === 'string') return jsError('JSStreamTransformInvalidDestination', { err: c });
   }
   if (cfg.republish !== undefined) {
     const r = cfg.republish;
@@ -234,7 +241,7 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     for (const subj of cfg.subjects ?? []) {
       if (subjectsCollide(r.dest, subj)) return invalid('stream configuration for republish destination forms a cycle');
     }
-    if (!isValidSubject(r.dest) || !isValidSubject(r.src)) {
+    if (!isValidSubject(r.dest) || !isValidSubject(r.src) || typeof SubjectTransformer.compile(r.src, r.dest) === 'string') {
       return invalid(`stream configuration for republish with transform from '${r.src}' to '${r.dest}' not valid`);
     }
   }
@@ -331,6 +338,9 @@ export function checkAccountLimits(cfg: StreamConfig, others: Iterable<StreamCon
 
 const BIGINT_FIELDS = ['max_age', 'duplicate_window', 'subject_delete_marker_ttl'] as const;
 
+/** max.message.bytes of a stream topic: a one-record batch of a 64 MB payload (the largest max_payload) with room for its subject and headers. */
+export const STREAM_MAX_BATCH_BYTES = 64 * 1024 * 1024 + 64 * 1024;
+
 export function serializeStreamConfig(cfg: StreamConfig): string {
   return JSON.stringify(cfg, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
@@ -354,6 +364,8 @@ export function topicConfigsOf(cfg: StreamConfig): Record<string, string> {
     'retention.ms': String(maxAgeMs <= 0n ? -1n : maxAgeMs),
     'retention.bytes': String(cfg.max_bytes),
     'message.timestamp.type': 'LogAppendTime',
+    // A batch of one NATS message of the largest payload (64 MB) must fit.
+    'max.message.bytes': String(STREAM_MAX_BATCH_BYTES),
   };
 }
 

@@ -235,6 +235,7 @@ export class StreamRegistry implements StreamRegistryApi {
       return;
     }
     if (partitions !== 1) throw new LogError('INVALID_CONFIG', `topic ${name} has ${partitions} partitions: a JetStream stream (wharf.nats.subjects) needs a one-partition topic`);
+    if ((configs['cleanup.policy'] ?? '').includes('compact')) throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream: it enforces its own limits and cannot be compacted`);
     if (this.pending !== null && this.pending.name === name) return;
     const effective = (key: string): string | undefined =>
       configs[key] ?? (existing !== null ? this.opts.log.describeTopic(name).effectiveConfigs.find((c) => c.name === key)?.value : this.opts.log.defaults.topicDefaults?.[key]) ?? defaultKafka(key);

@@ -93,6 +93,8 @@ export interface ForeignPolicy {
 }
 
 const READ_CHUNK = 4 * 1024 * 1024;
+/** The size at which the publishes of one event are split into several batches (appends). */
+const BATCH_SPLIT_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_EXTRA: readonly ExtraHeader[] = [];
 const SEC = 1000;
@@ -297,8 +299,22 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       this.replyDuplicate(reply, check.duplicateSeq);
       return false;
     }
-    // Accepted: the record goes into this event's batch; its sequence is known now.
+    // Accepted: the record goes into this event's batch; its sequence is known now. A batch
+    // that would pass BATCH_SPLIT_BYTES is handed to the log first and a new one begun.
     const now = Date.now();
+    const topicMax = this.partition.topic.settings.maxMessageBytes;
+    if (msg.length + stored.length + 128 > topicMax) {
+      // One record of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
+      this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+      return false;
+    }
+    const split = Math.min(BATCH_SPLIT_BYTES, topicMax - 1024);
+    if (this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
+      const full = this.open;
+      this.open = null;
+      full.buf = this.builder.take(now);
+      this.appendOwn(full);
+    }
     let batch = this.open;
     if (batch === null) {
       batch = this.open = { buf: EMPTY, first: this.index.last + 1, last: this.index.last, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
@@ -577,6 +593,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.ttls.dropFrom(from);
     this.durable = Math.min(this.durable, end);
     this.log.error({ err: error, end }, 'append to the stream failed');
+  }
+
+  /** The log start offset moved (DeleteRecords over Kafka, or this stream's own trims): the prefix is gone. */
+  trimmed(logStartOffset: number): void {
+    if (logStartOffset + 1 > this.index.first) this.removePrefix(logStartOffset + 1, 'purge');
   }
 
   // ------------------------------------------------------------------------------------------

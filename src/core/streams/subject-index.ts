@@ -263,10 +263,15 @@ export class SubjectIndex {
   count(from: number, filter: SubjectFilter | null, lastPerSubject: boolean): number {
     const start = Math.max(from, this.first);
     let n = 0;
-    for (let id = 1; id < this.names.length; id++) {
+    // Literal filters look their subjects up; others go over the subjects (not the messages).
+    const literal = filter !== null && filter.subjects.every((f) => !/(^|\.)[*>](\.|$)/.test(f));
+    const ids = literal ? filter.subjects.map((f) => this.ids.get(f) ?? 0).filter((id) => id > 0) : null;
+    const total = ids === null ? this.names.length - 1 : ids.length;
+    for (let k = 0; k < total; k++) {
+      const id = ids === null ? k + 1 : ids[k]!;
       const c = this.counts[id]!;
       if (c === 0) continue;
-      if (filter !== null && !filter.matches(this.names[id]!)) continue;
+      if (ids === null && filter !== null && !filter.matches(this.names[id]!)) continue;
       if (lastPerSubject) {
         if (this.lasts[id]! >= start) n++;
         continue;
