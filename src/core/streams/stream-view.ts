@@ -165,7 +165,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private readonly log: Logger;
   /** Decoded batches recently read, by base offset. */
   private readonly readCache = new Map<number, { last: number; records: StreamRecord[] }>();
-  /** Set while a delete or purge is recorded: publishes still go on. */
+  /** Where Kafka records whose key is no subject of the stream are seen (wharf.nats.foreign-subject). */
   foreign: ForeignPolicy = { subject: null };
 
   constructor(
@@ -445,7 +445,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         if (off > expect) this.gap(expect + 1, off, now);
         const rec: StreamRecord = { ...r, offset: off, timestamp: now };
         records.push(rec);
-        this.indexRecord(rec, true);
+        this.indexRecord(rec);
         expect = off + 1;
       }
       if (expect <= bLast) this.gap(expect + 1, bLast + 1, now);
@@ -484,7 +484,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private storedPattern: string | null = null;
 
   /** Adds a stored record to the index (replay and Kafka appends). */
-  private indexRecord(r: StreamRecord, live: boolean): void {
+  private indexRecord(r: StreamRecord): void {
     const seq = r.offset + 1;
     const subject = this.subjectOfRecord(r);
     if (subject === null) {
@@ -500,7 +500,6 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const id = recordHeader(r, 'Nats-Msg-Id');
     this._lastMsgId = id ?? '';
     if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
-    void live;
   }
 
   acknowledged(batches: Buffer, base: number, last: number): void {
@@ -520,7 +519,6 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.emit({ kind: 'appended', first: base + 1, last: last + 1 });
     this.applyRetention(entry);
     this.armExpiry();
-    void i;
   }
 
   private afterOwnDurable(entry: Inflight, time: number): void {
@@ -1132,7 +1130,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             const seq = rec.offset + 1;
             if (seq <= this.index.last) continue;
             if (seq > this.index.last + 1) this.gap(this.index.last + 1, seq - 1, rec.timestamp);
-            this.indexRecord(rec, false);
+            this.indexRecord(rec);
             if (!this.index.isLive(seq)) {
               applyDeletes(seq);
               continue;
@@ -1223,10 +1221,6 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     return this.index.memoryBytes;
   }
 
-  /** Refuses nothing at the moment: used by the registry to reject sealed streams' Kafka appends. */
-  sealedError(): LogError | null {
-    return this.cfg.sealed ? new LogError('POLICY_VIOLATION', `stream ${this.cfg.name} is sealed`) : null;
-  }
 }
 
 /** Contiguous ranges of ascending sequences, as delete records. */
