@@ -13,7 +13,6 @@ import type { Logger } from '../../log.js';
 import type { LogPartition } from '../log/index.js';
 import type { AppendObserver } from '../log/partition.js';
 import type { Router, SubscriptionOwner } from '../routing/router.js';
-import { LogError } from '../records/errors.js';
 import { isValidLiteralSubject } from '../routing/subject.js';
 import {
   batchBaseOffset,
