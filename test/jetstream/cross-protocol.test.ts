@@ -142,6 +142,10 @@ test('3. a record key that is no subject of the stream is refused; with wharf.na
     await assert.rejects(producer.send({ topic: 'C3', messages: [{ key: null, value: 'x' }] }), invalidRecord);
     await assert.rejects(producer.send({ topic: 'C3', messages: [{ key: 'c3.a', value: 'x', headers: { 'Nats-Stream-Source': 'forged' } }] }), invalidRecord);
     assert.equal((await jsm.streams.info('C3')).state.messages, 0, 'nothing refused was stored');
+    // Discard-new limits refuse a Kafka batch whole.
+    await jsm.streams.add({ name: 'C3N', subjects: ['c3n'], max_msgs: 1, discard: nats.DiscardPolicy.New });
+    await assert.rejects(producer.send({ topic: 'C3N', messages: [{ key: 'c3n', value: '1' }, { key: 'c3n', value: '2' }] }), (e: unknown) => (e as { type?: string }).type === 'POLICY_VIOLATION');
+    assert.equal((await jsm.streams.info('C3N')).state.messages, 0);
     const admin = kafka().admin();
     await admin.connect();
     try {

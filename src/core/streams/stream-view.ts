@@ -13,7 +13,6 @@ import type { Logger } from '../../log.js';
 import type { LogPartition } from '../log/index.js';
 import type { AppendObserver } from '../log/partition.js';
 import type { Router, SubscriptionOwner } from '../routing/router.js';
-import { LogError } from '../records/errors.js';
 import { isValidLiteralSubject } from '../routing/subject.js';
 import {
   batchBaseOffset,
@@ -168,7 +167,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private readonly log: Logger;
   /** Decoded batches recently read, by base offset. */
   private readonly readCache = new Map<number, { last: number; records: StreamRecord[] }>();
-  /** Set while a delete or purge is recorded: publishes still go on. */
+  /** Where Kafka records whose key is no subject of the stream are seen (wharf.nats.foreign-subject). */
   foreign: ForeignPolicy = { subject: null };
 
   constructor(
@@ -448,7 +447,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         if (off > expect) this.gap(expect + 1, off, now);
         const rec: StreamRecord = { ...r, offset: off, timestamp: now };
         records.push(rec);
-        this.indexRecord(rec, true);
+        this.indexRecord(rec);
         expect = off + 1;
       }
       if (expect <= bLast) this.gap(expect + 1, bLast + 1, now);
@@ -487,7 +486,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private storedPattern: string | null = null;
 
   /** Adds a stored record to the index (replay and Kafka appends). */
-  private indexRecord(r: StreamRecord, live: boolean): void {
+  private indexRecord(r: StreamRecord): void {
     const seq = r.offset + 1;
     const subject = this.subjectOfRecord(r);
     if (subject === null) {
@@ -503,7 +502,6 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const id = recordHeader(r, 'Nats-Msg-Id');
     this._lastMsgId = id ?? '';
     if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
-    void live;
   }
 
   acknowledged(batches: Buffer, base: number, last: number): void {
@@ -523,7 +521,6 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.emit({ kind: 'appended', first: base + 1, last: last + 1 });
     this.applyRetention(entry);
     this.armExpiry();
-    void i;
   }
 
   private afterOwnDurable(entry: Inflight, time: number): void {
@@ -1203,7 +1200,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             const seq = rec.offset + 1;
             if (seq <= this.index.last) continue;
             if (seq > this.index.last + 1) this.gap(this.index.last + 1, seq - 1, rec.timestamp);
-            this.indexRecord(rec, false);
+            this.indexRecord(rec);
             if (!this.index.isLive(seq)) {
               applyDeletes(seq);
               continue;
@@ -1294,10 +1291,6 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     return this.index.memoryBytes;
   }
 
-  /** Refuses nothing at the moment: used by the registry to reject sealed streams' Kafka appends. */
-  sealedError(): LogError | null {
-    return this.cfg.sealed ? new LogError('POLICY_VIOLATION', `stream ${this.cfg.name} is sealed`) : null;
-  }
 }
 
 /** Contiguous ranges of ascending sequences, as delete records. */
