@@ -549,6 +549,14 @@ const PERMISSION_SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'permissions: a queue message a member may not receive goes to another member of the group',
+    steps: [
+      { c: 0, send: as('bob') + 'SUB * qx 1\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + 'SUB tasks qx 1\r\n' + PING, sync: true },
+      { c: 2, send: as('free') + Array.from({ length: 20 }, (_, i) => pub('tasks', `m${i}`)).join('') + PING },
+    ],
+  },
+  {
     name: 'permissions: filtered messages do not count towards auto-unsubscribe',
     steps: [
       { c: 0, send: as('bob') + 'SUB > 1\r\nUNSUB 1 2\r\n' + PING, sync: true },
