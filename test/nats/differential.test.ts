@@ -434,6 +434,16 @@ const SCENARIOS: Scenario[] = [
     profile: 'maxSubs',
     steps: [{ send: C + 'SUB a 1\r\nSUB b 2\r\nSUB c 3\r\n' + pub('a', '1') + pub('c', '3') + PING }],
   },
+  {
+    name: 'limits: max subscriptions (2), a repeated sid at the limit is refused too',
+    profile: 'maxSubs',
+    steps: [{ send: C + 'SUB a 1\r\nSUB b 2\r\nSUB c 1\r\nSUB b 2\r\n' + pub('a', '1') + pub('c', '3') + PING }],
+  },
+  {
+    name: 'limits: max subscriptions (2), a repeated sid below the limit changes nothing',
+    profile: 'maxSubs',
+    steps: [{ send: C + 'SUB a 1\r\nSUB c 1\r\nSUB b 2\r\n' + pub('a', '1') + pub('b', '2') + pub('c', '3') + PING }],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
