@@ -2,7 +2,7 @@
 // the HTTP monitor into one broker, as a list of components started in order and closed in
 // reverse (src/lifecycle.ts). Each component gets its own section of the options. The CLI is a
 // thin layer over this, and applications and test suites embed it directly.
-import { resolveOptions, type BrokerConfig, type BrokerOptions } from './config.js';
+import { ConfigError, resolveOptions, type BrokerConfig, type BrokerOptions } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
@@ -47,10 +47,27 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/**
+ * Security options that are read (from the options or a configuration file) but not served yet:
+ * refused at start, naming the setting, rather than accepted and ignored.
+ */
+function refuseUnserved(opts: BrokerOptions): void {
+  const n = opts.nats;
+  const unserved: string[] = [];
+  if (n.accounts !== undefined && Object.keys(n.accounts).length > 0) unserved.push('NATS accounts (nats-accounts)');
+  if (n.users?.some((u) => u.nkey !== undefined)) unserved.push('NATS nkey users');
+  if (n.operator !== undefined) unserved.push('NATS operator mode (nats-operator)');
+  if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
+  if (n.tlsCert !== undefined) unserved.push('TLS on the NATS port (tls-cert)');
+  if (unserved.length > 0) throw new ConfigError(`not supported yet: ${unserved.join(', ')}`);
+}
+
 export async function startBroker(config: BrokerConfig = {}, externalLogger?: Logger): Promise<Broker> {
   const startedAt = new Date();
   const opts = resolveOptions(config);
+  refuseUnserved(opts);
   const logger = externalLogger ?? createLogger(opts.logLevel);
+  for (const notice of opts.notices ?? []) logger.warn(notice);
   const life = new Lifecycle(logger);
   const router = new Router(opts.nats.mappings ? { mappings: opts.nats.mappings } : {});
 

@@ -7,6 +7,10 @@
 // Durations are milliseconds and sizes bytes in BrokerOptions; flags and config files accept
 // the forms nats-server users know ("2m", "10s", "64MB") and convert them with the parsers here.
 import { SubjectMapping, SubjectMappingError, type MappingTable } from './core/routing/subject-mapping.js';
+import type { Permissions } from './core/security/principal.js';
+import { SubjectPermissions } from './core/security/subject-permissions.js';
+import type { NatsAccount, NatsOperatorConfig, NatsUser } from './core/security/nats-users.js';
+import { NatsConfigError, readNatsServerConfig } from './core/security/config/nats-server-config.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -48,7 +52,38 @@ export interface NatsOptions {
   lameDuckGracePeriod: number;
   /** nats-server's `mappings`: subjects clients publish on are rewritten before routing. */
   mappings?: MappingTable;
+  /** A nats-server configuration file read under the other options (`--nats-config`). */
+  configFile?: string;
+  /** Users of the global account (nats-server's `authorization { users = [...] }`): passwords or nkeys, permissions. */
+  users?: readonly NatsUser[];
+  /** Permissions of users that have none of their own (`authorization { default_permissions }`). */
+  defaultPermissions?: Permissions;
+  /** Accounts with their users, exports and imports (nats-server's `accounts` block). */
+  accounts?: Readonly<Record<string, NatsAccount>>;
+  /** The user a client that presents no credentials is taken for (nats-server's no_auth_user). */
+  noAuthUser?: string;
+  /** The system account's name. */
+  systemAccount?: string;
+  /** JWT operator mode with the memory resolver. */
+  operator?: NatsOperatorConfig;
+  /** TLS on the NATS port: certificate chain and key (PEM files); both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** CA certificates (PEM) client certificates are verified against. */
+  tlsCa?: string;
+  /** Require and verify a client certificate (mutual TLS). */
+  tlsVerify: boolean;
+  /** nats-server's verify_and_map: the client certificate names the user. */
+  tlsMap: boolean;
+  /** The TLS handshake comes before INFO (nats-server's handshake_first). */
+  tlsHandshakeFirst: boolean;
+  /** Time the TLS handshake may take. */
+  tlsTimeout: number;
+  /** Oldest TLS version accepted. */
+  tlsMinVersion: TlsVersion;
 }
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
 /** The Kafka listener. */
 export interface KafkaOptions {
@@ -68,6 +103,8 @@ export interface KafkaOptions {
   messageMaxBytes: number;
   /** Kafka's socket.request.max.bytes: largest request frame; a larger size prefix closes the connection. */
   maxFrameBytes: number;
+  /** A Kafka server.properties file read under the other options (`--kafka-config`). */
+  configFile?: string;
 }
 
 /** The storage engine under the log. */
@@ -138,6 +175,8 @@ export interface HttpOptions {
 export interface BrokerOptions {
   /** Default interface of every listener (a section's own host overrides it). */
   host: string;
+  /** What reading the configuration files noticed (settings without effect), for the log. */
+  notices?: readonly string[];
   logLevel: LogLevel;
   nats: NatsOptions;
   kafka: KafkaOptions;
@@ -154,6 +193,7 @@ export type SectionName = 'nats' | 'kafka' | 'storage' | 'groups' | 'transaction
 export type BrokerConfig = {
   host?: string;
   logLevel?: LogLevel;
+  notices?: readonly string[];
 } & { [S in SectionName]?: Partial<BrokerOptions[S]> };
 
 export class ConfigError extends Error {
@@ -326,6 +366,69 @@ const MAPPINGS = objectKind((table, key) => {
   }
 });
 
+/** A JSON value (a config file's value, or a flag holding JSON) checked by `check`. */
+function jsonKind(what: string, check: (value: unknown, key: string) => void): ValueKind {
+  return {
+    parse(value, key) {
+      let v = value;
+      if (typeof v === 'string') {
+        try {
+          v = JSON.parse(v) as unknown;
+        } catch (e) {
+          throw new ConfigError(`${key}: expected ${what} as JSON: ${(e as Error).message}`);
+        }
+      }
+      try {
+        check(v, key);
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        throw new ConfigError(`${key}: ${(e as Error).message}`);
+      }
+      return v;
+    },
+    show: (v) => JSON.stringify(v),
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkPermissions(p: unknown, key: string): void {
+  if (!isRecord(p)) throw new ConfigError(`${key}: permissions must be an object`);
+  SubjectPermissions.of(p as Permissions);
+}
+
+function checkUsers(users: unknown, key: string): void {
+  if (!Array.isArray(users)) throw new ConfigError(`${key}: expected an array of users`);
+  for (const u of users) {
+    if (!isRecord(u)) throw new ConfigError(`${key}: a user must be an object`);
+    const named = typeof u.user === 'string' && typeof u.password === 'string';
+    const nkey = typeof u.nkey === 'string' && /^U[A-Z2-7]{55}$/.test(u.nkey);
+    if (named === nkey) throw new ConfigError(`${key}: each user needs a user and a password, or an nkey (not both): ${JSON.stringify(u.user ?? u.nkey)}`);
+    if (u.permissions !== undefined) checkPermissions(u.permissions, key);
+  }
+}
+
+const USERS = jsonKind('an array of users', checkUsers);
+const PERMISSIONS = jsonKind('permissions', checkPermissions);
+const ACCOUNTS = jsonKind('accounts', (v, key) => {
+  if (!isRecord(v)) throw new ConfigError(`${key}: expected an object of accounts by name`);
+  for (const [name, a] of Object.entries(v)) {
+    if (!isRecord(a)) throw new ConfigError(`${key}.${name}: an account must be an object`);
+    if (a.users !== undefined) checkUsers(a.users, `${key}.${name}.users`);
+    if (a.defaultPermissions !== undefined) checkPermissions(a.defaultPermissions, `${key}.${name}.defaultPermissions`);
+    for (const list of ['exports', 'imports'] as const) {
+      if (a[list] !== undefined && !Array.isArray(a[list])) throw new ConfigError(`${key}.${name}.${list}: expected an array`);
+    }
+  }
+});
+const OPERATOR = jsonKind('an operator configuration', (v, key) => {
+  if (!isRecord(v) || !Array.isArray(v.operators) || !isRecord(v.resolverPreload)) {
+    throw new ConfigError(`${key}: expected {"operators": [JWT...], "resolverPreload": {ACCOUNT: JWT}}`);
+  }
+});
+
 function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
   return {
     parse(value, key) {
@@ -391,6 +494,23 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'lame-duck-duration', path: ['nats', 'lameDuckDuration'], kind: durationKind(false), default: 120_000, help: 'time over which lame duck mode closes clients' },
   { flag: 'lame-duck-grace-period', path: ['nats', 'lameDuckGracePeriod'], kind: durationKind(false), default: 10_000, help: 'wait before lame duck mode starts closing clients' },
   { flag: 'mappings', path: ['nats', 'mappings'], kind: MAPPINGS, help: 'subject mappings as nats-server\'s `mappings` block, as JSON: `{"src.*": "dst.$1", "w": [{"destination": "a", "weight": 60}]}`' },
+  { flag: 'nats-config', path: ['nats', 'configFile'], kind: STRING, help: "a nats-server configuration file (its own syntax: blocks, includes, variables, units): listen, limits, `authorization`, `accounts`, nkeys, `operator`/`resolver: MEMORY`, `tls`, `jetstream`; a setting Wharf does not serve is an error naming it; flags override it" },
+  { flag: 'nats-host', path: ['nats', 'host'], kind: STRING, defaultText: 'host', help: 'interface the NATS listener binds to' },
+  { flag: 'nats-users', path: ['nats', 'users'], kind: USERS, help: 'users of the NATS port as JSON: `[{"user": "a", "password": "p", "permissions": {"publish": {"allow": ["a.>"]}}}, {"nkey": "U..."}]`' },
+  { flag: 'nats-default-permissions', path: ['nats', 'defaultPermissions'], kind: PERMISSIONS, help: 'permissions of NATS users that have none of their own, as JSON' },
+  { flag: 'nats-accounts', path: ['nats', 'accounts'], kind: ACCOUNTS, help: 'NATS accounts as JSON: `{"A": {"users": [...], "exports": [{"kind": "stream", "subject": "a.>"}], "imports": [...]}}`' },
+  { flag: 'no-auth-user', path: ['nats', 'noAuthUser'], kind: STRING, help: "the user a NATS client without credentials is taken for (nats-server's `no_auth_user`)" },
+  { flag: 'system-account', path: ['nats', 'systemAccount'], kind: STRING, help: 'name of the system account' },
+  { flag: 'nats-operator', path: ['nats', 'operator'], kind: OPERATOR, help: 'JWT operator mode with the memory resolver, as JSON: `{"operators": [JWT], "resolverPreload": {"A...": JWT}}`' },
+  { flag: 'tls-cert', path: ['nats', 'tlsCert'], kind: STRING, help: 'certificate chain (PEM) of the NATS port: TLS on (with `--tls-key`); reloaded on SIGHUP' },
+  { flag: 'tls-key', path: ['nats', 'tlsKey'], kind: STRING, help: 'private key (PEM) of `--tls-cert`' },
+  { flag: 'tls-ca', path: ['nats', 'tlsCa'], kind: STRING, help: 'CA certificates (PEM) that NATS client certificates are verified against' },
+  { flag: 'tls-verify', path: ['nats', 'tlsVerify'], kind: BOOLEAN, default: false, help: 'require and verify a NATS client certificate (mutual TLS)' },
+  { flag: 'tls-map', path: ['nats', 'tlsMap'], kind: BOOLEAN, default: false, help: "nats-server's `verify_and_map`: the client certificate's subject or SAN names the NATS user" },
+  { flag: 'tls-handshake-first', path: ['nats', 'tlsHandshakeFirst'], kind: BOOLEAN, default: false, help: "TLS handshake before INFO (nats-server's `handshake_first`)" },
+  { flag: 'tls-timeout', path: ['nats', 'tlsTimeout'], kind: durationKind(true), default: 2_000, help: 'time a NATS TLS handshake may take' },
+  { flag: 'tls-min-version', path: ['nats', 'tlsMinVersion'], kind: choiceKind(['TLSv1.2', 'TLSv1.3'] as const), default: 'TLSv1.2', help: 'oldest TLS version of the NATS port: `TLSv1.2` or `TLSv1.3`' },
+  { flag: 'kafka-config', path: ['kafka', 'configFile'], kind: STRING, help: "a Kafka `server.properties` file: listeners, SASL, SSL, ACL and topic defaults Wharf serves; an unsupported key is an error naming it; flags override it" },
   { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent`' },
   { flag: 'group-min-session-timeout', path: ['groups', 'minSessionTimeout'], kind: durationKind(true), default: 6_000, help: "shortest session timeout a consumer group member may ask for (Kafka's `group.min.session.timeout.ms`)" },
   { flag: 'group-max-session-timeout', path: ['groups', 'maxSessionTimeout'], kind: durationKind(true), default: 1_800_000, help: 'longest session timeout of a group member (`group.max.session.timeout.ms`)' },
@@ -517,11 +637,35 @@ export function mergeConfigs(...layers: BrokerConfig[]): BrokerConfig {
   return out as BrokerConfig;
 }
 
+/**
+ * The configuration files named by `config` (a nats-server file, a Kafka server.properties) read as
+ * a layer under it: what the options name themselves wins over the files.
+ */
+function withConfigFiles(config: BrokerConfig): { config: BrokerConfig; notices: string[] } {
+  const notices: string[] = [];
+  const layers: BrokerConfig[] = [];
+  const natsFile = config.nats?.configFile;
+  if (natsFile !== undefined) {
+    let read;
+    try {
+      read = readNatsServerConfig(natsFile);
+    } catch (e) {
+      if (e instanceof NatsConfigError) throw new ConfigError(e.message);
+      throw e;
+    }
+    layers.push(parseRawOptions(read.options, natsFile, (k) => `${natsFile}: ${read.sources[k] ?? k}`));
+    notices.push(...read.warnings.map((w) => `${natsFile}: ${w}`));
+  }
+  if (layers.length === 0) return { config, notices };
+  return { config: mergeConfigs(...layers, config), notices };
+}
+
 /** Fills defaults, gives each listener the broker's host unless it has its own, and checks the combinations single values cannot. */
-export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
+export function resolveOptions(given: BrokerConfig = {}): BrokerOptions {
+  const { config, notices } = withConfigFiles(given);
   const d = buildDefaults();
   for (const k of Object.keys(config)) {
-    if (k !== 'host' && k !== 'logLevel' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
+    if (k !== 'host' && k !== 'logLevel' && k !== 'notices' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
   }
   const pick = <S extends SectionName>(s: S): BrokerOptions[S] => {
     const given = config[s] ?? {};
@@ -541,9 +685,18 @@ export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
     http: { ...pick('http'), host: config.http?.host ?? host },
     jetstream: pick('jetstream'),
   };
+  const noticed = [...new Set([...(given.notices ?? []), ...notices])];
+  if (noticed.length > 0) opts.notices = noticed;
   const n = opts.nats;
   if ((n.user === undefined) !== (n.pass === undefined)) throw new ConfigError('user and pass must be given together');
   if (n.authToken !== undefined && n.user !== undefined) throw new ConfigError('auth token and user/pass cannot both be set');
+  if (n.users !== undefined && (n.user !== undefined || n.authToken !== undefined)) throw new ConfigError('a users list cannot be combined with a single user or a token');
+  if (n.noAuthUser !== undefined) {
+    const all = [...(n.users ?? []), ...Object.values(n.accounts ?? {}).flatMap((a) => a.users ?? [])];
+    if (!all.some((u) => u.user === n.noAuthUser)) throw new ConfigError(`no_auth_user ${JSON.stringify(n.noAuthUser)} is not a configured user`);
+  }
+  if ((n.tlsCert === undefined) !== (n.tlsKey === undefined)) throw new ConfigError('tls cert and tls key must be given together');
+  if ((n.tlsVerify || n.tlsMap || n.tlsHandshakeFirst) && n.tlsCert === undefined) throw new ConfigError('tls verify, map and handshake-first need a TLS certificate (tls cert and key)');
   if (opts.groups.minSessionTimeout > opts.groups.maxSessionTimeout) {
     throw new ConfigError('group min session timeout must not exceed the group max session timeout');
   }

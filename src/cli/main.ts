@@ -39,8 +39,8 @@ async function main(): Promise<void> {
     broker = await startBroker(options, logger);
   } catch (err) {
     logger.fatal({ err }, 'cannot start');
-    // Another live broker owns the data directory: a usage error, like a bad flag.
-    if (err instanceof DataDirInUseError) {
+    // Another live broker owns the data directory, or a setting cannot be served: a usage error, like a bad flag.
+    if (err instanceof DataDirInUseError || err instanceof ConfigError) {
       process.stderr.write(`wharf: ${err.message}\n`);
       process.exit(2);
     }
