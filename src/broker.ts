@@ -19,8 +19,10 @@ import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
 export interface BrokerPorts {
   /** NATS client port. */
   nats: number;
-  /** Kafka port, or -1 when the listener is disabled. */
+  /** Kafka port (of the first listener), or -1 when Kafka is disabled. */
   kafka: number;
+  /** The port of each Kafka listener, by name. */
+  kafkaListeners: Record<string, number>;
   /** Monitoring port, or -1 when disabled. */
   http: number;
 }
@@ -43,6 +45,11 @@ export interface Broker {
   readonly jetstream: JetStreamService | null;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
+  /**
+   * Re-reads the TLS certificates and keys of every listener (SIGHUP in the CLI): new handshakes
+   * use them, established connections are kept. Throws, keeping the old ones, when a file is not usable.
+   */
+  reloadTls(): void;
   /** Closes listeners and connections, then flushes and releases storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -59,6 +66,10 @@ function refuseUnserved(opts: BrokerOptions): void {
   if (n.operator !== undefined) unserved.push('NATS operator mode (nats-operator)');
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
   if (n.tlsCert !== undefined) unserved.push('TLS on the NATS port (tls-cert)');
+  const k = opts.kafka;
+  const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
+  for (const m of mechanisms) if (m !== 'PLAIN') unserved.push(`Kafka SASL mechanism ${m}`);
+  if (k.acls) unserved.push('Kafka ACLs (kafka-acls)');
   if (unserved.length > 0) throw new ConfigError(`not supported yet: ${unserved.join(', ')}`);
 }
 
@@ -83,12 +94,12 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
         fsyncInterval: storage.fsyncInterval,
         logger,
         // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
-        topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes) },
+        topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes), ...opts.kafka.topicDefaults },
       }),
     // Everything that appends has closed before this runs: flush and release the storage last.
     (l) => l.close(),
   );
-  const kafkaOn = opts.kafka.port >= 0;
+  const kafkaOn = opts.kafka.port >= 0 || (opts.kafka.listeners?.length ?? 0) > 0;
   // Restored from the log before any listener accepts a client.
   const coordinators = kafkaOn
     ? await life.start(
@@ -134,7 +145,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   return {
     options: opts,
     logger,
-    ports: { nats: nats.port, kafka: kafka?.port ?? -1, http: monitor?.port ?? -1 },
+    ports: { nats: nats.port, kafka: kafka?.port ?? -1, kafkaListeners: kafka?.ports ?? {}, http: monitor?.port ?? -1 },
     router,
     nats,
     log,
@@ -143,6 +154,9 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     monitor,
     jetstream,
     lameDuck: () => nats.enterLameDuckMode(),
+    reloadTls: () => {
+      kafka?.reloadTls();
+    },
     close: () => (closing ??= close()),
   };
 }

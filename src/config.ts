@@ -11,6 +11,8 @@ import type { Permissions } from './core/security/principal.js';
 import { SubjectPermissions } from './core/security/subject-permissions.js';
 import type { NatsAccount, NatsOperatorConfig, NatsUser } from './core/security/nats-users.js';
 import { NatsConfigError, readNatsServerConfig } from './core/security/config/nats-server-config.js';
+import { KafkaConfigError, readKafkaProperties } from './core/security/config/kafka-properties.js';
+import { KAFKA_SECURITY_PROTOCOLS, SASL_MECHANISMS, parseListenerList, parseProtocolMap, type KafkaListenerConfig, type SaslMechanism } from './core/security/kafka-listeners.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -105,6 +107,42 @@ export interface KafkaOptions {
   maxFrameBytes: number;
   /** A Kafka server.properties file read under the other options (`--kafka-config`). */
   configFile?: string;
+  /** Listeners with their security protocols (Kafka's `listeners`); when set, `host`/`port` open no listener of their own. */
+  listeners?: readonly KafkaListenerConfig[];
+  /** SASL mechanisms of SASL listeners (Kafka's sasl.enabled.mechanisms). */
+  saslMechanisms: readonly SaslMechanism[];
+  /** PLAIN users: name → password (a PlainLoginModule's user_<name>). */
+  plainUsers?: Readonly<Record<string, string>>;
+  /** TLS keystore of SSL listeners: a PEM file (key and certificate chain) or a PKCS12 file. */
+  sslKeystore?: string;
+  sslKeystoreType: 'PEM' | 'PKCS12';
+  /** The keystore's key and chain given inline (PEM), instead of a file. */
+  sslKeystorePem?: string;
+  sslKeystorePassword?: string;
+  /** Password of an encrypted PEM private key. */
+  sslKeyPassword?: string;
+  /** CA certificates (PEM file) client certificates are verified against. */
+  sslTruststore?: string;
+  sslTruststorePem?: string;
+  /** Kafka's ssl.client.auth. */
+  sslClientAuth: 'none' | 'requested' | 'required';
+  /** Kafka's ssl.principal.mapping.rules. */
+  sslPrincipalMappingRules: string;
+  sslMinVersion: TlsVersion;
+  /** Principals ("User:alice") allowed everything (Kafka's super.users). */
+  superUsers?: string;
+  /** ACLs on (Kafka's StandardAuthorizer). */
+  acls: boolean;
+  /** Kafka's allow.everyone.if.no.acl.found. */
+  allowEveryoneIfNoAcl: boolean;
+  /** Kafka's connections.max.reauth.ms: 0 never asks clients to re-authenticate. */
+  reauthMs: number;
+  /** OAUTHBEARER: the JWKS file tokens are verified with, and the issuer and audience they must name. */
+  oauthJwksFile?: string;
+  oauthIssuer?: string;
+  oauthAudience?: string;
+  /** Broker-wide defaults of topic configs (Kafka's log.* settings). */
+  topicDefaults?: Readonly<Record<string, string>>;
 }
 
 /** The storage engine under the log. */
@@ -429,6 +467,49 @@ const OPERATOR = jsonKind('an operator configuration', (v, key) => {
   }
 });
 
+const LISTENERS = jsonKind('listeners', (v, key) => {
+  if (!Array.isArray(v)) throw new ConfigError(`${key}: expected an array of listeners`);
+  const names = new Set<string>();
+  for (const l of v) {
+    if (!isRecord(l) || typeof l.name !== 'string' || typeof l.host !== 'string' || typeof l.port !== 'number' || !(KAFKA_SECURITY_PROTOCOLS as readonly unknown[]).includes(l.protocol)) {
+      throw new ConfigError(`${key}: each listener needs a name, host, port and a protocol of ${KAFKA_SECURITY_PROTOCOLS.join(', ')}`);
+    }
+    if (names.has(l.name)) throw new ConfigError(`${key}: listener ${l.name} is given twice`);
+    names.add(l.name);
+    if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65_535) throw new ConfigError(`${key}: ${l.name}: port out of range`);
+  }
+});
+
+/** Kafka's listener list ("SASL_SSL://:9093,PLAINTEXT://127.0.0.1:9092"), or the JSON array of listeners. */
+const LISTENER_LIST: ValueKind = {
+  parse(value, key) {
+    if (typeof value === 'string' && !value.trim().startsWith('[')) {
+      try {
+        return parseListenerList(value, parseProtocolMap(undefined), key);
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
+    }
+    return LISTENERS.parse(value, key);
+  },
+  show: (v) => JSON.stringify(v),
+};
+
+const MECHANISMS: ValueKind = {
+  parse(value, key) {
+    const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '') : null;
+    if (list === null || list.some((m) => !(SASL_MECHANISMS as readonly unknown[]).includes(m))) {
+      throw new ConfigError(`${key}: expected a list of ${SASL_MECHANISMS.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return list;
+  },
+  show: (v) => (v as string[]).join(','),
+};
+
+const STRING_MAP = jsonKind('an object of strings', (v, key) => {
+  if (!isRecord(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new ConfigError(`${key}: expected an object whose values are strings`);
+});
+
 function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
   return {
     parse(value, key) {
@@ -511,6 +592,27 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'tls-timeout', path: ['nats', 'tlsTimeout'], kind: durationKind(true), default: 2_000, help: 'time a NATS TLS handshake may take' },
   { flag: 'tls-min-version', path: ['nats', 'tlsMinVersion'], kind: choiceKind(['TLSv1.2', 'TLSv1.3'] as const), default: 'TLSv1.2', help: 'oldest TLS version of the NATS port: `TLSv1.2` or `TLSv1.3`' },
   { flag: 'kafka-config', path: ['kafka', 'configFile'], kind: STRING, help: "a Kafka `server.properties` file: listeners, SASL, SSL, ACL and topic defaults Wharf serves; an unsupported key is an error naming it; flags override it" },
+  { flag: 'kafka-listeners', path: ['kafka', 'listeners'], kind: LISTENER_LIST, defaultText: 'one `PLAINTEXT` listener on `--kafka-port`', help: "Kafka's `listeners`: `PLAINTEXT://:9092,SASL_SSL://:9093` (names are protocols), or a JSON array of `{name, host, port, protocol, advertisedHost, advertisedPort, saslMechanisms, plainUsers}`" },
+  { flag: 'kafka-sasl-mechanisms', path: ['kafka', 'saslMechanisms'], kind: MECHANISMS, default: ['PLAIN'], help: "Kafka's `sasl.enabled.mechanisms` of SASL listeners: `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`, `OAUTHBEARER`" },
+  { flag: 'kafka-plain-users', path: ['kafka', 'plainUsers'], kind: STRING_MAP, help: 'SASL/PLAIN users as JSON, name to password: `{"alice": "secret"}`' },
+  { flag: 'kafka-ssl-keystore', path: ['kafka', 'sslKeystore'], kind: STRING, help: "Kafka's `ssl.keystore.location`: key and certificate chain of SSL listeners (PEM or PKCS12 file); reloaded on SIGHUP" },
+  { flag: 'kafka-ssl-keystore-type', path: ['kafka', 'sslKeystoreType'], kind: choiceKind(['PEM', 'PKCS12'] as const), default: 'PEM', help: "Kafka's `ssl.keystore.type`: `PEM` or `PKCS12`" },
+  { flag: 'kafka-ssl-keystore-pem', path: ['kafka', 'sslKeystorePem'], kind: STRING, help: "Kafka's `ssl.keystore.key` and `ssl.keystore.certificate.chain` inline (PEM)" },
+  { flag: 'kafka-ssl-keystore-password', path: ['kafka', 'sslKeystorePassword'], kind: STRING, help: "Kafka's `ssl.keystore.password` (PKCS12)" },
+  { flag: 'kafka-ssl-key-password', path: ['kafka', 'sslKeyPassword'], kind: STRING, help: "Kafka's `ssl.key.password` (an encrypted PEM key)" },
+  { flag: 'kafka-ssl-truststore', path: ['kafka', 'sslTruststore'], kind: STRING, help: "Kafka's `ssl.truststore.location`: CA certificates (PEM) client certificates are verified against" },
+  { flag: 'kafka-ssl-truststore-pem', path: ['kafka', 'sslTruststorePem'], kind: STRING, help: "Kafka's `ssl.truststore.certificates` inline (PEM)" },
+  { flag: 'kafka-ssl-client-auth', path: ['kafka', 'sslClientAuth'], kind: choiceKind(['none', 'requested', 'required'] as const), default: 'none', help: "Kafka's `ssl.client.auth`: `none`, `requested` or `required` client certificates" },
+  { flag: 'kafka-ssl-principal-mapping-rules', path: ['kafka', 'sslPrincipalMappingRules'], kind: STRING, default: 'DEFAULT', help: "Kafka's `ssl.principal.mapping.rules`: how a client certificate's subject becomes the principal's name" },
+  { flag: 'kafka-ssl-min-version', path: ['kafka', 'sslMinVersion'], kind: choiceKind(['TLSv1.2', 'TLSv1.3'] as const), default: 'TLSv1.2', help: 'oldest TLS version of SSL listeners' },
+  { flag: 'kafka-super-users', path: ['kafka', 'superUsers'], kind: STRING, help: "Kafka's `super.users`: `User:admin;User:ops`, allowed everything" },
+  { flag: 'kafka-acls', path: ['kafka', 'acls'], kind: BOOLEAN, default: false, help: "ACLs on, with the semantics of Kafka's StandardAuthorizer (`authorizer.class.name`)" },
+  { flag: 'kafka-allow-everyone-if-no-acl', path: ['kafka', 'allowEveryoneIfNoAcl'], kind: BOOLEAN, default: false, help: "Kafka's `allow.everyone.if.no.acl.found`" },
+  { flag: 'kafka-reauth-ms', path: ['kafka', 'reauthMs'], kind: durationKind(false), default: 0, help: "Kafka's `connections.max.reauth.ms`: SASL sessions last this long, then the client re-authenticates; `0` never" },
+  { flag: 'kafka-oauth-jwks-file', path: ['kafka', 'oauthJwksFile'], kind: STRING, help: 'OAUTHBEARER: the JWKS file tokens are verified against (`sasl.oauthbearer.jwks.endpoint.url=file:...`)' },
+  { flag: 'kafka-oauth-issuer', path: ['kafka', 'oauthIssuer'], kind: STRING, help: "OAUTHBEARER: the issuer tokens must name (`sasl.oauthbearer.expected.issuer`)" },
+  { flag: 'kafka-oauth-audience', path: ['kafka', 'oauthAudience'], kind: STRING, help: "OAUTHBEARER: an audience tokens must name (`sasl.oauthbearer.expected.audience`)" },
+  { flag: 'kafka-topic-defaults', path: ['kafka', 'topicDefaults'], kind: STRING_MAP, help: 'broker-wide defaults of topic configs as JSON (`{"retention.ms": "86400000"}`; Kafka\'s `log.retention.*`, `log.segment.bytes`, ...)' },
   { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent`' },
   { flag: 'group-min-session-timeout', path: ['groups', 'minSessionTimeout'], kind: durationKind(true), default: 6_000, help: "shortest session timeout a consumer group member may ask for (Kafka's `group.min.session.timeout.ms`)" },
   { flag: 'group-max-session-timeout', path: ['groups', 'maxSessionTimeout'], kind: durationKind(true), default: 1_800_000, help: 'longest session timeout of a group member (`group.max.session.timeout.ms`)' },
@@ -656,6 +758,18 @@ function withConfigFiles(config: BrokerConfig): { config: BrokerConfig; notices:
     layers.push(parseRawOptions(read.options, natsFile, (k) => `${natsFile}: ${read.sources[k] ?? k}`));
     notices.push(...read.warnings.map((w) => `${natsFile}: ${w}`));
   }
+  const kafkaFile = config.kafka?.configFile;
+  if (kafkaFile !== undefined) {
+    let read;
+    try {
+      read = readKafkaProperties(kafkaFile);
+    } catch (e) {
+      if (e instanceof KafkaConfigError) throw new ConfigError(e.message);
+      throw e;
+    }
+    layers.push(parseRawOptions(read.options, kafkaFile, (k) => `${kafkaFile}: ${read.sources[k] ?? k}`));
+    notices.push(...read.warnings.map((w) => `${kafkaFile}: ${w}`));
+  }
   if (layers.length === 0) return { config, notices };
   return { config: mergeConfigs(...layers, config), notices };
 }
@@ -697,6 +811,18 @@ export function resolveOptions(given: BrokerConfig = {}): BrokerOptions {
   }
   if ((n.tlsCert === undefined) !== (n.tlsKey === undefined)) throw new ConfigError('tls cert and tls key must be given together');
   if ((n.tlsVerify || n.tlsMap || n.tlsHandshakeFirst) && n.tlsCert === undefined) throw new ConfigError('tls verify, map and handshake-first need a TLS certificate (tls cert and key)');
+  const k = opts.kafka;
+  const listeners = k.listeners ?? [];
+  if (listeners.some((l) => l.protocol === 'SSL' || l.protocol === 'SASL_SSL') && k.sslKeystore === undefined && k.sslKeystorePem === undefined) {
+    throw new ConfigError('an SSL or SASL_SSL Kafka listener needs a keystore (kafka ssl keystore)');
+  }
+  if (k.sslKeystoreType === 'PKCS12' && k.sslKeystorePem !== undefined) throw new ConfigError('an inline PEM keystore is not a PKCS12 keystore');
+  for (const l of listeners) {
+    if (l.protocol !== 'SASL_PLAINTEXT' && l.protocol !== 'SASL_SSL') continue;
+    const mechanisms = l.saslMechanisms ?? k.saslMechanisms;
+    if (mechanisms.length === 0) throw new ConfigError(`Kafka listener ${l.name}: no SASL mechanism enabled`);
+    if (mechanisms.includes('PLAIN') && l.plainUsers === undefined && k.plainUsers === undefined) throw new ConfigError(`Kafka listener ${l.name}: SASL/PLAIN needs users (kafka plain users, or the listener's PlainLoginModule)`);
+  }
   if (opts.groups.minSessionTimeout > opts.groups.maxSessionTimeout) {
     throw new ConfigError('group min session timeout must not exceed the group max session timeout');
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `wharf` command: parse flags, start the broker, stop it cleanly on signals.
+// The `wharf` command: parse flags, start the broker, stop it cleanly on signals (SIGTERM/SIGINT),
+// enter lame duck mode (SIGUSR2), reload TLS certificates (SIGHUP).
 import { readFileSync } from 'node:fs';
 import { ConfigError, resolveOptions } from '../config.js';
 import { startBroker } from '../broker.js';
@@ -63,6 +64,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    try {
+      broker.reloadTls();
+      logger.info('TLS certificates reloaded');
+    } catch (err) {
+      logger.error({ err }, 'TLS certificates not reloaded, the old ones stay in use');
+    }
+  });
   process.on('SIGUSR2', () => {
     if (stopping) return;
     broker.lameDuck().then(() => stop('SIGUSR2'), () => stop('SIGUSR2'));
