@@ -65,7 +65,6 @@ function refuseUnserved(opts: BrokerOptions): void {
   if (n.users?.some((u) => u.nkey !== undefined)) unserved.push('NATS nkey users');
   if (n.operator !== undefined) unserved.push('NATS operator mode (nats-operator)');
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
-  if (n.tlsCert !== undefined) unserved.push('TLS on the NATS port (tls-cert)');
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
   for (const m of mechanisms) if (m !== 'PLAIN') unserved.push(`Kafka SASL mechanism ${m}`);
@@ -155,7 +154,9 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     jetstream,
     lameDuck: () => nats.enterLameDuckMode(),
     reloadTls: () => {
+      nats.reloadTls();
       kafka?.reloadTls();
+      monitor?.reloadTls();
     },
     close: () => (closing ??= close()),
   };

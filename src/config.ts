@@ -204,10 +204,16 @@ export interface JetStreamOptions {
 
 /** The monitoring HTTP listener. */
 export interface HttpOptions {
-  /** Interface the listener binds to. */
+  /** Interface the listener binds to: loopback unless opened on purpose (it shows client addresses and names). */
   host: string;
   /** Monitoring port; 0 picks a free port, -1 disables it. */
   port: number;
+  /** HTTPS, with the monitor's own certificate or the NATS port's (nats-server's `https`). */
+  tls: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** When the NATS port requires credentials, the monitor requires the same ones (basic auth or a bearer token). */
+  auth: boolean;
 }
 
 export interface BrokerOptions {
@@ -441,9 +447,10 @@ function checkUsers(users: unknown, key: string): void {
   if (!Array.isArray(users)) throw new ConfigError(`${key}: expected an array of users`);
   for (const u of users) {
     if (!isRecord(u)) throw new ConfigError(`${key}: a user must be an object`);
-    const named = typeof u.user === 'string' && typeof u.password === 'string';
+    // A user without a password is matched by its TLS certificate only (verify_and_map).
+    const named = typeof u.user === 'string' && (u.password === undefined || typeof u.password === 'string');
     const nkey = typeof u.nkey === 'string' && /^U[A-Z2-7]{55}$/.test(u.nkey);
-    if (named === nkey) throw new ConfigError(`${key}: each user needs a user and a password, or an nkey (not both): ${JSON.stringify(u.user ?? u.nkey)}`);
+    if (named === nkey) throw new ConfigError(`${key}: each user needs a user (and a password), or an nkey (not both): ${JSON.stringify(u.user ?? u.nkey)}`);
     if (u.permissions !== undefined) checkPermissions(u.permissions, key);
   }
 }
@@ -555,6 +562,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'message-max-bytes', path: ['kafka', 'messageMaxBytes'], kind: { ...sizeKind(64, 2_147_483_647, 'between 64 bytes and 2GB'), show: String }, default: 1_048_588, help: "Kafka's `message.max.bytes`: largest record batch, the default of each topic's `max.message.bytes`" },
   { flag: 'kafka-max-frame-bytes', path: ['kafka', 'maxFrameBytes'], kind: sizeKind(1024, 2_147_483_647, 'between 1KB and 2GB'), default: 100 * 1024 * 1024, help: "Kafka's `socket.request.max.bytes`: a larger request closes the connection" },
   { flag: 'http-port', short: 'm', path: ['http', 'port'], kind: portKind(true), default: 8222, help: 'monitoring port; `-1` disables' },
+  { flag: 'http-host', path: ['http', 'host'], kind: STRING, default: '127.0.0.1', help: 'interface the monitoring port binds to: loopback by default, since it shows client addresses and names; `0.0.0.0` opens it to every interface (not `--host`)' },
+  { flag: 'http-tls', path: ['http', 'tls'], kind: BOOLEAN, default: false, help: "HTTPS on the monitoring port, with `--http-tls-cert`/`--http-tls-key` or the NATS port's certificate (nats-server's `https`)" },
+  { flag: 'http-tls-cert', path: ['http', 'tlsCert'], kind: STRING, help: 'certificate chain (PEM) of the monitoring port' },
+  { flag: 'http-tls-key', path: ['http', 'tlsKey'], kind: STRING, help: 'private key (PEM) of `--http-tls-cert`' },
+  { flag: 'http-auth', path: ['http', 'auth'], kind: BOOLEAN, default: true, help: 'when the NATS port requires credentials, monitoring requires the same ones (basic auth with a user and password, or `Authorization: Bearer <token>`); `/healthz` stays open for probes' },
   { flag: 'storage', path: ['storage', 'engine'], kind: choiceKind(STORAGE_ENGINES), default: 'local', help: 'storage engine: `local` (segment files in the data directory) or `memory` (nothing on disk, for tests and embedding)' },
   { flag: 'data-dir', short: 'd', path: ['storage', 'dataDir'], kind: STRING, default: './wharf-data', help: 'storage directory of the local engine' },
   { flag: 'fsync', path: ['storage', 'fsync'], kind: choiceKind(FSYNC_POLICIES), default: 'always', help: 'durability policy of the storage engine: `always`, `interval` or `never`' },
@@ -796,7 +808,7 @@ export function resolveOptions(given: BrokerConfig = {}): BrokerOptions {
     storage: pick('storage'),
     groups: pick('groups'),
     transactions: pick('transactions'),
-    http: { ...pick('http'), host: config.http?.host ?? host },
+    http: pick('http'),
     jetstream: pick('jetstream'),
   };
   const noticed = [...new Set([...(given.notices ?? []), ...notices])];
@@ -810,7 +822,12 @@ export function resolveOptions(given: BrokerConfig = {}): BrokerOptions {
     if (!all.some((u) => u.user === n.noAuthUser)) throw new ConfigError(`no_auth_user ${JSON.stringify(n.noAuthUser)} is not a configured user`);
   }
   if ((n.tlsCert === undefined) !== (n.tlsKey === undefined)) throw new ConfigError('tls cert and tls key must be given together');
+  if (n.tlsMap && n.tlsCa === undefined) throw new ConfigError('tls map (verify_and_map) needs the CA certificates client certificates are verified against (tls ca)');
+  if (n.tlsVerify && n.tlsCa === undefined) throw new ConfigError('tls verify needs the CA certificates client certificates are verified against (tls ca)');
   if ((n.tlsVerify || n.tlsMap || n.tlsHandshakeFirst) && n.tlsCert === undefined) throw new ConfigError('tls verify, map and handshake-first need a TLS certificate (tls cert and key)');
+  const h = opts.http;
+  if ((h.tlsCert === undefined) !== (h.tlsKey === undefined)) throw new ConfigError('http tls cert and http tls key must be given together');
+  if (h.tls && h.tlsCert === undefined && n.tlsCert === undefined) throw new ConfigError('http tls needs a certificate: http tls cert and key, or the NATS tls cert and key');
   const k = opts.kafka;
   const listeners = k.listeners ?? [];
   if (listeners.some((l) => l.protocol === 'SSL' || l.protocol === 'SASL_SSL') && k.sslKeystore === undefined && k.sslKeystorePem === undefined) {

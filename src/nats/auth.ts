@@ -7,13 +7,17 @@ import { timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { principal, type Permissions, type Principal } from '../core/security/principal.js';
 import type { NatsOptions } from '../config.js';
+import type { TlsPeer } from '../core/security/tls-peer.js';
 import type { ConnectOptions } from './connect.js';
 
 export type Verdict = Principal | null;
 
 export interface Authenticator {
-  /** The principal the CONNECT options' credentials prove, or null when they are not acceptable. */
-  check(connect: ConnectOptions): Promise<Verdict> | Verdict;
+  /**
+   * The principal the CONNECT options' credentials prove, or null when they are not acceptable.
+   * `peer` is the client's verified TLS certificate, if it presented one.
+   */
+  check(connect: ConnectOptions, peer?: TlsPeer): Promise<Verdict> | Verdict;
 }
 
 const BCRYPT_PREFIX = /^\$2[abxy]?\$\d\d\$/;
@@ -90,6 +94,28 @@ export class UserPasswordAuthenticator implements Authenticator {
   }
 }
 
+/**
+ * nats-server's verify_and_map: the client's verified certificate names the user, by an e-mail
+ * address, a DNS name or a URI of its alternative names, else by its RFC 2253 subject; the
+ * CONNECT's own credentials are not used. No certificate, or no user of that name: refused.
+ */
+export class CertificateUserAuthenticator implements Authenticator {
+  private readonly users = new Map<string, Principal>();
+  constructor(users: readonly { user: string; permissions?: Permissions }[]) {
+    for (const u of users) this.users.set(u.user, principal('user', u.user, u.permissions));
+  }
+  check(_connect: ConnectOptions, peer?: TlsPeer): Verdict {
+    if (peer === undefined) return null;
+    for (const names of [peer.emails, peer.dnsNames, peer.uris]) {
+      for (const name of names) {
+        const found = this.users.get(name);
+        if (found !== undefined) return found;
+      }
+    }
+    return this.users.get(peer.subject) ?? null;
+  }
+}
+
 /** A CONNECT with no credentials of any kind. */
 function presentsNothing(c: ConnectOptions): boolean {
   return c.user === undefined && c.pass === undefined && c.auth_token === undefined && c.nkey === undefined && c.jwt === undefined;
@@ -101,9 +127,17 @@ function verdict(matched: Promise<boolean> | boolean, who: Principal): Promise<V
 }
 
 /** The authenticator the options configure: a token, one user, a users list; null when none is required. */
-export function authenticatorFor(opts: Pick<NatsOptions, 'user' | 'pass' | 'authToken' | 'users' | 'defaultPermissions' | 'noAuthUser'>): Authenticator | null {
+export function authenticatorFor(opts: Pick<NatsOptions, 'user' | 'pass' | 'authToken' | 'users' | 'defaultPermissions' | 'noAuthUser' | 'tlsMap'>): Authenticator | null {
   // Default permissions apply to the users of a list only, as in nats-server.
   const defaults = opts.defaultPermissions;
+  if (opts.tlsMap) {
+    const mapped = (opts.users ?? []).flatMap((u) => {
+      if (u.user === undefined) return [];
+      const permissions = u.permissions ?? defaults;
+      return [{ user: u.user, ...(permissions ? { permissions } : {}) }];
+    });
+    return new CertificateUserAuthenticator(mapped);
+  }
   if (opts.authToken !== undefined) return new TokenAuthenticator(opts.authToken);
   if (opts.user !== undefined && opts.pass !== undefined) return new UserPasswordAuthenticator([{ user: opts.user, pass: opts.pass }]);
   if (opts.users !== undefined) {

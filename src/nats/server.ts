@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { NatsOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
+import { ReloadableTls } from '../core/security/tls.js';
 import { authenticatorFor, type Authenticator } from './auth.js';
 import { NatsConnection } from './connection.js';
 import { ERR } from './errors.js';
@@ -40,6 +41,8 @@ export class NatsServer {
   readonly serverId = newServerId();
   readonly serverName: string;
   readonly authenticator: Authenticator | null;
+  /** TLS of the client port (tls_required), or null. */
+  readonly tls: ReloadableTls | null;
   readonly connections = new Map<number, NatsConnection>();
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
@@ -72,6 +75,10 @@ export class NatsServer {
   ) {
     this.serverName = options.serverName ?? this.serverId;
     this.authenticator = authenticator;
+    this.tls =
+      options.tlsCert !== undefined
+        ? new ReloadableTls({ certFile: options.tlsCert, ...(options.tlsKey !== undefined ? { keyFile: options.tlsKey } : {}), ...(options.tlsCa !== undefined ? { caFile: options.tlsCa } : {}), minVersion: options.tlsMinVersion })
+        : null;
   }
 
   get port(): number {
@@ -116,6 +123,10 @@ export class NatsServer {
       headers: true,
     };
     if (this.authenticator !== null) info.auth_required = true;
+    if (this.tls !== null) {
+      info.tls_required = true;
+      if (o.tlsVerify || o.tlsMap) info.tls_verify = true;
+    }
     info.max_payload = o.maxPayload;
     if (this.jetStreamLevel !== null) {
       info.jetstream = true;
@@ -141,6 +152,11 @@ export class NatsServer {
       return;
     }
     if (this.connections.size >= this.options.maxConnections) {
+      // With TLS the reason could only go over TLS: refuse before the handshake.
+      if (this.tls !== null) {
+        socket.destroy();
+        return;
+      }
       // nats-server greets, then refuses: the client sees a reason instead of a reset.
       socket.write(this.infoLine(conn));
       conn.fail(ERR.maxConnections, 'Maximum Connections Exceeded');
@@ -148,7 +164,8 @@ export class NatsServer {
     }
     this.connections.set(cid, conn);
     this.closedTotals.totalConnections++;
-    conn.begin();
+    if (this.tls !== null) conn.beginTls(this.tls);
+    else conn.begin();
   }
 
   /** Queues a connection for the flush that runs when the current event's handlers return. */
@@ -211,6 +228,11 @@ export class NatsServer {
       conn.protocolClose('Server Shutdown');
       if (step >= 1) await delay(step);
     }
+  }
+
+  /** Re-reads the certificate and key (SIGHUP): new handshakes use them, connected clients stay. */
+  reloadTls(): void {
+    this.tls?.reload();
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // TLS material of a listener, read from the files an operator names (a PEM certificate chain and
-// key, or a PKCS12 keystore; PEM CA certificates for client verification), as a secure context
-// that can be re-read at run time: reload() builds a new context from the same files and, only if
-// that succeeds, the listener's new handshakes use it, while established connections keep theirs
+// key, or a PKCS12 keystore; PEM CA certificates for client verification), as secure context
+// options that can be re-read at run time: reload() reads the same files, checks that they make a
+// usable context and, only then, the listener's new handshakes use them, while established connections keep theirs
 // (certificate rotation on SIGHUP without dropping anyone). Both front-ends and the monitor use it.
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
@@ -70,11 +70,6 @@ export class ReloadableTls {
 
   constructor(readonly files: TlsFiles) {
     this.current = build(files);
-  }
-
-  /** The context of new handshakes (a TLSSocket made by hand). */
-  get context(): SecureContext {
-    return this.current.context;
   }
 
   /** The options of that context (tls.createServer, setSecureContext). */
