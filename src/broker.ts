@@ -6,6 +6,7 @@ import { ConfigError, resolveOptions, type BrokerConfig, type BrokerOptions } fr
 import { createLogger, type Logger } from './log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
+import { AccountConfigError } from './core/routing/accounts.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
@@ -61,9 +62,8 @@ export interface Broker {
 function refuseUnserved(opts: BrokerOptions): void {
   const n = opts.nats;
   const unserved: string[] = [];
-  if (n.accounts !== undefined && Object.keys(n.accounts).length > 0) unserved.push('NATS accounts (nats-accounts)');
-  if (n.users?.some((u) => u.nkey !== undefined)) unserved.push('NATS nkey users');
   if (n.operator !== undefined) unserved.push('NATS operator mode (nats-operator)');
+  for (const [name, a] of Object.entries(n.accounts ?? {})) if (a.jetstream === true) unserved.push(`JetStream in account ${name} (JetStream is served in the global account only)`);
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
@@ -114,7 +114,15 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
         (c) => c.close(),
       )
     : null;
-  const natsServer = new NatsServer(opts.nats, router, logger);
+  let natsServer: NatsServer;
+  try {
+    natsServer = new NatsServer(opts.nats, router, logger);
+  } catch (e) {
+    await life.close();
+    // Imports that name what no account exports, and the like: a configuration error.
+    if (e instanceof AccountConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
   // Streams are rebuilt from the log before the NATS listener accepts a client.
   const jetstream = opts.jetstream.enabled
     ? await life.start('jetstream', () => JetStreamService.start({ options: opts.jetstream, log, router, logger, serverName: natsServer.serverName }), (j) => j.close())

@@ -1,4 +1,5 @@
 // One NATS client connection: protocol state, subscriptions, liveness and flow control.
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ReloadableTls } from '../core/security/tls.js';
@@ -72,6 +73,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   tlsCipher: string | undefined;
   /** Set while the TLS handshake runs: a socket error then is a handshake error. */
   private tlsPending = false;
+  /** The nonce this connection's INFO carried, for nkey and JWT clients to sign; undefined when none is needed. */
+  readonly nonce: string | undefined;
 
   /** Set while queued for the end-of-event flush. */
   dirty = false;
@@ -94,7 +97,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   private pingTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private writeDeadlineTimer: NodeJS.Timeout | undefined;
-  private readonly router: Router;
+  /** The subject space of the client's account: the global one until CONNECT names another principal. */
+  private router: Router;
   /** Pending bytes over which publishers to this connection are held back. */
   private readonly stallThreshold: number;
   /** Set while this connection, as a publisher, is held back. */
@@ -112,6 +116,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.router = server.router;
     const opts = server.options;
     this.authenticated = server.authenticator === null;
+    // nats-server's nonce: 11 random bytes, base64url without padding.
+    this.nonce = server.authenticator?.needsNonce === true ? randomBytes(11).toString('base64url') : undefined;
     this.parser = new NatsParser(this, opts.maxControlLine);
     this.stallThreshold = Math.floor((opts.maxPending / 4) * 3);
     this.sock = socket;
@@ -263,7 +269,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.afterConnect();
       return true;
     }
-    const verdict = auth.check(connect, this.tlsPeer);
+    const verdict = auth.check(connect, { ...(this.tlsPeer !== undefined ? { peer: this.tlsPeer } : {}), ...(this.nonce !== undefined ? { nonce: this.nonce } : {}) });
     if (!(verdict instanceof Promise)) {
       this.authVerdict(verdict);
       return true;
@@ -291,6 +297,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     }
     this.authenticated = true;
     this.principal = who;
+    this.router = this.server.accounts.router(who.account);
     this.permissions = ClientPermissions.of(who);
     this.replyGrants = this.permissions?.tracksReplies === true ? this.permissions : null;
     this.afterConnect();

@@ -6,6 +6,7 @@ import type { NatsOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
 import { ReloadableTls } from '../core/security/tls.js';
+import { Accounts } from '../core/routing/accounts.js';
 import { authenticatorFor, type Authenticator } from './auth.js';
 import { NatsConnection } from './connection.js';
 import { ERR } from './errors.js';
@@ -43,6 +44,8 @@ export class NatsServer {
   readonly authenticator: Authenticator | null;
   /** TLS of the client port (tls_required), or null. */
   readonly tls: ReloadableTls | null;
+  /** The accounts' subject spaces: the global account is `router`. */
+  readonly accounts: Accounts;
   readonly connections = new Map<number, NatsConnection>();
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
@@ -75,6 +78,7 @@ export class NatsServer {
   ) {
     this.serverName = options.serverName ?? this.serverId;
     this.authenticator = authenticator;
+    this.accounts = new Accounts(router, options.accounts);
     this.tls =
       options.tlsCert !== undefined
         ? new ReloadableTls({ certFile: options.tlsCert, ...(options.tlsKey !== undefined ? { keyFile: options.tlsKey } : {}), ...(options.tlsCa !== undefined ? { caFile: options.tlsCa } : {}), minVersion: options.tlsMinVersion })
@@ -140,7 +144,8 @@ export class NatsServer {
   /** The INFO line for one connection (the client's id and address are part of it). */
   infoLine(conn: NatsConnection, connectInfo = false): Buffer {
     const confirm = connectInfo ? `,"connect_info":true,"remote_account":${JSON.stringify(conn.principal.account)}` : '';
-    return Buffer.from(`${this.infoPrefix},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
+    const nonce = conn.nonce !== undefined && !connectInfo ? `,"nonce":"${conn.nonce}"` : '';
+    return Buffer.from(`${this.infoPrefix}${nonce},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
   }
 
   private accept(socket: Socket): void {
@@ -243,6 +248,7 @@ export class NatsServer {
       conn.socket.destroy();
     }
     if (listener?.listening) await new Promise<void>((resolve) => listener.close(() => resolve()));
+    this.accounts.close();
   }
 }
 
