@@ -30,6 +30,9 @@ import { atExit, startWithUlimit, type Proc } from './procs.js';
 import type { BenchColumn, BenchResult, BenchRow } from './report.js';
 import { allPairs, markdownTable } from './table.js';
 
+type Kind = 'natsDefault' | 'natsAlways' | 'wharf' | 'wharfNever';
+const KINDS: readonly Kind[] = ['natsDefault', 'natsAlways', 'wharf', 'wharfNever'];
+
 interface Options {
   pairs: number;
   quick: boolean;
@@ -41,16 +44,22 @@ interface Options {
   /** Messages and subjects of the memory rows. */
   memMsgs: number;
   memSubjects: number;
+  /** --columns: the servers to run (all four by default; a subset for profiling, without the others' ratios). */
+  kinds: Kind[];
 }
 
 function options(argv: string[]): Options {
-  const a = benchArgs(argv, ['json', 'scale', 'mem-msgs', 'mem-subjects'], 'usage: node dist/bench/jetstream.js [--pairs N] [--order fixed|alternate] [--rows KEY,...] [--quick] [--scale F] [--mem-msgs N] [--mem-subjects N] [--json FILE]');
+  const a = benchArgs(argv, ['json', 'scale', 'mem-msgs', 'mem-subjects', 'columns'], 'usage: node dist/bench/jetstream.js [--pairs N] [--order fixed|alternate] [--rows KEY,...] [--columns natsDefault,natsAlways,wharf,wharfNever] [--quick] [--scale F] [--mem-msgs N] [--mem-subjects N] [--json FILE]');
+  const kinds = (a.values.columns?.split(',') ?? [...KINDS]).map((k) => {
+    if (!KINDS.includes(k as Kind)) throw new Error(`--columns: unknown column ${k} (${KINDS.join(', ')})`);
+    return k as Kind;
+  });
   const scale = a.values.scale === undefined ? (a.quick ? 0.1 : 1) : Number(a.values.scale);
   if (!(scale > 0)) throw new Error('--scale: expected a positive number');
   const memMsgs = a.values['mem-msgs'] === undefined ? (a.quick ? 100_000 : 1_000_000) : Number(a.values['mem-msgs']);
   const memSubjects = a.values['mem-subjects'] === undefined ? (a.quick ? 10_000 : 100_000) : Number(a.values['mem-subjects']);
   if (!(memMsgs >= memSubjects && memSubjects >= 1 && memMsgs % memSubjects === 0)) throw new Error('--mem-msgs must be a positive multiple of --mem-subjects');
-  return { pairs: a.pairs, quick: a.quick, order: a.order, rows: a.rows, json: a.values.json, scale, memMsgs, memSubjects };
+  return { pairs: a.pairs, quick: a.quick, order: a.order, rows: a.rows, json: a.values.json, scale, memMsgs, memSubjects, kinds };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +68,6 @@ function options(argv: string[]): Options {
 const CMD_TIMEOUT_MS = 600_000;
 const DAY_MS = 24 * 3600_000;
 
-type Kind = 'natsDefault' | 'natsAlways' | 'wharf' | 'wharfNever';
-const KINDS: readonly Kind[] = ['natsDefault', 'natsAlways', 'wharf', 'wharfNever'];
 
 interface Server {
   kind: Kind;
@@ -269,12 +276,12 @@ async function main(): Promise<void> {
   const servers = new Map<Kind, Server>();
   const N = { sync: n(5_000), async: n(20_000), batch: n(20_000), read: n(100_000), kv: n(5_000) };
   try {
-    for (const k of KINDS) {
+    for (const k of o.kinds) {
       const s = await startServer(k);
       servers.set(k, s);
       load.own(s.pid);
     }
-    const sides = (run: (s: Server, pair: number) => Promise<Record<string, number>>): Side[] => KINDS.map((k) => ({ column: k, run: (pair: number) => run(servers.get(k)!, pair) }));
+    const sides = (run: (s: Server, pair: number) => Promise<Record<string, number>>): Side[] => o.kinds.map((k) => ({ column: k, run: (pair: number) => run(servers.get(k)!, pair) }));
     const rate = (key: string, r: { rate: number; cpu: number }) => ({ [key]: r.rate, [`${key}Cpu`]: r.cpu });
     const ms: Measurement[] = [
       {
@@ -344,7 +351,7 @@ async function main(): Promise<void> {
     for (const s of servers.values()) await s.stop();
   }
   const memLabel = `${o.memMsgs.toLocaleString('en')} messages of 128 B in ${o.memSubjects.toLocaleString('en')} subjects`;
-  const memSides: readonly Kind[] = ['natsDefault', 'wharfNever'];
+  const memSides = (['natsDefault', 'wharfNever'] as const).filter((k) => o.kinds.includes(k));
   const mem: Measurement = {
     rows: [
       { key: 'rssEmpty', label: 'RSS with one empty stream', unit: 'MiB', higherIsBetter: false },
@@ -358,12 +365,12 @@ async function main(): Promise<void> {
   const result: BenchResult = {
     area: 'jetstream',
     title: 'JetStream: Wharf vs nats-server v2.15.2 (file storage), at the same durability',
-    columns: KINDS.map((k) => COLUMNS[k]),
+    columns: o.kinds.map((k) => COLUMNS[k]),
     rows,
     pairs: o.pairs,
     seconds: Math.round((Date.now() - t0) / 1000),
     date: new Date().toISOString(),
-    commands: [`node dist/bench/jetstream.js --pairs ${o.pairs}${driverFlags(o)}${o.quick ? ' --quick' : ''}${o.scale !== (o.quick ? 0.1 : 1) ? ` --scale ${o.scale}` : ''} --mem-msgs ${o.memMsgs} --mem-subjects ${o.memSubjects}`],
+    commands: [`node dist/bench/jetstream.js --pairs ${o.pairs}${driverFlags(o)}${o.kinds.length < KINDS.length ? ` --columns ${o.kinds.join(',')}` : ''}${o.quick ? ' --quick' : ''}${o.scale !== (o.quick ? 0.1 : 1) ? ` --scale ${o.scale}` : ''} --mem-msgs ${o.memMsgs} --mem-subjects ${o.memSubjects}`],
     notes: [
       'Load tool: natscli v0.5.0, `nats bench js pub sync|async|batch`, `nats bench js ordered|consume|fetch`, `nats bench kv put|get`, one client, 128 B messages; the streams are created beforehand with the same config on every server (`nats stream add --config`: file storage, limits retention, one replica).',
       'Ratios are paired at the same durability only: Wharf (fsync before the PubAck, group commit) against nats-server with `sync_interval: always`, and Wharf with `--fsync never` against nats-server\'s default `sync_interval` of 2 minutes.',
