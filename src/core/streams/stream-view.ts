@@ -527,7 +527,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     // Limits and rollups first (they are part of the append), then the PubAcks, then the event.
     for (const [seq, kind] of entry.rollups) this.applyRollup(seq, kind);
     for (const [seq, ttl] of entry.ttls) this.ttls.push(time + ttl * SEC, seq);
-    this.enforceLimits();
+    this.enforceLimits(entry.first, entry.last);
     const router = this.ctx.router;
     const name = this.cfg.name;
     for (let k = 0; k < entry.replies.length; k++) {
@@ -553,7 +553,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (rollup === 'sub') this.applyRollup(seq, Rollup.Subject);
       else if (rollup === 'all') this.applyRollup(seq, Rollup.All);
     }
-    this.enforceLimits();
+    this.enforceLimits(entry.first, entry.last);
     // Kafka records reach core NATS subscribers once durable, on their subject (docs/jetstream.md 1.4).
     for (const r of records) {
       const seq = r.offset + 1;
@@ -612,14 +612,35 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.removeSeqs(removed, 'rollup');
   }
 
-  /** max_msgs, max_bytes (discard old: the oldest go) and max_msgs_per_subject. */
-  private enforceLimits(): void {
+  /**
+   * max_msgs, max_bytes (discard old: the oldest go) and max_msgs_per_subject. After an append
+   * only the subjects of the appended sequences [from, to] can be over their limit, so only those
+   * are looked at (a pass over every subject per append made KV puts quadratic); a config change
+   * and a restart check every subject.
+   */
+  private enforceLimits(from = 0, to = -1): void {
     const cfg = this.cfg;
-    if (cfg.max_msgs_per_subject > 0 && !cfg.discard_new_per_subject) {
+    const perSubject = cfg.max_msgs_per_subject;
+    if (perSubject > 0 && !cfg.discard_new_per_subject) {
       const over: number[] = [];
-      for (const [subject, count] of this.index.liveSubjects()) {
-        let n = count - cfg.max_msgs_per_subject;
+      const trim = (subject: string, count: number) => {
+        let n = count - perSubject;
+        if (n <= 0) return;
         for (let s = this.index.firstOf(subject); n > 0 && s !== 0; s = this.index.nextOfSubject(s), n--) over.push(s);
+      };
+      if (to < from) {
+        for (const [subject, count] of this.index.liveSubjects()) trim(subject, count);
+      } else if (from === to) {
+        const subject = this.index.subjectOf(from);
+        if (subject !== null) trim(subject, this.index.countOf(subject));
+      } else {
+        const seen = new Set<string>();
+        for (let q = from; q <= to; q++) {
+          const subject = this.index.subjectOf(q);
+          if (subject === null || seen.has(subject)) continue;
+          seen.add(subject);
+          trim(subject, this.index.countOf(subject));
+        }
       }
       if (over.length > 0) this.removeSeqs(over.sort((a, b) => a - b), 'limits');
     }
