@@ -96,6 +96,14 @@ const READ_CHUNK = 4 * 1024 * 1024;
 const BATCH_SPLIT_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_EXTRA: readonly ExtraHeader[] = [];
+
+/** True when a record key holds exactly the subject's characters (latin1, as keys are read), without decoding it. */
+function keyIsSubject(key: Buffer, subject: string): boolean {
+  const n = key.length;
+  if (n !== subject.length) return false;
+  for (let i = 0; i < n; i++) if (key[i] !== subject.charCodeAt(i)) return false;
+  return true;
+}
 const SEC = 1000;
 
 /** A batch appended and not yet acknowledged. */
@@ -903,7 +911,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private messageOf(r: StreamRecord, seq: number, subject: string): StoredMessage {
-    const extra: ExtraHeader[] = r.key !== null && subject !== r.key.toString('latin1') ? [['Kafka-Key', r.key.toString('base64')]] : [];
+    // The delivery path: no string or array per message unless the key is not the subject.
+    const extra: readonly ExtraHeader[] = r.key !== null && !keyIsSubject(r.key, subject) ? [['Kafka-Key', r.key.toString('base64')]] : NO_EXTRA;
+    if (r.headers.length === 0 && extra.length === 0) return { seq, subject, hdr: EMPTY, data: r.value ?? EMPTY, time: r.timestamp };
     const { hdr, omitted } = headerBlockOf(r.headers, extra);
     if (omitted > 0) this.ctx.stats.omittedHeaders += omitted;
     return { seq, subject, hdr, data: r.value ?? EMPTY, time: r.timestamp };
