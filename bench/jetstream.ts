@@ -234,6 +234,8 @@ async function memory(kind: Kind, msgs: number, subjects: number): Promise<Recor
     try {
       // natscli's subjects are mem.<n> for n < subjects, zero-padded to the digits of `subjects`, each published msgs/subjects times.
       const one = `mem.${String(Math.floor(subjects / 2)).padStart(String(subjects).length, '0')}`;
+      // Not timed: the server's first consumer (Wharf creates its consumer-state topic then), on a subject with no messages.
+      await timeConsumerCreate(nc, 'benchmem', 'c_warmup', 'mem.none', 0);
       const literal = await timeConsumerCreate(nc, 'benchmem', 'c_literal', one, msgs / subjects);
       const wildcard = await timeConsumerCreate(nc, 'benchmem', 'c_wild', 'mem.*', msgs);
       return { rssEmpty, rssFull, createLiteral: literal, createWildcard: wildcard };
@@ -378,7 +380,7 @@ async function main(): Promise<void> {
       'js pub: the stream is purged before each run. js ordered, consume and fetch read one stream per server filled once beforehand (not timed); consume and fetch delete their durable consumer before each run, so each reads the stream from the first message and acks every message (`--acks explicit`).',
       'kv: the bucket is deleted before each run, then `kv put` writes the keys (the bucket created by natscli, history 1) and `kv get` reads them back.',
       'CPU per message: the broker\'s user + system CPU time from /proc/PID/stat over the load tool\'s run (connection and setup included), divided by the messages of the run.',
-      'Memory rows: a fresh server per run; RSS (VmRSS from /proc) 0.5 s after the empty stream was created and 2 s after the messages were published (`nats bench js pub async --multisubject --multisubjectmax N`); then the time from the CONSUMER.CREATE request to its reply, through a nats.js 2.x connection, for a durable explicit-ack consumer filtered on one subject and on `mem.*`; a reply whose num_pending is not exact is a failure. They run at the lazy durability (nats-server default, Wharf --fsync never) only, so that filling 1 M messages takes seconds: neither server keeps anything in memory because of its fsync setting.',
+      'Memory rows: a fresh server per run; RSS (VmRSS from /proc) 0.5 s after the empty stream was created and 2 s after the messages were published (`nats bench js pub async --multisubject --multisubjectmax N`); then, after one untimed consumer on a subject without messages (the first consumer of a server carries one-time costs), the time from the CONSUMER.CREATE request to its reply, through a nats.js 2.x connection, for a durable explicit-ack consumer filtered on one subject and on `mem.*`; a reply whose num_pending is not exact is a failure. They run at the lazy durability (nats-server default, Wharf --fsync never) only, so that filling 1 M messages takes seconds: neither server keeps anything in memory because of its fsync setting.',
     ],
   };
   process.stdout.write(`${markdownTable(result)}\n\n${allPairs(result)}\n\n(${o.pairs} pair(s), ${result.seconds} s)\n`);

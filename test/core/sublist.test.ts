@@ -164,3 +164,26 @@ test('subjects with empty tokens match nothing, wildcards included', () => {
   for (const bad of ['', '.', 'a..b', '.a.b', 'a.b.', 'a.']) assert.equal(sl.match(bad).plain.length, 0, JSON.stringify(bad));
   assert.equal(sl.match('a.x.b').plain.length, 3);
 });
+
+test('property: subjectMatches agrees with a token-by-token reference (split on both sides)', () => {
+  const reference = (filter: string, subject: string): boolean => {
+    const f = filter.split('.');
+    const s = subject.split('.');
+    for (let i = 0; i < f.length; i++) {
+      if (f[i] === '>') return s.length > i;
+      if (i >= s.length) return false;
+      if (f[i] !== '*' && f[i] !== s[i]) return false;
+    }
+    return f.length === s.length;
+  };
+  const tokens = ['a', 'b', 'ab', 'ba', 'abc', '*', '>', ''];
+  let seed = 42;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const make = (wild: boolean) =>
+    Array.from({ length: 1 + rnd(4) }, () => tokens[rnd(wild ? tokens.length : tokens.length - 3)]!).join('.');
+  for (let i = 0; i < 20_000; i++) {
+    const f = make(true);
+    const s = make(false);
+    assert.equal(subjectMatches(f, s), reference(f, s), `${JSON.stringify(f)} vs ${JSON.stringify(s)}`);
+  }
+});
