@@ -603,6 +603,10 @@ export class Consumer implements JournalOwner {
       const next = st.nextSeq(this.sseq, this.filter);
       if (next === 0) break;
       let refused = false;
+      // No waiting request could take the message (pinned to another client, below its overflow
+      // thresholds, no interest left): looking again would find the same, so the pump stops until
+      // an event (a new request, an unpin, an ack) kicks it. Looping here would never yield.
+      let untaken = false;
       const budget = this.waiting !== null ? Math.min(RUN, Math.max(1, this.waiting.batchPending())) : RUN;
       const took = await st.readMany(next, this.filter, budget, (m) => {
         if (this.closed || !this.hasTarget() || this.atMaxAckPending() || this.acks.hasRedeliveries || m.seq < this.sseq) {
@@ -615,6 +619,7 @@ export class Consumer implements JournalOwner {
         }
         if (!this.offer(m, 1)) {
           refused = true;
+          untaken = true;
           return false;
         }
         return true;
@@ -622,7 +627,7 @@ export class Consumer implements JournalOwner {
       if (this.closed) return;
       if (refused) {
         if (this.atMaxAckPending()) blockedByAckPending = true;
-        if (!this.hasTarget() || blockedByAckPending || this.delayTimer !== null) break;
+        if (untaken || !this.hasTarget() || blockedByAckPending || this.delayTimer !== null) break;
         continue;
       }
       if (took === 0) break;
