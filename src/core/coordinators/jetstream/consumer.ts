@@ -1206,6 +1206,18 @@ export class Consumer implements JournalOwner {
     return this.dlvSseq;
   }
 
+  /**
+   * The broker is shutting down: every waiting pull request gets `409 Server Shutdown` with its
+   * pending counts, as nats-server sends before it closes its connections (clients report
+   * ErrServerShutdown and keep their consume running over the reconnect). Returns how many.
+   */
+  signalShutdown(): number {
+    if (this.closed || this.waiting === null) return 0;
+    const left = this.waiting.clear();
+    for (const wr of left) wr.sink.status(409, 'Server Shutdown', { msgs: wr.n, bytes: wr.b });
+    return left.length;
+  }
+
   /** Stops everything: waiting requests get 409 Consumer Deleted when `deleted`. */
   close(deleted: boolean): void {
     if (this.closed) return;
