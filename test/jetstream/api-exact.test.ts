@@ -1,6 +1,7 @@
 // $JS.API answers that clients compare exactly, checked with raw requests against Wharf and,
 // as the control, nats-server v2.15.2 with -js (the same assertions on both): values a client
-// sent come back as sent (a pause_until with nanoseconds, which nats.go compares with Equal).
+// sent come back as sent (a pause_until with nanoseconds, which nats.go compares with Equal; an
+// opt_start_time of Go's zero time, which is set, not absent).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nats from 'nats';
@@ -38,6 +39,16 @@ for (const kind of ['nats-server', 'wharf'] as const) {
       assert.equal(r.pause_until, until);
       const info = await api<{ config: { pause_until: string } }>(nc, '$JS.API.CONSUMER.INFO.X.C', undefined);
       assert.equal(info.config.pause_until, until);
+    });
+
+    it('CONSUMER.CREATE takes the zero time as opt_start_time (set, not absent) and echoes it', async () => {
+      const r = await api<{ error?: unknown; config?: { deliver_policy: string; opt_start_time?: string } }>(nc, '$JS.API.CONSUMER.CREATE.X', {
+        stream_name: 'X',
+        config: { deliver_policy: 'by_start_time', opt_start_time: '0001-01-01T00:00:00Z', ack_policy: 'none', mem_storage: true },
+      });
+      assert.equal(r.error, undefined);
+      assert.equal(r.config?.deliver_policy, 'by_start_time');
+      assert.equal(r.config?.opt_start_time, '0001-01-01T00:00:00Z');
     });
   });
 }
