@@ -758,20 +758,20 @@ export class Stream implements StreamView, AppendObserver, PublishState {
    * Appends records the stream makes itself (markers, sourced and mirrored messages): indexed
    * like publishes, never fanned out to core subscribers, no PubAck.
    */
-  appendInternal(msgs: ReadonlyArray<{ subject: string; headers: readonly ExtraHeader[]; data: Buffer }>, ttlSeconds = 0): { first: number; last: number } {
+  appendInternal(msgs: ReadonlyArray<{ subject: string; headers: readonly ExtraHeader[]; data: Buffer; time?: number }>, ttlSeconds = 0): { first: number; last: number } {
     if (this.open !== null) this.flush();
     const now = Date.now();
     const first = this.index.last + 1;
     const entry: Inflight = { buf: EMPTY, first, last: first - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
     for (const m of msgs) {
-      this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length);
+      this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length, m.time);
       let hdrLen = 0;
       if (m.headers.length > 0) {
         hdrLen = 12;
         for (const [k, v] of m.headers) hdrLen += k.length + 2 + Buffer.byteLength(v, 'latin1') + 2;
       }
       const seq = ++entry.last;
-      this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), now);
+      this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), m.time ?? now);
       entry.replies.push(undefined);
       if (ttlSeconds > 0) entry.ttls.push([seq, ttlSeconds]);
       const rollup = m.headers.find(([k]) => k === 'Nats-Rollup')?.[1];
