@@ -21,3 +21,5 @@ export { WindowedSerdes, type WindowedSerde } from './dsl/windowed-serdes.js';
 export type { Branched, Consumed, Grouped, Joined, Materialized, Named, Produced, Repartitioned, StoreType, StreamJoined, TableJoined } from './dsl/options.js';
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestDriverConfig, type TestRecord } from './test-driver/driver.js';
 export type { DeserializationHandler, Logger } from './runtime/types.js';
+export { KafkaStreams, type QueryableKeyValueStore, type QueryableSessionStore, type QueryableWindowStore, type StreamsState, type TaskMetricsSnapshot } from './kafka-streams.js';
+export type { ProcessingGuarantee, StreamsConfig } from './config.js';

@@ -83,14 +83,20 @@ export class StreamTask {
     readonly sub: Subtopology,
     readonly partition: number,
     private readonly env: TaskEnvironment,
+    /** A global task reads every partition of its topics; a stream task only its own. */
+    partitions: ReadonlyMap<string, number> | null = null,
   ) {
-    this.id = `${sub.id}_${partition}`;
+    this.id = partitions ? `global-${sub.id}` : `${sub.id}_${partition}`;
     this.context = this.makeContext();
     taskByContext.set(this.context, this);
     for (const source of sub.sources) {
       for (const t of source.topics) {
         const topic = env.topicName(t, source.internal);
-        this.queues.set(`${topic}\u0000${partition}`, { topic, partition, source, records: [], head: 0, consumed: -1, partitionTime: -1 });
+        const count = partitions ? (partitions.get(topic) ?? 0) : 1;
+        for (let i = 0; i < count; i++) {
+          const p = partitions ? i : partition;
+          this.queues.set(`${topic}\u0000${p}`, { topic, partition: p, source, records: [], head: 0, consumed: -1, partitionTime: -1 });
+        }
       }
     }
   }
@@ -121,6 +127,7 @@ export class StreamTask {
 
   /** Opens the stores (before restoration) and then initializes processors (after it). */
   openStores(): void {
+    const env = this.env;
     for (const name of this.sub.stores) {
       const spec = this.topology.stores.get(name)!;
       const changelogTopic = this.changelogTopic(name);
@@ -131,7 +138,9 @@ export class StreamTask {
         logChange: (topic, key, value, timestamp) => this.env.collector.send({ topic, partition: this.partition, key, value, timestamp, headers: [] }),
         recordTimestamp: () => this.currentTimestamp,
         streamTime: () => this.streamTime,
-        cacheBytes: this.env.cacheBytesPerStore,
+        get cacheBytes() {
+          return env.cacheBytesPerStore;
+        },
       };
       this.stores.set(name, createRuntimeStore(spec, this.env.openStore(this.id, spec), ctx, { key: this.env.defaultKeySerde, value: this.env.defaultValueSerde }));
     }
@@ -544,6 +553,15 @@ export class StreamTask {
     const out = new Map<string, { topic: string; partition: number; offset: number }>();
     for (const [k, q] of this.queues) if (q.consumed >= 0) out.set(k, { topic: q.topic, partition: q.partition, offset: q.consumed });
     return out;
+  }
+
+  /** Drops unprocessed records of one partition (it is being reassigned or sought). */
+  clearBuffer(topic: string, partition: number): void {
+    const q = this.queues.get(`${topic}\u0000${partition}`);
+    if (q) {
+      q.records = [];
+      q.head = 0;
+    }
   }
 
   /** Unprocessed buffered records are dropped; positions go back to the last consumed offset. */
