@@ -129,7 +129,8 @@ export class StreamTask {
   openStores(): void {
     const env = this.env;
     for (const name of this.sub.stores) {
-      const spec = this.topology.stores.get(name)!;
+      const spec = this.topology.stores.get(name) ?? this.topology.globalStores.get(name)?.store;
+      if (!spec) throw new StreamsError(`store ${name} is not in the topology`);
       const changelogTopic = this.changelogTopic(name);
       const ctx: StoreContext = {
         taskId: this.id,
