@@ -1,7 +1,8 @@
 // The brokers the stream integration tests run against: Wharf in-process (startBroker on free
 // ports, memory storage) or the reference Apache Kafka 4.4, behind one interface, plus helpers
 // to create topics, produce inputs and read outputs with @platformatic/kafka.
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
+import { Kafka, logLevel } from '../../kafka/support/kafkajs.js';
 import { startTestBroker } from '../../support/broker.js';
 import { startKafka } from '../../support/kafka.js';
 import { waitFor } from '../../support/wait.js';
@@ -66,17 +67,29 @@ export interface ReadRecord {
   timestamp: number;
 }
 
-/** Reads a topic from the beginning (read_committed) until `done` holds for what was read. */
+/**
+ * Reads a topic from the beginning in read_committed until `done` holds for what was read. The
+ * reader is kafkajs, a client independent of the library under test (whose client is
+ * @platformatic/kafka; its consumer delivers records of aborted transactions when a fetch
+ * response ends before the abort marker, so it cannot check exactly-once).
+ */
 export async function readUntil(bootstrap: string, topic: string, done: (records: ReadRecord[]) => boolean, what: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
-  const consumer = new Consumer({ clientId: 'test-reader', groupId: `reader-${topic}-${Math.random().toString(36).slice(2)}`, bootstrapBrokers: [bootstrap], isolationLevel: 1, maxWaitTime: 100 });
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const kafka = new Kafka({ clientId: 'test-reader', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Math.random().toString(36).slice(2)}`, readUncommitted: false, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
   const out: ReadRecord[] = [];
   try {
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: 1, maxWaitTime: 100 });
-    stream.on('data', (m) => out.push({ key: m.key ?? null, value: m.value ?? null, partition: m.partition, offset: Number(m.offset), timestamp: Number(m.timestamp) }));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        out.push({ key: message.key, value: message.value, partition, offset: Number(message.offset), timestamp: Number(message.timestamp) });
+      },
+    });
     await waitFor(() => done(out), { what, timeoutMs, detail: () => `${out.length} records read` });
-    await stream.close();
   } finally {
-    await consumer.close(true);
+    await consumer.disconnect().catch(() => undefined);
   }
   return out;
 }

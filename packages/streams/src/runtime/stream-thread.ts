@@ -167,6 +167,10 @@ export class StreamThread {
       autocreateTopics: true,
       timeout: this.eos ? this.cfg.transactionTimeoutMs : 30_000,
       retries: 5,
+      // InitProducerId must say "new producer" (-1/-1): @platformatic/kafka sends 0/0 by default,
+      // which a coordinator that knows this transactional id answers with PRODUCER_FENCED.
+      producerId: -1n,
+      producerEpoch: -1,
       ...(this.eos ? { transactionalId: this.transactionalId } : {}),
     });
   }
