@@ -79,14 +79,15 @@ export function assignTasks(tasks: ReadonlyArray<TaskInfo>, members: ReadonlyArr
       list.splice(list.indexOf(t.id), 1);
     }
   }
-  // Standbys: stateful tasks get replicas on other members, preferring members with state.
+  // Standbys: stateful tasks get replicas on other members, spread evenly.
   if (numStandbys > 0) {
     for (const t of sorted) {
       if (!t.stateful) continue;
       const active = desired.get(t.id)!;
       const candidates = ids.filter((id) => id !== active);
       const hasState = (id: string) => members.find((m) => m.memberId === id)!.standby.includes(t.id) || owner.get(t.id) === id;
-      candidates.sort((a, b) => Number(hasState(b)) - Number(hasState(a)) || out.get(a)!.standby.length - out.get(b)!.standby.length || byId(a, b));
+      // Balanced first (standbys cost restoration traffic), then where state already is.
+      candidates.sort((a, b) => out.get(a)!.standby.length - out.get(b)!.standby.length || Number(hasState(b)) - Number(hasState(a)) || byId(a, b));
       for (const id of candidates.slice(0, numStandbys)) out.get(id)!.standby.push(t.id);
     }
   }

@@ -258,6 +258,7 @@ export class StreamThread {
   private onAssigned(assignment: Assignment, _generation: Generation): Promise<boolean> {
     const ud = parseUserData(assignment.userData);
     const activeIds = ud?.active ?? fromPartitions(assignment.partitions);
+    if (!this.running) return Promise.resolve(false);
     return new Promise<boolean>((resolve, reject) => {
       this.queued.push({ active: activeIds, standby: ud?.standby ?? [], done: (revoked) => resolve(revoked || ud?.followup === true), fail: reject });
       this.signal();
@@ -755,10 +756,11 @@ export class StreamThread {
     this.tx = null;
     for (const id of [...this.active.keys()]) this.closeActive(id, wasRunning);
     for (const id of [...this.standby.keys()]) this.closeStandby(id);
+    // An assignment the loop will not apply any more: the member must not wait for it.
+    for (const q of this.queued.splice(0)) q.done(false);
     await this.member.close();
     await this.fetcher.close();
     await closeProducer(this.producer);
-    for (const q of this.queued.splice(0)) q.done(false);
     this.setState('DEAD');
   }
 }
