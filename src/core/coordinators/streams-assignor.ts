@@ -1,8 +1,9 @@
 // The broker-side task assignor of streams groups (KIP-1071): sticky and balanced active tasks,
 // standby replicas of stateful tasks, and warm-up tasks.
 //   - Active tasks stay with the member that had them where the balance allows (each member gets
-//     floor(T/M) or one more), then go to a member of a process that kept the task's state as a
-//     standby or warm-up, then to the least loaded member.
+//     floor(T/M) or one more, and at most ceil(n/M) of a subtopology's n tasks while sticking),
+//     then go to a member of a process that kept the task's state as a standby or warm-up, then
+//     to the least loaded member (fewest of that subtopology on a tie).
 //   - Standby tasks: `numStandbyReplicas` copies of each stateful task on processes other than
 //     the active one's, previous holders first, then the processes with the fewest standbys.
 //   - Warm-up tasks (when `maxWarmupReplicas` > 0): a stateful task that the balance moves to a
@@ -65,7 +66,11 @@ export function assignStreamsTasks(members: AssignorMember[], tasks: Map<string,
   const base = Math.floor(all.length / ids.length);
   let extra = all.length % ids.length;
   const load = new Map(ids.map((id) => [id, 0]));
-  const canTake = (id: string): boolean => load.get(id)! < base || (load.get(id)! === base && extra > 0);
+  const fits = (id: string): boolean => load.get(id)! < base || (load.get(id)! === base && extra > 0);
+  // Each subtopology is spread too: a member keeps at most ceil(n/M) of its tasks while sticking.
+  const perSub = (id: string, s: string): number => out.get(id)!.active.get(s)?.size ?? 0;
+  const subCap = (s: string): number => Math.ceil(tasks.get(s)! / ids.length);
+  const canTake = (id: string, s?: string): boolean => fits(id) && (s === undefined || perSub(id, s) < subCap(s));
   const give = (id: string, s: string, p: number): void => {
     if (load.get(id)! === base) extra--;
     load.set(id, load.get(id)! + 1);
@@ -78,7 +83,7 @@ export function assignStreamsTasks(members: AssignorMember[], tasks: Map<string,
   // 1. Sticky: the previous active owner keeps the task while the balance allows.
   for (const [s, p] of all) {
     const prev = previousActive.get(taskKey(s, p));
-    if (prev !== undefined && canTake(prev)) {
+    if (prev !== undefined && canTake(prev, s)) {
       give(prev, s, p);
       owner.set(taskKey(s, p), prev);
     }
@@ -86,7 +91,7 @@ export function assignStreamsTasks(members: AssignorMember[], tasks: Map<string,
   // 2. A member of a process that holds the task's state (standby or warm-up) takes it next.
   for (const [s, p] of all) {
     if (owner.has(taskKey(s, p))) continue;
-    const holders = ids.filter((id) => canTake(id) && (hasTask(byId.get(id)!.previous.standby, s, p) || hasTask(byId.get(id)!.previous.warmup, s, p)));
+    const holders = ids.filter((id) => canTake(id, s) && (hasTask(byId.get(id)!.previous.standby, s, p) || hasTask(byId.get(id)!.previous.warmup, s, p)));
     holders.sort((a, b) => load.get(a)! - load.get(b)!);
     if (holders.length > 0) {
       give(holders[0]!, s, p);
@@ -97,8 +102,9 @@ export function assignStreamsTasks(members: AssignorMember[], tasks: Map<string,
   for (const [s, p] of all) {
     if (owner.has(taskKey(s, p))) continue;
     let best: string | null = null;
-    for (const id of ids) if (canTake(id) && (best === null || load.get(id)! < load.get(best)!)) best = id;
-    if (best === null) best = ids.reduce((a, b) => (load.get(b)! < load.get(a)! ? b : a));
+    const better = (a: string, b: string): boolean => load.get(a)! < load.get(b)! || (load.get(a)! === load.get(b)! && perSub(a, s) < perSub(b, s));
+    for (const id of ids) if (canTake(id) && (best === null || better(id, best))) best = id;
+    if (best === null) best = ids.reduce((a, b) => (better(b, a) ? b : a));
     give(best, s, p);
     owner.set(taskKey(s, p), best);
   }

@@ -445,9 +445,8 @@ export class StreamsGroups implements GroupTypeExtension {
     this.clearTimers(m);
     g.members.delete(m.memberId);
     g.epoch++;
-    const records: InternalRecord[] = [{ key: ['sm', g.groupId, m.memberId], value: null }];
-    if (g.members.size > 0 && g.configured?.ready && !g.delayTimer) this.computeTarget(g, records);
-    records.push(this.groupRecord(g));
+    // The new target is computed on the next heartbeat (the group is Assigning until then), as Kafka does.
+    const records: InternalRecord[] = [{ key: ['sm', g.groupId, m.memberId], value: null }, this.groupRecord(g)];
     await this.coordinator.persist(records);
   }
 
@@ -465,7 +464,7 @@ export class StreamsGroups implements GroupTypeExtension {
     };
     const targets = assignStreamsTasks(
       [...g.members.values()].map((m) => ({ memberId: m.memberId, processId: m.processId, previous: m.target, lags: lagsOf(m) })),
-      c.tasks,
+      c.ready ? c.tasks : new Map<string, number>(),
       c.stateful,
       { numStandbyReplicas: this.config.numStandbyReplicas, maxWarmupReplicas: this.config.maxWarmupReplicas, acceptableRecoveryLag: this.config.acceptableRecoveryLag },
     );
@@ -541,7 +540,7 @@ export class StreamsGroups implements GroupTypeExtension {
   /** The initial rebalance delay of a new group ended: its first target assignment. */
   private onInitialDelay(g: Group): void {
     g.delayTimer = null;
-    if (this.closed || this.groups.get(g.groupId) !== g || g.members.size === 0 || !g.configured?.ready || g.epoch <= g.assignmentEpoch) return;
+    if (this.closed || this.groups.get(g.groupId) !== g || g.members.size === 0 || !g.configured || g.epoch <= g.assignmentEpoch) return;
     const records: InternalRecord[] = [];
     this.computeTarget(g, records);
     records.push(this.groupRecord(g));
@@ -654,7 +653,8 @@ export class StreamsGroups implements GroupTypeExtension {
     if (req.groupId === '') bad("GroupId can't be empty.");
     if (req.instanceId === '') bad("InstanceId can't be empty.");
     if (req.rackId === '') bad("RackId can't be empty.");
-    const nonEmpty = (m: TaskMap | null) => m !== null && m.size > 0;
+    // Kafka counts a null list as not empty here: a join sends three empty lists.
+    const nonEmpty = (m: TaskMap | null) => m === null || m.size > 0;
     if (req.memberEpoch === 0) {
       if (req.rebalanceTimeoutMs === -1) bad('RebalanceTimeoutMs must be provided in first request.');
       if (nonEmpty(req.activeTasks)) bad('ActiveTasks must be empty when (re-)joining.');
@@ -691,7 +691,7 @@ export class StreamsGroups implements GroupTypeExtension {
     let g = this.groups.get(req.groupId);
     // Leaving.
     if (req.memberEpoch === -1 || req.memberEpoch === -2) {
-      if (!g) throw new CoordinatorError('GROUP_ID_NOT_FOUND', `Streams group ${req.groupId} not found.`);
+      if (!g) throw new CoordinatorError('GROUP_ID_NOT_FOUND', `Group ${req.groupId} not found.`);
       const m = g.members.get(req.memberId);
       if (!m) throw new CoordinatorError('UNKNOWN_MEMBER_ID', `Member ${req.memberId} is not a member of group ${req.groupId}.`);
       await this.removeMember(g, m);
@@ -805,7 +805,10 @@ export class StreamsGroups implements GroupTypeExtension {
         }
       }
     }
-    if (bump) {
+    // Kafka 4.4 moves the epoch once for initializing the topology and once for the rest.
+    if (topologyChanged) g.epoch++;
+    if (bump || topologyChanged) {
+      bump = true;
       g.epoch++;
       records.push(this.groupRecord(g));
     }
@@ -815,7 +818,7 @@ export class StreamsGroups implements GroupTypeExtension {
     }
     if (g.delayTimer) {
       status.push({ code: StreamsStatus.ASSIGNMENT_DELAYED, detail: 'Assignment delayed due to the configured initial rebalance delay.' });
-    } else if (g.configured.ready && g.assignmentEpoch < g.epoch) {
+    } else if (g.assignmentEpoch < g.epoch) {
       this.computeTarget(g, records);
       if (!bump) records.push(this.groupRecord(g));
     }
@@ -823,7 +826,7 @@ export class StreamsGroups implements GroupTypeExtension {
     const owned: TaskAssignment | null = req.activeTasks !== null && req.standbyTasks !== null && req.warmupTasks !== null ? { active: req.activeTasks, standby: req.standbyTasks, warmup: req.warmupTasks } : null;
     const assignedBefore = tasksKey(m.assigned);
     const stateBefore = `${m.epoch}|${m.state}|${tasksKey(m.revoking)}`;
-    if (!g.delayTimer && g.configured.ready) this.reconcile(g, m, owned);
+    if (!g.delayTimer) this.reconcile(g, m, owned);
     const assignmentChanged = tasksKey(m.assigned) !== assignedBefore;
     if (bump || memberChanged || assignmentChanged || stateBefore !== `${m.epoch}|${m.state}|${tasksKey(m.revoking)}` || joining) records.push(this.memberRecord(g, m));
     if (assignmentChanged && m.userEndpoint) {
