@@ -46,6 +46,8 @@ import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
+import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
+import { streamsGroupDescribe } from './streams-group-describe.js';
 
 /** The handler of each served API key (a handler under another key does not compile). */
 export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
@@ -96,6 +98,8 @@ export const HANDLERS: HandlerTable = {
   // Authentication on SASL listeners (the connection's SaslAuthentication).
   [ApiKey.SaslHandshake]: saslHandshake,
   [ApiKey.SaslAuthenticate]: saslAuthenticate,
+  [ApiKey.StreamsGroupHeartbeat]: streamsGroupHeartbeat,
+  [ApiKey.StreamsGroupDescribe]: streamsGroupDescribe,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;
