@@ -26,6 +26,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startNatsServer, type RunningNatsServer } from '../test/support/nats-server.js';
 import { repoRoot } from '../test/support/wharf.js';
 
@@ -355,7 +356,7 @@ class Run {
 
   constructor(
     readonly nc: RawNats,
-    readonly server: RunningNatsServer,
+    readonly server: { readonly httpPort: number | undefined },
     readonly norm: Normaliser,
   ) {}
 
@@ -1176,24 +1177,49 @@ const scenarios: Scenario[] = [
 
 // ---------------------------------------------------------------------------------------------
 
+/** The scenarios by name, for a differential replay against another server (test/jetstream). */
+export function scenarioNamed(name: string): Scenario | undefined {
+  return scenarios.find((s) => s.name === name);
+}
+
+/** Runs a scenario's steps over `nc` (after waiting for the JetStream API when it has one). */
+async function runSteps(sc: Scenario, nc: RawNats, server: { readonly httpPort: number | undefined }): Promise<Exchange[]> {
+  const r = new Run(nc, server, new Normaliser());
+  if (!sc.noJetStream) {
+    // JetStream may still be starting when the client port answers: wait for the API.
+    await r.until('(ready)', '$JS.API.INFO', null, (i) => i['type'] === 'io.nats.jetstream.api.v1.account_info_response' && i['error'] === undefined);
+    r.exchanges.length = 0;
+  }
+  await sc.run(r);
+  await nc.flush();
+  if (nc.errors.length > 0) r.exchanges.push({ step: 'protocol errors', op: 'info', json: nc.errors });
+  return r.exchanges;
+}
+
+/**
+ * Runs a scenario against a server already listening on `port` (Wharf, for the differential
+ * tests) and returns the exchanges as a fixture records them.
+ */
+export async function replayScenario(sc: Scenario, port: number, httpPort?: number): Promise<Exchange[]> {
+  const nc = await RawNats.open(port);
+  try {
+    return await runSteps(sc, nc, { httpPort });
+  } finally {
+    nc.close();
+  }
+}
+
+export type { Exchange, Fixture, RecordedMsg, Scenario };
+
 async function runScenario(sc: Scenario): Promise<Fixture> {
   const store = mkdtempSync(join(tmpdir(), 'wharf-capture-js-'));
   const args = ['-n', 'capture', ...(sc.noJetStream ? [] : ['-js', '-sd', store])];
   const server = await startNatsServer({ args });
   const nc = await RawNats.open(server.port);
-  const norm = new Normaliser();
   try {
-    const r = new Run(nc, server, norm);
-    if (!sc.noJetStream) {
-      // JetStream may still be starting when the client port answers: wait for the API.
-      await r.until('(ready)', '$JS.API.INFO', null, (i) => i['type'] === 'io.nats.jetstream.api.v1.account_info_response' && i['error'] === undefined);
-      r.exchanges.length = 0;
-    }
-    await sc.run(r);
-    await nc.flush();
-    if (nc.errors.length > 0) r.exchanges.push({ step: 'protocol errors', op: 'info', json: nc.errors });
+    const exchanges = await runSteps(sc, nc, server);
     const version = typeof nc.info['version'] === 'string' ? nc.info['version'] : 'unknown';
-    return { scenario: sc.name, description: sc.description, server: { version, args: args.map((a) => (a === store ? '<store_dir>' : a)) }, exchanges: r.exchanges };
+    return { scenario: sc.name, description: sc.description, server: { version, args: args.map((a) => (a === store ? '<store_dir>' : a)) }, exchanges };
   } finally {
     nc.close();
     await server.close();
@@ -1221,7 +1247,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+// Run as a script (not when a test imports the scenarios).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -13,6 +13,8 @@ import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { groupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
+import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
+import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -37,6 +39,8 @@ export interface Broker {
   readonly coordinators: Coordinators | null;
   /** The monitoring HTTP server, or null when `http.port` is -1. */
   readonly monitor: Monitor | null;
+  /** Streams and the $JS.API, or null when `jetstream.enabled` is false. */
+  readonly jetstream: JetStreamService | null;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
   /** Closes listeners and connections, then flushes and releases storage. Idempotent. */
@@ -56,6 +60,8 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     async () =>
       openLog({
         engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger }),
+        // JetStream memory streams live on a memory engine beside the default one (docs/jetstream.md 1.2).
+        ...(storage.engine === 'memory' ? {} : { engines: { memory: await createStorageEngine({ kind: 'memory', logger }) } }),
         fsync: storage.fsync,
         fsyncInterval: storage.fsyncInterval,
         logger,
@@ -81,19 +87,26 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
         (c) => c.close(),
       )
     : null;
+  const natsServer = new NatsServer(opts.nats, router, logger);
+  // Streams are rebuilt from the log before the NATS listener accepts a client.
+  const jetstream = opts.jetstream.enabled
+    ? await life.start('jetstream', () => JetStreamService.start({ options: opts.jetstream, log, router, logger, serverName: natsServer.serverName }), (j) => j.close())
+    : null;
+  // JetStream consumers are restored over the rebuilt streams, also before clients connect.
+  if (jetstream !== null) await life.start('jetstream consumers', () => startJetStreamConsumerService(jetstream, { log, router, logger }), (c) => c.close());
+  if (jetstream !== null) natsServer.advertiseJetStream(JETSTREAM_VERSION, JETSTREAM_API_LEVEL);
   const nats = await life.start(
     'nats listener',
     async () => {
-      const server = new NatsServer(opts.nats, router, logger);
-      await server.listen();
-      return server;
+      await natsServer.listen();
+      return natsServer;
     },
     (s) => s.close(),
   );
   const kafka = coordinators ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators }), (k) => k.close()) : null;
   const monitor =
     opts.http.port >= 0
-      ? await life.start('monitor', () => startMonitor({ options: opts.http, nats, router, log, coordinators, logger, startedAt }), (m) => m.close())
+      ? await life.start('monitor', () => startMonitor({ options: opts.http, nats, router, log, coordinators, jetstream, logger, startedAt }), (m) => m.close())
       : null;
 
   let closing: Promise<void> | undefined;
@@ -111,6 +124,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     kafka,
     coordinators,
     monitor,
+    jetstream,
     lameDuck: () => nats.enterLameDuckMode(),
     close: () => (closing ??= close()),
   };

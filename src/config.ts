@@ -1,5 +1,5 @@
 // Broker options: one typed record, grouped by the component that uses them (nats, kafka,
-// storage, groups, transactions, http), shared by the embedding API, the CLI and config files.
+// storage, groups, transactions, http, jetstream), shared by the embedding API, the CLI and config files.
 // Every option is described once, in OPTIONS below: its flag, where it lives, its default, how
 // its human form is parsed and shown. The CLI's help, the README's table and the parsers of
 // flags and config files are all derived from that table, so none of them can drift.
@@ -113,6 +113,20 @@ export interface TransactionOptions {
   idExpiration: number;
 }
 
+/** JetStream: streams over the log and the $JS.API (docs/jetstream.md). */
+export interface JetStreamOptions {
+  /** Serve JetStream (streams, the $JS.API, PubAcks); off: API requests get no-responders. */
+  enabled: boolean;
+  /** Bytes memory-storage streams may reserve (nats-server's max_memory_store); -1: no limit. */
+  maxMemory: number;
+  /** Bytes file-storage streams may reserve (nats-server's max_file_store); -1: no limit. */
+  maxStorage: number;
+  /** A JetStream domain: the API is also served on $JS.<domain>.API and PubAcks name it. */
+  domain?: string;
+  /** Refuse unknown fields in API requests, as nats-server's strict mode; false drops them. */
+  strict: boolean;
+}
+
 /** The monitoring HTTP listener. */
 export interface HttpOptions {
   /** Interface the listener binds to. */
@@ -131,9 +145,10 @@ export interface BrokerOptions {
   groups: GroupOptions;
   transactions: TransactionOptions;
   http: HttpOptions;
+  jetstream: JetStreamOptions;
 }
 
-export type SectionName = 'nats' | 'kafka' | 'storage' | 'groups' | 'transactions' | 'http';
+export type SectionName = 'nats' | 'kafka' | 'storage' | 'groups' | 'transactions' | 'http' | 'jetstream';
 
 /** What startBroker() takes: any subset of the options, section by section. */
 export type BrokerConfig = {
@@ -198,6 +213,15 @@ export function formatSize(bytes: number): string {
   }
   return String(bytes);
 }
+
+/** A size, or -1 for no limit. */
+const LIMIT: ValueKind = {
+  parse(value, key) {
+    if (value === -1 || value === '-1') return -1;
+    return parseSize(value, key);
+  },
+  show: (v) => (v === -1 ? '-1' : formatSize(v as number)),
+};
 
 function portKind(allowDisable: boolean, allowAny = true): ValueKind {
   return {
@@ -379,6 +403,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'offset-metadata-max-bytes', path: ['groups', 'offsetMetadataMaxBytes'], kind: { ...sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), show: String }, default: 4_096, help: 'largest metadata string of a committed offset' },
   { flag: 'transaction-max-timeout', path: ['transactions', 'maxTimeout'], kind: durationKind(true), default: 900_000, help: 'longest transaction timeout a producer may ask for; longer gets `INVALID_TRANSACTION_TIMEOUT` (`transaction.max.timeout.ms`)' },
   { flag: 'transaction-abort-timed-out-interval', path: ['transactions', 'abortTimedOutInterval'], kind: durationKind(false), default: 10_000, help: 'interval of the check that aborts transactions open longer than their timeout' },
+  { flag: 'jetstream', path: ['jetstream', 'enabled'], kind: BOOLEAN, default: true, help: 'serve JetStream: streams over the log, the `$JS.API`, PubAcks; `false`: API requests get no-responders' },
+  { flag: 'js-max-memory', path: ['jetstream', 'maxMemory'], kind: LIMIT, default: -1, defaultText: 'unlimited (`-1`)', help: "bytes memory-storage streams may reserve (nats-server's `max_memory_store`); a stream whose `max_bytes` does not fit is refused (10028)" },
+  { flag: 'js-max-storage', path: ['jetstream', 'maxStorage'], kind: LIMIT, default: -1, defaultText: 'unlimited (`-1`)', help: "bytes file-storage streams may reserve (nats-server's `max_file_store`); a stream whose `max_bytes` does not fit is refused (10047)" },
+  { flag: 'js-domain', path: ['jetstream', 'domain'], kind: STRING, help: 'JetStream domain: the API is also served on `$JS.<domain>.API` and PubAcks carry it' },
+  { flag: 'js-strict', path: ['jetstream', 'strict'], kind: BOOLEAN, default: true, help: "refuse unknown fields in `$JS.API` requests (nats-server's strict mode); `false` drops them" },
   { flag: 'transactional-id-expiration', path: ['transactions', 'idExpiration'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'idle transactional ids are forgotten after this long (`transactional.id.expiration.ms`)' },
 ];
 
@@ -410,7 +439,7 @@ function setPath(target: Record<string, unknown>, path: OptionPath, value: unkno
 }
 
 function buildDefaults(): BrokerOptions {
-  const out: Record<string, unknown> = { nats: {}, kafka: {}, storage: {}, groups: {}, transactions: {}, http: {} };
+  const out: Record<string, unknown> = { nats: {}, kafka: {}, storage: {}, groups: {}, transactions: {}, http: {}, jetstream: {} };
   for (const o of OPTIONS) if (o.default !== undefined) setPath(out, o.path, o.default);
   return out as unknown as BrokerOptions;
 }
@@ -428,7 +457,7 @@ export function findOption(key: string): OptionSpec | undefined {
   return BY_KEY.get(key) ?? BY_KEY.get(canonicalKey(key));
 }
 
-const SECTIONS: readonly SectionName[] = ['nats', 'kafka', 'storage', 'groups', 'transactions', 'http'];
+const SECTIONS: readonly SectionName[] = ['nats', 'kafka', 'storage', 'groups', 'transactions', 'http', 'jetstream'];
 
 /**
  * Validates a record of raw values, as a config file holds them, and returns typed options.
@@ -510,6 +539,7 @@ export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
     groups: pick('groups'),
     transactions: pick('transactions'),
     http: { ...pick('http'), host: config.http?.host ?? host },
+    jetstream: pick('jetstream'),
   };
   const n = opts.nats;
   if ((n.user === undefined) !== (n.pass === undefined)) throw new ConfigError('user and pass must be given together');

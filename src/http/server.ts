@@ -14,6 +14,8 @@ import type { NatsServer } from '../nats/server.js';
 import { BadRequest } from './query.js';
 import { connzEndpoint } from './connz.js';
 import { healthzEndpoint } from './healthz.js';
+import { jszEndpoint } from './jsz.js';
+import type { JetStreamService } from '../jetstream/service.js';
 import { rootEndpoint } from './root.js';
 import { subszEndpoint } from './subsz.js';
 import { varzEndpoint } from './varz.js';
@@ -27,6 +29,8 @@ export interface MonitorDeps {
   log: Log;
   /** Groups, producer state and transactions, when the broker runs them (with the Kafka listener). */
   coordinators: Coordinators | null;
+  /** Streams and the $JS.API when the broker serves JetStream (/jsz), else null. */
+  jetstream?: JetStreamService | null;
   logger: Logger;
   /** When the broker started: /varz start and uptime. */
   startedAt: Date;
@@ -75,6 +79,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     ['/subsz', ['/subsz', subsz]],
     ['/subscriptionsz', ['/subsz', subsz]],
     ['/healthz', ['/healthz', healthzEndpoint(ctx)]],
+    ['/jsz', ['/jsz', jszEndpoint({ jetstream: deps.jetstream ?? null, serverId: () => deps.nats.serverId })]],
   ]);
 
   const answer = async (req: IncomingMessage): Promise<MonitorResponse> => {

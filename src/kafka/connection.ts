@@ -201,6 +201,8 @@ export class KafkaConnection implements ConnectionScope {
       logger: s.logger,
       cluster: s.cluster,
       producerState: s.producerState,
+      fetchSessions: s.fetchSessions,
+      telemetry: s.telemetry,
       conn: this,
       header,
       principal: this.principal,

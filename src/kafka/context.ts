@@ -1,5 +1,6 @@
 // What the Kafka front-end's handlers use besides their request: the services of the listener
-// (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check),
+// (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check,
+// the fetch session cache, client telemetry),
 // the identity of this node in its single-node cluster, and the producer-state hook's types.
 import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
@@ -7,6 +8,8 @@ import type { Log, AppendOutcome } from '../core/log/index.js';
 import type { Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
+import type { FetchSessionCache } from './fetch-session.js';
+import type { ClientTelemetry } from './client-telemetry.js';
 
 /** Node id of this broker; it is its own controller. */
 export const NODE_ID = 1;
@@ -20,6 +23,8 @@ export const LEADER_EPOCH = 0;
 /** What the producer-state check of an idempotent or transactional batch decided. */
 export type ProducerCheck =
   | { action: 'append' }
+  /** A control batch that passed the transaction check: clients may not write it (the caller refuses it). */
+  | { action: 'refuse-control' }
   /** A retry of a batch already appended: answer with its earlier outcome, append nothing. */
   | { action: 'duplicate'; outcome: AppendOutcome }
   | { action: 'reject'; errorCode: ErrorCode; message: string };
@@ -34,6 +39,22 @@ export interface ProducerBatch {
   baseSequence: number;
   lastOffsetDelta: number;
   transactional: boolean;
+  /** The batch holds control records (a COMMIT/ABORT marker): only the coordinator may write those. */
+  control: boolean;
+  /**
+   * Version of the Produce request: from v11 a write outside the transaction is answered
+   * TRANSACTION_ABORTABLE (KIP-890 part 1), from v12 a transactional write adds its partition
+   * to the transaction itself (transactions v2, KIP-890 part 2).
+   */
+  produceVersion: number;
+}
+
+/** A transactional producer's partitions that a Produce v12+ request writes to. */
+export interface TransactionalWrite {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  partitions: Array<{ topic: string; partition: number }>;
 }
 
 /**
@@ -43,6 +64,12 @@ export interface ProducerBatch {
  */
 export interface ProducerStateHook {
   check(batch: ProducerBatch): ProducerCheck | Promise<ProducerCheck>;
+  /**
+   * Adds the partitions of a Produce v12+ request to the producer's transaction in one step
+   * before its batches are checked (check() would add them one by one). Errors are left to
+   * check(), which answers them per partition.
+   */
+  addToTransaction(write: TransactionalWrite): Promise<void>;
   /** The append of a batch that check() let through failed (its sequence range is free again). */
   failed(batch: ProducerBatch, error: unknown): void;
 }
@@ -67,6 +94,10 @@ export interface KafkaServices {
   /** Consulted on every request, through the request context's authorize(). */
   readonly authorizer: Authorizer;
   readonly producerState: ProducerStateHook;
+  /** Incremental fetch sessions of the listener's clients (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
+  /** Client telemetry instances (KIP-714), answered as without a metrics plugin. */
+  readonly telemetry: ClientTelemetry;
 }
 
 /** Kafka's text form of a topic id (base64url of 16 bytes) from the log's 32 hex digits. */

@@ -1,6 +1,7 @@
 // The Kafka listener: accepts connections on --kafka-port, keeps the registry of live
 // connections, holds the services their requests use (log, coordinators, authorizer, the
-// cluster identity), and closes every connection on shutdown (before the log closes).
+// cluster identity, the fetch session cache, client telemetry), and closes every connection
+// on shutdown (before the log closes).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
@@ -10,6 +11,8 @@ import type { Logger } from '../log.js';
 import { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
 import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
+import { FetchSessionCache } from './fetch-session.js';
+import { ClientTelemetry } from './client-telemetry.js';
 
 /** What the listener serves requests with besides the log. */
 export interface KafkaDependencies {
@@ -28,6 +31,8 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
   readonly cluster: ClusterIdentity = this;
   readonly coordinators: Coordinators;
   readonly producerState: ProducerStateHook;
+  readonly fetchSessions = new FetchSessionCache();
+  readonly telemetry = new ClientTelemetry();
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;
   private server: Server | null = null;
@@ -86,7 +91,10 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
       socket.destroy();
       return;
     }
-    const conn = new KafkaConnection(socket, this, this.logger, (c) => this.connections.delete(c));
+    const conn = new KafkaConnection(socket, this, this.logger, (c) => {
+      this.connections.delete(c);
+      this.telemetry.connectionClosed(c.id);
+    });
     this.connections.add(conn);
   }
 

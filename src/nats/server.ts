@@ -11,8 +11,11 @@ import { ERR } from './errors.js';
 
 export { GLOBAL_ACCOUNT } from '../core/security/principal.js';
 
-/** The nats-server version whose client protocol Wharf implements, as reported in INFO. */
-export const NATS_COMPAT_VERSION = '2.10.0';
+/**
+ * The nats-server version Wharf reports in INFO and /varz: clients gate features on it
+ * (docs/jetstream.md 1.19), so it is the version whose JetStream features Wharf implements.
+ */
+export const NATS_COMPAT_VERSION = '2.11.0';
 /** How many closed connections /connz?state=closed remembers, as nats-server does. */
 const CLOSED_RING = 10_000;
 
@@ -54,6 +57,8 @@ export class NatsServer {
   /** Counters of connections that have closed; live ones are summed on demand. */
   private readonly closedTotals: NatsServerTotals = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, totalConnections: 0 };
   private infoPrefix = '';
+  /** JetStream's API level when the broker serves JetStream (INFO "jetstream" and "api_lvl"), else null. */
+  private jetStreamLevel: number | null = null;
 
   /**
    * @param authenticator who may connect and as which principal; by default the token or the
@@ -71,6 +76,13 @@ export class NatsServer {
 
   get port(): number {
     return this.listenPort;
+  }
+
+  /** Says in INFO that JetStream is served ("jetstream": true, "api_lvl"); call before listen(). */
+  advertiseJetStream(version: string, apiLevel: number): void {
+    void version;
+    this.jetStreamLevel = apiLevel;
+    if (this.listener !== undefined) this.buildInfoPrefix();
   }
 
   async listen(): Promise<void> {
@@ -105,6 +117,10 @@ export class NatsServer {
     };
     if (this.authenticator !== null) info.auth_required = true;
     info.max_payload = o.maxPayload;
+    if (this.jetStreamLevel !== null) {
+      info.jetstream = true;
+      info.api_lvl = this.jetStreamLevel;
+    }
     if (this.lameDuck) info.ldm = true;
     const json = JSON.stringify(info);
     this.infoPrefix = `INFO ${json.slice(0, -1)}`;

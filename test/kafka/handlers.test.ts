@@ -23,13 +23,21 @@ describe('the handler table', () => {
     }
   });
 
-  test('ApiVersions lists the table, with Produce from v0 for old librdkafka (KAFKA-18659)', () => {
+  test('ApiVersions lists the table but the telemetry APIs, with Produce from v0 for old librdkafka (KAFKA-18659)', () => {
     const listed = advertisedApiVersions();
     assert.deepEqual(
       listed.map((a) => a.apiKey),
-      handlers.map((h) => h.key).sort((a, b) => a - b),
+      handlers
+        .filter((h) => h.advertised !== false)
+        .map((h) => h.key)
+        .sort((a, b) => a - b),
     );
-    assert.deepEqual(listed.find((a) => a.apiKey === ApiKey.Produce), { apiKey: 0, minVersion: 0, maxVersion: 11 });
+    // Served but not listed, as by a Kafka broker without a metrics plugin (KIP-714).
+    assert.deepEqual(
+      handlers.filter((h) => h.advertised === false).map((h) => h.key),
+      [ApiKey.GetTelemetrySubscriptions, ApiKey.PushTelemetry],
+    );
+    assert.deepEqual(listed.find((a) => a.apiKey === ApiKey.Produce), { apiKey: 0, minVersion: 0, maxVersion: 13 });
     assert.equal(HANDLERS[ApiKey.Produce]!.minVersion, 3);
     assert.deepEqual(listed.find((a) => a.apiKey === ApiKey.DescribeConfigs), { apiKey: 32, minVersion: 1, maxVersion: 4 });
   });

@@ -111,7 +111,7 @@ describe('malformed input on the Kafka port', () => {
     assert.equal(res.header.correlationId, 8);
     assert.equal(res.body.errorCode, 35);
     assert.deepEqual(res.body.apiKeys, ok.body.apiKeys);
-    assert.ok(res.body.apiKeys.some((k) => k.apiKey === 0 && k.minVersion === 0 && k.maxVersion === 11));
+    assert.ok(res.body.apiKeys.some((k) => k.apiKey === 0 && k.minVersion === 0 && k.maxVersion === 13));
     assert.equal(c.closed, false);
     c.close();
   });
@@ -129,8 +129,8 @@ describe('malformed input on the Kafka port', () => {
     return expectClosed('unknown api', sized(h));
   });
 
-  test('a known API at a version the codec knows but the broker does not advertise (Fetch v18)', () =>
-    expectClosed('fetch v18', frame(1, 18, 1, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1000, topics: [] })));
+  test('a known API at a version the codec knows but the broker does not advertise (FindCoordinator v6, share groups)', () =>
+    expectClosed('find coordinator v6', frame(10, 6, 1, { keyType: 2, coordinatorKeys: ['g:AAAAAAAAAAAAAAAAAAAAAA:0'] })));
 
   test('a version Kafka 4 removed but still advertises for librdkafka (Produce v2), as Kafka 4.4 does', () => {
     // Produce v2: acks, timeout, no topics (the v3 layout without the transactional id).

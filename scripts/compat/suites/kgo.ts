@@ -11,7 +11,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokerFacingTests } from '../go-test-scan.js';
-import { emptyResult, failure, run, startWharf, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
+import { parseGoTestV, tallyGoTests } from '../go-test-results.js';
+import { emptyResult, run, startWharf, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
 
 const VERSION = 'v1.22.3';
 
@@ -31,35 +32,6 @@ const KNOWN: Diagnosis[] = [
 const SMOKE = ['TestClient_Produce', 'TestAddRemovePartitions', 'TestConsumeRegex', 'TestPing', 'TestGroupETL', 'TestTxnEtl'];
 /** KGO_TEST_RECORDS of the smoke subset (franz-go's default is 500000), to keep CI short. */
 const SMOKE_RECORDS = '10000';
-
-interface GoTest {
-  name: string;
-  result: 'PASS' | 'FAIL' | 'SKIP';
-  detail: string;
-}
-
-/** Parses `go test -v` output: top-level results, and the first diagnostic line of each test. */
-export function parseGoTestV(text: string): GoTest[] {
-  const out: GoTest[] = [];
-  const detail = new Map<string, string>();
-  let current = '';
-  for (const line of text.split('\n')) {
-    const marker = /^=== (?:RUN|CONT|NAME|PAUSE)\s+(\S+)/.exec(line);
-    if (marker) {
-      current = marker[1]!.split('/')[0]!;
-      continue;
-    }
-    const res = /^--- (PASS|FAIL|SKIP): (\S+) \(/.exec(line);
-    if (res) {
-      out.push({ name: res[2]!, result: res[1] as GoTest['result'], detail: detail.get(res[2]!) ?? '' });
-      continue;
-    }
-    const diag = /^\s+(\w+_test\.go:\d+: .*)$/.exec(line);
-    if (diag && current && !detail.has(current)) detail.set(current, diag[1]!.slice(0, 200));
-    if (/^panic: /.test(line) && current && !detail.has(current)) detail.set(current, line.slice(0, 200));
-  }
-  return out;
-}
 
 export const kgo: Suite = {
   id: 'kgo',
@@ -93,21 +65,7 @@ export const kgo: Suite = {
     writeFileSync(join(ctx.work, 'kgo.out'), r.stdout + r.stderr);
     const tests = parseGoTestV(r.stdout);
     const apart = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [] as SuiteResult['failures'], tests: [] as string[], how: `top-level tests whose code never reaches ${BROKER_MARKERS.join(', ')} (scripts/compat/go-test-scan.ts over pkg/kgo/*_test.go)` };
-    for (const t of tests) {
-      const into = broker.has(t.name) ? result : apart;
-      if (into === apart) apart.tests.push(t.name);
-      if (t.result === 'SKIP') {
-        into.skipped++;
-        if (into === result) result.skips.push({ test: t.name, reason: t.detail.replace(/^\w+_test\.go:\d+: /, '') || 'skipped' });
-        continue;
-      }
-      into.run++;
-      if (t.result === 'PASS') into.passed++;
-      else {
-        into.failed++;
-        into.failures.push(failure(KNOWN, t.name, t.detail || 'FAIL (no diagnostic line)'));
-      }
-    }
+    tallyGoTests(tests, broker, result, apart, KNOWN);
     if (mode === 'full') result.clientOnly = apart;
     // Every test the pattern selects must report a result.
     const seen = new Set(tests.map((t) => t.name));

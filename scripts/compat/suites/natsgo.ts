@@ -19,8 +19,8 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { brokerFacingTests } from '../go-test-scan.js';
-import { emptyResult, failure, run, type Context, type Counts, type Diagnosis, type Failure, type Mode, type Suite, type SuiteResult } from '../lib.js';
-import { parseGoTestV } from './kgo.js';
+import { emptyResult, run, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
+import { parseGoTestV, tallyGoTests, type ClientOnly } from '../go-test-results.js';
 
 const VERSION = 'v1.53.0';
 
@@ -113,7 +113,7 @@ export const natsgo: Suite = {
       return result;
     }
     const root = setup.stdout.trim().split('\n').pop()!;
-    const apart: Counts & { failures: Failure[]; tests: string[]; how: string } = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [], tests: [], how: 'top-level tests whose code never reaches newTester( (scripts/compat/go-test-scan.ts over the package\'s _test.go files): they check the client\'s options without a server' };
+    const apart: ClientOnly = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [], tests: [], how: 'top-level tests whose code never reaches newTester( (scripts/compat/go-test-scan.ts over the package\'s _test.go files): they check the client\'s options without a server' };
     const tester = await startTester(ctx, ctx.target);
     try {
       for (const pkg of PACKAGES) {
@@ -143,21 +143,7 @@ export const natsgo: Suite = {
         });
         writeFileSync(join(ctx.work, `natsgo-${pkg.binary}.out`), r.stdout + r.stderr);
         const tests = parseGoTestV(r.stdout).filter((t) => wanted.includes(t.name));
-        for (const t of tests) {
-          const into = reaches.has(t.name) ? result : apart;
-          if (into === apart) apart.tests.push(t.name);
-          if (t.result === 'SKIP') {
-            into.skipped++;
-            if (into === result) result.skips.push({ test: t.name, reason: t.detail.replace(/^\w+_test\.go:\d+: /, '') || 'skipped' });
-            continue;
-          }
-          into.run++;
-          if (t.result === 'PASS') into.passed++;
-          else {
-            into.failed++;
-            into.failures.push(failure(KNOWN, t.name, t.detail || 'FAIL (no diagnostic line)'));
-          }
-        }
+        tallyGoTests(tests, reaches, result, apart, KNOWN);
         const seen = new Set(tests.map((t) => t.name));
         const missing = wanted.filter((n) => !seen.has(n));
         for (const n of missing) {

@@ -2,7 +2,8 @@
 // (idempotence, open transactions, LSO), and transactions. startCoordinators() restores them
 // from the log in dependency order: producer state first (scans the partitions), then groups
 // (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
-// what a crash interrupted, which may write markers and offsets).
+// what a crash interrupted, which may write markers and offsets). The JetStream consumer
+// coordinator starts apart (startJetStreamConsumers), after the streams it serves are rebuilt.
 import type { GroupOptions, TransactionOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
@@ -10,6 +11,7 @@ import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder
 import { ProducerStateManager } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
+import { ConsumerCoordinator, type ConsumerCoordinatorOptions } from './jetstream/consumer-coordinator.js';
 
 export interface Coordinators {
   readonly groups: GroupCoordinator;
@@ -77,7 +79,16 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
   };
 }
 
-export { GroupCoordinator, ProducerStateManager, TransactionCoordinator };
+/**
+ * Restores the JetStream consumers from `__jetstream_consumers` once the streams exist (their
+ * state refers to streams by topic id), before the NATS listener accepts clients.
+ */
+export function startJetStreamConsumers(opts: ConsumerCoordinatorOptions): Promise<ConsumerCoordinator> {
+  return ConsumerCoordinator.open(opts);
+}
+
+export { GroupCoordinator, ProducerStateManager, TransactionCoordinator, ConsumerCoordinator };
+export { CONSUMER_STATE_TOPIC } from './jetstream/consumer-state-store.js';
 export { CoordinatorError, isCoordinatorError, type CoordinatorErrorCode } from './errors.js';
 export { CONSUMER_OFFSETS_TOPIC } from './group-coordinator.js';
 export { TRANSACTION_STATE_TOPIC } from './transaction-coordinator.js';

@@ -3,9 +3,17 @@
 // transaction timeouts and zombie fencing. Its state is in the compacted internal topic
 // `__transaction_state` (Wharf's own JSON records, see internal-topic.ts):
 //   ["t", transactionalId] -> { v, producerId, producerEpoch, lastProducerId, lastProducerEpoch,
-//                               timeoutMs, state, partitions: [[topic, partition]...], groups,
-//                               startTimestamp, updateTimestamp }
+//                               nextProducerId, timeoutMs, state, partitions: [[topic, partition]...],
+//                               groups, startTimestamp, updateTimestamp }
 //   ["pid-block"]          -> { v, end }: producer ids below `end` may have been handed out
+//
+// Transactions v2 (KIP-890 part 2, EndTxn v5+): every EndTxn bumps the producer epoch; the
+// markers carry the bumped epoch and the client continues with the one EndTxn answers. When the
+// epoch is exhausted the transaction also moves to a new producer id (nextProducerId while it
+// completes). A retry of an EndTxn whose answer was lost names the epoch before the bump and is
+// recognized as such, as Kafka 4.4 decides it (endTransaction's table for Empty, CompleteCommit
+// and CompleteAbort). The Produce and TxnOffsetCommit paths add partitions and groups to the
+// transaction themselves (addPartitions/addOffsets, called by the front-end for v12+/v5+).
 //
 // A transaction's decision is durable when its PrepareCommit/PrepareAbort record is; the
 // markers, the transactional offsets and the Complete* record follow. After a restart, every
@@ -53,6 +61,8 @@ interface TxnMetadata {
   producerEpoch: number;
   lastProducerId: number;
   lastProducerEpoch: number;
+  /** The producer id the transaction moves to once it completes (v2, epoch exhausted), else -1. */
+  nextProducerId: number;
   timeoutMs: number;
   state: TransactionState;
   /** topic\0partition */
@@ -70,6 +80,13 @@ export interface InitProducerIdResult {
   producerEpoch: number;
 }
 
+/** What EndTxn answers: with transactions v2, the producer id and epoch the client goes on with. */
+export interface EndTxnResult {
+  error: CoordinatorErrorCode | null;
+  producerId: number;
+  producerEpoch: number;
+}
+
 export interface DescribedTransaction {
   transactionalId: string;
   error: CoordinatorErrorCode | null;
@@ -82,6 +99,16 @@ export interface DescribedTransaction {
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/**
+ * EndTxn in a state that ends nothing: the same request while the decision is being completed
+ * is CONCURRENT_TRANSACTIONS (retry), the other decision, or any other state, INVALID_TXN_STATE.
+ */
+function otherStateError(state: TransactionState, commit: boolean): CoordinatorErrorCode {
+  if (state === 'PrepareCommit') return commit ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE';
+  if (state === 'PrepareAbort') return commit ? 'INVALID_TXN_STATE' : 'CONCURRENT_TRANSACTIONS';
+  return 'INVALID_TXN_STATE';
+}
 const splitTp = (key: string): [string, number] => {
   const i = key.lastIndexOf('\u0000');
   return [key.slice(0, i), Number(key.slice(i + 1))];
@@ -162,6 +189,7 @@ export class TransactionCoordinator {
       producerEpoch: Number(v.producerEpoch),
       lastProducerId: Number(v.lastProducerId ?? -1),
       lastProducerEpoch: Number(v.lastProducerEpoch ?? -1),
+      nextProducerId: Number(v.nextProducerId ?? -1),
       timeoutMs: Number(v.timeoutMs),
       state: v.state as TransactionState,
       partitions: new Set((Array.isArray(v.partitions) ? (v.partitions as Array<[string, number]>) : []).map(([t, p]) => tpKey(t, p))),
@@ -262,6 +290,7 @@ export class TransactionCoordinator {
             producerEpoch: 0,
             lastProducerId: -1,
             lastProducerEpoch: -1,
+            nextProducerId: -1,
             timeoutMs,
             state: 'Empty',
             partitions: new Set(),
@@ -338,6 +367,7 @@ export class TransactionCoordinator {
           producerEpoch: m.producerEpoch,
           lastProducerId: m.lastProducerId,
           lastProducerEpoch: m.lastProducerEpoch,
+          nextProducerId: m.nextProducerId,
           timeoutMs: m.timeoutMs,
           state: m.state,
           partitions: [...m.partitions].map(splitTp),
@@ -436,38 +466,103 @@ export class TransactionCoordinator {
   // ------------------------------------------------------------------------------------------
   // EndTxn
 
-  endTxn(transactionalId: string, producerId: number, epoch: number, commit: boolean): Promise<CoordinatorErrorCode | null> {
+  /** EndTxn below v5 (transactions v1): the error only. */
+  async endTxn(transactionalId: string, producerId: number, epoch: number, commit: boolean): Promise<CoordinatorErrorCode | null> {
+    return (await this.endTransaction(transactionalId, producerId, epoch, commit, false)).error;
+  }
+
+  /**
+   * Commits or aborts the producer's transaction. `bumpEpoch` is transactions v2 (EndTxn v5+):
+   * the epoch is bumped by every call and the answer names the producer id and epoch to go on
+   * with; a retry of a call whose answer was lost (the epoch before the bump) is answered again.
+   */
+  endTransaction(transactionalId: string, producerId: number, epoch: number, commit: boolean, bumpEpoch: boolean): Promise<EndTxnResult> {
+    const failed = (error: CoordinatorErrorCode): EndTxnResult => ({ error, producerId: -1, producerEpoch: -1 });
     return this.lock(transactionalId || '\u0000').run(async () => {
       try {
         this.check();
-        if (!transactionalId) return 'INVALID_REQUEST';
+        if (!transactionalId) return failed('INVALID_REQUEST');
         const m = this.txns.get(transactionalId);
-        if (!m || m.producerId !== producerId) return 'INVALID_PRODUCER_ID_MAPPING';
-        if (m.producerEpoch !== epoch) return 'PRODUCER_FENCED';
+        if (!m) return failed('INVALID_PRODUCER_ID_MAPPING');
+        const done = (): EndTxnResult => ({ error: null, producerId: m.producerId, producerEpoch: m.producerEpoch });
+        if (!bumpEpoch) {
+          if (m.producerId !== producerId) return failed('INVALID_PRODUCER_ID_MAPPING');
+          if (m.producerEpoch !== epoch) return failed('PRODUCER_FENCED');
+          switch (m.state) {
+            case 'Ongoing':
+              return await this.prepareEnd(m, commit, false, false);
+            case 'CompleteCommit':
+              return commit ? done() : failed('INVALID_TXN_STATE');
+            case 'CompleteAbort':
+              return commit ? failed('INVALID_TXN_STATE') : done();
+            default:
+              return failed(otherStateError(m.state, commit));
+          }
+        }
+        // Transactions v2. A retry names the epoch before the bump, or the last epoch of the
+        // previous producer id when the bump moved the transaction to a new one.
+        const retryOnOverflow = m.lastProducerId === producerId && epoch === MAX_EPOCH && m.producerEpoch === 0;
+        const retryOnEpochBump = m.producerEpoch === epoch + 1;
+        const isRetry = retryOnEpochBump || retryOnOverflow;
+        let validEpoch: boolean;
         switch (m.state) {
-          case 'Ongoing':
+          case 'PrepareCommit':
+          case 'PrepareAbort':
+            validEpoch = retryOnEpochBump;
             break;
           case 'CompleteCommit':
-            return commit ? null : 'INVALID_TXN_STATE';
           case 'CompleteAbort':
-            return commit ? 'INVALID_TXN_STATE' : null;
-          case 'PrepareCommit':
-            return commit ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE';
-          case 'PrepareAbort':
-            return commit ? 'INVALID_TXN_STATE' : 'CONCURRENT_TRANSACTIONS';
+            validEpoch = isRetry || epoch === m.producerEpoch;
+            break;
           default:
-            return 'INVALID_TXN_STATE';
+            validEpoch = epoch === m.producerEpoch;
         }
-        const now = Date.now();
-        const prepared: TxnMetadata = { ...m, state: commit ? 'PrepareCommit' : 'PrepareAbort', updateTimestamp: now };
-        await this.store(prepared);
-        this.replace(m, prepared);
-        await this.complete(prepared);
-        return null;
+        if (m.producerId !== producerId && !retryOnOverflow) return failed('INVALID_PRODUCER_ID_MAPPING');
+        if (!validEpoch) return failed('PRODUCER_FENCED');
+        if (m.completing) return failed('CONCURRENT_TRANSACTIONS');
+        switch (m.state) {
+          case 'Ongoing':
+            return await this.prepareEnd(m, commit, true, false);
+          case 'CompleteCommit':
+            if (commit) return isRetry ? done() : failed('INVALID_TXN_STATE');
+            return isRetry ? failed('INVALID_TXN_STATE') : await this.prepareEnd(m, false, true, true);
+          case 'CompleteAbort':
+            if (commit) return failed('INVALID_TXN_STATE');
+            return isRetry ? done() : await this.prepareEnd(m, false, true, true);
+          case 'Empty':
+            // v2 lets a producer abort a transaction it cannot tell was started (the first
+            // Produce may have added partitions or not): the epoch is bumped all the same.
+            return commit ? failed('INVALID_TXN_STATE') : await this.prepareEnd(m, false, true, true);
+          default:
+            return failed(otherStateError(m.state, commit));
+        }
       } catch (e) {
-        return this.errorCode(e, transactionalId);
+        return failed(this.errorCode(e, transactionalId));
       }
     });
+  }
+
+  /**
+   * Stores the PrepareCommit/PrepareAbort decision and completes it. With `bumpEpoch` (v2) the
+   * decision carries the next epoch (and the next producer id when the epoch is exhausted); the
+   * answer is what the producer continues with. Runs under the id's lock.
+   */
+  private async prepareEnd(m: TxnMetadata, commit: boolean, bumpEpoch: boolean, noPartitionAdded: boolean): Promise<EndTxnResult> {
+    const now = Date.now();
+    const nextProducerId = bumpEpoch && m.producerEpoch >= MAX_EPOCH ? await this.allocateProducerId() : -1;
+    const prepared: TxnMetadata = {
+      ...m,
+      state: commit ? 'PrepareCommit' : 'PrepareAbort',
+      producerEpoch: bumpEpoch ? m.producerEpoch + 1 : m.producerEpoch,
+      lastProducerEpoch: bumpEpoch ? m.producerEpoch : m.lastProducerEpoch,
+      nextProducerId,
+      startTimestamp: noPartitionAdded ? now : m.startTimestamp,
+      updateTimestamp: now,
+    };
+    await this.store(prepared);
+    this.replace(m, prepared);
+    await this.complete(prepared);
+    return nextProducerId >= 0 ? { error: null, producerId: nextProducerId, producerEpoch: 0 } : { error: null, producerId: prepared.producerId, producerEpoch: prepared.producerEpoch };
   }
 
   /** Writes the markers and offsets of a prepared transaction and records its completion. Retries in the background on failure. */
@@ -488,7 +583,20 @@ export class TransactionCoordinator {
         }),
       );
       await this.groups.completeTransaction(m.producerId, commit);
-      const done: TxnMetadata = { ...m, state: commit ? 'CompleteCommit' : 'CompleteAbort', partitions: new Set(), groups: new Set(), updateTimestamp: Date.now(), completing: null };
+      // A v2 transaction whose epoch was exhausted continues under its next producer id.
+      const rotate = m.nextProducerId >= 0;
+      const done: TxnMetadata = {
+        ...m,
+        state: commit ? 'CompleteCommit' : 'CompleteAbort',
+        producerId: rotate ? m.nextProducerId : m.producerId,
+        producerEpoch: rotate ? 0 : m.producerEpoch,
+        lastProducerId: rotate ? m.producerId : m.lastProducerId,
+        nextProducerId: -1,
+        partitions: new Set(),
+        groups: new Set(),
+        updateTimestamp: Date.now(),
+        completing: null,
+      };
       await this.store(done);
       if (this.txns.get(m.transactionalId) === m) this.replace(m, done);
     } catch (e) {

@@ -1,7 +1,14 @@
 // The log: every topic and partition of the broker, their configs, the broker-wide identity
 // kept with them (the cluster id), and the background maintenance (retention, compaction).
 // openLog() is the broker's entry point. The log is handed its storage engine (the broker
-// picks it, src/storage/index.ts) and knows it only through the engine interface.
+// picks it, src/storage/index.ts) and knows it only through the engine interface. Extra engines
+// may be handed beside it: a topic whose `wharf.storage` config names one lives there (a
+// JetStream memory stream on the memory engine while the broker's default is local), and is
+// loaded from it on open; broker-wide metadata (the cluster id) stays on the default engine.
+//
+// Topic hooks let core services that give topics a second meaning (JetStream streams) veto a
+// create or a config change before it is committed, and learn of topics created, altered and
+// deleted by either protocol.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FsyncPolicy } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -21,6 +28,12 @@ import {
 export interface LogOptions {
   /** Where the log's data lives. The log owns it from now on: it closes it, also when opening fails. */
   engine: StorageEngine;
+  /**
+   * Further engines by the `wharf.storage` value that selects them (e.g. { memory: ... }); owned
+   * and closed by the log like `engine`. A topic naming no engine, or one not given here, lives
+   * on `engine`.
+   */
+  engines?: Record<string, StorageEngine>;
   /** Broker-wide durability policy; a topic may override it with `wharf.fsync`. */
   fsync: FsyncPolicy;
   /** Interval of the 'interval' policy, ms; a topic may override it with `flush.ms`. */
@@ -46,6 +59,26 @@ export interface TopicInfo {
   /** Configs the topic sets explicitly (Kafka names, string values). */
   configs: Record<string, string>;
   internal: boolean;
+  /** When the topic was created, ms since the epoch. */
+  createdAt: number;
+}
+
+/**
+ * What a core service that gives topics a meaning of its own (JetStream) tells the log. Every
+ * hook runs inside the log's admin lock, so topic changes reach it one at a time and in order.
+ */
+export interface TopicHooks {
+  /**
+   * Called before a topic is created or its configs change (`existing` is the topic before the
+   * change, null for a create); throws a LogError to refuse it. Runs before anything is written.
+   */
+  validate?(name: string, configs: Record<string, string>, partitions: number, existing: TopicInfo | null): void;
+  /** The topic was created (committed). */
+  created?(info: TopicInfo): void;
+  /** The topic's configs changed (committed). */
+  altered?(info: TopicInfo, before: TopicInfo): void;
+  /** The topic was deleted (its partitions are closed). */
+  deleted?(info: TopicInfo): void;
 }
 
 export interface PartitionInfo {
@@ -64,6 +97,8 @@ class Topic implements TopicView {
   constructor(
     public meta: StoredTopic,
     defaults: BrokerLogDefaults,
+    /** The engine the topic lives on. */
+    readonly engine: StorageEngine,
   ) {
     this.settings = resolveTopicSettings(meta.configs, defaults);
   }
@@ -117,6 +152,9 @@ export class Log {
   private readonly namesById = new Map<string, string>();
   private readonly admin = new Mutex();
   private readonly listeners = new Set<AppendListener>();
+  private hooks: TopicHooks[] = [];
+  /** Engines by `wharf.storage` value, the default one included under its kind. */
+  private readonly engines: Map<string, StorageEngine>;
   /** The broker-wide defaults of topic settings (durability policy, topic config defaults). */
   readonly defaults: BrokerLogDefaults;
   private readonly tailBytes: number;
@@ -135,6 +173,38 @@ export class Log {
     this.tailBytes = opts.hotTailBytes ?? 1024 * 1024;
     this.tailTotalBytes = opts.hotTailTotalBytes ?? 128 * 1024 * 1024;
     this.log = opts.logger.child({ component: 'log' });
+    this.engines = new Map(Object.entries(opts.engines ?? {}));
+  }
+
+  /** The engine a topic with these configs lives on. */
+  private engineFor(configs: Record<string, string>): StorageEngine {
+    const kind = configs['wharf.storage'];
+    return (kind !== undefined ? this.engines.get(kind) : undefined) ?? this.engine;
+  }
+
+  /** Every engine the log owns, the default first. */
+  private allEngines(): StorageEngine[] {
+    const out = [this.engine];
+    for (const e of this.engines.values()) if (!out.includes(e)) out.push(e);
+    return out;
+  }
+
+  /** Adds hooks (see TopicHooks); returns the function that removes them. */
+  addTopicHooks(hooks: TopicHooks): () => void {
+    this.hooks.push(hooks);
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== hooks);
+    };
+  }
+
+  private notify(fn: (h: TopicHooks) => void): void {
+    for (const h of this.hooks) {
+      try {
+        fn(h);
+      } catch (e) {
+        this.log.error({ err: e }, 'topic hook failed');
+      }
+    }
   }
 
   /** @internal use openLog() */
@@ -147,6 +217,7 @@ export class Log {
       await log.load();
     } catch (e) {
       await engine.close().catch(() => {});
+      for (const other of Object.values(opts.engines ?? {})) if (other !== engine) await other.close().catch(() => {});
       throw e;
     }
     const interval = opts.maintenanceIntervalMs ?? 30_000;
@@ -174,10 +245,15 @@ export class Log {
     const started = Date.now();
     const meta = await this.engine.loadMetadata();
     this._clusterId = meta[CLUSTER_ID_KEY] ?? (await this.engine.putMetadata(CLUSTER_ID_KEY, randomBytes(16).toString('base64url'), { onlyIfAbsent: true }));
-    const stored = await this.engine.loadTopics();
+    const stored: Array<[StoredTopic, StorageEngine]> = [];
+    for (const engine of this.allEngines()) for (const t of await engine.loadTopics()) stored.push([t, engine]);
     let offline = 0;
-    for (const meta of stored) {
-      const topic = new Topic(meta, this.defaults);
+    for (const [meta, engine] of stored) {
+      if (this.topics.has(meta.name)) {
+        this.log.error({ topic: meta.name, engine: engine.kind }, 'a topic of this name exists on another engine: ignored');
+        continue;
+      }
+      const topic = new Topic(meta, this.defaults, engine);
       this.topics.set(meta.name, topic);
       this.namesById.set(meta.topicId, meta.name);
       for (let p = 0; p < meta.partitions; p++) {
@@ -196,7 +272,7 @@ export class Log {
     let store: PartitionStore | null = null;
     let failure: LogError | null = null;
     try {
-      store = await this.engine.openPartition(ref, storageSettings(topic.settings), create);
+      store = await topic.engine.openPartition(ref, storageSettings(topic.settings), create);
     } catch (e) {
       if (create) throw e;
       failure = e instanceof LogError ? e : new LogError('KAFKA_STORAGE_ERROR', `cannot open ${topic.name}-${p}: ${(e as Error).message}`, { cause: e });
@@ -234,22 +310,26 @@ export class Log {
       }
       const configs = { ...(opts.configs ?? {}) };
       validateTopicConfigs(configs);
+      for (const h of this.hooks) h.validate?.(name, configs, partitions, null);
       const meta: StoredTopic = { name, topicId: randomUUID().replace(/-/g, ''), partitions, configs, createdAt: Date.now() };
-      const topic = new Topic(meta, this.defaults);
+      const engine = this.engineFor(configs);
+      const topic = new Topic(meta, this.defaults, engine);
       // Partitions first, metadata last: the metadata file is the commit point of the create.
       try {
         for (let p = 0; p < partitions; p++) topic.partitions.push(await this.openPartition(topic, p, true));
-        await this.engine.putTopic(meta);
+        await engine.putTopic(meta);
       } catch (e) {
         await Promise.all(topic.partitions.map((p) => p.engineStore?.close()));
-        await this.engine.dropTopic(meta).catch(() => {});
+        await engine.dropTopic(meta).catch(() => {});
         throw e;
       }
       this.topics.set(name, topic);
       this.namesById.set(topic.topicId, name);
       this.rebalanceTails();
-      this.log.info({ topic: name, partitions, configs }, 'topic created');
-      return this.info(topic);
+      this.log.info({ topic: name, partitions, configs, engine: engine.kind }, 'topic created');
+      const info = this.info(topic);
+      this.notify((h) => h.created?.(info));
+      return info;
     });
   }
 
@@ -276,9 +356,11 @@ export class Log {
       const gone = new LogError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} was deleted`);
       for (const p of topic.partitions) p.markRemoved(gone);
       await Promise.all(topic.partitions.map((p) => p.engineStore?.close().catch(() => {})));
-      await this.engine.dropTopic(topic.meta);
+      await topic.engine.dropTopic(topic.meta);
       this.rebalanceTails();
       this.log.info({ topic: name }, 'topic deleted');
+      const info = this.info(topic);
+      this.notify((h) => h.deleted?.(info));
     });
   }
 
@@ -294,7 +376,8 @@ export class Log {
       const added: LogPartition[] = [];
       try {
         for (let p = current; p < total; p++) added.push(await this.openPartition(topic, p, true));
-        await this.engine.putTopic({ ...topic.meta, partitions: total });
+        for (const h of this.hooks) h.validate?.(name, topic.meta.configs, total, this.info(topic));
+        await topic.engine.putTopic({ ...topic.meta, partitions: total });
       } catch (e) {
         await Promise.all(added.map((p) => p.engineStore?.close()));
         throw e;
@@ -320,18 +403,26 @@ export class Log {
         else next[k] = v;
       }
       validateTopicConfigs(next);
+      if ((next['wharf.storage'] ?? 'local') !== (topic.meta.configs['wharf.storage'] ?? 'local')) {
+        throw new LogError('INVALID_CONFIG', `wharf.storage of topic ${name} cannot change: it is chosen when the topic is created`);
+      }
+      const before = this.info(topic);
+      for (const h of this.hooks) h.validate?.(name, next, topic.partitions.length, before);
       const meta = { ...topic.meta, configs: next };
-      await this.engine.putTopic(meta);
+      await topic.engine.putTopic(meta);
       topic.meta = meta;
       topic.settings = resolveTopicSettings(next, this.defaults);
       for (const p of topic.partitions) p.engineStore?.configure(storageSettings(topic.settings));
-      return this.info(topic);
+      const info = this.info(topic);
+      this.notify((h) => h.altered?.(info, before));
+      return info;
     });
   }
 
-  /** Validates configs as createTopic/alterTopicConfigs would (for validateOnly requests). */
-  validateConfigs(configs: Record<string, string>): void {
+  /** Validates configs as createTopic would (for validateOnly requests), the topic hooks included. */
+  validateConfigs(configs: Record<string, string>, name?: string, partitions = 1): void {
     validateTopicConfigs(configs);
+    if (name !== undefined) for (const h of this.hooks) h.validate?.(name, configs, partitions, null);
   }
 
   listTopics(): TopicInfo[] {
@@ -372,7 +463,7 @@ export class Log {
   }
 
   private info(t: Topic): TopicInfo {
-    return { name: t.name, topicId: t.topicId, partitions: t.partitions.length, configs: { ...t.meta.configs }, internal: t.name.startsWith('__') };
+    return { name: t.name, topicId: t.topicId, partitions: t.partitions.length, configs: { ...t.meta.configs }, internal: t.name.startsWith('__'), createdAt: t.meta.createdAt };
   }
 
   /** The partition handle for appends and reads. Throws UNKNOWN_TOPIC_OR_PARTITION. */
@@ -409,7 +500,8 @@ export class Log {
         const store = part.engineStore;
         if (!store || !part.online) continue;
         try {
-          if (s.deletePolicy && (s.retentionMs >= 0 || s.retentionBytes >= 0)) {
+          // A stream topic's limits are enforced exactly by its stream (core/streams), not by segment.
+          if (s.deletePolicy && !s.externalRetention && (s.retentionMs >= 0 || s.retentionBytes >= 0)) {
             await store.applyRetention({
               ...(s.retentionMs >= 0 ? { deleteOlderThan: now - s.retentionMs } : {}),
               ...(s.retentionBytes >= 0 ? { maxBytes: s.retentionBytes } : {}),
@@ -457,7 +549,7 @@ export class Log {
           }),
         );
       }
-      await this.engine.close();
+      for (const engine of this.allEngines()) await engine.close();
     });
     this.log.info('log closed');
   }

@@ -9,6 +9,9 @@ import { LogError } from '../records/errors.js';
 import { HotTail } from './hot-tail.js';
 import {
   batchBaseOffset,
+  batchDefect,
+  batchMaxTimestamp,
+  batchRecordsCount,
   batchCompression,
   batchIsControl,
   batchLastOffsetDelta,
@@ -71,6 +74,45 @@ export interface PartitionTransactionState {
   abortedTransactions(from: number, to: number): AbortedTransaction[];
   /** Called for every acknowledged append (offsets stamped), before readers are woken. */
   onAppended(batches: Buffer, baseOffset: number, lastOffset: number): void;
+}
+
+/**
+ * A check of a producer's batch before it is appended, installed per partition by a core
+ * service that gives the topic a meaning of its own (a JetStream stream: keys must be subjects
+ * it captures, discard-new limits, max_msg_size). The Kafka Produce path calls it after the
+ * producer-state check and before append(), in the producer's order; a LogError refuses the
+ * batch. It may be asynchronous (records of a compressed batch must be decompressed to be seen).
+ */
+export interface PartitionAppendCheck {
+  check(batch: Buffer): LogError | null | Promise<LogError | null>;
+}
+
+export interface AppendOptions {
+  /**
+   * The buffer is one batch without records that only takes offsets (lastOffsetDelta + 1 of
+   * them): a filler that a mirror appends for the sequences its origin does not have. Kafka
+   * consumers step over such batches as over a compacted-away range.
+   */
+  filler?: boolean;
+}
+
+/**
+ * Sees every append of one partition as it is issued and as it completes, synchronously and
+ * in offset order: what a core service needs to keep an in-memory view of the partition in
+ * step with the log, appends in flight included (a JetStream stream: docs/jetstream.md 1.3,
+ * 1.4). Installed by that service with LogPartition.setAppendObserver.
+ */
+export interface AppendObserver {
+  /** An append is about to take its offsets (the observer may append what it holds first). */
+  beforeAppend(batches: Buffer): void;
+  /** The append will get offsets [baseOffset, lastOffset]; called before the engine writes it. */
+  issued(batches: Buffer, baseOffset: number, lastOffset: number): void;
+  /** The append is acknowledged, before readers are woken. */
+  acknowledged(batches: Buffer, baseOffset: number, lastOffset: number): void;
+  /** An append failed: every offset at and after `acknowledgedEnd` is gone (appends behind it fail too). */
+  failed(acknowledgedEnd: number, error: unknown): void;
+  /** DeleteRecords moved the log start offset (over Kafka, or by the observer itself). */
+  trimmed?(logStartOffset: number): void;
 }
 
 export type AppendListener = (partition: LogPartition, batches: Buffer, baseOffset: number, lastOffset: number) => void;
@@ -138,6 +180,30 @@ export class LogPartition {
   }
 
   private txnState: PartitionTransactionState | null = null;
+  private check: PartitionAppendCheck | null = null;
+  private observer: AppendObserver | null = null;
+  /** Offset the next append will get (appends in flight included), -1 when it is the engine's end. */
+  private issuedEnd = -1;
+
+  /** Installs (or with null removes) the append observer (see AppendObserver). */
+  setAppendObserver(observer: AppendObserver | null): void {
+    this.observer = observer;
+  }
+
+  /** Offset the next append will get: the end of the log with the appends in flight. */
+  get nextOffset(): number {
+    return this.issuedEnd >= 0 ? this.issuedEnd : (this.store?.endOffset ?? 0);
+  }
+
+  /** Installs (or with null removes) the check of producers' batches (see PartitionAppendCheck). */
+  setAppendCheck(check: PartitionAppendCheck | null): void {
+    this.check = check;
+  }
+
+  /** The check producers' batches must pass before append(), or null. */
+  get appendCheck(): PartitionAppendCheck | null {
+    return this.check;
+  }
 
   /** Installs the transaction view (the producer-state manager does, once per partition). */
   attachTransactionState(state: PartitionTransactionState): void {
@@ -175,10 +241,10 @@ export class LogPartition {
    * in place and may keep it in memory, so the caller must not reuse it. Resolves once the
    * append is acknowledged under the topic's durability policy.
    */
-  async append(batches: Buffer): Promise<AppendOutcome> {
+  async append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendOutcome> {
     const store = this.usable();
     const settings = this.topic.settings;
-    const infos = validateIncomingBatches(batches, settings.maxMessageBytes);
+    const infos = opts.filler === true ? fillerInfo(batches) : validateIncomingBatches(batches, settings.maxMessageBytes);
     if (settings.compactPolicy) this.checkKeys(batches);
     let logAppendTime = -1;
     if (settings.logAppendTime) {
@@ -187,7 +253,29 @@ export class LogPartition {
     }
     const deltas = infos.map((i) => i.lastOffsetDelta);
     const maxTimestamps = infos.map((i) => (logAppendTime >= 0 ? logAppendTime : i.maxTimestamp));
-    const { baseOffset, lastOffset } = await store.append(batches, deltas, maxTimestamps);
+    const observer = this.observer;
+    if (observer !== null) observer.beforeAppend(batches);
+    const issuedBase = this.nextOffset;
+    let span = 0;
+    for (const d of deltas) span += d + 1;
+    this.issuedEnd = issuedBase + span;
+    if (observer !== null) observer.issued(batches, issuedBase, issuedBase + span - 1);
+    let result: { baseOffset: number; lastOffset: number };
+    try {
+      result = await store.append(batches, deltas, maxTimestamps);
+    } catch (e) {
+      this.issuedEnd = -1;
+      if (observer !== null && this.observer === observer) {
+        try {
+          observer.failed(store.acknowledgedEnd, e);
+        } catch (err) {
+          this.log.error({ err }, 'append observer failed');
+        }
+      }
+      throw e;
+    }
+    const { baseOffset, lastOffset } = result;
+    if (this.issuedEnd === lastOffset + 1 || this.issuedEnd < 0) this.issuedEnd = -1;
     this.acknowledged(batches, baseOffset, lastOffset);
     return { baseOffset, lastOffset, logAppendTime, logStartOffset: store.logStartOffset };
   }
@@ -218,6 +306,13 @@ export class LogPartition {
         this.txnState.onAppended(batches, base, last);
       } catch (e) {
         this.log.error({ err: e }, 'transaction state update failed');
+      }
+    }
+    if (this.observer !== null) {
+      try {
+        this.observer.acknowledged(batches, base, last);
+      } catch (e) {
+        this.log.error({ err: e }, 'append observer failed');
       }
     }
     this.wake();
@@ -298,6 +393,13 @@ export class LogPartition {
     }
     await store.deleteBefore(target);
     this.tail.dropBelow(store.logStartOffset);
+    if (this.observer?.trimmed !== undefined) {
+      try {
+        this.observer.trimmed(store.logStartOffset);
+      } catch (e) {
+        this.log.error({ err: e }, 'append observer failed');
+      }
+    }
     return store.logStartOffset;
   }
 
@@ -333,6 +435,7 @@ export class LogPartition {
   async truncateTo(offset: number): Promise<void> {
     const store = this.usable();
     await store.truncateTo(offset);
+    this.issuedEnd = -1;
     this.tail.clear();
     this.tailEnd = -1;
   }
@@ -367,4 +470,14 @@ export class LogPartition {
     this.tail.clear();
     for (const w of [...this.waiters]) this.settle(w, false);
   }
+}
+
+/** The header facts of a filler batch (see AppendOptions.filler): one batch, no records. */
+function fillerInfo(buf: Buffer): Array<{ position: number; lastOffsetDelta: number; maxTimestamp: number }> {
+  const defect = batchDefect(buf, 0, buf.length);
+  if (defect !== null) throw new LogError('CORRUPT_MESSAGE', `invalid filler batch: ${defect}`);
+  if (batchSize(buf) !== buf.length || batchRecordsCount(buf) !== 0 || batchLastOffsetDelta(buf) < 0) {
+    throw new LogError('CORRUPT_MESSAGE', 'a filler is one batch without records');
+  }
+  return [{ position: 0, lastOffsetDelta: batchLastOffsetDelta(buf), maxTimestamp: batchMaxTimestamp(buf) }];
 }

@@ -2,6 +2,12 @@
 // CreateTopics carry them), validated and resolved into typed settings. Broker-wide defaults
 // apply where a topic sets nothing. Wharf adds `wharf.fsync` (always | interval | never) for the
 // durability policy of one topic; `flush.ms` is the interval of the 'interval' policy.
+//
+// The `wharf.nats.*`, `wharf.jetstream.config`, `wharf.max.msgs` and `wharf.storage` configs
+// belong to JetStream's view of a topic (core/streams, docs/jetstream.md 1.1): the log stores
+// them like any config, places a topic on the engine `wharf.storage` names, and leaves the
+// retention of such a topic to its stream (externalRetention). They are described only when
+// set.
 import type { FsyncPolicy } from '../../config.js';
 import { LogError } from '../records/errors.js';
 
@@ -23,9 +29,11 @@ export interface TopicSettings {
   indexIntervalBytes: number;
   fsync: FsyncPolicy;
   flushMs: number;
+  /** A stream enforces this topic's limits itself (exactly, per message): the log's segment retention leaves it alone. */
+  externalRetention: boolean;
 }
 
-type Kind = 'long' | 'int' | 'ratio' | 'policy' | 'timestampType' | 'fsync' | 'string' | 'boolean';
+type Kind = 'long' | 'int' | 'ratio' | 'policy' | 'timestampType' | 'fsync' | 'string' | 'boolean' | 'engine';
 
 interface ConfigDef {
   kind: Kind;
@@ -34,6 +42,8 @@ interface ConfigDef {
   default: string | null;
   /** Known to Kafka tools and accepted, but without effect in Wharf (yet). */
   inert?: boolean;
+  /** Described (DescribeConfigs) only when the topic sets it. */
+  hidden?: boolean;
 }
 
 export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
@@ -51,6 +61,12 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
   'index.interval.bytes': { kind: 'int', min: 64, default: '4096' },
   'wharf.fsync': { kind: 'fsync', default: null },
   'flush.ms': { kind: 'long', min: 1, default: null },
+  // JetStream's view of the topic (core/streams).
+  'wharf.storage': { kind: 'engine', default: '', hidden: true },
+  'wharf.nats.subjects': { kind: 'string', default: '', hidden: true },
+  'wharf.nats.foreign-subject': { kind: 'string', default: '', hidden: true },
+  'wharf.jetstream.config': { kind: 'string', default: '', hidden: true },
+  'wharf.max.msgs': { kind: 'long', min: -1, default: '-1', hidden: true },
   // Accepted so that Kafka tooling that sets them works; no effect in a single-node broker (yet).
   'compression.type': { kind: 'string', default: 'producer', inert: true },
   'min.insync.replicas': { kind: 'int', min: 1, default: '1', inert: true },
@@ -104,6 +120,9 @@ export function validateTopicConfig(key: string, value: string): void {
     case 'boolean':
       if (value !== 'true' && value !== 'false') throw invalid(key, value, 'expected true or false');
       return;
+    case 'engine':
+      if (value !== 'local' && value !== 'memory') throw invalid(key, value, 'expected local or memory');
+      return;
     case 'string':
       return;
   }
@@ -139,9 +158,11 @@ export function resolveTopicSettings(configs: Record<string, string>, broker: Br
     minCompactionLagMs: num(get('min.compaction.lag.ms')),
     maxCompactionLagMs: num(get('max.compaction.lag.ms')),
     minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
-    logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
+    // A stream topic always stamps the broker's clock: max_age and TTLs never act on a producer's.
+    logAppendTime: get('message.timestamp.type') === 'LogAppendTime' || configs['wharf.nats.subjects'] !== undefined || configs['wharf.jetstream.config'] !== undefined,
     indexIntervalBytes: num(get('index.interval.bytes')),
     fsync: (configs['wharf.fsync'] ?? broker.topicDefaults?.['wharf.fsync'] ?? broker.fsync) as FsyncPolicy,
+    externalRetention: configs['wharf.nats.subjects'] !== undefined || configs['wharf.jetstream.config'] !== undefined,
     flushMs: configs['flush.ms'] !== undefined ? num(configs['flush.ms']) : broker.topicDefaults?.['flush.ms'] !== undefined ? num(broker.topicDefaults['flush.ms']) : broker.fsyncInterval,
   };
 }
@@ -149,7 +170,7 @@ export function resolveTopicSettings(configs: Record<string, string>, broker: Br
 /** Every config of a topic with its effective value and whether the topic set it (DescribeConfigs). */
 export function describeTopicConfigs(configs: Record<string, string>, broker: BrokerLogDefaults): Array<{ name: string; value: string; isDefault: boolean }> {
   const s = resolveTopicSettings(configs, broker);
-  return Object.keys(TOPIC_CONFIGS).map((name) => {
+  return Object.keys(TOPIC_CONFIGS).filter((name) => !TOPIC_CONFIGS[name]!.hidden || configs[name] !== undefined).map((name) => {
     let value = configs[name] ?? broker.topicDefaults?.[name] ?? TOPIC_CONFIGS[name]!.default;
     if (value === null) value = name === 'wharf.fsync' ? s.fsync : String(s.flushMs);
     return { name, value, isDefault: configs[name] === undefined };

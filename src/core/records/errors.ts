@@ -9,6 +9,8 @@ export type LogErrorCode =
   | 'MESSAGE_TOO_LARGE'
   /** A batch is well formed but not acceptable (e.g. a record without key on a compacted topic). */
   | 'INVALID_RECORD'
+  /** A batch breaks a limit of the topic's policy (a JetStream stream's discard-new limits). */
+  | 'POLICY_VIOLATION'
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'TOPIC_ALREADY_EXISTS'
   | 'INVALID_TOPIC_EXCEPTION'

@@ -7,6 +7,14 @@
 // permissions, routing and no-responders: a stream capturing subjects sees the mapped one);
 // route() delivers a subject as it is, for the broker's own publishers (stream deliveries,
 // advisories, records arriving over Kafka), which nats-server does not map either.
+//
+// Captures (docs/jetstream.md 1.3, 1.4): a JetStream stream takes the publishes on its subjects
+// through a capture entry, kept in a sublist of its own (overlapping captures are refused by the
+// streams, so a subject has one at most). route() offers a message to its capture first; the
+// capture may hold back the fan-out to core subscribers when it must deliver them itself, in log
+// order, behind an earlier Kafka append. fanout() is the delivery without captures, for messages
+// that are already stored (records appended over Kafka, deferred publishes).
+import { hasWildcardToken, subjectMatches } from './subject.js';
 import { Sublist, type Subscription } from './sublist.js';
 import { SubjectMapping, type MappingTable, type SubjectMappingOptions } from './subject-mapping.js';
 
@@ -20,9 +28,21 @@ export interface RoutedSubscription extends Subscription {
   readonly owner: SubscriptionOwner;
   /**
    * Hands one message to the subscription. `msg` is only valid during the call: a receiver
-   * that keeps it must copy it. `hdrLen` is 0 when the message has no headers.
+   * that keeps it must copy it. `hdrLen` is 0 when the message has no headers. A receiver that
+   * returns false declines the message: it is not counted as delivered (a requester then gets
+   * no-responders), as when the subscription did not exist.
    */
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void;
+  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean | void;
+}
+
+/** A stream's capture of the publishes on one of its subjects. */
+export interface CaptureEntry extends Subscription {
+  readonly queue: undefined;
+  /**
+   * Takes a publish (synchronously, `msg` valid during the call only). Returns true when the
+   * Router must not fan the message out to subscriptions now: the capture will, in log order.
+   */
+  capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean;
 }
 
 export interface RouterStats {
@@ -39,6 +59,8 @@ export interface RouterOptions extends SubjectMappingOptions {
 
 export class Router {
   readonly subscriptions = new Sublist<RoutedSubscription>();
+  /** Stream captures: at most one matches a literal subject. */
+  readonly captures = new Sublist<CaptureEntry>();
   private published = 0;
   private delivered = 0;
   /** null when no mapping is configured: publish() then costs one comparison more than route(). */
@@ -82,20 +104,88 @@ export class Router {
   }
 
   /**
-   * Delivers a message to every matching plain subscription and to one member of each
-   * matching queue group, with no mapping. Returns how many subscriptions received it.
+   * Offers the message to the capture of its subject, if any, then delivers it to every
+   * matching plain subscription and to one member of each matching queue group (unless the
+   * capture holds the fan-out back), with no mapping. Returns how many receivers took it, the
+   * capture included.
    */
   route(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
     this.published++;
-    const result = this.subscriptions.match(subject);
+    if (this.captures.size > 0) {
+      const c = this.captures.match(subject).plain;
+      if (c.length > 0) {
+        if (c[0]!.capture(subject, reply, hdrLen, msg, origin)) return 1;
+        return 1 + this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+      }
+    }
+    return this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+  }
+
+  /**
+   * Delivers to subscriptions only, never to a capture: for messages a stream has stored and
+   * now hands to core subscribers itself. Returns how many subscriptions received it.
+   */
+  fanout(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    return this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+  }
+
+  /**
+   * Delivers to the subscriptions of `target` (never to a capture) a message that shows
+   * `subject`: JetStream deliveries go to a pull request's reply subject or a push consumer's
+   * deliver subject and carry the stream subject on the MSG line, as nats-server sends them.
+   * Returns how many subscriptions received it.
+   */
+  deliverAs(target: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    return this.deliverAll(target, subject, reply, hdrLen, msg, origin);
+  }
+
+  /** Whether some subscription would receive a message on the literal subject `subject`. */
+  hasInterest(subject: string): boolean {
+    const r = this.subscriptions.match(subject);
+    return r.plain.length > 0 || r.queues.length > 0;
+  }
+
+  private readonly watches = new Map<string, Set<() => void>>();
+
+  /**
+   * Calls `fn` after every subscription change that may change the interest in the literal
+   * subject `subject` (push consumers start and stop with their deliver subject's interest).
+   * Returns the function that stops the watch.
+   */
+  watchInterest(subject: string, fn: () => void): () => void {
+    let set = this.watches.get(subject);
+    if (set === undefined) this.watches.set(subject, (set = new Set()));
+    set.add(fn);
+    this.subscriptions.onChange ??= (s) => this.interestChanged(s);
+    return () => {
+      const cur = this.watches.get(subject);
+      if (cur === undefined) return;
+      cur.delete(fn);
+      if (cur.size === 0) this.watches.delete(subject);
+    };
+  }
+
+  private interestChanged(changed: string): void {
+    if (this.watches.size === 0) return;
+    if (!hasWildcardToken(changed)) {
+      const set = this.watches.get(changed);
+      if (set !== undefined) for (const fn of [...set]) fn();
+      return;
+    }
+    for (const [subject, set] of [...this.watches]) {
+      if (subjectMatches(changed, subject)) for (const fn of [...set]) fn();
+    }
+  }
+
+  private deliverAll(match: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    const result = this.subscriptions.match(match);
     let count = 0;
     const skipOrigin = origin !== null && !origin.echo;
     const plain = result.plain;
     for (let i = 0; i < plain.length; i++) {
       const sub = plain[i]!;
       if (skipOrigin && sub.owner === origin) continue;
-      sub.deliver(subject, reply, hdrLen, msg);
-      count++;
+      if (sub.deliver(subject, reply, hdrLen, msg) !== false) count++;
     }
     const queues = result.queues;
     for (let g = 0; g < queues.length; g++) {
@@ -106,7 +196,9 @@ export class Router {
       for (let k = 0; k < n; k++) {
         const sub = members[(start + k) % n]!;
         if (skipOrigin && sub.owner === origin) continue;
-        sub.deliver(subject, reply, hdrLen, msg);
+        // A member that declines (a delivery permission filter) passes the message on to the
+        // next one, as nats-server offers a queue message to another member.
+        if (sub.deliver(subject, reply, hdrLen, msg) === false) continue;
         count++;
         break;
       }

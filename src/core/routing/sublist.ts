@@ -20,6 +20,12 @@ export interface MatchResult<S> {
 
 const EMPTY_RESULT: MatchResult<never> = Object.freeze({ plain: [], queues: [] });
 
+/** What a match collects on its way down the trie. */
+interface Collected<S> {
+  plain: S[];
+  queueGroups: Map<string, S[]> | null;
+}
+
 /** Default bound of the match cache. */
 const CACHE_MAX = 1024;
 
@@ -59,6 +65,9 @@ export class Sublist<S extends Subscription> {
    */
   constructor(private readonly cacheMax = CACHE_MAX) {}
 
+  /** Called after every insert and remove with the subscription's subject (Router's interest watches). */
+  onChange: ((subject: string) => void) | null = null;
+
   private readonly root = new Level<S>();
   private readonly cache = new Map<string, MatchResult<S>>();
   private count = 0;
@@ -94,6 +103,7 @@ export class Sublist<S extends Subscription> {
     this.count++;
     this.inserts++;
     this.invalidate(sub.subject);
+    if (this.onChange !== null) this.onChange(sub.subject);
     return true;
   }
 
@@ -132,6 +142,7 @@ export class Sublist<S extends Subscription> {
     this.count--;
     this.removes++;
     this.invalidate(sub.subject);
+    if (this.onChange !== null) this.onChange(sub.subject);
     return true;
   }
 
@@ -145,11 +156,12 @@ export class Sublist<S extends Subscription> {
     }
     const tokens = subject.split('.');
     for (const t of tokens) if (t.length === 0) return EMPTY_RESULT;
-    const plain: S[] = [];
-    const queueGroups = new Map<string, S[]>();
-    this.collect(this.root, tokens, 0, plain, queueGroups);
+    const acc: Collected<S> = { plain: [], queueGroups: null };
+    this.collect(this.root, tokens, 0, acc);
+    const plain = acc.plain;
+    const queueGroups = acc.queueGroups;
     const result: MatchResult<S> =
-      plain.length === 0 && queueGroups.size === 0 ? EMPTY_RESULT : { plain, queues: [...queueGroups.values()] };
+      plain.length === 0 && queueGroups === null ? EMPTY_RESULT : { plain, queues: queueGroups === null ? [] : [...queueGroups.values()] };
     if (this.cacheMax === 0) return result;
     if (this.cache.size >= this.cacheMax) {
       // Evict the oldest quarter: cheap, and a hot subject is re-cached on its next publish.
@@ -206,25 +218,30 @@ export class Sublist<S extends Subscription> {
     return { entries: this.cache.size, max, total };
   }
 
-  private collect(level: Level<S>, tokens: string[], index: number, plain: S[], queueGroups: Map<string, S[]>): void {
+  // Misses are frequent (every ack and inbox subject is new): no allocation but the result's.
+  private collect(level: Level<S>, tokens: string[], index: number, acc: Collected<S>): void {
     // '>' at this level matches the remaining one or more tokens.
-    if (level.full !== null) this.addNode(level.full, plain, queueGroups);
+    if (level.full !== null) this.addNode(level.full, acc);
     const last = index === tokens.length - 1;
     const literal = level.literal.get(tokens[index]!);
+    if (literal !== undefined) {
+      if (last) this.addNode(literal, acc);
+      else if (literal.next !== null) this.collect(literal.next, tokens, index + 1, acc);
+    }
     const single = level.single;
-    for (const node of [literal, single]) {
-      if (node === undefined || node === null) continue;
-      if (last) this.addNode(node, plain, queueGroups);
-      else if (node.next !== null) this.collect(node.next, tokens, index + 1, plain, queueGroups);
+    if (single !== null) {
+      if (last) this.addNode(single, acc);
+      else if (single.next !== null) this.collect(single.next, tokens, index + 1, acc);
     }
   }
 
-  private addNode(node: TrieNode<S>, plain: S[], queueGroups: Map<string, S[]>): void {
-    for (const s of node.plain) plain.push(s);
-    if (node.queues === null) return;
+  private addNode(node: TrieNode<S>, acc: Collected<S>): void {
+    if (node.plain.size > 0) for (const s of node.plain) acc.plain.push(s);
+    if (node.queues === null || node.queues.size === 0) return;
+    const groups = (acc.queueGroups ??= new Map());
     for (const [name, members] of node.queues) {
-      let group = queueGroups.get(name);
-      if (group === undefined) queueGroups.set(name, (group = []));
+      let group = groups.get(name);
+      if (group === undefined) groups.set(name, (group = []));
       for (const s of members) group.push(s);
     }
   }

@@ -1,20 +1,62 @@
-// ApiVersions (18): the APIs and versions this broker serves. A version the broker does not
-// know is answered by the connection in v0 with UNSUPPORTED_VERSION and the same list. No
-// authorization: clients ask before anything else, as in Kafka.
+// ApiVersions (18): the APIs and versions this broker serves, and the features it supports and
+// has finalized (KIP-584). A version the broker does not know is answered by the connection in
+// v0 with UNSUPPORTED_VERSION and the same list. No authorization: clients ask before anything
+// else, as in Kafka.
+//
+// Features are advertised only where everything they mean is served: group.version 1 (the
+// KIP-848 consumer group protocol) and transaction.version 2 (KIP-890 part 2: clients skip
+// AddPartitionsToTxn/AddOffsetsToTxn, and the epoch is bumped per transaction; Produce v12,
+// TxnOffsetCommit v5 and EndTxn v5 are served). Kafka's metadata.version, kraft.version,
+// share.version, streams.version and eligible.leader.replicas.version are not advertised.
+//
+// v3 lists only supported features whose minimum is at least 1 (KAFKA-17011, fixed by v4). v5
+// (KIP-1242) lets a client that names the cluster and node it expects learn that it reached
+// another one: both named and one differs is REBOOTSTRAP_REQUIRED; only one named is
+// INVALID_REQUEST, as Kafka 4.4 answers.
 import { ApiKey } from '../protocol/messages/index.js';
+import type { ApiVersionsResponse, ApiVersionsResponseFinalizedFeatureKey, ApiVersionsResponseSupportedFeatureKey } from '../protocol/messages/api-versions.js';
 import { ErrorCode } from '../errors.js';
 import { defineHandler } from './types.js';
 import { advertisedApiVersions } from './index.js';
 
+const SUPPORTED_FEATURES: readonly ApiVersionsResponseSupportedFeatureKey[] = [
+  { name: 'group.version', minVersion: 0, maxVersion: 1 },
+  { name: 'transaction.version', minVersion: 0, maxVersion: 2 },
+];
+const FINALIZED_FEATURES: readonly ApiVersionsResponseFinalizedFeatureKey[] = [
+  { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
+  { name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 },
+];
+/**
+ * Kafka's epoch of the finalized features is the metadata offset that last changed them; they
+ * never change here. Clients keep the features of the highest epoch they saw (-1: none).
+ */
+const FINALIZED_FEATURES_EPOCH = 1n;
+
+/** Clients must name themselves with [a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])? (v3+), else INVALID_REQUEST. */
+const SOFTWARE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
+
 export const apiVersions = defineHandler(ApiKey.ApiVersions, {
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 5,
   handle(ctx, req) {
-    // v3 clients name themselves; Kafka rejects names that do not match [a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])? with INVALID_REQUEST.
-    const valid = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
-    if (ctx.header.apiVersion >= 3 && (!valid.test(req.clientSoftwareName ?? '') || !valid.test(req.clientSoftwareVersion ?? ''))) {
-      return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
+    const v = ctx.header.apiVersion;
+    const refused = (errorCode: number): ApiVersionsResponse => ({ errorCode, apiKeys: [], throttleTimeMs: 0 });
+    if (v >= 3 && (!SOFTWARE_NAME.test(req.clientSoftwareName ?? '') || !SOFTWARE_NAME.test(req.clientSoftwareVersion ?? ''))) return refused(ErrorCode.INVALID_REQUEST);
+    if (v >= 5) {
+      const clusterId = req.clusterId ?? null;
+      const nodeId = req.nodeId ?? -1;
+      if ((clusterId === null) !== (nodeId === -1)) return refused(ErrorCode.INVALID_REQUEST);
+      if (clusterId !== null && (clusterId !== ctx.cluster.clusterId || nodeId !== ctx.cluster.nodeId)) return refused(ErrorCode.REBOOTSTRAP_REQUIRED);
     }
-    return { errorCode: ErrorCode.NONE, apiKeys: advertisedApiVersions(), throttleTimeMs: 0 };
+    return {
+      errorCode: ErrorCode.NONE,
+      apiKeys: advertisedApiVersions(),
+      throttleTimeMs: 0,
+      supportedFeatures: v >= 4 ? [...SUPPORTED_FEATURES] : SUPPORTED_FEATURES.filter((f) => f.minVersion >= 1),
+      finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH,
+      finalizedFeatures: [...FINALIZED_FEATURES],
+      zkMigrationReady: false,
+    };
   },
 });

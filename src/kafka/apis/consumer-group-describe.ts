@@ -1,18 +1,22 @@
 // ConsumerGroupDescribe (69): KIP-848 groups with their epochs, assignor, members, current and
-// target assignments.
+// target assignments. v1 adds each member's type (KIP-1099): every member of a Wharf consumer
+// group speaks the consumer protocol (type 1; Wharf does not mix classic members into them).
+// With includeAuthorizedOperations the group's operations the principal may perform are listed.
 // Authorization, as Kafka: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it.
 import { ApiKey } from '../protocol/messages/index.js';
 import type { Assignment } from '../../core/coordinators/consumer-group.js';
-import { groupResource } from '../authorization.js';
+import { authorizedOperations, groupResource } from '../authorization.js';
 import { topicIdToWire } from '../context.js';
 import { ErrorCode, errorCode } from '../errors.js';
 import { defineHandler } from './types.js';
 
 const NO_OPERATIONS = -2147483648;
+/** KIP-1099's member types: -1 unknown, 0 classic, 1 consumer. */
+const CONSUMER_MEMBER = 1;
 
 export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe, {
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   handle(ctx, req) {
     const c = ctx.coordinators;
     const { log } = ctx;
@@ -51,8 +55,9 @@ export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe,
             subscribedTopicRegex: m.subscribedTopicRegex,
             assignment: wire(m.assignment),
             targetAssignment: wire(m.target),
+            memberType: CONSUMER_MEMBER,
           })),
-          authorizedOperations: NO_OPERATIONS,
+          authorizedOperations: req.includeAuthorizedOperations ? authorizedOperations(ctx, groupResource(groupId)) : NO_OPERATIONS,
         };
       }),
     };

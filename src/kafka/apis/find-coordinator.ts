@@ -1,5 +1,6 @@
 // FindCoordinator (10): this node coordinates every group and transactional id. Batched keys
-// from v4.
+// from v4; v5 only adds TRANSACTION_ABORTABLE to what the client handles. v6 (share group
+// coordinators, KIP-932) is not served: Wharf has no share groups.
 // Authorization, as Kafka: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED) or on the
 // transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), per key.
 import { ApiKey } from '../protocol/messages/index.js';
@@ -24,7 +25,7 @@ function none(errorCode: number, errorMessage: string): Answer {
 
 export const findCoordinator = defineHandler(ApiKey.FindCoordinator, {
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   async handle(ctx, req) {
     const { cluster, header, coordinators } = ctx;
     const keyType = req.keyType ?? KEY_TYPE_GROUP;

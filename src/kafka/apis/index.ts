@@ -36,6 +36,12 @@ import { endTxn } from './end-txn.js';
 import { txnOffsetCommit } from './txn-offset-commit.js';
 import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
+import { describeProducers } from './describe-producers.js';
+import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { listConfigResources } from './list-config-resources.js';
+import { describeLogDirs } from './describe-log-dirs.js';
+import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
+import { pushTelemetry } from './push-telemetry.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 
@@ -57,6 +63,9 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.CreatePartitions]: createPartitions,
   [ApiKey.IncrementalAlterConfigs]: incrementalAlterConfigs,
   [ApiKey.DescribeCluster]: describeCluster,
+  [ApiKey.DescribeTopicPartitions]: describeTopicPartitions,
+  [ApiKey.ListConfigResources]: listConfigResources,
+  [ApiKey.DescribeLogDirs]: describeLogDirs,
   // Coordinators: consumer groups, producer ids, transactions.
   [ApiKey.OffsetCommit]: offsetCommit,
   [ApiKey.OffsetFetch]: offsetFetch,
@@ -76,15 +85,21 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.TxnOffsetCommit]: txnOffsetCommit,
   [ApiKey.DescribeTransactions]: describeTransactions,
   [ApiKey.ListTransactions]: listTransactions,
+  [ApiKey.DescribeProducers]: describeProducers,
+  // Served, not advertised: a broker without a metrics plugin (KIP-714).
+  [ApiKey.GetTelemetrySubscriptions]: getTelemetrySubscriptions,
+  [ApiKey.PushTelemetry]: pushTelemetry,
   [ApiKey.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
   [ApiKey.ConsumerGroupDescribe]: consumerGroupDescribe,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;
 
-/** The ApiVersions list, by key. */
+/** The ApiVersions list, by key (handlers that are served but not advertised left out). */
 export function advertisedApiVersions(): ApiVersionsResponseApiVersion[] {
-  advertised ??= Object.values(HANDLERS).map((h) => ({ apiKey: h.key, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
+  advertised ??= Object.values(HANDLERS)
+    .filter((h) => h.advertised !== false)
+    .map((h) => ({ apiKey: h.key, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
   return advertised;
 }
 

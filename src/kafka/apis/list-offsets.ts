@@ -16,6 +16,8 @@ const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
+const EARLIEST_PENDING_UPLOAD = -6n;
 const SCAN_BYTES = 1024 * 1024;
 
 /** The first record with the largest timestamp: scans the batch headers, then decodes one batch. */
@@ -53,7 +55,7 @@ async function maxTimestampRecord(p: LogPartition): Promise<{ offset: number; ti
 
 export const listOffsets = defineHandler(ApiKey.ListOffsets, {
   minVersion: 1,
-  maxVersion: 8,
+  maxVersion: 11,
   async handle(ctx, req) {
     const { log, header } = ctx;
     const v = header.apiVersion;
@@ -90,6 +92,8 @@ export const listOffsets = defineHandler(ApiKey.ListOffsets, {
               out.timestamp = BigInt(found.timestamp);
               out.leaderEpoch = LEADER_EPOCH;
             }
+          } else if ((ts === LATEST_TIERED && v >= 9) || (ts === EARLIEST_PENDING_UPLOAD && v >= 11)) {
+            // No remote storage: no tiered offset (offset, timestamp and leader epoch stay -1).
           } else if (ts < 0n) {
             throw new KafkaApiError(ErrorCode.UNSUPPORTED_VERSION, `timestamp ${ts} needs a newer ListOffsets version`);
           } else {

@@ -1,19 +1,24 @@
 // Metadata (3): brokers (this one), cluster id, controller (this one), and topics with their
 // partitions, all led by this node at epoch 0. Unknown topics asked for by name are created
-// when auto.create.topics.enable is on and the request allows it (v4+).
+// when auto.create.topics.enable is on and the request allows it (v4+). From v12 a request that
+// names any topic id is answered by id only (the names of its other entries are ignored, each
+// id once), as Kafka answers it. v13 adds a top-level
+// error code (for KIP-1102's rebootstrap), always NONE from a single node.
 //
 // Authorization, as Kafka: DESCRIBE on each topic. Topics the principal may not describe are
 // left out of an all-topics answer, and answered TOPIC_AUTHORIZATION_FAILED when asked for by
 // name (without their id, so their existence is not disclosed) or by id (with it: ids are not
 // secret). Auto-creation needs CREATE on the cluster or on the topic; without it the topic is
-// answered TOPIC_AUTHORIZATION_FAILED.
+// answered TOPIC_AUTHORIZATION_FAILED. With includeTopicAuthorizedOperations (v8+) each topic
+// the answer describes lists the operations the principal may perform on it, and with
+// includeClusterAuthorizedOperations (v8-10; DescribeCluster took it over) the cluster does.
 //
 // Each topic costs map lookups in the log (its info and partitions), never a scan of all topics
 // or the computation of its configs, so the whole answer is linear in the topics named.
 import type { MetadataResponseMetadataResponseTopic } from '../protocol/messages/metadata.js';
 import { validateTopicName, type TopicInfo } from '../../core/log/index.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { CLUSTER, topicResource } from '../authorization.js';
+import { authorizedOperations, CLUSTER, topicResource } from '../authorization.js';
 import { LEADER_EPOCH, topicIdToWire, ZERO_UUID } from '../context.js';
 import { ErrorCode, toKafkaError } from '../errors.js';
 import { autoCreateTopic, topicNameById } from './topics.js';
@@ -49,7 +54,7 @@ function topicError(name: string | null, code: number, topicId = ZERO_UUID): Met
 
 export const metadata = defineHandler(ApiKey.Metadata, {
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   async handle(ctx, req) {
     const { log, header, cluster } = ctx;
     const v = header.apiVersion;
@@ -63,7 +68,9 @@ export const metadata = defineHandler(ApiKey.Metadata, {
       const allowCreate = v < 4 ? true : req.allowAutoTopicCreation !== false;
       let mayCreateAny: boolean | null = null;
       const mayCreate = (name: string): boolean => (mayCreateAny ??= ctx.authorize('CREATE', CLUSTER)) || ctx.authorize('CREATE', topicResource(name));
-      for (const rt of req.topics!) {
+      const ids = v >= 12 ? new Set(req.topics!.map((t) => t.topicId ?? ZERO_UUID).filter((id) => id !== ZERO_UUID)) : null;
+      const asked = ids !== null && ids.size > 0 ? [...ids].map((topicId) => ({ topicId, name: null })) : req.topics!;
+      for (const rt of asked) {
         if (rt.name === null || rt.name === undefined) {
           // v10+: by topic id.
           const id = rt.topicId ?? ZERO_UUID;
@@ -97,13 +104,21 @@ export const metadata = defineHandler(ApiKey.Metadata, {
         topics.push(t ? topicMetadata(ctx, t) : topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       }
     }
+    if (v >= 8 && req.includeTopicAuthorizedOperations === true) {
+      for (const t of topics) {
+        if (t.name !== null && t.errorCode !== ErrorCode.TOPIC_AUTHORIZATION_FAILED) t.topicAuthorizedOperations = authorizedOperations(ctx, topicResource(t.name));
+      }
+    }
+    let clusterOps = AUTHORIZED_OPS_OMITTED;
+    if (v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations === true) clusterOps = ctx.authorize('DESCRIBE', CLUSTER) ? authorizedOperations(ctx, CLUSTER) : 0;
     return {
       throttleTimeMs: 0,
       brokers: [{ nodeId: cluster.nodeId, host: cluster.advertisedHost, port: cluster.advertisedPort, rack: null }],
       clusterId: cluster.clusterId,
       controllerId: cluster.nodeId,
       topics,
-      clusterAuthorizedOperations: AUTHORIZED_OPS_OMITTED,
+      clusterAuthorizedOperations: clusterOps,
+      errorCode: ErrorCode.NONE,
     };
   },
 });

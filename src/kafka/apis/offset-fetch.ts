@@ -1,14 +1,20 @@
 // OffsetFetch (9): committed offsets of a group (v1-7) or of several groups (v8+); a null
 // topic list means every partition with an offset (v2+). With requireStable (v7+), partitions
-// whose offset is pending in a transaction answer UNSTABLE_OFFSET_COMMIT.
+// whose offset is pending in a transaction answer UNSTABLE_OFFSET_COMMIT. v10 names topics by
+// id (KIP-848): an id no topic has answers UNKNOWN_TOPIC_ID on its partitions.
 //
 // Authorization, as Kafka: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED), and
 // DESCRIBE on each topic: a topic asked for by name answers TOPIC_AUTHORIZATION_FAILED on its
 // partitions, and one the principal may not describe is left out of an all-topics answer.
 import { ApiKey } from '../protocol/messages/index.js';
+import type { OffsetFetchResponseOffsetFetchResponseTopics } from '../protocol/messages/offset-fetch.js';
 import { authorizedTopics, groupResource, topicResource } from '../authorization.js';
+import { topicIdToWire, ZERO_UUID } from '../context.js';
 import { ErrorCode, errorCode } from '../errors.js';
+import { topicNameById } from './topics.js';
 import { defineHandler, type RequestContext } from './types.js';
+
+const TOPIC_ID_VERSION = 10;
 
 interface PartitionOffset {
   partitionIndex: number;
@@ -27,7 +33,6 @@ interface GroupOffsets {
 function groupOffsets(
   ctx: RequestContext,
   groupId: string,
-  // Topic names up to v9 (v10 names topics by id; Wharf serves up to v9).
   topics: ReadonlyArray<{ name?: string; partitionIndexes: number[] }> | null,
   requireStable: boolean,
   memberId?: string | null,
@@ -66,10 +71,31 @@ function groupOffsets(
 
 export const offsetFetch = defineHandler(ApiKey.OffsetFetch, {
   minVersion: 1,
-  maxVersion: 9,
+  maxVersion: 10,
   handle(ctx, req) {
     const v = ctx.header.apiVersion;
     const requireStable = v >= 7 && req.requireStable === true;
+    if (v >= TOPIC_ID_VERSION) {
+      return {
+        throttleTimeMs: 0,
+        groups: (req.groups ?? []).map((g) => {
+          // Topics by id: those no topic has are answered apart, the others asked for by name.
+          const unknown: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
+          const named: Array<{ name: string; partitionIndexes: number[] }> | null = g.topics === null ? null : [];
+          for (const t of g.topics ?? []) {
+            const name = topicNameById(ctx.log, t.topicId ?? ZERO_UUID);
+            if (name !== null) named!.push({ name, partitionIndexes: t.partitionIndexes });
+            else unknown.push({ topicId: t.topicId, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNKNOWN_TOPIC_ID })) });
+          }
+          const r = groupOffsets(ctx, g.groupId, named, requireStable, g.memberId, g.memberEpoch);
+          const topics = [...r.topics].map(([name, partitions]) => {
+            const info = ctx.log.topicInfo(name);
+            return { topicId: info ? topicIdToWire(info.topicId) : ZERO_UUID, partitions };
+          });
+          return { groupId: g.groupId, errorCode: r.errorCode, topics: r.errorCode === ErrorCode.NONE ? [...topics, ...unknown] : topics };
+        }),
+      };
+    }
     if (v >= 8) {
       return {
         throttleTimeMs: 0,

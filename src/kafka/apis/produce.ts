@@ -13,8 +13,19 @@
 // Kafka's Produce never creates topics; Wharf's does when auto.create.topics.enable is on and
 // the principal may CREATE it (on the cluster or the topic), else the topic is unknown.
 //
+// A partition of a JetStream stream topic has an append check (PartitionAppendCheck): it runs
+// after the producer-state check, in the producer's turn, and may refuse the batch.
+//
 // Appends of pipelined requests of one connection are issued in request order (produceTurn),
 // so one producer's batches land in the order it sent them even when topics get auto-created.
+//
+// v12 is transactions v2 (KIP-890 part 2): a transactional batch adds its partition to the
+// producer's transaction (the partitions of one request in one step). v13 names topics by id
+// (UNKNOWN_TOPIC_ID for an id no topic has; such a topic is never auto-created).
+//
+// Control batches (transaction markers) are the coordinator's: a client's is refused with
+// INVALID_RECORD, as Kafka's LogValidator refuses control records of origin Client (after the
+// transaction check, before the sequence check; a corrupt one is CORRUPT_MESSAGE first).
 import type { AppendOutcome } from '../../core/log/index.js';
 import { validateTopicName } from '../../core/log/index.js';
 import {
@@ -24,6 +35,8 @@ import {
   OFFSET_MAGIC,
   batchBaseSequence,
   batchCompression,
+  batchCrcValid,
+  batchIsControl,
   batchIsTransactional,
   batchLastOffsetDelta,
   batchMagic,
@@ -36,9 +49,9 @@ import { CompressionType } from '../../core/records/compression.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/messages/produce.js';
 import { ApiKey, type ProduceRequest } from '../protocol/messages/index.js';
 import { CLUSTER, topicResource, transactionalIdResource } from '../authorization.js';
-import { LEADER_EPOCH, type ProducerBatch } from '../context.js';
+import { LEADER_EPOCH, type ProducerBatch, type TransactionalWrite } from '../context.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
-import { autoCreateTopic, partitionOf } from './topics.js';
+import { autoCreateTopic, partitionCount, partitionOf, topicNameById } from './topics.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 /**
@@ -60,6 +73,14 @@ function precheck(records: Buffer | null, version: number): void {
   if (version < 7 && records.length >= BATCH_HEADER_SIZE && batchCompression(records) === CompressionType.Zstd) {
     throw new KafkaApiError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${version} cannot use ZStandard compression (v7 or newer is needed)`);
   }
+}
+
+/** A client's control batch: Kafka's refusal (CORRUPT_MESSAGE first if its CRC is wrong). */
+function controlBatchError(batch: Buffer, topic: string, partition: number): KafkaApiError {
+  if (batch.length < BATCH_HEADER_SIZE || batchSize(batch) !== batch.length || !batchCrcValid(batch)) {
+    return new KafkaApiError(ErrorCode.CORRUPT_MESSAGE, `Record batch for partition ${topic}-${partition} is corrupt (CRC mismatch)`);
+  }
+  return new KafkaApiError(ErrorCode.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${topic}-${partition}`);
 }
 
 /**
@@ -89,6 +110,27 @@ function okResponse(index: number, o: AppendOutcome): ProduceResponsePartitionPr
   };
 }
 
+/**
+ * The partitions of a v12+ request's transactional batches that may be written (topic writable
+ * and known, partition in range), for one AddPartitions step before the batches are checked.
+ */
+function transactionalWrite(ctx: RequestContext, req: ProduceRequest, topicName: (td: ProduceRequest['topicData'][number]) => string | null): TransactionalWrite | null {
+  let write: TransactionalWrite | null = null;
+  for (const td of req.topicData) {
+    const name = topicName(td);
+    if (name === null || !ctx.log.hasTopic(name) || !ctx.authorize('WRITE', topicResource(name))) continue;
+    const count = partitionCount(ctx.log, name);
+    for (const pd of td.partitionData) {
+      const r = pd.records;
+      if (r === null || r.length < BATCH_HEADER_SIZE || batchMagic(r) !== CURRENT_MAGIC || !batchIsTransactional(r) || batchProducerId(r) < 0) continue;
+      if (pd.index < 0 || pd.index >= count) continue;
+      write ??= { transactionalId: req.transactionalId ?? '', producerId: batchProducerId(r), producerEpoch: batchProducerEpoch(r), partitions: [] };
+      if (batchProducerId(r) === write.producerId && batchProducerEpoch(r) === write.producerEpoch) write.partitions.push({ topic: name, partition: pd.index });
+    }
+  }
+  return write;
+}
+
 /** Whether any partition of the request carries a transactional batch (Kafka's hasTransactionalRecords). */
 function hasTransactionalRecords(req: ProduceRequest): boolean {
   for (const td of req.topicData) {
@@ -108,10 +150,14 @@ function mayCreate(ctx: RequestContext, name: string): boolean {
 export const produce = defineHandler(ApiKey.Produce, {
   minVersion: 3,
   advertisedMinVersion: 0,
-  maxVersion: 11,
+  maxVersion: 13,
   async handle(ctx, req) {
     const { log, header, producerState } = ctx;
     const version = header.apiVersion;
+    const byId = version >= 13;
+    const topicName = (td: ProduceRequest['topicData'][number]): string | null => (byId ? topicNameById(log, td.topicId ?? '') : (td.name ?? ''));
+    const topicResponse = (td: ProduceRequest['topicData'][number], partitionResponses: ProduceResponsePartitionProduceResponse[]): ProduceResponseTopicProduceResponse =>
+      byId ? { topicId: td.topicId, partitionResponses } : { name: td.name ?? '', partitionResponses };
     const acks = req.acks;
     const responses: ProduceResponseTopicProduceResponse[] = [];
     const pending: Promise<void>[] = [];
@@ -127,7 +173,7 @@ export const produce = defineHandler(ApiKey.Produce, {
       const denied = new KafkaApiError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
       for (const td of req.topicData) {
         const parts: ProduceResponsePartitionProduceResponse[] = [];
-        responses.push({ name: td.name ?? '', partitionResponses: parts });
+        responses.push(topicResponse(td, parts));
         for (const pd of td.partitionData) fail(parts, pd.index, denied);
       }
       if (acks === 0) {
@@ -140,13 +186,19 @@ export const produce = defineHandler(ApiKey.Produce, {
     const turn = ctx.conn.produceTurn();
     try {
       if (turn.ready) await turn.ready;
+      if (version >= 12 && req.transactionalId) {
+        const write = transactionalWrite(ctx, req, topicName);
+        if (write !== null && write.partitions.length > 0) await producerState.addToTransaction(write);
+      }
       for (const td of req.topicData) {
-        // Topic names up to v12 (v13 names topics by id; Wharf serves up to v11).
-        const name = td.name ?? '';
+        const resolved = topicName(td);
+        const name = resolved ?? '';
         const parts: ProduceResponsePartitionProduceResponse[] = [];
-        responses.push({ name, partitionResponses: parts });
+        responses.push(topicResponse(td, parts));
         let topicError: unknown = null;
-        if (!ctx.authorize('WRITE', topicResource(name))) {
+        if (resolved === null) {
+          topicError = new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_ID, `unknown topic id ${td.topicId}`);
+        } else if (!ctx.authorize('WRITE', topicResource(name))) {
           topicError = new KafkaApiError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Not authorized to write to topic ${name}`);
         } else if (acks !== 0 && acks !== 1 && acks !== -1) {
           topicError = new KafkaApiError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
@@ -169,6 +221,7 @@ export const produce = defineHandler(ApiKey.Produce, {
             const partition = partitionOf(log, name, pd.index);
             precheck(pd.records, version);
             const batch = ownBuffer(pd.records!); // the log owns it once appended
+            const control = batch.length >= BATCH_HEADER_SIZE && batchIsControl(batch);
             let producer: ProducerBatch | null = null;
             if (batch.length >= BATCH_HEADER_SIZE && batchProducerId(batch) >= 0) {
               producer = {
@@ -180,13 +233,29 @@ export const produce = defineHandler(ApiKey.Produce, {
                 baseSequence: batchBaseSequence(batch),
                 lastOffsetDelta: batchLastOffsetDelta(batch),
                 transactional: batchIsTransactional(batch),
+                control,
+                produceVersion: version,
               };
               const c = producerState.check(producer);
               const decision = c instanceof Promise ? await c : c;
               if (decision.action === 'reject') throw new KafkaApiError(decision.errorCode, decision.message);
+              if (decision.action === 'refuse-control') throw controlBatchError(batch, name, pd.index);
               if (decision.action === 'duplicate') {
                 parts.push(okResponse(pd.index, decision.outcome));
                 continue;
+              }
+            } else if (control) {
+              throw controlBatchError(batch, name, pd.index);
+            }
+            // A topic that is a JetStream stream checks what may be appended to it (record keys
+            // must be subjects it captures, discard-new limits): docs/jetstream.md 1.1, 1.7.
+            const appendCheck = partition.appendCheck;
+            if (appendCheck !== null) {
+              const c = appendCheck.check(batch);
+              const refused = c instanceof Promise ? await c : c;
+              if (refused !== null) {
+                if (producer) producerState.failed(producer, refused);
+                throw refused;
               }
             }
             // Kafka stamps the leader's epoch into every batch it appends (outside the CRC).

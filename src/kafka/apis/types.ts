@@ -8,6 +8,8 @@ import type { AclOperation, AclPrincipal, AclResource } from '../../core/securit
 import type { KafkaOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { ClusterIdentity, ProducerStateHook } from '../context.js';
+import type { FetchSessionCache } from '../fetch-session.js';
+import type { ClientTelemetry } from '../client-telemetry.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
 
@@ -32,6 +34,10 @@ export interface RequestContext {
   readonly logger: Logger;
   readonly cluster: ClusterIdentity;
   readonly producerState: ProducerStateHook;
+  /** The listener's incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
+  /** The listener's client telemetry instances (KIP-714). */
+  readonly telemetry: ClientTelemetry;
   readonly conn: ConnectionScope;
   readonly header: RequestHeader;
   /** Who sent the request (User:ANONYMOUS until the listener authenticates). */
@@ -59,6 +65,11 @@ export interface ApiHandler<K extends ApiKey> {
    * for old librdkafka clients but refuses v0-2 requests).
    */
   readonly advertisedMinVersion?: number;
+  /**
+   * False for an API that is served but not listed by ApiVersions, as Kafka serves the
+   * telemetry APIs without listing them when no metrics plugin is configured.
+   */
+  readonly advertised?: boolean;
   /**
    * Runs alone on its connection: waits for the requests before it to finish and holds the
    * ones after it (topic and config administration, so that a pipelined Produce sees the topic).

@@ -1,0 +1,92 @@
+// What streams must record that the log cannot derive (docs/jetstream.md 1.5, 1.12, 1.18): the
+// explicit deletes (MSG.DELETE, purges by filter) and the cursors of sources, as records of the
+// compacted internal topic __jetstream_state, in the JSON format of the other internal topics:
+//   ["del", topicId, first] -> {"v":1, "to": last, "erase": bool, "at": the stream's last sequence then}
+//   ["src", topicId, origin] -> {"v":1, "seq": last origin sequence appended}
+// A delete is acknowledged to the client once its record is durable. When the log start
+// offset of the stream passes a range, or the stream is deleted, its records get tombstones so
+// that compaction drops them.
+import type { Logger } from '../../log.js';
+import type { Log } from '../log/index.js';
+import { InternalTopic, type InternalRecord } from '../coordinators/internal-topic.js';
+
+export const STATE_TOPIC = '__jetstream_state';
+
+export interface DeleteRange {
+  from: number;
+  to: number;
+  erase: boolean;
+  /** The stream's last sequence when the delete was made: where the replay applies it. */
+  at: number;
+}
+
+export interface StreamStateRecords {
+  deletes: DeleteRange[];
+  /** Last origin sequence appended, by origin stream name. */
+  sources: Map<string, number>;
+}
+
+export class StreamStateStore {
+  private readonly byTopic = new Map<string, StreamStateRecords>();
+
+  private constructor(private readonly topic: InternalTopic) {}
+
+  static async open(log: Log, logger: Logger): Promise<StreamStateStore> {
+    const store = new StreamStateStore(await InternalTopic.open(log, STATE_TOPIC, logger));
+    await store.topic.replay((key, value) => {
+      const [kind, topicId, id] = key;
+      if (typeof topicId !== 'string') return;
+      const rec = store.records(topicId);
+      if (kind === 'del' && typeof id === 'number') {
+        rec.deletes = rec.deletes.filter((d) => d.from !== id);
+        if (value !== null) rec.deletes.push({ from: id, to: Number(value['to']), erase: value['erase'] === true, at: Number(value['at']) });
+      } else if (kind === 'src' && typeof id === 'string') {
+        if (value === null) rec.sources.delete(id);
+        else rec.sources.set(id, Number(value['seq']));
+      }
+    });
+    return store;
+  }
+
+  /** The records of a stream's topic (empty for a new one). */
+  records(topicId: string): StreamStateRecords {
+    let r = this.byTopic.get(topicId);
+    if (r === undefined) this.byTopic.set(topicId, (r = { deletes: [], sources: new Map() }));
+    return r;
+  }
+
+  /** Records deletes durably (one batch). */
+  async addDeletes(topicId: string, ranges: readonly DeleteRange[]): Promise<void> {
+    if (ranges.length === 0) return;
+    const rec = this.records(topicId);
+    await this.topic.append(ranges.map((d) => ({ key: ['del', topicId, d.from], value: { v: 1, to: d.to, erase: d.erase, at: d.at } })));
+    rec.deletes.push(...ranges);
+  }
+
+  /** Forgets the delete records wholly below `firstSeq` (the log start passed them). */
+  async dropDeletesBelow(topicId: string, firstSeq: number): Promise<void> {
+    const rec = this.byTopic.get(topicId);
+    if (rec === undefined) return;
+    const gone = rec.deletes.filter((d) => d.to < firstSeq);
+    if (gone.length === 0) return;
+    rec.deletes = rec.deletes.filter((d) => d.to >= firstSeq);
+    await this.topic.append(gone.map((d) => ({ key: ['del', topicId, d.from], value: null })));
+  }
+
+  async setSourceCursor(topicId: string, origin: string, seq: number): Promise<void> {
+    this.records(topicId).sources.set(origin, seq);
+    await this.topic.append([{ key: ['src', topicId, origin], value: { v: 1, seq } }]);
+  }
+
+  /** Tombstones every record of a deleted stream's topic. */
+  async forget(topicId: string): Promise<void> {
+    const rec = this.byTopic.get(topicId);
+    if (rec === undefined) return;
+    this.byTopic.delete(topicId);
+    const tombstones: InternalRecord[] = [
+      ...rec.deletes.map((d): InternalRecord => ({ key: ['del', topicId, d.from], value: null })),
+      ...[...rec.sources.keys()].map((o): InternalRecord => ({ key: ['src', topicId, o], value: null })),
+    ];
+    if (tombstones.length > 0) await this.topic.append(tombstones);
+  }
+}

@@ -1,0 +1,453 @@
+// The streams of the broker: every one-partition topic whose configs say it is a stream
+// (`wharf.jetstream.config`, or `wharf.nats.subjects` set over Kafka), by name, with its
+// captures in the Router and its append check and observer on its partition (docs/jetstream.md
+// 1.1-1.3). Topic creation, config changes and deletion go through the log, whichever protocol
+// asked: the registry follows them through the log's topic hooks, so a stream deleted over NATS
+// is a topic deleted for Kafka and the other way round, and a retention config altered over
+// Kafka is a changed stream limit.
+//
+// Recovery (docs/jetstream.md 1.18): open() loads the stream topics and rebuilds each stream
+// from its log, before the NATS listener accepts clients.
+import type { Logger } from '../../log.js';
+import { LogError, isLogError, type Log, type TopicInfo } from '../log/index.js';
+import type { PartitionAppendCheck } from '../log/partition.js';
+import type { CaptureEntry, Router, SubscriptionOwner } from '../routing/router.js';
+import { isValidLiteralSubject } from '../routing/subject.js';
+import { batchIsControl, batchIsTransactional, batchRecordsDataAsync, forEachBatch } from '../records/batch.js';
+import { jsError } from './api-errors.js';
+import { readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
+import { StreamStateStore } from './state-topic.js';
+import {
+  checkAccountLimits,
+  checkStreamUpdate,
+  configInputOfTopic,
+  resolveStreamConfig,
+  sameConfig,
+  topicConfigsOf,
+} from './stream-config.js';
+import { subjectsCollide } from './subject-filter.js';
+import { Stream, rememberCheckedRecords, type PublishReplies, type StreamStats } from './stream-view.js';
+import { StreamSourcing } from './sources.js';
+import type { AccountLimits, JsApiError, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
+
+export interface StreamRegistryOptions {
+  log: Log;
+  router: Router;
+  logger: Logger;
+  /** The PubAck encoding (the JetStream front-end's JSON). */
+  replies: PublishReplies;
+  limits: AccountLimits;
+}
+
+class Capture implements CaptureEntry {
+  readonly queue = undefined;
+  constructor(
+    readonly subject: string,
+    private readonly stream: Stream,
+  ) {}
+  capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean {
+    return this.stream.capture(subject, reply, hdrLen, msg, origin);
+  }
+}
+
+const isStreamTopic = (configs: Record<string, string>): boolean => configs['wharf.jetstream.config'] !== undefined || configs['wharf.nats.subjects'] !== undefined;
+
+export class StreamRegistry implements StreamRegistryApi {
+  private readonly streams = new Map<string, Stream>();
+  private readonly captures = new Map<string, Capture[]>();
+  private readonly sourcing = new Map<string, StreamSourcing>();
+  private readonly listeners = new Set<(ev: StreamRegistryEvent) => void>();
+  private readonly owner: SubscriptionOwner = { echo: true };
+  readonly stats: StreamStats = { omittedHeaders: 0 };
+  private removeHooks: (() => void) | null = null;
+  /** A create or update in progress through this registry: its topic hook must not re-derive the config. */
+  private pending: StreamConfig | null = null;
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly opts: StreamRegistryOptions,
+    private readonly state: StreamStateStore,
+  ) {
+    this.log = opts.logger.child({ component: 'streams' });
+  }
+
+  /** Loads every stream topic and rebuilds its stream from the log, then follows topic changes. */
+  static async open(opts: StreamRegistryOptions): Promise<StreamRegistry> {
+    const started = Date.now();
+    const state = await StreamStateStore.open(opts.log, opts.logger);
+    const reg = new StreamRegistry(opts, state);
+    for (const t of opts.log.listTopics()) {
+      if (t.internal || !isStreamTopic(t.configs)) continue;
+      const cfg = reg.deriveConfig(t);
+      if ('err_code' in cfg) {
+        reg.log.error({ topic: t.name, error: cfg.description }, 'stream topic with an unusable config: not a stream');
+        continue;
+      }
+      if (t.partitions !== 1) {
+        reg.log.error({ topic: t.name }, 'stream topic with several partitions: not a stream');
+        continue;
+      }
+      const stream = reg.attach(t, cfg);
+      await stream.recover(state.records(t.topicId));
+    }
+    for (const s of reg.streams.values()) reg.startSourcing(s);
+    reg.removeHooks = opts.log.addTopicHooks({
+      validate: (name, configs, partitions, existing) => reg.validateTopic(name, configs, partitions, existing),
+      created: (info) => reg.topicCreated(info),
+      altered: (info) => reg.topicAltered(info),
+      deleted: (info) => reg.topicDeleted(info),
+    });
+    reg.log.info({ streams: reg.streams.size, ms: Date.now() - started }, 'streams recovered');
+    return reg;
+  }
+
+  private limitsCtx() {
+    return { stream: (n: string) => this.streams.get(n)?.config, limits: this.opts.limits };
+  }
+
+  private deriveConfig(t: TopicInfo): StreamConfig | JsApiError {
+    const effective = (key: string): string | undefined => t.configs[key] ?? this.opts.log.describeTopic(t.name).effectiveConfigs.find((c) => c.name === key)?.value;
+    return resolveStreamConfig(configInputOfTopic(t.name, t.configs, effective), this.limitsCtx());
+  }
+
+  private emit(ev: StreamRegistryEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(ev);
+      } catch (err) {
+        this.log.error({ err }, 'stream registry listener failed');
+      }
+    }
+  }
+
+  onChange(listener: (ev: StreamRegistryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(name: string): Stream | undefined {
+    return this.streams.get(name);
+  }
+
+  all(): Stream[] {
+    return [...this.streams.values()];
+  }
+
+  names(subjectFilter?: string): string[] {
+    const out: string[] = [];
+    for (const s of this.streams.values()) {
+      if (subjectFilter !== undefined && subjectFilter !== '' && !(s.config.subjects ?? []).some((x) => subjectsCollide(x, subjectFilter))) continue;
+      out.push(s.name);
+    }
+    return out.sort();
+  }
+
+  capturing(subject: string): Stream | undefined {
+    const m = this.opts.router.captures.match(subject).plain[0];
+    if (m === undefined) return undefined;
+    for (const [name, caps] of this.captures) if (caps.includes(m as Capture)) return this.streams.get(name);
+    return undefined;
+  }
+
+  /** The stream whose subjects collide with one of `subjects`, other than `except`. */
+  private overlapping(subjects: readonly string[], except: string): Stream | undefined {
+    for (const s of this.streams.values()) {
+      if (s.name === except) continue;
+      for (const a of s.config.subjects ?? []) for (const b of subjects) if (subjectsCollide(a, b)) return s;
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The API
+
+  async create(input: StreamConfigInput): Promise<{ stream: StreamView; created: boolean } | JsApiError> {
+    const cfg = resolveStreamConfig(input, this.limitsCtx());
+    if ('err_code' in cfg) return cfg;
+    if (cfg.num_replicas > 1) return jsError('JSStreamReplicasNotSupportedErr');
+    const existing = this.streams.get(cfg.name);
+    if (existing !== undefined) {
+      if (sameConfig(existing.config, cfg)) return { stream: existing, created: false };
+      return jsError('JSStreamNameExistErr');
+    }
+    if (this.opts.log.hasTopic(cfg.name)) {
+      const t = this.opts.log.topicInfo(cfg.name)!;
+      if (t.partitions !== 1) return jsError('JSStreamInvalidConfigF', { err: `topic ${cfg.name} has ${t.partitions} partitions: a JetStream stream needs a one-partition topic` });
+      return jsError('JSStreamNameExistErr');
+    }
+    if (this.overlapping(cfg.subjects ?? [], cfg.name) !== undefined) return jsError('JSStreamSubjectOverlapErr');
+    const limits = checkAccountLimits(cfg, this.all().map((s) => s.config), this.opts.limits);
+    if (limits !== null) return limits;
+    this.pending = cfg;
+    try {
+      await this.opts.log.createTopic(cfg.name, { partitions: 1, configs: topicConfigsOf(cfg) });
+    } catch (e) {
+      return jsError('JSStreamCreateErrF', { err: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.pending = null;
+    }
+    const stream = this.streams.get(cfg.name)!;
+    if (cfg.first_seq !== undefined && cfg.first_seq > 1) await stream.initFirstSeq(cfg.first_seq);
+    return { stream, created: true };
+  }
+
+  async update(input: StreamConfigInput): Promise<StreamView | JsApiError> {
+    const name = input.name ?? '';
+    const stream = this.streams.get(name);
+    if (stream === undefined) return jsError('JSStreamNotFoundErr');
+    const cfg = resolveStreamConfig(input, this.limitsCtx());
+    if ('err_code' in cfg) return cfg;
+    if (cfg.num_replicas > 1) return jsError('JSStreamReplicasNotSupportedErr');
+    const bad = checkStreamUpdate(stream.config, cfg);
+    if (bad !== null) return bad;
+    if (this.overlapping(cfg.subjects ?? [], cfg.name) !== undefined) return jsError('JSStreamSubjectOverlapErr');
+    const limits = checkAccountLimits(cfg, this.all().map((s) => s.config), this.opts.limits);
+    if (limits !== null) return limits;
+    this.pending = cfg;
+    try {
+      await this.opts.log.alterTopicConfigs(name, topicConfigsOf(cfg));
+    } catch (e) {
+      return jsError('JSStreamUpdateErrF', { err: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.pending = null;
+    }
+    return this.streams.get(name)!;
+  }
+
+  async delete(name: string): Promise<boolean> {
+    if (!this.streams.has(name)) return false;
+    try {
+      await this.opts.log.deleteTopic(name);
+    } catch (e) {
+      if (isLogError(e, 'UNKNOWN_TOPIC_OR_PARTITION')) return false;
+      throw e;
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Topic hooks: the log tells the registry about every topic change, whoever made it
+
+  private validateTopic(name: string, configs: Record<string, string>, partitions: number, existing: TopicInfo | null): void {
+    const stream = this.streams.get(name);
+    if (!isStreamTopic(configs)) {
+      if (stream !== undefined) throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream: its wharf.jetstream.config and wharf.nats.subjects cannot be removed`);
+      return;
+    }
+    if (partitions !== 1) throw new LogError('INVALID_CONFIG', `topic ${name} has ${partitions} partitions: a JetStream stream (wharf.nats.subjects) needs a one-partition topic`);
+    if ((configs['cleanup.policy'] ?? '').includes('compact')) throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream: it enforces its own limits and cannot be compacted`);
+    if (this.pending !== null && this.pending.name === name) return;
+    const effective = (key: string): string | undefined =>
+      configs[key] ?? (existing !== null ? this.opts.log.describeTopic(name).effectiveConfigs.find((c) => c.name === key)?.value : this.opts.log.defaults.topicDefaults?.[key]) ?? defaultKafka(key);
+    const cfg = resolveStreamConfig(configInputOfTopic(name, configs, effective), this.limitsCtx());
+    if ('err_code' in cfg) throw new LogError('INVALID_CONFIG', `topic ${name} as a stream: ${cfg.description}`);
+    const other = this.overlapping(cfg.subjects ?? [], name);
+    if (other !== undefined) throw new LogError('INVALID_CONFIG', `topic ${name}: wharf.nats.subjects overlap with stream ${other.name}`);
+    if (stream !== undefined) {
+      const bad = checkStreamUpdate(stream.config, cfg);
+      if (bad !== null) throw new LogError('INVALID_CONFIG', `topic ${name} as a stream: ${bad.description}`);
+    }
+  }
+
+  private topicCreated(info: TopicInfo): void {
+    if (info.internal || !isStreamTopic(info.configs)) return;
+    const cfg = this.pending !== null && this.pending.name === info.name ? this.pending : this.deriveConfig(info);
+    if ('err_code' in cfg) return;
+    const stream = this.attach(info, cfg);
+    stream.startEmpty();
+    this.startSourcing(stream);
+    for (const other of this.sourcing.values()) other.poke(stream.name);
+    this.emit({ kind: 'created', stream });
+  }
+
+  /** Starts the readers of a stream's sources and mirror, if it has any. */
+  private startSourcing(stream: Stream): void {
+    this.sourcing.get(stream.name)?.stop();
+    this.sourcing.delete(stream.name);
+    const cfg = stream.config;
+    if (cfg.mirror === undefined && (cfg.sources === undefined || cfg.sources.length === 0)) return;
+    const sourcing = new StreamSourcing(stream, (n) => this.streams.get(n), this.state, this.opts.logger);
+    this.sourcing.set(stream.name, sourcing);
+    sourcing.start();
+  }
+
+  private topicAltered(info: TopicInfo): void {
+    const stream = this.streams.get(info.name);
+    if (stream === undefined) {
+      // Configs set over Kafka on an existing topic make it a stream.
+      if (isStreamTopic(info.configs) && info.partitions === 1) {
+        const cfg = this.deriveConfig(info);
+        if ('err_code' in cfg) return;
+        const s = this.attach(info, cfg);
+        void s.recover(this.state.records(info.topicId)).then(() => this.emit({ kind: 'created', stream: s }));
+      }
+      return;
+    }
+    const cfg = this.pending !== null && this.pending.name === info.name ? this.pending : this.deriveConfig(info);
+    if ('err_code' in cfg) return;
+    const before = JSON.stringify([stream.config.mirror, stream.config.sources]);
+    this.detachCaptures(info.name);
+    stream.reconfigure(cfg);
+    this.attachCaptures(stream);
+    if (JSON.stringify([cfg.mirror, cfg.sources]) !== before) this.startSourcing(stream);
+    this.emit({ kind: 'updated', stream });
+  }
+
+  private topicDeleted(info: TopicInfo): void {
+    const stream = this.streams.get(info.name);
+    if (stream === undefined || stream.topicId !== info.topicId) return;
+    this.streams.delete(info.name);
+    this.detachCaptures(info.name);
+    this.sourcing.get(info.name)?.stop();
+    this.sourcing.delete(info.name);
+    stream.close();
+    void this.state.forget(info.topicId).catch((err: unknown) => this.log.warn({ err }, 'forgetting the state records of a deleted stream failed'));
+    this.emit({ kind: 'deleted', stream });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Wiring a stream to its partition and to the Router
+
+  private attach(t: TopicInfo, cfg: StreamConfig): Stream {
+    const partition = this.opts.log.partition(t.name, 0);
+    const stream = new Stream(
+      { router: this.opts.router, owner: this.owner, replies: this.opts.replies, state: this.state, logger: this.opts.logger, stats: this.stats },
+      partition,
+      t.topicId,
+      cfg,
+      this.createdOf(t),
+    );
+    const foreign = t.configs['wharf.nats.foreign-subject'];
+    stream.foreign = { subject: foreign !== undefined && foreign !== '' ? foreign : null };
+    partition.setAppendCheck(this.appendCheck(stream));
+    this.streams.set(t.name, stream);
+    this.attachCaptures(stream);
+    return stream;
+  }
+
+  private createdOf(t: TopicInfo): number {
+    return t.createdAt;
+  }
+
+  private attachCaptures(stream: Stream): void {
+    const caps: Capture[] = [];
+    for (const subject of stream.config.subjects ?? []) {
+      const c = new Capture(subject, stream);
+      if (this.opts.router.captures.insert(c)) caps.push(c);
+    }
+    this.captures.set(stream.name, caps);
+  }
+
+  private detachCaptures(name: string): void {
+    for (const c of this.captures.get(name) ?? []) this.opts.router.captures.remove(c);
+    this.captures.delete(name);
+  }
+
+  /**
+   * The check of Kafka producers' batches on a stream topic (docs/jetstream.md 1.1, 1.7): keys
+   * must be subjects the stream captures (unless wharf.nats.foreign-subject says where else
+   * such records are seen), no transactions, max_msg_size per record, discard-new limits. The
+   * decoded records are kept for the append observer.
+   */
+  private appendCheck(stream: Stream): PartitionAppendCheck {
+    return {
+      check: async (batch: Buffer): Promise<LogError | null> => {
+        const cfg = stream.config;
+        if (cfg.sealed) return new LogError('POLICY_VIOLATION', `stream ${cfg.name} is sealed`);
+        if (cfg.mirror !== undefined) return new LogError('POLICY_VIOLATION', `stream ${cfg.name} is a mirror of ${cfg.mirror.name}: only the mirror appends to it`);
+        let error: LogError | null = null;
+        const batches: Buffer[] = [];
+        forEachBatch(batch, (pos, size) => {
+          batches.push(batch.subarray(pos, pos + size));
+        });
+        const all: StreamRecord[] = [];
+        for (const b of batches) {
+          if (batchIsControl(b)) continue;
+          if (batchIsTransactional(b)) return new LogError('INVALID_RECORD', `stream ${cfg.name}: transactional records are not supported on a stream topic`);
+          const recs = readRecords(b, await batchRecordsDataAsync(b));
+          all.push(...recs);
+        }
+        let msgs = 0;
+        let bytes = 0;
+        const perSubject = new Map<string, number>();
+        for (const r of all) {
+          const key = r.key === null ? null : r.key.toString('latin1');
+          const subject = key !== null && isValidLiteralSubject(key) && stream.captures(key) ? key : stream.foreign.subject;
+          if (subject === null) {
+            error = new LogError('INVALID_RECORD', `record key is not a subject of stream ${cfg.name}`);
+            break;
+          }
+          const hdrLen = headerBlockLength(r.headers);
+          const dataLen = r.value?.length ?? 0;
+          if (cfg.max_msg_size >= 0 && hdrLen + dataLen > cfg.max_msg_size) {
+            error = new LogError('INVALID_RECORD', `message size exceeds maximum allowed (max_msg_size ${cfg.max_msg_size} of stream ${cfg.name})`);
+            break;
+          }
+          if (recordHeader(r, 'Nats-Stream-Source') !== undefined) {
+            error = new LogError('INVALID_RECORD', `stream ${cfg.name}: the Nats-Stream-Source header is not allowed`);
+            break;
+          }
+          if (recordHeader(r, 'Nats-TTL') !== undefined && !cfg.allow_msg_ttl) {
+            error = new LogError('INVALID_RECORD', `stream ${cfg.name}: per-message TTL is disabled`);
+            break;
+          }
+          msgs++;
+          bytes += storedSize(cfg.storage === 'memory', subject.length, hdrLen, dataLen);
+          perSubject.set(subject, (perSubject.get(subject) ?? 0) + 1);
+        }
+        if (error === null && cfg.discard === 'new') {
+          if (cfg.max_msgs > 0 && stream.messages + msgs > cfg.max_msgs) error = new LogError('POLICY_VIOLATION', `stream ${cfg.name}: maximum messages exceeded`);
+          else if (cfg.max_bytes > 0 && stream.bytes + bytes > cfg.max_bytes) error = new LogError('POLICY_VIOLATION', `stream ${cfg.name}: maximum bytes exceeded`);
+          else if (cfg.discard_new_per_subject && cfg.max_msgs_per_subject > 0) {
+            for (const [s, n] of perSubject) {
+              if (stream.countOf(s) + n > cfg.max_msgs_per_subject) {
+                error = new LogError('POLICY_VIOLATION', `stream ${cfg.name}: maximum messages per subject exceeded`);
+                break;
+              }
+            }
+          }
+        }
+        if (error === null) {
+          // Kept for the observer, which indexes the records when the append is issued.
+          if (batches.length === 1) rememberCheckedRecords(batch, all);
+        }
+        return error;
+      },
+    };
+  }
+
+  /** Totals for account info and /jsz. */
+  usage(): { memory: number; storage: number; streams: number; messages: number; bytes: number } {
+    let memory = 0;
+    let storage = 0;
+    let messages = 0;
+    for (const s of this.streams.values()) {
+      const st = s.state();
+      if (s.config.storage === 'memory') memory += st.bytes;
+      else storage += st.bytes;
+      messages += st.messages;
+    }
+    return { memory, storage, streams: this.streams.size, messages, bytes: memory + storage };
+  }
+
+  /** Stops following topics and closes every stream (the log closes after this). */
+  async close(): Promise<void> {
+    this.removeHooks?.();
+    this.removeHooks = null;
+    for (const s of this.sourcing.values()) s.stop();
+    this.sourcing.clear();
+    for (const s of this.streams.values()) {
+      await s.settled().catch(() => {});
+      this.detachCaptures(s.name);
+      s.close();
+    }
+    this.streams.clear();
+  }
+}
+
+/** Kafka's defaults of the retention configs a new topic's stream view reads. */
+function defaultKafka(key: string): string | undefined {
+  if (key === 'retention.ms') return '604800000';
+  if (key === 'retention.bytes') return '-1';
+  return undefined;
+}

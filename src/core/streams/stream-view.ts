@@ -1,0 +1,1312 @@
+// One JetStream stream over one partition of the log (docs/jetstream.md 1.1-1.9, 1.18): the
+// publish path (capture, checks, one batch per event, PubAcks after the append is durable),
+// the in-memory view kept in step with the log through the partition's append observer (NATS
+// publishes and Kafka appends alike, in offset order, appends in flight included), reads of
+// messages, deletes and purges, limits with discard old, per-message TTL and subject delete
+// markers, rollups, the fan-out of stored messages to core subscribers in log order, and the
+// rebuild of all of it from the log on start.
+//
+// Sequence n is offset n - 1. The subject index holds every sequence issued, the in-flight
+// ones included (the publish checks of the next publish see them); readers are bounded by the
+// durable end (`durable`), which the 'appended' event moves.
+import type { Logger } from '../../log.js';
+import type { LogPartition } from '../log/index.js';
+import type { AppendObserver } from '../log/partition.js';
+import type { Router, SubscriptionOwner } from '../routing/router.js';
+import { isValidLiteralSubject } from '../routing/subject.js';
+import {
+  batchBaseOffset,
+  batchIsControl,
+  batchIsTransactional,
+  batchLastOffsetDelta,
+  batchMaxTimestamp,
+  batchRecordsCount,
+  batchRecordsData,
+  batchRecordsDataAsync,
+  batchSize,
+  canDecodeSync,
+  forEachBatch,
+} from '../records/batch.js';
+import { jsError } from './api-errors.js';
+import { DuplicateWindow } from './dedupe.js';
+import { ExpiryTimer, TtlHeap } from './expiry.js';
+import { formatGoDuration, formatGoTime, parseMessageTtl } from './go-duration.js';
+import { Outcome, PublishCheck, Rollup, type PublishState } from './publish-checks.js';
+import {
+  BatchBuilder,
+  HeaderScan,
+  fillerBatch,
+  headerBlockLength,
+  headerBlockOf,
+  readRecords,
+  recordHeader,
+  storedSize,
+  type ExtraHeader,
+  type StreamRecord,
+} from './record-codec.js';
+import type { DeleteRange, StreamStateRecords, StreamStateStore } from './state-topic.js';
+import { subjectFilter, subjectsCollide } from './subject-filter.js';
+import { SubjectIndex } from './subject-index.js';
+import { SubjectTransformer } from './transform.js';
+import type {
+  JsApiError,
+  MessageQuery,
+  PurgeRequest,
+  RemovalReason,
+  StoredMessage,
+  StreamConfig,
+  StreamConsumerHooks,
+  StreamEvent,
+  StreamState,
+  StreamView,
+  SubjectFilter,
+} from './types.js';
+
+/** How PubAcks and publish errors are encoded: the front-end's JSON, handed in (core knows no JSON). */
+export interface PublishReplies {
+  /** `{"stream","seq"[,"duplicate":true]}`; may return a view of a scratch buffer, valid until the next call. */
+  ack(stream: string, seq: number, duplicate: boolean): Buffer;
+  /** `{"error":{...},"stream","seq":0}`. */
+  error(stream: string, err: JsApiError): Buffer;
+}
+
+export interface StreamStats {
+  /** Kafka record headers NATS could not carry (names with ':' or whitespace, values with CR/LF). */
+  omittedHeaders: number;
+}
+
+export interface StreamContext {
+  router: Router;
+  /** The owner replies and republished messages are published as. */
+  owner: SubscriptionOwner;
+  replies: PublishReplies;
+  state: StreamStateStore;
+  logger: Logger;
+  stats: StreamStats;
+}
+
+/** How the stream reads Kafka-produced records whose key is no subject it captures. */
+export interface ForeignPolicy {
+  /** The subject such records are seen on (wharf.nats.foreign-subject), or null: they are refused. */
+  subject: string | null;
+}
+
+const READ_CHUNK = 4 * 1024 * 1024;
+/** The size at which the publishes of one event are split into several batches (appends). */
+const BATCH_SPLIT_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+const NO_EXTRA: readonly ExtraHeader[] = [];
+const SEC = 1000;
+
+/** A batch appended and not yet acknowledged. */
+interface Inflight {
+  buf: Buffer;
+  first: number;
+  last: number;
+  own: boolean;
+  /** Own batches: the reply subject of each publish (undefined: none), by position. */
+  replies: Array<string | undefined>;
+  /** Duplicates of publishes of this batch waiting for it: [reply, seq]. */
+  dups: Array<[string, number]>;
+  /** Own batches: fan out these messages to core subscribers when acknowledged (publishes held back behind a Kafka append; markers are never fanned out). */
+  fanout: Array<{ subject: string; reply: string | undefined; hdrLen: number; msg: Buffer; origin: SubscriptionOwner | null }>;
+  /** Foreign batches: their records, indexed at issue time. */
+  records: StreamRecord[] | null;
+  /** TTLs of own records: [seq, seconds]. */
+  ttls: Array<[number, number]>;
+  /** Rollups of own records: [seq, kind]. */
+  rollups: Array<[number, Rollup]>;
+}
+
+/** Records of Kafka batches decoded by the append check, by batch buffer: the observer reads them back. */
+const checkedRecords = new WeakMap<Buffer, StreamRecord[]>();
+
+export function rememberCheckedRecords(batch: Buffer, records: StreamRecord[]): void {
+  checkedRecords.set(batch, records);
+}
+
+/** The records of a batch when they can be had synchronously, else null. */
+function recordsSync(batch: Buffer): StreamRecord[] | null {
+  const cached = checkedRecords.get(batch);
+  if (cached !== undefined) return cached;
+  if (!canDecodeSync(batch)) return null;
+  return readRecords(batch, batchRecordsData(batch));
+}
+
+/** How much of the log one read of a consumer's delivery run takes. */
+const READ_MANY_BYTES = 1024 * 1024;
+
+async function recordsOf(batch: Buffer): Promise<StreamRecord[]> {
+  return readRecords(batch, await batchRecordsDataAsync(batch));
+}
+
+export class Stream implements StreamView, AppendObserver, PublishState {
+  private cfg: StreamConfig;
+  private readonly index = new SubjectIndex();
+  private readonly dedupe: DuplicateWindow;
+  private readonly builder = new BatchBuilder();
+  private readonly scan = new HeaderScan();
+  private readonly check = new PublishCheck();
+  /** The batch being filled in this event (captured, not yet flushed). */
+  private open: Inflight | null = null;
+  private readonly inflight: Inflight[] = [];
+  private flushScheduled = false;
+  private flushingBuf: Buffer | null = null;
+  /** Last durable sequence: readers stop here. */
+  private durable = 0;
+  private lastTime = 0;
+  private _lastMsgId = '';
+  private readonly ttls = new TtlHeap();
+  private readonly timer: ExpiryTimer;
+  private readonly listeners = new Set<(ev: StreamEvent) => void>();
+  private hooks: StreamConsumerHooks | null = null;
+  private transform: SubjectTransformer | null = null;
+  private republish: SubjectTransformer | null = null;
+  private trimming: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly log: Logger;
+  /** Decoded batches recently read, by base offset. */
+  private readonly readCache = new Map<number, { last: number; records: StreamRecord[] }>();
+  /** Where Kafka records whose key is no subject of the stream are seen (wharf.nats.foreign-subject). */
+  foreign: ForeignPolicy = { subject: null };
+
+  constructor(
+    private readonly ctx: StreamContext,
+    readonly partition: LogPartition,
+    readonly topicId: string,
+    config: StreamConfig,
+    readonly created: number,
+  ) {
+    this.cfg = config;
+    this.dedupe = new DuplicateWindow(Number(config.duplicate_window / 1_000_000n));
+    this.timer = new ExpiryTimer(() => this.expire());
+    this.log = ctx.logger.child({ stream: config.name });
+    this.compileTransforms();
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+
+  get config(): StreamConfig {
+    return this.cfg;
+  }
+
+  get firstSeq(): number {
+    return this.index.first;
+  }
+
+  get lastSeq(): number {
+    return this.index.last;
+  }
+
+  get lastMsgId(): string {
+    return this._lastMsgId;
+  }
+
+  get messages(): number {
+    return this.index.messages;
+  }
+
+  get bytes(): number {
+    return this.index.bytes;
+  }
+
+  private get memory(): boolean {
+    return this.cfg.storage === 'memory';
+  }
+
+  private compileTransforms(): void {
+    const t = this.cfg.subject_transform;
+    const ct = t !== undefined && t.dest ? SubjectTransformer.compile(t.src, t.dest) : null;
+    this.transform = ct instanceof SubjectTransformer ? ct : null;
+    this.storedPattern =
+      this.transform !== null && t !== undefined
+        ? t.dest
+            .split('.')
+            .map((tok) => (/^\{\{.*\}\}$/.test(tok) || /^\$\d+$/.test(tok) ? '*' : tok))
+            .join('.')
+        : null;
+    const r = this.cfg.republish;
+    const cr = r !== undefined ? SubjectTransformer.compile(r.src, r.dest) : null;
+    this.republish = cr instanceof SubjectTransformer ? cr : null;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // PublishState (read by the publish checks)
+
+  lastSeqOf(subject: string): number {
+    if (!/(^|\.)[*>](\.|$)/.test(subject)) return this.index.lastOf(subject);
+    const f = subjectFilter([subject]);
+    let best = 0;
+    for (const [s] of this.index.liveSubjects()) if (f === null || f.matches(s)) best = Math.max(best, this.index.lastOf(s));
+    return best;
+  }
+
+  countOf(subject: string): number {
+    return this.index.countOf(subject);
+  }
+
+  duplicateOf(id: string): number {
+    return this.dedupe.lookup(id, Date.now());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Events
+
+  onChange(listener: (ev: StreamEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(ev: StreamEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(ev);
+      } catch (err) {
+        this.log.error({ err }, 'stream listener failed');
+      }
+    }
+  }
+
+  setConsumerHooks(hooks: StreamConsumerHooks | null): void {
+    this.hooks = hooks;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The publish path
+
+  capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean {
+    if (this.closed) return false;
+    const cfg = this.cfg;
+    const scan = hdrLen > 0 ? this.scan : null;
+    if (scan !== null && !scan.scan(msg, hdrLen)) {
+      this.replyError(reply, jsError('JSStreamGeneralErrorF', { err: 'malformed message headers' }));
+      return false;
+    }
+    const stored = this.transform !== null ? (this.transform.apply(subject) ?? subject) : subject;
+    const storedHdr = scan === null ? 0 : scan.blockLength();
+    const dataLen = msg.length - hdrLen;
+    const size = storedSize(this.memory, stored.length, storedHdr, dataLen);
+    const check = this.check;
+    const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
+    if (outcome === Outcome.Error) {
+      this.replyError(reply, check.error!);
+      return false;
+    }
+    if (outcome === Outcome.Duplicate) {
+      this.replyDuplicate(reply, check.duplicateSeq);
+      return false;
+    }
+    // Accepted: the record goes into this event's batch; its sequence is known now. A batch
+    // that would pass BATCH_SPLIT_BYTES is handed to the log first and a new one begun.
+    const now = Date.now();
+    const topicMax = this.partition.topic.settings.maxMessageBytes;
+    if (msg.length + stored.length + 128 > topicMax) {
+      // One record of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
+      this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+      return false;
+    }
+    const split = Math.min(BATCH_SPLIT_BYTES, topicMax - 1024);
+    if (this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
+      const full = this.open;
+      this.open = null;
+      full.buf = this.builder.take(now);
+      this.appendOwn(full);
+    }
+    let batch = this.open;
+    if (batch === null) {
+      batch = this.open = { buf: EMPTY, first: this.index.last + 1, last: this.index.last, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flush);
+      }
+    }
+    let skip = -1;
+    let extra = NO_EXTRA;
+    if (check.ttlField >= 0 && check.ttl > 0 && scan !== null && String(check.ttl) !== scan.value(check.ttlField)) {
+      // The TTL floor: the stored header carries the raised TTL in seconds (docs/jetstream.md 1.8).
+      const raised = parseMessageTtl(scan.value(check.ttlField));
+      if (raised !== null && raised < check.ttl) {
+        skip = check.ttlField;
+        extra = [['Nats-TTL', String(check.ttl)]];
+      }
+    }
+    this.builder.add(stored, scan, skip, extra, msg, hdrLen, msg.length);
+    const seq = this.index.last + 1;
+    const finalSize = skip >= 0 ? storedSize(this.memory, stored.length, storedHdr - scan!.value(skip).length + String(check.ttl).length, dataLen) : size;
+    this.index.add(seq, stored, finalSize, now);
+    batch.last = seq;
+    batch.replies.push(cfg.no_ack ? undefined : reply);
+    if (check.msgId !== undefined) this.dedupe.add(check.msgId, seq, now);
+    this._lastMsgId = check.msgId ?? '';
+    if (check.ttl > 0) batch.ttls.push([seq, check.ttl]);
+    if (check.rollup !== Rollup.None) batch.rollups.push([seq, check.rollup]);
+    // Core subscribers get the message now, unless an earlier Kafka append is still in flight:
+    // then after it, in log order (docs/jetstream.md 1.4).
+    if (this.foreignInflight()) {
+      batch.fanout.push({ subject, reply, hdrLen, msg: Buffer.from(msg), origin });
+      return true;
+    }
+    return false;
+  }
+
+  private foreignInflight(): boolean {
+    for (let i = 0; i < this.inflight.length; i++) if (!this.inflight[i]!.own || this.inflight[i]!.fanout.length > 0) return true;
+    return false;
+  }
+
+  private replyError(reply: string | undefined, err: JsApiError): void {
+    if (reply === undefined || this.cfg.no_ack) return;
+    this.ctx.router.route(reply, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+  }
+
+  private replyDuplicate(reply: string | undefined, seq: number): void {
+    if (reply === undefined || this.cfg.no_ack) return;
+    if (seq <= this.durable) {
+      this.ctx.router.route(reply, undefined, 0, this.ctx.replies.ack(this.cfg.name, seq, true), this.ctx.owner);
+      return;
+    }
+    // The original is still in flight: answer when it is durable.
+    const holder = this.open !== null && seq >= this.open.first ? this.open : this.inflight.find((b) => b.own && seq >= b.first && seq <= b.last);
+    if (holder !== undefined) holder.dups.push([reply, seq]);
+  }
+
+  /** Hands this event's batch to the log (the end-of-event microtask). */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const batch = this.open;
+    if (batch === null || this.builder.count === 0) return;
+    this.open = null;
+    batch.buf = this.builder.take(Date.now());
+    this.appendOwn(batch);
+  };
+
+  private appendOwn(batch: Inflight, filler = false): void {
+    this.inflight.push(batch);
+    this.flushingBuf = batch.buf;
+    let p: Promise<unknown>;
+    try {
+      p = this.partition.append(batch.buf, filler ? { filler: true } : {});
+    } finally {
+      this.flushingBuf = null;
+    }
+    p.catch(() => {
+      /* failures arrive through the observer (failed) */
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // AppendObserver: every append of the partition, ours and Kafka's, in offset order
+
+  beforeAppend(batches: Buffer): void {
+    if (batches === this.flushingBuf) return;
+    // A Kafka append: what this event captured so far goes first, so predicted sequences hold.
+    if (this.open !== null && this.builder.count > 0) this.flush();
+  }
+
+  issued(batches: Buffer, base: number, last: number): void {
+    const own = this.inflight.find((b) => b.buf === batches);
+    if (own !== undefined) {
+      if (base + 1 !== own.first || last + 1 !== own.last) {
+        this.log.error({ expected: [own.first, own.last], got: [base + 1, last + 1] }, 'stream sequences out of step with the log');
+      }
+      return;
+    }
+    // A Kafka (or other foreign) append: index its records now, so checks see them.
+    const entry: Inflight = { buf: batches, first: base + 1, last: last + 1, own: false, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
+    this.indexForeign(batches, base, last, entry);
+    this.inflight.push(entry);
+  }
+
+  private indexForeign(batches: Buffer, base: number, last: number, entry: Inflight): void {
+    let next = base;
+    const now = Date.now();
+    const records: StreamRecord[] = [];
+    const single = batchSize(batches) === batches.length;
+    forEachBatch(batches, (pos, size) => {
+      const batch = single ? batches : batches.subarray(pos, pos + size);
+      const bBase = next;
+      const bLast = bBase + batchLastOffsetDelta(batch);
+      if (batchIsControl(batch) || batchRecordsCount(batch) === 0) {
+        this.gap(bBase + 1, bLast + 1, now);
+        next = bLast + 1;
+        return;
+      }
+      const recs = recordsSync(batch);
+      if (recs === null) {
+        this.log.warn({ offset: bBase }, 'a batch that cannot be decoded here: its offsets are no messages for NATS');
+        this.gap(bBase + 1, bLast + 1, now);
+        next = bLast + 1;
+        return;
+      }
+      // Offsets as the engine will stamp them (the batch's own base is not stamped yet).
+      let expect = bBase;
+      for (const r of recs) {
+        const off = r.offset - batchBaseOffset(batch) + bBase;
+        if (off > expect) this.gap(expect + 1, off, now);
+        const rec: StreamRecord = { ...r, offset: off, timestamp: now };
+        records.push(rec);
+        this.indexRecord(rec);
+        expect = off + 1;
+      }
+      if (expect <= bLast) this.gap(expect + 1, bLast + 1, now);
+      next = bLast + 1;
+    });
+    entry.records = records;
+  }
+
+  private gap(from: number, to: number, time: number): void {
+    if (to < from) return;
+    this.index.addGap(from, to, time);
+  }
+
+  /** The subject a record is a message on, or null (a foreign record with no foreign subject). */
+  private subjectOfRecord(r: StreamRecord): string | null {
+    if (r.key !== null) {
+      const s = r.key.toString('latin1');
+      // Sourced messages keep whatever subject their source gave them (the Kafka check refuses
+      // the Nats-Stream-Source header from producers).
+      if (isValidLiteralSubject(s) && (this.captures(s) || recordHeader(r, 'Nats-Stream-Source') !== undefined)) return s;
+    }
+    return this.foreign.subject;
+  }
+
+  /** Whether a literal subject is one of the stream's subjects (any subject for sources and mirrors). */
+  captures(subject: string): boolean {
+    const subjects = this.cfg.subjects;
+    if (subjects === undefined || subjects.length === 0) return true;
+    for (const s of subjects) if (subjectsCollide(s, subject)) return true;
+    // With a subject transform, messages are stored on the transform's destination.
+    if (this.storedPattern !== null && subjectsCollide(this.storedPattern, subject)) return true;
+    return false;
+  }
+
+  /** The subjects a subject transform stores messages on, as a wildcard subject, or null. */
+  private storedPattern: string | null = null;
+
+  /** Adds a stored record to the index (replay and Kafka appends). */
+  private indexRecord(r: StreamRecord): void {
+    const seq = r.offset + 1;
+    const subject = this.subjectOfRecord(r);
+    if (subject === null) {
+      this.gap(seq, seq, r.timestamp);
+      return;
+    }
+    const extraLen = r.key === null || subject === r.key.toString('latin1') ? 0 : `Kafka-Key: ${r.key.toString('base64')}\r\n`.length;
+    let hdrLen = headerBlockLength(r.headers);
+    if (extraLen > 0) hdrLen = (hdrLen === 0 ? 12 : hdrLen) + extraLen;
+    const size = storedSize(this.memory, subject.length, hdrLen, r.value?.length ?? 0);
+    this.index.add(seq, subject, size, r.timestamp);
+    this.lastTime = Math.max(this.lastTime, r.timestamp);
+    const id = recordHeader(r, 'Nats-Msg-Id');
+    this._lastMsgId = id ?? '';
+    if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
+  }
+
+  acknowledged(batches: Buffer, base: number, last: number): void {
+    const i = this.inflight.findIndex((b) => b.buf === batches);
+    if (i < 0) return;
+    const entry = this.inflight[i]!;
+    this.inflight.splice(i, 1);
+    const time = batchMaxTimestamp(batches);
+    this.durable = Math.max(this.durable, last + 1);
+    // A filler or a batch of control records holds no message: last_ts stays.
+    if (batchRecordsCount(batches) > 0 && !batchIsControl(batches)) this.lastTime = Math.max(this.lastTime, time);
+    if (entry.own) {
+      this.afterOwnDurable(entry, time);
+    } else {
+      this.afterForeignDurable(entry);
+    }
+    this.emit({ kind: 'appended', first: base + 1, last: last + 1 });
+    this.applyRetention(entry);
+    this.armExpiry();
+  }
+
+  private afterOwnDurable(entry: Inflight, time: number): void {
+    // Limits and rollups first (they are part of the append), then the PubAcks, then the event.
+    for (const [seq, kind] of entry.rollups) this.applyRollup(seq, kind);
+    for (const [seq, ttl] of entry.ttls) this.ttls.push(time + ttl * SEC, seq);
+    this.enforceLimits();
+    const router = this.ctx.router;
+    const name = this.cfg.name;
+    for (let k = 0; k < entry.replies.length; k++) {
+      const reply = entry.replies[k];
+      if (reply !== undefined) router.route(reply, undefined, 0, this.ctx.replies.ack(name, entry.first + k, false), this.ctx.owner);
+    }
+    for (const [reply, seq] of entry.dups) router.route(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
+    for (const f of entry.fanout) router.fanout(f.subject, f.reply, f.hdrLen, f.msg, f.origin);
+    if (this.republish !== null) void this.republishRange(entry.first, entry.last);
+  }
+
+  private afterForeignDurable(entry: Inflight): void {
+    const records = entry.records ?? [];
+    for (const r of records) {
+      const seq = r.offset + 1;
+      if (!this.index.isLive(seq)) continue;
+      const ttl = recordHeader(r, 'Nats-TTL');
+      if (ttl !== undefined && this.cfg.allow_msg_ttl) {
+        const secs = parseMessageTtl(ttl);
+        if (secs !== null && secs > 0) this.ttls.push(r.timestamp + secs * SEC, seq);
+      }
+      const rollup = recordHeader(r, 'Nats-Rollup');
+      if (rollup === 'sub') this.applyRollup(seq, Rollup.Subject);
+      else if (rollup === 'all') this.applyRollup(seq, Rollup.All);
+    }
+    this.enforceLimits();
+    // Kafka records reach core NATS subscribers once durable, on their subject (docs/jetstream.md 1.4).
+    for (const r of records) {
+      const seq = r.offset + 1;
+      const subject = this.subjectOfRecord(r);
+      if (subject === null) continue;
+      const m = this.messageOf(r, seq, subject);
+      this.fanoutStored(m);
+    }
+    if (this.republish !== null) void this.republishRange(entry.first, entry.last);
+  }
+
+  /** Delivers a stored message to core subscribers (Kafka records, held-back publishes). */
+  private fanoutStored(m: StoredMessage): void {
+    const msg = m.hdr.length === 0 ? m.data : Buffer.concat([m.hdr, m.data]);
+    this.ctx.router.fanout(m.subject, undefined, m.hdr.length, msg, null);
+  }
+
+  failed(end: number, error: unknown): void {
+    const from = end + 1;
+    const err = jsError('JSStreamStoreFailedF', { err: error instanceof Error ? error.message : String(error) });
+    for (const b of this.inflight.splice(0)) {
+      if (!b.own) continue;
+      for (const r of b.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const [r] of b.dups) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+    }
+    if (this.open !== null) {
+      // What this event captured was numbered after the failed appends: refuse it too.
+      for (const r of this.open.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      this.open = null;
+      this.builder.discard();
+    }
+    this.index.truncate(from);
+    this.dedupe.dropFrom(from);
+    this.ttls.dropFrom(from);
+    this.durable = Math.min(this.durable, end);
+    this.log.error({ err: error, end }, 'append to the stream failed');
+  }
+
+  /** The log start offset moved (DeleteRecords over Kafka, or this stream's own trims): the prefix is gone. */
+  trimmed(logStartOffset: number): void {
+    if (logStartOffset + 1 > this.index.first) this.removePrefix(logStartOffset + 1, 'purge');
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Limits, rollups, retention, expiry
+
+  private applyRollup(seq: number, kind: Rollup): void {
+    if (kind === Rollup.All) {
+      this.removePrefix(seq, 'rollup');
+      return;
+    }
+    const subject = this.index.subjectOf(seq);
+    if (subject === null) return;
+    const removed: number[] = [];
+    for (let s = this.index.firstOf(subject); s !== 0 && s < seq; s = this.index.nextOfSubject(s)) removed.push(s);
+    this.removeSeqs(removed, 'rollup');
+  }
+
+  /** max_msgs, max_bytes (discard old: the oldest go) and max_msgs_per_subject. */
+  private enforceLimits(): void {
+    const cfg = this.cfg;
+    if (cfg.max_msgs_per_subject > 0 && !cfg.discard_new_per_subject) {
+      const over: number[] = [];
+      for (const [subject, count] of this.index.liveSubjects()) {
+        let n = count - cfg.max_msgs_per_subject;
+        for (let s = this.index.firstOf(subject); n > 0 && s !== 0; s = this.index.nextOfSubject(s), n--) over.push(s);
+      }
+      if (over.length > 0) this.removeSeqs(over.sort((a, b) => a - b), 'limits');
+    }
+    if (cfg.discard === 'old') {
+      const overMsgs = cfg.max_msgs > 0 ? this.index.messages - cfg.max_msgs : 0;
+      const overBytes = cfg.max_bytes > 0 ? this.index.bytes - cfg.max_bytes : 0;
+      if (overMsgs > 0 || overBytes > 0) {
+        let s = this.index.first;
+        let msgs = 0;
+        let bytes = 0;
+        while (s <= this.durable && (msgs < overMsgs || bytes < overBytes)) {
+          if (this.index.isLive(s)) {
+            msgs++;
+            bytes += this.index.sizeOf(s);
+          }
+          s++;
+        }
+        this.removePrefix(s, 'limits');
+      }
+    }
+  }
+
+  /** Interest retention: a message no consumer needs is not kept. */
+  private applyRetention(entry: Inflight): void {
+    if (this.cfg.retention !== 'interest') return;
+    const drop: number[] = [];
+    for (let s = entry.first; s <= entry.last; s++) {
+      const subject = this.index.subjectOf(s);
+      if (subject !== null && (this.hooks === null || !this.hooks.interested(subject, s))) drop.push(s);
+    }
+    if (drop.length > 0) this.removeSeqs(drop, 'ack');
+  }
+
+  /** Removes live sequences (not recorded: derived on replay, or recorded by the caller). A prefix moves the log start. */
+  private removeSeqs(seqs: readonly number[], reason: RemovalReason): void {
+    const gone: number[] = [];
+    for (const s of seqs) if (this.index.remove(s)) gone.push(s);
+    if (gone.length === 0) return;
+    this.afterRemoval(reason, gone);
+  }
+
+  /** Everything below `seq` leaves (DeleteRecords follows, in the background). */
+  private removePrefix(seq: number, reason: RemovalReason): number {
+    const n = this.index.advanceFirst(seq);
+    if (n === 0 && seq <= this.index.first) return 0;
+    this.afterRemoval(reason, []);
+    return n;
+  }
+
+  private afterRemoval(reason: RemovalReason, seqs: number[]): void {
+    // A leading run of deleted sequences is a prefix: move the first sequence past it.
+    let first = this.index.first;
+    while (first <= this.index.last && !this.index.isLive(first) && first <= this.durable) first++;
+    if (first > this.index.first) this.index.advanceFirst(first);
+    const newFirst = this.index.first;
+    this.emit({ kind: 'removed', reason, firstSeq: newFirst, seqs: seqs.filter((s) => s >= newFirst) });
+    this.scheduleTrim();
+  }
+
+  /** Moves the log start offset to the first sequence (durable DeleteRecords), serialized. */
+  private scheduleTrim(): Promise<void> {
+    this.trimming = this.trimming.then(async () => {
+      const target = Math.min(this.index.first - 1, this.durable);
+      if (this.closed || target <= this.partition.logStartOffset) return;
+      try {
+        await this.partition.deleteRecordsBefore(target);
+        await this.ctx.state.dropDeletesBelow(this.topicId, target + 1);
+      } catch (err) {
+        if (!this.closed) this.log.warn({ err }, 'moving the log start offset failed');
+      }
+    });
+    return this.trimming;
+  }
+
+  private armExpiry(): void {
+    let next = this.ttls.peekTime();
+    const maxAgeMs = Number(this.cfg.max_age / 1_000_000n);
+    if (maxAgeMs > 0) {
+      const first = this.index.nextLive(this.index.first, null);
+      if (first !== 0) next = Math.min(next, this.index.timeOf(first) + maxAgeMs);
+    }
+    this.timer.arm(next);
+  }
+
+  private expire(now = Date.now()): void {
+    if (this.closed) return;
+    const markers: string[] = [];
+    const maxAgeMs = Number(this.cfg.max_age / 1_000_000n);
+    const expired: number[] = [];
+    while (this.ttls.size > 0 && this.ttls.peekTime() <= now) {
+      const seq = this.ttls.pop();
+      if (this.index.isLive(seq)) expired.push(seq);
+    }
+    if (maxAgeMs > 0) {
+      for (let s = this.index.first; s <= this.durable; s++) {
+        if (!this.index.isLive(s)) continue;
+        if (this.index.timeOf(s) + maxAgeMs > now) break;
+        expired.push(s);
+      }
+    }
+    if (expired.length > 0) {
+      expired.sort((a, b) => a - b);
+      const sdm = this.cfg.subject_delete_marker_ttl ?? 0n;
+      const subjects = sdm > 0n ? expired.map((s) => this.index.subjectOf(s)) : [];
+      this.removeSeqs(expired, 'ttl');
+      for (const subject of subjects) if (subject !== null && this.index.countOf(subject) === 0 && !markers.includes(subject)) markers.push(subject);
+    }
+    if (markers.length > 0) this.appendMarkers(markers);
+    this.armExpiry();
+  }
+
+  /** Subject delete markers (docs/jetstream.md 1.8): ordinary records with the marker headers, never fanned out to core subscribers. */
+  private appendMarkers(subjects: readonly string[]): void {
+    const ttl = this.cfg.subject_delete_marker_ttl ?? 0n;
+    const headers: ExtraHeader[] = [
+      ['Nats-Marker-Reason', 'MaxAge'],
+      ['Nats-TTL', formatGoDuration(ttl)],
+      ['Nats-Rollup', 'sub'],
+    ];
+    this.appendInternal(subjects.map((s) => ({ subject: s, headers, data: EMPTY })), Number(ttl / 1_000_000_000n));
+  }
+
+  /**
+   * Appends records the stream makes itself (markers, sourced and mirrored messages): indexed
+   * like publishes, never fanned out to core subscribers, no PubAck.
+   */
+  appendInternal(msgs: ReadonlyArray<{ subject: string; headers: readonly ExtraHeader[]; data: Buffer }>, ttlSeconds = 0): { first: number; last: number } {
+    if (this.open !== null) this.flush();
+    const now = Date.now();
+    const first = this.index.last + 1;
+    const entry: Inflight = { buf: EMPTY, first, last: first - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
+    for (const m of msgs) {
+      this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length);
+      let hdrLen = 0;
+      if (m.headers.length > 0) {
+        hdrLen = 12;
+        for (const [k, v] of m.headers) hdrLen += k.length + 2 + Buffer.byteLength(v, 'latin1') + 2;
+      }
+      const seq = ++entry.last;
+      this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), now);
+      entry.replies.push(undefined);
+      if (ttlSeconds > 0) entry.ttls.push([seq, ttlSeconds]);
+      const rollup = m.headers.find(([k]) => k === 'Nats-Rollup')?.[1];
+      if (rollup === 'sub') entry.rollups.push([seq, Rollup.Subject]);
+      const id = m.headers.find(([k]) => k === 'Nats-Msg-Id')?.[1];
+      if (id !== undefined) this.dedupe.add(id, seq, now);
+      this._lastMsgId = id ?? '';
+    }
+    entry.buf = this.builder.take(now);
+    this.appendOwn(entry);
+    return { first, last: entry.last };
+  }
+
+  /** Appends a filler taking `count` sequences that are no messages (a mirror's gap, first_seq). */
+  appendFiller(count: number): void {
+    if (count <= 0) return;
+    if (this.open !== null) this.flush();
+    const now = Date.now();
+    const first = this.index.last + 1;
+    const entry: Inflight = { buf: fillerBatch(count, now), first, last: first + count - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
+    this.index.addGap(first, entry.last, now);
+    this.appendOwn(entry, true);
+  }
+
+  /** Resolves once everything appended so far is acknowledged (or failed). */
+  async settled(): Promise<void> {
+    if (this.open !== null) this.flush();
+    const target = this.index.last;
+    while (this.durable < target && this.inflight.length > 0 && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const off = this.onChange(() => {
+          off();
+          resolve();
+        });
+        setTimeout(() => {
+          off();
+          resolve();
+        }, 50).unref();
+      });
+    }
+  }
+
+  private async republishRange(first: number, last: number): Promise<void> {
+    const t = this.republish;
+    const r = this.cfg.republish;
+    if (t === null || r === undefined) return;
+    let prev = first - 1;
+    while (prev > 0 && prev >= this.index.first && !this.index.isLive(prev)) prev--;
+    for (let s = first; s <= last; s++) {
+      const m = await this.get(s);
+      if (m === null) continue;
+      const dest = t.apply(m.subject);
+      if (dest === null) continue;
+      const fields: ExtraHeader[] = [
+        ['Nats-Stream', this.cfg.name],
+        ['Nats-Subject', m.subject],
+        ['Nats-Sequence', String(s)],
+        ['Nats-Time-Stamp', formatGoTime(m.time)],
+        ['Nats-Last-Sequence', String(this.lastSeqOfSubjectBefore(m.subject, s))],
+      ];
+      if (r.headers_only) fields.push(['Nats-Msg-Size', String(m.data.length)]);
+      const hdr = mergeHeaders(m.hdr, fields);
+      const data = r.headers_only ? EMPTY : m.data;
+      this.ctx.router.route(dest, undefined, hdr.length, Buffer.concat([hdr, data]), this.ctx.owner);
+      prev = s;
+    }
+  }
+
+  private lastSeqOfSubjectBefore(subject: string, seq: number): number {
+    let last = 0;
+    for (let s = this.index.firstOf(subject); s !== 0 && s < seq; s = this.index.nextOfSubject(s)) last = s;
+    return last;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+
+  state(): StreamState {
+    const ix = this.index;
+    let messages = ix.messages;
+    let bytes = ix.bytes;
+    // Appends still in flight are not in the state readers see.
+    for (let s = this.durable + 1; s <= ix.last; s++) {
+      if (ix.isLive(s)) {
+        messages--;
+        bytes -= ix.sizeOf(s);
+      }
+    }
+    const last = Math.min(ix.last, this.durable);
+    const empty = ix.first === 1 && last === 0;
+    const firstLive = ix.nextLive(ix.first, null);
+    const firstTs = firstLive !== 0 && firstLive <= last ? ix.timeOf(firstLive) : 0;
+    let numDeleted = 0;
+    if (last >= ix.first) numDeleted = last - ix.first + 1 - messages;
+    return {
+      messages,
+      bytes,
+      first_seq: empty ? 0 : ix.first,
+      first_ts: firstTs,
+      last_seq: last,
+      last_ts: last > 0 ? this.lastTime : 0,
+      num_subjects: ix.numSubjects,
+      num_deleted: Math.max(0, numDeleted),
+      consumer_count: this.hooks?.consumerCount() ?? 0,
+    };
+  }
+
+  /** The sequence up to which messages are durable and readable. */
+  get durableSeq(): number {
+    return this.durable;
+  }
+
+  async get(seq: number): Promise<StoredMessage | null> {
+    if (seq < 1 || seq > this.durable || !this.index.isLive(seq)) return null;
+    const r = await this.recordAt(seq - 1);
+    if (r === null) return null;
+    const subject = this.subjectOfRecord(r);
+    if (subject === null) return null;
+    return this.messageOf(r, seq, subject);
+  }
+
+  private messageOf(r: StreamRecord, seq: number, subject: string): StoredMessage {
+    const extra: ExtraHeader[] = r.key !== null && subject !== r.key.toString('latin1') ? [['Kafka-Key', r.key.toString('base64')]] : [];
+    const { hdr, omitted } = headerBlockOf(r.headers, extra);
+    if (omitted > 0) this.ctx.stats.omittedHeaders += omitted;
+    return { seq, subject, hdr, data: r.value ?? EMPTY, time: r.timestamp };
+  }
+
+  private async recordAt(offset: number): Promise<StreamRecord | null> {
+    for (const [base, c] of this.readCache) {
+      if (offset >= base && offset <= c.last) return c.records.find((x) => x.offset === offset) ?? null;
+    }
+    let res;
+    try {
+      res = await this.partition.read(offset, 1, { maxOffset: this.durable });
+    } catch {
+      return null;
+    }
+    for (const chunk of res.chunks) {
+      let found: Buffer | null = null;
+      forEachBatch(chunk, (pos, size) => {
+        const b = chunk.subarray(pos, pos + size);
+        const base = batchBaseOffset(b);
+        if (offset >= base && offset <= base + batchLastOffsetDelta(b)) {
+          found = b;
+          return false;
+        }
+      });
+      if (found === null) continue;
+      const batch: Buffer = found;
+      if (batchIsControl(batch) || batchRecordsCount(batch) === 0) return null;
+      const records = await recordsOf(batch.subarray(0, batchSize(batch)));
+      const base = batchBaseOffset(batch);
+      if (this.readCache.size >= 16) this.readCache.delete(this.readCache.keys().next().value!);
+      this.readCache.set(base, { last: base + batchLastOffsetDelta(batch), records });
+      return records.find((x) => x.offset === offset) ?? null;
+    }
+    return null;
+  }
+
+  nextSeq(seq: number, filter: SubjectFilter | null): number {
+    const s = this.index.nextLive(seq, filter);
+    return s !== 0 && s <= this.durable ? s : 0;
+  }
+
+  async next(seq: number, filter: SubjectFilter | null): Promise<StoredMessage | null> {
+    for (let s = this.nextSeq(seq, filter); s !== 0; s = this.nextSeq(s + 1, filter)) {
+      const m = await this.get(s);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+
+  lastSeqOfDurable(subject: string): number {
+    let s = this.lastSeqOf(subject);
+    if (s <= this.durable) return s;
+    // The last one is in flight: the last durable one of the subject.
+    const f = subjectFilter([subject]);
+    for (s = this.durable; s >= this.index.first; s--) {
+      const subj = this.index.subjectOf(s);
+      if (subj !== null && (f === null || f.matches(subj))) return s;
+    }
+    return 0;
+  }
+
+  async last(subject: string): Promise<StoredMessage | null> {
+    const s = this.lastSeqOfDurable(subject);
+    return s === 0 ? null : this.get(s);
+  }
+
+  lastSeqs(filter: SubjectFilter | null): number[] {
+    const out: number[] = [];
+    for (const [subject] of this.index.liveSubjects()) {
+      if (filter !== null && !filter.matches(subject)) continue;
+      const s = this.lastSeqOfDurable(subject);
+      if (s > 0) out.push(s);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  async readMany(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number> {
+    let taken = 0;
+    let s = this.nextSeq(seq, filter);
+    while (s !== 0 && taken < max) {
+      let res;
+      try {
+        res = await this.partition.read(s - 1, READ_MANY_BYTES, { maxOffset: this.durable });
+      } catch {
+        return taken;
+      }
+      if (res.bytes === 0) break;
+      let lastSeen = s - 1;
+      let stop = false;
+      for (const chunk of res.chunks) {
+        const batches: Buffer[] = [];
+        forEachBatch(chunk, (pos, size) => {
+          batches.push(chunk.subarray(pos, pos + size));
+        });
+        for (const b of batches) {
+          const lastOfBatch = batchBaseOffset(b) + batchLastOffsetDelta(b) + 1;
+          if (batchIsControl(b) || batchRecordsCount(b) === 0) {
+            lastSeen = Math.max(lastSeen, lastOfBatch);
+            continue;
+          }
+          const records = recordsSync(b) ?? (await recordsOf(b));
+          for (const r of records) {
+            const rs = r.offset + 1;
+            if (rs < s) continue;
+            if (rs > this.durable) {
+              stop = true;
+              break;
+            }
+            lastSeen = rs;
+            if (!this.index.isLive(rs)) continue;
+            const subject = this.index.subjectOf(rs);
+            if (subject === null || (filter !== null && !filter.matches(subject))) continue;
+            if (!fn(this.messageOf(r, rs, subject))) {
+              stop = true;
+              break;
+            }
+            if (++taken >= max) {
+              stop = true;
+              break;
+            }
+          }
+          if (stop) break;
+          lastSeen = Math.max(lastSeen, lastOfBatch);
+        }
+        if (stop) break;
+      }
+      if (stop) break;
+      const next = this.nextSeq(lastSeen + 1, filter);
+      if (next <= s) break;
+      s = next;
+    }
+    return taken;
+  }
+
+  count(fromSeq: number, filter: SubjectFilter | null, lastPerSubject: boolean): number {
+    let n = this.index.count(fromSeq, filter, lastPerSubject);
+    if (!lastPerSubject) {
+      for (let s = Math.max(fromSeq, this.durable + 1); s <= this.index.last; s++) {
+        const subj = this.index.subjectOf(s);
+        if (subj !== null && (filter === null || filter.matches(subj))) n--;
+      }
+    }
+    return Math.max(0, n);
+  }
+
+  subjectOf(seq: number): string | null {
+    return seq <= this.durable ? this.index.subjectOf(seq) : null;
+  }
+
+  sizeOf(seq: number): number {
+    return seq <= this.durable ? this.index.sizeOf(seq) : 0;
+  }
+
+  async seqForTime(timeMs: number): Promise<number> {
+    for (let s = this.index.first; s <= this.durable; s++) {
+      if (this.index.isLive(s) && this.index.timeOf(s) >= timeMs) return s;
+    }
+    return this.durable + 1;
+  }
+
+  subjects(filter: string): Map<string, number> {
+    const f = subjectFilter([filter]);
+    const out = new Map<string, number>();
+    for (const [s, c] of this.index.liveSubjects()) if (f === null || f.matches(s)) out.set(s, c);
+    return out;
+  }
+
+  deleted(): number[] {
+    return this.index.deletedList().filter((s) => s <= this.durable);
+  }
+
+  /** The message a MSG.GET / DIRECT.GET names (seq, last_by_subj, next_by_subj), or null. */
+  async find(q: MessageQuery): Promise<StoredMessage | null> {
+    if (q.last_by_subj !== undefined && q.last_by_subj !== '') return this.last(q.last_by_subj);
+    const seq = q.seq ?? 0;
+    if (q.next_by_subj !== undefined && q.next_by_subj !== '') return this.next(Math.max(seq, 1), subjectFilter([q.next_by_subj]));
+    return this.get(seq);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Deletes and purges
+
+  async delete(seq: number, erase: boolean): Promise<boolean> {
+    await this.settled();
+    if (!this.index.isLive(seq) || seq > this.durable) return false;
+    const at = this.durable;
+    if (seq === this.index.first) {
+      // A prefix: the log start moves, nothing to record.
+      this.index.remove(seq);
+      this.afterRemoval('delete', [seq]);
+      await this.trimming;
+      return true;
+    }
+    await this.ctx.state.addDeletes(this.topicId, [{ from: seq, to: seq, erase, at }]);
+    this.index.remove(seq);
+    this.afterRemoval('delete', [seq]);
+    return true;
+  }
+
+  async purge(req: PurgeRequest): Promise<number> {
+    await this.settled();
+    const ix = this.index;
+    const last = this.durable;
+    const filter = req.filter !== undefined && req.filter !== '' && req.filter !== '>' ? subjectFilter([req.filter]) : null;
+    let victims: number[] = [];
+    if (filter === null) {
+      // Everything below a sequence: a prefix (DeleteRecords).
+      let upTo = last + 1;
+      if (req.seq !== undefined && req.seq > 0) upTo = Math.min(req.seq, last + 1);
+      else if (req.keep !== undefined && req.keep > 0) {
+        let kept = 0;
+        let s = last;
+        for (; s >= ix.first && kept < req.keep; s--) if (ix.isLive(s)) kept++;
+        upTo = kept < req.keep ? ix.first : s + 1;
+      }
+      let n = 0;
+      for (let s = ix.first; s < upTo; s++) if (ix.isLive(s)) n++;
+      if (upTo > ix.first) {
+        ix.advanceFirst(upTo);
+        this.afterRemoval('purge', []);
+        await this.trimming;
+      }
+      return n;
+    }
+    const keep = req.keep ?? 0;
+    for (const [subject] of [...ix.liveSubjects()]) {
+      if (!filter.matches(subject)) continue;
+      const seqs: number[] = [];
+      for (let s = ix.firstOf(subject); s !== 0 && s <= last; s = ix.nextOfSubject(s)) seqs.push(s);
+      let chosen = seqs;
+      if (req.seq !== undefined && req.seq > 0) chosen = chosen.filter((s) => s < req.seq!);
+      if (keep > 0) chosen = chosen.slice(0, Math.max(0, chosen.length - keep));
+      victims.push(...chosen);
+    }
+    if (victims.length === 0) return 0;
+    victims.sort((a, b) => a - b);
+    // A prefix needs no record; the rest is recorded as ranges.
+    let prefixEnd = ix.first;
+    let vi = 0;
+    while (prefixEnd <= last && (vi < victims.length ? victims[vi] === prefixEnd || !ix.isLive(prefixEnd) : false)) {
+      if (victims[vi] === prefixEnd) vi++;
+      prefixEnd++;
+    }
+    const recorded = victims.slice(vi);
+    if (recorded.length > 0) await this.ctx.state.addDeletes(this.topicId, ranges(recorded, false, last));
+    victims = victims.filter((s) => ix.isLive(s));
+    for (const s of victims) ix.remove(s);
+    this.afterRemoval('purge', victims);
+    return victims.length;
+  }
+
+  async removeAcked(seqs: readonly number[]): Promise<void> {
+    const live = seqs.filter((s) => this.index.isLive(s) && s <= this.durable).sort((a, b) => a - b);
+    if (live.length === 0) return;
+    for (const s of live) this.index.remove(s);
+    this.afterRemoval('ack', live);
+    await this.trimming;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Config, recovery, close
+
+  /** Applies a new config (already checked); limits take effect at once. */
+  reconfigure(cfg: StreamConfig): void {
+    this.cfg = cfg;
+    this.dedupe.setWindow(Number(cfg.duplicate_window / 1_000_000n));
+    this.compileTransforms();
+    this.enforceLimits();
+    this.armExpiry();
+    this.emit({ kind: 'updated', config: cfg });
+  }
+
+  /**
+   * Rebuilds the in-memory view from the log (docs/jetstream.md 1.18): every record from the
+   * log start, with rollups, per-subject limits and explicit deletes applied in sequence order,
+   * then the limits and expiries against the current clock. Installs the append observer.
+   */
+  async recover(records: StreamStateRecords): Promise<void> {
+    const p = this.partition;
+    const start = p.logStartOffset;
+    const end = p.highWatermark;
+    this.index.reset(start + 1);
+    this.durable = end;
+    const deletes: DeleteRange[] = [...records.deletes].sort((a, b) => a.at - b.at);
+    let di = 0;
+    const applyDeletes = (upTo: number): void => {
+      while (di < deletes.length && deletes[di]!.at <= upTo) {
+        const d = deletes[di++]!;
+        for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) if (s <= this.index.last) this.index.remove(s);
+      }
+    };
+    const now = Date.now();
+    let offset = start;
+    while (offset < end) {
+      const r = await p.read(offset, READ_CHUNK, { maxOffset: end });
+      if (r.bytes === 0) break;
+      for (const chunk of r.chunks) {
+        const batches: Buffer[] = [];
+        forEachBatch(chunk, (pos, size) => {
+          batches.push(chunk.subarray(pos, pos + size));
+        });
+        for (const batch of batches) {
+          const base = batchBaseOffset(batch);
+          const last = base + batchLastOffsetDelta(batch);
+          if (last < this.index.first - 1) continue;
+          if (base > this.index.last) this.gap(this.index.last + 1, base, batchMaxTimestamp(batch));
+          if (batchIsControl(batch) || batchRecordsCount(batch) === 0 || batchIsTransactional(batch)) {
+            this.gap(Math.max(this.index.last + 1, base + 1), last + 1, batchMaxTimestamp(batch));
+            applyDeletes(this.index.last);
+            continue;
+          }
+          const recs = await recordsOf(batch);
+          for (const rec of recs) {
+            const seq = rec.offset + 1;
+            if (seq <= this.index.last) continue;
+            if (seq > this.index.last + 1) this.gap(this.index.last + 1, seq - 1, rec.timestamp);
+            this.indexRecord(rec);
+            if (!this.index.isLive(seq)) {
+              applyDeletes(seq);
+              continue;
+            }
+            const ttl = recordHeader(rec, 'Nats-TTL');
+            if (ttl !== undefined && this.cfg.allow_msg_ttl) {
+              const secs = parseMessageTtl(ttl);
+              if (secs !== null && secs > 0) this.ttls.push(rec.timestamp + secs * SEC, seq);
+            }
+            const rollup = recordHeader(rec, 'Nats-Rollup');
+            if (rollup === 'all') this.index.advanceFirst(seq);
+            else if (rollup === 'sub') {
+              const subject = this.index.subjectOf(seq)!;
+              for (let s = this.index.firstOf(subject); s !== 0 && s < seq; s = this.index.nextOfSubject(s)) this.index.remove(s);
+            }
+            const per = this.cfg.max_msgs_per_subject;
+            if (per > 0 && !this.cfg.discard_new_per_subject) {
+              const subject = this.index.subjectOf(seq)!;
+              while (this.index.countOf(subject) > per) this.index.remove(this.index.firstOf(subject));
+            }
+            applyDeletes(seq);
+          }
+          if (last + 1 > this.index.last) this.gap(this.index.last + 1, last + 1, batchMaxTimestamp(batch));
+        }
+      }
+      offset = r.nextOffset;
+    }
+    applyDeletes(Number.MAX_SAFE_INTEGER);
+    if (this.index.last < end) this.gap(this.index.last + 1, end, now);
+    this.dedupe.trim(now);
+    let lastMsg = end;
+    while (lastMsg > 0 && lastMsg >= this.index.first && this.index.subjectOfAny(lastMsg) === null) lastMsg--;
+    this.lastTime = lastMsg > 0 ? this.index.timeOf(lastMsg) : 0;
+    p.setAppendObserver(this);
+    // Limits and expiries against the current clock; prefixes move the log start.
+    let first = this.index.first;
+    while (first <= this.index.last && !this.index.isLive(first)) first++;
+    if (first > this.index.first) this.index.advanceFirst(first);
+    this.enforceLimits();
+    this.expire(now);
+    if (this.index.first - 1 > p.logStartOffset) await this.scheduleTrim();
+  }
+
+  /** Starts the view of a new, empty topic (nothing to replay) and installs the append observer. */
+  startEmpty(): void {
+    const p = this.partition;
+    this.index.reset(p.logStartOffset + 1);
+    if (p.highWatermark > p.logStartOffset) this.gap(p.logStartOffset + 1, p.highWatermark, Date.now());
+    this.durable = p.highWatermark;
+    p.setAppendObserver(this);
+  }
+
+  /** Starts a new stream's topic at `first_seq` (a filler, then DeleteRecords past it). */
+  async initFirstSeq(firstSeq: number): Promise<void> {
+    if (firstSeq <= 1) return;
+    this.appendFiller(firstSeq - 1);
+    await this.settled();
+    this.index.advanceFirst(firstSeq);
+    await this.scheduleTrim();
+  }
+
+  /** Stops the stream: no more captures, timers off, the observer removed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.timer.cancel();
+    this.partition.setAppendObserver(null);
+    this.emit({ kind: 'deleted' });
+    this.listeners.clear();
+  }
+
+  /** Progress of this stream's sources and mirror (core/streams/sources.ts keeps it). */
+  readonly sourcing = { cursors: new Map<string, number>(), active: new Map<string, number>(), lags: new Map<string, number>() };
+
+  /** The last origin sequence appended from `origin` (0 before the first). */
+  sourceCursor(origin: string): number {
+    return this.sourcing.cursors.get(origin) ?? 0;
+  }
+
+  /** Nanoseconds since the source from `origin` was last active. */
+  sourceActiveNanos(origin: string): bigint {
+    const t = this.sourcing.active.get(origin);
+    return t === undefined ? 0n : BigInt(Math.max(0, Date.now() - t)) * 1_000_000n;
+  }
+
+  /** Memory held by the stream's index structures (monitoring). */
+  get indexBytes(): number {
+    return this.index.memoryBytes;
+  }
+
+}
+
+/** Contiguous ranges of ascending sequences, as delete records. */
+function ranges(seqs: readonly number[], erase: boolean, at: number): DeleteRange[] {
+  const out: DeleteRange[] = [];
+  for (const s of seqs) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.to + 1 === s) last.to = s;
+    else out.push({ from: s, to: s, erase, at });
+  }
+  return out;
+}
+
+/** A header block with `fields` added after the stored ones (republish). */
+function mergeHeaders(hdr: Buffer, fields: readonly ExtraHeader[]): Buffer {
+  let s = hdr.length > 0 ? hdr.toString('latin1', 0, hdr.length - 2) : 'NATS/1.0\r\n';
+  for (const [k, v] of fields) s += `${k}: ${v}\r\n`;
+  return Buffer.from(`${s}\r\n`, 'latin1');
+}

@@ -1,0 +1,77 @@
+// The JetStream service of a broker: the stream registry (core/streams, rebuilt from the log)
+// and the $JS.API front-end over it, composed in the order recovery needs: streams first, then
+// the API subscriptions. The broker starts it after the log and before the NATS listener
+// accepts clients, so no publish can race the rebuild (docs/jetstream.md 1.18).
+import type { JetStreamOptions } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Log } from '../core/log/index.js';
+import type { Router } from '../core/routing/router.js';
+import { StreamRegistry } from '../core/streams/stream-registry.js';
+import type { ApiRoute } from './api-table.js';
+import { accountRoutes } from './api/account.js';
+import { directRoutes } from './api/direct.js';
+import { messageRoutes } from './api/messages.js';
+import { streamRoutes } from './api/streams.js';
+import { streamAdvisories } from './advisories.js';
+import type { ConsumerCounts, JetStreamContext } from './context.js';
+import { JetStreamFrontEnd } from './front-end.js';
+import { PubAckEncoder } from './pub-ack.js';
+
+/** The nats-server version whose JetStream Wharf implements, and that version's API level (docs/jetstream.md 1.19). */
+export const JETSTREAM_VERSION = '2.11.0';
+export const JETSTREAM_API_LEVEL = 1;
+
+export interface JetStreamServiceDeps {
+  options: JetStreamOptions;
+  log: Log;
+  router: Router;
+  logger: Logger;
+  serverName: string;
+}
+
+export class JetStreamService {
+  private stopAdvisories: (() => void) | null = null;
+
+  private constructor(
+    readonly registry: StreamRegistry,
+    readonly frontEnd: JetStreamFrontEnd,
+    readonly context: JetStreamContext,
+  ) {}
+
+  static async start(deps: JetStreamServiceDeps): Promise<JetStreamService> {
+    const o = deps.options;
+    const limits = { maxMemory: o.maxMemory, maxStorage: o.maxStorage };
+    const registry = await StreamRegistry.open({ log: deps.log, router: deps.router, logger: deps.logger, replies: new PubAckEncoder(o.domain), limits });
+    let frontEnd: JetStreamFrontEnd | null = null;
+    const context: JetStreamContext = {
+      streams: registry,
+      serverName: deps.serverName,
+      version: JETSTREAM_VERSION,
+      apiLevel: JETSTREAM_API_LEVEL,
+      strict: o.strict,
+      limits,
+      domain: o.domain,
+      storeDir: deps.log.storageLocation,
+      stats: () => frontEnd?.stats() ?? { level: JETSTREAM_API_LEVEL, total: 0, errors: 0 },
+      consumers: { count: () => 0 },
+    };
+    const routes: ApiRoute[] = [...accountRoutes(context), ...streamRoutes(context), ...messageRoutes(context), ...directRoutes(context)];
+    frontEnd = new JetStreamFrontEnd({ router: deps.router, logger: deps.logger, routes, serverName: deps.serverName, apiLevel: JETSTREAM_API_LEVEL, domain: o.domain });
+    const service = new JetStreamService(registry, frontEnd, context);
+    service.stopAdvisories = streamAdvisories(registry, frontEnd.replies, o.domain);
+    frontEnd.start();
+    return service;
+  }
+
+  /** The consumers half installs its coordinator's counts and API routes through this. */
+  attachConsumers(counts: ConsumerCounts, routes: Iterable<ApiRoute>): void {
+    this.context.consumers = counts;
+    this.frontEnd.addRoutes(routes);
+  }
+
+  async close(): Promise<void> {
+    this.stopAdvisories?.();
+    await this.frontEnd.close();
+    await this.registry.close();
+  }
+}

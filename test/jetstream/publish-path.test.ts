@@ -1,0 +1,107 @@
+// The publish path through the wire (docs/jetstream.md 1.3), with a raw client so that a burst
+// of publishes lands in one read event of the broker: the burst is split into batches and every
+// publish gets its PubAck in order; publishes of one read see each other's in-flight state
+// (expected last sequence, a duplicate Nats-Msg-Id); a no_ack stream stores without answering.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Broker } from '../../src/index.js';
+import { startTestBroker } from '../support/broker.js';
+import { RawNats } from './support/raw-nats.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
+
+let broker: Broker;
+let nc: RawNats;
+
+before(async () => {
+  broker = await startTestBroker();
+  nc = await RawNats.open(broker.ports.nats);
+});
+
+after(async () => {
+  nc?.close();
+  await broker?.close();
+});
+
+async function api(subject: string, body: unknown): Promise<Record<string, unknown>> {
+  const [m] = await nc.request(subject, `_INBOX.api.${Math.random()}`, Buffer.from(JSON.stringify(body)), null, 1, 5_000);
+  assert.ok(m, `no answer on ${subject}`);
+  return JSON.parse(m.payload.toString()) as Record<string, unknown>;
+}
+
+test('a burst of 5000 publishes in one write: split into batches, one PubAck each, in order', async () => {
+  await api('$JS.API.STREAM.CREATE.BURST', { name: 'BURST', subjects: ['burst.*'] });
+  const sid = nc.sub('_INBOX.burst');
+  const payload = Buffer.alloc(1024, 0x61);
+  const n = 5000;
+  for (let i = 0; i < n; i++) nc.pub(`burst.${i % 7}`, '_INBOX.burst', payload, null);
+  await nc.waitFor(() => nc.messages(sid).length >= n, 30_000);
+  const seqs = nc.messages(sid).map((m) => (JSON.parse(m.payload.toString()) as { seq: number }).seq);
+  assert.deepEqual(seqs, Array.from({ length: n }, (_, i) => i + 1));
+  const info = await api('$JS.API.STREAM.INFO.BURST', {});
+  assert.deepEqual([(info['state'] as { messages: number }).messages, (info['state'] as { bytes: number }).bytes], [n, n * (22 + 7 + 1024 + 8)]);
+});
+
+test('publishes of one read see each other in flight: expected last sequence, duplicate ids', async () => {
+  await api('$JS.API.STREAM.CREATE.INFLIGHT', { name: 'INFLIGHT', subjects: ['inflight'] });
+  const sid = nc.sub('_INBOX.inflight');
+  nc.pub('inflight', '_INBOX.inflight', Buffer.from('1'), [['Nats-Expected-Last-Sequence', '0']]);
+  nc.pub('inflight', '_INBOX.inflight', Buffer.from('2'), [['Nats-Expected-Last-Sequence', '1'], ['Nats-Msg-Id', 'dup']]);
+  nc.pub('inflight', '_INBOX.inflight', Buffer.from('2 again'), [['Nats-Msg-Id', 'dup']]);
+  nc.pub('inflight', '_INBOX.inflight', Buffer.from('3'), [['Nats-Expected-Last-Sequence', '1']]);
+  await nc.waitFor(() => nc.messages(sid).length >= 4, 5_000);
+  const answers = nc.messages(sid).map((m) => JSON.parse(m.payload.toString()) as Record<string, unknown>);
+  // The refusal comes first: it is answered at once, the others once their batch is durable.
+  assert.deepEqual(answers, [
+    { error: { code: 400, err_code: 10071, description: 'wrong last sequence: 2' }, stream: 'INFLIGHT', seq: 0 },
+    { stream: 'INFLIGHT', seq: 1 },
+    { stream: 'INFLIGHT', seq: 2 },
+    { stream: 'INFLIGHT', seq: 2, duplicate: true },
+  ]);
+});
+
+test('a no_ack stream stores publishes and answers none; headers are stored without the status line', async () => {
+  await api('$JS.API.STREAM.CREATE.NOACK', { name: 'NOACK', subjects: ['noack'], no_ack: true });
+  const sid = nc.sub('_INBOX.noack');
+  nc.pub('noack', '_INBOX.noack', Buffer.from('x'), [['X-One', '1']]);
+  await nc.flush();
+  const got = await api('$JS.API.STREAM.MSG.GET.NOACK', { seq: 1 });
+  assert.equal(nc.messages(sid).length, 0, 'no PubAck on a no_ack stream');
+  const hdrs = Buffer.from((got['message'] as { hdrs: string }).hdrs, 'base64').toString();
+  assert.equal(hdrs, 'NATS/1.0\r\nX-One: 1\r\n\r\n');
+});
+
+test('a JetStream domain: the API on $JS.<domain>.API, PubAcks name the domain', async () => {
+  const b = await startTestBroker({ jsDomain: 'hub' });
+  const c = await RawNats.open(b.ports.nats);
+  try {
+    const [created] = await c.request('$JS.hub.API.STREAM.CREATE.DOM', '_INBOX.dom.1', Buffer.from(JSON.stringify({ name: 'DOM', subjects: ['dom'] })), null, 1, 5_000);
+    assert.equal((JSON.parse(created!.payload.toString()) as { config: { name: string } }).config.name, 'DOM');
+    const [ack] = await c.request('dom', '_INBOX.dom.2', Buffer.from('x'), null, 1, 5_000);
+    assert.equal(ack!.payload.toString(), '{"stream":"DOM","domain":"hub","seq":1}');
+    const [info] = await c.request('$JS.API.INFO', '_INBOX.dom.3', Buffer.alloc(0), null, 1, 5_000);
+    assert.equal((JSON.parse(info!.payload.toString()) as { domain: string }).domain, 'hub');
+  } finally {
+    c.close();
+    await b.close();
+  }
+});
+
+test('one order for core subscribers: a NATS publish behind a Kafka append still in flight is delivered after it', async () => {
+  await api('$JS.API.STREAM.CREATE.ORD', { name: 'ORD', subjects: ['ord.*'] });
+  const sid = nc.sub('ord.*');
+  await nc.flush();
+  const part = broker.log.partition('ORD', 0);
+  const batch = buildRecordBatch({ records: [{ key: 'ord.k', value: 'from kafka' }] });
+  const check = part.appendCheck;
+  assert.ok(check !== null, 'a stream topic has an append check');
+  assert.equal(await check.check(batch), null);
+  // The Kafka append is issued (offset 0) but not durable yet when the NATS publish arrives.
+  const appended = part.append(batch);
+  broker.router.publish('ord.n', undefined, 0, Buffer.from('from nats'), null);
+  await appended;
+  await nc.waitFor(() => nc.messages(sid).length >= 2, 5_000);
+  await nc.flush();
+  assert.deepEqual(nc.messages(sid).map((m) => `${m.subject}=${m.payload.toString()}`), ['ord.k=from kafka', 'ord.n=from nats']);
+  const [got] = await nc.request('$JS.API.STREAM.MSG.GET.ORD', '_INBOX.ord', Buffer.from('{"seq":2}'), null, 1, 5_000);
+  assert.equal((JSON.parse(got!.payload.toString()) as { message: { subject: string } }).message.subject, 'ord.n', 'the log has the same order');
+});
