@@ -40,6 +40,8 @@ test('word count as in the issue, exactly_once_v2 on Wharf: counts, internal top
     assert.ok(out.every((r) => r.value?.length === 8), 'counts are 8-byte longs');
     const counts = app.store<string, number>('word-counts');
     assert.equal(await counts.get('the'), 3);
+    const untyped = app.store('word-counts');   // as the issue writes it, without type arguments
+    assert.equal(await untyped.get('the'), 3);
     assert.equal(await counts.get('kafka'), undefined);
     assert.equal((await counts.all()).length, Object.keys(expected).length);
 
