@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { KafkaStreams, RecordSerdeError, Serdes, StreamsBuilder, resetApplication } from 'wharf/streams';
-import { createTopics, produce, startWharfCluster, type TestCluster } from './support/cluster.js';
+import { createTopics, produce, readUntil, startWharfCluster, type TestCluster } from './support/cluster.js';
 import { countingApp } from './support/counting-app.js';
 import { silent } from './support/logger.js';
 import { waitFor } from '../support/wait.js';
@@ -113,22 +113,51 @@ test('repartition records are purged after commit; the reset tool starts the app
 test('a record that cannot be deserialized stops the application with an error naming it', { timeout: 60_000 }, async () => {
   const cluster = await startWharfCluster();
   const stateDir = mkdtempSync(join(tmpdir(), 'wharf-streams-poison-'));
+  let app: KafkaStreams | null = null;
   try {
     await createTopics(cluster.bootstrap, { nums: 1, doubled: 1 });
     await produce(cluster.bootstrap, 'nums', [{ key: Buffer.from('a'), value: Serdes.Long().serialize(2, 'nums'), partition: 0 }, { key: Buffer.from('b'), value: Buffer.from('oops'), partition: 0 }]);
     const b = new StreamsBuilder();
     b.stream('nums', { key: Serdes.String(), value: Serdes.Long() }).mapValues((v) => v * 2).to('doubled', { key: Serdes.String(), value: Serdes.Long() });
-    const app = new KafkaStreams(b.build(), { applicationId: 'poison', bootstrapServers: cluster.bootstrap, stateDir, logger: silent });
-    const failed = new Promise<unknown>((resolve) => app.once('error', resolve));
+    app = new KafkaStreams(b.build(), { applicationId: 'poison', bootstrapServers: cluster.bootstrap, stateDir, logger: silent });
+    const failed = new Promise<unknown>((resolve) => app?.once('error', resolve));
     await app.start().catch(() => undefined);
     const err = await failed;
     assert.ok(err instanceof RecordSerdeError, String(err));
     assert.equal(err.topic, 'nums');
     assert.equal(err.partition, 0);
     assert.equal(err.offset, 1);
-    await waitFor(() => app.currentState() === 'ERROR', { what: 'state ERROR' });
-    await app.close();
+    const stopped = app;
+    await waitFor(() => stopped.currentState() === 'ERROR', { what: 'state ERROR' });
   } finally {
+    await app?.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    await cluster.close();
+  }
+});
+
+test('logAndContinue skips a record that cannot be deserialized, logs it, and processes the rest', { timeout: 60_000 }, async () => {
+  const cluster = await startWharfCluster();
+  const stateDir = mkdtempSync(join(tmpdir(), 'wharf-streams-skip-'));
+  const warnings: string[] = [];
+  let app: KafkaStreams | null = null;
+  try {
+    await createTopics(cluster.bootstrap, { nums: 1, doubled: 1 });
+    await produce(cluster.bootstrap, 'nums', [
+      { key: Buffer.from('a'), value: Serdes.Long().serialize(2, 'nums'), partition: 0 },
+      { key: Buffer.from('b'), value: Buffer.from('oops'), partition: 0 },
+      { key: Buffer.from('c'), value: Serdes.Long().serialize(5, 'nums'), partition: 0 },
+    ]);
+    const b = new StreamsBuilder();
+    b.stream('nums', { key: Serdes.String(), value: Serdes.Long() }).mapValues((v) => v * 2).to('doubled', { key: Serdes.String(), value: Serdes.Long() });
+    app = new KafkaStreams(b.build(), { applicationId: 'skip', bootstrapServers: cluster.bootstrap, stateDir, deserializationExceptionHandler: 'logAndContinue', logger: { ...silent, warn: (m: string) => warnings.push(m) } });
+    await app.start();
+    const out = await readUntil(cluster.bootstrap, 'doubled', (rs) => rs.length >= 2, 'two doubled records');
+    assert.deepEqual(out.map((r) => [r.key?.toString(), Number(r.value?.readBigInt64BE(0))]), [['a', 4], ['c', 10]]);
+    assert.ok(warnings.some((w) => /nums/.test(w) && /offset 1\b/.test(w)), warnings.join('\n'));
+    assert.equal(app.currentState(), 'RUNNING');
+  } finally {
+    await app?.close();
     rmSync(stateDir, { recursive: true, force: true });
     await cluster.close();
   }
