@@ -173,7 +173,7 @@ test('scans of a cached store see its unflushed writes and deletes, in key order
             if (r.value < 0) kv.delete(r.key);
             else kv.put(r.key, r.value);
             win.put(r.key, r.value, 100);
-            seen.push(`${kv.all().map((e) => `${e.key}=${e.value}`).join(',')}|${kv.range('b', 'c').map((e) => e.key).join(',')}|${win.fetchRange(r.key, 0, 200).map((e) => e.value).join(',')}`);
+            seen.push(`${kv.all().map((e) => `${e.key}=${e.value}`).join(',')}|${kv.range('b', 'c').map((e) => e.key).join(',')}|${win.fetchRange(r.key, 0, 200).map((e) => e.value).join(',')}|${kv.approximateNumEntries()}`);
           },
         };
       },
@@ -190,10 +190,10 @@ test('scans of a cached store see its unflushed writes and deletes, in key order
   input.pipeInput('c', 30, 4);
   d.close();
   assert.deepEqual(seen, [
-    'c=3|c|3',
-    'a=1,c=3|c|1',
-    'a=1,b=2,c=3|b,c|2',
-    'b=2,c=3|b,c|-1',
-    'b=2,c=30|b,c|30',
+    'c=3|c|3|1',
+    'a=1,c=3|c|1|2',
+    'a=1,b=2,c=3|b,c|2|3',
+    'b=2,c=3|b,c|-1|2',
+    'b=2,c=30|b,c|30|2',
   ]);
 });

@@ -304,7 +304,13 @@ export class KeyValueStoreImpl<K, V> extends BaseStore<K, V> implements KeyValue
   }
 
   approximateNumEntries(): number {
-    return this.bytes.count() + this.dirtyEntries().length;
+    let n = this.bytes.count();
+    for (const e of this.dirtyEntries()) {
+      const inEngine = this.bytes.get(e.keyBytes) !== undefined;
+      if (e.value === null && inEngine) n--;
+      else if (e.value !== null && !inEngine) n++;
+    }
+    return n;
   }
 }
 
