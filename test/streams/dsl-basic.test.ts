@@ -30,7 +30,10 @@ test('word count (the issue example through the test driver): counts per word, r
     { key: 'hello', value: 2 },
     { key: 'wharf', value: 1 },
   ]);
-  assert.equal(driver.getKeyValueStore<string, { value: number }>('word-counts').get('hello')?.value, 2);
+  // As Java's driver: the plain view of a DSL (timestamped) store answers values, the timestamped one both.
+  assert.equal(driver.getKeyValueStore<string, number>('word-counts').get('hello'), 2);
+  assert.deepEqual(driver.getKeyValueStore<string, number>('word-counts').range('kafka', 'streams'), [{ key: 'kafka', value: 1 }, { key: 'streams', value: 1 }]);
+  assert.equal(driver.getTimestampedKeyValueStore<string, number>('word-counts').get('hello')?.value, 2);
   assert.ok(driver.producedTopicNames().includes('word-count-word-counts-repartition'), driver.producedTopicNames().join(','));
   assert.ok(driver.producedTopicNames().includes('word-count-word-counts-changelog'));
   driver.close();

@@ -29,8 +29,9 @@ test('tumbling windows with grace: late records inside grace update, after grace
   i.pipeInput('a', 'x', 16); // stream time 16: [0,10) closes at 15
   i.pipeInput('a', 'x', 9); // 10 <= 16 - 5: dropped
   assert.deepEqual(rows(o.readRecordsToList()), ['a@0-10=1', 'a@10-20=1', 'a@0-10=2', 'a@10-20=2']);
-  const store = d.getWindowStore<string, { value: number }>('tw');
-  assert.equal(store.fetch('a', 0)?.value, 2);
+  assert.equal(d.getWindowStore<string, number>('tw').fetch('a', 0), 2);
+  assert.deepEqual(d.getWindowStore<string, number>('tw').fetchRange('a', 0, 10), [{ windowStart: 0, value: 2 }, { windowStart: 10, value: 2 }]);
+  assert.equal(d.getTimestampedWindowStore<string, number>('tw').fetch('a', 0)?.value, 2);
   d.close();
 });
 

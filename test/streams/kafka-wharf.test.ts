@@ -14,6 +14,7 @@ import { silent } from './support/logger.js';
 test('word count as in the issue, exactly_once_v2 on Wharf: counts, internal topics, interactive queries', async () => {
   const cluster = await startWharfCluster();
   const stateDir = mkdtempSync(join(tmpdir(), 'wharf-streams-'));
+  let app: KafkaStreams | null = null;
   try {
     await createTopics(cluster.bootstrap, { 'text-in': 2, 'counts-out': 2 });
     const lines = ['the quick brown fox', 'jumps over the lazy dog', 'The End', 'fox and dog'];
@@ -26,7 +27,7 @@ test('word count as in the issue, exactly_once_v2 on Wharf: counts, internal top
       .count({ storeName: 'word-counts' })
       .toStream()
       .to('counts-out', { key: Serdes.String(), value: Serdes.Long() });
-    const app = new KafkaStreams(builder.build(), {
+    app = new KafkaStreams(builder.build(), {
       applicationId: 'word-count', bootstrapServers: cluster.bootstrap,
       processingGuarantee: 'exactly_once_v2', stateDir, logger: silent,
       heartbeatIntervalMs: 200, sessionTimeoutMs: 6000,
@@ -40,6 +41,8 @@ test('word count as in the issue, exactly_once_v2 on Wharf: counts, internal top
     assert.ok(out.every((r) => r.value?.length === 8), 'counts are 8-byte longs');
     const counts = app.store<string, number>('word-counts');
     assert.equal(await counts.get('the'), 3);
+    const untyped = app.store('word-counts');   // as the issue writes it, without type arguments
+    assert.equal(await untyped.get('the'), 3);
     assert.equal(await counts.get('kafka'), undefined);
     assert.equal((await counts.all()).length, Object.keys(expected).length);
 
@@ -61,6 +64,7 @@ test('word count as in the issue, exactly_once_v2 on Wharf: counts, internal top
     await app.close();
     assert.equal(app.currentState(), 'NOT_RUNNING');
   } finally {
+    await app?.close();
     rmSync(stateDir, { recursive: true, force: true });
     await cluster.close();
   }
@@ -68,13 +72,15 @@ test('word count as in the issue, exactly_once_v2 on Wharf: counts, internal top
 
 test('a missing source topic fails start() naming the topic', async () => {
   const cluster = await startWharfCluster();
+  const stateDir = mkdtempSync(join(tmpdir(), 'wharf-streams-'));
   try {
     const b = new StreamsBuilder();
     b.stream('no-such-topic', { key: Serdes.String(), value: Serdes.String() }).to('out');
-    const app = new KafkaStreams(b.build(), { applicationId: 'missing', bootstrapServers: cluster.bootstrap, stateDir: mkdtempSync(join(tmpdir(), 'wharf-streams-')), logger: silent });
+    const app = new KafkaStreams(b.build(), { applicationId: 'missing', bootstrapServers: cluster.bootstrap, stateDir, logger: silent });
     await assert.rejects(app.start(), (err: unknown) => err instanceof MissingSourceTopicError && err.topics.includes('no-such-topic') && /no-such-topic/.test(err.message));
     assert.equal(app.currentState(), 'ERROR');
   } finally {
+    rmSync(stateDir, { recursive: true, force: true });
     await cluster.close();
   }
 });

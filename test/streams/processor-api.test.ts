@@ -4,7 +4,7 @@
 // topic/partition/offset, and the deserialization handler (fail or log and continue).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PunctuationType, Record, RecordSerdeError, Serdes, Stores, StreamsBuilder, Topology, TopologyTestDriver, type Processor, type ProcessorContext, type KeyValueStore } from 'wharf/streams';
+import { PunctuationType, Record, RecordSerdeError, Serdes, Stores, StreamsBuilder, Topology, TopologyTestDriver, type Processor, type ProcessorContext, type KeyValueStore, type WindowStore } from 'wharf/streams';
 
 const S = Serdes.String();
 const L = Serdes.Long();
@@ -152,4 +152,48 @@ test('serde failures name topic, partition and offset; logAndContinue skips the 
   assert.equal(skipped.length, 1);
   assert.match(skipped[0]!, /in-0 at offset 0/);
   d.close();
+});
+
+test('scans of a cached store see its unflushed writes and deletes, in key order, without flushing', () => {
+  const seen: string[] = [];
+  const topology = new Topology()
+    .addSource('src', 'in', { keySerde: S, valueSerde: L })
+    .addProcessor(
+      'scan',
+      (): Processor<string, number, string, number> => {
+        let kv: KeyValueStore<string, number>;
+        let win: WindowStore<string, number>;
+        return {
+          init(c) {
+            kv = c.getKeyValueStore<string, number>('kv');
+            win = c.getWindowStore<string, number>('win');
+          },
+          process(r) {
+            // The engine holds what earlier commits flushed; this record's writes are only cached.
+            if (r.value < 0) kv.delete(r.key);
+            else kv.put(r.key, r.value);
+            win.put(r.key, r.value, 100);
+            seen.push(`${kv.all().map((e) => `${e.key}=${e.value}`).join(',')}|${kv.range('b', 'c').map((e) => e.key).join(',')}|${win.fetchRange(r.key, 0, 200).map((e) => e.value).join(',')}|${kv.approximateNumEntries()}`);
+          },
+        };
+      },
+      'src',
+    )
+    .addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('kv'), S, L).withCachingEnabled(), 'scan')
+    .addStateStore(Stores.windowStoreBuilder(Stores.inMemoryWindowStore('win', 1000, 10), S, L).withCachingEnabled(), 'scan');
+  const d = new TopologyTestDriver(topology);
+  const input = d.createInputTopic('in', S, L);
+  input.pipeInput('c', 3, 0);
+  input.pipeInput('a', 1, 1);
+  input.pipeInput('b', 2, 2);
+  input.pipeInput('a', -1, 3);
+  input.pipeInput('c', 30, 4);
+  d.close();
+  assert.deepEqual(seen, [
+    'c=3|c|3|1',
+    'a=1,c=3|c|1|2',
+    'a=1,b=2,c=3|b,c|2|3',
+    'b=2,c=3|b,c|-1|2',
+    'b=2,c=30|b,c|30|2',
+  ]);
 });

@@ -23,3 +23,4 @@ export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestDriverCon
 export type { DeserializationHandler, Logger } from './runtime/types.js';
 export { KafkaStreams, type QueryableKeyValueStore, type QueryableSessionStore, type QueryableWindowStore, type StreamsState, type TaskMetricsSnapshot } from './kafka-streams.js';
 export type { ProcessingGuarantee, StreamsConfig } from './config.js';
+export { resetApplication, type ResetOptions, type ResetReport } from './tools/reset.js';

@@ -212,15 +212,33 @@ abstract class BaseStore<K, V> implements RuntimeStore {
     return out;
   }
 
-  /** Scans see what a flush would write: flush the cache first (simple and exact). */
-  protected prepareScan(): void {
-    if (this.cachingEnabled && this.cache.size > 0) {
-      for (const e of this.cache.values()) {
-        if (!e.dirty) continue;
-        e.dirty = false;
-        this.writeThrough(e.keyBytes, e.key, e.value, e.timestamp);
-      }
+  /**
+   * The entries of [from, end) in byte order as a flush would leave them: the engine's, with the
+   * cache's dirty entries merged over them (a cached delete hides the engine's entry). A scan
+   * writes nothing and forwards nothing, so interactive queries may scan between commits.
+   */
+  protected scanRange(from: Buffer | null, end: Buffer | null): Array<readonly [Buffer, V]> {
+    const engine: Array<readonly [Buffer, V]> = [];
+    for (const [k, v] of this.bytes.range(from, end)) engine.push([k, this.codec.fromInner(v)]);
+    if (!this.cachingEnabled || this.cache.size === 0) return engine;
+    const overlay: CacheEntry<K, V>[] = [];
+    for (const e of this.cache.values()) {
+      if (!e.dirty) continue;
+      if (from !== null && Buffer.compare(e.keyBytes, from) < 0) continue;
+      if (end !== null && Buffer.compare(e.keyBytes, end) >= 0) continue;
+      overlay.push(e);
     }
+    if (overlay.length === 0) return engine;
+    overlay.sort((a, b) => Buffer.compare(a.keyBytes, b.keyBytes));
+    const out: Array<readonly [Buffer, V]> = [];
+    let i = 0;
+    for (const e of overlay) {
+      while (i < engine.length && Buffer.compare(engine[i]![0], e.keyBytes) < 0) out.push(engine[i++]!);
+      if (i < engine.length && engine[i]![0].equals(e.keyBytes)) i++;
+      if (e.value !== null) out.push([e.keyBytes, e.value]);
+    }
+    while (i < engine.length) out.push(engine[i++]!);
+    return out;
   }
 
   restore(records: ReadonlyArray<RestoreRecord>): void {
@@ -267,10 +285,9 @@ export class KeyValueStoreImpl<K, V> extends BaseStore<K, V> implements KeyValue
   }
 
   private scan(from: Buffer | null, to: Buffer | null, inclusiveTo: boolean): KeyValue<K, V>[] {
-    this.prepareScan();
     const out: KeyValue<K, V>[] = [];
     const end = to === null ? null : inclusiveTo ? Buffer.concat([to, Buffer.from([0])]) : to;
-    for (const [k, v] of this.bytes.range(from, end)) out.push({ key: this.keySerde.deserialize(k, this.topic), value: this.codec.fromInner(v) });
+    for (const [k, v] of this.scanRange(from, end)) out.push({ key: this.keySerde.deserialize(k, this.topic), value: v });
     return out;
   }
 
@@ -287,7 +304,13 @@ export class KeyValueStoreImpl<K, V> extends BaseStore<K, V> implements KeyValue
   }
 
   approximateNumEntries(): number {
-    return this.bytes.count() + this.dirtyEntries().length;
+    let n = this.bytes.count();
+    for (const e of this.dirtyEntries()) {
+      const inEngine = this.bytes.get(e.keyBytes) !== undefined;
+      if (e.value === null && inEngine) n--;
+      else if (e.value !== null && !inEngine) n++;
+    }
+    return n;
   }
 }
 
@@ -330,27 +353,25 @@ export class WindowStoreImpl<K, V> extends BaseStore<K, V> implements WindowStor
   }
 
   fetchRange(key: K, timeFrom: number, timeTo: number): WindowStoreEntry<V>[] {
-    this.prepareScan();
     const kb = this.keyBytes(key);
     const from = windowStoreKey(kb, Math.max(0, timeFrom), 0);
     const to = windowStoreKey(kb, timeTo, -1);
     const out: WindowStoreEntry<V>[] = [];
-    for (const [k, v] of this.bytes.range(from, Buffer.concat([to, Buffer.from([0])]))) {
+    for (const [k, v] of this.scanRange(from, Buffer.concat([to, Buffer.from([0])]))) {
       const p = windowStoreKeyParts(k);
       if (p.start < timeFrom || p.start > timeTo || !p.key.equals(kb) || this.expired(p.start)) continue;
-      out.push({ windowStart: p.start, value: this.codec.fromInner(v) });
+      out.push({ windowStart: p.start, value: v });
     }
     return out;
   }
 
   fetchAll(timeFrom: number, timeTo: number): KeyValue<Windowed<K>, V>[] {
-    this.prepareScan();
     const out: KeyValue<Windowed<K>, V>[] = [];
-    for (const [k, v] of this.bytes.range(null, null)) {
+    for (const [k, v] of this.scanRange(null, null)) {
       const p = windowStoreKeyParts(k);
       if (p.start < timeFrom || p.start > timeTo || this.expired(p.start)) continue;
       const size = this.spec.windowSizeMs ?? 0;
-      out.push({ key: { key: this.keySerde.deserialize(p.key, this.topic), window: { start: p.start, end: p.start + size } }, value: this.codec.fromInner(v) });
+      out.push({ key: { key: this.keySerde.deserialize(p.key, this.topic), window: { start: p.start, end: p.start + size } }, value: v });
     }
     out.sort((a, b) => a.key.window.start - b.key.window.start);
     return out;
@@ -425,14 +446,13 @@ export class SessionStoreImpl<K, V> extends BaseStore<Windowed<K>, V> implements
   }
 
   findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): KeyValue<Windowed<K>, V>[] {
-    this.prepareScan();
     const kb = this.innerKeySerde.serialize(key, this.topic);
     const from = sessionStoreKey(kb, 0, Math.max(0, earliestSessionEnd));
     const out: KeyValue<Windowed<K>, V>[] = [];
-    for (const [k, v] of this.bytes.range(from, prefixEnd(kb))) {
+    for (const [k, v] of this.scanRange(from, prefixEnd(kb))) {
       const p = sessionStoreKeyParts(k);
       if (!p.key.equals(kb) || p.end < earliestSessionEnd || p.start > latestSessionStart || this.expired(p.end)) continue;
-      out.push({ key: { key, window: { start: p.start, end: p.end } }, value: this.codec.fromInner(v) });
+      out.push({ key: { key, window: { start: p.start, end: p.end } }, value: v });
     }
     out.sort((a, b) => a.key.window.start - b.key.window.start);
     return out;

@@ -5,11 +5,12 @@
 // time follows the records; wall-clock time moves only with advanceWallClockTime().
 import type { Serde } from '../serdes.js';
 import { Serdes } from '../serdes.js';
-import type { Headers, KeyValue } from '../record.js';
+import type { Headers, KeyValue, ValueAndTimestamp } from '../record.js';
 import { NO_HEADERS } from '../record.js';
 import type { KeyValueStore, SessionStore, StateStore, TimestampedKeyValueStore, WindowStore } from '../state/api.js';
 import { InMemoryBytesStore } from '../state/bytes-store.js';
 import { KeyValueStoreImpl, SessionStoreImpl, WindowStoreImpl } from '../state/runtime-stores.js';
+import { keyValueFacade, windowFacade } from '../state/facades.js';
 import { StreamsError } from '../errors.js';
 import type { Topology } from '../topology/topology.js';
 import { subtopologies } from '../topology/plan.js';
@@ -185,20 +186,32 @@ export class TopologyTestDriver {
     return this.store(name);
   }
 
+  /** A key-value store; a timestamped one (every DSL table) answers its values alone, as Java's driver. */
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
     const s = this.store(name);
     if (!(s instanceof KeyValueStoreImpl)) throw new StreamsError(`store ${name} is not a key-value store`);
+    if (s.spec.kind === 'timestampedKeyValue') return keyValueFacade(s as TimestampedKeyValueStore<K, V>);
     return s as KeyValueStore<K, V>;
   }
 
   getTimestampedKeyValueStore<K, V>(name: string): TimestampedKeyValueStore<K, V> {
-    return this.getKeyValueStore(name);
+    const s = this.store(name);
+    if (!(s instanceof KeyValueStoreImpl) || s.spec.kind !== 'timestampedKeyValue') throw new StreamsError(`store ${name} is not a timestamped key-value store`);
+    return s as TimestampedKeyValueStore<K, V>;
   }
 
+  /** A window store; a timestamped one (every DSL windowed aggregation) answers its values alone. */
   getWindowStore<K, V>(name: string): WindowStore<K, V> {
     const s = this.store(name);
     if (!(s instanceof WindowStoreImpl)) throw new StreamsError(`store ${name} is not a window store`);
+    if (s.spec.kind === 'timestampedWindow') return windowFacade(s as WindowStore<K, ValueAndTimestamp<V>>);
     return s as WindowStore<K, V>;
+  }
+
+  getTimestampedWindowStore<K, V>(name: string): WindowStore<K, ValueAndTimestamp<V>> {
+    const s = this.store(name);
+    if (!(s instanceof WindowStoreImpl) || s.spec.kind !== 'timestampedWindow') throw new StreamsError(`store ${name} is not a timestamped window store`);
+    return s as WindowStore<K, ValueAndTimestamp<V>>;
   }
 
   getSessionStore<K, V>(name: string): SessionStore<K, V> {
