@@ -16,6 +16,9 @@ import { groupConfig, startCoordinators, transactionConfig, type Coordinators } 
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
+import { SecurityStore } from './core/security/security-store.js';
+import { StandardAuthorizer } from './core/security/standard-authorizer.js';
+import type { Authorizer } from './core/security/authorizer.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -67,8 +70,7 @@ function refuseUnserved(opts: BrokerOptions): void {
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
-  for (const m of mechanisms) if (m !== 'PLAIN') unserved.push(`Kafka SASL mechanism ${m}`);
-  if (k.acls) unserved.push('Kafka ACLs (kafka-acls)');
+  for (const m of mechanisms) if (m === 'OAUTHBEARER') unserved.push(`Kafka SASL mechanism ${m}`);
   if (unserved.length > 0) throw new ConfigError(`not supported yet: ${unserved.join(', ')}`);
 }
 
@@ -138,7 +140,18 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     },
     (s) => s.close(),
   );
-  const kafka = coordinators ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators }), (k) => k.close()) : null;
+  // SCRAM credentials and ACLs, replayed from the log; the authorizer follows the ACLs.
+  const security = coordinators ? await life.start('security store', () => SecurityStore.open(log, logger), () => Promise.resolve()) : null;
+  let authorizer: Authorizer | undefined;
+  if (security !== null && opts.kafka.acls) {
+    const standard = new StandardAuthorizer({ ...(opts.kafka.superUsers !== undefined ? { superUsers: opts.kafka.superUsers } : {}), allowEveryoneIfNoAcl: opts.kafka.allowEveryoneIfNoAcl });
+    security.onAclsChanged((acls) => standard.load(acls));
+    authorizer = standard;
+  }
+  const kafka =
+    coordinators && security
+      ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
+      : null;
   const monitor =
     opts.http.port >= 0
       ? await life.start('monitor', () => startMonitor({ options: opts.http, nats, router, log, coordinators, jetstream, logger, startedAt }), (m) => m.close())

@@ -18,7 +18,8 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { rfc2253 } from '../core/security/ssl-principal.js';
-import { ANONYMOUS_PRINCIPAL, type AclOperation, type AclPrincipal, type AclResource } from '../core/security/authorizer.js';
+import { ANONYMOUS_PRINCIPAL, type AclOperation, type AclPrincipal, type AclResource, type AuthorizationSession } from '../core/security/authorizer.js';
+import { SECURITY_TOPIC } from '../core/security/security-store.js';
 import { encodeResponseFrame } from './protocol/codec.js';
 import { FrameSplitter, FrameTooLargeError } from './protocol/frame.js';
 import { decodeRequestHeader, type RequestHeader } from './protocol/header.js';
@@ -80,8 +81,21 @@ export class KafkaConnection implements ConnectionScope {
   /** The principal of a TLS client's certificate on an SSL listener. */
   private tlsPrincipal: AclPrincipal = ANONYMOUS_PRINCIPAL;
   private saslPrincipal: AclPrincipal | null = null;
-  /** The authorization hook of this connection's requests: the listener's authorizer, bound to the principal. */
-  private readonly authorize = (operation: AclOperation, resource: AclResource): boolean => this.services.authorizer.authorize(this.principal, operation, resource);
+  /** The client's IP address, as ACL hosts name it. */
+  private readonly host: string;
+  /** The authorizer's cached decisions for the current principal, when it keeps them. */
+  private session: AuthorizationSession | null = null;
+  /**
+   * The authorization hook of this connection's requests: the listener's authorizer, bound to
+   * the principal and host. The security store's topic is the broker's own: no client may
+   * touch it, whatever the ACLs say.
+   */
+  private readonly authorize = (operation: AclOperation, resource: AclResource): boolean => {
+    if (resource.type === 'TOPIC' && resource.name === SECURITY_TOPIC) return false;
+    const session = this.session;
+    if (session !== null) return session.authorize(operation, resource);
+    return this.services.authorizer.authorize(this.principal, operation, resource, this.host);
+  };
 
   constructor(
     private readonly socket: Socket,
@@ -91,6 +105,7 @@ export class KafkaConnection implements ConnectionScope {
     private readonly onClose: (c: KafkaConnection) => void,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.host = socket.remoteAddress ?? '';
     this.log = logger.child({ conn: this.id, remote: this.remoteAddress, listener: listener.name });
     this.sasl = listener.sasl === null ? null : new SaslAuthentication(listener.sasl, listener.reauthMs);
     this.splitter = new FrameSplitter(services.options.maxFrameBytes);
@@ -105,6 +120,12 @@ export class KafkaConnection implements ConnectionScope {
     socket.on('error', (e) => this.log.debug({ err: e }, 'kafka connection error'));
     socket.on('close', () => this.onSocketClose());
     if (listener.protocol === 'SSL' && socket instanceof TLSSocket) this.namePeer(socket);
+    this.newSession();
+  }
+
+  /** A new authorization session for the current principal (at start, and when SASL names the client). */
+  private newSession(): void {
+    this.session = this.services.authorizer.session?.(this.principal, this.host) ?? null;
   }
 
   /** Who is on the other end: the SASL user, the TLS client's mapped certificate subject, or User:ANONYMOUS. */
@@ -246,6 +267,7 @@ export class KafkaConnection implements ConnectionScope {
       header,
       principal: this.principal,
       sasl: this.sasl,
+      security: s.security,
       authorize: this.authorize,
       closeAfter: (reason: string) => {
         this.closeAfterSlot = slot;
@@ -290,7 +312,10 @@ export class KafkaConnection implements ConnectionScope {
   /** Called when a SASL authentication may have completed: the principal follows the session's user. */
   authenticated(): void {
     const user = this.sasl?.user ?? null;
-    if (user !== null && this.saslPrincipal?.name !== user) this.saslPrincipal = { type: 'User', name: user };
+    if (user !== null && this.saslPrincipal?.name !== user) {
+      this.saslPrincipal = { type: 'User', name: user };
+      this.newSession();
+    }
   }
 
   private apiVersionsFallback(header: RequestHeader): Buffer[] {

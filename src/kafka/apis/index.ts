@@ -46,6 +46,11 @@ import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
+import { createAcls } from './create-acls.js';
+import { describeAcls } from './describe-acls.js';
+import { deleteAcls } from './delete-acls.js';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
 
 /** The handler of each served API key (a handler under another key does not compile). */
 export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
@@ -96,6 +101,12 @@ export const HANDLERS: HandlerTable = {
   // Authentication on SASL listeners (the connection's SaslAuthentication).
   [ApiKey.SaslHandshake]: saslHandshake,
   [ApiKey.SaslAuthenticate]: saslAuthenticate,
+  // Security administration: ACLs and SCRAM credentials, kept in the security store.
+  [ApiKey.CreateAcls]: createAcls,
+  [ApiKey.DescribeAcls]: describeAcls,
+  [ApiKey.DeleteAcls]: deleteAcls,
+  [ApiKey.DescribeUserScramCredentials]: describeUserScramCredentials,
+  [ApiKey.AlterUserScramCredentials]: alterUserScramCredentials,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;
