@@ -70,7 +70,7 @@ function refuseUnserved(opts: BrokerOptions): void {
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
-  for (const m of mechanisms) if (m === 'OAUTHBEARER') unserved.push(`Kafka SASL mechanism ${m}`);
+  if (mechanisms.has('OAUTHBEARER') && k.oauthJwksFile === undefined) throw new ConfigError('OAUTHBEARER needs a JWKS file (kafka-oauth-jwks-file, or sasl.oauthbearer.jwks.endpoint.url=file:... in the Kafka configuration file)');
   if (unserved.length > 0) throw new ConfigError(`not supported yet: ${unserved.join(', ')}`);
 }
 
