@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
 import { AccountConfigError } from './core/routing/accounts.js';
+import { NatsJwtError } from './core/security/nats-jwt.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
@@ -65,7 +66,6 @@ export interface Broker {
 function refuseUnserved(opts: BrokerOptions): void {
   const n = opts.nats;
   const unserved: string[] = [];
-  if (n.operator !== undefined) unserved.push('NATS operator mode (nats-operator)');
   for (const [name, a] of Object.entries(n.accounts ?? {})) if (a.jetstream === true) unserved.push(`JetStream in account ${name} (JetStream is served in the global account only)`);
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
   const k = opts.kafka;
@@ -122,7 +122,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   } catch (e) {
     await life.close();
     // Imports that name what no account exports, and the like: a configuration error.
-    if (e instanceof AccountConfigError) throw new ConfigError(e.message);
+    if (e instanceof AccountConfigError || e instanceof NatsJwtError) throw new ConfigError(e.message);
     throw e;
   }
   // Streams are rebuilt from the log before the NATS listener accepts a client.
