@@ -1,4 +1,4 @@
-// The durable part of Kafka security: SCRAM credentials and ACL bindings, kept as records of a
+// The durable part of Kafka security: SCRAM credentials, ACL bindings and client quotas, kept as records of a
 // compacted internal topic (`__wharf_security`, Wharf's stand-in for the records Kafka keeps in
 // its metadata log) and replayed at start. Credentials are stored as Kafka stores them: salt,
 // iterations, StoredKey and ServerKey, never the password or the salted password. The topic is
@@ -8,11 +8,13 @@
 // Records (internal-topic.ts's format):
 //   ["scram", user, mechanism]  → {v: 1, salt, storedKey, serverKey, iterations} (base64 keys)
 //   ["acl", type, name, pattern, principal, host, operation, permission] → {v: 1}
+//   ["quota", user or null (default) or absent, client id likewise] → {v: 1, values: {key: number}}
 // and tombstones (null) for deleted credentials and ACLs.
 import type { Logger } from '../../log.js';
 import { InternalTopic, type InternalKey, type InternalRecord } from '../coordinators/internal-topic.js';
 import type { Log } from '../log/index.js';
 import { aclKey, type AclBinding } from './acl.js';
+import { ClientQuotas, QUOTA_KEYS, quotaEntityKey, type QuotaEntity, type QuotaKey } from './client-quotas.js';
 import { SCRAM_MECHANISMS, type ScramCredential, type ScramMechanismInfo } from './scram.js';
 
 export const SECURITY_TOPIC = '__wharf_security';
@@ -45,11 +47,27 @@ function credentialOf(value: Record<string, unknown>): ScramCredential | null {
   return { salt: Buffer.from(salt, 'base64'), storedKey: Buffer.from(storedKey, 'base64'), serverKey: Buffer.from(serverKey, 'base64'), iterations };
 }
 
+/** A quota entity in a record key: ["u", name] / ["u", null] / ["u"] (absent), then the same for "c". */
+function entityKeyParts(e: QuotaEntity): InternalKey {
+  return ['u', e.user === undefined ? '-' : e.user === null ? '*' : `=${e.user}`, 'c', e.clientId === undefined ? '-' : e.clientId === null ? '*' : `=${e.clientId}`];
+}
+
+function entityOf(key: InternalKey): QuotaEntity | null {
+  const [, , u, , c] = key;
+  if (typeof u !== 'string' || typeof c !== 'string') return null;
+  const part = (p: string): string | null | undefined => (p === '-' ? undefined : p === '*' ? null : p.slice(1));
+  const user = part(u);
+  const clientId = part(c);
+  return { ...(user !== undefined ? { user } : {}), ...(clientId !== undefined ? { clientId } : {}) };
+}
+
 export class SecurityStore {
   /** user → mechanism name → credential. */
   private readonly scram = new Map<string, Map<string, ScramCredential>>();
   private readonly acls = new Map<string, AclBinding>();
   private readonly aclListeners: Array<(acls: Iterable<AclBinding>) => void> = [];
+  /** Client quota values, and their sensors. */
+  readonly quotas = new ClientQuotas();
 
   private constructor(private readonly topic: InternalTopic) {}
 
@@ -67,6 +85,12 @@ export class SecurityStore {
       const credential = value === null ? null : credentialOf(value);
       if (credential === null) this.removeCredential(user, mech);
       else this.setCredential(user, mech, credential);
+    } else if (key[0] === 'quota') {
+      const entity = entityOf(key);
+      if (entity === null) return;
+      for (const k of QUOTA_KEYS) this.quotas.set(entity, k, null);
+      const values = value === null ? {} : ((value.values ?? {}) as Record<string, unknown>);
+      for (const k of QUOTA_KEYS) if (typeof values[k] === 'number') this.quotas.set(entity, k, values[k]);
     } else if (key[0] === 'acl') {
       const binding = bindingOf(key);
       if (binding === null) return;
@@ -123,6 +147,30 @@ export class SecurityStore {
     await this.topic.append(records);
     for (const d of deletions) this.removeCredential(d.user, d.mechanism.name);
     for (const u of upserts) this.setCredential(u.user, u.mechanism.name, u.credential);
+  }
+
+  // --- Client quotas ---------------------------------------------------------------------
+
+  /** Applies value changes (null removes) to entities, durably, as one batch. */
+  async alterQuotas(changes: ReadonlyArray<{ entity: QuotaEntity; values: ReadonlyArray<{ key: QuotaKey; value: number | null }> }>): Promise<void> {
+    const after = new Map<string, { entity: QuotaEntity; values: Map<QuotaKey, number> }>();
+    for (const c of changes) {
+      const k = quotaEntityKey(c.entity);
+      let e = after.get(k);
+      if (e === undefined) after.set(k, (e = { entity: c.entity, values: new Map(this.quotas.entity(k)?.values ?? []) }));
+      for (const v of c.values) {
+        if (v.value === null) e.values.delete(v.key);
+        else e.values.set(v.key, v.value);
+      }
+    }
+    const records: InternalRecord[] = [...after.values()].map((e) => ({
+      key: ['quota', ...entityKeyParts(e.entity)],
+      value: e.values.size === 0 ? null : { v: 1, values: Object.fromEntries(e.values) },
+    }));
+    await this.topic.append(records);
+    for (const e of after.values()) {
+      for (const k of QUOTA_KEYS) this.quotas.set(e.entity, k, e.values.get(k) ?? null);
+    }
   }
 
   // --- ACLs ------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ import { describeAcls } from './describe-acls.js';
 import { deleteAcls } from './delete-acls.js';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
+import { describeClientQuotas } from './describe-client-quotas.js';
+import { alterClientQuotas } from './alter-client-quotas.js';
 
 /** The handler of each served API key (a handler under another key does not compile). */
 export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
@@ -107,6 +109,8 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.DeleteAcls]: deleteAcls,
   [ApiKey.DescribeUserScramCredentials]: describeUserScramCredentials,
   [ApiKey.AlterUserScramCredentials]: alterUserScramCredentials,
+  [ApiKey.DescribeClientQuotas]: describeClientQuotas,
+  [ApiKey.AlterClientQuotas]: alterClientQuotas,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;
