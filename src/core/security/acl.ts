@@ -60,14 +60,27 @@ export function parsePrincipal(text: string): { type: string; name: string } {
   return { type: text.slice(0, colon), name: text.slice(colon + 1) };
 }
 
-/** Refuses a binding Kafka would refuse, with Kafka's message (INVALID_REQUEST on the wire). */
+/** A binding whose codes Kafka cannot even build (ANY or MATCH where a binding needs a value): Kafka fails the whole request. */
+export class UnbuildableAclError extends Error {}
+
+/** A binding with an UNKNOWN (or out-of-range) code: Kafka's request does not parse, and the connection closes. */
+export class UnparsableAclError extends Error {}
+
+/**
+ * Refuses a binding as Kafka does: unparsable codes (UnparsableAclError), ANY/MATCH codes
+ * (UnbuildableAclError), and with Kafka's message (InvalidAclError, INVALID_REQUEST on the
+ * wire) a principal without a type or an empty name.
+ */
 export function validateAcl(b: AclBinding): void {
-  if (!RESOURCE_TYPES.has(b.resourceType)) throw new InvalidAclError(`Invalid resourceType ${b.resourceType}`);
-  if (b.patternType !== PatternTypeCode.LITERAL && b.patternType !== PatternTypeCode.PREFIXED) throw new InvalidAclError(`Invalid patternType ${b.patternType}`);
-  if (b.operation < OperationCode.ALL || b.operation > OperationCode.TWO_PHASE_COMMIT) throw new InvalidAclError(`Invalid operation ${b.operation}`);
-  if (b.permission !== PermissionCode.ALLOW && b.permission !== PermissionCode.DENY) throw new InvalidAclError(`Invalid permissionType ${b.permission}`);
-  if (b.resourceName.length === 0) throw new InvalidAclError('Resource name should not be empty');
+  if (b.resourceType <= ResourceTypeCode.UNKNOWN || b.resourceType > ResourceTypeCode.USER) throw new UnparsableAclError(`unknown resource type ${b.resourceType}`);
+  if (b.patternType <= PatternTypeCode.UNKNOWN || b.patternType > PatternTypeCode.PREFIXED) throw new UnparsableAclError(`unknown pattern type ${b.patternType}`);
+  if (b.operation <= OperationCode.UNKNOWN || b.operation > OperationCode.TWO_PHASE_COMMIT) throw new UnparsableAclError(`unknown operation ${b.operation}`);
+  if (b.permission <= PermissionCode.UNKNOWN || b.permission > PermissionCode.ALLOW) throw new UnparsableAclError(`unknown permission type ${b.permission}`);
+  if (!RESOURCE_TYPES.has(b.resourceType) || (b.patternType !== PatternTypeCode.LITERAL && b.patternType !== PatternTypeCode.PREFIXED) || b.operation === OperationCode.ANY || b.permission === PermissionCode.ANY) {
+    throw new UnbuildableAclError('ANY or MATCH in an ACL binding');
+  }
   parsePrincipal(b.principal);
+  if (b.resourceName.length === 0) throw new InvalidAclError('Invalid empty resource name');
 }
 
 /** Refuses a filter Kafka would refuse (UNKNOWN codes). */

@@ -3,7 +3,7 @@
 // The client sends the salt and the salted password; the store keeps the derived StoredKey and
 // ServerKey only, durably. As Kafka: ALTER on the cluster (else CLUSTER_AUTHORIZATION_FAILED per
 // user); per user, a mechanism that is not SCRAM is UNSUPPORTED_SASL_MECHANISM, iterations
-// outside 4096..16384 or an empty name or salt UNACCEPTABLE_CREDENTIAL, deleting a credential
+// outside 4096..16384, an empty name or salted password UNACCEPTABLE_CREDENTIAL, deleting a credential
 // that does not exist RESOURCE_NOT_FOUND, a user and mechanism altered twice DUPLICATE_RESOURCE;
 // a user with an error has none of its alterations applied, the others are applied together.
 import { SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS, credentialFromSaltedPassword, scramMechanism } from '../../core/security/scram.js';
@@ -29,7 +29,7 @@ export const alterUserScramCredentials = defineHandler(ApiKey.AlterUserScramCred
     const of = (user: string, mechanism: number): UserAlteration => {
       let u = users.get(user);
       if (u === undefined) users.set(user, (u = { error: null, upserts: [], deletions: [], mechanisms: new Set() }));
-      if (u.mechanisms.has(mechanism)) u.error = { code: ErrorCode.DUPLICATE_RESOURCE, message: 'A user credential cannot be altered twice in the same request' };
+      if (u.mechanisms.has(mechanism)) u.error ??= { code: ErrorCode.DUPLICATE_RESOURCE, message: 'A user credential cannot be altered twice in the same request' };
       u.mechanisms.add(mechanism);
       return u;
     };
@@ -51,7 +51,6 @@ export const alterUserScramCredentials = defineHandler(ApiKey.AlterUserScramCred
       else if (mechanism === undefined) fail(u, ErrorCode.UNSUPPORTED_SASL_MECHANISM, 'Unknown SCRAM mechanism');
       else if (up.iterations < SCRAM_MIN_ITERATIONS) fail(u, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Too few iterations');
       else if (up.iterations > SCRAM_MAX_ITERATIONS) fail(u, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Too many iterations');
-      else if (up.salt.length === 0) fail(u, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Salt must not be empty');
       else if (up.saltedPassword.length === 0) fail(u, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Salted password must not be empty');
       else u.upserts.push({ user: up.name, mechanism, credential: credentialFromSaltedPassword(mechanism, up.salt, up.saltedPassword, up.iterations) });
     }

@@ -19,7 +19,7 @@ export function entityFromWire(parts: ReadonlyArray<{ entityType: string; entity
     } else if (p.entityType === 'ip') {
       throw new QuotaRequestError('ip quotas (connection_creation_rate) are not supported by Wharf');
     } else {
-      throw new QuotaRequestError(`Unknown entity type ${p.entityType}`);
+      throw new QuotaRequestError(`Unhandled client quota entity type: ${p.entityType}`);
     }
   }
   if (user === undefined && clientId === undefined) throw new QuotaRequestError('Invalid empty client quota entity');

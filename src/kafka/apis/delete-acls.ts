@@ -1,7 +1,7 @@
 // DeleteAcls (31): removes the ACL bindings each filter matches (kafka-acls.sh --remove,
 // Admin.deleteAcls) and answers, per filter, the bindings it removed. As Kafka: ALTER on the
 // cluster (else CLUSTER_AUTHORIZATION_FAILED for every filter), SECURITY_DISABLED without ACLs
-// on, INVALID_REQUEST for a filter with UNKNOWN codes (the other filters still apply).
+// on; a filter with UNKNOWN codes does not parse in Kafka, which closes the connection: so does Wharf.
 import { InvalidAclError, aclKey, filterMatches, validateFilter, type AclBinding, type AclFilter } from '../../core/security/acl.js';
 import { ApiKey, type DeleteAclsResponse } from '../protocol/messages/index.js';
 import { CLUSTER } from '../authorization.js';
@@ -12,10 +12,19 @@ export const deleteAcls = defineHandler(ApiKey.DeleteAcls, {
   minVersion: 1,
   maxVersion: 3,
   exclusive: true,
-  async handle(ctx, req): Promise<DeleteAclsResponse> {
+  async handle(ctx, req): Promise<DeleteAclsResponse | null> {
     const all = (errorCode: ErrorCode, errorMessage: string): DeleteAclsResponse => ({ throttleTimeMs: 0, filterResults: req.filters.map(() => ({ errorCode, errorMessage, matchingAcls: [] })) });
     if (!ctx.options.acls) return all(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
     if (!ctx.authorize('ALTER', CLUSTER)) return all(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
+    for (const f of req.filters) {
+      try {
+        validateFilter({ resourceType: f.resourceTypeFilter, resourceName: f.resourceNameFilter, patternType: f.patternTypeFilter, principal: f.principalFilter, host: f.hostFilter, operation: f.operation, permission: f.permissionType });
+      } catch (e) {
+        if (!(e instanceof InvalidAclError)) throw e;
+        ctx.closeAfter(`DeleteAcls: ${e.message}`);
+        return null;
+      }
+    }
     const bindings = ctx.security.aclBindings();
     const removed = new Map<string, AclBinding>();
     const filterResults: DeleteAclsResponse['filterResults'] = [];
@@ -29,13 +38,6 @@ export const deleteAcls = defineHandler(ApiKey.DeleteAcls, {
         operation: f.operation,
         permission: f.permissionType,
       };
-      try {
-        validateFilter(filter);
-      } catch (e) {
-        if (!(e instanceof InvalidAclError)) throw e;
-        filterResults.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: e.message, matchingAcls: [] });
-        continue;
-      }
       const matching = bindings.filter((b) => filterMatches(filter, b));
       for (const b of matching) removed.set(aclKey(b), b);
       filterResults.push({

@@ -1,7 +1,7 @@
 // DescribeAcls (29): the ACL bindings a filter matches (kafka-acls.sh --list,
 // Admin.describeAcls), grouped by resource pattern as Kafka answers them. As Kafka: DESCRIBE on
-// the cluster (else CLUSTER_AUTHORIZATION_FAILED), SECURITY_DISABLED without ACLs on, and
-// INVALID_REQUEST for a filter with UNKNOWN codes.
+// the cluster (else CLUSTER_AUTHORIZATION_FAILED), SECURITY_DISABLED without ACLs on; a filter
+// with UNKNOWN codes does not parse in Kafka, which closes the connection: so does Wharf.
 import { InvalidAclError, filterMatches, validateFilter, type AclFilter } from '../../core/security/acl.js';
 import { ApiKey, type DescribeAclsResponse } from '../protocol/messages/index.js';
 import type { DescribeAclsResponseDescribeAclsResource } from '../protocol/messages/describe-acls.js';
@@ -12,7 +12,7 @@ import { defineHandler } from './types.js';
 export const describeAcls = defineHandler(ApiKey.DescribeAcls, {
   minVersion: 1,
   maxVersion: 3,
-  handle(ctx, req): DescribeAclsResponse {
+  handle(ctx, req): DescribeAclsResponse | null {
     const failed = (errorCode: ErrorCode, errorMessage: string): DescribeAclsResponse => ({ throttleTimeMs: 0, errorCode, errorMessage, resources: [] });
     if (!ctx.options.acls) return failed(ErrorCode.SECURITY_DISABLED, 'No Authorizer is configured.');
     if (!ctx.authorize('DESCRIBE', CLUSTER)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
@@ -29,7 +29,8 @@ export const describeAcls = defineHandler(ApiKey.DescribeAcls, {
       validateFilter(filter);
     } catch (e) {
       if (!(e instanceof InvalidAclError)) throw e;
-      return failed(ErrorCode.INVALID_REQUEST, e.message);
+      ctx.closeAfter(`DescribeAcls: ${e.message}`);
+      return null;
     }
     const byPattern = new Map<string, DescribeAclsResponseDescribeAclsResource>();
     for (const b of ctx.security.aclBindings()) {

@@ -2,7 +2,8 @@
 // --describe --entity-type users/clients, Admin.describeClientQuotas). A filter component names
 // an entity type and a name (match type 0), its default (1) or any specified name (2); strict
 // filters match entities of exactly the filtered types. As Kafka: DESCRIBE_CONFIGS on the
-// cluster, else CLUSTER_AUTHORIZATION_FAILED; an unknown or repeated type is INVALID_REQUEST.
+// cluster, else CLUSTER_AUTHORIZATION_FAILED; a repeated type is INVALID_REQUEST, an unknown one
+// UNSUPPORTED_VERSION (Kafka's answers).
 import type { QuotaEntity } from '../../core/security/client-quotas.js';
 import { ApiKey, type DescribeClientQuotasResponse } from '../protocol/messages/index.js';
 import { CLUSTER } from '../authorization.js';
@@ -21,7 +22,7 @@ export const describeClientQuotas = defineHandler(ApiKey.DescribeClientQuotas, {
     if (!ctx.authorize('DESCRIBE_CONFIGS', CLUSTER)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     const seen = new Set<string>();
     for (const c of req.components) {
-      if (c.entityType !== 'user' && c.entityType !== 'client-id' && c.entityType !== 'ip') return failed(ErrorCode.INVALID_REQUEST, `Custom entity type '${c.entityType}' not supported`);
+      if (c.entityType !== 'user' && c.entityType !== 'client-id' && c.entityType !== 'ip') return failed(ErrorCode.UNSUPPORTED_VERSION, `Unsupported entity type ${c.entityType}`);
       if (seen.has(c.entityType)) return failed(ErrorCode.INVALID_REQUEST, `Entity type ${c.entityType} cannot appear more than once in the filter.`);
       seen.add(c.entityType);
     }
