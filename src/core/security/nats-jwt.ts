@@ -1,7 +1,8 @@
 // NATS JWTs (nats-io/jwt v2), the server's side: a token is "header.claims.signature" in
 // base64url, the header {"typ":"JWT","alg":"ed25519-nkey"}, the claims name their issuer
 // ("iss", a public nkey) and subject ("sub"), and the signature is the issuer's Ed25519
-// signature of "header.claims". Operators sign accounts (with their identity key or a signing
+// signature of "header.claims" (of the claims part alone in v1 tokens, "alg":"ed25519", which
+// nats-server still accepts). Operators sign accounts (with their identity key or a signing
 // key), accounts sign users. This module decodes and verifies one token and reads the claims
 // the broker serves: account limits, signing keys, exports, imports, default permissions and
 // revocations; user permissions, limits, bearer tokens. Times are seconds, as in the JWTs.
@@ -60,7 +61,9 @@ export function decodeNatsJwt(token: string, type: NatsJwtType): NatsJwt {
   if (actual !== type) throw new NatsJwtError(`expected a ${type} JWT, got ${actual || 'no type'}`);
   const iss = str(claims.iss);
   const signature = Buffer.from(pieces[2]!, 'base64url');
-  if (!verifyNkeySignature(iss, ISSUER_ROLE[type], Buffer.from(`${pieces[0]}.${pieces[1]}`), signature)) throw new NatsJwtError(`the ${type} JWT's signature is not its issuer's`);
+  // v2 ("ed25519-nkey") signs header and claims; v1 ("ed25519") signed the claims part alone.
+  const signed = header.alg === 'ed25519' ? pieces[1]! : `${pieces[0]}.${pieces[1]}`;
+  if (!verifyNkeySignature(iss, ISSUER_ROLE[type], Buffer.from(signed), signature)) throw new NatsJwtError(`the ${type} JWT's signature is not its issuer's`);
   return { iss, sub: str(claims.sub), name: str(claims.name), iat: num(claims.iat), exp: num(claims.exp), nbf: num(claims.nbf), nats };
 }
 
