@@ -19,6 +19,7 @@ import { peerSkip } from '../support/peers.js';
 import { startNatsServer } from '../support/nats-server.js';
 import { accountJwt, credsFile, operatorJwt, userJwt, type NatsKeyPair } from '../support/nats-jwt.js';
 import { waitFor } from '../support/wait.js';
+import { decodeNatsJwt } from '../../src/core/security/nats-jwt.js';
 
 const { nkeys } = nats;
 const op = nkeys.createOperator();
@@ -176,6 +177,21 @@ async function scenarios(port: number): Promise<Record<string, string[]>> {
   for (const c of [a, b]) c.close();
   return out;
 }
+
+describe('NATS JWT decoding', () => {
+  it('verifies v2 tokens over header and claims, v1 tokens ("alg":"ed25519") over the claims part', () => {
+    const v2 = operatorJwt(op);
+    assert.equal(decodeNatsJwt(v2, 'operator').sub, pub(op));
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const claims = b64({ iss: pub(op), sub: pub(op), type: 'operator', nats: {} });
+    const v1 = `${b64({ typ: 'jwt', alg: 'ed25519' })}.${claims}.${Buffer.from(op.sign(Buffer.from(claims))).toString('base64url')}`;
+    assert.equal(decodeNatsJwt(v1, 'operator').sub, pub(op));
+    // A v1 header on a v2 signature (or the reverse) does not verify.
+    const [, c2, s2] = v2.split('.');
+    assert.throws(() => decodeNatsJwt(`${b64({ typ: 'jwt', alg: 'ed25519' })}.${c2}.${s2}`, 'operator'), /signature/);
+    assert.throws(() => decodeNatsJwt(operatorJwt(op).replace(/\.[^.]*$/, '.' + Buffer.alloc(64).toString('base64url')), 'operator'), /signature/);
+  });
+});
 
 describe('NATS operator mode (JWT, memory resolver)', () => {
   let dir: string;
