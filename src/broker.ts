@@ -130,7 +130,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     ? await life.start('jetstream', () => JetStreamService.start({ options: opts.jetstream, log, router, logger, serverName: natsServer.serverName }), (j) => j.close())
     : null;
   // JetStream consumers are restored over the rebuilt streams, also before clients connect.
-  if (jetstream !== null) await life.start('jetstream consumers', () => startJetStreamConsumerService(jetstream, { log, router, logger }), (c) => c.close());
+  const jsConsumers = jetstream !== null ? await life.start('jetstream consumers', () => startJetStreamConsumerService(jetstream, { log, router, logger }), (c) => c.close()) : null;
   if (jetstream !== null) natsServer.advertiseJetStream(JETSTREAM_VERSION, JETSTREAM_API_LEVEL);
   const nats = await life.start(
     'nats listener',
@@ -140,6 +140,13 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     },
     (s) => s.close(),
   );
+  // Closed before the NATS listener: waiting pull requests hear "409 Server Shutdown" while their
+  // clients are still connected (nats-server gives the notices 50 ms to leave before it goes on).
+  if (jsConsumers !== null) {
+    await life.start('jetstream shutdown notices', () => jsConsumers, async (c) => {
+      if (c.signalShutdown() > 0) await new Promise((r) => setTimeout(r, 50));
+    });
+  }
   // SCRAM credentials and ACLs, replayed from the log; the authorizer follows the ACLs.
   const security = coordinators ? await life.start('security store', () => SecurityStore.open(log, logger), () => Promise.resolve()) : null;
   let authorizer: Authorizer | undefined;

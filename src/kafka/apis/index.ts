@@ -46,6 +46,8 @@ import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
+import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
+import { streamsGroupDescribe } from './streams-group-describe.js';
 import { createAcls } from './create-acls.js';
 import { describeAcls } from './describe-acls.js';
 import { deleteAcls } from './delete-acls.js';
@@ -103,6 +105,8 @@ export const HANDLERS: HandlerTable = {
   // Authentication on SASL listeners (the connection's SaslAuthentication).
   [ApiKey.SaslHandshake]: saslHandshake,
   [ApiKey.SaslAuthenticate]: saslAuthenticate,
+  [ApiKey.StreamsGroupHeartbeat]: streamsGroupHeartbeat,
+  [ApiKey.StreamsGroupDescribe]: streamsGroupDescribe,
   // Security administration: ACLs and SCRAM credentials, kept in the security store.
   [ApiKey.CreateAcls]: createAcls,
   [ApiKey.DescribeAcls]: describeAcls,
