@@ -1,6 +1,8 @@
 // Differential test of the streams group protocol (KIP-1071): the same raw StreamsGroupHeartbeat
-// and StreamsGroupDescribe requests against Apache Kafka 4.4 (a single KRaft node with
-// group.coordinator.rebalance.protocols=classic,consumer,streams) and Wharf, comparing what the
+// and StreamsGroupDescribe requests against Apache Kafka 4.4 (a single KRaft node; its
+// group.coordinator.rebalance.protocols, deprecated, defaults to classic,consumer,streams in 4.4
+// and a new 4.4 cluster finalizes streams.version 1, so nothing needs enabling: the setting is
+// spelled out for readers) and Wharf, comparing what the
 // Kafka Streams client relies on: the request checks and their texts, the topology's statuses
 // (missing source topics, missing internal topics that the broker then creates with the
 // topology's configs and partition counts, stale topology epochs), the tasks handed out and the
