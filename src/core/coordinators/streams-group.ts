@@ -820,7 +820,10 @@ export class StreamsGroups implements GroupTypeExtension {
       status.push({ code: StreamsStatus.ASSIGNMENT_DELAYED, detail: 'Assignment delayed due to the configured initial rebalance delay.' });
     } else if (g.assignmentEpoch < g.epoch) {
       this.computeTarget(g, records);
-      if (!bump) records.push(this.groupRecord(g));
+      // The group record carries the new assignment epoch: one written above has the old.
+      const earlier = records.findIndex((r) => r.key[0] === 'sg');
+      if (earlier >= 0) records.splice(earlier, 1);
+      records.push(this.groupRecord(g));
     }
     // Revocations the member reports done, then a step towards its target.
     const owned: TaskAssignment | null = req.activeTasks !== null && req.standbyTasks !== null && req.warmupTasks !== null ? { active: req.activeTasks, standby: req.standbyTasks, warmup: req.warmupTasks } : null;
