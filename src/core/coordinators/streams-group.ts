@@ -39,8 +39,10 @@ export interface StreamsGroupConfig {
   maxSize: number;
   /** Warm-up tasks at most at once (0: none, as Kafka 4.4's sticky assignor). */
   maxWarmupReplicas: number;
-  /** Changelog lag under which a member counts as caught up for an active task. */
+  /** Changelog lag under which a member counts as caught up for an active task (group.streams.acceptable.recovery.lag). */
   acceptableRecoveryLag: number;
+  /** How often members report their task changelog offsets (group.streams.task.offset.interval.ms). */
+  taskOffsetIntervalMs: number;
   /** How long a failed internal-topic creation is reported before it is tried again. */
   topicCreationErrorTtlMs?: number;
 }
@@ -53,6 +55,7 @@ export const DEFAULT_STREAMS_GROUP_CONFIG: Readonly<StreamsGroupConfig> = Object
   maxSize: 2_147_483_647,
   maxWarmupReplicas: 0,
   acceptableRecoveryLag: 10_000,
+  taskOffsetIntervalMs: 60_000,
 });
 
 export interface StreamsEndpoint {
