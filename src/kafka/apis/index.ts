@@ -44,6 +44,8 @@ import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
+import { saslHandshake } from './sasl-handshake.js';
+import { saslAuthenticate } from './sasl-authenticate.js';
 import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
 import { streamsGroupDescribe } from './streams-group-describe.js';
 
@@ -93,6 +95,9 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.PushTelemetry]: pushTelemetry,
   [ApiKey.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
   [ApiKey.ConsumerGroupDescribe]: consumerGroupDescribe,
+  // Authentication on SASL listeners (the connection's SaslAuthentication).
+  [ApiKey.SaslHandshake]: saslHandshake,
+  [ApiKey.SaslAuthenticate]: saslAuthenticate,
   [ApiKey.StreamsGroupHeartbeat]: streamsGroupHeartbeat,
   [ApiKey.StreamsGroupDescribe]: streamsGroupDescribe,
 };
