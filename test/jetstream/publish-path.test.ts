@@ -8,6 +8,7 @@ import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
 import { RawNats } from './support/raw-nats.js';
 import { buildRecordBatch } from '../../src/core/records/batch.js';
+import { waitFor } from '../support/wait.js';
 
 let broker: Broker;
 let nc: RawNats;
@@ -87,6 +88,8 @@ test('a no_ack stream stores publishes and answers none; headers are stored with
   const sid = nc.sub('_INBOX.noack');
   nc.pub('noack', '_INBOX.noack', Buffer.from('x'), [['X-One', '1']]);
   await nc.flush();
+  // Nothing answers a no_ack publish: the stream's state says when it is stored.
+  await waitFor(async () => ((await api('$JS.API.STREAM.INFO.NOACK', {}))['state'] as { messages: number }).messages === 1, { what: 'the no_ack publish to be stored', timeoutMs: 10_000 });
   const got = await api('$JS.API.STREAM.MSG.GET.NOACK', { seq: 1 });
   assert.equal(nc.messages(sid).length, 0, 'no PubAck on a no_ack stream');
   const hdrs = Buffer.from((got['message'] as { hdrs: string }).hdrs, 'base64').toString();

@@ -171,6 +171,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private lastTime = 0;
   private _lastMsgId = '';
   private readonly ttls = new TtlHeap();
+  /**
+   * Sequences of subject delete markers (Nats-Marker-Reason) and KV purges (KV-Operation:
+   * PURGE): when one of them expires as the last message of its subject, no marker follows
+   * (nats-server's isSubjectDeleteMarker), else markers would beget markers every TTL.
+   */
+  private readonly markers = new Set<number>();
   private readonly timer: ExpiryTimer;
   private readonly listeners = new Set<(ev: StreamEvent) => void>();
   private hooks: StreamConsumerHooks | null = null;
@@ -356,6 +362,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this._lastMsgId = check.msgId ?? '';
     if (check.ttl > 0) batch.ttls.push([seq, check.ttl]);
     if (check.rollup !== Rollup.None) batch.rollups.push([seq, check.rollup]);
+    if ((check.ttl !== 0 || check.rollup !== Rollup.None) && scan !== null && (scan.get('Nats-Marker-Reason') !== undefined || scan.get('KV-Operation') === 'PURGE')) this.markers.add(seq);
     // Core subscribers get the message now, unless an earlier Kafka append is still in flight:
     // then after it, in log order (docs/jetstream.md 1.4).
     if (this.foreignInflight()) {
@@ -513,6 +520,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const size = storedSize(this.memory, subject.length, hdrLen, r.value?.length ?? 0);
     this.index.add(seq, subject, size, r.timestamp);
     this.lastTime = Math.max(this.lastTime, r.timestamp);
+    if (r.headers.length > 0 && (recordHeader(r, 'Nats-Marker-Reason') !== undefined || recordHeader(r, 'KV-Operation') === 'PURGE')) this.markers.add(seq);
     const id = recordHeader(r, 'Nats-Msg-Id');
     this._lastMsgId = id ?? '';
     if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
@@ -602,6 +610,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.index.truncate(from);
     this.dedupe.dropFrom(from);
     this.ttls.dropFrom(from);
+    for (const s of this.markers) if (s >= from) this.markers.delete(s);
     this.durable = Math.min(this.durable, end);
     this.log.error({ err: error, end }, 'append to the stream failed');
   }
@@ -710,6 +719,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     while (first <= this.index.last && !this.index.isLive(first) && first <= this.durable) first++;
     if (first > this.index.first) this.index.advanceFirst(first);
     const newFirst = this.index.first;
+    if (this.markers.size > 0) for (const s of this.markers) if (s < newFirst || !this.index.isLive(s)) this.markers.delete(s);
     this.emit({ kind: 'removed', reason, firstSeq: newFirst, seqs: seqs.filter((s) => s >= newFirst) });
     this.scheduleTrim();
   }
@@ -758,7 +768,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (expired.length > 0) {
       expired.sort((a, b) => a - b);
       const sdm = this.cfg.subject_delete_marker_ttl ?? 0n;
-      const subjects = sdm > 0n ? expired.map((s) => this.index.subjectOf(s)) : [];
+      // A marker (or KV purge) that expires leaves no marker behind.
+      const subjects = sdm > 0n ? expired.filter((s) => !this.markers.has(s)).map((s) => this.index.subjectOf(s)) : [];
+      for (const s of expired) this.markers.delete(s);
       this.removeSeqs(expired, 'ttl');
       for (const subject of subjects) if (subject !== null && this.index.countOf(subject) === 0 && !markers.includes(subject)) markers.push(subject);
     }
@@ -781,26 +793,27 @@ export class Stream implements StreamView, AppendObserver, PublishState {
    * Appends records the stream makes itself (markers, sourced and mirrored messages): indexed
    * like publishes, never fanned out to core subscribers, no PubAck.
    */
-  appendInternal(msgs: ReadonlyArray<{ subject: string; headers: readonly ExtraHeader[]; data: Buffer }>, ttlSeconds = 0): { first: number; last: number } {
+  appendInternal(msgs: ReadonlyArray<{ subject: string; headers: readonly ExtraHeader[]; data: Buffer; time?: number }>, ttlSeconds = 0): { first: number; last: number } {
     if (this.open !== null) this.flush();
     const now = Date.now();
     const first = this.index.last + 1;
     const entry: Inflight = { buf: EMPTY, first, last: first - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
     for (const m of msgs) {
-      this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length);
+      this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length, m.time);
       let hdrLen = 0;
       if (m.headers.length > 0) {
         hdrLen = 12;
         for (const [k, v] of m.headers) hdrLen += k.length + 2 + Buffer.byteLength(v, 'latin1') + 2;
       }
       const seq = ++entry.last;
-      this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), now);
+      this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), m.time ?? now);
       entry.replies.push(undefined);
       if (ttlSeconds > 0) entry.ttls.push([seq, ttlSeconds]);
       const rollup = m.headers.find(([k]) => k === 'Nats-Rollup')?.[1];
       if (rollup === 'sub') entry.rollups.push([seq, Rollup.Subject]);
       const id = m.headers.find(([k]) => k === 'Nats-Msg-Id')?.[1];
       if (id !== undefined) this.dedupe.add(id, seq, now);
+      if (m.headers.some(([k, v]) => k === 'Nats-Marker-Reason' || (k === 'KV-Operation' && v === 'PURGE'))) this.markers.add(seq);
       this._lastMsgId = id ?? '';
     }
     entry.buf = this.builder.take(now);
