@@ -12,11 +12,21 @@ import { kafkaTarget } from './targets/kafka.js';
 import { natsServerTarget } from './targets/nats-server.js';
 import type { LaunchTweaks, Target } from './targets/target.js';
 import { wharfTarget } from './targets/wharf.js';
+import { crossProtocolWorkload } from './workloads/cross-protocol.js';
+import { jetstreamWorkload } from './workloads/jetstream.js';
 import { kafkaQueueWorkload } from './workloads/kafka-queue.js';
+import { kafkaTxnWorkload } from './workloads/kafka-txn.js';
+import { kvWorkload } from './workloads/kv.js';
+import { natsCoreWorkload } from './workloads/nats-core.js';
 import type { Workload } from './workloads/workload.js';
 
 export const WORKLOADS: Record<string, () => Workload> = {
   'kafka-queue': kafkaQueueWorkload,
+  'kafka-txn': kafkaTxnWorkload,
+  'nats-core': natsCoreWorkload,
+  jetstream: jetstreamWorkload,
+  kv: kvWorkload,
+  'cross-protocol': crossProtocolWorkload,
 };
 
 /** Faults scaled to the round's window: a few disruptions per round. */

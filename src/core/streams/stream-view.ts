@@ -618,7 +618,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (cfg.max_msgs_per_subject > 0 && !cfg.discard_new_per_subject) {
       const over: number[] = [];
       for (const [subject, count] of this.index.liveSubjects()) {
-        let n = count - cfg.max_msgs_per_subject;
+        // Messages still in flight do not count: the newest durable ones stay readable until
+        // their replacements are durable (KV gets saw no value between a put and its PubAck).
+        let n = count - this.inflightOfSubject(subject) - cfg.max_msgs_per_subject;
         for (let s = this.index.firstOf(subject); n > 0 && s !== 0; s = this.index.nextOfSubject(s), n--) over.push(s);
       }
       if (over.length > 0) this.removeSeqs(over.sort((a, b) => a - b), 'limits');
@@ -640,6 +642,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         this.removePrefix(s, 'limits');
       }
     }
+  }
+
+  /** Messages of `subject` issued but not yet durable (the in-flight window is a few batches). */
+  private inflightOfSubject(subject: string): number {
+    let n = 0;
+    for (let s = this.durable + 1; s <= this.index.last; s++) if (this.index.subjectOf(s) === subject) n++;
+    return n;
   }
 
   /** Interest retention: a message no consumer needs is not kept. */
