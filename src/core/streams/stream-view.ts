@@ -116,6 +116,8 @@ interface Inflight {
   ttls: Array<[number, number]>;
   /** Rollups of own records: [seq, kind]. */
   rollups: Array<[number, Rollup]>;
+  /** Publishes refused while this batch was the newest in flight: answered once it is durable. */
+  refusals?: Array<[string, JsApiError]>;
 }
 
 /** Records of Kafka batches decoded by the append check, by batch buffer: the observer reads them back. */
@@ -291,7 +293,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const check = this.check;
     const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
     if (outcome === Outcome.Error) {
-      this.replyError(reply, check.error!);
+      this.replyRefusal(reply, check.error!);
       return false;
     }
     if (outcome === Outcome.Duplicate) {
@@ -359,6 +361,26 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private replyError(reply: string | undefined, err: JsApiError): void {
     if (reply === undefined || this.cfg.no_ack) return;
     this.ctx.router.route(reply, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+  }
+
+  /**
+   * A refused publish (an expected last sequence that does not match, a discard-new limit) may
+   * have been refused because of messages still in flight, which readers do not see yet. Its
+   * answer waits for the newest batch in flight, so that a client that reads after the refusal
+   * sees what it was refused against (a KV update refused, then a get returning the revision it
+   * expected, is not linearizable).
+   */
+  private replyRefusal(reply: string | undefined, err: JsApiError): void {
+    if (reply === undefined || this.cfg.no_ack) return;
+    const holder = this.open ?? this.inflight[this.inflight.length - 1];
+    if (holder === undefined) this.replyError(reply, err);
+    else (holder.refusals ??= []).push([reply, err]);
+  }
+
+  private answerRefusals(entry: Inflight): void {
+    if (entry.refusals === undefined) return;
+    for (const [r, e] of entry.refusals) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, e), this.ctx.owner);
+    entry.refusals = undefined;
   }
 
   private replyDuplicate(reply: string | undefined, seq: number): void {
@@ -518,6 +540,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     } else {
       this.afterForeignDurable(entry);
     }
+    this.answerRefusals(entry);
     this.emit({ kind: 'appended', first: base + 1, last: last + 1 });
     this.applyRetention(entry);
     this.armExpiry();
@@ -575,11 +598,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const from = end + 1;
     const err = jsError('JSStreamStoreFailedF', { err: error instanceof Error ? error.message : String(error) });
     for (const b of this.inflight.splice(0)) {
+      this.answerRefusals(b);
       if (!b.own) continue;
       for (const r of b.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       for (const [r] of b.dups) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
     }
     if (this.open !== null) {
+      this.answerRefusals(this.open);
       // What this event captured was numbered after the failed appends: refuse it too.
       for (const r of this.open.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       this.open = null;

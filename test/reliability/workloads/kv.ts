@@ -3,6 +3,7 @@
 // outcome; a timeout leaves the outcome unknown. The history of each key must be linearizable
 // (checkers/linearizability.ts with the KV model), and afterwards every key holds a value its
 // history can explain. Reads that fail are dropped: they observed nothing.
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { StringCodec, type KV, type NatsConnection } from 'nats';
 import { kvModel, type KvInput, type KvOutput } from '../checkers/kv-model.js';
@@ -90,6 +91,7 @@ export function kvWorkload(): Workload {
         if (v.ok === true) continue;
         if (v.ok === 'unknown') out.notes.push(`key ${key}: ${v.reason}`);
         else (destroysData ? out.allowed : out.violations).push(`key ${key}: ${ops.length} operations not linearizable: ${v.reason}`);
+        if (v.ok === false && process.env.WHARF_RELIABILITY_DUMP) writeFileSync(`${process.env.WHARF_RELIABILITY_DUMP}-${key}.json`, JSON.stringify(ops));
         if (v.ok === false) out.unexpected++;
       }
       out.notes.push(`${[...history.values()].reduce((a, h) => a + h.length, 0)} operations checked on ${history.size} keys`);
