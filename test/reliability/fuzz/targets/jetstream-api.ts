@@ -29,6 +29,15 @@ async function start(): Promise<{ broker: Broker; nc: NatsConnection }> {
   return { broker, nc };
 }
 
+/** Closes the broker of this target (the regression test calls it; Jazzer.js just exits). */
+export async function stopFuzzBroker(): Promise<void> {
+  if (ready === undefined) return;
+  const { broker, nc } = await ready;
+  ready = undefined;
+  await nc.close();
+  await broker.close();
+}
+
 export async function fuzz(data: Buffer): Promise<void> {
   if (data.length < 1) return;
   ready ??= start();
