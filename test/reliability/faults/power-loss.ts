@@ -2,8 +2,9 @@
 // size it had at its last successful fsync (recorded by the LD_PRELOAD shim); files never synced
 // are emptied. What the page cache held but the disk did not is gone, as after a real power cut.
 // Limits, said plainly: data overwritten in place after a sync is not rolled back (the engine
-// appends), and directory entries are taken as durable once created.
-import { readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+// appends), directory entries are taken as durable once created, and so are the files that
+// exist when the fault window opens.
+import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,6 +56,11 @@ export function powerLossFault(meanIntervalMs: number): Fault {
     },
     async run(ctx) {
       const rng = ctx.rng.fork('power');
+      // Files written before the fault window (a formatted Kafka log directory, the workload's
+      // topics) are taken as durable: the shim sees only the broker's own syncs.
+      const existing: string[] = [];
+      walk(ctx.target.dataDir, existing);
+      writeFileSync(logFile, existing.map((f) => `${statSync(f).size}\t${resolve(f)}\n`).join('') + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''));
       for (;;) {
         await nap(rng.int(meanIntervalMs / 2, (meanIntervalMs * 3) / 2), ctx.stopped);
         if (ctx.stopped()) return;

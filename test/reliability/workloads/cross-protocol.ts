@@ -75,7 +75,7 @@ export function crossProtocolWorkload(): Workload {
       let viaKafka: string[];
       let viaNats: string[];
       try {
-        const parts = await retrying(() => readToEnd(kafka, portOf(ctx.target.kafkaBootstrap!), stream, { groupId: `xp-check-${Date.now()}`, timeoutMs: 30_000 }), 90_000, 'Kafka read');
+        const parts = await retrying(() => readToEnd(kafka, portOf(ctx.target.kafkaBootstrap!), stream, { groupId: `xp-check-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 30_000 }), destroysData ? 20_000 : 90_000, 'Kafka read');
         viaKafka = parts.get(0) ?? [];
         viaNats = (await retrying(() => within(readStream(jsm, stream), 120_000, 'stream read'), 90_000, 'JetStream read')).map((m) => m.data);
       } catch (err) {

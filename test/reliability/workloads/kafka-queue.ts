@@ -74,7 +74,7 @@ export function kafkaQueueWorkload(): Workload {
       const port = portOf(ctx.target.kafkaBootstrap!);
       let found: Map<number, string[]>;
       try {
-        found = await retrying(() => readToEnd(kafka, port, topic, { groupId: `${groupId}-check-${Date.now()}`, timeoutMs: 30_000 }), 90_000, 'read back');
+        found = await retrying(() => readToEnd(kafka, port, topic, { groupId: `${groupId}-check-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 30_000 }), destroysData ? 20_000 : 90_000, 'read back');
       } catch (err) {
         const msg = `read back failed: ${(err as Error).message.split('\n')[0]}`;
         if (destroysData) out.allowed.push(`${msg} (a partition offline after injected damage)`);

@@ -75,7 +75,7 @@ export function kafkaTxnWorkload(): Workload {
       if (errors) out.notes.push(`${errors} transactions failed (outcome unknown)`);
       let found: Map<number, string[]>;
       try {
-        found = await retrying(() => readToEnd(kafka, portOf(ctx.target.kafkaBootstrap!), topic, { groupId: `txn-check-${Date.now()}`, timeoutMs: 60_000 }), 120_000, 'read back');
+        found = await retrying(() => readToEnd(kafka, portOf(ctx.target.kafkaBootstrap!), topic, { groupId: `txn-check-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 60_000 }), destroysData ? 20_000 : 120_000, 'read back');
       } catch (err) {
         (destroysData ? out.allowed : out.violations).push(`read_committed read back failed: ${(err as Error).message.split('\n')[0]}`);
         return;
