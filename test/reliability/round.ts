@@ -45,6 +45,11 @@ export async function runRound(spec: RoundSpec): Promise<Outcome> {
     stop = true;
     await within(faults, 120_000, 'the fault loop to end');
     await within(spec.fault.heal(fctx), 120_000, 'healing the fault');
+    if (spec.fault.brokerExited?.()) {
+      const what = `the broker exited during ${spec.fault.name}`;
+      if (target.kind === 'wharf') out.violations.push(what);
+      else out.allowed.push(`${what} (the reference's own behaviour; Kafka stops when its only log directory fails)`);
+    }
     await within(traffic, 120_000, 'the workload to stop');
     await within(spec.workload.check(ctx, out, spec.fault.destroysData === true), 240_000, 'the checker');
     const s = spec.fault.summary();

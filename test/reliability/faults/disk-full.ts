@@ -13,6 +13,7 @@ export function diskFullFault(sizeMb: number, holdMs: number): Fault {
   let mountPoint: string | undefined;
   let fills = 0;
   let ballastBytes = 0;
+  let exited = false;
   const ballast = () => join(mountPoint!, 'ballast');
   const removeBallast = () => {
     try {
@@ -55,9 +56,16 @@ export function diskFullFault(sizeMb: number, holdMs: number): Fault {
         removeBallast();
       }
     },
-    async heal() {
+    async heal(ctx) {
       removeBallast();
+      // Kafka stops when its only log directory fails; a broker that did is restarted now that
+      // there is space again, so that what it had acknowledged can still be checked.
+      if (!ctx.target.running()) {
+        exited = true;
+        await ctx.target.start();
+      }
     },
+    brokerExited: () => exited,
     async cleanup() {
       if (!mountPoint) return;
       try {
@@ -67,6 +75,6 @@ export function diskFullFault(sizeMb: number, holdMs: number): Fault {
       }
       rmSync(mountPoint, { recursive: true, force: true });
     },
-    summary: () => `${fills} fills of a ${sizeMb} MB tmpfs (${(ballastBytes / 1048576).toFixed(0)} MB ballast in all), each held ${holdMs} ms`,
+    summary: () => `${exited ? 'the broker exited while the disk was full (restarted once space returned); ' : ''}${fills} fills of a ${sizeMb} MB tmpfs (${(ballastBytes / 1048576).toFixed(0)} MB ballast in all), each held ${holdMs} ms`,
   };
 }

@@ -33,6 +33,8 @@ export interface Fault {
   readonly destroysData?: boolean;
   /** Counters of what the fault did (kills, pauses, files changed), for the notes. */
   summary(): string;
+  /** The broker exited by itself during the fault (heal() restarted it): a failure for Wharf. */
+  brokerExited?(): boolean;
 }
 
 /** Sleeps up to `ms`, returning early when `stopped()` turns true. */

@@ -10,6 +10,9 @@ import { readToEnd } from '../../kafka/support/read-committed.js';
 import { kafkaFor } from './kafka-client.js';
 import { portOf, retrying, within, type Workload, type WorkloadContext } from './workload.js';
 
+// Segments roll every second, so a round seals some and writes their index files: the
+// corruption faults then have sealed segments and indexes to damage, not only the active tail.
+const ROLL_EVERY_SECOND = [{ name: 'segment.ms', value: '1000' }];
 const PARTITIONS = 3;
 
 export function kafkaTxnWorkload(): Workload {
@@ -35,7 +38,7 @@ export function kafkaTxnWorkload(): Workload {
       topic = `rel-txn-${ctx.tag}`;
       const admin = kafka.admin();
       await retrying(() => admin.connect(), 30_000, 'admin connect');
-      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1, configEntries: ROLL_EVERY_SECOND }], waitForLeaders: true });
       await admin.disconnect();
     },
     async run(ctx) {
