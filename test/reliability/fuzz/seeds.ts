@@ -116,6 +116,9 @@ function configSeeds(): void {
     { 'max-pending': '64MB', 'write-deadline': '10s', mappings: { 'a.*': 'b.$1' }, 'log-level': 'warn' },
     { user: 'u', pass: 'p', 'auth-timeout': 2, 'ping-interval': '2m', 'max-pings-out': 2 },
     { jetstream: true, 'js-max-memory': '1GB', 'js-domain': 'hub', 'group-max-size': 10 },
+    // Refused ones: the parser must answer these with a ConfigError.
+    { port: 'not a port' },
+    { 'fsync-interval': '-1s', nats: { nope: 1 } },
   ];
   for (const c of configs) put('config', Buffer.from(JSON.stringify(c)));
 }
