@@ -21,7 +21,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   process.stderr.write(`[reliability] seed ${o.seed}, ${o.rounds} rounds of ${o.durationMs} ms against ${o.against.join(', ')}\n`);
-  const outcomes = await runAll(o, (out) => process.stderr.write(`[reliability] ${out.workload} / ${out.fault} / ${out.target} seed ${out.seed}: ${describe(out)}\n`));
+  const soFar: Outcome[] = [];
+  const outcomes = await runAll(o, (out) => {
+    process.stderr.write(`[reliability] ${out.workload} / ${out.fault} / ${out.target} seed ${out.seed}: ${describe(out)}\n`);
+    // Written after every round, so a run stopped early still leaves its results.
+    soFar.push(out);
+    if (o.out) writeFileSync(o.out, JSON.stringify(soFar, null, 2));
+  });
   const table = markdownTable(summarize(outcomes));
   process.stdout.write(`${table}\n`);
   if (o.out) {
