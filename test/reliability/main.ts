@@ -12,6 +12,9 @@ function describe(out: Outcome): string {
   return `${status} acked ${out.acknowledged}/${out.attempted} lost ${out.lost} dup ${out.duplicated} unexpected ${out.unexpected} (${(out.durationMs / 1000).toFixed(1)} s)${out.violations.map((v) => `\n    violation: ${v}`).join('')}`;
 }
 
+// A stopped run still kills its brokers and unmounts its tmpfs: the 'exit' handlers do that.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
 async function main(): Promise<void> {
   let o: RunOptions;
   try {

@@ -15,6 +15,16 @@ export function diskFullFault(sizeMb: number, holdMs: number): Fault {
   let ballastBytes = 0;
   let exited = false;
   const ballast = () => join(mountPoint!, 'ballast');
+  const unmountNow = () => {
+    if (!mountPoint) return;
+    try {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'pipe' });
+    } catch {
+      /* already unmounted */
+    }
+    rmSync(mountPoint, { recursive: true, force: true });
+    mountPoint = undefined;
+  };
   const removeBallast = () => {
     try {
       unlinkSync(ballast());
@@ -31,6 +41,7 @@ export function diskFullFault(sizeMb: number, holdMs: number): Fault {
     async prepare(tweaks) {
       mountPoint = mkdtempSync(join(tmpdir(), 'wharf-tmpfs-'));
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', mountPoint], { stdio: 'pipe' });
+      process.once('exit', unmountNow);
       tweaks.dataParent = mountPoint;
     },
     async run(ctx) {
@@ -67,13 +78,8 @@ export function diskFullFault(sizeMb: number, holdMs: number): Fault {
     },
     brokerExited: () => exited,
     async cleanup() {
-      if (!mountPoint) return;
-      try {
-        execFileSync('umount', ['-l', mountPoint], { stdio: 'pipe' });
-      } catch {
-        /* already unmounted */
-      }
-      rmSync(mountPoint, { recursive: true, force: true });
+      process.removeListener('exit', unmountNow);
+      unmountNow();
     },
     summary: () => `${exited ? 'the broker exited while the disk was full (restarted once space returned); ' : ''}${fills} fills of a ${sizeMb} MB tmpfs (${(ballastBytes / 1048576).toFixed(0)} MB ballast in all), each held ${holdMs} ms`,
   };
