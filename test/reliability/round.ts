@@ -28,7 +28,13 @@ export async function runRound(spec: RoundSpec): Promise<Outcome> {
     if (spec.verbose) process.stderr.write(`[reliability] ${spec.workload.name}/${spec.fault.name}/${spec.targetName}#${spec.seed}: ${line}\n`);
   };
   try {
-    await spec.fault.prepare?.(tweaks, rng.fork('prepare'));
+    try {
+      await spec.fault.prepare?.(tweaks, rng.fork('prepare'));
+    } catch (err) {
+      // The machine cannot provide the fault (no mount permission, no C compiler): say so.
+      out.skipped = `${spec.fault.name} cannot be prepared here: ${(err as Error).message.split('\n')[0]}`;
+      return out;
+    }
     target = await spec.makeTarget(tweaks);
     const why = spec.fault.unsupported(target.kind) ?? spec.workload.unsupported(target);
     if (why) {
