@@ -10,29 +10,49 @@ import { waitForPort } from './ready.js';
 import type { LaunchTweaks, Target } from './target.js';
 
 export async function wharfTarget(tweaks: LaunchTweaks, extraArgs: string[] = []): Promise<Target> {
-  const natsPort = await freePort();
-  const kafkaPort = await freePort();
+  let natsPort = await freePort();
+  let kafkaPort = await freePort();
   const base = mkdtempSync(join(tweaks.dataParent ?? tmpdir(), 'wharf-rel-'));
   const dataDir = join(base, 'data');
   mkdirSync(dataDir, { recursive: true });
   const proc = new BrokerProcess('wharf');
   const main = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
-  const args = [
+  const args = () => [
     main, '--host', '127.0.0.1', '--port', String(natsPort), '--kafka-port', String(kafkaPort), '--http-port', '-1',
     '--data-dir', dataDir, '--log-level', 'warn', '--group-initial-rebalance-delay', '0', '--group-min-session-timeout', '1s',
     ...extraArgs,
   ];
+  let started = false;
+  const launch = async () => {
+    proc.launch(process.execPath, args(), tweaks.env);
+    const dead = () => (proc.running() ? undefined : `wharf exited during start:\n${proc.output()}`);
+    await waitForPort(natsPort, true, 60_000, dead);
+    await waitForPort(kafkaPort, false, 30_000, dead);
+  };
   return {
     kind: 'wharf',
-    natsUrl: `nats://127.0.0.1:${natsPort}`,
-    kafkaBootstrap: `127.0.0.1:${kafkaPort}`,
+    get natsUrl() {
+      return `nats://127.0.0.1:${natsPort}`;
+    },
+    get kafkaBootstrap() {
+      return `127.0.0.1:${kafkaPort}`;
+    },
     jetstream: true,
     dataDir,
     async start() {
-      proc.launch(process.execPath, args, tweaks.env);
-      const dead = () => (proc.running() ? undefined : `wharf exited during start:\n${proc.output()}`);
-      await waitForPort(natsPort, true, 60_000, dead);
-      await waitForPort(kafkaPort, false, 30_000, dead);
+      // A free port can be taken by another process before the broker binds it (the machine is
+      // shared): the first start picks new ports then; restarts must keep theirs.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await launch();
+          started = true;
+          return;
+        } catch (err) {
+          if (started || attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+          natsPort = await freePort();
+          kafkaPort = await freePort();
+        }
+      }
     },
     signal: (sig) => proc.signal(sig),
     exited: () => proc.exited(),
