@@ -6,7 +6,7 @@
 // a test that needs it fails at once and visibly instead of running against something else.
 import { readFileSync } from 'node:fs';
 import { parseNatsConf, type ConfObject, type ConfValue } from './natsconf.js';
-import { JetStreamSettingRefused, mapJetStream } from './jetstream-options.js';
+import { JetStreamSettingRefused, mapJetStream, withDefaultSync } from './jetstream-options.js';
 
 /** Thrown for configuration the shim cannot honour; exit 1. */
 export class Unsupported extends Error {}
@@ -312,6 +312,8 @@ export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version
   for (const f of flags.unserved) cfg.unserved.add(f);
   if (flags.storeDir !== undefined) cfg.storeDir = flags.storeDir;
   if (flags.jetstream !== undefined) cfg.jetstream = flags.jetstream;
+  // JetStream without sync_interval (in the file or the flags): nats-server's default durability.
+  if (cfg.jetstream === true) withDefaultSync(cfg.raw);
   return { ...cfg, kind: 'run' };
 }
 

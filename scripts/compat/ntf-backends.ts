@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findOption } from '../../src/config.js';
-import { JetStreamSettingRefused, mapJetStream } from './jetstream-options.js';
+import { JetStreamSettingRefused, mapJetStream, withDefaultSync } from './jetstream-options.js';
 import { mapConfig, Unsupported, type ShimConfig } from './nats-config-map.js';
 import { parseNatsConf, type ConfObject } from './natsconf.js';
 import { natsServerConfig, onlyComments, render, TesterError, type SnippetSlot, type TemplateData } from './ntf-template.js';
@@ -119,6 +119,7 @@ export function wharfBackend(repo: string): Backend {
           const block: ConfObject = body === undefined || onlyComments(body) ? {} : parseNatsConf(render(body, data(spec), 'snippet jetstream'));
           if ('store_dir' in block) throw new TesterError('the jetstream snippet sets store_dir: the tester chooses the data directory', 400);
           Object.assign(raw, mapJetStream(block).options);
+          withDefaultSync(raw);
         } else if (findOption('jetstream')?.flag === 'jetstream') {
           Object.assign(raw, mapJetStream(false).options);
         } else {
