@@ -23,7 +23,7 @@ for (const kind of ['nats-server', 'wharf'] as const) {
     before(async () => {
       t = kind === 'nats-server' ? await startReferenceTarget() : await startConsumerTarget();
       nc = await nats.connect({ servers: `127.0.0.1:${t.port}` });
-      await api(nc, '$JS.API.STREAM.CREATE.X', { name: 'X', subjects: ['x.>'] });
+      await api(nc, '$JS.API.STREAM.CREATE.X', { name: 'X', subjects: ['x.>'], allow_direct: true });
       await api(nc, '$JS.API.CONSUMER.CREATE.X.C', { stream_name: 'X', config: { durable_name: 'C', ack_policy: 'explicit' } });
     });
 
@@ -49,6 +49,23 @@ for (const kind of ['nats-server', 'wharf'] as const) {
       assert.equal(r.error, undefined);
       assert.equal(r.config?.deliver_policy, 'by_start_time');
       assert.equal(r.config?.opt_start_time, '0001-01-01T00:00:00Z');
+    });
+
+    it('DIRECT.GET statuses: an empty body or empty JSON is "Empty Request", conflicting options "Bad Request"', async () => {
+      await nc.request('x.a', sc.encode('one'), { timeout: 5000 });
+      const status = async (body: string): Promise<string> => {
+        const m = await nc.request('$JS.API.DIRECT.GET.X', sc.encode(body), { timeout: 5000, noMux: true });
+        return `${m.headers?.code ?? 0} ${m.headers?.description ?? ''}`;
+      };
+      assert.equal(await status(''), '408 Empty Request');
+      assert.equal(await status('{}'), '408 Empty Request', 'nats.go GetMsg(seq 0) with DirectGet sends {}');
+      assert.equal(await status('{"batch":2}'), '408 Empty Request');
+      assert.equal(await status('{"seq":1,"last_by_subj":"x.a"}'), '408 Bad Request');
+      assert.equal(await status('{"last_by_subj":"x.a","batch":2}'), '408 Bad Request');
+      assert.equal(await status('{"next_by_subj":"x.a","multi_last":["x.a"]}'), '408 Bad Request');
+      assert.equal(await status('{"seq":1,"start_time":"2020-01-01T00:00:00Z"}'), '408 Bad Request');
+      assert.equal(await status('nope'), '408 Malformed Request');
+      assert.equal(await status('{"seq":1}'), '0 ');
     });
   });
 }

@@ -122,14 +122,20 @@ export function directRoutes(ctx: JetStreamContext): ApiRoute[] {
         const upToSeq = (v['up_to_seq'] as number | undefined) ?? 0;
         const upToTimeRaw = v['up_to_time'] as string | undefined;
         const noHdr = v['no_hdr'] === true;
-        if (multi.length > 0) {
-          if (seq > 0 || last !== '' || next !== '' || startTime !== undefined) return r.status(408, 'Bad Request');
-          if (upToSeq > 0 && upToTimeRaw !== undefined) return r.status(408, 'Bad Request');
-          return multiLast(r, s, multi, upToSeq, upToTimeRaw !== undefined ? (parseRfc3339(upToTimeRaw) ?? 0) : 0, count, noHdr);
-        }
-        if ((seq > 0 && last !== '') || (last !== '' && next !== '') || (startTime !== undefined && (seq > 0 || last !== ''))) return r.status(408, 'Bad Request');
+        // nats-server's order (processDirectGetRequest): nothing set, then conflicting options.
+        if (seq === 0 && last === '' && next === '' && multi.length === 0 && startTime === undefined) return r.status(408, 'Empty Request');
+        const conflict =
+          (seq > 0 && last !== '') ||
+          (seq > 0 && startTime !== undefined) ||
+          (startTime !== undefined && last !== '') ||
+          (last !== '' && next !== '') ||
+          (last !== '' && count > 0) ||
+          (last !== '' && multi.length > 0) ||
+          (next !== '' && multi.length > 0) ||
+          (upToSeq > 0 && upToTimeRaw !== undefined);
+        if (conflict) return r.status(408, 'Bad Request');
+        if (multi.length > 0) return multiLast(r, s, multi, upToSeq, upToTimeRaw !== undefined ? (parseRfc3339(upToTimeRaw) ?? 0) : 0, count, noHdr);
         if (count > 0) {
-          if (last !== '') return r.status(408, 'Bad Request');
           let from = Math.max(1, seq);
           if (startTime !== undefined) from = await s.seqForTime(parseRfc3339(startTime) ?? 0);
           return batch(r, s, from, Math.min(count, MAX_BATCH), maxBytes, next !== '' ? subjectFilter([next]) : null, noHdr);
@@ -138,7 +144,6 @@ export function directRoutes(ctx: JetStreamContext): ApiRoute[] {
           const from = await s.seqForTime(parseRfc3339(startTime) ?? 0);
           return single(r, s, { seq: from, last: '', next: next !== '' ? next : '>' }, noHdr);
         }
-        if (seq === 0 && last === '' && next === '') return r.status(408, 'Bad Request');
         return single(r, s, { seq, last, next }, noHdr);
       },
     },
