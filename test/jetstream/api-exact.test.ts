@@ -15,6 +15,15 @@ async function api<T>(nc: nats.NatsConnection, subject: string, body: unknown): 
   return JSON.parse(sc.decode(r.data)) as T;
 }
 
+/** An RFC 3339 time plus one nanosecond (what nats.go's si.State.LastTime.Add(time.Nanosecond) sends). */
+function plusOneNs(iso: string): string {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(iso);
+  assert.ok(m, iso);
+  const ns = BigInt((m[2] ?? '').padEnd(9, '0')) + 1n;
+  assert.ok(ns < 1_000_000_000n, 'no carry into the seconds in this test');
+  return `${m[1]}.${ns.toString().padStart(9, '0')}Z`;
+}
+
 for (const kind of ['nats-server', 'wharf'] as const) {
   describe(`exact API answers against ${kind}`, { skip: kind === 'nats-server' ? peerSkip('nats-server') : false }, () => {
     let t: ConsumerTarget;
@@ -66,6 +75,19 @@ for (const kind of ['nats-server', 'wharf'] as const) {
       assert.equal(await status('{"seq":1,"start_time":"2020-01-01T00:00:00Z"}'), '408 Bad Request');
       assert.equal(await status('nope'), '408 Malformed Request');
       assert.equal(await status('{"seq":1}'), '0 ');
+    });
+
+    it('a start time one nanosecond after a message does not take that message', async () => {
+      await api(nc, '$JS.API.STREAM.CREATE.T', { name: 'T', subjects: ['t'] });
+      for (const x of ['a', 'b']) await nc.request('t', sc.encode(x), { timeout: 5000 });
+      const info = await api<{ state: { last_ts: string } }>(nc, '$JS.API.STREAM.INFO.T', undefined);
+      const pending = async (at: string): Promise<number | undefined> => {
+        const r = await api<{ num_pending?: number; error?: unknown }>(nc, '$JS.API.CONSUMER.CREATE.T', { stream_name: 'T', config: { deliver_policy: 'by_start_time', opt_start_time: at, ack_policy: 'none', mem_storage: true } });
+        assert.equal(r.error, undefined);
+        return r.num_pending;
+      };
+      assert.equal(await pending(info.state.last_ts), 1, 'at the last time: the last message');
+      assert.equal(await pending(plusOneNs(info.state.last_ts)), 0, 'one nanosecond later: nothing');
     });
   });
 }

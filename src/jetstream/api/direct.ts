@@ -4,6 +4,7 @@
 // Nats-Time-Stamp (and in batches Nats-Num-Pending, Nats-Last-Sequence), a 204 EOB status after
 // a batch, and nats-server's 404/408/413 statuses (fixture direct-get). A stream without
 // allow_direct declines the subject: the requester gets no-responders, as from nats-server.
+import { startTimeMs } from '../../core/streams/go-duration.js';
 import { subjectFilter } from '../../core/streams/subject-filter.js';
 import type { Stream } from '../../core/streams/stream-view.js';
 import type { StoredMessage, SubjectFilter } from '../../core/streams/types.js';
@@ -11,6 +12,12 @@ import type { ApiReply, ApiRoute } from '../api-table.js';
 import type { JetStreamContext } from '../context.js';
 import { decodeGo, goTime, parseRfc3339 } from '../json.js';
 import { MsgGetRequest } from './schemas.js';
+
+/** A start_time as the first whole millisecond at or after it (0 when it does not parse). */
+function startAt(iso: string): number {
+  const t = startTimeMs(iso);
+  return Number.isFinite(t) ? t : 0;
+}
 
 const MAX_MULTI_LAST = 1024;
 const MAX_BATCH = 1024 * 1024;
@@ -137,11 +144,11 @@ export function directRoutes(ctx: JetStreamContext): ApiRoute[] {
         if (multi.length > 0) return multiLast(r, s, multi, upToSeq, upToTimeRaw !== undefined ? (parseRfc3339(upToTimeRaw) ?? 0) : 0, count, noHdr);
         if (count > 0) {
           let from = Math.max(1, seq);
-          if (startTime !== undefined) from = await s.seqForTime(parseRfc3339(startTime) ?? 0);
+          if (startTime !== undefined) from = await s.seqForTime(startAt(startTime));
           return batch(r, s, from, Math.min(count, MAX_BATCH), maxBytes, next !== '' ? subjectFilter([next]) : null, noHdr);
         }
         if (startTime !== undefined) {
-          const from = await s.seqForTime(parseRfc3339(startTime) ?? 0);
+          const from = await s.seqForTime(startAt(startTime));
           return single(r, s, { seq: from, last: '', next: next !== '' ? next : '>' }, noHdr);
         }
         return single(r, s, { seq, last, next }, noHdr);

@@ -8,6 +8,7 @@ import type { Logger } from '../../../log.js';
 import type { Log } from '../../log/index.js';
 import type { JsApiError, StreamRegistry, StreamView } from '../../streams/types.js';
 import { subjectFilter } from '../../streams/subject-filter.js';
+import { startTimeMs } from '../../streams/go-duration.js';
 import { InternalTopic } from '../internal-topic.js';
 import {
   checkConfig,
@@ -362,7 +363,7 @@ export class ConsumerCoordinator {
         if (seqs.length === 0) lpsResume = undefined;
       }
     } else if (cfg.deliver_policy === 'by_start_time') {
-      const t = Date.parse(cfg.opt_start_time ?? '');
+      const t = startTimeMs(cfg.opt_start_time ?? '');
       seq = await stream.seqForTime(Number.isFinite(t) ? t : 0);
     } else {
       seq = last + 1;

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../../log.js';
 import type { StoredMessage, StreamEvent, StreamView, SubjectFilter } from '../../streams/types.js';
 import { subjectFilter } from '../../streams/subject-filter.js';
+import { startTimeMs } from '../../streams/go-duration.js';
 import { filtersOf, goDuration, isPush, setStaticMetadata, type ConsumerConfig } from './consumer-config.js';
 import type { ConsumerJournal, ConsumerSnapshot, JournalOwner } from './consumer-state-store.js';
 import type { AckVerb, ConsumerEvents, ConsumerInfo, Delivery, PullRequest, PushSink } from './consumer-types.js';
@@ -1061,7 +1062,7 @@ export class Consumer implements JournalOwner {
     } else if (cfg.deliver_policy === 'by_start_sequence') {
       if (target < (cfg.opt_start_seq ?? 0)) return 'below start seq';
     } else if (cfg.deliver_policy === 'by_start_time') {
-      const t = Date.parse(cfg.opt_start_time ?? '');
+      const t = startTimeMs(cfg.opt_start_time ?? '');
       const min = await this.stream.seqForTime(Number.isFinite(t) ? t : 0);
       if (target < min) return 'below start time';
     } else {
