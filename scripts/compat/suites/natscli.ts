@@ -302,7 +302,7 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'kv add, put, get, watch --updates sees a put',
+    name: 'kv add, put, get; kv watch sees the next put',
     async check(e) {
       if ((await cli(e, ['kv', 'add', 'CLIKV'])).code !== 0) return 'kv add failed';
       if ((await cli(e, ['kv', 'put', 'CLIKV', 'k', 'v1'])).code !== 0) return 'kv put failed';
