@@ -1,6 +1,6 @@
 // One NATS client connection: protocol state, subscriptions, liveness and flow control.
 import type { Socket } from 'node:net';
-import type { Router, SubscriptionOwner } from '../core/routing/router.js';
+import type { ClientDetails, Router, SubscriptionOwner } from '../core/routing/router.js';
 import { isValidLiteralSubject } from '../core/routing/subject.js';
 import { ANONYMOUS, type Principal } from '../core/security/principal.js';
 import type { Verdict } from './auth.js';
@@ -105,6 +105,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.stallThreshold = Math.floor((opts.maxPending / 4) * 3);
     this.sock = socket;
     this.attach(socket);
+  }
+
+  /** Who the client is, as the JetStream API audit advisory names it. */
+  clientDetails(): ClientDetails {
+    const c = this.connect;
+    return { id: this.cid, start: this.start, host: this.ip, name: c.name, lang: c.lang, version: c.version, rttNs: this.rtt };
   }
 
   /** The socket the connection reads and writes: the TCP socket, or what replaced it (TLS). */
