@@ -79,7 +79,10 @@ for (const kind of ['nats-server', 'wharf'] as const) {
 
     it('a start time one nanosecond after a message does not take that message', async () => {
       await api(nc, '$JS.API.STREAM.CREATE.T', { name: 'T', subjects: ['t'] });
-      for (const x of ['a', 'b']) await nc.request('t', sc.encode(x), { timeout: 5000 });
+      // Two messages in different milliseconds (Wharf's message times are milliseconds).
+      await nc.request('t', sc.encode('a'), { timeout: 5000 });
+      await new Promise((r) => setTimeout(r, 5));
+      await nc.request('t', sc.encode('b'), { timeout: 5000 });
       const info = await api<{ state: { last_ts: string } }>(nc, '$JS.API.STREAM.INFO.T', undefined);
       const pending = async (at: string): Promise<number | undefined> => {
         const r = await api<{ num_pending?: number; error?: unknown }>(nc, '$JS.API.CONSUMER.CREATE.T', { stream_name: 'T', config: { deliver_policy: 'by_start_time', opt_start_time: at, ack_policy: 'none', mem_storage: true } });
@@ -88,6 +91,16 @@ for (const kind of ['nats-server', 'wharf'] as const) {
       };
       assert.equal(await pending(info.state.last_ts), 1, 'at the last time: the last message');
       assert.equal(await pending(plusOneNs(info.state.last_ts)), 0, 'one nanosecond later: nothing');
+    });
+
+    it('an AckSync to an ack-none consumer gets no-responders (it has no ack subscription)', async () => {
+      await api(nc, '$JS.API.STREAM.CREATE.N', { name: 'N', subjects: ['n'] });
+      await nc.request('n', sc.encode('x'), { timeout: 5000 });
+      await api(nc, '$JS.API.CONSUMER.CREATE.N.A', { stream_name: 'N', config: { durable_name: 'A', ack_policy: 'none' } });
+      const m = await nc.request('$JS.API.CONSUMER.MSG.NEXT.N.A', sc.encode(JSON.stringify({ batch: 1, expires: 2_000_000_000 })), { timeout: 5000, noMux: true });
+      assert.equal(sc.decode(m.data), 'x');
+      assert.ok(m.reply?.startsWith('$JS.ACK.N.A.'), m.reply);
+      await assert.rejects(nc.request(m.reply!, sc.encode('+ACK'), { timeout: 2000 }), (err: nats.NatsError) => err.code === nats.ErrorCode.NoResponders);
     });
   });
 }
