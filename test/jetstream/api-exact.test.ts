@@ -102,5 +102,17 @@ for (const kind of ['nats-server', 'wharf'] as const) {
       assert.ok(m.reply?.startsWith('$JS.ACK.N.A.'), m.reply);
       await assert.rejects(nc.request(m.reply!, sc.encode('+ACK'), { timeout: 2000 }), (err: nats.NatsError) => err.code === nats.ErrorCode.NoResponders);
     });
+
+    it('CONSUMER.CREATE in pedantic mode refuses what the defaults would change (10157)', async () => {
+      await api(nc, '$JS.API.STREAM.CREATE.P', { name: 'P', subjects: ['p'], consumer_limits: { max_ack_pending: 10 } });
+      type R = { error?: { code: number; err_code: number; description: string }; config?: { max_ack_pending?: number } };
+      const create = (name: string, config: object, pedantic?: boolean): Promise<R> =>
+        api<R>(nc, `$JS.API.CONSUMER.CREATE.P.${name}`, { stream_name: 'P', config: { name, ack_policy: 'explicit', ...config }, ...(pedantic === undefined ? {} : { pedantic }) });
+      assert.equal((await create('a', {})).config?.max_ack_pending, 10, 'not pedantic: the stream limit is taken');
+      assert.deepEqual((await create('b', { max_ack_pending: 0 }, true)).error, { code: 400, err_code: 10157, description: "pedantic mode: max_ack_pending must be set if it's configured in stream limits" });
+      assert.deepEqual((await create('c', { max_ack_pending: 5, max_waiting: -1 }, true)).error, { code: 400, err_code: 10157, description: 'pedantic mode: max_waiting must not be negative' });
+      assert.deepEqual((await create('d', { max_ack_pending: 5, backoff: [1_000_000_000] }, true)).error, { code: 400, err_code: 10157, description: 'pedantic mode: first backoff value has to equal batch AckWait' });
+      assert.equal((await create('e', { max_ack_pending: 5 }, true)).config?.max_ack_pending, 5);
+    });
   });
 }
