@@ -314,6 +314,9 @@ export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version
   if (flags.jetstream !== undefined) cfg.jetstream = flags.jetstream;
   // JetStream without sync_interval (in the file or the flags): nats-server's default durability.
   if (cfg.jetstream === true) withDefaultSync(cfg.raw);
+  // No jetstream block and no -js: nats-server serves no JetStream, so Wharf is started without it
+  // ('jsm - jetstream not enabled' expects the API to be missing).
+  else if (cfg.jetstream === undefined && !cfg.unserved.has('jetstream')) Object.assign(cfg.raw, mapJetStream(false).options);
   return { ...cfg, kind: 'run' };
 }
 
