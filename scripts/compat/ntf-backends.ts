@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { findOption } from '../../src/config.js';
 import { JetStreamSettingRefused, mapJetStream, withDefaultSync } from './jetstream-options.js';
 import { mapConfig, Unsupported, type ShimConfig } from './nats-config-map.js';
-import { parseNatsConf, type ConfObject } from './natsconf.js';
+import { parseNatsConf, type ConfObject } from '../../src/core/security/config/nats-conf.js';
 import { natsServerConfig, onlyComments, render, TesterError, type SnippetSlot, type TemplateData } from './ntf-template.js';
 
 /** One managed server as the backend needs it. */

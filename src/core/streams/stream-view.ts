@@ -96,6 +96,14 @@ const READ_CHUNK = 4 * 1024 * 1024;
 const BATCH_SPLIT_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_EXTRA: readonly ExtraHeader[] = [];
+
+/** True when a record key holds exactly the subject's characters (latin1, as keys are read), without decoding it. */
+function keyIsSubject(key: Buffer, subject: string): boolean {
+  const n = key.length;
+  if (n !== subject.length) return false;
+  for (let i = 0; i < n; i++) if (key[i] !== subject.charCodeAt(i)) return false;
+  return true;
+}
 const SEC = 1000;
 
 /** A batch appended and not yet acknowledged. */
@@ -542,7 +550,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     // Limits and rollups first (they are part of the append), then the PubAcks, then the event.
     for (const [seq, kind] of entry.rollups) this.applyRollup(seq, kind);
     for (const [seq, ttl] of entry.ttls) this.ttls.push(time + ttl * SEC, seq);
-    this.enforceLimits();
+    this.enforceLimits(entry.first, entry.last);
     const router = this.ctx.router;
     const name = this.cfg.name;
     for (let k = 0; k < entry.replies.length; k++) {
@@ -568,7 +576,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (rollup === 'sub') this.applyRollup(seq, Rollup.Subject);
       else if (rollup === 'all') this.applyRollup(seq, Rollup.All);
     }
-    this.enforceLimits();
+    this.enforceLimits(entry.first, entry.last);
     // Kafka records reach core NATS subscribers once durable, on their subject (docs/jetstream.md 1.4).
     for (const r of records) {
       const seq = r.offset + 1;
@@ -628,14 +636,35 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.removeSeqs(removed, 'rollup');
   }
 
-  /** max_msgs, max_bytes (discard old: the oldest go) and max_msgs_per_subject. */
-  private enforceLimits(): void {
+  /**
+   * max_msgs, max_bytes (discard old: the oldest go) and max_msgs_per_subject. After an append
+   * only the subjects of the appended sequences [from, to] can be over their limit, so only those
+   * are looked at (a pass over every subject per append made KV puts quadratic); a config change
+   * and a restart check every subject.
+   */
+  private enforceLimits(from = 0, to = -1): void {
     const cfg = this.cfg;
-    if (cfg.max_msgs_per_subject > 0 && !cfg.discard_new_per_subject) {
+    const perSubject = cfg.max_msgs_per_subject;
+    if (perSubject > 0 && !cfg.discard_new_per_subject) {
       const over: number[] = [];
-      for (const [subject, count] of this.index.liveSubjects()) {
-        let n = count - cfg.max_msgs_per_subject;
+      const trim = (subject: string, count: number) => {
+        let n = count - perSubject;
+        if (n <= 0) return;
         for (let s = this.index.firstOf(subject); n > 0 && s !== 0; s = this.index.nextOfSubject(s), n--) over.push(s);
+      };
+      if (to < from) {
+        for (const [subject, count] of this.index.liveSubjects()) trim(subject, count);
+      } else if (from === to) {
+        const subject = this.index.subjectOf(from);
+        if (subject !== null) trim(subject, this.index.countOf(subject));
+      } else {
+        const seen = new Set<string>();
+        for (let q = from; q <= to; q++) {
+          const subject = this.index.subjectOf(q);
+          if (subject === null || seen.has(subject)) continue;
+          seen.add(subject);
+          trim(subject, this.index.countOf(subject));
+        }
       }
       if (over.length > 0) this.removeSeqs(over.sort((a, b) => a - b), 'limits');
     }
@@ -902,7 +931,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private messageOf(r: StreamRecord, seq: number, subject: string): StoredMessage {
-    const extra: ExtraHeader[] = r.key !== null && subject !== r.key.toString('latin1') ? [['Kafka-Key', r.key.toString('base64')]] : [];
+    // The delivery path: no string or array per message unless the key is not the subject.
+    const extra: readonly ExtraHeader[] = r.key !== null && !keyIsSubject(r.key, subject) ? [['Kafka-Key', r.key.toString('base64')]] : NO_EXTRA;
+    if (r.headers.length === 0 && extra.length === 0) return { seq, subject, hdr: EMPTY, data: r.value ?? EMPTY, time: r.timestamp };
     const { hdr, omitted } = headerBlockOf(r.headers, extra);
     if (omitted > 0) this.ctx.stats.omittedHeaders += omitted;
     return { seq, subject, hdr, data: r.value ?? EMPTY, time: r.timestamp };
