@@ -172,6 +172,8 @@ export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version
   for (const f of flags.unserved) cfg.unserved.add(f);
   if (flags.storeDir !== undefined) cfg.storeDir = flags.storeDir;
   if (flags.jetstream !== undefined) cfg.jetstream = flags.jetstream;
+  // nats-server's monitoring port takes no credentials; Wharf's asks for the NATS ones by default.
+  if (cfg.raw['http-auth'] === undefined) cfg.raw['http-auth'] = false;
   // JetStream without sync_interval (in the file or the flags): nats-server's default durability.
   if (cfg.jetstream === true) withDefaultSync(cfg.raw);
   // No jetstream block and no -js: nats-server serves no JetStream, so Wharf is started without it

@@ -129,6 +129,8 @@ export function wharfBackend(repo: string): Backend {
         if (err instanceof JetStreamSettingRefused) throw new TesterError(err.message, 501);
         throw err;
       }
+      // nats-server's monitoring port takes no credentials; Wharf's asks for the NATS ones by default.
+      if (findOption('http-auth') !== undefined && raw['http-auth'] === undefined) raw['http-auth'] = false;
       const args = [main, '--host', '127.0.0.1', '--port', String(spec.port), '--kafka-port', '-1', '--http-port', String(spec.ports.monitoring ?? -1), '--data-dir', join(spec.dir, 'data'), '--server-name', spec.name, '--log-level', process.env.WHARF_NTF_LOG_LEVEL ?? 'warn' /* debug runs: WHARF_NTF_LOG_LEVEL=debug */, ...flagArgs(raw)];
       return { cmd: process.execPath, args, mustNotServeJetStream };
     },
