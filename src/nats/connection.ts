@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ReloadableTls } from '../core/security/tls.js';
 import { tlsPeerOf, type TlsPeer } from '../core/security/tls-peer.js';
-import type { Router, SubscriptionOwner } from '../core/routing/router.js';
+import type { ClientDetails, Router, SubscriptionOwner } from '../core/routing/router.js';
 import { isValidLiteralSubject } from '../core/routing/subject.js';
 import { ANONYMOUS, type Principal } from '../core/security/principal.js';
 import type { Verdict } from './auth.js';
@@ -138,6 +138,12 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.stallThreshold = Math.floor((opts.maxPending / 4) * 3);
     this.sock = socket;
     this.attach(socket);
+  }
+
+  /** Who the client is, as the JetStream API audit advisory names it. */
+  clientDetails(): ClientDetails {
+    const c = this.connect;
+    return { id: this.cid, start: this.start, host: this.ip, name: c.name, lang: c.lang, version: c.version, rttNs: this.rtt };
   }
 
   /** The socket the connection reads and writes: the TCP socket, or what replaced it (TLS). */

@@ -454,6 +454,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (base + 1 !== own.first || last + 1 !== own.last) {
         this.log.error({ expected: [own.first, own.last], got: [base + 1, last + 1] }, 'stream sequences out of step with the log');
       }
+      // The log has stamped its LogAppendTime into the batch (a mirror's topic keeps the origin's
+      // times instead): the index takes the time the messages are stored with, which MSG.GET,
+      // last_ts and a restart's replay see, so a start time and max_age agree with them.
+      if (this.cfg.mirror === undefined) {
+        const t = batchMaxTimestamp(batches);
+        if (t > 0) this.index.retime(own.first, own.last, t);
+      }
       return;
     }
     // A Kafka (or other foreign) append: index its records now, so checks see them.
