@@ -202,6 +202,7 @@ export class KafkaConnection implements ConnectionScope {
       cluster: s.cluster,
       producerState: s.producerState,
       fetchSessions: s.fetchSessions,
+      shareSessions: s.shareSessions,
       telemetry: s.telemetry,
       conn: this,
       header,

@@ -30,6 +30,8 @@ export type CoordinatorErrorCode =
   | 'UNRELEASED_INSTANCE_ID'
   | 'UNSUPPORTED_ASSIGNOR'
   | 'INVALID_REGULAR_EXPRESSION'
+  // share groups
+  | 'INVALID_RECORD_STATE'
   // producers and transactions
   | 'INVALID_PRODUCER_EPOCH'
   | 'PRODUCER_FENCED'

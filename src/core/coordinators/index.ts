@@ -2,7 +2,8 @@
 // (idempotence, open transactions, LSO), and transactions. startCoordinators() restores them
 // from the log in dependency order: producer state first (scans the partitions), then groups
 // (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
-// what a crash interrupted, which may write markers and offsets). The JetStream consumer
+// what a crash interrupted, which may write markers and offsets), then share groups (replay
+// __share_group_state). The JetStream consumer
 // coordinator starts apart (startJetStreamConsumers), after the streams it serves are rebuilt.
 import type { GroupOptions, TransactionOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -11,6 +12,7 @@ import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder
 import { ProducerStateManager } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
+import { ShareGroups, type ShareGroupConfig } from './share-group.js';
 import { ConsumerCoordinator, type ConsumerCoordinatorOptions } from './jetstream/consumer-coordinator.js';
 
 export interface Coordinators {
@@ -18,6 +20,7 @@ export interface Coordinators {
   readonly consumerGroups: ConsumerGroups;
   readonly producers: ProducerStateManager;
   readonly transactions: TransactionCoordinator;
+  readonly shareGroups: ShareGroups;
   close(): void;
 }
 
@@ -26,6 +29,7 @@ export interface CoordinatorOptions {
   logger: Logger;
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
+  shareGroups?: Partial<ShareGroupConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
 }
 
@@ -41,6 +45,18 @@ export function groupConfig(o: GroupOptions): Partial<GroupCoordinatorConfig> {
     offsetMetadataMaxBytes: o.offsetMetadataMaxBytes,
     consumerSessionTimeoutMs: o.consumerSessionTimeout,
     consumerHeartbeatIntervalMs: o.consumerHeartbeatInterval,
+  };
+}
+
+/** The share group coordinator's settings from the broker's `groups` options. */
+export function shareGroupConfig(o: GroupOptions): Partial<ShareGroupConfig> {
+  return {
+    sessionTimeoutMs: o.shareSessionTimeout,
+    heartbeatIntervalMs: o.shareHeartbeatInterval,
+    recordLockDurationMs: o.shareRecordLockDuration,
+    deliveryCountLimit: o.shareDeliveryCountLimit,
+    maxRecordLocks: o.sharePartitionMaxRecordLocks,
+    maxGroupSize: o.shareMaxSize,
   };
 }
 
@@ -61,9 +77,17 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     extension: (gc) => (consumerGroups = new ConsumerGroups(gc, opts.log, opts.logger)),
   });
   let transactions: TransactionCoordinator;
+  let shareGroups: ShareGroups;
   try {
     transactions = await TransactionCoordinator.open({ log: opts.log, logger: opts.logger, groups, producers, config: opts.transactions });
   } catch (e) {
+    groups.close();
+    throw e;
+  }
+  try {
+    shareGroups = await ShareGroups.open({ log: opts.log, logger: opts.logger, groups, config: opts.shareGroups });
+  } catch (e) {
+    transactions.close();
     groups.close();
     throw e;
   }
@@ -72,7 +96,9 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     consumerGroups: consumerGroups!,
     producers,
     transactions,
+    shareGroups,
     close() {
+      shareGroups.close();
       transactions.close();
       groups.close();
     },
@@ -92,3 +118,4 @@ export { CONSUMER_STATE_TOPIC } from './jetstream/consumer-state-store.js';
 export { CoordinatorError, isCoordinatorError, type CoordinatorErrorCode } from './errors.js';
 export { CONSUMER_OFFSETS_TOPIC } from './group-coordinator.js';
 export { TRANSACTION_STATE_TOPIC } from './transaction-coordinator.js';
+export { SHARE_GROUP_STATE_TOPIC, ShareGroups } from './share-group.js';

@@ -1,12 +1,14 @@
-// DescribeConfigs (32): a topic's configs (effective value and where it comes from) or the
-// broker's (static) configs, under Kafka's names, types and sources.
-// Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or,
+// DescribeConfigs (32): a topic's configs (effective value and where it comes from), the
+// broker's (static) configs, or a group's (KIP-932's share.* and the other GROUP configs, with
+// the broker setting each defaults to as synonym), under Kafka's names, types and sources.
+// Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on
+// the group (else GROUP_AUTHORIZATION_FAILED) or,
 // for broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
 import { ApiKey } from '../protocol/messages/index.js';
 import type { DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
 import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
-import { ConfigSource, configAclResource, describeBroker, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
+import { ConfigSource, configAclResource, describeBroker, describeGroup, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
 import { defineHandler } from './types.js';
 
 export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
@@ -24,6 +26,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
         const acl = configAclResource(r.resourceType, r.resourceName);
         if (acl !== null && !ctx.authorize('DESCRIBE_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to describe these configs');
         let configs: DescribedConfig[];
+        let synonymsOf: Map<string, string> | null = null;
         if (r.resourceType === ResourceType.TOPIC) {
           if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           configs = describeTopic(ctx, r.resourceName);
@@ -31,6 +34,10 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
           if (r.resourceName === '') configs = []; // cluster-wide dynamic defaults: none
           else if (r.resourceName === String(cluster.nodeId)) configs = describeBroker(ctx);
           else throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${cluster.nodeId} or empty string, but received ${r.resourceName}`);
+        } else if (r.resourceType === ResourceType.GROUP) {
+          const group = describeGroup(ctx, r.resourceName);
+          synonymsOf = new Map(group.map((c) => [c.name, c.synonym]));
+          configs = group;
         } else {
           throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
         }
@@ -44,7 +51,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
             isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
             configSource: c.source,
             isSensitive: false,
-            synonyms: v >= 1 && req.includeSynonyms ? [{ name: c.name, value: c.value, source: c.source }] : [],
+            synonyms: v >= 1 && req.includeSynonyms ? [{ name: synonymsOf?.get(c.name) ?? c.name, value: c.value, source: c.source }] : [],
             configType: c.type,
             documentation: null,
           }));
