@@ -63,10 +63,20 @@ export class ShareSessionCache {
     return this.sessions.get(sessionKey(groupId, memberId));
   }
 
-  /** A new session for the member (replacing its old one), or null when the cache is full. */
-  open(groupId: string, memberId: string): ShareSession | null {
+  /**
+   * A new session for the member (replacing its old one), or null when the cache is full of
+   * sessions of live members (`live` tells; sessions of members that left are evicted first).
+   */
+  open(groupId: string, memberId: string, live: (groupId: string, memberId: string) => boolean = () => true): ShareSession | null {
     const k = sessionKey(groupId, memberId);
-    if (!this.sessions.has(k) && this.sessions.size >= this.maxEntries) return null;
+    if (!this.sessions.has(k) && this.sessions.size >= this.maxEntries) {
+      for (const [sk, s] of this.sessions) {
+        if (live(s.groupId, s.memberId)) continue;
+        this.sessions.delete(sk);
+        break;
+      }
+      if (this.sessions.size >= this.maxEntries) return null;
+    }
     const s = new ShareSession(groupId, memberId);
     this.sessions.set(k, s);
     return s;

@@ -47,7 +47,7 @@ export const GROUP_CONFIGS: Readonly<Record<string, GroupConfigDef>> = Object.fr
   'share.heartbeat.interval.ms': { kind: 'int', synonym: 'group.share.heartbeat.interval.ms', check: atLeast(1) },
   'share.isolation.level': { kind: 'string', synonym: 'share.isolation.level', check: oneOf('read_committed', 'read_uncommitted') },
   'share.partition.max.record.locks': { kind: 'int', synonym: 'group.share.partition.max.record.locks', check: between(100, 10_000) },
-  'share.record.lock.duration.ms': { kind: 'int', synonym: 'group.share.record.lock.duration.ms', check: between(1_000, 3_600_000) },
+  'share.record.lock.duration.ms': { kind: 'int', synonym: 'group.share.record.lock.duration.ms', check: between(15_000, 60_000) },
   'share.renew.acknowledge.enable': { kind: 'boolean', synonym: 'share.renew.acknowledge.enable', check: oneOf('true', 'false') },
   'share.session.timeout.ms': { kind: 'int', synonym: 'group.share.session.timeout.ms', check: atLeast(1) },
   'streams.assignment.interval.ms': { kind: 'int', synonym: 'group.streams.assignment.interval.ms', check: atLeast(0) },

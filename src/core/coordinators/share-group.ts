@@ -94,6 +94,11 @@ export interface ShareHeartbeatRequest {
   subscribedTopicNames: string[] | null;
   clientId: string;
   clientHost: string;
+  /**
+   * On leave (epoch -1): keep what the member holds until its share session closes (its last
+   * acknowledgements may be on their way on another connection) or the locks expire.
+   */
+  keepAcquired?: boolean;
 }
 
 export interface ShareHeartbeatResult {
@@ -317,6 +322,11 @@ export class ShareGroups {
     return this.groups.has(groupId);
   }
 
+  /** True while the member belongs to the group (share sessions of others may be evicted). */
+  isMember(groupId: string, memberId: string): boolean {
+    return this.groups.get(groupId)?.members.has(memberId) ?? false;
+  }
+
   isEmpty(groupId: string): boolean {
     return (this.groups.get(groupId)?.members.size ?? 0) === 0;
   }
@@ -380,7 +390,7 @@ export class ShareGroups {
     if (req.memberEpoch === -1) {
       const m = g?.members.get(req.memberId);
       if (!g || !m) return fail('UNKNOWN_MEMBER_ID', `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-      await this.removeMember(g, m);
+      await this.removeMember(g, m, req.keepAcquired !== true);
       return { error: null, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
     let changed = false;
@@ -476,11 +486,11 @@ export class ShareGroups {
     m.timer.unref();
   }
 
-  private async removeMember(g: Group, m: Member): Promise<void> {
+  private async removeMember(g: Group, m: Member, release = true): Promise<void> {
     if (m.timer) clearTimeout(m.timer);
     m.timer = null;
     g.members.delete(m.memberId);
-    this.releaseAll(g, m.memberId, null);
+    if (release) this.releaseAll(g, m.memberId, null);
     g.epoch++;
     this.recompute(g);
     await this.persist([this.groupRecord(g)]).catch(() => {});

@@ -136,14 +136,17 @@ export class SharePartition {
     if (last < this.startOffset) return 0;
     const from = Math.max(first, this.startOffset);
     if (last >= this.endOffset) {
-      // New records join the window only while it is under its bound (a batch joins whole).
-      if (from >= this.endOffset && this.inFlight >= limits.maxInFlight) return 0;
+      // New records join the window only up to its bound (share.partition.max.record.locks).
+      const cap = this.startOffset + limits.maxInFlight - 1;
+      if (from >= this.endOffset && this.endOffset > cap) return 0;
+      if (last > cap) last = Math.max(cap, this.endOffset - 1);
       this.extendTo(last + 1);
     }
     const who = this.memberIndex(memberId);
     const until = now + limits.lockDurationMs;
     let acquired = 0;
-    let run: AcquiredRange | null = null;
+    // A range may continue the previous batch's (consecutive offsets, same delivery count).
+    let run: AcquiredRange | null = out.length > 0 ? out[out.length - 1]! : null;
     for (let o = from; o <= last && acquired < max; o++) {
       const i = o - this.startOffset;
       if (this.state[i] !== RecordState.AVAILABLE) {

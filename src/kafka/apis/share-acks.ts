@@ -27,7 +27,7 @@ export function sessionStep(ctx: RequestContext, groupId: string, memberId: stri
   const cache = ctx.shareSessions;
   if (epoch === SHARE_INITIAL_EPOCH) {
     if (!mayOpen) return { session: null, error: ErrorCode.INVALID_SHARE_SESSION_EPOCH, message: 'The share session epoch is invalid.' };
-    const s = cache.open(groupId, memberId);
+    const s = cache.open(groupId, memberId, (g, m) => ctx.coordinators.shareGroups.isMember(g, m));
     if (s === null) return { session: null, error: ErrorCode.SHARE_SESSION_LIMIT_REACHED, message: 'The limit of share sessions has been reached.' };
     return { session: s, error: ErrorCode.NONE, message: null };
   }

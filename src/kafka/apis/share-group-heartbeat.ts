@@ -1,6 +1,8 @@
 // ShareGroupHeartbeat (76): share group members (KIP-932) join, stay and leave through this one
 // request; the coordinator assigns partitions itself (several members may share one). Topics
-// travel as topic ids on the wire and as names in the core.
+// travel as topic ids on the wire and as names in the core. A member that leaves while its share
+// session is open keeps its acquired records until the session closes (its last
+// ShareAcknowledge may race the leave on another connection) or their locks expire.
 // Authorization, as Kafka: READ on the group (else GROUP_AUTHORIZATION_FAILED) and DESCRIBE on
 // the subscribed topics (else TOPIC_AUTHORIZATION_FAILED, v1).
 import { ApiKey, type ShareGroupHeartbeatResponse } from '../protocol/messages/index.js';
@@ -25,9 +27,9 @@ export const shareGroupHeartbeat = defineHandler(ApiKey.ShareGroupHeartbeat, {
       subscribedTopicNames: req.subscribedTopicNames,
       clientId: ctx.header.clientId ?? '',
       clientHost: `/${ctx.conn.remoteAddress}`,
+      keepAcquired: req.memberEpoch === -1 && ctx.shareSessions.get(req.groupId, req.memberId) !== undefined,
     });
     if (r.error !== null) return empty(errorCode(r.error), r.errorMessage);
-    if (req.memberEpoch === -1) ctx.shareSessions.close(req.groupId, req.memberId);
     const idOf = (name: string): string | null => ctx.log.topicInfo(name)?.topicId ?? null;
     return {
       throttleTimeMs: 0,
