@@ -442,7 +442,8 @@ export class ShareGroups {
       return fail('COORDINATOR_NOT_AVAILABLE', (e as Error).message);
     }
     this.touch(g, m);
-    const k = assignmentKey(m.assignment);
+    // Keyed with topic ids too: a topic recreated under its name is a new assignment.
+    const k = `${assignmentKey(m.assignment)}|${g.metadata}`;
     const send = m.lastSent !== k;
     m.lastSent = k;
     return { error: null, errorMessage: null, memberId: m.memberId, memberEpoch: m.epoch, heartbeatIntervalMs: interval, assignment: send ? new Map([...m.assignment].map(([t, ps]) => [t, new Set(ps)])) : null };
@@ -453,7 +454,10 @@ export class ShareGroups {
     for (const m of g.members.values()) for (const t of m.subscribed) topics.add(t);
     return [...topics]
       .sort()
-      .map((t) => `${t}=${this.log.topicInfo(t)?.partitions ?? 0}`)
+      .map((t) => {
+        const info = this.log.topicInfo(t);
+        return `${t}=${info?.topicId ?? ''}:${info?.partitions ?? 0}`;
+      })
       .join(',');
   }
 
