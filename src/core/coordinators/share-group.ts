@@ -30,6 +30,9 @@ import { SharePartition, type AcquiredRange, type SharePartitionLimits, type Sta
 
 export const SHARE_GROUP_STATE_TOPIC = '__share_group_state';
 
+/** Bytes of log read per acquisition (about the in-flight bound of records; a larger batch still comes whole). */
+const READ_BUDGET = 1024 * 1024;
+
 /** Broker-wide share group settings (Kafka's group.share.*). */
 export interface ShareGroupConfig {
   sessionTimeoutMs: number;
@@ -595,7 +598,9 @@ export class ShareGroups {
     if (from >= end || (from >= sp.endOffset && sp.inFlight >= limits.maxInFlight)) return out;
     let r;
     try {
-      r = await lp.read(from, maxBytes, { isolation: readCommitted ? 'read_committed' : 'read_uncommitted' });
+      // A share-partition acquires at most its in-flight bound: read about that much, not the
+      // request's whole MaxBytes (at least one batch comes back whatever the budget).
+      r = await lp.read(from, Math.min(maxBytes, READ_BUDGET), { isolation: readCommitted ? 'read_committed' : 'read_uncommitted' });
     } catch (err) {
       if (isLogError(err, 'OFFSET_OUT_OF_RANGE')) {
         sp.moveStartTo(lp.logStartOffset);
@@ -606,13 +611,19 @@ export class ShareGroups {
     const aborted = r.abortedTransactions ?? [];
     let count = 0;
     const stamp = Date.now();
+    let full = false;
     for (const chunk of r.chunks) {
       let firstPos = -1;
       let lastEnd = -1;
       forEachBatch(chunk, (pos, size) => {
-        if (count >= maxRecords) return false;
+        if (count >= maxRecords || full) return false;
         const base = batchBaseOffset(chunk, pos);
         const last = base + batchLastOffsetDelta(chunk, pos);
+        // Past the in-flight bound nothing more can be acquired.
+        if (base >= sp.endOffset && sp.inFlight >= limits.maxInFlight) {
+          full = true;
+          return false;
+        }
         let archive = batchIsControl(chunk, pos);
         if (!archive && readCommitted && batchIsTransactional(chunk, pos) && aborted.length > 0) {
           const pid = batchProducerId(chunk, pos);
@@ -622,15 +633,14 @@ export class ShareGroups {
         if (n > 0) {
           count += n;
           if (firstPos < 0) firstPos = pos;
-          lastEnd = pos + size;
-        } else if (firstPos >= 0) {
-          // A batch in the middle with nothing acquired is still sent (the range stays whole).
+          // Batches between two with acquired records go too (the slice stays whole); the
+          // ones after the last acquired batch do not.
           lastEnd = pos + size;
         }
         return undefined;
       });
       if (firstPos >= 0) out.records.push(chunk.subarray(firstPos, lastEnd));
-      if (count >= maxRecords) break;
+      if (count >= maxRecords || full) break;
     }
     if (count > 0) this.scheduleLocks(g, e);
     return out;

@@ -89,6 +89,7 @@ export async function applyAcks(ctx: RequestContext, groupId: string, memberId: 
   );
   todo.forEach((p, i) => {
     const r = results[i]!;
+    if (process.env.KSHARE_DEBUG) console.error('ACK', memberId, p.topic, p.partition, JSON.stringify(p.batches), r.error);
     out.set(`${p.topicId}\u0000${p.partition}`, { errorCode: errorCode(r.error), errorMessage: r.message });
   });
   return out;
