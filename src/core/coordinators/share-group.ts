@@ -269,10 +269,10 @@ export class ShareGroups {
   // Configs
 
   /** Every GROUP config of a group: effective value and whether the group sets it. */
-  describeConfigs(groupId: string): Array<{ name: string; value: string; isDefault: boolean; synonym: string; kind: string }> {
+  describeConfigs(groupId: string): Array<{ name: string; value: string; isDefault: boolean; synonym: string; kind: string; defaultValue: string }> {
     const set = this.groupConfigs.get(groupId) ?? {};
     const defaults = groupConfigDefaults(this.config, { sessionTimeoutMs: this.gc.config.consumerSessionTimeoutMs, heartbeatIntervalMs: this.gc.config.consumerHeartbeatIntervalMs });
-    return Object.keys(GROUP_CONFIGS).map((name) => ({ name, value: set[name] ?? defaults[name] ?? '', isDefault: set[name] === undefined, synonym: GROUP_CONFIGS[name]!.synonym, kind: GROUP_CONFIGS[name]!.kind }));
+    return Object.keys(GROUP_CONFIGS).map((name) => ({ name, value: set[name] ?? defaults[name] ?? '', isDefault: set[name] === undefined, synonym: GROUP_CONFIGS[name]!.synonym, kind: GROUP_CONFIGS[name]!.kind, defaultValue: defaults[name] ?? '' }));
   }
 
   /** Applies SET (a string) and DELETE (null) changes to a group's configs; throws on an invalid one. */

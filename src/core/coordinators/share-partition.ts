@@ -183,15 +183,19 @@ export class SharePartition {
   acknowledge(memberId: string, first: number, last: number, types: readonly number[], now: number, limits: SharePartitionLimits): 'INVALID_RECORD_STATE' | 'INVALID_REQUEST' | null {
     if (last < first || types.length === 0 || (types.length !== 1 && types.length !== last - first + 1)) return 'INVALID_REQUEST';
     for (const t of types) if (t < AckType.GAP || t > AckType.RENEW) return 'INVALID_REQUEST';
+    // Offsets below the start offset are done already: acknowledging them again changes nothing.
+    if (last < this.startOffset) return null;
+    const skip = Math.max(0, this.startOffset - first);
     const who = this.members.indexOf(memberId);
-    if (first < this.startOffset || last >= this.endOffset || who < 0) return 'INVALID_RECORD_STATE';
+    if (last >= this.endOffset || who < 0) return 'INVALID_RECORD_STATE';
+    first += skip;
     for (let o = first; o <= last; o++) {
       const i = o - this.startOffset;
       if (this.state[i] !== RecordState.ACQUIRED || this.owner[i] !== who) return 'INVALID_RECORD_STATE';
     }
     for (let o = first; o <= last; o++) {
       const i = o - this.startOffset;
-      const t = types.length === 1 ? types[0]! : types[o - first]!;
+      const t = types.length === 1 ? types[0]! : types[o - first + skip]!;
       if (t === AckType.RENEW) {
         this.deadline[i] = now + limits.lockDurationMs;
         continue;

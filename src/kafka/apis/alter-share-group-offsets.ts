@@ -27,6 +27,9 @@ export const alterShareGroupOffsets = defineHandler(ApiKey.AlterShareGroupOffset
         partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: allowed[i] ? errorCode(r.partitions[k++] ?? null) : ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null })),
       };
     });
+    // Kafka answers the topics it does not know first.
+    const unknown = (t: { topicId: string }) => (t.topicId === ZERO_UUID ? 0 : 1);
+    responses.sort((a, b) => unknown(a) - unknown(b));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
   },
 });

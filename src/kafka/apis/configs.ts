@@ -100,7 +100,7 @@ const GROUP_KIND_TYPES: Record<string, number> = { int: ConfigType.INT, boolean:
  * A group's configs (Kafka's GROUP resource): what the group sets is DYNAMIC_GROUP_CONFIG, the
  * rest the broker's defaults, with the broker setting they come from as synonym.
  */
-export function describeGroup(scope: Pick<RequestContext, 'coordinators'>, groupId: string): Array<DescribedConfig & { synonym: string }> {
+export function describeGroup(scope: Pick<RequestContext, 'coordinators'>, groupId: string): Array<DescribedConfig & { synonym: string; defaultValue: string }> {
   return scope.coordinators.shareGroups.describeConfigs(groupId).map((c) => ({
     name: c.name,
     value: c.value,
@@ -108,6 +108,7 @@ export function describeGroup(scope: Pick<RequestContext, 'coordinators'>, group
     type: GROUP_KIND_TYPES[c.kind] ?? ConfigType.STRING,
     readOnly: false,
     synonym: c.synonym,
+    defaultValue: c.defaultValue,
   }));
 }
 

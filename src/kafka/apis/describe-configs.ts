@@ -11,6 +11,16 @@ import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { ConfigSource, configAclResource, describeBroker, describeGroup, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
 import { defineHandler } from './types.js';
 
+/**
+ * The synonyms of a config, most specific first: the config itself, then (for a group config)
+ * the broker setting it defaults to, as Kafka lists them.
+ */
+function synonyms(c: DescribedConfig, brokerName: string | null, brokerDefault: string): Array<{ name: string; value: string; source: number }> {
+  if (brokerName === null) return [{ name: c.name, value: c.value, source: c.source }];
+  const fallback = { name: brokerName, value: brokerDefault, source: ConfigSource.DEFAULT_CONFIG };
+  return c.source === ConfigSource.DEFAULT_CONFIG ? [fallback] : [{ name: c.name, value: c.value, source: c.source }, fallback];
+}
+
 export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
   // v0 went with Kafka 4.0 (KIP-896); Kafka 4.4 advertises 1-4 and closes on a v0 request.
   minVersion: 1,
@@ -27,6 +37,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
         if (acl !== null && !ctx.authorize('DESCRIBE_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to describe these configs');
         let configs: DescribedConfig[];
         let synonymsOf: Map<string, string> | null = null;
+        let defaultsOf: Map<string, string> | null = null;
         if (r.resourceType === ResourceType.TOPIC) {
           if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           configs = describeTopic(ctx, r.resourceName);
@@ -37,6 +48,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
         } else if (r.resourceType === ResourceType.GROUP) {
           const group = describeGroup(ctx, r.resourceName);
           synonymsOf = new Map(group.map((c) => [c.name, c.synonym]));
+          defaultsOf = new Map(group.map((c) => [c.name, c.defaultValue]));
           configs = group;
         } else {
           throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
@@ -51,7 +63,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
             isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
             configSource: c.source,
             isSensitive: false,
-            synonyms: v >= 1 && req.includeSynonyms ? [{ name: synonymsOf?.get(c.name) ?? c.name, value: c.value, source: c.source }] : [],
+            synonyms: v >= 1 && req.includeSynonyms ? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value) : [],
             configType: c.type,
             documentation: null,
           }));

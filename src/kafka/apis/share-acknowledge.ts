@@ -26,7 +26,6 @@ export const shareAcknowledge = defineHandler(ApiKey.ShareAcknowledge, {
     if (groupId === '') return top(ErrorCode.INVALID_REQUEST, 'The group id in the request cannot be empty.');
     if (memberId === '') return top(ErrorCode.INVALID_REQUEST, 'The member id in the request cannot be empty.');
     const step = sessionStep(ctx, groupId, memberId, req.shareSessionEpoch, false);
-    if (process.env.KSHARE_DEBUG) console.error('STEP', 'share-acknowledge.ts', memberId, req.shareSessionEpoch, step.error, JSON.stringify(req.topics.map((t) => t.partitions.map((p) => p.acknowledgementBatches.length))));
     if (step.session === null) return top(step.error, step.message);
     const parts = resolvePartitions(ctx, req.topics);
     let acks;

@@ -40,7 +40,6 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
     const parts = resolvePartitions(ctx, req.topics);
     if (epoch === SHARE_INITIAL_EPOCH && parts.some((p) => p.batches.length > 0)) return top(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial epoch.');
     const step = sessionStep(ctx, groupId, memberId, epoch, true);
-    if (process.env.KSHARE_DEBUG) console.error('STEP', 'share-fetch.ts', memberId, req.shareSessionEpoch, step.error, JSON.stringify(req.topics.map((t) => t.partitions.map((p) => p.acknowledgementBatches.length))));
     if (step.session === null) return top(step.error, step.message);
     const session = step.session;
     const renew = req.isRenewAck === true;
@@ -112,7 +111,6 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
           if (r.acquired.length === 0) continue;
           const out = answer(p);
           out.records = r.records.length === 1 ? r.records[0]! : Buffer.concat(r.records);
-          if (process.env.KSHARE_DEBUG) console.error('ACQ', memberId, p.topic, p.partition, JSON.stringify(r.acquired));
           out.acquiredRecords = r.acquired.map((a) => ({ firstOffset: BigInt(a.firstOffset), lastOffset: BigInt(a.lastOffset), deliveryCount: a.deliveryCount }));
           for (const a of r.acquired) got += a.lastOffset - a.firstOffset + 1;
           bytes += out.records.length;

@@ -15,7 +15,8 @@ export const shareGroupHeartbeat = defineHandler(ApiKey.ShareGroupHeartbeat, {
   minVersion: 1,
   maxVersion: 1,
   async handle(ctx, req) {
-    const empty = (code: number, errorMessage: string | null): ShareGroupHeartbeatResponse => ({ throttleTimeMs: 0, errorCode: code, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+    // Kafka answers errors with member epoch 0.
+    const empty = (code: number, errorMessage: string | null): ShareGroupHeartbeatResponse => ({ throttleTimeMs: 0, errorCode: code, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
     if (!ctx.authorize('READ', groupResource(req.groupId))) return empty(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
     const denied = (req.subscribedTopicNames ?? []).filter((t) => !ctx.authorize('DESCRIBE', topicResource(t)));
     if (denied.length > 0) return empty(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `Unauthorized topics: ${denied.sort().join(', ')}`);
