@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `wharf` command: parse flags, start the broker, stop it cleanly on signals.
+// The `wharf` command: parse flags, start the broker, stop it cleanly on signals (SIGTERM/SIGINT),
+// enter lame duck mode (SIGUSR2), reload TLS certificates (SIGHUP).
 import { readFileSync } from 'node:fs';
 import { ConfigError, resolveOptions } from '../config.js';
 import { startBroker } from '../broker.js';
@@ -39,8 +40,8 @@ async function main(): Promise<void> {
     broker = await startBroker(options, logger);
   } catch (err) {
     logger.fatal({ err }, 'cannot start');
-    // Another live broker owns the data directory: a usage error, like a bad flag.
-    if (err instanceof DataDirInUseError) {
+    // Another live broker owns the data directory, or a setting cannot be served: a usage error, like a bad flag.
+    if (err instanceof DataDirInUseError || err instanceof ConfigError) {
       process.stderr.write(`wharf: ${err.message}\n`);
       process.exit(2);
     }
@@ -63,6 +64,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    try {
+      broker.reloadTls();
+      logger.info('TLS certificates reloaded');
+    } catch (err) {
+      logger.error({ err }, 'TLS certificates not reloaded, the old ones stay in use');
+    }
+  });
   process.on('SIGUSR2', () => {
     if (stopping) return;
     broker.lameDuck().then(() => stop('SIGUSR2'), () => stop('SIGUSR2'));

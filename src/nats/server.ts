@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { NatsOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
+import { ReloadableTls } from '../core/security/tls.js';
+import { Accounts } from '../core/routing/accounts.js';
 import { authenticatorFor, type Authenticator } from './auth.js';
 import { NatsConnection } from './connection.js';
 import { ERR } from './errors.js';
@@ -40,6 +42,10 @@ export class NatsServer {
   readonly serverId = newServerId();
   readonly serverName: string;
   readonly authenticator: Authenticator | null;
+  /** TLS of the client port (tls_required), or null. */
+  readonly tls: ReloadableTls | null;
+  /** The accounts' subject spaces: the global account is `router`. */
+  readonly accounts: Accounts;
   readonly connections = new Map<number, NatsConnection>();
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
@@ -72,6 +78,11 @@ export class NatsServer {
   ) {
     this.serverName = options.serverName ?? this.serverId;
     this.authenticator = authenticator;
+    this.accounts = new Accounts(router, options.accounts);
+    this.tls =
+      options.tlsCert !== undefined
+        ? new ReloadableTls({ certFile: options.tlsCert, ...(options.tlsKey !== undefined ? { keyFile: options.tlsKey } : {}), ...(options.tlsCa !== undefined ? { caFile: options.tlsCa } : {}), minVersion: options.tlsMinVersion })
+        : null;
   }
 
   get port(): number {
@@ -116,6 +127,10 @@ export class NatsServer {
       headers: true,
     };
     if (this.authenticator !== null) info.auth_required = true;
+    if (this.tls !== null) {
+      info.tls_required = true;
+      if (o.tlsVerify || o.tlsMap) info.tls_verify = true;
+    }
     info.max_payload = o.maxPayload;
     if (this.jetStreamLevel !== null) {
       info.jetstream = true;
@@ -129,7 +144,8 @@ export class NatsServer {
   /** The INFO line for one connection (the client's id and address are part of it). */
   infoLine(conn: NatsConnection, connectInfo = false): Buffer {
     const confirm = connectInfo ? `,"connect_info":true,"remote_account":${JSON.stringify(conn.principal.account)}` : '';
-    return Buffer.from(`${this.infoPrefix},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
+    const nonce = conn.nonce !== undefined && !connectInfo ? `,"nonce":"${conn.nonce}"` : '';
+    return Buffer.from(`${this.infoPrefix}${nonce},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
   }
 
   private accept(socket: Socket): void {
@@ -141,6 +157,11 @@ export class NatsServer {
       return;
     }
     if (this.connections.size >= this.options.maxConnections) {
+      // With TLS the reason could only go over TLS: refuse before the handshake.
+      if (this.tls !== null) {
+        socket.destroy();
+        return;
+      }
       // nats-server greets, then refuses: the client sees a reason instead of a reset.
       socket.write(this.infoLine(conn));
       conn.fail(ERR.maxConnections, 'Maximum Connections Exceeded');
@@ -148,7 +169,8 @@ export class NatsServer {
     }
     this.connections.set(cid, conn);
     this.closedTotals.totalConnections++;
-    conn.begin();
+    if (this.tls !== null) conn.beginTls(this.tls);
+    else conn.begin();
   }
 
   /** Queues a connection for the flush that runs when the current event's handlers return. */
@@ -213,6 +235,11 @@ export class NatsServer {
     }
   }
 
+  /** Re-reads the certificate and key (SIGHUP): new handshakes use them, connected clients stay. */
+  reloadTls(): void {
+    this.tls?.reload();
+  }
+
   async close(): Promise<void> {
     const listener = this.listener;
     this.listener = undefined;
@@ -221,6 +248,7 @@ export class NatsServer {
       conn.socket.destroy();
     }
     if (listener?.listening) await new Promise<void>((resolve) => listener.close(() => resolve()));
+    this.accounts.close();
   }
 }
 

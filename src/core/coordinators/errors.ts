@@ -32,6 +32,9 @@ export type CoordinatorErrorCode =
   | 'INVALID_REGULAR_EXPRESSION'
   // share groups
   | 'INVALID_RECORD_STATE'
+  | 'STREAMS_INVALID_TOPOLOGY'
+  | 'STREAMS_INVALID_TOPOLOGY_EPOCH'
+  | 'STREAMS_TOPOLOGY_FENCED'
   // producers and transactions
   | 'INVALID_PRODUCER_EPOCH'
   | 'PRODUCER_FENCED'

@@ -374,7 +374,7 @@ export class ShareGroups {
   }
 
   private otherType(groupId: string): boolean {
-    return this.gc.groupState(groupId) !== null || this.gc.isConsumerGroup(groupId);
+    return this.gc.groupState(groupId) !== null || this.gc.groupTypeOf(groupId) !== null;
   }
 
   // ------------------------------------------------------------------------------------------

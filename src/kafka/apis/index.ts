@@ -51,6 +51,10 @@ import { shareAcknowledge } from './share-acknowledge.js';
 import { describeShareGroupOffsets } from './describe-share-group-offsets.js';
 import { alterShareGroupOffsets } from './alter-share-group-offsets.js';
 import { deleteShareGroupOffsets } from './delete-share-group-offsets.js';
+import { saslHandshake } from './sasl-handshake.js';
+import { saslAuthenticate } from './sasl-authenticate.js';
+import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
+import { streamsGroupDescribe } from './streams-group-describe.js';
 
 /** The handler of each served API key (a handler under another key does not compile). */
 export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
@@ -106,6 +110,11 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.DescribeShareGroupOffsets]: describeShareGroupOffsets,
   [ApiKey.AlterShareGroupOffsets]: alterShareGroupOffsets,
   [ApiKey.DeleteShareGroupOffsets]: deleteShareGroupOffsets,
+  // Authentication on SASL listeners (the connection's SaslAuthentication).
+  [ApiKey.SaslHandshake]: saslHandshake,
+  [ApiKey.SaslAuthenticate]: saslAuthenticate,
+  [ApiKey.StreamsGroupHeartbeat]: streamsGroupHeartbeat,
+  [ApiKey.StreamsGroupDescribe]: streamsGroupDescribe,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;

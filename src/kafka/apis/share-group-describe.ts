@@ -31,7 +31,7 @@ export const shareGroupDescribe = defineHandler(ApiKey.ShareGroupDescribe, {
         if (!ctx.authorize('DESCRIBE', groupResource(groupId))) return failed(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
         const d = c.shareGroups.describe(groupId);
         if (d === null) {
-          const other = c.groups.groupState(groupId) !== null || c.groups.isConsumerGroup(groupId);
+          const other = c.groups.groupState(groupId) !== null || c.groups.groupTypeOf(groupId) !== null;
           return failed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, other ? `Group ${groupId} is not a share group.` : `Group ${groupId} not found.`);
         }
         return {
