@@ -6,7 +6,8 @@
 // Features are advertised only where everything they mean is served: group.version 1 (the
 // KIP-848 consumer group protocol), transaction.version 2 (KIP-890 part 2: clients skip
 // AddPartitionsToTxn/AddOffsetsToTxn, and the epoch is bumped per transaction; Produce v12,
-// TxnOffsetCommit v5 and EndTxn v5 are served) and share.version 1 (KIP-932 share groups).
+// TxnOffsetCommit v5 and EndTxn v5 are served) and share.version 2 (KIP-932 share groups;
+// 2 is ShareFetch and ShareAcknowledge v2, KIP-1206 and KIP-1222, as Kafka 4.4 finalizes it).
 // streams.version 1 (the KIP-1071 streams group protocol: StreamsGroupHeartbeat and
 // StreamsGroupDescribe) is supported but not finalized, as a freshly formatted Kafka 4.4 answers
 // (its streams groups are served all the same; the differential test holds both to it). Kafka's
@@ -25,13 +26,13 @@ import { advertisedApiVersions } from './index.js';
 const SUPPORTED_FEATURES: readonly ApiVersionsResponseSupportedFeatureKey[] = [
   { name: 'group.version', minVersion: 0, maxVersion: 1 },
   { name: 'transaction.version', minVersion: 0, maxVersion: 2 },
-  { name: 'share.version', minVersion: 0, maxVersion: 1 },
+  { name: 'share.version', minVersion: 0, maxVersion: 2 },
   { name: 'streams.version', minVersion: 0, maxVersion: 1 },
 ];
 const FINALIZED_FEATURES: readonly ApiVersionsResponseFinalizedFeatureKey[] = [
   { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
   { name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 },
-  { name: 'share.version', minVersionLevel: 1, maxVersionLevel: 1 },
+  { name: 'share.version', minVersionLevel: 2, maxVersionLevel: 2 },
 ];
 /**
  * Kafka's epoch of the finalized features is the metadata offset that last changed them; they
