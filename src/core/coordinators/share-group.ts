@@ -280,7 +280,7 @@ export class ShareGroups {
     for (const [name, value] of Object.entries(changes)) {
       if (!GROUP_CONFIGS[name]) return `Unknown group config name: ${name}`;
       if (value !== null) {
-        const why = checkGroupConfig(name, value);
+        const why = name === 'share.record.lock.duration.ms' ? this.checkLockDuration(value) : checkGroupConfig(name, value);
         if (why !== null) return why;
       }
     }
@@ -294,6 +294,18 @@ export class ShareGroups {
     if (Object.keys(next).length === 0) this.groupConfigs.delete(groupId);
     else this.groupConfigs.set(groupId, next);
     return null;
+  }
+
+  /**
+   * Kafka bounds a group's lock duration by group.share.min/max.record.lock.duration.ms (15 s
+   * and 60 s by default); a broker whose own lock duration is outside them widens them to it
+   * (a test broker with 1 s locks lets groups set a few seconds, as such a Kafka does).
+   */
+  private checkLockDuration(value: string): string | null {
+    const min = Math.min(15_000, this.config.recordLockDurationMs);
+    const max = Math.max(60_000, this.config.recordLockDurationMs);
+    const n = Number(value);
+    return /^\d+$/.test(value) && n >= min && n <= max ? null : `Invalid value ${value} for configuration share.record.lock.duration.ms: must be an integer in [${min}, ${max}]`;
   }
 
   private setting(groupId: string, name: string, fallback: number): number {
