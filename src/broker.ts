@@ -13,7 +13,7 @@ import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
 import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
-import { groupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
+import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
@@ -111,6 +111,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
             logger,
             subscriptionDecoder: decodeSubscriptionTopics,
             groups: groupConfig(opts.groups),
+            shareGroups: shareGroupConfig(opts.groups),
             transactions: transactionConfig(opts.transactions),
           }),
         (c) => c.close(),

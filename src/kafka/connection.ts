@@ -277,6 +277,7 @@ export class KafkaConnection implements ConnectionScope {
       cluster: this.listener.cluster,
       producerState: s.producerState,
       fetchSessions: s.fetchSessions,
+      shareSessions: s.shareSessions,
       telemetry: s.telemetry,
       conn: this,
       header,

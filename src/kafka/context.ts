@@ -10,6 +10,7 @@ import type { SecurityStore } from '../core/security/security-store.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 import type { FetchSessionCache } from './fetch-session.js';
+import type { ShareSessionCache } from './share-session.js';
 import type { ClientTelemetry } from './client-telemetry.js';
 
 /** Node id of this broker; it is its own controller. */
@@ -99,6 +100,8 @@ export interface KafkaServices {
   readonly producerState: ProducerStateHook;
   /** Incremental fetch sessions of the listener's clients (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** The listener's share sessions (KIP-932). */
+  readonly shareSessions: ShareSessionCache;
   /** Client telemetry instances (KIP-714), answered as without a metrics plugin. */
   readonly telemetry: ClientTelemetry;
 }

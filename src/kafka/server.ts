@@ -26,6 +26,7 @@ import { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
 import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
 import { FetchSessionCache } from './fetch-session.js';
+import { ShareSessionCache } from './share-session.js';
 import { ClientTelemetry } from './client-telemetry.js';
 
 /** What the listener serves requests with besides the log. */
@@ -93,6 +94,7 @@ export class KafkaServer implements KafkaServices {
   readonly coordinators: Coordinators;
   readonly producerState: ProducerStateHook;
   readonly fetchSessions = new FetchSessionCache();
+  readonly shareSessions = new ShareSessionCache();
   readonly telemetry = new ClientTelemetry();
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;

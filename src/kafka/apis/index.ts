@@ -44,6 +44,13 @@ import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
+import { shareGroupHeartbeat } from './share-group-heartbeat.js';
+import { shareGroupDescribe } from './share-group-describe.js';
+import { shareFetch } from './share-fetch.js';
+import { shareAcknowledge } from './share-acknowledge.js';
+import { describeShareGroupOffsets } from './describe-share-group-offsets.js';
+import { alterShareGroupOffsets } from './alter-share-group-offsets.js';
+import { deleteShareGroupOffsets } from './delete-share-group-offsets.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
 import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
@@ -102,6 +109,14 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.PushTelemetry]: pushTelemetry,
   [ApiKey.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
   [ApiKey.ConsumerGroupDescribe]: consumerGroupDescribe,
+  // Share groups (KIP-932).
+  [ApiKey.ShareGroupHeartbeat]: shareGroupHeartbeat,
+  [ApiKey.ShareGroupDescribe]: shareGroupDescribe,
+  [ApiKey.ShareFetch]: shareFetch,
+  [ApiKey.ShareAcknowledge]: shareAcknowledge,
+  [ApiKey.DescribeShareGroupOffsets]: describeShareGroupOffsets,
+  [ApiKey.AlterShareGroupOffsets]: alterShareGroupOffsets,
+  [ApiKey.DeleteShareGroupOffsets]: deleteShareGroupOffsets,
   // Authentication on SASL listeners (the connection's SaslAuthentication).
   [ApiKey.SaslHandshake]: saslHandshake,
   [ApiKey.SaslAuthenticate]: saslAuthenticate,

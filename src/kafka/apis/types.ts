@@ -9,6 +9,7 @@ import type { KafkaOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { ClusterIdentity, ProducerStateHook } from '../context.js';
 import type { FetchSessionCache } from '../fetch-session.js';
+import type { ShareSessionCache } from '../share-session.js';
 import type { ClientTelemetry } from '../client-telemetry.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
@@ -38,6 +39,8 @@ export interface RequestContext {
   readonly producerState: ProducerStateHook;
   /** The listener's incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** The listener's share sessions (KIP-932). */
+  readonly shareSessions: ShareSessionCache;
   /** The listener's client telemetry instances (KIP-714). */
   readonly telemetry: ClientTelemetry;
   readonly conn: ConnectionScope;
