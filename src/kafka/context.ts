@@ -9,6 +9,7 @@ import type { Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 import type { FetchSessionCache } from './fetch-session.js';
+import type { KafkaStats } from './stats.js';
 import type { ClientTelemetry } from './client-telemetry.js';
 
 /** Node id of this broker; it is its own controller. */
@@ -98,6 +99,8 @@ export interface KafkaServices {
   readonly fetchSessions: FetchSessionCache;
   /** Client telemetry instances (KIP-714), answered as without a metrics plugin. */
   readonly telemetry: ClientTelemetry;
+  /** The listener's counters (bytes, requests) and the request-latency hook of the monitor. */
+  readonly stats: KafkaStats;
 }
 
 /** Kafka's text form of a topic id (base64url of 16 bytes) from the log's 32 hex digits. */

@@ -12,6 +12,7 @@ import { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
 import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
 import { FetchSessionCache } from './fetch-session.js';
+import { KafkaStats } from './stats.js';
 import { ClientTelemetry } from './client-telemetry.js';
 
 /** What the listener serves requests with besides the log. */
@@ -33,6 +34,8 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
   readonly producerState: ProducerStateHook;
   readonly fetchSessions = new FetchSessionCache();
   readonly telemetry = new ClientTelemetry();
+  /** Connections, bytes and requests, read by the monitor (/metrics, the console). */
+  readonly stats = new KafkaStats();
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;
   private server: Server | null = null;
@@ -91,6 +94,7 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
       socket.destroy();
       return;
     }
+    this.stats.connectionsTotal++;
     const conn = new KafkaConnection(socket, this, this.logger, (c) => {
       this.connections.delete(c);
       this.telemetry.connectionClosed(c.id);
