@@ -15,6 +15,8 @@ import { groupConfig, startCoordinators, transactionConfig, type Coordinators } 
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
+import { BrokerMetrics } from './http/metrics/registry.js';
+import { wharfVersion } from './version.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -39,6 +41,8 @@ export interface Broker {
   readonly coordinators: Coordinators | null;
   /** The monitoring HTTP server, or null when `http.port` is -1. */
   readonly monitor: Monitor | null;
+  /** The Prometheus registry served on /metrics, or null without the monitor. */
+  readonly metrics: BrokerMetrics | null;
   /** Streams and the $JS.API, or null when `jetstream.enabled` is false. */
   readonly jetstream: JetStreamService | null;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
@@ -49,17 +53,21 @@ export interface Broker {
 
 export async function startBroker(config: BrokerConfig = {}, externalLogger?: Logger): Promise<Broker> {
   const startedAt = new Date();
+  let configLoadedAt = startedAt;
   const opts = resolveOptions(config);
   const logger = externalLogger ?? createLogger(opts.logLevel);
   const life = new Lifecycle(logger);
   const router = new Router(opts.nats.mappings ? { mappings: opts.nats.mappings } : {});
+  // Metrics exist with the monitor that serves them: their hooks are bound into the storage
+  // engine and the Kafka listener as those start, and cost nothing without it.
+  const metrics = opts.http.port >= 0 ? new BrokerMetrics(wharfVersion()) : null;
 
   const { storage } = opts;
   const log = await life.start(
     'log',
     async () =>
       openLog({
-        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger }),
+        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null }),
         // JetStream memory streams live on a memory engine beside the default one (docs/jetstream.md 1.2).
         ...(storage.engine === 'memory' ? {} : { engines: { memory: await createStorageEngine({ kind: 'memory', logger }) } }),
         fsync: storage.fsync,
@@ -104,9 +112,33 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     (s) => s.close(),
   );
   const kafka = coordinators ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators }), (k) => k.close()) : null;
+  if (kafka !== null && metrics !== null) kafka.stats.observer = metrics.kafkaObserver;
+  if (metrics !== null) metrics.attach({ log, router, nats, kafka, coordinators, jetstream });
   const monitor =
-    opts.http.port >= 0
-      ? await life.start('monitor', () => startMonitor({ options: opts.http, nats, router, log, coordinators, jetstream, logger, startedAt }), (m) => m.close())
+    metrics !== null
+      ? await life.start(
+          'monitor',
+          () =>
+            startMonitor({
+              options: opts.http,
+              nats,
+              router,
+              log,
+              coordinators,
+              jetstream,
+              jetstreamConfigured: opts.jetstream.enabled,
+              kafka,
+              kafkaHost: opts.kafka.host,
+              metrics,
+              version: wharfVersion(),
+              storageEngine: opts.storage.engine,
+              fsyncPolicy: opts.storage.fsync,
+              logger,
+              startedAt,
+              configLoadedAt: () => configLoadedAt,
+            }),
+          (m) => m.close(),
+        )
       : null;
 
   let closing: Promise<void> | undefined;
@@ -124,6 +156,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     kafka,
     coordinators,
     monitor,
+    metrics,
     jetstream,
     lameDuck: () => nats.enterLameDuckMode(),
     close: () => (closing ??= close()),

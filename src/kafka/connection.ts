@@ -223,7 +223,7 @@ export class KafkaConnection implements ConnectionScope {
       return;
     }
     s.stats.requests++;
-    s.stats.observer?.request(header.apiKey, (performance.now() - started) / 1_000);
+    s.stats.observer?.request(header.apiKey, codecApis[handler.key]?.name ?? String(handler.key), (performance.now() - started) / 1_000);
     slot.ready = true;
     this.flush();
   }

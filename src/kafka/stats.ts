@@ -5,7 +5,8 @@
 
 /** Receives the time each request took, from its decode to its response being queued. */
 export interface KafkaRequestObserver {
-  request(apiKey: number, seconds: number): void;
+  /** `apiName` is the API's name in Kafka's definitions ("Produce", "Fetch"), a constant string. */
+  request(apiKey: number, apiName: string, seconds: number): void;
 }
 
 export class KafkaStats {
