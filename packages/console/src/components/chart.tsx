@@ -23,8 +23,8 @@ export function LiveChart(props: { series: SeriesSpec[]; data: number[][]; heigh
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
       scales: { x: { time: true } },
-      axes: [{ stroke: '#8a94a6', grid: { stroke: '#e6e9ef' } }, { stroke: '#8a94a6', grid: { stroke: '#e6e9ef' }, size: 56, values: (_u, vals) => vals.map((v) => props.series[0]!.format(v)) }],
-      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, value: (_u: uPlot, v: number | null) => (v === null ? '–' : s.format(v)) }))],
+      axes: [{ stroke: '#8a94a6', grid: { stroke: '#e6e9ef' }, space: 80, values: (_u, vals) => vals.map((v) => new Date(v * 1_000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })) }, { stroke: '#8a94a6', grid: { stroke: '#e6e9ef' }, size: 56, values: (_u, vals) => vals.map((v) => props.series[0]!.format(v)) }],
+      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : s.format(v)) }))],
     };
     const p = new uPlot(opts, props.data as uPlot.AlignedData, el);
     plot.current = p;

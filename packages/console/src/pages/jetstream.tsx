@@ -119,9 +119,7 @@ export function JetStreamPage(props: { bucket: string | null }) {
                     {c.name}
                     {c.durable ? '' : ' (ephemeral)'}
                   </td>
-                  <td>
-                    <code>{c.filter}</code>
-                  </td>
+                  <td>{c.filter !== '' ? <code>{c.filter}</code> : <span class="muted">all</span>}</td>
                   <td>{c.ackPolicy}</td>
                   <td class="num">{formatCount(c.pending)}</td>
                   <td class="num">{formatCount(c.ackPending)}</td>
