@@ -207,29 +207,39 @@ export class BrokerMetrics {
     });
 
     // Consumer groups: lag in records and seconds, committed offsets, members.
-    const lagRecords = new Gauge({ name: 'wharf_consumer_group_lag', help: 'Records of the partition the group has not consumed (log end offset - committed offset)', labelNames: ['group', 'topic', 'partition'], registers });
-    const lagSeconds = new Gauge({ name: 'wharf_consumer_group_lag_seconds', help: 'Age of the oldest record the group has not consumed (0 when caught up)', labelNames: ['group', 'topic', 'partition'], registers });
-    new Gauge({
-      name: 'wharf_consumer_group_committed_offset',
-      help: 'Committed offset of the group on the partition',
-      labelNames: ['group', 'topic', 'partition'],
-      registers,
-      // One collector fills the three group gauges, so that one scrape reads each group once.
-      async collect() {
-        this.reset();
-        lagRecords.reset();
-        lagSeconds.reset();
+    // The three group gauges share one read of every group per scrape: the registry collects
+    // its metrics concurrently, so each awaits the same snapshot, taken by the first.
+    let snapshot: Promise<Array<{ group: string; lags: Awaited<ReturnType<LagReader['ofGroup']>> }>> | null = null;
+    const groupLags = () => {
+      if (snapshot === null) {
         const now = Date.now();
-        for (const group of lag.groups()) {
-          for (const l of await lag.ofGroup(group, now)) {
-            const labels = { group, topic: l.topic, partition: String(l.partition) };
-            this.set(labels, l.committed);
-            lagRecords.set(labels, l.lag);
-            if (l.lagMs !== null) lagSeconds.set(labels, l.lagMs / 1_000);
+        const taken = Promise.all(lag.groups().map(async (group) => ({ group, lags: await lag.ofGroup(group, now) })));
+        snapshot = taken;
+        void taken.finally(() => {
+          if (snapshot === taken) snapshot = null;
+        });
+      }
+      return snapshot;
+    };
+    const groupGauge = (name: string, help: string, read: (l: Awaited<ReturnType<LagReader['ofGroup']>>[number]) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['group', 'topic', 'partition'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const { group, lags } of await groupLags()) {
+            for (const l of lags) {
+              const v = read(l);
+              if (v !== null) this.set({ group, topic: l.topic, partition: String(l.partition) }, v);
+            }
           }
-        }
-      },
-    });
+        },
+      });
+    groupGauge('wharf_consumer_group_lag', 'Records of the partition the group has not consumed (log end offset - committed offset)', (l) => l.lag);
+    groupGauge('wharf_consumer_group_lag_seconds', 'Age of the oldest record the group has not consumed (0 when caught up)', (l) => (l.lagMs === null ? null : l.lagMs / 1_000));
+    groupGauge('wharf_consumer_group_committed_offset', 'Committed offset of the group on the partition', (l) => l.committed);
     new Gauge({
       name: 'wharf_consumer_group_members',
       help: 'Members of the consumer group',
