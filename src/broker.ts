@@ -45,6 +45,8 @@ export interface Broker {
   readonly metrics: BrokerMetrics | null;
   /** Streams and the $JS.API, or null when `jetstream.enabled` is false. */
   readonly jetstream: JetStreamService | null;
+  /** Records that the configuration was (re)loaded now: /varz config_load_time. */
+  configLoaded(): void;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
   /** Closes listeners and connections, then flushes and releases storage. Idempotent. */
@@ -55,7 +57,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   const startedAt = new Date();
   let configLoadedAt = startedAt;
   const opts = resolveOptions(config);
-  const logger = externalLogger ?? createLogger(opts.logLevel);
+  const logger = externalLogger ?? createLogger(opts.logLevel, { format: opts.logFormat });
   const life = new Lifecycle(logger);
   const router = new Router(opts.nats.mappings ? { mappings: opts.nats.mappings } : {});
   // Metrics exist with the monitor that serves them: their hooks are bound into the storage
@@ -158,6 +160,9 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     monitor,
     metrics,
     jetstream,
+    configLoaded: () => {
+      configLoadedAt = new Date();
+    },
     lameDuck: () => nats.enterLameDuckMode(),
     close: () => (closing ??= close()),
   };

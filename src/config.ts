@@ -10,6 +10,9 @@ import { SubjectMapping, SubjectMappingError, type MappingTable } from './core/r
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
+/** How log lines look: pretty on a terminal and JSON otherwise (auto), or always one of them. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
 /** How appends become durable before they are acknowledged. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -139,6 +142,7 @@ export interface BrokerOptions {
   /** Default interface of every listener (a section's own host overrides it). */
   host: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   nats: NatsOptions;
   kafka: KafkaOptions;
   storage: StorageOptions;
@@ -154,6 +158,7 @@ export type SectionName = 'nats' | 'kafka' | 'storage' | 'groups' | 'transaction
 export type BrokerConfig = {
   host?: string;
   logLevel?: LogLevel;
+  logFormat?: LogFormat;
 } & { [S in SectionName]?: Partial<BrokerOptions[S]> };
 
 export class ConfigError extends Error {
@@ -340,7 +345,7 @@ function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
 // The options table.
 
 /** Where an option lives: a top-level key, or [section, key]. */
-type OptionPath = readonly ['host' | 'logLevel'] | { [S in SectionName]: readonly [S, keyof BrokerOptions[S] & string] }[SectionName];
+type OptionPath = readonly ['host' | 'logLevel' | 'logFormat'] | { [S in SectionName]: readonly [S, keyof BrokerOptions[S] & string] }[SectionName];
 
 export interface OptionSpec {
   /** The flag (--name) and the key of flat config files. */
@@ -357,6 +362,7 @@ export interface OptionSpec {
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
 export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
 export const STORAGE_ENGINES: readonly StorageEngineKind[] = ['local', 'memory'];
 
@@ -391,7 +397,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'lame-duck-duration', path: ['nats', 'lameDuckDuration'], kind: durationKind(false), default: 120_000, help: 'time over which lame duck mode closes clients' },
   { flag: 'lame-duck-grace-period', path: ['nats', 'lameDuckGracePeriod'], kind: durationKind(false), default: 10_000, help: 'wait before lame duck mode starts closing clients' },
   { flag: 'mappings', path: ['nats', 'mappings'], kind: MAPPINGS, help: 'subject mappings as nats-server\'s `mappings` block, as JSON: `{"src.*": "dst.$1", "w": [{"destination": "a", "weight": 60}]}`' },
-  { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent`' },
+  { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent` (SIGHUP reloads it from the config file)' },
+  { flag: 'log-format', path: ['logFormat'], kind: choiceKind(LOG_FORMATS), default: 'auto', help: '`auto` (a pretty, coloured line per event on a terminal, JSON lines otherwise), `pretty` or `json`' },
   { flag: 'group-min-session-timeout', path: ['groups', 'minSessionTimeout'], kind: durationKind(true), default: 6_000, help: "shortest session timeout a consumer group member may ask for (Kafka's `group.min.session.timeout.ms`)" },
   { flag: 'group-max-session-timeout', path: ['groups', 'maxSessionTimeout'], kind: durationKind(true), default: 1_800_000, help: 'longest session timeout of a group member (`group.max.session.timeout.ms`)' },
   { flag: 'group-initial-rebalance-delay', path: ['groups', 'initialRebalanceDelay'], kind: durationKind(false), default: 3_000, help: 'the first rebalance of an empty group waits this long for more members (`group.initial.rebalance.delay.ms`)' },
@@ -521,7 +528,7 @@ export function mergeConfigs(...layers: BrokerConfig[]): BrokerConfig {
 export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
   const d = buildDefaults();
   for (const k of Object.keys(config)) {
-    if (k !== 'host' && k !== 'logLevel' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
+    if (k !== 'host' && k !== 'logLevel' && k !== 'logFormat' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
   }
   const pick = <S extends SectionName>(s: S): BrokerOptions[S] => {
     const given = config[s] ?? {};
@@ -533,6 +540,7 @@ export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
   const opts: BrokerOptions = {
     host,
     logLevel: config.logLevel ?? d.logLevel,
+    logFormat: config.logFormat ?? d.logFormat,
     nats: { ...pick('nats'), host: config.nats?.host ?? host },
     kafka: { ...pick('kafka'), host: config.kafka?.host ?? host },
     storage: pick('storage'),

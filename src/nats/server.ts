@@ -39,7 +39,8 @@ export interface NatsServerTotals {
 export class NatsServer {
   readonly serverId = newServerId();
   readonly serverName: string;
-  readonly authenticator: Authenticator | null;
+  /** Who may connect; replaced by a config reload that changes the credentials. */
+  authenticator: Authenticator | null;
   readonly connections = new Map<number, NatsConnection>();
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
@@ -76,6 +77,17 @@ export class NatsServer {
 
   get port(): number {
     return this.listenPort;
+  }
+
+  /**
+   * A config reload (SIGHUP): new limits (and, with `credentials`, the user/password or token)
+   * apply to what happens from now on, and new clients are greeted with an INFO that says so.
+   * Connections already authenticated stay, as in nats-server.
+   */
+  reload(options: NatsOptions, credentials: boolean): void {
+    Object.assign(this.options, options);
+    if (credentials) this.authenticator = authenticatorFor(this.options);
+    this.buildInfoPrefix();
   }
 
   /** Says in INFO that JetStream is served ("jetstream": true, "api_lvl"); call before listen(). */
