@@ -25,8 +25,10 @@ import { natsDoc } from './nats-doc.js';
 import type { BenchResult } from './report.js';
 import { allPairs, columnList, markdownTable } from './table.js';
 
-type Area = 'storage' | 'nats' | 'kafka';
-const AREAS: readonly Area[] = ['storage', 'nats', 'kafka'];
+type Area = 'storage' | 'nats' | 'kafka' | 'observed';
+const AREAS: readonly Area[] = ['storage', 'nats', 'kafka', 'observed'];
+/** What `--only` defaults to: the comparisons with the references (observed is asked for by name). */
+const DEFAULT_AREAS: readonly Area[] = ['storage', 'nats', 'kafka'];
 
 interface Options {
   pairs: number;
@@ -38,6 +40,7 @@ interface Options {
   storage: string[];
   nats: string[];
   kafka: string[];
+  observed: string[];
 }
 
 const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternate] [--quick] [--only storage,nats,kafka] [--out-dir DIR] [--render FILE.json]
@@ -51,8 +54,8 @@ const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternat
 
 function options(argv: string[]): Options {
   const a = benchArgs(argv, ['only', 'out-dir', 'render', 'storage-gb', 'fsync-seconds', 'nats-scale', 'idle-connections', 'kafka-scale'], USAGE);
-  const only = (a.values.only?.split(',') ?? [...AREAS]).map((x) => {
-    if (!AREAS.includes(x as Area)) throw new Error(`--only: unknown area ${x} (storage, nats, kafka)`);
+  const only = (a.values.only?.split(',') ?? [...DEFAULT_AREAS]).map((x) => {
+    if (!AREAS.includes(x as Area)) throw new Error(`--only: unknown area ${x} (storage, nats, kafka, observed)`);
     return x as Area;
   });
   const common = ['--pairs', String(a.pairs), ...(a.order !== 'fixed' ? ['--order', a.order] : []), ...(a.quick ? ['--quick'] : [])];
@@ -66,6 +69,7 @@ function options(argv: string[]): Options {
     storage: [...common, ...pass('--gb', 'storage-gb'), ...pass('--fsync-seconds', 'fsync-seconds')],
     nats: [...common, ...pass('--scale', 'nats-scale'), ...pass('--idle-connections', 'idle-connections')],
     kafka: [...common, ...pass('--scale', 'kafka-scale')],
+    observed: [...common],
   };
 }
 

@@ -59,7 +59,7 @@ export interface BenchRow {
 }
 
 export interface BenchResult {
-  area: 'storage' | 'nats' | 'kafka';
+  area: 'storage' | 'nats' | 'kafka' | 'observed';
   title: string;
   columns: BenchColumn[];
   rows: BenchRow[];
