@@ -301,14 +301,15 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.queueProto(errLine(subscribeViolation(subject, queue)));
       return;
     }
-    if (this.subscriptions.has(sid)) {
-      // A repeated sid is accepted and changes nothing, as in nats-server.
-      if (this.connect.verbose) this.queueProto(OK);
-      return;
-    }
+    // The limit comes before the duplicate sid, as in nats-server: at the limit even a
+    // repeated sid is refused; below it a repeated sid is accepted and changes nothing.
     const max = this.server.options.maxSubscriptions;
     if (max > 0 && this.subscriptions.size >= max) {
       this.queueProto(errLine(ERR.maxSubscriptions));
+      return;
+    }
+    if (this.subscriptions.has(sid)) {
+      if (this.connect.verbose) this.queueProto(OK);
       return;
     }
     const filter = this.permissions === null ? null : this.permissions.deliveryFilter(subject, queue);

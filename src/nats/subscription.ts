@@ -26,13 +26,13 @@ export class NatsSubscription implements RoutedSubscription {
     this.sidField = ` ${sid} `;
   }
 
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
-    // A filtered message does not count towards the auto-unsubscribe limit, as in nats-server.
-    // (nats-server then offers a queue group's message to another member; the core router picks
-    // one member and does not learn that this one refused it.)
-    if (this.denyFilter !== null && this.denyFilter.deliveryDenied(subject, this.queue)) return;
+  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+    // A filtered message does not count towards the auto-unsubscribe limit, as in nats-server,
+    // and is declined: the router then offers a queue group's message to another member.
+    if (this.denyFilter !== null && this.denyFilter.deliveryDenied(subject, this.queue)) return false;
     this.delivered++;
     this.owner.sendMessage(this, subject, reply, hdrLen, msg);
     if (this.max > 0 && this.delivered >= this.max) this.owner.removeSubscription(this);
+    return true;
   }
 }

@@ -434,6 +434,16 @@ const SCENARIOS: Scenario[] = [
     profile: 'maxSubs',
     steps: [{ send: C + 'SUB a 1\r\nSUB b 2\r\nSUB c 3\r\n' + pub('a', '1') + pub('c', '3') + PING }],
   },
+  {
+    name: 'limits: max subscriptions (2), a repeated sid at the limit is refused too',
+    profile: 'maxSubs',
+    steps: [{ send: C + 'SUB a 1\r\nSUB b 2\r\nSUB c 1\r\nSUB b 2\r\n' + pub('a', '1') + pub('c', '3') + PING }],
+  },
+  {
+    name: 'limits: max subscriptions (2), a repeated sid below the limit changes nothing',
+    profile: 'maxSubs',
+    steps: [{ send: C + 'SUB a 1\r\nSUB c 1\r\nSUB b 2\r\n' + pub('a', '1') + pub('b', '2') + pub('c', '3') + PING }],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -546,6 +556,14 @@ const PERMISSION_SCENARIOS: Scenario[] = [
     steps: [
       { c: 0, send: as('bob') + 'SUB * qx 1\r\nSUB tasks qx 2\r\nSUB tasks qy 3\r\nSUB > 4\r\n' + PING, sync: true },
       { c: 1, send: as('free') + pub('tasks', 't') + pub('other', 'o') + PING },
+    ],
+  },
+  {
+    name: 'permissions: a queue message a member may not receive goes to another member of the group',
+    steps: [
+      { c: 0, send: as('bob') + 'SUB * qx 1\r\n' + PING, sync: true },
+      { c: 1, send: as('free') + 'SUB tasks qx 1\r\n' + PING, sync: true },
+      { c: 2, send: as('free') + Array.from({ length: 20 }, (_, i) => pub('tasks', `m${i}`)).join('') + PING },
     ],
   },
   {

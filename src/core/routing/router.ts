@@ -196,7 +196,9 @@ export class Router {
       for (let k = 0; k < n; k++) {
         const sub = members[(start + k) % n]!;
         if (skipOrigin && sub.owner === origin) continue;
-        sub.deliver(subject, reply, hdrLen, msg);
+        // A member that declines (a delivery permission filter) passes the message on to the
+        // next one, as nats-server offers a queue message to another member.
+        if (sub.deliver(subject, reply, hdrLen, msg) === false) continue;
         count++;
         break;
       }
