@@ -22,10 +22,10 @@ const SHOTS = process.env['WHARF_CONSOLE_SCREENSHOTS'] === '1' ? fileURLToPath(n
 /** The flags this machine's Chromium needs (no sandbox as root, no background network). */
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   if (SHOTS === null) return;
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
 const num = (s: string | null): number => Number((s ?? '').replace(/[^0-9.]/g, ''));
@@ -108,7 +108,7 @@ describe('console in Chromium', { skip, timeout: 300_000 }, () => {
     await page.locator('tbody tr[data-offset]').first().click();
     const value = (await page.getByTestId('record-value').textContent()) ?? '';
     assert.match(value, /^\{\n {2}"order": \d+,/, `the value is pretty-printed JSON: ${value}`);
-    await shot(page, 'messages');
+    await shot(page, 'messages', false);
   });
 
   it('produces a message that the log then holds', async () => {
@@ -196,7 +196,9 @@ describe('console in Chromium', { skip, timeout: 300_000 }, () => {
     try {
       await phone.goto(demo.consoleUrl);
       await phone.getByTestId('overview').waitFor();
-      await phone.waitForTimeout(500);
+      // The rate tiles and the chart fill in after two samples.
+      await waitFor(async () => !((await phone.getByTestId('rate-in').textContent()) ?? '').includes('…'), { what: 'the rates on the phone', timeoutMs: 15_000 });
+      await waitFor(async () => Number(await phone.getByTestId('rates-chart').getAttribute('data-points')) >= 2, { what: 'the chart on the phone', timeoutMs: 15_000 });
       const [scroll, inner] = await phone.evaluate<[number, number]>('[document.documentElement.scrollWidth, window.innerWidth]');
       assert.ok(scroll <= inner, `page is ${scroll}px wide on a ${inner}px screen`);
       if (SHOTS !== null) await phone.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: false });

@@ -4,6 +4,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef } from 'preact/hooks';
 
+/** Tick steps of the time axis in seconds: samples come every two seconds, so no sub-second ticks. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600];
+
 export interface SeriesSpec {
   label: string;
   color: string;
@@ -21,9 +24,9 @@ export function LiveChart(props: { series: SeriesSpec[]; data: number[][]; heigh
       width: Math.max(200, el.clientWidth),
       height: props.height ?? 220,
       cursor: { drag: { x: false, y: false } },
-      legend: { live: true },
+      legend: { live: false },
       scales: { x: { time: true } },
-      axes: [{ stroke: '#8a94a6', grid: { stroke: '#e6e9ef' }, space: 80, values: (_u, vals) => vals.map((v) => new Date(v * 1_000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })) }, { stroke: '#8a94a6', grid: { stroke: '#e6e9ef' }, size: 56, values: (_u, vals) => vals.map((v) => props.series[0]!.format(v)) }],
+      axes: [{ stroke: '#8a94a6', grid: { stroke: '#e6e9ef' }, space: 80, incrs: TIME_STEPS, values: (_u, vals) => vals.map((v) => new Date(v * 1_000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })) }, { stroke: '#8a94a6', grid: { stroke: '#e6e9ef' }, size: 72, values: (_u, vals) => vals.map((v) => props.series[0]!.format(v)) }],
       series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : s.format(v)) }))],
     };
     const p = new uPlot(opts, props.data as uPlot.AlignedData, el);
