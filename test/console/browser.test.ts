@@ -150,7 +150,7 @@ describe('console in Chromium', { skip, timeout: 300_000 }, () => {
     await waitFor(async () => (await page.getByTestId('committed').allTextContents()).every((t) => t === '3'), { what: 'the page to show the reset offsets' });
 
     // A group with a live member cannot be reset.
-    const res = await fetch(`${demo.consoleUrl}api/groups/shipping/reset`, { method: 'POST', body: JSON.stringify({ to: 'earliest' }) });
+    const res = await fetch(`${demo.consoleUrl}api/groups/shipping/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'earliest' }) });
     assert.equal(res.status, 409);
   });
 

@@ -19,7 +19,7 @@ describe('console API', () => {
   let kafka: Kafka;
 
   const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${base}/console/api${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${base}/console/api${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
     return { status: res.status, body: (await res.json()) as T };
   };
   const ok = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -218,11 +218,38 @@ describe('console API', () => {
       const url = `http://127.0.0.1:${monitor.port}/console/api`;
       assert.equal((await fetch(`${url}/topics`)).status, 401);
       assert.equal((await fetch(`${url}/topics`, { headers: { authorization: 'Bearer reader' } })).status, 200);
-      const write = await fetch(`${url}/topics`, { method: 'POST', headers: { authorization: 'Bearer reader' }, body: JSON.stringify({ name: 'nope' }) });
+      const write = await fetch(`${url}/topics`, { method: 'POST', headers: { authorization: 'Bearer reader', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'nope' }) });
       assert.equal(write.status, 403, 'a read-only user cannot change the broker');
+      assert.match(((await write.json()) as { error: string }).error, /reader may not change/);
       assert.equal(broker.log.hasTopic('nope'), false);
     } finally {
       await monitor.close();
     }
+  });
+
+  it('answers only its own pages: no cross-origin reads, no cross-site changes', async () => {
+    const url = `${base}/console/api`;
+    const read = await fetch(`${url}/topics`, { headers: { origin: 'https://evil.example' } });
+    assert.equal(read.status, 200);
+    assert.equal(read.headers.get('access-control-allow-origin'), null, 'another origin may not read the answers');
+    assert.equal((await fetch(`${base}/varz`)).headers.get('access-control-allow-origin'), '*', 'nats-server\'s endpoints keep theirs');
+    const attempts: Array<[string, RequestInit]> = [
+      ['a form or a text/plain POST', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ name: 'csrf-a' }) }],
+      ['another origin', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: JSON.stringify({ name: 'csrf-b' }) }],
+      ['an opaque origin', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'null' }, body: JSON.stringify({ name: 'csrf-c' }) }],
+      ['a cross-site fetch', { method: 'POST', headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, body: JSON.stringify({ name: 'csrf-d' }) }],
+    ];
+    for (const [what, init] of attempts) {
+      const res = await fetch(`${url}/topics`, init);
+      assert.equal(res.status, 403, what);
+    }
+    for (const t of ['csrf-a', 'csrf-b', 'csrf-c', 'csrf-d']) assert.equal(broker.log.hasTopic(t), false, t);
+    await ok('POST', '/topics', { name: 'keep-me', partitions: 1 });
+    const del = await fetch(`${url}/topics/keep-me`, { method: 'DELETE', headers: { origin: 'http://elsewhere.example:8222' } });
+    assert.equal(del.status, 403, 'a DELETE from another origin');
+    assert.equal(broker.log.hasTopic('keep-me'), true);
+    const same = await fetch(`${url}/topics/keep-me`, { method: 'DELETE', headers: { origin: base, 'sec-fetch-site': 'same-origin' } });
+    assert.equal(same.status, 200, 'the console\'s own page may');
+    assert.equal(broker.log.hasTopic('keep-me'), false);
   });
 });

@@ -133,7 +133,7 @@ describe('/metrics', () => {
     await producer.send({ topic: 'aged', messages: [{ value: 'a', timestamp: String(old - 1000) }, { value: 'b', timestamp: String(old) }, { value: 'c' }] });
     await producer.disconnect();
     // Committed as an admin tool commits (the console's reset of an empty group).
-    const reset = await fetch(`http://127.0.0.1:${broker.ports.http}/console/api/groups/aged-group/reset`, { method: 'POST', body: JSON.stringify({ to: 'offset', topic: 'aged', offset: 1 }) });
+    const reset = await fetch(`http://127.0.0.1:${broker.ports.http}/console/api/groups/aged-group/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'offset', topic: 'aged', offset: 1 }) });
     assert.equal(reset.status, 200, await reset.text());
     const m = await scrape(broker);
     const labels = { group: 'aged-group', topic: 'aged', partition: '0' };

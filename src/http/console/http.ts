@@ -14,8 +14,10 @@ export class ApiError extends Error {
   }
 }
 
+/** A JSON answer. Its type names the charset so that the monitor does not add the
+ * `Access-Control-Allow-Origin: *` of nats-server's endpoints: other origins may not read it. */
 export function json(value: unknown, status = 200): MonitorResponse {
-  return { status, contentType: 'application/json', body: JSON.stringify(value), headers: { 'Cache-Control': 'no-store' } };
+  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value), headers: { 'Cache-Control': 'no-store' } };
 }
 
 /** What an API handler gets: path parameters, query, the request and who is asking. */

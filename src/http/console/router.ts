@@ -10,6 +10,7 @@ import { groupRoutes } from './groups.js';
 import { ApiError, compileRoutes, json, type ApiRoute } from './http.js';
 import { jetStreamRoutes } from './jetstream.js';
 import { messageRoutes } from './messages.js';
+import { crossSiteRefusal } from './origin.js';
 import { natsRoutes } from './nats.js';
 import { overviewHandler } from './overview.js';
 import { topicRoutes } from './topics.js';
@@ -46,6 +47,10 @@ export function consoleEndpoint(ctx: MonitorContext, authenticate: ConsoleAuthen
       if (m === null) continue;
       pathMatched = true;
       if (r.method !== req.method) continue;
+      if (r.method !== 'GET') {
+        const refusal = crossSiteRefusal(req.method, req.headers);
+        if (refusal !== null) return json({ error: refusal }, 403);
+      }
       if (r.write === true && !user.canWrite) return json({ error: `${user.name} may not change the broker` }, 403);
       const params: Record<string, string> = {};
       try {
