@@ -141,4 +141,13 @@ describe('/metrics', () => {
     const age = value(m, 'wharf_consumer_group_lag_seconds', labels);
     assert.ok(age >= 120 && age < 180, `age of record 1 (written 120 s ago): ${age}`);
   });
+
+  it('escapes label values: a group id with a quote, a backslash and a line feed reads back whole', async () => {
+    const groupId = 'odd "group" \\ with\nline';
+    const reset = await fetch(`http://127.0.0.1:${broker.ports.http}/console/api/groups/${encodeURIComponent(groupId)}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'offset', topic: 'aged', offset: 2 }) });
+    assert.equal(reset.status, 200, await reset.text());
+    const m = await scrape(broker);
+    assert.equal(value(m, 'wharf_consumer_group_lag', { group: groupId, topic: 'aged', partition: '0' }), 1);
+    assert.equal(value(m, 'wharf_consumer_group_members', { group: groupId }), 0);
+  });
 });
