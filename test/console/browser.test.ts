@@ -85,6 +85,37 @@ describe('console in Chromium', { skip, timeout: 300_000 }, () => {
     await shot(page, 'topics');
   });
 
+  it('creates a topic from the form, edits a config, returns one to its default, and deletes the topic', async () => {
+    const config = (name: string) => demo.broker.log.describeTopic('from-console').effectiveConfigs.find((c) => c.name === name)!;
+    await open('#/topics');
+    await page.getByRole('button', { name: 'New topic' }).click();
+    await page.fill('input[name="topic-name"]', 'from-console');
+    await page.fill('input[name="topic-partitions"]', '2');
+    await page.fill('textarea[name="topic-configs"]', 'retention.ms=3600000');
+    await page.click('[data-testid="create-topic"] button[type="submit"]');
+    await page.getByTestId('topic').waitFor();
+    assert.equal(demo.broker.log.topicInfo('from-console')?.partitions, 2);
+    assert.equal(config('retention.ms').value, '3600000');
+
+    await open('#/topics/from-console/configs');
+    const retention = page.locator('tr[data-config="retention.ms"]');
+    assert.equal(await retention.getByTestId('config-source').textContent(), 'set on the topic');
+    const segment = page.locator('tr[data-config="segment.ms"]');
+    assert.equal(await segment.getByTestId('config-source').textContent(), 'default');
+    await segment.getByRole('button', { name: 'Edit' }).click();
+    await segment.locator('input[name="config-value"]').fill('7200000');
+    await segment.getByRole('button', { name: 'Save' }).click();
+    await waitFor(() => config('segment.ms').value === '7200000' && !config('segment.ms').isDefault, { what: 'segment.ms set to 7200000 on the topic' });
+    await segment.getByTestId('config-source').filter({ hasText: 'set on the topic' }).waitFor();
+    await retention.getByRole('button', { name: 'Default' }).click();
+    await waitFor(() => config('retention.ms').isDefault, { what: 'retention.ms back to its default' });
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete topic' }).click();
+    await page.getByTestId('topics').waitFor();
+    await waitFor(() => !demo.broker.log.hasTopic('from-console'), { what: 'the topic deleted' });
+  });
+
   it('browses a partition from an offset and from a time, and shows a value as JSON', async () => {
     await open('#/topics/orders');
     await page.locator('tr[data-offset="0"]').waitFor();

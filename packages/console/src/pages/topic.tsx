@@ -377,6 +377,7 @@ function Configs(props: { topic: TopicDetail; onChange: () => void }) {
           <tr>
             <th>Name</th>
             <th>Value</th>
+            <th>Source</th>
             <th />
           </tr>
         </thead>
@@ -405,6 +406,7 @@ function Configs(props: { topic: TopicDetail; onChange: () => void }) {
                   <span class={c.isDefault ? 'muted' : ''}>{c.value}</span>
                 )}
               </td>
+              <td data-testid="config-source">{c.isDefault ? <span class="muted">default</span> : <span class="badge info">set on the topic</span>}</td>
               <td class="nowrap">
                 {editing !== c.name && (
                   <button
