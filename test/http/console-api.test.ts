@@ -118,6 +118,10 @@ describe('console API', () => {
   });
 
   it('reports lag, resets only an empty group, and deletes it', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'lagging', numPartitions: 2 }] });
+    await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'lagging', messages: Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: 0 })) });
@@ -133,17 +137,26 @@ describe('console API', () => {
         if (message.offset === '4') await consumer.commitOffsets([{ topic, partition, offset: '5' }]);
       },
     });
-    await waitFor(() => n >= 20, { what: 'the consumer to read', timeoutMs: 20_000 });
-    const live = await ok<GroupDetail>('GET', '/groups/slow');
-    assert.equal(live.state, 'Stable');
-    assert.equal(live.members, 1);
-    assert.deepEqual(live.membersDetail[0]!.assignment, [{ topic: 'lagging', partitions: [0] }], 'the classic assignment is decoded');
-    assert.equal(live.offsets[0]!.lag, 15);
-    assert.ok((live.offsets[0]!.lagMs ?? -1) >= 0);
-    assert.equal(live.offsets[0]!.owner, live.membersDetail[0]!.memberId);
-    assert.equal((await call('POST', '/groups/slow/reset', { to: 'earliest' })).status, 409, 'a group with a member is not reset');
-    assert.equal((await call('DELETE', '/groups/slow')).status, 409);
-    await consumer.disconnect();
+    // A failed assertion must not leave the consumer running (the test run would never end).
+    try {
+      await waitFor(() => n >= 20, { what: 'the consumer to read', timeoutMs: 20_000 });
+      await checkLive();
+    } finally {
+      await consumer.disconnect();
+    }
+    async function checkLive(): Promise<void> {
+      const live = await ok<GroupDetail>('GET', '/groups/slow');
+      assert.equal(live.state, 'Stable');
+      assert.equal(live.members, 1);
+      assert.deepEqual(live.membersDetail[0]!.assignment, [{ topic: 'lagging', partitions: [0, 1] }], 'the classic assignment is decoded');
+      assert.equal(live.offsets[0]!.lag, 15);
+      assert.ok((live.offsets[0]!.lagMs ?? -1) >= 0);
+      assert.equal(live.offsets[0]!.owner, live.membersDetail[0]!.memberId);
+      // Partition 1 is assigned but never committed: listed, with no lag to tell yet.
+      assert.deepEqual(live.offsets.map((o) => [o.partition, o.committed, o.lag, o.owner]), [[0, 5, 15, live.membersDetail[0]!.memberId], [1, null, null, live.membersDetail[0]!.memberId]]);
+      assert.equal((await call('POST', '/groups/slow/reset', { to: 'earliest' })).status, 409, 'a group with a member is not reset');
+      assert.equal((await call('DELETE', '/groups/slow')).status, 409);
+    }
 
     await waitFor(async () => (await ok<GroupSummary[]>('GET', '/groups')).find((g) => g.groupId === 'slow')?.state === 'Empty', { what: 'the group to be empty' });
     const r = await ok<{ offsets: Array<{ offset: number; error: string | null }> }>('POST', '/groups/slow/reset', { to: 'latest' });

@@ -110,6 +110,20 @@ async function detail(deps: GroupDeps, lag: LagReader, groupId: string): Promise
   for (const member of m.members) for (const a of member.assignment) for (const p of a.partitions) owners.set(`${a.topic}\u0000${p}`, member.memberId);
   const lags = await lag.ofGroup(groupId);
   const offsets: GroupPartitionLag[] = lags.map((l) => ({ ...l, owner: owners.get(`${l.topic}\u0000${l.partition}`) ?? null }));
+  // Partitions a member owns that the group has not committed for yet: listed without a lag.
+  const committed = new Set(lags.map((l) => `${l.topic}\u0000${l.partition}`));
+  for (const [key, owner] of owners) {
+    if (committed.has(key)) continue;
+    const [topic, index] = key.split('\u0000') as [string, string];
+    let part;
+    try {
+      part = deps.log.partition(topic, Number(index));
+    } catch {
+      continue;
+    }
+    offsets.push({ topic, partition: Number(index), committed: null, logStartOffset: part.logStartOffset, logEndOffset: part.highWatermark, lag: null, lagMs: null, owner });
+  }
+  offsets.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   return {
     groupId,
     type: listed.type,
@@ -118,7 +132,7 @@ async function detail(deps: GroupDeps, lag: LagReader, groupId: string): Promise
     members: m.members.length,
     lag: lags.reduce((n, l) => n + l.lag, 0),
     maxLagMs: lags.length === 0 ? 0 : lags.some((l) => l.lagMs === null) ? null : Math.max(...lags.map((l) => l.lagMs ?? 0)),
-    topics: [...new Set(lags.map((l) => l.topic))].sort(),
+    topics: [...new Set(offsets.map((l) => l.topic))].sort(),
     protocol: m.protocol,
     coordinatorEpoch: m.epoch,
     membersDetail: m.members,

@@ -183,10 +183,12 @@ export interface GroupMember {
 export interface GroupPartitionLag {
   topic: string;
   partition: number;
-  committed: number;
+  /** null: assigned to a member but nothing committed yet (as kafka-consumer-groups shows "-"). */
+  committed: number | null;
   logStartOffset: number;
   logEndOffset: number;
-  lag: number;
+  /** null with committed null: unknown until the group commits. */
+  lag: number | null;
   lagMs: number | null;
   /** Member owning the partition now, or null. */
   owner: string | null;

@@ -171,7 +171,7 @@ export function GroupPage(props: { id: string }) {
       </p>
       <Card title="Lag per partition">
         {g.offsets.length === 0 ? (
-          <Empty>No committed offsets.</Empty>
+          <Empty>No committed offsets and no assigned partitions.</Empty>
         ) : (
           <Table testid="lag-table">
             <thead>
@@ -192,14 +192,14 @@ export function GroupPage(props: { id: string }) {
                     <a href={href('topics', o.topic)}>{o.topic}</a>
                   </td>
                   <td class="num">{o.partition}</td>
-                  <td class="num" data-testid="committed">
-                    {o.committed}
+                  <td class="num" data-testid="committed" title={o.committed === null ? 'nothing committed yet: the member started from its auto.offset.reset position' : undefined}>
+                    {o.committed ?? '–'}
                   </td>
                   <td class="num">{o.logEndOffset}</td>
                   <td class="num" data-testid="lag">
-                    {formatCount(o.lag)}
+                    {o.lag === null ? '–' : formatCount(o.lag)}
                   </td>
-                  <td class="num">{o.lag === 0 ? '–' : formatDuration(o.lagMs)}</td>
+                  <td class="num">{o.lag === null || o.lag === 0 ? '–' : formatDuration(o.lagMs)}</td>
                   <td class="truncate">{o.owner ?? ''}</td>
                 </tr>
               ))}
