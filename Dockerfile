@@ -36,4 +36,6 @@ VOLUME ["/data"]
 EXPOSE 4222 9092 8222
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:8222/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["--data-dir", "/data", "--log-format", "json"]
+# The monitoring port binds to loopback by default; in the container it must answer the
+# published port (the container's own network is the boundary: publish 8222 only where wanted).
+CMD ["--data-dir", "/data", "--log-format", "json", "--http-host", "0.0.0.0"]

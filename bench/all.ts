@@ -1,5 +1,5 @@
-// `npm run bench`: the storage, NATS and Kafka benchmarks in one go, each row against its
-// reference (dd and fsync loops; nats-server v2.15.2; Apache Kafka 4.4.0) as N interleaved
+// `npm run bench`: the storage, NATS, Kafka and JetStream benchmarks in one go, each row against
+// its reference (dd and fsync loops; nats-server v2.15.2, with JetStream for the last; Apache Kafka 4.4.0) as N interleaved
 // pairs, then docs/benchmarks.md (machine and its load, commands, one table per area with the
 // paired ratios and their range, conclusions generated from the figures), docs/benchmarks.json
 // (every figure), docs/benchmarks.png (the ratios against the 1.0 line) and
@@ -25,10 +25,10 @@ import { natsDoc } from './nats-doc.js';
 import type { BenchResult } from './report.js';
 import { allPairs, columnList, markdownTable } from './table.js';
 
-type Area = 'storage' | 'nats' | 'kafka' | 'observed';
-const AREAS: readonly Area[] = ['storage', 'nats', 'kafka', 'observed'];
+type Area = 'storage' | 'nats' | 'kafka' | 'jetstream' | 'observed';
+const AREAS: readonly Area[] = ['storage', 'nats', 'kafka', 'jetstream', 'observed'];
 /** What `--only` defaults to: the comparisons with the references (observed is asked for by name). */
-const DEFAULT_AREAS: readonly Area[] = ['storage', 'nats', 'kafka'];
+const DEFAULT_AREAS: readonly Area[] = ['storage', 'nats', 'kafka', 'jetstream'];
 
 interface Options {
   pairs: number;
@@ -40,22 +40,25 @@ interface Options {
   storage: string[];
   nats: string[];
   kafka: string[];
+  jetstream: string[];
   observed: string[];
 }
 
-const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternate] [--quick] [--only storage,nats,kafka] [--out-dir DIR] [--render FILE.json]
-       [--storage-gb N] [--fsync-seconds S] [--nats-scale F] [--idle-connections N] [--kafka-scale F]
+const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternate] [--quick] [--only storage,nats,kafka,jetstream,observed] [--out-dir DIR] [--render FILE.json]
+       [--storage-gb N] [--fsync-seconds S] [--nats-scale F] [--idle-connections N] [--kafka-scale F] [--jetstream-scale F] [--jetstream-mem-msgs N]
   --pairs N          reference/Wharf pairs per row (default 5; 1 with --quick)
   --order O          fixed: the reference first in every pair (default); alternate: Wharf first in every second pair
   --storage-gb N     size of the storage benchmark's log (default 1; 0.25 with --quick)
   --fsync-seconds S  duration of each group-commit run (default 3; 1 with --quick)
   --nats-scale F     multiplies the NATS message counts (default 1; 0.05 with --quick)
-  --kafka-scale F    multiplies the Kafka record counts (default 1)`;
+  --kafka-scale F    multiplies the Kafka record counts (default 1)
+  --jetstream-scale F     multiplies the JetStream message counts (default 1; 0.1 with --quick)
+  --jetstream-mem-msgs N  messages of the JetStream memory rows (default 1,000,000 in 100,000 subjects)`;
 
 function options(argv: string[]): Options {
-  const a = benchArgs(argv, ['only', 'out-dir', 'render', 'storage-gb', 'fsync-seconds', 'nats-scale', 'idle-connections', 'kafka-scale'], USAGE);
+  const a = benchArgs(argv, ['only', 'out-dir', 'render', 'storage-gb', 'fsync-seconds', 'nats-scale', 'idle-connections', 'kafka-scale', 'jetstream-scale', 'jetstream-mem-msgs'], USAGE);
   const only = (a.values.only?.split(',') ?? [...DEFAULT_AREAS]).map((x) => {
-    if (!AREAS.includes(x as Area)) throw new Error(`--only: unknown area ${x} (storage, nats, kafka, observed)`);
+    if (!AREAS.includes(x as Area)) throw new Error(`--only: unknown area ${x} (${AREAS.join(', ')})`);
     return x as Area;
   });
   const common = ['--pairs', String(a.pairs), ...(a.order !== 'fixed' ? ['--order', a.order] : []), ...(a.quick ? ['--quick'] : [])];
@@ -69,6 +72,7 @@ function options(argv: string[]): Options {
     storage: [...common, ...pass('--gb', 'storage-gb'), ...pass('--fsync-seconds', 'fsync-seconds')],
     nats: [...common, ...pass('--scale', 'nats-scale'), ...pass('--idle-connections', 'idle-connections')],
     kafka: [...common, ...pass('--scale', 'kafka-scale')],
+    jetstream: [...common, ...pass('--scale', 'jetstream-scale'), ...pass('--mem-msgs', 'jetstream-mem-msgs')],
     observed: [...common],
   };
 }
@@ -197,7 +201,7 @@ which ran:
 ${commands.join('\n')}
 \`\`\`
 
-Each area alone: \`npm run bench:storage\`, \`npm run bench:nats\`, \`npm run bench:kafka\`
+Each area alone: \`npm run bench:storage\`, \`npm run bench:nats\`, \`npm run bench:kafka\`, \`npm run bench:jetstream\`
 (\`--quick\` for a smoke test, \`--pairs N\`, \`--json FILE\`).
 
 ${saved.results.map(section).join('\n')}

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { measure, NotMeasurable } from './pairs.js';
-import type { BenchRow } from './report.js';
+import type { BenchResult, BenchRow } from './report.js';
 import { pairedRatios, summarize, verdict } from './stats.js';
+import { markdownTable, ratioColumns } from './table.js';
 
 const quiet = { log: () => {} };
 
@@ -101,4 +102,31 @@ test('a pair in which either side failed is a failed ratio at Wharf\'s bad end',
   assert.equal(verdict(row, [1.01, 0.98]), 'even');
   assert.equal(verdict(row, [1.2, 0.8]), 'mixed');
   assert.equal(verdict({ higherIsBetter: false }, [0.5, 0.7]), 'ahead');
+});
+
+test('a Wharf column that names its references is compared with those only (the same durability)', () => {
+  const row: BenchRow = { key: 'x', label: 'x', unit: 'msgs/s', higherIsBetter: true, pairs: [{ lazy: 100, safe: 10, w: 20, wLazy: 50 }] };
+  const res: BenchResult = {
+    area: 'jetstream',
+    title: 't',
+    columns: [
+      { key: 'lazy', label: 'ref lazy', role: 'reference', settings: '' },
+      { key: 'safe', label: 'ref safe', role: 'reference', settings: '' },
+      { key: 'w', label: 'W', role: 'wharf', against: ['safe'], settings: '' },
+      { key: 'wLazy', label: 'W lazy', role: 'wharf', against: ['lazy'], settings: '' },
+    ],
+    rows: [row],
+    pairs: 1,
+    seconds: 0,
+    date: '',
+    commands: [],
+    notes: [],
+  };
+  assert.deepEqual(
+    ratioColumns(res).map(({ col, ref }) => `${col.key}/${ref.key}`),
+    ['w/safe', 'wLazy/lazy'],
+  );
+  const table = markdownTable(res);
+  assert.match(table, /\| \*\*2\.00\*\* \| 0\.50 \|/, 'W / ref safe = 2.00, W lazy / ref lazy = 0.50');
+  assert.doesNotMatch(table, /W \/ ref lazy/);
 });

@@ -43,6 +43,15 @@ function procTimes(pid: number | 'self'): { own: number; children: number } | un
   }
 }
 
+/**
+ * CPU seconds (user + system) a live process has used so far, from /proc/PID/stat, or undefined
+ * when it is gone: the difference over a run, divided by the messages it moved, is the broker's
+ * CPU time per message.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  return procTimes(pid)?.own;
+}
+
 interface Owned {
   /** CPU seconds when the current measurement began (or 0 when it started during it). */
   base: number;

@@ -11,6 +11,11 @@ export interface BenchColumn {
   role: 'reference' | 'wharf';
   /** The settings the column ran with (durability first), as its command line states them. */
   settings: string;
+  /**
+   * For a Wharf column: the reference columns its ratios are taken against (those of the same
+   * durability). Absent: every reference of the area.
+   */
+  against?: string[];
 }
 
 /** A run that did not produce a figure, with the reason (the tail of the tool's error). */
@@ -59,7 +64,7 @@ export interface BenchRow {
 }
 
 export interface BenchResult {
-  area: 'storage' | 'nats' | 'kafka' | 'observed';
+  area: 'storage' | 'nats' | 'kafka' | 'jetstream' | 'observed';
   title: string;
   columns: BenchColumn[];
   rows: BenchRow[];

@@ -21,11 +21,15 @@ function fmtRatio(s: Stat): string {
   return s === 'failed' ? 'failed' : s.toFixed(2);
 }
 
-/** The (Wharf column, reference column) combinations that have a ratio in at least one row. */
+/**
+ * The (Wharf column, reference column) combinations that have a ratio in at least one row; a
+ * Wharf column that names the references it compares with (`against`) gets only those.
+ */
 export function ratioColumns(res: BenchResult): { col: BenchColumn; ref: BenchColumn }[] {
   const out: { col: BenchColumn; ref: BenchColumn }[] = [];
   for (const col of wharfColumns(res)) {
     for (const ref of references(res)) {
+      if (col.against && !col.against.includes(ref.key)) continue;
       if (res.rows.some((r) => pairedRatios(r, ref.key, col.key).length)) out.push({ col, ref });
     }
   }

@@ -2,10 +2,11 @@
 // the HTTP monitor into one broker, as a list of components started in order and closed in
 // reverse (src/lifecycle.ts). Each component gets its own section of the options. The CLI is a
 // thin layer over this, and applications and test suites embed it directly.
-import { resolveOptions, type BrokerConfig, type BrokerOptions } from './config.js';
+import { ConfigError, resolveOptions, type BrokerConfig, type BrokerOptions } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
+import { AccountConfigError } from './core/routing/accounts.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
@@ -21,8 +22,10 @@ import { wharfVersion } from './version.js';
 export interface BrokerPorts {
   /** NATS client port. */
   nats: number;
-  /** Kafka port, or -1 when the listener is disabled. */
+  /** Kafka port (of the first listener), or -1 when Kafka is disabled. */
   kafka: number;
+  /** The port of each Kafka listener, by name. */
+  kafkaListeners: Record<string, number>;
   /** Monitoring port, or -1 when disabled. */
   http: number;
 }
@@ -49,15 +52,39 @@ export interface Broker {
   configLoaded(): void;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
+  /**
+   * Re-reads the TLS certificates and keys of every listener (SIGHUP in the CLI): new handshakes
+   * use them, established connections are kept. Throws, keeping the old ones, when a file is not usable.
+   */
+  reloadTls(): void;
   /** Closes listeners and connections, then flushes and releases storage. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Security options that are read (from the options or a configuration file) but not served yet:
+ * refused at start, naming the setting, rather than accepted and ignored.
+ */
+function refuseUnserved(opts: BrokerOptions): void {
+  const n = opts.nats;
+  const unserved: string[] = [];
+  if (n.operator !== undefined) unserved.push('NATS operator mode (nats-operator)');
+  for (const [name, a] of Object.entries(n.accounts ?? {})) if (a.jetstream === true) unserved.push(`JetStream in account ${name} (JetStream is served in the global account only)`);
+  if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
+  const k = opts.kafka;
+  const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
+  for (const m of mechanisms) if (m !== 'PLAIN') unserved.push(`Kafka SASL mechanism ${m}`);
+  if (k.acls) unserved.push('Kafka ACLs (kafka-acls)');
+  if (unserved.length > 0) throw new ConfigError(`not supported yet: ${unserved.join(', ')}`);
 }
 
 export async function startBroker(config: BrokerConfig = {}, externalLogger?: Logger): Promise<Broker> {
   const startedAt = new Date();
   let configLoadedAt = startedAt;
   const opts = resolveOptions(config);
+  refuseUnserved(opts);
   const logger = externalLogger ?? createLogger(opts.logLevel, { format: opts.logFormat });
+  for (const notice of opts.notices ?? []) logger.warn(notice);
   const life = new Lifecycle(logger);
   const router = new Router(opts.nats.mappings ? { mappings: opts.nats.mappings } : {});
   // Metrics exist with the monitor that serves them: their hooks are bound into the storage
@@ -76,12 +103,12 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
         fsyncInterval: storage.fsyncInterval,
         logger,
         // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
-        topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes) },
+        topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes), ...opts.kafka.topicDefaults },
       }),
     // Everything that appends has closed before this runs: flush and release the storage last.
     (l) => l.close(),
   );
-  const kafkaOn = opts.kafka.port >= 0;
+  const kafkaOn = opts.kafka.port >= 0 || (opts.kafka.listeners?.length ?? 0) > 0;
   // Restored from the log before any listener accepts a client.
   const coordinators = kafkaOn
     ? await life.start(
@@ -97,13 +124,21 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
         (c) => c.close(),
       )
     : null;
-  const natsServer = new NatsServer(opts.nats, router, logger);
+  let natsServer: NatsServer;
+  try {
+    natsServer = new NatsServer(opts.nats, router, logger);
+  } catch (e) {
+    await life.close();
+    // Imports that name what no account exports, and the like: a configuration error.
+    if (e instanceof AccountConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
   // Streams are rebuilt from the log before the NATS listener accepts a client.
   const jetstream = opts.jetstream.enabled
     ? await life.start('jetstream', () => JetStreamService.start({ options: opts.jetstream, log, router, logger, serverName: natsServer.serverName }), (j) => j.close())
     : null;
   // JetStream consumers are restored over the rebuilt streams, also before clients connect.
-  if (jetstream !== null) await life.start('jetstream consumers', () => startJetStreamConsumerService(jetstream, { log, router, logger }), (c) => c.close());
+  const jsConsumers = jetstream !== null ? await life.start('jetstream consumers', () => startJetStreamConsumerService(jetstream, { log, router, logger }), (c) => c.close()) : null;
   if (jetstream !== null) natsServer.advertiseJetStream(JETSTREAM_VERSION, JETSTREAM_API_LEVEL);
   const nats = await life.start(
     'nats listener',
@@ -113,6 +148,13 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     },
     (s) => s.close(),
   );
+  // Closed before the NATS listener: waiting pull requests hear "409 Server Shutdown" while their
+  // clients are still connected (nats-server gives the notices 50 ms to leave before it goes on).
+  if (jsConsumers !== null) {
+    await life.start('jetstream shutdown notices', () => jsConsumers, async (c) => {
+      if (c.signalShutdown() > 0) await new Promise((r) => setTimeout(r, 50));
+    });
+  }
   const kafka = coordinators ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators }), (k) => k.close()) : null;
   if (kafka !== null && metrics !== null) kafka.stats.observer = metrics.kafkaObserver;
   if (metrics !== null) metrics.attach({ log, router, nats, kafka, coordinators, jetstream });
@@ -151,7 +193,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   return {
     options: opts,
     logger,
-    ports: { nats: nats.port, kafka: kafka?.port ?? -1, http: monitor?.port ?? -1 },
+    ports: { nats: nats.port, kafka: kafka?.port ?? -1, kafkaListeners: kafka?.ports ?? {}, http: monitor?.port ?? -1 },
     router,
     nats,
     log,
@@ -164,6 +206,11 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
       configLoadedAt = new Date();
     },
     lameDuck: () => nats.enterLameDuckMode(),
+    reloadTls: () => {
+      nats.reloadTls();
+      kafka?.reloadTls();
+      monitor?.reloadTls();
+    },
     close: () => (closing ??= close()),
   };
 }

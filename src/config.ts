@@ -7,6 +7,12 @@
 // Durations are milliseconds and sizes bytes in BrokerOptions; flags and config files accept
 // the forms nats-server users know ("2m", "10s", "64MB") and convert them with the parsers here.
 import { SubjectMapping, SubjectMappingError, type MappingTable } from './core/routing/subject-mapping.js';
+import type { Permissions } from './core/security/principal.js';
+import { SubjectPermissions } from './core/security/subject-permissions.js';
+import type { NatsAccount, NatsOperatorConfig, NatsUser } from './core/security/nats-users.js';
+import { NatsConfigError, readNatsServerConfig } from './core/security/config/nats-server-config.js';
+import { KafkaConfigError, readKafkaProperties } from './core/security/config/kafka-properties.js';
+import { KAFKA_SECURITY_PROTOCOLS, SASL_MECHANISMS, parseListenerList, parseProtocolMap, type KafkaListenerConfig, type SaslMechanism } from './core/security/kafka-listeners.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -51,7 +57,38 @@ export interface NatsOptions {
   lameDuckGracePeriod: number;
   /** nats-server's `mappings`: subjects clients publish on are rewritten before routing. */
   mappings?: MappingTable;
+  /** A nats-server configuration file read under the other options (`--nats-config`). */
+  configFile?: string;
+  /** Users of the global account (nats-server's `authorization { users = [...] }`): passwords or nkeys, permissions. */
+  users?: readonly NatsUser[];
+  /** Permissions of users that have none of their own (`authorization { default_permissions }`). */
+  defaultPermissions?: Permissions;
+  /** Accounts with their users, exports and imports (nats-server's `accounts` block). */
+  accounts?: Readonly<Record<string, NatsAccount>>;
+  /** The user a client that presents no credentials is taken for (nats-server's no_auth_user). */
+  noAuthUser?: string;
+  /** The system account's name. */
+  systemAccount?: string;
+  /** JWT operator mode with the memory resolver. */
+  operator?: NatsOperatorConfig;
+  /** TLS on the NATS port: certificate chain and key (PEM files); both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** CA certificates (PEM) client certificates are verified against. */
+  tlsCa?: string;
+  /** Require and verify a client certificate (mutual TLS). */
+  tlsVerify: boolean;
+  /** nats-server's verify_and_map: the client certificate names the user. */
+  tlsMap: boolean;
+  /** The TLS handshake comes before INFO (nats-server's handshake_first). */
+  tlsHandshakeFirst: boolean;
+  /** Time the TLS handshake may take. */
+  tlsTimeout: number;
+  /** Oldest TLS version accepted. */
+  tlsMinVersion: TlsVersion;
 }
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
 /** The Kafka listener. */
 export interface KafkaOptions {
@@ -71,6 +108,44 @@ export interface KafkaOptions {
   messageMaxBytes: number;
   /** Kafka's socket.request.max.bytes: largest request frame; a larger size prefix closes the connection. */
   maxFrameBytes: number;
+  /** A Kafka server.properties file read under the other options (`--kafka-config`). */
+  configFile?: string;
+  /** Listeners with their security protocols (Kafka's `listeners`); when set, `host`/`port` open no listener of their own. */
+  listeners?: readonly KafkaListenerConfig[];
+  /** SASL mechanisms of SASL listeners (Kafka's sasl.enabled.mechanisms). */
+  saslMechanisms: readonly SaslMechanism[];
+  /** PLAIN users: name → password (a PlainLoginModule's user_<name>). */
+  plainUsers?: Readonly<Record<string, string>>;
+  /** TLS keystore of SSL listeners: a PEM file (key and certificate chain) or a PKCS12 file. */
+  sslKeystore?: string;
+  sslKeystoreType: 'PEM' | 'PKCS12';
+  /** The keystore's key and chain given inline (PEM), instead of a file. */
+  sslKeystorePem?: string;
+  sslKeystorePassword?: string;
+  /** Password of an encrypted PEM private key. */
+  sslKeyPassword?: string;
+  /** CA certificates (PEM file) client certificates are verified against. */
+  sslTruststore?: string;
+  sslTruststorePem?: string;
+  /** Kafka's ssl.client.auth. */
+  sslClientAuth: 'none' | 'requested' | 'required';
+  /** Kafka's ssl.principal.mapping.rules. */
+  sslPrincipalMappingRules: string;
+  sslMinVersion: TlsVersion;
+  /** Principals ("User:alice") allowed everything (Kafka's super.users). */
+  superUsers?: string;
+  /** ACLs on (Kafka's StandardAuthorizer). */
+  acls: boolean;
+  /** Kafka's allow.everyone.if.no.acl.found. */
+  allowEveryoneIfNoAcl: boolean;
+  /** Kafka's connections.max.reauth.ms: 0 never asks clients to re-authenticate. */
+  reauthMs: number;
+  /** OAUTHBEARER: the JWKS file tokens are verified with, and the issuer and audience they must name. */
+  oauthJwksFile?: string;
+  oauthIssuer?: string;
+  oauthAudience?: string;
+  /** Broker-wide defaults of topic configs (Kafka's log.* settings). */
+  topicDefaults?: Readonly<Record<string, string>>;
 }
 
 /** The storage engine under the log. */
@@ -132,15 +207,23 @@ export interface JetStreamOptions {
 
 /** The monitoring HTTP listener. */
 export interface HttpOptions {
-  /** Interface the listener binds to. */
+  /** Interface the listener binds to: loopback unless opened on purpose (it shows client addresses and names). */
   host: string;
   /** Monitoring port; 0 picks a free port, -1 disables it. */
   port: number;
+  /** HTTPS, with the monitor's own certificate or the NATS port's (nats-server's `https`). */
+  tls: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** When the NATS port requires credentials, the monitor requires the same ones (basic auth or a bearer token). */
+  auth: boolean;
 }
 
 export interface BrokerOptions {
   /** Default interface of every listener (a section's own host overrides it). */
   host: string;
+  /** What reading the configuration files noticed (settings without effect), for the log. */
+  notices?: readonly string[];
   logLevel: LogLevel;
   logFormat: LogFormat;
   nats: NatsOptions;
@@ -159,6 +242,7 @@ export type BrokerConfig = {
   host?: string;
   logLevel?: LogLevel;
   logFormat?: LogFormat;
+  notices?: readonly string[];
 } & { [S in SectionName]?: Partial<BrokerOptions[S]> };
 
 export class ConfigError extends Error {
@@ -331,6 +415,113 @@ const MAPPINGS = objectKind((table, key) => {
   }
 });
 
+/** A JSON value (a config file's value, or a flag holding JSON) checked by `check`. */
+function jsonKind(what: string, check: (value: unknown, key: string) => void): ValueKind {
+  return {
+    parse(value, key) {
+      let v = value;
+      if (typeof v === 'string') {
+        try {
+          v = JSON.parse(v) as unknown;
+        } catch (e) {
+          throw new ConfigError(`${key}: expected ${what} as JSON: ${(e as Error).message}`);
+        }
+      }
+      try {
+        check(v, key);
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        throw new ConfigError(`${key}: ${(e as Error).message}`);
+      }
+      return v;
+    },
+    show: (v) => JSON.stringify(v),
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkPermissions(p: unknown, key: string): void {
+  if (!isRecord(p)) throw new ConfigError(`${key}: permissions must be an object`);
+  SubjectPermissions.of(p as Permissions);
+}
+
+function checkUsers(users: unknown, key: string): void {
+  if (!Array.isArray(users)) throw new ConfigError(`${key}: expected an array of users`);
+  for (const u of users) {
+    if (!isRecord(u)) throw new ConfigError(`${key}: a user must be an object`);
+    // A user without a password is matched by its TLS certificate only (verify_and_map).
+    const named = typeof u.user === 'string' && (u.password === undefined || typeof u.password === 'string');
+    const nkey = typeof u.nkey === 'string' && /^U[A-Z2-7]{55}$/.test(u.nkey);
+    if (named === nkey) throw new ConfigError(`${key}: each user needs a user (and a password), or an nkey (not both): ${JSON.stringify(u.user ?? u.nkey)}`);
+    if (u.permissions !== undefined) checkPermissions(u.permissions, key);
+  }
+}
+
+const USERS = jsonKind('an array of users', checkUsers);
+const PERMISSIONS = jsonKind('permissions', checkPermissions);
+const ACCOUNTS = jsonKind('accounts', (v, key) => {
+  if (!isRecord(v)) throw new ConfigError(`${key}: expected an object of accounts by name`);
+  for (const [name, a] of Object.entries(v)) {
+    if (!isRecord(a)) throw new ConfigError(`${key}.${name}: an account must be an object`);
+    if (a.users !== undefined) checkUsers(a.users, `${key}.${name}.users`);
+    if (a.defaultPermissions !== undefined) checkPermissions(a.defaultPermissions, `${key}.${name}.defaultPermissions`);
+    for (const list of ['exports', 'imports'] as const) {
+      if (a[list] !== undefined && !Array.isArray(a[list])) throw new ConfigError(`${key}.${name}.${list}: expected an array`);
+    }
+  }
+});
+const OPERATOR = jsonKind('an operator configuration', (v, key) => {
+  if (!isRecord(v) || !Array.isArray(v.operators) || !isRecord(v.resolverPreload)) {
+    throw new ConfigError(`${key}: expected {"operators": [JWT...], "resolverPreload": {ACCOUNT: JWT}}`);
+  }
+});
+
+const LISTENERS = jsonKind('listeners', (v, key) => {
+  if (!Array.isArray(v)) throw new ConfigError(`${key}: expected an array of listeners`);
+  const names = new Set<string>();
+  for (const l of v) {
+    if (!isRecord(l) || typeof l.name !== 'string' || typeof l.host !== 'string' || typeof l.port !== 'number' || !(KAFKA_SECURITY_PROTOCOLS as readonly unknown[]).includes(l.protocol)) {
+      throw new ConfigError(`${key}: each listener needs a name, host, port and a protocol of ${KAFKA_SECURITY_PROTOCOLS.join(', ')}`);
+    }
+    if (names.has(l.name)) throw new ConfigError(`${key}: listener ${l.name} is given twice`);
+    names.add(l.name);
+    if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65_535) throw new ConfigError(`${key}: ${l.name}: port out of range`);
+  }
+});
+
+/** Kafka's listener list ("SASL_SSL://:9093,PLAINTEXT://127.0.0.1:9092"), or the JSON array of listeners. */
+const LISTENER_LIST: ValueKind = {
+  parse(value, key) {
+    if (typeof value === 'string' && !value.trim().startsWith('[')) {
+      try {
+        return parseListenerList(value, parseProtocolMap(undefined), key);
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
+    }
+    return LISTENERS.parse(value, key);
+  },
+  show: (v) => JSON.stringify(v),
+};
+
+const MECHANISMS: ValueKind = {
+  parse(value, key) {
+    const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '') : null;
+    if (list === null || list.some((m) => !(SASL_MECHANISMS as readonly unknown[]).includes(m))) {
+      throw new ConfigError(`${key}: expected a list of ${SASL_MECHANISMS.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return list;
+  },
+  show: (v) => (v as string[]).join(','),
+};
+
+const STRING_MAP = jsonKind('an object of strings', (v, key) => {
+  if (!isRecord(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new ConfigError(`${key}: expected an object whose values are strings`);
+});
+
 function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
   return {
     parse(value, key) {
@@ -377,6 +568,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'message-max-bytes', path: ['kafka', 'messageMaxBytes'], kind: { ...sizeKind(64, 2_147_483_647, 'between 64 bytes and 2GB'), show: String }, default: 1_048_588, help: "Kafka's `message.max.bytes`: largest record batch, the default of each topic's `max.message.bytes`" },
   { flag: 'kafka-max-frame-bytes', path: ['kafka', 'maxFrameBytes'], kind: sizeKind(1024, 2_147_483_647, 'between 1KB and 2GB'), default: 100 * 1024 * 1024, help: "Kafka's `socket.request.max.bytes`: a larger request closes the connection" },
   { flag: 'http-port', short: 'm', path: ['http', 'port'], kind: portKind(true), default: 8222, help: 'monitoring port; `-1` disables' },
+  { flag: 'http-host', path: ['http', 'host'], kind: STRING, default: '127.0.0.1', help: 'interface the monitoring port binds to: loopback by default, since it shows client addresses and names; `0.0.0.0` opens it to every interface (not `--host`)' },
+  { flag: 'http-tls', path: ['http', 'tls'], kind: BOOLEAN, default: false, help: "HTTPS on the monitoring port, with `--http-tls-cert`/`--http-tls-key` or the NATS port's certificate (nats-server's `https`)" },
+  { flag: 'http-tls-cert', path: ['http', 'tlsCert'], kind: STRING, help: 'certificate chain (PEM) of the monitoring port' },
+  { flag: 'http-tls-key', path: ['http', 'tlsKey'], kind: STRING, help: 'private key (PEM) of `--http-tls-cert`' },
+  { flag: 'http-auth', path: ['http', 'auth'], kind: BOOLEAN, default: true, help: 'when the NATS port requires credentials, monitoring requires the same ones (basic auth with a user and password, or `Authorization: Bearer <token>`); `/healthz` stays open for probes' },
   { flag: 'storage', path: ['storage', 'engine'], kind: choiceKind(STORAGE_ENGINES), default: 'local', help: 'storage engine: `local` (segment files in the data directory) or `memory` (nothing on disk, for tests and embedding)' },
   { flag: 'data-dir', short: 'd', path: ['storage', 'dataDir'], kind: STRING, default: './wharf-data', help: 'storage directory of the local engine' },
   { flag: 'fsync', path: ['storage', 'fsync'], kind: choiceKind(FSYNC_POLICIES), default: 'always', help: 'durability policy of the storage engine: `always`, `interval` or `never`' },
@@ -397,6 +593,44 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'lame-duck-duration', path: ['nats', 'lameDuckDuration'], kind: durationKind(false), default: 120_000, help: 'time over which lame duck mode closes clients' },
   { flag: 'lame-duck-grace-period', path: ['nats', 'lameDuckGracePeriod'], kind: durationKind(false), default: 10_000, help: 'wait before lame duck mode starts closing clients' },
   { flag: 'mappings', path: ['nats', 'mappings'], kind: MAPPINGS, help: 'subject mappings as nats-server\'s `mappings` block, as JSON: `{"src.*": "dst.$1", "w": [{"destination": "a", "weight": 60}]}`' },
+  { flag: 'nats-config', path: ['nats', 'configFile'], kind: STRING, help: "a nats-server configuration file (its own syntax: blocks, includes, variables, units): listen, limits, `authorization`, `accounts`, nkeys, `operator`/`resolver: MEMORY`, `tls`, `jetstream`; a setting Wharf does not serve is an error naming it; flags override it" },
+  { flag: 'nats-host', path: ['nats', 'host'], kind: STRING, defaultText: 'host', help: 'interface the NATS listener binds to' },
+  { flag: 'nats-users', path: ['nats', 'users'], kind: USERS, help: 'users of the NATS port as JSON: `[{"user": "a", "password": "p", "permissions": {"publish": {"allow": ["a.>"]}}}, {"nkey": "U..."}]`' },
+  { flag: 'nats-default-permissions', path: ['nats', 'defaultPermissions'], kind: PERMISSIONS, help: 'permissions of NATS users that have none of their own, as JSON' },
+  { flag: 'nats-accounts', path: ['nats', 'accounts'], kind: ACCOUNTS, help: 'NATS accounts as JSON: `{"A": {"users": [...], "exports": [{"kind": "stream", "subject": "a.>"}], "imports": [...]}}`' },
+  { flag: 'no-auth-user', path: ['nats', 'noAuthUser'], kind: STRING, help: "the user a NATS client without credentials is taken for (nats-server's `no_auth_user`)" },
+  { flag: 'system-account', path: ['nats', 'systemAccount'], kind: STRING, help: 'name of the system account' },
+  { flag: 'nats-operator', path: ['nats', 'operator'], kind: OPERATOR, help: 'JWT operator mode with the memory resolver, as JSON: `{"operators": [JWT], "resolverPreload": {"A...": JWT}}`' },
+  { flag: 'tls-cert', path: ['nats', 'tlsCert'], kind: STRING, help: 'certificate chain (PEM) of the NATS port: TLS on (with `--tls-key`); reloaded on SIGHUP' },
+  { flag: 'tls-key', path: ['nats', 'tlsKey'], kind: STRING, help: 'private key (PEM) of `--tls-cert`' },
+  { flag: 'tls-ca', path: ['nats', 'tlsCa'], kind: STRING, help: 'CA certificates (PEM) that NATS client certificates are verified against' },
+  { flag: 'tls-verify', path: ['nats', 'tlsVerify'], kind: BOOLEAN, default: false, help: 'require and verify a NATS client certificate (mutual TLS)' },
+  { flag: 'tls-map', path: ['nats', 'tlsMap'], kind: BOOLEAN, default: false, help: "nats-server's `verify_and_map`: the client certificate's subject or SAN names the NATS user" },
+  { flag: 'tls-handshake-first', path: ['nats', 'tlsHandshakeFirst'], kind: BOOLEAN, default: false, help: "TLS handshake before INFO (nats-server's `handshake_first`)" },
+  { flag: 'tls-timeout', path: ['nats', 'tlsTimeout'], kind: durationKind(true), default: 2_000, help: 'time a NATS TLS handshake may take' },
+  { flag: 'tls-min-version', path: ['nats', 'tlsMinVersion'], kind: choiceKind(['TLSv1.2', 'TLSv1.3'] as const), default: 'TLSv1.2', help: 'oldest TLS version of the NATS port: `TLSv1.2` or `TLSv1.3`' },
+  { flag: 'kafka-config', path: ['kafka', 'configFile'], kind: STRING, help: "a Kafka `server.properties` file: listeners, SASL, SSL, ACL and topic defaults Wharf serves; an unsupported key is an error naming it; flags override it" },
+  { flag: 'kafka-listeners', path: ['kafka', 'listeners'], kind: LISTENER_LIST, defaultText: 'one `PLAINTEXT` listener on `--kafka-port`', help: "Kafka's `listeners`: `PLAINTEXT://:9092,SASL_SSL://:9093` (names are protocols), or a JSON array of `{name, host, port, protocol, advertisedHost, advertisedPort, saslMechanisms, plainUsers}`" },
+  { flag: 'kafka-sasl-mechanisms', path: ['kafka', 'saslMechanisms'], kind: MECHANISMS, default: ['PLAIN'], help: "Kafka's `sasl.enabled.mechanisms` of SASL listeners: `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`, `OAUTHBEARER`" },
+  { flag: 'kafka-plain-users', path: ['kafka', 'plainUsers'], kind: STRING_MAP, help: 'SASL/PLAIN users as JSON, name to password: `{"alice": "secret"}`' },
+  { flag: 'kafka-ssl-keystore', path: ['kafka', 'sslKeystore'], kind: STRING, help: "Kafka's `ssl.keystore.location`: key and certificate chain of SSL listeners (PEM or PKCS12 file); reloaded on SIGHUP" },
+  { flag: 'kafka-ssl-keystore-type', path: ['kafka', 'sslKeystoreType'], kind: choiceKind(['PEM', 'PKCS12'] as const), default: 'PEM', help: "Kafka's `ssl.keystore.type`: `PEM` or `PKCS12`" },
+  { flag: 'kafka-ssl-keystore-pem', path: ['kafka', 'sslKeystorePem'], kind: STRING, help: "Kafka's `ssl.keystore.key` and `ssl.keystore.certificate.chain` inline (PEM)" },
+  { flag: 'kafka-ssl-keystore-password', path: ['kafka', 'sslKeystorePassword'], kind: STRING, help: "Kafka's `ssl.keystore.password` (PKCS12)" },
+  { flag: 'kafka-ssl-key-password', path: ['kafka', 'sslKeyPassword'], kind: STRING, help: "Kafka's `ssl.key.password` (an encrypted PEM key)" },
+  { flag: 'kafka-ssl-truststore', path: ['kafka', 'sslTruststore'], kind: STRING, help: "Kafka's `ssl.truststore.location`: CA certificates (PEM) client certificates are verified against" },
+  { flag: 'kafka-ssl-truststore-pem', path: ['kafka', 'sslTruststorePem'], kind: STRING, help: "Kafka's `ssl.truststore.certificates` inline (PEM)" },
+  { flag: 'kafka-ssl-client-auth', path: ['kafka', 'sslClientAuth'], kind: choiceKind(['none', 'requested', 'required'] as const), default: 'none', help: "Kafka's `ssl.client.auth`: `none`, `requested` or `required` client certificates" },
+  { flag: 'kafka-ssl-principal-mapping-rules', path: ['kafka', 'sslPrincipalMappingRules'], kind: STRING, default: 'DEFAULT', help: "Kafka's `ssl.principal.mapping.rules`: how a client certificate's subject becomes the principal's name" },
+  { flag: 'kafka-ssl-min-version', path: ['kafka', 'sslMinVersion'], kind: choiceKind(['TLSv1.2', 'TLSv1.3'] as const), default: 'TLSv1.2', help: 'oldest TLS version of SSL listeners' },
+  { flag: 'kafka-super-users', path: ['kafka', 'superUsers'], kind: STRING, help: "Kafka's `super.users`: `User:admin;User:ops`, allowed everything" },
+  { flag: 'kafka-acls', path: ['kafka', 'acls'], kind: BOOLEAN, default: false, help: "ACLs on, with the semantics of Kafka's StandardAuthorizer (`authorizer.class.name`)" },
+  { flag: 'kafka-allow-everyone-if-no-acl', path: ['kafka', 'allowEveryoneIfNoAcl'], kind: BOOLEAN, default: false, help: "Kafka's `allow.everyone.if.no.acl.found`" },
+  { flag: 'kafka-reauth-ms', path: ['kafka', 'reauthMs'], kind: durationKind(false), default: 0, help: "Kafka's `connections.max.reauth.ms`: SASL sessions last this long, then the client re-authenticates; `0` never" },
+  { flag: 'kafka-oauth-jwks-file', path: ['kafka', 'oauthJwksFile'], kind: STRING, help: 'OAUTHBEARER: the JWKS file tokens are verified against (`sasl.oauthbearer.jwks.endpoint.url=file:...`)' },
+  { flag: 'kafka-oauth-issuer', path: ['kafka', 'oauthIssuer'], kind: STRING, help: "OAUTHBEARER: the issuer tokens must name (`sasl.oauthbearer.expected.issuer`)" },
+  { flag: 'kafka-oauth-audience', path: ['kafka', 'oauthAudience'], kind: STRING, help: "OAUTHBEARER: an audience tokens must name (`sasl.oauthbearer.expected.audience`)" },
+  { flag: 'kafka-topic-defaults', path: ['kafka', 'topicDefaults'], kind: STRING_MAP, help: 'broker-wide defaults of topic configs as JSON (`{"retention.ms": "86400000"}`; Kafka\'s `log.retention.*`, `log.segment.bytes`, ...)' },
   { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent` (SIGHUP reloads it from the config file)' },
   { flag: 'log-format', path: ['logFormat'], kind: choiceKind(LOG_FORMATS), default: 'auto', help: '`auto` (a pretty, coloured line per event on a terminal, JSON lines otherwise), `pretty` or `json`' },
   { flag: 'group-min-session-timeout', path: ['groups', 'minSessionTimeout'], kind: durationKind(true), default: 6_000, help: "shortest session timeout a consumer group member may ask for (Kafka's `group.min.session.timeout.ms`)" },
@@ -524,11 +758,47 @@ export function mergeConfigs(...layers: BrokerConfig[]): BrokerConfig {
   return out as BrokerConfig;
 }
 
+/**
+ * The configuration files named by `config` (a nats-server file, a Kafka server.properties) read as
+ * a layer under it: what the options name themselves wins over the files.
+ */
+function withConfigFiles(config: BrokerConfig): { config: BrokerConfig; notices: string[] } {
+  const notices: string[] = [];
+  const layers: BrokerConfig[] = [];
+  const natsFile = config.nats?.configFile;
+  if (natsFile !== undefined) {
+    let read;
+    try {
+      read = readNatsServerConfig(natsFile);
+    } catch (e) {
+      if (e instanceof NatsConfigError) throw new ConfigError(e.message);
+      throw e;
+    }
+    layers.push(parseRawOptions(read.options, natsFile, (k) => `${natsFile}: ${read.sources[k] ?? k}`));
+    notices.push(...read.warnings.map((w) => `${natsFile}: ${w}`));
+  }
+  const kafkaFile = config.kafka?.configFile;
+  if (kafkaFile !== undefined) {
+    let read;
+    try {
+      read = readKafkaProperties(kafkaFile);
+    } catch (e) {
+      if (e instanceof KafkaConfigError) throw new ConfigError(e.message);
+      throw e;
+    }
+    layers.push(parseRawOptions(read.options, kafkaFile, (k) => `${kafkaFile}: ${read.sources[k] ?? k}`));
+    notices.push(...read.warnings.map((w) => `${kafkaFile}: ${w}`));
+  }
+  if (layers.length === 0) return { config, notices };
+  return { config: mergeConfigs(...layers, config), notices };
+}
+
 /** Fills defaults, gives each listener the broker's host unless it has its own, and checks the combinations single values cannot. */
-export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
+export function resolveOptions(given: BrokerConfig = {}): BrokerOptions {
+  const { config, notices } = withConfigFiles(given);
   const d = buildDefaults();
   for (const k of Object.keys(config)) {
-    if (k !== 'host' && k !== 'logLevel' && k !== 'logFormat' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
+    if (k !== 'host' && k !== 'logLevel' && k !== 'logFormat' && k !== 'notices' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
   }
   const pick = <S extends SectionName>(s: S): BrokerOptions[S] => {
     const given = config[s] ?? {};
@@ -546,12 +816,38 @@ export function resolveOptions(config: BrokerConfig = {}): BrokerOptions {
     storage: pick('storage'),
     groups: pick('groups'),
     transactions: pick('transactions'),
-    http: { ...pick('http'), host: config.http?.host ?? host },
+    http: pick('http'),
     jetstream: pick('jetstream'),
   };
+  const noticed = [...new Set([...(given.notices ?? []), ...notices])];
+  if (noticed.length > 0) opts.notices = noticed;
   const n = opts.nats;
   if ((n.user === undefined) !== (n.pass === undefined)) throw new ConfigError('user and pass must be given together');
   if (n.authToken !== undefined && n.user !== undefined) throw new ConfigError('auth token and user/pass cannot both be set');
+  if (n.users !== undefined && (n.user !== undefined || n.authToken !== undefined)) throw new ConfigError('a users list cannot be combined with a single user or a token');
+  if (n.noAuthUser !== undefined) {
+    const all = [...(n.users ?? []), ...Object.values(n.accounts ?? {}).flatMap((a) => a.users ?? [])];
+    if (!all.some((u) => u.user === n.noAuthUser)) throw new ConfigError(`no_auth_user ${JSON.stringify(n.noAuthUser)} is not a configured user`);
+  }
+  if ((n.tlsCert === undefined) !== (n.tlsKey === undefined)) throw new ConfigError('tls cert and tls key must be given together');
+  if (n.tlsMap && n.tlsCa === undefined) throw new ConfigError('tls map (verify_and_map) needs the CA certificates client certificates are verified against (tls ca)');
+  if (n.tlsVerify && n.tlsCa === undefined) throw new ConfigError('tls verify needs the CA certificates client certificates are verified against (tls ca)');
+  if ((n.tlsVerify || n.tlsMap || n.tlsHandshakeFirst) && n.tlsCert === undefined) throw new ConfigError('tls verify, map and handshake-first need a TLS certificate (tls cert and key)');
+  const h = opts.http;
+  if ((h.tlsCert === undefined) !== (h.tlsKey === undefined)) throw new ConfigError('http tls cert and http tls key must be given together');
+  if (h.tls && h.tlsCert === undefined && n.tlsCert === undefined) throw new ConfigError('http tls needs a certificate: http tls cert and key, or the NATS tls cert and key');
+  const k = opts.kafka;
+  const listeners = k.listeners ?? [];
+  if (listeners.some((l) => l.protocol === 'SSL' || l.protocol === 'SASL_SSL') && k.sslKeystore === undefined && k.sslKeystorePem === undefined) {
+    throw new ConfigError('an SSL or SASL_SSL Kafka listener needs a keystore (kafka ssl keystore)');
+  }
+  if (k.sslKeystoreType === 'PKCS12' && k.sslKeystorePem !== undefined) throw new ConfigError('an inline PEM keystore is not a PKCS12 keystore');
+  for (const l of listeners) {
+    if (l.protocol !== 'SASL_PLAINTEXT' && l.protocol !== 'SASL_SSL') continue;
+    const mechanisms = l.saslMechanisms ?? k.saslMechanisms;
+    if (mechanisms.length === 0) throw new ConfigError(`Kafka listener ${l.name}: no SASL mechanism enabled`);
+    if (mechanisms.includes('PLAIN') && l.plainUsers === undefined && k.plainUsers === undefined) throw new ConfigError(`Kafka listener ${l.name}: SASL/PLAIN needs users (kafka plain users, or the listener's PlainLoginModule)`);
+  }
   if (opts.groups.minSessionTimeout > opts.groups.maxSessionTimeout) {
     throw new ConfigError('group min session timeout must not exceed the group max session timeout');
   }

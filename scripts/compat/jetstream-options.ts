@@ -11,7 +11,7 @@
 // without one the broker starts as it is and the suites see what it does with $JS.API (no
 // responders while Wharf has no JetStream). Turning JetStream off needs the switch, else refused.
 import { findOption } from '../../src/config.js';
-import type { ConfObject, ConfValue } from './natsconf.js';
+import type { ConfObject, ConfValue } from '../../src/core/security/config/nats-conf.js';
 
 /** A JetStream setting Wharf cannot honour; the message names it. */
 export class JetStreamSettingRefused extends Error {

@@ -81,14 +81,23 @@ export interface SuiteResult extends Counts {
   seconds: number;
 }
 
-/** What a run measures: Wharf, or (for suites that can) nats-server v2.15.2 as the control. */
-export type Target = 'wharf' | 'nats-server';
+/**
+ * What a run measures: Wharf, or (for suites that can) a reference as the control: nats-server
+ * v2.15.2 for the NATS suites, Apache Kafka 4.4 (the peers' install) for the Kafka ones.
+ */
+export type Target = 'wharf' | 'nats-server' | 'kafka';
+
+/** The reference each control target stands for, as the report names it. */
+export const REFERENCE_NAMES: Record<Exclude<Target, 'wharf'>, string> = { 'nats-server': 'nats-server v2.15.2', kafka: 'Apache Kafka 4.4.0' };
 
 export interface Suite {
   id: string;
   name: string;
-  /** The suite can also run against nats-server v2.15.2 (`--against nats-server`): the control, its ceiling. */
-  control?: boolean;
+  /**
+   * The suite can also run against this reference (`--against nats-server` or `--against kafka`):
+   * the control, its ceiling.
+   */
+  control?: Exclude<Target, 'wharf'>;
   /** How many tests the smoke subset runs: a smoke stage that runs fewer fails. */
   smokeTests: number;
   /** Runs the suite (all of it, or its smoke subset) against fresh Wharf brokers. */

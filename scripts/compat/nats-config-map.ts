@@ -1,43 +1,20 @@
 // nats-server's command line and configuration mapped onto Wharf's options, for the nats-server
 // stand-in (nats-server-shim.ts) and the ntf tester (ntf-tester.ts), which both start Wharf where a
-// peer suite asks for a nats-server. Keys and flags Wharf can honour become Wharf option values
-// (raw, parsed later by Wharf's own option parsers); JetStream settings go through
-// jetstream-options.ts; anything that needs a feature Wharf lacks throws Unsupported naming it, so
-// a test that needs it fails at once and visibly instead of running against something else.
-import { readFileSync } from 'node:fs';
-import { parseNatsConf, type ConfObject, type ConfValue } from './natsconf.js';
+// peer suite asks for a nats-server. A configuration is read by Wharf's own reader of nats-server
+// files (src/core/security/config/: the same syntax and keys as `wharf --nats-config`), so the
+// stand-in accepts exactly what Wharf serves; this file adds only what is the stand-in's: the keys
+// a launcher uses for bookkeeping (ports_file_dir, pid_file, log files), nats-server's flags, and
+// the runner's WHARF_SHIM_UNSERVED exceptions. Anything Wharf cannot honour throws Unsupported
+// naming it, so a test that needs it fails at once and visibly instead of running against
+// something else.
+import { mapNatsServerConfig, NatsConfigError } from '../../src/core/security/config/nats-server-config.js';
+import { parseNatsConfFile, type ConfObject } from '../../src/core/security/config/nats-conf.js';
 import { JetStreamSettingRefused, mapJetStream } from './jetstream-options.js';
 
 /** Thrown for configuration the shim cannot honour; exit 1. */
 export class Unsupported extends Error {}
 
-/** Keys that need features Wharf does not have, and the feature named in the refusal. */
-const UNSUPPORTED_KEYS: Record<string, string> = {
-  tls: 'TLS',
-  cluster: 'clustering',
-  routes: 'clustering',
-  gateway: 'gateways',
-  leafnodes: 'leaf nodes',
-  leaf: 'leaf nodes',
-  websocket: 'websockets',
-  ws: 'websockets',
-  mqtt: 'MQTT',
-  accounts: 'accounts',
-  system_account: 'accounts',
-  no_auth_user: 'accounts',
-  operator: 'JWT/operator mode',
-  operators: 'JWT/operator mode',
-  resolver: 'JWT/operator mode',
-  resolver_preload: 'JWT/operator mode',
-  trusted: 'JWT/operator mode',
-  trusted_keys: 'JWT/operator mode',
-  include: 'config includes',
-  no_header_support: 'disabling headers',
-  https: 'TLS monitoring',
-  https_port: 'TLS monitoring',
-};
-
-/** Keys that only change logging or bookkeeping in nats-server; accepted and ignored. */
+/** Keys a launcher uses for its own bookkeeping or logging, which only shape nats-server's output. */
 const IGNORED_KEYS = new Set([
   'debug', 'trace', 'trace_verbose', 'logtime', 'logtime_utc', 'log_file', 'logfile', 'log_size_limit',
   'syslog', 'remote_syslog', 'log_max_num', 'connect_error_reports', 'reconnect_error_reports',
@@ -58,7 +35,7 @@ export interface ShimConfig {
 }
 
 /** Features a runner may ask the shim to accept without serving; anything else stays refused. */
-const MAY_BE_UNSERVED = new Set(['jetstream', 'permissions', 'listeners']);
+const MAY_BE_UNSERVED = new Set(['jetstream', 'listeners']);
 
 /** Keys of a `leafnodes`/`websocket` block that only open a listener (nats.js 3.x's launcher adds both to every config). */
 const LISTENER_KEYS = new Set(['listen', 'port', 'host', 'no_tls']);
@@ -70,82 +47,16 @@ function unservedAllowed(): Set<string> {
 }
 
 /** Accepts the feature's configuration without serving it when the runner allowed it; else refuses. */
-function unserved(cfg: ShimConfig, feature: 'jetstream' | 'permissions' | 'listeners', what: string): void {
+function unserved(cfg: ShimConfig, feature: 'jetstream' | 'listeners', what: string): void {
   if (!unservedAllowed().has(feature)) throw new Unsupported(what);
   cfg.unserved.add(feature);
 }
 
-function str(v: ConfValue, key: string): string {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw new Unsupported(`${key}: expected a single value`);
-}
-
-/** "host:port", ":port", "port" or a number → [host?, port]; -1 means any port (0 for Wharf). */
-function hostPort(v: ConfValue, key: string): [string | undefined, string] {
-  const s = str(v, key);
-  const m = /^(?:(.*):)?(-?\d+)$/.exec(s);
-  if (!m) return [s, ''];
-  const port = m[2] === '-1' ? '0' : m[2]!;
-  return [m[1] || undefined, port];
-}
-
-function port(v: ConfValue, key: string): string {
-  const p = str(v, key);
-  return p === '-1' ? '0' : p;
-}
-
-function applyAuthorization(auth: ConfValue, cfg: ShimConfig): void {
-  if (typeof auth !== 'object' || Array.isArray(auth)) throw new Unsupported('authorization: expected a block');
-  for (const [k, v] of Object.entries(auth)) {
-    switch (k) {
-      case 'token':
-        cfg.raw['auth-token'] = str(v, 'authorization.token');
-        break;
-      case 'user':
-      case 'username':
-        cfg.raw.user = str(v, 'authorization.user');
-        break;
-      case 'password':
-      case 'pass':
-        cfg.raw.pass = str(v, 'authorization.password');
-        break;
-      case 'timeout':
-        cfg.raw['auth-timeout'] = v as string | number;
-        break;
-      case 'users': {
-        if (!Array.isArray(v)) throw new Unsupported('authorization.users: expected an array');
-        if (v.length !== 1) throw new Unsupported('authorization.users: several users (Wharf has one user/password pair)');
-        const u = v[0] as ConfObject;
-        for (const uk of Object.keys(u)) {
-          if (uk === 'nkey') throw new Unsupported('authorization.users: nkey users (nkeys)');
-          if (uk === 'permission' || uk === 'permissions') {
-            unserved(cfg, 'permissions', 'authorization.users: permissions');
-            continue;
-          }
-          if (uk !== 'user' && uk !== 'password') throw new Unsupported(`authorization.users: '${uk}'`);
-        }
-        if (u.user !== undefined) cfg.raw.user = str(u.user, 'user');
-        if (u.password !== undefined) cfg.raw.pass = str(u.password, 'password');
-        break;
-      }
-      default:
-        if (k === 'permissions' || k === 'default_permissions') {
-          unserved(cfg, 'permissions', 'permissions');
-          break;
-        }
-        // Upper-case keys are variables (PERM { ... }) that only permissions refer to.
-        if (/^[A-Z_][A-Z0-9_]*$/.test(k)) break;
-        throw new Unsupported(`authorization.${k}`);
-    }
-  }
-}
-
 /**
- * A JetStream configuration: mapped onto Wharf's options (jetstream-options.ts). A setting Wharf
- * cannot honour is refused, naming it, unless the runner allowed JetStream configuration to be
- * accepted without being served (WHARF_SHIM_UNSERVED=jetstream): then none of it is applied.
+ * A JetStream configuration that Wharf's reader refused: accepted without being served when the
+ * runner allowed it (WHARF_SHIM_UNSERVED=jetstream), else refused.
  */
-function applyJetStream(v: ConfValue, cfg: ShimConfig, key: string): void {
+function applyJetStream(v: ConfObject[string], cfg: ShimConfig, key: string): void {
   try {
     const m = mapJetStream(v);
     Object.assign(cfg.raw, m.options);
@@ -157,96 +68,45 @@ function applyJetStream(v: ConfValue, cfg: ShimConfig, key: string): void {
   }
 }
 
-/** Maps a parsed nats-server configuration onto Wharf option keys. */
-export function mapConfig(conf: ConfObject, cfg: ShimConfig): void {
+/** Maps a parsed nats-server configuration onto Wharf option keys (`file`: where it came from, for relative paths). */
+export function mapConfig(conf: ConfObject, cfg: ShimConfig, file?: string): void {
+  const rest: ConfObject = {};
   for (const [key, v] of Object.entries(conf)) {
-    if (key === 'jetstream' || key === 'js') {
-      applyJetStream(v, cfg, key);
-      continue;
-    }
+    if (key === 'ports_file_dir') cfg.portsFileDir = String(v);
+    else if (key === 'pid_file' || key === 'pidfile') cfg.pidFile = String(v);
+    else if (IGNORED_KEYS.has(key)) continue;
+    else if (key === 'jetstream' || key === 'js') applyJetStream(v, cfg, key);
     // A leaf-node or websocket listener that the launcher opens by default and no test of the run
     // uses: accepted without opening it when the runner allows `listeners` (never with remotes, TLS...).
-    if ((key === 'leafnodes' || key === 'websocket') && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => LISTENER_KEYS.has(k))) {
-      unserved(cfg, 'listeners', `'${key}' (${UNSUPPORTED_KEYS[key]} is not built in Wharf)`);
-      continue;
-    }
-    const feature = UNSUPPORTED_KEYS[key];
-    if (feature) throw new Unsupported(`'${key}' (${feature} is not built in Wharf)`);
-    if (IGNORED_KEYS.has(key)) continue;
-    switch (key) {
-      case 'host':
-      case 'net':
-      case 'addr':
-        cfg.raw.host = str(v, key);
-        break;
-      case 'port':
-        cfg.raw.port = port(v, key);
-        break;
-      case 'listen': {
-        const [h, p] = hostPort(v, key);
-        if (h) cfg.raw.host = h;
-        if (p) cfg.raw.port = p;
-        break;
-      }
-      case 'http':
-      case 'http_port':
-      case 'monitor_port': {
-        const [, p] = hostPort(v, key);
-        cfg.raw['http-port'] = p;
-        break;
-      }
-      case 'server_name':
-        cfg.raw['server-name'] = str(v, key);
-        break;
-      case 'authorization':
-        applyAuthorization(v, cfg);
-        break;
-      case 'max_payload':
-      case 'max_control_line':
-      case 'max_connections':
-      case 'ping_interval':
-      case 'write_deadline':
-      case 'max_pending':
-      case 'lame_duck_duration':
-      case 'lame_duck_grace_period':
-        cfg.raw[key.replace(/_/g, '-')] = v as string | number;
-        break;
-      case 'max_conn':
-        cfg.raw['max-connections'] = v as string | number;
-        break;
-      case 'max_subscriptions':
-      case 'max_subs':
-        cfg.raw['max-subscriptions'] = v as string | number;
-        break;
-      case 'ping_max':
-        cfg.raw['max-pings-out'] = v as string | number;
-        break;
-      case 'mappings':
-      case 'maps':
-        // nats-server's `mappings` block, as Wharf's --mappings takes it (validated there).
-        cfg.raw.mappings = v;
-        break;
-      case 'ports_file_dir':
-        cfg.portsFileDir = str(v, key);
-        break;
-      case 'pid_file':
-      case 'pidfile':
-        cfg.pidFile = str(v, key);
-        break;
-      default:
-        throw new Unsupported(`unknown or unsupported configuration key '${key}'`);
-    }
+    else if ((key === 'leafnodes' || key === 'websocket') && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => LISTENER_KEYS.has(k))) {
+      unserved(cfg, 'listeners', `'${key}' (${key === 'websocket' ? 'websockets' : 'leaf nodes'} are not built in Wharf)`);
+    } else rest[key] = v;
   }
+  let mapped;
+  try {
+    mapped = mapNatsServerConfig(rest, file);
+  } catch (err) {
+    if (err instanceof NatsConfigError) throw new Unsupported(err.message);
+    throw err;
+  }
+  const { 'data-dir': storeDir, ...options } = mapped.options;
+  if (typeof storeDir === 'string') cfg.storeDir = storeDir;
+  Object.assign(cfg.raw, options);
+}
+
+/** A port flag's value; -1 (any port) is 0 for Wharf. */
+function port(v: string): string {
+  return v === '-1' ? '0' : v;
 }
 
 const VALUE_FLAGS: Record<string, (v: string, cfg: ShimConfig) => void> = {
-  '-p': (v, c) => void (c.raw.port = port(v, '-p')),
-  '--port': (v, c) => void (c.raw.port = port(v, '--port')),
+  '-p': (v, c) => void (c.raw.port = port(v)),
+  '--port': (v, c) => void (c.raw.port = port(v)),
   '-a': (v, c) => void (c.raw.host = v),
   '--addr': (v, c) => void (c.raw.host = v),
   '--net': (v, c) => void (c.raw.host = v),
-  '-m': (v, c) => void (c.raw['http-port'] = port(v, '-m')),
-  '--http_port': (v, c) => void (c.raw['http-port'] = port(v, '--http_port')),
+  '-m': (v, c) => void (c.raw['http-port'] = port(v)),
+  '--http_port': (v, c) => void (c.raw['http-port'] = port(v)),
   '-n': (v, c) => void (c.raw['server-name'] = v),
   '--name': (v, c) => void (c.raw['server-name'] = v),
   '--server_name': (v, c) => void (c.raw['server-name'] = v),
@@ -303,7 +163,7 @@ export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version
     f(v, flags);
   }
   if (configFile !== undefined) {
-    mapConfig(parseNatsConf(readFileSync(configFile, 'utf8')), cfg);
+    mapConfig(parseNatsConfFile(configFile), cfg, configFile);
   }
   // Flags override the file, as in nats-server.
   Object.assign(cfg.raw, flags.raw);

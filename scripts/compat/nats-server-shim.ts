@@ -6,19 +6,19 @@
 // JetStream settings through jetstream-options.ts), starts the broker in this process, writes
 // nats-server's ports file (`<exe>_<pid>.ports` in ports_file_dir,
 // `{"nats":["nats://H:P"],"monitoring":["http://H:M"]}`) and removes it on exit.
-// Configuration for features Wharf does not have (TLS, clustering, accounts, nkeys, JWT,
-// websockets, JetStream settings without a Wharf option, ...) is refused with exit code 1, as
+// The configuration is read by Wharf's own nats-server reader (the one behind --nats-config);
+// configuration for features Wharf does not have (clustering, websockets, JetStream settings
+// without a Wharf option, ...) is refused with exit code 1, as
 // nats-server refuses a configuration it cannot honour, so the tests that need them fail at once
 // and visibly; the refusal names the setting on stderr.
 // JetStream's `store_dir` becomes the broker's data directory and is left in place on exit, so a
 // launcher that restarts its server with the same configuration finds its streams again (as with
 // nats-server); without one the data directory is a scratch directory removed on exit.
-// A runner may name features in WHARF_SHIM_UNSERVED (comma-separated; only `jetstream` and
-// `permissions` are allowed there, and `listeners`: a leafnodes/websocket block that only opens a
+// A runner may name features in WHARF_SHIM_UNSERVED (comma-separated; only `jetstream` is
+// allowed there, and `listeners`: a leafnodes/websocket block that only opens a
 // listener, which nats.js 3.x's launcher adds to every configuration) whose configuration is then accepted without being served,
-// with a warning on stderr: a suite whose core tests start a JetStream-configured server, or
-// whose one user carries permissions that only other tests exercise, lists the tests that need
-// the feature as not applicable and runs the rest.
+// with a warning on stderr: a suite whose core tests start a JetStream-configured server lists
+// the tests that need JetStream as not applicable and runs the rest.
 // Signals: SIGTERM/SIGINT stop cleanly (exit 0), SIGUSR2 enters lame duck mode, SIGHUP and
 // SIGUSR1 (reload, reopen logs) are ignored with a warning.
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     broker = await startBroker(options, logger);
   } catch (err) {
     removeData();
+    if (err instanceof ConfigError && process.env.WHARF_SHIM_REFUSALS) appendFileSync(process.env.WHARF_SHIM_REFUSALS, `${err.message.replace(/\n/g, ' ')}\n`);
     process.stderr.write(`[wharf nats-server shim] cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`[${process.pid}] [INF] Wharf (nats-server shim) listening for client connections on ${advertised}:${broker.ports.nats}\n`);
   for (const f of parsed.unserved) {
-    process.stderr.write(`[${process.pid}] [WRN] ${f} configuration accepted but not served (WHARF_SHIM_UNSERVED): ${f === 'jetstream' ? 'none of its JetStream settings is applied to Wharf' : f === 'listeners' ? 'the leaf-node and websocket listeners are not opened' : 'Wharf\'s configuration has no user permissions yet, they are not enforced'}\n`);
+    process.stderr.write(`[${process.pid}] [WRN] ${f} configuration accepted but not served (WHARF_SHIM_UNSERVED): ${f === 'jetstream' ? 'none of its JetStream settings is applied to Wharf' : 'the leaf-node and websocket listeners are not opened'}\n`);
   }
   process.stderr.write(`[${process.pid}] [INF] Server is ready\n`);
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { findOption } from '../../src/config.js';
 import { JetStreamSettingRefused, mapJetStream } from './jetstream-options.js';
 import { mapConfig, Unsupported, type ShimConfig } from './nats-config-map.js';
-import { parseNatsConf, type ConfObject } from './natsconf.js';
+import { parseNatsConf, type ConfObject } from '../../src/core/security/config/nats-conf.js';
 import { natsServerConfig, onlyComments, render, TesterError, type SnippetSlot, type TemplateData } from './ntf-template.js';
 
 /** One managed server as the backend needs it. */
@@ -128,7 +128,7 @@ export function wharfBackend(repo: string): Backend {
         if (err instanceof JetStreamSettingRefused) throw new TesterError(err.message, 501);
         throw err;
       }
-      const args = [main, '--host', '127.0.0.1', '--port', String(spec.port), '--kafka-port', '-1', '--http-port', String(spec.ports.monitoring ?? -1), '--data-dir', join(spec.dir, 'data'), '--server-name', spec.name, '--log-level', 'warn', ...flagArgs(raw)];
+      const args = [main, '--host', '127.0.0.1', '--port', String(spec.port), '--kafka-port', '-1', '--http-port', String(spec.ports.monitoring ?? -1), '--data-dir', join(spec.dir, 'data'), '--server-name', spec.name, '--log-level', process.env.WHARF_NTF_LOG_LEVEL ?? 'warn' /* debug runs: WHARF_NTF_LOG_LEVEL=debug */, ...flagArgs(raw)];
       return { cmd: process.execPath, args, mustNotServeJetStream };
     },
   };

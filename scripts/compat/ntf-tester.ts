@@ -204,7 +204,10 @@ class Tester {
     const child = s.child;
     if (!child || !s.running) return;
     child.kill('SIGTERM');
-    const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const hard = setTimeout(() => {
+      this.log(`${s.name} did not stop within 10 s of SIGTERM: killed; its last output: ${s.output.trim().split('\n').slice(-5).join(' / ')}`);
+      child.kill('SIGKILL');
+    }, 10_000);
     await s.exited;
     clearTimeout(hard);
     s.running = false;

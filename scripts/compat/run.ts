@@ -2,11 +2,11 @@
 // docs/compat.md: per suite the version, tests run/passed/failed/skipped, each failure with the
 // text the run observed (and a stored diagnosis beside it only when that text matches its
 // pattern), tests reported apart as client-only, and what is not applicable and why.
-//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--against nats-server] [--no-write] [--out FILE] [--report]
-// --against nats-server runs the suites that can (Suite.control) against nats-server v2.15.2
-// instead of Wharf: the control, which proves the harness on the reference and gives the ceiling
-// shown beside the baseline. Its results go to scripts/compat/results/<id>.nats-server.json;
-// no baseline applies to it.
+//   node dist/scripts/compat/run.js [--smoke] [--suite id,id] [--against nats-server|kafka] [--no-write] [--out FILE] [--report]
+// --against nats-server (or kafka) runs the suites whose control is that reference (Suite.control)
+// against nats-server v2.15.2 (or the peers' Apache Kafka 4.4) instead of Wharf: the control,
+// which proves the harness on the reference and gives the ceiling shown beside the baseline. Its
+// results go to scripts/compat/results/<id>.<reference>.json; no baseline applies to it.
 // --report runs nothing: it writes docs/compat.md from the stored results (after editing baseline.json).
 // A full run stores each finished suite's result in scripts/compat/results/<id>.json and writes
 // docs/compat.md from every stored result, so `--suite X` refreshes X's section alone. A suite
@@ -21,7 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult, type Target } from './lib.js';
+import { REFERENCE_NAMES, repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult, type Target } from './lib.js';
 import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
 import { kgo } from './suites/kgo.js';
@@ -29,8 +29,9 @@ import { ckpy } from './suites/ckpy.js';
 import { librdkafka } from './suites/librdkafka.js';
 import { natsgo } from './suites/natsgo.js';
 import { natsjs3 } from './suites/natsjs3.js';
+import { kstreams } from './suites/kstreams.js';
 
-const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka, natsgo, natsjs3];
+const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka, natsgo, natsjs3, kstreams];
 
 interface Args {
   mode: Mode;
@@ -66,8 +67,8 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--out') a.out = argv[++i];
     else if (x === '--against') {
       const t = argv[++i];
-      if (t !== 'wharf' && t !== 'nats-server') {
-        process.stderr.write(`compat: --against takes wharf or nats-server\n`);
+      if (t !== 'wharf' && t !== 'nats-server' && t !== 'kafka') {
+        process.stderr.write(`compat: --against takes wharf, nats-server or kafka\n`);
         process.exit(2);
       }
       a.target = t;
@@ -121,8 +122,8 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
   for (const s of SUITES) {
     const st = stored.get(s.id);
     const r = st?.result;
-    const ceiling = stored.get(controlKey(s.id))?.result;
-    const b = `${baseline[s.id]?.passed ?? '–'}${ceiling ? ` (ceiling ${ceiling.passed}/${ceiling.run}: nats-server)` : ''}`;
+    const ceiling = s.control ? stored.get(controlKey(s.id, s.control))?.result : undefined;
+    const b = `${baseline[s.id]?.passed ?? '–'}${ceiling && s.control ? ` (ceiling ${ceiling.passed}/${ceiling.run}: ${s.control})` : ''}`;
     if (!r) {
       L.push(`| ${cell(s.name)} | | no finished run | | | | | | ${b} |`);
       continue;
@@ -172,9 +173,9 @@ function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>)
       for (const n of r.notApplicable) L.push(`- ${n.what}: ${n.reason}`);
       L.push('');
     }
-    const c = stored.get(controlKey(s.id));
-    if (c?.result) {
-      L.push(`Control, the same tests against nats-server v2.15.2 (the ceiling; \`--against nats-server\`, ${c.date} UTC, harness at commit ${c.commit}): ${counts(c.result)}${c.result.clientOnly ? `; client-only apart: ${counts(c.result.clientOnly)}` : ''}.`, '');
+    const c = s.control ? stored.get(controlKey(s.id, s.control)) : undefined;
+    if (c?.result && s.control) {
+      L.push(`Control, the same tests against ${REFERENCE_NAMES[s.control]} (the ceiling; \`--against ${s.control}\`, ${c.date} UTC, harness at commit ${c.commit}): ${counts(c.result)}${c.result.clientOnly ? `; client-only apart: ${counts(c.result.clientOnly)}` : ''}.`, '');
       if (c.result.failures.length) L.push('Control failures (tests the harness or the machine fails even on the reference):', '', ...failureLines(c.result.failures), '');
     }
     if (c?.incomplete) L.push(`Latest control attempt incomplete (${c.incomplete.date}): ${c.incomplete.runnerErrors.join('; ')}`, '');
@@ -204,6 +205,7 @@ const HOW_TO_RUN = [
   'bash scripts/compat/natsjs3-setup.sh JS_GIT STD_GIT # nats.js 3.x Deno tests from clones of nats-io/nats.js and denoland/std',
   'npm run compat                                    # every suite; kgo-setup.sh, librdkafka-setup.sh, natsgo-setup.sh run by themselves',
   'npm run compat -- --suite natsgo,natsjs3 --against nats-server  # the control: the same tests against nats-server v2.15.2',
+  'npm run compat -- --suite kstreams --against kafka  # the control of the Kafka Streams applications: Apache Kafka 4.4',
   'npm run compat -- --suite natscli,kgo             # some suites: their sections are refreshed, the others kept',
   'npm run compat:smoke                              # the CI subset (scripts/compat/smoke.sh)',
   '```',
@@ -248,9 +250,9 @@ const HOW_TO_RUN = [
   '',
   'The nats.js launcher spawns `nats-server -c <config>`: `scripts/compat/nats-server-shim` stands in for',
   'it (nats-server flags and config format, the ports file), maps what Wharf supports and refuses the',
-  'rest. For this suite it accepts JetStream and per-user permissions configuration without serving it',
-  '(WHARF_SHIM_UNSERVED, announced on the shim\'s stderr), so the core tests whose server is merely',
-  'configured with them run; the tests that use either are listed as not applicable. The tests written',
+  'rest, with Wharf\'s own reader of nats-server files (the one behind `--nats-config`). For this suite it',
+  'accepts JetStream configuration without serving it (WHARF_SHIM_UNSERVED, announced on the shim\'s stderr),',
+  'so the core tests whose server is merely configured with it run. The tests written',
   'against the public demo server reach a local Wharf instead: demo.nats.io is made to resolve to',
   '127.0.0.2 inside the test workers.',
   '',
@@ -266,15 +268,15 @@ function resultsDir(repo: string): string {
   return join(repo, 'scripts', 'compat', 'results');
 }
 
-/** Where a suite's control run (against nats-server) is stored, beside its Wharf run. */
-function controlKey(id: string): string {
-  return `${id}.nats-server`;
+/** Where a suite's control run (against its reference) is stored, beside its Wharf run. */
+function controlKey(id: string, target: Exclude<Target, 'wharf'>): string {
+  return `${id}.${target}`;
 }
 
 function loadStored(repo: string): Map<string, Stored> {
   const m = new Map<string, Stored>();
   for (const s of SUITES) {
-    for (const key of [s.id, controlKey(s.id)]) {
+    for (const key of [s.id, ...(s.control ? [controlKey(s.id, s.control)] : [])]) {
       const f = join(resultsDir(repo), `${key}.json`);
       if (existsSync(f)) m.set(key, JSON.parse(readFileSync(f, 'utf8')) as Stored);
     }
@@ -306,8 +308,8 @@ async function main(): Promise<void> {
   if (args.only) {
     for (const id of args.only) if (!SUITES.some((s) => s.id === id)) throw new Error(`unknown suite ${id} (known: ${SUITES.map((s) => s.id).join(', ')})`);
   }
-  const selected = SUITES.filter((s) => (!args.only || args.only.includes(s.id)) && (args.target === 'wharf' || s.control));
-  if (args.target !== 'wharf' && selected.length === 0) throw new Error(`no selected suite runs against ${args.target} (those that do: ${SUITES.filter((s) => s.control).map((s) => s.id).join(', ')})`);
+  const selected = SUITES.filter((s) => (!args.only || args.only.includes(s.id)) && (args.target === 'wharf' || s.control === args.target));
+  if (args.target !== 'wharf' && selected.length === 0) throw new Error(`no selected suite runs against ${args.target} (those that do: ${SUITES.filter((s) => s.control === args.target).map((s) => s.id).join(', ')})`);
   const results: { suite: Suite; r: SuiteResult; date: string }[] = [];
   for (const s of selected) {
     ctx.log(`== ${s.name} (${args.mode})`);
@@ -352,7 +354,7 @@ async function main(): Promise<void> {
     const stored = loadStored(repo);
     for (const { r, date } of results) {
       if (r.status === 'unavailable') continue;
-      const key = args.target === 'wharf' ? r.id : controlKey(r.id);
+      const key = args.target === 'wharf' ? r.id : controlKey(r.id, args.target);
       const prev = stored.get(key) ?? {};
       const next: Stored = r.runnerErrors.length
         ? { ...prev, incomplete: { date, commit, runnerErrors: r.runnerErrors, counts: counts(r) } }

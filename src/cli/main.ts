@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The `wharf` command: parse flags, start the broker, say where to connect, reload the
-// configuration on SIGHUP, stop cleanly on SIGTERM/SIGINT, lame duck on SIGUSR2.
+// The `wharf` command: parse flags, start the broker, say where to connect, reload TLS
+// certificates and the configuration on SIGHUP, stop cleanly on SIGTERM/SIGINT, lame duck on
+// SIGUSR2.
 import { ConfigError, resolveOptions } from '../config.js';
 import { startBroker, type Broker } from '../broker.js';
 import { createLogger, type Logger } from '../log.js';
 import { DataDirInUseError } from '../storage/index.js';
 import { wharfVersion } from '../version.js';
-import { consoleUrl, displayHost } from '../http/urls.js';
+import { consoleUrl, displayHost, monitorBase } from '../http/urls.js';
 import { parseCommandLine, usage } from './args.js';
 import { reloadBroker } from './reload.js';
 
@@ -14,11 +15,11 @@ import { reloadBroker } from './reload.js';
 function readyFields(broker: Broker): Record<string, unknown> {
   const o = broker.options;
   const fields: Record<string, unknown> = { version: wharfVersion(), ports: broker.ports, nats: `nats://${displayHost(o.nats.host)}:${broker.ports.nats}` };
-  if (broker.kafka !== null) fields['kafka'] = `${displayHost(broker.kafka.advertisedHost)}:${broker.kafka.advertisedPort}`;
+  if (broker.kafka !== null) fields['kafka'] = broker.kafka.addresses.map((k) => `${displayHost(k.advertisedHost)}:${k.advertisedPort}${k.protocol !== 'PLAINTEXT' ? ` (${k.protocol})` : ''}`).join(', ');
   if (broker.ports.http >= 0) {
-    const http = { host: o.http.host, port: broker.ports.http };
+    const http = { host: o.http.host, port: broker.ports.http, tls: o.http.tls };
     fields['console'] = consoleUrl(http);
-    fields['metrics'] = `http://${displayHost(http.host)}:${http.port}/metrics`;
+    fields['metrics'] = `${monitorBase(http)}/metrics`;
   }
   return fields;
 }
@@ -66,8 +67,8 @@ async function main(): Promise<void> {
     broker = await startBroker(options, logger);
   } catch (err) {
     logger.fatal({ err }, 'cannot start');
-    // Another live broker owns the data directory: a usage error, like a bad flag.
-    if (err instanceof DataDirInUseError) {
+    // Another live broker owns the data directory, or a setting cannot be served: a usage error, like a bad flag.
+    if (err instanceof DataDirInUseError || err instanceof ConfigError) {
       process.stderr.write(`wharf: ${err.message}\n`);
       process.exit(2);
     }
@@ -91,7 +92,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
-    if (!stopping) onReload(broker, logger, argv);
+    if (stopping) return;
+    try {
+      broker.reloadTls();
+      logger.info('TLS certificates reloaded');
+    } catch (err) {
+      logger.error({ err }, 'TLS certificates not reloaded, the old ones stay in use');
+    }
+    onReload(broker, logger, argv);
   });
   process.on('SIGUSR2', () => {
     if (stopping) return;

@@ -4,8 +4,9 @@
 // connections, subscriptions, control line, pings, write deadline, pending bytes, timeouts),
 // the NATS credentials (new connections), and the subject mappings (router.setMappings, checked
 // before they replace the old ones). Everything else (listeners, storage, Kafka, groups,
-// JetStream) is reported as needing a restart and left as it is. TLS certificates join the
-// reloadable list when TLS listeners exist (the security issue).
+// JetStream, NATS users, accounts and TLS settings) is reported as needing a restart and left
+// as it is. The certificate and key files themselves are re-read on the same signal
+// (broker.reloadTls, before this runs), so renewed certificates need no restart.
 import { OPTIONS, type BrokerOptions, type OptionSpec } from '../config.js';
 import type { Broker } from '../broker.js';
 import { setLogLevel } from '../log.js';
@@ -96,13 +97,16 @@ export function reloadBroker(broker: Broker, next: BrokerOptions): ReloadReport 
     report.applied.push({ flag, from, to });
   }
   if (natsChanged) {
-    // Every NATS option but the listener's and the mappings (handled above) comes from the new config.
-    const { host: _host, port: _port, serverName: _name, mappings: _mappings, ...rest } = next.nats;
-    const current = broker.options.nats; // the NATS server's own options object
-    if (next.nats.user === undefined) delete current.user;
-    if (next.nats.pass === undefined) delete current.pass;
-    if (next.nats.authToken === undefined) delete current.authToken;
-    broker.nats.reload({ ...current, ...rest }, credentials);
+    // Only the live NATS options take their new values; the others stay as they are in force.
+    const current: BrokerOptions['nats'] = { ...broker.options.nats };
+    for (const c of live) {
+      const p = c.spec.path;
+      if (p.length !== 2 || p[0] !== 'nats' || p[1] === 'mappings') continue;
+      const value: unknown = Reflect.get(next.nats, p[1]);
+      if (value === undefined) Reflect.deleteProperty(current, p[1]);
+      else Reflect.set(current, p[1], value);
+    }
+    broker.nats.reload(current, credentials);
   }
   broker.configLoaded();
   return report;

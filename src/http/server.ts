@@ -5,7 +5,14 @@
 // and the web console (/console/: its assets and its JSON API). Endpoints may answer
 // asynchronously: they see the broker's core services (the log, the coordinators, the streams)
 // as well as the front-ends' connection registries and counters.
+// It listens on loopback unless opened on purpose, may serve HTTPS, and, when the NATS port
+// requires credentials, requires the same ones (basic auth, or a bearer token), checked by the
+// NATS port's own authenticator; /healthz stays open for liveness probes. The console sits
+// behind the same check (a browser asks for the user and password), then its own step.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { ReloadableTls } from '../core/security/tls.js';
+import type { ConnectOptions } from '../nats/connect.js';
 import type { HttpOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
@@ -13,6 +20,7 @@ import type { Log } from '../core/log/index.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { NatsServer } from '../nats/server.js';
 import type { KafkaStats } from '../kafka/stats.js';
+import type { KafkaAddress } from './urls.js';
 import { BadRequest } from './query.js';
 import { connzEndpoint } from './connz.js';
 import { healthzEndpoint } from './healthz.js';
@@ -31,8 +39,7 @@ import { allowAllConsole, type ConsoleAuthenticator } from './console/auth.js';
 export interface KafkaListenerView {
   readonly port: number;
   readonly connectionCount: number;
-  readonly advertisedHost: string;
-  readonly advertisedPort: number;
+  readonly addresses: readonly KafkaAddress[];
   readonly stats: KafkaStats;
 }
 
@@ -105,6 +112,8 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface Monitor {
   readonly port: number;
+  /** Re-reads the HTTPS certificate (SIGHUP); a no-op without HTTPS. */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -139,6 +148,23 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 const NOT_FOUND: MonitorResponse = { status: 404, contentType: TEXT, body: '404 page not found\n' };
+const UNAUTHORIZED: MonitorResponse = { status: 401, contentType: TEXT, body: '401 unauthorized\n' };
+/** Paths served without credentials: a liveness probe learns nothing else. */
+const OPEN_PATHS = new Set(['/healthz']);
+
+/** The credentials of an Authorization header, as a NATS CONNECT would carry them; null when there are none. */
+function credentialsOf(header: string | undefined): ConnectOptions | null {
+  if (header === undefined) return null;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (basic !== null) {
+    const text = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = text.indexOf(':');
+    if (colon < 0) return null;
+    return { user: text.slice(0, colon), pass: text.slice(colon + 1) };
+  }
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return bearer !== null ? { auth_token: bearer[1]! } : null;
+}
 
 export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const httpReqStats = new Map<string, number>();
@@ -161,14 +187,28 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   // The console: "/console" and everything below it (assets, and its API under /console/api/).
   const consoleHandler = consoleEndpoint(ctx, deps.consoleAuth ?? allowAllConsole);
 
+  /** Whether the request carries credentials the NATS port would accept (always, when it requires none). */
+  const authorized = async (req: IncomingMessage, pathname: string): Promise<boolean> => {
+    // Read on every request: a config reload (SIGHUP) may have replaced the NATS credentials.
+    const authenticator = deps.options.auth ? deps.nats.authenticator : null;
+    if (authenticator === null || OPEN_PATHS.has(pathname)) return true;
+    const creds = credentialsOf(req.headers.authorization);
+    if (creds === null) return false;
+    return (await authenticator.check(creds)) !== null;
+  };
+
   const answer = async (req: IncomingMessage): Promise<MonitorResponse> => {
     try {
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
       const pathname = q < 0 ? raw : raw.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+      if (!(await authorized(req, pathname))) {
+        deps.logger.warn({ remote: req.socket.remoteAddress, path: pathname }, 'monitoring request without valid credentials refused');
+        return UNAUTHORIZED;
+      }
       let route = routes.get(pathname);
-      if (route === undefined && (pathname === '/console' || pathname.startsWith('/console/'))) route = ["/console", consoleHandler];
+      if (route === undefined && (pathname === '/console' || pathname.startsWith('/console/'))) route = ['/console', consoleHandler];
       if (route === undefined) return NOT_FOUND;
       const [statKey, handler] = route;
       httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
@@ -191,13 +231,30 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         'Content-Type': response.contentType,
         'Content-Length': body.length,
         ...(response.contentType === 'application/json' ? { 'Access-Control-Allow-Origin': '*' } : {}),
+        ...(response === UNAUTHORIZED ? { 'WWW-Authenticate': 'Basic realm="wharf"' } : {}),
         ...response.headers,
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
   };
 
-  const server: Server = createServer(handle);
+  const o = deps.options;
+  const natsOpts = deps.nats.options;
+  const tls = o.tls
+    ? new ReloadableTls(
+        o.tlsCert !== undefined
+          ? { certFile: o.tlsCert, ...(o.tlsKey !== undefined ? { keyFile: o.tlsKey } : {}), minVersion: 'TLSv1.2' }
+          : { certFile: natsOpts.tlsCert!, ...(natsOpts.tlsKey !== undefined ? { keyFile: natsOpts.tlsKey } : {}), minVersion: natsOpts.tlsMinVersion },
+      )
+    : null;
+  let server: Server;
+  if (tls !== null) {
+    const https = createHttpsServer(tls.options, handle);
+    tls.onReload((options) => https.setSecureContext(options));
+    server = https;
+  } else {
+    server = createServer(handle);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: deps.options.host, port: deps.options.port }, () => {
@@ -213,6 +270,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   let closing: Promise<void> | undefined;
   return {
     port: ctx.httpPort,
+    reloadTls: () => tls?.reload(),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

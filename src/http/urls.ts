@@ -10,20 +10,42 @@ export function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+export interface KafkaAddress {
+  /** The listener's name and security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL). */
+  name: string;
+  protocol: string;
+  host: string;
+  port: number;
+  advertisedHost: string;
+  advertisedPort: number;
+}
+
+export interface HttpAddress {
+  host: string;
+  port: number;
+  /** Served over HTTPS. */
+  tls: boolean;
+}
+
 export interface ListenerAddresses {
   nats: { host: string; port: number };
-  kafka: { host: string; port: number; advertisedHost: string; advertisedPort: number } | null;
-  http: { host: string; port: number } | null;
+  kafka: readonly KafkaAddress[];
+  http: HttpAddress | null;
+}
+
+/** The monitor's base address: http(s)://host:port. */
+export function monitorBase(http: HttpAddress): string {
+  return `${http.tls ? 'https' : 'http'}://${displayHost(http.host)}:${http.port}`;
 }
 
 export function listenerInfos(a: ListenerAddresses): ListenerInfo[] {
-  const out: ListenerInfo[] = [{ protocol: 'nats', host: a.nats.host, port: a.nats.port, url: `nats://${displayHost(a.nats.host)}:${a.nats.port}` }];
-  if (a.kafka !== null) out.push({ protocol: 'kafka', host: a.kafka.host, port: a.kafka.port, url: `${displayHost(a.kafka.advertisedHost)}:${a.kafka.advertisedPort}` });
-  if (a.http !== null) out.push({ protocol: 'http', host: a.http.host, port: a.http.port, url: `http://${displayHost(a.http.host)}:${a.http.port}/` });
+  const out: ListenerInfo[] = [{ protocol: 'nats', host: a.nats.host, port: a.nats.port, url: `nats://${displayHost(a.nats.host)}:${a.nats.port}`, security: null }];
+  for (const k of a.kafka) out.push({ protocol: 'kafka', host: k.host, port: k.port, url: `${displayHost(k.advertisedHost)}:${k.advertisedPort}`, security: k.protocol });
+  if (a.http !== null) out.push({ protocol: 'http', host: a.http.host, port: a.http.port, url: `${monitorBase(a.http)}/`, security: a.http.tls ? 'HTTPS' : null });
   return out;
 }
 
 /** The console's address, for the ready line. */
-export function consoleUrl(http: { host: string; port: number }): string {
-  return `http://${displayHost(http.host)}:${http.port}/console/`;
+export function consoleUrl(http: HttpAddress): string {
+  return `${monitorBase(http)}/console/`;
 }

@@ -119,8 +119,8 @@ export function consumerConfigInput(v: Record<string, unknown>): ConsumerConfigI
     if (p === null) return { error: `unknown priority policy: ${typeof v.priority_policy === 'string' ? JSON.stringify(v.priority_policy) : String(v.priority_policy)}` };
     out.priority_policy = p;
   }
-  // Zero values are what Go leaves in the struct: they mean "not set".
-  if (out.opt_start_time !== undefined && Date.parse(String(out.opt_start_time)) <= -62135596800000) delete out.opt_start_time;
+  // A zero pause_until means "not paused". opt_start_time is a pointer in nats-server: the zero
+  // time, when sent, is a start time like any other (the beginning of the stream).
   if (out.pause_until !== undefined && Date.parse(String(out.pause_until)) <= -62135596800000) delete out.pause_until;
   delete out.sourcing;
   return out as ConsumerConfigInput;

@@ -15,7 +15,9 @@
 // Dispatch is typed by API key: the handler of a key decodes its body with that key's codec,
 // and its response is encoded with it, so request and response types meet without casts.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
+import { rfc2253 } from '../core/security/ssl-principal.js';
 import { ANONYMOUS_PRINCIPAL, type AclOperation, type AclPrincipal, type AclResource } from '../core/security/authorizer.js';
 import { encodeResponseFrame } from './protocol/codec.js';
 import { FrameSplitter, FrameTooLargeError } from './protocol/frame.js';
@@ -29,6 +31,11 @@ import { HANDLERS, advertisedApiVersions } from './apis/index.js';
 import type { ApiHandler, ConnectionScope, RequestContext } from './apis/types.js';
 import type { KafkaServices } from './context.js';
 import { ErrorCode } from './errors.js';
+import type { ListenerScope } from './listener.js';
+import { SaslAuthentication } from './sasl.js';
+
+/** The requests a SASL listener serves before authentication (Kafka's SaslServerAuthenticator). */
+const BEFORE_AUTHENTICATION = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 const MAX_IN_FLIGHT = 128;
 const WRITE_HIGH_WATER = 16 * 1024 * 1024;
@@ -68,19 +75,24 @@ export class KafkaConnection implements ConnectionScope {
   private writeBlocked = false;
   private clientId: string | null = null;
   private readonly log: Logger;
-  /** Who is on the other end: anonymous until the listener authenticates (SASL, mTLS). */
-  readonly principal: AclPrincipal = ANONYMOUS_PRINCIPAL;
+  /** SASL authentication on a SASL listener; null on the others. */
+  private readonly sasl: SaslAuthentication | null;
+  /** The principal of a TLS client's certificate on an SSL listener. */
+  private tlsPrincipal: AclPrincipal = ANONYMOUS_PRINCIPAL;
+  private saslPrincipal: AclPrincipal | null = null;
   /** The authorization hook of this connection's requests: the listener's authorizer, bound to the principal. */
   private readonly authorize = (operation: AclOperation, resource: AclResource): boolean => this.services.authorizer.authorize(this.principal, operation, resource);
 
   constructor(
     private readonly socket: Socket,
     private readonly services: KafkaServices,
+    readonly listener: ListenerScope,
     logger: Logger,
     private readonly onClose: (c: KafkaConnection) => void,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.log = logger.child({ conn: this.id, remote: this.remoteAddress });
+    this.log = logger.child({ conn: this.id, remote: this.remoteAddress, listener: listener.name });
+    this.sasl = listener.sasl === null ? null : new SaslAuthentication(listener.sasl, listener.reauthMs);
     this.splitter = new FrameSplitter(services.options.maxFrameBytes);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_TIMEOUT_MS);
@@ -92,6 +104,23 @@ export class KafkaConnection implements ConnectionScope {
     socket.on('timeout', () => this.fail('idle for longer than connections.max.idle.ms', 'debug'));
     socket.on('error', (e) => this.log.debug({ err: e }, 'kafka connection error'));
     socket.on('close', () => this.onSocketClose());
+    if (listener.protocol === 'SSL' && socket instanceof TLSSocket) this.namePeer(socket);
+  }
+
+  /** Who is on the other end: the SASL user, the TLS client's mapped certificate subject, or User:ANONYMOUS. */
+  get principal(): AclPrincipal {
+    return this.saslPrincipal ?? this.tlsPrincipal;
+  }
+
+  /** Names an SSL client by its certificate, as Kafka's DefaultKafkaPrincipalBuilder does; a name no rule maps closes the connection. */
+  private namePeer(socket: TLSSocket): void {
+    const cert = socket.getPeerX509Certificate();
+    if (cert === undefined || !socket.authorized) return;
+    try {
+      this.tlsPrincipal = { type: 'User', name: this.listener.mapSslPrincipal(rfc2253(cert.subject)) };
+    } catch (e) {
+      this.fail(`SSL principal mapping failed: ${(e as Error).message}`);
+    }
   }
 
   get signal(): AbortSignal {
@@ -107,6 +136,10 @@ export class KafkaConnection implements ConnectionScope {
     try {
       this.splitter.push(chunk, (frame) => {
         if (this.closing !== null) return;
+        if (this.sasl?.expectsRawToken === true && this.backlog.length === 0) {
+          this.rawToken(frame);
+          return;
+        }
         if (this.slots.length >= MAX_IN_FLIGHT || this.backlog.length > 0) {
           this.backlog.push(frame);
           this.socket.pause();
@@ -140,6 +173,12 @@ export class KafkaConnection implements ConnectionScope {
     if (!isApiKey(key)) {
       const omitted = omittedApis.find((o) => o.key === key);
       this.fail(omitted ? `${omitted.name} is not served (${omitted.reason})` : `unknown API key ${key}`);
+      return;
+    }
+    const sasl = this.sasl;
+    if (sasl !== null && !BEFORE_AUTHENTICATION.has(key) && !sasl.mayServe()) {
+      const name = codecApis[key]?.name ?? String(key);
+      this.fail(sasl.expired() ? `${name} after the SASL session expired (connections.max.reauth.ms) without re-authentication` : `${name} before SASL authentication`);
       return;
     }
     const handler = HANDLERS[key];
@@ -201,13 +240,14 @@ export class KafkaConnection implements ConnectionScope {
       coordinators: s.coordinators,
       options: s.options,
       logger: s.logger,
-      cluster: s.cluster,
+      cluster: this.listener.cluster,
       producerState: s.producerState,
       fetchSessions: s.fetchSessions,
       telemetry: s.telemetry,
       conn: this,
       header,
       principal: this.principal,
+      sasl: this.sasl,
       authorize: this.authorize,
       closeAfter: (reason: string) => {
         this.closeAfterSlot = slot;
@@ -216,6 +256,7 @@ export class KafkaConnection implements ConnectionScope {
     };
     try {
       const res = await handler.handle(ctx, body);
+      if (handler.key === ApiKey.SaslAuthenticate) this.authenticated();
       if (res !== null && !this.closed) slot.chunks = encodeResponseFrame(handler.key, header.apiVersion, header.correlationId, res);
     } catch (e) {
       this.log.error({ err: e, apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: this.clientId }, 'kafka request handler failed');
@@ -226,6 +267,34 @@ export class KafkaConnection implements ConnectionScope {
     s.stats.observer?.request(header.apiKey, codecApis[handler.key]?.name ?? String(handler.key), (performance.now() - started) / 1_000);
     slot.ready = true;
     this.flush();
+  }
+
+  /** A raw SASL token after a v0 SaslHandshake: answered with a raw token frame, or the connection closes. */
+  private rawToken(frame: Buffer): void {
+    const sasl = this.sasl!;
+    const slot: Slot = { ready: false, chunks: null };
+    this.slots.push(slot);
+    const p = sasl.authenticate(Buffer.from(frame), -1).then((outcome) => {
+      if (outcome.close !== undefined) {
+        this.log.warn({ reason: outcome.close }, 'kafka authentication refused');
+        this.fail(outcome.close);
+        return;
+      }
+      this.authenticated();
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(outcome.authBytes.length, 0);
+      slot.chunks = [size, outcome.authBytes];
+      slot.ready = true;
+      this.flush();
+    });
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  /** Called when a SASL authentication may have completed: the principal follows the session's user. */
+  authenticated(): void {
+    const user = this.sasl?.user ?? null;
+    if (user !== null && this.saslPrincipal?.name !== user) this.saslPrincipal = { type: 'User', name: user };
   }
 
   private apiVersionsFallback(header: RequestHeader): Buffer[] {

@@ -1,9 +1,18 @@
-// The Kafka listener: accepts connections on --kafka-port, keeps the registry of live
-// connections, holds the services their requests use (log, coordinators, authorizer, the
-// cluster identity, the fetch session cache, client telemetry), and closes every connection
-// on shutdown (before the log closes).
+// The Kafka listeners: one TCP or TLS server per configured listener (PLAINTEXT, SSL,
+// SASL_PLAINTEXT, SASL_SSL; one PLAINTEXT listener on --kafka-port by default), the registry of
+// live connections, the services their requests use (log, coordinators, authorizer, the cluster
+// identity each listener advertises, the fetch session cache, client telemetry), certificate
+// reload (SIGHUP) without dropping connections, and closing every connection on shutdown
+// (before the log closes).
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { KafkaOptions } from '../config.js';
+import { usesSasl, usesTls, type KafkaListenerConfig } from '../core/security/kafka-listeners.js';
+import type { SaslServerMechanism } from '../core/security/sasl/mechanism.js';
+import { PlainMechanism } from '../core/security/sasl/plain.js';
+import { mapPrincipalName, parseMappingRules } from '../core/security/ssl-principal.js';
+import { ReloadableTls } from '../core/security/tls.js';
+import type { ListenerScope } from './listener.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log } from '../core/log/index.js';
 import { allowAll, type Authorizer } from '../core/security/authorizer.js';
@@ -25,11 +34,56 @@ export interface KafkaDependencies {
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
 
-export class KafkaServer implements KafkaServices, ClusterIdentity {
+/** The listeners the options configure: the list, or one PLAINTEXT listener on host:port. */
+export function listenersOf(options: KafkaOptions): KafkaListenerConfig[] {
+  if (options.listeners !== undefined && options.listeners.length > 0) return [...options.listeners];
+  return [{
+    name: 'PLAINTEXT',
+    host: options.host,
+    port: options.port,
+    protocol: 'PLAINTEXT',
+    ...(options.advertisedHost !== undefined ? { advertisedHost: options.advertisedHost } : {}),
+    ...(options.advertisedPort !== undefined ? { advertisedPort: options.advertisedPort } : {}),
+  }];
+}
+
+/** The TLS material of SSL listeners, from the keystore and truststore options. */
+export function kafkaTls(o: KafkaOptions): ReloadableTls {
+  const passphrase = o.sslKeystoreType === 'PKCS12' ? o.sslKeystorePassword : o.sslKeyPassword;
+  return new ReloadableTls({
+    ...(o.sslKeystoreType === 'PKCS12' ? { pfxFile: o.sslKeystore } : o.sslKeystorePem !== undefined ? { pem: o.sslKeystorePem } : { certFile: o.sslKeystore }),
+    ...(passphrase !== undefined ? { passphrase } : {}),
+    ...(o.sslTruststorePem !== undefined ? { caPem: o.sslTruststorePem } : o.sslTruststore !== undefined ? { caFile: o.sslTruststore } : {}),
+    minVersion: o.sslMinVersion,
+  });
+}
+
+/** One open listener: its configuration, its server, its scope for connections. */
+class OpenListener implements ClusterIdentity {
   readonly nodeId = NODE_ID;
   advertisedHost: string;
   advertisedPort = -1;
-  readonly cluster: ClusterIdentity = this;
+  server: Server | null = null;
+  readonly scope: ListenerScope;
+
+  constructor(
+    readonly config: KafkaListenerConfig,
+    readonly clusterId: string,
+    sasl: ReadonlyMap<string, SaslServerMechanism> | null,
+    reauthMs: number,
+    mapSslPrincipal: (dn: string) => string,
+  ) {
+    this.advertisedHost = config.advertisedHost ?? (WILDCARD_HOSTS.has(config.host) ? 'localhost' : config.host);
+    this.scope = { name: config.name, protocol: config.protocol, cluster: this, sasl, reauthMs, mapSslPrincipal };
+  }
+
+  get port(): number {
+    const addr = this.server?.address();
+    return addr && typeof addr === 'object' ? addr.port : -1;
+  }
+}
+
+export class KafkaServer implements KafkaServices {
   readonly coordinators: Coordinators;
   readonly producerState: ProducerStateHook;
   readonly fetchSessions = new FetchSessionCache();
@@ -38,7 +92,9 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
   readonly stats = new KafkaStats();
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;
-  private server: Server | null = null;
+  private readonly listeners: OpenListener[] = [];
+  /** TLS material of the SSL listeners, if any. */
+  readonly tls: ReloadableTls | null;
   private readonly connections = new Set<KafkaConnection>();
   private closing: Promise<void> | null = null;
   readonly logger: Logger;
@@ -54,7 +110,29 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
     this.coordinators = deps.coordinators;
     this.authorizer = deps.authorizer ?? allowAll;
     this.producerState = coordinatorProducerHook(log, deps.coordinators);
-    this.advertisedHost = options.advertisedHost ?? (WILDCARD_HOSTS.has(options.host) ? 'localhost' : options.host);
+    const configs = listenersOf(options);
+    this.tls = configs.some((l) => usesTls(l.protocol)) ? kafkaTls(options) : null;
+    const rules = parseMappingRules(options.sslPrincipalMappingRules);
+    const mapSsl = (dn: string): string => mapPrincipalName(dn, rules);
+    for (const l of configs) {
+      const sasl = usesSasl(l.protocol) ? this.mechanismsOf(l) : null;
+      this.listeners.push(new OpenListener(l, clusterId, sasl, options.reauthMs, mapSsl));
+    }
+  }
+
+  /** The SASL mechanisms of a listener, each with its credentials. */
+  private mechanismsOf(l: KafkaListenerConfig): Map<string, SaslServerMechanism> {
+    const out = new Map<string, SaslServerMechanism>();
+    for (const name of l.saslMechanisms ?? this.options.saslMechanisms) {
+      if (name === 'PLAIN') out.set(name, new PlainMechanism(l.plainUsers ?? this.options.plainUsers ?? {}));
+      else throw new Error(`SASL mechanism ${name} is not served yet`);
+    }
+    return out;
+  }
+
+  /** This node as the first listener's clients reach it. */
+  get cluster(): ClusterIdentity {
+    return this.listeners[0]!;
   }
 
   /** Starts listening; the cluster id is the log's. */
@@ -64,38 +142,76 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
     return server;
   }
 
-  /** The bound port. */
+  /** The bound port of the first listener. */
   get port(): number {
-    const addr = this.server?.address();
-    return addr && typeof addr === 'object' ? addr.port : -1;
+    return this.listeners[0]?.port ?? -1;
+  }
+
+  /** The bound port of each listener, by name. */
+  get ports(): Record<string, number> {
+    return Object.fromEntries(this.listeners.map((l) => [l.config.name, l.port]));
+  }
+
+  /** Re-reads the TLS keystore and truststore (SIGHUP); established connections keep their session. */
+  reloadTls(): void {
+    this.tls?.reload();
+  }
+
+  /** Every listener as it is bound and as clients are told to reach it (the monitor's overview). */
+  get addresses(): Array<{ name: string; protocol: string; host: string; port: number; advertisedHost: string; advertisedPort: number }> {
+    return this.listeners.map((l) => ({ name: l.config.name, protocol: l.config.protocol, host: l.config.host, port: l.port, advertisedHost: l.advertisedHost, advertisedPort: l.advertisedPort }));
   }
 
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  private listen(): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server = server;
+  private async listen(): Promise<void> {
+    try {
+      for (const l of this.listeners) await this.open(l);
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  private open(l: OpenListener): Promise<void> {
+    const tls = this.tls;
+    let server: Server;
+    if (usesTls(l.config.protocol) && tls !== null) {
+      const clientAuth = this.options.sslClientAuth;
+      const tlsServer = createTlsServer(
+        { ...tls.options, requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'required' },
+        (socket: TLSSocket) => this.accept(socket, l),
+      );
+      tls.onReload((options) => tlsServer.setSecureContext(options));
+      tlsServer.on('tlsClientError', (err, socket) => {
+        this.logger.warn({ listener: l.config.name, remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, err: err.message }, 'kafka TLS handshake failed');
+      });
+      server = tlsServer;
+    } else {
+      server = createServer({ noDelay: true }, (socket) => this.accept(socket, l));
+    }
+    l.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.options.host, port: this.options.port }, () => {
+      server.listen({ host: l.config.host === '' ? undefined : l.config.host, port: l.config.port }, () => {
         server.off('error', reject);
-        server.on('error', (e) => this.logger.error({ err: e }, 'kafka listener error'));
-        this.advertisedPort = this.options.advertisedPort ?? this.port;
-        this.logger.info({ port: this.port, advertised: `${this.advertisedHost}:${this.advertisedPort}`, clusterId: this.clusterId, nodeId: this.nodeId }, 'kafka listener ready');
+        server.on('error', (e) => this.logger.error({ err: e, listener: l.config.name }, 'kafka listener error'));
+        l.advertisedPort = l.config.advertisedPort ?? l.port;
+        this.logger.info({ listener: l.config.name, protocol: l.config.protocol, port: l.port, advertised: `${l.advertisedHost}:${l.advertisedPort}`, clusterId: this.clusterId, nodeId: NODE_ID }, 'kafka listener ready');
         resolve();
       });
     });
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, l: OpenListener): void {
     if (this.closing) {
       socket.destroy();
       return;
     }
     this.stats.connectionsTotal++;
-    const conn = new KafkaConnection(socket, this, this.logger, (c) => {
+    const conn = new KafkaConnection(socket, this, l.scope, this.logger, (c) => {
       this.connections.delete(c);
       this.telemetry.connectionClosed(c.id);
     });
@@ -105,11 +221,13 @@ export class KafkaServer implements KafkaServices, ClusterIdentity {
   /** Stops accepting, closes every connection, and waits for their handlers to finish. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const server = this.server;
-      const stopped = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+      const stopped = this.listeners.map((l) => {
+        const server = l.server;
+        return server?.listening === true ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+      });
       const conns = [...this.connections];
       for (const c of conns) c.destroy();
-      await Promise.all([stopped, ...conns.map((c) => c.settled())]);
+      await Promise.all([...stopped, ...conns.map((c) => c.settled())]);
       this.logger.debug('kafka listener closed');
     })();
     return this.closing;

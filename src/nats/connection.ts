@@ -1,5 +1,9 @@
 // One NATS client connection: protocol state, subscriptions, liveness and flow control.
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { ReloadableTls } from '../core/security/tls.js';
+import { tlsPeerOf, type TlsPeer } from '../core/security/tls-peer.js';
 import type { Router, SubscriptionOwner } from '../core/routing/router.js';
 import { isValidLiteralSubject } from '../core/routing/subject.js';
 import { ANONYMOUS, type Principal } from '../core/security/principal.js';
@@ -29,7 +33,8 @@ export type CloseReason =
   | 'Read Error'
   | 'Write Error'
   | 'Bad Client Protocol Version'
-  | 'No Responders Requires Headers';
+  | 'No Responders Requires Headers'
+  | 'TLS Handshake Error';
 
 const PING = Buffer.from('PING\r\n');
 const PONG = Buffer.from('PONG\r\n');
@@ -61,6 +66,15 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   rtt = 0;
   /** Who the client is: anonymous until its CONNECT is authenticated (or when no credentials are required). */
   principal: Principal = ANONYMOUS;
+  /** The client's verified TLS certificate, once the handshake is done (if it presented one). */
+  tlsPeer: TlsPeer | undefined;
+  /** The negotiated TLS version and cipher, once the handshake is done (/connz). */
+  tlsVersion: string | undefined;
+  tlsCipher: string | undefined;
+  /** Set while the TLS handshake runs: a socket error then is a handshake error. */
+  private tlsPending = false;
+  /** The nonce this connection's INFO carried, for nkey and JWT clients to sign; undefined when none is needed. */
+  readonly nonce: string | undefined;
 
   /** Set while queued for the end-of-event flush. */
   dirty = false;
@@ -83,7 +97,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   private pingTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private writeDeadlineTimer: NodeJS.Timeout | undefined;
-  private readonly router: Router;
+  /** The subject space of the client's account: the global one until CONNECT names another principal. */
+  private router: Router;
   /** Pending bytes over which publishers to this connection are held back. */
   private readonly stallThreshold: number;
   /** Set while this connection, as a publisher, is held back. */
@@ -101,6 +116,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.router = server.router;
     const opts = server.options;
     this.authenticated = server.authenticator === null;
+    // nats-server's nonce: 11 random bytes, base64url without padding.
+    this.nonce = server.authenticator?.needsNonce === true ? randomBytes(11).toString('base64url') : undefined;
     this.parser = new NatsParser(this, opts.maxControlLine);
     this.stallThreshold = Math.floor((opts.maxPending / 4) * 3);
     this.sock = socket;
@@ -114,8 +131,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   private readonly onSocketData = (chunk: Buffer): void => this.onData(chunk);
   private readonly onSocketDrain = (): void => this.onDrain();
-  private readonly onSocketError = (): void => this.close(this.closeReason ?? 'Read Error');
-  private readonly onSocketClose = (): void => this.close(this.closeReason ?? 'Client Closed');
+  private readonly onSocketError = (): void => this.close(this.closeReason ?? (this.tlsPending ? 'TLS Handshake Error' : 'Read Error'));
+  private readonly onSocketClose = (): void => this.close(this.closeReason ?? (this.tlsPending ? 'TLS Handshake Error' : 'Client Closed'));
 
   private attach(socket: Socket): void {
     socket.setNoDelay(true);
@@ -144,6 +161,52 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.attach(next);
     if (this.closed) next.destroy();
     else if (this.stallTimer !== undefined) next.pause();
+  }
+
+  /**
+   * TLS on the connection, as nats-server does it: INFO in plain text, then the handshake on the
+   * same TCP connection (or, with handshake_first, the handshake before INFO, which then goes over
+   * TLS). The handshake has tlsTimeout to complete; a client that sends plain text instead, or no
+   * acceptable certificate when one is required, fails it and is closed.
+   */
+  beginTls(tls: ReloadableTls): void {
+    const opts = this.server.options;
+    const raw = this.sock;
+    const verify = opts.tlsVerify || opts.tlsMap;
+    // A tls.Server that never listens performs the server side of the handshake on this socket,
+    // with its checks (a required client certificate must verify against the CAs).
+    const upgrader = createTlsServer({ ...tls.options, requestCert: verify, rejectUnauthorized: verify });
+    this.tlsPending = true;
+    const timer = setTimeout(() => {
+      if (!this.tlsPending) return;
+      this.server.logger.warn({ cid: this.cid, ip: this.ip }, 'TLS handshake timeout');
+      raw.destroy();
+      this.close('TLS Handshake Error');
+    }, opts.tlsTimeout);
+    upgrader.once('secureConnection', (secure: TLSSocket) => {
+      clearTimeout(timer);
+      this.tlsPending = false;
+      if (this.closed) {
+        secure.destroy();
+        return;
+      }
+      const cert = secure.getPeerX509Certificate();
+      if (cert !== undefined && secure.authorized) this.tlsPeer = tlsPeerOf(cert);
+      this.tlsVersion = secure.getProtocol() ?? undefined;
+      this.tlsCipher = secure.getCipher()?.name;
+      this.replaceSocket(secure);
+      if (opts.tlsHandshakeFirst) this.begin();
+    });
+    upgrader.once('tlsClientError', (err: Error) => {
+      clearTimeout(timer);
+      this.server.logger.warn({ cid: this.cid, ip: this.ip, err: err.message }, 'TLS handshake error');
+      raw.destroy();
+      this.close('TLS Handshake Error');
+    });
+    if (!opts.tlsHandshakeFirst) this.begin();
+    // Plain text the client sends before the handshake would be taken for TLS records: stop reading it ourselves.
+    raw.off('data', this.onSocketData);
+    upgrader.emit('connection', raw);
   }
 
   /** Sends INFO and arms the timers; called once the server accepted the connection. */
@@ -206,7 +269,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.afterConnect();
       return true;
     }
-    const verdict = auth.check(connect);
+    const verdict = auth.check(connect, { ...(this.tlsPeer !== undefined ? { peer: this.tlsPeer } : {}), ...(this.nonce !== undefined ? { nonce: this.nonce } : {}) });
     if (!(verdict instanceof Promise)) {
       this.authVerdict(verdict);
       return true;
@@ -234,6 +297,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     }
     this.authenticated = true;
     this.principal = who;
+    this.router = this.server.accounts.router(who.account);
     this.permissions = ClientPermissions.of(who);
     this.replyGrants = this.permissions?.tracksReplies === true ? this.permissions : null;
     this.afterConnect();

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { NatsOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
+import { ReloadableTls } from '../core/security/tls.js';
+import { Accounts } from '../core/routing/accounts.js';
 import { authenticatorFor, type Authenticator } from './auth.js';
 import { NatsConnection } from './connection.js';
 import { ERR } from './errors.js';
@@ -41,6 +43,10 @@ export class NatsServer {
   readonly serverName: string;
   /** Who may connect; replaced by a config reload that changes the credentials. */
   authenticator: Authenticator | null;
+  /** TLS of the client port (tls_required), or null. */
+  readonly tls: ReloadableTls | null;
+  /** The accounts' subject spaces: the global account is `router`. */
+  readonly accounts: Accounts;
   readonly connections = new Map<number, NatsConnection>();
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
@@ -73,6 +79,11 @@ export class NatsServer {
   ) {
     this.serverName = options.serverName ?? this.serverId;
     this.authenticator = authenticator;
+    this.accounts = new Accounts(router, options.accounts);
+    this.tls =
+      options.tlsCert !== undefined
+        ? new ReloadableTls({ certFile: options.tlsCert, ...(options.tlsKey !== undefined ? { keyFile: options.tlsKey } : {}), ...(options.tlsCa !== undefined ? { caFile: options.tlsCa } : {}), minVersion: options.tlsMinVersion })
+        : null;
   }
 
   get port(): number {
@@ -85,6 +96,7 @@ export class NatsServer {
    * Connections already authenticated stay, as in nats-server.
    */
   reload(options: NatsOptions, credentials: boolean): void {
+    for (const key of Object.keys(this.options)) if (!(key in options)) Reflect.deleteProperty(this.options, key);
     Object.assign(this.options, options);
     if (credentials) this.authenticator = authenticatorFor(this.options);
     this.buildInfoPrefix();
@@ -128,6 +140,10 @@ export class NatsServer {
       headers: true,
     };
     if (this.authenticator !== null) info.auth_required = true;
+    if (this.tls !== null) {
+      info.tls_required = true;
+      if (o.tlsVerify || o.tlsMap) info.tls_verify = true;
+    }
     info.max_payload = o.maxPayload;
     if (this.jetStreamLevel !== null) {
       info.jetstream = true;
@@ -141,7 +157,8 @@ export class NatsServer {
   /** The INFO line for one connection (the client's id and address are part of it). */
   infoLine(conn: NatsConnection, connectInfo = false): Buffer {
     const confirm = connectInfo ? `,"connect_info":true,"remote_account":${JSON.stringify(conn.principal.account)}` : '';
-    return Buffer.from(`${this.infoPrefix},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
+    const nonce = conn.nonce !== undefined && !connectInfo ? `,"nonce":"${conn.nonce}"` : '';
+    return Buffer.from(`${this.infoPrefix}${nonce},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
   }
 
   private accept(socket: Socket): void {
@@ -153,6 +170,11 @@ export class NatsServer {
       return;
     }
     if (this.connections.size >= this.options.maxConnections) {
+      // With TLS the reason could only go over TLS: refuse before the handshake.
+      if (this.tls !== null) {
+        socket.destroy();
+        return;
+      }
       // nats-server greets, then refuses: the client sees a reason instead of a reset.
       socket.write(this.infoLine(conn));
       conn.fail(ERR.maxConnections, 'Maximum Connections Exceeded');
@@ -160,7 +182,8 @@ export class NatsServer {
     }
     this.connections.set(cid, conn);
     this.closedTotals.totalConnections++;
-    conn.begin();
+    if (this.tls !== null) conn.beginTls(this.tls);
+    else conn.begin();
   }
 
   /** Queues a connection for the flush that runs when the current event's handlers return. */
@@ -225,6 +248,11 @@ export class NatsServer {
     }
   }
 
+  /** Re-reads the certificate and key (SIGHUP): new handshakes use them, connected clients stay. */
+  reloadTls(): void {
+    this.tls?.reload();
+  }
+
   async close(): Promise<void> {
     const listener = this.listener;
     this.listener = undefined;
@@ -233,6 +261,7 @@ export class NatsServer {
       conn.socket.destroy();
     }
     if (listener?.listening) await new Promise<void>((resolve) => listener.close(() => resolve()));
+    this.accounts.close();
   }
 }
 

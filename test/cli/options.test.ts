@@ -26,15 +26,17 @@ test('--help lists every option with its default', () => {
   }
 });
 
-test('defaults live in their sections, and each listener inherits the broker host', () => {
+test('defaults live in their sections, each client listener inherits the broker host, the monitor stays on loopback', () => {
   assert.equal(DEFAULT_OPTIONS.nats.port, 4222);
   assert.equal(DEFAULT_OPTIONS.kafka.port, 9092);
   assert.equal(DEFAULT_OPTIONS.http.port, 8222);
   assert.equal(DEFAULT_OPTIONS.storage.engine, 'local');
   assert.equal(DEFAULT_OPTIONS.groups.initialRebalanceDelay, 3_000);
   assert.equal(DEFAULT_OPTIONS.transactions.maxTimeout, 900_000);
-  const o = resolveOptions({ host: '127.0.0.1', kafka: { host: '::1' } });
-  assert.deepEqual([o.nats.host, o.kafka.host, o.http.host], ['127.0.0.1', '::1', '127.0.0.1']);
+  const o = resolveOptions({ host: '10.1.2.3', kafka: { host: '::1' } });
+  assert.deepEqual([o.nats.host, o.kafka.host, o.http.host], ['10.1.2.3', '::1', '127.0.0.1']);
+  assert.equal(DEFAULT_OPTIONS.http.host, '127.0.0.1', 'monitoring is not opened to other interfaces by default');
+  assert.equal(resolveOptions({ http: { host: '0.0.0.0' } }).http.host, '0.0.0.0');
   assert.throws(() => resolveOptions({ bogus: 1 } as never), /unknown option "bogus"/);
 });
 

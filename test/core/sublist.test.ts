@@ -141,3 +141,49 @@ test('the match cache is bounded, and a bound of 0 keeps no cache', () => {
   bounded.remove(a);
   assert.equal(bounded.match('a.1').plain.length, 0);
 });
+
+test('a full cache keeps its hot subjects under a flood of unique subjects (ack subjects, inboxes)', () => {
+  const sl = new Sublist<Sub>(8);
+  sl.insert(sub('a.>'));
+  for (let i = 0; i < 8; i++) sl.match(`a.warm${i}`);
+  sl.match('a.hot');
+  sl.match('a.hot');
+  const before = sl.stats().cacheHits;
+  for (let i = 0; i < 1000; i++) {
+    assert.equal(sl.match(`a.unique.${i}`).plain.length, 1);
+    assert.equal(sl.match('a.hot').plain.length, 1);
+  }
+  // Unique subjects are not admitted to a full cache on their first miss, so they evict nothing.
+  assert.ok(sl.stats().cacheHits - before >= 990, `${sl.stats().cacheHits - before} hits of 1000`);
+  assert.ok(sl.stats().cacheEntries <= 8);
+});
+
+test('subjects with empty tokens match nothing, wildcards included', () => {
+  const sl = new Sublist<Sub>();
+  for (const s of ['>', 'a.*.b', 'a.>', '*.b', 'a.b']) sl.insert(sub(s));
+  for (const bad of ['', '.', 'a..b', '.a.b', 'a.b.', 'a.']) assert.equal(sl.match(bad).plain.length, 0, JSON.stringify(bad));
+  assert.equal(sl.match('a.x.b').plain.length, 3);
+});
+
+test('property: subjectMatches agrees with a token-by-token reference (split on both sides)', () => {
+  const reference = (filter: string, subject: string): boolean => {
+    const f = filter.split('.');
+    const s = subject.split('.');
+    for (let i = 0; i < f.length; i++) {
+      if (f[i] === '>') return s.length > i;
+      if (i >= s.length) return false;
+      if (f[i] !== '*' && f[i] !== s[i]) return false;
+    }
+    return f.length === s.length;
+  };
+  const tokens = ['a', 'b', 'ab', 'ba', 'abc', '*', '>', ''];
+  let seed = 42;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const make = (wild: boolean) =>
+    Array.from({ length: 1 + rnd(4) }, () => tokens[rnd(wild ? tokens.length : tokens.length - 3)]!).join('.');
+  for (let i = 0; i < 20_000; i++) {
+    const f = make(true);
+    const s = make(false);
+    assert.equal(subjectMatches(f, s), reference(f, s), `${JSON.stringify(f)} vs ${JSON.stringify(s)}`);
+  }
+});

@@ -79,7 +79,7 @@ describe('/accountz, /accstatz, /healthz?js-enabled-only', () => {
 
   it('/healthz?js-enabled-only=true: ok with JetStream running, 503 when asked for but absent', async () => {
     assert.deepEqual(await json('/healthz?js-enabled-only=true'), { status: 'ok' });
-    const monitor = await startMonitor({ options: { host: '127.0.0.1', port: 0 }, nats: broker.nats, router: broker.router, log: broker.log, coordinators: broker.coordinators, jetstream: null, jetstreamConfigured: true, logger: broker.logger, startedAt: new Date() });
+    const monitor = await startMonitor({ options: { host: '127.0.0.1', port: 0, tls: false, auth: false }, nats: broker.nats, router: broker.router, log: broker.log, coordinators: broker.coordinators, jetstream: null, jetstreamConfigured: true, logger: broker.logger, startedAt: new Date() });
     try {
       const res = await fetch(`http://127.0.0.1:${monitor.port}/healthz?js-enabled-only=true`);
       assert.equal(res.status, 503);

@@ -226,7 +226,7 @@ describe('console API', () => {
   });
 
   it('asks the authenticate step first: no user, no API (the assets stay public)', async () => {
-    const monitor = await startMonitor({ options: { host: '127.0.0.1', port: 0 }, nats: broker.nats, router: broker.router, log: broker.log, coordinators: broker.coordinators, logger: broker.logger, startedAt: new Date(), consoleAuth: (req) => (req.headers.authorization === 'Bearer reader' ? { name: 'reader', canWrite: false } : null) });
+    const monitor = await startMonitor({ options: { host: '127.0.0.1', port: 0, tls: false, auth: false }, nats: broker.nats, router: broker.router, log: broker.log, coordinators: broker.coordinators, logger: broker.logger, startedAt: new Date(), consoleAuth: (req) => (req.headers.authorization === 'Bearer reader' ? { name: 'reader', canWrite: false } : null) });
     try {
       const url = `http://127.0.0.1:${monitor.port}/console/api`;
       assert.equal((await fetch(`${url}/topics`)).status, 401);

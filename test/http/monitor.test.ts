@@ -22,13 +22,13 @@ interface HttpAnswer {
   text: string;
 }
 
-async function get(port: number, path: string): Promise<HttpAnswer> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+async function get(port: number, path: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
 }
 
-async function getJson(port: number, path: string): Promise<Json> {
-  const answer = await get(port, path);
+async function getJson(port: number, path: string, headers: Record<string, string> = {}): Promise<Json> {
+  const answer = await get(port, path, headers);
   assert.equal(answer.status, 200, `${path}: ${answer.text}`);
   assert.equal(answer.contentType, 'application/json', path);
   return JSON.parse(answer.text) as Json;
@@ -371,18 +371,20 @@ describe('monitoring endpoints', () => {
 });
 
 describe('monitoring with authentication', () => {
-  it('/varz says auth_required and /connz?auth=1 names the user', async () => {
+  it('/varz says auth_required and /connz?auth=1 names the user (monitoring asks for the same login)', async () => {
     const broker = await startTestBroker({ httpPort: 0, user: 'alice', pass: 's3cret' });
     let nc: NatsConnection | undefined;
     try {
       const http = monitorPort(broker);
+      const login = { authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}` };
       nc = await connect({ servers: `127.0.0.1:${broker.ports.nats}`, user: 'alice', pass: 's3cret' });
       await nc.flush();
-      assert.equal((await getJson(http, '/varz')).auth_required, true);
-      const [c] = conns(await getJson(http, '/connz?auth=1')) as [Json];
+      assert.equal((await get(http, '/varz')).status, 401);
+      assert.equal((await getJson(http, '/varz', login)).auth_required, true);
+      const [c] = conns(await getJson(http, '/connz?auth=1', login)) as [Json];
       assert.equal(c.authorized_user, 'alice');
-      assert.equal(conns(await getJson(http, '/connz'))[0]!.authorized_user, undefined, 'only with auth=1');
-      assert.equal((await getJson(http, '/connz?user=alice')).num_connections, 1);
+      assert.equal(conns(await getJson(http, '/connz', login))[0]!.authorized_user, undefined, 'only with auth=1');
+      assert.equal((await getJson(http, '/connz?user=alice', login)).num_connections, 1);
     } finally {
       await nc?.close();
       await broker.close();

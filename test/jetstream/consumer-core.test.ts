@@ -355,3 +355,29 @@ test('interest retention with an ack-none consumer: its durable deliveries count
     await co.close();
   });
 });
+
+test('a waiting request that cannot take the next message parks the pump (no spin): overflow below min_pending', { timeout: 10_000 }, async () => {
+  await withLog(async (log) => {
+    const reg = new FakeRegistry();
+    const s = reg.add(new FakeStream(streamConfig('OV')));
+    for (let i = 1; i <= 3; i++) s.append(`ov.${i}`, `m${i}`);
+    const co = await setup(log, reg);
+    const r = await co.create('OV', { durable_name: 'O', ack_policy: 'explicit', priority_policy: 'overflow', priority_groups: ['A'] }, '');
+    assert.ok(!('err_code' in r));
+    const c = co.consumer('OV', 'O')!;
+    const sink = new Sink();
+    const before = s.reads;
+    // Three pending, the request wants at least ten: it waits, and nothing may be delivered.
+    c.pull({ ...pull(5, sink, { expires: 5_000_000_000n }), group: 'A', minPending: 10 });
+    // A spinning pump never yields to timers: this wait would not end.
+    await new Promise((res) => setTimeout(res, 100));
+    assert.equal(sink.got.length, 0);
+    assert.ok(s.reads - before <= 4, `the pump read the stream ${s.reads - before} times for one parked request`);
+    assert.equal(c.info().num_waiting, 1);
+    // Fourteen pending now: the append wakes it, and it is served while at least ten are pending
+    // before a delivery (14, 13, 12, 11, 10: the whole batch of five).
+    for (let i = 4; i <= 14; i++) s.append(`ov.${i}`, `m${i}`);
+    await until('deliveries above min_pending', () => sink.got.length === 5);
+    await co.close();
+  });
+});

@@ -8,6 +8,7 @@ import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
 import { RawNats } from './support/raw-nats.js';
 import { buildRecordBatch } from '../../src/core/records/batch.js';
+import { waitFor } from '../support/wait.js';
 
 let broker: Broker;
 let nc: RawNats;
@@ -41,6 +42,29 @@ test('a burst of 5000 publishes in one write: split into batches, one PubAck eac
   assert.deepEqual([(info['state'] as { messages: number }).messages, (info['state'] as { bytes: number }).bytes], [n, n * (22 + 7 + 1024 + 8)]);
 });
 
+test('max_msgs_per_subject after a burst: each subject of the batch keeps its newest, subjects outside it are untouched', async () => {
+  await api('$JS.API.STREAM.CREATE.PERSUBJ', { name: 'PERSUBJ', subjects: ['ps.*'], max_msgs_per_subject: 2 });
+  const sid = nc.sub('_INBOX.persubj');
+  // An earlier batch: ps.old twice and ps.a once.
+  for (const s of ['ps.old', 'ps.old', 'ps.a']) nc.pub(s, '_INBOX.persubj', Buffer.from(s), null);
+  await nc.waitFor(() => nc.messages(sid).length >= 3, 5_000);
+  // One read event: ps.a, ps.b and ps.c repeated, the same subject several times in one batch.
+  const burst = ['ps.a', 'ps.b', 'ps.a', 'ps.c', 'ps.b', 'ps.a', 'ps.b', 'ps.b', 'ps.c'];
+  for (const s of burst) nc.pub(s, '_INBOX.persubj', Buffer.from(s), null);
+  await nc.waitFor(() => nc.messages(sid).length >= 3 + burst.length, 5_000);
+  const info = await api('$JS.API.STREAM.INFO.PERSUBJ', { subjects_filter: '>' });
+  const state = info['state'] as { messages: number; subjects: Record<string, number>; first_seq: number };
+  assert.deepEqual(state.subjects, { 'ps.old': 2, 'ps.a': 2, 'ps.b': 2, 'ps.c': 2 });
+  assert.equal(state.messages, 8);
+  // The newest two of ps.a are sequences 6 and 9 (3 + positions 3 and 6 of the burst).
+  const last = await api('$JS.API.STREAM.MSG.GET.PERSUBJ', { last_by_subj: 'ps.a' });
+  assert.equal((last['message'] as { seq: number }).seq, 9);
+  const gone = await api('$JS.API.STREAM.MSG.GET.PERSUBJ', { seq: 4 });
+  assert.equal((gone['error'] as { err_code: number }).err_code, 10037, 'ps.a at 4 was the oldest of three');
+  const kept = await api('$JS.API.STREAM.MSG.GET.PERSUBJ', { seq: 6 });
+  assert.equal((kept['message'] as { subject: string }).subject, 'ps.a');
+});
+
 test('publishes of one read see each other in flight: expected last sequence, duplicate ids', async () => {
   await api('$JS.API.STREAM.CREATE.INFLIGHT', { name: 'INFLIGHT', subjects: ['inflight'] });
   const sid = nc.sub('_INBOX.inflight');
@@ -64,6 +88,8 @@ test('a no_ack stream stores publishes and answers none; headers are stored with
   const sid = nc.sub('_INBOX.noack');
   nc.pub('noack', '_INBOX.noack', Buffer.from('x'), [['X-One', '1']]);
   await nc.flush();
+  // Nothing answers a no_ack publish: the stream's state says when it is stored.
+  await waitFor(async () => ((await api('$JS.API.STREAM.INFO.NOACK', {}))['state'] as { messages: number }).messages === 1, { what: 'the no_ack publish to be stored', timeoutMs: 10_000 });
   const got = await api('$JS.API.STREAM.MSG.GET.NOACK', { seq: 1 });
   assert.equal(nc.messages(sid).length, 0, 'no PubAck on a no_ack stream');
   const hdrs = Buffer.from((got['message'] as { hdrs: string }).hdrs, 'base64').toString();

@@ -202,9 +202,8 @@ describe('malformed input on the Kafka port', () => {
     await Promise.all(bad.map((c, i) => c.write(i % 2 === 0 ? 'GET / HTTP/1.0\r\n\r\n' : Buffer.from([0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff]))));
     for (const c of bad) assert.ok(await c.waitClosed(3_000));
     const s = sent;
-    await waitFor(() => sent > s || sendFailures > 0, { what: 'the producer to send once more', timeoutMs: 10_000 });
-    assert.ok(sent > s, 'the producer still makes progress');
+    await waitFor(() => sent >= s + 5 || sendFailures > 0, { what: 'the producer to send five more times', timeoutMs: 30_000 });
+    assert.ok(sent >= s + 5, 'the producer still makes progress');
     assert.equal(sendFailures, 0);
-    assert.ok(sent > 20, `sent ${sent}`);
   });
 });

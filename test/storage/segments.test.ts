@@ -165,9 +165,15 @@ test('under fsync=interval an acknowledged append is fsynced within the interval
     const p = log.partition('t', 0);
     const ackedAt: number[] = [];
     let worstLag = 0;
+    // How late this process's timers fire (a loaded machine delays the fsync timer and the
+    // sampler alike): that delay is the machine's, not the engine's, and is allowed for.
+    let lastTick = Date.now();
+    let timerDelay = 0;
     const sampler = setInterval(() => {
       // Every acknowledged offset not yet durable must be younger than the interval (plus fsync time).
       const now = Date.now();
+      timerDelay = Math.max(timerDelay, now - lastTick - 5);
+      lastTick = now;
       for (let o = p.durableOffset; o < p.highWatermark; o++) worstLag = Math.max(worstLag, now - ackedAt[o]!);
     }, 5);
     const end = Date.now() + 600;
@@ -179,7 +185,7 @@ test('under fsync=interval an acknowledged append is fsynced within the interval
     // The sampler keeps measuring until everything is durable: worstLag says how long it took.
     await waitFor(() => p.durableOffset === p.highWatermark, { what: 'every acknowledged append to be fsynced', timeoutMs: 5_000, intervalMs: 5 });
     clearInterval(sampler);
-    assert.ok(worstLag < 100 + 150, `an acknowledged append stayed un-fsynced for ${worstLag} ms`);
+    assert.ok(worstLag < 100 + 150 + timerDelay, `an acknowledged append stayed un-fsynced for ${worstLag} ms (timers fired up to ${timerDelay} ms late)`);
     assert.ok(p.durableOffset > 10);
     await log.close();
   } finally {

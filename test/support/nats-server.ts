@@ -14,6 +14,11 @@ export interface NatsServerOptions {
   /** Also open the HTTP monitoring port (default true). */
   monitor?: boolean;
   startTimeoutMs?: number;
+  /**
+   * Ready when the server logs "Server is ready", not when it greets with INFO: for a TLS
+   * handshake_first configuration, whose INFO only comes after a TLS handshake. `info` is then {}.
+   */
+  readyOnLog?: boolean;
 }
 
 export interface RunningNatsServer {
@@ -78,7 +83,7 @@ async function startOnce(bin: string, opts: NatsServerOptions): Promise<RunningN
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   let info: Record<string, unknown>;
   try {
-    info = await waitForNatsInfo(port, opts.startTimeoutMs ?? 10_000, () => exited);
+    info = opts.readyOnLog === true ? await readyInLog(() => out, opts.startTimeoutMs ?? 10_000, () => exited) : await waitForNatsInfo(port, opts.startTimeoutMs ?? 10_000, () => exited);
   } catch (err) {
     child.kill('SIGKILL');
     await exitedP;
@@ -107,4 +112,16 @@ async function startOnce(bin: string, opts: NatsServerOptions): Promise<RunningN
       return closing;
     },
   };
+}
+
+/** Waits until the server's output says it is ready. */
+async function readyInLog(output: () => string, timeoutMs: number, isDead: () => string | undefined): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  while (!output().includes('Server is ready')) {
+    const dead = isDead();
+    if (dead !== undefined) throw new Error(dead);
+    if (Date.now() > deadline) throw new Error(`nats-server not ready within ${timeoutMs} ms:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {};
 }

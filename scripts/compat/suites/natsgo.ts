@@ -100,7 +100,7 @@ async function startTester(ctx: Context, backend: 'wharf' | 'nats-server'): Prom
 export const natsgo: Suite = {
   id: 'natsgo',
   name: 'nats.go JetStream tests (ntf tester protocol)',
-  control: true,
+  control: 'nats-server',
   smokeTests: SMOKE.length,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();
@@ -114,7 +114,7 @@ export const natsgo: Suite = {
     }
     const root = setup.stdout.trim().split('\n').pop()!;
     const apart: ClientOnly = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [], tests: [], how: 'top-level tests whose code never reaches newTester( (scripts/compat/go-test-scan.ts over the package\'s _test.go files): they check the client\'s options without a server' };
-    const tester = await startTester(ctx, ctx.target);
+    const tester = await startTester(ctx, ctx.target === 'nats-server' ? 'nats-server' : 'wharf');
     try {
       for (const pkg of PACKAGES) {
         const dir = join(root, pkg.dir);

@@ -30,8 +30,6 @@ const NA_FILES: { file: string; count: number; reason: string }[] = [
 const NA_TESTS: Record<string, string> = {
   'basics - tls connect': 'TLS (connects to demo.nats.io:4443, a TLS port)',
   'basics - resolve': 'connects to Synadia\'s NGS (connect.ngs.global) with a JWT from NGS_CI_USER; without one it calls t.pass() and tests nothing, so it is not counted',
-  'auth - sub permissions': "per-user subscribe permissions: the NATS front-end enforces them, but Wharf's configuration has no user list yet, so the broker the stand-in starts cannot be given them",
-  'auth - pub perm': "per-user publish permissions: the NATS front-end enforces them, but Wharf's configuration has no user list yet, so the broker the stand-in starts cannot be given them",
   'auth - nkey': 'nkey authentication (not built in Wharf)',
   'auth - creds': 'JWT/operator mode (not built in Wharf)',
   'auth - custom': 'JWT/operator mode with a custom authenticator (not built in Wharf)',
@@ -43,11 +41,10 @@ const NA_TESTS: Record<string, string> = {
 /**
  * Configuration the shim accepts without serving it, for this suite only (WHARF_SHIM_UNSERVED):
  * 'basics - socket error' and 'basics - server gone' start their server with a JetStream
- * configuration and test core behaviour; the auth tests' one user carries publish/subscribe
- * permissions that 'auth - none', 'auth - bad' and 'auth - un/pw' never exercise. The tests that
- * do need JetStream or permissions are listed above as not applicable.
+ * configuration and test core behaviour. (Users with permissions are served: the stand-in reads
+ * configurations with Wharf's own nats-server reader, as `--nats-config` does.)
  */
-const UNSERVED = 'jetstream,permissions';
+const UNSERVED = 'jetstream';
 
 /**
  * The JetStream tests (test/jetstream.js, and the basics test that fetches across a restart) run
@@ -179,7 +176,7 @@ export const natsjs: Suite = {
       }
     }
     if (apart.tests.length) result.clientOnly = apart;
-    if (mode === 'full') result.notes.push(`the nats-server stand-in accepts ${UNSERVED.split(',').join(' and ')} configuration for this suite without serving it (WHARF_SHIM_UNSERVED): 'basics - socket error' and 'basics - server gone' start a JetStream-configured server to test core behaviour, and the auth tests' user carries permissions; the tests that need permissions are listed as not applicable; test/jetstream.js and 'basics - js fetch on stopped server doesn't close' run in a second ava run where JetStream configuration is mapped onto Wharf's options or refused by name`);
+    if (mode === 'full') result.notes.push(`the nats-server stand-in accepts ${UNSERVED.split(',').join(' and ')} configuration for this suite without serving it (WHARF_SHIM_UNSERVED): 'basics - socket error' and 'basics - server gone' start a JetStream-configured server to test core behaviour, and test/jetstream.js and 'basics - js fetch on stopped server doesn't close' run in a second ava run where JetStream configuration is mapped onto Wharf's options or refused by name`);
     result.seconds = (Date.now() - t0) / 1000;
     return result;
   },

@@ -59,7 +59,7 @@ function regexEscape(s: string): string {
 export const natsjs3: Suite = {
   id: 'natsjs3',
   name: 'nats.js 3.x Deno tests (jetstream, kv, obj)',
-  control: true,
+  control: 'nats-server',
   smokeTests: SMOKE.length,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();

@@ -218,6 +218,7 @@ export function assign(assignor: string, members: Array<{ memberId: string; topi
 }
 
 export class ConsumerGroups implements GroupTypeExtension {
+  readonly type = 'consumer' as const;
   private readonly groups = new Map<string, Group>();
   private closed = false;
 
@@ -529,6 +530,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         return fail('INVALID_REGULAR_EXPRESSION', `SubscribedTopicRegex ${req.subscribedTopicRegex} is not a valid regular expression.`);
       }
     }
+    if (this.coordinator.groupTypeOf(req.groupId) === 'streams') return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
     if (this.coordinator.classicGroupExists(req.groupId)) {
       if (!this.coordinator.classicGroupIsEmpty(req.groupId)) return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
       this.coordinator.dropEmptyClassicGroup(req.groupId);

@@ -214,11 +214,15 @@ export interface ListedGroup {
   groupId: string;
   protocolType: string;
   state: string;
-  type: 'classic' | 'consumer';
+  type: 'classic' | 'consumer' | 'streams';
 }
 
-/** What another module (KIP-848 groups) plugs into the coordinator for the shared namespace. */
+/**
+ * What another module (KIP-848 consumer groups, KIP-1071 streams groups) plugs into the
+ * coordinator for the shared namespace.
+ */
 export interface GroupTypeExtension {
+  readonly type: 'consumer' | 'streams';
   has(groupId: string): boolean;
   isEmpty(groupId: string): boolean;
   /** Validates an offset commit of a member of such a group; throws CoordinatorError. */
@@ -381,7 +385,7 @@ export class GroupCoordinator {
   private readonly logger: Logger;
   private retentionTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  private extension: GroupTypeExtension | null = null;
+  private extensions: GroupTypeExtension[] = [];
   private decoder: SubscriptionDecoder | null;
 
   private constructor(
@@ -394,11 +398,11 @@ export class GroupCoordinator {
   }
 
   /** Opens `__consumer_offsets` (creating it if needed) and restores groups and offsets from it. */
-  static async open(opts: GroupCoordinatorOptions & { extension?: (gc: GroupCoordinator) => GroupTypeExtension }): Promise<GroupCoordinator> {
+  static async open(opts: GroupCoordinatorOptions & { extensions?: Array<(gc: GroupCoordinator) => GroupTypeExtension> }): Promise<GroupCoordinator> {
     const logger = opts.logger.child({ component: 'group-coordinator' });
     const topic = await InternalTopic.open(opts.log, CONSUMER_OFFSETS_TOPIC, logger);
     const gc = new GroupCoordinator(topic, { ...opts, logger });
-    if (opts.extension) gc.extension = opts.extension(gc);
+    for (const make of opts.extensions ?? []) gc.extensions.push(make(gc));
     const started = Date.now();
     const n = await topic.replay((key, value, _offset, timestamp) => gc.replayRecord(key, value, timestamp));
     gc.afterReplay();
@@ -452,8 +456,8 @@ export class GroupCoordinator {
         return;
       }
       this.loadGroup(groupId, value, timestamp);
-    } else if (this.extension?.replay(key, value)) {
-      // a KIP-848 record
+    } else if (this.extensions.some((e) => e.replay(key, value))) {
+      // a KIP-848 or KIP-1071 record
     } else {
       this.logger.debug({ key }, 'unknown record in __consumer_offsets');
     }
@@ -509,7 +513,7 @@ export class GroupCoordinator {
   }
 
   private afterReplay(): void {
-    this.extension?.afterReplay();
+    for (const e of this.extensions) e.afterReplay();
     // Members restored from the log get a full session to show up again.
     for (const g of this.groups.values()) {
       this.refreshSubscriptions(g);
@@ -551,9 +555,10 @@ export class GroupCoordinator {
     if (!req.groupId) return fail('INVALID_GROUP_ID');
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) return fail('INVALID_SESSION_TIMEOUT');
     if (req.groupInstanceId !== null && req.groupInstanceId.length === 0) return fail('INVALID_REQUEST');
-    if (this.extension?.has(req.groupId)) {
-      if (!this.extension.isEmpty(req.groupId)) return fail('INCONSISTENT_GROUP_PROTOCOL');
-      for (const r of this.extension.delete(req.groupId)) void this.persist([r]).catch(() => {});
+    const ext = this.ext(req.groupId);
+    if (ext) {
+      if (!ext.isEmpty(req.groupId)) return fail('INCONSISTENT_GROUP_PROTOCOL');
+      for (const r of ext.delete(req.groupId)) void this.persist([r]).catch(() => {});
     }
     const unknown = req.memberId === '';
     let group = this.classic(req.groupId);
@@ -969,7 +974,7 @@ export class GroupCoordinator {
     if (this.closed) return error('NOT_COORDINATOR');
     if (!req.groupId) return error('INVALID_GROUP_ID');
     const group = this.classic(req.groupId);
-    if (!group) return error(this.extension?.has(req.groupId) ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID');
+    if (!group) return error(this.ext(req.groupId) ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID');
     if (group.is('Dead')) return error('COORDINATOR_NOT_AVAILABLE');
     const fenced = this.staticFenced(group, req.groupInstanceId, req.memberId);
     if (fenced) return error(fenced);
@@ -1036,7 +1041,7 @@ export class GroupCoordinator {
     if (this.closed) return 'NOT_COORDINATOR';
     if (!groupId) return 'INVALID_GROUP_ID';
     const group = this.classic(groupId);
-    if (!group) return this.extension?.has(groupId) ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID';
+    if (!group) return this.ext(groupId) ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID';
     if (group.is('Dead')) return 'COORDINATOR_NOT_AVAILABLE';
     const fenced = this.staticFenced(group, groupInstanceId, memberId);
     if (fenced) return fenced;
@@ -1064,7 +1069,7 @@ export class GroupCoordinator {
     if (!groupId) return { error: 'INVALID_GROUP_ID', members: [] };
     const group = this.classic(groupId);
     if (!group) {
-      if (this.extension?.has(groupId)) return { error: 'INCONSISTENT_GROUP_PROTOCOL', members: [] };
+      if (this.ext(groupId)) return { error: 'INCONSISTENT_GROUP_PROTOCOL', members: [] };
       return { error: null, members: members.map((m) => ({ ...m, error: 'UNKNOWN_MEMBER_ID' as const })) };
     }
     if (group.is('Dead')) return { error: 'COORDINATOR_NOT_AVAILABLE', members: [] };
@@ -1108,8 +1113,9 @@ export class GroupCoordinator {
 
   /** Throws CoordinatorError when the member may not commit for the group. */
   private validateCommit(groupId: string, memberId: string, instanceId: string | null, generation: number, apiVersion: number, transactional: boolean): ClassicGroup | null {
-    if (this.extension?.has(groupId)) {
-      this.extension.validateOffsetCommit(groupId, memberId, generation, apiVersion, transactional);
+    const ext = this.ext(groupId);
+    if (ext) {
+      ext.validateOffsetCommit(groupId, memberId, generation, apiVersion, transactional);
       return null;
     }
     let group = this.classic(groupId);
@@ -1232,9 +1238,10 @@ export class GroupCoordinator {
   fetchOffsets(req: OffsetFetchRequest): OffsetFetchResult {
     if (this.closed) return { error: 'NOT_COORDINATOR', offsets: [] };
     if (!req.groupId) return { error: 'INVALID_GROUP_ID', offsets: [] };
-    if (this.extension?.has(req.groupId) && (req.memberId != null || (req.memberEpoch ?? -1) >= 0)) {
+    const ext = this.ext(req.groupId);
+    if (ext && (req.memberId != null || (req.memberEpoch ?? -1) >= 0)) {
       try {
-        this.extension.validateOffsetFetch(req.groupId, req.memberId, req.memberEpoch);
+        ext.validateOffsetFetch(req.groupId, req.memberId, req.memberEpoch);
       } catch (e) {
         if (e instanceof CoordinatorError) return { error: e.code, offsets: [] };
         throw e;
@@ -1268,8 +1275,9 @@ export class GroupCoordinator {
     if (this.closed) return { error: 'NOT_COORDINATOR', partitions: [] };
     if (!groupId) return { error: 'INVALID_GROUP_ID', partitions: [] };
     let subscribed: (topic: string) => boolean;
-    if (this.extension?.has(groupId)) {
-      subscribed = (t) => this.extension!.isSubscribedToTopic(groupId, t);
+    const ext = this.ext(groupId);
+    if (ext) {
+      subscribed = (t) => ext.isSubscribedToTopic(groupId, t);
     } else {
       const group = this.classic(groupId);
       if (!group && !this.offsets.hasOffsets(groupId)) return { error: 'GROUP_ID_NOT_FOUND', partitions: [] };
@@ -1332,9 +1340,21 @@ export class GroupCoordinator {
     };
   }
 
+  /** The module whose group this id is (a consumer or streams group), if any. */
+  private ext(groupId: string): GroupTypeExtension | undefined {
+    return this.extensions.find((e) => e.has(groupId));
+  }
+
+  /** The type of the group of this id, or null when there is none (offsets alone make no group). */
+  groupTypeOf(groupId: string): 'classic' | 'consumer' | 'streams' | null {
+    const ext = this.ext(groupId);
+    if (ext) return ext.type;
+    return this.groups.has(groupId) ? 'classic' : null;
+  }
+
   /** True if a KIP-848 group of this id exists (DescribeGroups answers those differently). */
   isConsumerGroup(groupId: string): boolean {
-    return this.extension?.has(groupId) ?? false;
+    return this.ext(groupId)?.type === 'consumer';
   }
 
   listGroups(statesFilter: string[] = [], typesFilter: string[] = []): ListedGroup[] {
@@ -1346,10 +1366,10 @@ export class GroupCoordinator {
       out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state, type: 'classic' });
     }
     for (const id of this.offsets.groups()) {
-      if (seen.has(id) || this.extension?.has(id)) continue;
+      if (seen.has(id) || this.ext(id)) continue;
       out.push({ groupId: id, protocolType: '', state: 'Empty', type: 'classic' });
     }
-    if (this.extension) out.push(...this.extension.list());
+    for (const e of this.extensions) out.push(...e.list());
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     return out.filter((g) => (states.size === 0 || states.has(g.state.toLowerCase())) && (types.size === 0 || types.has(g.type)));
@@ -1361,9 +1381,10 @@ export class GroupCoordinator {
     if (!groupId) return 'INVALID_GROUP_ID';
     const records: InternalRecord[] = [];
     const group = this.classic(groupId);
-    if (this.extension?.has(groupId)) {
-      if (!this.extension.isEmpty(groupId)) return 'NON_EMPTY_GROUP';
-      records.push(...this.extension.delete(groupId));
+    const ext = this.ext(groupId);
+    if (ext) {
+      if (!ext.isEmpty(groupId)) return 'NON_EMPTY_GROUP';
+      records.push(...ext.delete(groupId));
     } else if (group) {
       if (!group.is('Empty') && !group.is('Dead')) return 'NON_EMPTY_GROUP';
     } else if (!this.offsets.hasOffsets(groupId)) {
@@ -1389,7 +1410,8 @@ export class GroupCoordinator {
     const records: InternalRecord[] = [];
     const expired: Array<[string, string, number]> = [];
     for (const groupId of this.offsets.groups()) {
-      if (this.extension?.has(groupId) && !this.extension.isEmpty(groupId)) continue;
+      const ext = this.ext(groupId);
+      if (ext && !ext.isEmpty(groupId)) continue;
       const group = this.classic(groupId);
       if (group && !group.is('Empty')) continue;
       if (this.offsets.hasPendingForGroup(groupId)) continue;
@@ -1465,7 +1487,7 @@ export class GroupCoordinator {
         sync?.({ error: 'NOT_COORDINATOR', protocolType: null, protocolName: null, assignment: EMPTY });
       }
     }
-    this.extension?.close();
+    for (const e of this.extensions) e.close();
   }
 
   /** For tests and monitoring: the classic group's state, generation and member ids. */

@@ -1,4 +1,5 @@
-// The coordinators of the core: consumer groups and committed offsets, producer state
+// The coordinators of the core: consumer groups (classic, KIP-848) and streams groups (KIP-1071)
+// with their committed offsets, producer state
 // (idempotence, open transactions, LSO), and transactions. startCoordinators() restores them
 // from the log in dependency order: producer state first (scans the partitions), then groups
 // (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
@@ -11,11 +12,13 @@ import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder
 import { ProducerStateManager } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
+import { StreamsGroups, type StreamsGroupConfig } from './streams-group.js';
 import { ConsumerCoordinator, type ConsumerCoordinatorOptions } from './jetstream/consumer-coordinator.js';
 
 export interface Coordinators {
   readonly groups: GroupCoordinator;
   readonly consumerGroups: ConsumerGroups;
+  readonly streamsGroups: StreamsGroups;
   readonly producers: ProducerStateManager;
   readonly transactions: TransactionCoordinator;
   close(): void;
@@ -27,6 +30,22 @@ export interface CoordinatorOptions {
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
+  /** Streams group settings beyond those taken from `groups` (see streamsGroupConfig). */
+  streams?: Partial<StreamsGroupConfig>;
+}
+
+/**
+ * Streams groups take their session timeout and heartbeat interval from the KIP-848 settings,
+ * their initial rebalance delay and maximum size from the classic ones (Kafka has a
+ * group.streams.* twin of each, with the same defaults: 45 s, 5 s, 3 s, unbounded).
+ */
+export function streamsGroupConfig(g: Partial<GroupCoordinatorConfig> = {}, extra: Partial<StreamsGroupConfig> = {}): Partial<StreamsGroupConfig> {
+  const out: Partial<StreamsGroupConfig> = {};
+  if (g.consumerSessionTimeoutMs !== undefined) out.sessionTimeoutMs = g.consumerSessionTimeoutMs;
+  if (g.consumerHeartbeatIntervalMs !== undefined) out.heartbeatIntervalMs = g.consumerHeartbeatIntervalMs;
+  if (g.initialRebalanceDelayMs !== undefined) out.initialRebalanceDelayMs = g.initialRebalanceDelayMs;
+  if (g.maxGroupSize !== undefined) out.maxSize = g.maxGroupSize;
+  return { ...out, ...extra };
 }
 
 /** The group coordinator's settings from the broker's `groups` options (the rest keep their defaults). */
@@ -53,12 +72,16 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
   const producers = new ProducerStateManager(opts.log, opts.logger.child({ component: 'producer-state' }));
   await producers.load();
   let consumerGroups: ConsumerGroups | null = null;
+  let streamsGroups: StreamsGroups | null = null;
   const groups = await GroupCoordinator.open({
     log: opts.log,
     logger: opts.logger,
     config: opts.groups,
     subscriptionDecoder: opts.subscriptionDecoder,
-    extension: (gc) => (consumerGroups = new ConsumerGroups(gc, opts.log, opts.logger)),
+    extensions: [
+      (gc) => (consumerGroups = new ConsumerGroups(gc, opts.log, opts.logger)),
+      (gc) => (streamsGroups = new StreamsGroups(gc, opts.log, opts.logger.child({ component: 'streams-groups' }), streamsGroupConfig(opts.groups, opts.streams))),
+    ],
   });
   let transactions: TransactionCoordinator;
   try {
@@ -70,6 +93,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
   return {
     groups,
     consumerGroups: consumerGroups!,
+    streamsGroups: streamsGroups!,
     producers,
     transactions,
     close() {

@@ -158,8 +158,12 @@ export function resolveTopicSettings(configs: Record<string, string>, broker: Br
     minCompactionLagMs: num(get('min.compaction.lag.ms')),
     maxCompactionLagMs: num(get('max.compaction.lag.ms')),
     minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
-    // A stream topic always stamps the broker's clock: max_age and TTLs never act on a producer's.
-    logAppendTime: get('message.timestamp.type') === 'LogAppendTime' || configs['wharf.nats.subjects'] !== undefined || configs['wharf.jetstream.config'] !== undefined,
+    // A stream topic stamps the broker's clock: max_age and TTLs never act on a producer's. The
+    // one exception is a mirror's topic (CreateTime, which the streams layer allows for mirrors
+    // only): only the mirror appends to it, with the times of its origin's messages.
+    logAppendTime:
+      get('message.timestamp.type') === 'LogAppendTime' ||
+      ((configs['wharf.nats.subjects'] !== undefined || configs['wharf.jetstream.config'] !== undefined) && configs['message.timestamp.type'] !== 'CreateTime'),
     indexIntervalBytes: num(get('index.interval.bytes')),
     fsync: (configs['wharf.fsync'] ?? broker.topicDefaults?.['wharf.fsync'] ?? broker.fsync) as FsyncPolicy,
     externalRetention: configs['wharf.nats.subjects'] !== undefined || configs['wharf.jetstream.config'] !== undefined,

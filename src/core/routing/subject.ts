@@ -55,15 +55,32 @@ export function hasWildcardToken(subject: string): boolean {
   return false;
 }
 
-/** Whether a literal subject is matched by a (possibly wildcard) filter. */
+/**
+ * Whether a literal subject is matched by a (possibly wildcard) filter. Both are scanned in
+ * place, token by token (no split, nothing allocated): consumers and the sublist call this per
+ * subject of a stream or per cached subject.
+ */
 export function subjectMatches(filter: string, subject: string): boolean {
-  const f = filter.split(TOKEN_SEPARATOR);
-  const s = subject.split(TOKEN_SEPARATOR);
-  for (let i = 0; i < f.length; i++) {
-    const t = f[i]!;
-    if (t === FULL_WILDCARD) return s.length > i;
-    if (i >= s.length) return false;
-    if (t !== SINGLE_WILDCARD && t !== s[i]) return false;
+  const fn = filter.length;
+  const sn = subject.length;
+  let fi = 0;
+  let si = 0;
+  for (;;) {
+    let fe = filter.indexOf(TOKEN_SEPARATOR, fi);
+    if (fe < 0) fe = fn;
+    // The subject has no token left for this filter token.
+    if (si > sn) return false;
+    const flen = fe - fi;
+    if (flen === 1 && filter.charCodeAt(fi) === 0x3e /* > */) return true;
+    let se = subject.indexOf(TOKEN_SEPARATOR, si);
+    if (se < 0) se = sn;
+    if (!(flen === 1 && filter.charCodeAt(fi) === 0x2a /* * */)) {
+      if (se - si !== flen) return false;
+      for (let k = 0; k < flen; k++) if (filter.charCodeAt(fi + k) !== subject.charCodeAt(si + k)) return false;
+    }
+    fi = fe + 1;
+    si = se + 1;
+    // The filter is done: a match when the subject is done too.
+    if (fi > fn) return si > sn;
   }
-  return f.length === s.length;
 }

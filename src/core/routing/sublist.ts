@@ -29,6 +29,15 @@ interface Collected<S> {
 /** Default bound of the match cache. */
 const CACHE_MAX = 1024;
 
+/** Slots of a full cache's admission filter (a power of two). */
+const DOOR_SLOTS = 1024;
+
+/** False for an empty subject or one with an empty token (it matches nothing). */
+function wellFormed(subject: string): boolean {
+  const n = subject.length;
+  return n > 0 && subject.charCodeAt(0) !== 46 && subject.charCodeAt(n - 1) !== 46 && !subject.includes('..');
+}
+
 class Level<S> {
   literal = new Map<string, TrieNode<S>>();
   single: TrieNode<S> | null = null;
@@ -70,6 +79,7 @@ export class Sublist<S extends Subscription> {
 
   private readonly root = new Level<S>();
   private readonly cache = new Map<string, MatchResult<S>>();
+  private readonly door: (string | undefined)[] = new Array<string | undefined>(DOOR_SLOTS).fill(undefined);
   private count = 0;
   private inserts = 0;
   private removes = 0;
@@ -154,16 +164,19 @@ export class Sublist<S extends Subscription> {
       this.cacheHits++;
       return cached;
     }
-    const tokens = subject.split('.');
-    for (const t of tokens) if (t.length === 0) return EMPTY_RESULT;
+    if (!wellFormed(subject)) return EMPTY_RESULT;
     const acc: Collected<S> = { plain: [], queueGroups: null };
-    this.collect(this.root, tokens, 0, acc);
+    this.collect(this.root, subject, 0, acc);
     const plain = acc.plain;
     const queueGroups = acc.queueGroups;
     const result: MatchResult<S> =
       plain.length === 0 && queueGroups === null ? EMPTY_RESULT : { plain, queues: queueGroups === null ? [] : [...queueGroups.values()] };
     if (this.cacheMax === 0) return result;
     if (this.cache.size >= this.cacheMax) {
+      // A full cache admits a subject on its second miss only: unique subjects (ack subjects,
+      // reply inboxes: one per message) then cost no insert and evict nothing, and the subjects
+      // published again and again stay cached.
+      if (!this.seenBefore(subject)) return result;
       // Evict the oldest quarter: cheap, and a hot subject is re-cached on its next publish.
       let n = Math.max(1, this.cacheMax >> 2);
       for (const key of this.cache.keys()) {
@@ -173,6 +186,19 @@ export class Sublist<S extends Subscription> {
     }
     this.cache.set(subject, result);
     return result;
+  }
+
+  /**
+   * The admission filter of a full cache: a table of the last subject that missed in each slot
+   * (slots by a hash of a few characters; a collision only delays an admission). True when
+   * `subject` is the last miss of its slot.
+   */
+  private seenBefore(subject: string): boolean {
+    const n = subject.length;
+    const h = (n * 31 + subject.charCodeAt(n - 1) * 1031 + subject.charCodeAt(n >> 1) * 131 + subject.charCodeAt((n * 3) >> 2) * 17 + subject.charCodeAt(n >> 2)) & (DOOR_SLOTS - 1);
+    if (this.door[h] === subject) return true;
+    this.door[h] = subject;
+    return false;
   }
 
   /** Every subscription, for monitoring. */
@@ -218,20 +244,26 @@ export class Sublist<S extends Subscription> {
     return { entries: this.cache.size, max, total };
   }
 
-  // Misses are frequent (every ack and inbox subject is new): no allocation but the result's.
-  private collect(level: Level<S>, tokens: string[], index: number, acc: Collected<S>): void {
+  // Misses are frequent (every ack and inbox subject is new): no allocation but the result's
+  // and the tokens the walk needs (a token is cut from the subject only where the level has
+  // literal children to look it up in).
+  private collect(level: Level<S>, subject: string, start: number, acc: Collected<S>): void {
     // '>' at this level matches the remaining one or more tokens.
     if (level.full !== null) this.addNode(level.full, acc);
-    const last = index === tokens.length - 1;
-    const literal = level.literal.get(tokens[index]!);
-    if (literal !== undefined) {
-      if (last) this.addNode(literal, acc);
-      else if (literal.next !== null) this.collect(literal.next, tokens, index + 1, acc);
+    let end = subject.indexOf('.', start);
+    const last = end < 0;
+    if (last) end = subject.length;
+    if (level.literal.size > 0) {
+      const literal = level.literal.get(subject.substring(start, end));
+      if (literal !== undefined) {
+        if (last) this.addNode(literal, acc);
+        else if (literal.next !== null) this.collect(literal.next, subject, end + 1, acc);
+      }
     }
     const single = level.single;
     if (single !== null) {
       if (last) this.addNode(single, acc);
-      else if (single.next !== null) this.collect(single.next, tokens, index + 1, acc);
+      else if (single.next !== null) this.collect(single.next, subject, end + 1, acc);
     }
   }
 

@@ -9,9 +9,10 @@ export const GLOBAL_ACCOUNT = '$G';
 
 /**
  * How the principal was identified: no credentials were required ('anonymous'), a shared
- * token was presented ('token'), or a named user proved its password ('user').
+ * token was presented ('token'), a named user proved its password or certificate ('user'), an
+ * nkey user signed the server's nonce ('nkey'), or a user JWT was presented and signed ('jwt').
  */
-export type PrincipalKind = 'anonymous' | 'token' | 'user';
+export type PrincipalKind = 'anonymous' | 'token' | 'user' | 'nkey' | 'jwt';
 
 /**
  * Allow and deny lists of subjects, as nats-server's `publish`/`subscribe` permissions.
@@ -48,7 +49,7 @@ export interface Principal {
   readonly kind: PrincipalKind;
   /** The user's name for kind 'user'; empty for a token holder or an anonymous client. */
   readonly name: string;
-  /** The account the principal is bound to; GLOBAL_ACCOUNT until accounts exist. */
+  /** The account the principal is bound to (its subject space); GLOBAL_ACCOUNT when accounts are not configured. */
   readonly account: string;
   /** What the principal may do; undefined allows everything. */
   readonly permissions: Permissions | undefined;
@@ -57,7 +58,7 @@ export interface Principal {
 /** The principal of a client of a server that requires no credentials. */
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', name: '', account: GLOBAL_ACCOUNT, permissions: undefined });
 
-/** A principal in the global account. */
-export function principal(kind: PrincipalKind, name: string, permissions?: Permissions): Principal {
-  return Object.freeze({ kind, name, account: GLOBAL_ACCOUNT, permissions });
+/** A principal, in the global account unless another is named. */
+export function principal(kind: PrincipalKind, name: string, permissions?: Permissions, account: string = GLOBAL_ACCOUNT): Principal {
+  return Object.freeze({ kind, name, account, permissions });
 }

@@ -160,6 +160,9 @@ export class BatchBuilder {
   private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
   private len = BATCH_HEADER_SIZE;
   private records = 0;
+  /** Records given their own time (a mirror keeps the origin's): CreateTime, from the first one. */
+  private baseTs = -1;
+  private maxTs = -1;
 
   get count(): number {
     return this.records;
@@ -181,10 +184,18 @@ export class BatchBuilder {
   /**
    * Adds one record: key = `subject` (a byte string), headers = the scanned fields of the
    * publisher's block except `skip` (a field index, -1 for none) followed by `extra`, value =
-   * msg[valueStart, valueEnd). Returns the record's offset delta in the batch.
+   * msg[valueStart, valueEnd). Returns the record's offset delta in the batch. `time` gives the
+   * record its own timestamp (a mirrored message keeps the origin's): every record of the batch
+   * must then have one, and the batch is CreateTime on a topic that keeps it.
    */
-  add(subject: string, scan: HeaderScan | null, skip: number, extra: readonly ExtraHeader[], msg: Buffer, valueStart: number, valueEnd: number): number {
+  add(subject: string, scan: HeaderScan | null, skip: number, extra: readonly ExtraHeader[], msg: Buffer, valueStart: number, valueEnd: number, time?: number): number {
     const delta = this.records;
+    let tsDelta = 0;
+    if (time !== undefined) {
+      if (this.records === 0) this.baseTs = time;
+      tsDelta = time - this.baseTs;
+      this.maxTs = Math.max(this.maxTs, time);
+    }
     const keyLen = subject.length;
     const valueLen = valueEnd - valueStart;
     let headerCount = extra.length;
@@ -204,12 +215,12 @@ export class BatchBuilder {
       const vl = Buffer.byteLength(v, 'latin1');
       headersSize += varintSize(nl) + nl + varintSize(vl) + vl;
     }
-    const body = 1 + 1 + varintSize(delta) + varintSize(keyLen) + keyLen + varintSize(valueLen) + valueLen + varintSize(headerCount) + headersSize;
+    const body = 1 + varintSize(tsDelta) + varintSize(delta) + varintSize(keyLen) + keyLen + varintSize(valueLen) + valueLen + varintSize(headerCount) + headersSize;
     this.ensure(varintSize(body) + body);
     const b = this.buf;
     let at = writeVarint(b, this.len, body);
     b[at++] = 0; // attributes
-    b[at++] = 0; // timestamp delta 0: every record of the batch has the append time
+    at = writeVarint(b, at, tsDelta); // 0 unless records carry their own times: the append time
     at = writeVarint(b, at, delta);
     at = writeVarint(b, at, keyLen);
     at += b.write(subject, at, 'latin1');
@@ -249,9 +260,11 @@ export class BatchBuilder {
   take(time: number): Buffer {
     const out = Buffer.allocUnsafeSlow(this.len);
     this.buf.copy(out, 0, 0, this.len);
-    frameHeader(out, this.records, time);
+    if (this.baseTs >= 0) frameHeader(out, this.records, this.baseTs, this.maxTs, false);
+    else frameHeader(out, this.records, time, time, true);
     this.len = BATCH_HEADER_SIZE;
     this.records = 0;
+    this.baseTs = this.maxTs = -1;
     return out;
   }
 
@@ -259,18 +272,19 @@ export class BatchBuilder {
   discard(): void {
     this.len = BATCH_HEADER_SIZE;
     this.records = 0;
+    this.baseTs = this.maxTs = -1;
   }
 }
 
-function frameHeader(out: Buffer, records: number, time: number): void {
+function frameHeader(out: Buffer, records: number, time: number, maxTime: number, logAppendTime: boolean): void {
   writeInt64(out, OFFSET_BASE_OFFSET, 0);
   out.writeInt32BE(out.length - LOG_OVERHEAD, OFFSET_BATCH_LENGTH);
   out.writeInt32BE(-1, OFFSET_LEADER_EPOCH);
   out.writeInt8(CURRENT_MAGIC, OFFSET_MAGIC);
-  out.writeInt16BE(ATTR_TIMESTAMP_TYPE, OFFSET_ATTRIBUTES);
+  out.writeInt16BE(logAppendTime ? ATTR_TIMESTAMP_TYPE : 0, OFFSET_ATTRIBUTES);
   out.writeInt32BE(Math.max(0, records - 1), OFFSET_LAST_OFFSET_DELTA);
   writeInt64(out, OFFSET_BASE_TIMESTAMP, time);
-  writeInt64(out, OFFSET_MAX_TIMESTAMP, time);
+  writeInt64(out, OFFSET_MAX_TIMESTAMP, maxTime);
   writeInt64(out, OFFSET_PRODUCER_ID, -1);
   out.writeInt16BE(-1, OFFSET_PRODUCER_EPOCH);
   out.writeInt32BE(-1, OFFSET_BASE_SEQUENCE);
@@ -281,7 +295,7 @@ function frameHeader(out: Buffer, records: number, time: number): void {
 /** A batch without records that takes `count` offsets (a mirror's filler for sequences the origin lacks). */
 export function fillerBatch(count: number, time: number): Buffer {
   const out = Buffer.allocUnsafeSlow(BATCH_HEADER_SIZE);
-  frameHeader(out, 0, time);
+  frameHeader(out, 0, time, time, true);
   out.writeInt32BE(count - 1, OFFSET_LAST_OFFSET_DELTA);
   updateBatchCrc(out);
   return out;

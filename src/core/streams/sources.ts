@@ -4,7 +4,9 @@
 //
 // - A mirror keeps the origin's sequences: origin gaps (deleted sequences, a first sequence
 //   above 1) become filler batches in the target, which JetStream counts as deleted and Kafka
-//   consumers step over.
+//   consumers step over. Mirrored messages keep the origin's times (the mirror's topic is
+//   CreateTime). Its subject transforms apply (an object store mirrored under another
+//   bucket name rewrites $O.<origin bucket>.> to $O.<mirror bucket>.>).
 // - A source appends with new sequences, its subject transforms applied, the origin's
 //   Nats-Stream-Source and Nats-Expected-* headers dropped and a Nats-Stream-Source header
 //   "<origin> <origin seq> <filter> <dest> <original subject> <ident>" added (nats-server's 2.10
@@ -37,6 +39,15 @@ export function headerFields(hdr: Buffer): ExtraHeader[] {
     out.push([l.slice(0, c).trim(), l.slice(c + 1).trim()]);
   }
   return out;
+}
+
+/** A source's or mirror's subject transforms applied to an origin subject: the first that matches, else the subject as it is. */
+function transformed(r: Reader, subject: string): string {
+  for (const t of r.transforms) {
+    const to = t.apply(subject);
+    if (to !== null) return to;
+  }
+  return subject;
 }
 
 interface Reader {
@@ -153,7 +164,7 @@ export class StreamSourcing {
         if (r.startSeq > 0) from = r.startSeq;
         else if (r.startTime !== undefined) from = await origin.seqForTime(Date.parse(r.startTime));
       }
-      const msgs: Array<{ subject: string; headers: ExtraHeader[]; data: Buffer }> = [];
+      const msgs: Array<{ subject: string; headers: ExtraHeader[]; data: Buffer; time?: number }> = [];
       let last = r.cursor;
       for (let seq = origin.nextSeq(from, r.filter); seq !== 0 && msgs.length < BATCH; seq = origin.nextSeq(seq + 1, r.filter)) {
         const m = await origin.get(seq);
@@ -167,16 +178,9 @@ export class StreamSourcing {
             }
             this.target.appendFiller(seq - this.target.lastSeq - 1);
           }
-          msgs.push({ subject: m.subject, headers: headerFields(m.hdr), data: m.data });
+          msgs.push({ subject: transformed(r, m.subject), headers: headerFields(m.hdr), data: m.data, time: m.time });
         } else {
-          let subject = m.subject;
-          for (const t of r.transforms) {
-            const to = t.apply(m.subject);
-            if (to !== null) {
-              subject = to;
-              break;
-            }
-          }
+          const subject = transformed(r, m.subject);
           const headers = headerFields(m.hdr).filter(([k]) => k !== 'Nats-Stream-Source' && !k.startsWith('Nats-Expected-') && !k.startsWith('Nats-Batch-'));
           headers.push(['Nats-Stream-Source', `${r.origin} ${seq} ${r.iname} ${m.subject} ${this.target.topicId.slice(0, 8)}`]);
           msgs.push({ subject, headers, data: m.data });

@@ -363,7 +363,9 @@ export function topicConfigsOf(cfg: StreamConfig): Record<string, string> {
     'wharf.max.msgs': String(cfg.max_msgs),
     'retention.ms': String(maxAgeMs <= 0n ? -1n : maxAgeMs),
     'retention.bytes': String(cfg.max_bytes),
-    'message.timestamp.type': 'LogAppendTime',
+    // A mirror keeps the origin's times (only the mirror appends to it); every other stream
+    // topic gets the broker's clock for both protocols.
+    'message.timestamp.type': cfg.mirror !== undefined ? 'CreateTime' : 'LogAppendTime',
     // A batch of one NATS message of the largest payload (64 MB) must fit.
     'max.message.bytes': String(STREAM_MAX_BATCH_BYTES),
   };

@@ -241,6 +241,9 @@ export class StreamRegistry implements StreamRegistryApi {
       configs[key] ?? (existing !== null ? this.opts.log.describeTopic(name).effectiveConfigs.find((c) => c.name === key)?.value : this.opts.log.defaults.topicDefaults?.[key]) ?? defaultKafka(key);
     const cfg = resolveStreamConfig(configInputOfTopic(name, configs, effective), this.limitsCtx());
     if ('err_code' in cfg) throw new LogError('INVALID_CONFIG', `topic ${name} as a stream: ${cfg.description}`);
+    if (configs['message.timestamp.type'] === 'CreateTime' && cfg.mirror === undefined) {
+      throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream: it takes the broker's clock (message.timestamp.type LogAppendTime); only a mirror keeps its origin's times`);
+    }
     const other = this.overlapping(cfg.subjects ?? [], name);
     if (other !== undefined) throw new LogError('INVALID_CONFIG', `topic ${name}: wharf.nats.subjects overlap with stream ${other.name}`);
     if (stream !== undefined) {

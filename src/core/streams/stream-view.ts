@@ -96,6 +96,14 @@ const READ_CHUNK = 4 * 1024 * 1024;
 const BATCH_SPLIT_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_EXTRA: readonly ExtraHeader[] = [];
+
+/** True when a record key holds exactly the subject's characters (latin1, as keys are read), without decoding it. */
+function keyIsSubject(key: Buffer, subject: string): boolean {
+  const n = key.length;
+  if (n !== subject.length) return false;
+  for (let i = 0; i < n; i++) if (key[i] !== subject.charCodeAt(i)) return false;
+  return true;
+}
 const SEC = 1000;
 
 /** A batch appended and not yet acknowledged. */
@@ -157,6 +165,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private lastTime = 0;
   private _lastMsgId = '';
   private readonly ttls = new TtlHeap();
+  /**
+   * Sequences of subject delete markers (Nats-Marker-Reason) and KV purges (KV-Operation:
+   * PURGE): when one of them expires as the last message of its subject, no marker follows
+   * (nats-server's isSubjectDeleteMarker), else markers would beget markers every TTL.
+   */
+  private readonly markers = new Set<number>();
   private readonly timer: ExpiryTimer;
   private readonly listeners = new Set<(ev: StreamEvent) => void>();
   private hooks: StreamConsumerHooks | null = null;
@@ -342,6 +356,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this._lastMsgId = check.msgId ?? '';
     if (check.ttl > 0) batch.ttls.push([seq, check.ttl]);
     if (check.rollup !== Rollup.None) batch.rollups.push([seq, check.rollup]);
+    if ((check.ttl !== 0 || check.rollup !== Rollup.None) && scan !== null && (scan.get('Nats-Marker-Reason') !== undefined || scan.get('KV-Operation') === 'PURGE')) this.markers.add(seq);
     // Core subscribers get the message now, unless an earlier Kafka append is still in flight:
     // then after it, in log order (docs/jetstream.md 1.4).
     if (this.foreignInflight()) {
@@ -499,6 +514,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const size = storedSize(this.memory, subject.length, hdrLen, r.value?.length ?? 0);
     this.index.add(seq, subject, size, r.timestamp);
     this.lastTime = Math.max(this.lastTime, r.timestamp);
+    if (r.headers.length > 0 && (recordHeader(r, 'Nats-Marker-Reason') !== undefined || recordHeader(r, 'KV-Operation') === 'PURGE')) this.markers.add(seq);
     const id = recordHeader(r, 'Nats-Msg-Id');
     this._lastMsgId = id ?? '';
     if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
@@ -527,7 +543,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     // Limits and rollups first (they are part of the append), then the PubAcks, then the event.
     for (const [seq, kind] of entry.rollups) this.applyRollup(seq, kind);
     for (const [seq, ttl] of entry.ttls) this.ttls.push(time + ttl * SEC, seq);
-    this.enforceLimits();
+    this.enforceLimits(entry.first, entry.last);
     const router = this.ctx.router;
     const name = this.cfg.name;
     for (let k = 0; k < entry.replies.length; k++) {
@@ -553,7 +569,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (rollup === 'sub') this.applyRollup(seq, Rollup.Subject);
       else if (rollup === 'all') this.applyRollup(seq, Rollup.All);
     }
-    this.enforceLimits();
+    this.enforceLimits(entry.first, entry.last);
     // Kafka records reach core NATS subscribers once durable, on their subject (docs/jetstream.md 1.4).
     for (const r of records) {
       const seq = r.offset + 1;
@@ -588,6 +604,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.index.truncate(from);
     this.dedupe.dropFrom(from);
     this.ttls.dropFrom(from);
+    for (const s of this.markers) if (s >= from) this.markers.delete(s);
     this.durable = Math.min(this.durable, end);
     this.log.error({ err: error, end }, 'append to the stream failed');
   }
@@ -612,14 +629,35 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.removeSeqs(removed, 'rollup');
   }
 
-  /** max_msgs, max_bytes (discard old: the oldest go) and max_msgs_per_subject. */
-  private enforceLimits(): void {
+  /**
+   * max_msgs, max_bytes (discard old: the oldest go) and max_msgs_per_subject. After an append
+   * only the subjects of the appended sequences [from, to] can be over their limit, so only those
+   * are looked at (a pass over every subject per append made KV puts quadratic); a config change
+   * and a restart check every subject.
+   */
+  private enforceLimits(from = 0, to = -1): void {
     const cfg = this.cfg;
-    if (cfg.max_msgs_per_subject > 0 && !cfg.discard_new_per_subject) {
+    const perSubject = cfg.max_msgs_per_subject;
+    if (perSubject > 0 && !cfg.discard_new_per_subject) {
       const over: number[] = [];
-      for (const [subject, count] of this.index.liveSubjects()) {
-        let n = count - cfg.max_msgs_per_subject;
+      const trim = (subject: string, count: number) => {
+        let n = count - perSubject;
+        if (n <= 0) return;
         for (let s = this.index.firstOf(subject); n > 0 && s !== 0; s = this.index.nextOfSubject(s), n--) over.push(s);
+      };
+      if (to < from) {
+        for (const [subject, count] of this.index.liveSubjects()) trim(subject, count);
+      } else if (from === to) {
+        const subject = this.index.subjectOf(from);
+        if (subject !== null) trim(subject, this.index.countOf(subject));
+      } else {
+        const seen = new Set<string>();
+        for (let q = from; q <= to; q++) {
+          const subject = this.index.subjectOf(q);
+          if (subject === null || seen.has(subject)) continue;
+          seen.add(subject);
+          trim(subject, this.index.countOf(subject));
+        }
       }
       if (over.length > 0) this.removeSeqs(over.sort((a, b) => a - b), 'limits');
     }
@@ -675,6 +713,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     while (first <= this.index.last && !this.index.isLive(first) && first <= this.durable) first++;
     if (first > this.index.first) this.index.advanceFirst(first);
     const newFirst = this.index.first;
+    if (this.markers.size > 0) for (const s of this.markers) if (s < newFirst || !this.index.isLive(s)) this.markers.delete(s);
     this.emit({ kind: 'removed', reason, firstSeq: newFirst, seqs: seqs.filter((s) => s >= newFirst) });
     this.scheduleTrim();
   }
@@ -723,7 +762,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (expired.length > 0) {
       expired.sort((a, b) => a - b);
       const sdm = this.cfg.subject_delete_marker_ttl ?? 0n;
-      const subjects = sdm > 0n ? expired.map((s) => this.index.subjectOf(s)) : [];
+      // A marker (or KV purge) that expires leaves no marker behind.
+      const subjects = sdm > 0n ? expired.filter((s) => !this.markers.has(s)).map((s) => this.index.subjectOf(s)) : [];
+      for (const s of expired) this.markers.delete(s);
       this.removeSeqs(expired, 'ttl');
       for (const subject of subjects) if (subject !== null && this.index.countOf(subject) === 0 && !markers.includes(subject)) markers.push(subject);
     }
@@ -746,26 +787,27 @@ export class Stream implements StreamView, AppendObserver, PublishState {
    * Appends records the stream makes itself (markers, sourced and mirrored messages): indexed
    * like publishes, never fanned out to core subscribers, no PubAck.
    */
-  appendInternal(msgs: ReadonlyArray<{ subject: string; headers: readonly ExtraHeader[]; data: Buffer }>, ttlSeconds = 0): { first: number; last: number } {
+  appendInternal(msgs: ReadonlyArray<{ subject: string; headers: readonly ExtraHeader[]; data: Buffer; time?: number }>, ttlSeconds = 0): { first: number; last: number } {
     if (this.open !== null) this.flush();
     const now = Date.now();
     const first = this.index.last + 1;
     const entry: Inflight = { buf: EMPTY, first, last: first - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
     for (const m of msgs) {
-      this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length);
+      this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length, m.time);
       let hdrLen = 0;
       if (m.headers.length > 0) {
         hdrLen = 12;
         for (const [k, v] of m.headers) hdrLen += k.length + 2 + Buffer.byteLength(v, 'latin1') + 2;
       }
       const seq = ++entry.last;
-      this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), now);
+      this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), m.time ?? now);
       entry.replies.push(undefined);
       if (ttlSeconds > 0) entry.ttls.push([seq, ttlSeconds]);
       const rollup = m.headers.find(([k]) => k === 'Nats-Rollup')?.[1];
       if (rollup === 'sub') entry.rollups.push([seq, Rollup.Subject]);
       const id = m.headers.find(([k]) => k === 'Nats-Msg-Id')?.[1];
       if (id !== undefined) this.dedupe.add(id, seq, now);
+      if (m.headers.some(([k, v]) => k === 'Nats-Marker-Reason' || (k === 'KV-Operation' && v === 'PURGE'))) this.markers.add(seq);
       this._lastMsgId = id ?? '';
     }
     entry.buf = this.builder.take(now);
@@ -882,7 +924,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private messageOf(r: StreamRecord, seq: number, subject: string): StoredMessage {
-    const extra: ExtraHeader[] = r.key !== null && subject !== r.key.toString('latin1') ? [['Kafka-Key', r.key.toString('base64')]] : [];
+    // The delivery path: no string or array per message unless the key is not the subject.
+    const extra: readonly ExtraHeader[] = r.key !== null && !keyIsSubject(r.key, subject) ? [['Kafka-Key', r.key.toString('base64')]] : NO_EXTRA;
+    if (r.headers.length === 0 && extra.length === 0) return { seq, subject, hdr: EMPTY, data: r.value ?? EMPTY, time: r.timestamp };
     const { hdr, omitted } = headerBlockOf(r.headers, extra);
     if (omitted > 0) this.ctx.stats.omittedHeaders += omitted;
     return { seq, subject, hdr, data: r.value ?? EMPTY, time: r.timestamp };

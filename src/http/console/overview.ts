@@ -63,8 +63,8 @@ export function overviewHandler(ctx: MonitorContext): () => Overview {
       uptimeMs: now - ctx.startedAt.getTime(),
       listeners: listenerInfos({
         nats: { host: opts.host, port: nats.port },
-        kafka: kafka === null ? null : { host: ctx.kafkaHost ?? '', port: kafka.port, advertisedHost: kafka.advertisedHost, advertisedPort: kafka.advertisedPort },
-        http: { host: ctx.options.host, port: ctx.httpPort },
+        kafka: kafka === null ? [] : kafka.addresses,
+        http: { host: ctx.options.host, port: ctx.httpPort, tls: ctx.options.tls },
       }),
       connections: { nats: nats.connections.size, kafka: kafka?.connectionCount ?? 0 },
       totals,

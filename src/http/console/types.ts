@@ -13,6 +13,8 @@ export interface ListenerInfo {
   port: number;
   /** What a client is given: nats://host:port, host:port for Kafka bootstrap, http://host:port/. */
   url: string;
+  /** A Kafka listener's security protocol (PLAINTEXT, SASL_SSL, ...), HTTPS, or null. */
+  security: string | null;
 }
 
 /** Cumulative counters; the app turns two samples into rates. */

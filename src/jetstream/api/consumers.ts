@@ -7,7 +7,7 @@ import type { ConsumerCoordinator } from '../../core/coordinators/jetstream/cons
 import { ConsumerErrors as E } from '../../core/coordinators/jetstream/consumer-errors.js';
 import type { ConsumerConfigInput } from '../../core/coordinators/jetstream/consumer-config.js';
 import type { ApiReply, ApiRequest, ApiRoute } from '../api-table.js';
-import { decodeGo, goTime, parseRfc3339, type GoJson } from '../json.js';
+import { decodeGo, parseRfc3339, type GoJson } from '../json.js';
 import {
   actionOf,
   consumerConfigInput,
@@ -166,7 +166,8 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
         if (r === null) return reply.error(E.notFound(), notPaused);
         reply.ok({
           paused: r.paused,
-          pause_until: r.until !== undefined ? goTime(parseRfc3339(r.until) ?? 0) : ZERO_TIME,
+          // As given (Go re-marshals the time it parsed: its offset and every digit of the fraction).
+          pause_until: r.until !== undefined ? r.until : ZERO_TIME,
           pause_remaining: r.paused && r.remainingNs > 0n ? r.remainingNs : undefined,
         });
       },

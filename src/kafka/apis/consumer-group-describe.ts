@@ -2,6 +2,7 @@
 // target assignments. v1 adds each member's type (KIP-1099): every member of a Wharf consumer
 // group speaks the consumer protocol (type 1; Wharf does not mix classic members into them).
 // With includeAuthorizedOperations the group's operations the principal may perform are listed.
+// A classic or streams group of the id is GROUP_ID_NOT_FOUND "is not a consumer group", as Kafka 4.4.
 // Authorization, as Kafka: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it.
 import { ApiKey } from '../protocol/messages/index.js';
 import type { Assignment } from '../../core/coordinators/consumer-group.js';
@@ -32,8 +33,8 @@ export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe,
       groups: req.groupIds.map((groupId) => {
         if (!ctx.authorize('DESCRIBE', groupResource(groupId))) return failed(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
         if (!c.consumerGroups.has(groupId)) {
-          const classic = c.groups.groupState(groupId) !== null;
-          return failed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, classic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`);
+          const other = c.groups.groupTypeOf(groupId) !== null || c.groups.groupState(groupId) !== null;
+          return failed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, other ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`);
         }
         const d = c.consumerGroups.describe(groupId);
         return {

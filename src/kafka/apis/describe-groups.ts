@@ -2,7 +2,8 @@
 // while Stable, as Kafka). An unknown group is described as Dead; from v6 (KIP-1043) it is
 // GROUP_ID_NOT_FOUND, and so is a KIP-848 consumer group ("not a classic group"), as Kafka 4.4
 // answers (below v6 Wharf describes a consumer group's members as a classic group's, where
-// Kafka says Dead). With includeAuthorizedOperations (v3+) a group found lists the operations
+// Kafka says Dead). A streams group (KIP-1071) is "not a classic group" from v6 and Dead
+// below, as Kafka 4.4 answers. With includeAuthorizedOperations (v3+) a group found lists the operations
 // the principal may perform on it.
 // Authorization, as Kafka: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it.
 import { ApiKey } from '../protocol/messages/index.js';
@@ -33,6 +34,10 @@ export const describeGroups = defineHandler(ApiKey.DescribeGroups, {
           if (v >= NOT_FOUND_VERSION) return notFound(groupId, `Group ${groupId} is not a classic group.`);
           const d = c.consumerGroups.describeAsClassic(groupId);
           return { errorCode: ErrorCode.NONE, groupId, groupState: d.state, protocolType: 'consumer', protocolData: '', members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: EMPTY, memberAssignment: EMPTY })), authorizedOperations: ops(groupId) };
+        }
+        if (c.groups.groupTypeOf(groupId) === 'streams') {
+          if (v >= NOT_FOUND_VERSION) return notFound(groupId, `Group ${groupId} is not a classic group.`);
+          return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPERATIONS };
         }
         const d = c.groups.describeGroup(groupId);
         if (v >= NOT_FOUND_VERSION && d.error === null && d.state === 'Dead') return notFound(groupId, `Group ${groupId} not found.`);

@@ -44,6 +44,10 @@ import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
+import { saslHandshake } from './sasl-handshake.js';
+import { saslAuthenticate } from './sasl-authenticate.js';
+import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
+import { streamsGroupDescribe } from './streams-group-describe.js';
 
 /** The handler of each served API key (a handler under another key does not compile). */
 export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
@@ -91,6 +95,11 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.PushTelemetry]: pushTelemetry,
   [ApiKey.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
   [ApiKey.ConsumerGroupDescribe]: consumerGroupDescribe,
+  // Authentication on SASL listeners (the connection's SaslAuthentication).
+  [ApiKey.SaslHandshake]: saslHandshake,
+  [ApiKey.SaslAuthenticate]: saslAuthenticate,
+  [ApiKey.StreamsGroupHeartbeat]: streamsGroupHeartbeat,
+  [ApiKey.StreamsGroupDescribe]: streamsGroupDescribe,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;

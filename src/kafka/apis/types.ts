@@ -12,6 +12,7 @@ import type { FetchSessionCache } from '../fetch-session.js';
 import type { ClientTelemetry } from '../client-telemetry.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
+import type { SaslAuthentication } from '../sasl.js';
 
 /** What a handler may use of the connection its request came in on. */
 export interface ConnectionScope {
@@ -42,6 +43,8 @@ export interface RequestContext {
   readonly header: RequestHeader;
   /** Who sent the request (User:ANONYMOUS until the listener authenticates). */
   readonly principal: AclPrincipal;
+  /** The connection's SASL authentication on a SASL listener; null on the others. */
+  readonly sasl: SaslAuthentication | null;
   /**
    * May the request's principal do `operation` on `resource`? Every handler asks before it
    * touches a topic, group, transactional id or the cluster, with the operation Apache Kafka

@@ -79,8 +79,11 @@ export function OverviewPage() {
             </thead>
             <tbody>
               {o.listeners.map((l) => (
-                <tr key={l.protocol}>
-                  <td>{l.protocol === 'http' ? 'Monitoring' : l.protocol === 'nats' ? 'NATS' : 'Kafka'}</td>
+                <tr key={`${l.protocol}-${l.port}`}>
+                  <td>
+                    {l.protocol === 'http' ? 'Monitoring' : l.protocol === 'nats' ? 'NATS' : 'Kafka'}
+                    {l.security !== null && l.security !== 'PLAINTEXT' && <span class="muted"> {l.security}</span>}
+                  </td>
                   <td>
                     <code>{l.url}</code>
                   </td>

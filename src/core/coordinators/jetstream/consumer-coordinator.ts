@@ -294,8 +294,16 @@ export class ConsumerCoordinator {
     return { info: c.info(), created: true };
   }
 
+  /**
+   * Whether a consumer's state goes to __jetstream_consumers: every consumer of a file stream
+   * that does not ask for memory storage, ephemeral ones included. nats-server keeps ephemeral
+   * consumers of file streams on disk as well, and clients rely on it: a plain (not ordered)
+   * consume or push subscription carries on over a server restart with the same consumer (it
+   * is deleted after its inactive_threshold as before). Ordered consumers, KV watchers and object
+   * reads ask for mem_storage and stay in memory.
+   */
   private isDurableState(stream: StreamView, cfg: ConsumerConfig): boolean {
-    return stream.config.storage === 'file' && isDurable(cfg) && cfg.mem_storage !== true;
+    return stream.config.storage === 'file' && cfg.mem_storage !== true;
   }
 
   private instantiate(sc: StreamConsumers, name: string, cfg: ConsumerConfig, record: ConsumerRecord, start: ConsumerStart, journalN: number, durable = this.isDurableState(sc.stream, cfg)): Consumer {
@@ -485,6 +493,13 @@ export class ConsumerCoordinator {
   }
 
   /** Clean close: snapshots of every durable consumer, then the consumers stop. */
+  /** Tells every waiting pull request that the server shuts down (Consumer.signalShutdown); returns how many were told. */
+  signalShutdown(): number {
+    let n = 0;
+    for (const c of this.all()) n += c.signalShutdown();
+    return n;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

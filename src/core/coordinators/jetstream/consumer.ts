@@ -603,6 +603,10 @@ export class Consumer implements JournalOwner {
       const next = st.nextSeq(this.sseq, this.filter);
       if (next === 0) break;
       let refused = false;
+      // No waiting request could take the message (pinned to another client, below its overflow
+      // thresholds, no interest left): looking again would find the same, so the pump stops until
+      // an event (a new request, an unpin, an ack) kicks it. Looping here would never yield.
+      let untaken = false;
       const budget = this.waiting !== null ? Math.min(RUN, Math.max(1, this.waiting.batchPending())) : RUN;
       const took = await st.readMany(next, this.filter, budget, (m) => {
         if (this.closed || !this.hasTarget() || this.atMaxAckPending() || this.acks.hasRedeliveries || m.seq < this.sseq) {
@@ -615,6 +619,7 @@ export class Consumer implements JournalOwner {
         }
         if (!this.offer(m, 1)) {
           refused = true;
+          untaken = true;
           return false;
         }
         return true;
@@ -622,7 +627,7 @@ export class Consumer implements JournalOwner {
       if (this.closed) return;
       if (refused) {
         if (this.atMaxAckPending()) blockedByAckPending = true;
-        if (!this.hasTarget() || blockedByAckPending || this.delayTimer !== null) break;
+        if (untaken || !this.hasTarget() || blockedByAckPending || this.delayTimer !== null) break;
         continue;
       }
       if (took === 0) break;
@@ -1199,6 +1204,18 @@ export class Consumer implements JournalOwner {
   /** The delivery that a pull run or push stream is at, for the coordinator's retention scan after an ack-none commit. */
   get deliveredSeq(): number {
     return this.dlvSseq;
+  }
+
+  /**
+   * The broker is shutting down: every waiting pull request gets `409 Server Shutdown` with its
+   * pending counts, as nats-server sends before it closes its connections (clients report
+   * ErrServerShutdown and keep their consume running over the reconnect). Returns how many.
+   */
+  signalShutdown(): number {
+    if (this.closed || this.waiting === null) return 0;
+    const left = this.waiting.clear();
+    for (const wr of left) wr.sink.status(409, 'Server Shutdown', { msgs: wr.n, bytes: wr.b });
+    return left.length;
   }
 
   /** Stops everything: waiting requests get 409 Consumer Deleted when `deleted`. */

@@ -1,0 +1,266 @@
+// NATS accounts: each account is a subject space of its own (a Router), so that a message
+// published in one account reaches only that account's subscribers; the global account ($G) is
+// the broker's main router (the one JetStream and Kafka records use). Accounts share subjects only
+// through exports and imports, as nats-server's accounts do:
+// - a stream export of account A imported by B: messages published in A on the imported subject
+//   are delivered to B's subscribers, on the same subject, under a prefix, or on `to`;
+// - a service export of A imported by B: requests B's clients publish on the local subject (`to`,
+//   or the subject itself) go to A's responders on the exported subject, with a reply subject of
+//   A's (_R_.<token>) that carries the responses back to the requester's reply subject in B; a
+//   Singleton service answers once, Stream and Chunked services until the response threshold.
+// An import that names a missing account, a subject the exporter does not export, or an export
+// restricted to other accounts is refused when the accounts are built, naming it.
+import { randomBytes } from 'node:crypto';
+import type { AccountExport, AccountImport, NatsAccount } from '../security/nats-users.js';
+import { GLOBAL_ACCOUNT } from '../security/principal.js';
+import { FULL_WILDCARD, SINGLE_WILDCARD, TOKEN_SEPARATOR, isValidSubject } from './subject.js';
+import { Router, type RoutedSubscription, type SubscriptionOwner } from './router.js';
+import { SubjectTransform } from './subject-transform.js';
+
+export class AccountConfigError extends Error {
+  override name = 'AccountConfigError';
+}
+
+/** nats-server's default response threshold: how long a service import waits for responses. */
+const RESPONSE_THRESHOLD_MS = 2 * 60_000;
+/** Imports forwarding into imports: more hops than this is a loop of exports, and is dropped. */
+const MAX_HOPS = 8;
+
+/** Bridges are no connection: they receive their own account's messages like any subscriber. */
+const BRIDGE_OWNER: SubscriptionOwner = Object.freeze({ echo: true });
+
+/** Whether every subject `inner` can match is matched by `outer` (both may hold wildcards). */
+export function isSubsetSubject(inner: string, outer: string): boolean {
+  const a = inner.split(TOKEN_SEPARATOR);
+  const b = outer.split(TOKEN_SEPARATOR);
+  for (let i = 0; i < b.length; i++) {
+    const t = b[i]!;
+    if (t === FULL_WILDCARD) return i < a.length;
+    if (i >= a.length) return false;
+    const s = a[i]!;
+    if (s === FULL_WILDCARD) return false;
+    if (t === SINGLE_WILDCARD) continue;
+    if (s !== t) return false;
+  }
+  return a.length === b.length;
+}
+
+/** A transform from `source` to `destination`, where '*' of the destination stands for the source's wildcards in order. */
+function transformOf(source: string, destination: string): SubjectTransform | null {
+  if (source === destination) return null;
+  let n = 0;
+  const dest = destination
+    .split(TOKEN_SEPARATOR)
+    .map((t) => (t === SINGLE_WILDCARD ? `{{wildcard(${++n})}}` : t))
+    .join(TOKEN_SEPARATOR);
+  return SubjectTransform.compile(source, dest);
+}
+
+function applied(t: SubjectTransform | null, subject: string): string {
+  return t === null ? subject : t.apply(subject.split(TOKEN_SEPARATOR), subject);
+}
+
+/** Hops of the message being forwarded right now (bridges deliver synchronously). */
+let hops = 0;
+
+/** A stream import: a subscription in the exporter's account that republishes into the importer's. */
+class StreamBridge implements RoutedSubscription {
+  readonly owner = BRIDGE_OWNER;
+  readonly queue = undefined;
+  constructor(
+    readonly subject: string,
+    private readonly target: Router,
+    private readonly map: (subject: string) => string,
+  ) {}
+
+  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+    if (hops >= MAX_HOPS) return false;
+    hops++;
+    try {
+      return this.target.route(this.map(subject), reply, hdrLen, msg, null) > 0;
+    } finally {
+      hops--;
+    }
+  }
+}
+
+interface PendingResponse {
+  readonly bridge: ResponseBridge;
+  readonly expires: number;
+}
+
+/** The reply subject of a forwarded request, in the exporter's account: carries responses to the requester. */
+class ResponseBridge implements RoutedSubscription {
+  readonly owner = BRIDGE_OWNER;
+  readonly queue = undefined;
+  constructor(
+    readonly subject: string,
+    private readonly requester: Router,
+    private readonly reply: string,
+    private readonly singleton: boolean,
+    private readonly done: (b: ResponseBridge) => void,
+  ) {}
+
+  deliver(_subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+    if (this.singleton) this.done(this);
+    return this.requester.deliverAs(this.reply, this.reply, reply, hdrLen, msg, null) > 0;
+  }
+}
+
+/** A service import: a subscription in the importer's account that forwards requests to the exporter's. */
+class ServiceBridge implements RoutedSubscription {
+  readonly owner = BRIDGE_OWNER;
+  readonly queue = undefined;
+  constructor(
+    readonly subject: string,
+    private readonly importer: Router,
+    private readonly exporter: Router,
+    private readonly transform: SubjectTransform | null,
+    private readonly singleton: boolean,
+    private readonly responses: ResponseTracker,
+  ) {}
+
+  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+    if (hops >= MAX_HOPS) return false;
+    const target = applied(this.transform, subject);
+    const forwardedReply = reply === undefined ? undefined : this.responses.open(this.exporter, this.importer, reply, this.singleton);
+    hops++;
+    try {
+      const n = this.exporter.route(target, forwardedReply, hdrLen, msg, null);
+      if (n === 0 && forwardedReply !== undefined) this.responses.close(this.exporter, forwardedReply);
+      return n > 0;
+    } finally {
+      hops--;
+    }
+  }
+}
+
+/** The open response subjects of service imports, swept when they pass the response threshold. */
+class ResponseTracker {
+  private readonly pending = new Map<string, PendingResponse>();
+  private readonly prefix = `_R_.${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x')}.`;
+  private next = 0;
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly routers = new Map<string, Router>();
+
+  open(exporter: Router, requester: Router, reply: string, singleton: boolean): string {
+    const subject = `${this.prefix}${(this.next++).toString(36)}`;
+    const bridge = new ResponseBridge(subject, requester, reply, singleton, (b) => this.close(exporter, b.subject));
+    exporter.subscriptions.insert(bridge);
+    this.pending.set(subject, { bridge, expires: Date.now() + RESPONSE_THRESHOLD_MS });
+    this.routers.set(subject, exporter);
+    this.sweeper ??= setInterval(() => this.sweep(), 10_000).unref();
+    return subject;
+  }
+
+  close(exporter: Router, subject: string): void {
+    const p = this.pending.get(subject);
+    if (p === undefined) return;
+    this.pending.delete(subject);
+    this.routers.delete(subject);
+    exporter.subscriptions.remove(p.bridge);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [subject, p] of this.pending) {
+      if (p.expires <= now) this.close(this.routers.get(subject)!, subject);
+    }
+    if (this.pending.size === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
+  /** Open response subjects (for tests and monitoring). */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  stop(): void {
+    for (const [subject] of [...this.pending]) this.close(this.routers.get(subject)!, subject);
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+}
+
+function findExport(exports: readonly AccountExport[], kind: AccountExport['kind'], subject: string, importer: string): AccountExport | 'denied' | undefined {
+  let denied = false;
+  for (const e of exports) {
+    if (e.kind !== kind || !isSubsetSubject(subject, e.subject)) continue;
+    if (e.accounts === undefined || e.accounts.includes(importer)) return e;
+    denied = true;
+  }
+  return denied ? 'denied' : undefined;
+}
+
+export class Accounts {
+  private readonly routers = new Map<string, Router>();
+  private readonly bridges: Array<{ router: Router; bridge: RoutedSubscription }> = [];
+  readonly responses = new ResponseTracker();
+
+  /**
+   * @param global the global account's router ($G: the broker's own).
+   * @param accounts the configured accounts by name; each gets a router of its own.
+   */
+  constructor(global: Router, accounts: Readonly<Record<string, NatsAccount>> = {}) {
+    this.routers.set(GLOBAL_ACCOUNT, global);
+    for (const name of Object.keys(accounts)) if (name !== GLOBAL_ACCOUNT) this.routers.set(name, new Router());
+    for (const [name, account] of Object.entries(accounts)) {
+      for (const imp of account.imports ?? []) this.wire(name, imp, accounts);
+    }
+  }
+
+  /** The account names, the global one first. */
+  get names(): string[] {
+    return [...this.routers.keys()];
+  }
+
+  /** The router of an account; throws for an account that is not configured. */
+  router(name: string): Router {
+    const r = this.routers.get(name);
+    if (r === undefined) throw new AccountConfigError(`account ${JSON.stringify(name)} is not configured`);
+    return r;
+  }
+
+  has(name: string): boolean {
+    return this.routers.has(name);
+  }
+
+  private wire(importer: string, imp: AccountImport, accounts: Readonly<Record<string, NatsAccount>>): void {
+    const what = `account ${importer}: the ${imp.kind} import of ${JSON.stringify(imp.subject)} from ${imp.account}`;
+    const exporter = accounts[imp.account];
+    if (exporter === undefined || !this.routers.has(imp.account)) throw new AccountConfigError(`${what}: no such account`);
+    if (!isValidSubject(imp.subject)) throw new AccountConfigError(`${what}: not a valid subject`);
+    const found = findExport(exporter.exports ?? [], imp.kind, imp.subject, importer);
+    if (found === undefined) throw new AccountConfigError(`${what}: ${imp.account} does not export it`);
+    if (found === 'denied') throw new AccountConfigError(`${what}: not authorized (the export names other accounts)`);
+    const source = this.routers.get(imp.account)!;
+    const target = this.routers.get(importer)!;
+    try {
+      if (imp.kind === 'stream') {
+        const prefix = imp.prefix;
+        const t = prefix === undefined && imp.to !== undefined ? transformOf(imp.subject, imp.to) : null;
+        const map = prefix !== undefined ? (s: string) => `${prefix}${TOKEN_SEPARATOR}${s}` : (s: string) => applied(t, s);
+        const bridge = new StreamBridge(imp.subject, target, map);
+        source.subscriptions.insert(bridge);
+        this.bridges.push({ router: source, bridge });
+      } else {
+        const local = imp.to ?? imp.subject;
+        const bridge = new ServiceBridge(local, target, source, transformOf(local, imp.subject), found.responseType === undefined || found.responseType === 'Singleton', this.responses);
+        target.subscriptions.insert(bridge);
+        this.bridges.push({ router: target, bridge });
+      }
+    } catch (e) {
+      if (e instanceof AccountConfigError) throw e;
+      throw new AccountConfigError(`${what}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Removes the bridges and open responses. */
+  close(): void {
+    for (const { router, bridge } of this.bridges) router.subscriptions.remove(bridge);
+    this.bridges.length = 0;
+    this.responses.stop();
+  }
+}
