@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
-import type { Broker } from '../../src/index.js';
+import { startBroker, type Broker } from '../../src/index.js';
 import { startMonitor } from '../../src/http/server.js';
 import { startTestBroker } from '../support/broker.js';
 
@@ -93,6 +93,52 @@ describe('/accountz, /accstatz, /healthz?js-enabled-only', () => {
       assert.equal((await fetch(`http://127.0.0.1:${off.ports.http}/healthz?js-enabled-only=true`)).status, 200, 'JetStream switched off is healthy, as in nats-server');
     } finally {
       await off.close();
+    }
+  });
+
+  it('with accounts configured: lists them, and each one\'s detail and traffic are its own', async () => {
+    const multi = await startBroker({
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      nats: { port: 0, accounts: { A: { users: [{ user: 'a', password: 'pa', account: 'A' }] }, B: { users: [{ user: 'b', password: 'pb', account: 'B' }] } } },
+      kafka: { port: -1 },
+      http: { port: 0 },
+      storage: { engine: 'memory' },
+    });
+    const mbase = `http://127.0.0.1:${multi.ports.http}`;
+    const mjson = async (path: string): Promise<Json> => {
+      const res = await fetch(`${mbase}${path}`, { headers: { authorization: `Basic ${Buffer.from('a:pa').toString('base64')}` } });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${path}: ${text}`);
+      return JSON.parse(text) as Json;
+    };
+    const conns: NatsConnection[] = [];
+    try {
+      assert.deepEqual((await mjson('/accountz')).accounts, ['$G', 'A', 'B']);
+      const a = await connect({ port: multi.ports.nats, user: 'a', pass: 'pa' });
+      conns.push(a);
+      const b = await connect({ port: multi.ports.nats, user: 'b', pass: 'pb' });
+      conns.push(b);
+      const sub = a.subscribe('only.a', { max: 3 });
+      b.subscribe('only.b');
+      b.subscribe('only.b2');
+      for (let i = 0; i < 3; i++) a.publish('only.a', 'x');
+      for await (const _ of sub) void _;
+      await b.flush();
+      const detailA = (await mjson('/accountz?acc=A')).account_detail as Json;
+      assert.equal(detailA.client_connections, 1);
+      assert.equal(detailA.jetstream_enabled, false, 'JetStream is served in $G only');
+      assert.equal(((await mjson('/accountz?acc=B')).account_detail as Json).subscriptions, 2);
+      const statz = (await mjson('/accstatz')).account_statz as Json[];
+      assert.deepEqual(statz.map((x) => x.acc), ['A', 'B'], 'the accounts with connections');
+      const [sa, sb] = statz as [Json, Json];
+      assert.equal((sa.received as Json).msgs, 3);
+      assert.equal((sa.sent as Json).msgs, 3);
+      assert.equal((sb.received as Json).msgs, 0, "B's traffic is not A's");
+      assert.equal(sb.num_subscriptions, 2);
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
+      await multi.close();
     }
   });
 });
