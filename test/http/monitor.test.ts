@@ -438,7 +438,7 @@ const NOT_IN_WHARF: Record<string, Record<string, string>> = {
     write_timeout: 'write-timeout policy option',
   },
   accounts: {
-    system_account: 'accounts: Wharf has one account and no system account',
+    system_account: 'Wharf has no system account',
     imports: "the $SYS account's service imports: Wharf has no system account",
   },
   connection: {
