@@ -165,7 +165,7 @@ describe('console in Chromium', { skip, timeout: 300_000 }, () => {
     const billing = page.locator('tr[data-group="billing"]');
     await billing.waitFor();
     assert.ok(num(await billing.getByTestId('group-lag').textContent()) > 0, 'billing lags');
-    assert.ok(((await page.locator('tr[data-group="shipping"]').textContent()) ?? '').includes('Stable'), 'shipping has a live member');
+    await waitFor(async () => ((await page.locator('tr[data-group="shipping"]').textContent()) ?? '').includes('Stable'), { what: 'shipping to show its live member (Stable)' });
     await shot(page, 'groups');
 
     await billing.locator('a').click();

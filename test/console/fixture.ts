@@ -65,20 +65,24 @@ export async function startDemo(): Promise<Demo> {
   await waitFor(() => seen >= 120, { what: 'billing read orders', timeoutMs: 30_000 });
   await billing.disconnect();
 
-  // shipping: a live member that reads slowly, so it stays Stable with lag.
+  // shipping: a live member that stops reading after ten records, so it stays Stable with lag.
+  // It pauses rather than sleeping in its handler: a paused kafkajs consumer keeps heartbeating,
+  // a sleeping one is dropped from the group after its session timeout (seen under load).
   const shipping: Consumer = kafka.consumer({ groupId: 'shipping', sessionTimeout: 30_000 });
   await shipping.connect();
   await shipping.subscribe({ topic: 'payments', fromBeginning: true });
   let shipped = 0;
   await shipping.run({
-    eachMessage: async () => {
+    autoCommit: true,
+    eachMessage: async ({ topic }) => {
       shipped++;
-      if (shipped >= 10) await new Promise((r) => setTimeout(r, 60_000));
+      if (shipped === 10) shipping.pause([{ topic }]);
     },
   });
 
   // An open transaction on payments.
-  const txProducer: Producer = kafka.producer({ transactionalId: 'payments-tx', maxInFlightRequests: 1, idempotent: true });
+  // Its timeout is Kafka's longest (15 min), so that it is still open however slowly the tests run.
+  const txProducer: Producer = kafka.producer({ transactionalId: 'payments-tx', maxInFlightRequests: 1, idempotent: true, transactionTimeout: 900_000 });
   await txProducer.connect();
   const tx = await txProducer.transaction();
   await tx.send({ topic: 'payments', messages: [{ key: 'tx', value: 'pending payment' }] });
