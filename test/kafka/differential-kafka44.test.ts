@@ -713,7 +713,9 @@ describe('differential: Kafka 4.4 newest protocol vs Wharf', { skip: peerSkip('k
   let wc: RawKafka;
 
   before(async () => {
-    [kafka, wharf] = await Promise.all([startKafka(['auto.create.topics.enable=false']), startTestBroker({ kafkaPort: 0, autoCreateTopics: false, fsync: 'never', groupInitialRebalanceDelay: 0 })]);
+    // Each kept as soon as it runs, so that after() closes it when the other fails to start.
+    const started = await Promise.allSettled([startKafka(['auto.create.topics.enable=false']).then((k) => (kafka = k)), startTestBroker({ kafkaPort: 0, autoCreateTopics: false, fsync: 'never', groupInitialRebalanceDelay: 0 }).then((w) => (wharf = w))]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
     [kc, wc] = await Promise.all([RawKafka.connect(kafka.host, kafka.port), RawKafka.connect('127.0.0.1', wharf.ports.kafka)]);
   });
 
