@@ -176,6 +176,18 @@ export interface GroupOptions {
   offsetsRetentionCheckInterval: number;
   /** Kafka's offset.metadata.max.bytes. */
   offsetMetadataMaxBytes: number;
+  /** Kafka's group.share.session.timeout.ms (KIP-932 share groups). */
+  shareSessionTimeout: number;
+  /** Kafka's group.share.heartbeat.interval.ms. */
+  shareHeartbeatInterval: number;
+  /** Kafka's group.share.record.lock.duration.ms: how long an acquired record stays locked to its member. */
+  shareRecordLockDuration: number;
+  /** Kafka's group.share.delivery.count.limit: deliveries of a record before it is archived. */
+  shareDeliveryCountLimit: number;
+  /** Kafka's group.share.partition.max.record.locks: records in flight per share-partition. */
+  sharePartitionMaxRecordLocks: number;
+  /** Kafka's group.share.max.size: members per share group. */
+  shareMaxSize: number;
 }
 
 /** Kafka producer ids and transactions. */
@@ -634,6 +646,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'group-max-size', path: ['groups', 'maxSize'], kind: countKind(1), default: 2_147_483_647, defaultText: 'unlimited', help: 'members per consumer group (`group.max.size`)' },
   { flag: 'group-consumer-session-timeout', path: ['groups', 'consumerSessionTimeout'], kind: durationKind(true), default: 45_000, help: 'session timeout of KIP-848 consumer group members (`group.consumer.session.timeout.ms`)' },
   { flag: 'group-consumer-heartbeat-interval', path: ['groups', 'consumerHeartbeatInterval'], kind: durationKind(true), default: 5_000, help: 'heartbeat interval of KIP-848 consumer group members (`group.consumer.heartbeat.interval.ms`)' },
+  { flag: 'group-share-session-timeout', path: ['groups', 'shareSessionTimeout'], kind: durationKind(true), default: 45_000, help: 'session timeout of share group members (`group.share.session.timeout.ms`)' },
+  { flag: 'group-share-heartbeat-interval', path: ['groups', 'shareHeartbeatInterval'], kind: durationKind(true), default: 5_000, help: 'heartbeat interval of share group members (`group.share.heartbeat.interval.ms`)' },
+  { flag: 'group-share-record-lock-duration', path: ['groups', 'shareRecordLockDuration'], kind: durationKind(true), default: 30_000, help: 'how long a record acquired by a share group member stays locked to it (`group.share.record.lock.duration.ms`; a group may set `share.record.lock.duration.ms`)' },
+  { flag: 'group-share-delivery-count-limit', path: ['groups', 'shareDeliveryCountLimit'], kind: countKind(2, 10), default: 5, help: 'deliveries of a record to a share group before it is archived (`group.share.delivery.count.limit`)' },
+  { flag: 'group-share-partition-max-record-locks', path: ['groups', 'sharePartitionMaxRecordLocks'], kind: countKind(100, 10_000), default: 2_000, help: 'records in flight per share-partition (`group.share.partition.max.record.locks`)' },
+  { flag: 'group-share-max-size', path: ['groups', 'shareMaxSize'], kind: countKind(1, 1_000), default: 200, help: 'members per share group (`group.share.max.size`)' },
   { flag: 'offsets-retention', path: ['groups', 'offsetsRetention'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'committed offsets of an empty group are removed this long after it became empty (`offsets.retention.minutes`)' },
   { flag: 'offsets-retention-check-interval', path: ['groups', 'offsetsRetentionCheckInterval'], kind: durationKind(false), default: 600_000, help: 'interval of the expired-offsets check' },
   { flag: 'offset-metadata-max-bytes', path: ['groups', 'offsetMetadataMaxBytes'], kind: { ...sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), show: String }, default: 4_096, help: 'largest metadata string of a committed offset' },
