@@ -368,8 +368,8 @@ async function main(): Promise<void> {
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const t0 = Date.now();
   const sizes: Record<TopologyKey, number> = {
-    wordcount: Math.round((o.quick ? 5_000 : 40_000) * o.scale),
-    windowed: Math.round((o.quick ? 10_000 : 100_000) * o.scale),
+    wordcount: Math.round((o.quick ? 5_000 : 20_000) * o.scale),
+    windowed: Math.round((o.quick ? 10_000 : 50_000) * o.scale),
   };
   if (o.sides.includes('java')) setUpJava();
   const brokers: Broker[] = [];
