@@ -176,6 +176,18 @@ export interface GroupOptions {
   offsetsRetentionCheckInterval: number;
   /** Kafka's offset.metadata.max.bytes. */
   offsetMetadataMaxBytes: number;
+  /** Kafka's group.share.session.timeout.ms (KIP-932 share groups). */
+  shareSessionTimeout: number;
+  /** Kafka's group.share.heartbeat.interval.ms. */
+  shareHeartbeatInterval: number;
+  /** Kafka's group.share.record.lock.duration.ms: how long an acquired record stays locked to its member. */
+  shareRecordLockDuration: number;
+  /** Kafka's group.share.delivery.count.limit: deliveries of a record before it is archived. */
+  shareDeliveryCountLimit: number;
+  /** Kafka's group.share.partition.max.record.locks: records in flight per share-partition. */
+  sharePartitionMaxRecordLocks: number;
+  /** Kafka's group.share.max.size: members per share group. */
+  shareMaxSize: number;
 }
 
 /** Kafka producer ids and transactions. */
@@ -196,6 +208,8 @@ export interface JetStreamOptions {
   maxMemory: number;
   /** Bytes file-storage streams may reserve (nats-server's max_file_store); -1: no limit. */
   maxStorage: number;
+  /** The largest max_ack_pending a consumer may have (nats-server's jetstream.limits.max_ack_pending); 0: no limit. */
+  maxAckPending: number;
   /** A JetStream domain: the API is also served on $JS.<domain>.API and PubAcks name it. */
   domain?: string;
   /** Refuse unknown fields in API requests, as nats-server's strict mode; false drops them. */
@@ -632,6 +646,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'group-max-size', path: ['groups', 'maxSize'], kind: countKind(1), default: 2_147_483_647, defaultText: 'unlimited', help: 'members per consumer group (`group.max.size`)' },
   { flag: 'group-consumer-session-timeout', path: ['groups', 'consumerSessionTimeout'], kind: durationKind(true), default: 45_000, help: 'session timeout of KIP-848 consumer group members (`group.consumer.session.timeout.ms`)' },
   { flag: 'group-consumer-heartbeat-interval', path: ['groups', 'consumerHeartbeatInterval'], kind: durationKind(true), default: 5_000, help: 'heartbeat interval of KIP-848 consumer group members (`group.consumer.heartbeat.interval.ms`)' },
+  { flag: 'group-share-session-timeout', path: ['groups', 'shareSessionTimeout'], kind: durationKind(true), default: 45_000, help: 'session timeout of share group members (`group.share.session.timeout.ms`)' },
+  { flag: 'group-share-heartbeat-interval', path: ['groups', 'shareHeartbeatInterval'], kind: durationKind(true), default: 5_000, help: 'heartbeat interval of share group members (`group.share.heartbeat.interval.ms`)' },
+  { flag: 'group-share-record-lock-duration', path: ['groups', 'shareRecordLockDuration'], kind: durationKind(true), default: 30_000, help: 'how long a record acquired by a share group member stays locked to it (`group.share.record.lock.duration.ms`; a group may set `share.record.lock.duration.ms`)' },
+  { flag: 'group-share-delivery-count-limit', path: ['groups', 'shareDeliveryCountLimit'], kind: countKind(2, 10), default: 5, help: 'deliveries of a record to a share group before it is archived (`group.share.delivery.count.limit`)' },
+  { flag: 'group-share-partition-max-record-locks', path: ['groups', 'sharePartitionMaxRecordLocks'], kind: countKind(100, 10_000), default: 2_000, help: 'records in flight per share-partition (`group.share.partition.max.record.locks`)' },
+  { flag: 'group-share-max-size', path: ['groups', 'shareMaxSize'], kind: countKind(1, 1_000), default: 200, help: 'members per share group (`group.share.max.size`)' },
   { flag: 'offsets-retention', path: ['groups', 'offsetsRetention'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'committed offsets of an empty group are removed this long after it became empty (`offsets.retention.minutes`)' },
   { flag: 'offsets-retention-check-interval', path: ['groups', 'offsetsRetentionCheckInterval'], kind: durationKind(false), default: 600_000, help: 'interval of the expired-offsets check' },
   { flag: 'offset-metadata-max-bytes', path: ['groups', 'offsetMetadataMaxBytes'], kind: { ...sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), show: String }, default: 4_096, help: 'largest metadata string of a committed offset' },
@@ -640,6 +660,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'jetstream', path: ['jetstream', 'enabled'], kind: BOOLEAN, default: true, help: 'serve JetStream: streams over the log, the `$JS.API`, PubAcks; `false`: API requests get no-responders' },
   { flag: 'js-max-memory', path: ['jetstream', 'maxMemory'], kind: LIMIT, default: -1, defaultText: 'unlimited (`-1`)', help: "bytes memory-storage streams may reserve (nats-server's `max_memory_store`); a stream whose `max_bytes` does not fit is refused (10028)" },
   { flag: 'js-max-storage', path: ['jetstream', 'maxStorage'], kind: LIMIT, default: -1, defaultText: 'unlimited (`-1`)', help: "bytes file-storage streams may reserve (nats-server's `max_file_store`); a stream whose `max_bytes` does not fit is refused (10047)" },
+  { flag: 'js-max-ack-pending', path: ['jetstream', 'maxAckPending'], kind: countKind(0), default: 0, defaultText: 'no limit (`0`)', help: "largest `max_ack_pending` of a consumer (nats-server's `jetstream.limits.max_ack_pending`): consumers that set none get it when it is below 1000, a larger one is refused (10121)" },
   { flag: 'js-domain', path: ['jetstream', 'domain'], kind: STRING, help: 'JetStream domain: the API is also served on `$JS.<domain>.API` and PubAcks carry it' },
   { flag: 'js-strict', path: ['jetstream', 'strict'], kind: BOOLEAN, default: true, help: "refuse unknown fields in `$JS.API` requests (nats-server's strict mode); `false` drops them" },
   { flag: 'transactional-id-expiration', path: ['transactions', 'idExpiration'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'idle transactional ids are forgotten after this long (`transactional.id.expiration.ms`)' },

@@ -6,9 +6,11 @@ import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
 import type { Authorizer } from '../core/security/authorizer.js';
+import type { SecurityStore } from '../core/security/security-store.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 import type { FetchSessionCache } from './fetch-session.js';
+import type { ShareSessionCache } from './share-session.js';
 import type { ClientTelemetry } from './client-telemetry.js';
 
 /** Node id of this broker; it is its own controller. */
@@ -93,9 +95,13 @@ export interface KafkaServices {
   readonly cluster: ClusterIdentity;
   /** Consulted on every request, through the request context's authorize(). */
   readonly authorizer: Authorizer;
+  /** SCRAM credentials and ACL bindings. */
+  readonly security: SecurityStore;
   readonly producerState: ProducerStateHook;
   /** Incremental fetch sessions of the listener's clients (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** The listener's share sessions (KIP-932). */
+  readonly shareSessions: ShareSessionCache;
   /** Client telemetry instances (KIP-714), answered as without a metrics plugin. */
   readonly telemetry: ClientTelemetry;
 }

@@ -192,3 +192,41 @@ test('committed offsets survive a broker restart; group admin: reset, delete off
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a deleted topic takes its committed offsets with it: created again, it starts without them, after a restart too', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-groups-'));
+  let broker: Broker | null = await startTestBroker({ ...FAST, dataDir });
+  const open = new Set<{ disconnect(): Promise<void> }>();
+  try {
+    let admin = kafkaClient(broker.ports.kafka).admin();
+    await admin.connect();
+    open.add(admin);
+    await admin.createTopics({ topics: [{ topic: 'gone', numPartitions: 2 }, { topic: 'kept', numPartitions: 1 }] });
+    for (const groupId of ['ga', 'gb']) {
+      await admin.setOffsets({ groupId, topic: 'gone', partitions: [{ partition: 0, offset: '0' }, { partition: 1, offset: '0' }] });
+      await admin.setOffsets({ groupId, topic: 'kept', partitions: [{ partition: 0, offset: '0' }] });
+    }
+    const offsetsOf = async (groupId: string, topic: string) => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.map((p) => p.offset).sort();
+    assert.deepEqual(await offsetsOf('ga', 'gone'), ['0', '0']);
+    await admin.deleteTopics({ topics: ['gone'] });
+    await admin.createTopics({ topics: [{ topic: 'gone', numPartitions: 2 }] });
+    assert.deepEqual(await offsetsOf('ga', 'gone'), ['-1', '-1'], 'the recreated topic has no committed offsets');
+    assert.deepEqual(await offsetsOf('gb', 'gone'), ['-1', '-1']);
+    assert.deepEqual(await offsetsOf('ga', 'kept'), ['0'], 'other topics keep theirs');
+    await admin.disconnect();
+    open.delete(admin);
+    await broker.close();
+    broker = null;
+    // The removal is in __consumer_offsets: a restart does not bring the offsets back.
+    broker = await startTestBroker({ ...FAST, dataDir });
+    admin = kafkaClient(broker.ports.kafka).admin();
+    await admin.connect();
+    open.add(admin);
+    assert.deepEqual(await offsetsOf('gb', 'gone'), ['-1', '-1'], 'still gone after a restart');
+    assert.deepEqual(await offsetsOf('gb', 'kept'), ['0']);
+  } finally {
+    for (const client of open) await client.disconnect().catch(() => {});
+    await broker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -384,6 +384,7 @@ export class GroupCoordinator {
   /** When each group with offsets but no classic group object became empty (simple groups). */
   private readonly logger: Logger;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private removeTopicHooks: (() => void) | null = null;
   private closed = false;
   private extensions: GroupTypeExtension[] = [];
   private decoder: SubscriptionDecoder | null;
@@ -407,6 +408,9 @@ export class GroupCoordinator {
     const n = await topic.replay((key, value, _offset, timestamp) => gc.replayRecord(key, value, timestamp));
     gc.afterReplay();
     logger.info({ records: n, groups: gc.groups.size, ms: Date.now() - started }, 'groups loaded');
+    // A deleted topic takes its committed offsets with it (Kafka's onPartitionsDeleted): a topic
+    // created again under the same name starts without them.
+    gc.removeTopicHooks = opts.log.addTopicHooks({ deleted: (info) => gc.topicDeleted(info.name) });
     const interval = gc.config.offsetsRetentionCheckIntervalMs;
     if (interval > 0) {
       gc.retentionTimer = setInterval(() => void gc.expireOffsets().catch((e) => logger.error({ err: e }, 'offset expiration failed')), interval);
@@ -1310,6 +1314,20 @@ export class GroupCoordinator {
     return { error: null, partitions: results };
   }
 
+  /**
+   * Drops every group's committed offsets on a deleted topic: tombstones are queued now, before
+   * any commit of a topic created again under the name, so the log keeps the same order.
+   */
+  private topicDeleted(topic: string): void {
+    if (this.closed) return;
+    const gone = this.offsets.ofTopic(topic);
+    if (gone.length === 0) return;
+    for (const { group, partition } of gone) this.offsets.delete(group, topic, partition);
+    this.persist(gone.map(({ group, partition }) => ({ key: ['o', group, topic, partition], value: null })))
+      .then(() => this.logger.info({ topic, offsets: gone.length }, 'committed offsets of a deleted topic removed'))
+      .catch((e: unknown) => this.logger.error({ err: e, topic }, 'the offsets of a deleted topic could not be removed from __consumer_offsets'));
+  }
+
   // ------------------------------------------------------------------------------------------
   // Administration
 
@@ -1473,6 +1491,7 @@ export class GroupCoordinator {
     if (this.closed) return;
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.removeTopicHooks?.();
     for (const g of this.groups.values()) {
       if (g.joinTimer) clearTimeout(g.joinTimer);
       if (g.syncTimer) clearTimeout(g.syncTimer);

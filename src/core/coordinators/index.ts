@@ -3,7 +3,8 @@
 // (idempotence, open transactions, LSO), and transactions. startCoordinators() restores them
 // from the log in dependency order: producer state first (scans the partitions), then groups
 // (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
-// what a crash interrupted, which may write markers and offsets). The JetStream consumer
+// what a crash interrupted, which may write markers and offsets), then share groups (replay
+// __share_group_state). The JetStream consumer
 // coordinator starts apart (startJetStreamConsumers), after the streams it serves are rebuilt.
 import type { GroupOptions, TransactionOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -12,6 +13,7 @@ import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder
 import { ProducerStateManager } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
+import { ShareGroups, type ShareGroupConfig } from './share-group.js';
 import { StreamsGroups, type StreamsGroupConfig } from './streams-group.js';
 import { ConsumerCoordinator, type ConsumerCoordinatorOptions } from './jetstream/consumer-coordinator.js';
 
@@ -21,6 +23,7 @@ export interface Coordinators {
   readonly streamsGroups: StreamsGroups;
   readonly producers: ProducerStateManager;
   readonly transactions: TransactionCoordinator;
+  readonly shareGroups: ShareGroups;
   close(): void;
 }
 
@@ -29,6 +32,7 @@ export interface CoordinatorOptions {
   logger: Logger;
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
+  shareGroups?: Partial<ShareGroupConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
   /** Streams group settings beyond those taken from `groups` (see streamsGroupConfig). */
   streams?: Partial<StreamsGroupConfig>;
@@ -63,6 +67,18 @@ export function groupConfig(o: GroupOptions): Partial<GroupCoordinatorConfig> {
   };
 }
 
+/** The share group coordinator's settings from the broker's `groups` options. */
+export function shareGroupConfig(o: GroupOptions): Partial<ShareGroupConfig> {
+  return {
+    sessionTimeoutMs: o.shareSessionTimeout,
+    heartbeatIntervalMs: o.shareHeartbeatInterval,
+    recordLockDurationMs: o.shareRecordLockDuration,
+    deliveryCountLimit: o.shareDeliveryCountLimit,
+    maxRecordLocks: o.sharePartitionMaxRecordLocks,
+    maxGroupSize: o.shareMaxSize,
+  };
+}
+
 /** The transaction coordinator's settings from the broker's `transactions` options. */
 export function transactionConfig(o: TransactionOptions): Partial<TransactionCoordinatorConfig> {
   return { maxTimeoutMs: o.maxTimeout, abortTimedOutIntervalMs: o.abortTimedOutInterval, transactionalIdExpirationMs: o.idExpiration };
@@ -84,9 +100,17 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     ],
   });
   let transactions: TransactionCoordinator;
+  let shareGroups: ShareGroups;
   try {
     transactions = await TransactionCoordinator.open({ log: opts.log, logger: opts.logger, groups, producers, config: opts.transactions });
   } catch (e) {
+    groups.close();
+    throw e;
+  }
+  try {
+    shareGroups = await ShareGroups.open({ log: opts.log, logger: opts.logger, groups, config: opts.shareGroups });
+  } catch (e) {
+    transactions.close();
     groups.close();
     throw e;
   }
@@ -96,7 +120,9 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     streamsGroups: streamsGroups!,
     producers,
     transactions,
+    shareGroups,
     close() {
+      shareGroups.close();
       transactions.close();
       groups.close();
     },
@@ -116,3 +142,4 @@ export { CONSUMER_STATE_TOPIC } from './jetstream/consumer-state-store.js';
 export { CoordinatorError, isCoordinatorError, type CoordinatorErrorCode } from './errors.js';
 export { CONSUMER_OFFSETS_TOPIC } from './group-coordinator.js';
 export { TRANSACTION_STATE_TOPIC } from './transaction-coordinator.js';
+export { SHARE_GROUP_STATE_TOPIC, ShareGroups } from './share-group.js';

@@ -89,6 +89,18 @@ export class OffsetStore {
     if (m.size === 0) this.committed.delete(group);
   }
 
+  /** Every group's committed offsets on one topic (for a deleted topic). */
+  ofTopic(topic: string): Array<{ group: string; partition: number }> {
+    const out: Array<{ group: string; partition: number }> = [];
+    for (const [group, m] of this.committed) {
+      for (const k of m.keys()) {
+        const [t, partition] = splitTp(k);
+        if (t === topic) out.push({ group, partition });
+      }
+    }
+    return out;
+  }
+
   deleteGroup(group: string): TopicPartitionOffset[] {
     const all = this.all(group);
     this.committed.delete(group);

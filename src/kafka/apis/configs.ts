@@ -3,21 +3,23 @@
 import { TOPIC_CONFIGS } from '../../core/log/index.js';
 import { DEFAULT_OPTIONS } from '../../config.js';
 import type { AclResource } from '../../core/security/authorizer.js';
-import { CLUSTER, topicResource } from '../authorization.js';
+import { CLUSTER, groupResource, topicResource } from '../authorization.js';
 import type { RequestContext } from './types.js';
 
 /** What describing configs needs of a request's context. */
 type ConfigScope = Pick<RequestContext, 'log' | 'options' | 'cluster'>;
 
 /** Config resource types (DescribeConfigs and the alter APIs), Kafka's numbers. */
-export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, GROUP: 32 } as const;
 
 /**
  * The ACL resource whose DESCRIBE_CONFIGS/ALTER_CONFIGS Kafka checks for a config resource: the
- * topic, or the cluster for broker and broker-logger configs; null for types Wharf has none of.
+ * topic, the group, or the cluster for broker and broker-logger configs; null for types Wharf
+ * has none of.
  */
 export function configAclResource(resourceType: number, resourceName: string): AclResource | null {
   if (resourceType === ResourceType.TOPIC) return topicResource(resourceName);
+  if (resourceType === ResourceType.GROUP) return groupResource(resourceName);
   if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER) return CLUSTER;
   return null;
 }
@@ -29,6 +31,7 @@ export const ConfigSource = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  DYNAMIC_GROUP_CONFIG: 8,
 } as const;
 
 export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
@@ -88,6 +91,24 @@ export function describeTopic(scope: ConfigScope, topic: string): DescribedConfi
     source: !c.isDefault ? ConfigSource.DYNAMIC_TOPIC_CONFIG : defaultSource(scope, c.name),
     type: topicConfigType(c.name),
     readOnly: false,
+  }));
+}
+
+const GROUP_KIND_TYPES: Record<string, number> = { int: ConfigType.INT, boolean: ConfigType.BOOLEAN, string: ConfigType.STRING, list: ConfigType.LIST };
+
+/**
+ * A group's configs (Kafka's GROUP resource): what the group sets is DYNAMIC_GROUP_CONFIG, the
+ * rest the broker's defaults, with the broker setting they come from as synonym.
+ */
+export function describeGroup(scope: Pick<RequestContext, 'coordinators'>, groupId: string): Array<DescribedConfig & { synonym: string; defaultValue: string }> {
+  return scope.coordinators.shareGroups.describeConfigs(groupId).map((c) => ({
+    name: c.name,
+    value: c.value,
+    source: c.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.DYNAMIC_GROUP_CONFIG,
+    type: GROUP_KIND_TYPES[c.kind] ?? ConfigType.STRING,
+    readOnly: false,
+    synonym: c.synonym,
+    defaultValue: c.defaultValue,
   }));
 }
 

@@ -1,13 +1,25 @@
-// DescribeConfigs (32): a topic's configs (effective value and where it comes from) or the
-// broker's (static) configs, under Kafka's names, types and sources.
-// Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or,
+// DescribeConfigs (32): a topic's configs (effective value and where it comes from), the
+// broker's (static) configs, or a group's (KIP-932's share.* and the other GROUP configs, with
+// the broker setting each defaults to as synonym), under Kafka's names, types and sources.
+// Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on
+// the group (else GROUP_AUTHORIZATION_FAILED) or,
 // for broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
 import { ApiKey } from '../protocol/messages/index.js';
 import type { DescribeConfigsResponseDescribeConfigsResult } from '../protocol/messages/describe-configs.js';
 import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
-import { ConfigSource, configAclResource, describeBroker, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
+import { ConfigSource, configAclResource, describeBroker, describeGroup, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
 import { defineHandler } from './types.js';
+
+/**
+ * The synonyms of a config, most specific first: the config itself, then (for a group config)
+ * the broker setting it defaults to, as Kafka lists them.
+ */
+function synonyms(c: DescribedConfig, brokerName: string | null, brokerDefault: string): Array<{ name: string; value: string; source: number }> {
+  if (brokerName === null) return [{ name: c.name, value: c.value, source: c.source }];
+  const fallback = { name: brokerName, value: brokerDefault, source: ConfigSource.DEFAULT_CONFIG };
+  return c.source === ConfigSource.DEFAULT_CONFIG ? [fallback] : [{ name: c.name, value: c.value, source: c.source }, fallback];
+}
 
 export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
   // v0 went with Kafka 4.0 (KIP-896); Kafka 4.4 advertises 1-4 and closes on a v0 request.
@@ -24,6 +36,8 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
         const acl = configAclResource(r.resourceType, r.resourceName);
         if (acl !== null && !ctx.authorize('DESCRIBE_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to describe these configs');
         let configs: DescribedConfig[];
+        let synonymsOf: Map<string, string> | null = null;
+        let defaultsOf: Map<string, string> | null = null;
         if (r.resourceType === ResourceType.TOPIC) {
           if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           configs = describeTopic(ctx, r.resourceName);
@@ -31,6 +45,11 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
           if (r.resourceName === '') configs = []; // cluster-wide dynamic defaults: none
           else if (r.resourceName === String(cluster.nodeId)) configs = describeBroker(ctx);
           else throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${cluster.nodeId} or empty string, but received ${r.resourceName}`);
+        } else if (r.resourceType === ResourceType.GROUP) {
+          const group = describeGroup(ctx, r.resourceName);
+          synonymsOf = new Map(group.map((c) => [c.name, c.synonym]));
+          defaultsOf = new Map(group.map((c) => [c.name, c.defaultValue]));
+          configs = group;
         } else {
           throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
         }
@@ -44,7 +63,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
             isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
             configSource: c.source,
             isSensitive: false,
-            synonyms: v >= 1 && req.includeSynonyms ? [{ name: c.name, value: c.value, source: c.source }] : [],
+            synonyms: v >= 1 && req.includeSynonyms ? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value) : [],
             configType: c.type,
             documentation: null,
           }));

@@ -1,6 +1,7 @@
 // FindCoordinator (10): this node coordinates every group and transactional id. Batched keys
-// from v4; v5 only adds TRANSACTION_ABORTABLE to what the client handles. v6 (share group
-// coordinators, KIP-932) is not served: Wharf has no share groups.
+// from v4; v5 only adds TRANSACTION_ABORTABLE to what the client handles. v6 (share-partition
+// coordinators of KIP-932, key type 2, which only brokers ask for) is not served: share group
+// members find their group's coordinator with key type 0 like any group.
 // Authorization, as Kafka: DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED) or on the
 // transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), per key.
 import { ApiKey } from '../protocol/messages/index.js';

@@ -1,6 +1,8 @@
 // IncrementalAlterConfigs (44): SET, DELETE (back to the default), APPEND and SUBTRACT (list
-// configs such as cleanup.policy) on single topic configs. Broker configs are static.
-// Authorization, as Kafka: ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for
+// configs such as cleanup.policy) on single topic configs; SET and DELETE on a group's configs
+// (KIP-932's share.* among them). Broker configs are static.
+// Authorization, as Kafka: ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on the
+// group (else GROUP_AUTHORIZATION_FAILED) or, for
 // broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
 import { TOPIC_CONFIGS } from '../../core/log/index.js';
 import { ApiKey } from '../protocol/messages/index.js';
@@ -9,7 +11,7 @@ import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { ConfigType, configAclResource, ResourceType, topicConfigType } from './configs.js';
 import { STATIC_BROKER_CONFIGS } from './alter-configs.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 const OP_SET = 0;
 const OP_DELETE = 1;
@@ -18,6 +20,23 @@ const OP_SUBTRACT = 3;
 
 function listOf(value: string | undefined): string[] {
   return value === undefined || value === '' ? [] : value.split(',').map((s) => s.trim());
+}
+
+/** SET and DELETE of a group's configs (the group need not exist yet, as in Kafka). */
+async function alterGroup(ctx: RequestContext, groupId: string, configs: ReadonlyArray<{ name: string; configOperation: number; value: string | null }>, validateOnly: boolean): Promise<void> {
+  if (groupId === '') throw new KafkaApiError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty.');
+  const changes: Record<string, string | null> = {};
+  for (const c of configs) {
+    if (c.name in changes) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${c.name}`);
+    if (c.configOperation === OP_SET) {
+      if (c.value === null) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Null value not supported for: ${c.name}`);
+      changes[c.name] = c.value;
+    } else if (c.configOperation === OP_DELETE) changes[c.name] = null;
+    else if (c.configOperation === OP_APPEND || c.configOperation === OP_SUBTRACT) throw new KafkaApiError(ErrorCode.INVALID_CONFIG, `Config value append is not allowed for config key: ${c.name}`);
+    else throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.configOperation} for ${c.name}`);
+  }
+  const why = await ctx.coordinators.shareGroups.alterConfigs(groupId, changes, validateOnly);
+  if (why !== null) throw new KafkaApiError(ErrorCode.INVALID_CONFIG, why);
 }
 
 export const incrementalAlterConfigs = defineHandler(ApiKey.IncrementalAlterConfigs, {
@@ -34,6 +53,10 @@ export const incrementalAlterConfigs = defineHandler(ApiKey.IncrementalAlterConf
         const acl = configAclResource(r.resourceType, r.resourceName);
         if (acl !== null && !ctx.authorize('ALTER_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to alter these configs');
         if (r.resourceType === ResourceType.BROKER) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, STATIC_BROKER_CONFIGS);
+        if (r.resourceType === ResourceType.GROUP) {
+          await alterGroup(ctx, r.resourceName, r.configs, req.validateOnly);
+          continue;
+        }
         if (r.resourceType !== ResourceType.TOPIC) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
         if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
         const current = log.describeTopic(r.resourceName);

@@ -44,10 +44,24 @@ import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
+import { shareGroupHeartbeat } from './share-group-heartbeat.js';
+import { shareGroupDescribe } from './share-group-describe.js';
+import { shareFetch } from './share-fetch.js';
+import { shareAcknowledge } from './share-acknowledge.js';
+import { describeShareGroupOffsets } from './describe-share-group-offsets.js';
+import { alterShareGroupOffsets } from './alter-share-group-offsets.js';
+import { deleteShareGroupOffsets } from './delete-share-group-offsets.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
 import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
 import { streamsGroupDescribe } from './streams-group-describe.js';
+import { createAcls } from './create-acls.js';
+import { describeAcls } from './describe-acls.js';
+import { deleteAcls } from './delete-acls.js';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
+import { describeClientQuotas } from './describe-client-quotas.js';
+import { alterClientQuotas } from './alter-client-quotas.js';
 
 /** The handler of each served API key (a handler under another key does not compile). */
 export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
@@ -95,11 +109,27 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.PushTelemetry]: pushTelemetry,
   [ApiKey.ConsumerGroupHeartbeat]: consumerGroupHeartbeat,
   [ApiKey.ConsumerGroupDescribe]: consumerGroupDescribe,
+  // Share groups (KIP-932).
+  [ApiKey.ShareGroupHeartbeat]: shareGroupHeartbeat,
+  [ApiKey.ShareGroupDescribe]: shareGroupDescribe,
+  [ApiKey.ShareFetch]: shareFetch,
+  [ApiKey.ShareAcknowledge]: shareAcknowledge,
+  [ApiKey.DescribeShareGroupOffsets]: describeShareGroupOffsets,
+  [ApiKey.AlterShareGroupOffsets]: alterShareGroupOffsets,
+  [ApiKey.DeleteShareGroupOffsets]: deleteShareGroupOffsets,
   // Authentication on SASL listeners (the connection's SaslAuthentication).
   [ApiKey.SaslHandshake]: saslHandshake,
   [ApiKey.SaslAuthenticate]: saslAuthenticate,
   [ApiKey.StreamsGroupHeartbeat]: streamsGroupHeartbeat,
   [ApiKey.StreamsGroupDescribe]: streamsGroupDescribe,
+  // Security administration: ACLs and SCRAM credentials, kept in the security store.
+  [ApiKey.CreateAcls]: createAcls,
+  [ApiKey.DescribeAcls]: describeAcls,
+  [ApiKey.DeleteAcls]: deleteAcls,
+  [ApiKey.DescribeUserScramCredentials]: describeUserScramCredentials,
+  [ApiKey.AlterUserScramCredentials]: alterUserScramCredentials,
+  [ApiKey.DescribeClientQuotas]: describeClientQuotas,
+  [ApiKey.AlterClientQuotas]: alterClientQuotas,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;

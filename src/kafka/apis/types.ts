@@ -9,10 +9,12 @@ import type { KafkaOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { ClusterIdentity, ProducerStateHook } from '../context.js';
 import type { FetchSessionCache } from '../fetch-session.js';
+import type { ShareSessionCache } from '../share-session.js';
 import type { ClientTelemetry } from '../client-telemetry.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
 import type { SaslAuthentication } from '../sasl.js';
+import type { SecurityStore } from '../../core/security/security-store.js';
 
 /** What a handler may use of the connection its request came in on. */
 export interface ConnectionScope {
@@ -37,6 +39,8 @@ export interface RequestContext {
   readonly producerState: ProducerStateHook;
   /** The listener's incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** The listener's share sessions (KIP-932). */
+  readonly shareSessions: ShareSessionCache;
   /** The listener's client telemetry instances (KIP-714). */
   readonly telemetry: ClientTelemetry;
   readonly conn: ConnectionScope;
@@ -45,6 +49,8 @@ export interface RequestContext {
   readonly principal: AclPrincipal;
   /** The connection's SASL authentication on a SASL listener; null on the others. */
   readonly sasl: SaslAuthentication | null;
+  /** SCRAM credentials and ACL bindings, durable (the security administration APIs). */
+  readonly security: SecurityStore;
   /**
    * May the request's principal do `operation` on `resource`? Every handler asks before it
    * touches a topic, group, transactional id or the cluster, with the operation Apache Kafka
