@@ -398,9 +398,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     else (holder.refusals ??= []).push([reply, err]);
   }
 
-  private answerRefusals(entry: Inflight): void {
+  /**
+   * `failure`: the batch they waited for failed, so what they were refused against may never
+   * have happened: they get the store's error (an unknown outcome), not the refusal.
+   */
+  private answerRefusals(entry: Inflight, failure?: JsApiError): void {
     if (entry.refusals === undefined) return;
-    for (const [r, e] of entry.refusals) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, e), this.ctx.owner);
+    for (const [r, e] of entry.refusals) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, failure ?? e), this.ctx.owner);
     entry.refusals = undefined;
   }
 
@@ -627,13 +631,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const from = end + 1;
     const err = jsError('JSStreamStoreFailedF', { err: error instanceof Error ? error.message : String(error) });
     for (const b of this.inflight.splice(0)) {
-      this.answerRefusals(b);
+      this.answerRefusals(b, err);
       if (!b.own) continue;
       for (const r of b.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       for (const [r] of b.dups) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
     }
     if (this.open !== null) {
-      this.answerRefusals(this.open);
+      this.answerRefusals(this.open, err);
       // What this event captured was numbered after the failed appends: refuse it too.
       for (const r of this.open.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       this.open = null;

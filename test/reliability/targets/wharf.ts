@@ -16,7 +16,8 @@ export async function wharfTarget(tweaks: LaunchTweaks, extraArgs: string[] = []
   const dataDir = join(base, 'data');
   mkdirSync(dataDir, { recursive: true });
   const proc = new BrokerProcess('wharf');
-  const main = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+  // WHARF_RELIABILITY_BROKER names another build of the CLI (a branch's, to compare).
+  const main = process.env.WHARF_RELIABILITY_BROKER ?? join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
   const args = () => [
     main, '--host', '127.0.0.1', '--port', String(natsPort), '--kafka-port', String(kafkaPort), '--http-port', '-1',
     '--data-dir', dataDir, '--log-level', 'warn', '--group-initial-rebalance-delay', '0', '--group-min-session-timeout', '1s',
