@@ -381,6 +381,7 @@ async function main(): Promise<void> {
       'kv: the bucket is deleted before each run, then `kv put` writes the keys (the bucket created by natscli, history 1) and `kv get` reads them back.',
       'CPU per message: the broker\'s user + system CPU time from /proc/PID/stat over the load tool\'s run (connection and setup included), divided by the messages of the run.',
       'Memory rows: a fresh server per run; RSS (VmRSS from /proc) 0.5 s after the empty stream was created and 2 s after the messages were published (`nats bench js pub async --multisubject --multisubjectmax N`); then, after one untimed consumer on a subject without messages (the first consumer of a server carries one-time costs), the time from the CONSUMER.CREATE request to its reply, through a nats.js 2.x connection, for a durable explicit-ack consumer filtered on one subject and on `mem.*`; a reply whose num_pending is not exact is a failure. They run at the lazy durability (nats-server default, Wharf --fsync never) only, so that filling 1 M messages takes seconds: neither server keeps anything in memory because of its fsync setting.',
+      'Where the broker\'s time goes in these rows (CPU profiles, what was optimised and what is left): [jetstream.md, 1.21](jetstream.md#121-performance-what-the-profiles-say-the-time-is-in).',
     ],
   };
   process.stdout.write(`${markdownTable(result)}\n\n${allPairs(result)}\n\n(${o.pairs} pair(s), ${result.seconds} s)\n`);

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
 import { AccountConfigError } from './core/routing/accounts.js';
+import { NatsJwtError } from './core/security/nats-jwt.js';
 import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
@@ -16,6 +17,9 @@ import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, ty
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
+import { SecurityStore } from './core/security/security-store.js';
+import { StandardAuthorizer } from './core/security/standard-authorizer.js';
+import type { Authorizer } from './core/security/authorizer.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -62,13 +66,11 @@ export interface Broker {
 function refuseUnserved(opts: BrokerOptions): void {
   const n = opts.nats;
   const unserved: string[] = [];
-  if (n.operator !== undefined) unserved.push('NATS operator mode (nats-operator)');
   for (const [name, a] of Object.entries(n.accounts ?? {})) if (a.jetstream === true) unserved.push(`JetStream in account ${name} (JetStream is served in the global account only)`);
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
-  for (const m of mechanisms) if (m !== 'PLAIN') unserved.push(`Kafka SASL mechanism ${m}`);
-  if (k.acls) unserved.push('Kafka ACLs (kafka-acls)');
+  if (mechanisms.has('OAUTHBEARER') && k.oauthJwksFile === undefined) throw new ConfigError('OAUTHBEARER needs a JWKS file (kafka-oauth-jwks-file, or sasl.oauthbearer.jwks.endpoint.url=file:... in the Kafka configuration file)');
   if (unserved.length > 0) throw new ConfigError(`not supported yet: ${unserved.join(', ')}`);
 }
 
@@ -121,7 +123,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   } catch (e) {
     await life.close();
     // Imports that name what no account exports, and the like: a configuration error.
-    if (e instanceof AccountConfigError) throw new ConfigError(e.message);
+    if (e instanceof AccountConfigError || e instanceof NatsJwtError) throw new ConfigError(e.message);
     throw e;
   }
   // Streams are rebuilt from the log before the NATS listener accepts a client.
@@ -146,7 +148,18 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
       if (c.signalShutdown() > 0) await new Promise((r) => setTimeout(r, 50));
     });
   }
-  const kafka = coordinators ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators }), (k) => k.close()) : null;
+  // SCRAM credentials and ACLs, replayed from the log; the authorizer follows the ACLs.
+  const security = coordinators ? await life.start('security store', () => SecurityStore.open(log, logger), () => Promise.resolve()) : null;
+  let authorizer: Authorizer | undefined;
+  if (security !== null && opts.kafka.acls) {
+    const standard = new StandardAuthorizer({ ...(opts.kafka.superUsers !== undefined ? { superUsers: opts.kafka.superUsers } : {}), allowEveryoneIfNoAcl: opts.kafka.allowEveryoneIfNoAcl });
+    security.onAclsChanged((acls) => standard.load(acls));
+    authorizer = standard;
+  }
+  const kafka =
+    coordinators && security
+      ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
+      : null;
   const monitor =
     opts.http.port >= 0
       ? await life.start('monitor', () => startMonitor({ options: opts.http, nats, router, log, coordinators, jetstream, logger, startedAt }), (m) => m.close())

@@ -208,6 +208,8 @@ export interface JetStreamOptions {
   maxMemory: number;
   /** Bytes file-storage streams may reserve (nats-server's max_file_store); -1: no limit. */
   maxStorage: number;
+  /** The largest max_ack_pending a consumer may have (nats-server's jetstream.limits.max_ack_pending); 0: no limit. */
+  maxAckPending: number;
   /** A JetStream domain: the API is also served on $JS.<domain>.API and PubAcks name it. */
   domain?: string;
   /** Refuse unknown fields in API requests, as nats-server's strict mode; false drops them. */
@@ -658,6 +660,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'jetstream', path: ['jetstream', 'enabled'], kind: BOOLEAN, default: true, help: 'serve JetStream: streams over the log, the `$JS.API`, PubAcks; `false`: API requests get no-responders' },
   { flag: 'js-max-memory', path: ['jetstream', 'maxMemory'], kind: LIMIT, default: -1, defaultText: 'unlimited (`-1`)', help: "bytes memory-storage streams may reserve (nats-server's `max_memory_store`); a stream whose `max_bytes` does not fit is refused (10028)" },
   { flag: 'js-max-storage', path: ['jetstream', 'maxStorage'], kind: LIMIT, default: -1, defaultText: 'unlimited (`-1`)', help: "bytes file-storage streams may reserve (nats-server's `max_file_store`); a stream whose `max_bytes` does not fit is refused (10047)" },
+  { flag: 'js-max-ack-pending', path: ['jetstream', 'maxAckPending'], kind: countKind(0), default: 0, defaultText: 'no limit (`0`)', help: "largest `max_ack_pending` of a consumer (nats-server's `jetstream.limits.max_ack_pending`): consumers that set none get it when it is below 1000, a larger one is refused (10121)" },
   { flag: 'js-domain', path: ['jetstream', 'domain'], kind: STRING, help: 'JetStream domain: the API is also served on `$JS.<domain>.API` and PubAcks carry it' },
   { flag: 'js-strict', path: ['jetstream', 'strict'], kind: BOOLEAN, default: true, help: "refuse unknown fields in `$JS.API` requests (nats-server's strict mode); `false` drops them" },
   { flag: 'transactional-id-expiration', path: ['transactions', 'idExpiration'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'idle transactional ids are forgotten after this long (`transactional.id.expiration.ms`)' },

@@ -123,6 +123,20 @@ export function mapJetStream(value: ConfValue): MappedJetStream {
   return out;
 }
 
+/**
+ * nats-server's durability when `sync_interval` is not set: data is fsynced every two minutes
+ * (its default), acknowledged before. A stand-in asked for a JetStream server without
+ * `sync_interval` gives Wharf the same policy (`--fsync interval --fsync-interval 2m`), so a
+ * suite measures Wharf against the durability the reference runs with: the tests' time budgets
+ * assume it (nats.go's TestListKeysFromPurgedStream gives each of 10 000 KV puts 100 ms, which a
+ * loaded 2-core machine's fsync tail exceeds). A test that sets `sync_interval` gets what it set.
+ */
+export function withDefaultSync(options: Record<string, unknown>): void {
+  if (options.fsync !== undefined) return;
+  options.fsync = 'interval';
+  options['fsync-interval'] = '2m';
+}
+
 /** nats-server's `sync_interval`: `always` is Wharf's default fsync policy; a duration is its interval policy. */
 function mapSync(out: MappedJetStream, v: string | number | boolean): void {
   if (v === 'always') {

@@ -9,7 +9,7 @@
 // something else.
 import { mapNatsServerConfig, NatsConfigError } from '../../src/core/security/config/nats-server-config.js';
 import { parseNatsConfFile, type ConfObject } from '../../src/core/security/config/nats-conf.js';
-import { JetStreamSettingRefused, mapJetStream } from './jetstream-options.js';
+import { JetStreamSettingRefused, mapJetStream, withDefaultSync } from './jetstream-options.js';
 
 /** Thrown for configuration the shim cannot honour; exit 1. */
 export class Unsupported extends Error {}
@@ -172,6 +172,13 @@ export function parseArgv(argv: string[]): ShimConfig & { kind: 'run' | 'version
   for (const f of flags.unserved) cfg.unserved.add(f);
   if (flags.storeDir !== undefined) cfg.storeDir = flags.storeDir;
   if (flags.jetstream !== undefined) cfg.jetstream = flags.jetstream;
+  // nats-server's monitoring port takes no credentials; Wharf's asks for the NATS ones by default.
+  if (cfg.raw['http-auth'] === undefined) cfg.raw['http-auth'] = false;
+  // JetStream without sync_interval (in the file or the flags): nats-server's default durability.
+  if (cfg.jetstream === true) withDefaultSync(cfg.raw);
+  // No jetstream block and no -js: nats-server serves no JetStream, so Wharf is started without it
+  // ('jsm - jetstream not enabled' expects the API to be missing).
+  else if (cfg.jetstream === undefined && !cfg.unserved.has('jetstream')) Object.assign(cfg.raw, mapJetStream(false).options);
   return { ...cfg, kind: 'run' };
 }
 

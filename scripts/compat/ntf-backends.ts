@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findOption } from '../../src/config.js';
-import { JetStreamSettingRefused, mapJetStream } from './jetstream-options.js';
+import { JetStreamSettingRefused, mapJetStream, withDefaultSync } from './jetstream-options.js';
 import { mapConfig, Unsupported, type ShimConfig } from './nats-config-map.js';
 import { parseNatsConf, type ConfObject } from '../../src/core/security/config/nats-conf.js';
 import { natsServerConfig, onlyComments, render, TesterError, type SnippetSlot, type TemplateData } from './ntf-template.js';
@@ -119,6 +119,7 @@ export function wharfBackend(repo: string): Backend {
           const block: ConfObject = body === undefined || onlyComments(body) ? {} : parseNatsConf(render(body, data(spec), 'snippet jetstream'));
           if ('store_dir' in block) throw new TesterError('the jetstream snippet sets store_dir: the tester chooses the data directory', 400);
           Object.assign(raw, mapJetStream(block).options);
+          withDefaultSync(raw);
         } else if (findOption('jetstream')?.flag === 'jetstream') {
           Object.assign(raw, mapJetStream(false).options);
         } else {
@@ -128,6 +129,8 @@ export function wharfBackend(repo: string): Backend {
         if (err instanceof JetStreamSettingRefused) throw new TesterError(err.message, 501);
         throw err;
       }
+      // nats-server's monitoring port takes no credentials; Wharf's asks for the NATS ones by default.
+      if (findOption('http-auth') !== undefined && raw['http-auth'] === undefined) raw['http-auth'] = false;
       const args = [main, '--host', '127.0.0.1', '--port', String(spec.port), '--kafka-port', '-1', '--http-port', String(spec.ports.monitoring ?? -1), '--data-dir', join(spec.dir, 'data'), '--server-name', spec.name, '--log-level', process.env.WHARF_NTF_LOG_LEVEL ?? 'warn' /* debug runs: WHARF_NTF_LOG_LEVEL=debug */, ...flagArgs(raw)];
       return { cmd: process.execPath, args, mustNotServeJetStream };
     },

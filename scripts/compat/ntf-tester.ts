@@ -179,7 +179,11 @@ class Tester {
     if (!up || child.exitCode !== null) {
       child.kill('SIGKILL');
       await s.exited;
-      throw new TesterError(`${this.backend.id} server ${s.name} did not start on port ${s.port}: ${s.output.trim().split('\n').slice(-3).join(' / ') || '(no output)'}`, 500);
+      // The error line of a crash comes before its stack: name it, then the output's tail.
+      const lines = s.output.trim().split('\n');
+      const error = lines.find((l) => /\b\w*Error\b|^error/i.test(l));
+      process.stderr.write(`[ntf-tester] ${s.name} did not start; its output:\n${s.output}\n`);
+      throw new TesterError(`${this.backend.id} server ${s.name} did not start on port ${s.port}: ${[...(error !== undefined ? [error] : []), ...lines.slice(-3)].join(' / ') || '(no output)'}`, 500);
     }
     s.running = true;
     if (c.mustNotServeJetStream && (await this.servesJetStream(s.port))) {

@@ -203,7 +203,7 @@ const HOW_TO_RUN = [
   'bash scripts/compat/natsjs-setup.sh NATS_NODE_GIT  # nats.js 2.x tests from a clone of nats-io/nats.node (or WHARF_NATSJS_GIT)',
   'bash scripts/compat/ckpy-setup.sh CKPY_GIT         # confluent-kafka-python tests from a clone of its repository (or WHARF_CKPY_GIT)',
   'bash scripts/compat/natsjs3-setup.sh JS_GIT STD_GIT # nats.js 3.x Deno tests from clones of nats-io/nats.js and denoland/std',
-  'npm run compat                                    # every suite; kgo-setup.sh, librdkafka-setup.sh, natsgo-setup.sh run by themselves',
+  'npm run compat                                    # every suite; kgo-setup.sh, librdkafka-setup.sh, natsgo-setup.sh, kstreams-setup.sh run by themselves',
   'npm run compat -- --suite natsgo,natsjs3 --against nats-server  # the control: the same tests against nats-server v2.15.2',
   'npm run compat -- --suite kstreams --against kafka  # the control of the Kafka Streams applications: Apache Kafka 4.4',
   'npm run compat -- --suite natscli,kgo             # some suites: their sections are refreshed, the others kept',

@@ -10,13 +10,15 @@
 # Needs the reference peers (bash scripts/peers/install-all.sh) and, for the nats.js suite,
 # its prepared tests (bash scripts/compat/natsjs-setup.sh <git dir of nats-io/nats.node>), and the
 # same for confluent-kafka-python (ckpy-setup.sh) and nats.js 3.x (natsjs3-setup.sh). nats.go's
-# JetStream tests come from the Go module proxy (natsgo-setup.sh, run by the suite).
+# JetStream tests come from the Go module proxy (natsgo-setup.sh, run by the suite); the Kafka
+# Streams applications from Maven Central (kstreams-setup.sh, run by the suite: needs java 17+,
+# mvn, and unshare for a network namespace: root, or unprivileged user namespaces).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=../peers/env.sh
 . scripts/peers/env.sh
 
-all=(natsjs natscli kgo ckpy librdkafka natsgo natsjs3)
+all=(natsjs natscli kgo ckpy librdkafka natsgo natsjs3 kstreams)
 skip=",${WHARF_COMPAT_SKIP:-},"
 # nats.js 3.x's Deno tests exist only in git checkouts (natsjs3-setup.sh): where none was prepared
 # and none is named, the suite is skipped, loudly, as not checked.

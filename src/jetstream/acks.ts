@@ -68,6 +68,9 @@ export class AckHandler {
     const name = token(off + 1);
     const c = this.co.consumer(stream, name);
     if (c === undefined) return false;
+    // nats-server subscribes an ack subject only for consumers that take acks: an ack (or +NXT)
+    // to an ack-none consumer reaches no one, and an AckSync gets no-responders.
+    if (c.config.ack_policy === 'none') return false;
     const dc = num(token(off + 2));
     const sseq = num(token(off + 3));
     const dseq = num(token(off + 4));
@@ -84,8 +87,7 @@ export class AckHandler {
       }
       return true;
     }
-    // nats-server answers an AckSync on an ack-none consumer never (nothing to record).
-    const confirm = reply !== undefined && c.config.ack_policy !== 'none' ? (ok: boolean) => ok && this.replies.empty(reply) : null;
+    const confirm = reply !== undefined ? (ok: boolean) => ok && this.replies.empty(reply) : null;
     c.ack(sseq, dseq, dc, verb, confirm);
     return true;
   }

@@ -4,6 +4,7 @@
 // DIRECT.GET.<s>.<subject>). The front-end (front-end.ts) looks routes up by token; the streams
 // half registers api/account.ts, api/streams.ts, api/messages.ts and api/direct.ts, the
 // consumers half its own routes, each as a list of ApiRoute.
+import type { SubscriptionOwner } from '../core/routing/router.js';
 import type { JsApiError } from '../core/streams/types.js';
 import type { GoJson } from './json.js';
 
@@ -21,6 +22,8 @@ export interface ApiRequest {
   readonly data: Buffer;
   /** The value of a request header (first occurrence, name compared exactly), or undefined. */
   header(name: string): string | undefined;
+  /** Who sent it (a client connection), for the audit advisory; null for internal publishers. */
+  readonly origin?: SubscriptionOwner | null;
 }
 
 /** How a handler answers. Every method is a no-op when the request had no reply subject. */

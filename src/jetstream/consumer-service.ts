@@ -76,7 +76,8 @@ export interface JetStreamConsumersDeps {
 export async function startJetStreamConsumerService(js: JetStreamService, deps: JetStreamConsumersDeps): Promise<Coordinator> {
   const ctx = js.context;
   const wire = consumerWire(deps.router, js.frontEnd, ctx.domain);
-  const coordinator = await startJetStreamConsumers({ log: deps.log, streams: ctx.streams, logger: deps.logger, events: wire.events, pushSinks: wire.pushSinks });
+  const limits = { maxAckPending: ctx.maxAckPending, maxRequestBatch: 0 };
+  const coordinator = await startJetStreamConsumers({ log: deps.log, streams: ctx.streams, logger: deps.logger, events: wire.events, pushSinks: wire.pushSinks, limits });
   const o: AttachOptions = { frontEnd: js.frontEnd, coordinator, router: deps.router, wire, server: { version: ctx.version, level: ctx.apiLevel }, strict: ctx.strict };
   js.attachConsumers(
     {

@@ -24,6 +24,8 @@ export interface JetStreamContext {
   /** Refuse unknown fields in requests (nats-server's strict mode, the default). */
   readonly strict: boolean;
   readonly limits: AccountLimits;
+  /** Server limits of consumers: the largest max_ack_pending (0: none). */
+  readonly maxAckPending: number;
   readonly domain: string | undefined;
   /** Where the data lives (the broker's storage location), for /jsz config.store_dir. */
   readonly storeDir: string;

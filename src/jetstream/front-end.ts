@@ -15,7 +15,7 @@
 // delivery subjects) are made through subscribe(), as entries of the same owner.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { RoutedSubscription, Router, SubscriptionOwner } from '../core/routing/router.js';
+import type { ClientDetails, RoutedSubscription, Router, SubscriptionOwner } from '../core/routing/router.js';
 import type { JsApiError } from '../core/streams/types.js';
 import { ApiTable, type ApiReply, type ApiRequest, type ApiRoute } from './api-table.js';
 import { jsError } from './errors.js';
@@ -79,6 +79,28 @@ export function headerValue(hdr: Buffer, name: string): string | undefined {
     at = next;
   }
   return undefined;
+}
+
+/**
+ * nats-server's ClientInfo of a request's client, in its field order (empty fields omitted, as
+ * Go's omitempty does): the global account, this server, kind Client. Without details (an
+ * internal publisher) only what the server knows itself.
+ */
+function clientInfo(d: ClientDetails | undefined, server: string): GoJson {
+  if (d === undefined) return { acc: '$G', server, kind: 'Client', client_type: 'nats' };
+  return {
+    start: goTime(d.start.getTime()),
+    host: d.host || undefined,
+    id: d.id,
+    acc: '$G',
+    name: d.name || undefined,
+    lang: d.lang || undefined,
+    ver: d.version || undefined,
+    rtt: d.rttNs > 0 ? d.rttNs : undefined,
+    server,
+    kind: 'Client',
+    client_type: 'nats',
+  };
 }
 
 export class JetStreamFrontEnd implements SubscriptionOwner {
@@ -145,7 +167,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
     // The message lives in the publisher's read buffer only during this call.
     const hdr = hdrLen > 0 ? Buffer.from(msg.subarray(0, hdrLen)) : Buffer.alloc(0);
     const data = Buffer.from(msg.subarray(hdrLen));
-    const req: ApiRequest = { subject, tokens, reply, hdr, data, header: (name) => headerValue(hdr, name) };
+    const req: ApiRequest = { subject, tokens, reply, hdr, data, header: (name) => headerValue(hdr, name), origin: this.opts.router.origin };
     const run = (): Promise<void> => this.dispatch(route, req);
     if (route.concurrent === true) void run();
     else this.queue = this.queue.then(run);
@@ -207,7 +229,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
       id: nuid(),
       timestamp: goTime(now),
       server: this.opts.serverName,
-      client: { acc: '$G', server: this.opts.serverName, kind: 'Client', client_type: 'nats' },
+      client: clientInfo(req.origin?.clientDetails?.(), this.opts.serverName),
       subject: req.subject,
       request: req.data.length > 0 ? req.data.toString('utf8') : undefined,
       response,

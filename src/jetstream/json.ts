@@ -196,7 +196,7 @@ class Parser {
       if (this.pos >= this.s.length) this.eof();
       if (this.s[this.pos] !== ':') this.bad('after object key');
       this.pos++;
-      out[key] = this.value();
+      setOwn(out, key, this.value());
       this.ws();
       if (this.pos >= this.s.length) this.eof();
       const c = this.s[this.pos];
@@ -313,6 +313,15 @@ class Parser {
  * Parses one JSON value as Go's json.Decoder reads a request body: leading and trailing
  * whitespace allowed, nothing else after the value. Throws GoJsonError.
  */
+/**
+ * Sets a property as an own data property: `obj[key] = v` with the key "__proto__" would set
+ * the object's prototype instead (a request could then smuggle fields past the schema).
+ */
+function setOwn(obj: object, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else (obj as Record<string, unknown>)[key] = value;
+}
+
 export function parseGoJson(text: string): RawJson {
   const p = new Parser(text);
   const v = p.value();
@@ -477,7 +486,7 @@ class Decoder {
       case 'map': {
         if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof JsonNumber) return this.mismatch(v, t, path);
         const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) out[k] = this.value(x, t.of, path, from);
+        for (const [k, x] of Object.entries(v)) setOwn(out, k, this.value(x, t.of, path, from));
         return out;
       }
       case 'struct':
@@ -500,7 +509,8 @@ class Decoder {
     const out: Decoded = {};
     for (const [key, x] of Object.entries(v)) {
       let name = key;
-      let field = schema.fields[key];
+      // Own fields only: a key such as "constructor" must not find Object.prototype's.
+      let field = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
       if (field === undefined) {
         // Go matches keys to field names without regard to case when no exact match exists.
         const lower = key.toLowerCase();

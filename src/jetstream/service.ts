@@ -50,6 +50,7 @@ export class JetStreamService {
       apiLevel: JETSTREAM_API_LEVEL,
       strict: o.strict,
       limits,
+      maxAckPending: o.maxAckPending,
       domain: o.domain,
       storeDir: deps.log.storageLocation,
       stats: () => frontEnd?.stats() ?? { level: JETSTREAM_API_LEVEL, total: 0, errors: 0 },

@@ -18,13 +18,14 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { rfc2253 } from '../core/security/ssl-principal.js';
-import { ANONYMOUS_PRINCIPAL, type AclOperation, type AclPrincipal, type AclResource } from '../core/security/authorizer.js';
+import { ANONYMOUS_PRINCIPAL, type AclOperation, type AclPrincipal, type AclResource, type AuthorizationSession } from '../core/security/authorizer.js';
+import { SECURITY_TOPIC } from '../core/security/security-store.js';
 import { encodeResponseFrame } from './protocol/codec.js';
 import { FrameSplitter, FrameTooLargeError } from './protocol/frame.js';
 import { decodeRequestHeader, type RequestHeader } from './protocol/header.js';
 import { Reader } from './protocol/reader.js';
 import { Writer } from './protocol/writer.js';
-import { ApiKey, apis as codecApis, apiTable, isApiKey, omittedApis, type RequestByKey } from './protocol/messages/index.js';
+import { ApiKey, apis as codecApis, apiTable, isApiKey, omittedApis, type FetchResponse, type RequestByKey, type ResponseByKey } from './protocol/messages/index.js';
 import { encodeApiVersionsResponse } from './protocol/messages/api-versions.js';
 import { asCodecError, KafkaCodecError } from './protocol/errors.js';
 import { HANDLERS, advertisedApiVersions } from './apis/index.js';
@@ -46,6 +47,18 @@ const RESOLVED = Promise.resolve();
 interface Slot {
   ready: boolean;
   chunks: Buffer[] | null;
+  /** Size of the request frame (for the producer byte-rate quota). */
+  requestBytes?: number;
+}
+
+/** Requests client quotas never throttle: the ones before authentication, as in Kafka. */
+const QUOTA_EXEMPT = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
+
+/** Record bytes of a Fetch response (for the consumer byte-rate quota). */
+function fetchRecordBytes(res: FetchResponse): number {
+  let n = 0;
+  for (const t of res.responses) for (const p of t.partitions) n += p.records?.length ?? 0;
+  return n;
 }
 
 let nextConnectionId = 1;
@@ -80,8 +93,24 @@ export class KafkaConnection implements ConnectionScope {
   /** The principal of a TLS client's certificate on an SSL listener. */
   private tlsPrincipal: AclPrincipal = ANONYMOUS_PRINCIPAL;
   private saslPrincipal: AclPrincipal | null = null;
-  /** The authorization hook of this connection's requests: the listener's authorizer, bound to the principal. */
-  private readonly authorize = (operation: AclOperation, resource: AclResource): boolean => this.services.authorizer.authorize(this.principal, operation, resource);
+  /** Reading is stopped until then (ms since the epoch) by a quota throttle; 0: not muted. */
+  private mutedUntil = 0;
+  private muteTimer: NodeJS.Timeout | undefined;
+  /** The client's IP address, as ACL hosts name it. */
+  private readonly host: string;
+  /** The authorizer's cached decisions for the current principal, when it keeps them. */
+  private session: AuthorizationSession | null = null;
+  /**
+   * The authorization hook of this connection's requests: the listener's authorizer, bound to
+   * the principal and host. The security store's topic is the broker's own: no client may
+   * touch it, whatever the ACLs say.
+   */
+  private readonly authorize = (operation: AclOperation, resource: AclResource): boolean => {
+    if (resource.type === 'TOPIC' && resource.name === SECURITY_TOPIC) return false;
+    const session = this.session;
+    if (session !== null) return session.authorize(operation, resource);
+    return this.services.authorizer.authorize(this.principal, operation, resource, this.host);
+  };
 
   constructor(
     private readonly socket: Socket,
@@ -91,6 +120,7 @@ export class KafkaConnection implements ConnectionScope {
     private readonly onClose: (c: KafkaConnection) => void,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.host = socket.remoteAddress ?? '';
     this.log = logger.child({ conn: this.id, remote: this.remoteAddress, listener: listener.name });
     this.sasl = listener.sasl === null ? null : new SaslAuthentication(listener.sasl, listener.reauthMs);
     this.splitter = new FrameSplitter(services.options.maxFrameBytes);
@@ -105,6 +135,12 @@ export class KafkaConnection implements ConnectionScope {
     socket.on('error', (e) => this.log.debug({ err: e }, 'kafka connection error'));
     socket.on('close', () => this.onSocketClose());
     if (listener.protocol === 'SSL' && socket instanceof TLSSocket) this.namePeer(socket);
+    this.newSession();
+  }
+
+  /** A new authorization session for the current principal (at start, and when SASL names the client). */
+  private newSession(): void {
+    this.session = this.services.authorizer.session?.(this.principal, this.host) ?? null;
   }
 
   /** Who is on the other end: the SASL user, the TLS client's mapped certificate subject, or User:ANONYMOUS. */
@@ -139,7 +175,7 @@ export class KafkaConnection implements ConnectionScope {
           this.rawToken(frame);
           return;
         }
-        if (this.slots.length >= MAX_IN_FLIGHT || this.backlog.length > 0) {
+        if (this.slots.length >= MAX_IN_FLIGHT || this.backlog.length > 0 || this.mutedUntil > 0) {
           this.backlog.push(frame);
           this.socket.pause();
         } else {
@@ -194,11 +230,11 @@ export class KafkaConnection implements ConnectionScope {
       this.fail(`${codecApis[key]?.name ?? key} v${header.apiVersion} is not supported (supported: v${handler.minVersion}-v${handler.maxVersion})`);
       return;
     }
-    this.accept(handler, header, r);
+    this.accept(handler, header, r, frame.length);
   }
 
   /** Decodes the body with the codec of the handler's key and queues the handler. */
-  private accept<K extends ApiKey>(handler: ApiHandler<K>, header: RequestHeader, r: Reader): void {
+  private accept<K extends ApiKey>(handler: ApiHandler<K>, header: RequestHeader, r: Reader, requestBytes: number): void {
     const codec = apiTable[handler.key];
     let body: RequestByKey[K];
     try {
@@ -209,7 +245,7 @@ export class KafkaConnection implements ConnectionScope {
       this.fail(malformed(e, `${codec.name} v${header.apiVersion} request`));
       return;
     }
-    const slot: Slot = { ready: false, chunks: null };
+    const slot: Slot = { ready: false, chunks: null, requestBytes };
     this.slots.push(slot);
     const run = (): Promise<void> => this.run(handler, header, body, slot);
     let p: Promise<void>;
@@ -247,6 +283,7 @@ export class KafkaConnection implements ConnectionScope {
       header,
       principal: this.principal,
       sasl: this.sasl,
+      security: s.security,
       authorize: this.authorize,
       closeAfter: (reason: string) => {
         this.closeAfterSlot = slot;
@@ -254,8 +291,12 @@ export class KafkaConnection implements ConnectionScope {
       },
     };
     try {
+      const quotas = s.security.quotas;
+      const metered = quotas.active && !QUOTA_EXEMPT.has(handler.key);
+      const started = metered ? performance.now() : 0;
       const res = await handler.handle(ctx, body);
       if (handler.key === ApiKey.SaslAuthenticate) this.authenticated();
+      if (metered && res !== null) this.throttle(handler.key, res, slot, performance.now() - started);
       if (res !== null && !this.closed) slot.chunks = encodeResponseFrame(handler.key, header.apiVersion, header.correlationId, res);
     } catch (e) {
       this.log.error({ err: e, apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: this.clientId }, 'kafka request handler failed');
@@ -264,6 +305,33 @@ export class KafkaConnection implements ConnectionScope {
     }
     slot.ready = true;
     this.flush();
+  }
+
+  /**
+   * Records a request's cost against the client quotas and, when a quota is exceeded, answers
+   * the throttle time in the response and stops reading from the client for that long (Kafka
+   * mutes the channel): the client's next requests wait, the ones before are answered.
+   */
+  private throttle<K extends ApiKey>(key: K, res: ResponseByKey[K], slot: Slot, handlerMs: number): void {
+    const cost = {
+      produceBytes: key === ApiKey.Produce ? (slot.requestBytes ?? 0) : 0,
+      fetchBytes: key === ApiKey.Fetch ? fetchRecordBytes(res as FetchResponse) : 0,
+      handlerMs,
+    };
+    const ms = this.services.security.quotas.record(this.principal.name, this.clientId ?? '', cost);
+    if (ms <= 0) return;
+    if (typeof res === 'object' && res !== null && 'throttleTimeMs' in res && typeof res.throttleTimeMs === 'number') {
+      res.throttleTimeMs = Math.max(res.throttleTimeMs, ms);
+    }
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    this.socket.pause();
+    clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.mutedUntil = 0;
+      this.pump();
+    }, ms);
   }
 
   /** A raw SASL token after a v0 SaslHandshake: answered with a raw token frame, or the connection closes. */
@@ -291,7 +359,10 @@ export class KafkaConnection implements ConnectionScope {
   /** Called when a SASL authentication may have completed: the principal follows the session's user. */
   authenticated(): void {
     const user = this.sasl?.user ?? null;
-    if (user !== null && this.saslPrincipal?.name !== user) this.saslPrincipal = { type: 'User', name: user };
+    if (user !== null && this.saslPrincipal?.name !== user) {
+      this.saslPrincipal = { type: 'User', name: user };
+      this.newSession();
+    }
   }
 
   private apiVersionsFallback(header: RequestHeader): Buffer[] {
@@ -339,11 +410,12 @@ export class KafkaConnection implements ConnectionScope {
   /** Handles backlogged frames and resumes reading when the bounds allow. */
   private pump(): void {
     if (this.closing !== null || this.closed) return;
-    while (this.backlog.length > 0 && this.slots.length < MAX_IN_FLIGHT && !this.writeBlocked) {
+    const muted = this.mutedUntil > 0;
+    while (!muted && this.backlog.length > 0 && this.slots.length < MAX_IN_FLIGHT && !this.writeBlocked) {
       this.dispatch(this.backlog.shift()!);
       if (this.closing !== null) return;
     }
-    if (this.backlog.length === 0 && this.slots.length < MAX_IN_FLIGHT && !this.writeBlocked) this.socket.resume();
+    if (!muted && this.backlog.length === 0 && this.slots.length < MAX_IN_FLIGHT && !this.writeBlocked) this.socket.resume();
     else this.socket.pause();
   }
 
@@ -398,6 +470,7 @@ export class KafkaConnection implements ConnectionScope {
     this.closed = true;
     this.closing ??= 'closed by peer';
     this.abort.abort();
+    clearTimeout(this.muteTimer);
     this.slots.length = 0;
     this.backlog.length = 0;
     this.onClose(this);

@@ -6,6 +6,7 @@ import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
 import type { Authorizer } from '../core/security/authorizer.js';
+import type { SecurityStore } from '../core/security/security-store.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 import type { FetchSessionCache } from './fetch-session.js';
@@ -94,6 +95,8 @@ export interface KafkaServices {
   readonly cluster: ClusterIdentity;
   /** Consulted on every request, through the request context's authorize(). */
   readonly authorizer: Authorizer;
+  /** SCRAM credentials and ACL bindings. */
+  readonly security: SecurityStore;
   readonly producerState: ProducerStateHook;
   /** Incremental fetch sessions of the listener's clients (KIP-227). */
   readonly fetchSessions: FetchSessionCache;

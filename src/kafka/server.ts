@@ -10,6 +10,11 @@ import type { KafkaOptions } from '../config.js';
 import { usesSasl, usesTls, type KafkaListenerConfig } from '../core/security/kafka-listeners.js';
 import type { SaslServerMechanism } from '../core/security/sasl/mechanism.js';
 import { PlainMechanism } from '../core/security/sasl/plain.js';
+import { ScramMechanism } from '../core/security/sasl/scram.js';
+import { OAuthBearerMechanism } from '../core/security/sasl/oauthbearer.js';
+import { JwksVerifier } from '../core/security/jwt.js';
+import { scramMechanism } from '../core/security/scram.js';
+import type { SecurityStore } from '../core/security/security-store.js';
 import { mapPrincipalName, parseMappingRules } from '../core/security/ssl-principal.js';
 import { ReloadableTls } from '../core/security/tls.js';
 import type { ListenerScope } from './listener.js';
@@ -30,6 +35,8 @@ export interface KafkaDependencies {
   coordinators: Coordinators;
   /** Defaults to allow-all. */
   authorizer?: Authorizer;
+  /** SCRAM credentials and ACL bindings, restored from the log. */
+  security: SecurityStore;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
@@ -91,6 +98,9 @@ export class KafkaServer implements KafkaServices {
   readonly telemetry = new ClientTelemetry();
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;
+  readonly security: SecurityStore;
+  /** The JWKS OAUTHBEARER tokens are verified with, when a listener enables OAUTHBEARER. */
+  private jwks: JwksVerifier | null = null;
   private readonly listeners: OpenListener[] = [];
   /** TLS material of the SSL listeners, if any. */
   readonly tls: ReloadableTls | null;
@@ -108,6 +118,7 @@ export class KafkaServer implements KafkaServices {
     this.logger = logger.child({ component: 'kafka' });
     this.coordinators = deps.coordinators;
     this.authorizer = deps.authorizer ?? allowAll;
+    this.security = deps.security;
     this.producerState = coordinatorProducerHook(log, deps.coordinators);
     const configs = listenersOf(options);
     this.tls = configs.some((l) => usesTls(l.protocol)) ? kafkaTls(options) : null;
@@ -123,10 +134,23 @@ export class KafkaServer implements KafkaServices {
   private mechanismsOf(l: KafkaListenerConfig): Map<string, SaslServerMechanism> {
     const out = new Map<string, SaslServerMechanism>();
     for (const name of l.saslMechanisms ?? this.options.saslMechanisms) {
+      const scram = scramMechanism(name);
       if (name === 'PLAIN') out.set(name, new PlainMechanism(l.plainUsers ?? this.options.plainUsers ?? {}));
+      else if (scram !== undefined) out.set(name, new ScramMechanism(scram, (user, m) => this.security.credential(user, m)));
+      else if (name === 'OAUTHBEARER') out.set(name, new OAuthBearerMechanism(this.jwksVerifier(), (reason) => this.logger.warn({ listener: l.name, reason }, 'kafka OAUTHBEARER token refused')));
       else throw new Error(`SASL mechanism ${name} is not served yet`);
     }
     return out;
+  }
+
+  private jwksVerifier(): JwksVerifier {
+    const o = this.options;
+    if (o.oauthJwksFile === undefined) throw new Error('OAUTHBEARER needs a JWKS file (kafka-oauth-jwks-file, sasl.oauthbearer.jwks.endpoint.url=file:...)');
+    this.jwks ??= new JwksVerifier(o.oauthJwksFile, {
+      ...(o.oauthIssuer !== undefined ? { issuer: o.oauthIssuer } : {}),
+      ...(o.oauthAudience !== undefined ? { audiences: o.oauthAudience.split(',').map((a) => a.trim()).filter((a) => a.length > 0) } : {}),
+    });
+    return this.jwks;
   }
 
   /** This node as the first listener's clients reach it. */
@@ -151,9 +175,10 @@ export class KafkaServer implements KafkaServices {
     return Object.fromEntries(this.listeners.map((l) => [l.config.name, l.port]));
   }
 
-  /** Re-reads the TLS keystore and truststore (SIGHUP); established connections keep their session. */
+  /** Re-reads the TLS keystore and truststore and the OAUTHBEARER JWKS file (SIGHUP); established connections keep their session. */
   reloadTls(): void {
     this.tls?.reload();
+    this.jwks?.reload();
   }
 
   get connectionCount(): number {

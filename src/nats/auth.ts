@@ -11,6 +11,7 @@ import type { NatsOptions } from '../config.js';
 import type { TlsPeer } from '../core/security/tls-peer.js';
 import { decodeSignature, verifyNkeySignature } from '../core/security/nkeys.js';
 import type { ConnectOptions } from './connect.js';
+import type { OperatorTrust } from '../core/security/nats-operator.js';
 
 export type Verdict = Principal | null;
 
@@ -150,6 +151,45 @@ export class CertificateUserAuthenticator implements Authenticator {
       }
     }
     return this.users.get(peer.subject) ?? null;
+  }
+}
+
+/**
+ * Operator mode: the client presents a user JWT (from its creds file) and signs the nonce with
+ * the user's key; the JWT must be signed by a trusted account, valid and not revoked. The
+ * principal is the user's public key in its account, with the JWT's permissions (or the
+ * account's defaults) and limits. Why a JWT is refused goes to `onRefused` (the broker logs it).
+ */
+export class JwtAuthenticator implements Authenticator {
+  readonly needsNonce = true;
+  constructor(
+    private readonly trust: OperatorTrust,
+    private readonly onRefused: (reason: string) => void = () => undefined,
+  ) {}
+  check(connect: ConnectOptions, context?: AuthContext): Verdict {
+    if (typeof connect.jwt !== 'string') {
+      this.onRefused('no user JWT');
+      return null;
+    }
+    const u = this.trust.user(connect.jwt);
+    if (typeof u === 'string') {
+      this.onRefused(u);
+      return null;
+    }
+    if (!u.bearer && !signedNonce(connect, u.user, context)) {
+      this.onRefused(`the nonce is not signed by user ${u.user}`);
+      return null;
+    }
+    const lim = (n: number): number | undefined => (n >= 0 ? n : undefined);
+    const subscriptions = [u.subscriptions, u.accountLimits.subscriptions].filter((n) => n >= 0);
+    const payload = [u.payload, u.accountLimits.payload].filter((n) => n >= 0);
+    const limits = {
+      ...(u.expiresAt > 0 ? { expiresAt: u.expiresAt } : {}),
+      ...(lim(u.accountLimits.connections) !== undefined ? { accountConnections: u.accountLimits.connections } : {}),
+      ...(subscriptions.length > 0 ? { subscriptions: Math.min(...subscriptions) } : {}),
+      ...(payload.length > 0 ? { payload: Math.min(...payload) } : {}),
+    };
+    return Object.freeze({ kind: 'jwt' as const, name: u.user, account: u.account, permissions: u.permissions, limits });
   }
 }
 

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ReloadableTls } from '../core/security/tls.js';
 import { tlsPeerOf, type TlsPeer } from '../core/security/tls-peer.js';
-import type { Router, SubscriptionOwner } from '../core/routing/router.js';
+import type { ClientDetails, Router, SubscriptionOwner } from '../core/routing/router.js';
 import { isValidLiteralSubject } from '../core/routing/subject.js';
 import { ANONYMOUS, type Principal } from '../core/security/principal.js';
 import type { Verdict } from './auth.js';
@@ -34,7 +34,9 @@ export type CloseReason =
   | 'Write Error'
   | 'Bad Client Protocol Version'
   | 'No Responders Requires Headers'
-  | 'TLS Handshake Error';
+  | 'TLS Handshake Error'
+  | 'Authentication Expired'
+  | 'Maximum Account Connections Exceeded';
 
 const PING = Buffer.from('PING\r\n');
 const PONG = Buffer.from('PONG\r\n');
@@ -90,12 +92,24 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   /** The same object when it tracks reply subjects of deliveries (allow_responses), else null. */
   private replyGrants: ClientPermissions | null = null;
   private connectReceived = false;
-  private authenticated: boolean;
+  /** Whether CONNECT's credentials were accepted (or none are required). */
+  private authenticatedFlag = false;
+  get authenticated(): boolean {
+    return this.authenticatedFlag;
+  }
+  private set authenticated(v: boolean) {
+    this.authenticatedFlag = v;
+  }
   private pingsOut = 0;
   private firstPongSent = false;
   private pingSentAt = 0n;
   private pingTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
+  /** Closes the connection when the principal's credentials expire (a user JWT's exp). */
+  private expiryTimer: NodeJS.Timeout | undefined;
+  /** The subscription and payload limits: the server's, lowered by the principal's. */
+  private maxSubscriptions: number;
+  private maxPayload: number;
   private writeDeadlineTimer: NodeJS.Timeout | undefined;
   /** The subject space of the client's account: the global one until CONNECT names another principal. */
   private router: Router;
@@ -116,12 +130,20 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.router = server.router;
     const opts = server.options;
     this.authenticated = server.authenticator === null;
+    this.maxSubscriptions = opts.maxSubscriptions;
+    this.maxPayload = opts.maxPayload;
     // nats-server's nonce: 11 random bytes, base64url without padding.
     this.nonce = server.authenticator?.needsNonce === true ? randomBytes(11).toString('base64url') : undefined;
     this.parser = new NatsParser(this, opts.maxControlLine);
     this.stallThreshold = Math.floor((opts.maxPending / 4) * 3);
     this.sock = socket;
     this.attach(socket);
+  }
+
+  /** Who the client is, as the JetStream API audit advisory names it. */
+  clientDetails(): ClientDetails {
+    const c = this.connect;
+    return { id: this.cid, start: this.start, host: this.ip, name: c.name, lang: c.lang, version: c.version, rttNs: this.rtt };
   }
 
   /** The socket the connection reads and writes: the TCP socket, or what replaced it (TLS). */
@@ -295,6 +317,21 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.fail(ERR.authorizationViolation, 'Authentication Failure');
       return;
     }
+    const limits = who.limits;
+    if (limits !== undefined) {
+      const max = limits.accountConnections;
+      if (max !== undefined && this.server.accountConnections(who.account) >= max) {
+        this.fail(ERR.maxAccountConnections, 'Maximum Account Connections Exceeded');
+        return;
+      }
+      if (limits.subscriptions !== undefined) this.maxSubscriptions = this.maxSubscriptions > 0 ? Math.min(this.maxSubscriptions, limits.subscriptions) : limits.subscriptions;
+      if (limits.payload !== undefined) this.maxPayload = Math.min(this.maxPayload, limits.payload);
+      if (limits.expiresAt !== undefined) {
+        // Credentials that expire close the connection then, as nats-server does.
+        this.expiryTimer = setTimeout(() => this.fail(ERR.authenticationExpired, 'Authentication Expired'), Math.max(0, limits.expiresAt - Date.now()));
+        this.expiryTimer.unref();
+      }
+    }
     this.authenticated = true;
     this.principal = who;
     this.router = this.server.accounts.router(who.account);
@@ -313,7 +350,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.protocolClose('Protocol Violation');
       return false;
     }
-    if (size > this.server.options.maxPayload) {
+    if (size > this.maxPayload) {
       this.fail(ERR.maxPayload, 'Maximum Payload Exceeded');
       return false;
     }
@@ -367,7 +404,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     }
     // The limit comes before the duplicate sid, as in nats-server: at the limit even a
     // repeated sid is refused; below it a repeated sid is accepted and changes nothing.
-    const max = this.server.options.maxSubscriptions;
+    const max = this.maxSubscriptions;
     if (max > 0 && this.subscriptions.size >= max) {
       this.queueProto(errLine(ERR.maxSubscriptions));
       return;
@@ -605,6 +642,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     this.stopTime = new Date();
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.writeDeadlineTimer) clearTimeout(this.writeDeadlineTimer);
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.releasePublishers();

@@ -13,6 +13,8 @@ export const ERR = {
   invalidPublishSubject: 'Invalid Publish Subject',
   maxConnections: 'maximum connections exceeded',
   maxSubscriptions: 'maximum subscriptions exceeded',
+  maxAccountConnections: 'maximum account active connections exceeded',
+  authenticationExpired: 'User Authentication Expired',
   badClientProtocol: 'invalid client protocol',
   noRespondersRequiresHeaders: 'no responders requires headers support',
 } as const;

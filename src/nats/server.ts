@@ -7,7 +7,8 @@ import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
 import { ReloadableTls } from '../core/security/tls.js';
 import { Accounts } from '../core/routing/accounts.js';
-import { authenticatorFor, type Authenticator } from './auth.js';
+import { JwtAuthenticator, authenticatorFor, type Authenticator } from './auth.js';
+import { OperatorTrust } from '../core/security/nats-operator.js';
 import { NatsConnection } from './connection.js';
 import { ERR } from './errors.js';
 
@@ -74,11 +75,18 @@ export class NatsServer {
     readonly options: NatsOptions,
     readonly router: Router,
     readonly logger: Logger,
-    authenticator: Authenticator | null = authenticatorFor(options),
+    authenticator?: Authenticator | null,
   ) {
     this.serverName = options.serverName ?? this.serverId;
-    this.authenticator = authenticator;
-    this.accounts = new Accounts(router, options.accounts);
+    if (options.operator !== undefined) {
+      // Operator mode: the accounts are the preloaded account JWTs, users present user JWTs.
+      const trust = new OperatorTrust(options.operator);
+      this.accounts = new Accounts(router, trust.accounts());
+      this.authenticator = authenticator ?? new JwtAuthenticator(trust, (reason) => this.logger.warn({ reason }, 'NATS user JWT refused'));
+    } else {
+      this.accounts = new Accounts(router, options.accounts);
+      this.authenticator = authenticator === undefined ? authenticatorFor(options) : authenticator;
+    }
     this.tls =
       options.tlsCert !== undefined
         ? new ReloadableTls({ certFile: options.tlsCert, ...(options.tlsKey !== undefined ? { keyFile: options.tlsKey } : {}), ...(options.tlsCa !== undefined ? { caFile: options.tlsCa } : {}), minVersion: options.tlsMinVersion })
@@ -87,6 +95,13 @@ export class NatsServer {
 
   get port(): number {
     return this.listenPort;
+  }
+
+  /** Authenticated connections of an account (for the account connection limit of operator mode). */
+  accountConnections(account: string): number {
+    let n = 0;
+    for (const c of this.connections.values()) if (c.authenticated && c.principal.account === account) n++;
+    return n;
   }
 
   /** Says in INFO that JetStream is served ("jetstream": true, "api_lvl"); call before listen(). */

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AckPolicy, connect, DeliverPolicy, ReplayPolicy, StringCodec, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
-import { startConsumerTarget } from './support/consumer-target.js';
+import { startConsumerTarget, startReferenceTarget } from './support/consumer-target.js';
 
 const sc = StringCodec();
 const MS = 1_000_000;
@@ -185,6 +185,49 @@ test('an ephemeral consumer goes after its inactive threshold', { timeout: 30_00
     assert.deepEqual(names, [], 'deleted after inactivity');
   });
 });
+
+for (const kind of ['wharf', 'nats-server'] as const) {
+  test(`a pull consumer's inactive threshold counts from when its last waiting request left (${kind})`, { timeout: 30_000 }, async () => {
+    // nats bench js consume: a durable with inactive_threshold 10 s, pulls expiring after 30 s, a
+    // new pull once the 408 arrives. Counting from the request's arrival deleted it at the expiry.
+    const t = kind === 'wharf' ? await startConsumerTarget() : await startReferenceTarget();
+    const nc = await connect({ servers: `127.0.0.1:${t.port}` });
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.add({ name: 'IW', subjects: ['iw'] });
+      await jsm.consumers.add('IW', { durable_name: 'W', ack_policy: AckPolicy.Explicit, inactive_threshold: 500 * MS });
+      // One pull that waits 1.5 s (three thresholds) and expires.
+      const inbox = `_INBOX.iw.${Date.now()}`;
+      const statuses: string[] = [];
+      const gotTimeout = new Promise<void>((resolve) => {
+        nc.subscribe(inbox, {
+          callback: (_e, m) => {
+            statuses.push(`${m.headers?.code ?? 0}`);
+            if (m.headers?.code === 408) resolve();
+          },
+        });
+      });
+      await nc.flush();
+      nc.publish('$JS.API.CONSUMER.MSG.NEXT.IW.W', sc.encode(JSON.stringify({ batch: 1, expires: 1500 * MS })), { reply: inbox });
+      await gotTimeout;
+      assert.deepEqual(statuses, ['408']);
+      // Just after the expiry the consumer is there (the client's next pull would find it) ...
+      await new Promise((res) => setTimeout(res, 100));
+      assert.equal((await jsm.consumers.info('IW', 'W')).name, 'W');
+      // ... and with no request waiting it goes after its threshold.
+      const end = Date.now() + 5_000;
+      let names = ['W'];
+      while (names.length > 0 && Date.now() < end) {
+        await new Promise((res) => setTimeout(res, 100));
+        names = (await jsm.consumers.list('IW').next()).map((c) => c.name);
+      }
+      assert.deepEqual(names, [], 'deleted after inactivity');
+    } finally {
+      await nc.close();
+      await t.close();
+    }
+  });
+}
 
 test('prioritized policy: the waiting pull with the lower priority number is served first', { timeout: 30_000 }, async () => {
   await withClient(async (nc, js, jsm) => {

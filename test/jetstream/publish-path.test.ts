@@ -74,12 +74,14 @@ test('publishes of one read see each other in flight: expected last sequence, du
   nc.pub('inflight', '_INBOX.inflight', Buffer.from('3'), [['Nats-Expected-Last-Sequence', '1']]);
   await nc.waitFor(() => nc.messages(sid).length >= 4, 5_000);
   const answers = nc.messages(sid).map((m) => JSON.parse(m.payload.toString()) as Record<string, unknown>);
-  // The refusal comes first: it is answered at once, the others once their batch is durable.
+  // In publish order, as nats-server answers them: the refusal, decided against sequence 2 while
+  // it was in flight, waits for that batch to be durable (a reader after the refusal must see
+  // sequence 2: test/reliability/regressions/kv-refused-update.test.ts).
   assert.deepEqual(answers, [
-    { error: { code: 400, err_code: 10071, description: 'wrong last sequence: 2' }, stream: 'INFLIGHT', seq: 0 },
     { stream: 'INFLIGHT', seq: 1 },
     { stream: 'INFLIGHT', seq: 2 },
     { stream: 'INFLIGHT', seq: 2, duplicate: true },
+    { error: { code: 400, err_code: 10071, description: 'wrong last sequence: 2' }, stream: 'INFLIGHT', seq: 0 },
   ]);
 });
 

@@ -713,7 +713,9 @@ describe('differential: Kafka 4.4 newest protocol vs Wharf', { skip: peerSkip('k
   let wc: RawKafka;
 
   before(async () => {
-    [kafka, wharf] = await Promise.all([startKafka(['auto.create.topics.enable=false']), startTestBroker({ kafkaPort: 0, autoCreateTopics: false, fsync: 'never', groupInitialRebalanceDelay: 0 })]);
+    // Each kept as soon as it runs, so that after() closes it when the other fails to start.
+    const started = await Promise.allSettled([startKafka(['auto.create.topics.enable=false']).then((k) => (kafka = k)), startTestBroker({ kafkaPort: 0, autoCreateTopics: false, fsync: 'never', groupInitialRebalanceDelay: 0 }).then((w) => (wharf = w))]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
     [kc, wc] = await Promise.all([RawKafka.connect(kafka.host, kafka.port), RawKafka.connect('127.0.0.1', wharf.ports.kafka)]);
   });
 
@@ -757,7 +759,7 @@ describe('differential: Kafka 4.4 newest protocol vs Wharf', { skip: peerSkip('k
     assert.equal(w.apis.has(71) || w.apis.has(72), false);
     assert.deepEqual(diffs, []);
     // Every feature Wharf finalizes, Kafka 4.4 finalizes at the same level.
-    assert.deepEqual(w.finalized, ['group.version=1-1', 'share.version=2-2', 'transaction.version=2-2']);
+    assert.deepEqual(w.finalized, ['group.version=1-1', 'share.version=2-2', 'streams.version=1-1', 'transaction.version=2-2']);
     for (const f of w.finalized) assert.ok(k.finalized.includes(f), `${f} in ${k.finalized.join(', ')}`);
     assert.deepEqual(w.v3Supported, k.v3Supported.filter((f) => w.finalized.some((x) => x.startsWith(f.split('=')[0]!))));
     assert.deepEqual(w.v5, k.v5);

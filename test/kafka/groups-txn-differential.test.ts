@@ -164,7 +164,9 @@ describe('groups and transactions: Wharf vs Apache Kafka 4.4', { skip: peerSkip(
   let kafka: RunningKafka;
   let wharf: Broker;
   before(async () => {
-    [kafka, wharf] = await Promise.all([startKafka(), startTestBroker({ kafkaPort: 0, fsync: 'never', groupInitialRebalanceDelay: 0 })]);
+    // Each kept as soon as it runs, so that after() closes it when the other fails to start.
+    const started = await Promise.allSettled([startKafka().then((k) => (kafka = k)), startTestBroker({ kafkaPort: 0, fsync: 'never', groupInitialRebalanceDelay: 0 }).then((w) => (wharf = w))]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
   });
   after(async () => {
     await Promise.allSettled([kafka?.close(), wharf?.close()]);

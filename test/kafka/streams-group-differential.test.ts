@@ -1,7 +1,10 @@
 // Differential test of the streams group protocol (KIP-1071): the same raw StreamsGroupHeartbeat
-// and StreamsGroupDescribe requests against Apache Kafka 4.4 (a single KRaft node with
-// group.coordinator.rebalance.protocols=classic,consumer,streams) and Wharf, comparing what the
-// Kafka Streams client relies on: the request checks and their texts, the topology's statuses
+// and StreamsGroupDescribe requests against Apache Kafka 4.4 (a single KRaft node; its
+// group.coordinator.rebalance.protocols, deprecated, defaults to classic,consumer,streams in 4.4
+// and a new 4.4 cluster finalizes streams.version 1, so nothing needs enabling: the setting is
+// spelled out for readers) and Wharf, comparing what the Kafka Streams client relies on: the
+// request checks and their texts, the settings each answer carries (heartbeat interval,
+// acceptable recovery lag, task offset interval; none in a leave's), the topology's statuses
 // (missing source topics, missing internal topics that the broker then creates with the
 // topology's configs and partition counts, stale topology epochs), the tasks handed out and the
 // reconciliation of a second member (revoke first, then assign), fencing by epoch, leaving, and
@@ -80,6 +83,9 @@ const view = (r: StreamsGroupHeartbeatResponse) => ({
   errorCode: r.errorCode,
   errorMessage: r.errorMessage,
   memberEpoch: r.memberEpoch,
+  heartbeatIntervalMs: r.heartbeatIntervalMs,
+  acceptableRecoveryLag: [r.acceptableRecoveryLagLegacy, r.acceptableRecoveryLag ?? null],
+  taskOffsetIntervalMs: r.taskOffsetIntervalMs,
   status: (r.status ?? []).map((s) => `${s.statusCode}: ${s.statusDetail}`),
   active: tasksOf(r.activeTasks),
   standby: tasksOf(r.standbyTasks),

@@ -141,7 +141,10 @@ describe('the same topologies on Wharf and on Apache Kafka 4.4', { skip: peerSki
   let wharf: TestCluster;
   let kafka: TestCluster;
   before(async () => {
-    [wharf, kafka] = await Promise.all([startWharfCluster(), startKafkaCluster()]);
+    // Each one kept as soon as it runs: when the other fails to start, after() still closes it
+    // (with Promise.all the started one was lost and kept the test process alive).
+    const started = await Promise.allSettled([startWharfCluster().then((c) => (wharf = c)), startKafkaCluster().then((c) => (kafka = c))]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
   });
   after(async () => {
     await Promise.all([wharf?.close(), kafka?.close()]);

@@ -59,14 +59,19 @@ test('Processor API: a store, stream-time and wall-clock punctuations, forwardin
   d.close();
 });
 
-test('mapValuesAsync: concurrent across keys, in order within a key', async () => {
+test('mapValuesAsync: concurrent across keys, in order within a key', { timeout: 30_000 }, async () => {
   const b = new StreamsBuilder();
   const started: string[] = [];
+  // a1 finishes only once b1 has (a gate, not a clock): b1 must run while a1 is pending
+  // (concurrency across keys; a sequential runtime never opens the gate and the test times out),
+  // and a2, which does not wait, finishes before a1: per-key order must still hold.
+  let openGate!: () => void;
+  const gate = new Promise<void>((r) => (openGate = r));
   b.stream('in', { key: S, value: L })
     .mapValuesAsync(async (v, k) => {
       started.push(`${k}${v}`);
-      // Later values of "a" finish sooner: per-key order must still hold.
-      await new Promise((r) => setTimeout(r, k === 'a' ? 30 - v * 10 : 1));
+      if (k === 'a' && v === 1) await gate;
+      if (k === 'b') setImmediate(openGate);
       return v * 10;
     })
     .to('out', { key: S, value: L });

@@ -2,10 +2,13 @@
 // process: started with the suite's classpath and logging, its output kept to a file and in
 // memory (logging stays on while the JVM shuts down, so Kafka Streams' close is seen), markers waited for (the lines Kafka's system tests wait for in the application's
 // stdout), and stopped as the system tests stop them: SIGTERM and a wait for a clean exit, or
-// SIGKILL for a crash.
+// SIGKILL for a crash. Each JVM gets a temporary directory of its case (java.io.tmpdir): the
+// demos keep their state in Kafka Streams' default state.dir, ${java.io.tmpdir}/kafka-streams,
+// which would otherwise outlive the run in /tmp and hand the next run (a fresh broker) state and
+// checkpoints of an earlier one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface JavaRuntime {
   /** The libs/classpath.txt of the resolved jars. */
@@ -28,7 +31,9 @@ export class JavaApp {
     readonly logFile: string,
     heapMb = 384,
   ) {
-    this.child = spawn('java', [`-Xmx${heapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${rt.log4j}`, '-Dlog4j2.shutdownHookEnabled=false', '-cp', rt.classpath, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tmp = join(dirname(logFile), 'jvm-tmp');
+    mkdirSync(tmp, { recursive: true });
+    this.child = spawn('java', [`-Xmx${heapMb}m`, `-Djava.io.tmpdir=${tmp}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${rt.log4j}`, '-Dlog4j2.shutdownHookEnabled=false', '-cp', rt.classpath, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer) => {
       const s = d.toString();
       this.out += s;

@@ -3,14 +3,25 @@
 // kafka-streams:4.3.1:test (StreamsSmokeTest, BrokerCompatibilityTest), each run the way Kafka's
 // system tests run it against an external broker (scripts/compat/kstreams/cases.ts says how and
 // what counts as a pass). The jars come from Maven Central (kstreams-setup.sh, into the peers
-// cache). The cases run in a network namespace of their own (`unshare --net`, as root), where the
-// broker listens on localhost:9092, the address three of the demos hard-code. The control runs
-// the same cases against the peers' Apache Kafka 4.4 (`--against kafka`).
+// cache). The cases run in a network namespace of their own, where the broker listens on
+// localhost:9092, the address three of the demos hard-code: `unshare --net` as root, else
+// `unshare --user --map-root-user --net` (unprivileged user namespaces). The control runs the
+// same cases against the peers' Apache Kafka 4.4 (`--against kafka`).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyResult, run, type Context, type Mode, type Suite, type SuiteResult } from '../lib.js';
+import { emptyResult, failure, run, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
 import { CASES } from '../kstreams/cases.js';
 import type { CaseOutcome } from '../kstreams/main.js';
+
+/** Failures understood in earlier runs, shown beside the observed text when it matches. */
+const KNOWN: readonly Diagnosis[] = [
+  {
+    test: 'StreamsSmokeTest exactly_once_v2 crash',
+    match: /Transaction verification failed: Offset for partition \S+ is larger than topic endOffset: (\d+) > \d+/,
+    diagnosis:
+      "a race in the 4.3.1 driver's verifyAllTransactionFinished (moved into SmokeTestDriver by apache/kafka#20718): each second it takes the high watermarks with one ListOffsets (read_uncommitted endOffsets) and the last stable offsets with a later one (read_committed position after seekToEnd), while the third processor still commits; a commit marker written between the two makes the later LSO one past the earlier high watermark, which it takes for an error. The broker keeps LSO <= HW at every moment (src/core/log/partition.ts); the longer the processor's backlog when the driver stops producing, the likelier the race",
+  },
+];
 
 const VERSION = 'Apache Kafka Streams 4.3.1 (kafka-streams-examples, kafka-streams test jar)';
 
@@ -38,7 +49,9 @@ export const kstreams: Suite = {
     const target = ctx.target === 'kafka' ? 'kafka' : 'wharf';
     const selected = CASES.filter((c) => mode !== 'smoke' || c.smoke);
     ctx.log(`kstreams: ${selected.length} application run(s) against ${target} in a network namespace of their own`);
-    const r = await run('unshare', ['--net', '--', process.execPath, join(ctx.repo, 'dist', 'scripts', 'compat', 'kstreams', 'main.js'), '--target', target, '--mode', mode, '--dir', dir, '--out', out, '--work', ctx.work], {
+    // As root a network namespace alone; otherwise in a user namespace of its own, as its root.
+    const ns = process.getuid?.() === 0 ? ['--net'] : ['--user', '--map-root-user', '--net'];
+    const r = await run('unshare', [...ns, '--', process.execPath, join(ctx.repo, 'dist', 'scripts', 'compat', 'kstreams', 'main.js'), '--target', target, '--mode', mode, '--dir', dir, '--out', out, '--work', ctx.work], {
       timeoutMs: mode === 'smoke' ? 900_000 : 3_600_000,
       env: { ...process.env, WHARF_PEERS_DIR: ctx.peersDir },
     });
@@ -55,7 +68,7 @@ export const kstreams: Suite = {
       if (o.ok) result.passed++;
       else {
         result.failed++;
-        result.failures.push({ test: o.name, observed: o.observed });
+        result.failures.push(failure(KNOWN, o.name, o.observed));
       }
     }
     const seen = new Set(outcomes.map((o) => o.name));
@@ -68,7 +81,7 @@ export const kstreams: Suite = {
     if (r.timedOut) result.runnerErrors.push('the runner hit the time limit; later applications did not run');
     if (!finished) result.runnerErrors.push(`the runner stopped before its last application (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').filter((l) => !l.startsWith('[compat]')).slice(-3).join(' / ').slice(0, 300)}`);
     if (mode === 'full') {
-      result.notes.push('each application runs unmodified (java -cp <the Maven-resolved jars> <main class>) against a fresh broker on localhost:9092 inside a network namespace of the suite (unshare --net): PipeDemo, TemperatureDemo and PageViewTypedDemo hard-code that address');
+      result.notes.push('each application runs unmodified (java -cp <the Maven-resolved jars> <main class>) against a fresh broker on localhost:9092 inside a network namespace of the suite (unshare): PipeDemo, TemperatureDemo and PageViewTypedDemo hard-code that address');
       result.notes.push('judged as Kafka\'s system tests judge them (tests/kafkatest: streams_smoke_test.py, streams_broker_compatibility_test.py): their stdout markers, their exit, and the output topics read back with kafkajs; the demos, which the system tests do not run, by the exact output their topology must produce');
       for (const o of outcomes) result.notes.push(`${o.name}: ${o.ok ? 'passed' : 'FAILED'} in ${Math.round(o.seconds)} s`);
     }

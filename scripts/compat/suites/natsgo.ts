@@ -35,7 +35,42 @@ const LEAF = ['WithLeafNode('];
 const TESTER = ['newTester('];
 
 /** Diagnoses of earlier failures, shown beside the observed text when it matches. */
-const KNOWN: Diagnosis[] = [];
+const ACCOUNTS = /the accounts snippet needs accounts/;
+const accounts = (test: string, what: string): Diagnosis => ({ test, match: ACCOUNTS, diagnosis: `not built: ${what} needs a server with several accounts (the accounts block), which Wharf's configuration does not have; the tester refuses it by name` });
+const KNOWN: Diagnosis[] = [
+  accounts('TestJetStreamErrors', "its 'API error' subtest (an account without JetStream)"),
+  accounts('TestNewWithAPIPrefix', "its 'import subject from another account' subtest"),
+  accounts('TestAccountInfo', "its 'jetstream not enabled for account' subtest"),
+  accounts('TestKeyValueCrossAccounts', 'a KV bucket used across accounts (exports and imports)'),
+  accounts('TestJetStreamManagement', 'one of its subtests (an account without JetStream)'),
+  accounts('TestJetStreamImport', 'the JetStream API imported from another account'),
+  accounts('TestJetStreamImportDirectOnly', 'direct gets imported from another account'),
+  accounts('TestJetStreamCrossAccountMirrorsAndSources', 'mirrors and sources across accounts'),
+  accounts('TestJetStream_UnsubscribeDeleteNoPermissions', 'a user without permission to delete consumers (accounts with users and permissions)'),
+  accounts('TestObjectPutPermissionViolation', 'a user without publish permission on the bucket (accounts with users and permissions)'),
+  ...[
+    'TestPublishWithScheduleAt',
+    'TestPublishWithScheduleEvery',
+    'TestPublishWithScheduleMissingTarget',
+    'TestPublishWithScheduleCron',
+    'TestPublishWithScheduleSource',
+    'TestPublishWithScheduleTTL',
+    'TestPublishWithScheduleTimeZone',
+    'TestPublishAsyncWithSchedule',
+    'TestScheduleAtDelivery',
+    'TestScheduleEveryDelivery',
+    'TestScheduleCronDelivery',
+  ].map((test) => ({
+    test,
+    match: /allow_msg_schedules is not supported/,
+    diagnosis: 'not built: message schedules (ADR-51, nats-server 2.12, API level 2); Wharf advertises 2.11.0 with api_lvl 1 and refuses allow_msg_schedules by name',
+  })),
+  {
+    test: 'TestStreamSourceWithConsumer',
+    match: /can not unmarshal "\\?"flow_control/,
+    diagnosis: "not built: a stream source through a consumer with ack_policy flow_control (nats-server 2.14, API level 4); Wharf advertises 2.11.0 with api_lvl 1",
+  },
+];
 
 /**
  * The CI smoke subset (against Wharf; every test must pass): the tests Wharf passes at the

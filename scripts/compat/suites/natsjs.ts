@@ -18,24 +18,19 @@ import { emptyResult, failure, parseTap, run, scratch, startWharf, tapPlan, type
 const VERSION = '2.29.3';
 
 /** Files of the suite that need nothing Wharf lacks (apart from the tests listed in NA_TESTS). */
-const CORE_FILES = ['basics', 'autounsub', 'queues', 'msgheaders', 'reconnect', 'heartbeats', 'parser', 'auth', 'clobber'];
+const CORE_FILES = ['basics', 'autounsub', 'queues', 'msgheaders', 'reconnect', 'heartbeats', 'parser', 'auth', 'clobber', 'tls'];
 
 /** Whole files that are not applicable, with the number of tests in each. */
 const NA_FILES: { file: string; count: number; reason: string }[] = [
-  { file: 'tls.js', count: 16, reason: 'TLS (not built in Wharf)' },
-  { file: 'noiptls.js', count: 1, reason: 'TLS and a 3-server cluster (not built in Wharf)' },
+  { file: 'noiptls.js', count: 1, reason: 'TLS across a 3-server cluster (clustering is not built in Wharf)' },
 ];
 
 /** Tests of the core files that are not applicable, by title, with the reason. */
 const NA_TESTS: Record<string, string> = {
   'basics - tls connect': 'TLS (connects to demo.nats.io:4443, a TLS port)',
+  'tls - connects to tls without option': 'connects to demo.nats.io:4443, the demo TLS port (the runner serves demo.nats.io:4222 only)',
+  'tls - available connects with or without': "nats-server's allow_non_tls (TLS optional on one port) is not built in Wharf: the stand-in refuses it by name",
   'basics - resolve': 'connects to Synadia\'s NGS (connect.ngs.global) with a JWT from NGS_CI_USER; without one it calls t.pass() and tests nothing, so it is not counted',
-  'auth - nkey': 'nkey authentication (not built in Wharf)',
-  'auth - creds': 'JWT/operator mode (not built in Wharf)',
-  'auth - custom': 'JWT/operator mode with a custom authenticator (not built in Wharf)',
-  'auth - jwt': 'JWT/operator mode (not built in Wharf)',
-  'auth - custom error': 'JWT/operator mode (not built in Wharf)',
-  'auth - expiration notified': 'JWT/operator mode: user JWT expiry (not built in Wharf)',
 };
 
 /**

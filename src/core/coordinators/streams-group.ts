@@ -39,8 +39,10 @@ export interface StreamsGroupConfig {
   maxSize: number;
   /** Warm-up tasks at most at once (0: none, as Kafka 4.4's sticky assignor). */
   maxWarmupReplicas: number;
-  /** Changelog lag under which a member counts as caught up for an active task. */
+  /** Changelog lag under which a member counts as caught up for an active task (group.streams.acceptable.recovery.lag). */
   acceptableRecoveryLag: number;
+  /** How often members report their task changelog offsets (group.streams.task.offset.interval.ms). */
+  taskOffsetIntervalMs: number;
   /** How long a failed internal-topic creation is reported before it is tried again. */
   topicCreationErrorTtlMs?: number;
 }
@@ -53,6 +55,7 @@ export const DEFAULT_STREAMS_GROUP_CONFIG: Readonly<StreamsGroupConfig> = Object
   maxSize: 2_147_483_647,
   maxWarmupReplicas: 0,
   acceptableRecoveryLag: 10_000,
+  taskOffsetIntervalMs: 60_000,
 });
 
 export interface StreamsEndpoint {
@@ -820,7 +823,10 @@ export class StreamsGroups implements GroupTypeExtension {
       status.push({ code: StreamsStatus.ASSIGNMENT_DELAYED, detail: 'Assignment delayed due to the configured initial rebalance delay.' });
     } else if (g.assignmentEpoch < g.epoch) {
       this.computeTarget(g, records);
-      if (!bump) records.push(this.groupRecord(g));
+      // The group record carries the new assignment epoch: one written above has the old.
+      const earlier = records.findIndex((r) => r.key[0] === 'sg');
+      if (earlier >= 0) records.splice(earlier, 1);
+      records.push(this.groupRecord(g));
     }
     // Revocations the member reports done, then a step towards its target.
     const owned: TaskAssignment | null = req.activeTasks !== null && req.standbyTasks !== null && req.warmupTasks !== null ? { active: req.activeTasks, standby: req.standbyTasks, warmup: req.warmupTasks } : null;

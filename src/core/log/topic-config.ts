@@ -46,7 +46,9 @@ interface ConfigDef {
   hidden?: boolean;
 }
 
-export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
+// A table without a prototype: a config named "constructor" or "toString" is unknown, not
+// Object.prototype's member (CreateTopics accepted those names, found by the reliability work).
+export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = Object.assign(Object.create(null) as Record<string, ConfigDef>, {
   'cleanup.policy': { kind: 'policy', default: 'delete' },
   'retention.ms': { kind: 'long', min: -1, default: '604800000' },
   'retention.bytes': { kind: 'long', min: -1, default: '-1' },
@@ -80,7 +82,7 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
   'message.timestamp.before.max.ms': { kind: 'long', min: 0, default: '9223372036854775807', inert: true },
   'message.timestamp.after.max.ms': { kind: 'long', min: 0, default: '9223372036854775807', inert: true },
   'message.downconversion.enable': { kind: 'boolean', default: 'true', inert: true },
-};
+});
 
 function invalid(key: string, value: string, why: string): LogError {
   return new LogError('INVALID_CONFIG', `invalid value ${JSON.stringify(value)} for ${key}: ${why}`);

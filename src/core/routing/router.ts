@@ -22,6 +22,20 @@ import { SubjectMapping, type MappingTable, type SubjectMappingOptions } from '.
 export interface SubscriptionOwner {
   /** False when the owner must not receive what it publishes itself (NATS echo:false). */
   readonly echo: boolean;
+  /** Who the owner is, for events that name the client of a request (the JetStream API audit); absent for internal owners. */
+  clientDetails?(): ClientDetails;
+}
+
+/** A client as events describe it (nats-server's ClientInfo fields that one server knows). */
+export interface ClientDetails {
+  readonly id: number;
+  readonly start: Date;
+  readonly host: string;
+  readonly name?: string;
+  readonly lang?: string;
+  readonly version?: string;
+  /** Round trip of the last server PING, in nanoseconds; 0 until measured. */
+  readonly rttNs: number;
 }
 
 export interface RoutedSubscription extends Subscription {
@@ -63,6 +77,8 @@ export class Router {
   readonly captures = new Sublist<CaptureEntry>();
   private published = 0;
   private delivered = 0;
+  /** The origin of the message being handed to receivers: set during deliver() calls only. */
+  origin: SubscriptionOwner | null = null;
   /** null when no mapping is configured: publish() then costs one comparison more than route(). */
   private mapping: SubjectMapping | null = null;
 
@@ -181,6 +197,9 @@ export class Router {
     const result = this.subscriptions.match(match);
     let count = 0;
     const skipOrigin = origin !== null && !origin.echo;
+    // Receivers may ask who sent what they are handed (during deliver() only); nested routes restore it.
+    const outer = this.origin;
+    this.origin = origin;
     const plain = result.plain;
     for (let i = 0; i < plain.length; i++) {
       const sub = plain[i]!;
@@ -203,6 +222,7 @@ export class Router {
         break;
       }
     }
+    this.origin = outer;
     this.delivered += count;
     return count;
   }

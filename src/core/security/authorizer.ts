@@ -1,7 +1,7 @@
 // The authorization decision point: may this principal perform this operation on this
 // resource? Front-ends ask it, once per resource a request touches, with the operation Apache
 // Kafka checks for that request, and answer their own wire's error when it says no; the rules
-// themselves (ACLs, later) live behind this interface, so switching them on touches no handler.
+// themselves (StandardAuthorizer's ACLs when they are on) live behind this interface, so switching them on touches no handler.
 // Operation and resource names are Kafka's (its AclOperation and ResourceType), the vocabulary
 // of the ACLs Kafka tools will manage.
 
@@ -45,10 +45,20 @@ export interface AclPrincipal {
 /** The principal of a connection that did not authenticate, as Kafka names it. */
 export const ANONYMOUS_PRINCIPAL: AclPrincipal = Object.freeze({ type: 'User', name: 'ANONYMOUS' });
 
-export interface Authorizer {
-  /** True when `principal` may perform `operation` on `resource`. Synchronous and cheap: called on every request. */
-  authorize(principal: AclPrincipal, operation: AclOperation, resource: AclResource): boolean;
+/** The decisions of one connection's principal and host, which may be cached between requests. */
+export interface AuthorizationSession {
+  authorize(operation: AclOperation, resource: AclResource): boolean;
 }
 
-/** Allows everything: the broker's authorizer until ACLs exist. */
+export interface Authorizer {
+  /**
+   * True when `principal`, connected from `host` (an IP address), may perform `operation` on
+   * `resource`. Synchronous and cheap: called on every request.
+   */
+  authorize(principal: AclPrincipal, operation: AclOperation, resource: AclResource, host?: string): boolean;
+  /** A session for one connection's principal and host, when the authorizer caches decisions. */
+  session?(principal: AclPrincipal, host: string): AuthorizationSession;
+}
+
+/** Allows everything: the broker's authorizer when ACLs are off. */
 export const allowAll: Authorizer = Object.freeze({ authorize: () => true });

@@ -1,6 +1,6 @@
 // Who a client is, once a front-end has authenticated it on its wire, and what it may do.
 // Both front-ends reach this module: the NATS front-end builds a principal from CONNECT's
-// credentials, the Kafka front-end (later) from SASL or mTLS. The permission types mirror the
+// credentials (a user JWT brings limits too), the Kafka front-end from SASL or mTLS. The permission types mirror the
 // `permissions` block of nats-server's authorization configuration, so a nats-server user list
 // carries over unchanged; the matching itself is in ./subject-permissions.ts.
 
@@ -45,6 +45,18 @@ export interface Permissions {
   readonly responses?: ResponsePermission;
 }
 
+/** Limits that come with a principal (a user JWT's and its account's); -1 or absent: none. */
+export interface PrincipalLimits {
+  /** When the credentials expire (ms since the epoch): the connection is closed then. */
+  readonly expiresAt?: number;
+  /** Live connections the principal's account may have. */
+  readonly accountConnections?: number;
+  /** Subscriptions per connection. */
+  readonly subscriptions?: number;
+  /** Largest message payload. */
+  readonly payload?: number;
+}
+
 export interface Principal {
   readonly kind: PrincipalKind;
   /** The user's name for kind 'user'; empty for a token holder or an anonymous client. */
@@ -53,6 +65,7 @@ export interface Principal {
   readonly account: string;
   /** What the principal may do; undefined allows everything. */
   readonly permissions: Permissions | undefined;
+  readonly limits?: PrincipalLimits;
 }
 
 /** The principal of a client of a server that requires no credentials. */

@@ -74,3 +74,16 @@ export function formatGoTime(ms: number): string {
   const frac = iso.slice(20, 23).replace(/0+$/, '');
   return frac.length === 0 ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19)}.${frac}Z`;
 }
+
+/**
+ * The first whole millisecond at or after an RFC 3339 instant, or NaN: where a start time
+ * (opt_start_time, a direct get's or a source's start_time) begins on a log whose message times
+ * are milliseconds. Date.parse drops the digits below the millisecond, so "the stream's last
+ * time plus 1 ns" (nats.go's tests ask for that) would still take the message at that time.
+ */
+export function startTimeMs(iso: string): number {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return NaN;
+  const sub = /\.\d{3}(\d+)/.exec(iso);
+  return sub !== null && /[1-9]/.test(sub[1]!) ? t + 1 : t;
+}

@@ -20,6 +20,7 @@ import type { ExtraHeader } from './record-codec.js';
 import type { StreamStateStore } from './state-topic.js';
 import type { Stream } from './stream-view.js';
 import { subjectFilter } from './subject-filter.js';
+import { startTimeMs } from './go-duration.js';
 import { SubjectTransformer } from './transform.js';
 import type { StreamSource, SubjectFilter } from './types.js';
 
@@ -162,7 +163,7 @@ export class StreamSourcing {
       let from = r.cursor + 1;
       if (r.cursor === 0) {
         if (r.startSeq > 0) from = r.startSeq;
-        else if (r.startTime !== undefined) from = await origin.seqForTime(Date.parse(r.startTime));
+        else if (r.startTime !== undefined) from = await origin.seqForTime(startTimeMs(r.startTime));
       }
       const msgs: Array<{ subject: string; headers: ExtraHeader[]; data: Buffer; time?: number }> = [];
       let last = r.cursor;

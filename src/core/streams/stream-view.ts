@@ -124,6 +124,8 @@ interface Inflight {
   ttls: Array<[number, number]>;
   /** Rollups of own records: [seq, kind]. */
   rollups: Array<[number, Rollup]>;
+  /** Publishes refused while this batch was the newest in flight: answered once it is durable. */
+  refusals?: Array<[string, JsApiError]>;
 }
 
 /** Records of Kafka batches decoded by the append check, by batch buffer: the observer reads them back. */
@@ -141,8 +143,14 @@ function recordsSync(batch: Buffer): StreamRecord[] | null {
   return readRecords(batch, batchRecordsData(batch));
 }
 
-/** How much of the log one read of a consumer's delivery run takes. */
+/**
+ * How much of the log one read of a consumer's delivery run takes, at most and at least: a run
+ * reads about what its budget of messages needs (the stream's average stored size times the
+ * budget), since what it reads past that is read again, and its CRCs checked again, by the next
+ * run (a pull of 500 from reads of 1 MiB read every byte ten times).
+ */
 const READ_MANY_BYTES = 1024 * 1024;
+const READ_MANY_MIN_BYTES = 64 * 1024;
 
 async function recordsOf(batch: Buffer): Promise<StreamRecord[]> {
   return readRecords(batch, await batchRecordsDataAsync(batch));
@@ -305,7 +313,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const check = this.check;
     const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
     if (outcome === Outcome.Error) {
-      this.replyError(reply, check.error!);
+      this.replyRefusal(reply, check.error!);
       return false;
     }
     if (outcome === Outcome.Duplicate) {
@@ -376,6 +384,26 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.ctx.router.route(reply, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
   }
 
+  /**
+   * A refused publish (an expected last sequence that does not match, a discard-new limit) may
+   * have been refused because of messages still in flight, which readers do not see yet. Its
+   * answer waits for the newest batch in flight, so that a client that reads after the refusal
+   * sees what it was refused against (a KV update refused, then a get returning the revision it
+   * expected, is not linearizable).
+   */
+  private replyRefusal(reply: string | undefined, err: JsApiError): void {
+    if (reply === undefined || this.cfg.no_ack) return;
+    const holder = this.open ?? this.inflight[this.inflight.length - 1];
+    if (holder === undefined) this.replyError(reply, err);
+    else (holder.refusals ??= []).push([reply, err]);
+  }
+
+  private answerRefusals(entry: Inflight): void {
+    if (entry.refusals === undefined) return;
+    for (const [r, e] of entry.refusals) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, e), this.ctx.owner);
+    entry.refusals = undefined;
+  }
+
   private replyDuplicate(reply: string | undefined, seq: number): void {
     if (reply === undefined || this.cfg.no_ack) return;
     if (seq <= this.durable) {
@@ -425,6 +453,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (own !== undefined) {
       if (base + 1 !== own.first || last + 1 !== own.last) {
         this.log.error({ expected: [own.first, own.last], got: [base + 1, last + 1] }, 'stream sequences out of step with the log');
+      }
+      // The log has stamped its LogAppendTime into the batch (a mirror's topic keeps the origin's
+      // times instead): the index takes the time the messages are stored with, which MSG.GET,
+      // last_ts and a restart's replay see, so a start time and max_age agree with them.
+      if (this.cfg.mirror === undefined) {
+        const t = batchMaxTimestamp(batches);
+        if (t > 0) this.index.retime(own.first, own.last, t);
       }
       return;
     }
@@ -534,6 +569,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     } else {
       this.afterForeignDurable(entry);
     }
+    this.answerRefusals(entry);
     this.emit({ kind: 'appended', first: base + 1, last: last + 1 });
     this.applyRetention(entry);
     this.armExpiry();
@@ -591,11 +627,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const from = end + 1;
     const err = jsError('JSStreamStoreFailedF', { err: error instanceof Error ? error.message : String(error) });
     for (const b of this.inflight.splice(0)) {
+      this.answerRefusals(b);
       if (!b.own) continue;
       for (const r of b.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       for (const [r] of b.dups) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
     }
     if (this.open !== null) {
+      this.answerRefusals(this.open);
       // What this event captured was numbered after the failed appends: refuse it too.
       for (const r of this.open.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
       this.open = null;
@@ -641,7 +679,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (perSubject > 0 && !cfg.discard_new_per_subject) {
       const over: number[] = [];
       const trim = (subject: string, count: number) => {
-        let n = count - perSubject;
+        // Messages still in flight do not count: the newest durable ones stay readable until
+        // their replacements are durable (KV gets saw no value between a put and its PubAck).
+        let n = count - this.inflightOfSubject(subject) - perSubject;
         if (n <= 0) return;
         for (let s = this.index.firstOf(subject); n > 0 && s !== 0; s = this.index.nextOfSubject(s), n--) over.push(s);
       };
@@ -678,6 +718,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         this.removePrefix(s, 'limits');
       }
     }
+  }
+
+  /** Messages of `subject` issued but not yet durable (the in-flight window is a few batches). */
+  private inflightOfSubject(subject: string): number {
+    let n = 0;
+    for (let s = this.durable + 1; s <= this.index.last; s++) if (this.index.subjectOf(s) === subject) n++;
+    return n;
   }
 
   /** Interest retention: a message no consumer needs is not kept. */
@@ -1010,7 +1057,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     while (s !== 0 && taken < max) {
       let res;
       try {
-        res = await this.partition.read(s - 1, READ_MANY_BYTES, { maxOffset: this.durable });
+        res = await this.partition.read(s - 1, this.runBytes(max - taken), { maxOffset: this.durable });
       } catch {
         return taken;
       }
@@ -1060,6 +1107,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       s = next;
     }
     return taken;
+  }
+
+  /** Bytes of log a delivery run of `n` messages reads (READ_MANY_MIN_BYTES..READ_MANY_BYTES). */
+  private runBytes(n: number): number {
+    const msgs = this.index.messages;
+    const avg = msgs > 0 ? this.index.bytes / msgs : 0;
+    // Records carry some more than NATS's accounting (record and batch framing): a quarter more.
+    return Math.min(READ_MANY_BYTES, Math.max(READ_MANY_MIN_BYTES, Math.ceil(n * avg * 1.25)));
   }
 
   count(fromSeq: number, filter: SubjectFilter | null, lastPerSubject: boolean): number {

@@ -190,6 +190,14 @@ export class SubjectIndex {
     return this.page(seq, false)!.size[this.slot(seq)]!;
   }
 
+  /** Sets the stored time of the indexed sequences from..to (the time the log stamped into their batch). */
+  retime(from: number, to: number, time: number): void {
+    for (let seq = Math.max(from, this.first); seq <= Math.min(to, this.last); seq++) {
+      const page = this.page(seq, false);
+      if (page !== undefined) page.time[this.slot(seq)] = time;
+    }
+  }
+
   /** Stored time of an indexed sequence (live or not, above first), else 0. */
   timeOf(seq: number): number {
     if (seq < this.first || seq > this.last) return 0;

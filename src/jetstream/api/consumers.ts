@@ -78,7 +78,7 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
     // Go leaves the zero value in the struct for fields that were not sent.
     if (cfg.name === '') delete cfg.name;
     if (cfg.durable_name === '') delete cfg.durable_name;
-    const res = await co.create(streamName, cfg, action);
+    const res = await co.create(streamName, cfg, action, body.pedantic === true);
     if ('err_code' in res) return reply.error(res);
     reply.ok(encodeConsumerInfo(res.info, o.server));
   }

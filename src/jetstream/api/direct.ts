@@ -4,6 +4,7 @@
 // Nats-Time-Stamp (and in batches Nats-Num-Pending, Nats-Last-Sequence), a 204 EOB status after
 // a batch, and nats-server's 404/408/413 statuses (fixture direct-get). A stream without
 // allow_direct declines the subject: the requester gets no-responders, as from nats-server.
+import { startTimeMs } from '../../core/streams/go-duration.js';
 import { subjectFilter } from '../../core/streams/subject-filter.js';
 import type { Stream } from '../../core/streams/stream-view.js';
 import type { StoredMessage, SubjectFilter } from '../../core/streams/types.js';
@@ -11,6 +12,12 @@ import type { ApiReply, ApiRoute } from '../api-table.js';
 import type { JetStreamContext } from '../context.js';
 import { decodeGo, goTime, parseRfc3339 } from '../json.js';
 import { MsgGetRequest } from './schemas.js';
+
+/** A start_time as the first whole millisecond at or after it (0 when it does not parse). */
+function startAt(iso: string): number {
+  const t = startTimeMs(iso);
+  return Number.isFinite(t) ? t : 0;
+}
 
 const MAX_MULTI_LAST = 1024;
 const MAX_BATCH = 1024 * 1024;
@@ -122,23 +129,28 @@ export function directRoutes(ctx: JetStreamContext): ApiRoute[] {
         const upToSeq = (v['up_to_seq'] as number | undefined) ?? 0;
         const upToTimeRaw = v['up_to_time'] as string | undefined;
         const noHdr = v['no_hdr'] === true;
-        if (multi.length > 0) {
-          if (seq > 0 || last !== '' || next !== '' || startTime !== undefined) return r.status(408, 'Bad Request');
-          if (upToSeq > 0 && upToTimeRaw !== undefined) return r.status(408, 'Bad Request');
-          return multiLast(r, s, multi, upToSeq, upToTimeRaw !== undefined ? (parseRfc3339(upToTimeRaw) ?? 0) : 0, count, noHdr);
-        }
-        if ((seq > 0 && last !== '') || (last !== '' && next !== '') || (startTime !== undefined && (seq > 0 || last !== ''))) return r.status(408, 'Bad Request');
+        // nats-server's order (processDirectGetRequest): nothing set, then conflicting options.
+        if (seq === 0 && last === '' && next === '' && multi.length === 0 && startTime === undefined) return r.status(408, 'Empty Request');
+        const conflict =
+          (seq > 0 && last !== '') ||
+          (seq > 0 && startTime !== undefined) ||
+          (startTime !== undefined && last !== '') ||
+          (last !== '' && next !== '') ||
+          (last !== '' && count > 0) ||
+          (last !== '' && multi.length > 0) ||
+          (next !== '' && multi.length > 0) ||
+          (upToSeq > 0 && upToTimeRaw !== undefined);
+        if (conflict) return r.status(408, 'Bad Request');
+        if (multi.length > 0) return multiLast(r, s, multi, upToSeq, upToTimeRaw !== undefined ? (parseRfc3339(upToTimeRaw) ?? 0) : 0, count, noHdr);
         if (count > 0) {
-          if (last !== '') return r.status(408, 'Bad Request');
           let from = Math.max(1, seq);
-          if (startTime !== undefined) from = await s.seqForTime(parseRfc3339(startTime) ?? 0);
+          if (startTime !== undefined) from = await s.seqForTime(startAt(startTime));
           return batch(r, s, from, Math.min(count, MAX_BATCH), maxBytes, next !== '' ? subjectFilter([next]) : null, noHdr);
         }
         if (startTime !== undefined) {
-          const from = await s.seqForTime(parseRfc3339(startTime) ?? 0);
+          const from = await s.seqForTime(startAt(startTime));
           return single(r, s, { seq: from, last: '', next: next !== '' ? next : '>' }, noHdr);
         }
-        if (seq === 0 && last === '' && next === '') return r.status(408, 'Bad Request');
         return single(r, s, { seq, last, next }, noHdr);
       },
     },

@@ -6,12 +6,11 @@
 // Features are advertised only where everything they mean is served: group.version 1 (the
 // KIP-848 consumer group protocol), transaction.version 2 (KIP-890 part 2: clients skip
 // AddPartitionsToTxn/AddOffsetsToTxn, and the epoch is bumped per transaction; Produce v12,
-// TxnOffsetCommit v5 and EndTxn v5 are served) and share.version 2 (KIP-932 share groups;
-// 2 is ShareFetch and ShareAcknowledge v2, KIP-1206 and KIP-1222, as Kafka 4.4 finalizes it).
-// streams.version 1 (the KIP-1071 streams group protocol: StreamsGroupHeartbeat and
-// StreamsGroupDescribe) is supported but not finalized, as a freshly formatted Kafka 4.4 answers
-// (its streams groups are served all the same; the differential test holds both to it). Kafka's
-// metadata.version, kraft.version and eligible.leader.replicas.version are not advertised.
+// TxnOffsetCommit v5 and EndTxn v5 are served), share.version 2 (KIP-932 share groups; 2 is
+// ShareFetch and ShareAcknowledge v2, KIP-1206 and KIP-1222) and streams.version 1 (the KIP-1071
+// streams group protocol: StreamsGroupHeartbeat and StreamsGroupDescribe), each finalized as a
+// freshly formatted Kafka 4.4 finalizes it (the differential test holds Wharf to Kafka's list).
+// Kafka's metadata.version, kraft.version and eligible.leader.replicas.version are not advertised.
 //
 // v3 lists only supported features whose minimum is at least 1 (KAFKA-17011, fixed by v4). v5
 // (KIP-1242) lets a client that names the cluster and node it expects learn that it reached
@@ -33,6 +32,7 @@ const FINALIZED_FEATURES: readonly ApiVersionsResponseFinalizedFeatureKey[] = [
   { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
   { name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 },
   { name: 'share.version', minVersionLevel: 2, maxVersionLevel: 2 },
+  { name: 'streams.version', minVersionLevel: 1, maxVersionLevel: 1 },
 ];
 /**
  * Kafka's epoch of the finalized features is the metadata offset that last changed them; they

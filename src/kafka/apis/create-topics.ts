@@ -50,7 +50,8 @@ function plan(ctx: RequestContext, t: CreateTopicsRequestCreatableTopic): { part
     }
     partitions = t.numPartitions === -1 ? ctx.options.numPartitions : t.numPartitions;
   }
-  const configs: Record<string, string> = {};
+  // No prototype: a config named "__proto__" is then an own (unknown, refused) key, not dropped.
+  const configs: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const c of t.configs) {
     if (c.value === null) throw new KafkaApiError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${c.name}`);
     configs[c.name] = c.value;

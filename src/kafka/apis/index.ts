@@ -55,6 +55,13 @@ import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
 import { streamsGroupHeartbeat } from './streams-group-heartbeat.js';
 import { streamsGroupDescribe } from './streams-group-describe.js';
+import { createAcls } from './create-acls.js';
+import { describeAcls } from './describe-acls.js';
+import { deleteAcls } from './delete-acls.js';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
+import { describeClientQuotas } from './describe-client-quotas.js';
+import { alterClientQuotas } from './alter-client-quotas.js';
 
 /** The handler of each served API key (a handler under another key does not compile). */
 export type HandlerTable = { readonly [K in ApiKey]?: ApiHandler<K> };
@@ -115,6 +122,14 @@ export const HANDLERS: HandlerTable = {
   [ApiKey.SaslAuthenticate]: saslAuthenticate,
   [ApiKey.StreamsGroupHeartbeat]: streamsGroupHeartbeat,
   [ApiKey.StreamsGroupDescribe]: streamsGroupDescribe,
+  // Security administration: ACLs and SCRAM credentials, kept in the security store.
+  [ApiKey.CreateAcls]: createAcls,
+  [ApiKey.DescribeAcls]: describeAcls,
+  [ApiKey.DeleteAcls]: deleteAcls,
+  [ApiKey.DescribeUserScramCredentials]: describeUserScramCredentials,
+  [ApiKey.AlterUserScramCredentials]: alterUserScramCredentials,
+  [ApiKey.DescribeClientQuotas]: describeClientQuotas,
+  [ApiKey.AlterClientQuotas]: alterClientQuotas,
 };
 
 let advertised: ApiVersionsResponseApiVersion[] | null = null;

@@ -5,9 +5,10 @@
 // partition counts and configs (the principal needs CREATE on the cluster or on each topic, else
 // the MISSING_INTERNAL_TOPICS status says so), and a creation that failed is reported in that
 // status ("; Creation failed: topic (message)."), as Kafka 4.4 words both.
-// v1 (KIP-1331) adds AcceptableRecoveryLag and TopologyDescriptionRequired (Wharf keeps no
-// topology descriptions: false) and lets the broker answer MISSING_CLIENT_TAGS (never needed:
-// Wharf's assignor is not rack-aware).
+// Every answer but a leave's carries the group's acceptable recovery lag (10000) and task offset
+// interval (60 s), as Kafka 4.4's do. v1 (KIP-1331) moves AcceptableRecoveryLag to an int64 field, adds
+// TopologyDescriptionRequired (Wharf keeps no topology descriptions: false) and lets the broker
+// answer MISSING_CLIENT_TAGS (never needed: Wharf's assignor is not rack-aware).
 // Authorization, as Kafka: READ on the group, else GROUP_AUTHORIZATION_FAILED; DESCRIBE on every
 // topic of a topology sent, else TOPIC_AUTHORIZATION_FAILED.
 import { ApiKey, type StreamsGroupHeartbeatResponse } from '../protocol/messages/index.js';
@@ -107,6 +108,8 @@ export const streamsGroupHeartbeat = defineHandler(ApiKey.StreamsGroupHeartbeat,
       clientHost: `/${ctx.conn.remoteAddress}`,
     });
     if (r.error !== null) return empty(errorCode(r.error), r.errorMessage);
+    // The answer to a leave (epoch -1 or -2) carries none of the group's settings.
+    const leaving = r.memberEpoch < 0;
     const status = r.status.map((s) => ({ statusCode: s.code, statusDetail: s.detail }));
     if (r.topicsToCreate.length > 0) {
       const names = r.topicsToCreate.map((t) => t.name);
@@ -130,9 +133,9 @@ export const streamsGroupHeartbeat = defineHandler(ApiKey.StreamsGroupHeartbeat,
       memberId: r.memberId,
       memberEpoch: r.memberEpoch,
       heartbeatIntervalMs: r.heartbeatIntervalMs,
-      acceptableRecoveryLagLegacy: 0,
-      taskOffsetIntervalMs: 0,
-      acceptableRecoveryLag: v >= 1 ? -1n : undefined,
+      acceptableRecoveryLagLegacy: leaving ? 0 : sg.config.acceptableRecoveryLag,
+      taskOffsetIntervalMs: leaving ? 0 : sg.config.taskOffsetIntervalMs,
+      acceptableRecoveryLag: v >= 1 ? (leaving ? -1n : BigInt(sg.config.acceptableRecoveryLag)) : undefined,
       status,
       activeTasks: r.assignment === null ? null : tasksToWire(r.assignment.active),
       standbyTasks: r.assignment === null ? null : tasksToWire(r.assignment.standby),

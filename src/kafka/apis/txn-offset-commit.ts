@@ -38,26 +38,28 @@ export const txnOffsetCommit = defineHandler(ApiKey.TxnOffsetCommit, {
     });
     if (!ctx.authorize('WRITE', transactionalIdResource(req.transactionalId))) return respond(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!ctx.authorize('READ', groupResource(req.groupId))) return respond(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
-    const c = ctx.coordinators;
-    const pid = Number(req.producerId);
-    if (v >= IMPLIED_ADD_OFFSETS_VERSION) {
-      const added = await c.transactions.addOffsets(req.transactionalId, pid, req.producerEpoch, req.groupId);
-      if (added !== null && added !== 'PRODUCER_FENCED') {
-        const n = errorCode(added);
-        return respond(() => n);
-      }
-    }
-    const txnError = c.transactions.validateTxnOffsetCommit(req.transactionalId, pid, req.producerEpoch);
-    if (txnError !== null) {
-      const n = txnError === 'PRODUCER_FENCED' ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode(txnError);
-      return respond(() => n);
-    }
+    // As Kafka, the partitions of topics the principal may not read (or that do not exist) get
+    // their own errors, whatever the transaction's checks answer for the others.
     const names = req.topics.map(nameOf).filter((n): n is string => n !== null);
     const readable = authorizedTopics(ctx, 'READ', names);
     const topicError = (name: string | null): ErrorCode | null =>
       name === null ? ErrorCode.UNKNOWN_TOPIC_ID : !readable.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : !log.hasTopic(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : null;
     const partitionError = (name: string | null, partition: number): ErrorCode | null =>
       topicError(name) ?? (partition >= 0 && partition < partitionCount(log, name!) ? null : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const c = ctx.coordinators;
+    const pid = Number(req.producerId);
+    if (v >= IMPLIED_ADD_OFFSETS_VERSION) {
+      const added = await c.transactions.addOffsets(req.transactionalId, pid, req.producerEpoch, req.groupId);
+      if (added !== null && added !== 'PRODUCER_FENCED') {
+        const n = errorCode(added);
+        return respond((_t, name) => (topicError(name) === ErrorCode.TOPIC_AUTHORIZATION_FAILED ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : n));
+      }
+    }
+    const txnError = c.transactions.validateTxnOffsetCommit(req.transactionalId, pid, req.producerEpoch);
+    if (txnError !== null) {
+      const n = txnError === 'PRODUCER_FENCED' ? ErrorCode.INVALID_PRODUCER_EPOCH : errorCode(txnError);
+      return respond((_t, name) => (topicError(name) === ErrorCode.TOPIC_AUTHORIZATION_FAILED ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : n));
+    }
     const offsets: OffsetCommitEntry[] = [];
     for (const t of req.topics) {
       const name = nameOf(t);

@@ -14,6 +14,7 @@ import type { ClientTelemetry } from '../client-telemetry.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
 import type { SaslAuthentication } from '../sasl.js';
+import type { SecurityStore } from '../../core/security/security-store.js';
 
 /** What a handler may use of the connection its request came in on. */
 export interface ConnectionScope {
@@ -48,6 +49,8 @@ export interface RequestContext {
   readonly principal: AclPrincipal;
   /** The connection's SASL authentication on a SASL listener; null on the others. */
   readonly sasl: SaslAuthentication | null;
+  /** SCRAM credentials and ACL bindings, durable (the security administration APIs). */
+  readonly security: SecurityStore;
   /**
    * May the request's principal do `operation` on `resource`? Every handler asks before it
    * touches a topic, group, transactional id or the cluster, with the operation Apache Kafka

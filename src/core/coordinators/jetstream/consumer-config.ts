@@ -171,7 +171,34 @@ export function setStaticMetadata(cfg: ConsumerConfig): void {
   cfg.metadata = md;
 }
 
-/** A copy of the input with nats-server's defaults filled in (setConsumerConfigDefaults); errors for pedantic mode are not produced. */
+/**
+ * Pedantic mode (a create request with `"pedantic": true`): nats-server refuses, instead of
+ * adjusting, a config that its defaults would change (setConsumerConfigDefaults' pedantic
+ * checks, in its order). Null when withDefaults would change nothing it checks.
+ */
+export function pedanticError(input: ConsumerConfigInput, stream: StreamConfig, limits: ConsumerServerLimits): JsApiError | null {
+  const md = input.max_deliver ?? 0;
+  if (md < -1) return E.pedantic('max_deliver must be set to -1');
+  if ((input.max_waiting ?? 0) < 0) return E.pedantic('max_waiting must not be negative');
+  if ((input.max_ack_pending ?? 0) < -1) return E.pedantic('max_ack_pending must be set to -1');
+  if ((input.max_batch ?? 0) < 0) return E.pedantic('max_batch must not be negative');
+  if ((input.max_expires ?? 0n) < 0n) return E.pedantic('max_expires must not be negative');
+  if ((input.max_bytes ?? 0) < 0) return E.pedantic('max_bytes must not be negative');
+  if ((input.idle_heartbeat ?? 0n) < 0n) return E.pedantic('idle_heartbeat must not be negative');
+  if ((input.inactive_threshold ?? 0n) < 0n) return E.pedantic('inactive_threshold must not be negative');
+  if ((input.priority_timeout ?? 0n) < 0n) return E.pedantic('priority_timeout must not be negative');
+  if (input.backoff !== undefined && input.backoff.length > 0) {
+    const explicit = input.ack_policy === 'explicit' || input.ack_policy === 'all';
+    const ackWait = (input.ack_wait ?? 0n) === 0n && explicit ? DEFAULT_ACK_WAIT : (input.ack_wait ?? 0n);
+    if (ackWait !== input.backoff[0]) return E.pedantic('first backoff value has to equal batch AckWait');
+  }
+  if ((input.max_ack_pending ?? 0) === 0 && (stream.consumer_limits.max_ack_pending ?? 0) > 0) return E.pedantic("max_ack_pending must be set if it's configured in stream limits");
+  if ((input.inactive_threshold ?? 0n) === 0n && (stream.consumer_limits.inactive_threshold ?? 0n) > 0n) return E.pedantic("inactive_threshold must be set if it's configured in stream limits");
+  if (!isPush(input) && (input.max_batch ?? 0) === 0 && limits.maxRequestBatch > 0) return E.pedantic("max_request_batch must be set if it's JetStream limits are set");
+  return null;
+}
+
+/** A copy of the input with nats-server's defaults filled in (setConsumerConfigDefaults); pedantic mode's refusals are pedanticError's. */
 export function withDefaults(input: ConsumerConfigInput, stream: StreamConfig, limits: ConsumerServerLimits): ConsumerConfig {
   const cfg: ConsumerConfig = {
     ...input,

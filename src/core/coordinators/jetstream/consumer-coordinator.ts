@@ -8,6 +8,7 @@ import type { Logger } from '../../../log.js';
 import type { Log } from '../../log/index.js';
 import type { JsApiError, StreamRegistry, StreamView } from '../../streams/types.js';
 import { subjectFilter } from '../../streams/subject-filter.js';
+import { startTimeMs } from '../../streams/go-duration.js';
 import { InternalTopic } from '../internal-topic.js';
 import {
   checkConfig,
@@ -24,6 +25,7 @@ import {
   MAX_NAME_LEN,
   NO_SERVER_LIMITS,
   setStaticMetadata,
+  pedanticError,
   withDefaults,
   type ConsumerConfig,
   type ConsumerConfigInput,
@@ -222,7 +224,7 @@ export class ConsumerCoordinator {
    * CONSUMER.CREATE after the front-end's subject checks: `input` is the decoded config (the
    * name fields already reconciled with the subject). Returns the info, or the API error.
    */
-  async create(streamName: string, input: ConsumerConfigInput, action: CreateAction): Promise<{ info: ConsumerInfo; created: boolean } | JsApiError> {
+  async create(streamName: string, input: ConsumerConfigInput, action: CreateAction, pedantic = false): Promise<{ info: ConsumerInfo; created: boolean } | JsApiError> {
     const stream = this.opts.streams.get(streamName);
     if (stream === undefined) return E.streamNotFound();
     if (input.num_replicas !== undefined && input.num_replicas > 1) return E.replicasNotSupported();
@@ -234,6 +236,10 @@ export class ConsumerCoordinator {
     if (existing !== undefined) {
       if (existing.config.pause_until !== undefined) req.pause_until = existing.config.pause_until;
       else delete req.pause_until;
+    }
+    if (pedantic) {
+      const refused = pedanticError(req, stream.config, this.limits);
+      if (refused !== null) return refused;
     }
     const staticCfg = withDefaults(req, stream.config, this.limits);
     setStaticMetadata(staticCfg);
@@ -362,7 +368,7 @@ export class ConsumerCoordinator {
         if (seqs.length === 0) lpsResume = undefined;
       }
     } else if (cfg.deliver_policy === 'by_start_time') {
-      const t = Date.parse(cfg.opt_start_time ?? '');
+      const t = startTimeMs(cfg.opt_start_time ?? '');
       seq = await stream.seqForTime(Number.isFinite(t) ? t : 0);
     } else {
       seq = last + 1;

@@ -52,6 +52,7 @@ export const ConsumerErrors = {
   maxRequestBatchNegative: (): JsApiError => e(400, 10114, 'consumer max request batch needs to be > 0'),
   maxRequestExpiresTooSmall: (): JsApiError => e(400, 10115, 'consumer max request expires needs to be >= 1ms'),
   maxDeliverBackoff: (): JsApiError => e(400, 10116, 'max deliver is required to be > length of backoff values'),
+  pedantic: (why: string): JsApiError => e(400, 10157, `pedantic mode: ${why}`),
   maxAckPendingExcess: (limit: number): JsApiError => e(400, 10121, `consumer max ack pending exceeds system limit of ${limit}`),
   replicasExceedStream: (): JsApiError => e(400, 10126, 'consumer config replica count exceeds parent stream'),
   nameContainsPathSeparators: (): JsApiError => e(400, 10127, 'Consumer name can not contain path separators'),

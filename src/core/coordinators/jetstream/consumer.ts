@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../../log.js';
 import type { StoredMessage, StreamEvent, StreamView, SubjectFilter } from '../../streams/types.js';
 import { subjectFilter } from '../../streams/subject-filter.js';
+import { startTimeMs } from '../../streams/go-duration.js';
 import { filtersOf, goDuration, isPush, setStaticMetadata, type ConsumerConfig } from './consumer-config.js';
 import type { ConsumerJournal, ConsumerSnapshot, JournalOwner } from './consumer-state-store.js';
 import type { AckVerb, ConsumerEvents, ConsumerInfo, Delivery, PullRequest, PushSink } from './consumer-types.js';
@@ -555,7 +556,11 @@ export class Consumer implements JournalOwner {
     for (;;) {
       if (this.closed || this.paused(Date.now()) || this.delayTimer !== null) return;
       if (this.waiting !== null) this.expireRequests();
-      if (!this.hasTarget()) return;
+      if (!this.hasTarget()) {
+        // The last request may just have left: the inactivity clock runs again.
+        if (this.inactiveTimer === null) this.armInactivity();
+        return;
+      }
       // Redeliveries first.
       if (this.acks.hasRedeliveries) {
         const seq = this.acks.nextRedelivery();
@@ -633,7 +638,10 @@ export class Consumer implements JournalOwner {
       if (took === 0) break;
     }
     // Out of messages (or held by max_ack_pending): one-shot requests end here.
-    if (this.waiting !== null) this.processWaiting(!blockedByAckPending);
+    if (this.waiting !== null) {
+      this.processWaiting(!blockedByAckPending);
+      if (this.inactiveTimer === null && this.waiting.length === 0) this.armInactivity();
+    }
   }
 
   private expireRequests(): void {
@@ -1054,7 +1062,7 @@ export class Consumer implements JournalOwner {
     } else if (cfg.deliver_policy === 'by_start_sequence') {
       if (target < (cfg.opt_start_seq ?? 0)) return 'below start seq';
     } else if (cfg.deliver_policy === 'by_start_time') {
-      const t = Date.parse(cfg.opt_start_time ?? '');
+      const t = startTimeMs(cfg.opt_start_time ?? '');
       const min = await this.stream.seqForTime(Number.isFinite(t) ? t : 0);
       if (target < min) return 'below start time';
     } else {
@@ -1079,7 +1087,16 @@ export class Consumer implements JournalOwner {
     return target;
   }
 
-  /** Pull consumers: activity is a waiting request or a recent one; push: interest in the deliver subject. */
+  /** When the consumer was last active: its last request or delivery, or when its last waiting request left. */
+  private lastActive(): number {
+    return Math.max(this.lastActivity, this.waiting?.emptiedAt ?? 0);
+  }
+
+  /**
+   * Pull consumers: activity is a waiting request or a recent one (the threshold counts from the
+   * moment the last waiting request left, so a client re-pulling after an expiry keeps it); push:
+   * interest in the deliver subject.
+   */
   private armInactivity(): void {
     const threshold = ms(this.config.inactive_threshold);
     if (this.inactiveTimer !== null) clearTimeout(this.inactiveTimer);
@@ -1087,13 +1104,13 @@ export class Consumer implements JournalOwner {
     if (threshold <= 0 || this.closed) return;
     if (this.push !== null && this.active) return;
     if (this.waiting !== null && this.waiting.length > 0) return;
-    const wait = Math.max(1, this.lastActivity + threshold - Date.now());
+    const wait = Math.max(1, this.lastActive() + threshold - Date.now());
     this.inactiveTimer = setTimeout(() => {
       this.inactiveTimer = null;
       if (this.closed) return;
       if (this.push !== null && this.active) return;
       if (this.waiting !== null && this.waiting.length > 0) return;
-      if (Date.now() - this.lastActivity < threshold) {
+      if (Date.now() - this.lastActive() < threshold) {
         this.armInactivity();
         return;
       }

@@ -62,9 +62,18 @@ export class WaitingQueue {
     return this.q;
   }
 
+  /**
+   * ms: when the last waiting request left (0 = never). A pull consumer is active while a request
+   * waits, so its inactive_threshold counts from here (nats-server re-arms its delete timer while
+   * requests wait): a client that re-pulls after its request expired keeps the consumer.
+   */
+  emptiedAt = 0;
+
   remove(wr: WaitingRequest): void {
     const i = this.q.indexOf(wr);
-    if (i >= 0) this.q.splice(i, 1);
+    if (i < 0) return;
+    this.q.splice(i, 1);
+    if (this.q.length === 0) this.emptiedAt = Date.now();
   }
 
   /** Moves a request to the back (of its priority) after it took a message, so requests share a stream fairly. */
@@ -76,6 +85,7 @@ export class WaitingQueue {
   }
 
   clear(): WaitingRequest[] {
+    if (this.q.length > 0) this.emptiedAt = Date.now();
     return this.q.splice(0, this.q.length);
   }
 

@@ -1,0 +1,193 @@
+// Security benchmark, with the paired driver (bench/pairs.ts): what authorization and TLS cost.
+// - Kafka produce with ACLs: Wharf without ACLs (the reference column) against Wharf with
+//   StandardAuthorizer on and thousands of ACLs (literal and prefixed, on other principals and
+//   topics, plus the one that lets the producer write), the same kafkajs producer sending the same
+//   batches: the ratio is the authorization check's cost on the produce path (decisions are
+//   cached per connection, so it should be a few percent at most).
+// - NATS publish/subscribe over TLS: nats-server v2.15.2 with TLS against Wharf with TLS, the same
+//   nats.js publisher and subscriber and the same certificate.
+//
+//   node dist/bench/security.js [--pairs N] [--quick] [--acls 5000]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import * as nats from 'nats';
+import { startBroker, type Broker } from '../src/index.js';
+import { makeTestCerts, type TestCerts } from '../test/support/certs.js';
+import { startNatsServer } from '../test/support/nats-server.js';
+import { benchArgs, positiveInt } from './args.js';
+import { measure, type Measurement } from './pairs.js';
+import { pairedRatios, summarize } from './stats.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+interface Options {
+  pairs: number;
+  quick: boolean;
+  acls: number;
+}
+
+function options(argv: string[]): Options {
+  const a = benchArgs(argv, ['acls'], 'usage: node dist/bench/security.js [--pairs N] [--quick] [--acls N]');
+  return { pairs: a.pairs, quick: a.quick, acls: a.values.acls === undefined ? 5000 : positiveInt('acls', a.values.acls) };
+}
+
+/** Records per second a kafkajs producer reaches, in batches of 100 records of 100 bytes. */
+async function produceRate(port: number, batches: number, sasl: boolean): Promise<number> {
+  const k = new Kafka({
+    clientId: 'bench-security',
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    ...(sasl ? { sasl: { mechanism: 'plain' as const, username: 'producer', password: 'pw' } } : {}),
+  });
+  const p = k.producer();
+  await p.connect();
+  const messages = Array.from({ length: 100 }, () => ({ value: Buffer.alloc(100, 1) }));
+  try {
+    await p.send({ topic: 'bench-acl', messages }); // warm-up, creates the topic
+    const started = performance.now();
+    for (let i = 0; i < batches; i++) await p.send({ topic: 'bench-acl', acks: 1, messages });
+    return (batches * messages.length) / ((performance.now() - started) / 1000);
+  } finally {
+    await p.disconnect();
+  }
+}
+
+async function kafkaBroker(acls: number): Promise<Broker> {
+  const broker = await startBroker({
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    nats: { port: 0 },
+    http: { port: -1 },
+    storage: { engine: 'memory' },
+    kafka: {
+      listeners: [{ name: 'SASL_PLAINTEXT', host: '127.0.0.1', port: 0, protocol: 'SASL_PLAINTEXT' }],
+      plainUsers: { producer: 'pw' },
+      acls: acls > 0,
+      allowEveryoneIfNoAcl: false,
+    },
+  });
+  if (acls > 0) {
+    const bindings = [];
+    for (let i = 0; i < acls; i++) {
+      const prefixed = i % 2 === 0;
+      bindings.push({ resourceType: 2, resourceName: prefixed ? `team-${i}-` : `topic-${i}`, patternType: prefixed ? 4 : 3, principal: `User:user-${i % 97}`, host: '*', operation: 3 + (i % 5), permission: 3 });
+    }
+    bindings.push({ resourceType: 2, resourceName: 'bench-', patternType: 4, principal: 'User:producer', host: '*', operation: 2, permission: 3 });
+    bindings.push({ resourceType: 4, resourceName: 'kafka-cluster', patternType: 3, principal: 'User:producer', host: '*', operation: 2, permission: 3 });
+    await broker.kafka!.security.addAcls(bindings);
+  }
+  return broker;
+}
+
+/** Messages per second from one nats.js publisher to one subscriber. */
+async function pubSubRate(port: number, ca: string, count: number): Promise<number> {
+  const opts = { servers: `127.0.0.1:${port}`, tls: { caFile: ca } };
+  const sub = await nats.connect(opts);
+  const pub = await nats.connect(opts);
+  try {
+    const payload = new Uint8Array(128);
+    let got = 0;
+    const done = new Promise<void>((resolve) => {
+      sub.subscribe('bench.tls', { callback: () => ++got === count && resolve() });
+    });
+    await sub.flush();
+    const started = performance.now();
+    for (let i = 0; i < count; i++) {
+      pub.publish('bench.tls', payload);
+      if (i % 1000 === 999) await pub.flush();
+    }
+    await pub.flush();
+    await done;
+    return count / ((performance.now() - started) / 1000);
+  } finally {
+    await pub.close();
+    await sub.close();
+  }
+}
+
+function measurements(o: Options, certs: TestCerts, dir: string): Measurement[] {
+  const batches = o.quick ? 50 : 500;
+  const msgs = o.quick ? 20_000 : 200_000;
+  const tlsConf = `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}" }\n`;
+  writeFileSync(join(dir, 'tls.conf'), tlsConf);
+  return [
+    {
+      rows: [{ key: 'kafka-acl-produce', label: `Kafka produce (kafkajs, SASL/PLAIN), ${o.acls} ACLs vs none`, unit: 'records/s', higherIsBetter: true }],
+      sides: [
+        {
+          column: 'wharf',
+          run: async () => {
+            const b = await kafkaBroker(0);
+            try {
+              return { 'kafka-acl-produce': await produceRate(b.ports.kafkaListeners.SASL_PLAINTEXT!, batches, true) };
+            } finally {
+              await b.close();
+            }
+          },
+        },
+        {
+          column: 'wharfAcls',
+          run: async () => {
+            const b = await kafkaBroker(o.acls);
+            try {
+              return { 'kafka-acl-produce': await produceRate(b.ports.kafkaListeners.SASL_PLAINTEXT!, batches, true) };
+            } finally {
+              await b.close();
+            }
+          },
+        },
+      ],
+    },
+    {
+      rows: [{ key: 'nats-tls-pubsub', label: 'NATS publish/subscribe over TLS (nats.js, 128 B)', unit: 'msgs/s', higherIsBetter: true }],
+      sides: [
+        {
+          column: 'nats-server',
+          run: async () => {
+            const s = await startNatsServer({ config: tlsConf, monitor: false });
+            try {
+              return { 'nats-tls-pubsub': await pubSubRate(s.port, certs.caCert, msgs) };
+            } finally {
+              await s.close();
+            }
+          },
+        },
+        {
+          column: 'wharf',
+          run: async () => {
+            const b = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { port: 0, configFile: join(dir, 'tls.conf') }, kafka: { port: -1 }, http: { port: -1 }, storage: { engine: 'memory' } });
+            try {
+              return { 'nats-tls-pubsub': await pubSubRate(b.ports.nats, certs.caCert, msgs) };
+            } finally {
+              await b.close();
+            }
+          },
+        },
+      ],
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const certs = makeTestCerts();
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-security-'));
+  try {
+    for (const m of measurements(o, certs, dir)) {
+      const rows = await measure(m, { pairs: o.quick ? 1 : o.pairs, log: (l) => process.stderr.write(`${l}\n`) });
+      for (const row of rows) {
+        const [ref, col] = m.sides.map((s) => s.column) as [string, string];
+        const s = summarize(pairedRatios(row, ref, col), row.higherIsBetter);
+        const med = s === undefined ? 'n/a' : typeof s.median === 'number' ? s.median.toFixed(3) : s.median;
+        process.stdout.write(`${row.label}: ${col}/${ref} median ratio ${med} over ${row.pairs.length} pair(s)\n`);
+      }
+    }
+  } finally {
+    certs.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,46 @@
+// The wall clock jumps forward and back (libfaketime, Debian's package, preloaded into the
+// broker; its offset file is rewritten while the broker runs). Monotonic clocks are left alone,
+// as NTP steps leave them. Go binaries read the clock through the vDSO and are not affected.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preload } from './shim.js';
+import { nap, type Fault } from './fault.js';
+
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+export function clockJumpFault(meanIntervalMs: number, jumpSeconds: number): Fault {
+  const file = join(mkdtempSync(join(tmpdir(), 'wharf-faketime-')), 'offset');
+  let jumps = 0;
+  return {
+    name: 'clock-jump',
+    unsupported: (kind) => {
+      if (!existsSync(LIBFAKETIME)) return `libfaketime is not installed (${LIBFAKETIME}; apt-get install libfaketime)`;
+      if (kind === 'nats-server') return 'nats-server (Go) reads the clock through the vDSO: libfaketime cannot move it';
+      return undefined;
+    },
+    async prepare(tweaks) {
+      writeFileSync(file, '+0\n');
+      preload(tweaks.env, LIBFAKETIME);
+      tweaks.env.FAKETIME_TIMESTAMP_FILE = file;
+      tweaks.env.FAKETIME_NO_CACHE = '1';
+      tweaks.env.FAKETIME_DONT_FAKE_MONOTONIC = '1';
+    },
+    async run(ctx) {
+      const rng = ctx.rng.fork('clock');
+      for (;;) {
+        await nap(rng.int(meanIntervalMs / 2, (meanIntervalMs * 3) / 2), ctx.stopped);
+        if (ctx.stopped()) return;
+        const sign = rng.chance(0.5) ? '+' : '-';
+        writeFileSync(file, `${sign}${jumpSeconds}\n`);
+        jumps++;
+        await nap(rng.int(meanIntervalMs / 2, meanIntervalMs), ctx.stopped);
+        writeFileSync(file, '+0\n');
+      }
+    },
+    async heal() {
+      writeFileSync(file, '+0\n');
+    },
+    summary: () => `${jumps} jumps of ±${jumpSeconds} s`,
+  };
+}
