@@ -25,8 +25,10 @@ import { natsDoc } from './nats-doc.js';
 import type { BenchResult } from './report.js';
 import { allPairs, columnList, markdownTable } from './table.js';
 
-type Area = 'storage' | 'nats' | 'kafka' | 'jetstream';
-const AREAS: readonly Area[] = ['storage', 'nats', 'kafka', 'jetstream'];
+type Area = 'storage' | 'nats' | 'kafka' | 'jetstream' | 'observed';
+const AREAS: readonly Area[] = ['storage', 'nats', 'kafka', 'jetstream', 'observed'];
+/** What `--only` defaults to: the comparisons with the references (observed is asked for by name). */
+const DEFAULT_AREAS: readonly Area[] = ['storage', 'nats', 'kafka', 'jetstream'];
 
 interface Options {
   pairs: number;
@@ -39,9 +41,10 @@ interface Options {
   nats: string[];
   kafka: string[];
   jetstream: string[];
+  observed: string[];
 }
 
-const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternate] [--quick] [--only storage,nats,kafka,jetstream] [--out-dir DIR] [--render FILE.json]
+const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternate] [--quick] [--only storage,nats,kafka,jetstream,observed] [--out-dir DIR] [--render FILE.json]
        [--storage-gb N] [--fsync-seconds S] [--nats-scale F] [--idle-connections N] [--kafka-scale F] [--jetstream-scale F] [--jetstream-mem-msgs N]
   --pairs N          reference/Wharf pairs per row (default 5; 1 with --quick)
   --order O          fixed: the reference first in every pair (default); alternate: Wharf first in every second pair
@@ -54,8 +57,8 @@ const USAGE = `usage: node dist/bench/all.js [--pairs N] [--order fixed|alternat
 
 function options(argv: string[]): Options {
   const a = benchArgs(argv, ['only', 'out-dir', 'render', 'storage-gb', 'fsync-seconds', 'nats-scale', 'idle-connections', 'kafka-scale', 'jetstream-scale', 'jetstream-mem-msgs'], USAGE);
-  const only = (a.values.only?.split(',') ?? [...AREAS]).map((x) => {
-    if (!AREAS.includes(x as Area)) throw new Error(`--only: unknown area ${x} (storage, nats, kafka, jetstream)`);
+  const only = (a.values.only?.split(',') ?? [...DEFAULT_AREAS]).map((x) => {
+    if (!AREAS.includes(x as Area)) throw new Error(`--only: unknown area ${x} (${AREAS.join(', ')})`);
     return x as Area;
   });
   const common = ['--pairs', String(a.pairs), ...(a.order !== 'fixed' ? ['--order', a.order] : []), ...(a.quick ? ['--quick'] : [])];
@@ -70,6 +73,7 @@ function options(argv: string[]): Options {
     nats: [...common, ...pass('--scale', 'nats-scale'), ...pass('--idle-connections', 'idle-connections')],
     kafka: [...common, ...pass('--scale', 'kafka-scale')],
     jetstream: [...common, ...pass('--scale', 'jetstream-scale'), ...pass('--mem-msgs', 'jetstream-mem-msgs')],
+    observed: [...common],
   };
 }
 
@@ -209,13 +213,30 @@ ${saved.results.map(section).join('\n')}
 `;
 }
 
+/**
+ * The streams section that `npm run bench:streams` (bench/streams.ts) wrote into the page, between
+ * its markers: it is measured on its own, so a run of this driver keeps it.
+ */
+function keptStreamsSection(file: string): string {
+  let old = '';
+  try {
+    old = readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+  const i = old.indexOf('<!-- streams-bench:begin -->');
+  const end = '<!-- streams-bench:end -->';
+  const j = old.indexOf(end);
+  return i >= 0 && j > i ? `\n${old.slice(i, j + end.length)}\n` : '';
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = options(argv);
   const saved = o.render ? (JSON.parse(readFileSync(o.render, 'utf8')) as Saved) : await measureAll(o, argv);
   if (!o.render) writeFileSync(join(o.outDir, 'benchmarks.json'), JSON.stringify(saved, null, 2) + '\n');
   writePng(chart(saved.results, saved.machine), o.outDir);
-  writeFileSync(join(o.outDir, 'benchmarks.md'), doc(saved));
+  writeFileSync(join(o.outDir, 'benchmarks.md'), doc(saved) + keptStreamsSection(join(o.outDir, 'benchmarks.md')));
   const nats = saved.results.find((r) => r.area === 'nats' && r.rows.length);
   if (nats) writeFileSync(join(o.outDir, 'benchmarks-nats.md'), natsDoc(nats, saved.machine));
   process.stderr.write(`wrote ${join(o.outDir, 'benchmarks.md')}, benchmarks.png, benchmarks.json${nats ? ' and benchmarks-nats.md' : ''}\n`);

@@ -64,7 +64,7 @@ export interface BenchRow {
 }
 
 export interface BenchResult {
-  area: 'storage' | 'nats' | 'kafka' | 'jetstream';
+  area: 'storage' | 'nats' | 'kafka' | 'jetstream' | 'observed' | 'streams';
   title: string;
   columns: BenchColumn[];
   rows: BenchRow[];

@@ -17,6 +17,8 @@ import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, ty
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
+import { BrokerMetrics } from './http/metrics/registry.js';
+import { wharfVersion } from './version.js';
 import { SecurityStore } from './core/security/security-store.js';
 import { StandardAuthorizer } from './core/security/standard-authorizer.js';
 import type { Authorizer } from './core/security/authorizer.js';
@@ -46,8 +48,12 @@ export interface Broker {
   readonly coordinators: Coordinators | null;
   /** The monitoring HTTP server, or null when `http.port` is -1. */
   readonly monitor: Monitor | null;
+  /** The Prometheus registry served on /metrics, or null without the monitor. */
+  readonly metrics: BrokerMetrics | null;
   /** Streams and the $JS.API, or null when `jetstream.enabled` is false. */
   readonly jetstream: JetStreamService | null;
+  /** Records that the configuration was (re)loaded now: /varz config_load_time. */
+  configLoaded(): void;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
   lameDuck(): Promise<void>;
   /**
@@ -76,19 +82,23 @@ function refuseUnserved(opts: BrokerOptions): void {
 
 export async function startBroker(config: BrokerConfig = {}, externalLogger?: Logger): Promise<Broker> {
   const startedAt = new Date();
+  let configLoadedAt = startedAt;
   const opts = resolveOptions(config);
   refuseUnserved(opts);
-  const logger = externalLogger ?? createLogger(opts.logLevel);
+  const logger = externalLogger ?? createLogger(opts.logLevel, { format: opts.logFormat });
   for (const notice of opts.notices ?? []) logger.warn(notice);
   const life = new Lifecycle(logger);
   const router = new Router(opts.nats.mappings ? { mappings: opts.nats.mappings } : {});
+  // Metrics exist with the monitor that serves them: their hooks are bound into the storage
+  // engine and the Kafka listener as those start, and cost nothing without it.
+  const metrics = opts.http.port >= 0 ? new BrokerMetrics(wharfVersion()) : null;
 
   const { storage } = opts;
   const log = await life.start(
     'log',
     async () =>
       openLog({
-        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger }),
+        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null }),
         // JetStream memory streams live on a memory engine beside the default one (docs/jetstream.md 1.2).
         ...(storage.engine === 'memory' ? {} : { engines: { memory: await createStorageEngine({ kind: 'memory', logger }) } }),
         fsync: storage.fsync,
@@ -160,9 +170,33 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     coordinators && security
       ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
       : null;
+  if (kafka !== null && metrics !== null) kafka.stats.observer = metrics.kafkaObserver;
+  if (metrics !== null) metrics.attach({ log, router, nats, kafka, coordinators, jetstream });
   const monitor =
-    opts.http.port >= 0
-      ? await life.start('monitor', () => startMonitor({ options: opts.http, nats, router, log, coordinators, jetstream, logger, startedAt }), (m) => m.close())
+    metrics !== null
+      ? await life.start(
+          'monitor',
+          () =>
+            startMonitor({
+              options: opts.http,
+              nats,
+              router,
+              log,
+              coordinators,
+              jetstream,
+              jetstreamConfigured: opts.jetstream.enabled,
+              kafka,
+              kafkaHost: opts.kafka.host,
+              metrics,
+              version: wharfVersion(),
+              storageEngine: opts.storage.engine,
+              fsyncPolicy: opts.storage.fsync,
+              logger,
+              startedAt,
+              configLoadedAt: () => configLoadedAt,
+            }),
+          (m) => m.close(),
+        )
       : null;
 
   let closing: Promise<void> | undefined;
@@ -180,7 +214,11 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     kafka,
     coordinators,
     monitor,
+    metrics,
     jetstream,
+    configLoaded: () => {
+      configLoadedAt = new Date();
+    },
     lameDuck: () => nats.enterLameDuckMode(),
     reloadTls: () => {
       nats.reloadTls();

@@ -16,6 +16,9 @@ import { KAFKA_SECURITY_PROTOCOLS, SASL_MECHANISMS, parseListenerList, parseProt
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
+/** How log lines look: pretty on a terminal and JSON otherwise (auto), or always one of them. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
 /** How appends become durable before they are acknowledged. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -236,6 +239,7 @@ export interface BrokerOptions {
   /** What reading the configuration files noticed (settings without effect), for the log. */
   notices?: readonly string[];
   logLevel: LogLevel;
+  logFormat: LogFormat;
   nats: NatsOptions;
   kafka: KafkaOptions;
   storage: StorageOptions;
@@ -251,6 +255,7 @@ export type SectionName = 'nats' | 'kafka' | 'storage' | 'groups' | 'transaction
 export type BrokerConfig = {
   host?: string;
   logLevel?: LogLevel;
+  logFormat?: LogFormat;
   notices?: readonly string[];
 } & { [S in SectionName]?: Partial<BrokerOptions[S]> };
 
@@ -545,7 +550,7 @@ function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
 // The options table.
 
 /** Where an option lives: a top-level key, or [section, key]. */
-type OptionPath = readonly ['host' | 'logLevel'] | { [S in SectionName]: readonly [S, keyof BrokerOptions[S] & string] }[SectionName];
+type OptionPath = readonly ['host' | 'logLevel' | 'logFormat'] | { [S in SectionName]: readonly [S, keyof BrokerOptions[S] & string] }[SectionName];
 
 export interface OptionSpec {
   /** The flag (--name) and the key of flat config files. */
@@ -562,6 +567,7 @@ export interface OptionSpec {
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
 export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
 export const STORAGE_ENGINES: readonly StorageEngineKind[] = ['local', 'memory'];
 
@@ -639,7 +645,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'kafka-oauth-issuer', path: ['kafka', 'oauthIssuer'], kind: STRING, help: "OAUTHBEARER: the issuer tokens must name (`sasl.oauthbearer.expected.issuer`)" },
   { flag: 'kafka-oauth-audience', path: ['kafka', 'oauthAudience'], kind: STRING, help: "OAUTHBEARER: an audience tokens must name (`sasl.oauthbearer.expected.audience`)" },
   { flag: 'kafka-topic-defaults', path: ['kafka', 'topicDefaults'], kind: STRING_MAP, help: 'broker-wide defaults of topic configs as JSON (`{"retention.ms": "86400000"}`; Kafka\'s `log.retention.*`, `log.segment.bytes`, ...)' },
-  { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent`' },
+  { flag: 'log-level', short: 'l', path: ['logLevel'], kind: choiceKind(LOG_LEVELS), default: 'info', help: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `silent` (SIGHUP reloads it from the config file)' },
+  { flag: 'log-format', path: ['logFormat'], kind: choiceKind(LOG_FORMATS), default: 'auto', help: '`auto` (a pretty, coloured line per event on a terminal, JSON lines otherwise), `pretty` or `json`' },
   { flag: 'group-min-session-timeout', path: ['groups', 'minSessionTimeout'], kind: durationKind(true), default: 6_000, help: "shortest session timeout a consumer group member may ask for (Kafka's `group.min.session.timeout.ms`)" },
   { flag: 'group-max-session-timeout', path: ['groups', 'maxSessionTimeout'], kind: durationKind(true), default: 1_800_000, help: 'longest session timeout of a group member (`group.max.session.timeout.ms`)' },
   { flag: 'group-initial-rebalance-delay', path: ['groups', 'initialRebalanceDelay'], kind: durationKind(false), default: 3_000, help: 'the first rebalance of an empty group waits this long for more members (`group.initial.rebalance.delay.ms`)' },
@@ -812,7 +819,7 @@ export function resolveOptions(given: BrokerConfig = {}): BrokerOptions {
   const { config, notices } = withConfigFiles(given);
   const d = buildDefaults();
   for (const k of Object.keys(config)) {
-    if (k !== 'host' && k !== 'logLevel' && k !== 'notices' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
+    if (k !== 'host' && k !== 'logLevel' && k !== 'logFormat' && k !== 'notices' && !(SECTIONS as readonly string[]).includes(k)) throw new ConfigError(`unknown option "${k}"`);
   }
   const pick = <S extends SectionName>(s: S): BrokerOptions[S] => {
     const given = config[s] ?? {};
@@ -824,6 +831,7 @@ export function resolveOptions(given: BrokerConfig = {}): BrokerOptions {
   const opts: BrokerOptions = {
     host,
     logLevel: config.logLevel ?? d.logLevel,
+    logFormat: config.logFormat ?? d.logFormat,
     nats: { ...pick('nats'), host: config.nats?.host ?? host },
     kafka: { ...pick('kafka'), host: config.kafka?.host ?? host },
     storage: pick('storage'),

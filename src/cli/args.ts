@@ -24,7 +24,7 @@ export function usage(): string {
   row('-h, --help', 'show this help');
   row('-v, --version', 'show the version');
   lines.push('', 'Durations take 500ms, 10s, 2m or a number of seconds; sizes take 512KB, 64MB or a number of bytes.');
-  lines.push('Signals: SIGTERM/SIGINT stop cleanly, SIGUSR2 enters lame duck mode.');
+  lines.push('Signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the configuration, SIGUSR2 enters lame duck mode.');
   return lines.join('\n');
 }
 

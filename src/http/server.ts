@@ -1,13 +1,15 @@
 // The monitoring HTTP server: nats-server's monitoring endpoints (/varz, /connz, /subsz,
-// /healthz) on node:http, with their paths, query parameters, JSON and error answers, so that
-// the tools written for nats-server (the nats CLI's server commands, prometheus-nats-exporter,
-// dashboards) read Wharf unchanged. Endpoints may answer asynchronously: they see the broker's
-// core services (the log, the coordinators) as well as the NATS front-end, so that endpoints
-// about topics, groups and streams (metrics, the console, /jsz) sit beside these.
+// /healthz, /jsz, /accountz, /accstatz) on node:http, with their paths, query parameters, JSON
+// and error answers, so that the tools written for nats-server (the nats CLI's server commands,
+// prometheus-nats-exporter, dashboards) read Wharf unchanged; beside them Prometheus /metrics
+// and the web console (/console/: its assets and its JSON API). Endpoints may answer
+// asynchronously: they see the broker's core services (the log, the coordinators, the streams)
+// as well as the front-ends' connection registries and counters.
 // It listens on loopback unless opened on purpose, may serve HTTPS, and, when the NATS port
 // requires credentials, requires the same ones (basic auth, or a bearer token), checked by the
-// NATS port's own authenticator; /healthz stays open for liveness probes.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// NATS port's own authenticator; /healthz stays open for liveness probes. The console sits
+// behind the same check (a browser asks for the user and password), then its own step.
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { ReloadableTls } from '../core/security/tls.js';
 import type { ConnectOptions } from '../nats/connect.js';
@@ -17,6 +19,8 @@ import type { Router } from '../core/routing/router.js';
 import type { Log } from '../core/log/index.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { NatsServer } from '../nats/server.js';
+import type { KafkaStats } from '../kafka/stats.js';
+import type { KafkaAddress } from './urls.js';
 import { BadRequest } from './query.js';
 import { connzEndpoint } from './connz.js';
 import { healthzEndpoint } from './healthz.js';
@@ -25,6 +29,19 @@ import type { JetStreamService } from '../jetstream/service.js';
 import { rootEndpoint } from './root.js';
 import { subszEndpoint } from './subsz.js';
 import { varzEndpoint } from './varz.js';
+import { accountzEndpoint, accstatzEndpoint } from './accountz.js';
+import { metricsEndpoint } from './metrics/endpoint.js';
+import type { BrokerMetrics } from './metrics/registry.js';
+import { consoleEndpoint } from './console/router.js';
+import { allowAllConsole, type ConsoleAuthenticator } from './console/auth.js';
+
+/** What the monitor reads of the Kafka listener: its address, live connections and counters. */
+export interface KafkaListenerView {
+  readonly port: number;
+  readonly connectionCount: number;
+  readonly addresses: readonly KafkaAddress[];
+  readonly stats: KafkaStats;
+}
 
 export interface MonitorDeps {
   /** The monitor's own listener options. */
@@ -37,9 +54,26 @@ export interface MonitorDeps {
   coordinators: Coordinators | null;
   /** Streams and the $JS.API when the broker serves JetStream (/jsz), else null. */
   jetstream?: JetStreamService | null;
+  /** Whether the options ask for JetStream (/healthz?js-enabled-only=true checks it runs). */
+  jetstreamConfigured?: boolean;
+  /** The Kafka listener, or null when it is disabled. */
+  kafka?: KafkaListenerView | null;
+  /** The broker's Prometheus registry (/metrics); null serves no /metrics. */
+  metrics?: BrokerMetrics | null;
+  /** Who may use the console's API; allow-all until the security issue's login lands. */
+  consoleAuth?: ConsoleAuthenticator;
+  /** Wharf's version (the console's overview). */
+  version?: string;
+  /** The interface the Kafka listener binds to (the overview's listeners). */
+  kafkaHost?: string;
+  /** The storage engine and durability policy in force (the overview's storage). */
+  storageEngine?: string;
+  fsyncPolicy?: string;
   logger: Logger;
   /** When the broker started: /varz start and uptime. */
   startedAt: Date;
+  /** When the configuration was last loaded (start or SIGHUP): /varz config_load_time. */
+  configLoadedAt?: () => Date;
 }
 
 /** What the endpoints see: the broker's parts plus the monitor's own state. */
@@ -53,11 +87,28 @@ export interface MonitorContext extends MonitorDeps {
 export interface MonitorResponse {
   status: number;
   contentType: string;
-  body: string;
+  body: string | Buffer;
+  /** Further response headers (caching, ETag, Location). */
+  headers?: Record<string, string>;
+}
+
+/** One request as the endpoints see it: the path below the route, the method, the body read whole. */
+export interface MonitorRequest {
+  readonly method: string;
+  /** The whole path, without the query. */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The body (empty for GET and HEAD); at most MAX_BODY_BYTES. */
+  readonly body: Buffer;
+  /** The underlying request (the console's authenticate step reads it). */
+  readonly raw: IncomingMessage;
 }
 
 /** Answers one request, now or later; a BadRequest thrown (or rejected) here becomes a 400 with its message. */
-export type EndpointHandler = (query: URLSearchParams) => MonitorResponse | Promise<MonitorResponse>;
+export type EndpointHandler = (query: URLSearchParams, req: MonitorRequest) => MonitorResponse | Promise<MonitorResponse>;
+
+/** Largest request body the monitor reads (a produced message with its headers fits). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface Monitor {
   readonly port: number;
@@ -72,6 +123,30 @@ export function jsonResponse(value: unknown, compact = false, status = 200): Mon
 }
 
 const TEXT = 'text/plain; charset=utf-8';
+const EMPTY_BODY = Buffer.alloc(0);
+
+class BodyTooLarge extends Error {
+  override name = 'BodyTooLarge';
+}
+
+/** Reads a request body whole, refusing more than MAX_BODY_BYTES. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLarge(`request body larger than ${MAX_BODY_BYTES} bytes\n`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
 const NOT_FOUND: MonitorResponse = { status: 404, contentType: TEXT, body: '404 page not found\n' };
 const UNAUTHORIZED: MonitorResponse = { status: 401, contentType: TEXT, body: '401 unauthorized\n' };
 /** Paths served without credentials: a liveness probe learns nothing else. */
@@ -105,11 +180,17 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     ['/subscriptionsz', ['/subsz', subsz]],
     ['/healthz', ['/healthz', healthzEndpoint(ctx)]],
     ['/jsz', ['/jsz', jszEndpoint({ jetstream: deps.jetstream ?? null, serverId: () => deps.nats.serverId })]],
+    ['/accountz', ['/accountz', accountzEndpoint(ctx)]],
+    ['/accstatz', ['/accstatz', accstatzEndpoint(ctx)]],
   ]);
+  if (deps.metrics) routes.set('/metrics', ['/metrics', metricsEndpoint(deps.metrics)]);
+  // The console: "/console" and everything below it (assets, and its API under /console/api/).
+  const consoleHandler = consoleEndpoint(ctx, deps.consoleAuth ?? allowAllConsole);
 
-  const authenticator = deps.options.auth ? deps.nats.authenticator : null;
   /** Whether the request carries credentials the NATS port would accept (always, when it requires none). */
   const authorized = async (req: IncomingMessage, pathname: string): Promise<boolean> => {
+    // Read on every request: a config reload (SIGHUP) may have replaced the NATS credentials.
+    const authenticator = deps.options.auth ? deps.nats.authenticator : null;
     if (authenticator === null || OPEN_PATHS.has(pathname)) return true;
     const creds = credentialsOf(req.headers.authorization);
     if (creds === null) return false;
@@ -126,13 +207,17 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         deps.logger.warn({ remote: req.socket.remoteAddress, path: pathname }, 'monitoring request without valid credentials refused');
         return UNAUTHORIZED;
       }
-      const route = routes.get(pathname);
+      let route = routes.get(pathname);
+      if (route === undefined && (pathname === '/console' || pathname.startsWith('/console/'))) route = ['/console', consoleHandler];
       if (route === undefined) return NOT_FOUND;
       const [statKey, handler] = route;
       httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
-      return await handler(query);
+      const method = req.method ?? 'GET';
+      const body = method === 'GET' || method === 'HEAD' ? EMPTY_BODY : await readBody(req);
+      return await handler(query, { method, path: pathname, headers: req.headers, body, raw: req });
     } catch (err) {
       if (err instanceof BadRequest) return { status: 400, contentType: TEXT, body: err.message };
+      if (err instanceof BodyTooLarge) return { status: 413, contentType: TEXT, body: err.message };
       deps.logger.error({ err, url: req.url }, 'monitoring request failed');
       return { status: 500, contentType: TEXT, body: 'internal error\n' };
     }
@@ -141,14 +226,15 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     void answer(req).then((response) => {
       if (res.destroyed) return;
-      const body = Buffer.from(response.body);
+      const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
       res.writeHead(response.status, {
         'Content-Type': response.contentType,
         'Content-Length': body.length,
         ...(response.contentType === 'application/json' ? { 'Access-Control-Allow-Origin': '*' } : {}),
         ...(response === UNAUTHORIZED ? { 'WWW-Authenticate': 'Basic realm="wharf"' } : {}),
+        ...response.headers,
       });
-      res.end(body);
+      res.end(req.method === 'HEAD' ? undefined : body);
     });
   };
 

@@ -80,7 +80,7 @@ export interface Varz {
 }
 
 /** Process CPU use in percent, averaged over the time since the previous sample (at least 1 s). */
-class CpuSampler {
+export class CpuSampler {
   private at = process.hrtime.bigint();
   private usage = process.cpuUsage();
   private percent = 0;
@@ -166,7 +166,7 @@ export function buildVarz(ctx: MonitorContext, cpuPercent: number): Varz {
     stalled_clients: nats.stalls,
     subscriptions: ctx.router.subscriptions.size,
     http_req_stats: Object.fromEntries(ctx.httpReqStats),
-    config_load_time: goTime(ctx.startedAt),
+    config_load_time: goTime(ctx.configLoadedAt?.() ?? ctx.startedAt),
     config_digest: '',
     slow_consumer_stats: kindCounts(nats.slowConsumers),
     stale_connection_stats: kindCounts(stale),

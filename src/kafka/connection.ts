@@ -168,6 +168,7 @@ export class KafkaConnection implements ConnectionScope {
 
   private onData(chunk: Buffer): void {
     if (this.closing !== null) return;
+    this.services.stats.bytesIn += chunk.length;
     try {
       this.splitter.push(chunk, (frame) => {
         if (this.closing !== null) return;
@@ -269,6 +270,7 @@ export class KafkaConnection implements ConnectionScope {
   private async run<K extends ApiKey>(handler: ApiHandler<K>, header: RequestHeader, body: RequestByKey[K], slot: Slot): Promise<void> {
     if (this.closed) return;
     const s = this.services;
+    const started = s.stats.observer !== null ? performance.now() : 0;
     const ctx: RequestContext = {
       log: s.log,
       coordinators: s.coordinators,
@@ -303,6 +305,8 @@ export class KafkaConnection implements ConnectionScope {
       this.fail('request handler failed', 'error');
       return;
     }
+    s.stats.requests++;
+    s.stats.observer?.request(header.apiKey, codecApis[handler.key]?.name ?? String(handler.key), (performance.now() - started) / 1_000);
     slot.ready = true;
     this.flush();
   }
@@ -392,7 +396,10 @@ export class KafkaConnection implements ConnectionScope {
       if (slot.chunks && this.closing === null) {
         if (!wrote) this.socket.cork();
         wrote = true;
-        for (const c of slot.chunks) this.socket.write(c);
+        for (const c of slot.chunks) {
+          this.services.stats.bytesOut += c.length;
+          this.socket.write(c);
+        }
       }
       if (slot === this.closeAfterSlot) {
         if (wrote) this.socket.uncork();

@@ -10,6 +10,7 @@ import type { SecurityStore } from '../core/security/security-store.js';
 import type { Logger } from '../log.js';
 import type { ErrorCode } from './errors.js';
 import type { FetchSessionCache } from './fetch-session.js';
+import type { KafkaStats } from './stats.js';
 import type { ShareSessionCache } from './share-session.js';
 import type { ClientTelemetry } from './client-telemetry.js';
 
@@ -104,6 +105,8 @@ export interface KafkaServices {
   readonly shareSessions: ShareSessionCache;
   /** Client telemetry instances (KIP-714), answered as without a metrics plugin. */
   readonly telemetry: ClientTelemetry;
+  /** The listener's counters (bytes, requests) and the request-latency hook of the monitor. */
+  readonly stats: KafkaStats;
 }
 
 /** Kafka's text form of a topic id (base64url of 16 bytes) from the log's 32 hex digits. */

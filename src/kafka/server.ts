@@ -26,6 +26,7 @@ import { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
 import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
 import { FetchSessionCache } from './fetch-session.js';
+import { KafkaStats } from './stats.js';
 import { ShareSessionCache } from './share-session.js';
 import { ClientTelemetry } from './client-telemetry.js';
 
@@ -96,6 +97,8 @@ export class KafkaServer implements KafkaServices {
   readonly fetchSessions = new FetchSessionCache();
   readonly shareSessions = new ShareSessionCache();
   readonly telemetry = new ClientTelemetry();
+  /** Connections, bytes and requests, read by the monitor (/metrics, the console). */
+  readonly stats = new KafkaStats();
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;
   readonly security: SecurityStore;
@@ -181,6 +184,11 @@ export class KafkaServer implements KafkaServices {
     this.jwks?.reload();
   }
 
+  /** Every listener as it is bound and as clients are told to reach it (the monitor's overview). */
+  get addresses(): Array<{ name: string; protocol: string; host: string; port: number; advertisedHost: string; advertisedPort: number }> {
+    return this.listeners.map((l) => ({ name: l.config.name, protocol: l.config.protocol, host: l.config.host, port: l.port, advertisedHost: l.advertisedHost, advertisedPort: l.advertisedPort }));
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -229,6 +237,7 @@ export class KafkaServer implements KafkaServices {
       socket.destroy();
       return;
     }
+    this.stats.connectionsTotal++;
     const conn = new KafkaConnection(socket, this, l.scope, this.logger, (c) => {
       this.connections.delete(c);
       this.telemetry.connectionClosed(c.id);

@@ -42,7 +42,8 @@ export interface NatsServerTotals {
 export class NatsServer {
   readonly serverId = newServerId();
   readonly serverName: string;
-  readonly authenticator: Authenticator | null;
+  /** Who may connect; replaced by a config reload that changes the credentials. */
+  authenticator: Authenticator | null;
   /** TLS of the client port (tls_required), or null. */
   readonly tls: ReloadableTls | null;
   /** The accounts' subject spaces: the global account is `router`. */
@@ -95,6 +96,18 @@ export class NatsServer {
 
   get port(): number {
     return this.listenPort;
+  }
+
+  /**
+   * A config reload (SIGHUP): new limits (and, with `credentials`, the user/password or token)
+   * apply to what happens from now on, and new clients are greeted with an INFO that says so.
+   * Connections already authenticated stay, as in nats-server.
+   */
+  reload(options: NatsOptions, credentials: boolean): void {
+    for (const key of Object.keys(this.options)) if (!(key in options)) Reflect.deleteProperty(this.options, key);
+    Object.assign(this.options, options);
+    if (credentials) this.authenticator = authenticatorFor(this.options);
+    this.buildInfoPrefix();
   }
 
   /** Authenticated connections of an account (for the account connection limit of operator mode). */

@@ -175,3 +175,15 @@ export interface StorageEngine {
   /** Makes everything durable (all partitions must be checkpointed or closed first) and releases the engine. */
   close(): Promise<void>;
 }
+
+/**
+ * Receives what the append path of a disk engine measures, for the monitor's metrics: each
+ * fsync's duration and each group commit's size. Installed by the broker when it serves
+ * /metrics; engines call it only when it is set.
+ */
+export interface StorageObserver {
+  /** An fdatasync of the append path or of the interval policy took `seconds`. */
+  fsync(seconds: number): void;
+  /** One group commit wrote `appends` appends (producer requests or NATS event batches) of `bytes` bytes together. */
+  groupCommit(appends: number, bytes: number): void;
+}

@@ -3,7 +3,7 @@
 // broker's --storage and --data-dir). Adding an engine (PostgreSQL, later) means a folder
 // beside local/ and memory/ and a case here; nothing in core/ or the front-ends changes.
 import type { Logger } from '../log.js';
-import type { StorageEngine } from './engine.js';
+import type { StorageEngine, StorageObserver } from './engine.js';
 import { LocalStorageEngine } from './local/local-engine.js';
 import { MemoryStorageEngine } from './memory/memory-engine.js';
 import type { MemoryVolume } from './memory/volume.js';
@@ -23,6 +23,8 @@ export type StorageEngineOptions =
       dataDir: string;
       /** Check CRC-32C of batches read from files (default true). */
       verifyReads?: boolean;
+      /** Measures fsyncs and group commits (the monitor's metrics). */
+      observer?: StorageObserver | null;
     }
   | {
       kind: 'memory';
@@ -41,7 +43,7 @@ export type StorageEngineOptions =
 export async function createStorageEngine(opts: StorageEngineOptions): Promise<StorageEngine> {
   switch (opts.kind) {
     case 'local':
-      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads });
+      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads, observer: opts.observer ?? null });
     case 'memory':
       return MemoryStorageEngine.open({ logger: opts.logger, volume: opts.volume, maxBytes: opts.maxBytes });
   }

@@ -437,6 +437,10 @@ const NOT_IN_WHARF: Record<string, Record<string, string>> = {
     proxies: 'trusted proxies',
     write_timeout: 'write-timeout policy option',
   },
+  accounts: {
+    system_account: 'Wharf has no system account',
+    imports: "the $SYS account's service imports: Wharf has no system account",
+  },
   connection: {
     tls_version: 'TLS',
     tls_cipher_suite: 'TLS',
@@ -586,12 +590,17 @@ describe('JSON shape matches nats-server v2.15', { skip: missing !== undefined &
     ['/subsz', false],
     ['/subsz?subs=1', false],
     ['/healthz', false],
+    ['/healthz?js-enabled-only=true', false],
+    ['/accountz', false],
+    ['/accountz?acc=$G', false],
+    ['/accstatz', false],
+    ['/accstatz?unused=1', false],
   ];
   for (const [path, perConnection] of endpoints) {
     it(`${path}: every key of nats-server's answer, with the same JSON type`, async () => {
       const [ref, ours] = await Promise.all([getJson(reference.http, path), getJson(wharfHttp, path)]);
       const problems: string[] = [];
-      const topSkip = path === '/varz' ? NOT_IN_WHARF.varz! : {};
+      const topSkip = path === '/varz' ? NOT_IN_WHARF.varz! : path.startsWith('/acc') ? NOT_IN_WHARF.accounts! : {};
       if (perConnection) {
         compareShape({ ...ref, connections: [] }, { ...ours, connections: [] }, path, topSkip, problems);
         const refConns = conns(ref);
@@ -601,6 +610,10 @@ describe('JSON shape matches nats-server v2.15', { skip: missing !== undefined &
         for (let i = 0; i < refConns.length; i++) {
           compareShape(refConns[i], ourConns[i], `${path}.connections[${i}]`, NOT_IN_WHARF.connection!, problems);
         }
+      } else if (path.startsWith('/accountz') && typeof ref.account_detail === 'object' && ref.account_detail !== null) {
+        // The account's detail leaves out the same keys (its imports come from $SYS).
+        const detail = Object.fromEntries(Object.entries(ref.account_detail).filter(([k]) => !(k in NOT_IN_WHARF.accounts!)));
+        compareShape({ ...ref, account_detail: detail }, ours, path, topSkip, problems);
       } else {
         compareShape(ref, ours, path, topSkip, problems);
       }
@@ -609,7 +622,7 @@ describe('JSON shape matches nats-server v2.15', { skip: missing !== undefined &
   }
 
   it('bad queries get the same status and text from both', async () => {
-    for (const path of ['/connz?sort=bogus', '/connz?limit=ten', '/connz?cid=-1', '/connz?state=half', '/connz?subs=yes', '/connz?sort=stop', '/subsz?test=foo.*', '/nope']) {
+    for (const path of ['/connz?sort=bogus', '/connz?limit=ten', '/connz?cid=-1', '/connz?state=half', '/connz?subs=yes', '/connz?sort=stop', '/subsz?test=foo.*', '/accountz?acc=nope', '/nope']) {
       const [ref, ours] = await Promise.all([get(reference.http, path), get(wharfHttp, path)]);
       assert.equal(ours.status, ref.status, path);
       assert.equal(ours.text, ref.text, path);

@@ -139,6 +139,12 @@ export class LogPartition {
   private removed: LogError | null = null;
   /** Bytes stored right after the last compaction (for min.cleanable.dirty.ratio). */
   cleanBytes = 0;
+  /**
+   * Traffic counters the monitor reads at scrape time (/metrics, the console): bytes of
+   * acknowledged appends, and bytes and offsets handed to readers (Kafka Fetch, JetStream and
+   * NATS deliveries, the console's browser).
+   */
+  readonly traffic = { appendedBytes: 0, readBytes: 0, readOffsets: 0 };
 
   constructor(
     readonly topic: TopicView,
@@ -301,6 +307,7 @@ export class LogPartition {
     if (this.tailEnd !== base) this.tail.clear();
     this.tail.push(batches, base, last);
     this.tailEnd = last + 1;
+    this.traffic.appendedBytes += batches.length;
     if (this.txnState) {
       try {
         this.txnState.onAppended(batches, base, last);
@@ -341,8 +348,14 @@ export class LogPartition {
     const base = { highWatermark: hw, logStartOffset: start, lastStableOffset: lso };
     if (offset >= limit) return { chunks: [], bytes: 0, nextOffset: offset, ...base };
     const fromTail = this.tail.read(offset, maxBytes, limit);
-    if (fromTail && fromTail.bytes > 0) return this.withAborted({ ...fromTail, ...base }, offset, opts);
+    if (fromTail && fromTail.bytes > 0) {
+      this.traffic.readBytes += fromTail.bytes;
+      this.traffic.readOffsets += fromTail.nextOffset - offset;
+      return this.withAborted({ ...fromTail, ...base }, offset, opts);
+    }
     const r = await store.read(offset, maxBytes, limit);
+    this.traffic.readBytes += r.bytes;
+    this.traffic.readOffsets += r.nextOffset - offset;
     return this.withAborted({ chunks: r.chunks, bytes: r.bytes, nextOffset: r.nextOffset, ...base }, offset, opts);
   }
 

@@ -14,7 +14,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
-import type { PartitionRef, PartitionStorageSettings, StorageEngine, StoredTopic } from '../engine.js';
+import type { PartitionRef, PartitionStorageSettings, StorageEngine, StorageObserver, StoredTopic } from '../engine.js';
 import { LogError, StorageCorruptionError } from '../../core/records/errors.js';
 import { Mutex } from '../../util/mutex.js';
 import { prepareDataDir } from './data-dir.js';
@@ -26,6 +26,8 @@ export interface LocalEngineOptions {
   logger: Logger;
   /** Check CRC-32C of batches read from files (default true; costs ~0.2 ms per MB). */
   verifyReads?: boolean;
+  /** Measures fsyncs and group commits of the append path (the monitor's metrics). */
+  observer?: StorageObserver | null;
 }
 
 const TOPIC_FILE = 'topic.json';
@@ -187,7 +189,7 @@ export class LocalStorageEngine implements StorageEngine {
       }
     }
     try {
-      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true });
+      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true, observer: this.opts.observer ?? null });
     } catch (e) {
       if (e instanceof LogError) throw e;
       throw storageError(`cannot open partition ${ref.topic}-${ref.partition}`, e);

@@ -16,6 +16,7 @@ import type {
   ReadResult,
   RetentionRule,
   RewriteResult,
+  StorageObserver,
   TimestampLookup,
 } from '../engine.js';
 import { LogError, StorageCorruptionError } from '../../core/records/errors.js';
@@ -50,6 +51,8 @@ export interface LocalStoreOptions {
   logger: Logger;
   /** Check the CRC of batches read from files before serving them (cheap with hardware CRC-32C). */
   verifyReads: boolean;
+  /** Measures fsyncs and group commits for the monitor, when it is set. */
+  observer?: StorageObserver | null;
 }
 
 const STATE_FILE = 'partition.json';
@@ -213,12 +216,20 @@ export class LocalPartitionStore implements PartitionStore {
         runBytes += p.buf.length;
       }
       if (runBytes > 0) await seg.write(run, runBytes);
+      const observer = this.opts.observer ?? null;
       if (this.settings.durability === 'always') {
+        const started = observer !== null ? performance.now() : 0;
         await seg.datasync();
         this.stats.syncs++;
+        if (observer !== null) observer.fsync((performance.now() - started) / 1_000);
       }
       this.stats.groups++;
       this.stats.appends += group.length;
+      if (observer !== null) {
+        let bytes = 0;
+        for (const p of group) bytes += p.buf.length;
+        observer.groupCommit(group.length, bytes);
+      }
     } catch (e) {
       const err = storageError(`append to ${this.ref.topic}-${this.ref.partition} failed`, e);
       this.log.error({ err: e }, 'append failed; cutting the partial write from the log');
@@ -276,11 +287,14 @@ export class LocalPartitionStore implements PartitionStore {
     // Data before the active segment was fsynced when that segment was sealed.
     const seg = this.active;
     seg.acquire();
+    const observer = this.opts.observer ?? null;
+    const started = observer !== null ? performance.now() : 0;
     try {
       await seg.datasync();
     } finally {
       seg.release();
     }
+    if (observer !== null) observer.fsync((performance.now() - started) / 1_000);
     this._durableEnd = Math.max(this._durableEnd, target);
   }
 

@@ -5,7 +5,7 @@
 // OffsetCommit after the output is acknowledged, exactly_once_v2 with one transaction holding
 // the output, the changelog writes and the input offsets (TxnOffsetCommit with the group's
 // generation, so a zombie of an older generation is fenced).
-import { Producer } from '@platformatic/kafka';
+import { Producer, type MessageToProduce } from '@platformatic/kafka';
 import { Apis } from '../client/apis.js';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config.js';
@@ -570,14 +570,18 @@ export class StreamThread {
     while (this.pendingOut.length > 0) {
       const batch = this.pendingOut;
       this.pendingOut = [];
-      const messages = batch.map((r) => ({
-        topic: r.topic,
-        ...(r.partition !== undefined ? { partition: r.partition } : {}),
-        ...(r.key !== null ? { key: r.key } : {}),
-        ...(r.value !== null ? { value: r.value } : {}),
-        timestamp: BigInt(r.timestamp),
-        ...(r.headers.length > 0 ? { headers: new Map(r.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v ?? Buffer.alloc(0)])) } : {}),
-      }));
+      // One object per record, filled in place (the profile showed the conditional spreads'
+      // temporaries as garbage-collector time).
+      const messages = new Array<MessageToProduce>(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i]!;
+        const m: MessageToProduce = { topic: r.topic, timestamp: BigInt(r.timestamp) };
+        if (r.partition !== undefined) m.partition = r.partition;
+        if (r.key !== null) m.key = r.key;
+        if (r.value !== null) m.value = r.value;
+        if (r.headers.length > 0) m.headers = new Map(r.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v ?? Buffer.alloc(0)]));
+        messages[i] = m;
+      }
       try {
         const res = this.eos ? await (await this.ensureTx()).send({ messages }) : await this.producer.send({ messages });
         this.noteChangelogOffsets(batch, res.offsets ?? []);
