@@ -1,6 +1,7 @@
 // Differential test of share groups (KIP-932): the same raw requests against Apache Kafka 4.4
 // (single KRaft node) and Wharf, comparing what clients rely on: ShareGroupHeartbeat's checks,
-// join, fencing and leave; ShareGroupDescribe and ListGroups; the GROUP config resource
+// join, fencing and leave, a share group's id refused to JoinGroup and ConsumerGroupHeartbeat;
+// ShareGroupDescribe and ListGroups; the GROUP config resource
 // (DescribeConfigs names and defaults, IncrementalAlterConfigs checks); ShareFetch and
 // ShareAcknowledge with their share sessions (epochs and their errors), acquisitions with
 // delivery counts, accept/release/reject, INVALID_RECORD_STATE, the session close; the share
@@ -133,11 +134,18 @@ async function membership(c: RawKafka): Promise<Out> {
   const l = await c.send(16, 5, { statesFilter: [], typesFilter: ['share'] });
   out.listed = l.groups.filter((x) => x.groupId === g).map((x) => ({ type: x.groupType, state: x.groupState, protocolType: x.protocolType }));
   out.deleteNonEmpty = (await c.send(42, 2, { groupsNames: [g] })).results.map((r) => r.errorCode);
+  // A share group's id is not a classic or a consumer group's, while it has members and once empty.
+  const otherProtocols = async () => ({
+    join: (await c.send(11, 9, { groupId: g, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], reason: null })).errorCode,
+    consumerHeartbeat: (({ errorCode, errorMessage }) => ({ errorCode, errorMessage }))(await c.send(68, 1, { groupId: g, memberId: 'm-848-aaaaaaaaaaaaaaa', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['sd-members'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [] })),
+  });
+  out.otherProtocolsNonEmpty = await otherProtocols();
   out.leaveA = brief(await hb(c, g, 'member-a', -1, null));
   out.leaveAgain = (await hb(c, g, 'member-a', -1, null)).errorCode;
   await hb(c, g, 'member-b', -1, null);
   const d2 = await c.send(77, 1, { groupIds: [g], includeAuthorizedOperations: false });
   out.afterLeave = d2.groups.map((x) => ({ error: x.errorCode, state: x.groupState, members: x.members.length }));
+  out.otherProtocolsEmpty = await otherProtocols();
   out.deleteEmpty = (await c.send(42, 2, { groupsNames: [g] })).results.map((r) => r.errorCode);
   // A classic group's id is not a share group's.
   await c.send(8, 2, { groupId: 'classic-g', generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: -1n, topics: [{ name: 'sd-members', partitions: [{ partitionIndex: 0, committedOffset: 0n, committedMetadata: null }] }] });

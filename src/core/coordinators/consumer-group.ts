@@ -530,7 +530,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         return fail('INVALID_REGULAR_EXPRESSION', `SubscribedTopicRegex ${req.subscribedTopicRegex} is not a valid regular expression.`);
       }
     }
-    if (this.coordinator.groupTypeOf(req.groupId) === 'streams') return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
+    if (this.coordinator.groupTypeOf(req.groupId) === 'streams' || this.coordinator.isShareGroup(req.groupId)) return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
     if (this.coordinator.classicGroupExists(req.groupId)) {
       if (!this.coordinator.classicGroupIsEmpty(req.groupId)) return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
       this.coordinator.dropEmptyClassicGroup(req.groupId);

@@ -387,6 +387,8 @@ export class GroupCoordinator {
   private removeTopicHooks: (() => void) | null = null;
   private closed = false;
   private extensions: GroupTypeExtension[] = [];
+  /** Whether a share group holds this id (share groups open after this coordinator). */
+  private shareGroupHolds: (groupId: string) => boolean = () => false;
   private decoder: SubscriptionDecoder | null;
 
   private constructor(
@@ -559,6 +561,8 @@ export class GroupCoordinator {
     if (!req.groupId) return fail('INVALID_GROUP_ID');
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) return fail('INVALID_SESSION_TIMEOUT');
     if (req.groupInstanceId !== null && req.groupInstanceId.length === 0) return fail('INVALID_REQUEST');
+    // Kafka answers a JoinGroup for a share group's id so, members or not.
+    if (this.shareGroupHolds(req.groupId)) return fail('INCONSISTENT_GROUP_PROTOCOL', '');
     const ext = this.ext(req.groupId);
     if (ext) {
       if (!ext.isEmpty(req.groupId)) return fail('INCONSISTENT_GROUP_PROTOCOL');
@@ -1368,6 +1372,16 @@ export class GroupCoordinator {
     const ext = this.ext(groupId);
     if (ext) return ext.type;
     return this.groups.has(groupId) ? 'classic' : null;
+  }
+
+  /** Tells this coordinator which ids share groups hold: classic and consumer groups refuse those. */
+  attachShareGroups(holds: (groupId: string) => boolean): void {
+    this.shareGroupHolds = holds;
+  }
+
+  /** True if a share group (KIP-932) holds this id, with members or empty. */
+  isShareGroup(groupId: string): boolean {
+    return this.shareGroupHolds(groupId);
   }
 
   /** True if a KIP-848 group of this id exists (DescribeGroups answers those differently). */

@@ -17,7 +17,8 @@
 // after a restart they rejoin (UNKNOWN_MEMBER_ID makes the client join again).
 //
 // The group namespace is shared with classic and consumer groups (a share heartbeat for a group
-// of another type is GROUP_ID_NOT_FOUND, as Kafka answers). Topics are named here; the Kafka
+// of another type is GROUP_ID_NOT_FOUND, as Kafka answers; the other way round, JoinGroup is
+// INCONSISTENT_GROUP_PROTOCOL and ConsumerGroupHeartbeat GROUP_ID_NOT_FOUND). Topics are named here; the Kafka
 // front-end translates topic ids.
 import type { Logger } from '../../log.js';
 import { isLogError, type Log, type LogPartition } from '../log/index.js';
@@ -203,6 +204,7 @@ export class ShareGroups {
     const logger = opts.logger.child({ component: 'share-groups' });
     const topic = await InternalTopic.open(opts.log, SHARE_GROUP_STATE_TOPIC, logger);
     const sg = new ShareGroups(topic, opts.log, opts.groups, logger, opts.config ?? {});
+    opts.groups.attachShareGroups((groupId) => sg.groups.has(groupId));
     const started = Date.now();
     const n = await topic.replay((k, v) => sg.replay(k, v));
     logger.info({ records: n, groups: sg.groups.size, ms: Date.now() - started }, 'share groups loaded');
