@@ -11,8 +11,11 @@ import type { Permissions } from './core/security/principal.js';
 import { SubjectPermissions } from './core/security/subject-permissions.js';
 import type { NatsAccount, NatsOperatorConfig, NatsUser } from './core/security/nats-users.js';
 import { NatsConfigError, readNatsServerConfig } from './core/security/config/nats-server-config.js';
-import { KafkaConfigError, readKafkaProperties } from './core/security/config/kafka-properties.js';
+import { KafkaConfigError, readKafkaProperties, type KafkaServerConfig } from './core/security/config/kafka-properties.js';
 import { KAFKA_SECURITY_PROTOCOLS, SASL_MECHANISMS, parseListenerList, parseProtocolMap, type KafkaListenerConfig, type SaslMechanism } from './core/security/kafka-listeners.js';
+
+/** What both configuration-file readers give: options by flag name, where each came from, warnings. */
+type ConfigFileRead = Pick<KafkaServerConfig, 'options' | 'sources' | 'warnings'>;
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -786,30 +789,21 @@ export function mergeConfigs(...layers: BrokerConfig[]): BrokerConfig {
 function withConfigFiles(config: BrokerConfig): { config: BrokerConfig; notices: string[] } {
   const notices: string[] = [];
   const layers: BrokerConfig[] = [];
-  const natsFile = config.nats?.configFile;
-  if (natsFile !== undefined) {
-    let read;
+  /** One file read as a layer: its errors become ConfigErrors, its warnings notices naming it. */
+  const readFile = (file: string | undefined, read: (path: string) => ConfigFileRead, FileError: new (...a: never[]) => Error): void => {
+    if (file === undefined) return;
+    let got: ConfigFileRead;
     try {
-      read = readNatsServerConfig(natsFile);
+      got = read(file);
     } catch (e) {
-      if (e instanceof NatsConfigError) throw new ConfigError(e.message);
+      if (e instanceof FileError) throw new ConfigError(e.message);
       throw e;
     }
-    layers.push(parseRawOptions(read.options, natsFile, (k) => `${natsFile}: ${read.sources[k] ?? k}`));
-    notices.push(...read.warnings.map((w) => `${natsFile}: ${w}`));
-  }
-  const kafkaFile = config.kafka?.configFile;
-  if (kafkaFile !== undefined) {
-    let read;
-    try {
-      read = readKafkaProperties(kafkaFile);
-    } catch (e) {
-      if (e instanceof KafkaConfigError) throw new ConfigError(e.message);
-      throw e;
-    }
-    layers.push(parseRawOptions(read.options, kafkaFile, (k) => `${kafkaFile}: ${read.sources[k] ?? k}`));
-    notices.push(...read.warnings.map((w) => `${kafkaFile}: ${w}`));
-  }
+    layers.push(parseRawOptions(got.options, file, (k) => `${file}: ${got.sources[k] ?? k}`));
+    notices.push(...got.warnings.map((w) => `${file}: ${w}`));
+  };
+  readFile(config.nats?.configFile, (f) => readNatsServerConfig(f), NatsConfigError);
+  readFile(config.kafka?.configFile, readKafkaProperties, KafkaConfigError);
   if (layers.length === 0) return { config, notices };
   return { config: mergeConfigs(...layers, config), notices };
 }
