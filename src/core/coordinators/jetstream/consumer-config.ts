@@ -71,7 +71,7 @@ export interface ConsumerServerLimits {
   maxAckPending: number;
   /** 0 = none. */
   maxRequestBatch: number;
-  /** Consumers the account may have in all its streams (an account's max_consumers); 0 or absent = none. */
+  /** Consumers the account may have per stream (an account's max_consumers, as nats-server applies it); 0 or absent = none. */
   maxConsumers?: number;
 }
 

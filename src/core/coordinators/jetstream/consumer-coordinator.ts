@@ -288,10 +288,11 @@ export class ConsumerCoordinator {
       return { info: existing.info(), created: false };
     }
     if (action === 'update') return E.doesNotExist();
+    // The account's max_consumers bounds each stream's consumers, as nats-server applies it.
     const maxc = stream.config.max_consumers;
-    if (maxc > 0 && sc.consumers.size >= maxc) return E.maxConsumers();
     const maxAccount = this.limits.maxConsumers ?? 0;
-    if (maxAccount > 0 && [...this.all()].length >= maxAccount) return E.maxConsumers();
+    if (maxc > 0 && sc.consumers.size >= maxc) return E.maxConsumers();
+    if (maxAccount > 0 && sc.consumers.size >= maxAccount) return E.maxConsumers();
     if (stream.config.retention === 'workqueue') {
       if (cfg.ack_policy !== 'explicit') return E.wqRequiresExplicitAck();
       if (cfg.deliver_policy !== 'all') return E.wqNotDeliverAll();

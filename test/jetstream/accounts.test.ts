@@ -1,0 +1,229 @@
+// JetStream per NATS account, through nats.js with one nats-server configuration file given to
+// Wharf and to the reference nats-server v2.15.2 (the same scenario against both): each account
+// with JetStream has its own $JS.API namespace and streams (two accounts each have a stream
+// ORDERS and never see each other's messages, consumers, acks or advisories), an account
+// without JetStream gets 10039, a `jetstream { … }` block's limits are the account's (INFO,
+// 10027, 10028, 10026), and permissions on the $JS.API subjects are ordinary publish
+// permissions (a user allowed only STREAM.INFO cannot create a stream). Wharf only: which Kafka
+// topic each account's stream is, and a topic created over Kafka with wharf.nats.account.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as nats from 'nats';
+import { Kafka, logLevel } from 'kafkajs';
+import { startBroker, type Broker } from '../../src/index.js';
+import { peerSkip } from '../support/peers.js';
+import { startNatsServer } from '../support/nats-server.js';
+import { waitFor } from '../support/wait.js';
+
+const sc = nats.StringCodec();
+
+export const ACCOUNTS_CONFIG = (storeDir: string): string => `
+jetstream { store_dir: "${storeDir}" }
+accounts {
+  A {
+    jetstream: enabled
+    users = [
+      { user: a, password: a }
+      { user: ro, password: ro, permissions: { publish: ["$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES"], subscribe: ["_INBOX.>"] } }
+    ]
+  }
+  B { jetstream: enabled, users = [ { user: b, password: b } ] }
+  C {
+    jetstream { max_mem: 1M, max_file: 10M, max_streams: 2, max_consumers: 1 }
+    users = [ { user: c, password: c } ]
+  }
+  D { users = [ { user: d, password: d } ] }
+}
+`;
+
+interface Target {
+  port: number;
+  broker: Broker | null;
+  close(): Promise<void>;
+}
+
+async function startTarget(kind: 'wharf' | 'nats-server', dir: string): Promise<Target> {
+  const config = ACCOUNTS_CONFIG(join(dir, 'store'));
+  if (kind === 'nats-server') {
+    const s = await startNatsServer({ config, monitor: false });
+    return { port: s.port, broker: null, close: () => s.close() };
+  }
+  const file = join(dir, 'accounts.conf');
+  writeFileSync(file, config);
+  const b = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { configFile: file, port: 0 }, kafka: { port: 0 }, http: { port: -1 } });
+  return { port: b.ports.nats, broker: b, close: () => b.close() };
+}
+
+interface ApiAnswer {
+  error?: { code: number; err_code: number; description: string };
+  [key: string]: unknown;
+}
+
+async function api(nc: nats.NatsConnection, subject: string, body: unknown = undefined): Promise<ApiAnswer> {
+  const r = await nc.request(subject, body === undefined ? new Uint8Array(0) : sc.encode(JSON.stringify(body)), { timeout: 5_000 });
+  return JSON.parse(sc.decode(r.data)) as ApiAnswer;
+}
+
+for (const kind of ['wharf', 'nats-server'] as const) {
+  describe(`JetStream per account: ${kind}`, { skip: kind === 'nats-server' ? peerSkip('nats-server') : false }, () => {
+    let dir: string;
+    let t: Target;
+    const conns: Record<string, nats.NatsConnection> = {};
+    const as = (user: string): nats.NatsConnection => conns[user]!;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'wharf-js-accounts-'));
+      t = await startTarget(kind, dir);
+      for (const u of ['a', 'b', 'c', 'd', 'ro']) conns[u] = await nats.connect({ servers: `127.0.0.1:${t.port}`, user: u, pass: u, reconnect: false });
+    });
+    after(async () => {
+      await Promise.allSettled(Object.values(conns).map((nc) => nc.close()));
+      await t?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('gives each account its own streams: ORDERS in A and ORDERS in B are two streams', { timeout: 30_000 }, async () => {
+      const ja = await as('a').jetstreamManager();
+      const jb = await as('b').jetstreamManager();
+      await ja.streams.add({ name: 'ORDERS', subjects: ['orders.>'] });
+      await jb.streams.add({ name: 'ORDERS', subjects: ['orders.>'] });
+      const pa = as('a').jetstream();
+      const pb = as('b').jetstream();
+      for (let i = 0; i < 3; i++) await pa.publish('orders.new', sc.encode(`a${i}`));
+      await pb.publish('orders.new', sc.encode('b0'));
+      assert.equal((await ja.streams.info('ORDERS')).state.messages, 3);
+      assert.equal((await jb.streams.info('ORDERS')).state.messages, 1);
+      // Direct get by sequence of B's stream answers B's message.
+      assert.equal(sc.decode((await jb.streams.getMessage('ORDERS', { seq: 1 })).data), 'b0');
+      assert.equal(sc.decode((await ja.streams.getMessage('ORDERS', { seq: 1 })).data), 'a0');
+      // A consumer of B's stream reads B's messages only, and its acks reach B's consumer.
+      await jb.consumers.add('ORDERS', { durable_name: 'worker', ack_policy: nats.AckPolicy.Explicit });
+      const c = await pb.consumers.get('ORDERS', 'worker');
+      const m = await c.next({ expires: 3_000 });
+      assert.ok(m !== null);
+      assert.equal(sc.decode(m.data), 'b0');
+      assert.equal(await m.ackAck(), true);
+      const info = await jb.consumers.info('ORDERS', 'worker');
+      assert.equal(info.ack_floor.stream_seq, 1);
+      assert.equal(info.num_pending, 0);
+      // A has no consumer named worker; its stream is untouched.
+      await assert.rejects(ja.consumers.info('ORDERS', 'worker'), /consumer not found/);
+      const names = async (nc: nats.NatsConnection): Promise<unknown> => (await api(nc, '$JS.API.STREAM.NAMES'))['streams'];
+      assert.deepEqual(await names(as('a')), ['ORDERS']);
+      assert.deepEqual(await names(as('b')), ['ORDERS']);
+    });
+
+    it("sends an account's advisories in that account only", { timeout: 30_000 }, async () => {
+      const seenA: string[] = [];
+      const seenB: string[] = [];
+      const subA = as('a').subscribe('$JS.EVENT.ADVISORY.STREAM.CREATED.>', { callback: (_e, m) => seenA.push(m.subject) });
+      const subB = as('b').subscribe('$JS.EVENT.ADVISORY.STREAM.CREATED.>', { callback: (_e, m) => seenB.push(m.subject) });
+      await Promise.all([as('a').flush(), as('b').flush()]);
+      const jb = await as('b').jetstreamManager();
+      await jb.streams.add({ name: 'ONLYB', subjects: ['onlyb.>'] });
+      await waitFor(() => seenB.length === 1, { timeoutMs: 10_000, what: 'the advisory in B' });
+      for (let i = 0; i < 2; i++) await Promise.all([as('a').flush(), as('b').flush()]);
+      assert.deepEqual(seenB, ['$JS.EVENT.ADVISORY.STREAM.CREATED.ONLYB']);
+      assert.deepEqual(seenA, []);
+      subA.unsubscribe();
+      subB.unsubscribe();
+    });
+
+    it('answers 10039 to an account without JetStream', { timeout: 20_000 }, async () => {
+      const info = await api(as('d'), '$JS.API.INFO');
+      assert.equal(info['type'], 'io.nats.jetstream.api.v1.account_info_response');
+      assert.deepEqual(info.error, { code: 503, err_code: 10039, description: 'JetStream not enabled for account' });
+      const create = await api(as('d'), '$JS.API.STREAM.CREATE.X', { name: 'X', subjects: ['x'] });
+      assert.equal(create['type'], 'io.nats.jetstream.api.v1.stream_create_response');
+      assert.equal(create.error?.err_code, 10039);
+      // nats.js reads the 503 status of the error as "JetStream not enabled".
+      await assert.rejects(as('d').jetstreamManager(), (e: nats.NatsError) => e.code === '503');
+    });
+
+    it("reports and enforces an account's jetstream { } limits", { timeout: 30_000 }, async () => {
+      const info = await api(as('c'), '$JS.API.INFO');
+      assert.deepEqual(info['limits'], {
+        max_memory: 1_000_000,
+        max_storage: 10_000_000,
+        max_streams: 2,
+        max_consumers: 1,
+        max_ack_pending: -1,
+        memory_max_stream_bytes: -1,
+        storage_max_stream_bytes: -1,
+        max_bytes_required: false,
+      });
+      const mem = await api(as('c'), '$JS.API.STREAM.CREATE.M', { name: 'M', subjects: ['m'], storage: 'memory', max_bytes: 2_000_000 });
+      assert.deepEqual(mem.error, { code: 500, err_code: 10028, description: 'insufficient memory resources available' });
+      const file = await api(as('c'), '$JS.API.STREAM.CREATE.F', { name: 'F', subjects: ['f'], max_bytes: 20_000_000 });
+      assert.equal(file.error?.err_code, 10047);
+      for (const n of ['S1', 'S2']) assert.equal((await api(as('c'), `$JS.API.STREAM.CREATE.${n}`, { name: n, subjects: [n.toLowerCase()] })).error, undefined);
+      const third = await api(as('c'), '$JS.API.STREAM.CREATE.S3', { name: 'S3', subjects: ['s3'] });
+      assert.deepEqual(third.error, { code: 400, err_code: 10027, description: 'maximum number of streams reached' });
+      const c1 = await api(as('c'), '$JS.API.CONSUMER.CREATE.S1.one', { stream_name: 'S1', config: { name: 'one', ack_policy: 'explicit' } });
+      assert.equal(c1.error, undefined);
+      // The account's max_consumers bounds each stream (nats-server applies it per stream).
+      const c2 = await api(as('c'), '$JS.API.CONSUMER.CREATE.S1.two', { stream_name: 'S1', config: { name: 'two', ack_policy: 'explicit' } });
+      assert.deepEqual(c2.error, { code: 400, err_code: 10026, description: 'maximum consumers limit reached' });
+      const c3 = await api(as('c'), '$JS.API.CONSUMER.CREATE.S2.three', { stream_name: 'S2', config: { name: 'three', ack_policy: 'explicit' } });
+      assert.equal(c3.error, undefined);
+      const after = await api(as('c'), '$JS.API.INFO');
+      assert.equal(after['streams'], 2);
+      assert.equal(after['consumers'], 2);
+      // Account A has no limits: all -1.
+      const a = await api(as('a'), '$JS.API.INFO');
+      assert.equal((a['limits'] as Record<string, unknown>)['max_streams'], -1);
+    });
+
+    it('applies publish permissions to $JS.API subjects: STREAM.INFO allowed, STREAM.CREATE denied', { timeout: 20_000 }, async () => {
+      const ro = await nats.connect({ servers: `127.0.0.1:${t.port}`, user: 'ro', pass: 'ro', reconnect: false });
+      try {
+        const info = await api(ro, '$JS.API.STREAM.INFO.ORDERS');
+        assert.equal((info['config'] as Record<string, unknown>)['name'], 'ORDERS');
+        await assert.rejects(
+          api(ro, '$JS.API.STREAM.CREATE.NOPE', { name: 'NOPE', subjects: ['nope'] }),
+          (e: nats.NatsError) => e.code === nats.ErrorCode.PermissionsViolation && e.message.includes('Permissions Violation for Publish to "$JS.API.STREAM.CREATE.NOPE"'),
+        );
+        const names = await api(as('a'), '$JS.API.STREAM.NAMES');
+        assert.deepEqual(names['streams'], ['ORDERS'], 'the denied create made no stream');
+      } finally {
+        await ro.close();
+      }
+    });
+
+    if (kind === 'wharf') {
+      it('keeps the data plane contract: stream S of account A is Kafka topic A.S, the global account has none', { timeout: 20_000 }, () => {
+        const log = t.broker!.log;
+        assert.ok(log.hasTopic('A.ORDERS'));
+        assert.ok(log.hasTopic('B.ORDERS'));
+        assert.ok(!log.hasTopic('ORDERS'), 'no global stream ORDERS');
+        assert.equal(log.topicInfo('A.ORDERS')!.configs['wharf.nats.account'], 'A');
+        assert.equal(t.broker!.jetstream, null, 'with accounts configured the global account has no JetStream, as on nats-server');
+      });
+
+      it('makes a topic created over Kafka with wharf.nats.account a stream of that account', { timeout: 30_000 }, async () => {
+        const kafka = new Kafka({ clientId: 'js-accounts', brokers: [`127.0.0.1:${t.broker!.ports.kafka}`], logLevel: logLevel.NOTHING });
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await admin.createTopics({ topics: [{ topic: 'B.FROMKAFKA', numPartitions: 1, configEntries: [{ name: 'wharf.nats.subjects', value: 'fk.>' }, { name: 'wharf.nats.account', value: 'B' }] }] }).catch((e: unknown) => {
+            throw new Error(`create B.FROMKAFKA: ${JSON.stringify((e as { errors?: unknown }).errors ?? String(e))}`);
+          });
+          // A topic of account B not named B.<stream>, and a topic of an account without JetStream: refused.
+          const invalidConfig = (e: unknown): boolean => ((e as { errors?: Array<{ type?: string }> }).errors ?? []).some((x) => x.type === 'INVALID_CONFIG');
+          await assert.rejects(admin.createTopics({ topics: [{ topic: 'WRONG', numPartitions: 1, configEntries: [{ name: 'wharf.nats.subjects', value: 'w.>' }, { name: 'wharf.nats.account', value: 'B' }] }] }), invalidConfig);
+          await assert.rejects(admin.createTopics({ topics: [{ topic: 'D.X', numPartitions: 1, configEntries: [{ name: 'wharf.nats.subjects', value: 'dx.>' }, { name: 'wharf.nats.account', value: 'D' }] }] }), invalidConfig);
+          assert.ok(!t.broker!.log.hasTopic('WRONG') && !t.broker!.log.hasTopic('D.X'));
+        } finally {
+          await admin.disconnect();
+        }
+        const jb = await as('b').jetstreamManager();
+        const ja = await as('a').jetstreamManager();
+        await as('b').jetstream().publish('fk.one', sc.encode('over nats'));
+        assert.equal((await jb.streams.info('FROMKAFKA')).state.messages, 1);
+        await assert.rejects(ja.streams.info('FROMKAFKA'), /stream not found/);
+      });
+    }
+  });
+}
