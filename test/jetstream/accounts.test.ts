@@ -5,9 +5,11 @@
 // without JetStream gets 10039, a `jetstream { … }` block's limits are the account's (INFO,
 // 10027, 10028, 10026), and permissions on the $JS.API subjects are ordinary publish
 // permissions (a user allowed only STREAM.INFO cannot create a stream). Wharf only: which Kafka
-// topic each account's stream is, and a topic created over Kafka with wharf.nats.account.
+// topic each account's stream is, a topic created over Kafka with wharf.nats.account, and each
+// account's streams and consumers coming back after kill -9.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,8 @@ import { startBroker, type Broker } from '../../src/index.js';
 import { peerSkip } from '../support/peers.js';
 import { startNatsServer } from '../support/nats-server.js';
 import { waitFor } from '../support/wait.js';
+import { freePort, LOOPBACK, waitForNatsInfo } from '../support/net.js';
+import { repoRoot } from '../support/wharf.js';
 
 const sc = nats.StringCodec();
 
@@ -227,3 +231,68 @@ for (const kind of ['wharf', 'nats-server'] as const) {
     }
   });
 }
+
+describe('JetStream per account across kill -9', () => {
+  it("brings each account's streams and consumers back with their account", { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-js-accounts-crash-'));
+    const file = join(dir, 'accounts.conf');
+    writeFileSync(file, ACCOUNTS_CONFIG(join(dir, 'store')));
+    const port = await freePort();
+    let child: ChildProcess | null = null;
+    let out = '';
+    const start = async (): Promise<void> => {
+      const main = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+      const c = spawn(process.execPath, [main, '--nats-config', file, '--host', LOOPBACK, '--port', String(port), '--http-port', '-1', '--kafka-port', '-1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      c.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+      c.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+      await waitForNatsInfo(port, 30_000, () => (c.exitCode !== null ? `wharf exited: ${out}` : undefined));
+    };
+    const kill9 = async (): Promise<void> => {
+      const c = child!;
+      const gone = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGKILL');
+      await gone;
+    };
+    const connectAs = (u: string): Promise<nats.NatsConnection> => nats.connect({ servers: `127.0.0.1:${port}`, user: u, pass: u, reconnect: false });
+    try {
+      await start();
+      {
+        const a = await connectAs('a');
+        const b = await connectAs('b');
+        await (await a.jetstreamManager()).streams.add({ name: 'ORDERS', subjects: ['orders.>'] });
+        const jb = await b.jetstreamManager();
+        await jb.streams.add({ name: 'ORDERS', subjects: ['orders.>'] });
+        for (let i = 0; i < 2; i++) await a.jetstream().publish('orders.a', sc.encode(`a${i}`));
+        for (let i = 0; i < 3; i++) await b.jetstream().publish('orders.b', sc.encode(`b${i}`));
+        await jb.consumers.add('ORDERS', { durable_name: 'worker', ack_policy: nats.AckPolicy.Explicit });
+        const m = await (await b.jetstream().consumers.get('ORDERS', 'worker')).next({ expires: 3_000 });
+        assert.ok(m !== null && (await m.ackAck()), 'the first message of B acked and confirmed');
+        await Promise.allSettled([a.close(), b.close()]);
+      }
+      await kill9();
+      await start();
+      const a = await connectAs('a');
+      const b = await connectAs('b');
+      try {
+        const ja = await a.jetstreamManager();
+        const jb = await b.jetstreamManager();
+        assert.equal((await ja.streams.info('ORDERS')).state.messages, 2);
+        assert.equal((await jb.streams.info('ORDERS')).state.messages, 3);
+        const names = async (jsm: nats.JetStreamManager, s: string): Promise<string[]> => (await jsm.consumers.list(s).next()).map((c) => c.name);
+        assert.deepEqual(await names(jb, 'ORDERS'), ['worker']);
+        assert.deepEqual(await names(ja, 'ORDERS'), [], "B's consumer is not A's");
+        const info = await jb.consumers.info('ORDERS', 'worker');
+        assert.equal(info.ack_floor.stream_seq, 1, 'the confirmed ack survived');
+        assert.equal(info.num_pending, 2);
+        const m = await (await b.jetstream().consumers.get('ORDERS', 'worker')).next({ expires: 3_000 });
+        assert.equal(m === null ? null : sc.decode(m.data), 'b1');
+      } finally {
+        await Promise.allSettled([a.close(), b.close()]);
+      }
+    } finally {
+      if (child !== null) await kill9().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
