@@ -290,6 +290,16 @@ describe('JetStream per account across kill -9', () => {
       } finally {
         await Promise.allSettled([a.close(), b.close()]);
       }
+      // A second crash: the records of B's consumer were kept by the first recovery (A's coordinator leaves them alone).
+      await kill9();
+      await start();
+      const b2 = await connectAs('b');
+      try {
+        const info = await (await b2.jetstreamManager()).consumers.info('ORDERS', 'worker');
+        assert.equal(info.ack_floor.stream_seq, 1);
+      } finally {
+        await b2.close();
+      }
     } finally {
       if (child !== null) await kill9().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
