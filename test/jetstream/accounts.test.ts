@@ -306,3 +306,85 @@ describe('JetStream per account across kill -9', () => {
     }
   });
 });
+
+const IMPORT_CONFIG = (storeDir: string): string => `
+jetstream { store_dir: "${storeDir}" }
+accounts {
+  A {
+    jetstream: enabled
+    users = [ { user: a, password: a } ]
+    exports = [ { service: "$JS.API.>" }, { service: "$JS.ACK.>" }, { stream: "deliver.>" } ]
+  }
+  B {
+    users = [ { user: b, password: b } ]
+    imports = [
+      { service: { account: A, subject: "$JS.API.>" }, to: "JSA.API.>" }
+      { service: { account: A, subject: "$JS.ACK.>" } }
+      { stream: { account: A, subject: "deliver.>" } }
+    ]
+  }
+}
+`;
+
+for (const kind of ['wharf', 'nats-server'] as const) {
+  describe(`JetStream of another account through a service import of $JS.API.>: ${kind}`, { skip: kind === 'nats-server' ? peerSkip('nats-server') : false }, () => {
+    let dir: string;
+    let stop: () => Promise<void>;
+    let a: nats.NatsConnection;
+    let b: nats.NatsConnection;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'wharf-js-import-'));
+      const config = IMPORT_CONFIG(join(dir, 'store'));
+      let port: number;
+      if (kind === 'nats-server') {
+        const s = await startNatsServer({ config, monitor: false });
+        port = s.port;
+        stop = () => s.close();
+      } else {
+        const file = join(dir, 'import.conf');
+        writeFileSync(file, config);
+        const br = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { configFile: file, port: 0 }, kafka: { port: -1 }, http: { port: -1 } });
+        port = br.ports.nats;
+        stop = () => br.close();
+      }
+      a = await nats.connect({ servers: `127.0.0.1:${port}`, user: 'a', pass: 'a', reconnect: false });
+      b = await nats.connect({ servers: `127.0.0.1:${port}`, user: 'b', pass: 'b', reconnect: false });
+    });
+    after(async () => {
+      await Promise.allSettled([a?.close(), b?.close()]);
+      await stop?.();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("manages, reads and acks account A's stream from account B under the import's prefix", { timeout: 30_000 }, async () => {
+      const ja = await a.jetstreamManager();
+      await ja.streams.add({ name: 'SHARED', subjects: ['shared.>'] });
+      for (let i = 0; i < 3; i++) await a.jetstream().publish('shared.x', sc.encode(`m${i}`));
+      const jb = await b.jetstreamManager({ apiPrefix: 'JSA.API' });
+      assert.equal((await jb.streams.info('SHARED')).state.messages, 3);
+      // B's own $JS.API is that of an account without JetStream.
+      assert.equal((await api(b, '$JS.API.INFO')).error?.err_code, 10039);
+      await jb.consumers.add('SHARED', { durable_name: 'fromb', ack_policy: nats.AckPolicy.Explicit });
+      const js = b.jetstream({ apiPrefix: 'JSA.API' });
+      const c = await js.consumers.get('SHARED', 'fromb');
+      const m = await c.next({ expires: 3_000 });
+      assert.ok(m !== null);
+      assert.equal(sc.decode(m.data), 'm0');
+      // The ack goes through the $JS.ACK.> import to A's consumer.
+      assert.equal(await m.ackAck(), true);
+      const info = await ja.consumers.info('SHARED', 'fromb');
+      assert.equal(info.ack_floor.stream_seq, 1);
+    });
+
+    it("delivers a push consumer of A's stream to B through the deliver subject's stream import", { timeout: 30_000 }, async () => {
+      const got: string[] = [];
+      const sub = b.subscribe('deliver.b', { callback: (_e, m) => got.push(sc.decode(m.data)) });
+      await b.flush();
+      const jb = await b.jetstreamManager({ apiPrefix: 'JSA.API' });
+      await jb.consumers.add('SHARED', { durable_name: 'pushb', deliver_subject: 'deliver.b', ack_policy: nats.AckPolicy.None });
+      await waitFor(() => got.length === 3, { timeoutMs: 10_000, what: 'three deliveries in B' });
+      assert.deepEqual(got, ['m0', 'm1', 'm2']);
+      sub.unsubscribe();
+    });
+  });
+}

@@ -79,6 +79,12 @@ export class Router {
   private delivered = 0;
   /** The origin of the message being handed to receivers: set during deliver() calls only. */
   origin: SubscriptionOwner | null = null;
+  /**
+   * The subject the receivers being handed a message matched, during deliver() calls only: the
+   * message's own subject, or the target of deliverAs (a JetStream delivery to a deliver subject
+   * keeps its message's subject; an account's stream import forwards it by the deliver subject).
+   */
+  matched = '';
   /** null when no mapping is configured: publish() then costs one comparison more than route(). */
   private mapping: SubjectMapping | null = null;
 
@@ -199,7 +205,9 @@ export class Router {
     const skipOrigin = origin !== null && !origin.echo;
     // Receivers may ask who sent what they are handed (during deliver() only); nested routes restore it.
     const outer = this.origin;
+    const outerMatched = this.matched;
     this.origin = origin;
+    this.matched = match;
     const plain = result.plain;
     for (let i = 0; i < plain.length; i++) {
       const sub = plain[i]!;
@@ -223,6 +231,7 @@ export class Router {
       }
     }
     this.origin = outer;
+    this.matched = outerMatched;
     this.delivered += count;
     return count;
   }
