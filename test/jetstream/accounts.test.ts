@@ -21,6 +21,7 @@ import { startNatsServer } from '../support/nats-server.js';
 import { waitFor } from '../support/wait.js';
 import { freePort, LOOPBACK, waitForNatsInfo } from '../support/net.js';
 import { repoRoot } from '../support/wharf.js';
+import { accountJwt, credsFile, operatorJwt, userJwt, type NatsKeyPair } from '../support/nats-jwt.js';
 
 const sc = nats.StringCodec();
 
@@ -385,6 +386,90 @@ for (const kind of ['wharf', 'nats-server'] as const) {
       await waitFor(() => got.length === 3, { timeoutMs: 10_000, what: 'three deliveries in B' });
       assert.deepEqual(got, ['m0', 'm1', 'm2']);
       sub.unsubscribe();
+    });
+  });
+}
+
+// Operator mode: the JetStream limits of an account JWT (nats.limits: mem_storage, disk_storage,
+// streams, consumer, …) enable JetStream for that account; an account JWT without them has none.
+const jwtOp = nats.nkeys.createOperator();
+const jwtSys = nats.nkeys.createAccount();
+const jwtJs = nats.nkeys.createAccount();
+const jwtNoJs = nats.nkeys.createAccount();
+const jwtUser = nats.nkeys.createUser();
+const jwtUser2 = nats.nkeys.createUser();
+const pubKey = (k: NatsKeyPair): string => String(k.getPublicKey());
+const BASE_LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+const JWT_ACCOUNTS: Record<string, string> = {
+  [pubKey(jwtSys)]: accountJwt(jwtOp, jwtSys, 'SYS'),
+  [pubKey(jwtJs)]: accountJwt(jwtOp, jwtJs, 'JS', { limits: { ...BASE_LIMITS, mem_storage: -1, disk_storage: 1_000_000, streams: 1, consumer: -1, max_ack_pending: 500 } }),
+  [pubKey(jwtNoJs)]: accountJwt(jwtOp, jwtNoJs, 'NOJS'),
+};
+const JWT_CONFIG = (storeDir: string): string => `operator: ${operatorJwt(jwtOp, { system_account: pubKey(jwtSys) })}
+resolver: MEMORY
+resolver_preload: {
+${Object.entries(JWT_ACCOUNTS).map(([k, v]) => `  ${k}: ${v}`).join('\n')}
+}
+jetstream { store_dir: "${storeDir}" }
+`;
+
+for (const kind of ['wharf', 'nats-server'] as const) {
+  describe(`JetStream limits of account JWTs (operator mode): ${kind}`, { skip: kind === 'nats-server' ? peerSkip('nats-server') : false }, () => {
+    let dir: string;
+    let stop: () => Promise<void>;
+    let port: number;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'wharf-js-jwt-'));
+      const config = JWT_CONFIG(join(dir, 'store'));
+      if (kind === 'nats-server') {
+        const s = await startNatsServer({ config, monitor: false });
+        port = s.port;
+        stop = () => s.close();
+      } else {
+        const file = join(dir, 'op.conf');
+        writeFileSync(file, config);
+        const br = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { configFile: file, port: 0 }, kafka: { port: -1 }, http: { port: -1 } });
+        port = br.ports.nats;
+        stop = () => br.close();
+      }
+    });
+    after(async () => {
+      await stop?.();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const connectCreds = (signer: NatsKeyPair, user: NatsKeyPair): Promise<nats.NatsConnection> =>
+      nats.connect({ servers: `127.0.0.1:${port}`, reconnect: false, authenticator: nats.credsAuthenticator(new TextEncoder().encode(credsFile(userJwt(signer, user, 'u'), user))) });
+
+    it('enables JetStream with the JWT limits and reports and enforces them', { timeout: 30_000 }, async () => {
+      const nc = await connectCreds(jwtJs, jwtUser);
+      try {
+        const info = await api(nc, '$JS.API.INFO');
+        assert.equal(info.error, undefined);
+        assert.deepEqual(info['limits'], {
+          max_memory: -1,
+          max_storage: 1_000_000,
+          max_streams: 1,
+          max_consumers: -1,
+          max_ack_pending: 500,
+          memory_max_stream_bytes: -1,
+          storage_max_stream_bytes: -1,
+          max_bytes_required: false,
+        });
+        assert.equal((await api(nc, '$JS.API.STREAM.CREATE.ONE', { name: 'ONE', subjects: ['one'] })).error, undefined);
+        assert.equal((await api(nc, '$JS.API.STREAM.CREATE.TWO', { name: 'TWO', subjects: ['two'] })).error?.err_code, 10027);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('answers 10039 to an account JWT without JetStream limits', { timeout: 20_000 }, async () => {
+      const nc = await connectCreds(jwtNoJs, jwtUser2);
+      try {
+        assert.equal((await api(nc, '$JS.API.INFO')).error?.err_code, 10039);
+      } finally {
+        await nc.close();
+      }
     });
   });
 }

@@ -128,14 +128,16 @@ export function jetStreamLimitsOf(account: NatsJwt): JetStreamAccountLimits | nu
   const enabled = (t: Record<string, unknown>): boolean => num(t.mem_storage) !== 0 || num(t.disk_storage) !== 0;
   const chosen = tierNames.length > 0 ? (tierNames.map((n) => record(tiers[n])).find(enabled) ?? null) : enabled(l) ? l : null;
   if (chosen === null) return null;
+  // A limit the JWT leaves out (omitempty) is unlimited, as nats-server reports it.
+  const opt = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : -1);
   return {
     maxMemory: num(chosen.mem_storage),
     maxStorage: num(chosen.disk_storage),
-    maxStreams: num(chosen.streams),
-    maxConsumers: num(chosen.consumer),
-    maxAckPending: num(chosen.max_ack_pending),
-    memoryMaxStreamBytes: num(chosen.mem_max_stream_bytes),
-    storageMaxStreamBytes: num(chosen.disk_max_stream_bytes),
+    maxStreams: opt(chosen.streams),
+    maxConsumers: opt(chosen.consumer),
+    maxAckPending: opt(chosen.max_ack_pending),
+    memoryMaxStreamBytes: opt(chosen.mem_max_stream_bytes),
+    storageMaxStreamBytes: opt(chosen.disk_max_stream_bytes),
     maxBytesRequired: chosen.max_bytes_required === true,
   };
 }
