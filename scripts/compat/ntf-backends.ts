@@ -104,14 +104,16 @@ export function wharfBackend(repo: string): Backend {
         if (slot === 'jetstream') continue; // below
         if (slot === 'accounts') {
           // The accounts block goes to Wharf as a nats-server configuration file (--nats-config),
-          // with nats-server's default authorization line when the request does not replace it
-          // (the system_account default is left out: Wharf has no system account).
+          // with the authorization snippet beside it (its users and no_auth_user name the
+          // accounts' users), or nats-server's default authorization line when the request does
+          // not replace it (the system_account default is left out: Wharf has no system account).
           const auth = spec.snippets.authorization;
-          const text = [render(body, data(spec), 'snippet accounts'), ...(auth === undefined ? ['no_auth_user: user1'] : []), ''].join('\n');
+          const authText = auth === undefined ? 'no_auth_user: user1' : onlyComments(auth) ? '' : render(auth, data(spec), 'snippet authorization');
           accountsFile = join(spec.dir, 'accounts.conf');
-          writeFileSync(accountsFile, text);
+          writeFileSync(accountsFile, [render(body, data(spec), 'snippet accounts'), authText, ''].join('\n'));
           continue;
         }
+        if (slot === 'authorization' && spec.snippets.accounts !== undefined && !onlyComments(spec.snippets.accounts)) continue; // in the accounts file
         const cfg: ShimConfig = { raw: {}, unserved: new Set() };
         try {
           mapConfig(parseNatsConf(render(body, data(spec), `snippet ${slot}`)), cfg);
