@@ -8,7 +8,6 @@
 // DESCRIBE on the cluster (every user when ACLs are off) sees every account, any other user the
 // connections and subscriptions of its own NATS account only, and a Kafka-only user none.
 import type { NatsConnection } from '../../nats/connection.js';
-import { NatsSubscription } from '../../nats/subscription.js';
 import { parseConnzQuery } from '../connz.js';
 import type { MonitorContext } from '../server.js';
 import type { ConsoleAccess } from './access.js';
@@ -106,8 +105,9 @@ export function natsRoutes(ctx: MonitorContext): ApiRoute[] {
         const limit = queryNumber(query, 'limit', 500, 1, 10_000);
         const rows: NatsSubscriptionRow[] = [];
         let total = 0;
-        for (const s of ctx.router.subscriptions.all()) {
-          if (!(s instanceof NatsSubscription) || !visible(s.owner)) continue;
+        // From the connections, not one router's sublist: every account has its own.
+        const visibleSubs = [...nats.connections.values()].filter(visible).flatMap((c) => [...c.subscriptions.values()]);
+        for (const s of visibleSubs) {
           if (filter !== '' && !s.subject.toLowerCase().includes(filter) && !(s.queue ?? '').toLowerCase().includes(filter)) continue;
           total++;
           if (rows.length < limit) rows.push({ subject: s.subject, queue: s.queue !== undefined && s.queue !== '' ? s.queue : null, sid: s.sid, cid: s.owner.cid, msgs: s.delivered, max: s.max > 0 ? s.max : null });
