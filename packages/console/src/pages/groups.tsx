@@ -150,21 +150,21 @@ export function GroupPage(props: { id: string }) {
           <a href={href('groups')}>Groups</a> / {g.groupId}
         </h1>
         {g.access.delete && (
-        <button
-          class="danger"
-          disabled={g.members > 0}
-          onClick={async () => {
-            if (!confirmAction(`Delete group ${g.groupId} and its committed offsets?`)) return;
-            try {
-              await api.deleteGroup(g.groupId);
-              location.hash = href('groups');
-            } catch (e) {
-              setActionError(e instanceof Error ? e.message : String(e));
-            }
-          }}
-        >
-          Delete group
-        </button>
+          <button
+            class="danger"
+            disabled={g.members > 0}
+            onClick={async () => {
+              if (!confirmAction(`Delete group ${g.groupId} and its committed offsets?`)) return;
+              try {
+                await api.deleteGroup(g.groupId);
+                location.hash = href('groups');
+              } catch (e) {
+                setActionError(e instanceof Error ? e.message : String(e));
+              }
+            }}
+          >
+            Delete group
+          </button>
         )}
       </div>
       <ErrorBox error={actionError ?? error} />

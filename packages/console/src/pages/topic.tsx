@@ -333,25 +333,25 @@ function Partitions(props: { topic: TopicDetail; onChange: () => void }) {
         </tbody>
       </Table>
       {t.access.alter && (
-      <form
-        class="toolbar"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          try {
-            await api.addPartitions(t.name, Number(total));
-            setError(null);
-            props.onChange();
-          } catch (err) {
-            setError(errorText(err));
-          }
-        }}
-      >
-        <label>
-          New total
-          <input type="number" min={t.partitions + 1} value={total} onInput={(e) => setTotal(e.currentTarget.value)} />
-        </label>
-        <button type="submit">Add partitions</button>
-      </form>
+        <form
+          class="toolbar"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              await api.addPartitions(t.name, Number(total));
+              setError(null);
+              props.onChange();
+            } catch (err) {
+              setError(errorText(err));
+            }
+          }}
+        >
+          <label>
+            New total
+            <input type="number" min={t.partitions + 1} value={total} onInput={(e) => setTotal(e.currentTarget.value)} />
+          </label>
+          <button type="submit">Add partitions</button>
+        </form>
       )}
       <ErrorBox error={error} />
     </Card>
