@@ -176,7 +176,10 @@ export class ConsoleLogin {
     if (nats !== null) {
       const connect: ConnectOptions = 'token' in creds ? { auth_token: creds.token } : { user: creds.user, pass: creds.pass };
       const p = await nats.check(connect);
-      if (p !== null) return Object.freeze({ name: p.name !== '' ? p.name : p.kind, principal: aclPrincipalOfNats(p), account: p.account, source: 'nats' as const });
+      if (p !== null) {
+        const principal = aclPrincipalOfNats(p);
+        return Object.freeze({ name: p.name !== '' ? p.name : principal.name, principal, account: p.account, source: 'nats' as const });
+      }
     }
     const kafka = this.sources.kafka();
     if (kafka === null || 'token' in creds || creds.user === '' || creds.pass === '') return null;

@@ -81,7 +81,8 @@ export function SessionGate(props: { children: ComponentChildren }) {
 /** The header's user badge: who is logged in, its principal, and Log out when a login is in use. */
 export function UserBadge() {
   const s = useSession();
-  if (s === null || s.user === null) return null;
+  // Without a login configured there is no one to name and nothing to log out of.
+  if (s === null || s.user === null || (!s.loginRequired && s.user.source === 'anonymous')) return null;
   const u = s.user;
   const logout = async () => {
     await api.logout().catch(() => undefined);
