@@ -272,3 +272,43 @@ describe('console login and rights with Kafka ACLs', { timeout: 120_000 }, () =>
     assert.deepEqual(await subs('admin'), ['natsy.inbox', 'other.inbox']);
   });
 });
+
+describe('console login with a NATS token, and without any credentials', { timeout: 60_000 }, () => {
+  const get = async (port: number, path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`http://127.0.0.1:${port}/console/api${path}`, { headers });
+    return { status: res.status, body: (await res.json()) as unknown, headers: res.headers };
+  };
+
+  it('takes the NATS token as a bearer token or in the form (empty user): the principal User:nats-token', async () => {
+    const broker = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { port: 0, authToken: 'the-token' }, http: { port: 0 }, kafka: { port: -1 }, storage: { engine: 'memory' } });
+    try {
+      const port = broker.ports.http;
+      assert.equal((await get(port, '/topics')).status, 401);
+      assert.equal((await get(port, '/topics', { authorization: 'Bearer wrong' })).status, 401);
+      const s = (await get(port, '/session', { authorization: 'Bearer the-token' })).body as SessionInfo;
+      assert.deepEqual([s.user?.principal, s.user?.source, s.acls], ['User:nats-token', 'nats', false]);
+      const res = await fetch(`http://127.0.0.1:${port}/console/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: '', password: 'the-token' }) });
+      assert.equal(res.status, 200);
+      const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+      assert.equal((await get(port, '/topics', { cookie })).status, 200);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('without credentials nobody logs in: everyone is User:ANONYMOUS, whose ACLs still decide', async () => {
+    const broker = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { port: 0 }, http: { port: 0 }, kafka: { port: 0, acls: true }, storage: { engine: 'memory' } });
+    try {
+      const port = broker.ports.http;
+      const s = (await get(port, '/session')).body as SessionInfo;
+      assert.deepEqual([s.loginRequired, s.user?.principal, s.user?.source, s.acls], [false, 'User:ANONYMOUS', 'anonymous', true]);
+      await broker.log.createTopic('open', { partitions: 1, configs: {} });
+      await broker.log.createTopic('closed', { partitions: 1, configs: {} });
+      assert.deepEqual((await get(port, '/topics')).body, [], 'no ACL names User:ANONYMOUS yet');
+      await broker.kafka!.security.addAcls([allow(TOPIC, 'open', LITERAL, 'User:ANONYMOUS', OperationCode.DESCRIBE)]);
+      assert.deepEqual(((await get(port, '/topics')).body as TopicSummary[]).map((t) => t.name), ['open']);
+    } finally {
+      await broker.close();
+    }
+  });
+});
