@@ -5,7 +5,8 @@
 // refused (403 with a JSON message) to the one whose ACLs do not: listing topics (as Metadata
 // hides them), browsing (READ), producing (WRITE), creating (CREATE), deleting (DELETE),
 // changing configs (ALTER_CONFIGS), adding partitions (ALTER), groups (DESCRIBE, READ to reset
-// offsets, DELETE), transactions (DESCRIBE on the transactional id), the NATS pages (the user's
+// offsets, DELETE), transactions (DESCRIBE on the transactional id), JetStream (a stream is its
+// topic: DESCRIBE to see it, READ for a bucket's keys), the NATS pages (the user's
 // own account unless it may describe the cluster), and the broker's security topic for no one.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ import { startBroker, type Broker } from '../../src/index.js';
 import type { BrokerConfig } from '../../src/config.js';
 import { OperationCode, PatternTypeCode, PermissionCode, ResourceTypeCode, type AclBinding } from '../../src/core/security/acl.js';
 import { credentialFromPassword, scramMechanism } from '../../src/core/security/scram.js';
-import type { BrowseResult, GroupDetail, GroupSummary, NatsConnectionsResult, NatsSubscriptionsResult, SessionInfo, TopicDetail, TopicSummary, TransactionsResult } from '../../src/http/console/types.js';
+import type { BrowseResult, GroupDetail, GroupSummary, JetStreamResult, KvKeysResult, NatsConnectionsResult, NatsSubscriptionsResult, SessionInfo, TopicDetail, TopicSummary, TransactionsResult } from '../../src/http/console/types.js';
 import { waitFor } from '../support/wait.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -44,6 +45,7 @@ describe('console login and rights with Kafka ACLs', { timeout: 120_000 }, () =>
     logLevel: 'silent',
     nats: {
       port: 0,
+      users: [{ user: 'ops', password: 'ops-pw' }],
       accounts: {
         TEAM: { users: [{ user: 'natsy', password: PASSWORDS.natsy }] },
         OTHER: { users: [{ user: 'other', password: PASSWORDS.other }] },
@@ -98,6 +100,8 @@ describe('console login and rights with Kafka ACLs', { timeout: 120_000 }, () =>
       allow(GROUP, 'shop-', PREFIXED, 'User:reader', OperationCode.DESCRIBE),
       // natsy (a NATS user): User:natsy, by the same name rule as a SASL user.
       allow(TOPIC, 'team-', PREFIXED, 'User:natsy', OperationCode.READ),
+      // JetStream: a stream is its topic; the KV bucket shopcfg is the topic KV_shopcfg.
+      allow(TOPIC, 'KV_shop', PREFIXED, 'User:writer', OperationCode.READ),
       // scrammy (a SCRAM user).
       allow(TOPIC, 'shop-orders', LITERAL, 'User:scrammy', OperationCode.DESCRIBE),
     ]);
@@ -124,6 +128,14 @@ describe('console login and rights with Kafka ACLs', { timeout: 120_000 }, () =>
     for (const [groupId, topic] of [['shop-billing', 'shop-orders'], ['hidden-group', 'hidden']] as const) {
       await c.groups.commitOffsets({ groupId, memberId: '', groupInstanceId: null, generationIdOrMemberEpoch: -1, apiVersion: 9, offsets: [{ topic, partition: 0, offset: 1, leaderEpoch: -1, metadata: '' }] });
     }
+    // JetStream streams and a KV bucket, made by a NATS user of the global account.
+    const ops = await connect({ servers: `127.0.0.1:${broker.ports.nats}`, user: 'ops', pass: 'ops-pw' });
+    const jsm = await ops.jetstreamManager();
+    await jsm.streams.add({ name: 'shop-stream', subjects: ['shop.>'] });
+    await jsm.streams.add({ name: 'hidden-stream', subjects: ['hidden.>'] });
+    const kv = await ops.jetstream().views.kv('shopcfg');
+    await kv.put('checkout', new TextEncoder().encode('on'));
+    await ops.close();
     // NATS clients in each account.
     for (const who of ['natsy', 'other'] as const) {
       const nc = await connect({ servers: `127.0.0.1:${broker.ports.nats}`, user: who, pass: PASSWORDS[who], name: `${who}-client` });
@@ -174,7 +186,7 @@ describe('console login and rights with Kafka ACLs', { timeout: 120_000 }, () =>
     const cookie = setCookie.split(';')[0]!;
     const topics = await call<TopicSummary[]>(null, 'GET', '/topics', undefined, { cookie });
     assert.equal(topics.status, 200);
-    assert.deepEqual(topics.body.map((t) => t.name), ['shop-orders']);
+    assert.deepEqual(topics.body.map((t) => t.name), ['shop-orders', 'shop-stream']);
     const crossSite = await call(null, 'POST', '/logout', {}, { cookie, origin: 'https://evil.example' });
     assert.equal(crossSite.status, 403, 'another site cannot log the user out either');
     const out = await call(null, 'POST', '/logout', {}, { cookie });
@@ -186,14 +198,14 @@ describe('console login and rights with Kafka ACLs', { timeout: 120_000 }, () =>
 
   it('lists only the topics the user may describe, with its rights on each; a topic it may not describe is a 403', async () => {
     const names = async (who: Who) => (await ok<TopicSummary[]>(who, 'GET', '/topics')).map((t) => t.name);
-    assert.deepEqual(await names('reader'), ['shop-orders']);
+    assert.deepEqual(await names('reader'), ['shop-orders', 'shop-stream']);
     assert.deepEqual(await names('natsy'), ['team-events']);
     const all = await names('admin');
     assert.ok(all.includes('hidden') && all.includes('shop-orders') && all.includes('team-events'), all.join());
     assert.ok(!all.includes('__wharf_security'), 'the security topic is no one\'s, super users included');
-    const [mine] = await ok<TopicSummary[]>('reader', 'GET', '/topics');
+    const mine = (await ok<TopicSummary[]>('reader', 'GET', '/topics')).find((t) => t.name === 'shop-orders');
     assert.deepEqual(mine!.access, { read: true, write: false, delete: false, alter: false, describeConfigs: false, alterConfigs: false });
-    const [theirs] = await ok<TopicSummary[]>('writer', 'GET', '/topics');
+    const theirs = (await ok<TopicSummary[]>('writer', 'GET', '/topics')).find((t) => t.name === 'shop-orders');
     assert.deepEqual(theirs!.access, { read: true, write: true, delete: true, alter: true, describeConfigs: true, alterConfigs: true });
     assert.equal((await ok<TopicDetail>('writer', 'GET', '/topics/shop-orders')).configs.length > 0, true);
     assert.deepEqual((await ok<TopicDetail>('reader', 'GET', '/topics/shop-orders')).configs, [], 'configs need DESCRIBE_CONFIGS');
@@ -257,6 +269,18 @@ describe('console login and rights with Kafka ACLs', { timeout: 120_000 }, () =>
     assert.deepEqual(await ids('writer'), ['shop-tx']);
     assert.deepEqual(await ids('reader'), []);
     assert.deepEqual(await ids('admin'), ['hidden-tx', 'shop-tx']);
+  });
+
+  it('JetStream: streams (and buckets) the user may describe; a bucket\'s keys need READ', async () => {
+    const view = async (who: Who) => {
+      const js = await ok<JetStreamResult>(who, 'GET', '/jetstream');
+      return [js.streams.map((x) => x.name).sort(), js.buckets.map((b) => b.bucket)];
+    };
+    assert.deepEqual(await view('writer'), [['KV_shopcfg', 'shop-stream'], ['shopcfg']]);
+    assert.deepEqual(await view('reader'), [['shop-stream'], []]);
+    assert.deepEqual((await view('admin'))[0], ['KV_shopcfg', 'hidden-stream', 'shop-stream']);
+    assert.deepEqual((await ok<KvKeysResult>('writer', 'GET', '/jetstream/kv/shopcfg')).keys.map((k) => k.key), ['checkout']);
+    await denied('reader', 'GET', '/jetstream/kv/shopcfg', 'READ');
   });
 
   it('NATS pages: a NATS user sees its own account, a Kafka-only user none, a user who may describe the cluster all', async () => {
