@@ -92,12 +92,26 @@ function kafkaSasl(k: KafkaLogins): { plain: PlainMechanism[]; scram: ScramMecha
   return { plain, scram: SCRAM_MECHANISMS.filter((m) => mechanisms.has(m.name)) };
 }
 
+/** How long sessions and proofs last, and the clock (tests bring their own). */
+export interface LoginTiming {
+  readonly sessionIdleMs: number;
+  readonly recheckMs: number;
+  readonly now?: () => number;
+}
+
 export class ConsoleLogin {
   private readonly sessions = new Map<string, Session>();
   /** Credentials proven lately (by a digest, never the password): the user they prove and when. */
   private readonly verified = new Map<string, { user: ConsoleUser; at: number }>();
 
-  constructor(private readonly sources: LoginSources) {}
+  constructor(
+    private readonly sources: LoginSources,
+    private readonly timing: LoginTiming = { sessionIdleMs: SESSION_IDLE_MS, recheckMs: RECHECK_MS },
+  ) {}
+
+  private clock(): number {
+    return this.timing.now !== undefined ? this.timing.now() : Date.now();
+  }
 
   /** Whether the API needs a login: auth on, and credentials configured on either protocol. */
   loginRequired(): boolean {
@@ -113,8 +127,8 @@ export class ConsoleLogin {
   async identify(req: IncomingMessage): Promise<ConsoleUser | null> {
     const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
     const session = id !== null ? this.sessions.get(id) : undefined;
-    const now = Date.now();
-    if (session !== undefined && now - session.lastUsed > SESSION_IDLE_MS) this.sessions.delete(id!);
+    const now = this.clock();
+    if (session !== undefined && now - session.lastUsed > this.timing.sessionIdleMs) this.sessions.delete(id!);
     else if (session !== undefined) {
       const user = await this.check(session.credentials);
       if (user === null) {
@@ -134,10 +148,10 @@ export class ConsoleLogin {
     const credentials: Credentials = user === '' ? { token: password } : { user, pass: password };
     const who = await this.check(credentials);
     if (who === null) return null;
-    if (this.sessions.size >= MAX_SESSIONS) this.dropIdleSessions(true);
+    if (this.sessions.size >= MAX_SESSIONS) this.makeRoom();
     const id = randomBytes(24).toString('base64url');
-    this.sessions.set(id, { credentials, lastUsed: Date.now() });
-    return { user: who, cookie: this.cookie(id, SESSION_IDLE_MS / 1000) };
+    this.sessions.set(id, { credentials, lastUsed: this.clock() });
+    return { user: who, cookie: this.cookie(id, Math.ceil(this.timing.sessionIdleMs / 1000)) };
   }
 
   /** Ends the request's session; the cookie that clears it. */
@@ -151,17 +165,19 @@ export class ConsoleLogin {
     return `${SESSION_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${this.sources.https ? '; Secure' : ''}`;
   }
 
-  private dropIdleSessions(all: boolean): void {
-    const now = Date.now();
-    for (const [id, s] of this.sessions) if (all || now - s.lastUsed > SESSION_IDLE_MS) this.sessions.delete(id);
+  /** Drops idle sessions, and the oldest one if none is idle. */
+  private makeRoom(): void {
+    const now = this.clock();
+    for (const [id, s] of this.sessions) if (now - s.lastUsed > this.timing.sessionIdleMs) this.sessions.delete(id);
+    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
   }
 
   /** The user the credentials prove, or null; a proof is remembered for RECHECK_MS. */
   async check(creds: Credentials): Promise<ConsoleUser | null> {
     const key = createHash('sha256').update('token' in creds ? `t\u0000${creds.token}` : `u\u0000${creds.user}\u0000${creds.pass}`).digest('base64');
-    const now = Date.now();
+    const now = this.clock();
     const hit = this.verified.get(key);
-    if (hit !== undefined && now - hit.at < RECHECK_MS) return hit.user;
+    if (hit !== undefined && now - hit.at < this.timing.recheckMs) return hit.user;
     this.verified.delete(key);
     const user = await this.prove(creds);
     if (user !== null) {
