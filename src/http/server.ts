@@ -33,7 +33,7 @@ import { varzEndpoint } from './varz.js';
 import { accountzEndpoint, accstatzEndpoint } from './accountz.js';
 import { metricsEndpoint } from './metrics/endpoint.js';
 import type { BrokerMetrics } from './metrics/registry.js';
-import { consoleEndpoint } from './console/router.js';
+import { consoleEndpoint, LOGIN_REQUIRED } from './console/router.js';
 import type { ConsoleAuthenticator } from './console/auth.js';
 import type { KafkaLogins } from './console/login.js';
 import type { Authorizer } from '../core/security/authorizer.js';
@@ -224,6 +224,8 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
       const [statKey, handler] = route;
       httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
       const method = req.method ?? 'GET';
+      // A console API request without a login is answered before its body is read.
+      if (statKey === '/console' && method !== 'GET' && method !== 'HEAD' && !(await consoleHandler.admits(req, pathname))) return LOGIN_REQUIRED;
       const body = method === 'GET' || method === 'HEAD' ? EMPTY_BODY : await readBody(req);
       return await handler(query, { method, path: pathname, headers: req.headers, body, raw: req });
     } catch (err) {

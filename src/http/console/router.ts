@@ -5,7 +5,8 @@
 // The JetStream page's API sits here like the others (jetstream.ts): a page slots in by
 // adding its routes to the table and its component to the app.
 import { BadRequest } from '../query.js';
-import type { EndpointHandler, MonitorContext, MonitorResponse } from '../server.js';
+import type { IncomingMessage } from 'node:http';
+import type { EndpointHandler, MonitorContext, MonitorRequest, MonitorResponse } from '../server.js';
 import { assetHandler } from './assets.js';
 import { allowAll, type Authorizer } from '../../core/security/authorizer.js';
 import { principalText } from '../../core/security/acl-principal.js';
@@ -71,12 +72,30 @@ function sessionInfo(ctx: MonitorContext, login: ConsoleLogin, user: ConsoleUser
  * The console's handler. `authenticate` replaces the broker's login (tests); the login routes
  * (/session, /login, /logout) are the broker login's and pass no authenticate step.
  */
-export function consoleEndpoint(ctx: MonitorContext, authenticate?: ConsoleAuthenticator): EndpointHandler {
+export interface ConsoleEndpoint extends EndpointHandler {
+  /**
+   * Whether a request may go on to have its body read: false for an API request (other than
+   * the login routes) without a user, which the monitor then answers with 401 unread, so that
+   * no one without a login makes the broker buffer a large body.
+   */
+  admits(raw: IncomingMessage, path: string): Promise<boolean>;
+}
+
+/** The 401 of an API request without a user. */
+export const LOGIN_REQUIRED = json({ error: 'login required' }, 401);
+
+const LOGIN_ROUTES = new Set([`${API_PREFIX}/session`, `${API_PREFIX}/login`, `${API_PREFIX}/logout`]);
+
+export function consoleEndpoint(ctx: MonitorContext, authenticate?: ConsoleAuthenticator): ConsoleEndpoint {
   const routes = compileRoutes(consoleRoutes(ctx));
   const assets = assetHandler();
   const login = brokerLogin(ctx);
   const identify: ConsoleAuthenticator = authenticate ?? ((req) => login.identify(req));
-  return async (query, req): Promise<MonitorResponse> => {
+  const admits = async (raw: IncomingMessage, path: string): Promise<boolean> => {
+    if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) return true;
+    return LOGIN_ROUTES.has(path) || (await identify(raw)) !== null;
+  };
+  const handler = async (query: URLSearchParams, req: MonitorRequest): Promise<MonitorResponse> => {
     if (req.path === '/console') return { status: 301, contentType: 'text/plain; charset=utf-8', body: 'Moved\n', headers: { Location: '/console/' } };
     if (req.path !== API_PREFIX && !req.path.startsWith(`${API_PREFIX}/`)) return assets(req);
     const sub = req.path.slice(API_PREFIX.length);
@@ -109,7 +128,7 @@ export function consoleEndpoint(ctx: MonitorContext, authenticate?: ConsoleAuthe
       return { ...answer, headers: { ...answer.headers, 'Set-Cookie': login.logout(req.raw) } };
     }
     const user = await identify(req.raw);
-    if (user === null) return json({ error: 'login required' }, 401);
+    if (user === null) return LOGIN_REQUIRED;
     let pathMatched = false;
     for (const r of routes) {
       const m = r.pattern.exec(sub);
@@ -132,4 +151,5 @@ export function consoleEndpoint(ctx: MonitorContext, authenticate?: ConsoleAuthe
     }
     return json({ error: pathMatched ? `${req.method} is not allowed here` : `no API ${sub}` }, pathMatched ? 405 : 404);
   };
+  return Object.assign(handler, { admits });
 }
