@@ -21,6 +21,7 @@ import { startNatsServer } from '../support/nats-server.js';
 import { waitFor } from '../support/wait.js';
 import { freePort, LOOPBACK, waitForNatsInfo } from '../support/net.js';
 import { repoRoot } from '../support/wharf.js';
+import { runNats } from '../support/natscli.js';
 import { accountJwt, credsFile, operatorJwt, userJwt, type NatsKeyPair } from '../support/nats-jwt.js';
 
 const sc = nats.StringCodec();
@@ -118,6 +119,17 @@ for (const kind of ['wharf', 'nats-server'] as const) {
       const names = async (nc: nats.NatsConnection): Promise<unknown> => (await api(nc, '$JS.API.STREAM.NAMES'))['streams'];
       assert.deepEqual(await names(as('a')), ['ORDERS']);
       assert.deepEqual(await names(as('b')), ['ORDERS']);
+    });
+
+    it('lists each account its own streams in natscli with user and password', { timeout: 30_000, skip: peerSkip('nats') }, async () => {
+      const url = `nats://127.0.0.1:${t.port}`;
+      for (const u of ['a', 'b']) {
+        const r = await runNats(url, ['--user', u, '--password', u, 'stream', 'ls', '--names']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.length > 0), ['ORDERS']);
+      }
+      const d = await runNats(url, ['--user', 'd', '--password', 'd', 'account', 'info']);
+      assert.match(d.stdout + d.stderr, /Could not obtain account information:\s+JetStream not enabled for account \(10039\)/);
     });
 
     it("sends an account's advisories in that account only", { timeout: 30_000 }, async () => {
@@ -461,6 +473,15 @@ for (const kind of ['wharf', 'nats-server'] as const) {
       } finally {
         await nc.close();
       }
+    });
+
+    it('shows the JWT limits in natscli with a creds file', { timeout: 30_000, skip: peerSkip('nats') }, async () => {
+      const creds = join(dir, 'js.creds');
+      writeFileSync(creds, credsFile(userJwt(jwtJs, jwtUser, 'u'), jwtUser));
+      const r = await runNats(`nats://127.0.0.1:${port}`, ['--creds', creds, 'account', 'info']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Streams: \d+ of 1\b/);
+      assert.match(r.stdout, /Storage: .* of 977 KiB/);
     });
 
     it('answers 10039 to an account JWT without JetStream limits', { timeout: 20_000 }, async () => {
