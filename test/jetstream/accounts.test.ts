@@ -494,3 +494,49 @@ for (const kind of ['wharf', 'nats-server'] as const) {
     });
   });
 }
+
+for (const kind of ['wharf', 'nats-server'] as const) {
+  describe(`/jsz with accounts: ${kind}`, { skip: kind === 'nats-server' ? peerSkip('nats-server') : false }, () => {
+    it('lists each account with JetStream, its usage and its reservations', { timeout: 30_000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wharf-js-jsz-'));
+      const config = ACCOUNTS_CONFIG(join(dir, 'store'));
+      let port: number;
+      let http: number;
+      let stop: () => Promise<void>;
+      if (kind === 'nats-server') {
+        const s = await startNatsServer({ config });
+        port = s.port;
+        http = s.httpPort!;
+        stop = () => s.close();
+      } else {
+        const file = join(dir, 'jsz.conf');
+        writeFileSync(file, config);
+        const br = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { configFile: file, port: 0 }, kafka: { port: -1 }, http: { port: 0 } });
+        port = br.ports.nats;
+        http = br.ports.http;
+        stop = () => br.close();
+      }
+      const nc = await nats.connect({ servers: `127.0.0.1:${port}`, user: 'a', pass: 'a', reconnect: false });
+      try {
+        await (await nc.jetstreamManager()).streams.add({ name: 'Z', subjects: ['z'] });
+        await nc.jetstream().publish('z', sc.encode('x'));
+        const res = await fetch(`http://127.0.0.1:${http}/jsz?accounts=true`, { headers: { authorization: `Basic ${Buffer.from('a:a').toString('base64')}` } });
+        const text = await res.text();
+        assert.equal(res.status, 200, text);
+        // Reservations are up to 2^64 - 1: compared as text.
+        const body = JSON.parse(text) as { accounts: number; streams: number; messages: number; account_details: Array<{ name: string; storage: number }> };
+        assert.equal(body.accounts, 3);
+        assert.equal(body.streams, 1);
+        assert.equal(body.messages, 1);
+        assert.deepEqual(body.account_details.map((d) => d.name).sort(), ['A', 'B', 'C']);
+        assert.ok(body.account_details.find((d) => d.name === 'A')!.storage > 0);
+        assert.match(text, /"reserved_memory": 1000000,/, "C's max_mem");
+        assert.match(text, /"reserved_storage": 18446744073709551615,/, "A's unlimited file storage");
+      } finally {
+        await nc.close();
+        await stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
