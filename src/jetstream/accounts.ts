@@ -117,6 +117,7 @@ export class JetStreamAccounts {
         apiLevel: JETSTREAM_API_LEVEL,
         ...(deps.options.domain !== undefined ? { domain: deps.options.domain } : {}),
         account: a.name,
+        unclaimed: true,
       });
       fe.start();
       this.disabled.push(fe);

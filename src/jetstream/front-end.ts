@@ -37,6 +37,11 @@ export interface JetStreamFrontEndOptions {
   domain?: string;
   /** The NATS account whose API this is (the router is that account's); default the global account. */
   account?: string;
+  /**
+   * Take only the API requests nobody else takes, through Router.unclaimed instead of a
+   * subscription (an account without JetStream: nats-server answers 10039 with no subscription).
+   */
+  unclaimed?: boolean;
 }
 
 export interface ApiStats {
@@ -126,6 +131,22 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
 
   /** Subscribes the API subjects. */
   start(): void {
+    if (this.opts.unclaimed === true) {
+      const router = this.opts.router;
+      const prefixes = [API_PREFIX, ...(this.opts.domain !== undefined && this.opts.domain.length > 0 ? [`$JS.${this.opts.domain}.API`] : [])];
+      router.unclaimed = (s, r, h, m, origin) => {
+        const p = prefixes.find((x) => s.startsWith(`${x}.`));
+        if (p === undefined) return 0;
+        const outer = router.origin;
+        router.origin = origin;
+        try {
+          return this.onRequest(s, p.length + 1, r, h, m) ? 1 : 0;
+        } finally {
+          router.origin = outer;
+        }
+      };
+      return;
+    }
     this.subscribeRaw(`${API_PREFIX}.>`, undefined, (s, r, h, m) => this.onRequest(s, API_PREFIX.length + 1, r, h, m));
     const d = this.opts.domain;
     if (d !== undefined && d.length > 0) {
@@ -252,6 +273,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
   /** Stops taking requests; requests in progress finish. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.opts.unclaimed === true) this.opts.router.unclaimed = null;
     for (const e of [...this.entries]) this.opts.router.subscriptions.remove(e);
     this.entries.length = 0;
     await this.queue.catch(() => {});

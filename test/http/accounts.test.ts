@@ -128,15 +128,14 @@ describe('/accountz, /accstatz, /healthz?js-enabled-only', () => {
       const detailA = (await mjson('/accountz?acc=A')).account_detail as Json;
       assert.equal(detailA.client_connections, 1);
       assert.equal(detailA.jetstream_enabled, false, 'A has no jetstream in its account block');
-      // B's two and the $JS.API.> of an account without JetStream (it answers 10039).
-      assert.equal(((await mjson('/accountz?acc=B')).account_detail as Json).subscriptions, 3);
+      assert.equal(((await mjson('/accountz?acc=B')).account_detail as Json).subscriptions, 2);
       const statz = (await mjson('/accstatz')).account_statz as Json[];
       assert.deepEqual(statz.map((x) => x.acc), ['A', 'B'], 'the accounts with connections');
       const [sa, sb] = statz as [Json, Json];
       assert.equal((sa.received as Json).msgs, 3);
       assert.equal((sa.sent as Json).msgs, 3);
       assert.equal((sb.received as Json).msgs, 0, "B's traffic is not A's");
-      assert.equal(sb.num_subscriptions, 3);
+      assert.equal(sb.num_subscriptions, 2);
     } finally {
       await Promise.all(conns.map((c) => c.close()));
       await multi.close();

@@ -85,6 +85,12 @@ export class Router {
    * keeps its message's subject; an account's stream import forwards it by the deliver subject).
    */
   matched = '';
+  /**
+   * Takes a routed message no receiver took, or returns 0: an account without JetStream answers
+   * its $JS.API requests this way (10039), as nats-server does, without a subscription (no
+   * interest, nothing in /subsz). Returns how many took it.
+   */
+  unclaimed: ((subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null) => number) | null = null;
   /** null when no mapping is configured: publish() then costs one comparison more than route(). */
   private mapping: SubjectMapping | null = null;
 
@@ -140,7 +146,9 @@ export class Router {
         return 1 + this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
       }
     }
-    return this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+    const n = this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+    if (n === 0 && this.unclaimed !== null) return this.unclaimed(subject, reply, hdrLen, msg, origin);
+    return n;
   }
 
   /**
