@@ -83,18 +83,18 @@ function refuseUnserved(opts: BrokerOptions): void {
 }
 
 /**
- * Which accounts have JetStream, as nats-server decides: with no accounts configured (and no
- * operator), the global account; else each account whose configuration (or JWT) enables it. The
- * system account never has; every other account answers the API with 10039.
+ * Which accounts have JetStream: the global account (as before accounts: nats-server gives it
+ * none once accounts are configured, Wharf keeps it, so that topics created over Kafka with
+ * wharf.nats.subjects, the console and existing users keep their streams), and each account whose
+ * configuration (or JWT) enables it, as nats-server decides. The system account never has; every
+ * other account answers the API with 10039.
  */
 function jetStreamAccountSpecs(server: NatsServer): JetStreamAccountSpec[] {
   const configs = server.accountConfigs;
   const names = server.accounts.names;
-  const operator = server.options.operator !== undefined;
-  const onlyGlobal = !operator && names.every((n) => n === GLOBAL_ACCOUNT || n === server.options.systemAccount || n === '$SYS');
   return names.map((name) => {
     const c = configs[name];
-    const enabled = onlyGlobal ? name === GLOBAL_ACCOUNT : c?.jetstream === true;
+    const enabled = name === GLOBAL_ACCOUNT || (name !== server.options.systemAccount && c?.jetstream === true);
     return { name, router: server.accounts.router(name), enabled, ...(c?.jetstreamLimits !== undefined ? { limits: c.jetstreamLimits } : {}) };
   });
 }

@@ -4,9 +4,9 @@
 // stream ORDERS: topics ORDERS and A.ORDERS, core/streams/account-topics.ts), acks, deliveries
 // and advisories, and a user of one account never reaches another's. An account without
 // JetStream gets a front-end that answers every API request with 10039 "JetStream not enabled
-// for account". Which accounts have JetStream (broker.ts): the global account when no accounts
-// are configured (today's behaviour), else the accounts whose block says `jetstream` (or whose
-// JWT enables it), as nats-server decides.
+// for account". Which accounts have JetStream (broker.ts): the global account (as before; unlike
+// nats-server, also with accounts configured) and the accounts whose block says `jetstream` (or
+// whose JWT enables it), as nats-server decides.
 //
 // The services share the internal topics: one `__jetstream_state` store for the registries and
 // one replay of `__jetstream_consumers` for the coordinators (both are keyed by topic id), so a
