@@ -160,6 +160,12 @@ export interface StorageOptions {
   fsync: FsyncPolicy;
   /** Interval of the 'interval' fsync policy. */
   fsyncInterval: number;
+  /** Bytes of recently acknowledged batches kept in memory per partition, at most. */
+  hotTailBytes: number;
+  /** Bytes of hot tails across all partitions (each gets an equal share, up to hotTailBytes). */
+  hotTailTotalBytes: number;
+  /** Bytes of segment indexes kept in memory across all partitions (local engine). */
+  indexMemoryBytes: number;
 }
 
 /** Kafka consumer groups (classic and KIP-848) and their committed offsets. */
@@ -594,6 +600,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'data-dir', short: 'd', path: ['storage', 'dataDir'], kind: STRING, default: './wharf-data', help: 'storage directory of the local engine' },
   { flag: 'fsync', path: ['storage', 'fsync'], kind: choiceKind(FSYNC_POLICIES), default: 'always', help: 'durability policy of the storage engine: `always`, `interval` or `never`' },
   { flag: 'fsync-interval', path: ['storage', 'fsyncInterval'], kind: durationKind(false), default: 1_000, help: 'flush interval of the `interval` policy' },
+  { flag: 'hot-tail-bytes', path: ['storage', 'hotTailBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 1024 * 1024, help: 'recently acknowledged bytes a partition keeps in memory to serve caught-up consumers without the storage engine (0 = none)' },
+  { flag: 'hot-tail-total-bytes', path: ['storage', 'hotTailTotalBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 32 * 1024 * 1024, help: 'bytes of hot tails across all partitions: each partition gets an equal share, at most `--hot-tail-bytes`' },
+  { flag: 'index-memory-bytes', path: ['storage', 'indexMemoryBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 16 * 1024 * 1024, help: "bytes of segment indexes the local engine keeps in memory: half shared by the partitions' active segments (sparser past it), half a cache of sealed segments' indexes (read back from their files when evicted)" },
   { flag: 'server-name', short: 'n', path: ['nats', 'serverName'], kind: SERVER_NAME, defaultText: 'server id', help: 'name reported in INFO and `/varz`' },
   { flag: 'user', path: ['nats', 'user'], kind: STRING, help: 'a user clients must present (with `--pass`)' },
   { flag: 'pass', path: ['nats', 'pass'], kind: STRING, help: 'the password of `--user` (may be a bcrypt hash)' },
