@@ -10,22 +10,27 @@
 // unreadable is scanned from its start instead.
 import type { Segment } from './segment.js';
 
-/** The smallest share of an active segment, whatever the partition count. */
-const MIN_ACTIVE_SHARE = 4 * 1024;
+/**
+ * The smallest share of an active segment, whatever the partition count: the bound holds up to
+ * (bound / 2) / 256 partitions (32,768 at the default 16 MiB).
+ */
+const MIN_ACTIVE_SHARE = 256;
 
 export class IndexBudget {
   /** Sealed segments with their index in memory, least recently used first, with their bytes. */
   private readonly sealed = new Map<Segment, number>();
   private sealedBytes = 0;
   private readonly active = new Set<Segment>();
+  /** Every segment of the engine's open partitions, whatever state its index is in. */
+  private readonly all = new Set<Segment>();
   private share = Infinity;
 
   constructor(readonly maxBytes: number) {}
 
-  /** Bytes of every index in memory now (active and sealed). */
+  /** Bytes of every index in memory now, as the segments hold them (not this class's bookkeeping). */
   get bytes(): number {
-    let n = this.sealedBytes;
-    for (const s of this.active) n += s.indexBytes;
+    let n = 0;
+    for (const s of this.all) n += s.indexBytes;
     return n;
   }
 
@@ -42,6 +47,7 @@ export class IndexBudget {
   /** A segment became the active one of its partition (created, recovered or reopened by truncation). */
   activate(seg: Segment): void {
     this.drop(seg);
+    this.all.add(seg);
     this.active.add(seg);
     this.reshare();
     seg.limitIndex(this.share);
@@ -50,6 +56,7 @@ export class IndexBudget {
   /** A segment was sealed, or its index was loaded or used: it becomes the most recently used. */
   touch(seg: Segment): void {
     if (this.active.delete(seg)) this.reshare();
+    this.all.add(seg);
     const held = this.sealed.get(seg);
     if (held !== undefined) {
       this.sealed.delete(seg);
@@ -67,6 +74,7 @@ export class IndexBudget {
   /** The segment left its partition (deleted, replaced, closed). */
   forget(seg: Segment): void {
     this.drop(seg);
+    this.all.delete(seg);
     if (this.active.delete(seg)) this.reshare();
   }
 

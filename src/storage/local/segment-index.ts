@@ -30,7 +30,9 @@ export interface IndexedPrefix {
 }
 
 /** Entries an index starts with room for (grown by doubling, up to its byte limit). */
-const INITIAL_ENTRIES = 64;
+const INITIAL_ENTRIES = 16;
+/** The room an index keeps whatever its limit: a few entries of each kind. */
+const MIN_BYTES = 4 * (2 * OFFSET_ENTRY + TIME_ENTRY);
 
 export class SegmentIndex {
   private offsets = new Uint32Array(INITIAL_ENTRIES * 2); // [rel, pos, rel, pos, ...]
@@ -57,11 +59,11 @@ export class SegmentIndex {
   }
 
   /**
-   * Caps the memory of the index at `maxBytes` (at least room for a few entries of each kind):
+   * Caps the memory of the index at `maxBytes` (at least MIN_BYTES):
    * past it the index thins itself instead of growing.
    */
   setLimit(maxBytes: number): void {
-    this.limit = Math.max(maxBytes, INITIAL_ENTRIES * (2 * OFFSET_ENTRY + TIME_ENTRY));
+    this.limit = Math.max(maxBytes, MIN_BYTES);
     while (this.bytes > this.limit && (this.offsetCount > 1 || this.timeCount > 1)) {
       if (this.offsets.byteLength >= this.times.byteLength + this.timeRefs.byteLength) this.thinOffsets(true);
       else this.thinTimes(true);
