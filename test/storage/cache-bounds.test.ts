@@ -4,8 +4,11 @@
 // that nothing was lost to eviction: every record reads back, from any offset, with evicted
 // indexes read back from their files and evicted tails served by the engine, also after a
 // restart. The bounds are set small by options so that this takes seconds; RSS is not what
-// is asserted (it is noisy on a shared machine), the accounting is.
+// is asserted (it is noisy on a shared machine), the accounting is; and that an evicted hot-tail
+// batch is really let go (a weak reference to it is cleared by a collection).
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
 import { openLog, type Log } from '../../src/core/log/log-manager.js';
 import { buildRecordBatch, decodeRecords } from '../../src/core/records/batch.js';
@@ -13,6 +16,7 @@ import { createStorageEngine } from '../../src/storage/index.js';
 import { splitBatches } from '../support/records.js';
 import { silentLogger, tempDir } from './helpers.js';
 import { SegmentIndex } from '../../src/storage/local/segment-index.js';
+import { HotTail } from '../../src/core/log/hot-tail.js';
 
 const PARTITIONS = 24;
 const BATCHES = 240; // per partition
@@ -130,4 +134,25 @@ test('an index with a byte limit thins itself and still finds every offset and t
   }
   // ... and not much before it: the thinned index still narrows the scan to a fraction of the file.
   assert.ok(index.positionForOffset(1000 + 19_990 * 10) > 19_990 * 100 * 0.9);
+});
+
+test('a hot tail lets go of the batches it evicts (not only of their accounting)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const tail = new HotTail(256 * 1024);
+  const refs: Array<WeakRef<Buffer>> = [];
+  let offset = 0;
+  for (let i = 0; i < 64; i++) {
+    const batch = buildRecordBatch({ records: [{ value: Buffer.alloc(64 * 1024, i) }] });
+    refs.push(new WeakRef(batch));
+    tail.push(batch, offset, offset);
+    offset++;
+  }
+  assert.ok(tail.bytes <= 256 * 1024);
+  // Let the allocation turn end before collecting (WeakRefs hold their target through it).
+  await new Promise((r) => setImmediate(r));
+  gc();
+  const alive = refs.filter((r) => r.deref() !== undefined).length;
+  // At most what the bound holds (3 batches of a little over 64 KiB) may still be reachable.
+  assert.ok(alive <= 4, `${alive} of 64 evicted batches are still held`);
 });
