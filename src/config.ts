@@ -111,6 +111,8 @@ export interface KafkaOptions {
   messageMaxBytes: number;
   /** Kafka's socket.request.max.bytes: largest request frame; a larger size prefix closes the connection. */
   maxFrameBytes: number;
+  /** Kafka's max.incremental.fetch.session.cache.slots: fetch sessions the broker keeps. */
+  fetchSessionCacheSlots: number;
   /** A Kafka server.properties file read under the other options (`--kafka-config`). */
   configFile?: string;
   /** Listeners with their security protocols (Kafka's `listeners`); when set, `host`/`port` open no listener of their own. */
@@ -588,6 +590,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'kafka-advertised-port', path: ['kafka', 'advertisedPort'], kind: portKind(false, false), defaultText: 'the Kafka port', help: 'port Kafka clients are told to connect to' },
   { flag: 'auto-create-topics', path: ['kafka', 'autoCreateTopics'], kind: BOOLEAN, default: true, help: "Kafka's `auto.create.topics.enable`: Metadata (when the client allows it) and Produce create unknown topics" },
   { flag: 'num-partitions', path: ['kafka', 'numPartitions'], kind: countKind(1, 10_000), default: 1, help: "Kafka's `num.partitions`: partitions of auto-created topics and of CreateTopics without a count" },
+  { flag: 'kafka-fetch-session-cache-slots', path: ['kafka', 'fetchSessionCacheSlots'], kind: countKind(0), default: 1000, help: "Kafka's `max.incremental.fetch.session.cache.slots`: incremental fetch sessions (KIP-227) the broker keeps; when full, a new one evicts an idle or smaller one (0 = none: every fetch sends its whole partition list)" },
   { flag: 'message-max-bytes', path: ['kafka', 'messageMaxBytes'], kind: { ...sizeKind(64, 2_147_483_647, 'between 64 bytes and 2GB'), show: String }, default: 1_048_588, help: "Kafka's `message.max.bytes`: largest record batch, the default of each topic's `max.message.bytes`" },
   { flag: 'kafka-max-frame-bytes', path: ['kafka', 'maxFrameBytes'], kind: sizeKind(1024, 2_147_483_647, 'between 1KB and 2GB'), default: 100 * 1024 * 1024, help: "Kafka's `socket.request.max.bytes`: a larger request closes the connection" },
   { flag: 'http-port', short: 'm', path: ['http', 'port'], kind: portKind(true), default: 8222, help: 'monitoring port; `-1` disables' },

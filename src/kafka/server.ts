@@ -111,7 +111,7 @@ export function kafkaConnectionModuleLoaded(): boolean {
 export class KafkaServer implements KafkaServices {
   readonly coordinators: Coordinators;
   readonly producerState: ProducerStateHook;
-  readonly fetchSessions = new FetchSessionCache();
+  readonly fetchSessions: FetchSessionCache;
   readonly shareSessions = new ShareSessionCache();
   readonly telemetry = new ClientTelemetry();
   /** Connections, bytes and requests, read by the monitor (/metrics, the console). */
@@ -138,6 +138,7 @@ export class KafkaServer implements KafkaServices {
     deps: KafkaDependencies,
   ) {
     this.logger = logger.child({ component: 'kafka' });
+    this.fetchSessions = new FetchSessionCache(options.fetchSessionCacheSlots);
     this.coordinators = deps.coordinators;
     this.authorizer = deps.authorizer ?? allowAll;
     this.security = deps.security;
