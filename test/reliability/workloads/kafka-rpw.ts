@@ -148,7 +148,7 @@ export function kafkaRpwWorkload(): Workload {
       const rng = ctx.rng.fork('feed');
       const feed = async () => {
         feeder = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-        await retrying(() => feeder!.connect(), 30_000, 'feeder connect');
+        await retrying(() => feeder!.connect(), 90_000, 'feeder connect');
         for (let n = 0; !ctx.stopped(); n++) {
           const value = `i${n}`;
           const partition = rng.int(0, PARTITIONS - 1);
