@@ -17,6 +17,8 @@ export const TARGETS: Record<string, { sync: boolean }> = {
   'record-batch': { sync: true },
   'jetstream-json': { sync: true },
   config: { sync: true },
+  'nats-config': { sync: true },
+  'kafka-properties': { sync: true },
   'jetstream-api': { sync: false },
 };
 

@@ -38,6 +38,13 @@ export function kafkaRpwWorkload(): Workload {
   let rebuilds = 0;
   let aborted = 0;
   let committed = 0;
+  /** The distinct errors that broke the processor, for the round's notes. */
+  const failures = new Map<string, number>();
+  const failed = (err: unknown) => {
+    const what = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).split('\n')[0]!.slice(0, 160);
+    failures.set(what, (failures.get(what) ?? 0) + 1);
+    broken = true;
+  };
 
   async function teardown(): Promise<void> {
     const c = consumer;
@@ -56,7 +63,7 @@ export function kafkaRpwWorkload(): Workload {
     await within(p.connect(), 20_000, 'transactional producer connect');
     const c = kafka.consumer({ groupId, sessionTimeout: 6_000, rebalanceTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200, readUncommitted: false, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 } });
     consumer = c;
-    c.on(c.events.CRASH, () => void (broken = true));
+    c.on(c.events.CRASH, (e) => failed(e.payload.error));
     await within(c.connect(), 20_000, 'consumer connect');
     await within(c.subscribe({ topic: input, fromBeginning: true }), 20_000, 'subscribe');
     broken = false;
@@ -88,10 +95,10 @@ export function kafkaRpwWorkload(): Workload {
             committed++;
             resolveOffset(chunk[chunk.length - 1]!.offset);
             await heartbeat();
-          } catch {
+          } catch (err) {
             // The outcome of the last transaction is unknown: the consumer's position is no
             // longer trusted; the supervisor rebuilds from the committed offsets.
-            broken = true;
+            failed(err);
           }
         }
       },
@@ -106,8 +113,8 @@ export function kafkaRpwWorkload(): Workload {
         await teardown();
         try {
           await build(ctx);
-        } catch {
-          broken = true;
+        } catch (err) {
+          failed(err);
           await sleep(500);
         }
         continue;
@@ -187,6 +194,7 @@ export function kafkaRpwWorkload(): Workload {
       out.acknowledged = acked.size;
       out.notes.push(`${committed} transactions committed, ${aborted} aborted on purpose, processor rebuilt ${rebuilds} times`);
       if (sendErrors) out.notes.push(`${sendErrors} input sends failed (indeterminate)`);
+      if (failures.size) out.notes.push(`processor failures: ${[...failures].map(([w, n]) => `${w} ×${n}`).join('; ')}`);
       const port = portOf(ctx.target.kafkaBootstrap!);
       const readBack = (topic: string) =>
         retrying(() => readToEnd(kafka, port, topic, { groupId: `rpw-check-${topic}-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 60_000 }), destroysData ? 20_000 : 120_000, `read back ${topic}`);
