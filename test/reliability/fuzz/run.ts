@@ -41,9 +41,21 @@ function jazzer(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
       out += d.toString();
       if (out.length > 200_000) out = out.slice(-100_000);
     };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('exit', (code) => resolve({ code, out }));
+    // libFuzzer prints "Done N runs" when it has finished; the jetstream-api target's broker,
+    // running in the fuzzer's process, keeps Node's event loop alive after that, so the process
+    // would never exit (this was the target's "hang"): it is stopped once it is done, and its
+    // exit counts as a clean one.
+    let done: NodeJS.Timeout | undefined;
+    const watch = (d: Buffer) => {
+      keep(d);
+      if (done === undefined && /\nDone \d+ runs in/.test(out)) done = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    };
+    child.stdout.on('data', watch);
+    child.stderr.on('data', watch);
+    child.on('exit', (code, signal) => {
+      clearTimeout(done);
+      resolve({ code: done !== undefined && signal === 'SIGKILL' ? 0 : code, out });
+    });
   });
 }
 
