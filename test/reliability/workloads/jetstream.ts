@@ -165,8 +165,9 @@ export function jetstreamWorkload(): Workload {
       // The push consumer: delivered everything stored, and again what it left unacknowledged.
       const notPushed = () => [...count.keys()].filter((id) => !pushed.has(id) && attempted.has(id));
       const notRedelivered = () => [...leftUnacked].filter((id) => count.has(id) && (pushed.get(id) ?? 0) < 2);
+      // Heartbeats come only while the consumer is idle: publishing has stopped by now.
       const pushDeadline = Date.now() + 40_000;
-      while ((notPushed().length > 0 || notRedelivered().length > 0) && Date.now() < pushDeadline) await new Promise((r) => setTimeout(r, 200));
+      while ((notPushed().length > 0 || notRedelivered().length > 0 || heartbeats === 0) && Date.now() < pushDeadline) await new Promise((r) => setTimeout(r, 200));
       const np = notPushed();
       const nr = notRedelivered();
       if (np.length) (destroysData ? out.allowed : out.violations).push(`the push consumer never delivered ${np.length} stored messages: ${examples(np)}`);
