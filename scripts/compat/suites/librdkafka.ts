@@ -98,8 +98,15 @@ const NOAUTOCREATE_TESTS = '0045,0107,0111';
 const SMOKE_TESTS = '0001,0012,0017,0022,0030,0039,0049';
 const SMOKE_COUNT = 7;
 
-/** Diagnoses of earlier failures, shown beside the observed text when it matches (none kept). */
-const KNOWN: Diagnosis[] = [];
+/** Diagnoses of earlier failures, shown beside the observed text when it matches. */
+const KNOWN: Diagnosis[] = [
+  {
+    test: '0055_producer_latency',
+    match: /wakeups out of range|latency .*out of range|allowed range|verify_latency/,
+    diagnosis:
+      "the machine's load, not Wharf: the test bounds each produce's latency to linger.ms + a few ms. Run alone (TESTS=0055) on 2026-12-02 at load 20-35, Wharf failed one of its eight checks (idempotence: 21.5 ms average, allowed 10..21) and Apache Kafka 4.4 on the same machine two minutes later failed three (standard settings: 38 ms average for 5..35; low and microsecond linger.ms: 25 and 15 ms for 0..18 and 0..14)",
+  },
+];
 
 interface Spec {
   label: string;
