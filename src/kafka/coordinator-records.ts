@@ -10,21 +10,26 @@
 //   __consumer_offsets   ["o", group, topic, partition] -> OffsetCommit (type 1; value v3, or v1
 //                                                           when the commit has an expiry)
 //                        ["g", group]                    -> GroupMetadata (type 2; value v3)
+//                        ["cg", group]                   -> ConsumerGroupMetadata (type 3; value v0:
+//                                                           the KIP-848 group's epoch)
 //   __transaction_state  ["t", transactionalId]          -> TransactionLog (type 0; value v1)
-// The other records (KIP-848, KIP-1071 and share groups' state, transactional offsets still
+// The other records (KIP-848 members and assignments, KIP-1071 and share groups' state, transactional offsets still
 // pending, producer-id blocks) have no mapping here yet: encode() returns null for them and
 // the internal topic keeps them in Wharf's private form (see internal-topic.ts), which Kafka's
 // readers skip as a record type they do not know.
 //
 // What Wharf keeps beyond Kafka's schema rides in a tagged field of a flexible value (Kafka's
 // readers skip unknown tags): a transaction's last producer epoch and the groups whose offsets
-// it holds (Kafka keeps the latter as the __consumer_offsets partitions of the transaction).
+// it holds (Kafka keeps the latter as the __consumer_offsets partitions of the transaction); a
+// KIP-848 group's assignment epoch, assignor and subscription metadata key (Kafka keeps the
+// first in ConsumerGroupTargetAssignmentMetadata, which Wharf does not write yet).
 import type { InternalRecord, InternalRecordCodec, EncodedRecord } from '../core/coordinators/internal-topic.js';
 import { Reader } from './protocol/reader.js';
 import { Writer } from './protocol/writer.js';
 import { RECORD_TYPES } from './protocol/records/index.js';
 import { decodeOffsetCommitKey, decodeOffsetCommitValue, encodeOffsetCommitKey, encodeOffsetCommitValue } from './protocol/records/offset-commit.js';
 import { decodeGroupMetadataKey, decodeGroupMetadataValue, encodeGroupMetadataKey, encodeGroupMetadataValue } from './protocol/records/group-metadata.js';
+import { decodeConsumerGroupMetadataKey, decodeConsumerGroupMetadataValue, encodeConsumerGroupMetadataKey, encodeConsumerGroupMetadataValue } from './protocol/records/consumer-group-metadata.js';
 import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue } from './protocol/records/transaction-log.js';
 
 const GROUPS = RECORD_TYPES['group-coordinator'];
@@ -96,12 +101,21 @@ function encodeGroup(group: string, v: Record<string, unknown> | null): EncodedR
   return { key, value };
 }
 
-/** `__consumer_offsets`: offsets and classic groups in Kafka's schema. */
+function encodeConsumerGroup(group: string, v: Record<string, unknown> | null): EncodedRecord {
+  const key = frame(GROUPS.ConsumerGroupMetadata.type, (w) => encodeConsumerGroupMetadataKey(w, 0, { groupId: group }));
+  if (v === null) return { key, value: null };
+  const extra = { assignmentEpoch: num(v.assignmentEpoch, 0), assignor: str(v.assignor), metadata: str(v.metadata) ?? '' };
+  const value = valueFrame(0, (w) => encodeConsumerGroupMetadataValue(w, 0, { epoch: num(v.epoch, 0), unknownTaggedFields: [{ tag: WHARF_TAG, data: Buffer.from(JSON.stringify(extra)) }] }));
+  return { key, value };
+}
+
+/** `__consumer_offsets`: offsets, classic groups and KIP-848 groups' epochs in Kafka's schema. */
 export const consumerOffsetsCodec: InternalRecordCodec = {
   encode(r: InternalRecord): EncodedRecord | null {
     const k = r.key;
     if (k[0] === 'o' && k.length === 4) return encodeOffset(String(k[1]), String(k[2]), Number(k[3]), r.value);
     if (k[0] === 'g' && k.length === 2) return encodeGroup(String(k[1]), r.value);
+    if (k[0] === 'cg' && k.length === 2) return encodeConsumerGroup(String(k[1]), r.value);
     return null;
   },
   decode(keyBytes: Buffer, valueBytes: Buffer | null): InternalRecord | null {
@@ -147,6 +161,17 @@ export const consumerOffsetsCodec: InternalRecordCodec = {
           })),
         },
       };
+    }
+    if (type === GROUPS.ConsumerGroupMetadata.type) {
+      const tuple = ['cg', decodeConsumerGroupMetadataKey(kr, 0).groupId];
+      if (valueBytes === null) return { key: tuple, value: null };
+      const vr = new Reader(valueBytes);
+      const v = decodeConsumerGroupMetadataValue(vr, vr.int16());
+      const tagged = v.unknownTaggedFields?.find((f) => f.tag === WHARF_TAG);
+      const extra = tagged ? (JSON.parse(tagged.data.toString('utf8')) as Record<string, unknown>) : {};
+      const value: Record<string, unknown> = { v: 1, epoch: v.epoch, assignmentEpoch: num(extra.assignmentEpoch, 0), metadata: str(extra.metadata) ?? '' };
+      if (typeof extra.assignor === 'string') value.assignor = extra.assignor;
+      return { key: tuple, value };
     }
     return null;
   },
