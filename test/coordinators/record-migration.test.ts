@@ -41,6 +41,7 @@ function state(c: Coordinators) {
     offsets: ['g1', 'g2', 'cg'].map((g) => [g, gc.offsets.all(g).map((o) => [o.topic, o.partition, o.offset, o.leaderEpoch, o.metadata ?? '', o.expireTimestamp, o.commitTimestamp])]),
     pending: gc.offsets.pendingProducers().map((pid) => gc.offsets.pendingOf(pid).map((x) => [x.group, x.offsets.map((o) => [o.topic, o.partition, o.offset])])),
     classic: gc.inspect('cg'),
+    kip848: c.consumerGroups.describe('k848'),
     tx1: c.transactions.describe('tx1'),
     tx2: c.transactions.describe('tx2'),
     list: c.transactions.list().sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : 1)),
@@ -73,7 +74,11 @@ test("JSON coordinator records are rewritten in Kafka's schemas on start; a cras
     const t2 = await c.transactions.initProducerId('tx2', 50_000);
     assert.equal(await c.transactions.addOffsets('tx2', t2.producerId, t2.producerEpoch, 'g2'), null);
     await c.groups.commitTxnOffsets({ transactionalId: 'tx2', groupId: 'g2', producerId: t2.producerId, producerEpoch: t2.producerEpoch, memberId: '', groupInstanceId: null, generationId: -1, offsets: [{ topic: 't', partition: 1, offset: 88, leaderEpoch: -1, metadata: null }] });
+    // A KIP-848 group with one member.
+    const k = await c.consumerGroups.heartbeat({ groupId: 'k848', memberId: 'M', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 10_000, subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: 'range', ownedPartitions: new Map(), clientId: 'c', clientHost: '/127.0.0.1' });
+    assert.equal(k.error, null);
     const before = state(c);
+    assert.equal(before.kip848.members.length, 1);
     assert.equal(before.classic?.members.length, 1);
     assert.equal(before.tx2.state, 'Ongoing');
     c.close();
@@ -81,7 +86,7 @@ test("JSON coordinator records are rewritten in Kafka's schemas on start; a cras
 
     log = await openTestLog(dir);
     const jsonOffsets = liveJson(await liveKeys(log, '__consumer_offsets'));
-    assert.equal(jsonOffsets, 7, "3 offsets of g1, 1 of cg, 1 of g2 (committed in tx1), the pending one of tx2, the group");
+    assert.equal(jsonOffsets, 9, '3 offsets of g1, 1 of cg, 1 of g2 (committed in tx1), the pending one of tx2, the classic group, the KIP-848 group and member');
     assert.ok(liveJson(await liveKeys(log, '__transaction_state')) >= 2);
 
     // 2. A crash in the middle of the migration: one record per batch, the third append fails.
@@ -115,10 +120,10 @@ test("JSON coordinator records are rewritten in Kafka's schemas on start; a cras
     assert.equal(liveJson(await liveKeys(log, '__consumer_offsets')), 0);
     assert.equal(liveJson(await liveKeys(log, '__transaction_state')), 0);
     const live = [...(await liveKeys(log, '__consumer_offsets'))].filter(([, v]) => v !== null);
-    // Kafka's record types: offsets (1) and the classic group (2); the pending transactional
-    // offsets in Wharf's private form (0x7fff).
+    // Kafka's record types: offsets (1), the classic group (2), the KIP-848 group (3); the
+    // pending transactional offsets and the KIP-848 member in Wharf's private form (0x7fff).
     const types = new Set(live.map(([k]) => Buffer.from(k, 'latin1').readInt16BE(0)));
-    assert.deepEqual([...types].sort((a, b) => a - b), [1, 2, 0x7fff]);
+    assert.deepEqual([...types].sort((a, b) => a - b), [1, 2, 3, 0x7fff]);
     await log.close();
 
     // 4. A start on migrated records migrates nothing and reads the same state.
