@@ -15,6 +15,7 @@ import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
+import { consumerOffsetsCodec, transactionStateCodec } from './kafka/coordinator-records.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
 import { BrokerMetrics } from './http/metrics/registry.js';
@@ -122,6 +123,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
             log,
             logger,
             subscriptionDecoder: decodeSubscriptionTopics,
+            recordCodecs: { consumerOffsets: consumerOffsetsCodec, transactionState: transactionStateCodec },
             groups: groupConfig(opts.groups),
             shareGroups: shareGroupConfig(opts.groups),
             transactions: transactionConfig(opts.transactions),
