@@ -7,16 +7,16 @@
 //     DescribeAcls and DeleteAcls sub-tests, against a broker with StandardAuthorizer's semantics
 //     (--kafka-acls) and allow.everyone.if.no.acl.found=true; the tests deny their topic to
 //     User:* with Kafka 4.4's kafka-acls.sh (KAFKA_PATH) and expect TOPIC_AUTHORIZATION_FAILED;
-//   - 0135_sasl_credentials over SASL_PLAINTEXT with PLAIN (users as PlainLoginModule declares
-//     them) and with SCRAM-SHA-256 (a user created with kafka-configs.sh), and upstream's smoke
-//     tests over each of those listeners (the SASL session under produce, consume and groups);
+//   - 0135_sasl_credentials over SASL_PLAINTEXT with PLAIN, and upstream's smoke tests over that
+//     listener (the SASL session under produce, consume and groups); not with SCRAM, whose client
+//     side is broken in librdkafka 2.0.2 (NA below);
 //   - 0097_ssl_verify over an SSL listener with client certificates required, with the SSL_*
 //     variables and test.conf settings trivup gives it (ssl-certs.ts makes the files).
 // Counts and failure texts come from the test-runner's own summary (parseRunner of librdkafka.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyResult, failure, freePort, run, scratch, startWharf, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult, type Wharf } from '../lib.js';
-import { createScramUser, kafkaPathDir } from '../kafka-tools.js';
+import { kafkaPathDir } from '../kafka-tools.js';
 import { parseRunner } from './librdkafka.js';
 import { makeSslFiles } from '../ssl-certs.js';
 
@@ -34,6 +34,23 @@ const SMOKE_TESTS = '0001,0012,0017,0022,0030,0039,0049';
 const SASL_USER = 'rdkafka';
 const SASL_PASSWORD = 'rdkafka-secret';
 
+/**
+ * Not run, with the reason. SCRAM: librdkafka before 2.6.1 puts its client nonce twice into the
+ * client-final message (c-nonce + the server's nonce, which already starts with the c-nonce;
+ * fixed by confluentinc/librdkafka#4895). RFC 5802 requires the server to refuse that nonce;
+ * Wharf does (seen in a run of this suite: every SCRAM login of 2.0.2 refused with Kafka's
+ * "invalid credentials" message), and so does Kafka 4.x, which went back to the strict comparison
+ * after 3.8.1-3.9 had accepted a suffix match for old librdkafka. kgo's SCRAM tests and
+ * test/security/kafka-scram.test.ts cover SCRAM.
+ */
+const NA = [
+  {
+    what: '0135_sasl_credentials and the smoke tests over SASL_PLAINTEXT with SCRAM-SHA-256/512',
+    count: 7,
+    reason: "librdkafka 2.0.2 sends its client nonce twice in the SCRAM client-final message (fixed in librdkafka 2.6.1, confluentinc/librdkafka#4895); RFC 5802 makes the server refuse it, as Wharf and Kafka 4.x do, so every SCRAM login fails with Kafka's invalid-credentials message (seen in a run here); they run over PLAIN instead",
+  },
+];
+
 /** Diagnoses of earlier failures, shown beside the observed text when it matches. */
 const KNOWN: Diagnosis[] = [];
 
@@ -41,7 +58,7 @@ interface Spec {
   label: string;
   /** Appended to each test's name in the results. */
   suffix: string;
-  broker: 'acls' | 'plain' | 'scram' | 'ssl';
+  broker: 'acls' | 'plain' | 'ssl';
   args: string[];
   env: Record<string, string>;
   multiplier?: number;
@@ -64,18 +81,6 @@ async function startBrokerFor(ctx: Context, kind: Spec['broker']): Promise<Broke
     const port = await freePort();
     const w = await startWharf(ctx, { kafkaPort: port, args: [...base, '--kafka-listeners', `SASL_PLAINTEXT://127.0.0.1:${port}`, '--kafka-sasl-mechanisms', 'PLAIN', '--kafka-plain-users', JSON.stringify({ [SASL_USER]: SASL_PASSWORD })] });
     return { w, conf: [`metadata.broker.list=127.0.0.1:${port}`, 'security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=PLAIN', `sasl.username=${SASL_USER}`, `sasl.password=${SASL_PASSWORD}`], env: {} };
-  }
-  if (kind === 'scram') {
-    const plain = await freePort();
-    const sasl = await freePort();
-    const w = await startWharf(ctx, { kafkaPort: plain, args: [...base, '--kafka-listeners', `PLAINTEXT://127.0.0.1:${plain},SASL_PLAINTEXT://127.0.0.1:${sasl}`, '--kafka-sasl-mechanisms', 'SCRAM-SHA-256,SCRAM-SHA-512'] });
-    try {
-      await createScramUser(ctx, `127.0.0.1:${plain}`, SASL_USER, SASL_PASSWORD);
-    } catch (err) {
-      await w.stop();
-      throw err;
-    }
-    return { w, conf: [`metadata.broker.list=127.0.0.1:${sasl}`, 'security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=SCRAM-SHA-256', `sasl.username=${SASL_USER}`, `sasl.password=${SASL_PASSWORD}`], env: {} };
   }
   const files = makeSslFiles(scratch(ctx, 'librdkafka-ssl-'));
   const port = await freePort();
@@ -119,9 +124,9 @@ export const librdkafkaSecurity: Suite = {
       { label: 'ACL tests', suffix: ' [ACLs]', broker: 'acls', args: ['-L', '-p1'], env: { TESTS: '0109,0115,0119' }, multiplier: ACL_TIMEOUT_MULTIPLIER },
       ...['CreateAcls', 'DescribeAcls', 'DeleteAcls'].map((g): Spec => ({ label: `0081 ${g}`, suffix: ` [${g}]`, broker: 'acls', args: ['-L', '-Q'], env: { TESTS: '0081', SUBTESTS: g } })),
       { label: 'SASL_PLAINTEXT PLAIN', suffix: ' [SASL PLAIN]', broker: 'plain', args: ['-L', '-p3'], env: { TESTS: `0135,${SMOKE_TESTS}` } },
-      { label: 'SASL_PLAINTEXT SCRAM-SHA-256', suffix: ' [SASL SCRAM-SHA-256]', broker: 'scram', args: ['-L', '-p3'], env: { TESTS: `0135,${SMOKE_TESTS}` } },
       { label: 'SSL with client certificates', suffix: ' [SSL]', broker: 'ssl', args: ['-L'], env: { TESTS: '0097' } },
     ];
+    for (const n of NA) result.notApplicable.push(n);
     let current: { kind: Spec['broker']; b: Broker } | undefined;
     try {
       for (const spec of specs) {
@@ -170,7 +175,7 @@ export const librdkafkaSecurity: Suite = {
       await current?.b.w.stop();
     }
     result.notes.push(
-      `a selective run: only librdkafka's security tests and upstream's smoke tests over the SASL listeners, each against a Wharf configured as it needs: 0109/0115/0119 and 0081's ACL sub-tests with --kafka-acls (StandardAuthorizer) and allow.everyone.if.no.acl.found, the deny ACLs made by Kafka 4.4's kafka-acls.sh; 0135 and the smoke tests over SASL_PLAINTEXT with PLAIN and with SCRAM-SHA-256 (its user made by kafka-configs.sh); 0097 over SSL with ssl.client.auth=required and trivup's SSL_* files (made with openssl by scripts/compat/ssl-certs.ts); TEST_KAFKA_VERSION=${BROKER_VERSION}, test.timeout.multiplier=${TIMEOUT_MULTIPLIER} (${ACL_TIMEOUT_MULTIPLIER} for the ACL tests, run one at a time: each runs the JVM tool kafka-acls.sh inside its own timeout); a name's [suffix] says which broker it ran against`,
+      `a selective run: only librdkafka's security tests and upstream's smoke tests over the SASL listeners, each against a Wharf configured as it needs: 0109/0115/0119 and 0081's ACL sub-tests with --kafka-acls (StandardAuthorizer) and allow.everyone.if.no.acl.found, the deny ACLs made by Kafka 4.4's kafka-acls.sh; 0135 and the smoke tests over SASL_PLAINTEXT with PLAIN (not SCRAM: see not applicable); 0097 over SSL with ssl.client.auth=required and trivup's SSL_* files (made with openssl by scripts/compat/ssl-certs.ts); TEST_KAFKA_VERSION=${BROKER_VERSION}, test.timeout.multiplier=${TIMEOUT_MULTIPLIER} (${ACL_TIMEOUT_MULTIPLIER} for the ACL tests, run one at a time: each runs the JVM tool kafka-acls.sh inside its own timeout); a name's [suffix] says which broker it ran against`,
     );
     result.seconds = (Date.now() - t0) / 1000;
     return result;
