@@ -217,6 +217,78 @@ async function session(port: number): Promise<string[]> {
   }
 }
 
+
+/**
+ * JetStream API calls outside a user's permissions: the $JS.API subjects are subjects like any
+ * other for permissions (as in nats-server), so a viewer allowed only the INFO requests is
+ * refused creating and deleting streams and consumers with the publish violation, and the
+ * stream it may look at shows that nothing it was refused happened.
+ */
+const JS_CONFIG = (storeDir: string) => `
+jetstream { store_dir: "${storeDir}" }
+authorization {
+  users = [
+    { user: admin, password: adminpw }
+    { user: viewer, password: viewerpw, permissions: { publish: { allow: ["$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.STREAM.NAMES"], deny: ["$JS.API.STREAM.DELETE.>"] }, subscribe: { allow: ["_INBOX.>"] } } }
+  ]
+}
+`;
+
+/** A JetStream API answer reduced to what both servers must agree on. */
+function apiAnswer(payload: string): string {
+  try {
+    const j = JSON.parse(payload) as { type?: string; error?: { code?: number; err_code?: number }; state?: { messages?: number }; config?: { name?: string } };
+    const parts = [j.type ?? 'no type'];
+    if (j.error) parts.push(`error ${j.error.code}/${j.error.err_code}`);
+    if (j.config?.name) parts.push(`stream ${j.config.name}`);
+    if (j.state) parts.push(`messages ${j.state.messages}`);
+    return parts.join(', ');
+  } catch {
+    return `not JSON: ${payload.slice(0, 40)}`;
+  }
+}
+
+async function jsSession(port: number): Promise<string[]> {
+  const t: string[] = [];
+  const clients: Record<string, Raw> = {};
+  try {
+    for (const [name, pass] of [['admin', 'adminpw'], ['viewer', 'viewerpw']] as const) {
+      clients[name] = await Raw.open(port);
+      for (const l of await clients[name].login({ user: name, pass })) t.push(`${name} login: ${l}`);
+    }
+    const step = async (who: string, text: string) => {
+      t.push(`> ${who}: ${text.replace(/\r\n$/, '').replace(/\r\n/g, ' | ')}`);
+      clients[who]!.send(text);
+      for (const name of [who, ...Object.keys(clients).filter((n) => n !== who)]) {
+        const lines = await clients[name]!.sync();
+        for (let i = 0; i < lines.length; i++) {
+          const m = /^MSG (\S+) (\S+) \d+$/.exec(lines[i]!);
+          if (m) t.push(`${name}: MSG ${m[1]} ${m[2]}: ${apiAnswer(lines[++i] ?? '')}`);
+          else t.push(`${name}: ${lines[i]}`);
+        }
+      }
+    };
+    const pub = (subject: string, reply: string, body: string) => `PUB ${subject} ${reply} ${Buffer.byteLength(body)}\r\n${body}\r\n`;
+    await step('admin', 'SUB _INBOX.a.> 1\r\n');
+    await step('viewer', 'SUB _INBOX.v.> 1\r\n');
+    await step('admin', pub('$JS.API.STREAM.CREATE.ORDERS', '_INBOX.a.1', JSON.stringify({ name: 'ORDERS', subjects: ['orders.>'], storage: 'memory' })));
+    await step('viewer', pub('$JS.API.STREAM.INFO.ORDERS', '_INBOX.v.1', ''));
+    await step('viewer', pub('$JS.API.STREAM.DELETE.ORDERS', '_INBOX.v.2', ''));
+    await step('viewer', pub('$JS.API.STREAM.CREATE.OTHER', '_INBOX.v.3', JSON.stringify({ name: 'OTHER', subjects: ['other.>'], storage: 'memory' })));
+    await step('viewer', pub('$JS.API.CONSUMER.CREATE.ORDERS', '_INBOX.v.4', JSON.stringify({ stream_name: 'ORDERS', config: { ack_policy: 'explicit' } })));
+    await step('viewer', pub('$JS.API.STREAM.PURGE.ORDERS', '_INBOX.v.5', ''));
+    await step('viewer', 'SUB $JS.API.> 2\r\n');
+    await step('viewer', 'PUB orders.x 1\r\nx\r\n');
+    await step('admin', pub('$JS.API.STREAM.NAMES', '_INBOX.a.2', ''));
+    await step('admin', pub('$JS.API.STREAM.INFO.ORDERS', '_INBOX.a.3', ''));
+    await step('admin', pub('$JS.API.STREAM.DELETE.ORDERS', '_INBOX.a.4', ''));
+    for (const [name, c] of Object.entries(clients)) t.push(`${name}: ${c.closed ? 'closed' : 'open'}`);
+    return t;
+  } finally {
+    for (const c of Object.values(clients)) c.close();
+  }
+}
+
 const AUTH = "-ERR 'Authorization Violation'";
 const pubErr = (s: string) => `-ERR 'Permissions Violation for Publish to "${s}"'`;
 const subErr = (s: string, q?: string) => `-ERR 'Permissions Violation for Subscription to "${s}"${q ? ` using queue "${q}"` : ''}'`;
@@ -346,4 +418,69 @@ describe('NATS permissions, accounts and nkeys: one configuration, the same tran
       assert.deepEqual(got, EXPECTED, diff(got));
     });
   });
+});
+
+const JS_EXPECTED = [
+  'admin login: PONG',
+  'viewer login: PONG',
+  '> admin: SUB _INBOX.a.> 1',
+  '> viewer: SUB _INBOX.v.> 1',
+  '> admin: PUB $JS.API.STREAM.CREATE.ORDERS _INBOX.a.1 60 | {"name":"ORDERS","subjects":["orders.>"],"storage":"memory"}',
+  'admin: MSG _INBOX.a.1 1: io.nats.jetstream.api.v1.stream_create_response, stream ORDERS, messages 0',
+  '> viewer: PUB $JS.API.STREAM.INFO.ORDERS _INBOX.v.1 0 | ',
+  'viewer: MSG _INBOX.v.1 1: io.nats.jetstream.api.v1.stream_info_response, stream ORDERS, messages 0',
+  '> viewer: PUB $JS.API.STREAM.DELETE.ORDERS _INBOX.v.2 0 | ',
+  `viewer: ${pubErr('$JS.API.STREAM.DELETE.ORDERS')}`,
+  '> viewer: PUB $JS.API.STREAM.CREATE.OTHER _INBOX.v.3 58 | {"name":"OTHER","subjects":["other.>"],"storage":"memory"}',
+  `viewer: ${pubErr('$JS.API.STREAM.CREATE.OTHER')}`,
+  '> viewer: PUB $JS.API.CONSUMER.CREATE.ORDERS _INBOX.v.4 59 | {"stream_name":"ORDERS","config":{"ack_policy":"explicit"}}',
+  `viewer: ${pubErr('$JS.API.CONSUMER.CREATE.ORDERS')}`,
+  '> viewer: PUB $JS.API.STREAM.PURGE.ORDERS _INBOX.v.5 0 | ',
+  `viewer: ${pubErr('$JS.API.STREAM.PURGE.ORDERS')}`,
+  '> viewer: SUB $JS.API.> 2',
+  `viewer: ${subErr('$JS.API.>')}`,
+  '> viewer: PUB orders.x 1 | x',
+  `viewer: ${pubErr('orders.x')}`,
+  '> admin: PUB $JS.API.STREAM.NAMES _INBOX.a.2 0 | ',
+  'admin: MSG _INBOX.a.2 1: io.nats.jetstream.api.v1.stream_names_response',
+  '> admin: PUB $JS.API.STREAM.INFO.ORDERS _INBOX.a.3 0 | ',
+  'admin: MSG _INBOX.a.3 1: io.nats.jetstream.api.v1.stream_info_response, stream ORDERS, messages 0',
+  '> admin: PUB $JS.API.STREAM.DELETE.ORDERS _INBOX.a.4 0 | ',
+  'admin: MSG _INBOX.a.4 1: io.nats.jetstream.api.v1.stream_delete_response',
+  'admin: open',
+  'viewer: open',
+];
+
+describe('JetStream API calls outside permissions: the same transcript as nats-server', () => {
+  for (const kind of ['wharf', 'nats-server'] as const) {
+    describe(kind, { skip: kind === 'nats-server' ? peerSkip('nats-server') : false }, () => {
+      let dir: string;
+      let port: number;
+      let close: () => Promise<void>;
+      before(async () => {
+        dir = mkdtempSync(join(tmpdir(), 'wharf-natsperm-js-'));
+        const config = JS_CONFIG(join(dir, 'js'));
+        if (kind === 'wharf') {
+          const file = join(dir, 'server.conf');
+          writeFileSync(file, config);
+          const broker = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { configFile: file, port: 0 }, kafka: { port: -1 }, http: { port: -1 }, storage: { engine: 'memory' } });
+          port = broker.ports.nats;
+          close = () => broker.close();
+        } else {
+          const server = await startNatsServer({ config, monitor: false });
+          port = server.port;
+          close = () => server.close();
+        }
+      });
+      after(async () => {
+        await close?.();
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('refuses what the permissions deny and serves what they allow', { timeout: 60_000 }, async () => {
+        const got = await jsSession(port);
+        assert.deepEqual(got, JS_EXPECTED);
+      });
+    });
+  }
 });
