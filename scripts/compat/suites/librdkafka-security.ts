@@ -39,15 +39,15 @@ const SASL_PASSWORD = 'rdkafka-secret';
  * client-final message (c-nonce + the server's nonce, which already starts with the c-nonce;
  * fixed by confluentinc/librdkafka#4895). RFC 5802 requires the server to refuse that nonce;
  * Wharf does (seen in a run of this suite: every SCRAM login of 2.0.2 refused with Kafka's
- * "invalid credentials" message), and so does Kafka 4.x, which went back to the strict comparison
- * after 3.8.1-3.9 had accepted a suffix match for old librdkafka. kgo's SCRAM tests and
- * test/security/kafka-scram.test.ts cover SCRAM.
+ * "invalid credentials" message), and so does Apache Kafka 4.4 (checked by hand: kcat 2.0.2
+ * against a 4.4 broker with a SCRAM-SHA-256 listener and a user made by kafka-configs.sh gets the
+ * same message). kgo's SCRAM tests and test/security/kafka-scram.test.ts cover SCRAM.
  */
 const NA = [
   {
     what: '0135_sasl_credentials and the smoke tests over SASL_PLAINTEXT with SCRAM-SHA-256/512',
     count: 7,
-    reason: "librdkafka 2.0.2 sends its client nonce twice in the SCRAM client-final message (fixed in librdkafka 2.6.1, confluentinc/librdkafka#4895); RFC 5802 makes the server refuse it, as Wharf and Kafka 4.x do, so every SCRAM login fails with Kafka's invalid-credentials message (seen in a run here); they run over PLAIN instead",
+    reason: "librdkafka 2.0.2 sends its client nonce twice in the SCRAM client-final message (fixed in librdkafka 2.6.1, confluentinc/librdkafka#4895); RFC 5802 makes the server refuse it, and Wharf and Apache Kafka 4.4 both do, with Kafka's invalid-credentials message (seen in a run here, and with kcat 2.0.2 against a Kafka 4.4 SCRAM listener); they run over PLAIN instead",
   },
 ];
 
