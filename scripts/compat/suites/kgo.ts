@@ -4,9 +4,9 @@
 // against its own pipes and listeners (TestRing, TestMurmur2...). The headline counts the
 // broker-facing ones, selected by scanning the _test.go sources (go-test-scan.ts: a test whose
 // code, through the test files' helpers, calls getSeedBrokers() or reads KGO_SEEDS or the SASL
-// seed variables); the client-only tests run too and are reported apart. Tests that need what
-// Wharf lacks (SASL, share groups) skip themselves after asking the broker, and are reported as
-// skipped with their reason. A full run uses franz-go's default KGO_TEST_RECORDS (500000);
+// seed variables); the client-only tests run too and are reported apart. Tests that skip
+// themselves (after asking the broker, or for a variable not set) are reported as skipped with
+// their reason. A full run uses franz-go's default KGO_TEST_RECORDS (500000);
 // the smoke subset lowers it (SMOKE_RECORDS).
 // SCRAM: the broker has a second listener, SASL_PLAINTEXT with SCRAM-SHA-256 and SCRAM-SHA-512
 // (as upstream's CI gives its SCRAM broker), and a user created with Kafka 4.4's kafka-configs.sh
