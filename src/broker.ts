@@ -98,11 +98,13 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     'log',
     async () =>
       openLog({
-        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null }),
+        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null, indexMemoryBytes: storage.indexMemoryBytes }),
         // JetStream memory streams live on a memory engine beside the default one (docs/jetstream.md 1.2).
         ...(storage.engine === 'memory' ? {} : { engines: { memory: await createStorageEngine({ kind: 'memory', logger }) } }),
         fsync: storage.fsync,
         fsyncInterval: storage.fsyncInterval,
+        hotTailBytes: storage.hotTailBytes,
+        hotTailTotalBytes: storage.hotTailTotalBytes,
         logger,
         // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
         topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes), ...opts.kafka.topicDefaults },
