@@ -47,7 +47,7 @@ const NA: { tests: string[]; names: string; reason: string }[] = [
   {
     tests: ['0109', '0115', '0119'],
     names: '0109_auto_create_topics, 0115_producer_auth, 0119_consumer_auth',
-    reason: 'deny access to a topic with kafka-acls.sh and expect TOPIC_AUTHORIZATION_FAILED: they need ACLs and an authorizer (not built in Wharf; a default single-node Kafka has no authorizer either)',
+    reason: 'deny access to a topic with kafka-acls.sh and expect TOPIC_AUTHORIZATION_FAILED: they need an authorizer, which this run\'s broker (like a default single-node Kafka) does not have; they run in the selective suite librdkafkasec (suites/librdkafka-security.ts) against a Wharf with ACLs on',
   },
   {
     tests: ['0052'],
@@ -67,7 +67,7 @@ const NA: { tests: string[]; names: string; reason: string }[] = [
 ];
 const NA_0081 = {
   names: '0081_admin CreateAcls / DescribeAcls / DeleteAcls sub-tests',
-  reason: 'ACL admin APIs (CreateAcls, DescribeAcls, DeleteAcls): not built in Wharf, and a single-node Kafka without an authorizer answers SECURITY_DISABLED; 0081 runs once per other admin API group instead (SUBTESTS=<group>)',
+  reason: 'ACL admin APIs (CreateAcls, DescribeAcls, DeleteAcls): without an authorizer (this run\'s broker, like a default single-node Kafka) they answer SECURITY_DISABLED; they run in the selective suite librdkafkasec against a Wharf with ACLs on, and 0081 runs here once per other admin API group (SUBTESTS=<group>)',
 };
 /** 0081_admin's sub-test groups (SUBTESTS substrings), run one at a time. */
 const ADMIN_GROUPS = [
