@@ -17,7 +17,8 @@ import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, ty
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { consumerOffsetsCodec, transactionStateCodec } from './kafka/coordinator-records.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
-import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
+import { JetStreamAccounts, JetStreamAccountsError, type JetStreamAccountSpec } from './jetstream/accounts.js';
+import { GLOBAL_ACCOUNT } from './core/security/principal.js';
 import { BrokerMetrics } from './http/metrics/registry.js';
 import { wharfVersion } from './version.js';
 import { SecurityStore } from './core/security/security-store.js';
@@ -51,8 +52,10 @@ export interface Broker {
   readonly monitor: Monitor | null;
   /** The Prometheus registry served on /metrics, or null without the monitor. */
   readonly metrics: BrokerMetrics | null;
-  /** Streams and the $JS.API, or null when `jetstream.enabled` is false. */
+  /** The global account's streams and $JS.API, or null when it has no JetStream (`jetstream.enabled` false, or accounts configured). */
   readonly jetstream: JetStreamService | null;
+  /** JetStream of every account (jetstream/accounts.ts), or null when `jetstream.enabled` is false. */
+  readonly jetstreamAccounts: JetStreamAccounts | null;
   /** Records that the configuration was (re)loaded now: /varz config_load_time. */
   configLoaded(): void;
   /** Stops accepting clients and closes them gradually (SIGUSR2 in the CLI). */
@@ -73,12 +76,28 @@ export interface Broker {
 function refuseUnserved(opts: BrokerOptions): void {
   const n = opts.nats;
   const unserved: string[] = [];
-  for (const [name, a] of Object.entries(n.accounts ?? {})) if (a.jetstream === true) unserved.push(`JetStream in account ${name} (JetStream is served in the global account only)`);
   if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
   if (mechanisms.has('OAUTHBEARER') && k.oauthJwksFile === undefined) throw new ConfigError('OAUTHBEARER needs a JWKS file (kafka-oauth-jwks-file, or sasl.oauthbearer.jwks.endpoint.url=file:... in the Kafka configuration file)');
   if (unserved.length > 0) throw new ConfigError(`not supported yet: ${unserved.join(', ')}`);
+}
+
+/**
+ * Which accounts have JetStream: the global account (as before accounts: nats-server gives it
+ * none once accounts are configured, Wharf keeps it, so that topics created over Kafka with
+ * wharf.nats.subjects, the console and existing users keep their streams), and each account whose
+ * configuration (or JWT) enables it, as nats-server decides. The system account never has; every
+ * other account answers the API with 10039.
+ */
+function jetStreamAccountSpecs(server: NatsServer): JetStreamAccountSpec[] {
+  const configs = server.accountConfigs;
+  const names = server.accounts.names;
+  return names.map((name) => {
+    const c = configs[name];
+    const enabled = name === GLOBAL_ACCOUNT || (name !== server.options.systemAccount && c?.jetstream === true);
+    return { name, router: server.accounts.router(name), enabled, ...(c?.jetstreamLimits !== undefined ? { limits: c.jetstreamLimits } : {}) };
+  });
 }
 
 export async function startBroker(config: BrokerConfig = {}, externalLogger?: Logger): Promise<Broker> {
@@ -140,13 +159,21 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     if (e instanceof AccountConfigError || e instanceof NatsJwtError) throw new ConfigError(e.message);
     throw e;
   }
-  // Streams are rebuilt from the log before the NATS listener accepts a client.
-  const jetstream = opts.jetstream.enabled
-    ? await life.start('jetstream', () => JetStreamService.start({ options: opts.jetstream, log, router, logger, serverName: natsServer.serverName }), (j) => j.close())
-    : null;
-  // JetStream consumers are restored over the rebuilt streams, also before clients connect.
-  const jsConsumers = jetstream !== null ? await life.start('jetstream consumers', () => startJetStreamConsumerService(jetstream, { log, router, logger }), (c) => c.close()) : null;
-  if (jetstream !== null) natsServer.advertiseJetStream(JETSTREAM_VERSION, JETSTREAM_API_LEVEL);
+  // Streams are rebuilt from the log before the NATS listener accepts a client, then the
+  // consumers over them, per account (jetstream/accounts.ts).
+  let jsAccounts: JetStreamAccounts | null = null;
+  if (opts.jetstream.enabled) {
+    const specs = jetStreamAccountSpecs(natsServer);
+    try {
+      jsAccounts = await life.start('jetstream', () => JetStreamAccounts.start({ options: opts.jetstream, log, logger, serverName: natsServer.serverName, accounts: specs }), (j) => j.close());
+    } catch (e) {
+      if (e instanceof JetStreamAccountsError) throw new ConfigError(e.message);
+      throw e;
+    }
+  }
+  const jetstream = jsAccounts?.global ?? null;
+  const jsConsumers = jsAccounts;
+  if (jsAccounts !== null) natsServer.advertiseJetStream(JETSTREAM_VERSION, JETSTREAM_API_LEVEL);
   const nats = await life.start(
     'nats listener',
     async () => {
@@ -188,6 +215,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
               log,
               coordinators,
               jetstream,
+              jetstreamAccounts: jsAccounts,
               jetstreamConfigured: opts.jetstream.enabled,
               kafka,
               kafkaHost: opts.kafka.host,
@@ -220,6 +248,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     monitor,
     metrics,
     jetstream,
+    jetstreamAccounts: jsAccounts,
     configLoaded: () => {
       configLoadedAt = new Date();
     },

@@ -68,7 +68,6 @@ export function natsServerBackend(exe: string): Backend {
 
 /** Slots that only feed nats-server features Wharf lacks, and the feature named in the refusal. */
 const WHARF_REFUSED_SLOTS: Partial<Record<SnippetSlot, string>> = {
-  accounts: 'accounts',
   system_account: 'a system account (accounts)',
   tls: 'TLS',
   websocket: 'websockets',
@@ -97,11 +96,24 @@ export function wharfBackend(repo: string): Backend {
       if (spec.tls) throw new TesterError('generated TLS (WithGeneratedTLS) is not supported by Wharf', 501);
       if (spec.trace) throw new TesterError('trace capture is not supported by this tester', 501);
       const raw: Record<string, unknown> = {};
+      let accountsFile: string | null = null;
       for (const [slot, body] of Object.entries(spec.snippets) as [SnippetSlot, string][]) {
         if (onlyComments(body)) continue; // clears a default that Wharf does not have anyway
         const feature = WHARF_REFUSED_SLOTS[slot];
         if (feature) throw new TesterError(`the ${slot} snippet needs ${feature}, which Wharf does not support`, 501);
         if (slot === 'jetstream') continue; // below
+        if (slot === 'accounts') {
+          // The accounts block goes to Wharf as a nats-server configuration file (--nats-config),
+          // with the authorization snippet beside it (its users and no_auth_user name the
+          // accounts' users), or nats-server's default authorization line when the request does
+          // not replace it (the system_account default is left out: Wharf has no system account).
+          const auth = spec.snippets.authorization;
+          const authText = auth === undefined ? 'no_auth_user: user1' : onlyComments(auth) ? '' : render(auth, data(spec), 'snippet authorization');
+          accountsFile = join(spec.dir, 'accounts.conf');
+          writeFileSync(accountsFile, [render(body, data(spec), 'snippet accounts'), authText, ''].join('\n'));
+          continue;
+        }
+        if (slot === 'authorization' && spec.snippets.accounts !== undefined && !onlyComments(spec.snippets.accounts)) continue; // in the accounts file
         const cfg: ShimConfig = { raw: {}, unserved: new Set() };
         try {
           mapConfig(parseNatsConf(render(body, data(spec), `snippet ${slot}`)), cfg);
@@ -131,7 +143,7 @@ export function wharfBackend(repo: string): Backend {
       }
       // nats-server's monitoring port takes no credentials; Wharf's asks for the NATS ones by default.
       if (findOption('http-auth') !== undefined && raw['http-auth'] === undefined) raw['http-auth'] = false;
-      const args = [main, '--host', '127.0.0.1', '--port', String(spec.port), '--kafka-port', '-1', '--http-port', String(spec.ports.monitoring ?? -1), '--data-dir', join(spec.dir, 'data'), '--server-name', spec.name, '--log-level', process.env.WHARF_NTF_LOG_LEVEL ?? 'warn' /* debug runs: WHARF_NTF_LOG_LEVEL=debug */, ...flagArgs(raw)];
+      const args = [main, '--host', '127.0.0.1', '--port', String(spec.port), '--kafka-port', '-1', '--http-port', String(spec.ports.monitoring ?? -1), '--data-dir', join(spec.dir, 'data'), '--server-name', spec.name, '--log-level', process.env.WHARF_NTF_LOG_LEVEL ?? 'warn' /* debug runs: WHARF_NTF_LOG_LEVEL=debug */, ...(accountsFile !== null ? ['--nats-config', accountsFile] : []), ...flagArgs(raw)];
       return { cmd: process.execPath, args, mustNotServeJetStream };
     },
   };

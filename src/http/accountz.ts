@@ -66,8 +66,7 @@ export function accountzEndpoint(ctx: MonitorContext): EndpointHandler {
         update_time: goTime(ctx.startedAt),
         expired: false,
         complete: true,
-        // JetStream is served in the global account only.
-        jetstream_enabled: acc === GLOBAL_ACCOUNT && ctx.jetstream != null,
+        jetstream_enabled: ctx.jetstreamAccounts != null ? ctx.jetstreamAccounts.get(acc) !== undefined : acc === GLOBAL_ACCOUNT && ctx.jetstream != null,
         leafnode_connections: 0,
         client_connections: connectionsByAccount(ctx.nats).get(acc)?.length ?? 0,
         subscriptions: stats.subscriptions,

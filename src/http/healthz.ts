@@ -18,7 +18,7 @@ export function healthzEndpoint(ctx: MonitorContext): EndpointHandler {
   return (query) => {
     const values = new Map(BOOLEAN_PARAMS.map((name) => [name, queryBool(query, name)]));
     const jsWanted = values.get('js-enabled-only') === true || values.get('js-enabled') === true;
-    if (jsWanted && ctx.jetstreamConfigured === true && ctx.jetstream == null) {
+    if (jsWanted && ctx.jetstreamConfigured === true && ctx.jetstream == null && ctx.jetstreamAccounts == null) {
       return jsonResponse({ status: 'unavailable', error: 'JetStream not enabled' } satisfies HealthStatus, true, 503);
     }
     const health: HealthStatus = { status: 'ok' };

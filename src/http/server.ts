@@ -27,6 +27,7 @@ import { connzEndpoint } from './connz.js';
 import { healthzEndpoint } from './healthz.js';
 import { jszEndpoint } from './jsz.js';
 import type { JetStreamService } from '../jetstream/service.js';
+import type { JetStreamAccounts } from '../jetstream/accounts.js';
 import { rootEndpoint } from './root.js';
 import { subszEndpoint } from './subsz.js';
 import { varzEndpoint } from './varz.js';
@@ -63,6 +64,8 @@ export interface MonitorDeps {
   coordinators: Coordinators | null;
   /** Streams and the $JS.API when the broker serves JetStream (/jsz), else null. */
   jetstream?: JetStreamService | null;
+  /** JetStream of every account (/jsz accounts, /accountz jetstream_enabled), else null. */
+  jetstreamAccounts?: JetStreamAccounts | null;
   /** Whether the options ask for JetStream (/healthz?js-enabled-only=true checks it runs). */
   jetstreamConfigured?: boolean;
   /** The Kafka listener, or null when it is disabled. */
@@ -188,7 +191,7 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
     ['/subsz', ['/subsz', subsz]],
     ['/subscriptionsz', ['/subsz', subsz]],
     ['/healthz', ['/healthz', healthzEndpoint(ctx)]],
-    ['/jsz', ['/jsz', jszEndpoint({ jetstream: deps.jetstream ?? null, serverId: () => deps.nats.serverId })]],
+    ['/jsz', ['/jsz', jszEndpoint({ jetstream: deps.jetstream ?? null, accounts: deps.jetstreamAccounts ?? null, serverId: () => deps.nats.serverId })]],
     ['/accountz', ['/accountz', accountzEndpoint(ctx)]],
     ['/accstatz', ['/accstatz', accstatzEndpoint(ctx)]],
   ]);

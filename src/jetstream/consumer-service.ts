@@ -15,7 +15,7 @@ import type { JetStreamFrontEnd } from './front-end.js';
 import type { ApiRoute } from './api-table.js';
 import { onFlowControl, pushSinkFactory } from './push.js';
 import { ReplyPath } from './reply.js';
-import type { CoordinatorEvents } from '../core/coordinators/jetstream/consumer-coordinator.js';
+import type { CoordinatorEvents, SharedConsumerState } from '../core/coordinators/jetstream/consumer-coordinator.js';
 import { startJetStreamConsumers, type ConsumerCoordinator as Coordinator } from '../core/coordinators/index.js';
 import type { Log } from '../core/log/index.js';
 import type { Logger } from '../log.js';
@@ -65,8 +65,18 @@ export function subscribeAcks(o: AttachOptions): void {
 
 export interface JetStreamConsumersDeps {
   log: Log;
+  /** The router of the service's account. */
   router: Router;
   logger: Logger;
+  /** The consumer state shared by the accounts' coordinators. */
+  shared?: SharedConsumerState;
+}
+
+/** The smaller of two positive limits (0 or negative: none). */
+function smaller(a: number, b: number): number {
+  if (a <= 0) return b > 0 ? b : 0;
+  if (b <= 0) return a;
+  return Math.min(a, b);
 }
 
 /**
@@ -76,8 +86,16 @@ export interface JetStreamConsumersDeps {
 export async function startJetStreamConsumerService(js: JetStreamService, deps: JetStreamConsumersDeps): Promise<Coordinator> {
   const ctx = js.context;
   const wire = consumerWire(deps.router, js.frontEnd, ctx.domain);
-  const limits = { maxAckPending: ctx.maxAckPending, maxRequestBatch: 0 };
-  const coordinator = await startJetStreamConsumers({ log: deps.log, streams: ctx.streams, logger: deps.logger, events: wire.events, pushSinks: wire.pushSinks, limits });
+  const limits = { maxAckPending: smaller(ctx.maxAckPending, ctx.accountLimits.maxAckPending), maxRequestBatch: 0, maxConsumers: Math.max(0, ctx.accountLimits.maxConsumers) };
+  const coordinator = await startJetStreamConsumers({
+    log: deps.log,
+    streams: ctx.streams,
+    logger: deps.logger,
+    events: wire.events,
+    pushSinks: wire.pushSinks,
+    limits,
+    ...(deps.shared !== undefined ? { shared: deps.shared } : {}),
+  });
   const o: AttachOptions = { frontEnd: js.frontEnd, coordinator, router: deps.router, wire, server: { version: ctx.version, level: ctx.apiLevel }, strict: ctx.strict };
   js.attachConsumers(
     {

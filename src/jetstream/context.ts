@@ -3,6 +3,7 @@
 // info and /jsz).
 import type { StreamRegistry } from '../core/streams/stream-registry.js';
 import type { AccountLimits } from '../core/streams/types.js';
+import type { JetStreamAccountLimits } from '../core/security/nats-users.js';
 import type { ApiReply, ApiRequest } from './api-table.js';
 import { jsError } from './errors.js';
 import { decodeGo, type Decoded, type GoJson, type GoStruct } from './json.js';
@@ -23,7 +24,14 @@ export interface JetStreamContext {
   readonly apiLevel: number;
   /** Refuse unknown fields in requests (nats-server's strict mode, the default). */
   readonly strict: boolean;
+  /** What stream creates are checked against: the account's limits within the server's. */
   readonly limits: AccountLimits;
+  /** The NATS account this API serves ($G without accounts). */
+  readonly account: string;
+  /** The account's JetStream limits as $JS.API.INFO and /jsz report them. */
+  readonly accountLimits: JetStreamAccountLimits;
+  /** The server-wide limits (jetstream.max_memory_store / max_file_store), for /jsz config. */
+  readonly serverLimits: AccountLimits;
   /** Server limits of consumers: the largest max_ack_pending (0: none). */
   readonly maxAckPending: number;
   readonly domain: string | undefined;

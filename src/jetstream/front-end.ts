@@ -35,6 +35,13 @@ export interface JetStreamFrontEndOptions {
   apiLevel: number;
   /** A JetStream domain: the API is also served on $JS.<domain>.API.>. */
   domain?: string;
+  /** The NATS account whose API this is (the router is that account's); default the global account. */
+  account?: string;
+  /**
+   * Take only the API requests nobody else takes, through Router.unclaimed instead of a
+   * subscription (an account without JetStream: nats-server answers 10039 with no subscription).
+   */
+  unclaimed?: boolean;
 }
 
 export interface ApiStats {
@@ -86,13 +93,13 @@ export function headerValue(hdr: Buffer, name: string): string | undefined {
  * Go's omitempty does): the global account, this server, kind Client. Without details (an
  * internal publisher) only what the server knows itself.
  */
-function clientInfo(d: ClientDetails | undefined, server: string): GoJson {
-  if (d === undefined) return { acc: '$G', server, kind: 'Client', client_type: 'nats' };
+function clientInfo(d: ClientDetails | undefined, server: string, acc: string): GoJson {
+  if (d === undefined) return { acc, server, kind: 'Client', client_type: 'nats' };
   return {
     start: goTime(d.start.getTime()),
     host: d.host || undefined,
     id: d.id,
-    acc: '$G',
+    acc,
     name: d.name || undefined,
     lang: d.lang || undefined,
     ver: d.version || undefined,
@@ -107,6 +114,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
   readonly echo = true;
   readonly replies: ReplyPath;
   private readonly table: ApiTable;
+  private readonly routeList: ApiRoute[] = [];
   private readonly entries: Entry[] = [];
   private queue: Promise<void> = Promise.resolve();
   private total = 0;
@@ -115,13 +123,30 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
   private readonly log: Logger;
 
   constructor(private readonly opts: JetStreamFrontEndOptions) {
-    this.table = new ApiTable(opts.routes);
+    this.routeList.push(...opts.routes);
+    this.table = new ApiTable(this.routeList);
     this.replies = new ReplyPath(opts.router, this);
     this.log = opts.logger.child({ component: 'jetstream' });
   }
 
   /** Subscribes the API subjects. */
   start(): void {
+    if (this.opts.unclaimed === true) {
+      const router = this.opts.router;
+      const prefixes = [API_PREFIX, ...(this.opts.domain !== undefined && this.opts.domain.length > 0 ? [`$JS.${this.opts.domain}.API`] : [])];
+      router.unclaimed = (s, r, h, m, origin) => {
+        const p = prefixes.find((x) => s.startsWith(`${x}.`));
+        if (p === undefined) return 0;
+        const outer = router.origin;
+        router.origin = origin;
+        try {
+          return this.onRequest(s, p.length + 1, r, h, m) ? 1 : 0;
+        } finally {
+          router.origin = outer;
+        }
+      };
+      return;
+    }
     this.subscribeRaw(`${API_PREFIX}.>`, undefined, (s, r, h, m) => this.onRequest(s, API_PREFIX.length + 1, r, h, m));
     const d = this.opts.domain;
     if (d !== undefined && d.length > 0) {
@@ -132,7 +157,15 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
 
   /** Adds routes after start (the consumers half registers its own). */
   addRoutes(routes: Iterable<ApiRoute>): void {
-    for (const r of routes) this.table.add(r);
+    for (const r of routes) {
+      this.table.add(r);
+      this.routeList.push(r);
+    }
+  }
+
+  /** The routes served (an account without JetStream answers the same subjects with 10039). */
+  routes(): readonly ApiRoute[] {
+    return this.routeList;
   }
 
   /**
@@ -229,7 +262,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
       id: nuid(),
       timestamp: goTime(now),
       server: this.opts.serverName,
-      client: clientInfo(req.origin?.clientDetails?.(), this.opts.serverName),
+      client: clientInfo(req.origin?.clientDetails?.(), this.opts.serverName, this.opts.account ?? '$G'),
       subject: req.subject,
       request: req.data.length > 0 ? req.data.toString('utf8') : undefined,
       response,
@@ -240,6 +273,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
   /** Stops taking requests; requests in progress finish. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.opts.unclaimed === true) this.opts.router.unclaimed = null;
     for (const e of [...this.entries]) this.opts.router.subscriptions.remove(e);
     this.entries.length = 0;
     await this.queue.catch(() => {});

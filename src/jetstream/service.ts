@@ -7,6 +7,9 @@ import type { Logger } from '../log.js';
 import type { Log } from '../core/log/index.js';
 import type { Router } from '../core/routing/router.js';
 import { StreamRegistry } from '../core/streams/stream-registry.js';
+import type { StreamStateStore } from '../core/streams/state-topic.js';
+import { GLOBAL_ACCOUNT } from '../core/security/principal.js';
+import { UNLIMITED_JETSTREAM, type JetStreamAccountLimits } from '../core/security/nats-users.js';
 import type { ApiRoute } from './api-table.js';
 import { accountRoutes } from './api/account.js';
 import { directRoutes } from './api/direct.js';
@@ -24,9 +27,24 @@ export const JETSTREAM_API_LEVEL = 1;
 export interface JetStreamServiceDeps {
   options: JetStreamOptions;
   log: Log;
+  /** The router of the account served (the broker's for the global account). */
   router: Router;
   logger: Logger;
   serverName: string;
+  /** The NATS account served (default the global account) and its JetStream limits (default unlimited). */
+  account?: string;
+  accountLimits?: JetStreamAccountLimits;
+  /** The stream state store shared by the accounts' registries (else the registry opens its own). */
+  state?: StreamStateStore;
+  /** The accounts with JetStream, for the registry that refuses stream topics of other accounts. */
+  accounts?: ReadonlySet<string>;
+}
+
+/** The smaller of two limits where -1 (or, for an account, any negative) is unlimited. */
+function within(server: number, account: number): number {
+  if (account < 0) return server;
+  if (server < 0) return account;
+  return Math.min(server, account);
 }
 
 export class JetStreamService {
@@ -40,8 +58,20 @@ export class JetStreamService {
 
   static async start(deps: JetStreamServiceDeps): Promise<JetStreamService> {
     const o = deps.options;
-    const limits = { maxMemory: o.maxMemory, maxStorage: o.maxStorage };
-    const registry = await StreamRegistry.open({ log: deps.log, router: deps.router, logger: deps.logger, replies: new PubAckEncoder(o.domain), limits });
+    const account = deps.account ?? GLOBAL_ACCOUNT;
+    const acc = deps.accountLimits ?? UNLIMITED_JETSTREAM;
+    const serverLimits = { maxMemory: o.maxMemory, maxStorage: o.maxStorage };
+    const limits = { maxMemory: within(o.maxMemory, acc.maxMemory), maxStorage: within(o.maxStorage, acc.maxStorage), maxStreams: acc.maxStreams };
+    const registry = await StreamRegistry.open({
+      log: deps.log,
+      router: deps.router,
+      logger: deps.logger,
+      replies: new PubAckEncoder(o.domain),
+      limits,
+      account,
+      ...(deps.state !== undefined ? { state: deps.state } : {}),
+      ...(deps.accounts !== undefined ? { accounts: deps.accounts } : {}),
+    });
     let frontEnd: JetStreamFrontEnd | null = null;
     const context: JetStreamContext = {
       streams: registry,
@@ -50,6 +80,9 @@ export class JetStreamService {
       apiLevel: JETSTREAM_API_LEVEL,
       strict: o.strict,
       limits,
+      account,
+      accountLimits: acc,
+      serverLimits,
       maxAckPending: o.maxAckPending,
       domain: o.domain,
       storeDir: deps.log.storageLocation,
@@ -57,7 +90,7 @@ export class JetStreamService {
       consumers: { count: () => 0 },
     };
     const routes: ApiRoute[] = [...accountRoutes(context), ...streamRoutes(context), ...messageRoutes(context), ...directRoutes(context)];
-    frontEnd = new JetStreamFrontEnd({ router: deps.router, logger: deps.logger, routes, serverName: deps.serverName, apiLevel: JETSTREAM_API_LEVEL, domain: o.domain });
+    frontEnd = new JetStreamFrontEnd({ router: deps.router, logger: deps.logger, routes, serverName: deps.serverName, apiLevel: JETSTREAM_API_LEVEL, domain: o.domain, account });
     const service = new JetStreamService(registry, frontEnd, context);
     service.stopAdvisories = streamAdvisories(registry, frontEnd.replies, o.domain);
     frontEnd.start();

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Router } from '../core/routing/router.js';
 import { ReloadableTls } from '../core/security/tls.js';
 import { Accounts } from '../core/routing/accounts.js';
+import type { NatsAccount } from '../core/security/nats-users.js';
 import { JwtAuthenticator, authenticatorFor, type Authenticator } from './auth.js';
 import { OperatorTrust } from '../core/security/nats-operator.js';
 import { NatsConnection } from './connection.js';
@@ -48,6 +49,8 @@ export class NatsServer {
   readonly tls: ReloadableTls | null;
   /** The accounts' subject spaces: the global account is `router`. */
   readonly accounts: Accounts;
+  /** The configured accounts (of the options, or of the preloaded account JWTs in operator mode), by name. */
+  readonly accountConfigs: Readonly<Record<string, NatsAccount>>;
   readonly connections = new Map<number, NatsConnection>();
   readonly closedConnections: NatsConnection[] = [];
   slowConsumers = 0;
@@ -82,9 +85,11 @@ export class NatsServer {
     if (options.operator !== undefined) {
       // Operator mode: the accounts are the preloaded account JWTs, users present user JWTs.
       const trust = new OperatorTrust(options.operator);
-      this.accounts = new Accounts(router, trust.accounts());
+      this.accountConfigs = trust.accounts();
+      this.accounts = new Accounts(router, this.accountConfigs);
       this.authenticator = authenticator ?? new JwtAuthenticator(trust, (reason) => this.logger.warn({ reason }, 'NATS user JWT refused'));
     } else {
+      this.accountConfigs = options.accounts ?? {};
       this.accounts = new Accounts(router, options.accounts);
       this.authenticator = authenticator === undefined ? authenticatorFor(options) : authenticator;
     }

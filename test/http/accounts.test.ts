@@ -127,7 +127,7 @@ describe('/accountz, /accstatz, /healthz?js-enabled-only', () => {
       await b.flush();
       const detailA = (await mjson('/accountz?acc=A')).account_detail as Json;
       assert.equal(detailA.client_connections, 1);
-      assert.equal(detailA.jetstream_enabled, false, 'JetStream is served in $G only');
+      assert.equal(detailA.jetstream_enabled, false, 'A has no jetstream in its account block');
       assert.equal(((await mjson('/accountz?acc=B')).account_detail as Json).subscriptions, 2);
       const statz = (await mjson('/accstatz')).account_statz as Json[];
       assert.deepEqual(statz.map((x) => x.acc), ['A', 'B'], 'the accounts with connections');

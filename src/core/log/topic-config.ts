@@ -67,6 +67,8 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = Object.assign(
   'wharf.storage': { kind: 'engine', default: '', hidden: true },
   'wharf.nats.subjects': { kind: 'string', default: '', hidden: true },
   'wharf.nats.foreign-subject': { kind: 'string', default: '', hidden: true },
+  // The NATS account of a stream topic (core/streams/account-topics.ts); absent: the global account.
+  'wharf.nats.account': { kind: 'string', default: '', hidden: true },
   'wharf.jetstream.config': { kind: 'string', default: '', hidden: true },
   'wharf.max.msgs': { kind: 'long', min: -1, default: '-1', hidden: true },
   // Accepted so that Kafka tooling that sets them works; no effect in a single-node broker (yet).

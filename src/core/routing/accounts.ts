@@ -69,6 +69,7 @@ class StreamBridge implements RoutedSubscription {
   readonly queue = undefined;
   constructor(
     readonly subject: string,
+    private readonly source: Router,
     private readonly target: Router,
     private readonly map: (subject: string) => string,
   ) {}
@@ -77,6 +78,10 @@ class StreamBridge implements RoutedSubscription {
     if (hops >= MAX_HOPS) return false;
     hops++;
     try {
+      // A message delivered to a subject other than its own (a JetStream push delivery to its
+      // deliver subject) reaches the importer's subscribers of that subject, keeping its own.
+      const matched = this.source.matched;
+      if (matched !== '' && matched !== subject) return this.target.deliverAs(this.map(matched), subject, reply, hdrLen, msg, null) > 0;
       return this.target.route(this.map(subject), reply, hdrLen, msg, null) > 0;
     } finally {
       hops--;
@@ -101,9 +106,12 @@ class ResponseBridge implements RoutedSubscription {
     private readonly done: (b: ResponseBridge) => void,
   ) {}
 
-  deliver(_subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
     if (this.singleton) this.done(this);
-    return this.requester.deliverAs(this.reply, this.reply, reply, hdrLen, msg, null) > 0;
+    // A response published to the bridge's subject arrives on the requester's reply subject; one
+    // delivered to it under another subject (a JetStream pull delivery keeps the message's own
+    // subject, as nats-server's does) keeps that subject.
+    return this.requester.deliverAs(this.reply, subject === this.subject ? this.reply : subject, reply, hdrLen, msg, null) > 0;
   }
 }
 
@@ -242,7 +250,7 @@ export class Accounts {
         const prefix = imp.prefix;
         const t = prefix === undefined && imp.to !== undefined ? transformOf(imp.subject, imp.to) : null;
         const map = prefix !== undefined ? (s: string) => `${prefix}${TOKEN_SEPARATOR}${s}` : (s: string) => applied(t, s);
-        const bridge = new StreamBridge(imp.subject, target, map);
+        const bridge = new StreamBridge(imp.subject, source, target, map);
         source.subscriptions.insert(bridge);
         this.bridges.push({ router: source, bridge });
       } else {

@@ -79,6 +79,18 @@ export class Router {
   private delivered = 0;
   /** The origin of the message being handed to receivers: set during deliver() calls only. */
   origin: SubscriptionOwner | null = null;
+  /**
+   * The subject the receivers being handed a message matched, during deliver() calls only: the
+   * message's own subject, or the target of deliverAs (a JetStream delivery to a deliver subject
+   * keeps its message's subject; an account's stream import forwards it by the deliver subject).
+   */
+  matched = '';
+  /**
+   * Takes a routed message no receiver took, or returns 0: an account without JetStream answers
+   * its $JS.API requests this way (10039), as nats-server does, without a subscription (no
+   * interest, nothing in /subsz). Returns how many took it.
+   */
+  unclaimed: ((subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null) => number) | null = null;
   /** null when no mapping is configured: publish() then costs one comparison more than route(). */
   private mapping: SubjectMapping | null = null;
 
@@ -134,7 +146,9 @@ export class Router {
         return 1 + this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
       }
     }
-    return this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+    const n = this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+    if (n === 0 && this.unclaimed !== null) return this.unclaimed(subject, reply, hdrLen, msg, origin);
+    return n;
   }
 
   /**
@@ -199,7 +213,9 @@ export class Router {
     const skipOrigin = origin !== null && !origin.echo;
     // Receivers may ask who sent what they are handed (during deliver() only); nested routes restore it.
     const outer = this.origin;
+    const outerMatched = this.matched;
     this.origin = origin;
+    this.matched = match;
     const plain = result.plain;
     for (let i = 0; i < plain.length; i++) {
       const sub = plain[i]!;
@@ -223,6 +239,7 @@ export class Router {
       }
     }
     this.origin = outer;
+    this.matched = outerMatched;
     this.delivered += count;
     return count;
   }

@@ -6,7 +6,7 @@
 // key), accounts sign users. This module decodes and verifies one token and reads the claims
 // the broker serves: account limits, signing keys, exports, imports, default permissions and
 // revocations; user permissions, limits, bearer tokens. Times are seconds, as in the JWTs.
-import type { AccountExport, AccountImport } from './nats-users.js';
+import type { AccountExport, AccountImport, JetStreamAccountLimits } from './nats-users.js';
 import { verifyNkeySignature, type NkeyRole } from './nkeys.js';
 import type { Permissions, SubjectPermission } from './principal.js';
 
@@ -112,6 +112,34 @@ export function accountLimits(account: NatsJwt): AccountLimits {
   const l = record(account.nats.limits);
   const limit = (v: unknown): number => (typeof v === 'number' ? v : -1);
   return { connections: limit(l.conn), subscriptions: limit(l.subs), payload: limit(l.payload) };
+}
+
+/**
+ * An account JWT's JetStream limits (nats.limits: mem_storage, disk_storage, streams, consumer,
+ * max_ack_pending, mem_max_stream_bytes, disk_max_stream_bytes, max_bytes_required), or null when
+ * the JWT does not enable JetStream: as nats-server's IsJSEnabled, JetStream is on when memory or
+ * disk storage is not 0 (-1 is unlimited). With tiered_limits, the first tier that enables it
+ * (one server: every stream is R1).
+ */
+export function jetStreamLimitsOf(account: NatsJwt): JetStreamAccountLimits | null {
+  const l = record(account.nats.limits);
+  const tiers = record(l.tiered_limits);
+  const tierNames = Object.keys(tiers);
+  const enabled = (t: Record<string, unknown>): boolean => num(t.mem_storage) !== 0 || num(t.disk_storage) !== 0;
+  const chosen = tierNames.length > 0 ? (tierNames.map((n) => record(tiers[n])).find(enabled) ?? null) : enabled(l) ? l : null;
+  if (chosen === null) return null;
+  // A limit the JWT leaves out (omitempty) is unlimited, as nats-server reports it.
+  const opt = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : -1);
+  return {
+    maxMemory: num(chosen.mem_storage),
+    maxStorage: num(chosen.disk_storage),
+    maxStreams: opt(chosen.streams),
+    maxConsumers: opt(chosen.consumer),
+    maxAckPending: opt(chosen.max_ack_pending),
+    memoryMaxStreamBytes: opt(chosen.mem_max_stream_bytes),
+    storageMaxStreamBytes: opt(chosen.disk_max_stream_bytes),
+    maxBytesRequired: chosen.max_bytes_required === true,
+  };
 }
 
 /** An account's exports in the broker's shape; an export that needs activation tokens is refused. */

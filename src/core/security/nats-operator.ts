@@ -19,7 +19,14 @@ import {
   signingKeys,
   type AccountLimits,
   type NatsJwt,
+  jetStreamLimitsOf,
 } from './nats-jwt.js';
+
+/** The JetStream fields of an account from its JWT: none when the JWT does not enable JetStream. */
+function jetStreamOf(jwt: NatsJwt): Pick<NatsAccount, 'jetstream' | 'jetstreamLimits'> {
+  const l = jetStreamLimitsOf(jwt);
+  return l === null ? {} : { jetstream: true, jetstreamLimits: l };
+}
 
 interface TrustedAccount {
   readonly jwt: NatsJwt;
@@ -81,6 +88,7 @@ export class OperatorTrust {
         exports: exportsOf(a.jwt),
         imports: importsOf(a.jwt),
         ...(a.defaultPermissions !== undefined ? { defaultPermissions: a.defaultPermissions } : {}),
+        ...jetStreamOf(a.jwt),
       };
     }
     return out;

@@ -49,7 +49,36 @@ export interface NatsAccount {
   readonly defaultPermissions?: Permissions;
   /** Whether the account may use JetStream (nats-server: `jetstream: enabled` in the account). */
   readonly jetstream?: boolean;
+  /** The account's JetStream limits (a `jetstream { … }` block, or an account JWT's); absent: unlimited. */
+  readonly jetstreamLimits?: JetStreamAccountLimits;
 }
+
+/**
+ * An account's JetStream limits as nats-server keeps them (JetStreamAccountLimits); -1: unlimited.
+ * From `accounts { A { jetstream { max_mem, max_file, max_streams, max_consumers, … } } }` or
+ * from the `limits` of an account JWT (mem_storage, disk_storage, streams, consumer, …).
+ */
+export interface JetStreamAccountLimits {
+  readonly maxMemory: number;
+  readonly maxStorage: number;
+  readonly maxStreams: number;
+  readonly maxConsumers: number;
+  readonly maxAckPending: number;
+  readonly memoryMaxStreamBytes: number;
+  readonly storageMaxStreamBytes: number;
+  readonly maxBytesRequired: boolean;
+}
+
+export const UNLIMITED_JETSTREAM: JetStreamAccountLimits = Object.freeze({
+  maxMemory: -1,
+  maxStorage: -1,
+  maxStreams: -1,
+  maxConsumers: -1,
+  maxAckPending: -1,
+  memoryMaxStreamBytes: -1,
+  storageMaxStreamBytes: -1,
+  maxBytesRequired: false,
+});
 
 /** Operator (JWT) mode with the memory resolver: the trusted operators and the preloaded account JWTs. */
 export interface NatsOperatorConfig {

@@ -8,6 +8,11 @@
 //
 // Recovery (docs/jetstream.md 1.18): open() loads the stream topics and rebuilds each stream
 // from its log, before the NATS listener accepts clients.
+//
+// A registry serves one NATS account (account-topics.ts): it keeps the streams of the topics
+// that name its account, by stream name (topic `A.S` is stream S of account A), captures in that
+// account's Router, and ignores the topics of other accounts. Registries of several accounts
+// share one state store (`__jetstream_state`, keyed by topic id).
 import type { Logger } from '../../log.js';
 import { LogError, isLogError, type Log, type TopicInfo } from '../log/index.js';
 import type { PartitionAppendCheck } from '../log/partition.js';
@@ -17,6 +22,8 @@ import { batchIsControl, batchIsTransactional, batchRecordsDataAsync, forEachBat
 import { jsError } from './api-errors.js';
 import { readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
 import { StreamStateStore } from './state-topic.js';
+import { GLOBAL_ACCOUNT } from '../security/principal.js';
+import { accountConfigs, accountOfTopic, streamOfTopic, topicOfStream } from './account-topics.js';
 import {
   checkAccountLimits,
   checkStreamUpdate,
@@ -37,6 +44,15 @@ export interface StreamRegistryOptions {
   /** The PubAck encoding (the JetStream front-end's JSON). */
   replies: PublishReplies;
   limits: AccountLimits;
+  /** The NATS account whose streams this registry keeps (default the global account). */
+  account?: string;
+  /** The state store, when registries of several accounts share it (else the registry opens its own). */
+  state?: StreamStateStore;
+  /**
+   * Accounts that have JetStream: a stream topic naming another account is refused when created
+   * or altered over Kafka. Given to one registry only (the broker's first).
+   */
+  accounts?: ReadonlySet<string>;
 }
 
 class Capture implements CaptureEntry {
@@ -63,21 +79,38 @@ export class StreamRegistry implements StreamRegistryApi {
   /** A create or update in progress through this registry: its topic hook must not re-derive the config. */
   private pending: StreamConfig | null = null;
   private readonly log: Logger;
+  readonly account: string;
 
   private constructor(
     private readonly opts: StreamRegistryOptions,
     private readonly state: StreamStateStore,
   ) {
-    this.log = opts.logger.child({ component: 'streams' });
+    this.account = opts.account ?? GLOBAL_ACCOUNT;
+    this.log = opts.logger.child(this.account === GLOBAL_ACCOUNT ? { component: 'streams' } : { component: 'streams', account: this.account });
+  }
+
+  /** The topic of one of this account's streams. */
+  topicOf(stream: string): string {
+    return topicOfStream(this.account, stream);
+  }
+
+  /** The stream name of a topic, when the topic is one of this account's (by its configs and name). */
+  private streamNameOf(topic: string, configs: Readonly<Record<string, string>>): string | null {
+    if (accountOfTopic(configs) !== this.account) return null;
+    return streamOfTopic(this.account, topic);
   }
 
   /** Loads every stream topic and rebuilds its stream from the log, then follows topic changes. */
   static async open(opts: StreamRegistryOptions): Promise<StreamRegistry> {
     const started = Date.now();
-    const state = await StreamStateStore.open(opts.log, opts.logger);
+    const state = opts.state ?? (await StreamStateStore.open(opts.log, opts.logger));
     const reg = new StreamRegistry(opts, state);
     for (const t of opts.log.listTopics()) {
-      if (t.internal || !isStreamTopic(t.configs)) continue;
+      if (t.internal || !isStreamTopic(t.configs) || accountOfTopic(t.configs) !== reg.account) continue;
+      if (reg.streamNameOf(t.name, t.configs) === null) {
+        reg.log.error({ topic: t.name }, `stream topic of account ${reg.account} not named ${reg.account}.<stream>: not a stream`);
+        continue;
+      }
       const cfg = reg.deriveConfig(t);
       if ('err_code' in cfg) {
         reg.log.error({ topic: t.name, error: cfg.description }, 'stream topic with an unusable config: not a stream');
@@ -107,7 +140,7 @@ export class StreamRegistry implements StreamRegistryApi {
 
   private deriveConfig(t: TopicInfo): StreamConfig | JsApiError {
     const effective = (key: string): string | undefined => t.configs[key] ?? this.opts.log.describeTopic(t.name).effectiveConfigs.find((c) => c.name === key)?.value;
-    return resolveStreamConfig(configInputOfTopic(t.name, t.configs, effective), this.limitsCtx());
+    return resolveStreamConfig(configInputOfTopic(this.streamNameOf(t.name, t.configs) ?? t.name, t.configs, effective), this.limitsCtx());
   }
 
   private emit(ev: StreamRegistryEvent): void {
@@ -170,17 +203,20 @@ export class StreamRegistry implements StreamRegistryApi {
       if (sameConfig(existing.config, cfg)) return { stream: existing, created: false };
       return jsError('JSStreamNameExistErr');
     }
-    if (this.opts.log.hasTopic(cfg.name)) {
-      const t = this.opts.log.topicInfo(cfg.name)!;
-      if (t.partitions !== 1) return jsError('JSStreamInvalidConfigF', { err: `topic ${cfg.name} has ${t.partitions} partitions: a JetStream stream needs a one-partition topic` });
+    const topic = this.topicOf(cfg.name);
+    if (this.opts.log.hasTopic(topic)) {
+      const t = this.opts.log.topicInfo(topic)!;
+      if (t.partitions !== 1) return jsError('JSStreamInvalidConfigF', { err: `topic ${topic} has ${t.partitions} partitions: a JetStream stream needs a one-partition topic` });
       return jsError('JSStreamNameExistErr');
     }
     if (this.overlapping(cfg.subjects ?? [], cfg.name) !== undefined) return jsError('JSStreamSubjectOverlapErr');
+    const maxStreams = this.opts.limits.maxStreams ?? -1;
+    if (maxStreams > 0 && this.streams.size >= maxStreams) return jsError('JSMaximumStreamsLimitErr');
     const limits = checkAccountLimits(cfg, this.all().map((s) => s.config), this.opts.limits);
     if (limits !== null) return limits;
     this.pending = cfg;
     try {
-      await this.opts.log.createTopic(cfg.name, { partitions: 1, configs: topicConfigsOf(cfg) });
+      await this.opts.log.createTopic(topic, { partitions: 1, configs: { ...topicConfigsOf(cfg), ...accountConfigs(this.account) } });
     } catch (e) {
       return jsError('JSStreamCreateErrF', { err: e instanceof Error ? e.message : String(e) });
     } finally {
@@ -205,7 +241,7 @@ export class StreamRegistry implements StreamRegistryApi {
     if (limits !== null) return limits;
     this.pending = cfg;
     try {
-      await this.opts.log.alterTopicConfigs(name, topicConfigsOf(cfg));
+      await this.opts.log.alterTopicConfigs(this.topicOf(name), topicConfigsOf(cfg));
     } catch (e) {
       return jsError('JSStreamUpdateErrF', { err: e instanceof Error ? e.message : String(e) });
     } finally {
@@ -217,7 +253,7 @@ export class StreamRegistry implements StreamRegistryApi {
   async delete(name: string): Promise<boolean> {
     if (!this.streams.has(name)) return false;
     try {
-      await this.opts.log.deleteTopic(name);
+      await this.opts.log.deleteTopic(this.topicOf(name));
     } catch (e) {
       if (isLogError(e, 'UNKNOWN_TOPIC_OR_PARTITION')) return false;
       throw e;
@@ -229,22 +265,28 @@ export class StreamRegistry implements StreamRegistryApi {
   // Topic hooks: the log tells the registry about every topic change, whoever made it
 
   private validateTopic(name: string, configs: Record<string, string>, partitions: number, existing: TopicInfo | null): void {
-    const stream = this.streams.get(name);
+    const own = streamOfTopic(this.account, name);
+    const stream = own !== null && existing !== null && accountOfTopic(existing.configs) === this.account ? this.streams.get(own) : undefined;
     if (!isStreamTopic(configs)) {
       if (stream !== undefined) throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream: its wharf.jetstream.config and wharf.nats.subjects cannot be removed`);
       return;
     }
+    const account = accountOfTopic(configs);
+    if (stream !== undefined && account !== this.account) throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream of account ${this.account}: its wharf.nats.account cannot change`);
+    if (this.opts.accounts !== undefined && !this.opts.accounts.has(account)) throw new LogError('INVALID_CONFIG', `topic ${name}: account ${account} (wharf.nats.account) has no JetStream`);
+    if (account !== this.account) return;
+    if (own === null) throw new LogError('INVALID_CONFIG', `topic ${name}: a stream topic of account ${account} is named ${account}.<stream>`);
     if (partitions !== 1) throw new LogError('INVALID_CONFIG', `topic ${name} has ${partitions} partitions: a JetStream stream (wharf.nats.subjects) needs a one-partition topic`);
     if ((configs['cleanup.policy'] ?? '').includes('compact')) throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream: it enforces its own limits and cannot be compacted`);
-    if (this.pending !== null && this.pending.name === name) return;
+    if (this.pending !== null && this.pending.name === own) return;
     const effective = (key: string): string | undefined =>
       configs[key] ?? (existing !== null ? this.opts.log.describeTopic(name).effectiveConfigs.find((c) => c.name === key)?.value : this.opts.log.defaults.topicDefaults?.[key]) ?? defaultKafka(key);
-    const cfg = resolveStreamConfig(configInputOfTopic(name, configs, effective), this.limitsCtx());
+    const cfg = resolveStreamConfig(configInputOfTopic(own, configs, effective), this.limitsCtx());
     if ('err_code' in cfg) throw new LogError('INVALID_CONFIG', `topic ${name} as a stream: ${cfg.description}`);
     if (configs['message.timestamp.type'] === 'CreateTime' && cfg.mirror === undefined) {
       throw new LogError('INVALID_CONFIG', `topic ${name} is a JetStream stream: it takes the broker's clock (message.timestamp.type LogAppendTime); only a mirror keeps its origin's times`);
     }
-    const other = this.overlapping(cfg.subjects ?? [], name);
+    const other = this.overlapping(cfg.subjects ?? [], own);
     if (other !== undefined) throw new LogError('INVALID_CONFIG', `topic ${name}: wharf.nats.subjects overlap with stream ${other.name}`);
     if (stream !== undefined) {
       const bad = checkStreamUpdate(stream.config, cfg);
@@ -254,7 +296,9 @@ export class StreamRegistry implements StreamRegistryApi {
 
   private topicCreated(info: TopicInfo): void {
     if (info.internal || !isStreamTopic(info.configs)) return;
-    const cfg = this.pending !== null && this.pending.name === info.name ? this.pending : this.deriveConfig(info);
+    const own = this.streamNameOf(info.name, info.configs);
+    if (own === null) return;
+    const cfg = this.pending !== null && this.pending.name === own ? this.pending : this.deriveConfig(info);
     if ('err_code' in cfg) return;
     const stream = this.attach(info, cfg);
     stream.startEmpty();
@@ -275,7 +319,9 @@ export class StreamRegistry implements StreamRegistryApi {
   }
 
   private topicAltered(info: TopicInfo): void {
-    const stream = this.streams.get(info.name);
+    const own = this.streamNameOf(info.name, info.configs);
+    if (own === null) return;
+    const stream = this.streams.get(own);
     if (stream === undefined) {
       // Configs set over Kafka on an existing topic make it a stream.
       if (isStreamTopic(info.configs) && info.partitions === 1) {
@@ -286,10 +332,10 @@ export class StreamRegistry implements StreamRegistryApi {
       }
       return;
     }
-    const cfg = this.pending !== null && this.pending.name === info.name ? this.pending : this.deriveConfig(info);
+    const cfg = this.pending !== null && this.pending.name === own ? this.pending : this.deriveConfig(info);
     if ('err_code' in cfg) return;
     const before = JSON.stringify([stream.config.mirror, stream.config.sources]);
-    this.detachCaptures(info.name);
+    this.detachCaptures(own);
     stream.reconfigure(cfg);
     this.attachCaptures(stream);
     if (JSON.stringify([cfg.mirror, cfg.sources]) !== before) this.startSourcing(stream);
@@ -297,12 +343,13 @@ export class StreamRegistry implements StreamRegistryApi {
   }
 
   private topicDeleted(info: TopicInfo): void {
-    const stream = this.streams.get(info.name);
-    if (stream === undefined || stream.topicId !== info.topicId) return;
-    this.streams.delete(info.name);
-    this.detachCaptures(info.name);
-    this.sourcing.get(info.name)?.stop();
-    this.sourcing.delete(info.name);
+    const own = streamOfTopic(this.account, info.name);
+    const stream = own === null ? undefined : this.streams.get(own);
+    if (own === null || stream === undefined || stream.topicId !== info.topicId) return;
+    this.streams.delete(own);
+    this.detachCaptures(own);
+    this.sourcing.get(own)?.stop();
+    this.sourcing.delete(own);
     stream.close();
     void this.state.forget(info.topicId).catch((err: unknown) => this.log.warn({ err }, 'forgetting the state records of a deleted stream failed'));
     this.emit({ kind: 'deleted', stream });
@@ -323,7 +370,7 @@ export class StreamRegistry implements StreamRegistryApi {
     const foreign = t.configs['wharf.nats.foreign-subject'];
     stream.foreign = { subject: foreign !== undefined && foreign !== '' ? foreign : null };
     partition.setAppendCheck(this.appendCheck(stream));
-    this.streams.set(t.name, stream);
+    this.streams.set(cfg.name, stream);
     this.attachCaptures(stream);
     return stream;
   }

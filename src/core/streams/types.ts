@@ -100,6 +100,8 @@ export interface AccountLimits {
   maxMemory: number;
   /** Bytes of file streams the server may hold; -1 = unlimited. */
   maxStorage: number;
+  /** Streams the account may have; -1 or absent = unlimited. */
+  maxStreams?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,23 @@
 // $JS.API.INFO: account info with usage, limits and the API statistics, as nats-server answers
-// it for the global account of a server without accounts (fixture account-info).
+// it (fixture account-info): per account, with the account's own JetStream limits (-1 where
+// unlimited, all of them for the global account of a server without accounts).
+import type { JetStreamAccountLimits } from '../../core/security/nats-users.js';
 import type { ApiRoute } from '../api-table.js';
 import type { JetStreamContext } from '../context.js';
+
+/** An account's limits in nats-server's JSON (JetStreamAccountLimits). */
+export function limitsJson(l: JetStreamAccountLimits): { [key: string]: number | boolean } {
+  return {
+    max_memory: l.maxMemory,
+    max_storage: l.maxStorage,
+    max_streams: l.maxStreams,
+    max_consumers: l.maxConsumers,
+    max_ack_pending: l.maxAckPending,
+    memory_max_stream_bytes: l.memoryMaxStreamBytes,
+    storage_max_stream_bytes: l.storageMaxStreamBytes,
+    max_bytes_required: l.maxBytesRequired,
+  };
+}
 
 export function accountRoutes(ctx: JetStreamContext): ApiRoute[] {
   return [
@@ -18,16 +34,7 @@ export function accountRoutes(ctx: JetStreamContext): ApiRoute[] {
           reserved_storage: 0,
           streams: u.streams,
           consumers: ctx.consumers.count(),
-          limits: {
-            max_memory: -1,
-            max_storage: -1,
-            max_streams: -1,
-            max_consumers: -1,
-            max_ack_pending: -1,
-            memory_max_stream_bytes: -1,
-            storage_max_stream_bytes: -1,
-            max_bytes_required: false,
-          },
+          limits: limitsJson(ctx.accountLimits),
           domain: ctx.domain !== undefined && ctx.domain !== '' ? ctx.domain : undefined,
           api: { level: api.level, total: api.total, errors: api.errors },
         });

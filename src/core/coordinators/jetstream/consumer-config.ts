@@ -71,6 +71,8 @@ export interface ConsumerServerLimits {
   maxAckPending: number;
   /** 0 = none. */
   maxRequestBatch: number;
+  /** Consumers the account may have per stream (an account's max_consumers, as nats-server applies it); 0 or absent = none. */
+  maxConsumers?: number;
 }
 
 export const NO_SERVER_LIMITS: ConsumerServerLimits = Object.freeze({ maxAckPending: 0, maxRequestBatch: 0 });

@@ -53,6 +53,30 @@ export interface ConsumerCoordinatorOptions {
   events: CoordinatorEvents;
   pushSinks: PushSinkFactory;
   limits?: ConsumerServerLimits;
+  /**
+   * The consumer state shared by the coordinators of several accounts (one per account, each over
+   * its account's streams): opened and replayed once. A recovered consumer of a stream this
+   * coordinator does not serve is left to the others, unless `isStale` says no account has its
+   * stream: then its records are dropped.
+   */
+  shared?: SharedConsumerState;
+}
+
+/** `__jetstream_consumers` opened and replayed once, for the coordinators of several accounts. */
+export interface SharedConsumerState {
+  readonly topic: InternalTopic;
+  readonly store: ConsumerStateStore;
+  readonly recovered: Awaited<ReturnType<typeof ConsumerStateStore.recover>>;
+  /** Whether a topic id is no account's stream (its consumers' records may be dropped). */
+  isStale(topicId: string): boolean;
+}
+
+/** Opens and replays the consumer state topic once for several coordinators. */
+export async function openSharedConsumerState(log: Log, logger: Logger, isStale: (topicId: string) => boolean): Promise<SharedConsumerState> {
+  const topic = await InternalTopic.open(log, CONSUMER_STATE_TOPIC, logger);
+  const store = new ConsumerStateStore(topic, logger.child({ component: 'jetstream-consumer-state' }));
+  const recovered = await ConsumerStateStore.recover(topic, logger.child({ component: 'jetstream-consumers' }));
+  return { topic, store, recovered, isStale };
 }
 
 export type CreateAction = 'create' | 'update' | '';
@@ -106,8 +130,8 @@ export class ConsumerCoordinator {
 
   /** Opens the coordinator: replays `__jetstream_consumers` and restores the consumers of live streams. */
   static async open(opts: ConsumerCoordinatorOptions): Promise<ConsumerCoordinator> {
-    const topic = await InternalTopic.open(opts.log, CONSUMER_STATE_TOPIC, opts.logger);
-    const store = new ConsumerStateStore(topic, opts.logger.child({ component: 'jetstream-consumer-state' }));
+    const topic = opts.shared?.topic ?? (await InternalTopic.open(opts.log, CONSUMER_STATE_TOPIC, opts.logger));
+    const store = opts.shared?.store ?? new ConsumerStateStore(topic, opts.logger.child({ component: 'jetstream-consumer-state' }));
     const c = new ConsumerCoordinator(opts, topic, store);
     // Every stream gets the hooks at once: interest retention asks them even with no consumer.
     for (const name of opts.streams.names()) {
@@ -123,12 +147,14 @@ export class ConsumerCoordinator {
   }
 
   private async recover(): Promise<void> {
-    const { consumers, journalNumbers } = await ConsumerStateStore.recover(this.topic, this.log);
+    const shared = this.opts.shared;
+    const { consumers, journalNumbers } = shared?.recovered ?? (await ConsumerStateStore.recover(this.topic, this.log));
     const stale: RecoveredConsumer[] = [];
     for (const rc of consumers) {
       const stream = this.streamByTopicId(rc.topicId);
       if (stream === undefined) {
-        stale.push(rc);
+        // Another account's stream (shared state), or gone.
+        if (shared === undefined || shared.isStale(rc.topicId)) stale.push(rc);
         continue;
       }
       const sc = this.attach(stream);
@@ -262,8 +288,11 @@ export class ConsumerCoordinator {
       return { info: existing.info(), created: false };
     }
     if (action === 'update') return E.doesNotExist();
+    // The account's max_consumers bounds each stream's consumers, as nats-server applies it.
     const maxc = stream.config.max_consumers;
+    const maxAccount = this.limits.maxConsumers ?? 0;
     if (maxc > 0 && sc.consumers.size >= maxc) return E.maxConsumers();
+    if (maxAccount > 0 && sc.consumers.size >= maxAccount) return E.maxConsumers();
     if (stream.config.retention === 'workqueue') {
       if (cfg.ack_policy !== 'explicit') return E.wqRequiresExplicitAck();
       if (cfg.deliver_policy !== 'all') return E.wqNotDeliverAll();
@@ -515,7 +544,8 @@ export class ConsumerCoordinator {
       for (const c of sc.consumers.values()) c.close(false);
       journals.push(...sc.journals.values());
     }
-    await this.store.close(journals);
+    if (this.opts.shared !== undefined) await this.store.flush(journals);
+    else await this.store.close(journals);
   }
 }
 

@@ -294,6 +294,16 @@ export class ConsumerStateStore {
   }
 
   /** Writes a snapshot of every open journal and waits for it (clean close). */
+  /** Snapshots `journals` and drains the commits, leaving the store open (it is shared by several coordinators). */
+  async flush(journals: Iterable<ConsumerJournal>): Promise<void> {
+    for (const j of journals) {
+      if (j.closed) continue;
+      j.snapshotWanted = true;
+      j.touch();
+    }
+    await this.drain();
+  }
+
   async close(journals: Iterable<ConsumerJournal>): Promise<void> {
     for (const j of journals) {
       if (j.closed) continue;

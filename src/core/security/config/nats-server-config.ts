@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parseGoDurationSeconds } from '../../streams/go-duration.js';
 import type { Permissions, ResponsePermission, SubjectPermission } from '../principal.js';
-import type { AccountExport, AccountImport, NatsAccount, NatsUser } from '../nats-users.js';
+import { UNLIMITED_JETSTREAM, type AccountExport, type AccountImport, type JetStreamAccountLimits, type NatsAccount, type NatsUser } from '../nats-users.js';
 import { ConfSyntaxError, isUsedVariable, parseNatsConfFile, type ConfObject, type ConfValue } from './nats-conf.js';
 
 /** A setting the file holds that Wharf cannot honour, or a value nats-server would refuse. */
@@ -263,7 +263,7 @@ function accountsOf(v: ConfValue, key: string): Record<string, NatsAccount> {
     if (name === '$G') throw new NatsConfigError(`${key}: "$G" is a Reserved Account`);
     const at = `${key}.${name}`;
     if (!isBlock(body)) throw new NatsConfigError(`${at}: expected map entries for accounts`);
-    const a: { users?: NatsUser[]; exports?: AccountExport[]; imports?: AccountImport[]; defaultPermissions?: Permissions; jetstream?: boolean } = {};
+    const a: { users?: NatsUser[]; exports?: AccountExport[]; imports?: AccountImport[]; defaultPermissions?: Permissions; jetstream?: boolean; jetstreamLimits?: JetStreamAccountLimits } = {};
     for (const [k, e] of Object.entries(body)) {
       if (k === 'users') a.users = usersOf(e, `${at}.users`, name);
       else if (k === 'exports') a.exports = exportsOf(e, `${at}.exports`);
@@ -272,7 +272,10 @@ function accountsOf(v: ConfValue, key: string): Record<string, NatsAccount> {
       else if (k === 'jetstream') {
         if (typeof e === 'boolean') a.jetstream = e;
         else if (typeof e === 'string' && /^(enabled?|disabled?)$/i.test(e)) a.jetstream = /^enabled?$/i.test(e);
-        else if (isBlock(e)) throw new NatsConfigError(`${at}.jetstream: per-account JetStream limits are not supported by Wharf; use enabled or disabled`);
+        else if (isBlock(e)) {
+          a.jetstream = true;
+          a.jetstreamLimits = accountJetStreamLimits(e, `${at}.jetstream`);
+        }
         else throw new NatsConfigError(`${at}.jetstream: expected enabled, disabled or a boolean`);
       } else if (k === 'nkey') {
         if (!NKEY_ACCOUNT.test(str(e, `${at}.nkey`))) throw new NatsConfigError(`${at}: not a valid public nkey for an account`);
@@ -282,6 +285,28 @@ function accountsOf(v: ConfValue, key: string): Record<string, NatsAccount> {
     out[name] = a;
   }
   return out;
+}
+
+/**
+ * An account's `jetstream { … }` block, with nats-server's key names and aliases
+ * (parseJetStreamForAccount); what it does not set is unlimited.
+ */
+function accountJetStreamLimits(v: ConfObject, at: string): JetStreamAccountLimits {
+  const l: { -readonly [K in keyof JetStreamAccountLimits]: JetStreamAccountLimits[K] } = { ...UNLIMITED_JETSTREAM };
+  for (const [k, e] of Object.entries(v)) {
+    const key = `${at}.${k}`;
+    const lk = k.toLowerCase();
+    if (['max_memory', 'max_mem', 'mem', 'memory'].includes(lk)) l.maxMemory = int(e, key);
+    else if (['max_store', 'max_file', 'max_disk', 'store', 'disk'].includes(lk)) l.maxStorage = int(e, key);
+    else if (['max_streams', 'streams'].includes(lk)) l.maxStreams = int(e, key);
+    else if (['max_consumers', 'consumers'].includes(lk)) l.maxConsumers = int(e, key);
+    else if (['max_bytes_required', 'max_stream_bytes', 'max_bytes'].includes(lk)) l.maxBytesRequired = bool(e, key);
+    else if (['mem_max_stream_bytes', 'memory_max_stream_bytes'].includes(lk)) l.memoryMaxStreamBytes = int(e, key);
+    else if (['disk_max_stream_bytes', 'store_max_stream_bytes'].includes(lk)) l.storageMaxStreamBytes = int(e, key);
+    else if (lk === 'max_ack_pending') l.maxAckPending = int(e, key);
+    else if (!isUsedVariable(v, k)) throw new NatsConfigError(`${key}: unknown or unsupported JetStream account setting`);
+  }
+  return l;
 }
 
 function applyAuthorization(v: ConfValue, out: NatsServerConfig): void {
