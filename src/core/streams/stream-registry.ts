@@ -7,7 +7,8 @@
 // Kafka is a changed stream limit.
 //
 // Recovery (docs/jetstream.md 1.18): open() loads the stream topics and rebuilds each stream
-// from its log, before the NATS listener accepts clients.
+// from its last index snapshot and its log, before the NATS listener accepts clients; close()
+// writes a snapshot of every file stream.
 import type { Logger } from '../../log.js';
 import { LogError, isLogError, type Log, type TopicInfo } from '../log/index.js';
 import type { PartitionAppendCheck } from '../log/partition.js';
@@ -16,6 +17,7 @@ import { isValidLiteralSubject } from '../routing/subject.js';
 import { batchIsControl, batchIsTransactional, batchRecordsDataAsync, forEachBatch } from '../records/batch.js';
 import { jsError } from './api-errors.js';
 import { readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
+import { SnapshotStore } from './snapshot-store.js';
 import { StreamStateStore } from './state-topic.js';
 import {
   checkAccountLimits,
@@ -37,6 +39,10 @@ export interface StreamRegistryOptions {
   /** The PubAck encoding (the JetStream front-end's JSON). */
   replies: PublishReplies;
   limits: AccountLimits;
+  /** Bytes appended to a stream between two index snapshots (0: snapshots only at a clean close; default 64 MiB). */
+  snapshotBytes?: number;
+  /** Index snapshots on (default); off: every start replays each stream's whole log. */
+  snapshots?: boolean;
 }
 
 class Capture implements CaptureEntry {
@@ -67,6 +73,7 @@ export class StreamRegistry implements StreamRegistryApi {
   private constructor(
     private readonly opts: StreamRegistryOptions,
     private readonly state: StreamStateStore,
+    private readonly snapshots: SnapshotStore | null,
   ) {
     this.log = opts.logger.child({ component: 'streams' });
   }
@@ -75,7 +82,8 @@ export class StreamRegistry implements StreamRegistryApi {
   static async open(opts: StreamRegistryOptions): Promise<StreamRegistry> {
     const started = Date.now();
     const state = await StreamStateStore.open(opts.log, opts.logger);
-    const reg = new StreamRegistry(opts, state);
+    const snapshots = opts.snapshots === false ? null : await SnapshotStore.open(opts.log, opts.logger);
+    const reg = new StreamRegistry(opts, state, snapshots);
     for (const t of opts.log.listTopics()) {
       if (t.internal || !isStreamTopic(t.configs)) continue;
       const cfg = reg.deriveConfig(t);
@@ -90,6 +98,7 @@ export class StreamRegistry implements StreamRegistryApi {
       const stream = reg.attach(t, cfg);
       await stream.recover(state.records(t.topicId));
     }
+    snapshots?.releaseLoaded();
     for (const s of reg.streams.values()) reg.startSourcing(s);
     reg.removeHooks = opts.log.addTopicHooks({
       validate: (name, configs, partitions, existing) => reg.validateTopic(name, configs, partitions, existing),
@@ -305,6 +314,7 @@ export class StreamRegistry implements StreamRegistryApi {
     this.sourcing.delete(info.name);
     stream.close();
     void this.state.forget(info.topicId).catch((err: unknown) => this.log.warn({ err }, 'forgetting the state records of a deleted stream failed'));
+    void this.snapshots?.forget(info.topicId);
     this.emit({ kind: 'deleted', stream });
   }
 
@@ -314,7 +324,16 @@ export class StreamRegistry implements StreamRegistryApi {
   private attach(t: TopicInfo, cfg: StreamConfig): Stream {
     const partition = this.opts.log.partition(t.name, 0);
     const stream = new Stream(
-      { router: this.opts.router, owner: this.owner, replies: this.opts.replies, state: this.state, logger: this.opts.logger, stats: this.stats },
+      {
+        router: this.opts.router,
+        owner: this.owner,
+        replies: this.opts.replies,
+        state: this.state,
+        logger: this.opts.logger,
+        stats: this.stats,
+        snapshots: this.snapshots,
+        snapshotBytes: this.opts.snapshotBytes ?? 64 * 1024 * 1024,
+      },
       partition,
       t.topicId,
       cfg,
@@ -442,6 +461,7 @@ export class StreamRegistry implements StreamRegistryApi {
     for (const s of this.streams.values()) {
       await s.settled().catch(() => {});
       this.detachCaptures(s.name);
+      await s.writeSnapshot().catch((err: unknown) => this.log.warn({ err, stream: s.name }, 'writing the index snapshot at close failed'));
       s.close();
     }
     this.streams.clear();

@@ -4,7 +4,8 @@
 // publishes and Kafka appends alike, in offset order, appends in flight included), reads of
 // messages, deletes and purges, limits with discard old, per-message TTL and subject delete
 // markers, rollups, the fan-out of stored messages to core subscribers in log order, and the
-// rebuild of all of it from the log on start.
+// rebuild of all of it on start: from the last index snapshot and the log after it, or from the
+// whole log when there is none (docs/jetstream.md 1.18).
 //
 // Sequence n is offset n - 1. The subject index holds every sequence issued, the in-flight
 // ones included (the publish checks of the next publish see them); readers are bounded by the
@@ -44,6 +45,8 @@ import {
   type ExtraHeader,
   type StreamRecord,
 } from './record-codec.js';
+import { decodeSnapshot, encodeSnapshot, snapshotsSupported, type StreamSnapshot } from './snapshot-codec.js';
+import type { SnapshotStore } from './snapshot-store.js';
 import type { DeleteRange, StreamStateRecords, StreamStateStore } from './state-topic.js';
 import { subjectFilter, subjectsCollide } from './subject-filter.js';
 import { SubjectIndex } from './subject-index.js';
@@ -83,6 +86,20 @@ export interface StreamContext {
   state: StreamStateStore;
   logger: Logger;
   stats: StreamStats;
+  /** Index snapshots (null: none are written or read). */
+  snapshots: SnapshotStore | null;
+  /** A snapshot is written after this many bytes of batches appended (0: only at a clean close). */
+  snapshotBytes: number;
+}
+
+/** What the last start of a stream did (the snapshot-restart tests count with it; logged too). */
+export interface RecoveryStats {
+  /** The sequence the loaded snapshot covered, 0 when the whole log was replayed. */
+  snapshotSeq: number;
+  /** Records decoded from the log by the replay (those the snapshot covered would count too). */
+  replayedRecords: number;
+  /** Sequences indexed by the replay (after the snapshot). */
+  replayedSeqs: number;
 }
 
 /** How the stream reads Kafka-produced records whose key is no subject it captures. */
@@ -191,6 +208,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private readonly readCache = new Map<number, { last: number; records: StreamRecord[] }>();
   /** Where Kafka records whose key is no subject of the stream are seen (wharf.nats.foreign-subject). */
   foreign: ForeignPolicy = { subject: null };
+  /** What the last recover() did. */
+  readonly recovery: RecoveryStats = { snapshotSeq: 0, replayedRecords: 0, replayedSeqs: 0 };
+  /** Bytes of batches appended since the last snapshot. */
+  private sinceSnapshot = 0;
+  /** Whether anything changed since the last snapshot (or the recovery). */
+  private changed = false;
+  private snapshotting: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -577,6 +601,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.emit({ kind: 'appended', first: base + 1, last: last + 1 });
     this.applyRetention(entry);
     this.armExpiry();
+    this.changed = true;
+    this.sinceSnapshot += batches.length;
+    if (this.ctx.snapshotBytes > 0 && this.sinceSnapshot >= this.ctx.snapshotBytes) this.snapshotInBackground();
   }
 
   private afterOwnDurable(entry: Inflight, time: number): void {
@@ -759,6 +786,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private afterRemoval(reason: RemovalReason, seqs: number[]): void {
+    this.changed = true;
     // A leading run of deleted sequences is a prefix: move the first sequence past it.
     let first = this.index.first;
     while (first <= this.index.last && !this.index.isLive(first) && first <= this.durable) first++;
@@ -1265,11 +1293,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
    * then the limits and expiries against the current clock. Installs the append observer.
    */
   async recover(records: StreamStateRecords): Promise<void> {
+    const started = Date.now();
     const p = this.partition;
     const start = p.logStartOffset;
     const end = p.highWatermark;
     this.index.reset(start + 1);
     this.durable = end;
+    const snap = await this.loadSnapshot(start, end);
+    let replayed = 0;
     const deletes: DeleteRange[] = [...records.deletes].sort((a, b) => a.at - b.at);
     let di = 0;
     const applyDeletes = (upTo: number): void => {
@@ -1280,6 +1311,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     };
     const now = Date.now();
     let offset = start;
+    if (snap !== null) {
+      // The snapshot holds everything up to its sequence, the deletes made until then included;
+      // a delete made at that sequence after the snapshot is applied now (removing is idempotent).
+      offset = snap.seq;
+      applyDeletes(snap.seq);
+    }
+    const fromSeq = this.index.last;
     while (offset < end) {
       const r = await p.read(offset, READ_CHUNK, { maxOffset: end });
       if (r.bytes === 0) break;
@@ -1299,6 +1337,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             continue;
           }
           const recs = await recordsOf(batch);
+          replayed += recs.length;
           for (const rec of recs) {
             const seq = rec.offset + 1;
             if (seq <= this.index.last) continue;
@@ -1344,7 +1383,106 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (first > this.index.first) this.index.advanceFirst(first);
     this.enforceLimits();
     this.expire(now);
+    this.recovery.snapshotSeq = snap?.seq ?? 0;
+    this.recovery.replayedRecords = replayed;
+    this.recovery.replayedSeqs = Math.max(0, this.index.last - fromSeq);
+    this.changed ||= snap === null || this.recovery.replayedSeqs > 0;
+    this.log.info({ snapshot_seq: this.recovery.snapshotSeq, replayed_records: replayed, replayed_seqs: this.recovery.replayedSeqs, last_seq: this.index.last, ms: Date.now() - started }, 'stream recovered');
     if (this.index.first - 1 > p.logStartOffset) await this.scheduleTrim();
+  }
+
+  /**
+   * Loads the newest usable index snapshot into the view, or returns null (the whole log is
+   * replayed then). Usable: it decodes (CRC), covers no sequence past the log's end, and the
+   * record at its last sequence is still the one it indexed (same time): a log that lost its
+   * tail in a crash and was appended to again is replayed in full.
+   */
+  private async loadSnapshot(start: number, end: number): Promise<StreamSnapshot | null> {
+    const store = this.ctx.snapshots;
+    if (store === null || this.memory || !snapshotsSupported) return null;
+    for (const cand of store.take(this.topicId)) {
+      let snap: StreamSnapshot;
+      try {
+        snap = decodeSnapshot(cand.data);
+      } catch (err) {
+        this.log.warn({ err, epoch: cand.epoch }, 'index snapshot unusable: trying an older one or the log');
+        continue;
+      }
+      if (snap.seq > end || snap.seq < start || snap.index.last !== snap.seq) {
+        this.log.warn({ epoch: cand.epoch, snapshot_seq: snap.seq, log_start: start, log_end: end }, 'index snapshot does not fit the log: not used');
+        continue;
+      }
+      this.index.importState(snap.index);
+      if (snap.seq > start && this.index.subjectOfAny(snap.seq) !== null) {
+        const rec = await this.recordAt(snap.seq - 1);
+        if (rec === null || rec.timestamp !== this.index.timeOf(snap.seq)) {
+          this.log.warn({ epoch: cand.epoch, snapshot_seq: snap.seq }, 'index snapshot does not match the log at its last sequence: not used');
+          this.index.reset(start + 1);
+          continue;
+        }
+      }
+      this.readCache.clear();
+      if (start + 1 > this.index.first) this.index.advanceFirst(start + 1);
+      this.ttls.importEntries(snap.ttlTimes, snap.ttlSeqs);
+      for (const m of snap.markers) this.markers.add(m);
+      for (const [id, seq, time] of snap.dedupe) this.dedupe.add(id, seq, time);
+      this.lastTime = snap.lastTime;
+      this._lastMsgId = snap.lastMsgId;
+      return snap;
+    }
+    return null;
+  }
+
+  /** The view as a snapshot, or null while appends are in flight (the index is ahead of the log then). */
+  private takeSnapshot(): StreamSnapshot | null {
+    if (this.open !== null || this.inflight.length > 0 || this.index.last !== this.durable) return null;
+    const ttl = this.ttls.exportEntries();
+    return {
+      seq: this.index.last,
+      index: this.index.exportState(),
+      ttlTimes: [...ttl.times],
+      ttlSeqs: [...ttl.seqs],
+      markers: [...this.markers],
+      dedupe: [...this.dedupe.entries()],
+      lastTime: this.lastTime,
+      lastMsgId: this._lastMsgId,
+    };
+  }
+
+  /** Writes a snapshot now if nothing is in flight and none is being written (appends trigger it). */
+  private snapshotInBackground(): void {
+    if (this.snapshotting !== null) return;
+    void this.writeSnapshot();
+  }
+
+  /**
+   * Encodes the view (synchronously, so it is one consistent state) and writes it to the
+   * snapshot topic. Resolves when it is durable, or at once when there is nothing to write.
+   */
+  async writeSnapshot(): Promise<void> {
+    const store = this.ctx.snapshots;
+    if (store === null || this.memory || !snapshotsSupported || this.closed) return;
+    if (this.snapshotting !== null) await this.snapshotting;
+    if (!this.changed) return;
+    const snap = this.takeSnapshot();
+    if (snap === null) return;
+    const data = encodeSnapshot(snap);
+    this.sinceSnapshot = 0;
+    this.changed = false;
+    const started = Date.now();
+    this.snapshotting = store
+      .write(this.topicId, data)
+      .then(
+        (epoch) => this.log.info({ snapshot_seq: snap.seq, epoch, bytes: data.length, ms: Date.now() - started }, 'index snapshot written'),
+        (err: unknown) => {
+          this.changed = true;
+          if (!this.closed) this.log.warn({ err }, 'writing the index snapshot failed');
+        },
+      )
+      .finally(() => {
+        this.snapshotting = null;
+      });
+    await this.snapshotting;
   }
 
   /** Starts the view of a new, empty topic (nothing to replay) and installs the append observer. */
