@@ -41,7 +41,7 @@ export class JetStreamService {
   static async start(deps: JetStreamServiceDeps): Promise<JetStreamService> {
     const o = deps.options;
     const limits = { maxMemory: o.maxMemory, maxStorage: o.maxStorage };
-    const registry = await StreamRegistry.open({ log: deps.log, router: deps.router, logger: deps.logger, replies: new PubAckEncoder(o.domain), limits, snapshotBytes: o.snapshotBytes });
+    const registry = await StreamRegistry.open({ log: deps.log, router: deps.router, logger: deps.logger, replies: new PubAckEncoder(o.domain), limits, snapshotBytes: Math.max(0, o.snapshotBytes), snapshots: o.snapshotBytes >= 0 });
     let frontEnd: JetStreamFrontEnd | null = null;
     const context: JetStreamContext = {
       streams: registry,

@@ -3,6 +3,10 @@
 // compacted internal topic __jetstream_state, in the JSON format of the other internal topics:
 //   ["del", topicId, first] -> {"v":1, "to": last, "erase": bool, "at": the stream's last sequence then}
 //   ["src", topicId, origin] -> {"v":1, "seq": last origin sequence appended}
+//   ["limits", topicId, from] -> {"v":1, "max_msgs_per_subject": n, "discard_new_per_subject": bool}
+// The limit records are the limit epochs (docs/jetstream.md 1.7): the per-subject limit in force
+// from sequence `from` on, recorded when it changes, so the replay applies at each sequence the
+// limit that was in force when it was appended.
 // A delete is acknowledged to the client once its record is durable. When the log start
 // offset of the stream passes a range, or the stream is deleted, its records get tombstones so
 // that compaction drops them.
@@ -20,8 +24,17 @@ export interface DeleteRange {
   at: number;
 }
 
+/** The per-subject limit in force from sequence `from` on. */
+export interface LimitEpoch {
+  from: number;
+  perSubject: number;
+  discardNewPerSubject: boolean;
+}
+
 export interface StreamStateRecords {
   deletes: DeleteRange[];
+  /** The limit epochs, in no particular order (empty: the limit never changed). */
+  limits: LimitEpoch[];
   /** Last origin sequence appended, by origin stream name. */
   sources: Map<string, number>;
 }
@@ -40,6 +53,9 @@ export class StreamStateStore {
       if (kind === 'del' && typeof id === 'number') {
         rec.deletes = rec.deletes.filter((d) => d.from !== id);
         if (value !== null) rec.deletes.push({ from: id, to: Number(value['to']), erase: value['erase'] === true, at: Number(value['at']) });
+      } else if (kind === 'limits' && typeof id === 'number') {
+        rec.limits = rec.limits.filter((l) => l.from !== id);
+        if (value !== null) rec.limits.push({ from: id, perSubject: Number(value['max_msgs_per_subject']), discardNewPerSubject: value['discard_new_per_subject'] === true });
       } else if (kind === 'src' && typeof id === 'string') {
         if (value === null) rec.sources.delete(id);
         else rec.sources.set(id, Number(value['seq']));
@@ -51,7 +67,7 @@ export class StreamStateStore {
   /** The records of a stream's topic (empty for a new one). */
   records(topicId: string): StreamStateRecords {
     let r = this.byTopic.get(topicId);
-    if (r === undefined) this.byTopic.set(topicId, (r = { deletes: [], sources: new Map() }));
+    if (r === undefined) this.byTopic.set(topicId, (r = { deletes: [], limits: [], sources: new Map() }));
     return r;
   }
 
@@ -73,6 +89,17 @@ export class StreamStateStore {
     await this.topic.append(gone.map((d) => ({ key: ['del', topicId, d.from], value: null })));
   }
 
+  /** Records limit epochs durably (one batch): the first change of a stream records the limit before it too. */
+  async addLimitEpochs(topicId: string, epochs: readonly LimitEpoch[]): Promise<void> {
+    if (epochs.length === 0) return;
+    const rec = this.records(topicId);
+    await this.topic.append(epochs.map((l) => ({ key: ['limits', topicId, l.from], value: { v: 1, max_msgs_per_subject: l.perSubject, discard_new_per_subject: l.discardNewPerSubject } })));
+    for (const l of epochs) {
+      rec.limits = rec.limits.filter((x) => x.from !== l.from);
+      rec.limits.push(l);
+    }
+  }
+
   async setSourceCursor(topicId: string, origin: string, seq: number): Promise<void> {
     this.records(topicId).sources.set(origin, seq);
     await this.topic.append([{ key: ['src', topicId, origin], value: { v: 1, seq } }]);
@@ -85,6 +112,7 @@ export class StreamStateStore {
     this.byTopic.delete(topicId);
     const tombstones: InternalRecord[] = [
       ...rec.deletes.map((d): InternalRecord => ({ key: ['del', topicId, d.from], value: null })),
+      ...rec.limits.map((l): InternalRecord => ({ key: ['limits', topicId, l.from], value: null })),
       ...[...rec.sources.keys()].map((o): InternalRecord => ({ key: ['src', topicId, o], value: null })),
     ];
     if (tombstones.length > 0) await this.topic.append(tombstones);

@@ -47,7 +47,7 @@ import {
 } from './record-codec.js';
 import { decodeSnapshot, encodeSnapshot, snapshotsSupported, type StreamSnapshot } from './snapshot-codec.js';
 import type { SnapshotStore } from './snapshot-store.js';
-import type { DeleteRange, StreamStateRecords, StreamStateStore } from './state-topic.js';
+import type { DeleteRange, LimitEpoch, StreamStateRecords, StreamStateStore } from './state-topic.js';
 import { subjectFilter, subjectsCollide } from './subject-filter.js';
 import { SubjectIndex } from './subject-index.js';
 import { SubjectTransformer } from './transform.js';
@@ -1279,12 +1279,28 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   /** Applies a new config (already checked); limits take effect at once. */
   reconfigure(cfg: StreamConfig): void {
+    const before = this.cfg;
     this.cfg = cfg;
+    if (!this.memory && (before.max_msgs_per_subject !== cfg.max_msgs_per_subject || (before.discard_new_per_subject === true) !== (cfg.discard_new_per_subject === true))) this.recordLimitEpoch(before, cfg);
     this.dedupe.setWindow(Number(cfg.duplicate_window / 1_000_000n));
     this.compileTransforms();
     this.enforceLimits();
     this.armExpiry();
     this.emit({ kind: 'updated', config: cfg });
+  }
+
+  /**
+   * Records that the per-subject limit changed (docs/jetstream.md 1.7): from the next durable
+   * sequence on (what is in flight is trimmed under the new limit when it lands), and, at the
+   * first change, the limit every sequence before had. In the background: the config change is
+   * committed by the topic's metadata; a crash before this record is durable replays with the
+   * new limit, as before limit epochs existed.
+   */
+  private recordLimitEpoch(before: StreamConfig, after: StreamConfig): void {
+    const epochs: LimitEpoch[] = [];
+    if (this.ctx.state.records(this.topicId).limits.length === 0) epochs.push({ from: 1, perSubject: before.max_msgs_per_subject, discardNewPerSubject: before.discard_new_per_subject === true });
+    epochs.push({ from: this.durable + 1, perSubject: after.max_msgs_per_subject, discardNewPerSubject: after.discard_new_per_subject === true });
+    void this.ctx.state.addLimitEpochs(this.topicId, epochs).catch((err: unknown) => this.log.warn({ err }, 'recording the limit change failed'));
   }
 
   /**
@@ -1309,8 +1325,26 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) if (s <= this.index.last) this.index.remove(s);
       }
     };
+    // The per-subject limit in force at each sequence: the recorded epochs, else today's config.
+    const epochs: LimitEpoch[] = [...records.limits].sort((a, b) => a.from - b.from);
+    let ei = 0;
+    let perSubject = this.cfg.max_msgs_per_subject;
+    let discardNewPerSubject = this.cfg.discard_new_per_subject === true;
+    const trimSubject = (subject: string): void => {
+      while (this.index.countOf(subject) > perSubject) this.index.remove(this.index.firstOf(subject));
+    };
+    /** Enters the epochs that start at or before `seq`; a lowered limit trims every subject, as reconfigure() did. */
+    const enterEpochs = (seq: number, trim: boolean): void => {
+      while (ei < epochs.length && epochs[ei]!.from <= seq) {
+        const e = epochs[ei++]!;
+        perSubject = e.perSubject;
+        discardNewPerSubject = e.discardNewPerSubject;
+        if (trim && perSubject > 0 && !discardNewPerSubject) for (const [subject] of [...this.index.liveSubjects()]) trimSubject(subject);
+      }
+    };
     const now = Date.now();
     let offset = start;
+    if (snap !== null) enterEpochs(snap.seq, false);
     if (snap !== null) {
       // The snapshot holds everything up to its sequence, the deletes made until then included;
       // a delete made at that sequence after the snapshot is applied now (removing is idempotent).
@@ -1342,6 +1376,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             const seq = rec.offset + 1;
             if (seq <= this.index.last) continue;
             if (seq > this.index.last + 1) this.gap(this.index.last + 1, seq - 1, rec.timestamp);
+            enterEpochs(seq, true);
             this.indexRecord(rec);
             if (!this.index.isLive(seq)) {
               applyDeletes(seq);
@@ -1358,11 +1393,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
               const subject = this.index.subjectOf(seq)!;
               for (let s = this.index.firstOf(subject); s !== 0 && s < seq; s = this.index.nextOfSubject(s)) this.index.remove(s);
             }
-            const per = this.cfg.max_msgs_per_subject;
-            if (per > 0 && !this.cfg.discard_new_per_subject) {
-              const subject = this.index.subjectOf(seq)!;
-              while (this.index.countOf(subject) > per) this.index.remove(this.index.firstOf(subject));
-            }
+            if (perSubject > 0 && !discardNewPerSubject) trimSubject(this.index.subjectOf(seq)!);
             applyDeletes(seq);
           }
           if (last + 1 > this.index.last) this.gap(this.index.last + 1, last + 1, batchMaxTimestamp(batch));
@@ -1371,6 +1402,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       offset = r.nextOffset;
     }
     applyDeletes(Number.MAX_SAFE_INTEGER);
+    enterEpochs(Number.MAX_SAFE_INTEGER, true);
     if (this.index.last < end) this.gap(this.index.last + 1, end, now);
     this.dedupe.trim(now);
     let lastMsg = end;
