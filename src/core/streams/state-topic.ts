@@ -1,7 +1,10 @@
 // What streams must record that the log cannot derive (docs/jetstream.md 1.5, 1.12, 1.18): the
 // explicit deletes (MSG.DELETE, purges by filter) and the cursors of sources, as records of the
 // compacted internal topic __jetstream_state, in the JSON format of the other internal topics:
-//   ["del", topicId, first] -> {"v":1, "to": last, "erase": bool, "at": the stream's last sequence then}
+//   ["del", topicId, first] -> {"v":1, "to": last, "erase": bool, "at": the stream's last sequence then,
+//                               erase deletes of one message also "subj", "size", "ts": what the
+//                               erased record was, so that a replay after the erase counts it
+//                               where it was live (per-subject limits) though it is gone from the log}
 //   ["src", topicId, origin] -> {"v":1, "seq": last origin sequence appended}
 //   ["limits", topicId, from] -> {"v":1, "max_msgs_per_subject": n, "discard_new_per_subject": bool}
 // The limit records are the limit epochs (docs/jetstream.md 1.7): the per-subject limit in force
@@ -22,6 +25,8 @@ export interface DeleteRange {
   erase: boolean;
   /** The stream's last sequence when the delete was made: where the replay applies it. */
   at: number;
+  /** An erased message (from === to): its subject, stored size and time, for the replay. */
+  erased?: { subject: string; size: number; time: number };
 }
 
 /** The per-subject limit in force from sequence `from` on. */
@@ -52,7 +57,11 @@ export class StreamStateStore {
       const rec = store.records(topicId);
       if (kind === 'del' && typeof id === 'number') {
         rec.deletes = rec.deletes.filter((d) => d.from !== id);
-        if (value !== null) rec.deletes.push({ from: id, to: Number(value['to']), erase: value['erase'] === true, at: Number(value['at']) });
+        if (value !== null) {
+          const d: DeleteRange = { from: id, to: Number(value['to']), erase: value['erase'] === true, at: Number(value['at']) };
+          if (typeof value['subj'] === 'string') d.erased = { subject: value['subj'], size: Number(value['size']), time: Number(value['ts']) };
+          rec.deletes.push(d);
+        }
       } else if (kind === 'limits' && typeof id === 'number') {
         rec.limits = rec.limits.filter((l) => l.from !== id);
         if (value !== null) rec.limits.push({ from: id, perSubject: Number(value['max_msgs_per_subject']), discardNewPerSubject: value['discard_new_per_subject'] === true });
@@ -75,7 +84,12 @@ export class StreamStateStore {
   async addDeletes(topicId: string, ranges: readonly DeleteRange[]): Promise<void> {
     if (ranges.length === 0) return;
     const rec = this.records(topicId);
-    await this.topic.append(ranges.map((d) => ({ key: ['del', topicId, d.from], value: { v: 1, to: d.to, erase: d.erase, at: d.at } })));
+    await this.topic.append(
+      ranges.map((d) => ({
+        key: ['del', topicId, d.from],
+        value: { v: 1, to: d.to, erase: d.erase, at: d.at, ...(d.erased !== undefined ? { subj: d.erased.subject, size: d.erased.size, ts: d.erased.time } : {}) },
+      })),
+    );
     rec.deletes.push(...ranges);
   }
 

@@ -30,6 +30,7 @@ import {
 } from '../records/batch.js';
 import { jsError } from './api-errors.js';
 import { DuplicateWindow } from './dedupe.js';
+import { eraseFilter } from './erase.js';
 import { ExpiryTimer, TtlHeap } from './expiry.js';
 import { formatGoDuration, formatGoTime, parseMessageTtl } from './go-duration.js';
 import { Outcome, PublishCheck, Rollup, type PublishState } from './publish-checks.js';
@@ -215,6 +216,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   /** Whether anything changed since the last snapshot (or the recovery). */
   private changed = false;
   private snapshotting: Promise<void> | null = null;
+  /** Sequences deleted with erase whose records may still be in the log (erase.ts). */
+  private readonly erasing = new Set<number>();
+  private erasePass: Promise<void> | null = null;
+  private lastErasePass = 0;
+  private eraseAgain = false;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -602,6 +608,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.applyRetention(entry);
     this.armExpiry();
     this.changed = true;
+    // An erase waiting for its unit of storage to roll: look again, at most once a second.
+    if (this.erasing.size > 0 && this.erasePass === null && Date.now() - this.lastErasePass >= 1000) this.scheduleErase();
     this.sinceSnapshot += batches.length;
     if (this.ctx.snapshotBytes > 0 && this.sinceSnapshot >= this.ctx.snapshotBytes) this.snapshotInBackground();
   }
@@ -1208,10 +1216,52 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       await this.trimming;
       return true;
     }
-    await this.ctx.state.addDeletes(this.topicId, [{ from: seq, to: seq, erase, at }]);
+    const erased = erase ? { subject: this.index.subjectOf(seq)!, size: this.index.sizeOf(seq), time: this.index.timeOf(seq) } : undefined;
+    await this.ctx.state.addDeletes(this.topicId, [{ from: seq, to: seq, erase, at, ...(erased !== undefined ? { erased } : {}) }]);
     this.index.remove(seq);
     this.afterRemoval('delete', [seq]);
+    if (erase) {
+      this.erasing.add(seq);
+      this.scheduleErase();
+    }
     return true;
+  }
+
+  /** Starts a pass that erases the pending deleted records from the log, unless one runs. */
+  private scheduleErase(): void {
+    if (this.erasing.size === 0 || this.closed) return;
+    if (this.erasePass !== null) {
+      // Asked while a pass runs (a new delete): one more pass after it.
+      this.eraseAgain = true;
+      return;
+    }
+    this.lastErasePass = Date.now();
+    this.eraseAgain = false;
+    this.erasePass = this.runErase()
+      .catch((err: unknown) => {
+        if (!this.closed) this.log.warn({ err }, 'erasing deleted messages from the log failed');
+      })
+      .finally(() => {
+        this.erasePass = null;
+        if (this.eraseAgain) this.scheduleErase();
+      });
+  }
+
+  /** Has the engine rewrite the sealed storage holding the pending erased records (erase.ts). */
+  private async runErase(): Promise<void> {
+    for (const s of this.erasing) if (s < this.index.first) this.erasing.delete(s);
+    if (this.erasing.size === 0) return;
+    const offsets = [...this.erasing].map((s) => s - 1).sort((a, b) => a - b);
+    const filter = eraseFilter(offsets);
+    const r = await this.partition.rewriteSealed(offsets[0]!, this.durable, filter);
+    for (const o of offsets) if (o < r.rewrittenUpTo) this.erasing.delete(o + 1);
+    if (filter.erased() > 0) this.log.info({ erased: filter.erased(), pending: this.erasing.size }, 'deleted messages erased from the log');
+    if (filter.undecodable() > 0) this.log.warn({ records: filter.undecodable() }, 'deleted messages in batches of an unknown compression cannot be erased');
+  }
+
+  /** Sequences deleted with erase that are not yet erased from the log (tests, monitoring). */
+  get pendingErases(): number {
+    return this.erasing.size;
   }
 
   async purge(req: PurgeRequest): Promise<number> {
@@ -1342,6 +1392,28 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         if (trim && perSubject > 0 && !discardNewPerSubject) for (const [subject] of [...this.index.liveSubjects()]) trimSubject(subject);
       }
     };
+    // Erased messages are gone from the log, but were live until their delete: indexed where
+    // they were (per-subject limits count them), then deleted at `at` like any delete.
+    const erasedAt = new Map<number, { subject: string; size: number; time: number }>();
+    for (const d of deletes) if (d.erased !== undefined) erasedAt.set(d.from, d.erased);
+    const fill = (from: number, to: number, time: number): void => {
+      let s = from;
+      while (s <= to) {
+        const e = erasedAt.get(s);
+        if (e !== undefined && s === this.index.last + 1) {
+          enterEpochs(s, true);
+          this.index.add(s, e.subject, e.size, e.time);
+          if (perSubject > 0 && !discardNewPerSubject) trimSubject(e.subject);
+          applyDeletes(s);
+          s++;
+          continue;
+        }
+        let t = s;
+        while (t < to && !erasedAt.has(t + 1)) t++;
+        this.gap(s, t, time);
+        s = t + 1;
+      }
+    };
     const now = Date.now();
     let offset = start;
     if (snap !== null) enterEpochs(snap.seq, false);
@@ -1364,9 +1436,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
           const base = batchBaseOffset(batch);
           const last = base + batchLastOffsetDelta(batch);
           if (last < this.index.first - 1) continue;
-          if (base > this.index.last) this.gap(this.index.last + 1, base, batchMaxTimestamp(batch));
+          if (base > this.index.last) fill(this.index.last + 1, base, batchMaxTimestamp(batch));
           if (batchIsControl(batch) || batchRecordsCount(batch) === 0 || batchIsTransactional(batch)) {
-            this.gap(Math.max(this.index.last + 1, base + 1), last + 1, batchMaxTimestamp(batch));
+            fill(Math.max(this.index.last + 1, base + 1), last + 1, batchMaxTimestamp(batch));
             applyDeletes(this.index.last);
             continue;
           }
@@ -1375,7 +1447,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
           for (const rec of recs) {
             const seq = rec.offset + 1;
             if (seq <= this.index.last) continue;
-            if (seq > this.index.last + 1) this.gap(this.index.last + 1, seq - 1, rec.timestamp);
+            if (seq > this.index.last + 1) fill(this.index.last + 1, seq - 1, rec.timestamp);
             enterEpochs(seq, true);
             this.indexRecord(rec);
             if (!this.index.isLive(seq)) {
@@ -1396,14 +1468,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             if (perSubject > 0 && !discardNewPerSubject) trimSubject(this.index.subjectOf(seq)!);
             applyDeletes(seq);
           }
-          if (last + 1 > this.index.last) this.gap(this.index.last + 1, last + 1, batchMaxTimestamp(batch));
+          if (last + 1 > this.index.last) fill(this.index.last + 1, last + 1, batchMaxTimestamp(batch));
         }
       }
       offset = r.nextOffset;
     }
     applyDeletes(Number.MAX_SAFE_INTEGER);
     enterEpochs(Number.MAX_SAFE_INTEGER, true);
-    if (this.index.last < end) this.gap(this.index.last + 1, end, now);
+    if (this.index.last < end) fill(this.index.last + 1, end, now);
     this.dedupe.trim(now);
     let lastMsg = end;
     while (lastMsg > 0 && lastMsg >= this.index.first && this.index.subjectOfAny(lastMsg) === null) lastMsg--;
@@ -1421,6 +1493,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.changed ||= snap === null || this.recovery.replayedSeqs > 0;
     this.log.info({ snapshot_seq: this.recovery.snapshotSeq, replayed_records: replayed, replayed_seqs: this.recovery.replayedSeqs, last_seq: this.index.last, ms: Date.now() - started }, 'stream recovered');
     if (this.index.first - 1 > p.logStartOffset) await this.scheduleTrim();
+    for (const d of deletes) if (d.erase) for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) this.erasing.add(s);
+    this.scheduleErase();
   }
 
   /**
