@@ -170,7 +170,16 @@ interface Input {
   expected: Map<string, number>;
 }
 
-const T0 = Date.UTC(2026, 0, 1);
+/**
+ * Timestamp of the first input record: an hour before the benchmark starts, on a 10 s window
+ * boundary. Not a fixed date: Apache Kafka applies retention.ms (7 days by default) to record
+ * timestamps, and rolls and deletes even the active segment once every record in it is older,
+ * so an input stamped months ago vanished at the broker's first retention check (5 minutes
+ * after it started) and every later run waited for output that could never come (the "hang" of
+ * word count under exactly_once_v2 on Kafka 4.4). Not in the future either: Kafka rejects
+ * timestamps more than log.message.timestamp.after.max.ms (1 hour) ahead.
+ */
+const T0 = Math.floor((Date.now() - 3600_000) / 10_000) * 10_000;
 
 function word(i: number, j: number): string {
   return `w${(i * 7 + j * 131) % VOCABULARY}`;
@@ -179,7 +188,9 @@ function word(i: number, j: number): string {
 async function writeInput(bootstrap: string, topology: TopologyKey, topic: string, n: number): Promise<Input> {
   await createTopic(bootstrap, topic, PARTITIONS);
   const expected = new Map<string, number>();
-  const producer = new Producer({ clientId: 'bench-input', bootstrapBrokers: [bootstrap], acks: 1, idempotent: false, compression: 'none' });
+  // Idempotent: a retried batch (a slow broker under load) must not be written twice, or every
+  // key's count exceeds the expected one and the run waits for counts it can never see.
+  const producer = new Producer({ clientId: 'bench-input', bootstrapBrokers: [bootstrap], idempotent: true, compression: 'none' });
   try {
     const batch = 2000;
     for (let i = 0; i < n; i += batch) {
@@ -203,7 +214,41 @@ async function writeInput(bootstrap: string, topology: TopologyKey, topic: strin
   } finally {
     await producer.close();
   }
+  await checkInputCount(bootstrap, topic, n);
   return { topic, records: n, expected };
+}
+
+/**
+ * Fails the run at once when the broker has deleted records of the input (retention, a purge):
+ * the application could never produce the expected counts, and the run would only time out.
+ */
+async function checkInputWhole(bootstrap: string, topic: string): Promise<void> {
+  const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: [bootstrap] });
+  try {
+    const partitions = Array.from({ length: PARTITIONS }, (_, partitionIndex) => ({ partitionIndex, timestamp: -2n }));
+    const res = await admin.listOffsets({ topics: [{ name: topic, partitions }] });
+    for (const t of res) {
+      for (const p of t.partitions) {
+        if (p.offset !== 0n) throw new Error(`the broker deleted records of the input ${topic}-${p.partitionIndex} (its log starts at ${p.offset}): the expected counts cannot be reached`);
+      }
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Fails when the input holds other than the `n` records written (a duplicated batch). */
+async function checkInputCount(bootstrap: string, topic: string, n: number): Promise<void> {
+  const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: [bootstrap] });
+  try {
+    const partitions = Array.from({ length: PARTITIONS }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n }));
+    const res = await admin.listOffsets({ topics: [{ name: topic, partitions }] });
+    let total = 0n;
+    for (const t of res) for (const p of t.partitions) total += p.offset;
+    if (total !== BigInt(n)) throw new Error(`the input ${topic} holds ${total} records, ${n} were written`);
+  } finally {
+    await admin.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +331,7 @@ let runs = 0;
 /** One run of one application: throughput, latency and CPU figures keyed by row suffix. */
 async function runApp(b: Broker, topology: TopologyKey, guarantee: Guarantee, side: SideKey, input: Input): Promise<Record<string, number>> {
   const id = `bench-${topology}-${guarantee === 'exactly_once_v2' ? 'eos' : 'alos'}-${side}-${++runs}-${process.pid}`;
+  await checkInputWhole(b.bootstrap, input.topic);
   const output = `${id}-out`;
   await createTopic(b.bootstrap, output, PARTITIONS);
   const latencyPrefix = `lat-${id}-`;
@@ -419,6 +465,7 @@ async function main(): Promise<void> {
       commands: [`node dist/bench/streams.js --pairs ${o.pairs}${driverFlags(o)}${o.quick ? ' --quick' : ''}${o.scale !== 1 ? ` --scale ${o.scale}` : ''}`],
       notes: [
         `Input: ${PARTITIONS} partitions, written before the application starts (word count: ${WORDS_PER_LINE} words a line from ${VOCABULARY} words; windowed: ${WINDOW_KEYS} keys, timestamps 10 ms apart). Output: ${PARTITIONS} partitions. Each run is a new application id over the measurement's input topic, which it reads from the beginning.`,
+        'Input timestamps start an hour before the benchmark (Kafka deletes records older than retention.ms, 7 days, by their timestamps, the active segment included: an input dated months back was gone at the broker\'s first retention check). Each run first checks that the broker still holds the whole input.',
         'Throughput: input records / seconds from the application printing RUNNING (its group joined and tasks assigned) until a read_committed kafkajs reader of the output has seen every key at its final count. Commit interval 100 ms for both guarantees (Java\'s default under exactly_once_v2), caches on (their default).',
         `End-to-end latency: then ${LATENCY_RECORDS} records at ${LATENCY_RATE}/s, each with a key of its own and its send time as record timestamp (both libraries give an aggregation's output the timestamp of the record that updated it); latency = arrival at the reader - timestamp. Bounded below by the commit interval (caches flush on commit; exactly_once_v2 output is visible once committed).`,
         'CPU per record: utime+stime of the application\'s process and of the broker\'s process (/proc/PID/stat) over the throughput phase, divided by the input records.',

@@ -9,7 +9,6 @@ import { jsonResponse, type EndpointHandler, type MonitorContext } from './serve
 
 /** Default page size of /connz, as in nats-server. */
 export const DEFAULT_CONN_LIST_SIZE = 1024;
-/** Wharf has one account: it has nats-server's name for the global account. */
 
 export type SortOption =
   | 'cid'
@@ -67,6 +66,8 @@ export interface ConnInfo {
   lang?: string;
   version?: string;
   authorized_user?: string;
+  /** The connection's account, when it is not the global one (with auth=1). */
+  account?: string;
   subscriptions_list?: string[];
   subscriptions_list_detail?: SubDetail[];
   name_tag?: string;
@@ -94,7 +95,7 @@ export interface ConnzOptions {
   state: ConnState;
   /** Only connections of this authorized user (see authorizedUser). */
   user: string | undefined;
-  /** Only connections of this account; Wharf's only account is $G. */
+  /** Only connections of this account (acc=). */
   account: string | undefined;
 }
 
@@ -147,7 +148,7 @@ export function connzEndpoint(ctx: MonitorContext): EndpointHandler {
 export function buildConnz(ctx: MonitorContext, opts: ConnzOptions): Connz {
   const { nats } = ctx;
   const now = new Date();
-  if (opts.account !== undefined && opts.account !== GLOBAL_ACCOUNT) {
+  if (opts.account !== undefined && !nats.accounts.has(opts.account)) {
     // nats-server answers an unknown account with an empty, id-less page.
     return { server_id: '', now: goTime(now), num_connections: 0, total: 0, offset: opts.offset, limit: opts.limit, connections: null };
   }
@@ -167,6 +168,7 @@ export function buildConnz(ctx: MonitorContext, opts: ConnzOptions): Connz {
     if (wantClosed) for (const c of nats.closedConnections) selected.push(c);
   }
 
+  if (opts.account !== undefined) selected = selected.filter((c) => c.principal.account === opts.account);
   if (opts.user !== undefined) selected = selected.filter((c) => authorizedUser(c) === opts.user);
   const rows = selected.map((conn) => ({ conn, info: connInfo(conn, now, opts) }));
   rows.sort(comparator(opts.sort, now));
@@ -220,23 +222,25 @@ function connInfo(conn: NatsConnection, now: Date, opts: ConnzOptions): ConnInfo
   if (typeof conn.connect.name === 'string' && conn.connect.name !== '') info.name = conn.connect.name;
   if (typeof conn.connect.lang === 'string' && conn.connect.lang !== '') info.lang = conn.connect.lang;
   if (typeof conn.connect.version === 'string' && conn.connect.version !== '') info.version = conn.connect.version;
+  // With auth=1 nats-server names the user and, when it is not the global one, the account.
   if (opts.auth) {
     const user = authorizedUser(conn);
     if (user !== undefined) info.authorized_user = user;
+    if (conn.principal.account !== GLOBAL_ACCOUNT) info.account = conn.principal.account;
   }
   if (conn.subscriptions.size > 0) {
-    if (opts.subsDetail) info.subscriptions_list_detail = [...conn.subscriptions.values()].map((s) => subDetail(s, false));
+    if (opts.subsDetail) info.subscriptions_list_detail = [...conn.subscriptions.values()].map((s) => subDetail(s, undefined));
     else if (opts.subs) info.subscriptions_list = [...conn.subscriptions.values()].map((s) => s.subject);
   }
-  // nats-server names the account of an open connection; for closed ones only a non-global account.
-  if (opts.auth && !conn.closed) info.name_tag = GLOBAL_ACCOUNT;
+  // And the name tag of an open connection's account.
+  if (opts.auth && !conn.closed) info.name_tag = conn.principal.account;
   return info;
 }
 
 /** One subscription as nats-server's SubDetail; /subsz adds the account. */
-export function subDetail(sub: NatsSubscription, withAccount: boolean): SubDetail {
+export function subDetail(sub: NatsSubscription, account: string | undefined): SubDetail {
   return {
-    ...(withAccount ? { account: GLOBAL_ACCOUNT, account_tag: GLOBAL_ACCOUNT } : {}),
+    ...(account !== undefined ? { account, account_tag: account } : {}),
     subject: sub.subject,
     ...(sub.queue !== undefined && sub.queue !== '' ? { qgroup: sub.queue } : {}),
     sid: sub.sid,

@@ -7,8 +7,9 @@
 // as well as the front-ends' connection registries and counters.
 // It listens on loopback unless opened on purpose, may serve HTTPS, and, when the NATS port
 // requires credentials, requires the same ones (basic auth, or a bearer token), checked by the
-// NATS port's own authenticator; /healthz stays open for liveness probes. The console sits
-// behind the same check (a browser asks for the user and password), then its own step.
+// NATS port's own authenticator; /healthz stays open for liveness probes. The console has its
+// own login (console/login.ts: NATS and Kafka SASL users, a form and a session cookie) and
+// checks every request against the broker's authorizer (console/access.ts).
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { ReloadableTls } from '../core/security/tls.js';
@@ -32,8 +33,10 @@ import { varzEndpoint } from './varz.js';
 import { accountzEndpoint, accstatzEndpoint } from './accountz.js';
 import { metricsEndpoint } from './metrics/endpoint.js';
 import type { BrokerMetrics } from './metrics/registry.js';
-import { consoleEndpoint } from './console/router.js';
-import { allowAllConsole, type ConsoleAuthenticator } from './console/auth.js';
+import { consoleEndpoint, LOGIN_REQUIRED } from './console/router.js';
+import type { ConsoleAuthenticator } from './console/auth.js';
+import type { KafkaLogins } from './console/login.js';
+import type { Authorizer } from '../core/security/authorizer.js';
 
 /** What the monitor reads of the Kafka listener: its address, live connections and counters. */
 export interface KafkaListenerView {
@@ -41,6 +44,12 @@ export interface KafkaListenerView {
   readonly connectionCount: number;
   readonly addresses: readonly KafkaAddress[];
   readonly stats: KafkaStats;
+  /** The authorization decision point in force (the console asks it); allow-all when absent. */
+  readonly authorizer?: Authorizer;
+  /** The SASL users the console's login accepts. */
+  readonly options?: KafkaLogins['options'];
+  /** The stored SCRAM credentials the console's login checks passwords against. */
+  readonly security?: KafkaLogins['security'];
 }
 
 export interface MonitorDeps {
@@ -60,7 +69,7 @@ export interface MonitorDeps {
   kafka?: KafkaListenerView | null;
   /** The broker's Prometheus registry (/metrics); null serves no /metrics. */
   metrics?: BrokerMetrics | null;
-  /** Who may use the console's API; allow-all until the security issue's login lands. */
+  /** Who uses the console's API; by default the broker's login (console/login.ts). */
   consoleAuth?: ConsoleAuthenticator;
   /** Wharf's version (the console's overview). */
   version?: string;
@@ -185,13 +194,15 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
   ]);
   if (deps.metrics) routes.set('/metrics', ['/metrics', metricsEndpoint(deps.metrics)]);
   // The console: "/console" and everything below it (assets, and its API under /console/api/).
-  const consoleHandler = consoleEndpoint(ctx, deps.consoleAuth ?? allowAllConsole);
+  const consoleHandler = consoleEndpoint(ctx, deps.consoleAuth);
+  const isConsole = (pathname: string): boolean => pathname === '/console' || pathname.startsWith('/console/');
 
   /** Whether the request carries credentials the NATS port would accept (always, when it requires none). */
   const authorized = async (req: IncomingMessage, pathname: string): Promise<boolean> => {
     // Read on every request: a config reload (SIGHUP) may have replaced the NATS credentials.
     const authenticator = deps.options.auth ? deps.nats.authenticator : null;
-    if (authenticator === null || OPEN_PATHS.has(pathname)) return true;
+    // The console logs its users in itself (NATS and Kafka users, a session cookie).
+    if (authenticator === null || OPEN_PATHS.has(pathname) || isConsole(pathname)) return true;
     const creds = credentialsOf(req.headers.authorization);
     if (creds === null) return false;
     return (await authenticator.check(creds)) !== null;
@@ -208,11 +219,13 @@ export async function startMonitor(deps: MonitorDeps): Promise<Monitor> {
         return UNAUTHORIZED;
       }
       let route = routes.get(pathname);
-      if (route === undefined && (pathname === '/console' || pathname.startsWith('/console/'))) route = ['/console', consoleHandler];
+      if (route === undefined && isConsole(pathname)) route = ['/console', consoleHandler];
       if (route === undefined) return NOT_FOUND;
       const [statKey, handler] = route;
       httpReqStats.set(statKey, (httpReqStats.get(statKey) ?? 0) + 1);
       const method = req.method ?? 'GET';
+      // A console API request without a login is answered before its body is read.
+      if (statKey === '/console' && method !== 'GET' && method !== 'HEAD' && !(await consoleHandler.admits(req, pathname))) return LOGIN_REQUIRED;
       const body = method === 'GET' || method === 'HEAD' ? EMPTY_BODY : await readBody(req);
       return await handler(query, { method, path: pathname, headers: req.headers, body, raw: req });
     } catch (err) {

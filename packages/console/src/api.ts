@@ -10,6 +10,7 @@ import type {
   GroupSummary,
   JetStreamResult,
   KvKeysResult,
+  LoginRequest,
   NatsConnectionsResult,
   NatsSubscriptionsResult,
   Overview,
@@ -17,6 +18,7 @@ import type {
   ProduceResult,
   ResetOffsetsRequest,
   ResetOffsetsResult,
+  SessionInfo,
   SlowConsumersResult,
   TopicDetail,
   TopicSummary,
@@ -26,6 +28,9 @@ import type {
 export type * from '../../../src/http/console/types.js';
 
 const BASE = './api';
+
+/** Dispatched on window when the API answers 401: the shell shows the login form. */
+export const LOGIN_REQUIRED_EVENT = 'wharf:login-required';
 
 export class ApiFailure extends Error {
   constructor(
@@ -49,6 +54,7 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
   } catch {
     throw new ApiFailure(res.status, text || res.statusText);
   }
+  if (res.status === 401 && path !== '/login') window.dispatchEvent(new Event(LOGIN_REQUIRED_EVENT));
   if (!res.ok) {
     const msg = typeof parsed === 'object' && parsed !== null && 'error' in parsed ? String((parsed as { error: unknown }).error) : res.statusText;
     throw new ApiFailure(res.status, msg);
@@ -59,6 +65,9 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
 const enc = encodeURIComponent;
 
 export const api = {
+  session: () => call<SessionInfo>('GET', '/session'),
+  login: (req: LoginRequest) => call<SessionInfo>('POST', '/login', req),
+  logout: () => call<{ loggedOut: boolean }>('POST', '/logout', {}),
   overview: () => call<Overview>('GET', '/overview'),
   topics: () => call<TopicSummary[]>('GET', '/topics'),
   topic: (name: string) => call<TopicDetail>('GET', `/topics/${enc(name)}`),

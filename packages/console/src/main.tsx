@@ -1,10 +1,12 @@
 // The console's shell: a header with the broker's name and version, the navigation (a side
-// bar on a laptop, a scrolling bar on a phone) and the page of the current hash route.
+// bar on a laptop, a scrolling bar on a phone) and the page of the current hash route, behind
+// the login form when the broker needs a login (components/session.tsx).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './styles.css';
 import { api } from './api.js';
 import { usePoll } from './components/hooks.js';
+import { SessionGate, UserBadge } from './components/session.js';
 import { parseRoute, href, type Route } from './lib/route.js';
 import { GroupPage, GroupsPage } from './pages/groups.js';
 import { JetStreamPage } from './pages/jetstream.js';
@@ -73,6 +75,7 @@ function App() {
           Wharf
         </a>
         <span class="muted top-info">{o !== null ? `v${o.version} · ${o.listeners.map((l) => l.url).join(' · ')}` : ''}</span>
+        <UserBadge />
       </header>
       <nav class="side">
         {NAV.map(([pages, link, label]) => (
@@ -94,4 +97,9 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+render(
+  <SessionGate>
+    <App />
+  </SessionGate>,
+  document.getElementById('app')!,
+);

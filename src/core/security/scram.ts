@@ -4,7 +4,7 @@
 // "Server Key"). Neither the password nor the salted password is kept: the keys verify a
 // client's proof and prove the server to the client, and cannot be used to log in. Iteration
 // bounds are Kafka's (4096 to 16384).
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface ScramMechanismInfo {
   /** The SASL name: SCRAM-SHA-256 or SCRAM-SHA-512. */
@@ -61,4 +61,18 @@ export function saltPassword(m: ScramMechanismInfo, password: string, salt: Buff
 export function credentialFromPassword(m: ScramMechanismInfo, password: string, iterations = SCRAM_MIN_ITERATIONS): ScramCredential {
   const salt = randomBytes(32);
   return credentialFromSaltedPassword(m, salt, saltPassword(m, password, salt, iterations), iterations);
+}
+
+/**
+ * Whether `password` is the one a stored credential was made from: its StoredKey is derived
+ * again from the password, the salt and the iterations (off the event loop's thread) and
+ * compared in constant time. For logins that present a password itself (the web console's
+ * basic auth and login form), not for SASL, whose client proves the password without sending it.
+ */
+export async function scramPasswordMatches(m: ScramMechanismInfo, credential: ScramCredential, password: string): Promise<boolean> {
+  const salted = await new Promise<Buffer>((resolve, reject) =>
+    pbkdf2(Buffer.from(password, 'utf8'), credential.salt, credential.iterations, m.keyLength, m.hash, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+  const stored = digest(m, hmac(m, salted, 'Client Key'));
+  return stored.length === credential.storedKey.length && timingSafeEqual(stored, credential.storedKey);
 }

@@ -4,9 +4,15 @@
 // empty group (to the earliest or latest offset, the first at a timestamp, or a given offset),
 // committed as an admin tool commits them (generation -1, no member), and delete a group.
 // Classic groups' assignments are ConsumerProtocolAssignment bytes, decoded here.
+// Rights as the Kafka requests check them (access.ts): a group is listed and shown with DESCRIBE
+// on it (or on the cluster: ListGroups), its offsets and lag only for topics the user may
+// DESCRIBE (OffsetFetch); a reset is an OffsetCommit (READ on the group and on each topic); a
+// deletion needs DELETE on the group.
 import type { Coordinators } from '../../core/coordinators/index.js';
 import type { Log } from '../../core/log/index.js';
 import { LagReader } from '../lag.js';
+import { CLUSTER } from '../../core/security/authorizer.js';
+import { group as groupResource, topic as topicResource, type ConsoleAccess } from './access.js';
 import { ApiError, bodyObject, optInt, optString, type ApiRoute } from './http.js';
 import { logErrorToApi } from './topics.js';
 import type { GroupDetail, GroupMember, GroupPartitionLag, GroupSummary, ResetOffsetsResult, ResetTo } from './types.js';
@@ -80,15 +86,18 @@ function members(c: Coordinators, groupId: string): { protocol: string; epoch: n
   };
 }
 
-async function summaries(deps: GroupDeps, lag: LagReader): Promise<GroupSummary[]> {
+async function summaries(deps: GroupDeps, lag: LagReader, access: ConsoleAccess): Promise<GroupSummary[]> {
   const c = need(deps.coordinators);
   const out: GroupSummary[] = [];
   const now = Date.now();
+  const all = access.may('DESCRIBE', CLUSTER);
   for (const g of c.groups.listGroups()) {
-    const lags = await lag.ofGroup(g.groupId, now);
+    if (!all && !access.may('DESCRIBE', groupResource(g.groupId))) continue;
+    const lags = (await lag.ofGroup(g.groupId, now)).filter((l) => access.may('DESCRIBE', topicResource(l.topic)));
     const m = members(c, g.groupId);
     out.push({
       groupId: g.groupId,
+      access: access.groupAccess(g.groupId),
       type: g.type,
       protocolType: g.protocolType,
       state: g.state,
@@ -101,31 +110,34 @@ async function summaries(deps: GroupDeps, lag: LagReader): Promise<GroupSummary[
   return out.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
 }
 
-async function detail(deps: GroupDeps, lag: LagReader, groupId: string): Promise<GroupDetail> {
+async function detail(deps: GroupDeps, lag: LagReader, groupId: string, access: ConsoleAccess): Promise<GroupDetail> {
+  access.need('DESCRIBE', groupResource(groupId));
   const c = need(deps.coordinators);
   const listed = c.groups.listGroups().find((g) => g.groupId === groupId);
   if (listed === undefined) throw new ApiError(404, `no group ${groupId}`);
   const m = members(c, groupId);
   const owners = new Map<string, string>();
   for (const member of m.members) for (const a of member.assignment) for (const p of a.partitions) owners.set(`${a.topic}\u0000${p}`, member.memberId);
-  const lags = await lag.ofGroup(groupId);
+  const lags = (await lag.ofGroup(groupId)).filter((l) => access.may('DESCRIBE', topicResource(l.topic)));
   const offsets: GroupPartitionLag[] = lags.map((l) => ({ ...l, owner: owners.get(`${l.topic}\u0000${l.partition}`) ?? null }));
   // Partitions a member owns that the group has not committed for yet: listed without a lag.
   const committed = new Set(lags.map((l) => `${l.topic}\u0000${l.partition}`));
   for (const [key, owner] of owners) {
     if (committed.has(key)) continue;
-    const [topic, index] = key.split('\u0000') as [string, string];
+    const [name, index] = key.split('\u0000') as [string, string];
+    if (!access.may('DESCRIBE', topicResource(name))) continue;
     let part;
     try {
-      part = deps.log.partition(topic, Number(index));
+      part = deps.log.partition(name, Number(index));
     } catch {
       continue;
     }
-    offsets.push({ topic, partition: Number(index), committed: null, logStartOffset: part.logStartOffset, logEndOffset: part.highWatermark, lag: null, lagMs: null, owner });
+    offsets.push({ topic: name, partition: Number(index), committed: null, logStartOffset: part.logStartOffset, logEndOffset: part.highWatermark, lag: null, lagMs: null, owner });
   }
   offsets.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   return {
     groupId,
+    access: access.groupAccess(groupId),
     type: listed.type,
     protocolType: listed.protocolType,
     state: listed.state,
@@ -142,7 +154,8 @@ async function detail(deps: GroupDeps, lag: LagReader, groupId: string): Promise
 
 const RESET_TO: ReadonlySet<string> = new Set<ResetTo>(['earliest', 'latest', 'timestamp', 'offset']);
 
-async function reset(deps: GroupDeps, groupId: string, body: Record<string, unknown>): Promise<ResetOffsetsResult> {
+async function reset(deps: GroupDeps, groupId: string, body: Record<string, unknown>, access: ConsoleAccess): Promise<ResetOffsetsResult> {
+  access.need('READ', groupResource(groupId));
   const c = need(deps.coordinators);
   const to = optString(body, 'to');
   if (to === undefined || !RESET_TO.has(to)) throw new ApiError(400, `to must be one of ${[...RESET_TO].join(', ')}`);
@@ -170,6 +183,8 @@ async function reset(deps: GroupDeps, groupId: string, body: Record<string, unkn
     if (targets.length === 0) throw new ApiError(400, `group ${groupId} has no committed offsets: name a topic`);
   }
   const entries: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }> = [];
+  // As OffsetCommit: every topic needs READ; one that the user may not read refuses the reset.
+  for (const name of new Set(targets.map((t) => t.topic))) access.need('READ', topicResource(name));
   for (const t of targets) {
     let part;
     try {
@@ -191,14 +206,14 @@ async function reset(deps: GroupDeps, groupId: string, body: Record<string, unkn
 export function groupRoutes(deps: GroupDeps): ApiRoute[] {
   const lag = new LagReader(deps.log, deps.coordinators);
   return [
-    { method: 'GET', path: '/groups', handle: () => summaries(deps, lag) },
-    { method: 'GET', path: '/groups/:group', handle: ({ params }) => detail(deps, lag, params['group']!) },
-    { method: 'POST', path: '/groups/:group/reset', write: true, handle: ({ params, req }) => reset(deps, params['group']!, bodyObject(req)) },
+    { method: 'GET', path: '/groups', handle: ({ access }) => summaries(deps, lag, access) },
+    { method: 'GET', path: '/groups/:group', handle: ({ params, access }) => detail(deps, lag, params['group']!, access) },
+    { method: 'POST', path: '/groups/:group/reset', handle: ({ params, req, access }) => reset(deps, params['group']!, bodyObject(req), access) },
     {
       method: 'DELETE',
       path: '/groups/:group',
-      write: true,
-      handle: async ({ params }) => {
+      handle: async ({ params, access }) => {
+        access.need('DELETE', groupResource(params['group']!));
         const error = await need(deps.coordinators).groups.deleteGroup(params['group']!);
         if (error === 'GROUP_ID_NOT_FOUND') throw new ApiError(404, `no group ${params['group']!}`);
         if (error === 'NON_EMPTY_GROUP') throw new ApiError(409, `group ${params['group']!} has members: stop its consumers first`);

@@ -1,7 +1,7 @@
 // Helpers of the console API's handlers: JSON answers, errors with their HTTP status, typed
 // reading of request bodies and query parameters, and the route table's matcher.
 import type { MonitorRequest, MonitorResponse } from '../server.js';
-import type { ConsoleUser } from './auth.js';
+import type { ConsoleAccess } from './access.js';
 
 /** An answer other than 200: the handler throws it, the router writes {"error": message}. */
 export class ApiError extends Error {
@@ -20,12 +20,12 @@ export function json(value: unknown, status = 200): MonitorResponse {
   return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value), headers: { 'Cache-Control': 'no-store' } };
 }
 
-/** What an API handler gets: path parameters, query, the request and who is asking. */
+/** What an API handler gets: path parameters, query, the request, and who is asking with its rights. */
 export interface ApiCall {
   params: Record<string, string>;
   query: URLSearchParams;
   req: MonitorRequest;
-  user: ConsoleUser;
+  access: ConsoleAccess;
 }
 
 export type ApiHandler = (call: ApiCall) => unknown | Promise<unknown>;
@@ -34,8 +34,6 @@ export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below /console/api, with :name segments ("/topics/:topic"). */
   path: string;
-  /** Changes the broker: refused for read-only users. */
-  write?: boolean;
   handle: ApiHandler;
 }
 

@@ -3,9 +3,12 @@
 // infos the $JS.API answers with), KV buckets (the streams named KV_<bucket>) and a bucket's
 // keys with their last value. A bucket's keys are read from its stream's records (subject
 // $KV.<bucket>.<key>, KV-Operation header), up to a bound, newest revision winning.
+// A stream is a topic: it is shown (with its consumers and bucket) to a user who may DESCRIBE
+// that topic, and a bucket's keys and values to one who may READ it.
 import type { JetStreamService } from '../../jetstream/service.js';
 import type { GoJson } from '../../jetstream/json.js';
 import { recordBatch } from '../../core/log/index.js';
+import { topic, type ConsoleAccess } from './access.js';
 import { ApiError, queryNumber, type ApiRoute } from './http.js';
 import type { JetStreamResult, JsConsumerRow, KvBucketRow, KvKeyRow, KvKeysResult, StreamRow } from './types.js';
 
@@ -17,13 +20,14 @@ const asObject = (v: GoJson | undefined): GoObject => (typeof v === 'object' && 
 const num = (v: GoJson | undefined): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0);
 const str = (v: GoJson | undefined): string => (typeof v === 'string' ? v : '');
 
-export function jetStreamView(js: JetStreamService | null): JetStreamResult {
+export function jetStreamView(js: JetStreamService | null, access: ConsoleAccess): JetStreamResult {
   if (js === null) return { enabled: false, streams: [], consumers: [], buckets: [] };
   const ctx = js.context;
   const streams: StreamRow[] = [];
   const consumers: JsConsumerRow[] = [];
   const buckets: KvBucketRow[] = [];
   for (const s of ctx.streams.all()) {
+    if (!access.may('DESCRIBE', topic(s.partition.topic.name))) continue;
     const cfg = s.config;
     streams.push({
       name: s.name,
@@ -61,8 +65,9 @@ export function jetStreamView(js: JetStreamService | null): JetStreamResult {
   return { enabled: true, streams, consumers, buckets };
 }
 
-async function kvKeys(js: JetStreamService | null, bucket: string, max: number): Promise<KvKeysResult> {
+async function kvKeys(js: JetStreamService | null, bucket: string, max: number, access: ConsoleAccess): Promise<KvKeysResult> {
   const stream = js?.context.streams.get(`${KV_PREFIX}${bucket}`);
+  access.need('READ', topic(stream?.partition.topic.name ?? `${KV_PREFIX}${bucket}`));
   if (stream === undefined) throw new ApiError(404, `no KV bucket ${bucket}`);
   const part = stream.partition;
   const prefix = `$KV.${bucket}.`;
@@ -97,7 +102,7 @@ async function kvKeys(js: JetStreamService | null, bucket: string, max: number):
 
 export function jetStreamRoutes(js: JetStreamService | null): ApiRoute[] {
   return [
-    { method: 'GET', path: '/jetstream', handle: () => jetStreamView(js) },
-    { method: 'GET', path: '/jetstream/kv/:bucket', handle: ({ params, query }) => kvKeys(js, params['bucket']!, queryNumber(query, 'max', 10_000, 1, 100_000)) },
+    { method: 'GET', path: '/jetstream', handle: ({ access }) => jetStreamView(js, access) },
+    { method: 'GET', path: '/jetstream/kv/:bucket', handle: ({ params, query, access }) => kvKeys(js, params['bucket']!, queryNumber(query, 'max', 10_000, 1, 100_000), access) },
   ];
 }

@@ -4,9 +4,11 @@
 // captured topics and streams (the record key), and the offset to ask for next; with wait=ms a
 // request at the end of the log waits for new records (the app's live tail long-polls). A
 // produced message is one record batch appended through the partition's own checks, as a
-// Kafka producer's would be (a JetStream stream's append check runs first).
+// Kafka producer's would be (a JetStream stream's append check runs first). Browsing needs READ
+// on the topic (as Fetch), producing WRITE (as Produce).
 import type { Log, LogPartition } from '../../core/log/index.js';
 import { recordBatch } from '../../core/log/index.js';
+import { topic as topicResource } from './access.js';
 import { ApiError, bodyObject, optInt, optString, queryNumber, type ApiRoute } from './http.js';
 import { logErrorToApi } from './topics.js';
 import type { BrowseFrom, BrowseResult, BrowsedRecord, ProduceResult } from './types.js';
@@ -174,7 +176,21 @@ export async function produce(deps: MessageDeps, topic: string, body: Record<str
 export function messageRoutes(deps: MessageDeps): ApiRoute[] {
   const counter = { next: 0 };
   return [
-    { method: 'GET', path: '/topics/:topic/partitions/:partition/records', handle: ({ params, query }) => browse(deps, params['topic']!, params['partition']!, query) },
-    { method: 'POST', path: '/topics/:topic/records', write: true, handle: ({ params, req }) => produce(deps, params['topic']!, bodyObject(req), counter) },
+    {
+      method: 'GET',
+      path: '/topics/:topic/partitions/:partition/records',
+      handle: ({ params, query, access }) => {
+        access.need('READ', topicResource(params['topic']!));
+        return browse(deps, params['topic']!, params['partition']!, query);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/topics/:topic/records',
+      handle: ({ params, req, access }) => {
+        access.need('WRITE', topicResource(params['topic']!));
+        return produce(deps, params['topic']!, bodyObject(req), counter);
+      },
+    },
   ];
 }

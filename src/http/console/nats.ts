@@ -3,10 +3,14 @@
 // subscriptions as /subsz, and slow consumers (the count since start, recent ones from the
 // closed-connections ring, and open connections with bytes pending now). It reads only what
 // /connz and /subsz read: the NATS server's connection registry and the core's sublist.
+// nats-server's monitoring has no per-user view (its per-account views are the system
+// account's $SYS.REQ.ACCOUNT.<account>.CONNZ requests); the console follows those: a user with
+// DESCRIBE on the cluster (every user when ACLs are off) sees every account, any other user the
+// connections and subscriptions of its own NATS account only, and a Kafka-only user none.
 import type { NatsConnection } from '../../nats/connection.js';
-import { NatsSubscription } from '../../nats/subscription.js';
 import { parseConnzQuery } from '../connz.js';
 import type { MonitorContext } from '../server.js';
+import type { ConsoleAccess } from './access.js';
 import { queryNumber, type ApiRoute } from './http.js';
 import type { NatsConnectionRow, NatsConnectionsResult, NatsSubscriptionRow, NatsSubscriptionsResult, SlowConsumersResult } from './types.js';
 
@@ -61,21 +65,30 @@ function matches(r: NatsConnectionRow, filter: string): boolean {
   return [r.name, r.ip, `${r.ip}:${r.port}`, r.lang, String(r.cid), ...r.subjects].some((s) => s.toLowerCase().includes(f));
 }
 
+/** Which connections the user may see: every one, or those of its NATS account. */
+function visibility(access: ConsoleAccess): (c: NatsConnection) => boolean {
+  const scope = access.natsAccounts();
+  if (scope === 'all') return () => true;
+  if (scope === null) return () => false;
+  return (c) => c.principal.account === scope;
+}
+
 export function natsRoutes(ctx: MonitorContext): ApiRoute[] {
   const nats = ctx.nats;
   return [
     {
       method: 'GET',
       path: '/nats/connections',
-      handle: ({ query }): NatsConnectionsResult => {
+      handle: ({ query, access }): NatsConnectionsResult => {
         // /connz's own parser: the same names and the same 400s for bad values.
         const opts = parseConnzQuery(query);
+        const visible = visibility(access);
         const now = Date.now();
         const all: NatsConnection[] = [];
         if (opts.state !== 'closed') all.push(...nats.connections.values());
         if (opts.state !== 'open') all.push(...nats.closedConnections);
         const filter = query.get('filter') ?? '';
-        let rows = all.filter((c) => opts.cid === 0 || c.cid === opts.cid).map((c) => row(c, now)).filter((r) => matches(r, filter));
+        let rows = all.filter((c) => visible(c) && (opts.cid === 0 || c.cid === opts.cid)).map((c) => row(c, now)).filter((r) => matches(r, filter));
         const [key, dir] = SORTS[opts.sort] ?? SORTS['cid']!;
         rows = rows.sort((a, b) => dir * (key(a) - key(b)) || a.cid - b.cid);
         if (opts.sort === 'reason') rows.sort((a, b) => (a.reason ?? '').localeCompare(b.reason ?? '') || a.cid - b.cid);
@@ -86,13 +99,15 @@ export function natsRoutes(ctx: MonitorContext): ApiRoute[] {
     {
       method: 'GET',
       path: '/nats/subscriptions',
-      handle: ({ query }): NatsSubscriptionsResult => {
+      handle: ({ query, access }): NatsSubscriptionsResult => {
+        const visible = visibility(access);
         const filter = (query.get('filter') ?? '').toLowerCase();
         const limit = queryNumber(query, 'limit', 500, 1, 10_000);
         const rows: NatsSubscriptionRow[] = [];
         let total = 0;
-        for (const s of ctx.router.subscriptions.all()) {
-          if (!(s instanceof NatsSubscription)) continue;
+        // From the connections, not one router's sublist: every account has its own.
+        const visibleSubs = [...nats.connections.values()].filter(visible).flatMap((c) => [...c.subscriptions.values()]);
+        for (const s of visibleSubs) {
           if (filter !== '' && !s.subject.toLowerCase().includes(filter) && !(s.queue ?? '').toLowerCase().includes(filter)) continue;
           total++;
           if (rows.length < limit) rows.push({ subject: s.subject, queue: s.queue !== undefined && s.queue !== '' ? s.queue : null, sid: s.sid, cid: s.owner.cid, msgs: s.delivered, max: s.max > 0 ? s.max : null });
@@ -104,10 +119,11 @@ export function natsRoutes(ctx: MonitorContext): ApiRoute[] {
     {
       method: 'GET',
       path: '/nats/slow-consumers',
-      handle: (): SlowConsumersResult => {
+      handle: ({ access }): SlowConsumersResult => {
+        const visible = visibility(access);
         const now = Date.now();
-        const recent = nats.closedConnections.filter((c) => (c.closeReason ?? '').startsWith('Slow Consumer')).slice(-100).reverse().map((c) => row(c, now));
-        const pending = [...nats.connections.values()].filter((c) => c.pendingBytes > 0).map((c) => row(c, now)).sort((a, b) => b.pendingBytes - a.pendingBytes).slice(0, 100);
+        const recent = nats.closedConnections.filter((c) => visible(c) && (c.closeReason ?? '').startsWith('Slow Consumer')).slice(-100).reverse().map((c) => row(c, now));
+        const pending = [...nats.connections.values()].filter((c) => visible(c) && c.pendingBytes > 0).map((c) => row(c, now)).sort((a, b) => b.pendingBytes - a.pendingBytes).slice(0, 100);
         return { total: nats.slowConsumers, recent, pending };
       },
     },

@@ -2,9 +2,12 @@
 // captures and the JetStream stream it is), one topic's partitions and effective configs, and
 // the admin operations the Kafka admin API offers (create, delete, alter configs, add
 // partitions), made through the same log calls its handlers make, so the same checks apply
-// (JetStream's topic hooks refuse what would break a stream).
+// (JetStream's topic hooks refuse what would break a stream). Each checks the user's rights as
+// the Kafka request would (access.ts): topics it may not DESCRIBE are not listed, as Metadata
+// leaves them out, and a topic it may not describe is a 403 whether it exists or not.
 import { isLogError, type Log, type TopicInfo } from '../../core/log/index.js';
 import type { JetStreamService } from '../../jetstream/service.js';
+import { topic, type ConsoleAccess } from './access.js';
 import { ApiError, bodyObject, optInt, optString, stringRecord, type ApiRoute } from './http.js';
 import type { PartitionDetail, TopicDetail, TopicSummary } from './types.js';
 
@@ -34,7 +37,7 @@ function effective(log: Log, name: string): Map<string, string> {
   return new Map(log.describeTopic(name).effectiveConfigs.map((c) => [c.name, c.value]));
 }
 
-function summary(deps: TopicDeps, t: TopicInfo, eff: Map<string, string>): TopicSummary {
+function summary(deps: TopicDeps, t: TopicInfo, eff: Map<string, string>, access: ConsoleAccess): TopicSummary {
   let messages = 0;
   let sizeBytes = 0;
   for (let i = 0; i < t.partitions; i++) {
@@ -51,6 +54,7 @@ function summary(deps: TopicDeps, t: TopicInfo, eff: Map<string, string>): Topic
   const natsSubjects = stream !== undefined ? [...(stream.config.subjects ?? [])] : subjectsConfig ? subjectsConfig.split(',').filter((s) => s !== '') : [];
   return {
     name: t.name,
+    access: access.topicAccess(t.name),
     partitions: t.partitions,
     messages,
     sizeBytes,
@@ -64,7 +68,8 @@ function summary(deps: TopicDeps, t: TopicInfo, eff: Map<string, string>): Topic
   };
 }
 
-export function topicDetail(deps: TopicDeps, name: string): TopicDetail {
+export function topicDetail(deps: TopicDeps, name: string, access: ConsoleAccess): TopicDetail {
+  access.need('DESCRIBE', topic(name));
   const t = deps.log.topicInfo(name);
   if (t === null) throw new ApiError(404, `no topic ${name}`);
   const described = deps.log.describeTopic(name);
@@ -78,7 +83,9 @@ export function topicDetail(deps: TopicDeps, name: string): TopicDetail {
     lastStableOffset: p.lastStableOffset,
     sizeBytes: p.sizeBytes,
   }));
-  return { ...summary(deps, t, eff), topicId: t.topicId, partitionDetails, configs: described.effectiveConfigs };
+  // Configs as DescribeConfigs shows them: to a user with DESCRIBE_CONFIGS.
+  const configs = access.may('DESCRIBE_CONFIGS', topic(name)) ? described.effectiveConfigs : [];
+  return { ...summary(deps, t, eff, access), topicId: t.topicId, partitionDetails, configs };
 }
 
 export function topicRoutes(deps: TopicDeps): ApiRoute[] {
@@ -87,17 +94,22 @@ export function topicRoutes(deps: TopicDeps): ApiRoute[] {
     {
       method: 'GET',
       path: '/topics',
-      handle: () => log.listTopics().map((t) => summary(deps, t, effective(log, t.name))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      handle: ({ access }) =>
+        log
+          .listTopics()
+          .filter((t) => access.may('DESCRIBE', topic(t.name)))
+          .map((t) => summary(deps, t, effective(log, t.name), access))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     },
-    { method: 'GET', path: '/topics/:topic', handle: ({ params }) => topicDetail(deps, params['topic']!) },
+    { method: 'GET', path: '/topics/:topic', handle: ({ params, access }) => topicDetail(deps, params['topic']!, access) },
     {
       method: 'POST',
       path: '/topics',
-      write: true,
-      handle: async ({ req }) => {
+      handle: async ({ req, access }) => {
         const o = bodyObject(req);
         const name = optString(o, 'name');
         if (name === undefined || name === '') throw new ApiError(400, 'name is required');
+        if (!access.mayCreateTopic(name)) throw access.denied('CREATE', topic(name));
         const partitions = optInt(o, 'partitions', 1);
         const configs = stringRecord(o, 'configs', false) as Record<string, string>;
         try {
@@ -105,15 +117,15 @@ export function topicRoutes(deps: TopicDeps): ApiRoute[] {
         } catch (e) {
           logErrorToApi(e);
         }
-        return topicDetail(deps, name);
+        return topicDetail(deps, name, access);
       },
     },
     {
       method: 'DELETE',
       path: '/topics/:topic',
-      write: true,
-      handle: async ({ params }) => {
+      handle: async ({ params, access }) => {
         const name = params['topic']!;
+        access.need('DELETE', topic(name));
         if (name.startsWith('__')) throw new ApiError(400, `${name} is an internal topic of the broker`);
         try {
           await log.deleteTopic(name);
@@ -126,22 +138,22 @@ export function topicRoutes(deps: TopicDeps): ApiRoute[] {
     {
       method: 'PATCH',
       path: '/topics/:topic/configs',
-      write: true,
-      handle: async ({ params, req }) => {
+      handle: async ({ params, req, access }) => {
+        access.need('ALTER_CONFIGS', topic(params['topic']!));
         const changes = stringRecord(bodyObject(req), 'changes', true);
         try {
           await log.alterTopicConfigs(params['topic']!, changes);
         } catch (e) {
           logErrorToApi(e);
         }
-        return topicDetail(deps, params['topic']!);
+        return topicDetail(deps, params['topic']!, access);
       },
     },
     {
       method: 'POST',
       path: '/topics/:topic/partitions',
-      write: true,
-      handle: async ({ params, req }) => {
+      handle: async ({ params, req, access }) => {
+        access.need('ALTER', topic(params['topic']!));
         const total = optInt(bodyObject(req), 'partitions', 1);
         if (total === undefined) throw new ApiError(400, 'partitions (the new total) is required');
         try {
@@ -149,7 +161,7 @@ export function topicRoutes(deps: TopicDeps): ApiRoute[] {
         } catch (e) {
           logErrorToApi(e);
         }
-        return topicDetail(deps, params['topic']!);
+        return topicDetail(deps, params['topic']!, access);
       },
     },
   ];

@@ -3,16 +3,19 @@
 // been open, against its timeout); and the idempotent and transactional producers each
 // partition remembers (epoch, last sequence, an open transaction's first offset). Read from the
 // transaction coordinator and the producer-state manager, as DescribeTransactions and
-// DescribeProducers read them.
+// DescribeProducers read them, with their checks: a transactional id is shown with DESCRIBE on
+// it (its partitions with DESCRIBE on their topics), a partition's producers with READ on the topic.
 import type { Coordinators } from '../../core/coordinators/index.js';
+import { topic, transactionalId, type ConsoleAccess } from './access.js';
 import type { ApiRoute } from './http.js';
 import type { ProducerRow, TransactionRow, TransactionsResult } from './types.js';
 
 const OPEN = new Set(['Ongoing', 'PrepareCommit', 'PrepareAbort']);
 
-export function transactionsView(c: Coordinators | null, now = Date.now()): TransactionsResult {
+export function transactionsView(c: Coordinators | null, access: ConsoleAccess, now = Date.now()): TransactionsResult {
   if (c === null) return { transactions: [], producers: [] };
-  const transactions: TransactionRow[] = c.transactions.list().map((t) => {
+  const visible = c.transactions.list().filter((t) => access.may('DESCRIBE', transactionalId(t.transactionalId)));
+  const transactions: TransactionRow[] = visible.map((t) => {
     const d = c.transactions.describe(t.transactionalId);
     const open = OPEN.has(d.state) && d.startTimestamp >= 0;
     return {
@@ -23,14 +26,14 @@ export function transactionsView(c: Coordinators | null, now = Date.now()): Tran
       startedAt: open ? d.startTimestamp : null,
       ageMs: open ? now - d.startTimestamp : null,
       timeoutMs: d.timeoutMs,
-      partitions: d.partitions,
+      partitions: d.partitions.filter((p) => access.may('DESCRIBE', topic(p.topic))),
     };
   });
   // Open transactions first, oldest first; then the others by id.
   transactions.sort((a, b) => (b.ageMs ?? -1) - (a.ageMs ?? -1) || (a.transactionalId < b.transactionalId ? -1 : 1));
   const producers: ProducerRow[] = [];
   for (const { partition, state } of c.producers.all()) {
-    if (partition.topic.name.startsWith('__')) continue;
+    if (partition.topic.name.startsWith('__') || !access.may('READ', topic(partition.topic.name))) continue;
     for (const p of state.activeProducers()) {
       producers.push({
         topic: partition.topic.name,
@@ -48,5 +51,5 @@ export function transactionsView(c: Coordinators | null, now = Date.now()): Tran
 }
 
 export function transactionRoutes(c: Coordinators | null): ApiRoute[] {
-  return [{ method: 'GET', path: '/transactions', handle: () => transactionsView(c) }];
+  return [{ method: 'GET', path: '/transactions', handle: ({ access }) => transactionsView(c, access) }];
 }

@@ -7,6 +7,58 @@ export interface ApiErrorBody {
   error: string;
 }
 
+/** Who is logged in (GET /session, and the answer of POST /login). */
+export interface SessionUser {
+  name: string;
+  /** The Kafka ACL principal the broker decides for: "User:alice", "User:ANONYMOUS". */
+  principal: string;
+  /** The NATS account of a NATS user; null for a Kafka-only (SASL) user. */
+  account: string | null;
+  /** How the user logged in: a NATS user or token, a Kafka PLAIN or SCRAM user, or no login. */
+  source: 'anonymous' | 'nats' | 'kafka-plain' | 'kafka-scram';
+}
+
+/** The rights that belong to no one resource (per-resource ones come with each topic and group). */
+export interface ConsoleRights {
+  /** CREATE on the cluster: the app offers "New topic". */
+  createTopics: boolean;
+  /** DESCRIBE on the cluster: every group, every NATS account. */
+  describeCluster: boolean;
+}
+
+export interface SessionInfo {
+  /** Whether the API needs a login (the broker has credentials configured). */
+  loginRequired: boolean;
+  /** null: not logged in (the app shows its login form). */
+  user: SessionUser | null;
+  rights: ConsoleRights | null;
+  /** Whether ACLs decide (false: every logged-in user may do everything). */
+  acls: boolean;
+}
+
+export interface LoginRequest {
+  user: string;
+  password: string;
+}
+
+/** The user's rights on one topic, as the authorizer decides them. */
+export interface TopicAccess {
+  read: boolean;
+  write: boolean;
+  delete: boolean;
+  /** ALTER: add partitions. */
+  alter: boolean;
+  describeConfigs: boolean;
+  alterConfigs: boolean;
+}
+
+/** The user's rights on one group. */
+export interface GroupAccess {
+  /** READ: reset offsets (with READ on each topic). */
+  read: boolean;
+  delete: boolean;
+}
+
 export interface ListenerInfo {
   protocol: 'nats' | 'kafka' | 'http';
   host: string;
@@ -56,6 +108,8 @@ export interface Overview {
 
 export interface TopicSummary {
   name: string;
+  /** What the user may do with it. */
+  access: TopicAccess;
   partitions: number;
   /** Records held: sum over partitions of log end - log start (compaction may hold fewer). */
   messages: number;
@@ -161,6 +215,8 @@ export interface ProduceResult {
 
 export interface GroupSummary {
   groupId: string;
+  /** What the user may do with it. */
+  access: GroupAccess;
   /** classic (JoinGroup/SyncGroup) or consumer (KIP-848). */
   type: string;
   protocolType: string;

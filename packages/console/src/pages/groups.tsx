@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { api, type GroupDetail, type ResetTo } from '../api.js';
 import { usePoll } from '../components/hooks.js';
+import { NotAllowed } from '../components/session.js';
 import { Badge, Card, confirmAction, Empty, ErrorBox, Loading, Table } from '../components/ui.js';
 import { formatCount, formatDuration } from '../lib/format.js';
 import { href } from '../lib/route.js';
@@ -148,21 +149,23 @@ export function GroupPage(props: { id: string }) {
         <h1>
           <a href={href('groups')}>Groups</a> / {g.groupId}
         </h1>
-        <button
-          class="danger"
-          disabled={g.members > 0}
-          onClick={async () => {
-            if (!confirmAction(`Delete group ${g.groupId} and its committed offsets?`)) return;
-            try {
-              await api.deleteGroup(g.groupId);
-              location.hash = href('groups');
-            } catch (e) {
-              setActionError(e instanceof Error ? e.message : String(e));
-            }
-          }}
-        >
-          Delete group
-        </button>
+        {g.access.delete && (
+          <button
+            class="danger"
+            disabled={g.members > 0}
+            onClick={async () => {
+              if (!confirmAction(`Delete group ${g.groupId} and its committed offsets?`)) return;
+              try {
+                await api.deleteGroup(g.groupId);
+                location.hash = href('groups');
+              } catch (e) {
+                setActionError(e instanceof Error ? e.message : String(e));
+              }
+            }}
+          >
+            Delete group
+          </button>
+        )}
       </div>
       <ErrorBox error={actionError ?? error} />
       <p class="summary">
@@ -233,7 +236,13 @@ export function GroupPage(props: { id: string }) {
           </Table>
         )}
       </Card>
-      <ResetForm group={g} onDone={reload} />
+      {g.access.read ? (
+        <ResetForm group={g} onDone={reload} />
+      ) : (
+        <Card title="Reset offsets">
+          <NotAllowed what={`reset the offsets of group ${g.groupId} (READ on the group)`} />
+        </Card>
+      )}
     </div>
   );
 }

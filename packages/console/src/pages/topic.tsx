@@ -1,9 +1,11 @@
 // One topic: its partitions (start and end offsets, size), its configs (edit, or return one to
 // its default), the message browser (a partition read from the beginning, the end, an offset or
-// a time, or followed live; key, value and headers as JSON, text or hex) and a producer.
+// a time, or followed live; key, value and headers as JSON, text or hex) and a producer. Actions
+// the user may not take (its `access` on the topic) are not offered.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiFailure, type BrowseFrom, type BrowsedRecord, type TopicDetail } from '../api.js';
 import { usePoll } from '../components/hooks.js';
+import { NotAllowed } from '../components/session.js';
 import { Card, confirmAction, Empty, ErrorBox, Loading, Table } from '../components/ui.js';
 import { formatBytes, formatCount, formatRetention, formatTimestamp } from '../lib/format.js';
 import { href } from '../lib/route.js';
@@ -330,25 +332,27 @@ function Partitions(props: { topic: TopicDetail; onChange: () => void }) {
           ))}
         </tbody>
       </Table>
-      <form
-        class="toolbar"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          try {
-            await api.addPartitions(t.name, Number(total));
-            setError(null);
-            props.onChange();
-          } catch (err) {
-            setError(errorText(err));
-          }
-        }}
-      >
-        <label>
-          New total
-          <input type="number" min={t.partitions + 1} value={total} onInput={(e) => setTotal(e.currentTarget.value)} />
-        </label>
-        <button type="submit">Add partitions</button>
-      </form>
+      {t.access.alter && (
+        <form
+          class="toolbar"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              await api.addPartitions(t.name, Number(total));
+              setError(null);
+              props.onChange();
+            } catch (err) {
+              setError(errorText(err));
+            }
+          }}
+        >
+          <label>
+            New total
+            <input type="number" min={t.partitions + 1} value={total} onInput={(e) => setTotal(e.currentTarget.value)} />
+          </label>
+          <button type="submit">Add partitions</button>
+        </form>
+      )}
       <ErrorBox error={error} />
     </Card>
   );
@@ -372,6 +376,7 @@ function Configs(props: { topic: TopicDetail; onChange: () => void }) {
   return (
     <Card title="Configs" testid="configs">
       <ErrorBox error={error} />
+      {!t.access.describeConfigs && <NotAllowed what={`see the configs of topic ${t.name}`} />}
       <Table testid="configs-table">
         <thead>
           <tr>
@@ -408,7 +413,7 @@ function Configs(props: { topic: TopicDetail; onChange: () => void }) {
               </td>
               <td data-testid="config-source">{c.isDefault ? <span class="muted">default</span> : <span class="badge info">set on the topic</span>}</td>
               <td class="nowrap">
-                {editing !== c.name && (
+                {editing !== c.name && t.access.alterConfigs && (
                   <button
                     class="small"
                     onClick={() => {
@@ -419,7 +424,7 @@ function Configs(props: { topic: TopicDetail; onChange: () => void }) {
                     Edit
                   </button>
                 )}
-                {!c.isDefault && editing !== c.name && (
+                {!c.isDefault && editing !== c.name && t.access.alterConfigs && (
                   <button class="small" onClick={() => void save(c.name, null)}>
                     Default
                   </button>
@@ -452,7 +457,7 @@ export function TopicPage(props: { name: string; tab: string }) {
         <h1>
           <a href={href('topics')}>Topics</a> / {t.name}
         </h1>
-        {!t.internal && (
+        {!t.internal && t.access.delete && (
           <button class="danger" onClick={() => void del()}>
             Delete topic
           </button>
@@ -470,14 +475,14 @@ export function TopicPage(props: { name: string; tab: string }) {
         {t.stream !== null && <> · JetStream stream {t.stream}</>}
       </p>
       <nav class="tabs">
-        {TABS.map(([id, label]) => (
+        {TABS.filter(([id]) => id !== 'produce' || t.access.write).map(([id, label]) => (
           <a key={id} class={props.tab === id ? 'on' : ''} href={href('topics', t.name, id)}>
             {label}
           </a>
         ))}
       </nav>
-      {props.tab === 'messages' && <Browser topic={t} />}
-      {props.tab === 'produce' && <Producer topic={t} onProduced={reload} />}
+      {props.tab === 'messages' && (t.access.read ? <Browser topic={t} /> : <NotAllowed what={`read topic ${t.name}`} />)}
+      {props.tab === 'produce' && (t.access.write ? <Producer topic={t} onProduced={reload} /> : <NotAllowed what={`produce to topic ${t.name}`} />)}
       {props.tab === 'partitions' && <Partitions topic={t} onChange={reload} />}
       {props.tab === 'configs' && <Configs topic={t} onChange={reload} />}
     </div>

@@ -1,8 +1,10 @@
 // Topics: every topic with partitions, records, size, retention and the NATS subjects it
-// captures; create one (name, partitions, configs). Internal topics are hidden unless asked for.
+// captures; create one (name, partitions, configs) when the user may. Internal topics are hidden
+// unless asked for; topics the user may not describe are not listed by the API.
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { usePoll } from '../components/hooks.js';
+import { useSession } from '../components/session.js';
 import { Card, Empty, ErrorBox, Loading, Table } from '../components/ui.js';
 import { formatBytes, formatCount, formatRetention } from '../lib/format.js';
 import { href } from '../lib/route.js';
@@ -66,6 +68,8 @@ export function TopicsPage() {
   const [filter, setFilter] = useState('');
   const [showCreate, setShowCreate] = useState(false);
   const { data, error, reload } = usePoll(() => api.topics(), 5_000);
+  // CREATE on the cluster; a user allowed to create only some names (ACLs on topic names) uses the API.
+  const mayCreate = useSession()?.rights?.createTopics === true;
   const rows = (data ?? []).filter((t) => (internal || !t.internal) && t.name.toLowerCase().includes(filter.toLowerCase()));
   return (
     <div class="page" data-testid="topics">
@@ -77,11 +81,11 @@ export function TopicsPage() {
             <label class="check">
               <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.currentTarget.checked)} /> internal
             </label>
-            <button onClick={() => setShowCreate(!showCreate)}>{showCreate ? 'Close' : 'New topic'}</button>
+            {mayCreate && <button onClick={() => setShowCreate(!showCreate)}>{showCreate ? 'Close' : 'New topic'}</button>}
           </>
         }
       >
-        {showCreate && (
+        {showCreate && mayCreate && (
           <CreateTopic
             onCreated={(n) => {
               setShowCreate(false);

@@ -105,6 +105,15 @@ export class StreamThread {
   readonly active = new Map<string, ActiveTask>();
   readonly standby = new Map<string, StandbyTask>();
   private pendingOut: OutgoingRecord[] = [];
+  /**
+   * The produce request in flight, if any: the loop processes the next batch while the broker
+   * acknowledges the previous one (the wait the profile showed as most of the loop's time), and
+   * sends the next only once it is acknowledged, so that at most one request of this thread is
+   * ever outstanding and a retried request cannot be overtaken. Commit, revocation and close
+   * wait for it; its error is thrown at the next send or commit.
+   */
+  private inflight: Promise<void> | null = null;
+  private sendError: { error: unknown } | null = null;
   private readonly queued: QueuedAssignment[] = [];
   private lastCommit = Date.now();
   private lastPurge = Date.now();
@@ -482,6 +491,7 @@ export class StreamThread {
   }
 
   private async loseAll(): Promise<void> {
+    await this.abandonSends();
     if (this.tx) {
       const tx = this.tx;
       this.tx = null;
@@ -531,7 +541,7 @@ export class StreamThread {
           if (a.task.punctuateWallClock(Date.now())) worked = true;
         }
         if (this.pendingOut.length > 0) {
-          await this.flushSends();
+          await this.startSend();
           worked = true;
         }
         const now = Date.now();
@@ -566,29 +576,60 @@ export class StreamThread {
     return this.tx;
   }
 
-  private async flushSends(): Promise<void> {
-    while (this.pendingOut.length > 0) {
-      const batch = this.pendingOut;
-      this.pendingOut = [];
-      // One object per record, filled in place (the profile showed the conditional spreads'
-      // temporaries as garbage-collector time).
-      const messages = new Array<MessageToProduce>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i]!;
-        const m: MessageToProduce = { topic: r.topic, timestamp: BigInt(r.timestamp) };
-        if (r.partition !== undefined) m.partition = r.partition;
-        if (r.key !== null) m.key = r.key;
-        if (r.value !== null) m.value = r.value;
-        if (r.headers.length > 0) m.headers = new Map(r.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v ?? Buffer.alloc(0)]));
-        messages[i] = m;
-      }
-      try {
-        const res = this.eos ? await (await this.ensureTx()).send({ messages }) : await this.producer.send({ messages });
-        this.noteChangelogOffsets(batch, res.offsets ?? []);
-      } catch (err) {
-        throw this.migratedOr(err);
-      }
+  /** Sends what the tasks emitted, after the request in flight (if any) is acknowledged. */
+  private async startSend(): Promise<void> {
+    if (this.inflight) await this.inflight;
+    this.throwSendError();
+    if (this.pendingOut.length === 0) return;
+    const batch = this.pendingOut;
+    this.pendingOut = [];
+    // One object per record, filled in place (the profile showed the conditional spreads'
+    // temporaries as garbage-collector time).
+    const messages = new Array<MessageToProduce>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      const m: MessageToProduce = { topic: r.topic, timestamp: BigInt(r.timestamp) };
+      if (r.partition !== undefined) m.partition = r.partition;
+      if (r.key !== null) m.key = r.key;
+      if (r.value !== null) m.value = r.value;
+      if (r.headers.length > 0) m.headers = new Map(r.headers.map(([k, v]) => [Buffer.from(k, 'utf8'), v ?? Buffer.alloc(0)]));
+      messages[i] = m;
     }
+    let sent: ReturnType<Producer['send']>;
+    try {
+      sent = this.eos ? (await this.ensureTx()).send({ messages }) : this.producer.send({ messages });
+    } catch (err) {
+      throw this.migratedOr(err);
+    }
+    const settled: Promise<void> = sent.then(
+      (res) => this.noteChangelogOffsets(batch, res.offsets ?? []),
+      (err: unknown) => {
+        this.sendError ??= { error: this.migratedOr(err) };
+      },
+    ).finally(() => {
+      if (this.inflight === settled) this.inflight = null;
+    });
+    this.inflight = settled;
+  }
+
+  private throwSendError(): void {
+    const e = this.sendError;
+    if (!e) return;
+    this.sendError = null;
+    throw e.error;
+  }
+
+  /** Sends everything emitted so far and waits until the broker has acknowledged it. */
+  private async flushSends(): Promise<void> {
+    while (this.pendingOut.length > 0) await this.startSend();
+    if (this.inflight) await this.inflight;
+    this.throwSendError();
+  }
+
+  /** Waits for the request in flight and forgets its outcome (the work is being thrown away). */
+  private async abandonSends(): Promise<void> {
+    if (this.inflight) await this.inflight;
+    this.sendError = null;
   }
 
   private noteChangelogOffsets(batch: OutgoingRecord[], offsets: { topic: string; partition: number; offset: bigint }[]): void {
@@ -597,7 +638,7 @@ export class StreamThread {
     for (const o of offsets) {
       const k = partitionKey(o.topic, o.partition);
       const n = counts.get(k);
-      if (n !== undefined) this.changelogNext.set(k, Number(o.offset) + n);
+      if (n !== undefined) this.changelogNext.set(k, Math.max(this.changelogNext.get(k) ?? 0, Number(o.offset) + n));
     }
   }
 
@@ -756,6 +797,7 @@ export class StreamThread {
         this.deps.logger.warn(`final commit failed: ${(err as Error).message}`);
       }
     }
+    await this.abandonSends();
     if (this.tx) await this.tx.abort().catch(() => undefined);
     this.tx = null;
     for (const id of [...this.active.keys()]) this.closeActive(id, wasRunning);
