@@ -217,17 +217,25 @@ ${saved.results.map(section).join('\n')}
  * The streams section that `npm run bench:streams` (bench/streams.ts) wrote into the page, between
  * its markers: it is measured on its own, so a run of this driver keeps it.
  */
-function keptStreamsSection(file: string): string {
+/** Sections other benchmarks write into the page (bench:streams, bench:memory), kept as they are. */
+const KEPT_SECTIONS = ['streams', 'memory'];
+
+function keptSections(file: string): string {
   let old = '';
   try {
     old = readFileSync(file, 'utf8');
   } catch {
     return '';
   }
-  const i = old.indexOf('<!-- streams-bench:begin -->');
-  const end = '<!-- streams-bench:end -->';
-  const j = old.indexOf(end);
-  return i >= 0 && j > i ? `\n${old.slice(i, j + end.length)}\n` : '';
+  let out = '';
+  for (const name of KEPT_SECTIONS) {
+    const begin = `<!-- ${name}-bench:begin -->`;
+    const end = `<!-- ${name}-bench:end -->`;
+    const i = old.indexOf(begin);
+    const j = old.indexOf(end);
+    if (i >= 0 && j > i) out += `\n${old.slice(i, j + end.length)}\n`;
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -236,7 +244,7 @@ async function main(): Promise<void> {
   const saved = o.render ? (JSON.parse(readFileSync(o.render, 'utf8')) as Saved) : await measureAll(o, argv);
   if (!o.render) writeFileSync(join(o.outDir, 'benchmarks.json'), JSON.stringify(saved, null, 2) + '\n');
   writePng(chart(saved.results, saved.machine), o.outDir);
-  writeFileSync(join(o.outDir, 'benchmarks.md'), doc(saved) + keptStreamsSection(join(o.outDir, 'benchmarks.md')));
+  writeFileSync(join(o.outDir, 'benchmarks.md'), doc(saved) + keptSections(join(o.outDir, 'benchmarks.md')));
   const nats = saved.results.find((r) => r.area === 'nats' && r.rows.length);
   if (nats) writeFileSync(join(o.outDir, 'benchmarks-nats.md'), natsDoc(nats, saved.machine));
   process.stderr.write(`wrote ${join(o.outDir, 'benchmarks.md')}, benchmarks.png, benchmarks.json${nats ? ' and benchmarks-nats.md' : ''}\n`);

@@ -21,6 +21,7 @@ import { freePort, sleep } from '../test/support/net.js';
 import { repoRoot } from '../test/support/wharf.js';
 import { benchArgs, driverFlags, positiveNumber, type Order } from './args.js';
 import * as load from './load.js';
+import { cpuRow, withBrokerCpu } from './broker-cpu.js';
 import { measure, NotMeasurable, selected, type Measurement, type RowDef, type Side } from './pairs.js';
 import { atExit, lastLines, run, start } from './procs.js';
 import type { BenchColumn, BenchResult, BenchRow } from './report.js';
@@ -362,13 +363,14 @@ function measurements(z: Sizes, targets: Target[]): Measurement[] {
       { key: `${key}P50`, label: `${what}: send→ack latency p50`, unit: 'ms', higherIsBetter: false, chart: false },
       { key: `${key}P99`, label: `${what}: send→ack latency p99`, unit: 'ms', higherIsBetter: false },
     ];
+    rows.splice(1, 0, cpuRow(rows[0]!, 'record'));
     ms.push({
       rows,
       sides: sides(async (s, pair) => {
         const topic = topicOf(base, pair);
-        const f = await producerPerf(s, topic, records, size, props);
+        const { result: f, cpuPerMsg } = await withBrokerCpu(s.pid, () => producerPerf(s, topic, records, size, props), () => records);
         produced.add(`${s.key}/${topic}`);
-        return { [`${key}Rate`]: f.recordsPerSec, [`${key}MB`]: f.mbPerSec, [`${key}P50`]: f.p50, [`${key}P99`]: f.p99 };
+        return { [`${key}Rate`]: f.recordsPerSec, [`${key}RateCpu`]: cpuPerMsg, [`${key}MB`]: f.mbPerSec, [`${key}P50`]: f.p50, [`${key}P99`]: f.p99 };
       }),
     });
   };
@@ -384,21 +386,22 @@ function measurements(z: Sizes, targets: Target[]): Measurement[] {
     return topic;
   };
   const consume = (key: string, what: string, base: string, records: number) => {
+    const assign: RowDef = { key: `${key}Assign`, label: `consume ${n(records)} × ${what} by assignment (KafkaConsumer.assign)`, unit: 'records/s', higherIsBetter: true };
     ms.push({
-      rows: [
-        { key: `${key}Assign`, label: `consume ${n(records)} × ${what} by assignment (KafkaConsumer.assign)`, unit: 'records/s', higherIsBetter: true },
-        { key: `${key}AssignMB`, label: `consume ${n(records)} × ${what} by assignment`, unit: 'MB/s', higherIsBetter: true, repeats: `${key}Assign` },
-      ],
+      rows: [assign, cpuRow(assign, 'record'), { key: `${key}AssignMB`, label: `consume ${n(records)} × ${what} by assignment`, unit: 'MB/s', higherIsBetter: true, repeats: `${key}Assign` }],
       sides: sides(async (s, pair) => {
-        const r = toolResult<{ records: number; bytes: number; ms: number }>(await java('KafkaBenchTool', ['consume', s.bootstrap, source(s, base, pair), String(records)], 'consume'));
-        return { [`${key}Assign`]: r.records / (r.ms / 1000), [`${key}AssignMB`]: r.bytes / 1e6 / (r.ms / 1000) / 1.048576 };
+        const { result: out, cpuPerMsg } = await withBrokerCpu(s.pid, () => java('KafkaBenchTool', ['consume', s.bootstrap, source(s, base, pair), String(records)], 'consume'), () => records);
+        const r = toolResult<{ records: number; bytes: number; ms: number }>(out);
+        return { [`${key}Assign`]: r.records / (r.ms / 1000), [`${key}AssignCpu`]: cpuPerMsg, [`${key}AssignMB`]: r.bytes / 1e6 / (r.ms / 1000) / 1.048576 };
       }),
     });
+    const group: RowDef = { key: `${key}Group`, label: `consume ${n(records)} × ${what}, kafka-consumer-perf-test (group), fetch rate`, unit: 'records/s', higherIsBetter: true };
     ms.push({
-      rows: [{ key: `${key}Group`, label: `consume ${n(records)} × ${what}, kafka-consumer-perf-test (group), fetch rate`, unit: 'records/s', higherIsBetter: true }],
+      rows: [group, cpuRow(group, 'record')],
       sides: sides(async (s, pair) => {
         needs(s, GROUP_APIS, 'consumer groups');
-        return { [`${key}Group`]: await consumerPerf(s, source(s, base, pair), records) };
+        const { result, cpuPerMsg } = await withBrokerCpu(s.pid, () => consumerPerf(s, source(s, base, pair), records), () => records);
+        return { [`${key}Group`]: result, [`${key}GroupCpu`]: cpuPerMsg };
       }),
     });
   };
@@ -421,23 +424,23 @@ function measurements(z: Sizes, targets: Target[]): Measurement[] {
   e2e('e2eA1', `(${n(z.e2e)} × 100 B, one at a time, acks=1)`, '1', false, z.e2e);
   e2e('e2eAall', `(${n(z.e2e)} × 100 B, one at a time, acks=all)`, 'all', false, z.e2e);
 
+  const idem: RowDef = { key: 'idemRate', label: `idempotent producer, ${n(z.idempotent)} × 100 B, acks=all: throughput`, unit: 'records/s', higherIsBetter: true };
   ms.push({
-    rows: [
-      { key: 'idemRate', label: `idempotent producer, ${n(z.idempotent)} × 100 B, acks=all: throughput`, unit: 'records/s', higherIsBetter: true },
-      { key: 'idemP99', label: 'idempotent producer: send→ack latency p99 (the same runs)', unit: 'ms', higherIsBetter: false },
-    ],
+    rows: [idem, cpuRow(idem, 'record'), { key: 'idemP99', label: 'idempotent producer: send→ack latency p99 (the same runs)', unit: 'ms', higherIsBetter: false }],
     sides: sides(async (s, pair) => {
       needs(s, IDEMPOTENT_APIS, 'idempotent producer');
-      const f = await producerPerf(s, topicOf('bench-idem', pair), z.idempotent, 100, ['acks=all', 'enable.idempotence=true']);
-      return { idemRate: f.recordsPerSec, idemP99: f.p99 };
+      const { result: f, cpuPerMsg } = await withBrokerCpu(s.pid, () => producerPerf(s, topicOf('bench-idem', pair), z.idempotent, 100, ['acks=all', 'enable.idempotence=true']), () => z.idempotent);
+      return { idemRate: f.recordsPerSec, idemRateCpu: cpuPerMsg, idemP99: f.p99 };
     }),
   });
+  const txn: RowDef = { key: 'txnRate', label: `transactional producer, ${n(z.txn)} × 100 B, 100 records per transaction: throughput`, unit: 'records/s', higherIsBetter: true };
   ms.push({
-    rows: [{ key: 'txnRate', label: `transactional producer, ${n(z.txn)} × 100 B, 100 records per transaction: throughput`, unit: 'records/s', higherIsBetter: true }],
+    rows: [txn, cpuRow(txn, 'record')],
     sides: sides(async (s, pair) => {
       needs(s, TXN_APIS, 'transactions');
-      const r = toolResult<{ records: number; ms: number }>(await java('KafkaBenchTool', ['txn', s.bootstrap, topicOf('bench-txn', pair), String(z.txn), '100', '100'], 'txn'));
-      return { txnRate: r.records / (r.ms / 1000) };
+      const { result: out, cpuPerMsg } = await withBrokerCpu(s.pid, () => java('KafkaBenchTool', ['txn', s.bootstrap, topicOf('bench-txn', pair), String(z.txn), '100', '100'], 'txn'), () => z.txn);
+      const r = toolResult<{ records: number; ms: number }>(out);
+      return { txnRate: r.records / (r.ms / 1000), txnRateCpu: cpuPerMsg };
     }),
   });
   ms.push({
@@ -550,6 +553,7 @@ async function main(): Promise<void> {
     notes: [
       'The three brokers run side by side through the load rows (each waits idle while the others are measured); each row runs Kafka, then Wharf fsync=always, then Wharf fsync=never, N times, each run on topics of its own.',
       'Producers: `java -cp $WHARF_KAFKA_CLASSPATH org.apache.kafka.tools.ProducerPerformance --topic T --num-records N --record-size S --throughput -1 --command-property batch.size=65536 linger.ms=5 acks=A enable.idempotence=false` (the idempotent row: enable.idempotence=true). Send→ack latencies at full speed include the time records wait in the client\'s buffer.',
+      'CPU per record: the broker process\'s user + system CPU time (/proc/PID/stat: the JVM for Kafka, node for Wharf) over the run of the load tool (its start and connection included), divided by the records of the run.',
       'Consumers: `org.apache.kafka.tools.ConsumerPerformance --topic T --num-records N` (fetch.nMsg.sec, which leaves out the group join) and `KafkaBenchTool consume` (bench/java/KafkaBenchTool.java: KafkaConsumer.assign, 1 MB per partition, as ConsumerPerformance fetches), over the topic the acks=1 producer wrote in the same pair on the same broker.',
       'End-to-end latency: `KafkaBenchTool e2e`, the loop of `org.apache.kafka.tools.EndToEndLatency` (send one record, wait for its ack, poll it back) with microsecond timing; EndToEndLatency itself prints whole milliseconds, too coarse on loopback. The first 10 % of records are a warm-up.',
       'Kafka: `start-kafka.sh` (single-node KRaft, group.initial.rebalance.delay.ms=0). Wharf: `node dist/src/cli/main.js --host 127.0.0.1 --port 0 --http-port -1 --kafka-port P --data-dir D --log-level warn --fsync always|never --group-initial-rebalance-delay 0`.',

@@ -21,6 +21,7 @@ import { repoRoot } from '../test/support/wharf.js';
 import { parseBenchCsv } from '../test/support/natscli.js';
 import { benchArgs, driverFlags, positiveInt, type Order } from './args.js';
 import * as load from './load.js';
+import { cpuRow, withBrokerCpu } from './broker-cpu.js';
 import { startMachineRecord } from './machine.js';
 import { natsDoc } from './nats-doc.js';
 import { measure, selected, type Measurement, type RowDef } from './pairs.js';
@@ -225,19 +226,27 @@ async function main(): Promise<void> {
       { column: 'natsServer', run: () => run(ref) },
       { column: 'wharf', run: () => run(sub!) },
     ];
-    const one = (def: RowDef, run: (s: Server) => Promise<number>): Measurement => ({ rows: [def], sides: sides(async (s) => ({ [def.key]: await run(s) })) });
+    // Each rate row has its companion: the broker's CPU µs per message the rate counts (bench/broker-cpu.ts).
+    const one = (def: RowDef, messages: number, run: (s: Server) => Promise<number>): Measurement => ({
+      rows: [def, cpuRow(def)],
+      sides: sides(async (s) => {
+        const { result, cpuPerMsg } = await withBrokerCpu(s.pid, () => run(s), () => messages);
+        return { [def.key]: result, [`${def.key}Cpu`]: cpuPerMsg };
+      }),
+    });
+    const rr50: RowDef = { key: 'rr50', label: `request-reply latency p50 (${c(20_000)} requests, 16 B, one in flight)`, unit: 'µs', higherIsBetter: false };
     const ms: Measurement[] = [
-      one({ key: 'pub16', label: `publish only, 16 B (${c(2_000_000)} msgs)`, unit: 'msgs/s', higherIsBetter: true }, (s) => benchPub(url(s), n(2_000_000), 16)),
-      one({ key: 'ps16', label: `1 pub → 1 sub, 16 B (${c(1_000_000)} msgs)`, unit: 'msgs/s received', higherIsBetter: true }, (s) => benchPubSub(url(s), n(1_000_000), 16, 1)),
-      one({ key: 'ps1k', label: `1 pub → 1 sub, 1 KB (${c(300_000)} msgs)`, unit: 'msgs/s received', higherIsBetter: true }, (s) => benchPubSub(url(s), n(300_000), 1024, 1)),
-      one({ key: 'fan4', label: `1 pub → 4 subs fan-out, 128 B (${c(300_000)} msgs)`, unit: 'msgs/s received (sum of 4)', higherIsBetter: true }, (s) => benchPubSub(url(s), n(300_000), 128, 4)),
-      one({ key: 'queue4', label: `1 pub → queue group of 4, 128 B (${c(500_000)} msgs)`, unit: 'msgs/s received', higherIsBetter: true }, (s) => benchQueue(s.port, url(s), n(500_000), 128, 4)),
+      one({ key: 'pub16', label: `publish only, 16 B (${c(2_000_000)} msgs)`, unit: 'msgs/s', higherIsBetter: true }, n(2_000_000), (s) => benchPub(url(s), n(2_000_000), 16)),
+      one({ key: 'ps16', label: `1 pub → 1 sub, 16 B (${c(1_000_000)} msgs)`, unit: 'msgs/s received', higherIsBetter: true }, n(1_000_000), (s) => benchPubSub(url(s), n(1_000_000), 16, 1)),
+      one({ key: 'ps1k', label: `1 pub → 1 sub, 1 KB (${c(300_000)} msgs)`, unit: 'msgs/s received', higherIsBetter: true }, n(300_000), (s) => benchPubSub(url(s), n(300_000), 1024, 1)),
+      one({ key: 'fan4', label: `1 pub → 4 subs fan-out, 128 B (${c(300_000)} msgs)`, unit: 'msgs/s received (sum of 4)', higherIsBetter: true }, 4 * n(300_000), (s) => benchPubSub(url(s), n(300_000), 128, 4)),
+      one({ key: 'queue4', label: `1 pub → queue group of 4, 128 B (${c(500_000)} msgs)`, unit: 'msgs/s received', higherIsBetter: true }, n(500_000), (s) => benchQueue(s.port, url(s), n(500_000), 128, 4)),
       {
-        rows: [
-          { key: 'rr50', label: `request-reply latency p50 (${c(20_000)} requests, 16 B, one in flight)`, unit: 'µs', higherIsBetter: false },
-          { key: 'rr99', label: 'request-reply latency p99 (the same runs)', unit: 'µs', higherIsBetter: false },
-        ],
-        sides: sides((s) => benchRequestReply(url(s), n(20_000))),
+        rows: [rr50, { key: 'rr99', label: 'request-reply latency p99 (the same runs)', unit: 'µs', higherIsBetter: false }, cpuRow({ ...rr50, label: 'request-reply (the same runs)' }, 'request')],
+        sides: sides(async (s) => {
+          const { result, cpuPerMsg } = await withBrokerCpu(s.pid, () => benchRequestReply(url(s), n(20_000)), () => n(20_000));
+          return { ...result, rr50Cpu: cpuPerMsg };
+        }),
       },
     ];
     for (const m of selected(ms, o.rows)) rows.push(...(await measure(m, drive)));
@@ -272,6 +281,7 @@ async function main(): Promise<void> {
       'Both servers run side by side for the throughput and latency rows (the idle one uses no CPU); the memory rows start a fresh server per run.',
       '1 pub → N subs: `nats bench sub --clients N` started first, then `nats bench pub`; messages per second received, summed over the subscribers.',
       'Request-reply: `nats bench service serve` (one responder) and `nats bench service request` (one requester, one request in flight); p50 and p99 come from the same run.',
+      'CPU per message: the broker\'s user + system CPU time from /proc/PID/stat over the run of the load tools (their start included), divided by the messages the rate counts (received, summed over subscribers; published for publish only; requests for request-reply).',
       'RSS: VmRSS of the broker process from /proc, 1 s after start, then 2 s after a child opened the idle connections (CONNECT, PING, wait for PONG).',
     ],
   };

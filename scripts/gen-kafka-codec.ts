@@ -1,9 +1,11 @@
 /**
  * Generates the Kafka request/response codecs in src/kafka/protocol/messages/ from Apache
- * Kafka's JSON message definitions.
+ * Kafka's JSON message definitions, and the codecs of the coordinators' records (what Kafka
+ * keeps in __consumer_offsets, __transaction_state, __share_group_state) in
+ * src/kafka/protocol/records/ from the copy of their definitions in scripts/kafka-records/.
  *
  *   npm run gen:kafka
- *   node dist/scripts/gen-kafka-codec.js [--messages DIR] [--out DIR] [--check]
+ *   node dist/scripts/gen-kafka-codec.js [--messages DIR] [--out DIR] [--records DIR] [--records-out DIR] [--check]
  *
  * The definitions are read from ../shared/kafka-protocol/messages relative to the repository
  * root unless --messages or WHARF_KAFKA_MESSAGES says otherwise. They are not committed; the
@@ -36,7 +38,8 @@ import { fileURLToPath } from 'node:url';
 interface RawField {
   name: string;
   type: string;
-  versions: string;
+  /** absent on fields that give only taggedVersions */
+  versions?: string;
   nullableVersions?: string;
   taggedVersions?: string;
   tag?: number;
@@ -58,7 +61,7 @@ interface RawStruct {
 
 interface RawMessage {
   apiKey?: number;
-  type: 'request' | 'response' | 'header' | 'data';
+  type: 'request' | 'response' | 'header' | 'data' | 'coordinator-key' | 'coordinator-value';
   name: string;
   validVersions: string;
   flexibleVersions: string;
@@ -264,7 +267,8 @@ function resolveMessage(raw: RawMessage, file: string): Message {
   for (const { struct, fields } of pending) {
     const seen = new Set<string>();
     for (const f of fields) {
-      const versions = intersect(parseRange(f.versions), valid);
+      // A field given only taggedVersions exists in those versions (TransactionLogValue's).
+      const versions = intersect(parseRange(f.versions ?? f.taggedVersions), valid);
       const tagged = f.tag === undefined ? EMPTY : intersect(parseRange(f.taggedVersions), versions);
       const prop = camel(f.name);
       if (prop === 'unknownTaggedFields' || seen.has(prop)) throw new Error(`${raw.name}: field name clash ${f.name}`);
@@ -937,6 +941,96 @@ function indexFor(apis: GeneratedApi[], data: { file: string; msg: Message }[], 
 
 // ---------------------------------------------------------------- main
 
+// ---------------------------------------------------------------- coordinator records
+
+/**
+ * The records Kafka's coordinators keep in `__consumer_offsets`, `__transaction_state` and
+ * `__share_group_state` ("coordinator-key"/"coordinator-value" definitions). They are not in
+ * ../shared (which has the client protocol only): a copy of the 4.4.0 files is committed in
+ * scripts/kafka-records/<coordinator>/, each naming its source. One file per record type (key and value
+ * together) in src/kafka/protocol/records/, and index.ts with each type's number (the int16
+ * a record's key starts with) and the versions of its key and value.
+ */
+function recordOutputs(recDir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const o = new Out();
+  o.line(HEADER(['scripts/kafka-records/*/*.json']));
+  o.line("// The coordinator record types, by coordinator: the int16 a record's key starts with (numbered");
+  o.line('// per topic), and the versions of its key and value.');
+  o.line();
+  const tables: string[] = [];
+  for (const coordinator of readdirSync(recDir).filter((d) => !d.includes('.')).sort()) {
+    const rows = recordsOf(join(recDir, coordinator), coordinator, out);
+    for (const r of rows) o.line(`export * as ${camel(r.key.name.replace(/Key$/, ''))} from './${r.file}.js';`);
+    const t = new Out();
+    t.open(`${JSON.stringify(coordinator)}: {`);
+    for (const r of rows) {
+      t.line(`${r.key.name.replace(/Key$/, '')}: { type: ${r.type}, keyVersions: [${r.key.valid.lo}, ${r.key.valid.hi}], valueVersions: [${r.value.valid.lo}, ${r.value.valid.hi}] },`);
+    }
+    t.close('},');
+    tables.push(...t.lines.map((l) => '  ' + l));
+  }
+  o.line();
+  o.line('export const RECORD_TYPES = {');
+  for (const l of tables) o.line(l);
+  o.line('} as const;');
+  out.set('index.ts', o.lines.join('\n') + '\n');
+  return out;
+}
+
+function recordsOf(dir: string, coordinator: string, out: Map<string, string>): { type: number; file: string; key: Message; value: Message }[] {
+  const byType = new Map<number, { key?: Message; value?: Message }>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const raw = parseJsonWithComments(readFileSync(join(dir, file), 'utf8')) as RawMessage;
+    if (raw.type !== 'coordinator-key' && raw.type !== 'coordinator-value') throw new Error(`${file}: not a coordinator record (${raw.type})`);
+    if (raw.apiKey === undefined) throw new Error(`${file}: no apiKey (record type)`);
+    const m = resolveMessage(raw, file);
+    let e = byType.get(raw.apiKey);
+    if (!e) byType.set(raw.apiKey, (e = {}));
+    const side = raw.type === 'coordinator-key' ? 'key' : 'value';
+    if (e[side]) throw new Error(`${coordinator}: record type ${raw.apiKey} has two ${side} definitions`);
+    e[side] = m;
+  }
+  const rows: { type: number; file: string; key: Message; value: Message }[] = [];
+  for (const [type, { key, value }] of [...byType].sort((a, b) => a[0] - b[0])) {
+    if (!key || !value) throw new Error(`${coordinator}: record type ${type} lacks its ${key ? 'value' : 'key'} definition`);
+    const file = kebab(key.name.replace(/Key$/, ''));
+    tmpCounter = 0;
+    if (out.has(`${file}.ts`)) throw new Error(`${coordinator}: ${file}.ts made twice`);
+    out.set(`${file}.ts`, fileFor([key, value], 'data'));
+    rows.push({ type, file, key, value });
+  }
+  return rows;
+}
+
+/** Writes (or with check, compares) a folder of generated files; returns how many are stale. */
+function sync(outDir: string, outputs: Map<string, string>, check: boolean): number {
+  let stale = 0;
+  if (!check) mkdirSync(outDir, { recursive: true });
+  for (const [name, text] of outputs) {
+    const path = join(outDir, name);
+    const old = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (old === text) continue;
+    if (check) {
+      stale++;
+      console.error(`stale: ${path}`);
+    } else writeFileSync(path, text);
+  }
+  // A file the generator no longer makes (an API left out, a renamed one) is stale too: the
+  // committed folder must be exactly the generator's output.
+  const existing = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.ts') && !outputs.has(f)) : [];
+  for (const f of existing) {
+    if (check) {
+      stale++;
+      console.error(`not generated: ${join(outDir, f)}`);
+    } else {
+      rmSync(join(outDir, f));
+      console.log(`removed ${join(outDir, f)} (no longer generated)`);
+    }
+  }
+  return stale;
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const arg = (name: string) => {
@@ -948,6 +1042,8 @@ function main(): void {
   const root = existsSync(join(here, '..', 'package.json')) ? resolve(here, '..') : resolve(here, '..', '..');
   const msgDir = resolve(arg('--messages') ?? process.env['WHARF_KAFKA_MESSAGES'] ?? join(root, '..', 'shared', 'kafka-protocol', 'messages'));
   const outDir = resolve(arg('--out') ?? join(root, 'src', 'kafka', 'protocol', 'messages'));
+  const recDir = resolve(arg('--records') ?? join(root, 'scripts', 'kafka-records'));
+  const recOutDir = resolve(arg('--records-out') ?? join(root, 'src', 'kafka', 'protocol', 'records'));
   const check = args.includes('--check');
   if (!existsSync(msgDir)) throw new Error(`message definitions not found at ${msgDir} (use --messages DIR)`);
 
@@ -998,34 +1094,14 @@ function main(): void {
   outputs.set('index.ts', indexFor(apis, data, omitted));
   outputs.set('schema.ts', schemaFor(generated));
 
-  let stale = 0;
-  if (!check) mkdirSync(outDir, { recursive: true });
-  for (const [name, text] of outputs) {
-    const path = join(outDir, name);
-    const old = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-    if (old === text) continue;
-    if (check) {
-      stale++;
-      console.error(`stale: ${path}`);
-    } else writeFileSync(path, text);
-  }
-  // A file the generator no longer makes (an API left out, a renamed one) is stale too: the
-  // committed folder must be exactly the generator's output.
-  const existing = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.ts') && !outputs.has(f)) : [];
-  for (const f of existing) {
-    if (check) {
-      stale++;
-      console.error(`not generated: ${join(outDir, f)}`);
-    } else {
-      rmSync(join(outDir, f));
-      console.log(`removed ${join(outDir, f)} (no longer generated)`);
-    }
-  }
+  let stale = sync(outDir, outputs, check);
+  const records = recordOutputs(recDir);
+  stale += sync(recOutDir, records, check);
   if (check && stale > 0) {
     console.error(`${stale} file(s) differ from the generator's output: run \`npm run gen:kafka\``);
     process.exit(1);
   }
-  console.log(`${check ? 'checked' : 'generated'} ${outputs.size} files (${apis.length} APIs, ${data.length} data types; ${omitted.length} inter-broker/controller APIs left out) from ${msgDir}`);
+  console.log(`${check ? 'checked' : 'generated'} ${outputs.size} files (${apis.length} APIs, ${data.length} data types; ${omitted.length} inter-broker/controller APIs left out) from ${msgDir}; ${records.size - 1} coordinator record types from ${recDir}`);
 }
 
 main();

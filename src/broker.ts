@@ -15,6 +15,7 @@ import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
+import { consumerOffsetsCodec, transactionStateCodec } from './kafka/coordinator-records.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { startJetStreamConsumerService } from './jetstream/consumer-service.js';
 import { BrokerMetrics } from './http/metrics/registry.js';
@@ -98,11 +99,13 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     'log',
     async () =>
       openLog({
-        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null }),
+        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null, indexMemoryBytes: storage.indexMemoryBytes }),
         // JetStream memory streams live on a memory engine beside the default one (docs/jetstream.md 1.2).
         ...(storage.engine === 'memory' ? {} : { engines: { memory: await createStorageEngine({ kind: 'memory', logger }) } }),
         fsync: storage.fsync,
         fsyncInterval: storage.fsyncInterval,
+        hotTailBytes: storage.hotTailBytes,
+        hotTailTotalBytes: storage.hotTailTotalBytes,
         logger,
         // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
         topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes), ...opts.kafka.topicDefaults },
@@ -120,6 +123,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
             log,
             logger,
             subscriptionDecoder: decodeSubscriptionTopics,
+            recordCodecs: { consumerOffsets: consumerOffsetsCodec, transactionState: transactionStateCodec },
             groups: groupConfig(opts.groups),
             shareGroups: shareGroupConfig(opts.groups),
             transactions: transactionConfig(opts.transactions),

@@ -111,6 +111,8 @@ export interface KafkaOptions {
   messageMaxBytes: number;
   /** Kafka's socket.request.max.bytes: largest request frame; a larger size prefix closes the connection. */
   maxFrameBytes: number;
+  /** Kafka's max.incremental.fetch.session.cache.slots: fetch sessions the broker keeps. */
+  fetchSessionCacheSlots: number;
   /** A Kafka server.properties file read under the other options (`--kafka-config`). */
   configFile?: string;
   /** Listeners with their security protocols (Kafka's `listeners`); when set, `host`/`port` open no listener of their own. */
@@ -160,6 +162,12 @@ export interface StorageOptions {
   fsync: FsyncPolicy;
   /** Interval of the 'interval' fsync policy. */
   fsyncInterval: number;
+  /** Bytes of recently acknowledged batches kept in memory per partition, at most. */
+  hotTailBytes: number;
+  /** Bytes of hot tails across all partitions (each gets an equal share, up to hotTailBytes). */
+  hotTailTotalBytes: number;
+  /** Bytes of segment indexes kept in memory across all partitions (local engine). */
+  indexMemoryBytes: number;
 }
 
 /** Kafka consumer groups (classic and KIP-848) and their committed offsets. */
@@ -584,6 +592,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'kafka-advertised-port', path: ['kafka', 'advertisedPort'], kind: portKind(false, false), defaultText: 'the Kafka port', help: 'port Kafka clients are told to connect to' },
   { flag: 'auto-create-topics', path: ['kafka', 'autoCreateTopics'], kind: BOOLEAN, default: true, help: "Kafka's `auto.create.topics.enable`: Metadata (when the client allows it) and Produce create unknown topics" },
   { flag: 'num-partitions', path: ['kafka', 'numPartitions'], kind: countKind(1, 10_000), default: 1, help: "Kafka's `num.partitions`: partitions of auto-created topics and of CreateTopics without a count" },
+  { flag: 'kafka-fetch-session-cache-slots', path: ['kafka', 'fetchSessionCacheSlots'], kind: countKind(0), default: 1000, help: "Kafka's `max.incremental.fetch.session.cache.slots`: incremental fetch sessions (KIP-227) the broker keeps; when full, a new one evicts an idle or smaller one (0 = none: every fetch sends its whole partition list)" },
   { flag: 'message-max-bytes', path: ['kafka', 'messageMaxBytes'], kind: { ...sizeKind(64, 2_147_483_647, 'between 64 bytes and 2GB'), show: String }, default: 1_048_588, help: "Kafka's `message.max.bytes`: largest record batch, the default of each topic's `max.message.bytes`" },
   { flag: 'kafka-max-frame-bytes', path: ['kafka', 'maxFrameBytes'], kind: sizeKind(1024, 2_147_483_647, 'between 1KB and 2GB'), default: 100 * 1024 * 1024, help: "Kafka's `socket.request.max.bytes`: a larger request closes the connection" },
   { flag: 'http-port', short: 'm', path: ['http', 'port'], kind: portKind(true), default: 8222, help: 'monitoring port; `-1` disables' },
@@ -596,6 +605,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'data-dir', short: 'd', path: ['storage', 'dataDir'], kind: STRING, default: './wharf-data', help: 'storage directory of the local engine' },
   { flag: 'fsync', path: ['storage', 'fsync'], kind: choiceKind(FSYNC_POLICIES), default: 'always', help: 'durability policy of the storage engine: `always`, `interval` or `never`' },
   { flag: 'fsync-interval', path: ['storage', 'fsyncInterval'], kind: durationKind(false), default: 1_000, help: 'flush interval of the `interval` policy' },
+  { flag: 'hot-tail-bytes', path: ['storage', 'hotTailBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 1024 * 1024, help: 'recently acknowledged bytes a partition keeps in memory to serve caught-up consumers without the storage engine (0 = none)' },
+  { flag: 'hot-tail-total-bytes', path: ['storage', 'hotTailTotalBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 32 * 1024 * 1024, help: 'bytes of hot tails across all partitions: each partition gets an equal share, at most `--hot-tail-bytes`' },
+  { flag: 'index-memory-bytes', path: ['storage', 'indexMemoryBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 16 * 1024 * 1024, help: "bytes of segment indexes the local engine keeps in memory: half shared by the partitions' active segments (sparser past it), half a cache of sealed segments' indexes (read back from their files when evicted)" },
   { flag: 'server-name', short: 'n', path: ['nats', 'serverName'], kind: SERVER_NAME, defaultText: 'server id', help: 'name reported in INFO and `/varz`' },
   { flag: 'user', path: ['nats', 'user'], kind: STRING, help: 'a user clients must present (with `--pass`)' },
   { flag: 'pass', path: ['nats', 'pass'], kind: STRING, help: 'the password of `--user` (may be a bcrypt hash)' },

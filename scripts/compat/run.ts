@@ -26,12 +26,14 @@ import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
 import { kgo } from './suites/kgo.js';
 import { ckpy } from './suites/ckpy.js';
+import { ckpySecurity } from './suites/ckpy-security.js';
 import { librdkafka } from './suites/librdkafka.js';
+import { librdkafkaSecurity } from './suites/librdkafka-security.js';
 import { natsgo } from './suites/natsgo.js';
 import { natsjs3 } from './suites/natsjs3.js';
 import { kstreams } from './suites/kstreams.js';
 
-const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, librdkafka, natsgo, natsjs3, kstreams];
+const SUITES: Suite[] = [natsjs, natscli, kgo, ckpy, ckpySecurity, librdkafka, librdkafkaSecurity, natsgo, natsjs3, kstreams];
 
 interface Args {
   mode: Mode;

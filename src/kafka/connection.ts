@@ -287,9 +287,10 @@ export class KafkaConnection implements ConnectionScope {
       sasl: this.sasl,
       security: s.security,
       authorize: this.authorize,
-      closeAfter: (reason: string) => {
+      closeAfter: (reason: string, level: 'warn' | 'debug' = 'warn') => {
         this.closeAfterSlot = slot;
         this.closeAfterReason = reason;
+        this.closeAfterLevel = level;
       },
     };
     try {
@@ -345,8 +346,9 @@ export class KafkaConnection implements ConnectionScope {
     this.slots.push(slot);
     const p = sasl.authenticate(Buffer.from(frame), -1).then((outcome) => {
       if (outcome.close !== undefined) {
+        // One warning per refusal: the close that follows is logged at debug.
         this.log.warn({ reason: outcome.close }, 'kafka authentication refused');
-        this.fail(outcome.close);
+        this.fail(outcome.close, 'debug');
         return;
       }
       this.authenticated();
@@ -403,7 +405,7 @@ export class KafkaConnection implements ConnectionScope {
       }
       if (slot === this.closeAfterSlot) {
         if (wrote) this.socket.uncork();
-        this.fail(this.closeAfterReason, 'warn');
+        this.fail(this.closeAfterReason, this.closeAfterLevel);
         return;
       }
     }
@@ -448,6 +450,7 @@ export class KafkaConnection implements ConnectionScope {
   }
 
   private closeAfterReason = '';
+  private closeAfterLevel: 'warn' | 'debug' = 'warn';
 
   // ---------------------------------------------------------------------------------------
   // Closing

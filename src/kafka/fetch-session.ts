@@ -22,7 +22,7 @@
 import type { FetchRequestFetchPartition } from './protocol/messages/fetch.js';
 import { ErrorCode } from './errors.js';
 
-/** Kafka's max.incremental.fetch.session.cache.slots default (a broker option the lead may add). */
+/** Kafka's max.incremental.fetch.session.cache.slots default (--kafka-fetch-session-cache-slots). */
 export const FETCH_SESSION_CACHE_SLOTS = 1000;
 /** Kafka's min.incremental.fetch.session.eviction.ms (a constant in Kafka too). */
 export const FETCH_SESSION_EVICTION_MS = 120_000;

@@ -22,7 +22,7 @@ import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log } from '../core/log/index.js';
 import { allowAll, type Authorizer } from '../core/security/authorizer.js';
 import type { Logger } from '../log.js';
-import { KafkaConnection } from './connection.js';
+import type { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
 import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
 import { FetchSessionCache } from './fetch-session.js';
@@ -91,10 +91,27 @@ class OpenListener implements ClusterIdentity {
   }
 }
 
+type ConnectionModule = typeof import('./connection.js');
+let connectionModule: ConnectionModule | null = null;
+let connectionLoading: Promise<ConnectionModule> | null = null;
+/**
+ * The connection module brings the codec of every API and every handler (about 10 MB of a
+ * broker's idle RSS): it loads when the first Kafka client connects, not at start.
+ */
+function loadConnectionModule(): Promise<ConnectionModule> {
+  connectionLoading ??= import('./connection.js').then((m) => (connectionModule = m));
+  return connectionLoading;
+}
+
+/** Whether the connection module has loaded (tests of the lazy loading). */
+export function kafkaConnectionModuleLoaded(): boolean {
+  return connectionModule !== null;
+}
+
 export class KafkaServer implements KafkaServices {
   readonly coordinators: Coordinators;
   readonly producerState: ProducerStateHook;
-  readonly fetchSessions = new FetchSessionCache();
+  readonly fetchSessions: FetchSessionCache;
   readonly shareSessions = new ShareSessionCache();
   readonly telemetry = new ClientTelemetry();
   /** Connections, bytes and requests, read by the monitor (/metrics, the console). */
@@ -108,6 +125,8 @@ export class KafkaServer implements KafkaServices {
   /** TLS material of the SSL listeners, if any. */
   readonly tls: ReloadableTls | null;
   private readonly connections = new Set<KafkaConnection>();
+  /** Sockets accepted while the connection module loads (the first clients only). */
+  private readonly pendingSockets = new Set<Socket>();
   private closing: Promise<void> | null = null;
   readonly logger: Logger;
 
@@ -119,6 +138,7 @@ export class KafkaServer implements KafkaServices {
     deps: KafkaDependencies,
   ) {
     this.logger = logger.child({ component: 'kafka' });
+    this.fetchSessions = new FetchSessionCache(options.fetchSessionCacheSlots);
     this.coordinators = deps.coordinators;
     this.authorizer = deps.authorizer ?? allowAll;
     this.security = deps.security;
@@ -238,7 +258,31 @@ export class KafkaServer implements KafkaServices {
       return;
     }
     this.stats.connectionsTotal++;
-    const conn = new KafkaConnection(socket, this, l.scope, this.logger, (c) => {
+    if (connectionModule !== null) {
+      this.serve(connectionModule, socket, l);
+      return;
+    }
+    // The socket stays paused (no 'data' listener yet); its errors are ignored until it is served.
+    const ignore = () => {};
+    socket.on('error', ignore);
+    this.pendingSockets.add(socket);
+    loadConnectionModule().then(
+      (m) => {
+        this.pendingSockets.delete(socket);
+        socket.off('error', ignore);
+        if (this.closing || socket.destroyed) socket.destroy();
+        else this.serve(m, socket, l);
+      },
+      (err: unknown) => {
+        this.pendingSockets.delete(socket);
+        this.logger.error({ err }, 'could not load the Kafka connection module');
+        socket.destroy();
+      },
+    );
+  }
+
+  private serve(m: ConnectionModule, socket: Socket, l: OpenListener): void {
+    const conn = new m.KafkaConnection(socket, this, l.scope, this.logger, (c) => {
       this.connections.delete(c);
       this.telemetry.connectionClosed(c.id);
     });
@@ -252,6 +296,8 @@ export class KafkaServer implements KafkaServices {
         const server = l.server;
         return server?.listening === true ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
       });
+      for (const s of this.pendingSockets) s.destroy();
+      this.pendingSockets.clear();
       const conns = [...this.connections];
       for (const c of conns) c.destroy();
       await Promise.all([...stopped, ...conns.map((c) => c.settled())]);

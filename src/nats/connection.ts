@@ -314,6 +314,10 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   private authVerdict(who: Verdict): void {
     if (who === null) {
+      // Logged once per refused CONNECT, naming what the client claimed to be (never a secret),
+      // as nats-server logs its authorization errors.
+      const c = this.connect;
+      this.server.logger.warn({ cid: this.cid, ip: this.ip, user: c.user, nkey: c.nkey, jwt: c.jwt === undefined ? undefined : true, token: c.auth_token === undefined ? undefined : true }, 'NATS authentication refused');
       this.fail(ERR.authorizationViolation, 'Authentication Failure');
       return;
     }
@@ -368,7 +372,9 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     // status see the subject the message is delivered on.
     const subject = this.router.mapSubject(published);
     if (this.permissions !== null && !this.permissions.mayPublish(subject)) {
-      // nats-server: -ERR, no +OK, the message is dropped and the connection stays open.
+      // nats-server: -ERR, no +OK, the message is dropped and the connection stays open; the
+      // violation is logged once (nats-server's "Publish Violation" error log).
+      this.server.logger.warn({ cid: this.cid, ip: this.ip, user: this.principal.name, account: this.principal.account, subject }, 'NATS publish permission violation');
       this.queueProto(errLine(publishViolation(subject)));
       return;
     }
@@ -399,6 +405,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   onSubscribe(subject: string, queue: string | undefined, sid: string): void {
     // Permissions come first, before the limits and the duplicate sid, as in nats-server.
     if (this.permissions !== null && !this.permissions.maySubscribe(subject, queue)) {
+      this.server.logger.warn({ cid: this.cid, ip: this.ip, user: this.principal.name, account: this.principal.account, subject, queue, sid }, 'NATS subscription permission violation');
       this.queueProto(errLine(subscribeViolation(subject, queue)));
       return;
     }
@@ -474,6 +481,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
         this.fail(ERR.maxControlLine, 'Maximum Control Line Exceeded');
         break;
       case 'auth-violation':
+        this.server.logger.warn({ cid: this.cid, ip: this.ip }, 'NATS request before authentication refused');
         this.fail(ERR.authorizationViolation, 'Authentication Failure');
         break;
       case 'bad-arguments':

@@ -175,6 +175,16 @@ export interface StorageEngine {
   putMetadata(key: string, value: string, opts?: { onlyIfAbsent?: boolean }): Promise<string>;
   /** Makes everything durable (all partitions must be checkpointed or closed first) and releases the engine. */
   close(): Promise<void>;
+  /** What the engine holds in memory beside the data it stores (absent: nothing worth counting). */
+  memory?(): EngineMemory;
+}
+
+/** Memory an engine keeps to serve lookups, as it accounts it, and its configured bound. */
+export interface EngineMemory {
+  /** Bytes of segment indexes in memory now. */
+  indexBytes: number;
+  /** The bound of indexBytes (Infinity when unbounded). */
+  indexLimit: number;
 }
 
 /**

@@ -25,6 +25,8 @@ export type StorageEngineOptions =
       verifyReads?: boolean;
       /** Measures fsyncs and group commits (the monitor's metrics). */
       observer?: StorageObserver | null;
+      /** Bytes of segment indexes kept in memory across all partitions (default: unbounded). */
+      indexMemoryBytes?: number;
     }
   | {
       kind: 'memory';
@@ -43,7 +45,7 @@ export type StorageEngineOptions =
 export async function createStorageEngine(opts: StorageEngineOptions): Promise<StorageEngine> {
   switch (opts.kind) {
     case 'local':
-      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads, observer: opts.observer ?? null });
+      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads, observer: opts.observer ?? null, indexMemoryBytes: opts.indexMemoryBytes });
     case 'memory':
       return MemoryStorageEngine.open({ logger: opts.logger, volume: opts.volume, maxBytes: opts.maxBytes });
   }

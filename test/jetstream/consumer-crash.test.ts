@@ -8,50 +8,17 @@
 //   - no message whose AckSync was confirmed is delivered again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, connect, StringCodec, type NatsConnection } from 'nats';
-import { freePort, LOOPBACK, waitForNatsInfo } from '../support/net.js';
-import { repoRoot } from '../support/wharf.js';
+import { freePort } from '../support/net.js';
+import { CrashWharf } from '../support/crash-wharf.js';
 
 const ROUNDS = 4;
 const ACK_WAIT_NS = 1_500_000_000;
 const sc = StringCodec();
 
-class Broker {
-  child: ChildProcess | null = null;
-  out = '';
-  constructor(
-    readonly dataDir: string,
-    readonly port: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const main = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
-    const args = [main, '--host', LOOPBACK, '--port', String(this.port), '--http-port', '-1', '--kafka-port', '-1', '--data-dir', this.dataDir, '--log-level', 'warn'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const keep = (d: Buffer): void => {
-      this.out = (this.out + d.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const kill = (): boolean => child.kill('SIGKILL');
-    process.once('exit', kill);
-    child.once('exit', () => process.removeListener('exit', kill));
-    await waitForNatsInfo(this.port, 20_000, () => (child.exitCode !== null ? `wharf exited: ${this.out}` : undefined));
-  }
-
-  async kill9(): Promise<void> {
-    const c = this.child;
-    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGKILL');
-    await gone;
-  }
-}
 
 interface Ledger {
   /** Payloads whose PubAck the publisher received. */
@@ -123,12 +90,12 @@ async function runRound(nc: NatsConnection, round: number, ledger: Ledger, stop:
 
 test('kill -9 while publishing and consuming: PubAcks kept, unacked redelivered, confirmed AckSyncs never redelivered', { timeout: 240_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-js-crash-'));
-  const broker = new Broker(dataDir, await freePort());
+  const broker = new CrashWharf(dataDir, { natsPort: await freePort() });
   const ledger: Ledger = { published: new Set(), delivered: new Set(), confirmed: new Map(), ackSent: new Set(), unacked: new Set(), violations: [] };
   let restarts = 0;
   try {
     await broker.start();
-    let nc = await connect({ servers: `127.0.0.1:${broker.port}`, reconnect: false });
+    let nc = await connect({ servers: `127.0.0.1:${broker.options.natsPort}`, reconnect: false });
     const jsm = await nc.jetstreamManager();
     await jsm.streams.add({ name: 'CRASH', subjects: ['crash.>'] });
     await jsm.consumers.add('CRASH', { durable_name: 'C', ack_policy: AckPolicy.Explicit, ack_wait: ACK_WAIT_NS, max_ack_pending: 10_000 });
@@ -142,13 +109,13 @@ test('kill -9 while publishing and consuming: PubAcks kept, unacked redelivered,
       assert.ok(ledger.published.size >= before.published + 200, `round ${round}: the publisher made progress (${ledger.published.size - before.published})`);
       assert.ok(ledger.delivered.size >= before.delivered + 100, `round ${round}: the consumer made progress (${ledger.delivered.size - before.delivered})`);
       await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 200)));
-      await broker.kill9();
+      await broker.kill();
       stopped = true;
       await run;
       await nc.close().catch(() => {});
       await broker.start();
       restarts++;
-      nc = await connect({ servers: `127.0.0.1:${broker.port}`, reconnect: false });
+      nc = await connect({ servers: `127.0.0.1:${broker.options.natsPort}`, reconnect: false });
     }
     // Drain: every message left is delivered (redeliveries after ack_wait included) and confirmed.
     const js = nc.jetstream();
@@ -192,7 +159,7 @@ test('kill -9 while publishing and consuming: PubAcks kept, unacked redelivered,
   } catch (err) {
     throw new Error(`${err instanceof Error ? err.message : String(err)}\nbroker output:\n${broker.out}`);
   } finally {
-    await broker.kill9();
+    await broker.kill();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -10,13 +10,11 @@
 //   broker applied), and the share-partition start offsets end at the end of the log.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, LOOPBACK, sleep } from '../support/net.js';
-import { repoRoot } from '../support/wharf.js';
+import { freePort, LOOPBACK } from '../support/net.js';
+import { CrashWharf } from '../support/crash-wharf.js';
 import { buildRecordBatch, decodeRecords, forEachBatch } from '../../src/core/records/batch.js';
 import { RawKafka } from './support/raw-kafka.js';
 
@@ -25,53 +23,6 @@ const PARTITIONS = 2;
 const KILLS = 4;
 const GROUP = 'crash-share';
 
-class WharfChild {
-  child: ChildProcess | null = null;
-  out = '';
-  constructor(
-    readonly dataDir: string,
-    readonly kafkaPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const main = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
-    const natsPort = await freePort();
-    const args = [main, '--host', LOOPBACK, '--port', String(natsPort), '--http-port', '-1', '--kafka-port', String(this.kafkaPort), '--data-dir', this.dataDir, '--log-level', 'warn', '--group-share-record-lock-duration', '2s'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const keep = (d: Buffer) => {
-      this.out = (this.out + d.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const kill = () => child.kill('SIGKILL');
-    process.once('exit', kill);
-    child.once('exit', () => process.removeListener('exit', kill));
-    const end = Date.now() + 20_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`wharf exited: ${this.out}`);
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = connect({ host: LOOPBACK, port: this.kafkaPort }, () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-      if (ok) return;
-      if (Date.now() > end) throw new Error(`wharf did not listen: ${this.out}`);
-      await sleep(50);
-    }
-  }
-
-  async kill(): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGKILL');
-    await exited;
-    this.child = null;
-  }
-}
 
 /** Values of the records a ShareFetch partition answer acquired. */
 function acquiredValues(records: Buffer, ranges: Array<{ firstOffset: bigint; lastOffset: bigint; deliveryCount: number }>): Array<{ offset: number; value: number; dc: number }> {
@@ -95,7 +46,7 @@ describe('share groups across SIGKILLs of the broker', () => {
   test(`${N} records, ${KILLS} kills: nothing confirmed is redelivered, nothing is lost`, { timeout: 240_000 }, async (t) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-share-crash-'));
     const port = await freePort();
-    const wharf = new WharfChild(dataDir, port);
+    const wharf = new CrashWharf(dataDir, { kafkaPort: port, args: ['--group-share-record-lock-duration', '2s'] });
     /** value -> when its acceptance was confirmed (delivery index), per partition offset. */
     const confirmed = new Map<number, number>();
     const deliveries: Array<{ value: number; dc: number; at: number }> = [];

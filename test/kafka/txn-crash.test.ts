@@ -5,14 +5,12 @@
 // times. At the end the committed output holds every input exactly once, in order per partition.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, LOOPBACK, sleep } from '../support/net.js';
 import { waitFor, waitForValue } from '../support/wait.js';
-import { repoRoot } from '../support/wharf.js';
+import { CrashWharf } from '../support/crash-wharf.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { compileJavaApp, javaSkip } from './support/java.js';
 import { readCommitted } from './support/read-committed.js';
@@ -23,55 +21,6 @@ const PARTITIONS = 4;
 const KILLS = 4;
 
 
-class WharfChild {
-  child: ChildProcess | null = null;
-  out = '';
-  constructor(
-    readonly dataDir: string,
-    readonly kafkaPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const main = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
-    const natsPort = await freePort();
-    const args = [main, '--host', LOOPBACK, '--port', String(natsPort), '--http-port', '-1', '--kafka-port', String(this.kafkaPort), '--data-dir', this.dataDir, '--log-level', 'warn'];
-    args.push('--group-initial-rebalance-delay', '0', '--transaction-abort-timed-out-interval', '500ms');
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const keep = (d: Buffer) => {
-      this.out = (this.out + d.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const kill = () => child.kill('SIGKILL');
-    process.once('exit', kill);
-    child.once('exit', () => process.removeListener('exit', kill));
-    // Ready when the Kafka port answers.
-    const end = Date.now() + 20_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`wharf exited: ${this.out}`);
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = connect({ host: LOOPBACK, port: this.kafkaPort }, () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-      if (ok) return;
-      if (Date.now() > end) throw new Error(`wharf did not listen: ${this.out}`);
-      await sleep(50);
-    }
-  }
-
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill(signal);
-    await exited;
-    this.child = null;
-  }
-}
 
 
 describe('exactly-once read-process-write (Java clients 4.4) across SIGKILLs of the broker', { skip: javaSkip() }, () => {
@@ -79,7 +28,7 @@ describe('exactly-once read-process-write (Java clients 4.4) across SIGKILLs of 
     const { classpath: appClasspath, classes } = compileJavaApp('ReadProcessWrite');
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-crash-'));
     const port = await freePort();
-    const wharf = new WharfChild(dataDir, port);
+    const wharf = new CrashWharf(dataDir, { kafkaPort: port, args: ['--group-initial-rebalance-delay', '0', '--transaction-abort-timed-out-interval', '500ms'] });
     let app: ReadProcessWriteApp | undefined;
     try {
       await wharf.start();

@@ -15,6 +15,7 @@ import { wharfTarget } from './targets/wharf.js';
 import { crossProtocolWorkload } from './workloads/cross-protocol.js';
 import { jetstreamWorkload } from './workloads/jetstream.js';
 import { kafkaQueueWorkload } from './workloads/kafka-queue.js';
+import { kafkaRpwWorkload } from './workloads/kafka-rpw.js';
 import { kafkaTxnWorkload } from './workloads/kafka-txn.js';
 import { kvWorkload } from './workloads/kv.js';
 import { natsCoreWorkload } from './workloads/nats-core.js';
@@ -23,6 +24,7 @@ import type { Workload } from './workloads/workload.js';
 export const WORKLOADS: Record<string, () => Workload> = {
   'kafka-queue': kafkaQueueWorkload,
   'kafka-txn': kafkaTxnWorkload,
+  'kafka-rpw': kafkaRpwWorkload,
   'nats-core': natsCoreWorkload,
   jetstream: jetstreamWorkload,
   kv: kvWorkload,

@@ -12,6 +12,8 @@ import { fuzz as kafkaRequest } from './fuzz/targets/kafka-request.js';
 import { fuzz as recordBatch } from './fuzz/targets/record-batch.js';
 import { fuzz as jetstreamJson } from './fuzz/targets/jetstream-json.js';
 import { fuzz as config } from './fuzz/targets/config.js';
+import { fuzz as natsConfig } from './fuzz/targets/nats-config.js';
+import { fuzz as kafkaProperties } from './fuzz/targets/kafka-properties.js';
 import { fuzz as jetstreamApi, stopFuzzBroker } from './fuzz/targets/jetstream-api.js';
 
 const TARGETS: Record<string, (data: Buffer) => void | Promise<void>> = {
@@ -20,6 +22,8 @@ const TARGETS: Record<string, (data: Buffer) => void | Promise<void>> = {
   'record-batch': recordBatch,
   'jetstream-json': jetstreamJson,
   config,
+  'nats-config': natsConfig,
+  'kafka-properties': kafkaProperties,
   'jetstream-api': jetstreamApi,
 };
 

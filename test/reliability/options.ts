@@ -27,7 +27,7 @@ export const USAGE = `Usage: npm run reliability -- [options]
   --rounds N          rounds per workload x fault (default 50 long, 1 short)
   --duration D        traffic window of a round: 500ms, 20s, 5m (default 30s long, 6s short)
   --seed S            seed of the first round (round i uses S+i; default: the time)
-  --workload LIST     kafka-queue, kafka-txn, nats-core, jetstream, kv, cross-protocol, or all
+  --workload LIST     kafka-queue, kafka-txn, kafka-rpw, nats-core, jetstream, kv, cross-protocol, or all
   --fault LIST        none, kill-9, pause, disk-full, torn-tail, bit-flip, index, power-loss,
                       clock-jump, slow-fsync, or all
   --against LIST      wharf, kafka, nats-server (default wharf)

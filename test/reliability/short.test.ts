@@ -15,6 +15,7 @@ const PAIRS: Array<[string, string]> = [
   ['kafka-queue', 'power-loss'],
   ['kafka-queue', 'torn-tail'],
   ['kafka-txn', 'kill-9'],
+  ['kafka-rpw', 'none'],
   ['nats-core', 'none'],
   ['jetstream', 'kill-9'],
   ['jetstream', 'disk-full'],

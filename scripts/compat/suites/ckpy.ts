@@ -18,19 +18,9 @@ const VERSION = '2.15.0';
  */
 const KNOWN: Diagnosis[] = [
   {
-    test: 'tests/integration/admin/test_basic_operations.py::test_basic_operations',
-    match: /ACLs Admin API \(KIP-140\) not supported/,
-    diagnosis: 'not built: the ACL admin APIs (CreateAcls, DescribeAcls, DeleteAcls) are not offered by Wharf, so the test stops at its ACL step (verify_admin_acls), after its topic, group, config and offset steps passed',
-  },
-  {
     test: 'tests/integration/admin/test_incremental_alter_configs.py::test_incremental_alter_configs',
     match: /INVALID_CONFIG|cleanup\.policy/,
     diagnosis: 'Wharf bug, seen before: IncrementalAlterConfigs SUBTRACT of the last cleanup.policy value is refused with INVALID_CONFIG (invalid value "" for cleanup.policy); Kafka accepts the empty list and DescribeConfigs then returns cleanup.policy=""',
-  },
-  {
-    test: 'tests/integration/admin/test_user_scram_credentials.py::test_user_scram_credentials',
-    match: /UNSUPPORTED_VERSION|not supported|UnsupportedVersion|does not support/i,
-    diagnosis: 'not built: DescribeUserScramCredentials/AlterUserScramCredentials (KIP-554, SASL/SCRAM users) are not offered by Wharf',
   },
 ];
 
@@ -53,9 +43,11 @@ const NA_K: { expr: string; what: string; count: number; reason: string }[] = [
 /**
  * The broker settings of upstream's test cluster (tests/common broker_conf) that change what
  * tests observe: the share consumer tests wait out a 1 s acquisition lock
- * (group.share.record.lock.duration.ms=1000, its minimum lowered to match).
+ * (group.share.record.lock.duration.ms=1000, its minimum lowered to match). And, as upstream's
+ * tests/docker/docker-compose.yaml configures its broker, an authorizer with User:ANONYMOUS as
+ * super user, without which test_basic_operations' ACL step gets SECURITY_DISABLED.
  */
-const BROKER_ARGS = ['--group-share-record-lock-duration', '1s'];
+const BROKER_ARGS = ['--group-share-record-lock-duration', '1s', '--kafka-acls', 'true', '--kafka-super-users', 'User:ANONYMOUS'];
 
 /** The CI smoke subset: these files, SMOKE_TESTS tests in all (parametrized cases counted one by one). */
 const SMOKE = ['tests/integration/admin/test_delete_records.py', 'tests/integration/admin/test_list_offsets.py', 'tests/integration/consumer/test_consumer_error.py', 'tests/integration/producer/test_transactions.py'];

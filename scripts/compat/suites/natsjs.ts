@@ -3,7 +3,10 @@
 // - Its launcher spawns `nats-server -c <config>` from PATH and reads `<exe>_<pid>.ports`: the
 //   runner puts scripts/compat/nats-server-shim first on PATH as `nats-server`.
 // - Many tests connect to the public demo server (demo.nats.io:4222): natsjs-demo-hook.cjs makes
-//   that name resolve to 127.0.0.2, where the runner starts a Wharf on port 4222.
+//   that name resolve to 127.0.0.2, where the runner starts a Wharf on port 4222, and a second
+//   one on port 4443 with TLS, like the demo's TLS port: its certificate names demo.nats.io and is
+//   signed by a CA the runner makes for the run and gives the tests through NODE_EXTRA_CA_CERTS
+//   (the public demo's certificate is signed by a public CA the client trusts by default).
 // - Tests run serially (ava --serial): within a file ava starts every test at once, and the
 //   launcher gives a server little time to write its ports file (natsjs-setup.sh raises it from
 //   1 s to 10 s), which a Node process started 8 at a time on 2 cores does not meet.
@@ -11,6 +14,7 @@
 //   reported apart. Failures are ava's own messages.
 // The sources are prepared by natsjs-setup.sh in $WHARF_PEERS_DIR/src (see there).
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { clientOnlyTests } from '../ava-test-scan.js';
 import { emptyResult, failure, parseTap, run, scratch, startWharf, tapPlan, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
@@ -27,8 +31,6 @@ const NA_FILES: { file: string; count: number; reason: string }[] = [
 
 /** Tests of the core files that are not applicable, by title, with the reason. */
 const NA_TESTS: Record<string, string> = {
-  'basics - tls connect': 'TLS (connects to demo.nats.io:4443, a TLS port)',
-  'tls - connects to tls without option': 'connects to demo.nats.io:4443, the demo TLS port (the runner serves demo.nats.io:4222 only)',
   'tls - available connects with or without': "nats-server's allow_non_tls (TLS optional on one port) is not built in Wharf: the stand-in refuses it by name",
   'basics - resolve': 'connects to Synadia\'s NGS (connect.ngs.global) with a JWT from NGS_CI_USER; without one it calls t.pass() and tests nothing, so it is not counted',
 };
@@ -72,6 +74,20 @@ const SMOKE: { files: string[]; titles: string[] } = {
     'auth - token',
   ],
 };
+
+/**
+ * A CA and a certificate for demo.nats.io signed by it (openssl), in `dir`: the demo TLS port's
+ * key pair, and the CA file the tests trust (NODE_EXTRA_CA_CERTS).
+ */
+function demoCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const f = (n: string) => join(dir, n);
+  const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Wharf compat demo CA', '-keyout', f('ca-key.pem'), '-out', f('ca.pem')]);
+  ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=demo.nats.io', '-keyout', f('demo-key.pem'), '-out', f('demo.csr')]);
+  writeFileSync(f('demo.ext'), 'subjectAltName=DNS:demo.nats.io\nextendedKeyUsage=serverAuth\n');
+  ssl(['x509', '-req', '-in', f('demo.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', f('demo.ext'), '-out', f('demo.pem')]);
+  return { ca: f('ca.pem'), cert: f('demo.pem'), key: f('demo-key.pem') };
+}
 
 /** ava's --match takes globs on titles: `*` is its only wildcard, and `!` negates. */
 function matchArg(title: string, negate: boolean): string {
@@ -120,21 +136,30 @@ export const natsjs: Suite = {
     const runs = [{ files, match: mode === 'full' ? [...match, matchArg(JETSTREAM_RUN.titles[1]!, true)] : match, unserved: UNSERVED, label: 'core' }];
     if (mode === 'full') runs.push({ files: JETSTREAM_RUN.files.map((f) => `test/${f}.js`), match: JETSTREAM_RUN.titles.map((t) => matchArg(t, false)), unserved: '', label: 'jetstream' });
     const taps: { stdout: string; label: string; code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stderr: string }[] = [];
-    // demo.nats.io:4222 → a Wharf on 127.0.0.2:4222.
+    // demo.nats.io:4222 → a Wharf on 127.0.0.2:4222; demo.nats.io:4443 → one with TLS on 127.0.0.2:4443.
+    const certs = demoCertificates(scratch(ctx, 'natsjs-demo-tls-'));
     const demo = await startWharf(ctx, { host: '127.0.0.2', port: 4222 });
+    let demoTls;
+    try {
+      demoTls = await startWharf(ctx, { host: '127.0.0.2', port: 4443, args: ['--tls-cert', certs.cert, '--tls-key', certs.key] });
+    } catch (err) {
+      await demo.stop();
+      throw err;
+    }
     try {
       for (const one of runs) {
         ctx.log(`natsjs: ava --serial ${one.files.join(' ')} (${one.label})`);
         const tap = await run(join(dir, 'node_modules', '.bin', 'ava'), ['--config', config, '--tap', '--serial', '--concurrency=1', ...one.match, ...one.files], {
           cwd: dir,
           timeoutMs: mode === 'smoke' ? 180_000 : 1_200_000,
-          env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TMPDIR: tmp, CI: 'true', WHARF_SHIM_LOG_LEVEL: 'warn', WHARF_SHIM_DATA_PARENT: tmp, WHARF_SHIM_UNSERVED: one.unserved, WHARF_SHIM_REFUSALS: join(ctx.work, `natsjs-${one.label}-refusals.txt`) },
+          env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.ca, PATH: `${bin}:${process.env.PATH}`, TMPDIR: tmp, CI: 'true', WHARF_SHIM_LOG_LEVEL: 'warn', WHARF_SHIM_DATA_PARENT: tmp, WHARF_SHIM_UNSERVED: one.unserved, WHARF_SHIM_REFUSALS: join(ctx.work, `natsjs-${one.label}-refusals.txt`) },
         });
         writeFileSync(join(ctx.work, `natsjs-${one.label}.tap`), tap.stdout + tap.stderr);
         taps.push({ ...tap, label: one.label });
       }
     } finally {
       await demo.stop();
+      await demoTls.stop();
     }
     // Client-only tests (no connect, no server) are counted apart from the headline.
     const clientOnly = new Set(files.flatMap((f) => clientOnlyTests(join(dir, f))));

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
-import { InternalTopic, type InternalKey, type InternalRecord } from './internal-topic.js';
+import { InternalTopic, type InternalKey, type InternalRecord, type InternalRecordCodec } from './internal-topic.js';
 import { OffsetStore, offsetRecordValue, parseOffsetValue, type CommittedOffset, type TopicPartitionOffset } from './offset-store.js';
 
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
@@ -375,6 +375,8 @@ export interface GroupCoordinatorOptions {
   logger: Logger;
   config?: Partial<GroupCoordinatorConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
+  /** The record schema of `__consumer_offsets` (Kafka's); without one, Wharf's JSON records. */
+  recordCodec?: InternalRecordCodec;
 }
 
 export class GroupCoordinator {
@@ -403,7 +405,7 @@ export class GroupCoordinator {
   /** Opens `__consumer_offsets` (creating it if needed) and restores groups and offsets from it. */
   static async open(opts: GroupCoordinatorOptions & { extensions?: Array<(gc: GroupCoordinator) => GroupTypeExtension> }): Promise<GroupCoordinator> {
     const logger = opts.logger.child({ component: 'group-coordinator' });
-    const topic = await InternalTopic.open(opts.log, CONSUMER_OFFSETS_TOPIC, logger);
+    const topic = await InternalTopic.open(opts.log, CONSUMER_OFFSETS_TOPIC, logger, opts.recordCodec);
     const gc = new GroupCoordinator(topic, { ...opts, logger });
     for (const make of opts.extensions ?? []) gc.extensions.push(make(gc));
     const started = Date.now();

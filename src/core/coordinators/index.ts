@@ -10,6 +10,7 @@ import type { GroupOptions, TransactionOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder } from './group-coordinator.js';
+import type { InternalRecordCodec } from './internal-topic.js';
 import { ProducerStateManager } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
@@ -34,6 +35,8 @@ export interface CoordinatorOptions {
   transactions?: Partial<TransactionCoordinatorConfig>;
   shareGroups?: Partial<ShareGroupConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
+  /** The record schemas of the internal topics (Kafka's, from the Kafka front-end); without them, Wharf's JSON records. */
+  recordCodecs?: { consumerOffsets?: InternalRecordCodec; transactionState?: InternalRecordCodec };
   /** Streams group settings beyond those taken from `groups` (see streamsGroupConfig). */
   streams?: Partial<StreamsGroupConfig>;
 }
@@ -94,6 +97,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     logger: opts.logger,
     config: opts.groups,
     subscriptionDecoder: opts.subscriptionDecoder,
+    recordCodec: opts.recordCodecs?.consumerOffsets,
     extensions: [
       (gc) => (consumerGroups = new ConsumerGroups(gc, opts.log, opts.logger)),
       (gc) => (streamsGroups = new StreamsGroups(gc, opts.log, opts.logger.child({ component: 'streams-groups' }), streamsGroupConfig(opts.groups, opts.streams))),
@@ -102,7 +106,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
   let transactions: TransactionCoordinator;
   let shareGroups: ShareGroups;
   try {
-    transactions = await TransactionCoordinator.open({ log: opts.log, logger: opts.logger, groups, producers, config: opts.transactions });
+    transactions = await TransactionCoordinator.open({ log: opts.log, logger: opts.logger, groups, producers, config: opts.transactions, recordCodec: opts.recordCodecs?.transactionState });
   } catch (e) {
     groups.close();
     throw e;

@@ -1,7 +1,16 @@
 // A compacted internal topic of the log that a coordinator keeps its state in
-// (`__consumer_offsets`, `__transaction_state`). Records are Wharf's own format, versioned JSON:
-//   key:   JSON array whose first element names the record type, e.g. ["o", group, topic, partition]
-//   value: JSON object with a "v" (format version) field, or null: a tombstone that deletes the key
+// (`__consumer_offsets`, `__transaction_state`, ...). A coordinator speaks in InternalRecords:
+//   key:   a tuple whose first element names the record type, e.g. ["o", group, topic, partition]
+//   value: an object with a "v" (format version) field, or null: a tombstone that deletes the key
+// How they are stored depends on whether the topic has a record codec:
+//  - without one (Wharf's own topics: JetStream, streams, security state), as versioned JSON:
+//    the key tuple and the value object, JSON-encoded.
+//  - with one (the topics Kafka has too), in the codec's schema (Kafka's own record schemas, so
+//    Kafka's tools read them), and the records the schema has no type for in Wharf's private
+//    form: a key of the int16 PRIVATE_RECORD_TYPE followed by the JSON tuple, a JSON value.
+//    Kafka's readers skip a record type they do not know. JSON records found on replay (from a
+//    broker before the codec: their key starts with '[') are read as before and rewritten in
+//    the codec's form once the replay is done (see migrate()).
 // Compaction keeps the newest record of each key, so replaying the topic from its start restores
 // the latest state of everything. Appends go through the log like any producer's, under the
 // broker's durability policy: a coordinator answers its client only once the append is
@@ -18,6 +27,29 @@ export interface InternalRecord {
   value: Record<string, unknown> | null;
 }
 
+/** A stored record: key and value bytes (null value: a tombstone). */
+export interface EncodedRecord {
+  key: Buffer;
+  value: Buffer | null;
+}
+
+/** A topic's record schema (Kafka's, provided by the Kafka front-end: core knows no wire format). */
+export interface InternalRecordCodec {
+  /** The record in the schema, or null when the schema has no type for it. */
+  encode(record: InternalRecord): EncodedRecord | null;
+  /** The record stored as key/value, or null for a type the codec does not know. Throws on bytes it cannot read. */
+  decode(key: Buffer, value: Buffer | null): InternalRecord | null;
+}
+
+/**
+ * The key prefix of a record in Wharf's private form in a topic with a codec. Kafka numbers its
+ * record types from 0 up (23 in 4.4's group coordinator); the top of the int16 range stays clear.
+ */
+export const PRIVATE_RECORD_TYPE = 0x7fff;
+
+/** Records per batch when migrating JSON records (each batch holds a key's tombstone and its rewrite). */
+const MIGRATION_BATCH = 1000;
+
 export const INTERNAL_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
   'cleanup.policy': 'compact',
   'segment.bytes': String(100 * 1024 * 1024),
@@ -32,14 +64,16 @@ export class InternalTopic {
     private readonly log: Log,
     readonly name: string,
     private readonly logger: Logger,
+    private readonly codec: InternalRecordCodec | null,
+    private readonly migrationBatch: number,
   ) {}
 
   /**
    * Opens the topic. Like Kafka, it is created (one compacted partition) only when first
    * written to, so a broker without groups or transactions has no internal topics.
    */
-  static async open(log: Log, name: string, logger: Logger): Promise<InternalTopic> {
-    return new InternalTopic(log, name, logger);
+  static async open(log: Log, name: string, logger: Logger, codec?: InternalRecordCodec, migrationBatch = MIGRATION_BATCH): Promise<InternalTopic> {
+    return new InternalTopic(log, name, logger, codec ?? null, migrationBatch);
   }
 
   private creating: Promise<void> | null = null;
@@ -74,16 +108,38 @@ export class InternalTopic {
   async append(records: readonly InternalRecord[]): Promise<number> {
     if (records.length === 0) return -1;
     const now = Date.now();
-    const batch = buildRecordBatch({
-      baseTimestamp: now,
-      records: records.map((r) => ({
-        key: JSON.stringify(r.key),
-        value: r.value === null ? null : JSON.stringify(r.value),
-        timestamp: now,
-      })),
-    });
+    return this.appendEncoded(records.map((r) => this.encode(r)), now);
+  }
+
+  private async appendEncoded(records: EncodedRecord[], now: number): Promise<number> {
+    const batch = buildRecordBatch({ baseTimestamp: now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
     const out = await (await this.writable()).append(batch);
     return out.lastOffset;
+  }
+
+  private encode(r: InternalRecord): EncodedRecord {
+    const json = (): Buffer | null => (r.value === null ? null : Buffer.from(JSON.stringify(r.value)));
+    if (this.codec === null) return { key: Buffer.from(JSON.stringify(r.key)), value: json() };
+    const kafka = this.codec.encode(r);
+    if (kafka !== null) return kafka;
+    const k = Buffer.from(JSON.stringify(r.key));
+    const key = Buffer.allocUnsafe(2 + k.length);
+    key.writeInt16BE(PRIVATE_RECORD_TYPE, 0);
+    k.copy(key, 2);
+    return { key, value: json() };
+  }
+
+  /** The record stored as key/value; `legacy` when it is in the JSON form of a topic that has a codec now. */
+  private decode(key: Buffer, value: Buffer | null): { record: InternalRecord | null; legacy: boolean } {
+    const parse = (k: Buffer): InternalRecord | null => {
+      const tuple = JSON.parse(k.toString('utf8')) as unknown;
+      if (!Array.isArray(tuple)) return null;
+      return { key: tuple as InternalKey, value: value === null ? null : (JSON.parse(value.toString('utf8')) as Record<string, unknown>) };
+    };
+    if (this.codec === null) return { record: parse(key), legacy: false };
+    if (key.length > 0 && key[0] === 0x5b /* '[' */) return { record: parse(key), legacy: true };
+    if (key.length >= 2 && key.readInt16BE(0) === PRIVATE_RECORD_TYPE) return { record: parse(key.subarray(2)), legacy: false };
+    return { record: this.codec.decode(key, value), legacy: false };
   }
 
   /** Calls `fn` with every record from the start of the topic, in offset order. */
@@ -93,6 +149,8 @@ export class InternalTopic {
     const end = part.highWatermark;
     let offset = part.logStartOffset;
     let count = 0;
+    // JSON records (before the codec), the newest of each key: rewritten after the replay.
+    const legacy = new Map<string, InternalRecord | null>();
     while (offset < end) {
       const r = await part.read(offset, READ_CHUNK, { maxOffset: end });
       if (r.bytes === 0) break;
@@ -102,23 +160,49 @@ export class InternalTopic {
           if (batchIsControl(batch)) return;
           for (const rec of decodeRecords(batch)) {
             if (rec.offset < offset || rec.key === null) continue;
-            let key: InternalKey;
-            let value: Record<string, unknown> | null;
+            let d: { record: InternalRecord | null; legacy: boolean };
             try {
-              key = JSON.parse(rec.key.toString('utf8')) as InternalKey;
-              value = rec.value === null ? null : (JSON.parse(rec.value.toString('utf8')) as Record<string, unknown>);
+              d = this.decode(rec.key, rec.value);
             } catch (e) {
               this.logger.warn({ topic: this.name, offset: rec.offset, err: e }, 'skipping unreadable internal record');
               continue;
             }
-            if (!Array.isArray(key)) continue;
-            fn(key, value, rec.offset, rec.timestamp);
+            if (d.legacy) legacy.set(rec.key.toString('latin1'), d.record !== null && d.record.value !== null ? d.record : null);
+            if (d.record === null) {
+              this.logger.debug({ topic: this.name, offset: rec.offset }, 'skipping a record of a type Wharf does not keep');
+              continue;
+            }
+            fn(d.record.key, d.record.value, rec.offset, rec.timestamp);
             count++;
           }
         });
       }
       offset = r.nextOffset;
     }
+    await this.migrate(legacy);
     return count;
+  }
+
+  /**
+   * Rewrites the live JSON records found by a replay in the codec's form: per batch, the JSON
+   * key's tombstone (so compaction drops the JSON record) and the same record re-encoded. A
+   * batch is appended whole or not at all, so a crash in between leaves each key either still
+   * in JSON (rewritten on the next start) or rewritten; a replay reads both forms to the same
+   * state. The state in memory already holds these records: only their bytes change.
+   */
+  private async migrate(legacy: Map<string, InternalRecord | null>): Promise<void> {
+    const live: Array<[string, InternalRecord]> = [];
+    for (const [k, r] of legacy) if (r !== null) live.push([k, r]);
+    if (live.length === 0) return;
+    const started = Date.now();
+    for (let i = 0; i < live.length; i += this.migrationBatch) {
+      const batch: EncodedRecord[] = [];
+      for (const [k, r] of live.slice(i, i + this.migrationBatch)) {
+        batch.push({ key: Buffer.from(k, 'latin1'), value: null });
+        batch.push(this.encode(r));
+      }
+      await this.appendEncoded(batch, Date.now());
+    }
+    this.logger.info({ topic: this.name, records: live.length, ms: Date.now() - started }, "rewrote Wharf's JSON records in Kafka's record schemas");
   }
 }

@@ -26,7 +26,7 @@ import { Mutex } from '../../util/mutex.js';
 import { buildTxnMarkerBatch } from '../records/control.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import type { GroupCoordinator } from './group-coordinator.js';
-import { InternalTopic, type InternalKey } from './internal-topic.js';
+import { InternalTopic, type InternalKey, type InternalRecordCodec } from './internal-topic.js';
 import type { ProducerStateManager } from './producer-state.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -120,6 +120,8 @@ export interface TransactionCoordinatorOptions {
   groups: GroupCoordinator;
   producers: ProducerStateManager;
   config?: Partial<TransactionCoordinatorConfig>;
+  /** The record schema of `__transaction_state` (Kafka's); without one, Wharf's JSON records. */
+  recordCodec?: InternalRecordCodec;
 }
 
 export class TransactionCoordinator {
@@ -152,7 +154,7 @@ export class TransactionCoordinator {
   /** Opens `__transaction_state`, restores every transactional id and finishes interrupted transactions. */
   static async open(opts: TransactionCoordinatorOptions): Promise<TransactionCoordinator> {
     const logger = opts.logger.child({ component: 'txn-coordinator' });
-    const topic = await InternalTopic.open(opts.log, TRANSACTION_STATE_TOPIC, logger);
+    const topic = await InternalTopic.open(opts.log, TRANSACTION_STATE_TOPIC, logger, opts.recordCodec);
     const tc = new TransactionCoordinator(topic, opts, logger);
     const started = Date.now();
     const n = await topic.replay((key, value) => tc.replayRecord(key, value));

@@ -1,6 +1,8 @@
 // The hot tail of a partition: the most recently acknowledged batches, kept in memory as the
 // very Buffers that were appended (offsets stamped), so that consumers that are caught up are
 // served without touching the storage engine. Bounded in bytes; oldest entries go first.
+// The bound counts memory, not payload: a batch is held as a compact copy of its own unless the
+// view it came in pins little more than itself, and then the whole backing store it pins counts.
 import { batchBaseOffset, batchLastOffsetDelta, batchSize } from '../records/batch.js';
 
 export interface TailRead {
@@ -9,13 +11,17 @@ export interface TailRead {
   nextOffset: number;
 }
 
-/** Extra backing bytes a held view may pin before it is copied (the size of Node's pool). */
-const PINNED_SLACK = 8 * 1024;
+/** Extra backing bytes a held view may pin before it is copied instead. */
+const PINNED_SLACK = 4 * 1024;
+
+const EMPTY = Buffer.alloc(0);
 
 export class HotTail {
   private bufs: Buffer[] = [];
   private bases: number[] = [];
   private lasts: number[] = [];
+  /** Bytes each entry is accounted for (its backing store when it is a view). */
+  private costs: number[] = [];
   private head = 0;
   private _bytes = 0;
 
@@ -41,23 +47,40 @@ export class HotTail {
     // A batch that is a view into a larger allocation (a whole request frame, a socket read)
     // would pin all of it while it stays here; the tail accounts bytes it holds, so it keeps
     // a compact copy instead.
-    if (buf.buffer.byteLength > buf.length + PINNED_SLACK) buf = Buffer.from(buf);
+    // a compact copy instead, in memory of its own (Buffer.from would put a small one in Node's
+    // shared 8 KiB pool, pinning the pool's slab again).
+    if (buf.buffer.byteLength > buf.length + Math.min(PINNED_SLACK, buf.length)) {
+      const copy = Buffer.allocUnsafeSlow(buf.length);
+      buf.copy(copy);
+      buf = copy;
+    }
+    const cost = buf.buffer.byteLength;
     this.bufs.push(buf);
     this.bases.push(base);
     this.lasts.push(last);
-    this._bytes += buf.length;
+    this.costs.push(cost);
+    this._bytes += cost;
     this.evict();
   }
 
   private evict(): void {
-    while (this.head < this.bufs.length && (this._bytes > this.maxBytes || this.maxBytes <= 0)) {
-      this._bytes -= this.bufs[this.head]!.length;
-      this.head++;
-    }
+    while (this.head < this.bufs.length && (this._bytes > this.maxBytes || this.maxBytes <= 0)) this.dropHead();
+    this.shrink();
+  }
+
+  private dropHead(): void {
+    this._bytes -= this.costs[this.head]!;
+    // The slot lets go of the buffer now: only the bookkeeping arrays wait for shrink().
+    this.bufs[this.head] = EMPTY;
+    this.head++;
+  }
+
+  private shrink(): void {
     if (this.head > 1024 && this.head * 2 > this.bufs.length) {
       this.bufs = this.bufs.slice(this.head);
       this.bases = this.bases.slice(this.head);
       this.lasts = this.lasts.slice(this.head);
+      this.costs = this.costs.slice(this.head);
       this.head = 0;
     }
   }
@@ -67,16 +90,15 @@ export class HotTail {
     this.bufs = [];
     this.bases = [];
     this.lasts = [];
+    this.costs = [];
     this.head = 0;
     this._bytes = 0;
   }
 
   /** Drops entries that end before `offset` (the log start offset moved). */
   dropBelow(offset: number): void {
-    while (this.head < this.bufs.length && this.lasts[this.head]! < offset) {
-      this._bytes -= this.bufs[this.head]!.length;
-      this.head++;
-    }
+    while (this.head < this.bufs.length && this.lasts[this.head]! < offset) this.dropHead();
+    this.shrink();
   }
 
   /**

@@ -44,12 +44,24 @@ export interface LogOptions {
   /** Bytes of recently acknowledged batches kept in memory per partition, at most (default 1 MiB). */
   hotTailBytes?: number;
   /**
-   * Bytes of hot tails across all partitions (default 128 MiB): with many partitions each one
-   * gets an equal share (never under 64 KiB), so memory stays bounded however many topics exist.
+   * Bytes of hot tails across all partitions (default 32 MiB): with many partitions each one
+   * gets an equal share, so memory stays bounded however many topics exist.
    */
   hotTailTotalBytes?: number;
   /** Period of retention and compaction checks, ms (default 30 s; 0 disables the timer). */
   maintenanceIntervalMs?: number;
+}
+
+/** See Log.memory(). */
+export interface LogMemory {
+  /** Bytes the partitions' hot tails hold (their backing stores when they hold views). */
+  hotTailBytes: number;
+  /** The bound of hotTailBytes (--hot-tail-total-bytes). */
+  hotTailLimit: number;
+  /** Bytes of segment indexes in memory, over all engines. */
+  indexBytes: number;
+  /** The bound of indexBytes (--index-memory-bytes; Infinity when unbounded). */
+  indexLimit: number;
 }
 
 export interface TopicInfo {
@@ -143,8 +155,6 @@ function partitionInfo(p: LogPartition): PartitionInfo {
   };
 }
 
-/** The smallest hot tail a partition keeps, however many partitions share the budget. */
-const MIN_TAIL_SHARE = 64 * 1024;
 
 export class Log {
   private readonly topics = new Map<string, Topic>();
@@ -171,7 +181,7 @@ export class Log {
   ) {
     this.defaults = { fsync: opts.fsync, fsyncInterval: opts.fsyncInterval, topicDefaults: opts.topicDefaults };
     this.tailBytes = opts.hotTailBytes ?? 1024 * 1024;
-    this.tailTotalBytes = opts.hotTailTotalBytes ?? 128 * 1024 * 1024;
+    this.tailTotalBytes = opts.hotTailTotalBytes ?? 32 * 1024 * 1024;
     this.log = opts.logger.child({ component: 'log' });
     this.engines = new Map(Object.entries(opts.engines ?? {}));
   }
@@ -337,7 +347,27 @@ export class Log {
   private tailShare(extra: number): number {
     let count = extra;
     for (const t of this.topics.values()) count += t.partitions.length;
-    return Math.min(this.tailBytes, Math.max(MIN_TAIL_SHARE, Math.floor(this.tailTotalBytes / count)));
+    // No floor: the total holds however many partitions there are (a share smaller than a batch
+    // holds nothing, and that partition's reads go to the storage engine).
+    return Math.min(this.tailBytes, Math.floor(this.tailTotalBytes / Math.max(1, count)));
+  }
+
+  /**
+   * The memory the log and its engines hold in caches, as they account it, beside the bounds
+   * they hold it to (the memory test and the memory benchmark read it).
+   */
+  memory(): LogMemory {
+    let hotTailBytes = 0;
+    for (const t of this.topics.values()) for (const p of t.partitions) hotTailBytes += p.tailBytesHeld;
+    let indexBytes = 0;
+    let indexLimit = 0;
+    for (const e of new Set([this.engine, ...this.engines.values()])) {
+      const m = e.memory?.();
+      if (!m) continue;
+      indexBytes += m.indexBytes;
+      indexLimit += m.indexLimit;
+    }
+    return { hotTailBytes, hotTailLimit: this.tailTotalBytes, indexBytes, indexLimit };
   }
 
   /** Gives every partition its share of the hot-tail budget after the partition count changed. */

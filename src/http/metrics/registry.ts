@@ -90,6 +90,29 @@ export class BrokerMetrics {
     const nats = src.nats;
     const kafka = src.kafka;
 
+    const log = src.log;
+    new Gauge({
+      name: 'wharf_cache_bytes',
+      help: 'Bytes the log holds in memory beside the stored data, by cache (hot_tail, index), as it accounts them (bounded by wharf_cache_limit_bytes)',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        const m = log.memory();
+        this.set({ cache: 'hot_tail' }, m.hotTailBytes);
+        this.set({ cache: 'index' }, m.indexBytes);
+      },
+    });
+    new Gauge({
+      name: 'wharf_cache_limit_bytes',
+      help: 'The configured bound of each cache of wharf_cache_bytes (--hot-tail-total-bytes, --index-memory-bytes)',
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        const m = log.memory();
+        this.set({ cache: 'hot_tail' }, m.hotTailLimit);
+        this.set({ cache: 'index' }, m.indexLimit);
+      },
+    });
     new Gauge({
       name: 'wharf_connections',
       help: 'Open client connections, by protocol',

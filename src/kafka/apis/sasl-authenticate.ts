@@ -17,8 +17,9 @@ export const saslAuthenticate = defineHandler(ApiKey.SaslAuthenticate, {
     }
     const outcome = await sasl.authenticate(req.authBytes, ctx.header.apiVersion);
     if (outcome.close !== undefined) {
+      // One warning per refusal: the close that follows is logged at debug.
       ctx.logger.warn({ conn: ctx.conn.id, remote: ctx.conn.remoteAddress, reason: outcome.close }, 'kafka authentication refused');
-      ctx.closeAfter(outcome.close);
+      ctx.closeAfter(outcome.close, 'debug');
     }
     return { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, authBytes: outcome.authBytes, sessionLifetimeMs: BigInt(outcome.sessionLifetimeMs) };
   },

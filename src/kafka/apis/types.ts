@@ -57,8 +57,12 @@ export interface RequestContext {
    * checks for its API, and answers Kafka's authorization error when the answer is no.
    */
   authorize(operation: AclOperation, resource: AclResource): boolean;
-  /** Closes the connection once the responses before this request are written (acks=0 errors). */
-  closeAfter(reason: string): void;
+  /**
+   * Closes the connection once the responses before this request are written (acks=0 errors).
+   * The close is logged at `level` (warn): 'debug' when the handler has logged the cause itself,
+   * so that one refusal is one warning.
+   */
+  closeAfter(reason: string, level?: 'warn' | 'debug'): void;
 }
 
 /** A response body, or null for no response at all (Produce with acks=0). */

@@ -14,12 +14,13 @@
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
-import type { PartitionRef, PartitionStorageSettings, StorageEngine, StorageObserver, StoredTopic } from '../engine.js';
+import type { EngineMemory, PartitionRef, PartitionStorageSettings, StorageEngine, StorageObserver, StoredTopic } from '../engine.js';
 import { LogError, StorageCorruptionError } from '../../core/records/errors.js';
 import { Mutex } from '../../util/mutex.js';
 import { prepareDataDir } from './data-dir.js';
 import { errnoCode, fsyncDir, storageError, writeFileAtomic } from './fs-util.js';
 import { LocalPartitionStore } from './partition-store.js';
+import { IndexBudget } from './index-budget.js';
 
 export interface LocalEngineOptions {
   dataDir: string;
@@ -28,6 +29,8 @@ export interface LocalEngineOptions {
   verifyReads?: boolean;
   /** Measures fsyncs and group commits of the append path (the monitor's metrics). */
   observer?: StorageObserver | null;
+  /** Bytes of segment indexes kept in memory across all partitions (default: unbounded). */
+  indexMemoryBytes?: number;
 }
 
 const TOPIC_FILE = 'topic.json';
@@ -42,6 +45,7 @@ export class LocalStorageEngine implements StorageEngine {
   private readonly log: Logger;
   private readonly metadataLock = new Mutex();
   private closed = false;
+  private readonly indexBudget: IndexBudget;
 
   private constructor(
     private readonly opts: LocalEngineOptions,
@@ -49,6 +53,11 @@ export class LocalStorageEngine implements StorageEngine {
   ) {
     this.topicsDir = join(opts.dataDir, 'topics');
     this.log = opts.logger.child({ component: 'storage' });
+    this.indexBudget = new IndexBudget(opts.indexMemoryBytes ?? Infinity);
+  }
+
+  memory(): EngineMemory {
+    return { indexBytes: this.indexBudget.bytes, indexLimit: this.indexBudget.maxBytes };
   }
 
   /** Checks and locks the data directory. Throws a LogError that says what is wrong with it. */
@@ -189,7 +198,7 @@ export class LocalStorageEngine implements StorageEngine {
       }
     }
     try {
-      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true, observer: this.opts.observer ?? null });
+      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true, observer: this.opts.observer ?? null, indexBudget: this.indexBudget });
     } catch (e) {
       if (e instanceof LogError) throw e;
       throw storageError(`cannot open partition ${ref.topic}-${ref.partition}`, e);

@@ -32,10 +32,12 @@ import {
   stampBaseOffset,
 } from '../../core/records/batch.js';
 import { CLEANED_SUFFIX, Segment, segmentFileName } from './segment.js';
+import type { SegmentIndex } from './segment-index.js';
 import { recoverSegments, scanSegment } from './recovery.js';
 import { Mutex } from '../../util/mutex.js';
 import { needsNewUnit, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
 import { storageError, unlinkIfExists, writeFileAtomic } from './fs-util.js';
+import { IndexBudget } from './index-budget.js';
 
 interface PendingAppend {
   buf: Buffer;
@@ -53,6 +55,8 @@ export interface LocalStoreOptions {
   verifyReads: boolean;
   /** Measures fsyncs and group commits for the monitor, when it is set. */
   observer?: StorageObserver | null;
+  /** Memory budget of segment indexes, shared by the engine's partitions (unbounded when absent). */
+  indexBudget?: IndexBudget;
 }
 
 const STATE_FILE = 'partition.json';
@@ -74,6 +78,7 @@ export class LocalPartitionStore implements PartitionStore {
   private _failure: LogError | null = null;
   private closed = false;
   private readonly log: Logger;
+  private readonly budget: IndexBudget;
   /** Counters for tests and metrics: groups written and fdatasyncs issued by the append path. */
   readonly stats = { groups: 0, appends: 0, syncs: 0 };
 
@@ -84,6 +89,7 @@ export class LocalPartitionStore implements PartitionStore {
     private readonly opts: LocalStoreOptions,
   ) {
     this.log = opts.logger.child({ topic: ref.topic, partition: ref.partition });
+    this.budget = opts.indexBudget ?? new IndexBudget(Infinity);
   }
 
   /** Opens (recovering) or creates the partition in `dir`. */
@@ -140,6 +146,10 @@ export class LocalPartitionStore implements PartitionStore {
     if (this.segments.length === 0) {
       this.segments.push(await Segment.create(this.dir, this._logStartOffset, Date.now()));
     }
+    for (const seg of this.segments) {
+      if (seg !== this.active) this.sealedIndex(seg);
+    }
+    this.budget.activate(this.active);
     this._endOffset = this._ackedEnd = this._durableEnd = this.active.nextOffset;
     if (this._logStartOffset > this._endOffset) this._logStartOffset = this._endOffset;
     if (rebuilt > 0 || truncatedBytes > 0) {
@@ -250,18 +260,43 @@ export class LocalPartitionStore implements PartitionStore {
     this._durableEnd = Math.max(this._durableEnd, Math.min(this._ackedEnd, seg.nextOffset));
     const next = await Segment.create(this.dir, seg.nextOffset, now);
     this.segments.push(next);
+    this.sealedIndex(seg);
+    this.budget.activate(next);
     return next;
+  }
+
+  /** A sealed segment's index joins the budget's cache (which may evict it or others). */
+  private sealedIndex(seg: Segment): void {
+    seg.index.compact();
+    this.budget.touch(seg);
+  }
+
+  /** The index of `seg` for a lookup, read back if it was evicted; a sealed one counts as used. */
+  private async indexOf(seg: Segment): Promise<SegmentIndex> {
+    const index = await seg.lookupIndex();
+    if (seg.sealed) this.budget.touch(seg);
+    return index;
+  }
+
+  /** A segment leaves the partition: its handle closes once unused, its index leaves the budget. */
+  private retire(seg: Segment): void {
+    this.budget.forget(seg);
+    seg.retire();
   }
 
   /** Undoes a failed group: removes segments it created, cuts its bytes, restores the end offset. */
   private async rollbackGroup(firstIndex: number, mark: ReturnType<Segment['mark']>, endBefore: number, cause: LogError): Promise<void> {
     try {
       for (const s of this.segments.splice(firstIndex + 1)) {
+        this.budget.forget(s);
         await s.close();
         await s.deleteFiles();
       }
       const seg = this.segments[firstIndex]!;
+      // Sealed by the failed group, its index may have been evicted since: it is written again.
+      await seg.lookupIndex();
       seg.sealed = false;
+      this.budget.activate(seg);
       await unlinkIfExists(seg.indexPath);
       await seg.rollback(mark);
       this._endOffset = endBefore;
@@ -345,7 +380,7 @@ export class LocalPartitionStore implements PartitionStore {
 
   private async readSegment(seg: Segment, offset: number, maxBytes: number, limit: number): Promise<ReadResult | null> {
     const end = seg.readable;
-    let pos = seg.index.positionForOffset(offset);
+    let pos = (await this.indexOf(seg)).positionForOffset(offset);
     let prevEnd = seg.baseOffset;
     const budget = Math.max(maxBytes, MIN_READ) + this.settings.indexIntervalBytes;
     let want = budget;
@@ -413,7 +448,7 @@ export class LocalPartitionStore implements PartitionStore {
       if (seg.maxTimestamp < timestamp || seg.nextOffset <= this._logStartOffset) continue;
       seg.acquire();
       try {
-        let pos = seg.index.positionForTimestamp(timestamp);
+        let pos = (await this.indexOf(seg)).positionForTimestamp(timestamp);
         const end = seg.readable;
         while (pos < end) {
           const buf = await seg.read(pos, Math.min(end - pos, MIN_READ * 4));
@@ -486,7 +521,7 @@ export class LocalPartitionStore implements PartitionStore {
   private async dropWhollyBelowStart(): Promise<void> {
     while (this.segments.length > 1 && this.segments[0]!.sealed && this.segments[0]!.nextOffset <= this._logStartOffset) {
       const seg = this.segments.shift()!;
-      seg.retire();
+      this.retire(seg);
       await seg.deleteFiles();
       this.log.debug({ file: seg.logPath }, 'deleted segment below the log start offset');
     }
@@ -504,13 +539,14 @@ export class LocalPartitionStore implements PartitionStore {
         if (offset >= this._endOffset) return;
         while (this.segments.length > 1 && this.active.baseOffset >= offset) {
           const seg = this.segments.pop()!;
-          seg.retire();
+          this.retire(seg);
           await seg.deleteFiles();
         }
         const seg = this.active;
         // Find the first batch that ends at or after `offset`; everything from it on goes.
         let cut = seg.size;
-        let pos = seg.index.positionForOffset(offset);
+        let pos = (await seg.lookupIndex()).positionForOffset(offset);
+        this.budget.activate(seg);
         outer: while (pos < seg.size) {
           const buf = await seg.read(pos, Math.min(seg.size - pos, MIN_READ * 4));
           let p = 0;
@@ -615,7 +651,7 @@ export class LocalPartitionStore implements PartitionStore {
     if (outSize === 0) {
       // Everything in the segment was compacted away.
       this.segments.splice(this.segments.indexOf(seg), 1);
-      seg.retire();
+      this.retire(seg);
       await seg.deleteFiles();
       await unlinkIfExists(tmpPath);
       return 0;
@@ -629,7 +665,8 @@ export class LocalPartitionStore implements PartitionStore {
     fresh.sealed = true;
     await fresh.writeIndex();
     this.segments[this.segments.indexOf(seg)] = fresh;
-    seg.retire();
+    this.retire(seg);
+    this.sealedIndex(fresh);
     return fresh.size;
   }
 
@@ -665,6 +702,7 @@ export class LocalPartitionStore implements PartitionStore {
         this.log.error({ err: e }, 'could not checkpoint partition at close');
       }
     }
+    for (const s of this.segments) this.budget.forget(s);
     await Promise.all(this.segments.map((s) => s.close()));
   }
 }

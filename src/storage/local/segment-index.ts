@@ -5,6 +5,9 @@
 // segment is sealed or the partition closes cleanly; they are never needed for correctness,
 // only for speed, so recovery rebuilds them by scanning whenever the file is missing, torn,
 // stale (covers fewer bytes than the log holds) or belongs to another file (inode differs).
+// Being sparse is also what bounds their memory (see index-budget.ts): an index given a
+// byte limit thins itself when it reaches it, keeping every other entry and from then on
+// one entry in twice as many intervals, so a lookup scans at most twice as far per halving.
 import { readInt64, writeInt64 } from '../../core/records/batch.js';
 import { crc32c } from '../../core/records/crc32c.js';
 
@@ -26,17 +29,82 @@ export interface IndexedPrefix {
   createdAt: number;
 }
 
+/** Entries an index starts with room for (grown by doubling, up to its byte limit). */
+const INITIAL_ENTRIES = 16;
+/** The room an index keeps whatever its limit: a few entries of each kind. */
+const MIN_BYTES = 4 * (2 * OFFSET_ENTRY + TIME_ENTRY);
+
 export class SegmentIndex {
-  private offsets = new Uint32Array(128); // [rel, pos, rel, pos, ...]
+  private offsets = new Uint32Array(INITIAL_ENTRIES * 2); // [rel, pos, rel, pos, ...]
   private offsetCount = 0;
-  private times = new Float64Array(64);
-  private timeRefs = new Uint32Array(128); // [rel, pos, ...] parallel to times
+  private times = new Float64Array(INITIAL_ENTRIES);
+  private timeRefs = new Uint32Array(INITIAL_ENTRIES * 2); // [rel, pos, ...] parallel to times
   private timeCount = 0;
+  /** Calls of addOffset/addTime so far, and how many calls one kept entry stands for. */
+  private offsetCalls = 0;
+  private offsetStride = 1;
+  private timeCalls = 0;
+  private timeStride = 1;
+  private limit = Infinity;
 
   constructor(readonly baseOffset: number) {}
 
   get entries(): number {
     return this.offsetCount;
+  }
+
+  /** Bytes of memory the index holds (its arrays' capacity). */
+  get bytes(): number {
+    return this.offsets.byteLength + this.times.byteLength + this.timeRefs.byteLength;
+  }
+
+  /**
+   * Caps the memory of the index at `maxBytes` (at least MIN_BYTES):
+   * past it the index thins itself instead of growing.
+   */
+  setLimit(maxBytes: number): void {
+    this.limit = Math.max(maxBytes, MIN_BYTES);
+    while (this.bytes > this.limit && (this.offsetCount > 1 || this.timeCount > 1)) {
+      if (this.offsets.byteLength >= this.times.byteLength + this.timeRefs.byteLength) this.thinOffsets(true);
+      else this.thinTimes(true);
+    }
+  }
+
+  /** Drops the spare capacity (a sealed segment's index no longer grows). */
+  compact(): void {
+    if (this.offsets.length > this.offsetCount * 2) this.offsets = this.offsets.slice(0, this.offsetCount * 2);
+    if (this.times.length > this.timeCount) {
+      this.times = this.times.slice(0, this.timeCount);
+      this.timeRefs = this.timeRefs.slice(0, this.timeCount * 2);
+    }
+  }
+
+  /** Keeps every other offset entry; `shrink` also gives the freed half of the array back. */
+  private thinOffsets(shrink: boolean): void {
+    const n = Math.ceil(this.offsetCount / 2);
+    for (let i = 0; i < n; i++) {
+      this.offsets[i * 2] = this.offsets[i * 4]!;
+      this.offsets[i * 2 + 1] = this.offsets[i * 4 + 1]!;
+    }
+    this.offsetCount = n;
+    this.offsetStride *= 2;
+    if (shrink) this.offsets = this.offsets.slice(0, Math.max(2, n * 2, (this.offsets.length >>> 2) * 2));
+  }
+
+  private thinTimes(shrink: boolean): void {
+    const n = Math.ceil(this.timeCount / 2);
+    for (let i = 0; i < n; i++) {
+      this.times[i] = this.times[i * 2]!;
+      this.timeRefs[i * 2] = this.timeRefs[i * 4]!;
+      this.timeRefs[i * 2 + 1] = this.timeRefs[i * 4 + 1]!;
+    }
+    this.timeCount = n;
+    this.timeStride *= 2;
+    if (shrink) {
+      const len = Math.max(1, n, this.times.length >>> 1);
+      this.times = this.times.slice(0, len);
+      this.timeRefs = this.timeRefs.slice(0, len * 2);
+    }
   }
 
   /** Timestamp of the last time entry, or -Infinity. */
@@ -45,10 +113,16 @@ export class SegmentIndex {
   }
 
   addOffset(offset: number, position: number): void {
+    if (this.offsetCalls++ % this.offsetStride !== 0) return;
     if (this.offsetCount * 2 === this.offsets.length) {
-      const grown = new Uint32Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
+      if (this.bytes + this.offsets.byteLength > this.limit) {
+        this.thinOffsets(false);
+        if ((this.offsetCalls - 1) % this.offsetStride !== 0 || this.offsetCount * 2 === this.offsets.length) return;
+      } else {
+        const grown = new Uint32Array(Math.max(this.offsets.length * 2, INITIAL_ENTRIES * 2));
+        grown.set(this.offsets);
+        this.offsets = grown;
+      }
     }
     this.offsets[this.offsetCount * 2] = offset - this.baseOffset;
     this.offsets[this.offsetCount * 2 + 1] = position;
@@ -56,11 +130,16 @@ export class SegmentIndex {
   }
 
   addTime(timestamp: number, offset: number, position: number): void {
+    if (this.timeCalls++ % this.timeStride !== 0) return;
+    if (this.timeCount === this.times.length && this.bytes + this.times.byteLength + this.timeRefs.byteLength > this.limit) {
+      this.thinTimes(false);
+      if ((this.timeCalls - 1) % this.timeStride !== 0 || this.timeCount === this.times.length) return;
+    }
     if (this.timeCount === this.times.length) {
-      const t = new Float64Array(this.times.length * 2);
+      const t = new Float64Array(Math.max(this.times.length * 2, INITIAL_ENTRIES));
       t.set(this.times);
       this.times = t;
-      const r = new Uint32Array(this.timeRefs.length * 2);
+      const r = new Uint32Array(t.length * 2);
       r.set(this.timeRefs);
       this.timeRefs = r;
     }
@@ -108,14 +187,10 @@ export class SegmentIndex {
     return found < 0 ? 0 : this.timeRefs[found * 2 + 1]!;
   }
 
-  /** Number of entries of each kind; used to roll back a failed write. */
-  mark(): [number, number] {
-    return [this.offsetCount, this.timeCount];
-  }
-
-  restore(mark: [number, number]): void {
-    this.offsetCount = Math.min(this.offsetCount, mark[0]);
-    this.timeCount = Math.min(this.timeCount, mark[1]);
+  /** Entries are added by position: this drops those at or after `position` (a failed write's). */
+  dropFrom(position: number): void {
+    while (this.offsetCount > 0 && this.offsets[this.offsetCount * 2 - 1]! >= position) this.offsetCount--;
+    while (this.timeCount > 0 && this.timeRefs[this.timeCount * 2 - 1]! >= position) this.timeCount--;
   }
 
   serialize(prefix: IndexedPrefix): Buffer {

@@ -26,7 +26,8 @@ interface SegmentMark {
   nextOffset: number;
   maxTimestamp: number;
   bytesSinceEntry: number;
-  index: [number, number];
+  /** Index entries at or after this position go on rollback. */
+  index: number;
 }
 
 export class Segment {
@@ -43,7 +44,10 @@ export class Segment {
   /** Basis of segment.ms: when the segment got its first batch (wall clock, or that batch's timestamp after recovery). */
   createdAt: number;
   sealed = false;
-  index: SegmentIndex;
+  /** The index in memory, or null while evicted (sealed segments only, see index-budget.ts). */
+  private _index: SegmentIndex | null;
+  private loading: Promise<SegmentIndex> | null = null;
+  private indexLimit = Infinity;
   private bytesSinceEntry = 0;
   private refs = 0;
   private retired = false;
@@ -60,7 +64,56 @@ export class Segment {
     this.indexPath = join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
     this.nextOffset = baseOffset;
     this.createdAt = now;
-    this.index = new SegmentIndex(baseOffset);
+    this._index = new SegmentIndex(baseOffset);
+  }
+
+  /** The index of a segment being written or scanned (never evicted: only sealed ones are). */
+  get index(): SegmentIndex {
+    if (this._index === null) throw new Error(`index of ${this.logPath} is not in memory`);
+    return this._index;
+  }
+  private useIndex(index: SegmentIndex): void {
+    index.setLimit(this.indexLimit);
+    this._index = index;
+  }
+
+  /** Bytes the index holds in memory (0 while evicted). */
+  get indexBytes(): number {
+    return this._index?.bytes ?? 0;
+  }
+
+  /** Caps the memory of the index; it thins itself past the cap. */
+  limitIndex(maxBytes: number): void {
+    this.indexLimit = maxBytes;
+    this._index?.setLimit(maxBytes);
+  }
+
+  /** Lets go of a sealed segment's index; the next lookup reads it back from its file. */
+  evictIndex(): void {
+    if (this.sealed && this.loading === null) this._index = null;
+  }
+
+  /** The index for a lookup, read back from the index file first if it was evicted. */
+  lookupIndex(): SegmentIndex | Promise<SegmentIndex> {
+    if (this._index !== null) return this._index;
+    this.loading ??= this.reloadIndex().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async reloadIndex(): Promise<SegmentIndex> {
+    const loaded = await this.loadIndex();
+    let index: SegmentIndex;
+    if (typeof loaded === 'string' || loaded.prefix.nextOffset !== this.nextOffset) {
+      // Lookups scan from the start of the file instead: slower, still correct.
+      index = new SegmentIndex(this.baseOffset);
+    } else {
+      index = loaded.index;
+      index.compact();
+    }
+    if (this._index === null) this.useIndex(index);
+    return this._index ?? index;
   }
 
   /** Creates a new, empty segment file; the directory entry is fsynced so the file survives a crash. */
@@ -118,12 +171,12 @@ export class Segment {
   }
 
   mark(): SegmentMark {
-    return { size: this.size, nextOffset: this.nextOffset, maxTimestamp: this.maxTimestamp, bytesSinceEntry: this.bytesSinceEntry, index: this.index.mark() };
+    return { size: this.size, nextOffset: this.nextOffset, maxTimestamp: this.maxTimestamp, bytesSinceEntry: this.bytesSinceEntry, index: this.size };
   }
 
   /** Rolls the in-memory facts back to a mark and cuts the file there (after a failed write). */
   async rollback(m: SegmentMark): Promise<void> {
-    this.index.restore(m.index);
+    this.index.dropFrom(m.index);
     this.nextOffset = m.nextOffset;
     this.maxTimestamp = m.maxTimestamp;
     this.bytesSinceEntry = m.bytesSinceEntry;
@@ -183,14 +236,14 @@ export class Segment {
 
   /** Resets the in-memory index and facts, before re-tracking the batches of the file. */
   resetFacts(): void {
-    this.index = new SegmentIndex(this.baseOffset);
+    this.useIndex(new SegmentIndex(this.baseOffset));
     this.nextOffset = this.baseOffset;
     this.maxTimestamp = -1;
     this.bytesSinceEntry = 0;
   }
 
   adoptIndex(index: SegmentIndex, prefix: IndexedPrefix, indexInterval: number): void {
-    this.index = index;
+    this.useIndex(index);
     this.nextOffset = prefix.nextOffset;
     this.maxTimestamp = prefix.maxTimestamp;
     this.createdAt = prefix.createdAt;

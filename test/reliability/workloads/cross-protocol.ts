@@ -38,7 +38,7 @@ export function crossProtocolWorkload(): Workload {
     },
     async run(ctx) {
       const natsSide = async () => {
-        const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, 'xp-nats'), 30_000, 'connect');
+        const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, 'xp-nats'), 90_000, 'connect');
         conns.push(nc);
         const js: JetStreamClient = nc.jetstream({ timeout: 3_000 });
         for (let n = 0; !ctx.stopped(); n++) {
@@ -54,7 +54,7 @@ export function crossProtocolWorkload(): Workload {
       };
       const kafkaSide = async () => {
         producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-        await retrying(() => producer!.connect(), 30_000, 'producer connect');
+        await retrying(() => producer!.connect(), 90_000, 'producer connect');
         for (let n = 0; !ctx.stopped(); n++) {
           const id = `kafka:${n}`;
           attempted.add(id);

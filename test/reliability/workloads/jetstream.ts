@@ -1,10 +1,13 @@
 // JetStream: publishers send unique ids with Nats-Msg-Id and wait for the PubAck, retrying a
-// failed publish with the same id; a durable pull consumer with explicit acks reads while they
-// write. Checked afterwards: every acknowledged id is in the stream, no id is stored twice (the
-// retries must be deduplicated, across restarts too: a sample of acknowledged ids published
-// again is answered as duplicates), nothing unexpected is stored, and the consumer, drained to
-// the end, delivered every stored message (an unacknowledged one is redelivered).
-import { AckPolicy, StringCodec, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+// failed publish with the same id; a durable pull consumer and a durable push consumer (a
+// deliver subject, explicit acks, flow control and idle heartbeats, read by a plain core NATS
+// subscription that answers the flow-control requests itself) read while they write. The push
+// reader leaves about one message in eight unacknowledged on its first delivery. Checked
+// afterwards: every acknowledged id is in the stream, no id is stored twice (the retries must be
+// deduplicated, across restarts too: a sample of acknowledged ids published again is answered as
+// duplicates), nothing unexpected is stored, and each consumer, drained to the end, delivered
+// every stored message; every message the push reader left unacknowledged was delivered again.
+import { AckPolicy, StringCodec, type JetStreamClient, type JetStreamManager, type Msg, type NatsConnection } from 'nats';
 import { examples, type Outcome } from '../outcome.js';
 import { natsConnect } from './nats-client.js';
 import { readStream } from './js-read.js';
@@ -23,9 +26,15 @@ export function jetstreamWorkload(): Workload {
   const delivered = new Map<string, number>();
   let pubErrors = 0;
   let fetchErrors = 0;
+  // The push consumer: deliveries per id, the ids left unacknowledged once, and the status
+  // messages seen (the broker must send both while the reader is connected).
+  const pushed = new Map<string, number>();
+  const leftUnacked = new Set<string>();
+  let heartbeats = 0;
+  let flowControls = 0;
 
   async function conn(ctx: WorkloadContext, name: string): Promise<NatsConnection> {
-    const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, name), 30_000, `${name} connect`);
+    const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, name), 90_000, `${name} connect`);
     conns.push(nc);
     return nc;
   }
@@ -47,6 +56,31 @@ export function jetstreamWorkload(): Workload {
     }
   }
 
+  /** One push delivery: a status message (heartbeat, flow control) or a message to ack. */
+  function onPush(m: Msg, skip: () => boolean): void {
+    if (m.headers && m.headers.code === 100) {
+      if (/flow/i.test(m.headers.description)) {
+        flowControls++;
+        if (m.reply) m.respond();
+      } else {
+        heartbeats++;
+        // A stalled consumer names, in a heartbeat, the subject its flow-control answer goes to.
+        const stalled = m.headers.get('Nats-Consumer-Stalled');
+        if (stalled) pushConn?.publish(stalled);
+      }
+      return;
+    }
+    const id = sc.decode(m.data);
+    const n = (pushed.get(id) ?? 0) + 1;
+    pushed.set(id, n);
+    if (n === 1 && skip()) {
+      leftUnacked.add(id);
+      return;
+    }
+    if (m.reply) m.respond(sc.encode('+ACK'));
+  }
+  let pushConn: NatsConnection | undefined;
+
   return {
     name: 'jetstream',
     unsupported: (t) => (t.natsUrl && t.jetstream ? undefined : 'no JetStream'),
@@ -57,7 +91,15 @@ export function jetstreamWorkload(): Workload {
       jsm = await nc.jetstreamManager();
       await jsm.streams.add({ name: stream, subjects: [`${subject}.>`], duplicate_window: 120_000_000_000 });
       await jsm.consumers.add(stream, { durable_name: 'pull', ack_policy: AckPolicy.Explicit, ack_wait: 2_000_000_000 });
+      const deliver = `rel.push.${ctx.tag}`;
+      await jsm.consumers.add(stream, {
+        durable_name: 'push', deliver_subject: deliver, ack_policy: AckPolicy.Explicit, ack_wait: 2_000_000_000,
+        flow_control: true, idle_heartbeat: 500_000_000, max_ack_pending: 2_000,
+      });
       js = nc.jetstream();
+      pushConn = await conn(ctx, 'push');
+      const rng = ctx.rng.fork('push');
+      pushConn.subscribe(deliver, { callback: (err, m) => void (err || onPush(m, () => rng.chance(0.125))) });
     },
     async run(ctx) {
       const publisher = async (p: number) => {
@@ -120,6 +162,18 @@ export function jetstreamWorkload(): Workload {
       await pullLoop(ctx, () => undelivered().length === 0 || Date.now() > deadline);
       const never = undelivered();
       if (never.length) (destroysData ? out.allowed : out.violations).push(`the pull consumer never delivered ${never.length} stored messages: ${examples(never)}`);
+      // The push consumer: delivered everything stored, and again what it left unacknowledged.
+      const notPushed = () => [...count.keys()].filter((id) => !pushed.has(id) && attempted.has(id));
+      const notRedelivered = () => [...leftUnacked].filter((id) => count.has(id) && (pushed.get(id) ?? 0) < 2);
+      // Heartbeats come only while the consumer is idle: publishing has stopped by now.
+      const pushDeadline = Date.now() + 40_000;
+      while ((notPushed().length > 0 || notRedelivered().length > 0 || heartbeats === 0) && Date.now() < pushDeadline) await new Promise((r) => setTimeout(r, 200));
+      const np = notPushed();
+      const nr = notRedelivered();
+      if (np.length) (destroysData ? out.allowed : out.violations).push(`the push consumer never delivered ${np.length} stored messages: ${examples(np)}`);
+      if (nr.length) (destroysData ? out.allowed : out.violations).push(`the push consumer never redelivered ${nr.length} messages left unacknowledged: ${examples(nr)}`);
+      if (heartbeats === 0) out.violations.push('the push consumer received no idle heartbeat');
+      out.notes.push(`push: ${pushed.size} delivered, ${leftUnacked.size} left unacked once, ${heartbeats} heartbeats, ${flowControls} flow-control requests`);
       const redelivered = [...delivered.values()].filter((c) => c > 1).length;
       if (redelivered) out.notes.push(`${redelivered} redeliveries`);
       if (pubErrors) out.notes.push(`${pubErrors} publish attempts failed (retried with the same id)`);

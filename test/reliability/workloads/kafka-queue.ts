@@ -30,7 +30,7 @@ export function kafkaQueueWorkload(): Workload {
   async function produceLoop(ctx: WorkloadContext, name: string, idempotent: boolean): Promise<void> {
     const producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : undefined, allowAutoTopicCreation: false });
     producers.push(producer);
-    await retrying(() => producer.connect(), 30_000, `${name} connect`);
+    await retrying(() => producer.connect(), 90_000, `${name} connect`);
     const rng = ctx.rng.fork(name);
     for (let n = 0; !ctx.stopped(); n++) {
       const value = `${name}:${n}`;

@@ -25,9 +25,9 @@ export function kvWorkload(): Workload {
   let unknown = 0;
 
   async function client(ctx: WorkloadContext, c: number): Promise<void> {
-    const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, `kv-${c}`), 30_000, 'kv connect');
+    const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, `kv-${c}`), 90_000, 'kv connect');
     conns.push(nc);
-    const kv: KV = await retrying(() => nc.jetstream({ timeout: 2_000 }).views.kv(bucket), 30_000, 'kv open');
+    const kv: KV = await retrying(() => nc.jetstream({ timeout: 2_000 }).views.kv(bucket), 90_000, 'kv open');
     const rng = ctx.rng.fork(`kv-${c}`);
     const seen = new Map<string, number>();
     for (let n = 0; !ctx.stopped(); n++) {

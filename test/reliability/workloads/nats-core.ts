@@ -24,7 +24,7 @@ export function natsCoreWorkload(): Workload {
   let disconnects = 0;
 
   async function conn(ctx: WorkloadContext, name: string): Promise<NatsConnection> {
-    const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, name), 30_000, `${name} connect`);
+    const nc = await retrying(() => natsConnect(ctx.target.natsUrl!, name), 90_000, `${name} connect`);
     conns.push(nc);
     void (async () => {
       for await (const s of nc.status()) if (s.type === 'disconnect') disconnects++;

@@ -31,6 +31,7 @@ const DIRECT: Record<string, { flag: string; unit?: 'ms' | 'minutes' }> = {
   'auto.create.topics.enable': { flag: 'auto-create-topics' },
   'message.max.bytes': { flag: 'message-max-bytes' },
   'socket.request.max.bytes': { flag: 'kafka-max-frame-bytes' },
+  'max.incremental.fetch.session.cache.slots': { flag: 'kafka-fetch-session-cache-slots' },
   'group.min.session.timeout.ms': { flag: 'group-min-session-timeout', unit: 'ms' },
   'group.max.session.timeout.ms': { flag: 'group-max-session-timeout', unit: 'ms' },
   'group.initial.rebalance.delay.ms': { flag: 'group-initial-rebalance-delay', unit: 'ms' },
