@@ -228,6 +228,8 @@ export interface JetStreamOptions {
   domain?: string;
   /** Refuse unknown fields in API requests, as nats-server's strict mode; false drops them. */
   strict: boolean;
+  /** Bytes appended to a file stream between two index snapshots; 0: only at a clean close; -1: none (docs/jetstream.md 1.18). */
+  snapshotBytes: number;
 }
 
 /** The monitoring HTTP listener. */
@@ -684,6 +686,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'js-max-storage', path: ['jetstream', 'maxStorage'], kind: LIMIT, default: -1, defaultText: 'unlimited (`-1`)', help: "bytes file-storage streams may reserve (nats-server's `max_file_store`); a stream whose `max_bytes` does not fit is refused (10047)" },
   { flag: 'js-max-ack-pending', path: ['jetstream', 'maxAckPending'], kind: countKind(0), default: 0, defaultText: 'no limit (`0`)', help: "largest `max_ack_pending` of a consumer (nats-server's `jetstream.limits.max_ack_pending`): consumers that set none get it when it is below 1000, a larger one is refused (10121)" },
   { flag: 'js-domain', path: ['jetstream', 'domain'], kind: STRING, help: 'JetStream domain: the API is also served on `$JS.<domain>.API` and PubAcks carry it' },
+  { flag: 'js-snapshot-bytes', path: ['jetstream', 'snapshotBytes'], kind: LIMIT, default: 64 * 1024 * 1024, help: 'a file stream writes a snapshot of its index after this many bytes appended (and at a clean close), so a restart replays only the log after it; `0`: only at a clean close; `-1`: never (every start replays the whole log)' },
   { flag: 'js-strict', path: ['jetstream', 'strict'], kind: BOOLEAN, default: true, help: "refuse unknown fields in `$JS.API` requests (nats-server's strict mode); `false` drops them" },
   { flag: 'transactional-id-expiration', path: ['transactions', 'idExpiration'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'idle transactional ids are forgotten after this long (`transactional.id.expiration.ms`)' },
 ];

@@ -8,7 +8,7 @@
 // nats-server, also with accounts configured) and the accounts whose block says `jetstream` (or
 // whose JWT enables it), as nats-server decides.
 //
-// The services share the internal topics: one `__jetstream_state` store for the registries and
+// The services share the internal topics: one `__jetstream_state` store and one `__jetstream_snapshots` store for the registries and
 // one replay of `__jetstream_consumers` for the coordinators (both are keyed by topic id), so a
 // consumer of an account's stream comes back after a restart with its account.
 import type { JetStreamOptions } from '../config.js';
@@ -19,6 +19,7 @@ import type { ConsumerCoordinator } from '../core/coordinators/index.js';
 import { openSharedConsumerState, type SharedConsumerState } from '../core/coordinators/jetstream/consumer-coordinator.js';
 import { isTopicAccountName } from '../core/streams/account-topics.js';
 import { StreamStateStore } from '../core/streams/state-topic.js';
+import { SnapshotStore } from '../core/streams/snapshot-store.js';
 import type { JetStreamAccountLimits } from '../core/security/nats-users.js';
 import { GLOBAL_ACCOUNT } from '../core/security/principal.js';
 import type { ApiRoute } from './api-table.js';
@@ -83,6 +84,8 @@ export class JetStreamAccounts {
       if (!isTopicAccountName(a.name)) throw new JetStreamAccountsError(`account ${JSON.stringify(a.name)} has JetStream, but its streams' topics would be named ${a.name}.<stream>: an account with JetStream needs a name of letters, digits, '_' and '-' (Kafka topic characters)`);
     }
     const state = await StreamStateStore.open(deps.log, deps.logger);
+    // One snapshot store for every account's streams too (unless snapshots are off).
+    const snapshotStore = deps.options.snapshotBytes >= 0 ? await SnapshotStore.open(deps.log, deps.logger) : undefined;
     const names = new Set(enabled.map((a) => a.name));
     let first = true;
     for (const a of enabled) {
@@ -95,6 +98,7 @@ export class JetStreamAccounts {
         account: a.name,
         ...(a.limits !== undefined ? { accountLimits: a.limits } : {}),
         state,
+        ...(snapshotStore !== undefined ? { snapshotStore } : {}),
         ...(first ? { accounts: names } : {}),
       });
       first = false;

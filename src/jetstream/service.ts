@@ -8,6 +8,7 @@ import type { Log } from '../core/log/index.js';
 import type { Router } from '../core/routing/router.js';
 import { StreamRegistry } from '../core/streams/stream-registry.js';
 import type { StreamStateStore } from '../core/streams/state-topic.js';
+import type { SnapshotStore } from '../core/streams/snapshot-store.js';
 import { GLOBAL_ACCOUNT } from '../core/security/principal.js';
 import { UNLIMITED_JETSTREAM, type JetStreamAccountLimits } from '../core/security/nats-users.js';
 import type { ApiRoute } from './api-table.js';
@@ -36,6 +37,8 @@ export interface JetStreamServiceDeps {
   accountLimits?: JetStreamAccountLimits;
   /** The stream state store shared by the accounts' registries (else the registry opens its own). */
   state?: StreamStateStore;
+  /** The index snapshot store shared by the accounts' registries (else the registry opens its own). */
+  snapshotStore?: SnapshotStore;
   /** The accounts with JetStream, for the registry that refuses stream topics of other accounts. */
   accounts?: ReadonlySet<string>;
 }
@@ -69,7 +72,10 @@ export class JetStreamService {
       replies: new PubAckEncoder(o.domain),
       limits,
       account,
+      snapshotBytes: Math.max(0, o.snapshotBytes),
+      snapshots: o.snapshotBytes >= 0,
       ...(deps.state !== undefined ? { state: deps.state } : {}),
+      ...(deps.snapshotStore !== undefined ? { snapshotStore: deps.snapshotStore } : {}),
       ...(deps.accounts !== undefined ? { accounts: deps.accounts } : {}),
     });
     let frontEnd: JetStreamFrontEnd | null = null;

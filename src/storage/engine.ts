@@ -128,11 +128,12 @@ export interface PartitionStore {
   truncateTo(offset: number): Promise<void>;
 
   /**
-   * Rewrites data below `upTo` (compaction), in the background: appends and reads go on
-   * meanwhile. An engine may rewrite less than asked (e.g. not data it is still appending to)
-   * and says how far it went.
+   * Rewrites data below `upTo` (compaction, erasing deleted records), in the background: appends
+   * and reads go on meanwhile. An engine may rewrite less than asked (e.g. not data it is still
+   * appending to) and says how far it went. Units of storage that end at or below `from` are
+   * left alone. A crash in the middle leaves each unit either as it was or as rewritten.
    */
-  rewrite(upTo: number, fn: BatchRewrite): Promise<RewriteResult>;
+  rewrite(upTo: number, fn: BatchRewrite, from?: number): Promise<RewriteResult>;
 
   /** Makes everything appended so far durable and persists the partition's state. */
   checkpoint(): Promise<void>;

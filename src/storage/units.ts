@@ -66,14 +66,16 @@ export function unitsFreedByRetention(units: readonly UnitFacts[], rule: Retenti
  * A compaction rewrite of everything below `upTo`: the sealed units wholly below it, oldest
  * first (the unit appended to is never touched), each through `rewriteUnit`, which returns the
  * unit's new size. `stopped()` ends the pass early (the partition is closing). Says how far it got.
+ * Units that end at or below `from` are left alone (an erase rewrites only where its records are).
  */
 export async function rewriteSealedUnits<U extends UnitFacts>(
   units: readonly U[],
   upTo: number,
   rewriteUnit: (unit: U) => Promise<number>,
   stopped: () => boolean,
+  from = 0,
 ): Promise<RewriteResult> {
-  const candidates = units.filter((u) => u.sealed && u.nextOffset <= upTo);
+  const candidates = units.filter((u) => u.sealed && u.nextOffset <= upTo && u.nextOffset > from);
   let bytesBefore = 0;
   let bytesAfter = 0;
   let rewrittenUpTo = units[0]?.baseOffset ?? 0;

@@ -1,7 +1,9 @@
 // Restart and recovery (docs/jetstream.md 1.18): a stream's view is rebuilt from the log on
 // start, with explicit deletes applied in sequence order among the derived removals
 // (per-subject limits, rollups), expiries against the current clock, and memory streams gone.
-// Each case compares the stream before a clean restart with the stream after it.
+// Each case compares the stream before a clean restart with the stream after it, twice: with
+// the index snapshot a clean close writes (1.18 step 2), and with snapshots off, so the whole
+// log is replayed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,13 +11,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nats from 'nats';
 import type { Broker } from '../../src/index.js';
+import type { OptionsByFlag } from '../../src/config.js';
 import { startTestBroker } from '../support/broker.js';
 import { waitFor } from '../support/wait.js';
 
 const sc = nats.StringCodec();
 
+/** The broker flags of the test running now (both() sets them; tests of a file run one after the other). */
+let flags: OptionsByFlag = {};
+
+/** Registers a restart test twice: restarts from the snapshot, and restarts replaying the whole log. */
+function both(title: string, fn: () => Promise<void>): void {
+  test(title, async () => {
+    flags = {};
+    await fn();
+  });
+  test(`${title} (snapshots off: the whole log replayed)`, async () => {
+    flags = { jsSnapshotBytes: -1 };
+    await fn();
+  });
+}
+
 async function withBroker<T>(dataDir: string, fn: (b: Broker, nc: nats.NatsConnection, jsm: nats.JetStreamManager) => Promise<T>): Promise<T> {
-  const b = await startTestBroker({ dataDir });
+  const b = await startTestBroker({ ...flags, dataDir });
   const nc = await nats.connect({ servers: `127.0.0.1:${b.ports.nats}` });
   try {
     return await fn(b, nc, await nc.jetstreamManager());
@@ -52,7 +70,7 @@ async function snapshot(jsm: nats.JetStreamManager, name: string): Promise<Snaps
   };
 }
 
-test('deletes, per-subject limits, rollups and filtered purges come back in sequence order', async () => {
+both('deletes, per-subject limits, rollups and filtered purges come back in sequence order', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-js-recovery-'));
   try {
     const before = await withBroker(dir, async (_b, nc, jsm) => {
@@ -83,7 +101,7 @@ test('deletes, per-subject limits, rollups and filtered purges come back in sequ
   }
 });
 
-test('memory streams are gone after a restart; file streams stay; per-message TTLs expire after it', async () => {
+both('memory streams are gone after a restart; file streams stay; per-message TTLs expire after it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-js-recovery-'));
   try {
     await withBroker(dir, async (_b, nc, jsm) => {
@@ -111,7 +129,7 @@ test('memory streams are gone after a restart; file streams stay; per-message TT
   }
 });
 
-test('a purge of everything and a first_seq survive a restart', async () => {
+both('a purge of everything and a first_seq survive a restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-js-recovery-'));
   try {
     const before = await withBroker(dir, async (_b, nc, jsm) => {
@@ -130,6 +148,30 @@ test('a purge of everything and a first_seq survive a restart', async () => {
       assert.equal((await nc.jetstream().publish('p', sc.encode('next'))).seq, 6);
       return snaps;
     });
+    assert.deepEqual(after, before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+both('a per-subject limit raised after it removed messages: the removed ones stay removed after a restart (limit epochs)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-js-recovery-'));
+  try {
+    const before = await withBroker(dir, async (_b, nc, jsm) => {
+      await jsm.streams.add({ name: 'L', subjects: ['l.*'], max_msgs_per_subject: 5 });
+      const js = nc.jetstream();
+      for (let i = 1; i <= 5; i++) await js.publish('l.a', sc.encode(`a${i}`));
+      for (let i = 1; i <= 5; i++) await js.publish('l.b', sc.encode(`b${i}`));
+      // Lowered: a and b keep their last 2; then raised: nothing comes back, a grows again.
+      await jsm.streams.update('L', { subjects: ['l.*'], max_msgs_per_subject: 2 });
+      await js.publish('l.a', sc.encode('a6'));
+      await jsm.streams.update('L', { subjects: ['l.*'], max_msgs_per_subject: 10 });
+      await js.publish('l.a', sc.encode('a7'));
+      await js.publish('l.c', sc.encode('c1'));
+      return snapshot(jsm, 'L');
+    });
+    assert.deepEqual(before.messages.map((m) => m[2]), ['a5', 'b4', 'b5', 'a6', 'a7', 'c1']);
+    const after = await withBroker(dir, async (_b, _nc, jsm) => snapshot(jsm, 'L'));
     assert.deepEqual(after, before);
   } finally {
     rmSync(dir, { recursive: true, force: true });

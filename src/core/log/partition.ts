@@ -4,7 +4,7 @@
 // durability live in the engine. Front-ends of either protocol call this, so nothing here
 // assumes Kafka producers: a NATS publish stored as a record arrives as a batch like any other.
 import type { Logger } from '../../log.js';
-import type { PartitionStore } from '../../storage/engine.js';
+import type { BatchRewrite, PartitionStore, RewriteResult } from '../../storage/engine.js';
 import { LogError } from '../records/errors.js';
 import { HotTail } from './hot-tail.js';
 import {
@@ -414,6 +414,19 @@ export class LogPartition {
       }
     }
     return store.logStartOffset;
+  }
+
+  /**
+   * Rewrites the sealed storage of [from, upTo) through `fn` (a stream erasing deleted records:
+   * docs/jetstream.md 1.5), crash-safe in the engine, offsets of kept records unchanged; the
+   * hot tail forgets what was rewritten. Data still being appended to is not rewritten: the
+   * result says how far it went.
+   */
+  async rewriteSealed(from: number, upTo: number, fn: BatchRewrite): Promise<RewriteResult> {
+    const store = this.usable();
+    const r = await store.rewrite(Math.min(upTo, store.acknowledgedEnd), fn, from);
+    this.afterCompaction(r.rewrittenUpTo);
+    return r;
   }
 
   /**

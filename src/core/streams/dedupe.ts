@@ -61,6 +61,15 @@ export class DuplicateWindow {
     for (const [id, e] of this.byId) if (e.seq >= seq) this.byId.delete(id);
   }
 
+  /** The ids in the window, oldest first, for an index snapshot. */
+  *entries(): IterableIterator<[string, number, number]> {
+    for (let i = this.head; i < this.ids.length; i++) {
+      const id = this.ids[i]!;
+      const e = this.byId.get(id);
+      if (e !== undefined) yield [id, e.seq, e.time];
+    }
+  }
+
   clear(): void {
     this.byId.clear();
     this.ids = [];

@@ -8,6 +8,13 @@ const PAGE_BITS = 16;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_BYTES = PAGE_SIZE >>> 3;
 
+/** One bitmap page, as an index snapshot holds it. */
+export interface DeletedSetPage {
+  no: number;
+  count: number;
+  bits: Uint8Array;
+}
+
 export class DeletedSet {
   private readonly pages = new Map<number, Uint8Array>();
   private readonly counts = new Map<number, number>();
@@ -111,6 +118,24 @@ export class DeletedSet {
       }
     }
     return out;
+  }
+
+  /** The pages for a snapshot (the set's own bitmaps, not copies). */
+  exportPages(): DeletedSetPage[] {
+    return [...this.pages.keys()].sort((a, b) => a - b).map((no) => ({ no, count: this.counts.get(no) ?? 0, bits: this.pages.get(no)! }));
+  }
+
+  /** Replaces the set with a snapshot's pages (each bitmap PAGE_BYTES long). */
+  importPages(pages: readonly DeletedSetPage[]): void {
+    this.pages.clear();
+    this.counts.clear();
+    this.total = 0;
+    for (const p of pages) {
+      if (p.bits.length !== PAGE_BYTES) throw new Error('deleted set: snapshot page of the wrong size');
+      this.pages.set(p.no, p.bits);
+      this.counts.set(p.no, p.count);
+      this.total += p.count;
+    }
   }
 
   /** Bytes held (monitoring, the memory figures of docs/jetstream.md 1.16). */

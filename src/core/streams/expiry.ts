@@ -73,6 +73,18 @@ export class TtlHeap {
     this.times = [];
     this.seqs = [];
   }
+
+  /** The heap's arrays for an index snapshot (its own, in heap order). */
+  exportEntries(): { times: readonly number[]; seqs: readonly number[] } {
+    return { times: this.times, seqs: this.seqs };
+  }
+
+  /** Replaces the heap with a snapshot's arrays (in heap order, as exportEntries gave them). */
+  importEntries(times: number[], seqs: number[]): void {
+    if (times.length !== seqs.length) throw new Error('ttl heap: snapshot arrays differ in length');
+    this.times = times;
+    this.seqs = seqs;
+  }
 }
 
 /** A re-armable timer for the next expiry of a stream (unref'd: it never keeps the process alive). */

@@ -7,12 +7,14 @@
 // Kafka is a changed stream limit.
 //
 // Recovery (docs/jetstream.md 1.18): open() loads the stream topics and rebuilds each stream
-// from its log, before the NATS listener accepts clients.
+// from its last index snapshot and its log, before the NATS listener accepts clients; close()
+// writes a snapshot of every file stream.
 //
 // A registry serves one NATS account (account-topics.ts): it keeps the streams of the topics
 // that name its account, by stream name (topic `A.S` is stream S of account A), captures in that
 // account's Router, and ignores the topics of other accounts. Registries of several accounts
-// share one state store (`__jetstream_state`, keyed by topic id).
+// share one state store (`__jetstream_state`) and one snapshot store (`__jetstream_snapshots`),
+// both keyed by topic id.
 import type { Logger } from '../../log.js';
 import { LogError, isLogError, type Log, type TopicInfo } from '../log/index.js';
 import type { PartitionAppendCheck } from '../log/partition.js';
@@ -21,6 +23,7 @@ import { isValidLiteralSubject } from '../routing/subject.js';
 import { batchIsControl, batchIsTransactional, batchRecordsDataAsync, forEachBatch } from '../records/batch.js';
 import { jsError } from './api-errors.js';
 import { readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
+import { SnapshotStore } from './snapshot-store.js';
 import { StreamStateStore } from './state-topic.js';
 import { GLOBAL_ACCOUNT } from '../security/principal.js';
 import { accountConfigs, accountOfTopic, streamOfTopic, topicOfStream } from './account-topics.js';
@@ -48,11 +51,17 @@ export interface StreamRegistryOptions {
   account?: string;
   /** The state store, when registries of several accounts share it (else the registry opens its own). */
   state?: StreamStateStore;
+  /** The snapshot store, when registries of several accounts share it (else the registry opens its own). */
+  snapshotStore?: SnapshotStore;
   /**
    * Accounts that have JetStream: a stream topic naming another account is refused when created
    * or altered over Kafka. Given to one registry only (the broker's first).
    */
   accounts?: ReadonlySet<string>;
+  /** Bytes appended to a stream between two index snapshots (0: snapshots only at a clean close; default 64 MiB). */
+  snapshotBytes?: number;
+  /** Index snapshots on (default); off: every start replays each stream's whole log. */
+  snapshots?: boolean;
 }
 
 class Capture implements CaptureEntry {
@@ -84,6 +93,7 @@ export class StreamRegistry implements StreamRegistryApi {
   private constructor(
     private readonly opts: StreamRegistryOptions,
     private readonly state: StreamStateStore,
+    private readonly snapshots: SnapshotStore | null,
   ) {
     this.account = opts.account ?? GLOBAL_ACCOUNT;
     this.log = opts.logger.child(this.account === GLOBAL_ACCOUNT ? { component: 'streams' } : { component: 'streams', account: this.account });
@@ -104,7 +114,8 @@ export class StreamRegistry implements StreamRegistryApi {
   static async open(opts: StreamRegistryOptions): Promise<StreamRegistry> {
     const started = Date.now();
     const state = opts.state ?? (await StreamStateStore.open(opts.log, opts.logger));
-    const reg = new StreamRegistry(opts, state);
+    const snapshots = opts.snapshots === false ? null : (opts.snapshotStore ?? (await SnapshotStore.open(opts.log, opts.logger)));
+    const reg = new StreamRegistry(opts, state, snapshots);
     for (const t of opts.log.listTopics()) {
       if (t.internal || !isStreamTopic(t.configs) || accountOfTopic(t.configs) !== reg.account) continue;
       if (reg.streamNameOf(t.name, t.configs) === null) {
@@ -123,6 +134,7 @@ export class StreamRegistry implements StreamRegistryApi {
       const stream = reg.attach(t, cfg);
       await stream.recover(state.records(t.topicId));
     }
+    snapshots?.releaseLoaded();
     for (const s of reg.streams.values()) reg.startSourcing(s);
     reg.removeHooks = opts.log.addTopicHooks({
       validate: (name, configs, partitions, existing) => reg.validateTopic(name, configs, partitions, existing),
@@ -352,6 +364,7 @@ export class StreamRegistry implements StreamRegistryApi {
     this.sourcing.delete(own);
     stream.close();
     void this.state.forget(info.topicId).catch((err: unknown) => this.log.warn({ err }, 'forgetting the state records of a deleted stream failed'));
+    void this.snapshots?.forget(info.topicId);
     this.emit({ kind: 'deleted', stream });
   }
 
@@ -361,7 +374,16 @@ export class StreamRegistry implements StreamRegistryApi {
   private attach(t: TopicInfo, cfg: StreamConfig): Stream {
     const partition = this.opts.log.partition(t.name, 0);
     const stream = new Stream(
-      { router: this.opts.router, owner: this.owner, replies: this.opts.replies, state: this.state, logger: this.opts.logger, stats: this.stats },
+      {
+        router: this.opts.router,
+        owner: this.owner,
+        replies: this.opts.replies,
+        state: this.state,
+        logger: this.opts.logger,
+        stats: this.stats,
+        snapshots: this.snapshots,
+        snapshotBytes: this.opts.snapshotBytes ?? 64 * 1024 * 1024,
+      },
       partition,
       t.topicId,
       cfg,
@@ -489,6 +511,7 @@ export class StreamRegistry implements StreamRegistryApi {
     for (const s of this.streams.values()) {
       await s.settled().catch(() => {});
       this.detachCaptures(s.name);
+      await s.writeSnapshot().catch((err: unknown) => this.log.warn({ err, stream: s.name }, 'writing the index snapshot at close failed'));
       s.close();
     }
     this.streams.clear();

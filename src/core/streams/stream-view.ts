@@ -4,7 +4,8 @@
 // publishes and Kafka appends alike, in offset order, appends in flight included), reads of
 // messages, deletes and purges, limits with discard old, per-message TTL and subject delete
 // markers, rollups, the fan-out of stored messages to core subscribers in log order, and the
-// rebuild of all of it from the log on start.
+// rebuild of all of it on start: from the last index snapshot and the log after it, or from the
+// whole log when there is none (docs/jetstream.md 1.18).
 //
 // Sequence n is offset n - 1. The subject index holds every sequence issued, the in-flight
 // ones included (the publish checks of the next publish see them); readers are bounded by the
@@ -29,6 +30,7 @@ import {
 } from '../records/batch.js';
 import { jsError } from './api-errors.js';
 import { DuplicateWindow } from './dedupe.js';
+import { eraseFilter } from './erase.js';
 import { ExpiryTimer, TtlHeap } from './expiry.js';
 import { formatGoDuration, formatGoTime, parseMessageTtl } from './go-duration.js';
 import { Outcome, PublishCheck, Rollup, type PublishState } from './publish-checks.js';
@@ -44,7 +46,9 @@ import {
   type ExtraHeader,
   type StreamRecord,
 } from './record-codec.js';
-import type { DeleteRange, StreamStateRecords, StreamStateStore } from './state-topic.js';
+import { decodeSnapshot, encodeSnapshot, snapshotsSupported, type StreamSnapshot } from './snapshot-codec.js';
+import type { SnapshotStore } from './snapshot-store.js';
+import type { DeleteRange, LimitEpoch, StreamStateRecords, StreamStateStore } from './state-topic.js';
 import { subjectFilter, subjectsCollide } from './subject-filter.js';
 import { SubjectIndex } from './subject-index.js';
 import { SubjectTransformer } from './transform.js';
@@ -83,6 +87,20 @@ export interface StreamContext {
   state: StreamStateStore;
   logger: Logger;
   stats: StreamStats;
+  /** Index snapshots (null: none are written or read). */
+  snapshots: SnapshotStore | null;
+  /** A snapshot is written after this many bytes of batches appended (0: only at a clean close). */
+  snapshotBytes: number;
+}
+
+/** What the last start of a stream did (the snapshot-restart tests count with it; logged too). */
+export interface RecoveryStats {
+  /** The sequence the loaded snapshot covered, 0 when the whole log was replayed. */
+  snapshotSeq: number;
+  /** Records decoded from the log by the replay (those the snapshot covered would count too). */
+  replayedRecords: number;
+  /** Sequences indexed by the replay (after the snapshot). */
+  replayedSeqs: number;
 }
 
 /** How the stream reads Kafka-produced records whose key is no subject it captures. */
@@ -191,6 +209,18 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private readonly readCache = new Map<number, { last: number; records: StreamRecord[] }>();
   /** Where Kafka records whose key is no subject of the stream are seen (wharf.nats.foreign-subject). */
   foreign: ForeignPolicy = { subject: null };
+  /** What the last recover() did. */
+  readonly recovery: RecoveryStats = { snapshotSeq: 0, replayedRecords: 0, replayedSeqs: 0 };
+  /** Bytes of batches appended since the last snapshot. */
+  private sinceSnapshot = 0;
+  /** Whether anything changed since the last snapshot (or the recovery). */
+  private changed = false;
+  private snapshotting: Promise<void> | null = null;
+  /** Sequences deleted with erase whose records may still be in the log (erase.ts). */
+  private readonly erasing = new Set<number>();
+  private erasePass: Promise<void> | null = null;
+  private lastErasePass = 0;
+  private eraseAgain = false;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -577,6 +607,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.emit({ kind: 'appended', first: base + 1, last: last + 1 });
     this.applyRetention(entry);
     this.armExpiry();
+    this.changed = true;
+    // An erase waiting for its unit of storage to roll: look again, at most once a second.
+    if (this.erasing.size > 0 && this.erasePass === null && Date.now() - this.lastErasePass >= 1000) this.scheduleErase();
+    this.sinceSnapshot += batches.length;
+    if (this.ctx.snapshotBytes > 0 && this.sinceSnapshot >= this.ctx.snapshotBytes) this.snapshotInBackground();
   }
 
   private afterOwnDurable(entry: Inflight, time: number): void {
@@ -759,6 +794,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private afterRemoval(reason: RemovalReason, seqs: number[]): void {
+    this.changed = true;
     // A leading run of deleted sequences is a prefix: move the first sequence past it.
     let first = this.index.first;
     while (first <= this.index.last && !this.index.isLive(first) && first <= this.durable) first++;
@@ -1180,10 +1216,52 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       await this.trimming;
       return true;
     }
-    await this.ctx.state.addDeletes(this.topicId, [{ from: seq, to: seq, erase, at }]);
+    const erased = erase ? { subject: this.index.subjectOf(seq)!, size: this.index.sizeOf(seq), time: this.index.timeOf(seq) } : undefined;
+    await this.ctx.state.addDeletes(this.topicId, [{ from: seq, to: seq, erase, at, ...(erased !== undefined ? { erased } : {}) }]);
     this.index.remove(seq);
     this.afterRemoval('delete', [seq]);
+    if (erase) {
+      this.erasing.add(seq);
+      this.scheduleErase();
+    }
     return true;
+  }
+
+  /** Starts a pass that erases the pending deleted records from the log, unless one runs. */
+  private scheduleErase(): void {
+    if (this.erasing.size === 0 || this.closed) return;
+    if (this.erasePass !== null) {
+      // Asked while a pass runs (a new delete): one more pass after it.
+      this.eraseAgain = true;
+      return;
+    }
+    this.lastErasePass = Date.now();
+    this.eraseAgain = false;
+    this.erasePass = this.runErase()
+      .catch((err: unknown) => {
+        if (!this.closed) this.log.warn({ err }, 'erasing deleted messages from the log failed');
+      })
+      .finally(() => {
+        this.erasePass = null;
+        if (this.eraseAgain) this.scheduleErase();
+      });
+  }
+
+  /** Has the engine rewrite the sealed storage holding the pending erased records (erase.ts). */
+  private async runErase(): Promise<void> {
+    for (const s of this.erasing) if (s < this.index.first) this.erasing.delete(s);
+    if (this.erasing.size === 0) return;
+    const offsets = [...this.erasing].map((s) => s - 1).sort((a, b) => a - b);
+    const filter = eraseFilter(offsets);
+    const r = await this.partition.rewriteSealed(offsets[0]!, this.durable, filter);
+    for (const o of offsets) if (o < r.rewrittenUpTo) this.erasing.delete(o + 1);
+    if (filter.erased() > 0) this.log.info({ erased: filter.erased(), pending: this.erasing.size }, 'deleted messages erased from the log');
+    if (filter.undecodable() > 0) this.log.warn({ records: filter.undecodable() }, 'deleted messages in batches of an unknown compression cannot be erased');
+  }
+
+  /** Sequences deleted with erase that are not yet erased from the log (tests, monitoring). */
+  get pendingErases(): number {
+    return this.erasing.size;
   }
 
   async purge(req: PurgeRequest): Promise<number> {
@@ -1251,7 +1329,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   /** Applies a new config (already checked); limits take effect at once. */
   reconfigure(cfg: StreamConfig): void {
+    const before = this.cfg;
     this.cfg = cfg;
+    if (!this.memory && (before.max_msgs_per_subject !== cfg.max_msgs_per_subject || (before.discard_new_per_subject === true) !== (cfg.discard_new_per_subject === true))) this.recordLimitEpoch(before, cfg);
     this.dedupe.setWindow(Number(cfg.duplicate_window / 1_000_000n));
     this.compileTransforms();
     this.enforceLimits();
@@ -1260,16 +1340,33 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   /**
+   * Records that the per-subject limit changed (docs/jetstream.md 1.7): from the next durable
+   * sequence on (what is in flight is trimmed under the new limit when it lands), and, at the
+   * first change, the limit every sequence before had. In the background: the config change is
+   * committed by the topic's metadata; a crash before this record is durable replays with the
+   * new limit, as before limit epochs existed.
+   */
+  private recordLimitEpoch(before: StreamConfig, after: StreamConfig): void {
+    const epochs: LimitEpoch[] = [];
+    if (this.ctx.state.records(this.topicId).limits.length === 0) epochs.push({ from: 1, perSubject: before.max_msgs_per_subject, discardNewPerSubject: before.discard_new_per_subject === true });
+    epochs.push({ from: this.durable + 1, perSubject: after.max_msgs_per_subject, discardNewPerSubject: after.discard_new_per_subject === true });
+    void this.ctx.state.addLimitEpochs(this.topicId, epochs).catch((err: unknown) => this.log.warn({ err }, 'recording the limit change failed'));
+  }
+
+  /**
    * Rebuilds the in-memory view from the log (docs/jetstream.md 1.18): every record from the
    * log start, with rollups, per-subject limits and explicit deletes applied in sequence order,
    * then the limits and expiries against the current clock. Installs the append observer.
    */
   async recover(records: StreamStateRecords): Promise<void> {
+    const started = Date.now();
     const p = this.partition;
     const start = p.logStartOffset;
     const end = p.highWatermark;
     this.index.reset(start + 1);
     this.durable = end;
+    const snap = await this.loadSnapshot(start, end);
+    let replayed = 0;
     const deletes: DeleteRange[] = [...records.deletes].sort((a, b) => a.at - b.at);
     let di = 0;
     const applyDeletes = (upTo: number): void => {
@@ -1278,8 +1375,55 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) if (s <= this.index.last) this.index.remove(s);
       }
     };
+    // The per-subject limit in force at each sequence: the recorded epochs, else today's config.
+    const epochs: LimitEpoch[] = [...records.limits].sort((a, b) => a.from - b.from);
+    let ei = 0;
+    let perSubject = this.cfg.max_msgs_per_subject;
+    let discardNewPerSubject = this.cfg.discard_new_per_subject === true;
+    const trimSubject = (subject: string): void => {
+      while (this.index.countOf(subject) > perSubject) this.index.remove(this.index.firstOf(subject));
+    };
+    /** Enters the epochs that start at or before `seq`; a lowered limit trims every subject, as reconfigure() did. */
+    const enterEpochs = (seq: number, trim: boolean): void => {
+      while (ei < epochs.length && epochs[ei]!.from <= seq) {
+        const e = epochs[ei++]!;
+        perSubject = e.perSubject;
+        discardNewPerSubject = e.discardNewPerSubject;
+        if (trim && perSubject > 0 && !discardNewPerSubject) for (const [subject] of [...this.index.liveSubjects()]) trimSubject(subject);
+      }
+    };
+    // Erased messages are gone from the log, but were live until their delete: indexed where
+    // they were (per-subject limits count them), then deleted at `at` like any delete.
+    const erasedAt = new Map<number, { subject: string; size: number; time: number }>();
+    for (const d of deletes) if (d.erased !== undefined) erasedAt.set(d.from, d.erased);
+    const fill = (from: number, to: number, time: number): void => {
+      let s = from;
+      while (s <= to) {
+        const e = erasedAt.get(s);
+        if (e !== undefined && s === this.index.last + 1) {
+          enterEpochs(s, true);
+          this.index.add(s, e.subject, e.size, e.time);
+          if (perSubject > 0 && !discardNewPerSubject) trimSubject(e.subject);
+          applyDeletes(s);
+          s++;
+          continue;
+        }
+        let t = s;
+        while (t < to && !erasedAt.has(t + 1)) t++;
+        this.gap(s, t, time);
+        s = t + 1;
+      }
+    };
     const now = Date.now();
     let offset = start;
+    if (snap !== null) enterEpochs(snap.seq, false);
+    if (snap !== null) {
+      // The snapshot holds everything up to its sequence, the deletes made until then included;
+      // a delete made at that sequence after the snapshot is applied now (removing is idempotent).
+      offset = snap.seq;
+      applyDeletes(snap.seq);
+    }
+    const fromSeq = this.index.last;
     while (offset < end) {
       const r = await p.read(offset, READ_CHUNK, { maxOffset: end });
       if (r.bytes === 0) break;
@@ -1292,17 +1436,19 @@ export class Stream implements StreamView, AppendObserver, PublishState {
           const base = batchBaseOffset(batch);
           const last = base + batchLastOffsetDelta(batch);
           if (last < this.index.first - 1) continue;
-          if (base > this.index.last) this.gap(this.index.last + 1, base, batchMaxTimestamp(batch));
+          if (base > this.index.last) fill(this.index.last + 1, base, batchMaxTimestamp(batch));
           if (batchIsControl(batch) || batchRecordsCount(batch) === 0 || batchIsTransactional(batch)) {
-            this.gap(Math.max(this.index.last + 1, base + 1), last + 1, batchMaxTimestamp(batch));
+            fill(Math.max(this.index.last + 1, base + 1), last + 1, batchMaxTimestamp(batch));
             applyDeletes(this.index.last);
             continue;
           }
           const recs = await recordsOf(batch);
+          replayed += recs.length;
           for (const rec of recs) {
             const seq = rec.offset + 1;
             if (seq <= this.index.last) continue;
-            if (seq > this.index.last + 1) this.gap(this.index.last + 1, seq - 1, rec.timestamp);
+            if (seq > this.index.last + 1) fill(this.index.last + 1, seq - 1, rec.timestamp);
+            enterEpochs(seq, true);
             this.indexRecord(rec);
             if (!this.index.isLive(seq)) {
               applyDeletes(seq);
@@ -1319,20 +1465,17 @@ export class Stream implements StreamView, AppendObserver, PublishState {
               const subject = this.index.subjectOf(seq)!;
               for (let s = this.index.firstOf(subject); s !== 0 && s < seq; s = this.index.nextOfSubject(s)) this.index.remove(s);
             }
-            const per = this.cfg.max_msgs_per_subject;
-            if (per > 0 && !this.cfg.discard_new_per_subject) {
-              const subject = this.index.subjectOf(seq)!;
-              while (this.index.countOf(subject) > per) this.index.remove(this.index.firstOf(subject));
-            }
+            if (perSubject > 0 && !discardNewPerSubject) trimSubject(this.index.subjectOf(seq)!);
             applyDeletes(seq);
           }
-          if (last + 1 > this.index.last) this.gap(this.index.last + 1, last + 1, batchMaxTimestamp(batch));
+          if (last + 1 > this.index.last) fill(this.index.last + 1, last + 1, batchMaxTimestamp(batch));
         }
       }
       offset = r.nextOffset;
     }
     applyDeletes(Number.MAX_SAFE_INTEGER);
-    if (this.index.last < end) this.gap(this.index.last + 1, end, now);
+    enterEpochs(Number.MAX_SAFE_INTEGER, true);
+    if (this.index.last < end) fill(this.index.last + 1, end, now);
     this.dedupe.trim(now);
     let lastMsg = end;
     while (lastMsg > 0 && lastMsg >= this.index.first && this.index.subjectOfAny(lastMsg) === null) lastMsg--;
@@ -1344,7 +1487,108 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (first > this.index.first) this.index.advanceFirst(first);
     this.enforceLimits();
     this.expire(now);
+    this.recovery.snapshotSeq = snap?.seq ?? 0;
+    this.recovery.replayedRecords = replayed;
+    this.recovery.replayedSeqs = Math.max(0, this.index.last - fromSeq);
+    this.changed ||= snap === null || this.recovery.replayedSeqs > 0;
+    this.log.info({ snapshot_seq: this.recovery.snapshotSeq, replayed_records: replayed, replayed_seqs: this.recovery.replayedSeqs, last_seq: this.index.last, ms: Date.now() - started }, 'stream recovered');
     if (this.index.first - 1 > p.logStartOffset) await this.scheduleTrim();
+    for (const d of deletes) if (d.erase) for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) this.erasing.add(s);
+    this.scheduleErase();
+  }
+
+  /**
+   * Loads the newest usable index snapshot into the view, or returns null (the whole log is
+   * replayed then). Usable: it decodes (CRC), covers no sequence past the log's end, and the
+   * record at its last sequence is still the one it indexed (same time): a log that lost its
+   * tail in a crash and was appended to again is replayed in full.
+   */
+  private async loadSnapshot(start: number, end: number): Promise<StreamSnapshot | null> {
+    const store = this.ctx.snapshots;
+    if (store === null || this.memory || !snapshotsSupported) return null;
+    for (const cand of store.take(this.topicId)) {
+      let snap: StreamSnapshot;
+      try {
+        snap = decodeSnapshot(cand.data);
+      } catch (err) {
+        this.log.warn({ err, epoch: cand.epoch }, 'index snapshot unusable: trying an older one or the log');
+        continue;
+      }
+      if (snap.seq > end || snap.seq < start || snap.index.last !== snap.seq) {
+        this.log.warn({ epoch: cand.epoch, snapshot_seq: snap.seq, log_start: start, log_end: end }, 'index snapshot does not fit the log: not used');
+        continue;
+      }
+      this.index.importState(snap.index);
+      if (snap.seq > start && this.index.subjectOfAny(snap.seq) !== null) {
+        const rec = await this.recordAt(snap.seq - 1);
+        if (rec === null || rec.timestamp !== this.index.timeOf(snap.seq)) {
+          this.log.warn({ epoch: cand.epoch, snapshot_seq: snap.seq }, 'index snapshot does not match the log at its last sequence: not used');
+          this.index.reset(start + 1);
+          continue;
+        }
+      }
+      this.readCache.clear();
+      if (start + 1 > this.index.first) this.index.advanceFirst(start + 1);
+      this.ttls.importEntries(snap.ttlTimes, snap.ttlSeqs);
+      for (const m of snap.markers) this.markers.add(m);
+      for (const [id, seq, time] of snap.dedupe) this.dedupe.add(id, seq, time);
+      this.lastTime = snap.lastTime;
+      this._lastMsgId = snap.lastMsgId;
+      return snap;
+    }
+    return null;
+  }
+
+  /** The view as a snapshot, or null while appends are in flight (the index is ahead of the log then). */
+  private takeSnapshot(): StreamSnapshot | null {
+    if (this.open !== null || this.inflight.length > 0 || this.index.last !== this.durable) return null;
+    const ttl = this.ttls.exportEntries();
+    return {
+      seq: this.index.last,
+      index: this.index.exportState(),
+      ttlTimes: [...ttl.times],
+      ttlSeqs: [...ttl.seqs],
+      markers: [...this.markers],
+      dedupe: [...this.dedupe.entries()],
+      lastTime: this.lastTime,
+      lastMsgId: this._lastMsgId,
+    };
+  }
+
+  /** Writes a snapshot now if nothing is in flight and none is being written (appends trigger it). */
+  private snapshotInBackground(): void {
+    if (this.snapshotting !== null) return;
+    void this.writeSnapshot();
+  }
+
+  /**
+   * Encodes the view (synchronously, so it is one consistent state) and writes it to the
+   * snapshot topic. Resolves when it is durable, or at once when there is nothing to write.
+   */
+  async writeSnapshot(): Promise<void> {
+    const store = this.ctx.snapshots;
+    if (store === null || this.memory || !snapshotsSupported || this.closed) return;
+    if (this.snapshotting !== null) await this.snapshotting;
+    if (!this.changed) return;
+    const snap = this.takeSnapshot();
+    if (snap === null) return;
+    const data = encodeSnapshot(snap);
+    this.sinceSnapshot = 0;
+    this.changed = false;
+    const started = Date.now();
+    this.snapshotting = store
+      .write(this.topicId, data)
+      .then(
+        (epoch) => this.log.info({ snapshot_seq: snap.seq, epoch, bytes: data.length, ms: Date.now() - started }, 'index snapshot written'),
+        (err: unknown) => {
+          this.changed = true;
+          if (!this.closed) this.log.warn({ err }, 'writing the index snapshot failed');
+        },
+      )
+      .finally(() => {
+        this.snapshotting = null;
+      });
+    await this.snapshotting;
   }
 
   /** Starts the view of a new, empty topic (nothing to replay) and installs the append observer. */

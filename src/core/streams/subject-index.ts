@@ -9,8 +9,33 @@
 // Sequences are indexed in order (add() takes last + 1); appends still in flight are indexed
 // too, so the publish checks of the next publish see them, and rolled back with truncate() when
 // the append fails.
-import { DeletedSet } from './deleted-set.js';
+import { DeletedSet, type DeletedSetPage } from './deleted-set.js';
 import type { SubjectFilter } from './types.js';
+
+/** One page of the index as a snapshot holds it (docs/jetstream.md 1.18): the typed arrays themselves. */
+export interface IndexPage {
+  no: number;
+  subject: Uint32Array;
+  size: Uint32Array;
+  next: Uint32Array;
+  time: Float64Array;
+}
+
+/** Everything a SubjectIndex holds, for index snapshots (snapshot-codec.ts); arrays are the index's own, not copies. */
+export interface SubjectIndexState {
+  first: number;
+  last: number;
+  live: number;
+  liveBytes: number;
+  subjectsLive: number;
+  names: readonly string[];
+  firsts: readonly number[];
+  lasts: readonly number[];
+  counts: readonly number[];
+  freeIds: readonly number[];
+  pages: IndexPage[];
+  deleted: DeletedSetPage[];
+}
 
 const PAGE_BITS = 16;
 const PAGE_SIZE = 1 << PAGE_BITS;
@@ -369,6 +394,51 @@ export class SubjectIndex {
       this.last = s - 1;
     }
     this.deleted.dropFrom(seq);
+  }
+
+  /** The index's state for a snapshot: views of its own arrays (encode before the next change). */
+  exportState(): SubjectIndexState {
+    const pages: IndexPage[] = [];
+    for (const [no, p] of [...this.pages].sort((a, b) => a[0] - b[0])) pages.push({ no, subject: p.subject, size: p.size, next: p.next, time: p.time });
+    return {
+      first: this.first,
+      last: this.last,
+      live: this.live,
+      liveBytes: this.liveBytes,
+      subjectsLive: this.subjectsLive,
+      names: this.names,
+      firsts: this.firsts,
+      lasts: this.lasts,
+      counts: this.counts,
+      freeIds: this.freeIds,
+      pages,
+      deleted: this.deleted.exportPages(),
+    };
+  }
+
+  /** Replaces the index with a snapshot's state (taken by exportState; the arrays are kept, not copied). */
+  importState(st: SubjectIndexState): void {
+    this.reset(st.first);
+    this.last = st.last;
+    this.live = st.live;
+    this.liveBytes = st.liveBytes;
+    this.subjectsLive = st.subjectsLive;
+    this.names = [...st.names];
+    this.firsts = [...st.firsts];
+    this.lasts = [...st.lasts];
+    this.counts = [...st.counts];
+    this.freeIds = [...st.freeIds];
+    const free = new Set(st.freeIds);
+    for (let id = 1; id < this.names.length; id++) if (!free.has(id)) this.ids.set(this.names[id]!, id);
+    for (const pg of st.pages) {
+      const page = new Page(1);
+      page.subject = pg.subject;
+      page.size = pg.size;
+      page.next = pg.next;
+      page.time = pg.time;
+      this.pages.set(pg.no, page);
+    }
+    this.deleted.importPages(st.deleted);
   }
 
   /** Deleted sequences between first and last, ascending (deleted_details). */

@@ -581,11 +581,11 @@ export class LocalPartitionStore implements PartitionStore {
   // ------------------------------------------------------------------------------------------
   // Compaction
 
-  rewrite(upTo: number, fn: BatchRewrite): Promise<RewriteResult> {
+  rewrite(upTo: number, fn: BatchRewrite, from = 0): Promise<RewriteResult> {
     return this.maintenanceLock.run(async () => {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
-      return rewriteSealedUnits(this.segments, upTo, (seg) => this.rewriteSegment(seg, fn), () => this.closed);
+      return rewriteSealedUnits(this.segments, upTo, (seg) => this.rewriteSegment(seg, fn), () => this.closed, from);
     });
   }
 

@@ -244,11 +244,11 @@ export class MemoryPartitionStore implements PartitionStore {
     });
   }
 
-  rewrite(upTo: number, fn: BatchRewrite): Promise<RewriteResult> {
+  rewrite(upTo: number, fn: BatchRewrite, from = 0): Promise<RewriteResult> {
     return this.maintenanceLock.run(async () => {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
-      return rewriteSealedUnits(this.data.units, upTo, (unit) => this.rewriteUnit(unit, fn), () => this.closed);
+      return rewriteSealedUnits(this.data.units, upTo, (unit) => this.rewriteUnit(unit, fn), () => this.closed, from);
     });
   }
 
