@@ -9,7 +9,7 @@
 // whose JWT enables it), as nats-server decides.
 //
 // The services share the internal topics: one `__jetstream_state` store and one `__jetstream_snapshots` store for the registries and
-// one replay of `__jetstream_consumers` for the coordinators (both are keyed by topic id), so a
+// one replay of `__jetstream_consumers` for the coordinators (all keyed by topic id), so a
 // consumer of an account's stream comes back after a restart with its account.
 import type { JetStreamOptions } from '../config.js';
 import type { Logger } from '../log.js';
