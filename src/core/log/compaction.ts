@@ -11,21 +11,13 @@ import type { Logger } from '../../log.js';
 import type { PartitionStore, RewriteResult } from '../../storage/engine.js';
 import { compressionCodec } from '../records/compression.js';
 import {
-  ATTR_COMPRESSION_MASK,
-  assembleBatchAsync,
-  batchAttributes,
   batchBaseOffset,
-  batchBaseTimestamp,
   batchCompression,
   batchIsControl,
-  batchLastOffsetDelta,
-  batchMaxTimestamp,
   batchProducerId,
   decodeRecordsAsync,
+  rebuildBatchAsync,
   forEachBatch,
-  OFFSET_BASE_SEQUENCE,
-  OFFSET_LEADER_EPOCH,
-  OFFSET_PRODUCER_EPOCH,
 } from '../records/batch.js';
 import type { TopicSettings } from './topic-config.js';
 
@@ -88,22 +80,7 @@ export async function compactPartition(store: PartitionStore, settings: TopicSet
     const pid = batchProducerId(batch);
     if (kept.length === 0 && !(pid >= 0 && lastBatchOfProducer.get(pid) === base)) return null;
     // An emptied batch of a producer's last write keeps its header (sequence numbers) and no records.
-    const attributes = kept.length === 0 ? batchAttributes(batch) & ~ATTR_COMPRESSION_MASK : batchAttributes(batch);
-    return assembleBatchAsync(
-      {
-        baseOffset: base,
-        attributes,
-        lastOffsetDelta: batchLastOffsetDelta(batch),
-        baseTimestamp: batchBaseTimestamp(batch),
-        maxTimestamp: batchMaxTimestamp(batch),
-        producerId: pid,
-        producerEpoch: batch.readInt16BE(OFFSET_PRODUCER_EPOCH),
-        baseSequence: batch.readInt32BE(OFFSET_BASE_SEQUENCE),
-        partitionLeaderEpoch: batch.readInt32BE(OFFSET_LEADER_EPOCH),
-      },
-      kept.map((r) => r.raw),
-      kept.length,
-    );
+    return rebuildBatchAsync(batch, kept.map((r) => r.raw));
   };
 
   const result = await store.rewrite(end, filter);

@@ -515,6 +515,32 @@ export async function assembleBatchAsync(header: BatchHeaderInput, records: Buff
 }
 
 /**
+ * The same batch with only `records` (raw encoded records of it, in order): its header kept
+ * (base offset, last offset delta, timestamps, producer id, epoch and sequence, leader epoch),
+ * its codec kept, the CRC computed again. An emptied batch keeps its header and drops its
+ * codec. Compaction and JetStream's erase remove records from a batch this way, so that the
+ * other records keep their offsets and a producer's sequence numbers stay where they were.
+ */
+export function rebuildBatchAsync(batch: Buffer, records: Buffer[]): Promise<Buffer> {
+  const attributes = records.length === 0 ? batchAttributes(batch) & ~ATTR_COMPRESSION_MASK : batchAttributes(batch);
+  return assembleBatchAsync(
+    {
+      baseOffset: batchBaseOffset(batch),
+      attributes,
+      lastOffsetDelta: batchLastOffsetDelta(batch),
+      baseTimestamp: batchBaseTimestamp(batch),
+      maxTimestamp: batchMaxTimestamp(batch),
+      producerId: batchProducerId(batch),
+      producerEpoch: batch.readInt16BE(OFFSET_PRODUCER_EPOCH),
+      baseSequence: batch.readInt32BE(OFFSET_BASE_SEQUENCE),
+      partitionLeaderEpoch: batch.readInt32BE(OFFSET_LEADER_EPOCH),
+    },
+    records,
+    records.length,
+  );
+}
+
+/**
  * Writes the header around a records section exactly as given (already compressed when the
  * attributes name a codec) and computes the CRC. The lowest-level encoder: tools use it to
  * frame payloads other encoders produced.

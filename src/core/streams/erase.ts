@@ -14,20 +14,13 @@
 // (the crash test of an erase); read once, at load, and does nothing when unset.
 import { compressionCodec } from '../records/compression.js';
 import {
-  ATTR_COMPRESSION_MASK,
-  assembleBatchAsync,
-  batchAttributes,
   batchBaseOffset,
-  batchBaseTimestamp,
   batchCompression,
   batchIsControl,
   batchLastOffsetDelta,
-  batchMaxTimestamp,
   batchProducerId,
   decodeRecordsAsync,
-  OFFSET_BASE_SEQUENCE,
-  OFFSET_LEADER_EPOCH,
-  OFFSET_PRODUCER_EPOCH,
+  rebuildBatchAsync,
 } from '../records/batch.js';
 
 const killAt = ((): number => {
@@ -84,22 +77,7 @@ export function eraseFilter(offsets: readonly number[]): EraseFilter {
     erased += records.length - kept.length;
     const pid = batchProducerId(batch);
     if (kept.length === 0 && pid < 0) return null;
-    const attributes = kept.length === 0 ? batchAttributes(batch) & ~ATTR_COMPRESSION_MASK : batchAttributes(batch);
-    return assembleBatchAsync(
-      {
-        baseOffset: base,
-        attributes,
-        lastOffsetDelta: batchLastOffsetDelta(batch),
-        baseTimestamp: batchBaseTimestamp(batch),
-        maxTimestamp: batchMaxTimestamp(batch),
-        producerId: pid,
-        producerEpoch: batch.readInt16BE(OFFSET_PRODUCER_EPOCH),
-        baseSequence: batch.readInt32BE(OFFSET_BASE_SEQUENCE),
-        partitionLeaderEpoch: batch.readInt32BE(OFFSET_LEADER_EPOCH),
-      },
-      kept.map((r) => r.raw),
-      kept.length,
-    );
+    return rebuildBatchAsync(batch, kept.map((r) => r.raw));
   };
   return Object.assign(fn, { erased: () => erased, undecodable: () => undecodable });
 }
