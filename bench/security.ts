@@ -6,15 +6,19 @@
 //   cached per connection, so it should be a few percent at most).
 // - NATS publish/subscribe over TLS: nats-server v2.15.2 with TLS against Wharf with TLS, the same
 //   nats.js publisher and subscriber and the same certificate.
+// - Kafka produce over SSL: Apache Kafka 4.4 against Wharf, each reading the same server.properties
+//   (a PLAINTEXT and an SSL listener, the same PKCS12 keystore), the same kafkajs producer over SSL.
 //
 //   node dist/bench/security.js [--pairs N] [--quick] [--acls 5000]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import * as nats from 'nats';
 import { startBroker, type Broker } from '../src/index.js';
-import { makeTestCerts, type TestCerts } from '../test/support/certs.js';
+import { makeTestCerts, PKCS12_PASSWORD, type TestCerts } from '../test/support/certs.js';
+import { startKafkaOnProperties } from '../test/support/kafka-properties.js';
+import { freePort } from '../test/support/net.js';
 import { startNatsServer } from '../test/support/nats-server.js';
 import { benchArgs, positiveInt } from './args.js';
 import { measure, type Measurement } from './pairs.js';
@@ -33,13 +37,14 @@ function options(argv: string[]): Options {
   return { pairs: a.pairs, quick: a.quick, acls: a.values.acls === undefined ? 5000 : positiveInt('acls', a.values.acls) };
 }
 
-/** Records per second a kafkajs producer reaches, in batches of 100 records of 100 bytes. */
-async function produceRate(port: number, batches: number, sasl: boolean): Promise<number> {
+/** Records per second a kafkajs producer reaches, in batches of 100 records of 100 bytes (over SSL when given the CA). */
+async function produceRate(port: number, batches: number, sasl: boolean, caFile?: string): Promise<number> {
   const k = new Kafka({
     clientId: 'bench-security',
-    brokers: [`127.0.0.1:${port}`],
+    brokers: [`${caFile === undefined ? '127.0.0.1' : 'localhost'}:${port}`],
     logLevel: logLevel.NOTHING,
     ...(sasl ? { sasl: { mechanism: 'plain' as const, username: 'producer', password: 'pw' } } : {}),
+    ...(caFile !== undefined ? { ssl: { ca: [readFileSync(caFile)] } } : {}),
   });
   const p = k.producer();
   await p.connect();
@@ -107,7 +112,43 @@ async function pubSubRate(port: number, ca: string, count: number): Promise<numb
   }
 }
 
+/**
+ * One server.properties for Wharf (--kafka-config) and Kafka 4.4 with PLAINTEXT and SSL listeners
+ * on fresh ports and a fresh log directory (Kafka's KRaft keys are in it; Wharf warns that they
+ * mean nothing on one node). Returns the file and the SSL port.
+ */
+async function sslProperties(dir: string, certs: TestCerts, run: number): Promise<{ file: string; ssl: number }> {
+  const [plain, ssl, controller] = [await freePort(), await freePort(), await freePort()];
+  const logDir = join(dir, `kafka-log-${run}`);
+  mkdirSync(logDir, { recursive: true });
+  const file = join(dir, `server-${run}.properties`);
+  writeFileSync(
+    file,
+    `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controller}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:${plain},SSL://127.0.0.1:${ssl},CONTROLLER://127.0.0.1:${controller}
+advertised.listeners=PLAINTEXT://127.0.0.1:${plain},SSL://localhost:${ssl}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${certs.serverP12}
+ssl.keystore.password=${PKCS12_PASSWORD}
+log.dirs=${logDir}
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+`,
+  );
+  return { file, ssl };
+}
+
 function measurements(o: Options, certs: TestCerts, dir: string): Measurement[] {
+  let run = 0;
   const batches = o.quick ? 50 : 500;
   const msgs = o.quick ? 20_000 : 200_000;
   const tlsConf = `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}" }\n`;
@@ -133,6 +174,36 @@ function measurements(o: Options, certs: TestCerts, dir: string): Measurement[] 
             const b = await kafkaBroker(o.acls);
             try {
               return { 'kafka-acl-produce': await produceRate(b.ports.kafkaListeners.SASL_PLAINTEXT!, batches, true) };
+            } finally {
+              await b.close();
+            }
+          },
+        },
+      ],
+    },
+    {
+      rows: [{ key: 'kafka-ssl-produce', label: 'Kafka produce over SSL (kafkajs, 100 × 100 B batches, acks=1, no fsync per append)', unit: 'records/s', higherIsBetter: true }],
+      sides: [
+        {
+          column: 'kafka',
+          run: async () => {
+            const { file, ssl } = await sslProperties(dir, certs, ++run);
+            const k = await startKafkaOnProperties(file, dir);
+            try {
+              return { 'kafka-ssl-produce': await produceRate(ssl, batches, false, certs.caCert) };
+            } finally {
+              await k.stop();
+            }
+          },
+        },
+        {
+          column: 'wharf',
+          run: async () => {
+            const { file, ssl } = await sslProperties(dir, certs, ++run);
+            // fsync never: Kafka's default (it leaves flushing to the OS), so both sides promise the same.
+            const b = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { port: 0 }, http: { port: -1 }, kafka: { configFile: file }, storage: { fsync: 'never' } });
+            try {
+              return { 'kafka-ssl-produce': await produceRate(ssl, batches, false, certs.caCert) };
             } finally {
               await b.close();
             }

@@ -10,19 +10,19 @@
 // outcomes must be the same from both, and equal the list written out here.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import kafkajs, { type AclOperationTypes as AclOperation, type AclPermissionTypes as AclPermission, type AclResourceTypes as AclResource, type Kafka as KafkaClient, type KafkaConfig, type ResourcePatternTypes as ResourcePattern, type SASLOptions } from 'kafkajs';
 import { startBroker, type Broker } from '../../src/index.js';
 import { saltPassword, scramMechanism } from '../../src/core/security/scram.js';
 import { ApiKey } from '../../src/kafka/protocol/messages/index.js';
 import { RawKafka } from '../kafka/support/raw-kafka.js';
+import { startKafkaOnProperties } from '../support/kafka-properties.js';
 import { makeTestCerts, PKCS12_PASSWORD, type TestCerts } from '../support/certs.js';
 import { freePort } from '../support/net.js';
-import { peerSkip, requirePeer } from '../support/peers.js';
+import { peerSkip } from '../support/peers.js';
 import { waitFor } from '../support/wait.js';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } = kafkajs;
@@ -78,38 +78,8 @@ async function startWharf(file: string, ports: Ports): Promise<Target> {
 
 /** Apache Kafka 4.4 from the peers' installation, with this file as its server.properties. */
 async function startKafka(file: string, dir: string, ports: Ports): Promise<Target> {
-  const home = dirname(dirname(requirePeer('kafka')));
-  const cp = readFileSync(join(home, 'classpath.txt'), 'utf8').trim();
-  const jvm = ['-Xms128m', '-Xmx512m', `-Dlog4j2.configurationFile=${join(home, 'config', 'log4j2.yaml')}`, '-cp', cp];
-  const java = (args: string[]) =>
-    new Promise<string>((resolve, reject) => {
-      const c = spawn('java', [...jvm, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      c.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`java ${args.join(' ')}: ${out}`))));
-    });
-  const id = (await java(['kafka.tools.StorageTool', 'random-uuid'])).trim().split('\n').pop()!;
-  await java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', file]);
-  let out = '';
-  const child: ChildProcess = spawn('java', [...jvm, 'kafka.Kafka', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  await waitFor(() => out.includes('Kafka Server started') || child.exitCode !== null, { what: 'Kafka 4.4 started', timeoutMs: 180_000, detail: () => out.slice(-3000) });
-  if (child.exitCode !== null) throw new Error(`Kafka exited: ${out.slice(-3000)}`);
-  return {
-    ports,
-    async stop() {
-      process.removeListener('exit', kill);
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  const kafka = await startKafkaOnProperties(file, dir);
+  return { ports, stop: () => kafka.stop() };
 }
 
 /** What an attempt ended in: 'ok' (with a value), or the error's Kafka type or message. */
