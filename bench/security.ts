@@ -6,8 +6,8 @@
 //   cached per connection, so it should be a few percent at most).
 // - NATS publish/subscribe over TLS: nats-server v2.15.2 with TLS against Wharf with TLS, the same
 //   nats.js publisher and subscriber and the same certificate.
-// - Kafka produce over SSL: Apache Kafka 4.4 against Wharf, each reading the same server.properties
-//   (a PLAINTEXT and an SSL listener, the same PKCS12 keystore), the same kafkajs producer over SSL.
+// - Kafka produce and consume over SSL: Apache Kafka 4.4 against Wharf, each reading the same server.properties
+//   (a PLAINTEXT and an SSL listener, the same PKCS12 keystore), the same kafkajs producer and consumer.
 //
 //   node dist/bench/security.js [--pairs N] [--quick] [--acls 5000]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,6 +112,49 @@ async function pubSubRate(port: number, ca: string, count: number): Promise<numb
   }
 }
 
+/** Produce then consume over SSL on one broker: both rates. */
+async function sslProduceConsume(port: number, batches: number, caFile: string): Promise<Record<string, number>> {
+  const produce = await produceRate(port, batches, false, caFile);
+  return { 'kafka-ssl-produce': produce, 'kafka-ssl-consume': await consumeRate(port, (batches + 1) * 100, caFile) };
+}
+
+/**
+ * Records per second a kafkajs consumer (a group of one, from the beginning) reads of the
+ * `expected` records in bench-acl, timed from the first fetch's records to the last (the
+ * records of the first fetch are not counted: the time before them is the group's join).
+ */
+async function consumeRate(port: number, expected: number, caFile: string): Promise<number> {
+  const k = new Kafka({ clientId: 'bench-security', brokers: [`localhost:${port}`], logLevel: logLevel.NOTHING, ssl: { ca: [readFileSync(caFile)] } });
+  // 64 KiB per fetch: many fetches, so the rate is not one request's latency.
+  const c = k.consumer({ groupId: `bench-ssl-${Date.now()}`, maxBytesPerPartition: 64 << 10 });
+  await c.connect();
+  try {
+    await c.subscribe({ topic: 'bench-acl', fromBeginning: true });
+    let got = 0;
+    let first = 0;
+    let firstCount = 0;
+    let last = 0;
+    await new Promise<void>((resolve, reject) => {
+      c.run({
+        eachBatch: async ({ batch }) => {
+          got += batch.messages.length;
+          if (first === 0) {
+            first = performance.now();
+            firstCount = got;
+          }
+          if (got >= expected) {
+            last = performance.now();
+            resolve();
+          }
+        },
+      }).catch(reject);
+    });
+    return (got - firstCount) / ((last - first) / 1000);
+  } finally {
+    await c.disconnect();
+  }
+}
+
 /**
  * One server.properties for Wharf (--kafka-config) and Kafka 4.4 with PLAINTEXT and SSL listeners
  * on fresh ports and a fresh log directory (Kafka's KRaft keys are in it; Wharf warns that they
@@ -182,7 +225,10 @@ function measurements(o: Options, certs: TestCerts, dir: string): Measurement[] 
       ],
     },
     {
-      rows: [{ key: 'kafka-ssl-produce', label: 'Kafka produce over SSL (kafkajs, 100 × 100 B batches, acks=1, no fsync per append)', unit: 'records/s', higherIsBetter: true }],
+      rows: [
+        { key: 'kafka-ssl-produce', label: 'Kafka produce over SSL (kafkajs, 100 × 100 B batches, acks=1, no fsync per append)', unit: 'records/s', higherIsBetter: true },
+        { key: 'kafka-ssl-consume', label: 'Kafka consume over SSL (kafkajs consumer group, the records just produced)', unit: 'records/s', higherIsBetter: true },
+      ],
       sides: [
         {
           column: 'kafka',
@@ -190,7 +236,7 @@ function measurements(o: Options, certs: TestCerts, dir: string): Measurement[] 
             const { file, ssl } = await sslProperties(dir, certs, ++run);
             const k = await startKafkaOnProperties(file, dir);
             try {
-              return { 'kafka-ssl-produce': await produceRate(ssl, batches, false, certs.caCert) };
+              return await sslProduceConsume(ssl, batches, certs.caCert);
             } finally {
               await k.stop();
             }
@@ -203,7 +249,7 @@ function measurements(o: Options, certs: TestCerts, dir: string): Measurement[] 
             // fsync never: Kafka's default (it leaves flushing to the OS), so both sides promise the same.
             const b = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { port: 0 }, http: { port: -1 }, kafka: { configFile: file }, storage: { fsync: 'never' } });
             try {
-              return { 'kafka-ssl-produce': await produceRate(ssl, batches, false, certs.caCert) };
+              return await sslProduceConsume(ssl, batches, certs.caCert);
             } finally {
               await b.close();
             }
