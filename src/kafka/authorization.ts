@@ -67,6 +67,6 @@ const SUPPORTED_OPERATIONS: Readonly<Record<AclResourceType, readonly AclOperati
  */
 export function authorizedOperations(ctx: RequestContext, resource: AclResource): number {
   let bits = 0;
-  for (const op of SUPPORTED_OPERATIONS[resource.type]) if (ctx.authorize(op, resource)) bits |= 1 << OPERATION_CODES[op];
+  for (const op of SUPPORTED_OPERATIONS[resource.type]) if (ctx.authorize(op, resource, false)) bits |= 1 << OPERATION_CODES[op];
   return bits;
 }

@@ -18,6 +18,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { rfc2253 } from '../core/security/ssl-principal.js';
+import { logDeniedAuthorization } from '../core/security/authorization-log.js';
 import { ANONYMOUS_PRINCIPAL, type AclOperation, type AclPrincipal, type AclResource, type AuthorizationSession } from '../core/security/authorizer.js';
 import { SECURITY_TOPIC } from '../core/security/security-store.js';
 import { encodeResponseFrame } from './protocol/codec.js';
@@ -111,6 +112,23 @@ export class KafkaConnection implements ConnectionScope {
     if (session !== null) return session.authorize(operation, resource);
     return this.services.authorizer.authorize(this.principal, operation, resource, this.host);
   };
+
+  /**
+   * The authorize() of one request: the connection's decision, a denial logged once per
+   * resource for this request (`request` is its API name) unless the caller says it only filters.
+   */
+  private requestAuthorizer(request: string): (operation: AclOperation, resource: AclResource, logIfDenied?: boolean) => boolean {
+    let logged: Set<string> | null = null;
+    return (operation, resource, logIfDenied = true) => {
+      if (this.authorize(operation, resource)) return true;
+      if (!logIfDenied) return false;
+      const key = `${operation} ${resource.type} ${resource.name}`;
+      if (logged?.has(key) === true) return false;
+      (logged ??= new Set()).add(key);
+      logDeniedAuthorization(this.log, this.principal, operation, resource, this.host, request);
+      return false;
+    };
+  }
 
   constructor(
     private readonly socket: Socket,
@@ -286,7 +304,7 @@ export class KafkaConnection implements ConnectionScope {
       principal: this.principal,
       sasl: this.sasl,
       security: s.security,
-      authorize: this.authorize,
+      authorize: this.requestAuthorizer(codecApis[handler.key]?.name ?? String(handler.key)),
       closeAfter: (reason: string, level: 'warn' | 'debug' = 'warn') => {
         this.closeAfterSlot = slot;
         this.closeAfterReason = reason;

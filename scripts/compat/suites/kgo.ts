@@ -13,12 +13,18 @@
 // over the PLAINTEXT listener; KGO_TEST_SCRAM_SEEDS points at the SASL listener and KGO_TEST_SCRAM
 // names the user, so TestSCRAMAuth and TestSCRAMAuthBadCredentials run. TestOAuthAuth stays
 // skipped (not applicable, NA below).
+// TLS: a third listener, SSL with client certificates required, on a CA made for the run
+// (scripts/compat/ssl-certs.ts). franz-go's KGO_TEST_TLS puts every test client on TLS, so in a
+// full run a second pass of the smoke subset (TLS_TESTS) runs with KGO_SEEDS on the SSL listener
+// and KGO_TEST_TLS naming the CA and the client's key pair; its tests count apart from the
+// headline's names with a " [TLS]" suffix.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokerFacingTests } from '../go-test-scan.js';
 import { parseGoTestV, tallyGoTests } from '../go-test-results.js';
-import { emptyResult, freePort, run, startWharf, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
+import { emptyResult, freePort, run, scratch, startWharf, type Context, type Diagnosis, type Mode, type Suite, type SuiteResult } from '../lib.js';
 import { createScramUser } from '../kafka-tools.js';
+import { makeSslFiles } from '../ssl-certs.js';
 
 const VERSION = 'v1.22.3';
 
@@ -48,6 +54,8 @@ const NA: Record<string, string> = {
 const SMOKE = ['TestClient_Produce', 'TestAddRemovePartitions', 'TestConsumeRegex', 'TestPing', 'TestGroupETL', 'TestTxnEtl'];
 /** KGO_TEST_RECORDS of the smoke subset (franz-go's default is 500000), to keep CI short. */
 const SMOKE_RECORDS = '10000';
+/** The tests of the TLS pass (full runs): the smoke subset, over the SSL listener. */
+const TLS_TESTS = SMOKE;
 
 export const kgo: Suite = {
   id: 'kgo',
@@ -64,12 +72,29 @@ export const kgo: Suite = {
     }
     const dir = setup.stdout.trim().split('\n').pop()!;
     const { broker, clientOnly } = brokerFacingTests(join(dir, 'pkg', 'kgo'), BROKER_MARKERS);
-    // Two listeners: PLAINTEXT (KGO_SEEDS) and SASL_PLAINTEXT with SCRAM (KGO_TEST_SCRAM_SEEDS).
+    // Three listeners: PLAINTEXT (KGO_SEEDS), SASL_PLAINTEXT with SCRAM (KGO_TEST_SCRAM_SEEDS)
+    // and SSL with client certificates required (the TLS pass's KGO_SEEDS).
     const plainPort = await freePort();
     const scramPort = await freePort();
+    const sslPort = await freePort();
+    const sslDir = scratch(ctx, 'kgo-ssl-');
+    const ssl = makeSslFiles(sslDir);
+    // Go's tls.LoadX509KeyPair reads no encrypted key: the client key as openssl made it, in the clear.
+    const clientKey = join(sslDir, 'client-key.pem');
     const w = await startWharf(ctx, {
       kafkaPort: plainPort,
-      args: ['--kafka-listeners', `PLAINTEXT://127.0.0.1:${plainPort},SASL_PLAINTEXT://127.0.0.1:${scramPort}`, '--kafka-sasl-mechanisms', 'SCRAM-SHA-256,SCRAM-SHA-512'],
+      args: [
+        '--kafka-listeners',
+        `PLAINTEXT://127.0.0.1:${plainPort},SASL_PLAINTEXT://127.0.0.1:${scramPort},SSL://127.0.0.1:${sslPort}`,
+        '--kafka-sasl-mechanisms',
+        'SCRAM-SHA-256,SCRAM-SHA-512',
+        '--kafka-ssl-keystore',
+        ssl.brokerKeystorePem,
+        '--kafka-ssl-truststore',
+        ssl.caPem,
+        '--kafka-ssl-client-auth',
+        'required',
+      ],
     });
     const scramEnv: Record<string, string> = {};
     if (mode === 'full') {
@@ -87,6 +112,7 @@ export const kgo: Suite = {
     const runPattern = mode === 'smoke' ? `^(${SMOKE.join('|')})$` : '^Test';
     const records: Record<string, string> = mode === 'smoke' ? { KGO_TEST_RECORDS: SMOKE_RECORDS } : {};
     let r;
+    let tlsRun: Awaited<ReturnType<typeof run>> | null = null;
     try {
       ctx.log(`kgo: kgo.test -test.run '${runPattern}' against 127.0.0.1:${w.kafkaPort}${mode === 'smoke' ? ` (KGO_TEST_RECORDS=${SMOKE_RECORDS})` : ''}`);
       r = await run(join(dir, 'kgo.test'), ['-test.v', '-test.timeout', mode === 'smoke' ? '240s' : '2400s', '-test.run', runPattern, ...skipNa], {
@@ -94,6 +120,15 @@ export const kgo: Suite = {
         timeoutMs: mode === 'smoke' ? 270_000 : 2_460_000,
         env: { ...process.env, KGO_SEEDS: `127.0.0.1:${w.kafkaPort}`, KGO_TEST_RF: '1', KGO_LOG_LEVEL: 'none', ...records, ...scramEnv },
       });
+      if (mode === 'full') {
+        const tlsPattern = `^(${TLS_TESTS.join('|')})$`;
+        ctx.log(`kgo: TLS pass, kgo.test -test.run '${tlsPattern}' against SSL 127.0.0.1:${sslPort} (KGO_TEST_TLS, client certificate; KGO_TEST_RECORDS=${SMOKE_RECORDS})`);
+        tlsRun = await run(join(dir, 'kgo.test'), ['-test.v', '-test.timeout', '600s', '-test.run', tlsPattern], {
+          cwd: join(dir, 'pkg', 'kgo'),
+          timeoutMs: 630_000,
+          env: { ...process.env, KGO_SEEDS: `127.0.0.1:${sslPort}`, KGO_TEST_TLS: `ca:${ssl.caPem},cert:${ssl.clientCertPem},key:${clientKey}`, KGO_TEST_RF: '1', KGO_LOG_LEVEL: 'none', KGO_TEST_RECORDS: SMOKE_RECORDS },
+        });
+      }
     } finally {
       await w.stop();
     }
@@ -102,6 +137,20 @@ export const kgo: Suite = {
     const apart = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [] as SuiteResult['failures'], tests: [] as string[], how: `top-level tests whose code never reaches ${BROKER_MARKERS.join(', ')} (scripts/compat/go-test-scan.ts over pkg/kgo/*_test.go)` };
     tallyGoTests(tests, broker, result, apart, KNOWN);
     if (mode === 'full') result.clientOnly = apart;
+    if (tlsRun !== null) {
+      writeFileSync(join(ctx.work, 'kgo-tls.out'), tlsRun.stdout + tlsRun.stderr);
+      const tlsTests = parseGoTestV(tlsRun.stdout).map((t) => ({ ...t, name: `${t.name} [TLS]` }));
+      const tlsNames = new Set(TLS_TESTS.map((n) => `${n} [TLS]`));
+      tallyGoTests(tlsTests, tlsNames, result, apart, KNOWN);
+      const tlsSeen = new Set(tlsTests.map((t) => t.name));
+      for (const n of tlsNames) {
+        if (tlsSeen.has(n)) continue;
+        result.run++;
+        result.failed++;
+        result.failures.push({ test: n, observed: 'never reported a result: the TLS pass stopped before it' });
+      }
+      if (tlsRun.timedOut) result.runnerErrors.push('the TLS pass hit the time limit');
+    }
     // Every test the pattern selects must report a result.
     const seen = new Set(tests.map((t) => t.name));
     const wanted = mode === 'smoke' ? SMOKE : [...broker, ...clientOnly].filter((n) => !(n in NA));
@@ -117,7 +166,7 @@ export const kgo: Suite = {
     if (panic) result.runnerErrors.push(`the test binary stopped: ${panic[0].slice(0, 200)}`);
     if (missing.length) result.runnerErrors.push(`${missing.length} selected test(s) reported no result: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
     if (r.code !== 0 && !tests.some((t) => t.result === 'FAIL')) result.runnerErrors.push(`the test binary exited ${r.code ?? r.signal} with no failed test: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' / ').slice(0, 200)}`);
-    if (mode === 'full') result.notes.push(`headline: the ${broker.size} broker-facing top-level tests (their code calls getSeedBrokers() or reads KGO_SEEDS or the SASL seed variables, through the test files' helpers: scripts/compat/go-test-scan.ts); the ${clientOnly.size} client-only tests are counted apart; KGO_TEST_RECORDS at franz-go's default (500000); a second listener SASL_PLAINTEXT with SCRAM-SHA-256/512 and the user ${SCRAM_USER} (created with kafka-configs.sh) for KGO_TEST_SCRAM_SEEDS and KGO_TEST_SCRAM`);
+    if (mode === 'full') result.notes.push(`headline: the ${broker.size} broker-facing top-level tests (their code calls getSeedBrokers() or reads KGO_SEEDS or the SASL seed variables, through the test files' helpers: scripts/compat/go-test-scan.ts); the ${clientOnly.size} client-only tests are counted apart; KGO_TEST_RECORDS at franz-go's default (500000); a second listener SASL_PLAINTEXT with SCRAM-SHA-256/512 and the user ${SCRAM_USER} (created with kafka-configs.sh) for KGO_TEST_SCRAM_SEEDS and KGO_TEST_SCRAM; a TLS pass of ${TLS_TESTS.length} tests ([TLS]) with KGO_SEEDS on an SSL listener (client certificates required, a CA made for the run by scripts/compat/ssl-certs.ts) and KGO_TEST_TLS, KGO_TEST_RECORDS=${SMOKE_RECORDS}`);
     result.seconds = (Date.now() - t0) / 1000;
     return result;
   },

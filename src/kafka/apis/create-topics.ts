@@ -68,7 +68,7 @@ export const createTopics = defineHandler(ApiKey.CreateTopics, {
     const { log, header } = ctx;
     const v = header.apiVersion;
     const names = req.topics.map((t) => t.name);
-    const creatable = ctx.authorize('CREATE', CLUSTER) ? new Set(names) : authorizedTopics(ctx, 'CREATE', names);
+    const creatable = ctx.authorize('CREATE', CLUSTER, false) ? new Set(names) : authorizedTopics(ctx, 'CREATE', names);
     const describable = authorizedTopics(ctx, 'DESCRIBE_CONFIGS', names);
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);

@@ -52,7 +52,7 @@ export const describeTopicPartitions = defineHandler(ApiKey.DescribeTopicPartiti
     let nextCursor: DescribeTopicPartitionsResponse['nextCursor'] = null;
     let remaining = Math.max(Math.min(MAX_REQUEST_PARTITION_SIZE_LIMIT, req.responsePartitionLimit), 1);
     for (const name of [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (!ctx.authorize('DESCRIBE', topicResource(name))) {
+      if (!ctx.authorize('DESCRIBE', topicResource(name), false)) {
         if (!all) denied.push(topicAnswer(ErrorCode.TOPIC_AUTHORIZATION_FAILED, name));
         continue;
       }

@@ -27,7 +27,7 @@ export const describeTransactions = defineHandler(ApiKey.DescribeTransactions, {
           transactionStartTimeMs: BigInt(d.startTimestamp),
           producerId: BigInt(d.producerId),
           producerEpoch: d.producerEpoch,
-          topics: d.partitions.filter((t) => ctx.authorize('DESCRIBE', topicResource(t.topic))),
+          topics: d.partitions.filter((t) => ctx.authorize('DESCRIBE', topicResource(t.topic), false)),
         };
       }),
     };

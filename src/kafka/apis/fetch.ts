@@ -153,7 +153,7 @@ export const fetch = defineHandler(ApiKey.Fetch, {
     const readCommitted = req.isolationLevel === 1;
     const isolation = readCommitted ? 'read_committed' : 'read_uncommitted';
     const responseMax = req.maxBytes !== undefined && req.maxBytes >= 0 ? req.maxBytes : MAX_INT32;
-    const followerAllowed = follower && ctx.authorize('CLUSTER_ACTION', CLUSTER);
+    const followerAllowed = follower && ctx.authorize('CLUSTER_ACTION', CLUSTER, false);
     const readable = new Map<string, boolean>();
     const mayRead = (name: string): boolean => {
       let ok = readable.get(name);

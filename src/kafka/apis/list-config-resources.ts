@@ -34,7 +34,7 @@ export const listConfigResources = defineHandler(ApiKey.ListConfigResources, {
     const out: ListConfigResourcesResponseConfigResource[] = [];
     if (wants(BROKER)) out.push({ resourceName: String(ctx.cluster.nodeId), resourceType: BROKER });
     if (wants(TOPIC)) {
-      for (const t of ctx.log.listTopics()) if (ctx.authorize('DESCRIBE_CONFIGS', topicResource(t.name))) out.push({ resourceName: t.name, resourceType: TOPIC });
+      for (const t of ctx.log.listTopics()) if (ctx.authorize('DESCRIBE_CONFIGS', topicResource(t.name), false)) out.push({ resourceName: t.name, resourceType: TOPIC });
     }
     return respond(ErrorCode.NONE, out);
   },

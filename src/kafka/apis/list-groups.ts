@@ -19,8 +19,8 @@ export const listGroups = defineHandler(ApiKey.ListGroups, {
         ...ctx.coordinators.groups.listGroups(req.statesFilter ?? [], req.typesFilter ?? []),
         ...shares.map((g) => ({ groupId: g.groupId, protocolType: 'share', state: g.state, type: 'share' })),
       ];
-      const all = ctx.authorize('DESCRIBE', CLUSTER);
-      const visible = all ? listed : listed.filter((g) => ctx.authorize('DESCRIBE', groupResource(g.groupId)));
+      const all = ctx.authorize('DESCRIBE', CLUSTER, false);
+      const visible = all ? listed : listed.filter((g) => ctx.authorize('DESCRIBE', groupResource(g.groupId), false));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: visible.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.type })) };
     } catch (e) {
       return { throttleTimeMs: 0, errorCode: toKafkaError(e).code, groups: [] };

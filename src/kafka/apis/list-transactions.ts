@@ -32,7 +32,7 @@ export const listTransactions = defineHandler(ApiKey.ListTransactions, {
         unknown.length > 0 && known.length === 0
           ? []
           : tc.list({ states: known, producerIds: req.producerIdFilters.map(Number), durationMs: req.durationFilter !== undefined ? Number(req.durationFilter) : undefined });
-      const visible = listed.filter((t) => (pattern === null || pattern.test(t.transactionalId)) && ctx.authorize('DESCRIBE', transactionalIdResource(t.transactionalId)));
+      const visible = listed.filter((t) => (pattern === null || pattern.test(t.transactionalId)) && ctx.authorize('DESCRIBE', transactionalIdResource(t.transactionalId), false));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters: unknown, transactionStates: visible.map((t) => ({ transactionalId: t.transactionalId, producerId: BigInt(t.producerId), transactionState: t.state })) };
     } catch (e) {
       return { throttleTimeMs: 0, errorCode: toKafkaError(e).code, unknownStateFilters: [], transactionStates: [] };

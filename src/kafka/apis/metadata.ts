@@ -59,7 +59,7 @@ export const metadata = defineHandler(ApiKey.Metadata, {
     const { log, header, cluster } = ctx;
     const v = header.apiVersion;
     const topics: MetadataResponseMetadataResponseTopic[] = [];
-    const describable = (name: string): boolean => ctx.authorize('DESCRIBE', topicResource(name));
+    const describable = (name: string): boolean => ctx.authorize('DESCRIBE', topicResource(name), false);
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
     if (all) {
@@ -67,7 +67,7 @@ export const metadata = defineHandler(ApiKey.Metadata, {
     } else {
       const allowCreate = v < 4 ? true : req.allowAutoTopicCreation !== false;
       let mayCreateAny: boolean | null = null;
-      const mayCreate = (name: string): boolean => (mayCreateAny ??= ctx.authorize('CREATE', CLUSTER)) || ctx.authorize('CREATE', topicResource(name));
+      const mayCreate = (name: string): boolean => (mayCreateAny ??= ctx.authorize('CREATE', CLUSTER, false)) || ctx.authorize('CREATE', topicResource(name), false);
       const ids = v >= 12 ? new Set(req.topics!.map((t) => t.topicId ?? ZERO_UUID).filter((id) => id !== ZERO_UUID)) : null;
       const asked = ids !== null && ids.size > 0 ? [...ids].map((topicId) => ({ topicId, name: null })) : req.topics!;
       for (const rt of asked) {
@@ -110,7 +110,7 @@ export const metadata = defineHandler(ApiKey.Metadata, {
       }
     }
     let clusterOps = AUTHORIZED_OPS_OMITTED;
-    if (v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations === true) clusterOps = ctx.authorize('DESCRIBE', CLUSTER) ? authorizedOperations(ctx, CLUSTER) : 0;
+    if (v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations === true) clusterOps = ctx.authorize('DESCRIBE', CLUSTER, false) ? authorizedOperations(ctx, CLUSTER) : 0;
     return {
       throttleTimeMs: 0,
       brokers: [{ nodeId: cluster.nodeId, host: cluster.advertisedHost, port: cluster.advertisedPort, rack: null }],

@@ -19,7 +19,7 @@ export const offsetForLeaderEpoch = defineHandler(ApiKey.OffsetForLeaderEpoch, {
   maxVersion: 4,
   handle(ctx, req) {
     const { log } = ctx;
-    const describable = ctx.authorize('CLUSTER_ACTION', CLUSTER) ? null : authorizedTopics(ctx, 'DESCRIBE', req.topics.map((t) => t.topic));
+    const describable = ctx.authorize('CLUSTER_ACTION', CLUSTER, false) ? null : authorizedTopics(ctx, 'DESCRIBE', req.topics.map((t) => t.topic));
     const topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
     for (const t of req.topics) {
       const partitions: OffsetForLeaderEpochResponseEpochEndOffset[] = [];

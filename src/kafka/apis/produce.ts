@@ -118,7 +118,7 @@ function transactionalWrite(ctx: RequestContext, req: ProduceRequest, topicName:
   let write: TransactionalWrite | null = null;
   for (const td of req.topicData) {
     const name = topicName(td);
-    if (name === null || !ctx.log.hasTopic(name) || !ctx.authorize('WRITE', topicResource(name))) continue;
+    if (name === null || !ctx.log.hasTopic(name) || !ctx.authorize('WRITE', topicResource(name), false)) continue;
     const count = partitionCount(ctx.log, name);
     for (const pd of td.partitionData) {
       const r = pd.records;
@@ -144,7 +144,7 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
 
 /** Whether `name` may be created by this request (auto-creation). */
 function mayCreate(ctx: RequestContext, name: string): boolean {
-  return ctx.authorize('CREATE', CLUSTER) || ctx.authorize('CREATE', topicResource(name));
+  return ctx.authorize('CREATE', CLUSTER, false) || ctx.authorize('CREATE', topicResource(name));
 }
 
 export const produce = defineHandler(ApiKey.Produce, {

@@ -55,8 +55,11 @@ export interface RequestContext {
    * May the request's principal do `operation` on `resource`? Every handler asks before it
    * touches a topic, group, transactional id or the cluster, with the operation Apache Kafka
    * checks for its API, and answers Kafka's authorization error when the answer is no.
+   * A denial is logged (one warning per request and resource) unless `logIfDenied` is false:
+   * pass false where a no only filters what the response lists or is a probe before a
+   * narrower check (Kafka's logIfDenied=false), so that only refusals are logged.
    */
-  authorize(operation: AclOperation, resource: AclResource): boolean;
+  authorize(operation: AclOperation, resource: AclResource, logIfDenied?: boolean): boolean;
   /**
    * Closes the connection once the responses before this request are written (acks=0 errors).
    * The close is logged at `level` (warn): 'debug' when the handler has logged the cause itself,
