@@ -56,12 +56,6 @@ interface Slot {
 const QUOTA_EXEMPT = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 /** Record bytes of a Fetch response (for the consumer byte-rate quota). */
-function fetchRecordBytes(res: FetchResponse): number {
-  let n = 0;
-  for (const t of res.responses) for (const p of t.partitions) n += p.records?.length ?? 0;
-  return n;
-}
-
 let nextConnectionId = 1;
 
 /** Why a frame could not be decoded, for the close log line. */
@@ -289,6 +283,9 @@ export class KafkaConnection implements ConnectionScope {
     if (this.closed) return;
     const s = this.services;
     const started = s.stats.observer !== null ? performance.now() : 0;
+    const quotas = s.security.quotas;
+    const metered = quotas.active && !QUOTA_EXEMPT.has(handler.key);
+    const handlerStarted = metered ? performance.now() : 0;
     const ctx: RequestContext = {
       log: s.log,
       coordinators: s.coordinators,
@@ -305,6 +302,7 @@ export class KafkaConnection implements ConnectionScope {
       sasl: this.sasl,
       security: s.security,
       authorize: this.requestAuthorizer(codecApis[handler.key]?.name ?? String(handler.key)),
+      fetchQuota: (recordBytes: number) => (metered ? quotas.recordFetch(this.principal.name, this.clientId ?? '', recordBytes, performance.now() - handlerStarted) : 0),
       closeAfter: (reason: string, level: 'warn' | 'debug' = 'warn') => {
         this.closeAfterSlot = slot;
         this.closeAfterReason = reason;
@@ -312,12 +310,9 @@ export class KafkaConnection implements ConnectionScope {
       },
     };
     try {
-      const quotas = s.security.quotas;
-      const metered = quotas.active && !QUOTA_EXEMPT.has(handler.key);
-      const started = metered ? performance.now() : 0;
       const res = await handler.handle(ctx, body);
       if (handler.key === ApiKey.SaslAuthenticate) this.authenticated();
-      if (metered && res !== null) this.throttle(handler.key, res, slot, performance.now() - started);
+      if (metered && res !== null) this.throttle(handler.key, res, slot, performance.now() - handlerStarted);
       if (res !== null && !this.closed) slot.chunks = encodeResponseFrame(handler.key, header.apiVersion, header.correlationId, res);
     } catch (e) {
       this.log.error({ err: e, apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: this.clientId }, 'kafka request handler failed');
@@ -336,12 +331,14 @@ export class KafkaConnection implements ConnectionScope {
    * mutes the channel): the client's next requests wait, the ones before are answered.
    */
   private throttle<K extends ApiKey>(key: K, res: ResponseByKey[K], slot: Slot, handlerMs: number): void {
-    const cost = {
-      produceBytes: key === ApiKey.Produce ? (slot.requestBytes ?? 0) : 0,
-      fetchBytes: key === ApiKey.Fetch ? fetchRecordBytes(res as FetchResponse) : 0,
-      handlerMs,
-    };
-    const ms = this.services.security.quotas.record(this.principal.name, this.clientId ?? '', cost);
+    let ms: number;
+    if (key === ApiKey.Fetch) {
+      // Recorded by the handler before it answered (ctx.fetchQuota): a throttled Fetch is empty.
+      ms = (res as FetchResponse).throttleTimeMs;
+    } else {
+      const cost = { produceBytes: key === ApiKey.Produce ? (slot.requestBytes ?? 0) : 0, fetchBytes: 0, handlerMs };
+      ms = this.services.security.quotas.record(this.principal.name, this.clientId ?? '', cost);
+    }
     if (ms <= 0) return;
     if (typeof res === 'object' && res !== null && 'throttleTimeMs' in res && typeof res.throttleTimeMs === 'number') {
       res.throttleTimeMs = Math.max(res.throttleTimeMs, ms);

@@ -2,7 +2,8 @@
 // set and removed with AlterClientQuotas and listed with DescribeClientQuotas with Kafka's
 // filters and errors, survive a restart, and a producer past its byte rate gets throttle_time_ms
 // in its Produce response and its next request waits out the throttle (the connection is muted),
-// while a client id without a quota is not throttled. Resolution order is checked directly.
+// while a client id without a quota is not throttled; a fetch past its byte rate is answered
+// empty and its unsent bytes are not counted, as Kafka does. Resolution order is checked directly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -132,5 +133,36 @@ describe('Kafka client quotas through the wire', () => {
     await alter([{ entity: [{ entityType: 'client-id', entityName: 'wharf-diff' }], ops: [{ key: 'producer_byte_rate', value: 0, remove: true }] }]);
     const again = await raw.send(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5_000, topicData: [{ name: 'quota-topic', partitionData: [{ index: 0, records }] }] });
     assert.equal(again.throttleTimeMs, 0);
+  });
+
+  it('answers a fetch past its byte rate empty, as Kafka does, and counts only what was sent', { timeout: 30_000 }, async () => {
+    // 10 KB/s for the raw client's id over Kafka's window of at least 10 s: 100 KB may go out.
+    const value = Buffer.alloc(60 * 1024, 3);
+    const records = buildRecordBatch({ baseTimestamp: Date.now(), records: [{ key: null, value, timestamp: Date.now() }] });
+    const produced = await raw.send(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5_000, topicData: [{ name: 'quota-fetch', partitionData: [{ index: 0, records }] }] });
+    assert.equal(produced.responses[0]!.partitionResponses[0]!.errorCode, 0);
+    await alter([{ entity: [{ entityType: 'client-id', entityName: 'wharf-diff' }], ops: [{ key: 'consumer_byte_rate', value: 10_240, remove: false }] }]);
+    const fetch = () =>
+      raw.send(ApiKey.Fetch, 12, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
+        topics: [{ topic: 'quota-fetch', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+      });
+    // 60 KB: within the quota, the records come.
+    const first = await fetch();
+    assert.equal(first.throttleTimeMs, 0);
+    assert.ok((first.responses[0]!.partitions[0]!.records?.length ?? 0) > 60 * 1024, 'the first fetch carries the record');
+    // Another 60 KB would make 120 KB: the answer is empty, with the throttle, and its bytes are not counted.
+    const second = await fetch();
+    assert.ok(second.throttleTimeMs > 0, `throttle ${second.throttleTimeMs}`);
+    assert.equal(second.errorCode, ErrorCode.NONE);
+    assert.deepEqual(second.responses, [], 'a throttled fetch carries no partitions');
+    // What was not sent is not counted: at 13 KB/s (130 KB in the window) a third 60 KB fetch
+    // fits beside the first (120 KB), and would not had the empty answer's 60 KB been counted
+    // (180 KB). It waits out the mute first; a window longer than 10 s only lowers the rate.
+    await alter([{ entity: [{ entityType: 'client-id', entityName: 'wharf-diff' }], ops: [{ key: 'consumer_byte_rate', value: 13_312, remove: false }] }]);
+    const third = await fetch();
+    assert.equal(third.throttleTimeMs, 0);
+    assert.ok((third.responses[0]!.partitions[0]!.records?.length ?? 0) > 60 * 1024, 'the records come again');
+    await alter([{ entity: [{ entityType: 'client-id', entityName: 'wharf-diff' }], ops: [{ key: 'consumer_byte_rate', value: 0, remove: true }] }]);
   });
 });

@@ -77,7 +77,7 @@ class RateSensor {
 export interface RequestCost {
   /** Bytes of a Produce request. */
   readonly produceBytes: number;
-  /** Record bytes of a Fetch response. */
+  /** Record bytes of a Fetch response (0 for a Fetch: recordFetch counted it). */
   readonly fetchBytes: number;
   /** Time the request's handler took. */
   readonly handlerMs: number;
@@ -147,6 +147,21 @@ export class ClientQuotas {
     if (cost.fetchBytes > 0) throttle = Math.max(throttle, this.recordOne(user, clientId, 'consumer_byte_rate', cost.fetchBytes, 1, now));
     // request_percentage n: n% of one thread's time, i.e. n × 10 ms of handler time per second.
     throttle = Math.max(throttle, this.recordOne(user, clientId, 'request_percentage', cost.handlerMs, 10, now));
+    return throttle;
+  }
+
+  /**
+   * A Fetch's cost, recorded before its answer is sent, as Kafka's fetch path does: the record
+   * bytes it would carry against consumer_byte_rate and its handler time against
+   * request_percentage. When either calls for a throttle, the fetch is answered empty (Kafka's
+   * getThrottledResponse), so its bytes are taken back out of the byte rate; the throttle (ms)
+   * is returned.
+   */
+  recordFetch(user: string, clientId: string, fetchBytes: number, handlerMs: number, now = Date.now()): number {
+    const bytes = fetchBytes > 0 ? this.recordOne(user, clientId, 'consumer_byte_rate', fetchBytes, 1, now) : 0;
+    const time = this.recordOne(user, clientId, 'request_percentage', handlerMs, 10, now);
+    const throttle = Math.max(bytes, time);
+    if (throttle > 0 && fetchBytes > 0) this.recordOne(user, clientId, 'consumer_byte_rate', -fetchBytes, 1, now);
     return throttle;
   }
 

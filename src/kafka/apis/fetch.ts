@@ -257,9 +257,29 @@ export const fetch = defineHandler(ApiKey.Fetch, {
       }
       if (conn.signal.aborted) break;
     }
+    // The client quotas see the bytes before they are sent: past one, the answer is empty.
+    let recordBytes = 0;
+    for (const e of fetched) recordBytes += e.out.records?.length ?? 0;
+    const throttleMs = ctx.fetchQuota(recordBytes);
+    if (throttleMs > 0) return throttled(ctx, context, throttleMs);
     return answer(ctx, context, [...fetched, ...refused], byId);
   },
 });
+
+/**
+ * The answer to a Fetch past a client quota, as Kafka's getThrottledResponse gives it: no
+ * partitions, the throttle time, and no change to the fetch session (a full fetch gets no
+ * session; an incremental one keeps its cached partitions, so what was not sent is sent after
+ * the throttle).
+ */
+function throttled(ctx: RequestContext, context: Exclude<FetchContext, { kind: 'error' }>, throttleTimeMs: number): FetchResponse {
+  if (context.kind !== 'incremental') return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: INVALID_SESSION_ID, responses: [] };
+  const session = context.session;
+  if (session.epoch !== nextEpoch(context.epoch) || ctx.fetchSessions.get(session.id) !== session) {
+    return { throttleTimeMs, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: session.id, responses: [] };
+  }
+  return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session.id, responses: [] };
+}
 
 /** The response of a fetch context, once its partitions are read. */
 function answer(ctx: RequestContext, context: Exclude<FetchContext, { kind: 'error' }>, entries: Entry[], byId: boolean): FetchResponse {

@@ -61,6 +61,13 @@ export interface RequestContext {
    */
   authorize(operation: AclOperation, resource: AclResource, logIfDenied?: boolean): boolean;
   /**
+   * Fetch only: records the record bytes the answer would carry (and the time so far) against
+   * the client quotas and answers the throttle time in ms, 0 when none applies. A throttled
+   * Fetch is answered empty with that throttle time, as Kafka answers it, and its fetch session
+   * is left as it was.
+   */
+  fetchQuota(recordBytes: number): number;
+  /**
    * Closes the connection once the responses before this request are written (acks=0 errors).
    * The close is logged at `level` (warn): 'debug' when the handler has logged the cause itself,
    * so that one refusal is one warning.
