@@ -114,6 +114,18 @@ export function topicIdToWire(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64url');
 }
 
+/**
+ * A member's assignment (topic name to partitions) as KIP-848 heartbeats answer it: by topic id,
+ * partitions in order, topics without partitions or no longer in the log left out. Consumer and
+ * share group heartbeats both answer so.
+ */
+export function assignmentByTopicId(log: Log, assignment: ReadonlyMap<string, ReadonlySet<number>>): Array<{ topicId: string; partitions: number[] }> {
+  return [...assignment].flatMap(([name, ps]) => {
+    const id = ps.size > 0 ? (log.topicInfo(name)?.topicId ?? null) : null;
+    return id === null ? [] : [{ topicId: topicIdToWire(id), partitions: [...ps].sort((a, b) => a - b) }];
+  });
+}
+
 export function topicIdFromWire(id: string): string {
   return Buffer.from(id, 'base64url').toString('hex');
 }

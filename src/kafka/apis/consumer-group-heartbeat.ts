@@ -5,7 +5,7 @@
 import { ApiKey, type ConsumerGroupHeartbeatResponse } from '../protocol/messages/index.js';
 import type { Assignment } from '../../core/coordinators/consumer-group.js';
 import { groupResource } from '../authorization.js';
-import { topicIdToWire } from '../context.js';
+import { assignmentByTopicId } from '../context.js';
 import { ErrorCode, errorCode } from '../errors.js';
 import { topicNameById } from './topics.js';
 import { defineHandler } from './types.js';
@@ -41,7 +41,6 @@ export const consumerGroupHeartbeat = defineHandler(ApiKey.ConsumerGroupHeartbea
       clientHost: `/${ctx.conn.remoteAddress}`,
     });
     if (r.error !== null) return empty(errorCode(r.error), r.errorMessage);
-    const idOf = (name: string): string | null => log.topicInfo(name)?.topicId ?? null;
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -49,15 +48,7 @@ export const consumerGroupHeartbeat = defineHandler(ApiKey.ConsumerGroupHeartbea
       memberId: r.memberId,
       memberEpoch: r.memberEpoch,
       heartbeatIntervalMs: r.heartbeatIntervalMs,
-      assignment:
-        r.assignment === null
-          ? null
-          : {
-              topicPartitions: [...r.assignment].flatMap(([name, ps]) => {
-                const id = ps.size > 0 ? idOf(name) : null;
-                return id === null ? [] : [{ topicId: topicIdToWire(id), partitions: [...ps].sort((a, b) => a - b) }];
-              }),
-            },
+      assignment: r.assignment === null ? null : { topicPartitions: assignmentByTopicId(log, r.assignment) },
     };
   },
 });

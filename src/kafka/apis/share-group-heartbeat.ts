@@ -7,7 +7,7 @@
 // the subscribed topics (else TOPIC_AUTHORIZATION_FAILED, v1).
 import { ApiKey, type ShareGroupHeartbeatResponse } from '../protocol/messages/index.js';
 import { groupResource, topicResource } from '../authorization.js';
-import { topicIdToWire } from '../context.js';
+import { assignmentByTopicId } from '../context.js';
 import { ErrorCode, errorCode } from '../errors.js';
 import { defineHandler } from './types.js';
 
@@ -31,7 +31,6 @@ export const shareGroupHeartbeat = defineHandler(ApiKey.ShareGroupHeartbeat, {
       keepAcquired: req.memberEpoch === -1 && ctx.shareSessions.get(req.groupId, req.memberId) !== undefined,
     });
     if (r.error !== null) return empty(errorCode(r.error), r.errorMessage);
-    const idOf = (name: string): string | null => ctx.log.topicInfo(name)?.topicId ?? null;
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -39,15 +38,7 @@ export const shareGroupHeartbeat = defineHandler(ApiKey.ShareGroupHeartbeat, {
       memberId: r.memberId,
       memberEpoch: r.memberEpoch,
       heartbeatIntervalMs: r.heartbeatIntervalMs,
-      assignment:
-        r.assignment === null
-          ? null
-          : {
-              topicPartitions: [...r.assignment].flatMap(([name, ps]) => {
-                const id = ps.size > 0 ? idOf(name) : null;
-                return id === null ? [] : [{ topicId: topicIdToWire(id), partitions: [...ps].sort((a, b) => a - b) }];
-              }),
-            },
+      assignment: r.assignment === null ? null : { topicPartitions: assignmentByTopicId(ctx.log, r.assignment) },
     };
   },
 });
