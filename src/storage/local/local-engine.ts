@@ -21,6 +21,7 @@ import { prepareDataDir } from './data-dir.js';
 import { errnoCode, fsyncDir, storageError, writeFileAtomic } from './fs-util.js';
 import { LocalPartitionStore } from './partition-store.js';
 import { IndexBudget } from './index-budget.js';
+import { InlineSyncPolicy } from './inline-sync.js';
 
 export interface LocalEngineOptions {
   dataDir: string;
@@ -46,6 +47,7 @@ export class LocalStorageEngine implements StorageEngine {
   private readonly metadataLock = new Mutex();
   private closed = false;
   private readonly indexBudget: IndexBudget;
+  private readonly inlineSync = new InlineSyncPolicy();
 
   private constructor(
     private readonly opts: LocalEngineOptions,
@@ -198,7 +200,7 @@ export class LocalStorageEngine implements StorageEngine {
       }
     }
     try {
-      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true, observer: this.opts.observer ?? null, indexBudget: this.indexBudget });
+      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true, observer: this.opts.observer ?? null, indexBudget: this.indexBudget, inlineSync: this.inlineSync });
     } catch (e) {
       if (e instanceof LogError) throw e;
       throw storageError(`cannot open partition ${ref.topic}-${ref.partition}`, e);

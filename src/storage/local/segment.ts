@@ -2,7 +2,7 @@
 // with its in-memory index (see segment-index.ts). A segment is appended to while it is the
 // active (last) one of its partition, then sealed: fsynced and indexed on disk, and from then
 // on only read, replaced whole by compaction, or deleted whole by retention.
-import { writevSync } from 'node:fs';
+import { readSync, writevSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { fsyncDir, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 export const LOG_SUFFIX = '.log';
 /** Groups up to this size are written synchronously (see write()). */
 const SYNC_WRITE_MAX = 64 * 1024;
+/** Reads up to this size, of data within SYNC_READ_RECENT bytes of the segment's end, are made inline. */
+const SYNC_READ_MAX = 256 * 1024;
+const SYNC_READ_RECENT = 64 * 1024 * 1024;
 export const INDEX_SUFFIX = '.index';
 /** A compacted copy being written; only renamed over the .log once complete and fsynced. */
 export const CLEANED_SUFFIX = '.log.cleaned';
@@ -214,6 +217,17 @@ export class Segment {
   async read(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
     let got = 0;
+    if (length <= SYNC_READ_MAX && this.size - position <= SYNC_READ_RECENT) {
+      // Recently written bytes are in the page cache: a pread on the event loop takes microseconds,
+      // where the thread pool's round trip costs a promise, a worker and a wake-up of the loop
+      // (a KV or direct get is one small read each). Older data may be on disk: it goes to the pool.
+      while (got < length) {
+        const n = readSync(this.fh.fd, buf, got, length - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === length ? buf : buf.subarray(0, got);
+    }
     while (got < length) {
       const { bytesRead } = await this.fh.read(buf, got, length - got, position + got);
       if (bytesRead === 0) break;
@@ -224,6 +238,11 @@ export class Segment {
 
   datasync(): Promise<void> {
     return this.fh.datasync();
+  }
+
+  /** The file descriptor, for an fdatasync on the event loop (inline-sync.ts). */
+  get fd(): number {
+    return this.fh.fd;
   }
 
   /** Cuts the file to `size` bytes; the index file is removed first since it may describe more. */
