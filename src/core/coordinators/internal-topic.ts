@@ -9,8 +9,14 @@
 //    Kafka's tools read them), and the records the schema has no type for in Wharf's private
 //    form: a key of the int16 PRIVATE_RECORD_TYPE followed by the JSON tuple, a JSON value.
 //    Kafka's readers skip a record type they do not know. JSON records found on replay (from a
-//    broker before the codec: their key starts with '[') are read as before and rewritten in
-//    the codec's form once the replay is done (see migrate()).
+//    broker before the codec: their key starts with '['), and private-form records of a kind
+//    the codec maps now (from a broker whose codec did not map it yet), are read as before and
+//    rewritten in the codec's form once the replay is done (see migrate()).
+//    One InternalRecord may be several records in the schema (Kafka splits a KIP-848 member into
+//    its metadata, current and target assignment): each under its own key with a complete
+//    value of its own, so that compaction, which keeps the newest record of each key, keeps a
+//    whole state. The codec decodes each to a part of the InternalRecord (disjoint fields) and
+//    the replay merges the parts of one key into the whole record; a part's tombstone deletes it.
 // Compaction keeps the newest record of each key, so replaying the topic from its start restores
 // the latest state of everything. Appends go through the log like any producer's, under the
 // broker's durability policy: a coordinator answers its client only once the append is
@@ -33,12 +39,26 @@ export interface EncodedRecord {
   value: Buffer | null;
 }
 
+/** A record read by a codec: the whole InternalRecord, or a part of it (`part`). */
+export interface DecodedRecord extends InternalRecord {
+  /**
+   * The record is one of several that encode() wrote for one InternalRecord: its value holds
+   * the fields this part carries (no other part carries them), and a replay merges it with
+   * the other parts of the same key; a tombstone of any part deletes the record.
+   */
+  part?: boolean;
+}
+
 /** A topic's record schema (Kafka's, provided by the Kafka front-end: core knows no wire format). */
 export interface InternalRecordCodec {
-  /** The record in the schema, or null when the schema has no type for it. */
-  encode(record: InternalRecord): EncodedRecord | null;
+  /**
+   * The record in the schema: one record, or several (each under its own key with a complete
+   * value of its own, a tombstone for each when the record is deleted); null when the schema
+   * has no type for it.
+   */
+  encode(record: InternalRecord): EncodedRecord | EncodedRecord[] | null;
   /** The record stored as key/value, or null for a type the codec does not know. Throws on bytes it cannot read. */
-  decode(key: Buffer, value: Buffer | null): InternalRecord | null;
+  decode(key: Buffer, value: Buffer | null): DecodedRecord | null;
 }
 
 /**
@@ -108,7 +128,7 @@ export class InternalTopic {
   async append(records: readonly InternalRecord[]): Promise<number> {
     if (records.length === 0) return -1;
     const now = Date.now();
-    return this.appendEncoded(records.map((r) => this.encode(r)), now);
+    return this.appendEncoded(records.flatMap((r) => this.encode(r)), now);
   }
 
   private async appendEncoded(records: EncodedRecord[], now: number): Promise<number> {
@@ -117,20 +137,23 @@ export class InternalTopic {
     return out.lastOffset;
   }
 
-  private encode(r: InternalRecord): EncodedRecord {
+  private encode(r: InternalRecord): EncodedRecord[] {
     const json = (): Buffer | null => (r.value === null ? null : Buffer.from(JSON.stringify(r.value)));
-    if (this.codec === null) return { key: Buffer.from(JSON.stringify(r.key)), value: json() };
+    if (this.codec === null) return [{ key: Buffer.from(JSON.stringify(r.key)), value: json() }];
     const kafka = this.codec.encode(r);
-    if (kafka !== null) return kafka;
+    if (kafka !== null) return Array.isArray(kafka) ? kafka : [kafka];
     const k = Buffer.from(JSON.stringify(r.key));
     const key = Buffer.allocUnsafe(2 + k.length);
     key.writeInt16BE(PRIVATE_RECORD_TYPE, 0);
     k.copy(key, 2);
-    return { key, value: json() };
+    return [{ key, value: json() }];
   }
 
-  /** The record stored as key/value; `legacy` when it is in the JSON form of a topic that has a codec now. */
-  private decode(key: Buffer, value: Buffer | null): { record: InternalRecord | null; legacy: boolean } {
+  /**
+   * The record stored as key/value; `legacy` when it is in a form the topic no longer writes:
+   * JSON in a topic that has a codec now, or the private form of a kind the codec maps.
+   */
+  private decode(key: Buffer, value: Buffer | null): { record: DecodedRecord | null; legacy: boolean } {
     const parse = (k: Buffer): InternalRecord | null => {
       const tuple = JSON.parse(k.toString('utf8')) as unknown;
       if (!Array.isArray(tuple)) return null;
@@ -138,7 +161,10 @@ export class InternalTopic {
     };
     if (this.codec === null) return { record: parse(key), legacy: false };
     if (key.length > 0 && key[0] === 0x5b /* '[' */) return { record: parse(key), legacy: true };
-    if (key.length >= 2 && key.readInt16BE(0) === PRIVATE_RECORD_TYPE) return { record: parse(key.subarray(2)), legacy: false };
+    if (key.length >= 2 && key.readInt16BE(0) === PRIVATE_RECORD_TYPE) {
+      const record = parse(key.subarray(2));
+      return { record, legacy: record !== null && this.codec.encode({ key: record.key, value: null }) !== null };
+    }
     return { record: this.codec.decode(key, value), legacy: false };
   }
 
@@ -149,8 +175,13 @@ export class InternalTopic {
     const end = part.highWatermark;
     let offset = part.logStartOffset;
     let count = 0;
-    // JSON records (before the codec), the newest of each key: rewritten after the replay.
-    const legacy = new Map<string, InternalRecord | null>();
+    // Records in a form no longer written, the newest of each stored key: rewritten after the
+    // replay (null: only the old key's tombstone, as the record is gone or newer in the codec's form).
+    const legacy = new Map<string, { record: InternalRecord | null; superseded: boolean }>();
+    // The stored key of each record kept in a legacy form (by its tuple), to spot a newer record in the codec's form.
+    const legacyKeyOf = new Map<string, string>();
+    // The parts read so far of each record the codec splits (by its tuple).
+    const parts = new Map<string, Record<string, unknown>>();
     while (offset < end) {
       const r = await part.read(offset, READ_CHUNK, { maxOffset: end });
       if (r.bytes === 0) break;
@@ -160,19 +191,34 @@ export class InternalTopic {
           if (batchIsControl(batch)) return;
           for (const rec of decodeRecords(batch)) {
             if (rec.offset < offset || rec.key === null) continue;
-            let d: { record: InternalRecord | null; legacy: boolean };
+            let d: { record: DecodedRecord | null; legacy: boolean };
             try {
               d = this.decode(rec.key, rec.value);
             } catch (e) {
               this.logger.warn({ topic: this.name, offset: rec.offset, err: e }, 'skipping unreadable internal record');
               continue;
             }
-            if (d.legacy) legacy.set(rec.key.toString('latin1'), d.record !== null && d.record.value !== null ? d.record : null);
             if (d.record === null) {
               this.logger.debug({ topic: this.name, offset: rec.offset }, 'skipping a record of a type Wharf does not keep');
               continue;
             }
-            fn(d.record.key, d.record.value, rec.offset, rec.timestamp);
+            const id = JSON.stringify(d.record.key);
+            if (d.legacy) {
+              const stored = rec.key.toString('latin1');
+              legacy.set(stored, { record: d.record.value !== null ? d.record : null, superseded: false });
+              legacyKeyOf.set(id, stored);
+            } else {
+              // Newer than the legacy record of the same tuple: that one is only deleted.
+              const stored = legacyKeyOf.get(id);
+              if (stored !== undefined && legacy.get(stored)!.record !== null) legacy.set(stored, { record: null, superseded: true });
+            }
+            let value = d.record.value;
+            if (d.record.part === true) {
+              if (value === null) parts.delete(id);
+              else parts.set(id, (value = { ...(parts.get(id) ?? {}), ...value }));
+            } else if (value === null) parts.delete(id);
+            else parts.set(id, value);
+            fn(d.record.key, value, rec.offset, rec.timestamp);
             count++;
           }
         });
@@ -184,25 +230,28 @@ export class InternalTopic {
   }
 
   /**
-   * Rewrites the live JSON records found by a replay in the codec's form: per batch, the JSON
-   * key's tombstone (so compaction drops the JSON record) and the same record re-encoded. A
-   * batch is appended whole or not at all, so a crash in between leaves each key either still
-   * in JSON (rewritten on the next start) or rewritten; a replay reads both forms to the same
-   * state. The state in memory already holds these records: only their bytes change.
+   * Rewrites the live records in a legacy form (JSON, or the private form of a kind the codec
+   * maps now) found by a replay in the codec's form: per batch, the old key's tombstone (so
+   * compaction drops the old record) and the same record re-encoded (one or several records).
+   * A batch is appended whole or not at all, so a crash in between leaves each key either still
+   * in its old form (rewritten on the next start) or rewritten; a replay reads both forms to the
+   * same state. The state in memory already holds these records: only their bytes change.
    */
-  private async migrate(legacy: Map<string, InternalRecord | null>): Promise<void> {
-    const live: Array<[string, InternalRecord]> = [];
-    for (const [k, r] of legacy) if (r !== null) live.push([k, r]);
+  private async migrate(legacy: Map<string, { record: InternalRecord | null; superseded: boolean }>): Promise<void> {
+    // Stored keys whose newest record is a tombstone are left to compaction; a live one is
+    // rewritten, or only deleted when a newer record of the same tuple is in the codec's form.
+    const live: Array<[string, InternalRecord | null]> = [];
+    for (const [k, r] of legacy) if (r.record !== null || r.superseded) live.push([k, r.record]);
     if (live.length === 0) return;
     const started = Date.now();
     for (let i = 0; i < live.length; i += this.migrationBatch) {
       const batch: EncodedRecord[] = [];
       for (const [k, r] of live.slice(i, i + this.migrationBatch)) {
         batch.push({ key: Buffer.from(k, 'latin1'), value: null });
-        batch.push(this.encode(r));
+        if (r !== null) batch.push(...this.encode(r));
       }
       await this.appendEncoded(batch, Date.now());
     }
-    this.logger.info({ topic: this.name, records: live.length, ms: Date.now() - started }, "rewrote Wharf's JSON records in Kafka's record schemas");
+    this.logger.info({ topic: this.name, records: live.length, ms: Date.now() - started }, "rewrote Wharf's JSON records in Kafka's record schemas (and private ones of kinds it maps now)");
   }
 }
