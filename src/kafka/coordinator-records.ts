@@ -28,6 +28,7 @@ import { Reader } from './protocol/reader.js';
 import { RECORD_TYPES } from './protocol/records/index.js';
 import { frame, num, str, valueFrame, wharfExtra, wharfTag, type TopicIdOf } from './record-frame.js';
 import { CONSUMER_MEMBER_TYPES, decodeConsumerMember, encodeConsumerMember } from './consumer-member-records.js';
+import { STREAMS_GROUP_TYPES, decodeStreamsGroup, encodeStreamsGroup } from './streams-group-records.js';
 import {
   decodeConsumerGroupTargetAssignmentMetadataKey,
   decodeConsumerGroupTargetAssignmentMetadataValue,
@@ -119,6 +120,7 @@ export function consumerOffsetsRecords(topicIdOf: TopicIdOf = () => null): Inter
       if (k[0] === 'g' && k.length === 2) return encodeGroup(String(k[1]), r.value);
       if (k[0] === 'cg' && k.length === 2) return encodeConsumerGroup(String(k[1]), r.value);
       if (k[0] === 'cm' && k.length === 3) return encodeConsumerMember(String(k[1]), String(k[2]), r.value, topicIdOf);
+      if (k[0] === 'sg' || k[0] === 'st' || k[0] === 'sm') return encodeStreamsGroup(k, r.value);
       return null;
     },
     decode: decodeConsumerOffsets,
@@ -195,6 +197,7 @@ function decodeConsumerOffsets(keyBytes: Buffer, valueBytes: Buffer | null): Dec
     if (valueBytes !== null) vr = new Reader(valueBytes);
     return decodeConsumerMember(type, kr, vr);
   }
+  if (STREAMS_GROUP_TYPES.includes(type)) return decodeStreamsGroup(type, kr, valueBytes === null ? null : new Reader(valueBytes));
   return null;
 }
 

@@ -119,6 +119,56 @@ test('KIP-848 groups and members in __consumer_offsets: Kafka splits them into s
   assert.deepEqual(withIds.decode(target.key, target.value)?.value, { v: 1, target: [['a', [0, 1, 2]]] });
 });
 
+test('streams groups in __consumer_offsets: group, topology and members in Kafka 4.4 streams records', () => {
+  const c = consumerOffsetsCodec;
+  const group = { v: 1, epoch: 5, metadataKey: 'in:2', validatedTopologyEpoch: 3, endpointEpoch: 2, assignmentEpoch: 4 };
+  assert.deepEqual(roundTripParts(c, { key: ['sg', 'app'], value: group }).map((x) => x.type), [17, 20]);
+  assert.deepEqual(roundTripParts(c, { key: ['sg', 'app'], value: null }).map((x) => x.type), [20, 17]);
+  const topology = {
+    epoch: 3,
+    subtopologies: [
+      { subtopologyId: '0', sourceTopics: ['in'], sourceTopicRegex: [], stateChangelogTopics: [], repartitionSinkTopics: ['app-r-repartition'], repartitionSourceTopics: [], copartitionGroups: [{ sourceTopics: [0], sourceTopicRegex: [], repartitionSourceTopics: [] }] },
+      {
+        subtopologyId: '1',
+        sourceTopics: [],
+        sourceTopicRegex: ['x.*'],
+        stateChangelogTopics: [{ name: 'app-s-changelog', partitions: 0, replicationFactor: 0, configs: [['cleanup.policy', 'compact']] }],
+        repartitionSinkTopics: [],
+        repartitionSourceTopics: [{ name: 'app-r-repartition', partitions: 4, replicationFactor: 1, configs: [] }],
+        copartitionGroups: [],
+      },
+    ],
+  };
+  const e = c.encode({ key: ['st', 'app'], value: { v: 1, topology } }) as EncodedRecord[];
+  assert.equal(e.length, 1);
+  assert.equal(e[0]!.key.readInt16BE(0), 23);
+  assert.deepEqual(c.decode(e[0]!.key, e[0]!.value), { key: ['st', 'app'], value: { v: 1, topology } });
+  const none = c.encode({ key: ['st', 'app'], value: { v: 1, topology: null } }) as EncodedRecord[];
+  assert.deepEqual(c.decode(none[0]!.key, none[0]!.value), { key: ['st', 'app'], value: null }, 'no topology: as its tombstone');
+  const tasks = (a: Array<[string, number[]]>, s: Array<[string, number[]]> = [], w: Array<[string, number[]]> = []) => ({ active: a, standby: s, warmup: w });
+  const member = {
+    v: 1,
+    instanceId: null,
+    rackId: 'r1',
+    clientId: 'cli',
+    clientHost: '/10.0.0.1',
+    processId: 'p1',
+    userEndpoint: { host: 'h', port: 8080 },
+    clientTags: [['zone', 'a']],
+    topologyEpoch: 3,
+    rebalanceTimeoutMs: 10_000,
+    epoch: 6,
+    previousEpoch: 5,
+    state: 'UNREVOKED_TASKS',
+    assigned: tasks([['0', [0, 1]]], [['1', [0]]]),
+    revoking: tasks([['0', [1]]]),
+    target: tasks([['0', [0]]], [], [['1', [1]]]),
+  };
+  assert.deepEqual(roundTripParts(c, { key: ['sm', 'app', 'm1'], value: member }).map((x) => x.type), [19, 21, 22]);
+  for (const state of ['STABLE', 'UNRELEASED_TASKS']) roundTripParts(c, { key: ['sm', 'app', 'm1'], value: { ...member, state, userEndpoint: null, clientTags: [] } });
+  assert.deepEqual(roundTripParts(c, { key: ['sm', 'app', 'm1'], value: null }).map((x) => x.type), [22, 21, 19]);
+});
+
 /** A tagged-field section of one field (uvarint count, tag, size, data). */
 function tagged(tag: number, data: string): Buffer {
   const uv = (n: number): number[] => {
