@@ -181,9 +181,9 @@ function decodeConsumerOffsets(keyBytes: Buffer, valueBytes: Buffer | null): Dec
     const v = decodeConsumerGroupMetadataValue(vr, vr.int16());
     const extra = wharfExtra(v.unknownTaggedFields);
     const value: Record<string, unknown> = { v: 1, epoch: v.epoch, metadata: str(extra.metadata) ?? '' };
-    // Brokers before type 6 kept the assignment epoch here.
-    if (typeof extra.assignmentEpoch === 'number') value.assignmentEpoch = extra.assignmentEpoch;
     if (typeof extra.assignor === 'string') value.assignor = extra.assignor;
+    // Brokers before type 6 kept the assignment epoch here: rewritten in type 6 on start.
+    if (typeof extra.assignmentEpoch === 'number') return { key: tuple, value: { ...value, assignmentEpoch: extra.assignmentEpoch }, part: true, legacy: true };
     return { key: tuple, value, part: true };
   }
   if (type === GROUPS.ConsumerGroupTargetAssignmentMetadata.type) {

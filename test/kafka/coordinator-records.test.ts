@@ -85,7 +85,7 @@ test('KIP-848 groups and members in __consumer_offsets: Kafka splits them into s
   ]);
   // A record of a broker before type 6 (the assignment epoch in type 3's Wharf tag) still reads.
   const old = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 9]), tagged(10_000, JSON.stringify({ assignmentEpoch: 8, assignor: 'range', metadata: 'k' }))]);
-  assert.deepEqual(c.decode((c.encode({ key: ['cg', 'kip848'], value: null }) as EncodedRecord[])[1]!.key, old), { key: ['cg', 'kip848'], value: { v: 1, epoch: 9, assignmentEpoch: 8, assignor: 'range', metadata: 'k' }, part: true });
+  assert.deepEqual(c.decode((c.encode({ key: ['cg', 'kip848'], value: null }) as EncodedRecord[])[1]!.key, old), { key: ['cg', 'kip848'], value: { v: 1, epoch: 9, metadata: 'k', assignor: 'range', assignmentEpoch: 8 }, part: true, legacy: true });
   // A member: metadata (5), target (7), current assignment (8); topics named in Wharf's tag.
   const member = {
     v: 1,

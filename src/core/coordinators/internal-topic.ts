@@ -47,6 +47,8 @@ export interface DecodedRecord extends InternalRecord {
    * the other parts of the same key; a tombstone of any part deletes the record.
    */
   part?: boolean;
+  /** Stored in a form the codec no longer writes (an older layout of its schema): rewritten after the replay. */
+  legacy?: boolean;
 }
 
 /** A topic's record schema (Kafka's, provided by the Kafka front-end: core knows no wire format). */
@@ -165,7 +167,8 @@ export class InternalTopic {
       const record = parse(key.subarray(2));
       return { record, legacy: record !== null && this.codec.encode({ key: record.key, value: null }) !== null };
     }
-    return { record: this.codec.decode(key, value), legacy: false };
+    const record = this.codec.decode(key, value);
+    return { record, legacy: record?.legacy === true };
   }
 
   /** Calls `fn` with every record from the start of the topic, in offset order. */
@@ -175,13 +178,13 @@ export class InternalTopic {
     const end = part.highWatermark;
     let offset = part.logStartOffset;
     let count = 0;
-    // Records in a form no longer written, the newest of each stored key: rewritten after the
-    // replay (null: only the old key's tombstone, as the record is gone or newer in the codec's form).
-    const legacy = new Map<string, { record: InternalRecord | null; superseded: boolean }>();
-    // The stored key of each record kept in a legacy form (by its tuple), to spot a newer record in the codec's form.
-    const legacyKeyOf = new Map<string, string>();
-    // The parts read so far of each record the codec splits (by its tuple).
-    const parts = new Map<string, Record<string, unknown>>();
+    // The stored keys of records in a form no longer written, with the tuple each holds and
+    // whether the newest record of the key is live: those are rewritten after the replay.
+    const legacy = new Map<string, { key: InternalKey; id: string; live: boolean }>();
+    // The state of each tuple after the records read so far (a split record: its parts merged).
+    const state = new Map<string, Record<string, unknown>>();
+    // The old form's stored key each tuple's state last came from (a tuple set since in the codec's form has none).
+    const legacyOwner = new Map<string, string>();
     while (offset < end) {
       const r = await part.read(offset, READ_CHUNK, { maxOffset: end });
       if (r.bytes === 0) break;
@@ -203,21 +206,22 @@ export class InternalTopic {
               continue;
             }
             const id = JSON.stringify(d.record.key);
+            const stored = d.legacy || legacyOwner.size > 0 ? rec.key.toString('latin1') : '';
             if (d.legacy) {
-              const stored = rec.key.toString('latin1');
-              legacy.set(stored, { record: d.record.value !== null ? d.record : null, superseded: false });
-              legacyKeyOf.set(id, stored);
-            } else {
-              // Newer than the legacy record of the same tuple: that one is only deleted.
-              const stored = legacyKeyOf.get(id);
-              if (stored !== undefined && legacy.get(stored)!.record !== null) legacy.set(stored, { record: null, superseded: true });
+              legacy.set(stored, { key: d.record.key, id, live: d.record.value !== null });
+              // The tombstone of an old form's key deletes only the copy under that key: not a
+              // tuple whose state came since in another form (the migration's own tombstones).
+              if (d.record.value === null && state.has(id) && legacyOwner.get(id) !== stored) continue;
+              if (d.record.value === null) legacyOwner.delete(id);
+              else legacyOwner.set(id, stored);
+            } else if (legacyOwner.size > 0) {
+              legacy.delete(stored); // the key's newest record is in the codec's form
+              legacyOwner.delete(id);
             }
             let value = d.record.value;
-            if (d.record.part === true) {
-              if (value === null) parts.delete(id);
-              else parts.set(id, (value = { ...(parts.get(id) ?? {}), ...value }));
-            } else if (value === null) parts.delete(id);
-            else parts.set(id, value);
+            if (value === null) state.delete(id);
+            else if (d.record.part === true) state.set(id, (value = { ...(state.get(id) ?? {}), ...value }));
+            else state.set(id, value);
             fn(d.record.key, value, rec.offset, rec.timestamp);
             count++;
           }
@@ -225,30 +229,40 @@ export class InternalTopic {
       }
       offset = r.nextOffset;
     }
-    await this.migrate(legacy);
+    await this.migrate(legacy, state);
     return count;
   }
 
   /**
    * Rewrites the live records in a legacy form (JSON, or the private form of a kind the codec
-   * maps now) found by a replay in the codec's form: per batch, the old key's tombstone (so
-   * compaction drops the old record) and the same record re-encoded (one or several records).
+   * maps now, or an older layout of the codec's) found by a replay in the codec's form: per
+   * batch, the record re-encoded (one or several records) and the old key's tombstone (so
+   * compaction drops the old record).
    * A batch is appended whole or not at all, so a crash in between leaves each key either still
    * in its old form (rewritten on the next start) or rewritten; a replay reads both forms to the
    * same state. The state in memory already holds these records: only their bytes change.
    */
-  private async migrate(legacy: Map<string, { record: InternalRecord | null; superseded: boolean }>): Promise<void> {
-    // Stored keys whose newest record is a tombstone are left to compaction; a live one is
-    // rewritten, or only deleted when a newer record of the same tuple is in the codec's form.
+  private async migrate(legacy: Map<string, { key: InternalKey; id: string; live: boolean }>, state: Map<string, Record<string, unknown>>): Promise<void> {
+    // A stored key whose newest record is a tombstone is left to compaction. A live one is
+    // deleted and its tuple written in the codec's form as the replay left it (the newest
+    // state, whichever form it came in; nothing when the tuple is gone).
     const live: Array<[string, InternalRecord | null]> = [];
-    for (const [k, r] of legacy) if (r.record !== null || r.superseded) live.push([k, r.record]);
+    for (const [k, r] of legacy) {
+      if (!r.live) continue;
+      const value = state.get(r.id);
+      live.push([k, value === undefined ? null : { key: r.key, value }]);
+    }
     if (live.length === 0) return;
     const started = Date.now();
     for (let i = 0; i < live.length; i += this.migrationBatch) {
       const batch: EncodedRecord[] = [];
       for (const [k, r] of live.slice(i, i + this.migrationBatch)) {
-        batch.push({ key: Buffer.from(k, 'latin1'), value: null });
-        if (r !== null) batch.push(...this.encode(r));
+        const old = Buffer.from(k, 'latin1');
+        const rewritten = r === null ? [] : this.encode(r);
+        batch.push(...rewritten);
+        // After the rewrite, so that a replay has the tuple's new form when it reads the old
+        // key's tombstone (which then deletes only that copy); none when the key is the same.
+        if (!rewritten.some((e) => e.key.equals(old))) batch.push({ key: old, value: null });
       }
       await this.appendEncoded(batch, Date.now());
     }
