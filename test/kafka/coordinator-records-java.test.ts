@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startTestBroker } from '../support/broker.js';
 import { findPeer, peerSkip } from '../support/peers.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForValue } from '../support/wait.js';
 import { kafkaClient } from './support/kafkajs.js';
+import { compileJavaApp } from './support/java.js';
 import type { Broker } from '../../src/index.js';
 
 function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -34,25 +35,25 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
   let broker: Broker;
   let dataDir: string;
   let bs: string;
-  /** Every record of the topic as the formatter prints it (the records it does not print are skipped). */
+  /**
+   * Every record of the topic as the formatter prints it (the records it does not print are
+   * skipped): one of Kafka's (by its name in org.apache.kafka.tools.consumer), or
+   * `test:<class>`, a class of test/kafka/java compiled against Kafka's.
+   */
   const formatted = async (topic: string, formatter: string): Promise<Printed[]> => {
+    // Kafka's own formatters run with the install's runner; a test class with java on the install's classpath and the class.
+    let runner = [join(dirname(findPeer('kafka')!), 'kafka-run-class.sh')];
+    let cls = `org.apache.kafka.tools.consumer.${formatter}`;
+    if (formatter.startsWith('test:')) {
+      const c = compileJavaApp(formatter.slice(5));
+      compiled.push(c.classes);
+      runner = ['java', '-Xmx256m', '-cp', c.classpath];
+      cls = formatter.slice(5);
+    }
     const part = broker.log.partition(topic, 0);
     const expected = part.highWatermark - part.logStartOffset;
-    const r = await run('bash', [
-      join(dirname(findPeer('kafka')!), 'kafka-run-class.sh'),
-      'org.apache.kafka.tools.consumer.ConsoleConsumer',
-      '--bootstrap-server',
-      bs,
-      '--topic',
-      topic,
-      '--from-beginning',
-      '--max-messages',
-      String(expected),
-      '--timeout-ms',
-      '60000',
-      '--formatter',
-      `org.apache.kafka.tools.consumer.${formatter}`,
-    ]);
+    const args = ['org.apache.kafka.tools.consumer.ConsoleConsumer', '--bootstrap-server', bs, '--topic', topic, '--from-beginning', '--max-messages', String(expected), '--timeout-ms', '60000', '--formatter', cls];
+    const r = runner[0] === 'java' ? await run('java', [...runner.slice(1), ...args]) : await run('bash', [...runner, ...args]);
     assert.equal(r.code, 0, r.stderr);
     // Kafka 4.4's coordinator-record formatters end a record without a newline.
     return r.stdout
@@ -67,6 +68,7 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
       });
   };
 
+  const compiled: string[] = [];
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-coordrec-'));
     broker = await startTestBroker({ kafkaPort: 0, fsync: 'never', dataDir, groupInitialRebalanceDelay: 0 });
@@ -75,6 +77,7 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
   after(async () => {
     await broker?.close();
     rmSync(dataDir, { recursive: true, force: true });
+    for (const d of compiled) rmSync(d, { recursive: true, force: true });
   });
 
   test('offsets, a classic group and a committed transaction, printed by the formatters and kept across a restart', { timeout: 300_000 }, async (t) => {
@@ -145,5 +148,104 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
     assert.equal(gc.offsets.get('fmt-group', 'in', 1)?.offset, 1);
     assert.equal(gc.offsets.get('txn-group', 'in', 0)?.offset, 7);
     assert.deepEqual(broker.coordinators!.transactions.describe('fmt-txn'), pid);
+  });
+
+  test("a KIP-848 group (Kafka's console consumer, group.protocol=consumer) and a streams group, read by Kafka's record serde", { timeout: 300_000 }, async (t) => {
+    const kafka = kafkaClient(broker.ports.kafka!);
+    const admin = kafka.admin();
+    t.after(() => admin.disconnect());
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'k-in', numPartitions: 2 }, { topic: 's-in', numPartitions: 2 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'k-in', messages: [{ partition: 0, value: 'a' }, { partition: 1, value: 'b' }] });
+    await producer.disconnect();
+    // A KIP-848 member: joins, is assigned both partitions, reads, commits and leaves.
+    const consumed = await run('bash', [
+      join(dirname(findPeer('kafka')!), 'kafka-run-class.sh'),
+      'org.apache.kafka.tools.consumer.ConsoleConsumer',
+      '--bootstrap-server',
+      bs,
+      '--topic',
+      'k-in',
+      '--group',
+      'k848-fmt',
+      '--command-property',
+      'group.protocol=consumer',
+      '--from-beginning',
+      '--max-messages',
+      '2',
+      '--timeout-ms',
+      '60000',
+    ]);
+    assert.equal(consumed.code, 0, consumed.stderr);
+    assert.deepEqual(consumed.stdout.trim().split('\n').sort(), ['a', 'b']);
+    // A streams group (the coordinator's heartbeat, as the Kafka front-end calls it): topology, a member owning its tasks.
+    const sg = broker.coordinators!.streamsGroups;
+    const topology = { epoch: 1, subtopologies: [{ subtopologyId: '0', sourceTopics: ['s-in'], sourceTopicRegex: [], stateChangelogTopics: [], repartitionSinkTopics: [], repartitionSourceTopics: [], copartitionGroups: [] }] };
+    const hb = { groupId: 'streams-fmt', memberId: 'sm1', endpointInformationEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 10_000, processId: 'proc-1', userEndpoint: { host: 'app-host', port: 8080 }, clientTags: [['zone', 'z1']] as Array<[string, string]>, taskOffsets: null, taskEndOffsets: null, shutdownApplication: false, clientId: 'streams-cli', clientHost: '/127.0.0.1' };
+    const first = await sg.heartbeat({ ...hb, memberEpoch: 0, topology, activeTasks: new Map(), standbyTasks: new Map(), warmupTasks: new Map() });
+    assert.equal(first.error, null);
+    let epoch = first.memberEpoch;
+    let active = first.assignment?.active ?? new Map<string, Set<number>>();
+    const owned = await waitForValue(
+      async () => {
+        const r = await sg.heartbeat({ ...hb, memberEpoch: epoch, topology: null, processId: null, userEndpoint: null, clientTags: null, activeTasks: active, standbyTasks: new Map(), warmupTasks: new Map() });
+        if (r.error === null) epoch = r.memberEpoch;
+        if (r.assignment) active = r.assignment.active;
+        return r;
+      },
+      (r) => r.error === null && (active.get('0')?.size ?? 0) === 2 && r.memberEpoch === epoch,
+      { timeoutMs: 30_000, what: 'the streams member assigned both tasks' },
+    );
+    assert.ok(owned.memberEpoch >= 1);
+
+    const all = await formatted('__consumer_offsets', 'test:AllGroupRecordsFormatter');
+    const latest = new Map<string, Printed>();
+    for (const p of all) latest.set(`${p.key.type}/${JSON.stringify(p.key.data)}`, p);
+    const of = (type: number, data: Record<string, unknown>) => latest.get(`${type}/${JSON.stringify(data)}`);
+    const everyOf = (type: number, group: string) => all.filter((p) => p.key.type === type && p.key.data.groupId === group);
+    const kIn = Buffer.from(broker.log.topicInfo('k-in')!.topicId, 'hex').toString('base64url');
+    // The KIP-848 group: epochs (3, 6), and the member's records while it was in the group.
+    assert.ok(Number(of(3, { groupId: 'k848-fmt' })?.value?.data.epoch) >= 1, JSON.stringify(everyOf(3, 'k848-fmt')));
+    assert.ok(Number(of(6, { groupId: 'k848-fmt' })?.value?.data.assignmentEpoch) >= 1);
+    const meta = everyOf(5, 'k848-fmt').find((p) => p.value !== null);
+    assert.ok(meta, JSON.stringify(all.filter((p) => p.key.data.groupId === 'k848-fmt')));
+    assert.deepEqual(meta.value!.data.subscribedTopicNames, ['k-in']);
+    assert.equal(meta.value!.data.clientId, 'console-consumer');
+    const memberId = String(meta.key.data.memberId);
+    const current = everyOf(8, 'k848-fmt').filter((p) => p.value !== null && (p.value.data.assignedPartitions as unknown[]).length > 0).at(-1);
+    assert.ok(current, 'a current assignment with partitions');
+    assert.equal(current.value!.data.state, 0, 'STABLE');
+    assert.deepEqual(current.value!.data.assignedPartitions, [{ topicId: kIn, partitions: [0, 1] }]);
+    const target = everyOf(7, 'k848-fmt').filter((p) => p.value !== null).at(-1);
+    assert.deepEqual(target?.value!.data.topicPartitions, [{ topicId: kIn, partitions: [0, 1] }]);
+    // It left: the newest record of each of its keys is a tombstone.
+    for (const type of [5, 7, 8]) assert.equal(of(type, { groupId: 'k848-fmt', memberId })?.value, null, `type ${type} deleted`);
+    // The streams group: 17, 20, 23 and the member's 19, 21, 22.
+    assert.equal(of(17, { groupId: 'streams-fmt' })?.value?.data.validatedTopologyEpoch, 1);
+    assert.ok(Number(of(20, { groupId: 'streams-fmt' })?.value?.data.assignmentEpoch) >= 1);
+    const topo = of(23, { groupId: 'streams-fmt' })?.value?.data as { epoch: number; subtopologies: Array<{ subtopologyId: string; sourceTopics: string[] }> } | undefined;
+    assert.equal(topo?.epoch, 1);
+    assert.deepEqual(topo?.subtopologies.map((x) => [x.subtopologyId, x.sourceTopics]), [['0', ['s-in']]]);
+    const sm = of(19, { groupId: 'streams-fmt', memberId: 'sm1' })?.value?.data;
+    assert.equal(sm?.processId, 'proc-1');
+    assert.deepEqual(sm?.userEndpoint, { host: 'app-host', port: 8080 });
+    assert.deepEqual(sm?.clientTags, [{ key: 'zone', value: 'z1' }]);
+    assert.deepEqual(of(21, { groupId: 'streams-fmt', memberId: 'sm1' })?.value?.data.activeTasks, [{ subtopologyId: '0', partitions: [0, 1] }]);
+    const sCurrent = of(22, { groupId: 'streams-fmt', memberId: 'sm1' })?.value?.data;
+    assert.equal(sCurrent?.memberEpoch, owned.memberEpoch);
+    assert.deepEqual(sCurrent?.activeTasks, [{ subtopologyId: '0', partitions: [0, 1] }]);
+    t.diagnostic(JSON.stringify(of(8, { groupId: 'k848-fmt', memberId })));
+    t.diagnostic(JSON.stringify(of(22, { groupId: 'streams-fmt', memberId: 'sm1' })));
+
+    // A restarted broker reads the streams group back.
+    await broker.close();
+    broker = await startTestBroker({ kafkaPort: 0, fsync: 'never', dataDir, groupInitialRebalanceDelay: 0 });
+    bs = `127.0.0.1:${broker.ports.kafka}`;
+    const d = broker.coordinators!.streamsGroups.describe('streams-fmt');
+    assert.equal(d.members.length, 1);
+    assert.equal(d.members[0]!.memberEpoch, owned.memberEpoch);
+    assert.equal(broker.coordinators!.consumerGroups.describe('k848-fmt').members.length, 0);
   });
 });
