@@ -16,6 +16,7 @@ import { KafkaServer } from './kafka/server.js';
 import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { consumerOffsetsRecords, transactionStateCodec } from './kafka/coordinator-records.js';
+import { shareGroupStateCodec } from './kafka/share-state-records.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { JetStreamAccounts, JetStreamAccountsError, type JetStreamAccountSpec } from './jetstream/accounts.js';
 import { GLOBAL_ACCOUNT } from './core/security/principal.js';
@@ -149,6 +150,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
                 return id === undefined ? null : Buffer.from(id, 'hex').toString('base64url');
               }),
               transactionState: transactionStateCodec,
+              shareGroupState: shareGroupStateCodec,
             },
             groups: groupConfig(opts.groups),
             shareGroups: shareGroupConfig(opts.groups),

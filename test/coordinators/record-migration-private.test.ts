@@ -12,6 +12,8 @@ import { startCoordinators, type Coordinators } from '../../src/core/coordinator
 import type { EncodedRecord, InternalRecord, InternalRecordCodec } from '../../src/core/coordinators/internal-topic.js';
 import { decodeRecords, forEachBatch, batchIsControl } from '../../src/core/records/batch.js';
 import { consumerOffsetsCodec, transactionStateCodec } from '../../src/kafka/coordinator-records.js';
+import { shareGroupStateCodec } from '../../src/kafka/share-state-records.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { encodeConsumerGroupMetadataKey, encodeConsumerGroupMetadataValue } from '../../src/kafka/protocol/records/consumer-group-metadata.js';
 import { frame, valueFrame, wharfTag } from '../../src/kafka/record-frame.js';
 import type { StreamsHeartbeatRequest } from '../../src/core/coordinators/streams-group.js';
@@ -35,9 +37,9 @@ const before: InternalRecordCodec = {
 
 const start = (log: Log, codec: InternalRecordCodec) => startCoordinators({ log, logger: silentLogger, ...quiet, recordCodecs: { consumerOffsets: codec, transactionState: transactionStateCodec } });
 
-/** Record types of the newest live record of each key. */
-async function liveTypes(log: Log): Promise<Map<number, number>> {
-  const p = log.partition('__consumer_offsets', 0);
+/** Record types of the newest live record of each key ('[': a JSON record). */
+async function liveTypes(log: Log, topic = '__consumer_offsets'): Promise<Map<number | '[', number>> {
+  const p = log.partition(topic, 0);
   const r = await p.read(p.logStartOffset, 64 << 20, { maxOffset: p.highWatermark });
   const latest = new Map<string, boolean>();
   for (const chunk of r.chunks) {
@@ -47,8 +49,12 @@ async function liveTypes(log: Log): Promise<Map<number, number>> {
       for (const rec of decodeRecords(b)) if (rec.key) latest.set(rec.key.toString('latin1'), rec.value !== null);
     });
   }
-  const out = new Map<number, number>();
-  for (const [k, live] of latest) if (live) out.set(Buffer.from(k, 'latin1').readInt16BE(0), (out.get(Buffer.from(k, 'latin1').readInt16BE(0)) ?? 0) + 1);
+  const out = new Map<number | '[', number>();
+  for (const [k, live] of latest) {
+    if (!live) continue;
+    const type = k.startsWith('[') ? '[' : Buffer.from(k, 'latin1').readInt16BE(0);
+    out.set(type, (out.get(type) ?? 0) + 1);
+  }
   return out;
 }
 
@@ -119,7 +125,7 @@ test("KIP-848 members and streams groups in Wharf's private form are rewritten a
     log = await openTestLog(dir);
     const types = await liveTypes(log);
     assert.equal(types.get(0x7fff), 2 + 3, 'two consumer members, the streams group, topology and member: private');
-    assert.deepEqual([...types.keys()].filter((t) => t >= 4 && t < 0x7fff), [], 'no Kafka member or streams record yet');
+    assert.deepEqual([...types.keys()].filter((t) => t !== '[' && t >= 4 && t < 0x7fff), [], 'no Kafka member or streams record yet');
 
     // The broker of this change: the same groups, their records now Kafka's.
     c = await start(log, consumerOffsetsCodec);
@@ -141,6 +147,58 @@ test("KIP-848 members and streams groups in Wharf's private form are rewritten a
     const memberA = desc.members.find((m) => m.memberId === 'A')!;
     const again = await c.consumerGroups.heartbeat(req('A', memberA.memberEpoch, new Map()));
     assert.equal(again.error, null);
+    c.close();
+  } finally {
+    await log.close();
+    cleanup();
+  }
+});
+
+test("__share_group_state in Wharf's JSON is rewritten on start: share-partitions as Kafka's ShareSnapshot, the group's records private", { timeout: 120_000 }, async () => {
+  const { dir, cleanup } = tempDir('wharf-migrate-share-');
+  const open = (log: Log, codec: boolean) =>
+    startCoordinators({ log, logger: silentLogger, ...quiet, shareGroups: { recordLockDurationMs: 60_000 }, recordCodecs: { consumerOffsets: consumerOffsetsCodec, transactionState: transactionStateCodec, ...(codec ? { shareGroupState: shareGroupStateCodec } : {}) } });
+  let log = await openTestLog(dir);
+  try {
+    let c = await open(log, false);
+    await log.createTopic('q', { partitions: 2 });
+    for (const p of [0, 1]) await log.partition('q', p).append(buildRecordBatch({ records: Array.from({ length: 20 }, (_, i) => ({ value: String(i) })) }));
+    const sg = c.shareGroups;
+    assert.equal(await sg.alterConfigs('g', { 'share.auto.offset.reset': 'earliest' }, false), null);
+    const hb = await sg.heartbeat({ groupId: 'g', memberId: 'm', memberEpoch: 0, rackId: null, subscribedTopicNames: ['q'], clientId: 'c', clientHost: 'h' });
+    assert.equal(hb.error, null);
+    for (const partition of [0, 1]) {
+      const ref = { topic: 'q', partition };
+      const a = await sg.acquire('g', 'm', ref, 500, 1 << 20);
+      assert.equal(a.acquired.length, 1);
+      // Accept the first 5, release the next 5 (delivered once), reject 10-11; the rest stays acquired (not stored).
+      const acks = [{ ref, batches: [{ firstOffset: 0, lastOffset: 4, types: [1] }, { firstOffset: 5, lastOffset: 9, types: [2] }, { firstOffset: 10, lastOffset: 11, types: [3] }] }];
+      assert.deepEqual(await sg.acknowledge('g', 'm', acks), [{ error: null, message: null }]);
+    }
+    const snap = (x: typeof c) => [0, 1].map((p) => {
+      const sp = x.shareGroups.inspect('g', 'q', p)!;
+      return { start: sp.startOffset, epoch: sp.stateEpoch, batches: sp.snapshot() };
+    });
+    const stored = snap(c);
+    const configs = sg.describeConfigs('g').find((x) => x.name === 'share.auto.offset.reset');
+    c.close();
+    await log.close();
+
+    log = await openTestLog(dir);
+    assert.equal((await liveTypes(log, '__share_group_state')).get('['), 4, 'JSON: the group, its configs, two share-partitions');
+    c = await open(log, true);
+    assert.deepEqual(snap(c), stored);
+    assert.deepEqual(c.shareGroups.describeConfigs('g').find((x) => x.name === 'share.auto.offset.reset'), configs);
+    c.close();
+    assert.deepEqual(Object.fromEntries(await liveTypes(log, '__share_group_state')), { 0: 2, [0x7fff]: 2 }, 'two ShareSnapshot records, the group and its configs private');
+    await log.close();
+
+    // The next start: the same state, nothing appended.
+    log = await openTestLog(dir);
+    const end = log.partition('__share_group_state', 0).highWatermark;
+    c = await open(log, true);
+    assert.deepEqual(snap(c), stored);
+    assert.equal(log.partition('__share_group_state', 0).highWatermark, end, 'nothing appended');
     c.close();
   } finally {
     await log.close();

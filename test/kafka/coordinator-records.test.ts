@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { consumerOffsetsCodec, consumerOffsetsRecords, transactionStateCodec } from '../../src/kafka/coordinator-records.js';
+import { shareGroupStateCodec } from '../../src/kafka/share-state-records.js';
 import type { EncodedRecord, InternalRecord, InternalRecordCodec } from '../../src/core/coordinators/internal-topic.js';
 
 function roundTrip(codec: InternalRecordCodec, r: InternalRecord): { type: number; version: number | null } {
@@ -167,6 +168,19 @@ test('streams groups in __consumer_offsets: group, topology and members in Kafka
   assert.deepEqual(roundTripParts(c, { key: ['sm', 'app', 'm1'], value: member }).map((x) => x.type), [19, 21, 22]);
   for (const state of ['STABLE', 'UNRELEASED_TASKS']) roundTripParts(c, { key: ['sm', 'app', 'm1'], value: { ...member, state, userEndpoint: null, clientTags: [] } });
   assert.deepEqual(roundTripParts(c, { key: ['sm', 'app', 'm1'], value: null }).map((x) => x.type), [22, 21, 19]);
+});
+
+test("share-partition state in __share_group_state as Kafka's ShareSnapshot; the group's records private", () => {
+  const c = shareGroupStateCodec;
+  const topicId = '0123456789abcdef0123456789abcdef';
+  const sp = { v: 1, topic: 'q', startOffset: 5, stateEpoch: 2, batches: [[5, 9, 2, 1], [10, 10, 4, 5], [11, 30, 0, 2]] };
+  assert.deepEqual(roundTrip(c, { key: ['sp', 'g', topicId, 3], value: sp }), { type: 0, version: 0 });
+  assert.deepEqual(roundTrip(c, { key: ['sp', 'g', topicId, 3], value: null }), { type: 0, version: null });
+  const e = c.encode({ key: ['sp', 'g', topicId, 3], value: sp }) as EncodedRecord;
+  assert.ok(e.key.includes(Buffer.from(topicId, 'hex')), "the topic id's 16 bytes in the key");
+  for (const key of [['sg', 'g'], ['gc', 'g']]) assert.equal(c.encode({ key, value: { v: 1 } }), null, JSON.stringify(key));
+  // Kafka's ShareUpdate (type 1), which Wharf does not write, is not read either.
+  assert.equal(c.decode(Buffer.from([0, 1, 0, 1, 0x67]), null), null);
 });
 
 /** A tagged-field section of one field (uvarint count, tag, size, data). */

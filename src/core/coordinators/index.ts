@@ -36,7 +36,7 @@ export interface CoordinatorOptions {
   shareGroups?: Partial<ShareGroupConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
   /** The record schemas of the internal topics (Kafka's, from the Kafka front-end); without them, Wharf's JSON records. */
-  recordCodecs?: { consumerOffsets?: InternalRecordCodec; transactionState?: InternalRecordCodec };
+  recordCodecs?: { consumerOffsets?: InternalRecordCodec; transactionState?: InternalRecordCodec; shareGroupState?: InternalRecordCodec };
   /** Streams group settings beyond those taken from `groups` (see streamsGroupConfig). */
   streams?: Partial<StreamsGroupConfig>;
 }
@@ -112,7 +112,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     throw e;
   }
   try {
-    shareGroups = await ShareGroups.open({ log: opts.log, logger: opts.logger, groups, config: opts.shareGroups });
+    shareGroups = await ShareGroups.open({ log: opts.log, logger: opts.logger, groups, config: opts.shareGroups, recordCodec: opts.recordCodecs?.shareGroupState });
   } catch (e) {
     transactions.close();
     groups.close();

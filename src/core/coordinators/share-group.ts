@@ -4,8 +4,9 @@
 // (accept, release, reject), redelivered when its acquisition lock times out, and archived once
 // delivered as often as the delivery count limit allows.
 //
-// State lives in the compacted internal topic `__share_group_state` (Wharf's JSON envelope,
-// internal-topic.ts), replayed on start:
+// State lives in the compacted internal topic `__share_group_state` (internal-topic.ts; with the
+// Kafka front-end's codec a share-partition is Kafka's ShareSnapshot record, the group's records
+// Wharf's private form), replayed on start:
 //   ["sg", group]                       -> { v, epoch }                the group exists (type share)
 //   ["gc", group]                       -> { v, configs }              its dynamic GROUP configs
 //   ["sp", group, topicId, partition]   -> { v, topic, startOffset, stateEpoch, batches }
@@ -26,7 +27,7 @@ import { batchBaseOffset, batchIsControl, batchIsTransactional, batchLastOffsetD
 import type { CoordinatorErrorCode } from './errors.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import { checkGroupConfig, GROUP_CONFIGS, groupConfigDefaults, parseIsoDuration } from './group-configs.js';
-import { InternalTopic, type InternalKey, type InternalRecord } from './internal-topic.js';
+import { InternalTopic, type InternalKey, type InternalRecord, type InternalRecordCodec } from './internal-topic.js';
 import { SharePartition, type AcquiredRange, type SharePartitionLimits, type StateBatch } from './share-partition.js';
 
 export const SHARE_GROUP_STATE_TOPIC = '__share_group_state';
@@ -200,9 +201,9 @@ export class ShareGroups {
     this.config = { ...DEFAULT_SHARE_GROUP_CONFIG, ...config };
   }
 
-  static async open(opts: { log: Log; logger: Logger; groups: GroupCoordinator; config?: Partial<ShareGroupConfig> }): Promise<ShareGroups> {
+  static async open(opts: { log: Log; logger: Logger; groups: GroupCoordinator; config?: Partial<ShareGroupConfig>; recordCodec?: InternalRecordCodec }): Promise<ShareGroups> {
     const logger = opts.logger.child({ component: 'share-groups' });
-    const topic = await InternalTopic.open(opts.log, SHARE_GROUP_STATE_TOPIC, logger);
+    const topic = await InternalTopic.open(opts.log, SHARE_GROUP_STATE_TOPIC, logger, opts.recordCodec);
     const sg = new ShareGroups(topic, opts.log, opts.groups, logger, opts.config ?? {});
     opts.groups.attachShareGroups((groupId) => sg.groups.has(groupId));
     const started = Date.now();
