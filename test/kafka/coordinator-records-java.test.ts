@@ -1,4 +1,5 @@
-// Kafka 4.4's own formatters read Wharf's `__consumer_offsets` and `__transaction_state`:
+// Kafka 4.4's own formatters read Wharf's `__consumer_offsets`, `__transaction_state` and
+// `__share_group_state`:
 // kafka-console-consumer with OffsetsMessageFormatter, GroupMetadataMessageFormatter and
 // TransactionLogMessageFormatter prints the offsets, the classic group and the transaction that
 // kafkajs made, because the coordinators write Kafka's record schemas
@@ -247,5 +248,41 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
     assert.equal(d.members.length, 1);
     assert.equal(d.members[0]!.memberEpoch, owned.memberEpoch);
     assert.equal(broker.coordinators!.consumerGroups.describe('k848-fmt').members.length, 0);
+  });
+
+  test("a share group's share-partition state, printed by Kafka's ShareGroupStateMessageFormatter", { timeout: 300_000 }, async () => {
+    await broker.log.createTopic('share-q', { partitions: 1 });
+    const kafka = kafkaClient(broker.ports.kafka!);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'share-q', messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i) })) });
+    await producer.disconnect();
+    // The share coordinator as the Kafka front-end drives it: a member acquires the 10 records,
+    // accepts 0-3, releases 4-5 and rejects 6.
+    const sg = broker.coordinators!.shareGroups;
+    assert.equal(await sg.alterConfigs('share-fmt', { 'share.auto.offset.reset': 'earliest' }, false), null);
+    assert.equal((await sg.heartbeat({ groupId: 'share-fmt', memberId: 'sm', memberEpoch: 0, rackId: null, subscribedTopicNames: ['share-q'], clientId: 'c', clientHost: 'h' })).error, null);
+    const ref = { topic: 'share-q', partition: 0 };
+    assert.deepEqual((await sg.acquire('share-fmt', 'sm', ref, 500, 1 << 20)).acquired, [{ firstOffset: 0, lastOffset: 9, deliveryCount: 1 }]);
+    const acks = [{ ref, batches: [{ firstOffset: 0, lastOffset: 3, types: [1] }, { firstOffset: 4, lastOffset: 5, types: [2] }, { firstOffset: 6, lastOffset: 6, types: [3] }] }];
+    assert.deepEqual(await sg.acknowledge('share-fmt', 'sm', acks), [{ error: null, message: null }]);
+
+    const printed = await formatted('__share_group_state', 'group.share.ShareGroupStateMessageFormatter');
+    const topicId = Buffer.from(broker.log.topicInfo('share-q')!.topicId, 'hex').toString('base64url');
+    const mine = printed.filter((p) => p.key.data.groupId === 'share-fmt');
+    assert.ok(mine.length > 0, JSON.stringify(printed));
+    for (const p of mine) assert.equal(p.key.type, 0, 'ShareSnapshot');
+    const last = mine.at(-1)!;
+    assert.deepEqual(last.key.data, { groupId: 'share-fmt', topicId, partition: 0 });
+    const v = last.value!.data as { startOffset: number; stateEpoch: number; stateBatches: Array<Record<string, number>> };
+    // 0-3 accepted: the start offset moved past them; 4-5 available again (delivered once), 6 archived.
+    assert.equal(v.startOffset, 4);
+    assert.deepEqual(
+      v.stateBatches.map((b) => [b.firstOffset, b.lastOffset, b.deliveryState, b.deliveryCount]).filter(([, last]) => last! <= 6),
+      [
+        [4, 5, 0, 1],
+        [6, 6, 4, 1],
+      ],
+    );
   });
 });
