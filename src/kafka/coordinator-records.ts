@@ -1,28 +1,35 @@
 // The coordinators' records in Kafka's own schemas, so that Kafka's tools read Wharf's
 // `__consumer_offsets` and `__transaction_state` (kafka-console-consumer.sh with the
-// OffsetsMessageFormatter, GroupMetadataMessageFormatter, TransactionLogMessageFormatter). The
-// core coordinators speak in InternalRecords (a key tuple and a value object) and know no wire
-// format; this file maps those records to and from the generated codecs of the 4.4 definitions
+// OffsetsMessageFormatter, GroupMetadataMessageFormatter, TransactionLogMessageFormatter; the
+// KIP-848 and streams records with Kafka's GroupCoordinatorRecordSerde). The core coordinators
+// speak in InternalRecords (a key tuple and a value object) and know no wire format; this file
+// maps those records to and from the generated codecs of the 4.4 definitions
 // (src/kafka/protocol/records/), and the broker hands it to the coordinators.
 //
-// Layout, as Kafka's CoordinatorRecordSerde: key = int16 record type + key struct (version 0);
-// value = int16 version + value struct; a tombstone has no value.
+// Layout, as Kafka's CoordinatorRecordSerde (record-frame.ts): key = int16 record type + key
+// struct (version 0); value = int16 version + value struct; a tombstone has no value.
 //   __consumer_offsets   ["o", group, topic, partition] -> OffsetCommit (type 1; value v3, or v1
 //                                                           when the commit has an expiry)
 //                        ["g", group]                    -> GroupMetadata (type 2; value v3)
-//                        ["cg", group]                   -> ConsumerGroupMetadata (type 3; value v0:
-//                                                           the KIP-848 group's epoch)
+//                        ["cg", group]                   -> ConsumerGroupMetadata (type 3: the
+//                                                           KIP-848 group's epoch) and
+//                                                           ConsumerGroupTargetAssignmentMetadata
+//                                                           (type 6: its assignment epoch)
+//                        ["cm", group, member]           -> types 5, 7, 8 (consumer-member-records.ts)
+//                        ["sg" | "st" | "sm", ...]       -> types 17, 19-23 (streams-group-records.ts)
 //   __transaction_state  ["t", transactionalId]          -> TransactionLog (type 0; value v1)
-// The other records (KIP-848 members and assignments, KIP-1071 and share groups' state, transactional offsets still
-// pending, producer-id blocks) have no mapping here yet: encode() returns null for them and
-// the internal topic keeps them in Wharf's private form (see internal-topic.ts), which Kafka's
-// readers skip as a record type they do not know.
+// (`__share_group_state` is share-state-records.ts.) A record Kafka splits in several is
+// written as several, each under its own key, and read back as parts the replay merges
+// (internal-topic.ts). The other records (transactional offsets still pending, producer-id
+// blocks) have no Kafka schema: encode() returns null for them and the internal topic keeps
+// them in Wharf's private form, which Kafka's readers skip as a record type they do not know
+// (docs/architecture.md, "Coordinators", says why).
 //
 // What Wharf keeps beyond Kafka's schema rides in a tagged field of a flexible value (Kafka's
 // readers skip unknown tags): a transaction's last producer epoch and the groups whose offsets
 // it holds (Kafka keeps the latter as the __consumer_offsets partitions of the transaction); a
-// KIP-848 group's assignment epoch, assignor and subscription metadata key (Kafka keeps the
-// first in ConsumerGroupTargetAssignmentMetadata, which Wharf does not write yet).
+// KIP-848 group's assignor and subscription metadata key. Brokers before type 6 kept the
+// assignment epoch in type 3's tag: such a record is read and rewritten on start.
 import type { DecodedRecord, InternalRecord, InternalRecordCodec, EncodedRecord } from '../core/coordinators/internal-topic.js';
 import { Reader } from './protocol/reader.js';
 import { RECORD_TYPES } from './protocol/records/index.js';
