@@ -17,6 +17,9 @@
 //                                                           (type 6: its assignment epoch)
 //                        ["cm", group, member]           -> types 5, 7, 8 (consumer-member-records.ts)
 //                        ["sg" | "st" | "sm", ...]       -> types 17, 19-23 (streams-group-records.ts)
+//                        ["shg", group]                  -> ShareGroupMetadata (type 11: a share
+//                                                           group's epoch; Wharf keeps no share
+//                                                           members or assignments)
 //   __transaction_state  ["t", transactionalId]          -> TransactionLog (type 0; value v1)
 // (`__share_group_state` is share-state-records.ts.) A record Kafka splits in several is
 // written as several, each under its own key, and read back as parts the replay merges
@@ -36,6 +39,7 @@ import { RECORD_TYPES } from './protocol/records/index.js';
 import { frame, num, str, valueFrame, wharfExtra, wharfTag, type TopicIdOf } from './record-frame.js';
 import { CONSUMER_MEMBER_TYPES, decodeConsumerMember, encodeConsumerMember } from './consumer-member-records.js';
 import { STREAMS_GROUP_TYPES, decodeStreamsGroup, encodeStreamsGroup } from './streams-group-records.js';
+import { decodeShareGroupMetadataKey, decodeShareGroupMetadataValue, encodeShareGroupMetadataKey, encodeShareGroupMetadataValue } from './protocol/records/share-group-metadata.js';
 import {
   decodeConsumerGroupTargetAssignmentMetadataKey,
   decodeConsumerGroupTargetAssignmentMetadataValue,
@@ -114,6 +118,13 @@ function encodeConsumerGroup(group: string, v: Record<string, unknown> | null): 
   ];
 }
 
+/** A share group's epoch: ShareGroupMetadata (type 11; Kafka's MetadataHash written as 0). */
+function encodeShareGroup(group: string, v: Record<string, unknown> | null): EncodedRecord {
+  const key = frame(GROUPS.ShareGroupMetadata.type, (w) => encodeShareGroupMetadataKey(w, 0, { groupId: group }));
+  if (v === null) return { key, value: null };
+  return { key, value: valueFrame(0, (w) => encodeShareGroupMetadataValue(w, 0, { epoch: num(v.epoch, 0), metadataHash: 0n })) };
+}
+
 /**
  * `__consumer_offsets` in Kafka's schema: offsets, classic groups, KIP-848 groups and their
  * members. `topicIdOf` names the topics of a KIP-848 assignment by id (Kafka's records do);
@@ -128,6 +139,7 @@ export function consumerOffsetsRecords(topicIdOf: TopicIdOf = () => null): Inter
       if (k[0] === 'cg' && k.length === 2) return encodeConsumerGroup(String(k[1]), r.value);
       if (k[0] === 'cm' && k.length === 3) return encodeConsumerMember(String(k[1]), String(k[2]), r.value, topicIdOf);
       if (k[0] === 'sg' || k[0] === 'st' || k[0] === 'sm') return encodeStreamsGroup(k, r.value);
+      if (k[0] === 'shg' && k.length === 2) return encodeShareGroup(String(k[1]), r.value);
       return null;
     },
     decode: decodeConsumerOffsets,
@@ -203,6 +215,12 @@ function decodeConsumerOffsets(keyBytes: Buffer, valueBytes: Buffer | null): Dec
     let vr: Reader | null = null;
     if (valueBytes !== null) vr = new Reader(valueBytes);
     return decodeConsumerMember(type, kr, vr);
+  }
+  if (type === GROUPS.ShareGroupMetadata.type) {
+    const tuple = ['shg', decodeShareGroupMetadataKey(kr, 0).groupId];
+    if (valueBytes === null) return { key: tuple, value: null };
+    const vr = new Reader(valueBytes);
+    return { key: tuple, value: { v: 1, epoch: decodeShareGroupMetadataValue(vr, vr.int16()).epoch } };
   }
   if (STREAMS_GROUP_TYPES.includes(type)) return decodeStreamsGroup(type, kr, valueBytes === null ? null : new Reader(valueBytes));
   return null;

@@ -8,10 +8,10 @@
 // Wharf does not keep, are written as 0, the timestamps as the time of the write. The topic's
 // name rides in Wharf's tagged field (a topic deleted since keeps its name); the core names the
 // topic id by the log's 32 hex digits, Kafka's records by its 16 bytes.
-// The share group's own records (["sg"]: the group exists, and its epoch; ["gc"]: its dynamic
-// configs) have no record here: Kafka keeps the first as ShareGroupMetadata in
-// `__consumer_offsets` and the second in the cluster metadata. They stay in the internal
-// topic's private form, which Kafka's share coordinator serde skips as an unknown type.
+// A share group's dynamic configs (["gc"]) have no record here (Kafka keeps them in the cluster
+// metadata): they stay in the internal topic's private form, which Kafka's share coordinator
+// serde skips as an unknown type; so does a group's ["sg"] record of brokers before its move to
+// `__consumer_offsets` (ShareGroupMetadata, coordinator-records.ts), until the move deletes it.
 import type { DecodedRecord, EncodedRecord, InternalRecord, InternalRecordCodec } from '../core/coordinators/internal-topic.js';
 import { Reader } from './protocol/reader.js';
 import { RECORD_TYPES } from './protocol/records/index.js';

@@ -4,12 +4,15 @@
 // tag, as those brokers wrote it) and a streams group with its topology and members. A broker
 // started on such a data directory rewrites them as Kafka's records (types 5-8, 17-23), has the
 // same groups, and a start after that appends nothing. The old form is made by the coordinators
-// with a codec that maps only what those brokers mapped.
+// with a codec that maps only what those brokers mapped. And `__share_group_state` in Wharf's
+// JSON (with the share group's own record there, where those brokers kept it): rewritten as
+// Kafka's ShareSnapshot records, the group's epoch moved to `__consumer_offsets`
+// (ShareGroupMetadata).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestLog, silentLogger, tempDir } from '../storage/helpers.js';
 import { startCoordinators, type Coordinators } from '../../src/core/coordinators/index.js';
-import type { EncodedRecord, InternalRecord, InternalRecordCodec } from '../../src/core/coordinators/internal-topic.js';
+import { InternalTopic, type EncodedRecord, type InternalRecord, type InternalRecordCodec } from '../../src/core/coordinators/internal-topic.js';
 import { decodeRecords, forEachBatch, batchIsControl } from '../../src/core/records/batch.js';
 import { consumerOffsetsCodec, transactionStateCodec } from '../../src/kafka/coordinator-records.js';
 import { shareGroupStateCodec } from '../../src/kafka/share-state-records.js';
@@ -154,7 +157,7 @@ test("KIP-848 members and streams groups in Wharf's private form are rewritten a
   }
 });
 
-test("__share_group_state in Wharf's JSON is rewritten on start: share-partitions as Kafka's ShareSnapshot, the group's records private", { timeout: 120_000 }, async () => {
+test("__share_group_state in Wharf's JSON is rewritten on start: share-partitions as Kafka's ShareSnapshot, the configs private, the group's epoch moved to __consumer_offsets", { timeout: 120_000 }, async () => {
   const { dir, cleanup } = tempDir('wharf-migrate-share-');
   const open = (log: Log, codec: boolean) =>
     startCoordinators({ log, logger: silentLogger, ...quiet, shareGroups: { recordLockDurationMs: 60_000 }, recordCodecs: { consumerOffsets: consumerOffsetsCodec, transactionState: transactionStateCodec, ...(codec ? { shareGroupState: shareGroupStateCodec } : {}) } });
@@ -180,25 +183,36 @@ test("__share_group_state in Wharf's JSON is rewritten on start: share-partition
       return { start: sp.startOffset, epoch: sp.stateEpoch, batches: sp.snapshot() };
     });
     const stored = snap(c);
+    const epoch = c.shareGroups.describe('g')!.epoch;
+    assert.ok(epoch >= 1);
     const configs = sg.describeConfigs('g').find((x) => x.name === 'share.auto.offset.reset');
     c.close();
+    // Where brokers before kept the group's record: ["sg", group] in __share_group_state (JSON).
+    await (await InternalTopic.open(log, '__consumer_offsets', silentLogger, consumerOffsetsCodec)).append([{ key: ['shg', 'g'], value: null }]);
+    await (await InternalTopic.open(log, '__share_group_state', silentLogger)).append([{ key: ['sg', 'g'], value: { v: 1, epoch } }]);
     await log.close();
 
     log = await openTestLog(dir);
     assert.equal((await liveTypes(log, '__share_group_state')).get('['), 4, 'JSON: the group, its configs, two share-partitions');
+    assert.equal((await liveTypes(log)).get(11), undefined);
     c = await open(log, true);
     assert.deepEqual(snap(c), stored);
+    assert.equal(c.shareGroups.describe('g')?.epoch, epoch);
     assert.deepEqual(c.shareGroups.describeConfigs('g').find((x) => x.name === 'share.auto.offset.reset'), configs);
     c.close();
-    assert.deepEqual(Object.fromEntries(await liveTypes(log, '__share_group_state')), { 0: 2, [0x7fff]: 2 }, 'two ShareSnapshot records, the group and its configs private');
+    assert.deepEqual(Object.fromEntries(await liveTypes(log, '__share_group_state')), { 0: 2, [0x7fff]: 1 }, 'two ShareSnapshot records, the configs private');
+    assert.equal((await liveTypes(log))?.get(11), 1, "the group's epoch moved to __consumer_offsets as ShareGroupMetadata");
     await log.close();
 
     // The next start: the same state, nothing appended.
     log = await openTestLog(dir);
     const end = log.partition('__share_group_state', 0).highWatermark;
+    const offsetsEnd = log.partition('__consumer_offsets', 0).highWatermark;
     c = await open(log, true);
     assert.deepEqual(snap(c), stored);
+    assert.equal(c.shareGroups.describe('g')?.epoch, epoch);
     assert.equal(log.partition('__share_group_state', 0).highWatermark, end, 'nothing appended');
+    assert.equal(log.partition('__consumer_offsets', 0).highWatermark, offsetsEnd, 'nothing appended');
     c.close();
   } finally {
     await log.close();

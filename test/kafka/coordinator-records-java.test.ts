@@ -250,7 +250,7 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
     assert.equal(broker.coordinators!.consumerGroups.describe('k848-fmt').members.length, 0);
   });
 
-  test("a share group's share-partition state, printed by Kafka's ShareGroupStateMessageFormatter", { timeout: 300_000 }, async () => {
+  test("a share group's share-partition state and epoch, printed by Kafka's ShareGroupStateMessageFormatter and ShareGroupMessageFormatter", { timeout: 300_000 }, async () => {
     await broker.log.createTopic('share-q', { partitions: 1 });
     const kafka = kafkaClient(broker.ports.kafka!);
     const producer = kafka.producer();
@@ -284,5 +284,11 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
         [6, 6, 4, 1],
       ],
     );
+    // The group's epoch in __consumer_offsets, as Kafka's ShareGroupMetadata.
+    const groups = await formatted('__consumer_offsets', 'ShareGroupMessageFormatter');
+    const meta = groups.filter((p) => p.key.data.groupId === 'share-fmt').at(-1);
+    assert.ok(meta, JSON.stringify(groups));
+    assert.equal(meta.key.type, 11);
+    assert.equal(meta.value?.data.epoch, sg.describe('share-fmt')!.epoch);
   });
 });

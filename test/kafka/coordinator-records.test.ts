@@ -69,6 +69,9 @@ test('offsets, classic groups and KIP-848 group epochs in __consumer_offsets rea
   };
   assert.deepEqual(roundTrip(c, { key: ['g', 'grp'], value: group }), { type: 2, version: 3 });
   assert.deepEqual(roundTrip(c, { key: ['g', 'grp'], value: { ...group, protocolType: null, protocol: null, leader: null, members: [] } }), { type: 2, version: 3 });
+  // A share group's epoch (Wharf keeps no share members or assignments).
+  assert.deepEqual(roundTrip(c, { key: ['shg', 'q'], value: { v: 1, epoch: 4 } }), { type: 11, version: 0 });
+  assert.deepEqual(roundTrip(c, { key: ['shg', 'q'], value: null }), { type: 11, version: null });
   // Without a mapping: the internal topic stores these in its private form.
   for (const key of [['to', 7, 'g', 't', 0]]) assert.equal(c.encode({ key, value: { v: 1 } }), null, JSON.stringify(key));
 });
