@@ -181,9 +181,11 @@ export class InternalTopic {
     // The stored keys of records in a form no longer written, with the tuple each holds and
     // whether the newest record of the key is live: those are rewritten after the replay.
     const legacy = new Map<string, { key: InternalKey; id: string; live: boolean }>();
-    // The state of each tuple after the records read so far (a split record: its parts merged).
-    const state = new Map<string, Record<string, unknown>>();
-    // The old form's stored key each tuple's state last came from (a tuple set since in the codec's form has none).
+    // The parts read so far of each record the codec splits, merged (by tuple).
+    const parts = new Map<string, Record<string, unknown>>();
+    // The newest state of each tuple that has a record in a legacy form (null: deleted): what the migration writes.
+    const legacyFinal = new Map<string, Record<string, unknown> | null>();
+    // The old form's stored key each tuple's state last came from (none once set in the codec's form).
     const legacyOwner = new Map<string, string>();
     while (offset < end) {
       const r = await part.read(offset, READ_CHUNK, { maxOffset: end });
@@ -205,23 +207,28 @@ export class InternalTopic {
               this.logger.debug({ topic: this.name, offset: rec.offset }, 'skipping a record of a type Wharf does not keep');
               continue;
             }
-            const id = JSON.stringify(d.record.key);
-            const stored = d.legacy || legacyOwner.size > 0 ? rec.key.toString('latin1') : '';
+            const id = this.codec === null ? '' : JSON.stringify(d.record.key);
+            const stored = d.legacy || legacy.size > 0 ? rec.key.toString('latin1') : '';
             if (d.legacy) {
               legacy.set(stored, { key: d.record.key, id, live: d.record.value !== null });
-              // The tombstone of an old form's key deletes only the copy under that key: not a
-              // tuple whose state came since in another form (the migration's own tombstones).
-              if (d.record.value === null && state.has(id) && legacyOwner.get(id) !== stored) continue;
+              // The tombstone of an old form's key deletes the tuple only if its state came from
+              // that key: not once it came in another form (the migration's own tombstones).
+              if (d.record.value === null && legacyOwner.get(id) !== stored) continue;
               if (d.record.value === null) legacyOwner.delete(id);
               else legacyOwner.set(id, stored);
-            } else if (legacyOwner.size > 0) {
+            } else if (legacy.size > 0) {
               legacy.delete(stored); // the key's newest record is in the codec's form
               legacyOwner.delete(id);
             }
             let value = d.record.value;
-            if (value === null) state.delete(id);
-            else if (d.record.part === true) state.set(id, (value = { ...(state.get(id) ?? {}), ...value }));
-            else state.set(id, value);
+            if (d.record.part === true) {
+              if (value === null) parts.delete(id);
+              else parts.set(id, (value = { ...(parts.get(id) ?? legacyFinal.get(id) ?? {}), ...value }));
+            } else if (parts.has(id)) {
+              if (value === null) parts.delete(id);
+              else parts.set(id, value);
+            }
+            if (d.legacy || legacyFinal.has(id)) legacyFinal.set(id, value);
             fn(d.record.key, value, rec.offset, rec.timestamp);
             count++;
           }
@@ -229,7 +236,7 @@ export class InternalTopic {
       }
       offset = r.nextOffset;
     }
-    await this.migrate(legacy, state);
+    await this.migrate(legacy, legacyFinal);
     return count;
   }
 
@@ -242,15 +249,15 @@ export class InternalTopic {
    * in its old form (rewritten on the next start) or rewritten; a replay reads both forms to the
    * same state. The state in memory already holds these records: only their bytes change.
    */
-  private async migrate(legacy: Map<string, { key: InternalKey; id: string; live: boolean }>, state: Map<string, Record<string, unknown>>): Promise<void> {
+  private async migrate(legacy: Map<string, { key: InternalKey; id: string; live: boolean }>, state: Map<string, Record<string, unknown> | null>): Promise<void> {
     // A stored key whose newest record is a tombstone is left to compaction. A live one is
     // deleted and its tuple written in the codec's form as the replay left it (the newest
     // state, whichever form it came in; nothing when the tuple is gone).
     const live: Array<[string, InternalRecord | null]> = [];
     for (const [k, r] of legacy) {
       if (!r.live) continue;
-      const value = state.get(r.id);
-      live.push([k, value === undefined ? null : { key: r.key, value }]);
+      const value = state.get(r.id) ?? null;
+      live.push([k, value === null ? null : { key: r.key, value }]);
     }
     if (live.length === 0) return;
     const started = Date.now();
