@@ -4,7 +4,8 @@
 // from the log in dependency order: producer state first (scans the partitions), then groups
 // (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
 // what a crash interrupted, which may write markers and offsets), then share groups (replay
-// __share_group_state). The JetStream consumer
+// __share_group_state, and take their groups' records the group coordinator replayed from
+// __consumer_offsets). The JetStream consumer
 // coordinator starts apart (startJetStreamConsumers), after the streams it serves are rebuilt.
 import type { GroupOptions, TransactionOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
