@@ -70,7 +70,8 @@ export function encodeConsumerMember(groupId: string, memberId: string, v: Recor
       clientId: str(v.clientId) ?? '',
       clientHost: str(v.clientHost) ?? '',
       subscribedTopicNames: Array.isArray(v.subscribedTopicNames) ? (v.subscribedTopicNames as string[]) : [],
-      subscribedTopicRegex: str(v.subscribedTopicRegex),
+      // As Kafka 4.4 writes a member without a regular expression.
+      subscribedTopicRegex: str(v.subscribedTopicRegex) ?? '',
       rebalanceTimeoutMs: num(v.rebalanceTimeoutMs, -1),
       serverAssignor: str(v.serverAssignor),
     }),
@@ -111,7 +112,7 @@ export function decodeConsumerMember(type: number, kr: Reader, vr: Reader | null
         clientId: v.clientId,
         clientHost: v.clientHost,
         subscribedTopicNames: v.subscribedTopicNames,
-        subscribedTopicRegex: v.subscribedTopicRegex,
+        subscribedTopicRegex: v.subscribedTopicRegex === '' ? null : v.subscribedTopicRegex,
         serverAssignor: v.serverAssignor,
         rebalanceTimeoutMs: v.rebalanceTimeoutMs,
       },

@@ -214,6 +214,7 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
     assert.ok(meta, JSON.stringify(all.filter((p) => p.key.data.groupId === 'k848-fmt')));
     assert.deepEqual(meta.value!.data.subscribedTopicNames, ['k-in']);
     assert.equal(meta.value!.data.clientId, 'console-consumer');
+    assert.equal(meta.value!.data.subscribedTopicRegex, '', 'no regular expression, as Kafka 4.4 writes it');
     const memberId = String(meta.key.data.memberId);
     const current = everyOf(8, 'k848-fmt').filter((p) => p.value !== null && (p.value.data.assignedPartitions as unknown[]).length > 0).at(-1);
     assert.ok(current, 'a current assignment with partitions');
@@ -237,7 +238,7 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
     const sCurrent = of(22, { groupId: 'streams-fmt', memberId: 'sm1' })?.value?.data;
     assert.equal(sCurrent?.memberEpoch, owned.memberEpoch);
     assert.deepEqual(sCurrent?.activeTasks, [{ subtopologyId: '0', partitions: [0, 1] }]);
-    t.diagnostic(JSON.stringify(of(8, { groupId: 'k848-fmt', memberId })));
+    for (const p of all.filter((x) => x.key.data.groupId === 'k848-fmt')) t.diagnostic(JSON.stringify(p));
     t.diagnostic(JSON.stringify(of(22, { groupId: 'streams-fmt', memberId: 'sm1' })));
 
     // A restarted broker reads the streams group back.
