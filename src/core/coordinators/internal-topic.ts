@@ -9,9 +9,10 @@
 //    Kafka's tools read them), and the records the schema has no type for in Wharf's private
 //    form: a key of the int16 PRIVATE_RECORD_TYPE followed by the JSON tuple, a JSON value.
 //    Kafka's readers skip a record type they do not know. JSON records found on replay (from a
-//    broker before the codec: their key starts with '['), and private-form records of a kind
-//    the codec maps now (from a broker whose codec did not map it yet), are read as before and
-//    rewritten in the codec's form once the replay is done (see migrate()).
+//    broker before the codec: their key starts with '['), private-form records of a kind the
+//    codec maps now (from a broker whose codec did not map it yet), and records the codec reads
+//    as an older layout of its own (DecodedRecord.legacy) are read as before and rewritten in
+//    the codec's current form once the replay is done (see migrate()).
 //    One InternalRecord may be several records in the schema (Kafka splits a KIP-848 member into
 //    its metadata, current and target assignment): each under its own key with a complete
 //    value of its own, so that compaction, which keeps the newest record of each key, keeps a
@@ -69,7 +70,7 @@ export interface InternalRecordCodec {
  */
 export const PRIVATE_RECORD_TYPE = 0x7fff;
 
-/** Records per batch when migrating JSON records (each batch holds a key's tombstone and its rewrite). */
+/** Old-form keys per batch when migrating (each batch holds their tuples' rewrites and the old keys' tombstones). */
 const MIGRATION_BATCH = 1000;
 
 export const INTERNAL_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
