@@ -12,31 +12,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestLog, silentLogger, tempDir } from '../storage/helpers.js';
 import { startCoordinators, type Coordinators } from '../../src/core/coordinators/index.js';
-import { InternalTopic, type EncodedRecord, type InternalRecord, type InternalRecordCodec } from '../../src/core/coordinators/internal-topic.js';
+import { InternalTopic, type InternalRecordCodec } from '../../src/core/coordinators/internal-topic.js';
 import { decodeRecords, forEachBatch, batchIsControl } from '../../src/core/records/batch.js';
 import { consumerOffsetsCodec, transactionStateCodec } from '../../src/kafka/coordinator-records.js';
 import { shareGroupStateCodec } from '../../src/kafka/share-state-records.js';
 import { buildRecordBatch } from '../../src/core/records/batch.js';
-import { encodeConsumerGroupMetadataKey, encodeConsumerGroupMetadataValue } from '../../src/kafka/protocol/records/consumer-group-metadata.js';
-import { frame, valueFrame, wharfTag } from '../../src/kafka/record-frame.js';
+import { oldConsumerOffsetsCodec } from '../kafka/support/old-coordinator-records.js';
 import type { StreamsHeartbeatRequest } from '../../src/core/coordinators/streams-group.js';
 import type { Log } from '../../src/core/log/index.js';
 
 const quiet = { groups: { offsetsRetentionCheckIntervalMs: 0, initialRebalanceDelayMs: 0, consumerSessionTimeoutMs: 60_000 }, transactions: { abortTimedOutIntervalMs: 0 } };
 
-/** What brokers before this change wrote: offsets, classic groups and type 3 (with the assignment epoch in its tag) in Kafka's schema, the rest private. */
-const before: InternalRecordCodec = {
-  encode(r: InternalRecord): EncodedRecord | EncodedRecord[] | null {
-    if (r.key[0] === 'o' || r.key[0] === 'g') return consumerOffsetsCodec.encode(r);
-    if (r.key[0] !== 'cg') return null;
-    const key = frame(3, (w) => encodeConsumerGroupMetadataKey(w, 0, { groupId: String(r.key[1]) }));
-    const v = r.value;
-    if (v === null) return { key, value: null };
-    const extra = { assignmentEpoch: v.assignmentEpoch, assignor: v.assignor, metadata: v.metadata };
-    return { key, value: valueFrame(0, (w) => encodeConsumerGroupMetadataValue(w, 0, { epoch: Number(v.epoch), unknownTaggedFields: wharfTag(extra) })) };
-  },
-  decode: (k, v) => consumerOffsetsCodec.decode(k, v),
-};
+/** What brokers before this change wrote. */
+const before = oldConsumerOffsetsCodec;
 
 const start = (log: Log, codec: InternalRecordCodec) => startCoordinators({ log, logger: silentLogger, ...quiet, recordCodecs: { consumerOffsets: codec, transactionState: transactionStateCodec } });
 

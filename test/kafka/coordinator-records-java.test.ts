@@ -17,6 +17,12 @@ import { waitFor, waitForValue } from '../support/wait.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { compileJavaApp } from './support/java.js';
 import type { Broker } from '../../src/index.js';
+import { openTestLog, silentLogger } from '../storage/helpers.js';
+import { startCoordinators } from '../../src/core/coordinators/index.js';
+import { InternalTopic } from '../../src/core/coordinators/internal-topic.js';
+import { buildRecordBatch } from '../../src/core/records/batch.js';
+import { transactionStateCodec } from '../../src/kafka/coordinator-records.js';
+import { oldConsumerOffsetsCodec } from './support/old-coordinator-records.js';
 
 function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
@@ -41,7 +47,7 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
    * skipped): one of Kafka's (by its name in org.apache.kafka.tools.consumer), or
    * `test:<class>`, a class of test/kafka/java compiled against Kafka's.
    */
-  const formatted = async (topic: string, formatter: string): Promise<Printed[]> => {
+  const formatted = async (topic: string, formatter: string, on: Broker = broker): Promise<Printed[]> => {
     // Kafka's own formatters run with the install's runner; a test class with java on the install's classpath and the class.
     let runner = [join(dirname(findPeer('kafka')!), 'kafka-run-class.sh')];
     let cls = `org.apache.kafka.tools.consumer.${formatter}`;
@@ -51,9 +57,9 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
       runner = ['java', '-Xmx256m', '-cp', c.classpath];
       cls = formatter.slice(5);
     }
-    const part = broker.log.partition(topic, 0);
+    const part = on.log.partition(topic, 0);
     const expected = part.highWatermark - part.logStartOffset;
-    const args = ['org.apache.kafka.tools.consumer.ConsoleConsumer', '--bootstrap-server', bs, '--topic', topic, '--from-beginning', '--max-messages', String(expected), '--timeout-ms', '60000', '--formatter', cls];
+    const args = ['org.apache.kafka.tools.consumer.ConsoleConsumer', '--bootstrap-server', `127.0.0.1:${on.ports.kafka}`, '--topic', topic, '--from-beginning', '--max-messages', String(expected), '--timeout-ms', '60000', '--formatter', cls];
     const r = runner[0] === 'java' ? await run('java', [...runner.slice(1), ...args]) : await run('bash', [...runner, ...args]);
     assert.equal(r.code, 0, r.stderr);
     // Kafka 4.4's coordinator-record formatters end a record without a newline.
@@ -291,5 +297,63 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
     assert.ok(meta, JSON.stringify(groups));
     assert.equal(meta.key.type, 11);
     assert.equal(meta.value?.data.epoch, sg.describe('share-fmt')!.epoch);
+  });
+
+  test('a data directory in the old form (private KIP-848, streams and share group records, JSON share state), started as a broker: rewritten, then read by the formatters and the broker', { timeout: 300_000 }, async (t) => {
+    const oldDir = mkdtempSync(join(tmpdir(), 'wharf-coordrec-old-'));
+    t.after(() => rmSync(oldDir, { recursive: true, force: true }));
+    // 1. The old form: the coordinators with the old codec of __consumer_offsets and no codec for __share_group_state.
+    const log = await openTestLog(oldDir);
+    const c = await startCoordinators({ log, logger: silentLogger, groups: { offsetsRetentionCheckIntervalMs: 0, initialRebalanceDelayMs: 0, consumerSessionTimeoutMs: 600_000 }, shareGroups: { recordLockDurationMs: 600_000 }, transactions: { abortTimedOutIntervalMs: 0 }, recordCodecs: { consumerOffsets: oldConsumerOffsetsCodec, transactionState: transactionStateCodec } });
+    await log.createTopic('old-in', { partitions: 2 });
+    for (const p of [0, 1]) await log.partition('old-in', p).append(buildRecordBatch({ records: [{ value: Buffer.from('x') }, { value: Buffer.from('y') }] }));
+    const k = await c.consumerGroups.heartbeat({ groupId: 'old-k', memberId: 'OA', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 10_000, subscribedTopicNames: ['old-in'], subscribedTopicRegex: null, serverAssignor: 'range', ownedPartitions: new Map(), clientId: 'old-cli', clientHost: '/127.0.0.1' });
+    assert.equal(k.error, null);
+    const topology = { epoch: 1, subtopologies: [{ subtopologyId: '0', sourceTopics: ['old-in'], sourceTopicRegex: [], stateChangelogTopics: [], repartitionSinkTopics: [], repartitionSourceTopics: [], copartitionGroups: [] }] };
+    const s0 = await c.streamsGroups.heartbeat({ groupId: 'old-s', memberId: 'OS', memberEpoch: 0, endpointInformationEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 10_000, topology, activeTasks: new Map(), standbyTasks: new Map(), warmupTasks: new Map(), processId: 'old-proc', userEndpoint: null, clientTags: null, taskOffsets: null, taskEndOffsets: null, shutdownApplication: false, clientId: 'old-s-cli', clientHost: '/127.0.0.1' });
+    assert.equal(s0.error, null);
+    const sg = c.shareGroups;
+    assert.equal(await sg.alterConfigs('old-q', { 'share.auto.offset.reset': 'earliest' }, false), null);
+    assert.equal((await sg.heartbeat({ groupId: 'old-q', memberId: 'OQ', memberEpoch: 0, rackId: null, subscribedTopicNames: ['old-in'], clientId: 'c', clientHost: 'h' })).error, null);
+    for (const partition of [0, 1]) {
+      const ref = { topic: 'old-in', partition };
+      assert.equal((await sg.acquire('old-q', 'OQ', ref, 500, 1 << 20)).acquired.length, 1);
+      assert.deepEqual(await sg.acknowledge('old-q', 'OQ', [{ ref, batches: [{ firstOffset: 0, lastOffset: 0, types: [1] }] }]), [{ error: null, message: null }]);
+    }
+    const shareEpoch = sg.describe('old-q')!.epoch;
+    c.close();
+    // Where those brokers kept the share group's own record: ["sg", group] in __share_group_state (JSON).
+    await (await InternalTopic.open(log, '__consumer_offsets', silentLogger, oldConsumerOffsetsCodec)).append([{ key: ['shg', 'old-q'], value: null }]);
+    await (await InternalTopic.open(log, '__share_group_state', silentLogger)).append([{ key: ['sg', 'old-q'], value: { v: 1, epoch: shareEpoch } }]);
+    await log.close();
+
+    // 2. A broker on that directory rewrites the records; Kafka's formatters read them.
+    const old = await startTestBroker({ kafkaPort: 0, fsync: 'never', dataDir: oldDir, groupInitialRebalanceDelay: 0 });
+    try {
+      const all = await formatted('__consumer_offsets', 'test:AllGroupRecordsFormatter', old);
+      const mine = (g: string) => new Map(all.filter((p) => p.key.data.groupId === g).map((p) => [p.key.type, p]));
+      const kRecords = mine('old-k');
+      for (const type of [3, 5, 6, 7, 8]) assert.ok(kRecords.get(type)?.value, `KIP-848 type ${type}: ${JSON.stringify([...kRecords.values()])}`);
+      assert.equal(kRecords.get(5)!.value!.data.clientId, 'old-cli');
+      assert.deepEqual(kRecords.get(7)!.value!.data.topicPartitions, [{ topicId: Buffer.from(old.log.topicInfo('old-in')!.topicId, 'hex').toString('base64url'), partitions: [0, 1] }]);
+      const sRecords = mine('old-s');
+      for (const type of [17, 19, 20, 21, 22, 23]) assert.ok(sRecords.get(type)?.value, `streams type ${type}`);
+      assert.equal(sRecords.get(19)!.value!.data.processId, 'old-proc');
+      assert.equal(mine('old-q').get(11)?.value?.data.epoch, shareEpoch);
+      const state = await formatted('__share_group_state', 'group.share.ShareGroupStateMessageFormatter', old);
+      const snapshots = state.filter((p) => p.key.data.groupId === 'old-q' && p.value !== null);
+      assert.deepEqual(snapshots.map((p) => [p.key.type, p.key.data.partition, p.value!.data.startOffset]).sort(), [
+        [0, 0, 1],
+        [0, 1, 1],
+      ]);
+      // And the broker has the groups.
+      const cs = old.coordinators!;
+      assert.deepEqual(cs.consumerGroups.describe('old-k').members.map((m) => m.memberId), ['OA']);
+      assert.deepEqual(cs.streamsGroups.describe('old-s').members.map((m) => m.processId), ['old-proc']);
+      assert.equal(cs.shareGroups.describe('old-q')?.epoch, shareEpoch);
+      assert.equal(cs.shareGroups.inspect('old-q', 'old-in', 1)?.startOffset, 1);
+    } finally {
+      await old.close();
+    }
   });
 });
