@@ -1,10 +1,15 @@
 // Kafka 4.4's own formatters read Wharf's `__consumer_offsets`, `__transaction_state` and
-// `__share_group_state`:
-// kafka-console-consumer with OffsetsMessageFormatter, GroupMetadataMessageFormatter and
-// TransactionLogMessageFormatter prints the offsets, the classic group and the transaction that
-// kafkajs made, because the coordinators write Kafka's record schemas
-// (src/kafka/coordinator-records.ts). After a restart on the same data directory the broker
-// reads them back: the committed offsets and the transactional id are still there.
+// `__share_group_state`, because the coordinators write Kafka's record schemas
+// (src/kafka/coordinator-records.ts and the mappings beside it):
+// - kafka-console-consumer with OffsetsMessageFormatter, GroupMetadataMessageFormatter and
+//   TransactionLogMessageFormatter prints the offsets, the classic group and the transaction
+//   that kafkajs made; after a restart the broker reads them back;
+// - Kafka's GroupCoordinatorRecordSerde (through test/kafka/java/AllGroupRecordsFormatter.java:
+//   4.4 ships no formatter for these types) prints a KIP-848 group of Kafka's own console
+//   consumer (group.protocol=consumer) and a streams group;
+// - ShareGroupStateMessageFormatter and ShareGroupMessageFormatter print a share group's
+//   share-partition state and epoch;
+// - a data directory in the old form, started as a broker, is rewritten and read the same way.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
