@@ -208,7 +208,10 @@ export class InternalTopic {
               this.logger.debug({ topic: this.name, offset: rec.offset }, 'skipping a record of a type Wharf does not keep');
               continue;
             }
-            const id = this.codec === null ? '' : JSON.stringify(d.record.key);
+            // The tuple's identity, needed only for parts and around legacy records (legacyFinal
+            // holds every tuple that had one): a replay of a migrated topic stringifies no key.
+            const tracked = d.record.part === true || d.legacy || legacyFinal.size > 0;
+            const id = tracked ? JSON.stringify(d.record.key) : '';
             const stored = d.legacy || legacy.size > 0 ? rec.key.toString('latin1') : '';
             if (d.legacy) {
               legacy.set(stored, { key: d.record.key, id, live: d.record.value !== null });
@@ -225,11 +228,11 @@ export class InternalTopic {
             if (d.record.part === true) {
               if (value === null) parts.delete(id);
               else parts.set(id, (value = { ...(parts.get(id) ?? legacyFinal.get(id) ?? {}), ...value }));
-            } else if (parts.has(id)) {
+            } else if (tracked && parts.has(id)) {
               if (value === null) parts.delete(id);
               else parts.set(id, value);
             }
-            if (d.legacy || legacyFinal.has(id)) legacyFinal.set(id, value);
+            if (d.legacy || (tracked && legacyFinal.has(id))) legacyFinal.set(id, value);
             fn(d.record.key, value, rec.offset, rec.timestamp);
             count++;
           }
