@@ -104,6 +104,8 @@ export async function startJetStreamConsumerService(js: JetStreamService, deps: 
         const c = coordinator.consumer(stream, n);
         return c === undefined ? [] : [encodeConsumerInfo(c.info(), null)];
       }),
+      backup: (stream) => coordinator.exportConsumers(stream),
+      restore: (stream, list) => coordinator.importConsumers(stream, list),
     },
     consumerApiRoutes(o),
   );

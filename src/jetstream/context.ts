@@ -14,6 +14,10 @@ export interface ConsumerCounts {
   count(stream?: string): number;
   /** /jsz consumer_detail of a stream (consumer infos as the API encodes them). */
   details?(stream: string): GoJson[];
+  /** The consumers of a stream as a snapshot holds them (STREAM.SNAPSHOT). */
+  backup?(stream: string): Promise<unknown[]>;
+  /** Recreates a restored stream's consumers from its snapshot (STREAM.RESTORE); the number restored. */
+  restore?(stream: string, consumers: readonly unknown[]): Promise<number>;
 }
 
 export interface JetStreamContext {

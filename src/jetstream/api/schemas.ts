@@ -79,6 +79,29 @@ export const StreamConfigRequest: GoStruct = {
   fields: { ...streamConfigFields(true), pedantic: f(T.bool) },
 };
 
+/** StreamConfig as a field of its own (the config of a restore request). */
+export const StreamConfigStruct: GoStruct = { name: 'StreamConfig', fields: streamConfigFields(false) };
+
+const LostStreamData: GoStruct = { name: 'LostStreamData', fields: { msgs: f(T.array(T.uint64)), bytes: f(T.uint64) } };
+/** StreamState (server/store.go), the state of a restore request. */
+export const StreamStateStruct: GoStruct = {
+  name: 'StreamState',
+  fields: {
+    messages: f(T.uint64),
+    bytes: f(T.uint64),
+    first_seq: f(T.uint64),
+    first_ts: f(T.time),
+    last_seq: f(T.uint64),
+    last_ts: f(T.time),
+    num_subjects: f(T.int),
+    subjects: f(T.map(T.uint64)),
+    num_deleted: f(T.int),
+    deleted: f(T.array(T.uint64)),
+    lost: f(T.struct(LostStreamData)),
+    consumer_count: f(T.int),
+  },
+};
+
 const paged = (name: string, extra: Record<string, GoField>): GoStruct => ({
   name,
   fields: { offset: f(T.int, 'ApiPagedRequest.offset'), ...extra },
