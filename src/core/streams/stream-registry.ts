@@ -276,7 +276,7 @@ export class StreamRegistry implements StreamRegistryApi {
     await s.settled();
     const topic = this.topicOf(name);
     const info = this.opts.log.topicInfo(topic);
-    if (info === undefined || info === null) return null;
+    if (info === null) return null;
     const partition = this.opts.log.partition(topic, 0);
     const logStart = partition.logStartOffset;
     const end = Math.max(logStart, s.durableSeq);
@@ -335,7 +335,7 @@ export class StreamRegistry implements StreamRegistryApi {
     const m = backup.manifest;
     // The snapshot's topic configs, except what the stream config and the account decide.
     const kept: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.topic_configs)) if (!k.startsWith('wharf.jetstream.') && k !== 'wharf.nats.subjects' && k !== 'wharf.nats.account') kept[k] = v;
+    for (const [k, v] of Object.entries(m.topic_configs)) if (!k.startsWith('wharf.jetstream.') && !['wharf.nats.subjects', 'wharf.nats.account', 'wharf.storage'].includes(k)) kept[k] = v;
     const configs = { ...kept, ...topicConfigsOf(cfg), ...accountConfigs(this.account) };
     this.restoring.add(cfg.name);
     this.pending = cfg;

@@ -8,7 +8,8 @@
 //   Each full chunk has the reply subject $JS.SNAPSHOT.ACK.<stream>.<id>.<size>.<n>, and a
 //   message there frees its slot in the window; a last, shorter chunk has none. The end is a
 //   header-only message: "NATS/1.0 204" (none if no full chunk was sent), "408 No Flow
-//   Response" after 5 s without an ack, "408 No Interest" when the receiver went away, "500
+//   Response" after 5 s without an ack, "408 No Interest" when the receiver's subscription (on
+//   exactly the deliver subject, waited for up to 2 s at the start) went away, "500
 //   <error>" when reading the stream failed.
 // - Restore: the answer names a deliver subject $JS.SNAPSHOT.RESTORE.<stream>.<id>; the client
 //   sends the snapshot there as requests, each acknowledged with an empty message, then an empty
@@ -20,7 +21,7 @@
 // The payload is Wharf's own format (core/streams/stream-backup.ts, docs/jetstream.md 1.22).
 import type { Logger } from '../../log.js';
 import { isValidLiteralSubject } from '../../core/routing/subject.js';
-import { BackupFormatError, BACKUP_FORMAT, BACKUP_VERSION, decodeStreamBackup, encodeStreamBackup } from '../../core/streams/stream-backup.js';
+import { BACKUP_FORMAT, BACKUP_VERSION, decodeStreamBackup, encodeStreamBackup, type StreamBackup } from '../../core/streams/stream-backup.js';
 import type { JsApiError, StreamConfigInput } from '../../core/streams/types.js';
 import type { ApiRoute } from '../api-table.js';
 import { decodeOrReply, isEmptyRequest, type JetStreamContext } from '../context.js';
@@ -116,7 +117,15 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
       };
     });
   // Interest in the deliver subject: allow the receiver a moment to subscribe.
-  for (const until = Date.now() + INTEREST_WAIT_MS; !replies.hasInterest(deliver) && Date.now() < until; ) await nap(20);
+  for (const until = Date.now() + INTEREST_WAIT_MS; !replies.hasSubscriber(deliver) && Date.now() < until; ) await nap(20);
+  // As nats-server: without a subscriber after the wait it sends anyway; once there was one, its
+  // going away ends the snapshot.
+  let subscribed = replies.hasSubscriber(deliver);
+  const gone = (): boolean => {
+    const now = replies.hasSubscriber(deliver);
+    if (now) subscribed = true;
+    return subscribed && !now;
+  };
   const ackSubject = `$JS.SNAPSHOT.ACK.${stream}.${nuid()}`;
   const unsubscribe = wire.subscribe(`${ackSubject}.>`, undefined, () => {
     slots++;
@@ -131,7 +140,7 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
       const deadline = Date.now() + ACK_TIMEOUT_MS;
       let stop: string | null = null;
       while (slots <= 0) {
-        if (!replies.hasInterest(deliver)) {
+        if (gone()) {
           stop = 'NATS/1.0 408 No Interest';
           break;
         }
@@ -141,7 +150,7 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
         }
         await nap(Math.min(100, Math.max(1, deadline - Date.now())));
       }
-      if (stop === null && !replies.hasInterest(deliver)) stop = 'NATS/1.0 408 No Interest';
+      if (stop === null && gone()) stop = 'NATS/1.0 408 No Interest';
       if (stop !== null) {
         end = Buffer.from(`${stop}\r\n\r\n`, 'latin1');
         log.warn({ stream, reason: stop.slice(13) }, 'snapshot stopped');
@@ -251,11 +260,11 @@ class RestoreSession {
     const started = Date.now();
     const data = Buffer.concat(this.parts);
     this.parts = [];
-    let backup;
+    let backup: StreamBackup;
     try {
       backup = decodeStreamBackup(data);
     } catch (e) {
-      const text = e instanceof BackupFormatError || e instanceof Error ? e.message : String(e);
+      const text = e instanceof Error ? e.message : String(e);
       return this.fail(reply, jsError('JSStreamRestoreErrF', { err: text }));
     }
     const r = await this.ctx.streams.restore(this.input, backup);
