@@ -152,7 +152,8 @@ for (const kind of ['nats-server', 'wharf'] as const) {
 
         const backup = join(dir, 'ord');
         await ok(url, ['stream', 'backup', 'ORD', backup, '--no-progress']);
-        assert.ok(existsSync(join(backup, 'backup.json')) && existsSync(join(backup, 'stream.tar.s2')));
+        // natscli names the data file by its content: nats-server 2.15's archive is stream.arc.s2, a tar (Wharf's) stream.tar.s2.
+        assert.ok(existsSync(join(backup, 'backup.json')) && existsSync(join(backup, kind === 'wharf' ? 'stream.tar.s2' : 'stream.arc.s2')));
         const meta = JSON.parse(readFileSync(join(backup, 'backup.json'), 'utf8')) as { config: { name: string }; state: { last_seq: number } };
         assert.deepEqual([meta.config.name, meta.state.last_seq], ['ORD', 20]);
         await ok(url, ['stream', 'rm', '-f', 'ORD']);
@@ -231,7 +232,7 @@ async function errorAnswers(port: number): Promise<Record<string, unknown>> {
     await req('restore with a bad type', '$JS.API.STREAM.RESTORE.R', '{"config":{"name":5}}');
     await req('restore with another name', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'OTHER', subjects: ['r.>'] }, state: {} }));
     await req('restore of an existing stream', '$JS.API.STREAM.RESTORE.E', JSON.stringify({ config: { name: 'E', subjects: ['e2.>'] }, state: {} }));
-    await req('restore with an invalid config', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], retention: 'bogus' }, state: {} }));
+    await req('restore with an invalid config', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], discard_new_per_subject: true, max_msgs_per_subject: 1 }, state: {} }));
     await req('restore with max_age under the duplicate window', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], max_age: 1_000_000_000, duplicate_window: 2_000_000_000 }, state: {} }));
     // A restore whose data is not a snapshot: accepted, then refused at the end (10062).
     const started = await req('restore accepted', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], storage: 'file' }, state: {} }));
@@ -341,7 +342,7 @@ test('a restore abandoned by its client, or of a damaged snapshot, leaves no str
     const okAnswer = (await restore('HALF', snapshot, true)) as { type: string; state: { messages: number; last_seq: number } };
     assert.deepEqual([okAnswer.type, okAnswer.state.messages, okAnswer.state.last_seq], ['io.nats.jetstream.api.v1.stream_create_response', 300, 300]);
     const m = await jsm.streams.getMessage('HALF', { seq: 300 });
-    assert.deepEqual([m.subject, m.data.length, m.data[0]], ['half.6', 512, 299 & 0xff]);
+    assert.deepEqual([m.subject, m.data.length, m.data[0]], [`half.${299 % 7}`, 512, 299 & 0xff]);
     c.close();
   } finally {
     await admin.disconnect().catch(() => {});

@@ -301,8 +301,6 @@ export function snapshotRoutes(ctx: JetStreamContext, wire: SnapshotWire, logger
         if (d === null) return;
         const deliver = (d['deliver_subject'] as string | undefined) ?? '';
         if (!isValidLiteralSubject(deliver)) return reply.error(jsError('JSSnapshotDeliverSubjectInvalidErr'));
-        // nats-server's memory store has no snapshots.
-        if (s.config.storage === 'memory') return reply.error(jsError('JSStreamSnapshotErrF', { err: 'no impl' }));
         const source = await ctx.streams.backupSource(name);
         if (source === null) return reply.error(jsError('JSStreamNotFoundErr'));
         const consumers = d['no_consumers'] === true || ctx.consumers.backup === undefined ? [] : await ctx.consumers.backup(name);
