@@ -11,6 +11,7 @@
 import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, connect, headers as natsHeaders, StorageType, StringCodec, type JetStreamManager, type NatsConnection } from 'nats';
@@ -372,5 +373,48 @@ test('a snapshot taken from nats-server is refused by Wharf with 10062 and the r
     await ns.close();
     rmSync(store, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A snapshot whose receiver never acks: what arrives before the end, and the end's status line. */
+async function unackedSnapshot(port: number, nc: NatsConnection): Promise<{ chunks: number[]; end: string | null; acked: boolean[] }> {
+  const jsm = await nc.jetstreamManager();
+  const js = nc.jetstream();
+  await jsm.streams.add({ name: 'FC', subjects: ['fc.>'] });
+  // Incompressible payloads: the snapshot is several windows long whatever the compression.
+  for (let i = 0; i < 40; i++) await js.publish(`fc.${i}`, randomBytes(300));
+  const c = await RawNats.open(port, 'snap-fc');
+  try {
+    const sid = c.sub('_INBOX.fc.snap');
+    await c.request('$JS.API.STREAM.SNAPSHOT.FC', '_INBOX.fc.req', Buffer.from('{"deliver_subject":"_INBOX.fc.snap","chunk_size":1024,"window_size":2048}'), null, 1, 5_000);
+    const got = c.messages(sid);
+    assert.ok(await c.waitFor(() => got.some((m) => m.payload.length === 0), 20_000), 'the snapshot ends without acks');
+    const data = got.filter((m) => m.payload.length > 0);
+    return { chunks: data.map((m) => m.payload.length), end: got.find((m) => m.payload.length === 0)!.hdr?.split('\r\n')[0] ?? null, acked: data.map((m) => m.reply !== null) };
+  } finally {
+    c.close();
+  }
+}
+
+test('flow control: without acks a snapshot sends one window (window_size / chunk_size chunks), then ends 408 No Flow Response, as nats-server', { skip: peerSkip('nats-server'), timeout: 60_000 }, async () => {
+  const store = mkdtempSync(join(tmpdir(), 'wharf-snap-fc-'));
+  const ns = await startNatsServer({ args: ['-js', '-sd', store] });
+  const w = await startWharf();
+  const results: unknown[] = [];
+  try {
+    for (const port of [ns.port, w.port]) {
+      const nc = await connect({ servers: `127.0.0.1:${port}` });
+      try {
+        results.push(await unackedSnapshot(port, nc));
+      } finally {
+        await nc.close();
+      }
+    }
+    assert.deepEqual(results[0], { chunks: [1024, 1024], end: 'NATS/1.0 408 No Flow Response', acked: [true, true] }, 'nats-server');
+    assert.deepEqual(results[1], results[0], 'Wharf as nats-server');
+  } finally {
+    await w.close();
+    await ns.close();
+    rmSync(store, { recursive: true, force: true });
   }
 });
