@@ -235,6 +235,7 @@ async function errorAnswers(port: number): Promise<Record<string, unknown>> {
     await req('restore of an existing stream', '$JS.API.STREAM.RESTORE.E', JSON.stringify({ config: { name: 'E', subjects: ['e2.>'] }, state: {} }));
     await req('restore with an invalid config', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], discard_new_per_subject: true, max_msgs_per_subject: 1 }, state: {} }));
     await req('restore with max_age under the duplicate window', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], max_age: 1_000_000_000, duplicate_window: 2_000_000_000 }, state: {} }));
+    await req('restore over the account\'s memory', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], storage: 'memory', max_bytes: 1_000_000_000_000_000 }, state: {} }));
     // A restore whose data is not a snapshot: accepted, then refused at the end (10062).
     const started = await req('restore accepted', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], storage: 'file' }, state: {} }));
     const deliver = (JSON.parse(started[0]!.payload.toString()) as { deliver_subject: string }).deliver_subject;
@@ -256,7 +257,8 @@ async function errorAnswers(port: number): Promise<Record<string, unknown>> {
 test('snapshot and restore errors are nats-server\'s (differential, raw connections)', { skip: peerSkip('nats-server'), timeout: 60_000 }, async () => {
   const store = mkdtempSync(join(tmpdir(), 'wharf-snap-diff-'));
   const ns = await startNatsServer({ args: ['-js', '-sd', store] });
-  const w = await startWharf();
+  // nats-server derives its memory limit from the machine; Wharf's default is unlimited (docs/jetstream.md 1.20).
+  const w = await startWharf({ jsMaxMemory: 1024 * 1024 * 1024 });
   try {
     const expected = await errorAnswers(ns.port);
     const got = await errorAnswers(w.port);
