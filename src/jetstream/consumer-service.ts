@@ -106,6 +106,7 @@ export async function startJetStreamConsumerService(js: JetStreamService, deps: 
       }),
       backup: (stream) => coordinator.exportConsumers(stream),
       restore: (stream, list) => coordinator.importConsumers(stream, list),
+      restoreInputs: (stream, list) => coordinator.importConsumerInputs(stream, list),
     },
     consumerApiRoutes(o),
   );

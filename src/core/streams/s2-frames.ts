@@ -4,10 +4,11 @@
 // valid S2 stream. Wharf writes the S2 stream identifier, then chunks of at most 64 KiB of
 // input, each a Snappy block (chunk type 0x00, which S2 readers decode) or, when compression
 // does not pay, the bytes as they are (type 0x01), each with the masked CRC-32C of its input.
-// The reader takes what Wharf writes and plain Snappy streams; chunks that only S2 itself
-// produces (S2 block extensions) fail to decode, which is how a nats-server snapshot shows.
+// The reader takes S2 and Snappy streams (s2-block.ts decodes both block formats), so it reads
+// nats-server's snapshots too.
 import { createRequire } from 'node:module';
 import { crc32c } from '../records/crc32c.js';
+import { decodeS2Block } from './s2-block.js';
 
 type Snappy = typeof import('snappy');
 let snappyModule: Snappy | null = null;
@@ -93,13 +94,7 @@ export function decodeS2Frames(data: Buffer): Buffer {
       const payload = data.subarray(body + 4, body + len);
       let plain: Buffer;
       if (type === CHUNK_UNCOMPRESSED) plain = payload;
-      else {
-        try {
-          plain = snappy().uncompressSync(payload) as Buffer;
-        } catch {
-          throw new Error('an S2 block that is not a Snappy block (S2 extensions are not read)');
-        }
-      }
+      else plain = decodeS2Block(payload);
       if (maskedCrc(plain) !== crc) throw new Error('S2 chunk checksum mismatch');
       parts.push(plain);
       continue;

@@ -17,7 +17,9 @@
 // A restore appends those batches at the same offsets (fillers for the offsets between them),
 // records the same state records, and rebuilds the stream from its log as a restart does, so
 // sequences, subjects, headers, times and deleted sequences come back as they were, for NATS
-// and for Kafka readers. A nats-server snapshot is not this format: its restore is refused.
+// and for Kafka readers. A nats-server 2.15 snapshot ("NATSARC1" archive) is read too
+// (nats-archive.ts); older nats-server snapshots (a tar of filestore blocks) are refused.
+import { isNatsArchive, natsArchiveToBackup } from './nats-archive.js';
 import { decodeS2Frames, S2FrameWriter } from './s2-frames.js';
 import type { DeleteRange, LimitEpoch } from './state-topic.js';
 import { readTar, tarEnd, tarEntry } from './tar-archive.js';
@@ -48,6 +50,8 @@ export interface StreamBackupManifest {
 export interface StreamBackup {
   manifest: StreamBackupManifest;
   batches: Buffer[];
+  /** A nats-server snapshot's consumers, as nats-server wrote them (config and state fields in one object). */
+  natsConsumers?: Array<Record<string, unknown>>;
 }
 
 /** The bytes of a snapshot (S2 frames), produced as the stored batches are read. */
@@ -64,15 +68,29 @@ export async function* encodeStreamBackup(manifest: StreamBackupManifest, batche
 /** Why a snapshot cannot be restored into Wharf: the restore's error text. */
 export class BackupFormatError extends Error {}
 
-const NOT_OURS = 'the snapshot is not a Wharf stream snapshot (snapshots taken from nats-server cannot be restored into Wharf)';
+const NOT_OURS = 'the snapshot is neither a Wharf stream snapshot nor a nats-server 2.15 archive';
 
-/** Decodes a snapshot; throws BackupFormatError when it is not one Wharf can restore. */
-export function decodeStreamBackup(data: Buffer): StreamBackup {
+/** Decodes a snapshot (Wharf's, or nats-server 2.15's archive); throws BackupFormatError when it is neither. */
+export function decodeStreamBackup(data: Buffer, stream: string): StreamBackup {
+  const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  let plain: Buffer;
   let files;
   try {
-    files = readTar(decodeS2Frames(data));
+    plain = decodeS2Frames(data);
   } catch (e) {
-    throw new BackupFormatError(`${NOT_OURS}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new BackupFormatError(`${NOT_OURS}: ${reason(e)}`);
+  }
+  if (isNatsArchive(plain)) {
+    try {
+      return natsArchiveToBackup(plain, stream);
+    } catch (e) {
+      throw new BackupFormatError(`the nats-server archive cannot be read: ${reason(e)}`);
+    }
+  }
+  try {
+    files = readTar(plain);
+  } catch (e) {
+    throw new BackupFormatError(`${NOT_OURS}: ${reason(e)}`);
   }
   const first = files[0];
   if (first === undefined || first.name !== MANIFEST) throw new BackupFormatError(NOT_OURS);

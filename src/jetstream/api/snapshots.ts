@@ -18,7 +18,9 @@
 //   chunk: "stalled") or goes away leaves no stream behind. The snapshot is then decoded and
 //   restored whole or not at all (core/streams/stream-registry.ts restore()).
 //
-// The payload is Wharf's own format (core/streams/stream-backup.ts, docs/jetstream.md 1.22).
+// The payload is Wharf's own format (core/streams/stream-backup.ts, docs/jetstream.md 1.22); a
+// restore also takes nats-server 2.15's archive (core/streams/nats-archive.ts), its consumers
+// converted here from nats-server's JSON.
 import type { Logger } from '../../log.js';
 import { isValidLiteralSubject } from '../../core/routing/subject.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, decodeStreamBackup, encodeStreamBackup, type StreamBackup } from '../../core/streams/stream-backup.js';
@@ -28,7 +30,10 @@ import { decodeOrReply, isEmptyRequest, type JetStreamContext } from '../context
 import { encodeConfig, encodeState, encodeStreamInfo } from '../encode.js';
 import { jsError } from '../errors.js';
 import { nuid, type RawHandler } from '../front-end.js';
-import { goJson, T, type Decoded, type GoJson, type GoStruct } from '../json.js';
+import { decodeGo, goJson, T, type Decoded, type GoJson, type GoStruct } from '../json.js';
+import { CREATE_CONSUMER_REQUEST, consumerConfigInput } from '../consumer-json.js';
+import type { ConsumerConfigInput } from '../../core/coordinators/jetstream/consumer-config.js';
+import type { ConsumerSnapshot } from '../../core/coordinators/jetstream/consumer-state-store.js';
 import type { ReplyPath } from '../reply.js';
 import { StreamConfigStruct, StreamStateStruct, UNSUPPORTED_STREAM_FIELDS, toStreamConfigInput } from './schemas.js';
 
@@ -262,7 +267,7 @@ class RestoreSession {
     this.parts = [];
     let backup: StreamBackup;
     try {
-      backup = decodeStreamBackup(data);
+      backup = decodeStreamBackup(data, this.name);
     } catch (e) {
       const text = e instanceof Error ? e.message : String(e);
       return this.fail(reply, jsError('JSStreamRestoreErrF', { err: text }));
@@ -270,9 +275,11 @@ class RestoreSession {
     const r = await this.ctx.streams.restore(this.input, backup);
     if ('err_code' in r) return this.fail(reply, r);
     let consumers = 0;
-    if (backup.manifest.consumers.length > 0 && this.ctx.consumers.restore !== undefined) {
+    const fromNats = backup.natsConsumers !== undefined && backup.natsConsumers.length > 0 && this.ctx.consumers.restoreInputs !== undefined;
+    if (fromNats || (backup.manifest.consumers.length > 0 && this.ctx.consumers.restore !== undefined)) {
       try {
-        consumers = await this.ctx.consumers.restore(r.name, backup.manifest.consumers);
+        if (fromNats) consumers = await this.ctx.consumers.restoreInputs!(r.name, natsConsumers(backup.natsConsumers!, this.log));
+        else consumers = await this.ctx.consumers.restore!(r.name, backup.manifest.consumers);
       } catch (e) {
         this.log.warn({ err: e, stream: this.name }, 'restoring the consumers failed: the stream is removed');
         await this.ctx.streams.delete(r.name).catch(() => false);
@@ -284,6 +291,40 @@ class RestoreSession {
     this.log.info({ stream: this.name, bytes: this.bytes, consumers, ms: Date.now() - started }, 'stream restored');
     this.answer(reply, encodeStreamInfo(s, { version: this.ctx.version, level: this.ctx.apiLevel, dynamic: true }));
   }
+}
+
+/**
+ * A nats-server snapshot's consumers ({"config", "state"}; the state has delivered, ack_floor,
+ * pending {sseq: {Sequence, Timestamp}}, redelivered {sseq: count}) as configs the
+ * API takes and Wharf's consumer state. Entries whose config does not decode are skipped.
+ */
+function natsConsumers(list: ReadonlyArray<Record<string, unknown>>, log: Logger): Array<{ name: string; input: ConsumerConfigInput; state: ConsumerSnapshot }> {
+  const out: Array<{ name: string; input: ConsumerConfigInput; state: ConsumerSnapshot }> = [];
+  for (const raw of list) {
+    // 2.15 writes {"config": {...}, "state": {...}}; the flattened form is taken too.
+    const nested = raw['config'] !== null && typeof raw['config'] === 'object';
+    const { delivered, ack_floor: _floor, pending, redelivered, ...flat } = (nested ? raw['state'] ?? {} : raw) as Record<string, unknown>;
+    void _floor;
+    const config = nested ? (raw['config'] as Record<string, unknown>) : flat;
+    const d = decodeGo(JSON.stringify({ config }), CREATE_CONSUMER_REQUEST, { strict: false });
+    const name = String(config['durable_name'] ?? config['name'] ?? '');
+    const input = d.ok ? consumerConfigInput((d.value['config'] as Record<string, unknown> | undefined) ?? {}) : { error: d.error };
+    if ('error' in input || name === '') {
+      log.warn({ consumer: name, error: 'error' in input ? input.error : 'no name' }, 'a consumer of the nats-server snapshot is not usable: not restored');
+      continue;
+    }
+    if (input.durable_name === undefined && input.name === undefined) input.name = name;
+    const pair = (v: unknown): { cseq: number; sseq: number } => {
+      const o = (v ?? {}) as { consumer_seq?: number; stream_seq?: number };
+      return { cseq: Number(o.consumer_seq ?? 0), sseq: Number(o.stream_seq ?? 0) };
+    };
+    const redeliveries = (redelivered ?? {}) as Record<string, number>;
+    const pend: ConsumerSnapshot['pending'] = Object.entries((pending ?? {}) as Record<string, { Sequence?: number; Timestamp?: number }>)
+      .map(([sseq, p]): [number, number, number, number, string] => [Number(sseq), Number(p.Sequence ?? 0), Math.floor(Number(p.Timestamp ?? 0) / 1e6), 1 + Number(redeliveries[sseq] ?? 0), ''])
+      .sort((a, b) => a[0] - b[0]);
+    out.push({ name, input, state: { delivered: pair(delivered), pending: pend, exceeded: [], lastDelivered: 0, lastAck: 0 } });
+  }
+  return out;
 }
 
 export function snapshotRoutes(ctx: JetStreamContext, wire: SnapshotWire, logger: Logger): ApiRoute[] {

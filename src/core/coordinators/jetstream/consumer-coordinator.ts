@@ -498,6 +498,27 @@ export class ConsumerCoordinator {
     return n;
   }
 
+  /**
+   * Recreates consumers given as the API takes their configs (a nats-server snapshot's), with
+   * their state: the configs get the defaults of a create, then they are imported as above.
+   */
+  async importConsumerInputs(stream: string, list: ReadonlyArray<{ name: string; input: ConsumerConfigInput; state: ConsumerSnapshot }>): Promise<number> {
+    const s = this.opts.streams.get(stream);
+    if (s === undefined) return 0;
+    const backups: ConsumerBackup[] = [];
+    for (const c of list) {
+      const cfg = withDefaults(c.input, s.config, this.limits);
+      setStaticMetadata(cfg);
+      const err = checkConfig(cfg, s.config, this.limits);
+      if (err !== null) {
+        this.log.warn({ stream, consumer: c.name, error: err.description }, 'a consumer of the snapshot is not valid here: not restored');
+        continue;
+      }
+      backups.push({ name: c.name, config: encodeConfig(cfg), created: Date.now(), start: c.state.delivered.sseq + 1, state: c.state });
+    }
+    return this.importConsumers(stream, backups);
+  }
+
   /** CONSUMER.DELETE (and inactivity). False when there is no such consumer. */
   async delete(stream: string, name: string, _why: 'api' | 'inactive' = 'api'): Promise<boolean> {
     const sc = this.byStream.get(stream);
