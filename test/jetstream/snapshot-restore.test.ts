@@ -21,6 +21,7 @@ import { startNatsServer } from '../support/nats-server.js';
 import { runNats, type CliResult } from '../support/natscli.js';
 import { startWharf } from '../support/wharf.js';
 import { freePort } from '../support/net.js';
+import { waitFor } from '../support/wait.js';
 import { kafkaClient, rawKafkajs } from '../kafka/support/kafkajs.js';
 import { RawNats, type RawMsg } from './support/raw-nats.js';
 
@@ -152,6 +153,16 @@ for (const kind of ['nats-server', 'wharf'] as const) {
         assert.deepEqual([b.state.first_seq, b.state.last_seq, b.state.num_deleted], [3, 20, 4], `purged below 3; 4, 8 (limit), 9, 11 deleted: ${JSON.stringify(b.state)}`);
         assert.deepEqual([b.consumer.num_ack_pending, b.consumer.num_redelivered], [3, 1], JSON.stringify(b.consumer));
 
+        // The snapshot and restore advisories, as nats-server sends them.
+        const advisories: Array<[string, string, string[]]> = [];
+        const advSub = nc.subscribe('$JS.EVENT.ADVISORY.STREAM.>', {
+          callback: (_e, m) => {
+            if (!/\.(SNAPSHOT|RESTORE)_/.test(m.subject)) return;
+            const j = JSON.parse(sc.decode(m.data)) as Record<string, unknown>;
+            advisories.push([m.subject, String(j['type']), Object.keys(j)]);
+          },
+        });
+        await nc.flush();
         const backup = join(dir, 'ord');
         await ok(url, ['stream', 'backup', 'ORD', backup, '--no-progress']);
         // natscli names the data file by its content: nats-server 2.15's archive is stream.arc.s2, a tar (Wharf's) stream.tar.s2.
@@ -165,6 +176,16 @@ for (const kind of ['nats-server', 'wharf'] as const) {
 
         const afterView = await observe(jsm);
         assert.deepEqual(afterView, beforeView);
+        await waitFor(() => advisories.length >= 4, { what: 'four snapshot and restore advisories' });
+        advSub.unsubscribe();
+        const T = 'io.nats.jetstream.advisory.v1.';
+        const A = '$JS.EVENT.ADVISORY.STREAM.';
+        assert.deepEqual(advisories, [
+          [`${A}SNAPSHOT_CREATE.ORD`, `${T}snapshot_create`, ['type', 'id', 'timestamp', 'stream', 'state', 'client']],
+          [`${A}SNAPSHOT_COMPLETE.ORD`, `${T}snapshot_complete`, ['type', 'id', 'timestamp', 'stream', 'start', 'end', 'client']],
+          [`${A}RESTORE_CREATE.ORD`, `${T}restore_create`, ['type', 'id', 'timestamp', 'stream', 'client']],
+          [`${A}RESTORE_COMPLETE.ORD`, `${T}restore_complete`, ['type', 'id', 'timestamp', 'stream', 'start', 'end', 'bytes', 'client']],
+        ]);
         if (kafka !== null) assert.deepEqual(await kafkaView(), beforeKafka, 'the same topic over Kafka: offsets, keys, values, headers, timestamps');
 
         // The restored consumer carries on: the next new message is the one after what it had delivered.

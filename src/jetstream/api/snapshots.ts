@@ -17,6 +17,9 @@
 //   that end message, and nothing exists before it: a client that stops sending (5 s without a
 //   chunk: "stalled") or goes away leaves no stream behind. The snapshot is then decoded and
 //   restored whole or not at all (core/streams/stream-registry.ts restore()).
+// - Advisories as nats-server's: SNAPSHOT_CREATE (after the answer) and SNAPSHOT_COMPLETE (after
+//   the end message, with the error if any), RESTORE_CREATE (before the answer) and
+//   RESTORE_COMPLETE (with the outcome), on $JS.EVENT.ADVISORY.STREAM.<kind>.<stream>.
 //
 // The payload is Wharf's own format (core/streams/stream-backup.ts, docs/jetstream.md 1.22); a
 // restore also takes nats-server 2.15's archive (core/streams/nats-archive.ts), its consumers
@@ -29,8 +32,9 @@ import type { ApiRoute } from '../api-table.js';
 import { decodeOrReply, isEmptyRequest, type JetStreamContext } from '../context.js';
 import { encodeConfig, encodeState, encodeStreamInfo } from '../encode.js';
 import { jsError } from '../errors.js';
-import { nuid, type RawHandler } from '../front-end.js';
-import { decodeGo, goJson, T, type Decoded, type GoJson, type GoStruct } from '../json.js';
+import { clientInfo, nuid, type RawHandler } from '../front-end.js';
+import { publishAdvisory } from '../advisories.js';
+import { decodeGo, goJson, goTime, T, type Decoded, type GoJson, type GoStruct } from '../json.js';
 import { CREATE_CONSUMER_REQUEST, consumerConfigInput } from '../consumer-json.js';
 import type { ConsumerConfigInput } from '../../core/coordinators/jetstream/consumer-config.js';
 import type { ConsumerSnapshot } from '../../core/coordinators/jetstream/consumer-state-store.js';
@@ -103,7 +107,7 @@ class ChunkCutter {
 }
 
 /** Sends a snapshot to `deliver` under nats-server's flow control; resolves when the end message is sent. */
-async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string, chunkSize: number, windowSize: number, bytes: AsyncGenerator<Buffer>, log: Logger): Promise<void> {
+async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string, chunkSize: number, windowSize: number, bytes: AsyncGenerator<Buffer>, log: Logger): Promise<string> {
   const replies = wire.replies;
   const chunk = clamp(chunkSize === 0 ? DEFAULT_CHUNK : chunkSize, 1024, 1024 * 1024);
   const window = Math.max(clamp(windowSize === 0 ? DEFAULT_WINDOW : windowSize, 1024, 32 * 1024 * 1024), chunk);
@@ -138,6 +142,7 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
   });
   const cutter = new ChunkCutter(bytes, chunk);
   let end: Buffer | null = null;
+  let failure = '';
   let sent = 0;
   try {
     for (let index = 1; ; ) {
@@ -158,6 +163,7 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
       if (stop === null && gone()) stop = 'NATS/1.0 408 No Interest';
       if (stop !== null) {
         end = Buffer.from(`${stop}\r\n\r\n`, 'latin1');
+        failure = stop === 'NATS/1.0 408 No Interest' ? 'no interest' : 'no flow response';
         log.warn({ stream, reason: stop.slice(13) }, 'snapshot stopped');
         break;
       }
@@ -166,6 +172,7 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
         c = await cutter.next();
       } catch (err) {
         const text = err instanceof Error ? err.message : String(err);
+        failure = text;
         end = Buffer.from(`NATS/1.0 500 ${text.replace(/[\r\n]+/g, ' ')}\r\n\r\n`, 'latin1');
         log.warn({ stream, err }, 'snapshot failed');
         break;
@@ -189,6 +196,7 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
   }
   replies.message(deliver, undefined, end ?? EMPTY, EMPTY);
   log.info({ stream, bytes: sent }, 'snapshot sent');
+  return failure;
 }
 
 /** One restore in progress: the chunks received on its deliver subject, until the end message. */
@@ -206,7 +214,23 @@ class RestoreSession {
     private readonly name: string,
     readonly deliver: string,
     private readonly log: Logger,
+    /** The requester and domain of the RESTORE_CREATE/COMPLETE advisories. */
+    private readonly advisory: { client: GoJson; domain: string | undefined },
   ) {}
+
+  private readonly started = Date.now();
+
+  /** RESTORE_COMPLETE, sent when the restore is answered (either way), as nats-server does. */
+  private completed(): void {
+    publishAdvisory(this.wire.replies, `$JS.EVENT.ADVISORY.STREAM.RESTORE_COMPLETE.${this.name}`, 'restore_complete', () => ({
+      stream: this.name,
+      start: goTime(this.started),
+      end: goTime(Date.now()),
+      bytes: this.bytes,
+      client: this.advisory.client,
+      domain: this.advisory.domain,
+    }));
+  }
 
   start(): void {
     this.unsubscribe = this.wire.subscribe(this.deliver, undefined, (_s, reply, hdrLen, msg) => this.onChunk(reply, msg.subarray(hdrLen)));
@@ -253,6 +277,7 @@ class RestoreSession {
   }
 
   private answer(reply: string, body: { [key: string]: GoJson | undefined }): void {
+    this.completed();
     this.wire.replies.message(reply, undefined, EMPTY, Buffer.from(goJson({ type: CREATE_RESPONSE, ...body }), 'utf8'));
   }
 
@@ -346,11 +371,27 @@ export function snapshotRoutes(ctx: JetStreamContext, wire: SnapshotWire, logger
         if (source === null) return reply.error(jsError('JSStreamNotFoundErr'));
         const consumers = d['no_consumers'] === true || ctx.consumers.backup === undefined ? [] : await ctx.consumers.backup(name);
         reply.ok({ config: encodeConfig(s.config, ctx.version, ctx.apiLevel, false), state: encodeState(s.state()) });
+        const client = clientInfo(req.origin?.clientDetails?.(), ctx.serverName, ctx.account);
+        const domain = ctx.domain !== undefined && ctx.domain !== '' ? ctx.domain : undefined;
+        const start = Date.now();
+        publishAdvisory(wire.replies, `$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_CREATE.${name}`, 'snapshot_create', () => ({ stream: name, state: encodeState(s.state()), client, domain }));
         const manifest = { format: BACKUP_FORMAT, version: BACKUP_VERSION, ...source.manifest, consumers };
         const bytes = encodeStreamBackup(manifest, source.batches());
-        void sendSnapshot(wire, name, deliver, (d['chunk_size'] as number | undefined) ?? 0, (d['window_size'] as number | undefined) ?? 0, bytes, log).catch((err: unknown) =>
-          log.error({ err, stream: name }, 'snapshot failed'),
-        );
+        void sendSnapshot(wire, name, deliver, (d['chunk_size'] as number | undefined) ?? 0, (d['window_size'] as number | undefined) ?? 0, bytes, log)
+          .catch((err: unknown) => {
+            log.error({ err, stream: name }, 'snapshot failed');
+            return err instanceof Error ? err.message : String(err);
+          })
+          .then((error) => {
+            publishAdvisory(wire.replies, `$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_COMPLETE.${name}`, 'snapshot_complete', () => ({
+              stream: name,
+              start: goTime(start),
+              end: goTime(Date.now()),
+              client,
+              domain,
+              error: typeof error === 'string' && error !== '' ? error : undefined,
+            }));
+          });
       },
     },
     {
@@ -373,7 +414,10 @@ export function snapshotRoutes(ctx: JetStreamContext, wire: SnapshotWire, logger
         const input = toStreamConfigInput(cfg);
         const checked = ctx.streams.restoreCheck(input);
         if ('err_code' in checked) return reply.error(checked, none);
-        const session = new RestoreSession(ctx, wire, input, name, `$JS.SNAPSHOT.RESTORE.${name}.${nuid()}`, log);
+        const client = clientInfo(req.origin?.clientDetails?.(), ctx.serverName, ctx.account);
+        const domain = ctx.domain !== undefined && ctx.domain !== '' ? ctx.domain : undefined;
+        publishAdvisory(wire.replies, `$JS.EVENT.ADVISORY.STREAM.RESTORE_CREATE.${name}`, 'restore_create', () => ({ stream: name, client, domain }));
+        const session = new RestoreSession(ctx, wire, input, name, `$JS.SNAPSHOT.RESTORE.${name}.${nuid()}`, log, { client, domain });
         session.start();
         reply.ok({ deliver_subject: session.deliver });
       },
