@@ -455,3 +455,73 @@ test('flow control: without acks a snapshot sends one window (window_size / chun
     rmSync(store, { recursive: true, force: true });
   }
 });
+
+const ACCOUNTS_CONFIG = (storeDir: string): string => `
+jetstream { store_dir: "${storeDir}" }
+accounts {
+  A { jetstream: enabled, users = [ { user: a, password: a } ] }
+  B { jetstream: enabled, users = [ { user: b, password: b } ] }
+  C { jetstream { max_mem: 1M, max_file: 10M, max_streams: 2 }, users = [ { user: c, password: c } ] }
+  D { users = [ { user: d, password: d } ] }
+}
+`;
+
+// Accounts (a configuration file as test/jetstream/accounts.test.ts uses): a backup of account A's
+// stream restores into account B; the restores an account may not make are refused as by
+// nats-server (C: max_streams reached; D: no JetStream).
+test('accounts: a backup restores into another account; max_streams and no-JetStream refusals are nats-server\'s', { skip, timeout: 120_000 }, async () => {
+  const { startBroker } = await import('../../src/index.js');
+  const outcomes: unknown[] = [];
+  for (const kind of ['nats-server', 'wharf'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'wharf-snap-acc-'));
+    const config = ACCOUNTS_CONFIG(join(dir, 'store'));
+    let port: number;
+    let close: () => Promise<void>;
+    if (kind === 'nats-server') {
+      const s = await startNatsServer({ config, monitor: false });
+      port = s.port;
+      close = () => s.close();
+    } else {
+      const file = join(dir, 'accounts.conf');
+      (await import('node:fs')).writeFileSync(file, config);
+      const b = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { configFile: file, port: 0 }, kafka: { port: 0 }, http: { port: -1 } });
+      port = b.ports.nats;
+      close = () => b.close();
+    }
+    const conns: NatsConnection[] = [];
+    try {
+      const as = async (u: string): Promise<NatsConnection> => {
+        const nc = await connect({ servers: `127.0.0.1:${port}`, user: u, pass: u, reconnect: false });
+        conns.push(nc);
+        return nc;
+      };
+      const a = await as('a');
+      const ja = await a.jetstreamManager();
+      await ja.streams.add({ name: 'ACC', subjects: ['acc.>'] });
+      for (let i = 1; i <= 5; i++) await a.jetstream().publish(`acc.${i}`, sc.encode(`v${i}`));
+      const url = `nats://127.0.0.1:${port}`;
+      await ok(url, ['--user', 'a', '--password', 'a', 'stream', 'backup', 'ACC', join(dir, 'acc'), '--no-progress']);
+      await ok(url, ['--user', 'b', '--password', 'b', 'stream', 'restore', join(dir, 'acc'), '--no-progress']);
+      const jb = await (await as('b')).jetstreamManager();
+      const info = await jb.streams.info('ACC');
+      const last = await jb.streams.getMessage('ACC', { seq: 5 });
+      const inA = (await ja.streams.info('ACC')).state.messages;
+      // C may have two streams: a third by restore is refused; D has no JetStream.
+      const c = await as('c');
+      const jc = await c.jetstreamManager();
+      await jc.streams.add({ name: 'C1', subjects: ['c1'] });
+      await jc.streams.add({ name: 'C2', subjects: ['c2'] });
+      const restoreBody = sc.encode(JSON.stringify({ config: { name: 'C3', subjects: ['c3'] }, state: {} }));
+      const denied = JSON.parse(sc.decode((await c.request('$JS.API.STREAM.RESTORE.C3', restoreBody, { timeout: 5_000 })).data)) as unknown;
+      const d = await as('d');
+      const noJs = JSON.parse(sc.decode((await d.request('$JS.API.STREAM.RESTORE.C3', restoreBody, { timeout: 5_000 })).data)) as unknown;
+      outcomes.push({ b: [info.state.messages, info.state.last_seq, last.subject, sc.decode(last.data)], inA, denied, noJs });
+    } finally {
+      for (const nc of conns) await nc.close().catch(() => {});
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  assert.deepEqual((outcomes[0] as { b: unknown }).b, [5, 5, 'acc.5', 'v5'], 'nats-server: restored into B');
+  assert.deepEqual(outcomes[1], outcomes[0], 'Wharf as nats-server');
+});

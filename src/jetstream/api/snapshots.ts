@@ -397,6 +397,7 @@ export function snapshotRoutes(ctx: JetStreamContext, wire: SnapshotWire, logger
     {
       pattern: 'STREAM.RESTORE.*',
       type: 'stream_restore_response',
+      errorFields: { deliver_subject: '' },
       handle(req, reply) {
         const none = { deliver_subject: '' };
         if (isEmptyRequest(req.data)) return reply.error(jsError('JSBadRequestErr'), none);
