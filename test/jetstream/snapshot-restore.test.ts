@@ -255,6 +255,10 @@ async function errorAnswers(port: number): Promise<Record<string, unknown>> {
     await req('restore with a bad type', '$JS.API.STREAM.RESTORE.R', '{"config":{"name":5}}');
     await req('restore with another name', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'OTHER', subjects: ['r.>'] }, state: {} }));
     await req('restore of an existing stream', '$JS.API.STREAM.RESTORE.E', JSON.stringify({ config: { name: 'E', subjects: ['e2.>'] }, state: {} }));
+    await req('restore with an unknown retention', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], retention: 'bogus' }, state: {} }));
+    await req('restore with an unknown storage', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], storage: 'disk' }, state: {} }));
+    await req('restore with an unknown compression', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], compression: 'zip' }, state: {} }));
+    await req('stream create with an unknown discard', '$JS.API.STREAM.CREATE.R', JSON.stringify({ name: 'R', subjects: ['r.>'], discard: 'oldest' }));
     await req('restore with an invalid config', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], discard_new_per_subject: true, max_msgs_per_subject: 1 }, state: {} }));
     await req('restore with max_age under the duplicate window', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], max_age: 1_000_000_000, duplicate_window: 2_000_000_000 }, state: {} }));
     await req('restore over the account\'s memory', '$JS.API.STREAM.RESTORE.R', JSON.stringify({ config: { name: 'R', subjects: ['r.>'], storage: 'memory', max_bytes: 1_000_000_000_000_000 }, state: {} }));

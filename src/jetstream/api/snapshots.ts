@@ -39,7 +39,7 @@ import { CREATE_CONSUMER_REQUEST, consumerConfigInput } from '../consumer-json.j
 import type { ConsumerConfigInput } from '../../core/coordinators/jetstream/consumer-config.js';
 import type { ConsumerSnapshot } from '../../core/coordinators/jetstream/consumer-state-store.js';
 import type { ReplyPath } from '../reply.js';
-import { StreamConfigStruct, StreamStateStruct, UNSUPPORTED_STREAM_FIELDS, toStreamConfigInput } from './schemas.js';
+import { StreamConfigStruct, StreamStateStruct, UNSUPPORTED_STREAM_FIELDS, streamEnumError, toStreamConfigInput } from './schemas.js';
 
 const SnapshotRequest: GoStruct = {
   name: 'JSApiStreamSnapshotRequest',
@@ -405,6 +405,8 @@ export function snapshotRoutes(ctx: JetStreamContext, wire: SnapshotWire, logger
         if (d === null) return;
         const name = req.tokens[2]!;
         const cfg: Decoded = { ...((d['config'] as Decoded | undefined) ?? {}) };
+        const badEnum = streamEnumError(cfg);
+        if (badEnum !== null) return reply.error(jsError('JSInvalidJSONErr', { err: badEnum }), none);
         if (((cfg['name'] as string | undefined) ?? '') === '') cfg['name'] = name;
         if (cfg['name'] !== name) return reply.error(jsError('JSStreamMismatchErr'), none);
         if (/[\\/]/.test(name)) return reply.error(jsError('JSStreamNameContainsPathSeparatorsErr'), none);

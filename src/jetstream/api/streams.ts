@@ -9,7 +9,7 @@ import { decodeOrReply, isJsonObjectOrArray, type JetStreamContext } from '../co
 import { encodeStreamInfo, type InfoOptions } from '../encode.js';
 import { jsError } from '../errors.js';
 import type { GoJson } from '../json.js';
-import { StreamConfigRequest, StreamInfoRequest, StreamListRequest, StreamNamesRequest, StreamPurgeRequest, UNSUPPORTED_STREAM_FIELDS, toStreamConfigInput } from './schemas.js';
+import { StreamConfigRequest, StreamInfoRequest, StreamListRequest, StreamNamesRequest, StreamPurgeRequest, UNSUPPORTED_STREAM_FIELDS, streamEnumError, toStreamConfigInput } from './schemas.js';
 
 const NAMES_LIMIT = 1024;
 const LIST_LIMIT = 256;
@@ -61,6 +61,8 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
       async handle(req, reply) {
         const d = decodeOrReply(ctx, req, reply, StreamConfigRequest);
         if (d === null) return;
+        const badEnum = streamEnumError(d);
+        if (badEnum !== null) return reply.error(jsError('JSInvalidJSONErr', { err: badEnum }));
         const name = req.tokens[2]!;
         if ((d['name'] ?? '') !== name) return reply.error(jsError('JSStreamMismatchErr'));
         if (/[\\/]/.test(name)) return reply.error(jsError('JSStreamNameContainsPathSeparatorsErr'));
@@ -81,6 +83,8 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
       async handle(req, reply) {
         const d = decodeOrReply(ctx, req, reply, StreamConfigRequest);
         if (d === null) return;
+        const badEnum = streamEnumError(d);
+        if (badEnum !== null) return reply.error(jsError('JSInvalidJSONErr', { err: badEnum }));
         const name = req.tokens[2]!;
         if ((d['name'] ?? '') !== name) return reply.error(jsError('JSStreamMismatchErr'));
         const bad = refused(d);
