@@ -219,6 +219,15 @@ for (const kind of ['nats-server', 'wharf'] as const) {
         await nc.close();
       }
     });
+
+    it('the newer commands: nats backup account, nats backup restore account', { timeout: 60_000 }, async () => {
+      const backup = join(dir, 'account');
+      await ok(url, ['backup', 'account', backup, '-f']);
+      await ok(url, ['stream', 'rm', '-f', 'ORD']);
+      await ok(url, ['backup', 'restore', 'account', backup]);
+      const info = JSON.parse((await ok(url, ['stream', 'info', 'ORD', '-j'])).stdout) as { state: { messages: number; last_seq: number } };
+      assert.equal(info.state.last_seq, 21);
+    });
   });
 }
 
