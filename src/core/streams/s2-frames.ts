@@ -69,39 +69,56 @@ export class S2FrameWriter {
   }
 }
 
+/** Decodes an S2 (or Snappy) framed stream piece by piece, as it arrives; throws on anything that is not one. */
+export class S2FrameDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+  private identified = false;
+
+  /** The decoded bytes of the whole chunks now available (a chunk split across pushes waits). */
+  push(input: Buffer): Buffer[] {
+    const data = this.pending.length === 0 ? input : Buffer.concat([this.pending, input]);
+    const parts: Buffer[] = [];
+    let pos = 0;
+    while (data.length - pos >= 4) {
+      const type = data[pos]!;
+      const len = data.readUIntLE(pos + 1, 3);
+      const body = pos + 4;
+      if (body + len > data.length) break;
+      pos = body + len;
+      if (type === CHUNK_STREAM_ID) {
+        const id = data.subarray(body - 4, pos);
+        if (!id.equals(S2_IDENTIFIER) && !id.equals(SNAPPY_IDENTIFIER)) throw new Error('not an S2 stream (unknown stream identifier)');
+        this.identified = true;
+        continue;
+      }
+      if (!this.identified) throw new Error('not an S2 stream (no stream identifier)');
+      if (type === CHUNK_COMPRESSED || type === CHUNK_UNCOMPRESSED) {
+        if (len < 4) throw new Error('S2 chunk too short');
+        const crc = data.readUInt32LE(body);
+        const payload = data.subarray(body + 4, body + len);
+        const plain = type === CHUNK_UNCOMPRESSED ? Buffer.from(payload) : decodeS2Block(payload);
+        if (maskedCrc(plain) !== crc) throw new Error('S2 chunk checksum mismatch');
+        parts.push(plain);
+        continue;
+      }
+      if (type === CHUNK_PADDING || (type >= 0x80 && type <= 0xfd)) continue;
+      throw new Error(`S2 chunk type 0x${type.toString(16)} is not readable`);
+    }
+    this.pending = Buffer.from(data.subarray(pos));
+    return parts;
+  }
+
+  /** Checks the stream ended on a chunk boundary after its identifier. */
+  end(): void {
+    if (this.pending.length > 0) throw new Error('truncated S2 stream');
+    if (!this.identified) throw new Error('not an S2 stream (empty)');
+  }
+}
+
 /** Decodes a whole S2 (or Snappy) framed stream; throws on anything that is not one. */
 export function decodeS2Frames(data: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let pos = 0;
-  let identified = false;
-  while (pos < data.length) {
-    if (data.length - pos < 4) throw new Error('truncated S2 stream');
-    const type = data[pos]!;
-    const len = data.readUIntLE(pos + 1, 3);
-    const body = pos + 4;
-    if (body + len > data.length) throw new Error('truncated S2 stream');
-    pos = body + len;
-    if (type === CHUNK_STREAM_ID) {
-      const id = data.subarray(pos - len - 4, pos);
-      if (!id.equals(S2_IDENTIFIER) && !id.equals(SNAPPY_IDENTIFIER)) throw new Error('not an S2 stream (unknown stream identifier)');
-      identified = true;
-      continue;
-    }
-    if (!identified) throw new Error('not an S2 stream (no stream identifier)');
-    if (type === CHUNK_COMPRESSED || type === CHUNK_UNCOMPRESSED) {
-      if (len < 4) throw new Error('S2 chunk too short');
-      const crc = data.readUInt32LE(body);
-      const payload = data.subarray(body + 4, body + len);
-      let plain: Buffer;
-      if (type === CHUNK_UNCOMPRESSED) plain = payload;
-      else plain = decodeS2Block(payload);
-      if (maskedCrc(plain) !== crc) throw new Error('S2 chunk checksum mismatch');
-      parts.push(plain);
-      continue;
-    }
-    if (type === CHUNK_PADDING || (type >= 0x80 && type <= 0xfd)) continue;
-    throw new Error(`S2 chunk type 0x${type.toString(16)} is not readable`);
-  }
-  if (!identified) throw new Error('not an S2 stream (empty)');
+  const d = new S2FrameDecoder();
+  const parts = d.push(data);
+  d.end();
   return Buffer.concat(parts);
 }

@@ -20,9 +20,9 @@
 // and for Kafka readers. A nats-server 2.15 snapshot ("NATSARC1" archive) is read too
 // (nats-archive.ts); older nats-server snapshots (a tar of filestore blocks) are refused.
 import { isNatsArchive, natsArchiveToBackup } from './nats-archive.js';
-import { decodeS2Frames, S2FrameWriter } from './s2-frames.js';
+import { S2FrameDecoder, S2FrameWriter } from './s2-frames.js';
 import type { DeleteRange, LimitEpoch } from './state-topic.js';
-import { readTar, tarEnd, tarEntry } from './tar-archive.js';
+import { TarReader, tarEnd, tarEntry } from './tar-archive.js';
 
 export const BACKUP_FORMAT = 'wharf-jetstream-snapshot';
 export const BACKUP_VERSION = 1;
@@ -70,33 +70,13 @@ export class BackupFormatError extends Error {}
 
 const NOT_OURS = 'the snapshot is neither a Wharf stream snapshot nor a nats-server 2.15 archive';
 
-/** Decodes a snapshot (Wharf's, or nats-server 2.15's archive); throws BackupFormatError when it is neither. */
-export function decodeStreamBackup(data: Buffer, stream: string): StreamBackup {
-  const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-  let plain: Buffer;
-  let files;
-  try {
-    plain = decodeS2Frames(data);
-  } catch (e) {
-    throw new BackupFormatError(`${NOT_OURS}: ${reason(e)}`);
-  }
-  if (isNatsArchive(plain)) {
-    try {
-      return natsArchiveToBackup(plain, stream);
-    } catch (e) {
-      throw new BackupFormatError(`the nats-server archive cannot be read: ${reason(e)}`);
-    }
-  }
-  try {
-    files = readTar(plain);
-  } catch (e) {
-    throw new BackupFormatError(`${NOT_OURS}: ${reason(e)}`);
-  }
-  const first = files[0];
-  if (first === undefined || first.name !== MANIFEST) throw new BackupFormatError(NOT_OURS);
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The manifest entry checked, or a BackupFormatError. */
+function manifestOf(data: Buffer): StreamBackupManifest {
   let manifest: StreamBackupManifest;
   try {
-    manifest = JSON.parse(first.data.toString('utf8')) as StreamBackupManifest;
+    manifest = JSON.parse(data.toString('utf8')) as StreamBackupManifest;
   } catch {
     throw new BackupFormatError(`${NOT_OURS}: unreadable ${MANIFEST}`);
   }
@@ -105,20 +85,96 @@ export function decodeStreamBackup(data: Buffer, stream: string): StreamBackup {
   if (!Number.isSafeInteger(manifest.log_start) || !Number.isSafeInteger(manifest.end) || manifest.log_start < 0 || manifest.end < manifest.log_start) {
     throw new BackupFormatError('the snapshot manifest has an invalid log range');
   }
-  const batches: Buffer[] = [];
-  for (const f of files.slice(1)) {
-    if (!f.name.startsWith('log/')) continue;
-    batches.push(f.data);
-  }
   return {
-    manifest: {
-      ...manifest,
-      topic_configs: manifest.topic_configs ?? {},
-      deletes: manifest.deletes ?? [],
-      limits: manifest.limits ?? [],
-      sources: manifest.sources ?? {},
-      consumers: manifest.consumers ?? [],
-    },
-    batches,
+    ...manifest,
+    topic_configs: manifest.topic_configs ?? {},
+    deletes: manifest.deletes ?? [],
+    limits: manifest.limits ?? [],
+    sources: manifest.sources ?? {},
+    consumers: manifest.consumers ?? [],
   };
+}
+
+/**
+ * Reads a snapshot as it arrives (STREAM.RESTORE's chunks): push() gives the log entries of a
+ * Wharf snapshot as they complete, after its manifest (set on `manifest` by the push that
+ * completes it), so only one entry is held at a time. A nats-server archive is held whole and
+ * decoded by end().
+ */
+export class StreamBackupReader {
+  private readonly frames = new S2FrameDecoder();
+  private readonly tar = new TarReader();
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private kind: 'wharf' | 'nats' | null = null;
+  private natsParts: Buffer[] = [];
+  manifest: StreamBackupManifest | null = null;
+
+  /** The log entries (stored batches) completed by `data`; throws BackupFormatError. */
+  push(data: Buffer): Buffer[] {
+    let plain: Buffer[];
+    try {
+      plain = this.frames.push(data);
+    } catch (e) {
+      throw new BackupFormatError(`${NOT_OURS}: ${reason(e)}`);
+    }
+    if (this.kind === null) {
+      // The first 8 bytes tell a nats-server archive ("NATSARC1") from a tar.
+      this.head.push(...plain);
+      this.headBytes += plain.reduce((n, b) => n + b.length, 0);
+      if (this.headBytes < 8) return [];
+      plain = this.head;
+      this.head = [];
+      this.kind = isNatsArchive(Buffer.concat(plain).subarray(0, 8)) ? 'nats' : 'wharf';
+    }
+    if (this.kind === 'nats') {
+      this.natsParts.push(...plain);
+      return [];
+    }
+    let files;
+    try {
+      files = this.tar.push(plain.length === 1 ? plain[0]! : Buffer.concat(plain));
+    } catch (e) {
+      throw new BackupFormatError(`${NOT_OURS}: ${reason(e)}`);
+    }
+    const out: Buffer[] = [];
+    for (const f of files) {
+      if (this.manifest === null) {
+        if (f.name !== MANIFEST) throw new BackupFormatError(NOT_OURS);
+        this.manifest = manifestOf(f.data);
+      } else if (f.name.startsWith('log/')) out.push(f.data);
+    }
+    return out;
+  }
+
+  /**
+   * At the end of the data: a nats-server archive decoded whole (its backup), or null for a
+   * Wharf snapshot, whose entries push() gave already; throws when the snapshot is incomplete.
+   */
+  end(stream: string): StreamBackup | null {
+    try {
+      this.frames.end();
+    } catch (e) {
+      throw new BackupFormatError(`${NOT_OURS}: ${reason(e)}`);
+    }
+    if (this.kind === 'nats') {
+      try {
+        return natsArchiveToBackup(Buffer.concat(this.natsParts), stream);
+      } catch (e) {
+        throw new BackupFormatError(`the nats-server archive cannot be read: ${reason(e)}`);
+      }
+    }
+    if (this.manifest === null) throw new BackupFormatError(`${NOT_OURS}: no ${MANIFEST}`);
+    if (!this.tar.complete) throw new BackupFormatError('the snapshot is truncated (the archive has no end)');
+    return null;
+  }
+}
+
+/** Decodes a whole snapshot (Wharf's, or nats-server 2.15's archive); throws BackupFormatError when it is neither. */
+export function decodeStreamBackup(data: Buffer, stream: string): StreamBackup {
+  const r = new StreamBackupReader();
+  const batches = r.push(data);
+  const nats = r.end(stream);
+  if (nats !== null) return nats;
+  return { manifest: r.manifest!, batches };
 }

@@ -24,6 +24,7 @@ import { batchBaseOffset, batchIsControl, batchIsTransactional, batchLastOffsetD
 import { jsError } from './api-errors.js';
 import { fillerBatch, readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
 import type { StreamBackup, StreamBackupManifest } from './stream-backup.js';
+import { BackupAppender } from './backup-appender.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { StreamStateStore } from './state-topic.js';
 import { GLOBAL_ACCOUNT } from '../security/principal.js';
@@ -40,6 +41,16 @@ import { subjectsCollide } from './subject-filter.js';
 import { Stream, rememberCheckedRecords, type PublishReplies, type StreamStats } from './stream-view.js';
 import { StreamSourcing } from './sources.js';
 import type { AccountLimits, JsApiError, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
+
+/** A restore in progress (StreamRegistry.beginRestore). */
+export interface RestoreHandle {
+  /** Appends one log entry of the snapshot (stored batches in offset order). */
+  append(entry: Buffer): Promise<void>;
+  /** Completes the restore: the stream, or the error (after which nothing of it is left). */
+  finish(): Promise<StreamView | JsApiError>;
+  /** Gives up: the topic and its records are deleted. */
+  abort(): Promise<void>;
+}
 
 export interface StreamRegistryOptions {
   log: Log;
@@ -326,13 +337,31 @@ export class StreamRegistry implements StreamRegistryApi {
     return cfg;
   }
 
+  /** A whole decoded snapshot restored (a nats-server archive, tests): beginRestore, every entry, finish. */
   async restore(input: StreamConfigInput, backup: StreamBackup): Promise<StreamView | JsApiError> {
+    const h = await this.beginRestore(input, backup.manifest);
+    if ('err_code' in h) return h;
+    try {
+      for (const entry of backup.batches) await h.append(entry);
+    } catch (e) {
+      await h.abort();
+      return jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) });
+    }
+    return h.finish();
+  }
+
+  /**
+   * Starts a restore once the snapshot's manifest is known: checks the config, creates the
+   * topic (not yet a stream: no captures, not listed, Kafka producers refused) and returns the
+   * handle that appends the snapshot's log entries as they arrive, then finishes (state records,
+   * the rebuild from the log, the stream attached) or aborts (the topic and records deleted).
+   */
+  async beginRestore(input: StreamConfigInput, m: StreamBackupManifest): Promise<RestoreHandle | JsApiError> {
     const checked = this.restoreCheck(input);
     if ('err_code' in checked) return checked.err_code === 10130 ? checked : jsError('JSStreamRestoreErrF', { err: checked.description });
     const cfg = checked;
     const topic = this.topicOf(cfg.name);
     if (this.overlapping(cfg.subjects ?? [], cfg.name) !== undefined) return jsError('JSStreamRestoreErrF', { err: jsError('JSStreamSubjectOverlapErr').description });
-    const m = backup.manifest;
     // The snapshot's topic configs, except what the stream config and the account decide.
     const kept: Record<string, string> = {};
     for (const [k, v] of Object.entries(m.topic_configs)) if (!k.startsWith('wharf.jetstream.') && !['wharf.nats.subjects', 'wharf.nats.account', 'wharf.storage'].includes(k)) kept[k] = v;
@@ -348,70 +377,48 @@ export class StreamRegistry implements StreamRegistryApi {
       this.pending = null;
     }
     const t = this.opts.log.topicInfo(topic)!;
-    try {
-      const partition = this.opts.log.partition(topic, 0);
-      partition.setAppendCheck({ check: () => new LogError('POLICY_VIOLATION', `stream ${cfg.name} is being restored`) });
-      await this.appendBackup(partition, backup);
-      if (m.deletes.length > 0) await this.state.addDeletes(t.topicId, m.deletes);
-      if (m.limits.length > 0) await this.state.addLimitEpochs(t.topicId, m.limits);
-      for (const [origin, seq] of Object.entries(m.sources)) await this.state.setSourceCursor(t.topicId, origin, seq);
-      const stream = this.attach(t, cfg);
-      await stream.recover(this.state.records(t.topicId));
-      this.restoring.delete(cfg.name);
-      this.startSourcing(stream);
-      for (const other of this.sourcing.values()) other.poke(stream.name);
-      this.emit({ kind: 'created', stream });
-      return stream;
-    } catch (e) {
+    const partition = this.opts.log.partition(topic, 0);
+    partition.setAppendCheck({ check: () => new LogError('POLICY_VIOLATION', `stream ${cfg.name} is being restored`) });
+    const appender = new BackupAppender(partition, m.log_start, m.end);
+    let done = false;
+    const abort = async (e: unknown): Promise<void> => {
+      if (done) return;
+      done = true;
       this.log.warn({ err: e, stream: cfg.name }, 'restore failed: the partly restored stream is removed');
       await this.discardRestore(cfg.name, topic, t.topicId);
-      return jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) });
-    }
-  }
-
-  /** Appends a snapshot's batches at their offsets (fillers between them), then moves the log start. */
-  private async appendBackup(partition: ReturnType<Log['partition']>, backup: StreamBackup): Promise<void> {
-    const { log_start: logStart, end } = backup.manifest;
-    const now = Date.now();
-    let next = 0;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      const buf = Buffer.concat(pending);
-      pending = [];
-      pendingBytes = 0;
-      await partition.append(buf, { restored: true });
     };
-    const push = async (b: Buffer): Promise<void> => {
-      pending.push(b);
-      pendingBytes += b.length;
-      if (pendingBytes >= 1024 * 1024) await flush();
-    };
-    for (const data of backup.batches) {
-      let bad: string | null = null;
-      const found: Buffer[] = [];
-      const endPos = forEachBatch(data, (pos, size) => {
-        found.push(data.subarray(pos, pos + size));
-      });
-      if (endPos !== data.length) bad = 'a log entry of the snapshot ends inside a batch';
-      if (bad !== null) throw new Error(bad);
-      for (const b of found) {
-        const base = batchBaseOffset(b);
-        if (base < next) {
-          // The batch holding the log start, read again by the next entry: already appended.
-          if (base + batchLastOffsetDelta(b) < next) continue;
-          throw new Error(`the snapshot's batches overlap at offset ${base}`);
+    return {
+      append: async (entry) => {
+        if (done) throw new Error('the restore has ended');
+        try {
+          await appender.entry(entry);
+        } catch (e) {
+          await abort(e);
+          throw e;
         }
-        if (base > next) await push(fillerBatch(base - next, now));
-        await push(Buffer.from(b));
-        next = base + batchLastOffsetDelta(b) + 1;
-      }
-    }
-    if (next < end) await push(fillerBatch(end - next, now));
-    await flush();
-    if (partition.highWatermark !== Math.max(next, end)) throw new Error(`restored log ends at ${partition.highWatermark}, the snapshot at ${end}`);
-    if (logStart > 0) await partition.deleteRecordsBefore(logStart);
+      },
+      abort: () => abort(new Error('abandoned')),
+      finish: async () => {
+        if (done) return jsError('JSStreamRestoreErrF', { err: 'the restore has ended' });
+        try {
+          await appender.end();
+          if (m.deletes.length > 0) await this.state.addDeletes(t.topicId, m.deletes);
+          if (m.limits.length > 0) await this.state.addLimitEpochs(t.topicId, m.limits);
+          for (const [origin, seq] of Object.entries(m.sources)) await this.state.setSourceCursor(t.topicId, origin, seq);
+          const stream = this.attach(t, cfg);
+          await stream.recover(this.state.records(t.topicId));
+          done = true;
+          this.restoring.delete(cfg.name);
+          this.startSourcing(stream);
+          for (const other of this.sourcing.values()) other.poke(stream.name);
+          this.emit({ kind: 'created', stream });
+          return stream;
+        } catch (e) {
+          await abort(e);
+          return jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) });
+        }
+      },
+    };
   }
 
   /** Removes what a failed restore made: the topic and the state records. */

@@ -1,8 +1,8 @@
 // A minimal POSIX ustar archive, the container of a Wharf stream snapshot (stream-backup.ts):
 // natscli names the file `stream.tar.s2`, and a tar inside the S2 frames lets an operator list
 // and extract a backup with the usual tools (`s2 -d`, `tar tf`). Only regular files with names
-// of at most 100 bytes are written and read; the entries are produced one at a time so a
-// snapshot never has to be whole in memory to be sent.
+// of at most 100 bytes are written and read; entries are produced and read one at a time, so a
+// snapshot never has to be whole in memory to be sent or restored.
 const BLOCK = 512;
 const ZEROS = Buffer.alloc(BLOCK * 2);
 
@@ -41,24 +41,44 @@ export interface TarFile {
   data: Buffer;
 }
 
+/** Reads an archive piece by piece: the regular files completed by each push, in order. */
+export class TarReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private finished = false;
+
+  push(input: Buffer): TarFile[] {
+    const buf = this.pending.length === 0 ? input : Buffer.concat([this.pending, input]);
+    const out: TarFile[] = [];
+    let pos = 0;
+    while (!this.finished && pos + BLOCK <= buf.length) {
+      const h = buf.subarray(pos, pos + BLOCK);
+      if (h.every((b) => b === 0)) {
+        this.finished = true;
+        break;
+      }
+      let sum = 0;
+      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+      const stated = parseInt(h.toString('latin1', 148, 156).replace(/\0.*$/s, '').trim(), 8);
+      if (stated !== sum) throw new Error('tar header checksum mismatch');
+      const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+      const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+      const type = h.toString('latin1', 156, 157);
+      const next = pos + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+      if (next > buf.length) break;
+      if (type === '0' || type === '\0') out.push({ name, data: Buffer.from(buf.subarray(pos + BLOCK, pos + BLOCK + size)) });
+      pos = next;
+    }
+    this.pending = this.finished ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
+    return out;
+  }
+
+  /** Whether the end blocks were read (a complete archive). */
+  get complete(): boolean {
+    return this.finished;
+  }
+}
+
 /** The regular files of an archive, in order; throws on a damaged header. */
 export function readTar(buf: Buffer): TarFile[] {
-  const out: TarFile[] = [];
-  let pos = 0;
-  while (pos + BLOCK <= buf.length) {
-    const h = buf.subarray(pos, pos + BLOCK);
-    if (h.every((b) => b === 0)) break;
-    let sum = 0;
-    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
-    const stated = parseInt(h.toString('latin1', 148, 156).replace(/\0.*$/s, '').trim(), 8);
-    if (stated !== sum) throw new Error(`tar header checksum mismatch at byte ${pos}`);
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
-    const type = h.toString('latin1', 156, 157);
-    const start = pos + BLOCK;
-    if (start + size > buf.length) throw new Error(`tar entry ${name} is truncated`);
-    if (type === '0' || type === '\0') out.push({ name, data: buf.subarray(start, start + size) });
-    pos = start + Math.ceil(size / BLOCK) * BLOCK;
-  }
-  return out;
+  return new TarReader().push(buf);
 }
