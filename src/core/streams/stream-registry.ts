@@ -434,8 +434,8 @@ export class StreamRegistry implements StreamRegistryApi {
     } catch (err) {
       if (!isLogError(err, 'UNKNOWN_TOPIC_OR_PARTITION')) this.log.error({ err, stream: name }, 'removing a failed restore failed');
     }
-    await this.state.forget(topicId).catch(() => {});
     this.restoring.delete(name);
+    await this.state.forget(topicId).catch(() => {});
   }
 
   async delete(name: string): Promise<boolean> {

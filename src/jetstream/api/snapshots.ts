@@ -12,11 +12,12 @@
 //   exactly the deliver subject, waited for up to 2 s at the start) went away, "500
 //   <error>" when reading the stream failed.
 // - Restore: the answer names a deliver subject $JS.SNAPSHOT.RESTORE.<stream>.<id>; the client
-//   sends the snapshot there as requests, each acknowledged with an empty message, then an empty
-//   message whose reply gets the outcome as a stream_create_response. The chunks are kept until
-//   that end message, and nothing exists before it: a client that stops sending (5 s without a
-//   chunk: "stalled") or goes away leaves no stream behind. The snapshot is then decoded and
-//   restored whole or not at all (core/streams/stream-registry.ts restore()).
+//   sends the snapshot there as requests, each acknowledged with an empty message once what it
+//   completed is appended (or answered with the error), then an empty message whose reply gets
+//   the outcome as a stream_create_response. The snapshot is decoded and appended as it arrives
+//   (one log entry held at a time); the stream exists only once complete, and a client that
+//   stops sending (5 s without a chunk: "stalled") or goes away has its partial restore removed:
+//   whole or not at all (core/streams/stream-registry.ts beginRestore()).
 // - Advisories as nats-server's: SNAPSHOT_CREATE (after the answer) and SNAPSHOT_COMPLETE (after
 //   the end message, with the error if any), RESTORE_CREATE (before the answer) and
 //   RESTORE_COMPLETE (with the outcome), on $JS.EVENT.ADVISORY.STREAM.<kind>.<stream>.
@@ -26,7 +27,8 @@
 // converted here from nats-server's JSON.
 import type { Logger } from '../../log.js';
 import { isValidLiteralSubject } from '../../core/routing/subject.js';
-import { BACKUP_FORMAT, BACKUP_VERSION, decodeStreamBackup, encodeStreamBackup, type StreamBackup } from '../../core/streams/stream-backup.js';
+import { BACKUP_FORMAT, BACKUP_VERSION, encodeStreamBackup, StreamBackupReader, type StreamBackup } from '../../core/streams/stream-backup.js';
+import type { RestoreHandle } from '../../core/streams/stream-registry.js';
 import type { JsApiError, StreamConfigInput } from '../../core/streams/types.js';
 import type { ApiRoute } from '../api-table.js';
 import { decodeOrReply, isEmptyRequest, type JetStreamContext } from '../context.js';
@@ -200,8 +202,26 @@ async function sendSnapshot(wire: SnapshotWire, stream: string, deliver: string,
 }
 
 /** One restore in progress: the chunks received on its deliver subject, until the end message. */
+/** A restore the registry refused to start (its error is the answer). */
+class RestoreRefused extends Error {
+  constructor(readonly err: JsApiError) {
+    super(err.description);
+  }
+}
+
+/**
+ * One restore in progress: the chunks received on its deliver subject are decoded as they come
+ * (StreamBackupReader); once the manifest is in, the registry creates the topic and each log
+ * entry is appended when complete, before the chunk that completed it is acknowledged (the
+ * client's next chunk waits for that: the backpressure). So only one entry is held at a time.
+ * A failure answers the chunk with the error and removes what was restored; a client that stops
+ * sending for 5 s ("stalled") or sends without a reply subject has its partial restore removed.
+ */
 class RestoreSession {
-  private parts: Buffer[] = [];
+  private readonly reader = new StreamBackupReader();
+  private handle: RestoreHandle | null = null;
+  private work: Promise<void> = Promise.resolve();
+  private failed = false;
   private bytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -243,11 +263,12 @@ class RestoreSession {
     this.timer.unref();
   }
 
-  /** Ends the session without a stream: nothing was created, the chunks are dropped. */
+  /** Ends the session without a stream: what was restored so far is removed. */
   private abandon(why: string): void {
     if (this.done) return;
     this.stop();
     this.log.warn({ stream: this.name, bytes: this.bytes }, why);
+    this.work = this.work.then(() => this.handle?.abort()).catch((err: unknown) => this.log.error({ err, stream: this.name }, 'removing an abandoned restore failed'));
   }
 
   private stop(): void {
@@ -261,18 +282,42 @@ class RestoreSession {
   private onChunk(reply: string | undefined, data: Buffer): void {
     if (this.done) return;
     if (reply === undefined || reply === '') {
-      this.parts = [];
       this.abandon(`restore for stream '${this.ctx.account} > ${this.name}' requires reply subject for each chunk`);
       return;
     }
     if (data.length === 0) {
       this.stop();
-      void this.finish(reply).catch((err: unknown) => this.log.error({ err, stream: this.name }, 'restore failed'));
+      this.work = this.work.then(() => this.finish(reply)).catch((err: unknown) => this.log.error({ err, stream: this.name }, 'restore failed'));
       return;
     }
-    this.parts.push(Buffer.from(data));
-    this.bytes += data.length;
-    this.arm();
+    const copy = Buffer.from(data);
+    this.bytes += copy.length;
+    // No stall while a chunk is being restored: the timer runs from its acknowledgement.
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.work = this.work.then(() => this.consume(copy, reply));
+  }
+
+  /** Decodes one chunk and appends the log entries it completes; then acknowledges it. */
+  private async consume(data: Buffer, reply: string): Promise<void> {
+    if (this.failed) return;
+    try {
+      const entries = this.reader.push(data);
+      if (this.handle === null && this.reader.manifest !== null) {
+        const h = await this.ctx.streams.beginRestore(this.input, this.reader.manifest);
+        if ('err_code' in h) throw new RestoreRefused(h);
+        this.handle = h;
+      }
+      for (const e of entries) await this.handle!.append(e);
+    } catch (e) {
+      this.failed = true;
+      this.stop();
+      await this.handle?.abort().catch(() => {});
+      // As nats-server: the chunk that failed is answered with the error.
+      this.fail(reply, e instanceof RestoreRefused ? e.err : jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) }));
+      return;
+    }
+    if (!this.done) this.arm();
     this.wire.replies.empty(reply);
   }
 
@@ -287,24 +332,25 @@ class RestoreSession {
   }
 
   private async finish(reply: string): Promise<void> {
+    if (this.failed) return;
     const started = Date.now();
-    const data = Buffer.concat(this.parts);
-    this.parts = [];
-    let backup: StreamBackup;
+    let whole: StreamBackup | null;
     try {
-      backup = decodeStreamBackup(data, this.name);
+      whole = this.reader.end(this.name);
     } catch (e) {
-      const text = e instanceof Error ? e.message : String(e);
-      return this.fail(reply, jsError('JSStreamRestoreErrF', { err: text }));
+      await this.handle?.abort();
+      return this.fail(reply, jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) }));
     }
-    const r = await this.ctx.streams.restore(this.input, backup);
+    // A nats-server archive is restored whole now; a Wharf snapshot's entries are in already.
+    const r = whole !== null ? await this.ctx.streams.restore(this.input, whole) : await this.handle!.finish();
     if ('err_code' in r) return this.fail(reply, r);
     let consumers = 0;
-    const fromNats = backup.natsConsumers !== undefined && backup.natsConsumers.length > 0 && this.ctx.consumers.restoreInputs !== undefined;
-    if (fromNats || (backup.manifest.consumers.length > 0 && this.ctx.consumers.restore !== undefined)) {
+    const fromNats = whole?.natsConsumers !== undefined && whole.natsConsumers.length > 0 && this.ctx.consumers.restoreInputs !== undefined;
+    const own = this.reader.manifest?.consumers ?? [];
+    if (fromNats || (own.length > 0 && this.ctx.consumers.restore !== undefined)) {
       try {
-        if (fromNats) consumers = await this.ctx.consumers.restoreInputs!(r.name, natsConsumers(backup.natsConsumers!, this.log));
-        else consumers = await this.ctx.consumers.restore!(r.name, backup.manifest.consumers);
+        if (fromNats) consumers = await this.ctx.consumers.restoreInputs!(r.name, natsConsumers(whole!.natsConsumers!, this.log));
+        else consumers = await this.ctx.consumers.restore!(r.name, own);
       } catch (e) {
         this.log.warn({ err: e, stream: this.name }, 'restoring the consumers failed: the stream is removed');
         await this.ctx.streams.delete(r.name).catch(() => false);
