@@ -20,9 +20,9 @@ import { LogError, isLogError, type Log, type TopicInfo } from '../log/index.js'
 import type { PartitionAppendCheck } from '../log/partition.js';
 import type { CaptureEntry, Router, SubscriptionOwner } from '../routing/router.js';
 import { isValidLiteralSubject } from '../routing/subject.js';
-import { batchBaseOffset, batchIsControl, batchIsTransactional, batchLastOffsetDelta, batchRecordsDataAsync, forEachBatch } from '../records/batch.js';
+import { batchIsControl, batchIsTransactional, batchRecordsDataAsync, forEachBatch } from '../records/batch.js';
 import { jsError } from './api-errors.js';
-import { fillerBatch, readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
+import { readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
 import type { StreamBackup, StreamBackupManifest } from './stream-backup.js';
 import { BackupAppender } from './backup-appender.js';
 import { SnapshotStore } from './snapshot-store.js';
