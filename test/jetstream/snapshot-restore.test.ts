@@ -94,7 +94,9 @@ async function populate(nc: NatsConnection, jsm: JetStreamManager): Promise<void
   for await (const m of iter) {
     n++;
     if (n === 1 || n === 2 || n === 4) await m.ackAck();
-    else if (n === 5) m.nak();
+    // A NAK sent as a request is confirmed once processed (both servers answer an ack with a reply),
+    // so the next pull sees the message due again.
+    else if (n === 5) await nc.request((m as unknown as { reply: string }).reply, sc.encode('-NAK'), { timeout: 5_000 });
   }
   // The nak'ed message comes again: one redelivery, left pending.
   const again = await c.fetch({ max_messages: 1, expires: 5_000 });
