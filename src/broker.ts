@@ -126,6 +126,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
         fsyncInterval: storage.fsyncInterval,
         hotTailBytes: storage.hotTailBytes,
         hotTailTotalBytes: storage.hotTailTotalBytes,
+        maintenanceIntervalMs: storage.retentionCheckInterval,
         logger,
         // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
         topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes), ...opts.kafka.topicDefaults },
