@@ -27,6 +27,8 @@ export type StorageEngineOptions =
       observer?: StorageObserver | null;
       /** Bytes of segment indexes kept in memory across all partitions (default: unbounded). */
       indexMemoryBytes?: number;
+      /** An fdatasync may run on the event loop while recent ones average below this (default 1 ms; inline-sync.ts). */
+      inlineSyncMaxMs?: number;
     }
   | {
       kind: 'memory';
@@ -45,7 +47,7 @@ export type StorageEngineOptions =
 export async function createStorageEngine(opts: StorageEngineOptions): Promise<StorageEngine> {
   switch (opts.kind) {
     case 'local':
-      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads, observer: opts.observer ?? null, indexMemoryBytes: opts.indexMemoryBytes });
+      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads, observer: opts.observer ?? null, indexMemoryBytes: opts.indexMemoryBytes, inlineSyncMaxMs: opts.inlineSyncMaxMs });
     case 'memory':
       return MemoryStorageEngine.open({ logger: opts.logger, volume: opts.volume, maxBytes: opts.maxBytes });
   }

@@ -23,6 +23,9 @@ export class InlineSyncPolicy {
   private writers = 0;
   private avgMs = 0;
 
+  /** `maxMs`: the average fsync time below which inline syncs are allowed. */
+  constructor(private readonly maxMs: number = INLINE_MAX_MS) {}
+
   /** A partition starts writing append groups. */
   enter(): void {
     this.writers++;
@@ -35,7 +38,7 @@ export class InlineSyncPolicy {
 
   /** Whether the group a partition is writing now may fsync inline. */
   inline(): boolean {
-    return this.writers === 1 && this.avgMs < INLINE_MAX_MS;
+    return this.writers === 1 && this.avgMs < this.maxMs;
   }
 
   /** Records the duration of an append-path fdatasync (inline or not). */

@@ -32,6 +32,8 @@ export interface LocalEngineOptions {
   observer?: StorageObserver | null;
   /** Bytes of segment indexes kept in memory across all partitions (default: unbounded). */
   indexMemoryBytes?: number;
+  /** An fdatasync may run on the event loop while recent ones average below this (default INLINE_MAX_MS). */
+  inlineSyncMaxMs?: number;
 }
 
 const TOPIC_FILE = 'topic.json';
@@ -47,7 +49,7 @@ export class LocalStorageEngine implements StorageEngine {
   private readonly metadataLock = new Mutex();
   private closed = false;
   private readonly indexBudget: IndexBudget;
-  private readonly inlineSync = new InlineSyncPolicy();
+  private readonly inlineSync: InlineSyncPolicy;
 
   private constructor(
     private readonly opts: LocalEngineOptions,
@@ -56,6 +58,7 @@ export class LocalStorageEngine implements StorageEngine {
     this.topicsDir = join(opts.dataDir, 'topics');
     this.log = opts.logger.child({ component: 'storage' });
     this.indexBudget = new IndexBudget(opts.indexMemoryBytes ?? Infinity);
+    this.inlineSync = new InlineSyncPolicy(opts.inlineSyncMaxMs);
   }
 
   memory(): EngineMemory {
