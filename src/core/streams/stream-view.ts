@@ -29,6 +29,7 @@ import {
   forEachBatch,
 } from '../records/batch.js';
 import { jsError } from './api-errors.js';
+import { AtomicBatches, AtomicCommit, BATCH_ID, defaultAtomicBatchLimits, type AtomicBatchLimits, type BatchAbandonReason, type StagedMessage } from './atomic-batch.js';
 import { DuplicateWindow } from './dedupe.js';
 import { eraseFilter } from './erase.js';
 import { ExpiryTimer, TtlHeap } from './expiry.js';
@@ -70,6 +71,8 @@ import type {
 export interface PublishReplies {
   /** `{"stream","seq"[,"duplicate":true]}`; may return a view of a scratch buffer, valid until the next call. */
   ack(stream: string, seq: number, duplicate: boolean): Buffer;
+  /** The PubAck of an atomic batch's commit: `{"stream","seq","batch","count"}`. */
+  batchAck(stream: string, seq: number, batch: string, count: number): Buffer;
   /** `{"error":{...},"stream","seq":0}`. */
   error(stream: string, err: JsApiError): Buffer;
 }
@@ -91,6 +94,10 @@ export interface StreamContext {
   snapshots: SnapshotStore | null;
   /** A snapshot is written after this many bytes of batches appended (0: only at a clean close). */
   snapshotBytes: number;
+  /** Atomic batch publish limits (shared by the streams of a server: the inflight total); default nats-server's. */
+  batchLimits?: AtomicBatchLimits;
+  /** An open atomic batch was abandoned (the front-end's BATCH_ABANDONED advisory). */
+  batchAbandoned?: (stream: string, batch: string, reason: BatchAbandonReason) => void;
 }
 
 /** What the last start of a stream did (the snapshot-restart tests count with it; logged too). */
@@ -144,6 +151,8 @@ interface Inflight {
   rollups: Array<[number, Rollup]>;
   /** Publishes refused while this batch was the newest in flight: answered once it is durable. */
   refusals?: Array<[string, JsApiError]>;
+  /** An atomic batch's append: its last reply is the commit's PubAck, with the batch id and count. */
+  batch?: { id: string; count: number };
 }
 
 /** Records of Kafka batches decoded by the append check, by batch buffer: the observer reads them back. */
@@ -221,6 +230,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private erasePass: Promise<void> | null = null;
   private lastErasePass = 0;
   private eraseAgain = false;
+  /** Open atomic batches (atomic-batch.ts). */
+  private readonly batches: AtomicBatches;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -232,6 +243,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.cfg = config;
     this.dedupe = new DuplicateWindow(Number(config.duplicate_window / 1_000_000n));
     this.timer = new ExpiryTimer(() => this.expire());
+    this.batches = new AtomicBatches(ctx.batchLimits ?? defaultAtomicBatchLimits(), (id, reason) => ctx.batchAbandoned?.(this.cfg.name, id, reason));
     this.log = ctx.logger.child({ stream: config.name });
     this.compileTransforms();
   }
@@ -330,37 +342,63 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean {
     if (this.closed) return false;
-    const cfg = this.cfg;
     const scan = hdrLen > 0 ? this.scan : null;
     if (scan !== null && !scan.scan(msg, hdrLen)) {
       this.replyError(reply, jsError('JSStreamGeneralErrorF', { err: 'malformed message headers' }));
       return false;
     }
+    if (scan !== null && scan.hasNatsFields()) {
+      const batchId = scan.get(BATCH_ID);
+      if (batchId !== undefined && batchId !== '') return this.captureBatchMessage(batchId, subject, reply, hdrLen, msg);
+    }
+    return this.checkAndAdd(subject, reply, hdrLen, msg, scan, origin, null);
+  }
+
+  /**
+   * Runs the publish checks of one message and, when it passes, adds it to this event's batch.
+   * `atomic`: a message of an atomic batch being committed (commitAtomic): never split from the
+   * others, no reply of its own, and the batch rules checked on top.
+   */
+  private checkAndAdd(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, scan: HeaderScan | null, origin: SubscriptionOwner | null, atomic: AtomicCommit | null): boolean {
+    const cfg = this.cfg;
     const stored = this.transform !== null ? (this.transform.apply(subject) ?? subject) : subject;
+    if (atomic !== null) {
+      const err = atomic.before(scan, stored);
+      if (err !== null) return atomic.fail(err);
+    }
     const storedHdr = scan === null ? 0 : scan.blockLength();
     const dataLen = msg.length - hdrLen;
     const size = storedSize(this.memory, stored.length, storedHdr, dataLen);
     const check = this.check;
     const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
     if (outcome === Outcome.Error) {
+      if (atomic !== null) return atomic.fail(check.error!);
       this.replyRefusal(reply, check.error!);
       return false;
     }
     if (outcome === Outcome.Duplicate) {
+      // A message id seen before, in the window or earlier in the batch, refuses the batch.
+      if (atomic !== null) return atomic.fail(jsError('JSAtomicPublishContainsDuplicateMessageErr'));
       this.replyDuplicate(reply, check.duplicateSeq);
       return false;
     }
+    if (atomic !== null) {
+      const err = atomic.after(scan, stored, check.rollup);
+      if (err !== null) return atomic.fail(err);
+    }
     // Accepted: the record goes into this event's batch; its sequence is known now. A batch
-    // that would pass BATCH_SPLIT_BYTES is handed to the log first and a new one begun.
+    // that would pass BATCH_SPLIT_BYTES is handed to the log first and a new one begun (never
+    // within an atomic batch: it is one append).
     const now = Date.now();
     const topicMax = this.partition.topic.settings.maxMessageBytes;
-    if (msg.length + stored.length + 128 > topicMax) {
-      // One record of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
+    if (msg.length + stored.length + 128 > topicMax || (atomic !== null && this.builder.bytes + msg.length + stored.length + 64 > topicMax)) {
+      // One record (or one atomic batch) of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
+      if (atomic !== null) return atomic.fail(jsError('JSStreamMessageExceedsMaximumErr'));
       this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
       return false;
     }
     const split = Math.min(BATCH_SPLIT_BYTES, topicMax - 1024);
-    if (this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
+    if (atomic === null && this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
       const full = this.open;
       this.open = null;
       full.buf = this.builder.take(now);
@@ -389,12 +427,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const finalSize = skip >= 0 ? storedSize(this.memory, stored.length, storedHdr - scan!.value(skip).length + String(check.ttl).length, dataLen) : size;
     this.index.add(seq, stored, finalSize, now);
     batch.last = seq;
-    batch.replies.push(cfg.no_ack ? undefined : reply);
+    batch.replies.push(cfg.no_ack || atomic !== null ? undefined : reply);
     if (check.msgId !== undefined) this.dedupe.add(check.msgId, seq, now);
     this._lastMsgId = check.msgId ?? '';
     if (check.ttl > 0) batch.ttls.push([seq, check.ttl]);
     if (check.rollup !== Rollup.None) batch.rollups.push([seq, check.rollup]);
     if ((check.ttl !== 0 || check.rollup !== Rollup.None) && scan !== null && (scan.get('Nats-Marker-Reason') !== undefined || scan.get('KV-Operation') === 'PURGE')) this.markers.add(seq);
+    // Messages of an atomic batch reached core subscribers when they were published.
+    if (atomic !== null) return true;
     // Core subscribers get the message now, unless an earlier Kafka append is still in flight:
     // then after it, in log order (docs/jetstream.md 1.4).
     if (this.foreignInflight()) {
@@ -402,6 +442,81 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       return true;
     }
     return false;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Atomic batch publish (atomic-batch.ts stages; the commit is here)
+
+  /** One message of an atomic batch: staged (an empty reply), committed, or refused. Core subscribers get it now. */
+  private captureBatchMessage(batchId: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+    const cfg = this.cfg;
+    const scan = this.scan;
+    if (cfg.sealed) {
+      this.replyError(reply, jsError('JSStreamSealedErr'));
+      return false;
+    }
+    const dataLen = msg.length - hdrLen;
+    if (cfg.max_msg_size >= 0 && (hdrLen > cfg.max_msg_size || dataLen > cfg.max_msg_size - hdrLen)) {
+      this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+      return false;
+    }
+    if (!cfg.allow_atomic) {
+      this.replyError(reply, jsError('JSAtomicPublishDisabledErr'));
+      return false;
+    }
+    const step = this.batches.step(batchId, subject, scan, hdrLen, msg);
+    if (step.kind === 'refused') {
+      this.replyError(reply, step.error);
+      return false;
+    }
+    if (step.kind === 'staged') {
+      // nats-server answers each staged message with an empty message ("persisted, not committed").
+      if (reply !== undefined && !cfg.no_ack) this.ctx.router.route(reply, undefined, 0, EMPTY, this.ctx.owner);
+      return false;
+    }
+    this.commitAtomic(step.id, step.msgs, reply);
+    return false;
+  }
+
+  /**
+   * Checks every message of a committed batch against the stream as the batch's earlier
+   * messages leave it, and appends them as one batch of the log (one append: all of it is
+   * stored, or none), or refuses the whole batch with the first message's error.
+   */
+  private commitAtomic(id: string, msgs: StagedMessage[], reply: string | undefined): void {
+    // What this event captured before goes first, in its own append.
+    if (this.open !== null && this.builder.count > 0) this.flush();
+    const mark = { last: this.index.last, lastMsgId: this._lastMsgId };
+    const commit = new AtomicCommit();
+    for (let k = 0; k < msgs.length; k++) {
+      const m = msgs[k]!;
+      commit.position = k;
+      const scan = m.hdrLen > 0 ? this.scan : null;
+      if (scan !== null) scan.scan(m.msg, m.hdrLen);
+      this.checkAndAdd(m.subject, undefined, m.hdrLen, m.msg, scan, null, commit);
+      if (commit.error !== null) {
+        this.rollbackTo(mark.last, mark.lastMsgId);
+        this.replyRefusal(reply, commit.error);
+        return;
+      }
+    }
+    const batch = this.open!;
+    this.open = null;
+    batch.replies[batch.replies.length - 1] = this.cfg.no_ack ? undefined : reply;
+    batch.batch = { id, count: msgs.length };
+    batch.buf = this.builder.take(Date.now());
+    this.appendOwn(batch);
+  }
+
+  /** Undoes what checkAndAdd did for the messages after `last` (a refused atomic batch: none of it was handed to the log). */
+  private rollbackTo(last: number, lastMsgId: string): void {
+    this.builder.discard();
+    this.open = null;
+    const from = last + 1;
+    this.index.truncate(from);
+    this.dedupe.dropFrom(from);
+    for (const s of this.markers) if (s >= from) this.markers.delete(s);
+    this._lastMsgId = lastMsgId;
   }
 
   private foreignInflight(): boolean {
@@ -621,9 +736,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.enforceLimits(entry.first, entry.last);
     const router = this.ctx.router;
     const name = this.cfg.name;
+    const batch = entry.batch;
     for (let k = 0; k < entry.replies.length; k++) {
       const reply = entry.replies[k];
-      if (reply !== undefined) router.route(reply, undefined, 0, this.ctx.replies.ack(name, entry.first + k, false), this.ctx.owner);
+      if (reply === undefined) continue;
+      const ack = batch !== undefined ? this.ctx.replies.batchAck(name, entry.first + k, batch.id, batch.count) : this.ctx.replies.ack(name, entry.first + k, false);
+      router.route(reply, undefined, 0, ack, this.ctx.owner);
     }
     for (const [reply, seq] of entry.dups) router.route(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
     for (const f of entry.fanout) router.fanout(f.subject, f.reply, f.hdrLen, f.msg, f.origin);
@@ -1331,6 +1449,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   reconfigure(cfg: StreamConfig): void {
     const before = this.cfg;
     this.cfg = cfg;
+    if (!cfg.allow_atomic) this.batches.clear();
     if (!this.memory && (before.max_msgs_per_subject !== cfg.max_msgs_per_subject || (before.discard_new_per_subject === true) !== (cfg.discard_new_per_subject === true))) this.recordLimitEpoch(before, cfg);
     this.dedupe.setWindow(Number(cfg.duplicate_window / 1_000_000n));
     this.compileTransforms();
@@ -1614,6 +1733,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (this.closed) return;
     this.closed = true;
     this.timer.cancel();
+    this.batches.clear();
     this.partition.setAppendObserver(null);
     this.emit({ kind: 'deleted' });
     this.listeners.clear();
