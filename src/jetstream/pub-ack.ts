@@ -48,6 +48,12 @@ export class PubAckEncoder implements PublishReplies {
     return b.subarray(0, at);
   }
 
+  /** A counter increment: `,"val":"<total>"}` after the sequence (nats-server's %q of the decimal total). */
+  counterAck(stream: string, seq: number, val: string): Buffer {
+    const head = this.ack(stream, seq, false);
+    return Buffer.concat([head.subarray(0, head.length - 1), Buffer.from(`,"val":"${val}"}`, 'latin1')]);
+  }
+
   /** An atomic batch's commit: the PubAck of its last message, with `,"batch":"<id>","count":<n>}` (nats-server's %q of the id). */
   batchAck(stream: string, seq: number, batch: string, count: number): Buffer {
     const head = this.ack(stream, seq, false);

@@ -30,6 +30,7 @@ import {
 } from '../records/batch.js';
 import { jsError } from './api-errors.js';
 import { AtomicBatches, AtomicCommit, BATCH_ID, defaultAtomicBatchLimits, type AtomicBatchLimits, type BatchAbandonReason, type StagedMessage } from './atomic-batch.js';
+import { CounterValues, checkIncrement, counterPayload, counterValueOf } from './counters.js';
 import { DuplicateWindow } from './dedupe.js';
 import { eraseFilter } from './erase.js';
 import { ExpiryTimer, TtlHeap } from './expiry.js';
@@ -71,6 +72,8 @@ import type {
 export interface PublishReplies {
   /** `{"stream","seq"[,"duplicate":true]}`; may return a view of a scratch buffer, valid until the next call. */
   ack(stream: string, seq: number, duplicate: boolean): Buffer;
+  /** The PubAck of a counter increment: `{"stream","seq","val":"<total>"}`. */
+  counterAck(stream: string, seq: number, val: string): Buffer;
   /** The PubAck of an atomic batch's commit: `{"stream","seq","batch","count"}`. */
   batchAck(stream: string, seq: number, batch: string, count: number): Buffer;
   /** `{"error":{...},"stream","seq":0}`. */
@@ -151,6 +154,8 @@ interface Inflight {
   rollups: Array<[number, Rollup]>;
   /** Publishes refused while this batch was the newest in flight: answered once it is durable. */
   refusals?: Array<[string, JsApiError]>;
+  /** Counter streams: the total of each message, by position (its PubAck carries it). */
+  vals?: string[];
   /** An atomic batch's append: its last reply is the commit's PubAck, with the batch id and count. */
   batch?: { id: string; count: number };
 }
@@ -230,6 +235,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private erasePass: Promise<void> | null = null;
   private lastErasePass = 0;
   private eraseAgain = false;
+  /** Counter streams: the total of every live message (counters.ts); null otherwise. */
+  private readonly counters: CounterValues | null;
   /** Open atomic batches (atomic-batch.ts). */
   private readonly batches: AtomicBatches;
 
@@ -243,6 +250,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.cfg = config;
     this.dedupe = new DuplicateWindow(Number(config.duplicate_window / 1_000_000n));
     this.timer = new ExpiryTimer(() => this.expire());
+    this.counters = config.allow_msg_counter ? new CounterValues() : null;
     this.batches = new AtomicBatches(ctx.batchLimits ?? defaultAtomicBatchLimits(), (id, reason) => ctx.batchAbandoned?.(this.cfg.name, id, reason));
     this.log = ctx.logger.child({ stream: config.name });
     this.compileTransforms();
@@ -324,6 +332,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private emit(ev: StreamEvent): void {
+    if (ev.kind === 'removed' && this.counters !== null) this.counters.removed(ev.firstSeq, ev.seqs);
     for (const l of this.listeners) {
       try {
         l(ev);
@@ -367,9 +376,16 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (err !== null) return atomic.fail(err);
     }
     const storedHdr = scan === null ? 0 : scan.blockLength();
-    const dataLen = msg.length - hdrLen;
-    const size = storedSize(this.memory, stored.length, storedHdr, dataLen);
+    let dataLen = msg.length - hdrLen;
+    let size = storedSize(this.memory, stored.length, storedHdr, dataLen);
     const check = this.check;
+    // Counter increments are checked first (after sealed), as nats-server does.
+    const incr = cfg.sealed ? null : checkIncrement(cfg, scan, dataLen);
+    if (incr !== null && typeof incr !== 'bigint') {
+      if (atomic !== null) return atomic.fail(incr);
+      this.replyError(reply, incr);
+      return false;
+    }
     const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
     if (outcome === Outcome.Error) {
       if (atomic !== null) return atomic.fail(check.error!);
@@ -381,6 +397,33 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (atomic !== null) return atomic.fail(jsError('JSAtomicPublishContainsDuplicateMessageErr'));
       this.replyDuplicate(reply, check.duplicateSeq);
       return false;
+    }
+    // A counter stream: the new total is the payload stored.
+    let value = msg;
+    let valueStart = hdrLen;
+    let total: bigint | null = null;
+    if (cfg.allow_msg_counter && this.counters !== null) {
+      if (incr === null) {
+        if (atomic !== null) return atomic.fail(jsError('JSMessageIncrMissingErr'));
+        this.replyError(reply, jsError('JSMessageIncrMissingErr'));
+        return false;
+      }
+      const prev = this.counters.at(this.index.lastOf(stored));
+      if (prev === null || prev === undefined) {
+        if (atomic !== null) return atomic.fail(jsError('JSMessageCounterBrokenErr'));
+        this.replyError(reply, jsError('JSMessageCounterBrokenErr'));
+        return false;
+      }
+      total = prev + incr;
+      value = counterPayload(total);
+      valueStart = 0;
+      dataLen = value.length;
+      size = storedSize(this.memory, stored.length, storedHdr, dataLen);
+      if (cfg.max_msg_size >= 0 && (storedHdr > cfg.max_msg_size || dataLen > cfg.max_msg_size - storedHdr)) {
+        if (atomic !== null) return atomic.fail(jsError('JSStreamMessageExceedsMaximumErr'));
+        this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+        return false;
+      }
     }
     if (atomic !== null) {
       const err = atomic.after(scan, stored, check.rollup);
@@ -422,8 +465,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         extra = [['Nats-TTL', String(check.ttl)]];
       }
     }
-    this.builder.add(stored, scan, skip, extra, msg, hdrLen, msg.length);
+    this.builder.add(stored, scan, skip, extra, value, valueStart, value.length);
     const seq = this.index.last + 1;
+    if (total !== null) {
+      this.counters!.set(seq, total);
+      (batch.vals ??= [])[batch.replies.length] = total.toString();
+    }
     const finalSize = skip >= 0 ? storedSize(this.memory, stored.length, storedHdr - scan!.value(skip).length + String(check.ttl).length, dataLen) : size;
     this.index.add(seq, stored, finalSize, now);
     batch.last = seq;
@@ -515,6 +562,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const from = last + 1;
     this.index.truncate(from);
     this.dedupe.dropFrom(from);
+    this.counters?.dropFrom(from);
     for (const s of this.markers) if (s >= from) this.markers.delete(s);
     this._lastMsgId = lastMsgId;
   }
@@ -699,6 +747,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.index.add(seq, subject, size, r.timestamp);
     this.lastTime = Math.max(this.lastTime, r.timestamp);
     if (r.headers.length > 0 && (recordHeader(r, 'Nats-Marker-Reason') !== undefined || recordHeader(r, 'KV-Operation') === 'PURGE')) this.markers.add(seq);
+    this.counters?.set(seq, counterValueOf(r.value));
     const id = recordHeader(r, 'Nats-Msg-Id');
     this._lastMsgId = id ?? '';
     if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
@@ -740,7 +789,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     for (let k = 0; k < entry.replies.length; k++) {
       const reply = entry.replies[k];
       if (reply === undefined) continue;
-      const ack = batch !== undefined ? this.ctx.replies.batchAck(name, entry.first + k, batch.id, batch.count) : this.ctx.replies.ack(name, entry.first + k, false);
+      const val = entry.vals?.[k];
+      const ack =
+        batch !== undefined
+          ? this.ctx.replies.batchAck(name, entry.first + k, batch.id, batch.count)
+          : val !== undefined
+            ? this.ctx.replies.counterAck(name, entry.first + k, val)
+            : this.ctx.replies.ack(name, entry.first + k, false);
       router.route(reply, undefined, 0, ack, this.ctx.owner);
     }
     for (const [reply, seq] of entry.dups) router.route(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
@@ -798,6 +853,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     }
     this.index.truncate(from);
     this.dedupe.dropFrom(from);
+    this.counters?.dropFrom(from);
     this.ttls.dropFrom(from);
     for (const s of this.markers) if (s >= from) this.markers.delete(s);
     this.durable = Math.min(this.durable, end);
@@ -1606,6 +1662,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (first > this.index.first) this.index.advanceFirst(first);
     this.enforceLimits();
     this.expire(now);
+    if (this.counters !== null) await this.loadCounters();
     this.recovery.snapshotSeq = snap?.seq ?? 0;
     this.recovery.replayedRecords = replayed;
     this.recovery.replayedSeqs = Math.max(0, this.index.last - fromSeq);
@@ -1614,6 +1671,18 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (this.index.first - 1 > p.logStartOffset) await this.scheduleTrim();
     for (const d of deletes) if (d.erase) for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) this.erasing.add(s);
     this.scheduleErase();
+  }
+
+  /** Reads the total of every live message of a counter stream (a snapshot's sequences were not replayed). */
+  private async loadCounters(): Promise<void> {
+    const counters = this.counters!;
+    counters.clear();
+    for (let seq = this.index.first; seq <= this.durable; ) {
+      const m = await this.next(seq, null);
+      if (m === null) break;
+      counters.set(m.seq, counterValueOf(m.data));
+      seq = m.seq + 1;
+    }
   }
 
   /**
