@@ -32,6 +32,9 @@ import { jsError } from './api-errors.js';
 import { AtomicBatches, AtomicCommit, BATCH_ID, defaultAtomicBatchLimits, type AtomicBatchLimits, type BatchAbandonReason, type StagedMessage } from './atomic-batch.js';
 import { CounterValues, checkIncrement, counterPayload, counterValueOf } from './counters.js';
 import { DuplicateWindow } from './dedupe.js';
+import { SCHEDULE_NEXT, SCHEDULE_NEXT_PURGE, SCHEDULE_SOURCE, SCHEDULE_TARGET, SCHEDULER, ScheduleTable, checkSchedule, scheduleOf, scheduledMessage } from './schedules.js';
+import { parseRfc3339 } from './schedule-pattern.js';
+import { headerFields } from './sources.js';
 import { eraseFilter } from './erase.js';
 import { ExpiryTimer, TtlHeap } from './expiry.js';
 import { formatGoDuration, formatGoTime, parseMessageTtl } from './go-duration.js';
@@ -154,10 +157,21 @@ interface Inflight {
   rollups: Array<[number, Rollup]>;
   /** Publishes refused while this batch was the newest in flight: answered once it is durable. */
   refusals?: Array<[string, JsApiError]>;
+  /** Schedule streams: what each stored message does to the schedules once durable. */
+  schedules?: ScheduleAction[];
   /** Counter streams: the total of each message, by position (its PubAck carries it). */
   vals?: string[];
   /** An atomic batch's append: its last reply is the commit's PubAck, with the batch id and count. */
   batch?: { id: string; count: number };
+}
+
+/** A message of a schedule stream: a schedule (`at`: when it fires), or another message (maybe one a schedule published). */
+interface ScheduleAction {
+  seq: number;
+  subject: string;
+  at?: number;
+  scheduler?: string;
+  next?: string;
 }
 
 /** Records of Kafka batches decoded by the append check, by batch buffer: the observer reads them back. */
@@ -237,6 +251,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private eraseAgain = false;
   /** Counter streams: the total of every live message (counters.ts); null otherwise. */
   private readonly counters: CounterValues | null;
+  /** Schedule streams: the schedules (schedules.ts); null otherwise. */
+  private readonly scheduleTable: ScheduleTable | null;
   /** Open atomic batches (atomic-batch.ts). */
   private readonly batches: AtomicBatches;
 
@@ -251,6 +267,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.dedupe = new DuplicateWindow(Number(config.duplicate_window / 1_000_000n));
     this.timer = new ExpiryTimer(() => this.expire());
     this.counters = config.allow_msg_counter ? new CounterValues() : null;
+    this.scheduleTable = new ScheduleTable((subject, seq, at) => void this.fireSchedule(subject, seq, at));
     this.batches = new AtomicBatches(ctx.batchLimits ?? defaultAtomicBatchLimits(), (id, reason) => ctx.batchAbandoned?.(this.cfg.name, id, reason));
     this.log = ctx.logger.child({ stream: config.name });
     this.compileTransforms();
@@ -332,7 +349,10 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private emit(ev: StreamEvent): void {
-    if (ev.kind === 'removed' && this.counters !== null) this.counters.removed(ev.firstSeq, ev.seqs);
+    if (ev.kind === 'removed') {
+      this.counters?.removed(ev.firstSeq, ev.seqs);
+      this.scheduleTable?.removed(ev.firstSeq, ev.seqs);
+    }
     for (const l of this.listeners) {
       try {
         l(ev);
@@ -368,7 +388,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
    * `atomic`: a message of an atomic batch being committed (commitAtomic): never split from the
    * others, no reply of its own, and the batch rules checked on top.
    */
-  private checkAndAdd(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, scan: HeaderScan | null, origin: SubscriptionOwner | null, atomic: AtomicCommit | null): boolean {
+  private checkAndAdd(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, scan: HeaderScan | null, origin: SubscriptionOwner | null, atomic: AtomicCommit | null, scheduled = false): boolean {
     const cfg = this.cfg;
     const stored = this.transform !== null ? (this.transform.apply(subject) ?? subject) : subject;
     if (atomic !== null) {
@@ -385,6 +405,17 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       if (atomic !== null) return atomic.fail(incr);
       this.replyError(reply, incr);
       return false;
+    }
+    // Schedule headers (not on the messages schedules publish themselves).
+    let schedule: { schedule: boolean; addRollup: boolean } | null = null;
+    if (!scheduled && !cfg.sealed && scan !== null && scan.hasNatsFields()) {
+      const r = checkSchedule(cfg, scan, stored, (s) => this.index.lastOf(s) === 0 || this.scheduleTable!.has(s));
+      if ('err_code' in r) {
+        if (atomic !== null) return atomic.fail(r);
+        this.replyError(reply, r);
+        return false;
+      }
+      schedule = r;
     }
     const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
     if (outcome === Outcome.Error) {
@@ -456,22 +487,36 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       }
     }
     let skip = -1;
-    let extra = NO_EXTRA;
+    let extra: readonly ExtraHeader[] = NO_EXTRA;
+    let addedHdr = 0;
+    if (schedule !== null && schedule.addRollup) {
+      // A schedule replaces the subject's earlier schedule: stored with Nats-Rollup: sub.
+      extra = [['Nats-Rollup', 'sub']];
+      addedHdr = 'Nats-Rollup: sub\r\n'.length;
+      check.rollup = Rollup.Subject;
+    }
     if (check.ttlField >= 0 && check.ttl > 0 && scan !== null && String(check.ttl) !== scan.value(check.ttlField)) {
       // The TTL floor: the stored header carries the raised TTL in seconds (docs/jetstream.md 1.8).
       const raised = parseMessageTtl(scan.value(check.ttlField));
       if (raised !== null && raised < check.ttl) {
         skip = check.ttlField;
-        extra = [['Nats-TTL', String(check.ttl)]];
+        extra = [...extra, ['Nats-TTL', String(check.ttl)]];
       }
     }
     this.builder.add(stored, scan, skip, extra, value, valueStart, value.length);
     const seq = this.index.last + 1;
+    if (cfg.allow_msg_schedules && scan !== null) {
+      const get = (n: string): string | undefined => scan.get(n);
+      const fire = schedule?.schedule === true ? scheduleOf(get, now) : null;
+      (batch.schedules ??= []).push(fire !== null ? { seq, subject: stored, at: fire.at } : { seq, subject: stored, scheduler: get(SCHEDULER), next: get(SCHEDULE_NEXT) });
+    } else if (cfg.allow_msg_schedules) {
+      (batch.schedules ??= []).push({ seq, subject: stored });
+    }
     if (total !== null) {
       this.counters!.set(seq, total);
       (batch.vals ??= [])[batch.replies.length] = total.toString();
     }
-    const finalSize = skip >= 0 ? storedSize(this.memory, stored.length, storedHdr - scan!.value(skip).length + String(check.ttl).length, dataLen) : size;
+    const finalSize = skip >= 0 || addedHdr > 0 ? storedSize(this.memory, stored.length, storedHdr + addedHdr - (skip >= 0 ? scan!.value(skip).length - String(check.ttl).length : 0), dataLen) : size;
     this.index.add(seq, stored, finalSize, now);
     batch.last = seq;
     batch.replies.push(cfg.no_ack || atomic !== null ? undefined : reply);
@@ -799,6 +844,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       router.route(reply, undefined, 0, ack, this.ctx.owner);
     }
     for (const [reply, seq] of entry.dups) router.route(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
+    if (entry.schedules !== undefined) this.applySchedules(entry.schedules);
     for (const f of entry.fanout) router.fanout(f.subject, f.reply, f.hdrLen, f.msg, f.origin);
     if (this.republish !== null) void this.republishRange(entry.first, entry.last);
   }
@@ -854,6 +900,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.index.truncate(from);
     this.dedupe.dropFrom(from);
     this.counters?.dropFrom(from);
+    this.scheduleTable?.resetInflight();
     this.ttls.dropFrom(from);
     for (const s of this.markers) if (s >= from) this.markers.delete(s);
     this.durable = Math.min(this.durable, end);
@@ -1663,6 +1710,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.enforceLimits();
     this.expire(now);
     if (this.counters !== null) await this.loadCounters();
+    if (this.cfg.allow_msg_schedules) await this.loadSchedules();
     this.recovery.snapshotSeq = snap?.seq ?? 0;
     this.recovery.replayedRecords = replayed;
     this.recovery.replayedSeqs = Math.max(0, this.index.last - fromSeq);
@@ -1671,6 +1719,71 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (this.index.first - 1 > p.logStartOffset) await this.scheduleTrim();
     for (const d of deletes) if (d.erase) for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) this.erasing.add(s);
     this.scheduleErase();
+  }
+
+  /** Rebuilds the schedules from the last message of each subject (a schedule is the last of its subject: Nats-Rollup: sub). */
+  private async loadSchedules(): Promise<void> {
+    for (const [subject] of [...this.index.liveSubjects()]) {
+      const m = await this.last(subject);
+      if (m === null || m.hdr.length === 0) continue;
+      const fields = headerFields(m.hdr);
+      const fire = scheduleOf((n) => fields.find(([k]) => k === n)?.[1], m.time);
+      if (fire !== null) this.scheduleTable!.add(m.seq, subject, fire.at);
+    }
+  }
+
+  /** What the durable messages of a schedule stream do: add schedules, cancel them, purge a one-off that fired, move a repeating one on. */
+  private applySchedules(actions: ScheduleAction[]): void {
+    const table = this.scheduleTable!;
+    for (const a of actions) {
+      if (a.at !== undefined) {
+        table.add(a.seq, a.subject, a.at);
+        continue;
+      }
+      if (a.scheduler === undefined || a.scheduler === '') {
+        // Another message on a schedule's subject ends the schedule.
+        table.removeSubject(a.subject);
+        continue;
+      }
+      if (a.next === SCHEDULE_NEXT_PURGE) {
+        const scheduler = a.scheduler;
+        void this.purge({ filter: scheduler }).catch((err: unknown) => this.log.error({ err, scheduler }, 'purging a fired schedule failed'));
+      } else if (a.next !== undefined) {
+        const at = parseRfc3339(a.next);
+        if (at !== null) table.update(a.scheduler, at);
+      }
+    }
+  }
+
+  /** A schedule is due: publishes its message to its target, as a message of this stream. */
+  private async fireSchedule(subject: string, seq: number, at: number): Promise<void> {
+    const table = this.scheduleTable!;
+    try {
+      const m = await this.get(seq);
+      if (this.closed) return;
+      if (m === null) return table.failed(subject);
+      const fields = headerFields(m.hdr).map(([k, v]) => [k, v] as [string, string]);
+      const get = (n: string): string | undefined => fields.find(([k]) => k === n)?.[1];
+      const fire = scheduleOf(get, at);
+      const target = get(SCHEDULE_TARGET);
+      if (fire === null || target === undefined || target === '') return table.failed(subject);
+      let content = { headers: fields, data: m.data };
+      const source = get(SCHEDULE_SOURCE);
+      if (source !== undefined && source !== '') {
+        const s = await this.last(source);
+        if (s !== null) content = { headers: headerFields(s.hdr).map(([k, v]) => [k, v] as [string, string]), data: s.data };
+      }
+      if (this.closed) return;
+      const msg = scheduledMessage(subject, fields, content, fire.repeat ? fire.at : null);
+      const hdrLen = msg.indexOf('\r\n\r\n') + 4;
+      const before = this.index.last;
+      this.scan.scan(msg, hdrLen);
+      this.checkAndAdd(target, undefined, hdrLen, msg, this.scan, null, null, true);
+      if (this.index.last === before) table.retry(subject);
+    } catch (err) {
+      this.log.error({ err, subject }, 'a due schedule could not publish');
+      table.retry(subject);
+    }
   }
 
   /** Reads the total of every live message of a counter stream (a snapshot's sequences were not replayed). */
@@ -1803,6 +1916,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.closed = true;
     this.timer.cancel();
     this.batches.clear();
+    this.scheduleTable?.stop();
     this.partition.setAppendObserver(null);
     this.emit({ kind: 'deleted' });
     this.listeners.clear();
