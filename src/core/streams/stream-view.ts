@@ -3,8 +3,10 @@
 // the in-memory view kept in step with the log through the partition's append observer (NATS
 // publishes and Kafka appends alike, in offset order, appends in flight included), reads of
 // messages, deletes and purges, limits with discard old, per-message TTL and subject delete
-// markers, rollups, the fan-out of stored messages to core subscribers in log order, and the
-// rebuild of all of it on start: from the last index snapshot and the log after it, or from the
+// markers, rollups, the fan-out of stored messages to core subscribers in log order, the 2.12
+// publish features (the commit of an atomic batch staged by atomic-batch.ts, counter totals of
+// counters.ts, schedules of schedules.ts firing into the stream: docs/jetstream.md 1.22-1.24),
+// and the rebuild of all of it on start: from the last index snapshot and the log after it, or from the
 // whole log when there is none (docs/jetstream.md 1.18).
 //
 // Sequence n is offset n - 1. The subject index holds every sequence issued, the in-flight
