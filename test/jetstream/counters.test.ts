@@ -4,7 +4,8 @@
 // stream, increments with their PubAck `val` (big integers, negative ones), the stored payload
 // `{"val":"<n>"}`, each refusal (no increment, an invalid one, a payload, a disallowed header,
 // counters not enabled), the total after the subject's last message is deleted, increments in
-// an atomic batch. Then, on Wharf alone, the totals survive a restart (read back from the log).
+// an atomic batch, two counter streams sourced into a third (the totals add up,
+// Nats-Counter-Sources). Then, on Wharf alone, the totals survive a restart (read back from the log).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -64,6 +65,37 @@ async function scenario(d: Driver): Promise<void> {
   await d.pub('batch y 2: no increment, commit', 'cb.a', [['Nats-Batch-Id', 'y'], ['Nats-Batch-Sequence', '2'], ['Nats-Batch-Commit', '1']]);
   await d.pub('cb +1 after the refused batch', 'cb.a', [['Nats-Incr', '1']]);
   await d.api('info C', '$JS.API.STREAM.INFO.C', {});
+
+  // Sourcing counters into a counter stream: the totals of two origins add up.
+  await d.api('create SRC1', '$JS.API.STREAM.CREATE.SRC1', { name: 'SRC1', subjects: ['s1.>'], allow_msg_counter: true });
+  await d.api('create SRC2', '$JS.API.STREAM.CREATE.SRC2', { name: 'SRC2', subjects: ['s2.>'], allow_msg_counter: true });
+  await d.api('create AGG', '$JS.API.STREAM.CREATE.AGG', {
+    name: 'AGG',
+    allow_msg_counter: true,
+    sources: [
+      { name: 'SRC1', subject_transforms: [{ src: 's1.>', dest: 'agg.>' }] },
+      { name: 'SRC2', subject_transforms: [{ src: 's2.>', dest: 'agg.>' }] },
+    ],
+  });
+  const steps: Array<[string, string]> = [['s1.a', '5'], ['s2.a', '3'], ['s1.a', '2'], ['s2.a', '-10']];
+  for (let i = 0; i < steps.length; i++) {
+    const [subject, by] = steps[i]!;
+    await incr(`${subject} ${by}`, subject, by);
+    await untilSeq(d.nc, 'AGG', i + 1);
+    await d.api(`AGG after ${subject} ${by}`, '$JS.API.STREAM.MSG.GET.AGG', { last_by_subj: 'agg.a' });
+  }
+}
+
+/** Polls STREAM.INFO (not recorded) until the stream's last sequence is `seq`. */
+async function untilSeq(nc: RawNats, stream: string, seq: number): Promise<void> {
+  const end = Date.now() + 15_000;
+  for (let n = 0; ; n++) {
+    const got = await nc.request(`$JS.API.STREAM.INFO.${stream}`, `_P.${n}.${Math.random()}`, Buffer.from('{}'), null, 1, 5_000);
+    const info = JSON.parse(got[0]!.payload.toString('utf8')) as { state: { last_seq: number } };
+    if (info.state.last_seq >= seq) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${stream} to reach ${seq}: ${JSON.stringify(info.state)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe('counters, Wharf against nats-server', { skip: peerSkip('nats-server') }, () => {

@@ -75,12 +75,90 @@ export function counterPayload(total: bigint): Buffer {
   return Buffer.from(`{"val":"${total.toString()}"}`, 'latin1');
 }
 
-/** The totals of the live messages of a counter stream, by sequence (null: not a counter value). */
+/** `Nats-Counter-Sources`: the last total seen from each origin stream and subject. */
+export type CounterSources = Record<string, Record<string, string>>;
+export const COUNTER_SOURCES = 'Nats-Counter-Sources';
+
+/** The sources of a stored header value, or null when there is none or it is not one. */
+export function parseCounterSources(v: string | undefined): CounterSources | null {
+  if (v === undefined || v === '') return null;
+  try {
+    const o = JSON.parse(v) as unknown;
+    return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as CounterSources) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Go's json.Marshal of the sources map: keys sorted at both levels, compact. */
+function formatCounterSources(s: CounterSources): string {
+  const out: CounterSources = {};
+  for (const stream of Object.keys(s).sort()) {
+    const inner: Record<string, string> = {};
+    for (const subj of Object.keys(s[stream]!).sort()) inner[subj] = s[stream]![subj]!;
+    out[stream] = inner;
+  }
+  return JSON.stringify(out);
+}
+
+/**
+ * A sourced message arriving on a counter stream (nats-server's sourcing of counters): its
+ * payload is the origin's total; the stored message adds to this stream's total the change of
+ * that origin subject since the last total seen from it, with `Nats-Incr` rewritten to that change
+ * and `Nats-Counter-Sources` to the totals seen. Null when the payload is no counter value.
+ */
+export function aggregateSourced(
+  subject: string,
+  headers: ReadonlyArray<readonly [string, string]>,
+  data: Buffer,
+  prevTotal: bigint,
+  prevSources: CounterSources | null,
+): { headers: Array<[string, string]>; data: Buffer; total: bigint; sources: CounterSources } | null {
+  const src = headers.find(([k]) => k === 'Nats-Stream-Source')?.[1];
+  const sourced = counterValueOf(data);
+  if (src === undefined || sourced === null) return null;
+  const fields = src.split(' ');
+  const origStream = fields[0] ?? '';
+  const origSubject = fields.length >= 5 ? fields[4]! : subject;
+  const sources: CounterSources = {};
+  for (const [k, v] of Object.entries(prevSources ?? {})) sources[k] = { ...v };
+  const previous = parseIncrement(sources[origStream]?.[origSubject] ?? '0') ?? 0n;
+  (sources[origStream] ??= {})[origSubject] = sourced.toString();
+  const incr = sourced - previous;
+  const total = prevTotal + incr;
+  const out: Array<[string, string]> = [];
+  let hadIncr = false;
+  for (const [k, v] of headers) {
+    if (k === COUNTER_SOURCES) continue;
+    if (k === INCR) {
+      if (!hadIncr) out.push([k, incr.toString()]);
+      hadIncr = true;
+      continue;
+    }
+    out.push([k, v]);
+  }
+  if (!hadIncr) out.push([INCR, incr.toString()]);
+  out.push([COUNTER_SOURCES, formatCounterSources(sources)]);
+  return { headers: out, data: counterPayload(total), total, sources };
+}
+
+/** The totals of the live messages of a counter stream, by sequence (null: not a counter value), and their sources. */
 export class CounterValues {
   private readonly bySeq = new Map<number, bigint | null>();
+  private readonly sourcesBySeq = new Map<number, CounterSources>();
 
   clear(): void {
     this.bySeq.clear();
+    this.sourcesBySeq.clear();
+  }
+
+  setSources(seq: number, sources: CounterSources | null): void {
+    if (sources === null) this.sourcesBySeq.delete(seq);
+    else this.sourcesBySeq.set(seq, sources);
+  }
+
+  sourcesAt(seq: number): CounterSources | null {
+    return this.sourcesBySeq.get(seq) ?? null;
   }
 
   set(seq: number, total: bigint | null): void {
@@ -96,11 +174,19 @@ export class CounterValues {
   /** Forgets sequences at and after `seq` (an append rolled back). */
   dropFrom(seq: number): void {
     for (const s of [...this.bySeq.keys()]) if (s >= seq) this.bySeq.delete(s);
+    for (const s of [...this.sourcesBySeq.keys()]) if (s >= seq) this.sourcesBySeq.delete(s);
   }
 
   /** Messages left the stream: everything below `first`, and `seqs`. */
   removed(first: number, seqs: readonly number[]): void {
-    for (const s of seqs) this.bySeq.delete(s);
+    for (const s of seqs) {
+      this.bySeq.delete(s);
+      this.sourcesBySeq.delete(s);
+    }
+    for (const s of this.sourcesBySeq.keys()) {
+      if (s >= first) break;
+      this.sourcesBySeq.delete(s);
+    }
     // Sequences are inserted in ascending order (appends and the start's read), so the oldest come first.
     for (const s of this.bySeq.keys()) {
       if (s >= first) break;

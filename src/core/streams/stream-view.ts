@@ -32,7 +32,7 @@ import {
 } from '../records/batch.js';
 import { jsError } from './api-errors.js';
 import { AtomicBatches, AtomicCommit, BATCH_ID, defaultAtomicBatchLimits, type AtomicBatchLimits, type BatchAbandonReason, type StagedMessage } from './atomic-batch.js';
-import { CounterValues, checkIncrement, counterPayload, counterValueOf } from './counters.js';
+import { COUNTER_SOURCES, CounterValues, aggregateSourced, checkIncrement, counterPayload, counterValueOf, parseCounterSources } from './counters.js';
 import { DuplicateWindow } from './dedupe.js';
 import { SCHEDULE_NEXT, SCHEDULE_NEXT_PURGE, SCHEDULE_SOURCE, SCHEDULE_TARGET, SCHEDULER, ScheduleTable, checkSchedule, scheduleOf, scheduledMessage } from './schedules.js';
 import { parseRfc3339 } from './schedule-pattern.js';
@@ -794,7 +794,10 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.index.add(seq, subject, size, r.timestamp);
     this.lastTime = Math.max(this.lastTime, r.timestamp);
     if (r.headers.length > 0 && (recordHeader(r, 'Nats-Marker-Reason') !== undefined || recordHeader(r, 'KV-Operation') === 'PURGE')) this.markers.add(seq);
-    this.counters?.set(seq, counterValueOf(r.value));
+    if (this.counters !== null) {
+      this.counters.set(seq, counterValueOf(r.value));
+      this.counters.setSources(seq, parseCounterSources(recordHeader(r, COUNTER_SOURCES)));
+    }
     const id = recordHeader(r, 'Nats-Msg-Id');
     this._lastMsgId = id ?? '';
     if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
@@ -1102,7 +1105,18 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const now = Date.now();
     const first = this.index.last + 1;
     const entry: Inflight = { buf: EMPTY, first, last: first - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
-    for (const m of msgs) {
+    for (const original of msgs) {
+      let m = original;
+      let counted: { total: bigint; sources: ReturnType<typeof parseCounterSources> } | null = null;
+      if (this.counters !== null && m.headers.some(([k]) => k === 'Nats-Stream-Source')) {
+        // A counter sourced into a counter stream adds the origin's change (counters.ts).
+        const prev = this.counters.at(this.index.lastOf(m.subject)) ?? 0n;
+        const agg = aggregateSourced(m.subject, m.headers, m.data, prev ?? 0n, this.counters.sourcesAt(this.index.lastOf(m.subject)));
+        if (agg !== null) {
+          m = { ...m, headers: agg.headers, data: agg.data };
+          counted = { total: agg.total, sources: agg.sources };
+        }
+      }
       this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length, m.time);
       let hdrLen = 0;
       if (m.headers.length > 0) {
@@ -1111,6 +1125,10 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       }
       const seq = ++entry.last;
       this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), m.time ?? now);
+      if (this.counters !== null) {
+        this.counters.set(seq, counted !== null ? counted.total : counterValueOf(m.data));
+        this.counters.setSources(seq, counted !== null ? counted.sources : null);
+      }
       entry.replies.push(undefined);
       if (ttlSeconds > 0) entry.ttls.push([seq, ttlSeconds]);
       const rollup = m.headers.find(([k]) => k === 'Nats-Rollup')?.[1];
@@ -1796,6 +1814,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       const m = await this.next(seq, null);
       if (m === null) break;
       counters.set(m.seq, counterValueOf(m.data));
+      if (m.hdr.length > 0) counters.setSources(m.seq, parseCounterSources(headerFields(m.hdr).find(([k]) => k === COUNTER_SOURCES)?.[1]));
       seq = m.seq + 1;
     }
   }
