@@ -15,7 +15,8 @@ import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
-import { consumerOffsetsCodec, transactionStateCodec } from './kafka/coordinator-records.js';
+import { consumerOffsetsRecords, transactionStateCodec } from './kafka/coordinator-records.js';
+import { shareGroupStateCodec } from './kafka/share-state-records.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { JetStreamAccounts, JetStreamAccountsError, type JetStreamAccountSpec } from './jetstream/accounts.js';
 import { GLOBAL_ACCOUNT } from './core/security/principal.js';
@@ -125,6 +126,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
         fsyncInterval: storage.fsyncInterval,
         hotTailBytes: storage.hotTailBytes,
         hotTailTotalBytes: storage.hotTailTotalBytes,
+        maintenanceIntervalMs: storage.retentionCheckInterval,
         logger,
         // Kafka's message.max.bytes is the broker-wide default of each topic's max.message.bytes.
         topicDefaults: { 'max.message.bytes': String(opts.kafka.messageMaxBytes), ...opts.kafka.topicDefaults },
@@ -142,7 +144,15 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
             log,
             logger,
             subscriptionDecoder: decodeSubscriptionTopics,
-            recordCodecs: { consumerOffsets: consumerOffsetsCodec, transactionState: transactionStateCodec },
+            recordCodecs: {
+              // KIP-848 assignments name topics by id in Kafka's records.
+              consumerOffsets: consumerOffsetsRecords((topic) => {
+                const id = log.topicInfo(topic)?.topicId;
+                return id === undefined ? null : Buffer.from(id, 'hex').toString('base64url');
+              }),
+              transactionState: transactionStateCodec,
+              shareGroupState: shareGroupStateCodec,
+            },
             groups: groupConfig(opts.groups),
             shareGroups: shareGroupConfig(opts.groups),
             transactions: transactionConfig(opts.transactions),

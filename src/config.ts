@@ -168,6 +168,8 @@ export interface StorageOptions {
   hotTailTotalBytes: number;
   /** Bytes of segment indexes kept in memory across all partitions (local engine). */
   indexMemoryBytes: number;
+  /** Period of the log's retention and compaction checks (Kafka's log.retention.check.interval.ms); 0 turns them off. */
+  retentionCheckInterval: number;
 }
 
 /** Kafka consumer groups (classic and KIP-848) and their committed offsets. */
@@ -616,6 +618,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'hot-tail-bytes', path: ['storage', 'hotTailBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 1024 * 1024, help: 'recently acknowledged bytes a partition keeps in memory to serve caught-up consumers without the storage engine (0 = none)' },
   { flag: 'hot-tail-total-bytes', path: ['storage', 'hotTailTotalBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 32 * 1024 * 1024, help: 'bytes of hot tails across all partitions: each partition gets an equal share, at most `--hot-tail-bytes`' },
   { flag: 'index-memory-bytes', path: ['storage', 'indexMemoryBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 16 * 1024 * 1024, help: "bytes of segment indexes the local engine keeps in memory: half shared by the partitions' active segments (sparser past it), half a cache of sealed segments' indexes (read back from their files when evicted)" },
+  { flag: 'log-retention-check-interval', path: ['storage', 'retentionCheckInterval'], kind: durationKind(false), default: 30_000, help: "period of the log's retention and compaction checks (Kafka's `log.retention.check.interval.ms`; 0 turns them off): data past `retention.ms` or `retention.bytes` is deleted at the next check, the segment being appended to included" },
   { flag: 'server-name', short: 'n', path: ['nats', 'serverName'], kind: SERVER_NAME, defaultText: 'server id', help: 'name reported in INFO and `/varz`' },
   { flag: 'user', path: ['nats', 'user'], kind: STRING, help: 'a user clients must present (with `--pass`)' },
   { flag: 'pass', path: ['nats', 'pass'], kind: STRING, help: 'the password of `--user` (may be a bcrypt hash)' },
@@ -779,7 +782,7 @@ export function parseRawOptions(raw: Record<string, unknown>, source: string, la
 }
 
 /** Typed option values keyed by their flag's name in camelCase (kafkaPort, dataDir, maxPayload, ...). */
-export type OptionsByFlag = Record<string, string | number | boolean | undefined>;
+export type OptionsByFlag = Record<string, string | number | boolean | Readonly<Record<string, string>> | undefined>;
 
 /**
  * Places already-typed values given by flag name (in camelCase or kebab-case) into their

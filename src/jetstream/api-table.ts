@@ -64,6 +64,11 @@ export interface ApiRoute {
    * advisory. Default: counted.
    */
   readonly counted?: boolean;
+  /**
+   * Fields the Go response struct encodes even in an error answer (no omitempty), for answers
+   * made outside the handler (an account without JetStream): STREAM.RESTORE's `deliver_subject: ""`.
+   */
+  readonly errorFields?: { readonly [key: string]: GoJson };
   handle(req: ApiRequest, reply: ApiReply): void | Promise<void>;
 }
 

@@ -104,6 +104,9 @@ export async function startJetStreamConsumerService(js: JetStreamService, deps: 
         const c = coordinator.consumer(stream, n);
         return c === undefined ? [] : [encodeConsumerInfo(c.info(), null)];
       }),
+      backup: (stream) => coordinator.exportConsumers(stream),
+      restore: (stream, list) => coordinator.importConsumers(stream, list),
+      restoreInputs: (stream, list) => coordinator.importConsumerInputs(stream, list),
     },
     consumerApiRoutes(o),
   );

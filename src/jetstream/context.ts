@@ -2,6 +2,8 @@
 // consumers half adds its coordinator through `consumers` (counts for account info, stream
 // info and /jsz).
 import type { StreamRegistry } from '../core/streams/stream-registry.js';
+import type { ConsumerConfigInput } from '../core/coordinators/jetstream/consumer-config.js';
+import type { ConsumerSnapshot } from '../core/coordinators/jetstream/consumer-state-store.js';
 import type { AccountLimits } from '../core/streams/types.js';
 import type { JetStreamAccountLimits } from '../core/security/nats-users.js';
 import type { ApiReply, ApiRequest } from './api-table.js';
@@ -14,6 +16,12 @@ export interface ConsumerCounts {
   count(stream?: string): number;
   /** /jsz consumer_detail of a stream (consumer infos as the API encodes them). */
   details?(stream: string): GoJson[];
+  /** The consumers of a stream as a snapshot holds them (STREAM.SNAPSHOT). */
+  backup?(stream: string): Promise<unknown[]>;
+  /** Recreates a restored stream's consumers from its snapshot (STREAM.RESTORE); the number restored. */
+  restore?(stream: string, consumers: readonly unknown[]): Promise<number>;
+  /** Recreates consumers from API-form configs and states (a nats-server snapshot's consumers). */
+  restoreInputs?(stream: string, consumers: ReadonlyArray<{ name: string; input: ConsumerConfigInput; state: ConsumerSnapshot }>): Promise<number>;
 }
 
 export interface JetStreamContext {

@@ -93,7 +93,7 @@ export function headerValue(hdr: Buffer, name: string): string | undefined {
  * Go's omitempty does): the global account, this server, kind Client. Without details (an
  * internal publisher) only what the server knows itself.
  */
-function clientInfo(d: ClientDetails | undefined, server: string, acc: string): GoJson {
+export function clientInfo(d: ClientDetails | undefined, server: string, acc: string): GoJson {
   if (d === undefined) return { acc, server, kind: 'Client', client_type: 'nats' };
   return {
     start: goTime(d.start.getTime()),

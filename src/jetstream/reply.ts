@@ -49,6 +49,16 @@ export class ReplyPath {
     return this.router.route(subject, undefined, 0, EMPTY, this.owner);
   }
 
+  /**
+   * Whether a plain subscription on exactly `subject` exists (a wildcard covering it does not
+   * count): the interest nats-server waits for before it sends a snapshot to its deliver subject,
+   * which clients subscribe only after the answer while their request inbox's wildcard already
+   * covers it.
+   */
+  hasSubscriber(subject: string): boolean {
+    return this.router.subscriptions.match(subject).plain.some((s) => s.subject === subject);
+  }
+
   /** Whether anybody would receive a message on `subject` (advisories are built only then). */
   hasInterest(subject: string): boolean {
     const r = this.router.subscriptions.match(subject);

@@ -17,6 +17,7 @@ import { accountRoutes } from './api/account.js';
 import { directRoutes } from './api/direct.js';
 import { messageRoutes } from './api/messages.js';
 import { streamRoutes } from './api/streams.js';
+import { snapshotRoutes } from './api/snapshots.js';
 import { batchAbandonedAdvisory, streamAdvisories } from './advisories.js';
 import type { ConsumerCounts, JetStreamContext } from './context.js';
 import { JetStreamFrontEnd } from './front-end.js';
@@ -118,6 +119,7 @@ export class JetStreamService {
     };
     const routes: ApiRoute[] = [...accountRoutes(context), ...streamRoutes(context), ...messageRoutes(context), ...directRoutes(context)];
     frontEnd = new JetStreamFrontEnd({ router: deps.router, logger: deps.logger, routes, serverName: deps.serverName, apiLevel: JETSTREAM_API_LEVEL, domain: o.domain, account });
+    frontEnd.addRoutes(snapshotRoutes(context, frontEnd, deps.logger));
     const service = new JetStreamService(registry, frontEnd, context);
     service.stopAdvisories = streamAdvisories(registry, frontEnd.replies, o.domain);
     frontEnd.start();

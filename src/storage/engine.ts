@@ -14,8 +14,10 @@
 //   offset returns to the end of the last acknowledged batch, so offsets never have holes.
 // - read() returns only acknowledged batches, whole, as stored.
 // - Everything below logStartOffset is gone for readers; the engine may free it at any time.
-// - Retention and compaction work in whole units of storage (Kafka's segments): data in the
-//   unit still being appended to is neither freed by retention nor rewritten (units.ts).
+// - Retention and compaction work in whole units of storage (Kafka's segments). Retention may
+//   free the unit still being appended to once all of it is acknowledged and due (the engine
+//   starts a new, empty one at the end first: the log start offset becomes the end offset);
+//   compaction never rewrites it (units.ts).
 // test/storage/contract.test.ts checks this contract against every engine.
 import type { FsyncPolicy } from '../config.js';
 import type { LogError } from '../core/records/errors.js';
@@ -121,7 +123,11 @@ export interface PartitionStore {
   /** Advances the log start offset to `offset` (DeleteRecords) and frees what it can below it. Durable on return. */
   deleteBefore(offset: number): Promise<void>;
 
-  /** Frees the oldest data that `rule` lets go, in whole units of storage; returns the new log start offset. */
+  /**
+   * Frees the oldest data that `rule` lets go, and units holding nothing at or above the log
+   * start offset, in whole units of storage, the one appended to included; returns the new log
+   * start offset.
+   */
   applyRetention(rule: RetentionRule): Promise<number>;
 
   /** Removes every batch that ends at or after `offset`; the new end is the base offset of the first removed batch. */

@@ -1,6 +1,7 @@
 // Rules every engine follows when it divides a partition into units of storage (Kafka's
 // segments): when the unit being appended to is closed and a new one started, which units
-// retention frees, and which ones a compaction rewrite may touch. Kept in one place so that a topic's segment.bytes, segment.ms,
+// retention frees (the one appended to included, as Kafka's "roll then delete"), and which ones
+// a compaction rewrite may touch. Kept in one place so that a topic's segment.bytes, segment.ms,
 // retention.ms and retention.bytes mean the same on every engine, and the log and storage
 // test suites can hold every engine to the same figures.
 import type { PartitionStorageSettings, RetentionRule, RewriteResult } from './engine.js';
@@ -43,19 +44,28 @@ export function needsNewUnit(
 }
 
 /**
- * How many of the oldest units `rule` frees: sealed ones only, oldest first, stopping at the
- * first one the rule keeps. The last unit (the one appended to) is never freed.
+ * How many of the oldest units retention frees, oldest first, stopping at the first one it keeps,
+ * as Kafka's log retention does: a unit goes when it is older than the rule's time (its newest
+ * timestamp is), when the partition without it still holds at least the rule's bytes, or when
+ * it holds nothing at or above the log start offset. The unit appended to is a candidate too
+ * once it holds data and all of it is acknowledged (below `acknowledgedEnd`): a partition
+ * written once and then left idle loses its data at retention.ms, as on Kafka, which rolls the
+ * active segment and deletes it. When every unit goes (the result is `units.length`), the engine
+ * first starts a new, empty unit at the end of the log, so that the partition keeps one and its
+ * log start offset becomes its end offset.
  */
-export function unitsFreedByRetention(units: readonly UnitFacts[], rule: RetentionRule): number {
+export function unitsFreedByRetention(units: readonly UnitFacts[], rule: RetentionRule, logStartOffset: number, acknowledgedEnd: number): number {
   let total = 0;
   for (const u of units) total += u.size;
   let n = 0;
-  for (let i = 0; i < units.length - 1; i++) {
+  for (let i = 0; i < units.length; i++) {
     const u = units[i]!;
-    if (!u.sealed) break;
+    const last = i === units.length - 1;
+    if (last ? u.size === 0 || u.nextOffset > acknowledgedEnd : !u.sealed) break;
+    const byStart = u.nextOffset <= logStartOffset;
     const byTime = rule.deleteOlderThan !== undefined && u.maxTimestamp < rule.deleteOlderThan;
     const bySize = rule.maxBytes !== undefined && total - u.size >= rule.maxBytes;
-    if (!byTime && !bySize) break;
+    if (!byStart && !byTime && !bySize) break;
     total -= u.size;
     n++;
   }

@@ -120,10 +120,10 @@ test("JSON coordinator records are rewritten in Kafka's schemas on start; a cras
     assert.equal(liveJson(await liveKeys(log, '__consumer_offsets')), 0);
     assert.equal(liveJson(await liveKeys(log, '__transaction_state')), 0);
     const live = [...(await liveKeys(log, '__consumer_offsets'))].filter(([, v]) => v !== null);
-    // Kafka's record types: offsets (1), the classic group (2), the KIP-848 group (3); the
-    // pending transactional offsets and the KIP-848 member in Wharf's private form (0x7fff).
+    // Kafka's record types: offsets (1), the classic group (2), the KIP-848 group (3, 6) and its
+    // member (5, 7, 8); the pending transactional offsets in Wharf's private form (0x7fff).
     const types = new Set(live.map(([k]) => Buffer.from(k, 'latin1').readInt16BE(0)));
-    assert.deepEqual([...types].sort((a, b) => a - b), [1, 2, 3, 0x7fff]);
+    assert.deepEqual([...types].sort((a, b) => a - b), [1, 2, 3, 5, 6, 7, 8, 0x7fff]);
     await log.close();
 
     // 4. A start on migrated records migrates nothing and reads the same state.

@@ -1,5 +1,5 @@
-// Retention by time and by bytes deletes whole sealed segments, oldest first, and moves the
-// log start offset; the active segment is never deleted.
+// Retention by time and by bytes deletes whole segments, oldest first, and moves the log start
+// offset; the active segment goes too once all of it is due (Kafka rolls it, then deletes it).
 // Runs against every storage engine: units of storage are segment files on disk and lists of
 // batches in memory, and both engines cut and free them by the same rules (storage/units.ts).
 import assert from 'node:assert/strict';
@@ -42,15 +42,19 @@ engineTest('retention.ms deletes segments whose newest record is older than the 
   // Nothing fresh was deleted.
   const recs = await readAll(log, 't');
   assert.ok(recs.filter((r) => r.timestamp === now).length === 30);
-  // Retention never deletes the active segment, even when everything is old.
+  assert.ok(start > 0);
+  // Once everything is old, the active segment goes too: the log starts again at its end.
   await log.runMaintenance(now + 10 * 3_600_000);
-  assert.ok(p.highWatermark === 60 && unitCount(p.engineStore) >= 1);
-  assert.ok(p.logStartOffset >= start);
-  const lso = p.logStartOffset;
+  assert.equal(p.highWatermark, 60);
+  assert.equal(p.logStartOffset, 60);
+  assert.equal(p.sizeBytes, 0);
+  assert.equal(unitCount(p.engineStore), 1, 'one empty unit at the end');
+  assert.deepEqual(await readAll(log, 't'), []);
   await log.close();
   log = await place.open();
-  assert.equal(log.partition('t', 0).logStartOffset, lso);
+  assert.equal(log.partition('t', 0).logStartOffset, 60);
   assert.equal(log.partition('t', 0).highWatermark, 60);
+  assert.equal((await log.partition('t', 0).append(buildRecordBatch({ records: [{ value: 'next' }] }))).baseOffset, 60);
   await log.close();
 });
 

@@ -63,13 +63,14 @@ offsets.topic.replication.factor=1
   });
 
   it('maps the topic, log, group and transaction defaults Wharf has options for, in their units', () => {
-    const { options } = map('num.partitions=3\nlog.retention.hours=24\nlog.segment.bytes=1048576\nlog.dirs=/var/lib/wharf\ngroup.initial.rebalance.delay.ms=0\noffsets.retention.minutes=60\nauto.create.topics.enable=false\n');
+    const { options } = map('num.partitions=3\nlog.retention.hours=24\nlog.segment.bytes=1048576\nlog.dirs=/var/lib/wharf\ngroup.initial.rebalance.delay.ms=0\noffsets.retention.minutes=60\nauto.create.topics.enable=false\nlog.retention.check.interval.ms=2000\n');
     assert.equal(options['num-partitions'], '3');
     assert.deepEqual(options['kafka-topic-defaults'], { 'retention.ms': String(24 * 3_600_000), 'segment.bytes': '1048576' });
     assert.equal(options['data-dir'], '/var/lib/wharf');
     assert.equal(options['group-initial-rebalance-delay'], '0ms');
     assert.equal(options['offsets-retention'], '60m');
     assert.equal(options['auto-create-topics'], 'false');
+    assert.equal(options['log-retention-check-interval'], '2000ms');
   });
 
   it('refuses what Wharf does not serve, naming the key', () => {

@@ -216,7 +216,7 @@ engineTest('deleteBefore moves the log start offset, never past the acknowledged
   await engine.close();
 });
 
-engineTest('applyRetention frees whole sealed units, oldest first, never the one appended to', async (place) => {
+engineTest('applyRetention frees whole units, oldest first, the one appended to last (a new one starts at the end)', async (place) => {
   let { engine, store } = await openStore(place, { segmentBytes: 1024 });
   const now = Date.now();
   const bases: number[] = [];
@@ -229,14 +229,45 @@ engineTest('applyRetention frees whole sealed units, oldest first, never the one
   assert.ok(bases.includes(start), 'the new start is a unit boundary, i.e. a batch base offset');
   assert.ok(store.sizeBytes < size);
   assert.equal((await readBatches(store)).length, 60 - start, 'every young batch is still there');
-  // Everything is over the limit now: all but the unit appended to goes.
+  // The young ones are kept however old the rule's time is, as long as they are younger.
+  assert.equal(await store.applyRetention({ deleteOlderThan: now - 60_000 }), start);
+  // Everything is over the limit now: every unit goes, the one appended to included (as Kafka's
+  // retention.bytes=0 does), and the partition starts again, empty, at its end.
   const last = await store.applyRetention({ maxBytes: 0 });
-  assert.ok(last > start && last < 60, `start ${last}`);
-  assert.ok(store.sizeBytes > 0);
-  assert.equal((await readBatches(store)).length, 60 - last);
+  assert.equal(last, 60);
+  assert.equal(store.sizeBytes, 0);
+  assert.equal(store.endOffset, 60);
+  assert.equal((await readBatches(store)).length, 0);
+  assert.equal(await store.applyRetention({ maxBytes: 0 }), 60, 'an empty unit appended to is not freed again');
   ({ engine, store } = await restart(engine, store, place, 1024));
-  assert.equal(store.logStartOffset, last);
+  assert.equal(store.logStartOffset, 60);
+  assert.equal(store.endOffset, 60);
   assert.equal((await append(store, batchOf('more')).result).baseOffset, 60);
+  assert.equal(store.logStartOffset, 60);
+  assert.equal((await readBatches(store)).length, 1);
+  await store.close();
+  await engine.close();
+});
+
+engineTest('a partition written once and left idle: its only unit goes once all of it is older than the rule, or once all of it is below the log start offset', async (place) => {
+  let { engine, store } = await openStore(place);
+  const now = Date.now();
+  for (let i = 0; i < 10; i++) await append(store, batchOf(`idle${i}`, 1, {}, now - 3_600_000 + i)).result;
+  assert.equal(await store.applyRetention({ deleteOlderThan: now - 3_600_000 }), 0, 'the newest record is younger than the limit: the unit stays');
+  assert.equal(await store.applyRetention({}), 0, 'no rule, nothing below the log start offset: the unit stays');
+  assert.equal(await store.applyRetention({ deleteOlderThan: now - 60_000 }), 10);
+  assert.equal(store.sizeBytes, 0);
+  assert.equal(store.endOffset, 10);
+  ({ engine, store } = await restart(engine, store, place));
+  assert.deepEqual([store.logStartOffset, store.endOffset, store.sizeBytes], [10, 10, 0]);
+  for (let i = 0; i < 5; i++) assert.equal((await append(store, batchOf(`again${i}`, 2)).result).baseOffset, 10 + 2 * i);
+  // DeleteRecords up to the end leaves the unit's bytes; retention with no rule then frees them.
+  await store.deleteBefore(20);
+  assert.equal(store.logStartOffset, 20);
+  assert.equal(await store.applyRetention({}), 20);
+  assert.equal(store.sizeBytes, 0);
+  assert.equal((await append(store, batchOf('after')).result).baseOffset, 20);
+  assert.equal((await readBatches(store)).length, 1);
   await store.close();
   await engine.close();
 });

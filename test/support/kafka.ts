@@ -14,6 +14,8 @@ export interface RunningKafka {
   readonly dataDir: string;
   /** Tail of the broker's console log (warnings and errors). */
   output(): string;
+  /** Stops the broker and keeps its data directory (for startKafka(properties, { dataDir }) again). */
+  stop(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,11 +28,14 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: 
   });
 }
 
-/** Starts a broker (about 5-10 s on this machine); `properties` are extra server.properties lines. */
-export async function startKafka(properties: string[] = []): Promise<RunningKafka> {
+/**
+ * Starts a broker (about 5-10 s on this machine); `properties` are extra server.properties lines.
+ * With `dataDir`, the broker restarts on the data of one stopped earlier (on new ports).
+ */
+export async function startKafka(properties: string[] = [], opts: { dataDir?: string } = {}): Promise<RunningKafka> {
   const start = requirePeer('kafka');
   const stop = join(dirname(start), 'stop-kafka.sh');
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-kafka-'));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-kafka-'));
   let bootstrap: string;
   try {
     const { stdout } = await run('bash', [start, dataDir, ...properties], 180_000);
@@ -63,6 +68,13 @@ export async function startKafka(properties: string[] = []): Promise<RunningKafk
       } catch {
         return '';
       }
+    },
+    stop() {
+      closing ??= (async () => {
+        process.removeListener('exit', killOnExit);
+        await run('bash', [stop, dataDir], 60_000);
+      })();
+      return closing;
     },
     close() {
       closing ??= (async () => {

@@ -5,7 +5,8 @@
 // partitions no other member still owns. Epochs fence zombies (FENCED_MEMBER_EPOCH); members
 // time out after the session timeout, or after their rebalance timeout if they do not revoke.
 // These groups share the group namespace and the committed offsets with classic groups
-// (group-coordinator.ts), and their state is kept in `__consumer_offsets`:
+// (group-coordinator.ts), and their state is kept in `__consumer_offsets` (with the Kafka
+// front-end's codec as Kafka's records: src/kafka/coordinator-records.ts, consumer-member-records.ts):
 //   ["cg", group]           -> { v, epoch, assignmentEpoch, assignor }
 //   ["cm", group, memberId] -> the member: subscription, epochs, assigned and target partitions
 // Topics are named here; the Kafka front-end translates them to and from topic ids.

@@ -389,6 +389,8 @@ export class GroupCoordinator {
   private removeTopicHooks: (() => void) | null = null;
   private closed = false;
   private extensions: GroupTypeExtension[] = [];
+  /** Share groups' records (["shg", group] -> { v, epoch }) replayed here, for the share group coordinator to load. */
+  private readonly shareGroupRecords = new Map<string, Record<string, unknown>>();
   /** Whether a share group holds this id (share groups open after this coordinator). */
   private shareGroupHolds: (groupId: string) => boolean = () => false;
   private decoder: SubscriptionDecoder | null;
@@ -464,6 +466,10 @@ export class GroupCoordinator {
         return;
       }
       this.loadGroup(groupId, value, timestamp);
+    } else if (type === 'shg' && key.length === 2) {
+      // A share group's epoch (ShareGroupMetadata in Kafka's schema): the share group coordinator's, loaded by it.
+      if (value === null) this.shareGroupRecords.delete(String(key[1]));
+      else this.shareGroupRecords.set(String(key[1]), value);
     } else if (this.extensions.some((e) => e.replay(key, value))) {
       // a KIP-848 or KIP-1071 record
     } else {
@@ -1376,9 +1382,15 @@ export class GroupCoordinator {
     return this.groups.has(groupId) ? 'classic' : null;
   }
 
-  /** Tells this coordinator which ids share groups hold: classic and consumer groups refuse those. */
-  attachShareGroups(holds: (groupId: string) => boolean): void {
+  /**
+   * Tells this coordinator which ids share groups hold: classic and consumer groups refuse those.
+   * Returns the share groups' records replayed from `__consumer_offsets` (by group id), handed over once.
+   */
+  attachShareGroups(holds: (groupId: string) => boolean): Map<string, Record<string, unknown>> {
     this.shareGroupHolds = holds;
+    const out = new Map(this.shareGroupRecords);
+    this.shareGroupRecords.clear();
+    return out;
   }
 
   /** True if a share group (KIP-932) holds this id, with members or empty. */

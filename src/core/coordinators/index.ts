@@ -4,7 +4,8 @@
 // from the log in dependency order: producer state first (scans the partitions), then groups
 // (replays __consumer_offsets), then transactions (replays __transaction_state and finishes
 // what a crash interrupted, which may write markers and offsets), then share groups (replay
-// __share_group_state). The JetStream consumer
+// __share_group_state, and take their groups' records the group coordinator replayed from
+// __consumer_offsets). The JetStream consumer
 // coordinator starts apart (startJetStreamConsumers), after the streams it serves are rebuilt.
 import type { GroupOptions, TransactionOptions } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -36,7 +37,7 @@ export interface CoordinatorOptions {
   shareGroups?: Partial<ShareGroupConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
   /** The record schemas of the internal topics (Kafka's, from the Kafka front-end); without them, Wharf's JSON records. */
-  recordCodecs?: { consumerOffsets?: InternalRecordCodec; transactionState?: InternalRecordCodec };
+  recordCodecs?: { consumerOffsets?: InternalRecordCodec; transactionState?: InternalRecordCodec; shareGroupState?: InternalRecordCodec };
   /** Streams group settings beyond those taken from `groups` (see streamsGroupConfig). */
   streams?: Partial<StreamsGroupConfig>;
 }
@@ -112,7 +113,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     throw e;
   }
   try {
-    shareGroups = await ShareGroups.open({ log: opts.log, logger: opts.logger, groups, config: opts.shareGroups });
+    shareGroups = await ShareGroups.open({ log: opts.log, logger: opts.logger, groups, config: opts.shareGroups, recordCodec: opts.recordCodecs?.shareGroupState });
   } catch (e) {
     transactions.close();
     groups.close();

@@ -9,8 +9,15 @@
 //    Kafka's tools read them), and the records the schema has no type for in Wharf's private
 //    form: a key of the int16 PRIVATE_RECORD_TYPE followed by the JSON tuple, a JSON value.
 //    Kafka's readers skip a record type they do not know. JSON records found on replay (from a
-//    broker before the codec: their key starts with '[') are read as before and rewritten in
-//    the codec's form once the replay is done (see migrate()).
+//    broker before the codec: their key starts with '['), private-form records of a kind the
+//    codec maps now (from a broker whose codec did not map it yet), and records the codec reads
+//    as an older layout of its own (DecodedRecord.legacy) are read as before and rewritten in
+//    the codec's current form once the replay is done (see migrate()).
+//    One InternalRecord may be several records in the schema (Kafka splits a KIP-848 member into
+//    its metadata, current and target assignment): each under its own key with a complete
+//    value of its own, so that compaction, which keeps the newest record of each key, keeps a
+//    whole state. The codec decodes each to a part of the InternalRecord (disjoint fields) and
+//    the replay merges the parts of one key into the whole record; a part's tombstone deletes it.
 // Compaction keeps the newest record of each key, so replaying the topic from its start restores
 // the latest state of everything. Appends go through the log like any producer's, under the
 // broker's durability policy: a coordinator answers its client only once the append is
@@ -33,12 +40,28 @@ export interface EncodedRecord {
   value: Buffer | null;
 }
 
+/** A record read by a codec: the whole InternalRecord, or a part of it (`part`). */
+export interface DecodedRecord extends InternalRecord {
+  /**
+   * The record is one of several that encode() wrote for one InternalRecord: its value holds
+   * the fields this part carries (no other part carries them), and a replay merges it with
+   * the other parts of the same key; a tombstone of any part deletes the record.
+   */
+  part?: boolean;
+  /** Stored in a form the codec no longer writes (an older layout of its schema): rewritten after the replay. */
+  legacy?: boolean;
+}
+
 /** A topic's record schema (Kafka's, provided by the Kafka front-end: core knows no wire format). */
 export interface InternalRecordCodec {
-  /** The record in the schema, or null when the schema has no type for it. */
-  encode(record: InternalRecord): EncodedRecord | null;
+  /**
+   * The record in the schema: one record, or several (each under its own key with a complete
+   * value of its own, a tombstone for each when the record is deleted); null when the schema
+   * has no type for it.
+   */
+  encode(record: InternalRecord): EncodedRecord | EncodedRecord[] | null;
   /** The record stored as key/value, or null for a type the codec does not know. Throws on bytes it cannot read. */
-  decode(key: Buffer, value: Buffer | null): InternalRecord | null;
+  decode(key: Buffer, value: Buffer | null): DecodedRecord | null;
 }
 
 /**
@@ -47,7 +70,7 @@ export interface InternalRecordCodec {
  */
 export const PRIVATE_RECORD_TYPE = 0x7fff;
 
-/** Records per batch when migrating JSON records (each batch holds a key's tombstone and its rewrite). */
+/** Old-form keys per batch when migrating (each batch holds their tuples' rewrites and the old keys' tombstones). */
 const MIGRATION_BATCH = 1000;
 
 export const INTERNAL_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
@@ -108,7 +131,7 @@ export class InternalTopic {
   async append(records: readonly InternalRecord[]): Promise<number> {
     if (records.length === 0) return -1;
     const now = Date.now();
-    return this.appendEncoded(records.map((r) => this.encode(r)), now);
+    return this.appendEncoded(records.flatMap((r) => this.encode(r)), now);
   }
 
   private async appendEncoded(records: EncodedRecord[], now: number): Promise<number> {
@@ -117,20 +140,23 @@ export class InternalTopic {
     return out.lastOffset;
   }
 
-  private encode(r: InternalRecord): EncodedRecord {
+  private encode(r: InternalRecord): EncodedRecord[] {
     const json = (): Buffer | null => (r.value === null ? null : Buffer.from(JSON.stringify(r.value)));
-    if (this.codec === null) return { key: Buffer.from(JSON.stringify(r.key)), value: json() };
+    if (this.codec === null) return [{ key: Buffer.from(JSON.stringify(r.key)), value: json() }];
     const kafka = this.codec.encode(r);
-    if (kafka !== null) return kafka;
+    if (kafka !== null) return Array.isArray(kafka) ? kafka : [kafka];
     const k = Buffer.from(JSON.stringify(r.key));
     const key = Buffer.allocUnsafe(2 + k.length);
     key.writeInt16BE(PRIVATE_RECORD_TYPE, 0);
     k.copy(key, 2);
-    return { key, value: json() };
+    return [{ key, value: json() }];
   }
 
-  /** The record stored as key/value; `legacy` when it is in the JSON form of a topic that has a codec now. */
-  private decode(key: Buffer, value: Buffer | null): { record: InternalRecord | null; legacy: boolean } {
+  /**
+   * The record stored as key/value; `legacy` when it is in a form the topic no longer writes:
+   * JSON in a topic that has a codec now, or the private form of a kind the codec maps.
+   */
+  private decode(key: Buffer, value: Buffer | null): { record: DecodedRecord | null; legacy: boolean } {
     const parse = (k: Buffer): InternalRecord | null => {
       const tuple = JSON.parse(k.toString('utf8')) as unknown;
       if (!Array.isArray(tuple)) return null;
@@ -138,8 +164,12 @@ export class InternalTopic {
     };
     if (this.codec === null) return { record: parse(key), legacy: false };
     if (key.length > 0 && key[0] === 0x5b /* '[' */) return { record: parse(key), legacy: true };
-    if (key.length >= 2 && key.readInt16BE(0) === PRIVATE_RECORD_TYPE) return { record: parse(key.subarray(2)), legacy: false };
-    return { record: this.codec.decode(key, value), legacy: false };
+    if (key.length >= 2 && key.readInt16BE(0) === PRIVATE_RECORD_TYPE) {
+      const record = parse(key.subarray(2));
+      return { record, legacy: record !== null && this.codec.encode({ key: record.key, value: null }) !== null };
+    }
+    const record = this.codec.decode(key, value);
+    return { record, legacy: record?.legacy === true };
   }
 
   /** Calls `fn` with every record from the start of the topic, in offset order. */
@@ -149,8 +179,15 @@ export class InternalTopic {
     const end = part.highWatermark;
     let offset = part.logStartOffset;
     let count = 0;
-    // JSON records (before the codec), the newest of each key: rewritten after the replay.
-    const legacy = new Map<string, InternalRecord | null>();
+    // The stored keys of records in a form no longer written, with the tuple each holds and
+    // whether the newest record of the key is live: those are rewritten after the replay.
+    const legacy = new Map<string, { key: InternalKey; id: string; live: boolean }>();
+    // The parts read so far of each record the codec splits, merged (by tuple).
+    const parts = new Map<string, Record<string, unknown>>();
+    // The newest state of each tuple that has a record in a legacy form (null: deleted): what the migration writes.
+    const legacyFinal = new Map<string, Record<string, unknown> | null>();
+    // The old form's stored key each tuple's state last came from (none once set in the codec's form).
+    const legacyOwner = new Map<string, string>();
     while (offset < end) {
       const r = await part.read(offset, READ_CHUNK, { maxOffset: end });
       if (r.bytes === 0) break;
@@ -160,49 +197,86 @@ export class InternalTopic {
           if (batchIsControl(batch)) return;
           for (const rec of decodeRecords(batch)) {
             if (rec.offset < offset || rec.key === null) continue;
-            let d: { record: InternalRecord | null; legacy: boolean };
+            let d: { record: DecodedRecord | null; legacy: boolean };
             try {
               d = this.decode(rec.key, rec.value);
             } catch (e) {
               this.logger.warn({ topic: this.name, offset: rec.offset, err: e }, 'skipping unreadable internal record');
               continue;
             }
-            if (d.legacy) legacy.set(rec.key.toString('latin1'), d.record !== null && d.record.value !== null ? d.record : null);
             if (d.record === null) {
               this.logger.debug({ topic: this.name, offset: rec.offset }, 'skipping a record of a type Wharf does not keep');
               continue;
             }
-            fn(d.record.key, d.record.value, rec.offset, rec.timestamp);
+            // The tuple's identity, needed only for parts and around legacy records (legacyFinal
+            // holds every tuple that had one): a replay of a migrated topic stringifies no key.
+            const tracked = d.record.part === true || d.legacy || legacyFinal.size > 0;
+            const id = tracked ? JSON.stringify(d.record.key) : '';
+            const stored = d.legacy || legacy.size > 0 ? rec.key.toString('latin1') : '';
+            if (d.legacy) {
+              legacy.set(stored, { key: d.record.key, id, live: d.record.value !== null });
+              // The tombstone of an old form's key deletes the tuple only if its state came from
+              // that key: not once it came in another form (the migration's own tombstones).
+              if (d.record.value === null && legacyOwner.get(id) !== stored) continue;
+              if (d.record.value === null) legacyOwner.delete(id);
+              else legacyOwner.set(id, stored);
+            } else if (legacy.size > 0) {
+              legacy.delete(stored); // the key's newest record is in the codec's form
+              legacyOwner.delete(id);
+            }
+            let value = d.record.value;
+            if (d.record.part === true) {
+              if (value === null) parts.delete(id);
+              else parts.set(id, (value = { ...(parts.get(id) ?? legacyFinal.get(id) ?? {}), ...value }));
+            } else if (tracked && parts.has(id)) {
+              if (value === null) parts.delete(id);
+              else parts.set(id, value);
+            }
+            if (d.legacy || (tracked && legacyFinal.has(id))) legacyFinal.set(id, value);
+            fn(d.record.key, value, rec.offset, rec.timestamp);
             count++;
           }
         });
       }
       offset = r.nextOffset;
     }
-    await this.migrate(legacy);
+    await this.migrate(legacy, legacyFinal);
     return count;
   }
 
   /**
-   * Rewrites the live JSON records found by a replay in the codec's form: per batch, the JSON
-   * key's tombstone (so compaction drops the JSON record) and the same record re-encoded. A
-   * batch is appended whole or not at all, so a crash in between leaves each key either still
-   * in JSON (rewritten on the next start) or rewritten; a replay reads both forms to the same
-   * state. The state in memory already holds these records: only their bytes change.
+   * Rewrites the live records in a legacy form (JSON, or the private form of a kind the codec
+   * maps now, or an older layout of the codec's) found by a replay in the codec's form: per
+   * batch, the record re-encoded (one or several records) and the old key's tombstone (so
+   * compaction drops the old record).
+   * A batch is appended whole or not at all, so a crash in between leaves each key either still
+   * in its old form (rewritten on the next start) or rewritten; a replay reads both forms to the
+   * same state. The state in memory already holds these records: only their bytes change.
    */
-  private async migrate(legacy: Map<string, InternalRecord | null>): Promise<void> {
-    const live: Array<[string, InternalRecord]> = [];
-    for (const [k, r] of legacy) if (r !== null) live.push([k, r]);
+  private async migrate(legacy: Map<string, { key: InternalKey; id: string; live: boolean }>, state: Map<string, Record<string, unknown> | null>): Promise<void> {
+    // A stored key whose newest record is a tombstone is left to compaction. A live one is
+    // deleted and its tuple written in the codec's form as the replay left it (the newest
+    // state, whichever form it came in; nothing when the tuple is gone).
+    const live: Array<[string, InternalRecord | null]> = [];
+    for (const [k, r] of legacy) {
+      if (!r.live) continue;
+      const value = state.get(r.id) ?? null;
+      live.push([k, value === null ? null : { key: r.key, value }]);
+    }
     if (live.length === 0) return;
     const started = Date.now();
     for (let i = 0; i < live.length; i += this.migrationBatch) {
       const batch: EncodedRecord[] = [];
       for (const [k, r] of live.slice(i, i + this.migrationBatch)) {
-        batch.push({ key: Buffer.from(k, 'latin1'), value: null });
-        batch.push(this.encode(r));
+        const old = Buffer.from(k, 'latin1');
+        const rewritten = r === null ? [] : this.encode(r);
+        batch.push(...rewritten);
+        // After the rewrite, so that a replay has the tuple's new form when it reads the old
+        // key's tombstone (which then deletes only that copy); none when the key is the same.
+        if (!rewritten.some((e) => e.key.equals(old))) batch.push({ key: old, value: null });
       }
       await this.appendEncoded(batch, Date.now());
     }
-    this.logger.info({ topic: this.name, records: live.length, ms: Date.now() - started }, "rewrote Wharf's JSON records in Kafka's record schemas");
+    this.logger.info({ topic: this.name, records: live.length, ms: Date.now() - started }, "rewrote Wharf's JSON records in Kafka's record schemas (and private ones of kinds it maps now)");
   }
 }

@@ -4,9 +4,12 @@
 // (accept, release, reject), redelivered when its acquisition lock times out, and archived once
 // delivered as often as the delivery count limit allows.
 //
-// State lives in the compacted internal topic `__share_group_state` (Wharf's JSON envelope,
-// internal-topic.ts), replayed on start:
-//   ["sg", group]                       -> { v, epoch }                the group exists (type share)
+// State lives in the compacted internal topic `__share_group_state` (internal-topic.ts; with the
+// Kafka front-end's codec a share-partition is Kafka's ShareSnapshot record, the configs Wharf's
+// private form), replayed on start, and the group's own record in `__consumer_offsets` (as
+// Kafka's ShareGroupMetadata; the group coordinator replays it and hands it over; brokers before
+// kept it here as ["sg", group] and it moves on start):
+//   ["shg", group]                      -> { v, epoch }                the group exists (type share)
 //   ["gc", group]                       -> { v, configs }              its dynamic GROUP configs
 //   ["sp", group, topicId, partition]   -> { v, topic, startOffset, stateEpoch, batches }
 // A share-partition's record is a whole snapshot (start offset and the runs of delivered,
@@ -26,7 +29,7 @@ import { batchBaseOffset, batchIsControl, batchIsTransactional, batchLastOffsetD
 import type { CoordinatorErrorCode } from './errors.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import { checkGroupConfig, GROUP_CONFIGS, groupConfigDefaults, parseIsoDuration } from './group-configs.js';
-import { InternalTopic, type InternalKey, type InternalRecord } from './internal-topic.js';
+import { InternalTopic, type InternalKey, type InternalRecord, type InternalRecordCodec } from './internal-topic.js';
 import { SharePartition, type AcquiredRange, type SharePartitionLimits, type StateBatch } from './share-partition.js';
 
 export const SHARE_GROUP_STATE_TOPIC = '__share_group_state';
@@ -200,13 +203,25 @@ export class ShareGroups {
     this.config = { ...DEFAULT_SHARE_GROUP_CONFIG, ...config };
   }
 
-  static async open(opts: { log: Log; logger: Logger; groups: GroupCoordinator; config?: Partial<ShareGroupConfig> }): Promise<ShareGroups> {
+  static async open(opts: { log: Log; logger: Logger; groups: GroupCoordinator; config?: Partial<ShareGroupConfig>; recordCodec?: InternalRecordCodec }): Promise<ShareGroups> {
     const logger = opts.logger.child({ component: 'share-groups' });
-    const topic = await InternalTopic.open(opts.log, SHARE_GROUP_STATE_TOPIC, logger);
+    const topic = await InternalTopic.open(opts.log, SHARE_GROUP_STATE_TOPIC, logger, opts.recordCodec);
     const sg = new ShareGroups(topic, opts.log, opts.groups, logger, opts.config ?? {});
-    opts.groups.attachShareGroups((groupId) => sg.groups.has(groupId));
+    // The groups' records are in __consumer_offsets (as Kafka's ShareGroupMetadata), replayed by
+    // the group coordinator; brokers before kept them in __share_group_state (["sg"]).
+    const inOffsets = opts.groups.attachShareGroups((groupId) => sg.groups.has(groupId));
+    for (const [id, v] of inOffsets) sg.replay(['shg', id], v);
     const started = Date.now();
-    const n = await topic.replay((k, v) => sg.replay(k, v));
+    const older = new Map<string, Record<string, unknown> | null>();
+    const n = await topic.replay((k, v) => {
+      if (k[0] === 'sg' && k.length === 2) {
+        older.set(String(k[1]), v);
+        // Older than a record in __consumer_offsets (written since the move), which then holds the group.
+        if (inOffsets.has(String(k[1]))) return;
+      }
+      sg.replay(k, v);
+    });
+    await sg.moveGroupRecords(older, inOffsets);
     logger.info({ records: n, groups: sg.groups.size, ms: Date.now() - started }, 'share groups loaded');
     return sg;
   }
@@ -214,10 +229,24 @@ export class ShareGroups {
   // ------------------------------------------------------------------------------------------
   // Replay and persistence
 
+  /**
+   * Moves the groups' records that brokers before kept in `__share_group_state` to
+   * `__consumer_offsets`: each live one is written there (unless a newer one is there already),
+   * then deleted here. A crash in between leaves both, with the same epoch; the next start ends the move.
+   */
+  private async moveGroupRecords(older: Map<string, Record<string, unknown> | null>, inOffsets: Map<string, Record<string, unknown>>): Promise<void> {
+    const live = [...older].filter((e): e is [string, Record<string, unknown>] => e[1] !== null);
+    if (live.length === 0) return;
+    const moved = live.filter(([id]) => !inOffsets.has(id)).map(([id, v]): InternalRecord => ({ key: ['shg', id], value: { v: 1, epoch: Number(v.epoch ?? 0) } }));
+    if (moved.length > 0) await this.gc.persist(moved);
+    await this.topic.append(live.map(([id]) => ({ key: ['sg', id], value: null })));
+    this.logger.info({ groups: live.length }, "moved share groups' records to __consumer_offsets");
+  }
+
   private replay(k: InternalKey, v: Record<string, unknown> | null): void {
     const type = k[0];
     const groupId = String(k[1]);
-    if (type === 'sg' && k.length === 2) {
+    if ((type === 'shg' || type === 'sg') && k.length === 2) {
       if (v === null) {
         this.groups.delete(groupId);
         return;
@@ -249,9 +278,13 @@ export class ShareGroups {
     }
   }
 
-  private persist(records: InternalRecord[]): Promise<number> {
-    if (this.closed) return Promise.reject(new Error('the share group coordinator is shutting down'));
-    return this.topic.append(records);
+  /** Appends the share-partitions' and configs' records to `__share_group_state`, then the groups' to `__consumer_offsets`. */
+  private async persist(records: InternalRecord[]): Promise<void> {
+    if (this.closed) throw new Error('the share group coordinator is shutting down');
+    const groups = records.filter((r) => r.key[0] === 'shg');
+    const state = records.filter((r) => r.key[0] !== 'shg');
+    if (state.length > 0) await this.topic.append(state);
+    if (groups.length > 0) await this.gc.persist(groups);
   }
 
   private partitionRecord(g: Group, e: Entry): InternalRecord {
@@ -259,7 +292,7 @@ export class ShareGroups {
   }
 
   private groupRecord(g: Group): InternalRecord {
-    return { key: ['sg', g.groupId], value: { v: 1, epoch: g.epoch } };
+    return { key: ['shg', g.groupId], value: { v: 1, epoch: g.epoch } };
   }
 
   /** Creates `__share_group_state` now (FindCoordinator for a share group). */
@@ -370,7 +403,7 @@ export class ShareGroups {
     if (!g) return 'GROUP_ID_NOT_FOUND';
     if (g.members.size > 0) return 'NON_EMPTY_GROUP';
     const records: InternalRecord[] = [...g.partitions.values()].map((e) => ({ key: ['sp', groupId, e.topicId, e.partition], value: null }));
-    records.push({ key: ['sg', groupId], value: null });
+    records.push({ key: ['shg', groupId], value: null });
     if (this.groupConfigs.has(groupId)) records.push({ key: ['gc', groupId], value: null });
     try {
       await this.persist(records);

@@ -12,7 +12,8 @@
 // delay before its first assignment (status ASSIGNMENT_DELAYED), so that members that start
 // together are assigned together.
 // These groups share the group namespace and committed offsets with classic and consumer groups
-// (group-coordinator.ts); their state is kept in `__consumer_offsets`, in Wharf's JSON records:
+// (group-coordinator.ts); their state is kept in `__consumer_offsets` as these records (with the
+// Kafka front-end's codec, Kafka's streams group records: src/kafka/streams-group-records.ts):
 //   ["sg", group]           -> { v, epoch, assignmentEpoch, metadataKey, validatedTopologyEpoch, endpointEpoch }
 //   ["st", group]           -> the topology
 //   ["sm", group, memberId] -> the member: process, endpoint, epochs, assigned, revoking and target tasks

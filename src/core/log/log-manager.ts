@@ -530,14 +530,17 @@ export class Log {
         const store = part.engineStore;
         if (!store || !part.online) continue;
         try {
-          // A stream topic's limits are enforced exactly by its stream (core/streams), not by segment.
-          if (s.deletePolicy && !s.externalRetention && (s.retentionMs >= 0 || s.retentionBytes >= 0)) {
-            await store.applyRetention({
-              ...(s.retentionMs >= 0 ? { deleteOlderThan: now - s.retentionMs } : {}),
-              ...(s.retentionBytes >= 0 ? { maxBytes: s.retentionBytes } : {}),
-            });
-            part.afterRetention();
-          }
+          // A stream topic's limits are enforced exactly by its stream (core/streams), not by
+          // unit; every topic, streams included, gets back the units that hold nothing at or
+          // above its log start offset (the one appended to too, after DeleteRecords or a
+          // stream's removals reached the end).
+          const byRetention = s.deletePolicy && !s.externalRetention;
+          const startBefore = store.logStartOffset;
+          await store.applyRetention({
+            ...(byRetention && s.retentionMs >= 0 ? { deleteOlderThan: now - s.retentionMs } : {}),
+            ...(byRetention && s.retentionBytes >= 0 ? { maxBytes: s.retentionBytes } : {}),
+          });
+          if (store.logStartOffset !== startBefore) part.afterRetention();
           if (s.compactPolicy) {
             const size = store.sizeBytes;
             const dirty = size > 0 ? (size - part.cleanBytes) / size : 0;

@@ -94,6 +94,13 @@ export interface AppendOptions {
    * consumers step over such batches as over a compacted-away range.
    */
   filler?: boolean;
+  /**
+   * The buffer is a copy of a stream's stored batches being restored from a snapshot (STREAM.RESTORE):
+   * whole batches as another partition stored them, so a batch may have offset gaps inside (records
+   * erased or compacted away) or no records at all (a filler), and its LogAppendTime is kept as it
+   * is (the restored messages keep their times). Structure and CRC are still checked.
+   */
+  restored?: boolean;
 }
 
 /**
@@ -250,10 +257,10 @@ export class LogPartition {
   async append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendOutcome> {
     const store = this.usable();
     const settings = this.topic.settings;
-    const infos = opts.filler === true ? fillerInfo(batches) : validateIncomingBatches(batches, settings.maxMessageBytes);
-    if (settings.compactPolicy) this.checkKeys(batches);
+    const infos = opts.restored === true ? restoredInfo(batches) : opts.filler === true ? fillerInfo(batches) : validateIncomingBatches(batches, settings.maxMessageBytes);
+    if (settings.compactPolicy && opts.restored !== true) this.checkKeys(batches);
     let logAppendTime = -1;
-    if (settings.logAppendTime) {
+    if (settings.logAppendTime && opts.restored !== true) {
       logAppendTime = Date.now();
       for (const info of infos) setLogAppendTime(batches, info.position, logAppendTime);
     }
@@ -496,6 +503,25 @@ export class LogPartition {
     this.tail.clear();
     for (const w of [...this.waiters]) this.settle(w, false);
   }
+}
+
+/** The header facts of restored batches (see AppendOptions.restored): whole, valid batches, offset gaps allowed. */
+function restoredInfo(buf: Buffer): Array<{ position: number; lastOffsetDelta: number; maxTimestamp: number }> {
+  const out: Array<{ position: number; lastOffsetDelta: number; maxTimestamp: number }> = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const defect = batchDefect(buf, pos, buf.length);
+    if (defect !== null) throw new LogError('CORRUPT_MESSAGE', `invalid restored batch at byte ${pos}: ${defect}`);
+    const size = batchSize(buf, pos);
+    const lastOffsetDelta = batchLastOffsetDelta(buf, pos);
+    if (lastOffsetDelta < 0 || lastOffsetDelta < batchRecordsCount(buf, pos) - 1) {
+      throw new LogError('CORRUPT_MESSAGE', `restored batch at byte ${pos}: ${batchRecordsCount(buf, pos)} records but lastOffsetDelta ${lastOffsetDelta}`);
+    }
+    out.push({ position: pos, lastOffsetDelta, maxTimestamp: batchMaxTimestamp(buf, pos) });
+    pos += size;
+  }
+  if (out.length === 0) throw new LogError('CORRUPT_MESSAGE', 'empty record set');
+  return out;
 }
 
 /** The header facts of a filler batch (see AppendOptions.filler): one batch, no records. */

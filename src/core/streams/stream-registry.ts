@@ -23,6 +23,8 @@ import { isValidLiteralSubject } from '../routing/subject.js';
 import { batchIsControl, batchIsTransactional, batchRecordsDataAsync, forEachBatch } from '../records/batch.js';
 import { jsError } from './api-errors.js';
 import { readRecords, storedSize, headerBlockLength, recordHeader, type StreamRecord } from './record-codec.js';
+import type { StreamBackup, StreamBackupManifest } from './stream-backup.js';
+import { BackupAppender } from './backup-appender.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { StreamStateStore } from './state-topic.js';
 import { GLOBAL_ACCOUNT } from '../security/principal.js';
@@ -40,6 +42,16 @@ import { Stream, rememberCheckedRecords, type PublishReplies, type StreamStats }
 import { StreamSourcing } from './sources.js';
 import type { AtomicBatchLimits, BatchAbandonReason } from './atomic-batch.js';
 import type { AccountLimits, JsApiError, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
+
+/** A restore in progress (StreamRegistry.beginRestore). */
+export interface RestoreHandle {
+  /** Appends one log entry of the snapshot (stored batches in offset order). */
+  append(entry: Buffer): Promise<void>;
+  /** Completes the restore: the stream, or the error (after which nothing of it is left). */
+  finish(): Promise<StreamView | JsApiError>;
+  /** Gives up: the topic and its records are deleted. */
+  abort(): Promise<void>;
+}
 
 export interface StreamRegistryOptions {
   log: Log;
@@ -90,6 +102,8 @@ export class StreamRegistry implements StreamRegistryApi {
   private readonly owner: SubscriptionOwner = { echo: true };
   readonly stats: StreamStats = { omittedHeaders: 0 };
   private removeHooks: (() => void) | null = null;
+  /** Streams being restored (STREAM.RESTORE): their topic exists, the stream is attached once the data is in. */
+  private readonly restoring = new Set<string>();
   /** A create or update in progress through this registry: its topic hook must not re-derive the config. */
   private pending: StreamConfig | null = null;
   private readonly log: Logger;
@@ -267,6 +281,168 @@ export class StreamRegistry implements StreamRegistryApi {
     return this.streams.get(name)!;
   }
 
+  /**
+   * What a snapshot of a stream holds besides its consumers (stream-backup.ts), as of now: the
+   * manifest fields and a reader of the stored batches up to the current end. Null when there is
+   * no such stream.
+   */
+  async backupSource(name: string): Promise<{ manifest: Omit<StreamBackupManifest, 'format' | 'version' | 'consumers'>; batches: () => AsyncIterable<{ offset: number; data: Buffer }> } | null> {
+    const s = this.streams.get(name);
+    if (s === undefined) return null;
+    await s.settled();
+    const topic = this.topicOf(name);
+    const info = this.opts.log.topicInfo(topic);
+    if (info === null) return null;
+    const partition = this.opts.log.partition(topic, 0);
+    const logStart = partition.logStartOffset;
+    const end = Math.max(logStart, s.durableSeq);
+    const rec = this.state.records(s.topicId);
+    const manifest = {
+      stream: name,
+      taken: Date.now(),
+      topic_configs: { ...info.configs },
+      log_start: logStart,
+      end,
+      deletes: rec.deletes.filter((d) => d.to > logStart).map((d) => ({ ...d })),
+      limits: rec.limits.map((l) => ({ ...l })),
+      sources: Object.fromEntries(rec.sources),
+    };
+    async function* batches(): AsyncGenerator<{ offset: number; data: Buffer }> {
+      let offset = logStart;
+      while (offset < end) {
+        const r = await partition.read(offset, 1024 * 1024, { maxOffset: end });
+        if (r.chunks.length === 0 || r.nextOffset <= offset) break;
+        yield { offset, data: Buffer.concat(r.chunks) };
+        offset = r.nextOffset;
+      }
+    }
+    return { manifest, batches };
+  }
+
+  /**
+   * STREAM.RESTORE once the snapshot is received: a new stream under `input`'s config whose topic
+   * gets the snapshot's stored batches at their offsets and its state records, then is rebuilt
+   * from its log as on a restart (stream-backup.ts). Whole or nothing: on any failure the topic
+   * is deleted again. The stream is not visible to NATS (no captures, not listed) and Kafka
+   * producers are refused until it is complete.
+   */
+  /**
+   * The checks of a restore request before the snapshot is sent (nats-server's order: the
+   * config, the account's limits, then the name): the config to restore under, or the error.
+   */
+  restoreCheck(input: StreamConfigInput): StreamConfig | JsApiError {
+    const cfg = resolveStreamConfig(input, this.limitsCtx());
+    if ('err_code' in cfg) return cfg;
+    if (cfg.num_replicas > 1) return jsError('JSStreamReplicasNotSupportedErr');
+    const maxStreams = this.opts.limits.maxStreams ?? -1;
+    if (maxStreams > 0 && this.streams.size >= maxStreams) return jsError('JSMaximumStreamsLimitErr');
+    const limits = checkAccountLimits(cfg, this.all().map((s) => s.config), this.opts.limits);
+    if (limits !== null) return limits;
+    if (this.streams.has(cfg.name) || this.restoring.has(cfg.name) || this.opts.log.hasTopic(this.topicOf(cfg.name))) return jsError('JSStreamNameExistRestoreFailedErr');
+    return cfg;
+  }
+
+  /** A whole decoded snapshot restored (a nats-server archive, tests): beginRestore, every entry, finish. */
+  async restore(input: StreamConfigInput, backup: StreamBackup): Promise<StreamView | JsApiError> {
+    const h = await this.beginRestore(input, backup.manifest);
+    if ('err_code' in h) return h;
+    try {
+      for (const entry of backup.batches) await h.append(entry);
+    } catch (e) {
+      await h.abort();
+      return jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) });
+    }
+    return h.finish();
+  }
+
+  /**
+   * Starts a restore once the snapshot's manifest is known: checks the config, creates the
+   * topic (not yet a stream: no captures, not listed, Kafka producers refused) and returns the
+   * handle that appends the snapshot's log entries as they arrive, then finishes (state records,
+   * the rebuild from the log, the stream attached) or aborts (the topic and records deleted).
+   */
+  async beginRestore(input: StreamConfigInput, m: StreamBackupManifest): Promise<RestoreHandle | JsApiError> {
+    const checked = this.restoreCheck(input);
+    if ('err_code' in checked) return checked.err_code === 10130 ? checked : jsError('JSStreamRestoreErrF', { err: checked.description });
+    const cfg = checked;
+    const topic = this.topicOf(cfg.name);
+    if (this.overlapping(cfg.subjects ?? [], cfg.name) !== undefined) return jsError('JSStreamRestoreErrF', { err: jsError('JSStreamSubjectOverlapErr').description });
+    // The snapshot's topic configs, except what the stream config and the account decide.
+    const kept: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.topic_configs)) if (!k.startsWith('wharf.jetstream.') && !['wharf.nats.subjects', 'wharf.nats.account', 'wharf.storage'].includes(k)) kept[k] = v;
+    const configs = { ...kept, ...topicConfigsOf(cfg), ...accountConfigs(this.account) };
+    this.restoring.add(cfg.name);
+    this.pending = cfg;
+    try {
+      await this.opts.log.createTopic(topic, { partitions: 1, configs });
+    } catch (e) {
+      this.restoring.delete(cfg.name);
+      return jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.pending = null;
+    }
+    const t = this.opts.log.topicInfo(topic)!;
+    const partition = this.opts.log.partition(topic, 0);
+    partition.setAppendCheck({ check: () => new LogError('POLICY_VIOLATION', `stream ${cfg.name} is being restored`) });
+    const appender = new BackupAppender(partition, m.log_start, m.end);
+    let done = false;
+    const abort = async (e: unknown): Promise<void> => {
+      if (done) return;
+      done = true;
+      this.log.warn({ err: e, stream: cfg.name }, 'restore failed: the partly restored stream is removed');
+      await this.discardRestore(cfg.name, topic, t.topicId);
+    };
+    return {
+      append: async (entry) => {
+        if (done) throw new Error('the restore has ended');
+        try {
+          await appender.entry(entry);
+        } catch (e) {
+          await abort(e);
+          throw e;
+        }
+      },
+      abort: () => abort(new Error('abandoned')),
+      finish: async () => {
+        if (done) return jsError('JSStreamRestoreErrF', { err: 'the restore has ended' });
+        try {
+          await appender.end();
+          if (m.deletes.length > 0) await this.state.addDeletes(t.topicId, m.deletes);
+          if (m.limits.length > 0) await this.state.addLimitEpochs(t.topicId, m.limits);
+          for (const [origin, seq] of Object.entries(m.sources)) await this.state.setSourceCursor(t.topicId, origin, seq);
+          const stream = this.attach(t, cfg);
+          await stream.recover(this.state.records(t.topicId));
+          done = true;
+          this.restoring.delete(cfg.name);
+          this.startSourcing(stream);
+          for (const other of this.sourcing.values()) other.poke(stream.name);
+          this.emit({ kind: 'created', stream });
+          return stream;
+        } catch (e) {
+          await abort(e);
+          return jsError('JSStreamRestoreErrF', { err: e instanceof Error ? e.message : String(e) });
+        }
+      },
+    };
+  }
+
+  /** Removes what a failed restore made: the topic and the state records. */
+  private async discardRestore(name: string, topic: string, topicId: string): Promise<void> {
+    const s = this.streams.get(name);
+    if (s !== undefined && s.topicId === topicId) {
+      this.streams.delete(name);
+      this.detachCaptures(name);
+      s.close();
+    }
+    try {
+      await this.opts.log.deleteTopic(topic);
+    } catch (err) {
+      if (!isLogError(err, 'UNKNOWN_TOPIC_OR_PARTITION')) this.log.error({ err, stream: name }, 'removing a failed restore failed');
+    }
+    this.restoring.delete(name);
+    await this.state.forget(topicId).catch(() => {});
+  }
+
   async delete(name: string): Promise<boolean> {
     if (!this.streams.has(name)) return false;
     try {
@@ -314,7 +490,7 @@ export class StreamRegistry implements StreamRegistryApi {
   private topicCreated(info: TopicInfo): void {
     if (info.internal || !isStreamTopic(info.configs)) return;
     const own = this.streamNameOf(info.name, info.configs);
-    if (own === null) return;
+    if (own === null || this.restoring.has(own)) return;
     const cfg = this.pending !== null && this.pending.name === own ? this.pending : this.deriveConfig(info);
     if ('err_code' in cfg) return;
     const stream = this.attach(info, cfg);

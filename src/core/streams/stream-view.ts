@@ -5,7 +5,7 @@
 // messages, deletes and purges, limits with discard old, per-message TTL and subject delete
 // markers, rollups, the fan-out of stored messages to core subscribers in log order, the 2.12
 // publish features (the commit of an atomic batch staged by atomic-batch.ts, counter totals of
-// counters.ts, schedules of schedules.ts firing into the stream: docs/jetstream.md 1.22-1.24),
+// counters.ts, schedules of schedules.ts firing into the stream: docs/jetstream.md 1.23-1.25),
 // and the rebuild of all of it on start: from the last index snapshot and the log after it, or from the
 // whole log when there is none (docs/jetstream.md 1.18).
 //

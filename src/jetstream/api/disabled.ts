@@ -13,11 +13,12 @@ export function disabledRoutes(routes: Iterable<ApiRoute>): ApiRoute[] {
       out.push({ pattern: r.pattern, type: r.type, concurrent: true, accepts: () => false, handle: () => {} });
       continue;
     }
+    const extra = r.errorFields;
     out.push({
       pattern: r.pattern,
       type: r.type,
       handle(_req, reply) {
-        reply.error(jsError('JSNotEnabledForAccountErr'));
+        reply.error(jsError('JSNotEnabledForAccountErr'), extra);
       },
     });
   }

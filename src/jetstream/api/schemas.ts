@@ -79,6 +79,29 @@ export const StreamConfigRequest: GoStruct = {
   fields: { ...streamConfigFields(true), pedantic: f(T.bool) },
 };
 
+/** StreamConfig as a field of its own (the config of a restore request). */
+export const StreamConfigStruct: GoStruct = { name: 'StreamConfig', fields: streamConfigFields(false) };
+
+const LostStreamData: GoStruct = { name: 'LostStreamData', fields: { msgs: f(T.array(T.uint64)), bytes: f(T.uint64) } };
+/** StreamState (server/store.go), the state of a restore request. */
+export const StreamStateStruct: GoStruct = {
+  name: 'StreamState',
+  fields: {
+    messages: f(T.uint64),
+    bytes: f(T.uint64),
+    first_seq: f(T.uint64),
+    first_ts: f(T.time),
+    last_seq: f(T.uint64),
+    last_ts: f(T.time),
+    num_subjects: f(T.int),
+    subjects: f(T.map(T.uint64)),
+    num_deleted: f(T.int),
+    deleted: f(T.array(T.uint64)),
+    lost: f(T.struct(LostStreamData)),
+    consumer_count: f(T.int),
+  },
+};
+
 const paged = (name: string, extra: Record<string, GoField>): GoStruct => ({
   name,
   fields: { offset: f(T.int, 'ApiPagedRequest.offset'), ...extra },
@@ -104,6 +127,29 @@ export const MsgGetRequest: GoStruct = {
   },
 };
 export const MsgDeleteRequest: GoStruct = { name: 'JSApiMsgDeleteRequest', fields: { seq: f(T.uint64), no_erase: f(T.bool) } };
+
+/**
+ * What nats-server's StreamConfig enum unmarshalers (RetentionPolicy, DiscardPolicy, StorageType,
+ * StoreCompression) say about a value they refuse, as the text of its 10025 "invalid JSON"
+ * answer, or null. Discard is case-insensitive there: a valid value is lowered in `d`.
+ */
+export function streamEnumError(d: Decoded): string | null {
+  // Go's %q of the raw JSON token: the string with its quotes, quoted again.
+  const refused = (v: unknown): string => `can not unmarshal ${JSON.stringify(JSON.stringify(v))}`;
+  const r = d['retention'];
+  if (r !== undefined && !['limits', 'interest', 'workqueue'].includes(r as string)) return refused(r);
+  const dp = d['discard'];
+  if (dp !== undefined) {
+    const lower = String(dp).toLowerCase();
+    if (lower !== 'old' && lower !== 'new') return refused(dp);
+    d['discard'] = lower;
+  }
+  const st = d['storage'];
+  if (st !== undefined && st !== 'memory' && st !== 'file') return refused(st);
+  const c = d['compression'];
+  if (c !== undefined && c !== 's2' && c !== 'none') return 'unknown compression algorithm';
+  return null;
+}
 
 /** Unsupported knobs of newer servers that Wharf refuses rather than ignores. */
 export const UNSUPPORTED_STREAM_FIELDS = ['allow_batched', 'persist_mode'] as const;

@@ -1,7 +1,7 @@
 // STREAM.CREATE/UPDATE/INFO/DELETE/PURGE/NAMES/LIST, and the cluster-only stream operations
 // (10010 on one server), with nats-server's request checks, responses and errors
 // (server/jetstream_api.go; the captured fixtures stream-create, stream-info-list,
-// stream-update-delete, purge, api-misc).
+// stream-update-delete, purge, api-misc). SNAPSHOT and RESTORE are api/snapshots.ts.
 import type { Stream } from '../../core/streams/stream-view.js';
 import type { JsApiError } from '../../core/streams/types.js';
 import type { ApiRoute } from '../api-table.js';
@@ -9,7 +9,7 @@ import { decodeOrReply, isJsonObjectOrArray, type JetStreamContext } from '../co
 import { encodeStreamInfo, type InfoOptions } from '../encode.js';
 import { jsError } from '../errors.js';
 import type { GoJson } from '../json.js';
-import { StreamConfigRequest, StreamInfoRequest, StreamListRequest, StreamNamesRequest, StreamPurgeRequest, UNSUPPORTED_STREAM_FIELDS, toStreamConfigInput } from './schemas.js';
+import { StreamConfigRequest, StreamInfoRequest, StreamListRequest, StreamNamesRequest, StreamPurgeRequest, UNSUPPORTED_STREAM_FIELDS, streamEnumError, toStreamConfigInput } from './schemas.js';
 
 const NAMES_LIMIT = 1024;
 const LIST_LIMIT = 256;
@@ -61,6 +61,8 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
       async handle(req, reply) {
         const d = decodeOrReply(ctx, req, reply, StreamConfigRequest);
         if (d === null) return;
+        const badEnum = streamEnumError(d);
+        if (badEnum !== null) return reply.error(jsError('JSInvalidJSONErr', { err: badEnum }));
         const name = req.tokens[2]!;
         if ((d['name'] ?? '') !== name) return reply.error(jsError('JSStreamMismatchErr'));
         if (/[\\/]/.test(name)) return reply.error(jsError('JSStreamNameContainsPathSeparatorsErr'));
@@ -81,6 +83,8 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
       async handle(req, reply) {
         const d = decodeOrReply(ctx, req, reply, StreamConfigRequest);
         if (d === null) return;
+        const badEnum = streamEnumError(d);
+        if (badEnum !== null) return reply.error(jsError('JSInvalidJSONErr', { err: badEnum }));
         const name = req.tokens[2]!;
         if ((d['name'] ?? '') !== name) return reply.error(jsError('JSStreamMismatchErr'));
         const bad = refused(d);
@@ -200,21 +204,6 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
         },
       }),
     ),
-    {
-      pattern: 'STREAM.SNAPSHOT.*',
-      type: 'stream_snapshot_response',
-      handle(req, reply) {
-        if (streamOf(ctx, req.tokens) === undefined) return reply.error(jsError('JSStreamNotFoundErr'));
-        reply.error(jsError('JSStreamSnapshotErrF', { err: 'stream snapshots are not supported by this server' }));
-      },
-    },
-    {
-      pattern: 'STREAM.RESTORE.*',
-      type: 'stream_restore_response',
-      handle(_req, reply) {
-        reply.error(jsError('JSStreamRestoreErrF', { err: 'stream restore is not supported by this server' }));
-      },
-    },
     ...['META.LEADER.STEPDOWN', 'SERVER.REMOVE'].map(
       (pattern): ApiRoute => ({
         pattern,

@@ -525,8 +525,28 @@ export class LocalPartitionStore implements PartitionStore {
     return this.maintenanceLock.run(async () => {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
-      const n = unitsFreedByRetention(this.segments, rule);
+      let n = this.freedByRetention(rule);
       if (n === 0) return this._logStartOffset;
+      if (n === this.segments.length) {
+        // The active segment goes too (Kafka's roll then delete): a new one starts at the end of
+        // the log first, between appends, and the decision is taken again there, since appends
+        // may have come in meanwhile.
+        n = await this.writeLock.run(async () => {
+          const again = this.freedByRetention(rule);
+          if (again === this.segments.length && !this._failure) {
+            const seg = this.active;
+            try {
+              await this.roll(seg, Date.now());
+            } catch (e) {
+              // Still the segment appended to (no new one was created): open it for appends again.
+              if (this.active === seg) seg.sealed = false;
+              throw storageError(`rolling ${this.ref.topic}-${this.ref.partition} for retention failed`, e);
+            }
+          }
+          return again;
+        });
+        if (n === 0 || this._failure) return this._logStartOffset;
+      }
       const newStart = Math.max(this._logStartOffset, this.segments[n]!.baseOffset);
       if (newStart > this._logStartOffset) {
         this._logStartOffset = newStart;
@@ -535,6 +555,10 @@ export class LocalPartitionStore implements PartitionStore {
       await this.dropWhollyBelowStart();
       return this._logStartOffset;
     });
+  }
+
+  private freedByRetention(rule: RetentionRule): number {
+    return unitsFreedByRetention(this.segments, rule, this._logStartOffset, this._ackedEnd);
   }
 
   /** Deletes sealed segments that hold nothing at or above the log start offset. */

@@ -4,7 +4,8 @@
 // order they were called. The durability policy has nothing to wait for: an acknowledged
 // append is as durable as this engine gets (it lives as long as the volume), so the durable
 // end is the acknowledged end. Units roll and retention frees them by the same rules as the
-// local engine's segments (units.ts); compaction rewrites sealed units only.
+// local engine's segments (units.ts), the unit appended to included; compaction rewrites sealed
+// units only.
 import type {
   AppendResult,
   BatchRewrite,
@@ -208,8 +209,10 @@ export class MemoryPartitionStore implements PartitionStore {
       const unavailable = this.unavailable();
       if (unavailable) throw unavailable;
       const units = this.data.units;
-      const n = unitsFreedByRetention(units, rule);
+      const n = unitsFreedByRetention(units, rule, this.data.logStartOffset, this.data.endOffset);
       if (n === 0) return this.data.logStartOffset;
+      // The unit appended to goes too (Kafka's roll then delete): a new one starts at the end.
+      if (n === units.length) this.roll(Date.now());
       this.data.logStartOffset = Math.max(this.data.logStartOffset, units[n]!.baseOffset);
       this.freeBelowStart();
       return this.data.logStartOffset;

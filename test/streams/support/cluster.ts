@@ -13,13 +13,16 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
+// Both brokers keep records forever (log.retention.ms=-1): tests stamp records with times near
+// the epoch (as the TopologyTestDriver comparisons do), which time retention would delete at the
+// broker's first retention check, on Kafka as on Wharf.
 export async function startWharfCluster(): Promise<TestCluster> {
-  const broker = await startTestBroker({ kafkaPort: 0, storage: 'memory', groupInitialRebalanceDelay: 0, groupMinSessionTimeout: 500 });
+  const broker = await startTestBroker({ kafkaPort: 0, storage: 'memory', groupInitialRebalanceDelay: 0, groupMinSessionTimeout: 500, kafkaTopicDefaults: { 'retention.ms': '-1' } });
   return { kind: 'wharf', bootstrap: `127.0.0.1:${broker.ports.kafka}`, close: () => broker.close() };
 }
 
 export async function startKafkaCluster(): Promise<TestCluster> {
-  const k = await startKafka(['group.initial.rebalance.delay.ms=0', 'group.min.session.timeout.ms=500', 'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1', 'offsets.topic.replication.factor=1']);
+  const k = await startKafka(['group.initial.rebalance.delay.ms=0', 'group.min.session.timeout.ms=500', 'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1', 'offsets.topic.replication.factor=1', 'log.retention.ms=-1']);
   return { kind: 'kafka', bootstrap: k.bootstrap, close: () => k.close() };
 }
 

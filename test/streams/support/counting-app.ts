@@ -2,7 +2,8 @@
 // (one output per input: exactly once means each input value appears once there) and counted
 // per key into the `counts` store, whose updates go to `counts` (the final count of a key must
 // equal the number of its inputs). Runs in-process (countingApp) or as a child process
-// (`node counting-app.js <bootstrap> <stateDir> <applicationId>`) that a test can kill -9.
+// (`node counting-app.js <bootstrap> <stateDir> <applicationId> [guarantee]`) that a test can
+// kill -9.
 import { KafkaStreams, Serdes, StreamsBuilder, type Logger, type ProcessingGuarantee } from 'wharf/streams';
 
 export interface CountingAppOptions {
@@ -36,9 +37,9 @@ export function countingApp(o: CountingAppOptions): KafkaStreams {
   });
 }
 
-const [bootstrap, stateDir, applicationId] = process.argv.slice(2);
+const [bootstrap, stateDir, applicationId, guarantee] = process.argv.slice(2);
 if (process.argv[1]?.endsWith('counting-app.js') && bootstrap && stateDir && applicationId) {
-  const app = countingApp({ bootstrap, stateDir, applicationId });
+  const app = countingApp({ bootstrap, stateDir, applicationId, guarantee: guarantee === 'at_least_once' ? 'at_least_once' : 'exactly_once_v2' });
   app.on('error', (err: unknown) => {
     console.error(`app error: ${err instanceof Error ? err.stack : String(err)}`);
     process.exit(1);

@@ -18,6 +18,7 @@ import type { Topology } from '../topology/topology.js';
 import type { Subtopology } from '../topology/plan.js';
 import { ErrorCode, errorCodes, hasCode, type KafkaClient } from '../client/kafka.js';
 import { Fetcher, listOffsets, partitionKey } from '../client/fetcher.js';
+import { PRODUCER_RETRIES, producerRetryDelay } from '../client/producer-retries.js';
 import { assignTasks, type TaskInfo } from './assignor.js';
 import type { Assignment, Subscription, TopicPartitions } from './group-protocol.js';
 import { GroupMember, type Generation } from './membership.js';
@@ -175,7 +176,8 @@ export class StreamThread {
       acks: -1,
       autocreateTopics: true,
       timeout: this.eos ? this.cfg.transactionTimeoutMs : 30_000,
-      retries: 5,
+      retries: PRODUCER_RETRIES,
+      retryDelay: producerRetryDelay,
       // InitProducerId must say "new producer" (-1/-1): @platformatic/kafka sends 0/0 by default,
       // which a coordinator that knows this transactional id answers with PRODUCER_FENCED.
       producerId: -1n,
@@ -532,7 +534,7 @@ export class StreamThread {
           a.task.checkAsyncError();
           if (!a.task.hasAsyncCapacity(this.cfg.maxAsyncInFlight)) continue;
           const t0 = performance.now();
-          const n = a.task.process(this.cfg.maxRecordsPerTaskIteration);
+          const n = a.task.process(this.cfg.maxRecordsPerTaskIteration, this.cfg.maxAsyncInFlight);
           if (n > 0) {
             worked = true;
             a.metrics.recordBatch(n, performance.now() - t0);

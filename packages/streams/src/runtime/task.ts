@@ -457,11 +457,12 @@ export class StreamTask {
     return best;
   }
 
-  /** Processes up to `max` buffered records; returns how many were taken. */
-  process(max: number): number {
+  /** Processes up to `max` buffered records, fewer once async work in flight reaches `asyncLimit`; returns how many were taken. */
+  process(max: number, asyncLimit = Infinity): number {
     this.checkAsyncError();
     let n = 0;
-    while (n < max) {
+    // Async processors' work counts against asyncLimit record by record: a batch stops there.
+    while (n < max && this.inFlight < asyncLimit) {
       const q = this.nextQueue();
       if (!q) break;
       const raw = q.records[q.head]!;

@@ -32,7 +32,7 @@ import {
   type ConsumerServerLimits,
 } from './consumer-config.js';
 import { ConsumerErrors as E } from './consumer-errors.js';
-import { CONSUMER_STATE_TOPIC, ConsumerStateStore, type ConsumerJournal, type ConsumerRecord, type RecoveredConsumer } from './consumer-state-store.js';
+import { CONSUMER_STATE_TOPIC, ConsumerStateStore, type ConsumerJournal, type ConsumerRecord, type ConsumerSnapshot, type RecoveredConsumer } from './consumer-state-store.js';
 import type { ConsumerEvents, ConsumerInfo, PushSink } from './consumer-types.js';
 import { Consumer, type ConsumerHost, type ConsumerStart } from './consumer.js';
 
@@ -438,6 +438,87 @@ export class ConsumerCoordinator {
     await this.store.writeConsumer(sc.stream.topicId, c.name, rec);
   }
 
+  // ------------------------------------------------------------------ snapshots (STREAM.SNAPSHOT / RESTORE)
+
+  /**
+   * The consumers of a stream as a snapshot holds them (core/streams/stream-backup.ts): every
+   * consumer whose state is durable (mem_storage ones are not, as nats-server leaves them out),
+   * with its config record and its state once its pending commits are durable.
+   */
+  async exportConsumers(stream: string): Promise<ConsumerBackup[]> {
+    const sc = this.byStream.get(stream);
+    if (sc === undefined) return [];
+    const out: ConsumerBackup[] = [];
+    for (const name of [...sc.consumers.keys()].sort()) {
+      const c = sc.consumers.get(name)!;
+      const rec = sc.records.get(name);
+      if (rec === undefined || !sc.journals.has(name)) continue;
+      await c.settled();
+      if (c.isClosed) continue;
+      out.push({ name, config: rec.config, created: rec.created, start: rec.start, state: c.snapshot() });
+    }
+    return out;
+  }
+
+  /**
+   * Recreates a restored stream's consumers with their state (delivered, ack floor, pending
+   * acks, redeliveries), durably, before the restore is answered. Entries that do not decode
+   * are skipped with a warning.
+   */
+  async importConsumers(stream: string, list: readonly unknown[]): Promise<number> {
+    const s = this.opts.streams.get(stream);
+    if (s === undefined) return 0;
+    const sc = this.attach(s);
+    const journals: ConsumerJournal[] = [];
+    let n = 0;
+    for (const raw of list) {
+      const b = consumerBackupOf(raw);
+      if (b === null || sc.consumers.has(b.name)) {
+        this.log.warn({ stream, consumer: (raw as { name?: unknown } | null)?.name }, 'a consumer of the snapshot is not usable: not restored');
+        continue;
+      }
+      const record: ConsumerRecord = { inc: ephemeralName() + ephemeralName(), config: b.config, created: b.created, start: b.start };
+      let cfg: ConsumerConfig;
+      try {
+        cfg = decodeConfig(b.config);
+      } catch (err) {
+        this.log.warn({ err, stream, consumer: b.name }, 'a consumer of the snapshot has an unreadable config: not restored');
+        continue;
+      }
+      const durable = this.isDurableState(s, cfg);
+      if (durable) await this.store.writeConsumer(s.topicId, b.name, record);
+      this.instantiate(sc, b.name, cfg, record, { kind: 'recovered', start: b.start, state: b.state, lpsResume: lpsResumeOf(record) }, 0, durable);
+      const j = sc.journals.get(b.name);
+      if (j !== undefined) journals.push(j);
+      this.opts.events.created(stream, b.name);
+      n++;
+    }
+    // Each restored consumer's first commit is a snapshot of the state it was given.
+    await this.store.flush(journals);
+    return n;
+  }
+
+  /**
+   * Recreates consumers given as the API takes their configs (a nats-server snapshot's), with
+   * their state: the configs get the defaults of a create, then they are imported as above.
+   */
+  async importConsumerInputs(stream: string, list: ReadonlyArray<{ name: string; input: ConsumerConfigInput; state: ConsumerSnapshot }>): Promise<number> {
+    const s = this.opts.streams.get(stream);
+    if (s === undefined) return 0;
+    const backups: ConsumerBackup[] = [];
+    for (const c of list) {
+      const cfg = withDefaults(c.input, s.config, this.limits);
+      setStaticMetadata(cfg);
+      const err = checkConfig(cfg, s.config, this.limits);
+      if (err !== null) {
+        this.log.warn({ stream, consumer: c.name, error: err.description }, 'a consumer of the snapshot is not valid here: not restored');
+        continue;
+      }
+      backups.push({ name: c.name, config: encodeConfig(cfg), created: Date.now(), start: c.state.delivered.sseq + 1, state: c.state });
+    }
+    return this.importConsumers(stream, backups);
+  }
+
   /** CONSUMER.DELETE (and inactivity). False when there is no such consumer. */
   async delete(stream: string, name: string, _why: 'api' | 'inactive' = 'api'): Promise<boolean> {
     const sc = this.byStream.get(stream);
@@ -547,6 +628,41 @@ export class ConsumerCoordinator {
     if (this.opts.shared !== undefined) await this.store.flush(journals);
     else await this.store.close(journals);
   }
+}
+
+/** One consumer in a stream snapshot. */
+export interface ConsumerBackup {
+  name: string;
+  /** The config as the coordinator encodes it in its records (encodeConfig). */
+  config: Record<string, unknown>;
+  created: number;
+  start: number;
+  state: ConsumerSnapshot;
+}
+
+/** A snapshot's consumer entry, checked, or null. */
+function consumerBackupOf(v: unknown): ConsumerBackup | null {
+  if (v === null || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  const st = o['state'] as Record<string, unknown> | undefined;
+  if (typeof o['name'] !== 'string' || !isValidAssetName(o['name']) || o['config'] === null || typeof o['config'] !== 'object') return null;
+  if (st === undefined || st === null || typeof st !== 'object') return null;
+  const delivered = st['delivered'] as { cseq?: unknown; sseq?: unknown } | undefined;
+  if (delivered === undefined || typeof delivered.cseq !== 'number' || typeof delivered.sseq !== 'number') return null;
+  if (!Array.isArray(st['pending']) || !Array.isArray(st['exceeded'])) return null;
+  return {
+    name: o['name'],
+    config: o['config'] as Record<string, unknown>,
+    created: Number(o['created'] ?? Date.now()),
+    start: Number(o['start'] ?? 1),
+    state: {
+      delivered: { cseq: delivered.cseq, sseq: delivered.sseq },
+      pending: st['pending'] as ConsumerSnapshot['pending'],
+      exceeded: st['exceeded'] as ConsumerSnapshot['exceeded'],
+      lastDelivered: Number(st['lastDelivered'] ?? 0),
+      lastAck: Number(st['lastAck'] ?? 0),
+    },
+  };
 }
 
 function lpsResumeOf(rec: ConsumerRecord): number | undefined {

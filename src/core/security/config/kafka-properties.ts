@@ -40,6 +40,7 @@ const DIRECT: Record<string, { flag: string; unit?: 'ms' | 'minutes' }> = {
   'group.consumer.heartbeat.interval.ms': { flag: 'group-consumer-heartbeat-interval', unit: 'ms' },
   'offsets.retention.minutes': { flag: 'offsets-retention', unit: 'minutes' },
   'offsets.retention.check.interval.ms': { flag: 'offsets-retention-check-interval', unit: 'ms' },
+  'log.retention.check.interval.ms': { flag: 'log-retention-check-interval', unit: 'ms' },
   'offset.metadata.max.bytes': { flag: 'offset-metadata-max-bytes' },
   'transaction.max.timeout.ms': { flag: 'transaction-max-timeout', unit: 'ms' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { flag: 'transaction-abort-timed-out-interval', unit: 'ms' },
@@ -77,7 +78,7 @@ const ONE_NODE: readonly RegExp[] = [
   /replication\.factor$/, /\.min\.isr$/, /^min\.insync\.replicas$/, /^offsets\.topic\.num\.partitions$/, /^transaction\.state\.log\.num\.partitions$/,
   /^share\.coordinator\./, /^num\.(network|io|replica\.fetchers|recovery\.threads\.per\.data\.dir)\b/, /^socket\.(send|receive)\.buffer\.bytes$/,
   /^replica\./, /^unclean\.leader\.election\.enable$/, /^auto\.leader\.rebalance\.enable$/, /^leader\.imbalance\./,
-  /^log\.retention\.check\.interval\.ms$/, /^log\.cleaner\.(threads|enable|io\.|dedupe\.buffer\.size|backoff\.ms)/, /^metadata\.log\./,
+  /^log\.cleaner\.(threads|enable|io\.|dedupe\.buffer\.size|backoff\.ms)/, /^metadata\.log\./,
   /^sasl\.mechanism\.(inter\.broker|controller)\.protocol$/, /^group\.coordinator\.(threads|append)/, /^broker\.rack$/,
   /^log\.dirs?\.failure/, /^queued\.max\.requests$/, /^delete\.topic\.enable$/,
 ];
