@@ -232,6 +232,14 @@ export interface JetStreamOptions {
   strict: boolean;
   /** Bytes appended to a file stream between two index snapshots; 0: only at a clean close; -1: none (docs/jetstream.md 1.18). */
   snapshotBytes: number;
+  /** Atomic batch publish (nats-server's jetstream.limits.batch): inactivity timeout in ms. */
+  batchTimeout: number;
+  /** Messages an atomic batch may hold (batch.max_msgs). */
+  batchMaxMsgs: number;
+  /** Open atomic batches per stream (batch.max_inflight_per_stream). */
+  batchMaxInflightPerStream: number;
+  /** Open atomic batches of the server (batch.max_inflight_total). */
+  batchMaxInflightTotal: number;
 }
 
 /** The monitoring HTTP listener. */
@@ -690,6 +698,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'js-max-ack-pending', path: ['jetstream', 'maxAckPending'], kind: countKind(0), default: 0, defaultText: 'no limit (`0`)', help: "largest `max_ack_pending` of a consumer (nats-server's `jetstream.limits.max_ack_pending`): consumers that set none get it when it is below 1000, a larger one is refused (10121)" },
   { flag: 'js-domain', path: ['jetstream', 'domain'], kind: STRING, help: 'JetStream domain: the API is also served on `$JS.<domain>.API` and PubAcks carry it' },
   { flag: 'js-snapshot-bytes', path: ['jetstream', 'snapshotBytes'], kind: LIMIT, default: 64 * 1024 * 1024, help: 'a file stream writes a snapshot of its index after this many bytes appended (and at a clean close), so a restart replays only the log after it; `0`: only at a clean close; `-1`: never (every start replays the whole log)' },
+  { flag: 'js-batch-timeout', path: ['jetstream', 'batchTimeout'], kind: durationKind(true), default: 10_000, help: "an atomic batch publish with no message for this long is abandoned (nats-server's `jetstream.limits.batch.timeout`)" },
+  { flag: 'js-batch-max-msgs', path: ['jetstream', 'batchMaxMsgs'], kind: countKind(1), default: 1000, help: "messages one atomic batch publish may hold; more is 10199 (`jetstream.limits.batch.max_msgs`)" },
+  { flag: 'js-batch-max-inflight-per-stream', path: ['jetstream', 'batchMaxInflightPerStream'], kind: countKind(1), default: 50, help: "open atomic batches per stream; more is 10210 (`jetstream.limits.batch.max_inflight_per_stream`)" },
+  { flag: 'js-batch-max-inflight-total', path: ['jetstream', 'batchMaxInflightTotal'], kind: countKind(1), default: 1000, help: "open atomic batches of the server (`jetstream.limits.batch.max_inflight_total`)" },
   { flag: 'js-strict', path: ['jetstream', 'strict'], kind: BOOLEAN, default: true, help: "refuse unknown fields in `$JS.API` requests (nats-server's strict mode); `false` drops them" },
   { flag: 'transactional-id-expiration', path: ['transactions', 'idExpiration'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'idle transactional ids are forgotten after this long (`transactional.id.expiration.ms`)' },
 ];

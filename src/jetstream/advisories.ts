@@ -29,3 +29,13 @@ export function streamAdvisories(streams: StreamRegistry, replies: ReplyPath, do
     }));
   });
 }
+
+/** `$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.<stream>`: an open atomic batch was dropped (timeout, gap, too large, unsupported). */
+export function batchAbandonedAdvisory(replies: ReplyPath, stream: string, batch: string, reason: string, domain: string | undefined): void {
+  publishAdvisory(replies, `${PREFIX}.STREAM.BATCH_ABANDONED.${stream}`, 'stream_batch_abandoned', () => ({
+    stream,
+    domain: domain !== undefined && domain !== '' ? domain : undefined,
+    batch,
+    reason,
+  }));
+}

@@ -60,6 +60,9 @@ export function encodeConfig(stored: StreamConfig, version: string, level: numbe
     consumer_limits: { inactive_threshold: nzb(c.consumer_limits.inactive_threshold), max_ack_pending: nz(c.consumer_limits.max_ack_pending) },
     allow_msg_ttl: c.allow_msg_ttl,
     subject_delete_marker_ttl: nzb(c.subject_delete_marker_ttl),
+    allow_msg_counter: yes(c.allow_msg_counter),
+    allow_atomic: yes(c.allow_atomic),
+    allow_msg_schedules: yes(c.allow_msg_schedules),
     metadata,
   };
 }

@@ -1,6 +1,6 @@
 // PubAcks byte for byte as nats-server writes them by hand (server/stream.go): `{"stream":"S","seq":n}`,
 // `{"stream":"S","domain":"D","seq":n}` with a JetStream domain, `,"duplicate": true` (with the
-// space) for a duplicate; and publish errors as JSON (`{"error":{...},"stream":"S","seq":0}`).
+// space) for a duplicate, `,"batch":"<id>","count":n` for the commit of an atomic batch; and publish errors as JSON (`{"error":{...},"stream":"S","seq":0}`).
 //
 // The publish path calls ack() once per acknowledged publish: the bytes are written into a reused
 // scratch buffer (the prefix of each stream encoded once) and handed to Router.route, whose
@@ -46,6 +46,18 @@ export class PubAckEncoder implements PublishReplies {
     if (duplicate) at += DUPLICATE.copy(b, at);
     else b[at++] = CLOSE;
     return b.subarray(0, at);
+  }
+
+  /** A counter increment: `,"val":"<total>"}` after the sequence (nats-server's %q of the decimal total). */
+  counterAck(stream: string, seq: number, val: string): Buffer {
+    const head = this.ack(stream, seq, false);
+    return Buffer.concat([head.subarray(0, head.length - 1), Buffer.from(`,"val":"${val}"}`, 'latin1')]);
+  }
+
+  /** An atomic batch's commit: the PubAck of its last message, with `,"batch":"<id>","count":<n>}` (nats-server's %q of the id). */
+  batchAck(stream: string, seq: number, batch: string, count: number): Buffer {
+    const head = this.ack(stream, seq, false);
+    return Buffer.concat([head.subarray(0, head.length - 1), Buffer.from(`,"batch":${goJson(batch)},"count":${count}}`, 'utf8')]);
   }
 
   error(stream: string, err: JsApiError): Buffer {

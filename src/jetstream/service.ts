@@ -9,6 +9,7 @@ import type { Router } from '../core/routing/router.js';
 import { StreamRegistry } from '../core/streams/stream-registry.js';
 import type { StreamStateStore } from '../core/streams/state-topic.js';
 import type { SnapshotStore } from '../core/streams/snapshot-store.js';
+import type { AtomicBatchLimits } from '../core/streams/atomic-batch.js';
 import { GLOBAL_ACCOUNT } from '../core/security/principal.js';
 import { UNLIMITED_JETSTREAM, type JetStreamAccountLimits } from '../core/security/nats-users.js';
 import type { ApiRoute } from './api-table.js';
@@ -17,14 +18,14 @@ import { directRoutes } from './api/direct.js';
 import { messageRoutes } from './api/messages.js';
 import { streamRoutes } from './api/streams.js';
 import { snapshotRoutes } from './api/snapshots.js';
-import { streamAdvisories } from './advisories.js';
+import { batchAbandonedAdvisory, streamAdvisories } from './advisories.js';
 import type { ConsumerCounts, JetStreamContext } from './context.js';
 import { JetStreamFrontEnd } from './front-end.js';
 import { PubAckEncoder } from './pub-ack.js';
 
 /** The nats-server version whose JetStream Wharf implements, and that version's API level (docs/jetstream.md 1.19). */
-export const JETSTREAM_VERSION = '2.11.0';
-export const JETSTREAM_API_LEVEL = 1;
+export const JETSTREAM_VERSION = '2.12.0';
+export const JETSTREAM_API_LEVEL = 2;
 
 export interface JetStreamServiceDeps {
   options: JetStreamOptions;
@@ -42,6 +43,22 @@ export interface JetStreamServiceDeps {
   snapshotStore?: SnapshotStore;
   /** The accounts with JetStream, for the registry that refuses stream topics of other accounts. */
   accounts?: ReadonlySet<string>;
+}
+
+/** Open atomic batches of the server, counted across its accounts' streams (keyed by the options the broker shares). */
+const batchInflight = new WeakMap<JetStreamOptions, { count: number }>();
+
+function batchLimitsOf(o: JetStreamOptions): AtomicBatchLimits {
+  let inflightTotal = batchInflight.get(o);
+  if (inflightTotal === undefined) batchInflight.set(o, (inflightTotal = { count: 0 }));
+  return {
+    timeoutMs: o.batchTimeout ?? 10_000,
+    maxMsgs: o.batchMaxMsgs ?? 1000,
+    maxInflightPerStream: o.batchMaxInflightPerStream ?? 50,
+    maxInflightTotal: o.batchMaxInflightTotal ?? 1000,
+    apiLevel: JETSTREAM_API_LEVEL,
+    inflightTotal,
+  };
 }
 
 /** The smaller of two limits where -1 (or, for an account, any negative) is unlimited. */
@@ -66,6 +83,7 @@ export class JetStreamService {
     const acc = deps.accountLimits ?? UNLIMITED_JETSTREAM;
     const serverLimits = { maxMemory: o.maxMemory, maxStorage: o.maxStorage };
     const limits = { maxMemory: within(o.maxMemory, acc.maxMemory), maxStorage: within(o.maxStorage, acc.maxStorage), maxStreams: acc.maxStreams };
+    let frontEnd: JetStreamFrontEnd | null = null;
     const registry = await StreamRegistry.open({
       log: deps.log,
       router: deps.router,
@@ -75,11 +93,14 @@ export class JetStreamService {
       account,
       snapshotBytes: Math.max(0, o.snapshotBytes),
       snapshots: o.snapshotBytes >= 0,
+      batchLimits: batchLimitsOf(o),
+      batchAbandoned: (stream, batch, reason) => {
+        if (frontEnd !== null) batchAbandonedAdvisory(frontEnd.replies, stream, batch, reason, o.domain);
+      },
       ...(deps.state !== undefined ? { state: deps.state } : {}),
       ...(deps.snapshotStore !== undefined ? { snapshotStore: deps.snapshotStore } : {}),
       ...(deps.accounts !== undefined ? { accounts: deps.accounts } : {}),
     });
-    let frontEnd: JetStreamFrontEnd | null = null;
     const context: JetStreamContext = {
       streams: registry,
       serverName: deps.serverName,

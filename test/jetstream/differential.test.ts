@@ -215,8 +215,8 @@ test('INFO advertises JetStream as nats-server does (version and level are Wharf
   const nc = await RawNats.open(wharf.port);
   try {
     assert.equal(nc.info['jetstream'], true);
-    assert.equal(nc.info['version'], '2.11.0');
-    assert.equal(nc.info['api_lvl'], 1);
+    assert.equal(nc.info['version'], '2.12.0');
+    assert.equal(nc.info['api_lvl'], 2);
     assert.equal(nc.info['headers'], true);
   } finally {
     nc.close();

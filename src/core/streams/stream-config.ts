@@ -48,7 +48,9 @@ function staticMetadata(cfg: StreamConfig): void {
   const md: Record<string, string> = { ...(cfg.metadata ?? {}) };
   delete md[SERVER_VERSION_KEY];
   delete md[SERVER_LEVEL_KEY];
-  const level = cfg.allow_msg_ttl || (cfg.subject_delete_marker_ttl ?? 0n) > 0n ? 1 : 0;
+  // jetstream_versioning.go: TTLs and markers need level 1; counters, atomic batches and schedules level 2.
+  let level = cfg.allow_msg_ttl || (cfg.subject_delete_marker_ttl ?? 0n) > 0n ? 1 : 0;
+  if (cfg.allow_msg_counter || cfg.allow_atomic || cfg.allow_msg_schedules) level = 2;
   md[REQUIRED_LEVEL_KEY] = String(level);
   cfg.metadata = md;
 }
@@ -132,6 +134,9 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     },
     allow_msg_ttl: input.allow_msg_ttl ?? false,
     ...(input.subject_delete_marker_ttl ? { subject_delete_marker_ttl: input.subject_delete_marker_ttl } : {}),
+    ...(input.allow_msg_counter ? { allow_msg_counter: true } : {}),
+    ...(input.allow_atomic ? { allow_atomic: true } : {}),
+    ...(input.allow_msg_schedules ? { allow_msg_schedules: true } : {}),
     ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
   };
 
@@ -142,6 +147,12 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
   if (cfg.max_age !== 0n && cfg.duplicate_window > cfg.max_age) return invalid('duplicates window can not be larger then max age');
   if (cfg.duplicate_window > 0n && cfg.duplicate_window < MS100) return invalid('duplicates window needs to be >= 100ms');
   if (cfg.deny_purge && cfg.allow_rollup_hdrs) return invalid('roll-ups require the purge permission');
+  if (cfg.allow_msg_counter) {
+    if (cfg.discard === 'new') return invalid('counter stream cannot use discard new');
+    if (cfg.allow_msg_ttl) return invalid('counter stream cannot use message TTLs');
+    if (cfg.allow_msg_schedules) return invalid('counter stream cannot use message schedules');
+    if (cfg.retention !== 'limits') return invalid('counter stream can only use limits retention');
+  }
   if (cfg.discard_new_per_subject) {
     if (cfg.discard !== 'new') return invalid('discard new per subject requires discard new policy to be set');
     if (cfg.max_msgs_per_subject <= 0) return invalid('discard new per subject requires max msgs per subject > 0');
@@ -157,12 +168,22 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
   } else if (sdm < 0n) {
     return invalid('subject delete marker TTL must not be negative');
   }
+  if (cfg.allow_msg_schedules) {
+    if (cfg.discard === 'new') return invalid('message scheduling cannot use discard new');
+    if (!cfg.allow_rollup_hdrs) {
+      cfg.allow_rollup_hdrs = true;
+      cfg.deny_purge = false;
+    }
+  }
 
   if (cfg.mirror !== undefined) {
     const m = cfg.mirror;
     if (cfg.first_seq !== undefined) return jsError('JSMirrorWithFirstSeqErr');
     if (cfg.subjects !== undefined) return jsError('JSMirrorWithSubjectsErr');
     if (cfg.sources !== undefined) return jsError('JSMirrorWithSourcesErr');
+    if (cfg.allow_msg_counter) return jsError('JSMirrorWithCountersErr');
+    if (cfg.allow_atomic) return jsError('JSMirrorWithAtomicPublishErr');
+    if (cfg.allow_msg_schedules) return jsError('JSMirrorWithMsgSchedulesErr');
     if (m.filter_subject && m.subject_transforms && m.subject_transforms.length > 0) return jsError('JSMirrorMultipleFiltersNotAllowed');
     if (sdm > 0n) return invalid('subject delete markers forbidden on mirrors');
     for (const t of m.subject_transforms ?? []) {
@@ -179,6 +200,7 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
       }
     }
   }
+  if (cfg.sources !== undefined && cfg.allow_msg_schedules) return jsError('JSSourceWithMsgSchedulesErr');
   const names = new Set<string>();
   for (const src of cfg.sources ?? []) {
     if (!isValidAssetName(src.name)) return jsError('JSSourceInvalidStreamName');
@@ -289,6 +311,8 @@ export function checkStreamUpdate(old: StreamConfig, cfg: StreamConfig): JsApiEr
   if (!cfg.deny_purge && old.deny_purge) return invalid('stream configuration update can not cancel deny purge');
   if (cfg.mirror !== undefined && JSON.stringify(cfg.mirror) !== JSON.stringify(old.mirror)) return jsError('JSStreamMirrorNotUpdatableErr');
   if (old.allow_msg_ttl && !cfg.allow_msg_ttl) return invalid('message TTL status can not be disabled');
+  if ((cfg.allow_msg_counter === true) !== (old.allow_msg_counter === true)) return invalid('stream configuration update can not change message counter setting');
+  if (old.allow_msg_schedules && !cfg.allow_msg_schedules) return invalid('message schedules can not be disabled');
   if (cfg.sealed) {
     cfg.max_age = 0n;
     cfg.discard = 'new';

@@ -40,6 +40,7 @@ import {
 import { subjectsCollide } from './subject-filter.js';
 import { Stream, rememberCheckedRecords, type PublishReplies, type StreamStats } from './stream-view.js';
 import { StreamSourcing } from './sources.js';
+import type { AtomicBatchLimits, BatchAbandonReason } from './atomic-batch.js';
 import type { AccountLimits, JsApiError, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
 
 /** A restore in progress (StreamRegistry.beginRestore). */
@@ -74,6 +75,10 @@ export interface StreamRegistryOptions {
   snapshotBytes?: number;
   /** Index snapshots on (default); off: every start replays each stream's whole log. */
   snapshots?: boolean;
+  /** Atomic batch publish limits, shared by the streams (default nats-server's). */
+  batchLimits?: AtomicBatchLimits;
+  /** An open atomic batch of a stream was abandoned (for the BATCH_ABANDONED advisory). */
+  batchAbandoned?: (stream: string, batch: string, reason: BatchAbandonReason) => void;
 }
 
 class Capture implements CaptureEntry {
@@ -559,6 +564,8 @@ export class StreamRegistry implements StreamRegistryApi {
         stats: this.stats,
         snapshots: this.snapshots,
         snapshotBytes: this.opts.snapshotBytes ?? 64 * 1024 * 1024,
+        ...(this.opts.batchLimits !== undefined ? { batchLimits: this.opts.batchLimits } : {}),
+        ...(this.opts.batchAbandoned !== undefined ? { batchAbandoned: this.opts.batchAbandoned } : {}),
       },
       partition,
       t.topicId,

@@ -3,8 +3,10 @@
 // the in-memory view kept in step with the log through the partition's append observer (NATS
 // publishes and Kafka appends alike, in offset order, appends in flight included), reads of
 // messages, deletes and purges, limits with discard old, per-message TTL and subject delete
-// markers, rollups, the fan-out of stored messages to core subscribers in log order, and the
-// rebuild of all of it on start: from the last index snapshot and the log after it, or from the
+// markers, rollups, the fan-out of stored messages to core subscribers in log order, the 2.12
+// publish features (the commit of an atomic batch staged by atomic-batch.ts, counter totals of
+// counters.ts, schedules of schedules.ts firing into the stream: docs/jetstream.md 1.23-1.25),
+// and the rebuild of all of it on start: from the last index snapshot and the log after it, or from the
 // whole log when there is none (docs/jetstream.md 1.18).
 //
 // Sequence n is offset n - 1. The subject index holds every sequence issued, the in-flight
@@ -29,7 +31,12 @@ import {
   forEachBatch,
 } from '../records/batch.js';
 import { jsError } from './api-errors.js';
+import { AtomicBatches, AtomicCommit, BATCH_ID, defaultAtomicBatchLimits, type AtomicBatchLimits, type BatchAbandonReason, type StagedMessage } from './atomic-batch.js';
+import { COUNTER_SOURCES, CounterValues, aggregateSourced, checkIncrement, counterPayload, counterValueOf, parseCounterSources } from './counters.js';
 import { DuplicateWindow } from './dedupe.js';
+import { SCHEDULE_NEXT, SCHEDULE_NEXT_PURGE, SCHEDULE_SOURCE, SCHEDULE_TARGET, SCHEDULER, ScheduleTable, checkSchedule, scheduleOf, scheduledMessage } from './schedules.js';
+import { parseRfc3339 } from './schedule-pattern.js';
+import { headerFields } from './sources.js';
 import { eraseFilter } from './erase.js';
 import { ExpiryTimer, TtlHeap } from './expiry.js';
 import { formatGoDuration, formatGoTime, parseMessageTtl } from './go-duration.js';
@@ -70,6 +77,10 @@ import type {
 export interface PublishReplies {
   /** `{"stream","seq"[,"duplicate":true]}`; may return a view of a scratch buffer, valid until the next call. */
   ack(stream: string, seq: number, duplicate: boolean): Buffer;
+  /** The PubAck of a counter increment: `{"stream","seq","val":"<total>"}`. */
+  counterAck(stream: string, seq: number, val: string): Buffer;
+  /** The PubAck of an atomic batch's commit: `{"stream","seq","batch","count"}`. */
+  batchAck(stream: string, seq: number, batch: string, count: number): Buffer;
   /** `{"error":{...},"stream","seq":0}`. */
   error(stream: string, err: JsApiError): Buffer;
 }
@@ -91,6 +102,10 @@ export interface StreamContext {
   snapshots: SnapshotStore | null;
   /** A snapshot is written after this many bytes of batches appended (0: only at a clean close). */
   snapshotBytes: number;
+  /** Atomic batch publish limits (shared by the streams of a server: the inflight total); default nats-server's. */
+  batchLimits?: AtomicBatchLimits;
+  /** An open atomic batch was abandoned (the front-end's BATCH_ABANDONED advisory). */
+  batchAbandoned?: (stream: string, batch: string, reason: BatchAbandonReason) => void;
 }
 
 /** What the last start of a stream did (the snapshot-restart tests count with it; logged too). */
@@ -144,6 +159,21 @@ interface Inflight {
   rollups: Array<[number, Rollup]>;
   /** Publishes refused while this batch was the newest in flight: answered once it is durable. */
   refusals?: Array<[string, JsApiError]>;
+  /** Schedule streams: what each stored message does to the schedules once durable. */
+  schedules?: ScheduleAction[];
+  /** Counter streams: the total of each message, by position (its PubAck carries it). */
+  vals?: string[];
+  /** An atomic batch's append: its last reply is the commit's PubAck, with the batch id and count. */
+  batch?: { id: string; count: number };
+}
+
+/** A message of a schedule stream: a schedule (`at`: when it fires), or another message (maybe one a schedule published). */
+interface ScheduleAction {
+  seq: number;
+  subject: string;
+  at?: number;
+  scheduler?: string;
+  next?: string;
 }
 
 /** Records of Kafka batches decoded by the append check, by batch buffer: the observer reads them back. */
@@ -221,6 +251,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private erasePass: Promise<void> | null = null;
   private lastErasePass = 0;
   private eraseAgain = false;
+  /** Counter streams: the total of every live message (counters.ts); null otherwise. */
+  private readonly counters: CounterValues | null;
+  /** Schedule streams: the schedules (schedules.ts); null otherwise. */
+  private readonly scheduleTable: ScheduleTable | null;
+  /** Open atomic batches (atomic-batch.ts). */
+  private readonly batches: AtomicBatches;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -232,6 +268,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.cfg = config;
     this.dedupe = new DuplicateWindow(Number(config.duplicate_window / 1_000_000n));
     this.timer = new ExpiryTimer(() => this.expire());
+    this.counters = config.allow_msg_counter ? new CounterValues() : null;
+    this.scheduleTable = new ScheduleTable((subject, seq, at) => void this.fireSchedule(subject, seq, at));
+    this.batches = new AtomicBatches(ctx.batchLimits ?? defaultAtomicBatchLimits(), (id, reason) => ctx.batchAbandoned?.(this.cfg.name, id, reason));
     this.log = ctx.logger.child({ stream: config.name });
     this.compileTransforms();
   }
@@ -312,6 +351,10 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private emit(ev: StreamEvent): void {
+    if (ev.kind === 'removed') {
+      this.counters?.removed(ev.firstSeq, ev.seqs);
+      this.scheduleTable?.removed(ev.firstSeq, ev.seqs);
+    }
     for (const l of this.listeners) {
       try {
         l(ev);
@@ -330,37 +373,108 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean {
     if (this.closed) return false;
-    const cfg = this.cfg;
     const scan = hdrLen > 0 ? this.scan : null;
     if (scan !== null && !scan.scan(msg, hdrLen)) {
       this.replyError(reply, jsError('JSStreamGeneralErrorF', { err: 'malformed message headers' }));
       return false;
     }
+    if (scan !== null && scan.hasNatsFields()) {
+      const batchId = scan.get(BATCH_ID);
+      if (batchId !== undefined && batchId !== '') return this.captureBatchMessage(batchId, subject, reply, hdrLen, msg);
+    }
+    return this.checkAndAdd(subject, reply, hdrLen, msg, scan, origin, null);
+  }
+
+  /**
+   * Runs the publish checks of one message and, when it passes, adds it to this event's batch.
+   * `atomic`: a message of an atomic batch being committed (commitAtomic): never split from the
+   * others, no reply of its own, and the batch rules checked on top.
+   */
+  private checkAndAdd(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, scan: HeaderScan | null, origin: SubscriptionOwner | null, atomic: AtomicCommit | null, scheduled = false): boolean {
+    const cfg = this.cfg;
     const stored = this.transform !== null ? (this.transform.apply(subject) ?? subject) : subject;
+    if (atomic !== null) {
+      const err = atomic.before(scan, stored);
+      if (err !== null) return atomic.fail(err);
+    }
     const storedHdr = scan === null ? 0 : scan.blockLength();
-    const dataLen = msg.length - hdrLen;
-    const size = storedSize(this.memory, stored.length, storedHdr, dataLen);
+    let dataLen = msg.length - hdrLen;
+    let size = storedSize(this.memory, stored.length, storedHdr, dataLen);
     const check = this.check;
+    // Counter increments are checked first (after sealed), as nats-server does.
+    const incr = cfg.sealed ? null : checkIncrement(cfg, scan, dataLen);
+    if (incr !== null && typeof incr !== 'bigint') {
+      if (atomic !== null) return atomic.fail(incr);
+      this.replyError(reply, incr);
+      return false;
+    }
+    // Schedule headers (not on the messages schedules publish themselves).
+    let schedule: { schedule: boolean; addRollup: boolean } | null = null;
+    if (!scheduled && !cfg.sealed && scan !== null && scan.hasNatsFields()) {
+      const r = checkSchedule(cfg, scan, stored, (s) => this.index.lastOf(s) === 0 || this.scheduleTable!.has(s));
+      if ('err_code' in r) {
+        if (atomic !== null) return atomic.fail(r);
+        this.replyError(reply, r);
+        return false;
+      }
+      schedule = r;
+    }
     const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
     if (outcome === Outcome.Error) {
+      if (atomic !== null) return atomic.fail(check.error!);
       this.replyRefusal(reply, check.error!);
       return false;
     }
     if (outcome === Outcome.Duplicate) {
+      // A message id seen before, in the window or earlier in the batch, refuses the batch.
+      if (atomic !== null) return atomic.fail(jsError('JSAtomicPublishContainsDuplicateMessageErr'));
       this.replyDuplicate(reply, check.duplicateSeq);
       return false;
     }
+    // A counter stream: the new total is the payload stored.
+    let value = msg;
+    let valueStart = hdrLen;
+    let total: bigint | null = null;
+    if (cfg.allow_msg_counter && this.counters !== null) {
+      if (incr === null) {
+        if (atomic !== null) return atomic.fail(jsError('JSMessageIncrMissingErr'));
+        this.replyError(reply, jsError('JSMessageIncrMissingErr'));
+        return false;
+      }
+      const prev = this.counters.at(this.index.lastOf(stored));
+      if (prev === null || prev === undefined) {
+        if (atomic !== null) return atomic.fail(jsError('JSMessageCounterBrokenErr'));
+        this.replyError(reply, jsError('JSMessageCounterBrokenErr'));
+        return false;
+      }
+      total = prev + incr;
+      value = counterPayload(total);
+      valueStart = 0;
+      dataLen = value.length;
+      size = storedSize(this.memory, stored.length, storedHdr, dataLen);
+      if (cfg.max_msg_size >= 0 && (storedHdr > cfg.max_msg_size || dataLen > cfg.max_msg_size - storedHdr)) {
+        if (atomic !== null) return atomic.fail(jsError('JSStreamMessageExceedsMaximumErr'));
+        this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+        return false;
+      }
+    }
+    if (atomic !== null) {
+      const err = atomic.after(scan, stored, check.rollup);
+      if (err !== null) return atomic.fail(err);
+    }
     // Accepted: the record goes into this event's batch; its sequence is known now. A batch
-    // that would pass BATCH_SPLIT_BYTES is handed to the log first and a new one begun.
+    // that would pass BATCH_SPLIT_BYTES is handed to the log first and a new one begun (never
+    // within an atomic batch: it is one append).
     const now = Date.now();
     const topicMax = this.partition.topic.settings.maxMessageBytes;
-    if (msg.length + stored.length + 128 > topicMax) {
-      // One record of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
+    if (msg.length + stored.length + 128 > topicMax || (atomic !== null && this.builder.bytes + msg.length + stored.length + 64 > topicMax)) {
+      // One record (or one atomic batch) of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
+      if (atomic !== null) return atomic.fail(jsError('JSStreamMessageExceedsMaximumErr'));
       this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
       return false;
     }
     const split = Math.min(BATCH_SPLIT_BYTES, topicMax - 1024);
-    if (this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
+    if (atomic === null && this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
       const full = this.open;
       this.open = null;
       full.buf = this.builder.take(now);
@@ -375,26 +489,46 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       }
     }
     let skip = -1;
-    let extra = NO_EXTRA;
+    let extra: readonly ExtraHeader[] = NO_EXTRA;
+    let addedHdr = 0;
+    if (schedule !== null && schedule.addRollup) {
+      // A schedule replaces the subject's earlier schedule: stored with Nats-Rollup: sub.
+      extra = [['Nats-Rollup', 'sub']];
+      addedHdr = 'Nats-Rollup: sub\r\n'.length;
+      check.rollup = Rollup.Subject;
+    }
     if (check.ttlField >= 0 && check.ttl > 0 && scan !== null && String(check.ttl) !== scan.value(check.ttlField)) {
       // The TTL floor: the stored header carries the raised TTL in seconds (docs/jetstream.md 1.8).
       const raised = parseMessageTtl(scan.value(check.ttlField));
       if (raised !== null && raised < check.ttl) {
         skip = check.ttlField;
-        extra = [['Nats-TTL', String(check.ttl)]];
+        extra = [...extra, ['Nats-TTL', String(check.ttl)]];
       }
     }
-    this.builder.add(stored, scan, skip, extra, msg, hdrLen, msg.length);
+    this.builder.add(stored, scan, skip, extra, value, valueStart, value.length);
     const seq = this.index.last + 1;
-    const finalSize = skip >= 0 ? storedSize(this.memory, stored.length, storedHdr - scan!.value(skip).length + String(check.ttl).length, dataLen) : size;
+    if (cfg.allow_msg_schedules && scan !== null) {
+      const get = (n: string): string | undefined => scan.get(n);
+      const fire = schedule?.schedule === true ? scheduleOf(get, now) : null;
+      (batch.schedules ??= []).push(fire !== null ? { seq, subject: stored, at: fire.at } : { seq, subject: stored, scheduler: get(SCHEDULER), next: get(SCHEDULE_NEXT) });
+    } else if (cfg.allow_msg_schedules) {
+      (batch.schedules ??= []).push({ seq, subject: stored });
+    }
+    if (total !== null) {
+      this.counters!.set(seq, total);
+      (batch.vals ??= [])[batch.replies.length] = total.toString();
+    }
+    const finalSize = skip >= 0 || addedHdr > 0 ? storedSize(this.memory, stored.length, storedHdr + addedHdr - (skip >= 0 ? scan!.value(skip).length - String(check.ttl).length : 0), dataLen) : size;
     this.index.add(seq, stored, finalSize, now);
     batch.last = seq;
-    batch.replies.push(cfg.no_ack ? undefined : reply);
+    batch.replies.push(cfg.no_ack || atomic !== null ? undefined : reply);
     if (check.msgId !== undefined) this.dedupe.add(check.msgId, seq, now);
     this._lastMsgId = check.msgId ?? '';
     if (check.ttl > 0) batch.ttls.push([seq, check.ttl]);
     if (check.rollup !== Rollup.None) batch.rollups.push([seq, check.rollup]);
     if ((check.ttl !== 0 || check.rollup !== Rollup.None) && scan !== null && (scan.get('Nats-Marker-Reason') !== undefined || scan.get('KV-Operation') === 'PURGE')) this.markers.add(seq);
+    // Messages of an atomic batch reached core subscribers when they were published.
+    if (atomic !== null) return true;
     // Core subscribers get the message now, unless an earlier Kafka append is still in flight:
     // then after it, in log order (docs/jetstream.md 1.4).
     if (this.foreignInflight()) {
@@ -402,6 +536,82 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       return true;
     }
     return false;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Atomic batch publish (atomic-batch.ts stages; the commit is here)
+
+  /** One message of an atomic batch: staged (an empty reply), committed, or refused. Core subscribers get it now. */
+  private captureBatchMessage(batchId: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+    const cfg = this.cfg;
+    const scan = this.scan;
+    if (cfg.sealed) {
+      this.replyError(reply, jsError('JSStreamSealedErr'));
+      return false;
+    }
+    const dataLen = msg.length - hdrLen;
+    if (cfg.max_msg_size >= 0 && (hdrLen > cfg.max_msg_size || dataLen > cfg.max_msg_size - hdrLen)) {
+      this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+      return false;
+    }
+    if (!cfg.allow_atomic) {
+      this.replyError(reply, jsError('JSAtomicPublishDisabledErr'));
+      return false;
+    }
+    const step = this.batches.step(batchId, subject, scan, hdrLen, msg);
+    if (step.kind === 'refused') {
+      this.replyError(reply, step.error);
+      return false;
+    }
+    if (step.kind === 'staged') {
+      // nats-server answers each staged message with an empty message ("persisted, not committed").
+      if (reply !== undefined && !cfg.no_ack) this.ctx.router.route(reply, undefined, 0, EMPTY, this.ctx.owner);
+      return false;
+    }
+    this.commitAtomic(step.id, step.msgs, reply);
+    return false;
+  }
+
+  /**
+   * Checks every message of a committed batch against the stream as the batch's earlier
+   * messages leave it, and appends them as one batch of the log (one append: all of it is
+   * stored, or none), or refuses the whole batch with the first message's error.
+   */
+  private commitAtomic(id: string, msgs: StagedMessage[], reply: string | undefined): void {
+    // What this event captured before goes first, in its own append.
+    if (this.open !== null && this.builder.count > 0) this.flush();
+    const mark = { last: this.index.last, lastMsgId: this._lastMsgId };
+    const commit = new AtomicCommit();
+    for (let k = 0; k < msgs.length; k++) {
+      const m = msgs[k]!;
+      commit.position = k;
+      const scan = m.hdrLen > 0 ? this.scan : null;
+      if (scan !== null) scan.scan(m.msg, m.hdrLen);
+      this.checkAndAdd(m.subject, undefined, m.hdrLen, m.msg, scan, null, commit);
+      if (commit.error !== null) {
+        this.rollbackTo(mark.last, mark.lastMsgId);
+        this.replyRefusal(reply, commit.error);
+        return;
+      }
+    }
+    const batch = this.open!;
+    this.open = null;
+    batch.replies[batch.replies.length - 1] = this.cfg.no_ack ? undefined : reply;
+    batch.batch = { id, count: msgs.length };
+    batch.buf = this.builder.take(Date.now());
+    this.appendOwn(batch);
+  }
+
+  /** Undoes what checkAndAdd did for the messages after `last` (a refused atomic batch: none of it was handed to the log). */
+  private rollbackTo(last: number, lastMsgId: string): void {
+    this.builder.discard();
+    this.open = null;
+    const from = last + 1;
+    this.index.truncate(from);
+    this.dedupe.dropFrom(from);
+    this.counters?.dropFrom(from);
+    for (const s of this.markers) if (s >= from) this.markers.delete(s);
+    this._lastMsgId = lastMsgId;
   }
 
   private foreignInflight(): boolean {
@@ -584,6 +794,10 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.index.add(seq, subject, size, r.timestamp);
     this.lastTime = Math.max(this.lastTime, r.timestamp);
     if (r.headers.length > 0 && (recordHeader(r, 'Nats-Marker-Reason') !== undefined || recordHeader(r, 'KV-Operation') === 'PURGE')) this.markers.add(seq);
+    if (this.counters !== null) {
+      this.counters.set(seq, counterValueOf(r.value));
+      this.counters.setSources(seq, parseCounterSources(recordHeader(r, COUNTER_SOURCES)));
+    }
     const id = recordHeader(r, 'Nats-Msg-Id');
     this._lastMsgId = id ?? '';
     if (id !== undefined && id !== '') this.dedupe.add(id, seq, r.timestamp);
@@ -621,11 +835,21 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.enforceLimits(entry.first, entry.last);
     const router = this.ctx.router;
     const name = this.cfg.name;
+    const batch = entry.batch;
     for (let k = 0; k < entry.replies.length; k++) {
       const reply = entry.replies[k];
-      if (reply !== undefined) router.route(reply, undefined, 0, this.ctx.replies.ack(name, entry.first + k, false), this.ctx.owner);
+      if (reply === undefined) continue;
+      const val = entry.vals?.[k];
+      const ack =
+        batch !== undefined
+          ? this.ctx.replies.batchAck(name, entry.first + k, batch.id, batch.count)
+          : val !== undefined
+            ? this.ctx.replies.counterAck(name, entry.first + k, val)
+            : this.ctx.replies.ack(name, entry.first + k, false);
+      router.route(reply, undefined, 0, ack, this.ctx.owner);
     }
     for (const [reply, seq] of entry.dups) router.route(reply, undefined, 0, this.ctx.replies.ack(name, seq, true), this.ctx.owner);
+    if (entry.schedules !== undefined) this.applySchedules(entry.schedules);
     for (const f of entry.fanout) router.fanout(f.subject, f.reply, f.hdrLen, f.msg, f.origin);
     if (this.republish !== null) void this.republishRange(entry.first, entry.last);
   }
@@ -680,6 +904,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     }
     this.index.truncate(from);
     this.dedupe.dropFrom(from);
+    this.counters?.dropFrom(from);
+    this.scheduleTable?.resetInflight();
     this.ttls.dropFrom(from);
     for (const s of this.markers) if (s >= from) this.markers.delete(s);
     this.durable = Math.min(this.durable, end);
@@ -879,7 +1105,18 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const now = Date.now();
     const first = this.index.last + 1;
     const entry: Inflight = { buf: EMPTY, first, last: first - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
-    for (const m of msgs) {
+    for (const original of msgs) {
+      let m = original;
+      let counted: { total: bigint; sources: ReturnType<typeof parseCounterSources> } | null = null;
+      if (this.counters !== null && m.headers.some(([k]) => k === 'Nats-Stream-Source')) {
+        // A counter sourced into a counter stream adds the origin's change (counters.ts).
+        const prev = this.counters.at(this.index.lastOf(m.subject)) ?? 0n;
+        const agg = aggregateSourced(m.subject, m.headers, m.data, prev ?? 0n, this.counters.sourcesAt(this.index.lastOf(m.subject)));
+        if (agg !== null) {
+          m = { ...m, headers: agg.headers, data: agg.data };
+          counted = { total: agg.total, sources: agg.sources };
+        }
+      }
       this.builder.add(m.subject, null, -1, m.headers, m.data, 0, m.data.length, m.time);
       let hdrLen = 0;
       if (m.headers.length > 0) {
@@ -888,6 +1125,10 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       }
       const seq = ++entry.last;
       this.index.add(seq, m.subject, storedSize(this.memory, m.subject.length, hdrLen, m.data.length), m.time ?? now);
+      if (this.counters !== null) {
+        this.counters.set(seq, counted !== null ? counted.total : counterValueOf(m.data));
+        this.counters.setSources(seq, counted !== null ? counted.sources : null);
+      }
       entry.replies.push(undefined);
       if (ttlSeconds > 0) entry.ttls.push([seq, ttlSeconds]);
       const rollup = m.headers.find(([k]) => k === 'Nats-Rollup')?.[1];
@@ -1331,6 +1572,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   reconfigure(cfg: StreamConfig): void {
     const before = this.cfg;
     this.cfg = cfg;
+    if (!cfg.allow_atomic) this.batches.clear();
     if (!this.memory && (before.max_msgs_per_subject !== cfg.max_msgs_per_subject || (before.discard_new_per_subject === true) !== (cfg.discard_new_per_subject === true))) this.recordLimitEpoch(before, cfg);
     this.dedupe.setWindow(Number(cfg.duplicate_window / 1_000_000n));
     this.compileTransforms();
@@ -1487,6 +1729,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (first > this.index.first) this.index.advanceFirst(first);
     this.enforceLimits();
     this.expire(now);
+    if (this.counters !== null) await this.loadCounters();
+    if (this.cfg.allow_msg_schedules) await this.loadSchedules();
     this.recovery.snapshotSeq = snap?.seq ?? 0;
     this.recovery.replayedRecords = replayed;
     this.recovery.replayedSeqs = Math.max(0, this.index.last - fromSeq);
@@ -1495,6 +1739,84 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (this.index.first - 1 > p.logStartOffset) await this.scheduleTrim();
     for (const d of deletes) if (d.erase) for (let s = Math.max(d.from, this.index.first); s <= d.to; s++) this.erasing.add(s);
     this.scheduleErase();
+  }
+
+  /** Rebuilds the schedules from the last message of each subject (a schedule is the last of its subject: Nats-Rollup: sub). */
+  private async loadSchedules(): Promise<void> {
+    for (const [subject] of [...this.index.liveSubjects()]) {
+      const m = await this.last(subject);
+      if (m === null || m.hdr.length === 0) continue;
+      const fields = headerFields(m.hdr);
+      const fire = scheduleOf((n) => fields.find(([k]) => k === n)?.[1], m.time);
+      if (fire !== null) this.scheduleTable!.add(m.seq, subject, fire.at);
+    }
+  }
+
+  /** What the durable messages of a schedule stream do: add schedules, cancel them, purge a one-off that fired, move a repeating one on. */
+  private applySchedules(actions: ScheduleAction[]): void {
+    const table = this.scheduleTable!;
+    for (const a of actions) {
+      if (a.at !== undefined) {
+        table.add(a.seq, a.subject, a.at);
+        continue;
+      }
+      if (a.scheduler === undefined || a.scheduler === '') {
+        // Another message on a schedule's subject ends the schedule.
+        table.removeSubject(a.subject);
+        continue;
+      }
+      if (a.next === SCHEDULE_NEXT_PURGE) {
+        const scheduler = a.scheduler;
+        void this.purge({ filter: scheduler }).catch((err: unknown) => this.log.error({ err, scheduler }, 'purging a fired schedule failed'));
+      } else if (a.next !== undefined) {
+        const at = parseRfc3339(a.next);
+        if (at !== null) table.update(a.scheduler, at);
+      }
+    }
+  }
+
+  /** A schedule is due: publishes its message to its target, as a message of this stream. */
+  private async fireSchedule(subject: string, seq: number, at: number): Promise<void> {
+    const table = this.scheduleTable!;
+    try {
+      const m = await this.get(seq);
+      if (this.closed) return;
+      if (m === null) return table.failed(subject);
+      const fields = headerFields(m.hdr).map(([k, v]) => [k, v] as [string, string]);
+      const get = (n: string): string | undefined => fields.find(([k]) => k === n)?.[1];
+      const fire = scheduleOf(get, at);
+      const target = get(SCHEDULE_TARGET);
+      if (fire === null || target === undefined || target === '') return table.failed(subject);
+      let content = { headers: fields, data: m.data };
+      const source = get(SCHEDULE_SOURCE);
+      if (source !== undefined && source !== '') {
+        const s = await this.last(source);
+        if (s !== null) content = { headers: headerFields(s.hdr).map(([k, v]) => [k, v] as [string, string]), data: s.data };
+      }
+      if (this.closed) return;
+      const msg = scheduledMessage(subject, fields, content, fire.repeat ? fire.at : null);
+      const hdrLen = msg.indexOf('\r\n\r\n') + 4;
+      const before = this.index.last;
+      this.scan.scan(msg, hdrLen);
+      this.checkAndAdd(target, undefined, hdrLen, msg, this.scan, null, null, true);
+      if (this.index.last === before) table.retry(subject);
+    } catch (err) {
+      this.log.error({ err, subject }, 'a due schedule could not publish');
+      table.retry(subject);
+    }
+  }
+
+  /** Reads the total of every live message of a counter stream (a snapshot's sequences were not replayed). */
+  private async loadCounters(): Promise<void> {
+    const counters = this.counters!;
+    counters.clear();
+    for (let seq = this.index.first; seq <= this.durable; ) {
+      const m = await this.next(seq, null);
+      if (m === null) break;
+      counters.set(m.seq, counterValueOf(m.data));
+      if (m.hdr.length > 0) counters.setSources(m.seq, parseCounterSources(headerFields(m.hdr).find(([k]) => k === COUNTER_SOURCES)?.[1]));
+      seq = m.seq + 1;
+    }
   }
 
   /**
@@ -1614,6 +1936,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     if (this.closed) return;
     this.closed = true;
     this.timer.cancel();
+    this.batches.clear();
+    this.scheduleTable?.stop();
     this.partition.setAppendObserver(null);
     this.emit({ kind: 'deleted' });
     this.listeners.clear();

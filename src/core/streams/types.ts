@@ -84,6 +84,12 @@ export interface StreamConfig {
   allow_msg_ttl: boolean;
   /** ns */
   subject_delete_marker_ttl?: bigint;
+  /** Counter CRDTs (ADR-49): every message is an increment (Nats-Incr) of its subject's counter. */
+  allow_msg_counter?: boolean;
+  /** Atomic batch publish (ADR-50). */
+  allow_atomic?: boolean;
+  /** Message schedules (ADR-51). */
+  allow_msg_schedules?: boolean;
   metadata?: Record<string, string>;
 }
 
