@@ -13,7 +13,7 @@ import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
 import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
-import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
+import { groupConfig, producerExpirationConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { consumerOffsetsCodec, transactionStateCodec } from './kafka/coordinator-records.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
@@ -146,6 +146,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
             groups: groupConfig(opts.groups),
             shareGroups: shareGroupConfig(opts.groups),
             transactions: transactionConfig(opts.transactions),
+            producers: producerExpirationConfig(opts.transactions),
           }),
         (c) => c.close(),
       )
