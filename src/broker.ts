@@ -24,6 +24,8 @@ import { wharfVersion } from './version.js';
 import { SecurityStore } from './core/security/security-store.js';
 import { StandardAuthorizer } from './core/security/standard-authorizer.js';
 import type { Authorizer } from './core/security/authorizer.js';
+import { DynamicBrokerConfigs } from './core/config/dynamic-broker-configs.js';
+import { NODE_ID } from './kafka/context.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -198,9 +200,23 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     security.onAclsChanged((acls) => standard.load(acls));
     authorizer = standard;
   }
+  // Dynamic broker configs (kept beside the security records) are applied before clients come.
+  let brokerConfigs: DynamicBrokerConfigs | null = null;
+  if (coordinators && security) {
+    const dynamic = new DynamicBrokerConfigs(NODE_ID, security, {
+      log,
+      producers: coordinators.producers,
+      staticTopicDefaults: { ...(log.defaults.topicDefaults ?? {}) },
+      staticProducerIdExpirationMs: opts.transactions.producerIdExpiration,
+    });
+    brokerConfigs = await life.start('dynamic broker configs', async () => {
+      await dynamic.start();
+      return dynamic;
+    }, () => Promise.resolve());
+  }
   const kafka =
-    coordinators && security
-      ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
+    coordinators && security && brokerConfigs
+      ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, brokerConfigs: brokerConfigs!, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
       : null;
   if (kafka !== null && metrics !== null) kafka.stats.observer = metrics.kafkaObserver;
   if (metrics !== null) metrics.attach({ log, router, nats, kafka, coordinators, jetstream });

@@ -56,8 +56,11 @@ const DIRECT: Record<string, { flag: string; unit?: 'ms' | 'minutes' }> = {
   'sasl.oauthbearer.expected.audience': { flag: 'kafka-oauth-audience' },
 };
 
-/** Broker-wide log settings and the topic config they are the default of; `scale` converts to the topic's unit. */
-const TOPIC_DEFAULTS: Record<string, { config: string; scale?: number }> = {
+/**
+ * Broker-wide log settings and the topic config they are the default of; `scale` converts to the
+ * topic's unit. Also the dynamic broker configs of the log (core/config/dynamic-broker-configs.ts).
+ */
+export const TOPIC_DEFAULTS: Readonly<Record<string, { config: string; scale?: number }>> = {
   'log.retention.ms': { config: 'retention.ms' },
   'log.retention.minutes': { config: 'retention.ms', scale: 60_000 },
   'log.retention.hours': { config: 'retention.ms', scale: 3_600_000 },
@@ -68,6 +71,7 @@ const TOPIC_DEFAULTS: Record<string, { config: string; scale?: number }> = {
   'log.cleanup.policy': { config: 'cleanup.policy' },
   'log.cleaner.delete.retention.ms': { config: 'delete.retention.ms' },
   'log.cleaner.min.compaction.lag.ms': { config: 'min.compaction.lag.ms' },
+  'log.cleaner.max.compaction.lag.ms': { config: 'max.compaction.lag.ms' },
   'log.cleaner.min.cleanable.ratio': { config: 'min.cleanable.dirty.ratio' },
   'log.index.interval.bytes': { config: 'index.interval.bytes' },
   'log.message.timestamp.type': { config: 'message.timestamp.type' },
