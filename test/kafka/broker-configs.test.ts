@@ -133,6 +133,12 @@ test('dynamic message.max.bytes and producer.id.expiration.ms change what Wharf 
     const [code, message] = await alterBroker(raw, '', 'producer.id.expiration.ms', '0');
     assert.equal(code, 42, 'INVALID_REQUEST');
     assert.match(message ?? '', /producer\.id\.expiration\.ms/);
+
+    // A password is kept but never described with its value, as Kafka describes it.
+    assert.deepEqual(await alterBroker(raw, '1', 'listener.name.plaintext.ssl.keystore.password', 'secret'), [0, null]);
+    const d = await raw.send(32, 4, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['listener.name.plaintext.ssl.keystore.password'] }], includeSynonyms: true, includeDocumentation: false });
+    const [entry] = d.results[0]!.configs;
+    assert.deepEqual([entry?.value, entry?.isSensitive, entry?.configSource, entry?.synonyms.map((x) => x.value)], [null, true, 2, [null]]);
   } finally {
     await producer.disconnect();
     raw.close();

@@ -71,6 +71,8 @@ export interface DescribedConfig {
   source: number;
   type: number;
   readOnly: boolean;
+  /** A password: described without its value (isSensitive), as Kafka describes it. */
+  sensitive?: boolean;
 }
 
 /**
@@ -159,7 +161,7 @@ export function describeBroker(scope: ConfigScope, resource = String(scope.clust
     // Kafka 4.1+ lists min.insync.replicas=1 at this level (see CLUSTER_DYNAMIC_DEFAULTS).
     return Object.entries({ 'min.insync.replicas': '1', ...dyn.configs(CLUSTER_DEFAULT_RESOURCE) })
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, value]) => ({ name, value, type: dynamicType(name), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, readOnly: false, synonyms: [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }] }));
+      .map(([name, value]) => ({ name, value, type: dynamicType(name), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, readOnly: false, synonyms: [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }], sensitive: dynamicType(name) === ConfigType.PASSWORD }));
   }
   const o = scope.options;
   const k = DEFAULT_OPTIONS.kafka;
@@ -210,7 +212,8 @@ export function describeBroker(scope: ConfigScope, resource = String(scope.clust
     if (listed.has(name)) continue;
     const dynamic = dyn.dynamicValue(name)!;
     const below = staticLogSynonym(dyn, name);
-    out.push({ name, value: dynamic.value, type: dynamicType(name), source: levelSource(dynamic.level), readOnly: false, synonyms: [...dynamicSynonyms(name), ...(below !== null ? [below] : [])] });
+    const type = dynamicType(name);
+    out.push({ name, value: dynamic.value, type, source: levelSource(dynamic.level), readOnly: false, synonyms: [...dynamicSynonyms(name), ...(below !== null ? [below] : [])], sensitive: type === ConfigType.PASSWORD });
   }
   return out;
 }

@@ -62,12 +62,12 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
           .filter((c) => keys === null || keys.has(c.name))
           .map((c) => ({
             name: c.name,
-            value: c.value,
+            value: c.sensitive === true ? null : c.value,
             readOnly: c.readOnly,
             isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
             configSource: c.source,
-            isSensitive: false,
-            synonyms: v >= 1 && req.includeSynonyms ? (brokerSynonyms?.get(c.name) ?? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value)) : [],
+            isSensitive: c.sensitive === true,
+            synonyms: v >= 1 && req.includeSynonyms ? (brokerSynonyms?.get(c.name) ?? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value)).map((syn) => (c.sensitive === true ? { ...syn, value: null } : syn)) : [],
             configType: c.type,
             documentation: null,
           }));
