@@ -13,7 +13,7 @@ import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
 import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
-import { groupConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
+import { groupConfig, producerExpirationConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
 import { consumerOffsetsRecords, transactionStateCodec } from './kafka/coordinator-records.js';
 import { shareGroupStateCodec } from './kafka/share-state-records.js';
@@ -25,6 +25,8 @@ import { wharfVersion } from './version.js';
 import { SecurityStore } from './core/security/security-store.js';
 import { StandardAuthorizer } from './core/security/standard-authorizer.js';
 import type { Authorizer } from './core/security/authorizer.js';
+import { DynamicBrokerConfigs } from './core/config/dynamic-broker-configs.js';
+import { NODE_ID } from './kafka/context.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -156,6 +158,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
             groups: groupConfig(opts.groups),
             shareGroups: shareGroupConfig(opts.groups),
             transactions: transactionConfig(opts.transactions),
+            producers: producerExpirationConfig(opts.transactions),
           }),
         (c) => c.close(),
       )
@@ -207,9 +210,23 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     security.onAclsChanged((acls) => standard.load(acls));
     authorizer = standard;
   }
+  // Dynamic broker configs (kept beside the security records) are applied before clients come.
+  let brokerConfigs: DynamicBrokerConfigs | null = null;
+  if (coordinators && security) {
+    const dynamic = new DynamicBrokerConfigs(NODE_ID, security, {
+      log,
+      producers: coordinators.producers,
+      staticTopicDefaults: { ...(log.defaults.topicDefaults ?? {}) },
+      staticProducerIdExpirationMs: opts.transactions.producerIdExpiration,
+    });
+    brokerConfigs = await life.start('dynamic broker configs', async () => {
+      await dynamic.start();
+      return dynamic;
+    }, () => Promise.resolve());
+  }
   const kafka =
-    coordinators && security
-      ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
+    coordinators && security && brokerConfigs
+      ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, brokerConfigs: brokerConfigs!, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
       : null;
   if (kafka !== null && metrics !== null) kafka.stats.observer = metrics.kafkaObserver;
   if (metrics !== null) metrics.attach({ log, router, nats, kafka, coordinators, jetstream });

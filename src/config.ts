@@ -214,6 +214,12 @@ export interface TransactionOptions {
   abortTimedOutInterval: number;
   /** Kafka's transactional.id.expiration.ms: idle transactional ids are forgotten after this long. */
   idExpiration: number;
+  /** Kafka's transaction.remove.expired.transaction.cleanup.interval.ms: how often idle transactional ids are looked for. */
+  removeExpiredInterval: number;
+  /** Kafka's producer.id.expiration.ms: a partition forgets a producer id idle this long (no open transaction). */
+  producerIdExpiration: number;
+  /** Kafka's producer.id.expiration.check.interval.ms. */
+  producerIdExpirationCheckInterval: number;
 }
 
 /** JetStream: streams over the log and the $JS.API (docs/jetstream.md). */
@@ -704,6 +710,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'js-batch-max-inflight-total', path: ['jetstream', 'batchMaxInflightTotal'], kind: countKind(1), default: 1000, help: "open atomic batches of the server (`jetstream.limits.batch.max_inflight_total`)" },
   { flag: 'js-strict', path: ['jetstream', 'strict'], kind: BOOLEAN, default: true, help: "refuse unknown fields in `$JS.API` requests (nats-server's strict mode); `false` drops them" },
   { flag: 'transactional-id-expiration', path: ['transactions', 'idExpiration'], kind: durationKind(true), default: 7 * 24 * 3_600_000, help: 'idle transactional ids are forgotten after this long (`transactional.id.expiration.ms`)' },
+  { flag: 'transaction-remove-expired-interval', path: ['transactions', 'removeExpiredInterval'], kind: durationKind(false), default: 3_600_000, help: 'interval of the check that forgets idle transactional ids (`transaction.remove.expired.transaction.cleanup.interval.ms`)' },
+  { flag: 'producer-id-expiration', path: ['transactions', 'producerIdExpiration'], kind: durationKind(true), default: 86_400_000, help: 'a partition forgets the state of a producer id idle this long, unless it has a transaction open (`producer.id.expiration.ms`)' },
+  { flag: 'producer-id-expiration-check-interval', path: ['transactions', 'producerIdExpirationCheckInterval'], kind: durationKind(false), default: 600_000, help: 'interval of the check that forgets idle producer ids (`producer.id.expiration.check.interval.ms`)' },
 ];
 
 /** The option by flag name, and by the camelCase of the flag (both are config-file keys). */

@@ -2,6 +2,7 @@
 // (log, coordinators, options, logger, cluster identity, authorizer, the producer-state check,
 // the fetch session cache, client telemetry),
 // the identity of this node in its single-node cluster, and the producer-state hook's types.
+import type { DynamicBrokerConfigs } from '../core/config/dynamic-broker-configs.js';
 import type { KafkaOptions } from '../config.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
@@ -98,6 +99,8 @@ export interface KafkaServices {
   readonly authorizer: Authorizer;
   /** SCRAM credentials and ACL bindings. */
   readonly security: SecurityStore;
+  /** Dynamic broker configs (the BROKER config resource). */
+  readonly brokerConfigs: DynamicBrokerConfigs;
   readonly producerState: ProducerStateHook;
   /** Incremental fetch sessions of the listener's clients (KIP-227). */
   readonly fetchSessions: FetchSessionCache;

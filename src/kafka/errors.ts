@@ -2,6 +2,7 @@
 // names Kafka gives them), and the translation of anything a handler catches into one of them.
 // The log and the coordinators name their errors after Kafka's, so that translation is by name,
 // never by message text, and a name that is not Kafka's does not compile.
+import { BrokerConfigError } from '../core/config/dynamic-broker-configs.js';
 import { CoordinatorError } from '../core/coordinators/errors.js';
 import { isLogError } from '../core/log/index.js';
 
@@ -173,5 +174,6 @@ export function toKafkaError(e: unknown): { code: ErrorCode; message: string; un
   if (e instanceof KafkaApiError) return { code: e.code, message: e.message, unexpected: false };
   if (isLogError(e)) return { code: ErrorCode[e.code], message: e.message, unexpected: false };
   if (e instanceof CoordinatorError) return { code: ErrorCode[e.code], message: e.message, unexpected: false };
+  if (e instanceof BrokerConfigError) return { code: ErrorCode[e.code], message: e.message, unexpected: false };
   return { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: 'unexpected server error', unexpected: true };
 }

@@ -15,6 +15,7 @@ import { OAuthBearerMechanism } from '../core/security/sasl/oauthbearer.js';
 import { JwksVerifier } from '../core/security/jwt.js';
 import { scramMechanism } from '../core/security/scram.js';
 import type { SecurityStore } from '../core/security/security-store.js';
+import type { DynamicBrokerConfigs } from '../core/config/dynamic-broker-configs.js';
 import { mapPrincipalName, parseMappingRules } from '../core/security/ssl-principal.js';
 import { ReloadableTls } from '../core/security/tls.js';
 import type { ListenerScope } from './listener.js';
@@ -38,6 +39,8 @@ export interface KafkaDependencies {
   authorizer?: Authorizer;
   /** SCRAM credentials and ACL bindings, restored from the log. */
   security: SecurityStore;
+  /** Dynamic broker configs, applied before the listener starts. */
+  brokerConfigs: DynamicBrokerConfigs;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
@@ -119,6 +122,7 @@ export class KafkaServer implements KafkaServices {
   /** The authorization decision point; replaceable at run time (every request reads it). */
   authorizer: Authorizer;
   readonly security: SecurityStore;
+  readonly brokerConfigs: DynamicBrokerConfigs;
   /** The JWKS OAUTHBEARER tokens are verified with, when a listener enables OAUTHBEARER. */
   private jwks: JwksVerifier | null = null;
   private readonly listeners: OpenListener[] = [];
@@ -142,6 +146,7 @@ export class KafkaServer implements KafkaServices {
     this.coordinators = deps.coordinators;
     this.authorizer = deps.authorizer ?? allowAll;
     this.security = deps.security;
+    this.brokerConfigs = deps.brokerConfigs;
     this.producerState = coordinatorProducerHook(log, deps.coordinators);
     const configs = listenersOf(options);
     this.tls = configs.some((l) => usesTls(l.protocol)) ? kafkaTls(options) : null;

@@ -12,7 +12,7 @@ import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder } from './group-coordinator.js';
 import type { InternalRecordCodec } from './internal-topic.js';
-import { ProducerStateManager } from './producer-state.js';
+import { ProducerStateManager, type ProducerExpirationConfig } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
 import { ShareGroups, type ShareGroupConfig } from './share-group.js';
@@ -34,6 +34,8 @@ export interface CoordinatorOptions {
   logger: Logger;
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
+  /** producer.id.expiration.ms and its check interval (defaults: Kafka's). */
+  producers?: Partial<ProducerExpirationConfig>;
   shareGroups?: Partial<ShareGroupConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
   /** The record schemas of the internal topics (Kafka's, from the Kafka front-end); without them, Wharf's JSON records. */
@@ -85,12 +87,18 @@ export function shareGroupConfig(o: GroupOptions): Partial<ShareGroupConfig> {
 
 /** The transaction coordinator's settings from the broker's `transactions` options. */
 export function transactionConfig(o: TransactionOptions): Partial<TransactionCoordinatorConfig> {
-  return { maxTimeoutMs: o.maxTimeout, abortTimedOutIntervalMs: o.abortTimedOutInterval, transactionalIdExpirationMs: o.idExpiration };
+  return { maxTimeoutMs: o.maxTimeout, abortTimedOutIntervalMs: o.abortTimedOutInterval, transactionalIdExpirationMs: o.idExpiration, removeExpiredIntervalMs: o.removeExpiredInterval };
+}
+
+/** The producer state's expiration settings from the broker's `transactions` options. */
+export function producerExpirationConfig(o: TransactionOptions): Partial<ProducerExpirationConfig> {
+  return { producerIdExpirationMs: o.producerIdExpiration, checkIntervalMs: o.producerIdExpirationCheckInterval };
 }
 
 export async function startCoordinators(opts: CoordinatorOptions): Promise<Coordinators> {
-  const producers = new ProducerStateManager(opts.log, opts.logger.child({ component: 'producer-state' }));
+  const producers = new ProducerStateManager(opts.log, opts.logger.child({ component: 'producer-state' }), opts.producers);
   await producers.load();
+  producers.startExpiryCheck();
   let consumerGroups: ConsumerGroups | null = null;
   let streamsGroups: StreamsGroups | null = null;
   const groups = await GroupCoordinator.open({
@@ -110,6 +118,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     transactions = await TransactionCoordinator.open({ log: opts.log, logger: opts.logger, groups, producers, config: opts.transactions, recordCodec: opts.recordCodecs?.transactionState });
   } catch (e) {
     groups.close();
+    producers.close();
     throw e;
   }
   try {
@@ -117,6 +126,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
   } catch (e) {
     transactions.close();
     groups.close();
+    producers.close();
     throw e;
   }
   return {
@@ -130,6 +140,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
       shareGroups.close();
       transactions.close();
       groups.close();
+      producers.close();
     },
   };
 }

@@ -9,6 +9,14 @@
 // (PartitionTransactionState.onAppended), whichever path appended it. check() is the producer
 // side: it runs before an append and reserves the batch's sequence range so that pipelined
 // batches of one producer validate against each other; onAppended fills in the offsets.
+//
+// The state is bounded as Kafka bounds it: a producer id idle for producer.id.expiration.ms
+// (its last batch's max timestamp that long ago, as Kafka measures it), with no open transaction
+// and nothing in flight, is forgotten at the next check (producer.id.expiration.check.interval.ms).
+// The same rule runs at load, so a restart does not bring back producers that had expired or
+// went idle while the broker was down. A producer that goes on writing with a forgotten id is
+// accepted with whatever sequence it sends, as Kafka 4.4 accepts it (ProducerAppendInfo: no
+// entry, no epoch to compare), and starts a fresh entry.
 import type { Logger } from '../../log.js';
 import type { AbortedTransaction, AppendOutcome, Log, LogPartition, PartitionTransactionState } from '../log/index.js';
 import {
@@ -61,8 +69,17 @@ interface ProducerEntry {
   txnFirstOffset: number | null;
   /** txnFirstOffset is an estimate (the high watermark when the first batch was checked). */
   txnProvisional: boolean;
+  /** Max timestamp of the producer's last batch or marker (Kafka's ProducerStateEntry.lastTimestamp). */
   lastTimestamp: number;
 }
+
+/** Kafka's producer.id.expiration.ms and producer.id.expiration.check.interval.ms. */
+export interface ProducerExpirationConfig {
+  producerIdExpirationMs: number;
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_PRODUCER_EXPIRATION: Readonly<ProducerExpirationConfig> = Object.freeze({ producerIdExpirationMs: 86_400_000, checkIntervalMs: 600_000 });
 
 /** Decision of check(): append, or answer a retry with the earlier outcome. */
 export type ProducerCheckResult = { action: 'append' } | { action: 'duplicate'; outcome: Promise<AppendOutcome | null> | AppendOutcome };
@@ -140,6 +157,7 @@ export class PartitionProducerState implements PartitionTransactionState {
         entry.epoch = epoch;
         entry.batches = [];
       }
+      entry.lastTimestamp = batchMaxTimestamp(batch);
       this.endTransaction(entry, marker.commit, last);
       return;
     }
@@ -151,7 +169,7 @@ export class PartitionProducerState implements PartitionTransactionState {
       entry.epoch = epoch;
       entry.batches = entry.batches.filter((b) => b.baseOffset < 0 && b.epoch === epoch);
     }
-    entry.lastTimestamp = Date.now();
+    entry.lastTimestamp = batchMaxTimestamp(batch);
     const pending = entry.batches.find((b) => b.baseOffset < 0 && b.epoch === epoch && b.firstSeq === firstSeq && b.lastSeq === lastSeq);
     if (pending) {
       pending.baseOffset = base;
@@ -260,7 +278,6 @@ export class PartitionProducerState implements PartitionTransactionState {
     }
     entry.batches.push({ epoch: b.producerEpoch, firstSeq: b.baseSequence, lastSeq, baseOffset: -1, lastOffset: -1, logAppendTime: -1, waiters: null, openedTxn });
     if (entry.batches.length > PRODUCER_BATCH_WINDOW) entry.batches.splice(0, entry.batches.length - PRODUCER_BATCH_WINDOW);
-    entry.lastTimestamp = Date.now();
     return { action: 'append' };
   }
 
@@ -305,6 +322,28 @@ export class PartitionProducerState implements PartitionTransactionState {
     }));
   }
 
+  /** How many producer ids this partition holds state for (Kafka's ProducerIdCount). */
+  get producerCount(): number {
+    return this.producers.size;
+  }
+
+  /**
+   * Forgets the producers idle for at least `expirationMs` at `now`, as Kafka's
+   * isProducerExpired decides (no open transaction); one with a batch in flight is kept too.
+   * Returns how many were forgotten.
+   */
+  removeExpired(now: number, expirationMs: number): number {
+    let removed = 0;
+    for (const [pid, e] of this.producers) {
+      if (e.txnFirstOffset !== null || this.open.has(pid)) continue;
+      if (now - e.lastTimestamp < expirationMs) continue;
+      if (e.batches.some((b) => b.baseOffset < 0)) continue;
+      this.producers.delete(pid);
+      removed++;
+    }
+    return removed;
+  }
+
   maxProducerId(): number {
     let max = -1;
     for (const id of this.producers.keys()) if (id > max) max = id;
@@ -322,17 +361,57 @@ const READ_CHUNK = 4 * 1024 * 1024;
 export class ProducerStateManager {
   private readonly states = new Map<LogPartition, PartitionProducerState>();
   private maxPid = -1;
+  private timer: NodeJS.Timeout | null = null;
+  /** producer.id.expiration.ms and its check interval; the expiration may change at run time (a dynamic broker config in Kafka). */
+  readonly expiration: ProducerExpirationConfig;
 
   constructor(
     private readonly log: Log,
     private readonly logger: Logger,
-  ) {}
+    expiration: Partial<ProducerExpirationConfig> = {},
+  ) {
+    this.expiration = { ...DEFAULT_PRODUCER_EXPIRATION, ...expiration };
+  }
+
+  /** Starts the periodic expiry check (producer.id.expiration.check.interval.ms). */
+  startExpiryCheck(): void {
+    if (this.timer !== null || this.expiration.checkIntervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      try {
+        this.removeExpired();
+      } catch (e) {
+        this.logger.error({ err: e }, 'producer id expiry check failed');
+      }
+    }, this.expiration.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Forgets every partition's producers idle longer than producer.id.expiration.ms (the timer runs this; tests call it). */
+  removeExpired(now = Date.now()): number {
+    let removed = 0;
+    for (const { state } of this.all()) removed += state.removeExpired(now, this.expiration.producerIdExpirationMs);
+    if (removed > 0) this.logger.debug({ removed, expirationMs: this.expiration.producerIdExpirationMs }, 'expired idle producer ids');
+    return removed;
+  }
+
+  /** Producer ids held across all partitions (a producer writing to n partitions counts n times, as Kafka's ProducerIdCount per log). */
+  producerIdCount(): number {
+    let n = 0;
+    for (const { state } of this.all()) n += state.producerCount;
+    return n;
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
 
   /** Scans every partition's batches (headers; markers decoded) to rebuild the state. */
   async load(): Promise<void> {
     const started = Date.now();
     let partitions = 0;
     let batches = 0;
+    let expired = 0;
     for (const t of this.log.listTopics()) {
       // The coordinators' own topics hold no producer batches.
       if (t.name === '__consumer_offsets' || t.name === '__transaction_state') continue;
@@ -358,10 +437,12 @@ export class ProducerStateManager {
           this.logger.error({ err: e, topic: t.name, partition: p }, 'could not scan partition for producer state');
         }
         this.maxPid = Math.max(this.maxPid, state.maxProducerId());
+        // What had expired before the restart (or went idle while the broker was down) stays gone.
+        expired += state.removeExpired(Date.now(), this.expiration.producerIdExpirationMs);
         partitions++;
       }
     }
-    this.logger.info({ partitions, batches, ms: Date.now() - started }, 'producer state loaded');
+    this.logger.info({ partitions, batches, expired, ms: Date.now() - started }, 'producer state loaded');
   }
 
   /** The state of a partition, created (empty) on first use of a partition made after load(). */

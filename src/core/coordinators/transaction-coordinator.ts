@@ -38,8 +38,10 @@ export interface TransactionCoordinatorConfig {
   maxTimeoutMs: number;
   /** transaction.abort.timed.out.transaction.cleanup.interval.ms */
   abortTimedOutIntervalMs: number;
-  /** transactional.id.expiration.ms */
+  /** transactional.id.expiration.ms (may change at run time: a dynamic broker config in Kafka). */
   transactionalIdExpirationMs: number;
+  /** transaction.remove.expired.transaction.cleanup.interval.ms: how often idle transactional ids are looked for. */
+  removeExpiredIntervalMs: number;
   /** Producer ids reserved per record in __transaction_state. */
   producerIdBlockSize: number;
 }
@@ -48,6 +50,7 @@ export const DEFAULT_TRANSACTION_CONFIG: Readonly<TransactionCoordinatorConfig> 
   maxTimeoutMs: 900_000,
   abortTimedOutIntervalMs: 10_000,
   transactionalIdExpirationMs: 7 * 24 * 3_600_000,
+  removeExpiredIntervalMs: 3_600_000,
   producerIdBlockSize: 1_000,
 });
 
@@ -133,6 +136,7 @@ export class TransactionCoordinator {
   private nextPid = 0;
   private blockEnd = 0;
   private timer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly log: Log;
   private readonly logger: Logger;
@@ -168,6 +172,11 @@ export class TransactionCoordinator {
     if (interval > 0) {
       tc.timer = setInterval(() => void tc.abortTimedOut().catch((e) => logger.error({ err: e }, 'transaction timeout check failed')), interval);
       tc.timer.unref();
+    }
+    const expiry = tc.config.removeExpiredIntervalMs;
+    if (expiry > 0) {
+      tc.expiryTimer = setInterval(() => void tc.removeExpired().catch((e) => logger.error({ err: e }, 'transactional id expiration failed')), expiry);
+      tc.expiryTimer.unref();
     }
     return tc;
   }
@@ -643,16 +652,39 @@ export class TransactionCoordinator {
           await this.fenceAndAbort(cur, `transaction timed out after ${cur.timeoutMs} ms`);
           n++;
         });
-      } else if ((m.state === 'Empty' || m.state === 'CompleteCommit' || m.state === 'CompleteAbort') && now > m.updateTimestamp + this.config.transactionalIdExpirationMs) {
-        await this.lock(m.transactionalId).run(async () => {
-          if (this.txns.get(m.transactionalId) !== m) return;
-          await this.topic.append([{ key: ['t', m.transactionalId], value: null }]);
-          this.txns.delete(m.transactionalId);
-          if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
-        });
       }
     }
     return n;
+  }
+
+  /**
+   * Forgets the transactional ids idle for transactional.id.expiration.ms (Kafka's shouldExpire:
+   * Empty, CompleteCommit or CompleteAbort, last updated that long ago) with a tombstone, so a
+   * restart does not bring them back. Their producer ids are then unknown to EndTxn and
+   * AddPartitionsToTxn (INVALID_PRODUCER_ID_MAPPING); InitProducerId starts them afresh. The
+   * timer (transaction.remove.expired.transaction.cleanup.interval.ms) runs this; tests call it.
+   */
+  async removeExpired(now = Date.now()): Promise<number> {
+    let n = 0;
+    for (const m of [...this.txns.values()]) {
+      if (this.closed) break;
+      if (!(m.state === 'Empty' || m.state === 'CompleteCommit' || m.state === 'CompleteAbort')) continue;
+      if (m.completing !== null || m.updateTimestamp > now - this.config.transactionalIdExpirationMs) continue;
+      await this.lock(m.transactionalId).run(async () => {
+        if (this.txns.get(m.transactionalId) !== m) return;
+        await this.topic.append([{ key: ['t', m.transactionalId], value: null }]);
+        this.txns.delete(m.transactionalId);
+        if (this.byProducerId.get(m.producerId) === m) this.byProducerId.delete(m.producerId);
+        n++;
+      });
+    }
+    if (n > 0) this.logger.info({ expired: n, expirationMs: this.config.transactionalIdExpirationMs }, 'expired idle transactional ids');
+    return n;
+  }
+
+  /** How many transactional ids the coordinator holds (metrics, tests). */
+  get transactionalIdCount(): number {
+    return this.txns.size;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -723,5 +755,6 @@ export class TransactionCoordinator {
   close(): void {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
   }
 }

@@ -449,6 +449,23 @@ export class Log {
     });
   }
 
+  /**
+   * Replaces the broker-wide defaults of topic configs at run time (Kafka's dynamic log.*
+   * broker configs): every topic that does not set a config itself follows the new default,
+   * retention and segment rolling included.
+   */
+  setTopicDefaults(next: Record<string, string>): Promise<void> {
+    return this.admin.run(async () => {
+      this.check();
+      validateTopicConfigs(next);
+      this.defaults.topicDefaults = { ...next };
+      for (const topic of this.topics.values()) {
+        topic.settings = resolveTopicSettings(topic.meta.configs, this.defaults);
+        for (const p of topic.partitions) p.engineStore?.configure(storageSettings(topic.settings));
+      }
+    });
+  }
+
   /** Validates configs as createTopic would (for validateOnly requests), the topic hooks included. */
   validateConfigs(configs: Record<string, string>, name?: string, partitions = 1): void {
     validateTopicConfigs(configs);

@@ -1,4 +1,5 @@
-// The durable part of Kafka security: SCRAM credentials, ACL bindings and client quotas, kept as records of a
+// The durable part of Kafka security, and the other state Kafka keeps in its metadata log:
+// SCRAM credentials, ACL bindings, client quotas and dynamic broker configs, kept as records of a
 // compacted internal topic (`__wharf_security`, Wharf's stand-in for the records Kafka keeps in
 // its metadata log) and replayed at start. Credentials are stored as Kafka stores them: salt,
 // iterations, StoredKey and ServerKey, never the password or the salted password. The topic is
@@ -9,6 +10,7 @@
 //   ["scram", user, mechanism]  → {v: 1, salt, storedKey, serverKey, iterations} (base64 keys)
 //   ["acl", type, name, pattern, principal, host, operation, permission] → {v: 1}
 //   ["quota", user or null (default) or absent, client id likewise] → {v: 1, values: {key: number}}
+//   ["broker-config", "" (cluster default) or node id] → {v: 1, configs: {name: value}} (the level's whole set)
 // and tombstones (null) for deleted credentials and ACLs.
 import type { Logger } from '../../log.js';
 import { InternalTopic, type InternalKey, type InternalRecord } from '../coordinators/internal-topic.js';
@@ -68,6 +70,8 @@ export class SecurityStore {
   private readonly aclListeners: Array<(acls: Iterable<AclBinding>) => void> = [];
   /** Client quota values, and their sensors. */
   readonly quotas = new ClientQuotas();
+  /** Dynamic broker configs by level ("" or the node id). */
+  private readonly brokerConfigSets = new Map<string, Record<string, string>>();
 
   private constructor(private readonly topic: InternalTopic) {}
 
@@ -91,6 +95,14 @@ export class SecurityStore {
       for (const k of QUOTA_KEYS) this.quotas.set(entity, k, null);
       const values = value === null ? {} : ((value.values ?? {}) as Record<string, unknown>);
       for (const k of QUOTA_KEYS) if (typeof values[k] === 'number') this.quotas.set(entity, k, values[k]);
+    } else if (key[0] === 'broker-config') {
+      const [, resource] = key;
+      if (typeof resource !== 'string') return;
+      const configs = value === null ? {} : ((value.configs ?? {}) as Record<string, unknown>);
+      const set: Record<string, string> = {};
+      for (const [k, v] of Object.entries(configs)) if (typeof v === 'string') set[k] = v;
+      if (Object.keys(set).length === 0) this.brokerConfigSets.delete(resource);
+      else this.brokerConfigSets.set(resource, set);
     } else if (key[0] === 'acl') {
       const binding = bindingOf(key);
       if (binding === null) return;
@@ -171,6 +183,21 @@ export class SecurityStore {
     for (const e of after.values()) {
       for (const k of QUOTA_KEYS) this.quotas.set(e.entity, k, e.values.get(k) ?? null);
     }
+  }
+
+  // --- Dynamic broker configs ------------------------------------------------------------
+
+  /** The dynamic configs of a level ("" for the cluster default, or the node id). */
+  brokerConfigs(resource: string): Readonly<Record<string, string>> {
+    return this.brokerConfigSets.get(resource) ?? {};
+  }
+
+  /** Replaces a level's dynamic configs, durably (an empty set is a tombstone). */
+  async storeBrokerConfigs(resource: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    const empty = Object.keys(configs).length === 0;
+    await this.topic.append([{ key: ['broker-config', resource], value: empty ? null : { v: 1, configs: { ...configs } } }]);
+    if (empty) this.brokerConfigSets.delete(resource);
+    else this.brokerConfigSets.set(resource, { ...configs });
   }
 
   // --- ACLs ------------------------------------------------------------------------------

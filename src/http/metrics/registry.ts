@@ -262,6 +262,24 @@ export class BrokerMetrics {
         this.set(c === null ? 0 : c.transactions.list({ states: ['Ongoing', 'PrepareCommit', 'PrepareAbort'] }).length);
       },
     });
+    new Gauge({
+      name: 'wharf_kafka_producer_ids',
+      help: "Producer ids whose state the partitions hold, summed over partitions (Kafka's ProducerIdCount); idle ones expire after producer.id.expiration.ms",
+      registers,
+      collect() {
+        const c = src.coordinators;
+        this.set(c === null ? 0 : c.producers.producerIdCount());
+      },
+    });
+    new Gauge({
+      name: 'wharf_kafka_transactional_ids',
+      help: 'Transactional ids the transaction coordinator holds; idle ones expire after transactional.id.expiration.ms',
+      registers,
+      collect() {
+        const c = src.coordinators;
+        this.set(c === null ? 0 : c.transactions.transactionalIdCount);
+      },
+    });
 
     // JetStream totals, as /jsz counts them.
     const js = src.jetstream;

@@ -1,5 +1,7 @@
 // AlterConfigs (33), the legacy API: replaces a topic's whole set of configs with the one
-// given (configs not named go back to their defaults). Broker configs are static.
+// given (configs not named go back to their defaults), or the whole set of dynamic broker
+// configs of one level: the cluster default ("") or this broker (its id), checked and applied by
+// core/config/dynamic-broker-configs.ts.
 // Authorization, as Kafka: ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for
 // broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
 import { ApiKey } from '../protocol/messages/index.js';
@@ -8,8 +10,6 @@ import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { configAclResource, ResourceType } from './configs.js';
 import { defineHandler } from './types.js';
-
-export const STATIC_BROKER_CONFIGS = 'Wharf broker configs are static: set them with flags or the config file';
 
 export const alterConfigs = defineHandler(ApiKey.AlterConfigs, {
   minVersion: 0,
@@ -24,7 +24,15 @@ export const alterConfigs = defineHandler(ApiKey.AlterConfigs, {
       try {
         const acl = configAclResource(r.resourceType, r.resourceName);
         if (acl !== null && !ctx.authorize('ALTER_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to alter these configs');
-        if (r.resourceType === ResourceType.BROKER) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, STATIC_BROKER_CONFIGS);
+        if (r.resourceType === ResourceType.BROKER) {
+          ctx.brokerConfigs.checkResource(r.resourceName);
+          const names = r.configs.map((c) => c.name);
+          if (new Set(names).size !== names.length) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
+          const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
+          if (nulls.length > 0) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`);
+          await ctx.brokerConfigs.alter(r.resourceName, Object.fromEntries(r.configs.map((c) => [c.name, c.value!])), req.validateOnly);
+          continue;
+        }
         if (r.resourceType !== ResourceType.TOPIC) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
         if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
         const next: Record<string, string> = {};

@@ -1,13 +1,17 @@
 // Config descriptions shared by DescribeConfigs, CreateTopics (v5+ returns the new topic's
-// configs) and the alter APIs: Kafka's config types and sources, and the broker's own configs.
+// configs) and the alter APIs: Kafka's config types and sources, and the broker's own configs
+// (static ones from the options, dynamic ones from core/config/dynamic-broker-configs.ts).
 import { TOPIC_CONFIGS } from '../../core/log/index.js';
 import { DEFAULT_OPTIONS } from '../../config.js';
+import { CLUSTER_DEFAULT_RESOURCE, DynamicBrokerConfigs } from '../../core/config/dynamic-broker-configs.js';
+import { TOPIC_DEFAULTS } from '../../core/security/config/kafka-properties.js';
+import { KAFKA_DYNAMIC_BROKER_CONFIGS } from '../../core/config/kafka-broker-configs.js';
 import type { AclResource } from '../../core/security/authorizer.js';
 import { CLUSTER, groupResource, topicResource } from '../authorization.js';
 import type { RequestContext } from './types.js';
 
 /** What describing configs needs of a request's context. */
-type ConfigScope = Pick<RequestContext, 'log' | 'options' | 'cluster'>;
+type ConfigScope = Pick<RequestContext, 'log' | 'options' | 'cluster' | 'brokerConfigs' | 'coordinators'>;
 
 /** Config resource types (DescribeConfigs and the alter APIs), Kafka's numbers. */
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, GROUP: 32 } as const;
@@ -67,6 +71,8 @@ export interface DescribedConfig {
   source: number;
   type: number;
   readOnly: boolean;
+  /** A password: described without its value (isSensitive), as Kafka describes it. */
+  sensitive?: boolean;
 }
 
 /**
@@ -78,7 +84,9 @@ export interface DescribedConfig {
 const CLUSTER_DYNAMIC_DEFAULTS = new Set(['min.insync.replicas']);
 
 function defaultSource(scope: ConfigScope, name: string): number {
-  if (CLUSTER_DYNAMIC_DEFAULTS.has(name)) return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+  const dynamic = scope.brokerConfigs.topicDefaultLevel(name);
+  if (dynamic === 'broker') return ConfigSource.DYNAMIC_BROKER_CONFIG;
+  if (dynamic === 'default' || CLUSTER_DYNAMIC_DEFAULTS.has(name)) return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
   return brokerSets(scope, name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
 }
 
@@ -112,12 +120,55 @@ export function describeGroup(scope: Pick<RequestContext, 'coordinators'>, group
   }));
 }
 
-/** The broker's configs under Kafka's names (all static: set with flags or the config file). */
-export function describeBroker(scope: ConfigScope): DescribedConfig[] {
+/** A broker config as DescribeConfigs lists it, with the levels that set it (most specific first) as synonyms. */
+export interface DescribedBrokerConfig extends DescribedConfig {
+  synonyms: Array<{ name: string; value: string; source: number }>;
+}
+
+const KAFKA_TYPES: Record<string, number> = { boolean: ConfigType.BOOLEAN, string: ConfigType.STRING, int: ConfigType.INT, short: ConfigType.SHORT, long: ConfigType.LONG, double: ConfigType.DOUBLE, list: ConfigType.LIST, class: ConfigType.CLASS, password: ConfigType.PASSWORD };
+
+/** The type of a dynamic config that is not in the static list, as Kafka 4.4 reports it (a name Kafka does not know: STRING). */
+function dynamicType(name: string): number {
+  const base = /^listener\.name\.[^.]*\.(.*)$/.exec(name)?.[1] ?? name;
+  return KAFKA_TYPES[KAFKA_DYNAMIC_BROKER_CONFIGS[base] ?? 'string'] ?? ConfigType.STRING;
+}
+
+/**
+ * The synonym below the dynamic levels of a dynamic log.* config: the static default of its
+ * topic config when the configuration sets one, else Kafka's default under the name Kafka
+ * reports it by (log.retention.hours and log.roll.hours for the time-based ones).
+ */
+function staticLogSynonym(dyn: DynamicBrokerConfigs, name: string): { name: string; value: string; source: number } | null {
+  const log = name === 'message.max.bytes' ? { config: 'max.message.bytes' } : TOPIC_DEFAULTS[name];
+  if (log === undefined) return null;
+  const set = dyn.staticTopicDefaults[log.config];
+  if (set !== undefined && name !== 'message.max.bytes') return { name: log.config === 'retention.ms' ? 'log.retention.ms' : log.config === 'segment.ms' ? 'log.roll.ms' : name, value: set, source: ConfigSource.STATIC_BROKER_CONFIG };
+  if (log.config === 'retention.ms') return { name: 'log.retention.hours', value: '168', source: ConfigSource.DEFAULT_CONFIG };
+  if (log.config === 'segment.ms') return { name: 'log.roll.hours', value: '168', source: ConfigSource.DEFAULT_CONFIG };
+  const value = TOPIC_CONFIGS[log.config]?.default;
+  return value === null || value === undefined ? null : { name, value, source: ConfigSource.DEFAULT_CONFIG };
+}
+
+/**
+ * The broker's configs under Kafka's names. For the broker's id: every config with its effective
+ * value, the dynamic ones (the broker's own, then the cluster default) over the static ones (flags
+ * or the config file) over Kafka's defaults. For "" (the cluster default): only what that level
+ * sets, as Kafka answers it. readOnly says whether the config can change at run time.
+ */
+export function describeBroker(scope: ConfigScope, resource = String(scope.cluster.nodeId)): DescribedBrokerConfig[] {
+  const dyn = scope.brokerConfigs;
+  if (resource === CLUSTER_DEFAULT_RESOURCE) {
+    // Kafka 4.1+ lists min.insync.replicas=1 at this level (see CLUSTER_DYNAMIC_DEFAULTS).
+    return Object.entries({ 'min.insync.replicas': '1', ...dyn.configs(CLUSTER_DEFAULT_RESOURCE) })
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => ({ name, value, type: dynamicType(name), source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, readOnly: false, synonyms: [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }], sensitive: dynamicType(name) === ConfigType.PASSWORD }));
+  }
   const o = scope.options;
   const k = DEFAULT_OPTIONS.kafka;
   const d = scope.log.defaults;
   const cluster = scope.cluster;
+  const staticPidExpiration = dyn.staticProducerIdExpirationMs;
+  const txnIdExpiration = scope.coordinators.transactions.config.transactionalIdExpirationMs;
   const listener = `PLAINTEXT://${o.host}:${o.port}`;
   const entries: Array<[string, string, number, boolean]> = [
     ['node.id', String(cluster.nodeId), ConfigType.INT, true],
@@ -134,14 +185,35 @@ export function describeBroker(scope: ConfigScope): DescribedConfig[] {
     ['offsets.topic.replication.factor', '1', ConfigType.SHORT, false],
     ['min.insync.replicas', '1', ConfigType.INT, false],
     ['delete.topic.enable', 'true', ConfigType.BOOLEAN, false],
+    ['producer.id.expiration.ms', String(staticPidExpiration), ConfigType.INT, staticPidExpiration !== DEFAULT_OPTIONS.transactions.producerIdExpiration],
+    ['transactional.id.expiration.ms', String(txnIdExpiration), ConfigType.INT, txnIdExpiration !== DEFAULT_OPTIONS.transactions.idExpiration],
     ['wharf.fsync', d.fsync, ConfigType.STRING, d.fsync !== DEFAULT_OPTIONS.storage.fsync],
     ['wharf.fsync.interval.ms', String(d.fsyncInterval), ConfigType.LONG, d.fsyncInterval !== DEFAULT_OPTIONS.storage.fsyncInterval],
   ];
-  return entries.map(([name, value, type, set]) => ({
-    name,
-    value,
-    type,
-    source: set ? ConfigSource.STATIC_BROKER_CONFIG : CLUSTER_DYNAMIC_DEFAULTS.has(name) ? ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG,
-    readOnly: true,
-  }));
+  const out: DescribedBrokerConfig[] = [];
+  const listed = new Set<string>();
+  const levelSource = (level: 'broker' | 'default'): number => (level === 'broker' ? ConfigSource.DYNAMIC_BROKER_CONFIG : ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+  const dynamicSynonyms = (name: string) => {
+    const syn: Array<{ name: string; value: string; source: number }> = [];
+    const own = dyn.configs(String(dyn.nodeId))[name];
+    if (own !== undefined) syn.push({ name, value: own, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    const def = dyn.configs(CLUSTER_DEFAULT_RESOURCE)[name];
+    if (def !== undefined) syn.push({ name, value: def, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    return syn;
+  };
+  for (const [name, value, type, set] of entries) {
+    listed.add(name);
+    const staticSource = set ? ConfigSource.STATIC_BROKER_CONFIG : CLUSTER_DYNAMIC_DEFAULTS.has(name) ? ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+    const dynamic = dyn.dynamicValue(name);
+    const synonyms = [...dynamicSynonyms(name), { name, value, source: staticSource }];
+    out.push({ name, value: dynamic?.value ?? value, type, source: dynamic !== null ? levelSource(dynamic.level) : staticSource, readOnly: !DynamicBrokerConfigs.isDynamic(name), synonyms });
+  }
+  for (const name of dyn.names()) {
+    if (listed.has(name)) continue;
+    const dynamic = dyn.dynamicValue(name)!;
+    const below = staticLogSynonym(dyn, name);
+    const type = dynamicType(name);
+    out.push({ name, value: dynamic.value, type, source: levelSource(dynamic.level), readOnly: false, synonyms: [...dynamicSynonyms(name), ...(below !== null ? [below] : [])], sensitive: type === ConfigType.PASSWORD });
+  }
+  return out;
 }

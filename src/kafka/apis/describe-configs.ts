@@ -1,5 +1,6 @@
 // DescribeConfigs (32): a topic's configs (effective value and where it comes from), the
-// broker's (static) configs, or a group's (KIP-932's share.* and the other GROUP configs, with
+// broker's configs (static and dynamic, with their levels as synonyms; "" lists the cluster-wide
+// dynamic defaults only), or a group's (KIP-932's share.* and the other GROUP configs, with
 // the broker setting each defaults to as synonym), under Kafka's names, types and sources.
 // Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on
 // the group (else GROUP_AUTHORIZATION_FAILED) or,
@@ -38,13 +39,16 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
         let configs: DescribedConfig[];
         let synonymsOf: Map<string, string> | null = null;
         let defaultsOf: Map<string, string> | null = null;
+        let brokerSynonyms: Map<string, Array<{ name: string; value: string; source: number }>> | null = null;
         if (r.resourceType === ResourceType.TOPIC) {
           if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           configs = describeTopic(ctx, r.resourceName);
         } else if (r.resourceType === ResourceType.BROKER) {
-          if (r.resourceName === '') configs = []; // cluster-wide dynamic defaults: none
-          else if (r.resourceName === String(cluster.nodeId)) configs = describeBroker(ctx);
-          else throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${cluster.nodeId} or empty string, but received ${r.resourceName}`);
+          if (r.resourceName !== '' && r.resourceName !== String(cluster.nodeId)) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${cluster.nodeId} or empty string, but received ${r.resourceName}`);
+          // "": the cluster-wide dynamic defaults only; the node id: every config, effective.
+          const broker = describeBroker(ctx, r.resourceName);
+          brokerSynonyms = new Map(broker.map((c) => [c.name, c.synonyms]));
+          configs = broker;
         } else if (r.resourceType === ResourceType.GROUP) {
           const group = describeGroup(ctx, r.resourceName);
           synonymsOf = new Map(group.map((c) => [c.name, c.synonym]));
@@ -58,12 +62,12 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
           .filter((c) => keys === null || keys.has(c.name))
           .map((c) => ({
             name: c.name,
-            value: c.value,
+            value: c.sensitive === true ? null : c.value,
             readOnly: c.readOnly,
             isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
             configSource: c.source,
-            isSensitive: false,
-            synonyms: v >= 1 && req.includeSynonyms ? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value) : [],
+            isSensitive: c.sensitive === true,
+            synonyms: v >= 1 && req.includeSynonyms ? (brokerSynonyms?.get(c.name) ?? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value)).map((syn) => (c.sensitive === true ? { ...syn, value: null } : syn)) : [],
             configType: c.type,
             documentation: null,
           }));

@@ -1,6 +1,7 @@
 // IncrementalAlterConfigs (44): SET, DELETE (back to the default), APPEND and SUBTRACT (list
 // configs such as cleanup.policy) on single topic configs; SET and DELETE on a group's configs
-// (KIP-932's share.* among them). Broker configs are static.
+// (KIP-932's share.* among them); all four on the dynamic configs of a broker level (the cluster
+// default "" or this broker's id), checked and applied by core/config/dynamic-broker-configs.ts.
 // Authorization, as Kafka: ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on the
 // group (else GROUP_AUTHORIZATION_FAILED) or, for
 // broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
@@ -10,7 +11,6 @@ import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponse } from
 import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { ConfigType, configAclResource, ResourceType, topicConfigType } from './configs.js';
-import { STATIC_BROKER_CONFIGS } from './alter-configs.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 const OP_SET = 0;
@@ -39,6 +39,40 @@ async function alterGroup(ctx: RequestContext, groupId: string, configs: Readonl
   if (why !== null) throw new KafkaApiError(ErrorCode.INVALID_CONFIG, why);
 }
 
+/** The four operations on a broker level's dynamic configs, as Kafka's prepareIncrementalConfigs applies them. */
+async function alterBroker(ctx: RequestContext, resource: string, configs: ReadonlyArray<{ name: string; configOperation: number; value: string | null }>, validateOnly: boolean): Promise<void> {
+  ctx.brokerConfigs.checkResource(resource);
+  const names = configs.map((c) => c.name);
+  if (new Set(names).size !== names.length) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
+  const nulls = configs.filter((c) => c.configOperation !== OP_DELETE && c.value === null).map((c) => c.name);
+  if (nulls.length > 0) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`);
+  const next: Record<string, string> = { ...ctx.brokerConfigs.configs(resource) };
+  for (const c of configs) {
+    switch (c.configOperation) {
+      case OP_SET:
+        next[c.name] = c.value!;
+        break;
+      case OP_DELETE:
+        delete next[c.name];
+        break;
+      case OP_APPEND:
+      case OP_SUBTRACT: {
+        if (!/(^|\.)(cleanup\.policy|reporters|listeners|protocols|cipher\.suites|mechanisms|rules|overrides)$/.test(c.name)) {
+          throw new KafkaApiError(ErrorCode.INVALID_CONFIG, `Config value append is not allowed for config key: ${c.name}`);
+        }
+        const have = listOf(next[c.name]);
+        const given = listOf(c.value!);
+        const list = c.configOperation === OP_APPEND ? [...have, ...given.filter((x) => !have.includes(x))] : have.filter((x) => !given.includes(x));
+        next[c.name] = list.join(',');
+        break;
+      }
+      default:
+        throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unknown operations type ${c.configOperation}`);
+    }
+  }
+  await ctx.brokerConfigs.alter(resource, next, validateOnly);
+}
+
 export const incrementalAlterConfigs = defineHandler(ApiKey.IncrementalAlterConfigs, {
   minVersion: 0,
   maxVersion: 1,
@@ -52,7 +86,10 @@ export const incrementalAlterConfigs = defineHandler(ApiKey.IncrementalAlterConf
       try {
         const acl = configAclResource(r.resourceType, r.resourceName);
         if (acl !== null && !ctx.authorize('ALTER_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to alter these configs');
-        if (r.resourceType === ResourceType.BROKER) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, STATIC_BROKER_CONFIGS);
+        if (r.resourceType === ResourceType.BROKER) {
+          await alterBroker(ctx, r.resourceName, r.configs, req.validateOnly);
+          continue;
+        }
         if (r.resourceType === ResourceType.GROUP) {
           await alterGroup(ctx, r.resourceName, r.configs, req.validateOnly);
           continue;

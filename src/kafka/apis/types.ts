@@ -2,6 +2,7 @@
 // a handler is typed by its API key, so its request and response types are the generated
 // codec's for that key, and a request reaches it with its context: the listener's services,
 // the connection, and the authorization hook bound to the connection's principal.
+import type { DynamicBrokerConfigs } from '../../core/config/dynamic-broker-configs.js';
 import type { Coordinators } from '../../core/coordinators/index.js';
 import type { Log } from '../../core/log/index.js';
 import type { AclOperation, AclPrincipal, AclResource } from '../../core/security/authorizer.js';
@@ -51,6 +52,8 @@ export interface RequestContext {
   readonly sasl: SaslAuthentication | null;
   /** SCRAM credentials and ACL bindings, durable (the security administration APIs). */
   readonly security: SecurityStore;
+  /** Dynamic broker configs (AlterConfigs/IncrementalAlterConfigs/DescribeConfigs on the BROKER resource). */
+  readonly brokerConfigs: DynamicBrokerConfigs;
   /**
    * May the request's principal do `operation` on `resource`? Every handler asks before it
    * touches a topic, group, transactional id or the cluster, with the operation Apache Kafka

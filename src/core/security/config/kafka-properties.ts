@@ -45,6 +45,9 @@ const DIRECT: Record<string, { flag: string; unit?: 'ms' | 'minutes' }> = {
   'transaction.max.timeout.ms': { flag: 'transaction-max-timeout', unit: 'ms' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { flag: 'transaction-abort-timed-out-interval', unit: 'ms' },
   'transactional.id.expiration.ms': { flag: 'transactional-id-expiration', unit: 'ms' },
+  'transaction.remove.expired.transaction.cleanup.interval.ms': { flag: 'transaction-remove-expired-interval', unit: 'ms' },
+  'producer.id.expiration.ms': { flag: 'producer-id-expiration', unit: 'ms' },
+  'producer.id.expiration.check.interval.ms': { flag: 'producer-id-expiration-check-interval', unit: 'ms' },
   'connections.max.reauth.ms': { flag: 'kafka-reauth-ms', unit: 'ms' },
   'ssl.principal.mapping.rules': { flag: 'kafka-ssl-principal-mapping-rules' },
   'ssl.client.auth': { flag: 'kafka-ssl-client-auth' },
@@ -54,8 +57,11 @@ const DIRECT: Record<string, { flag: string; unit?: 'ms' | 'minutes' }> = {
   'sasl.oauthbearer.expected.audience': { flag: 'kafka-oauth-audience' },
 };
 
-/** Broker-wide log settings and the topic config they are the default of; `scale` converts to the topic's unit. */
-const TOPIC_DEFAULTS: Record<string, { config: string; scale?: number }> = {
+/**
+ * Broker-wide log settings and the topic config they are the default of; `scale` converts to the
+ * topic's unit. Also the dynamic broker configs of the log (core/config/dynamic-broker-configs.ts).
+ */
+export const TOPIC_DEFAULTS: Readonly<Record<string, { config: string; scale?: number }>> = {
   'log.retention.ms': { config: 'retention.ms' },
   'log.retention.minutes': { config: 'retention.ms', scale: 60_000 },
   'log.retention.hours': { config: 'retention.ms', scale: 3_600_000 },
@@ -66,6 +72,7 @@ const TOPIC_DEFAULTS: Record<string, { config: string; scale?: number }> = {
   'log.cleanup.policy': { config: 'cleanup.policy' },
   'log.cleaner.delete.retention.ms': { config: 'delete.retention.ms' },
   'log.cleaner.min.compaction.lag.ms': { config: 'min.compaction.lag.ms' },
+  'log.cleaner.max.compaction.lag.ms': { config: 'max.compaction.lag.ms' },
   'log.cleaner.min.cleanable.ratio': { config: 'min.cleanable.dirty.ratio' },
   'log.index.interval.bytes': { config: 'index.interval.bytes' },
   'log.message.timestamp.type': { config: 'message.timestamp.type' },
