@@ -208,7 +208,10 @@ export const natsjs3: Suite = {
     if (existsSync(refusals)) {
       const byText = new Map<string, number>();
       for (const l of readFileSync(refusals, 'utf8').split('\n').filter(Boolean)) byText.set(l, (byText.get(l) ?? 0) + 1);
-      for (const [t, n] of byText) result.notes.push(`the nats-server stand-in refused ${n} server start(s): ${t} (those tests fail with nst's "nats-server exited before ports file appeared")`);
+      for (const [t, n] of byText) {
+        if (/^(cannot start|crashed): /.test(t)) result.notes.push(`the nats-server stand-in ${t.startsWith('crashed') ? 'crashed' : 'failed to start'} ${n} time(s): ${t} (a test whose server it was fails with nst's "nats-server exited before ports file appeared" when this happened before the ports file)`);
+        else result.notes.push(`the nats-server stand-in refused ${n} server start(s): ${t} (those tests fail with nst's "nats-server exited before ports file appeared")`);
+      }
     }
     if (mode === 'full') {
       for (const [d, c] of perDir) result.notes.push(`${d}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped of ${c.run} run`);
