@@ -24,10 +24,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { pino } from 'pino';
-import { startBroker } from '../../src/index.js';
-import { ConfigError, parseRawOptions, resolveOptions, type BrokerOptions } from '../../src/config.js';
-import { parseArgv, Unsupported } from './nats-config-map.js';
+import type { BrokerOptions } from '../../src/config.js';
 
 /**
  * A runner that cannot see this process's stderr (nats.js 3.x's launcher pipes it and never shows
@@ -47,7 +44,24 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   });
 }
 
+/**
+ * Wharf and the modules it needs, loaded only once the recorder is in place: a stand-in that
+ * cannot load them (a node_modules being reinstalled under it, a build missing) says so to the
+ * runner as "cannot load", which no test result explains, instead of exiting without a word.
+ */
+async function load() {
+  try {
+    const [{ pino }, { startBroker }, config, map] = await Promise.all([import('pino'), import('../../src/index.js'), import('../../src/config.js'), import('./nats-config-map.js')]);
+    return { pino, startBroker, ...config, ...map };
+  } catch (err) {
+    record(`cannot load: ${(err as Error).message.split('\n')[0]}`);
+    process.stderr.write(`[wharf nats-server shim] cannot load Wharf: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
+  const { pino, startBroker, ConfigError, parseRawOptions, resolveOptions, parseArgv, Unsupported } = await load();
   const exe = process.env.WHARF_SHIM_ARGV0 || 'nats-server';
   let parsed;
   let options: BrokerOptions;

@@ -204,7 +204,9 @@ export const natsjs3: Suite = {
       const byText = new Map<string, number>();
       for (const l of readFileSync(refusals, 'utf8').split('\n').filter(Boolean)) byText.set(l, (byText.get(l) ?? 0) + 1);
       for (const [t, n] of byText) {
-        if (/^(cannot start|crashed): /.test(t)) result.notes.push(`the nats-server stand-in ${t.startsWith('crashed') ? 'crashed' : 'failed to start'} ${n} time(s): ${t} (a test whose server it was fails with nst's "nats-server exited before ports file appeared" when this happened before the ports file)`);
+        // The stand-in could not load Wharf's code: those tests measured the machine, not Wharf.
+        if (t.startsWith('cannot load: ')) result.runnerErrors.push(`the nats-server stand-in could not load Wharf ${n} time(s) (${t}): the tests whose server it was did not reach Wharf`);
+        else if (/^(cannot start|crashed): /.test(t)) result.notes.push(`the nats-server stand-in ${t.startsWith('crashed') ? 'crashed' : 'failed to start'} ${n} time(s): ${t} (a test whose server it was fails with nst's "nats-server exited before ports file appeared" when this happened before the ports file)`);
         else result.notes.push(`the nats-server stand-in refused ${n} server start(s): ${t} (those tests fail with nst's "nats-server exited before ports file appeared")`);
       }
     }
