@@ -24,12 +24,44 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { pino } from 'pino';
-import { startBroker } from '../../src/index.js';
-import { ConfigError, parseRawOptions, resolveOptions, type BrokerOptions } from '../../src/config.js';
-import { parseArgv, Unsupported } from './nats-config-map.js';
+import type { BrokerOptions } from '../../src/config.js';
+
+/**
+ * A runner that cannot see this process's stderr (nats.js 3.x's launcher pipes it and never shows
+ * it) collects why a start was refused or failed, one line each, in WHARF_SHIM_REFUSALS.
+ */
+function record(line: string): void {
+  if (process.env.WHARF_SHIM_REFUSALS) appendFileSync(process.env.WHARF_SHIM_REFUSALS, `${line.replace(/\n/g, ' ')}\n`);
+}
+
+// An error nothing caught ends the process as node would (exit 1), and says so to the runner too.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    record(`crashed: ${text.split('\n').slice(0, 2).join(' ')}`);
+    process.stderr.write(`[wharf nats-server shim] ${event}: ${text}\n`);
+    process.exit(1);
+  });
+}
+
+/**
+ * Wharf and the modules it needs, loaded only once the recorder is in place: a stand-in that
+ * cannot load them (a node_modules being reinstalled under it, a build missing) says so to the
+ * runner as "cannot load", which no test result explains, instead of exiting without a word.
+ */
+async function load() {
+  try {
+    const [{ pino }, { startBroker }, config, map] = await Promise.all([import('pino'), import('../../src/index.js'), import('../../src/config.js'), import('./nats-config-map.js')]);
+    return { pino, startBroker, ...config, ...map };
+  } catch (err) {
+    record(`cannot load: ${(err as Error).message.split('\n')[0]}`);
+    process.stderr.write(`[wharf nats-server shim] cannot load Wharf: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
 
 async function main(): Promise<void> {
+  const { pino, startBroker, ConfigError, parseRawOptions, resolveOptions, parseArgv, Unsupported } = await load();
   const exe = process.env.WHARF_SHIM_ARGV0 || 'nats-server';
   let parsed;
   let options: BrokerOptions;
@@ -62,8 +94,7 @@ async function main(): Promise<void> {
   } catch (err) {
     removeData();
     const msg = err instanceof Unsupported ? `unsupported configuration: ${err.message}` : (err as Error).message;
-    // A runner that cannot see this process's stderr (nats.js 3.x's launcher) collects the refusals.
-    if (process.env.WHARF_SHIM_REFUSALS) appendFileSync(process.env.WHARF_SHIM_REFUSALS, `${msg.replace(/\n/g, ' ')}\n`);
+    record(msg);
     process.stderr.write(`[wharf nats-server shim] ${err instanceof ConfigError ? 'bad configuration: ' : ''}${msg}\n`);
     process.exit(1);
   }
@@ -74,7 +105,7 @@ async function main(): Promise<void> {
     broker = await startBroker(options, logger);
   } catch (err) {
     removeData();
-    if (err instanceof ConfigError && process.env.WHARF_SHIM_REFUSALS) appendFileSync(process.env.WHARF_SHIM_REFUSALS, `${err.message.replace(/\n/g, ' ')}\n`);
+    record(err instanceof ConfigError ? err.message : `cannot start: ${(err as Error).message}`);
     process.stderr.write(`[wharf nats-server shim] cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }

@@ -411,12 +411,16 @@ const jwtJs = nats.nkeys.createAccount();
 const jwtNoJs = nats.nkeys.createAccount();
 const jwtUser = nats.nkeys.createUser();
 const jwtUser2 = nats.nkeys.createUser();
+const jwtTiered = nats.nkeys.createAccount();
+const jwtUser3 = nats.nkeys.createUser();
 const pubKey = (k: NatsKeyPair): string => String(k.getPublicKey());
 const BASE_LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
 const JWT_ACCOUNTS: Record<string, string> = {
   [pubKey(jwtSys)]: accountJwt(jwtOp, jwtSys, 'SYS'),
   [pubKey(jwtJs)]: accountJwt(jwtOp, jwtJs, 'JS', { limits: { ...BASE_LIMITS, mem_storage: -1, disk_storage: 1_000_000, streams: 1, consumer: -1, max_ack_pending: 500 } }),
   [pubKey(jwtNoJs)]: accountJwt(jwtOp, jwtNoJs, 'NOJS'),
+  // As nats.js 3.x's 'jsm - account limits' gives them: by tier.
+  [pubKey(jwtTiered)]: accountJwt(jwtOp, jwtTiered, 'TIERED', { limits: { ...BASE_LIMITS, tiered_limits: { R1: { disk_storage: 1024 * 1024, consumer: -1, streams: -1 } } } }),
 };
 const JWT_CONFIG = (storeDir: string): string => `operator: ${operatorJwt(jwtOp, { system_account: pubKey(jwtSys) })}
 resolver: MEMORY
@@ -483,6 +487,31 @@ for (const kind of ['wharf', 'nats-server'] as const) {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Streams: \d+ of 1\b/);
       assert.match(r.stdout, /Storage: .* of 977 KiB/);
+    });
+
+    it('reports tiered JWT limits under tiers.R1, with zeros as the account\'s own limits', { timeout: 20_000 }, async () => {
+      const nc = await connectCreds(jwtTiered, jwtUser3);
+      try {
+        assert.equal((await api(nc, '$JS.API.STREAM.CREATE.T', { name: 'T', subjects: ['t'] })).error, undefined);
+        const info = await api(nc, '$JS.API.INFO');
+        assert.equal(info.error, undefined);
+        const zeros = { max_memory: 0, max_storage: 0, max_streams: 0, max_consumers: 0, max_ack_pending: 0, memory_max_stream_bytes: 0, storage_max_stream_bytes: 0, max_bytes_required: false };
+        assert.deepEqual(info['limits'], zeros);
+        assert.deepEqual(info['tiers'], {
+          R1: {
+            memory: 0,
+            storage: 0,
+            reserved_memory: 0,
+            reserved_storage: 0,
+            streams: 1,
+            consumers: 0,
+            limits: { ...zeros, max_storage: 1024 * 1024, max_streams: -1, max_consumers: -1, max_ack_pending: -1, memory_max_stream_bytes: -1, storage_max_stream_bytes: -1 },
+          },
+        });
+        assert.equal(info['streams'], 1);
+      } finally {
+        await nc.close();
+      }
     });
 
     it('answers 10039 to an account JWT without JetStream limits', { timeout: 20_000 }, async () => {

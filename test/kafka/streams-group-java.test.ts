@@ -59,8 +59,11 @@ function settledOn(g: StreamsGroupDescribeResponseDescribedGroup, names: string[
   return JSON.stringify(g.members.flatMap((m) => taskIds(m, 'assignment')).sort()) === JSON.stringify(ALL_TASKS);
 }
 
-describe('Java Kafka Streams 4.4, KIP-1071 streams groups', { skip: skipReason() }, () => {
-  test('word count under exactly_once_v2: instances join, one crashes, one leaves; the output is exact', { timeout: 420_000 }, async (t) => {
+// The skip is the test's own, not the describe's: node:test counts no test inside a skipped
+// describe, so without the jars (prepared by the compat stage, after `npm test` in .ci/run) the
+// test vanished from the count instead of showing as skipped (CI counted 1290, then 1291).
+describe('Java Kafka Streams 4.4, KIP-1071 streams groups', () => {
+  test('word count under exactly_once_v2: instances join, one crashes, one leaves; the output is exact', { skip: skipReason(), timeout: 420_000 }, async (t) => {
     const { classpath, classes } = compileJavaApp('StreamsWordCount', streams44Classpath()!);
     const broker = await startTestBroker({
       kafkaPort: 0,

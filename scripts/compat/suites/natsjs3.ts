@@ -9,16 +9,23 @@
 //   nothing else unserved: JetStream settings are mapped onto Wharf's options or refused by name
 //   (jetstream-options.ts); the refusals are collected (WHARF_SHIM_REFUSALS) and reported.
 // - Tests run one at a time (no --parallel: a Node stand-in per test on 2 cores, and the
-//   sequential output tells which test printed nst's version skip); Deno's JUnit report gives
-//   the results, its pretty output the tests nst skipped because the server's version is older
-//   (counted as skipped, with the version, never as passed).
+//   sequential output tells which test printed nst's version skip). Each declared test is
+//   counted once, by file, title and occurrence (two titles repeat within a file in 3.4.0), from
+//   its own JUnit case and its own result line in the pretty output, matched in declaration order;
+//   the two must agree, and the JUnit case's line must be the declaration's. Tests nst skipped
+//   because the server's version is older are counted as skipped, never as passed.
+// - Publication is refused (runner errors) when a selected test has no result or was cancelled
+//   by Deno (it never ran), when the two reports disagree, or when Deno's summary does not add up
+//   to the result lines plus the errors no test caught ("Uncaught error from FILE"), which Deno
+//   counts as failures but which are not tests: those are reported in the notes.
 // - Not applicable, selected from the sources (deno-test-scan.ts): jscluster_test.ts and tests
 //   whose body starts a cluster (jetstreamCluster), uses accounts with exports
 //   (jetstreamExportServerConf, or an accounts block), the public demo server (demo.nats.io) or the internet
 //   (raw.githubusercontent.com). Client-only tests (no server, no connect) are counted apart.
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { denoTests, parseDenoJUnit, versionSkips } from '../deno-test-scan.js';
+import { denoTests } from '../deno-test-scan.js';
+import { matchResults, parseDenoJUnit, parsePretty, type DeclaredTest } from '../deno-test-results.js';
 import { emptyResult, failure, run, scratch, type Context, type Counts, type Diagnosis, type Failure, type Mode, type Suite, type SuiteResult } from '../lib.js';
 
 const VERSION = '3.4.0';
@@ -38,32 +45,31 @@ const NA_FILES: Record<string, string> = {
   'jetstream/tests/jscluster_test.ts': 'JetStream cluster tests (3-node clusters): Wharf has no clustering',
 };
 
-const KNOWN: Diagnosis[] = [
-  {
-    test: 'jetstream/tests/jetstream_pushconsumer_test.ts: jetstream - ordered push consumer honors inbox prefix',
-    match: /nats-server exited before ports file appeared/,
-    diagnosis: "not built: the server configuration's user list with per-user permissions (authorization.users); the stand-in refuses it by name",
-  },
-  {
-    test: 'jetstream/tests/jsm_test.ts: jsm - account limits',
-    match: /nats-server exited before ports file appeared/,
-    diagnosis: 'not built: operator mode with account JWTs and per-account JetStream limits (a resolver preload); the stand-in refuses it by name',
-  },
-];
+/**
+ * Stored diagnoses of failures seen in earlier runs (shown only when the observed text matches).
+ * The two of the first runs (per-user permissions, operator mode) are built now and were removed.
+ */
+const KNOWN: Diagnosis[] = [];
 
 /**
- * The CI smoke subset (each must pass; SMOKE.length is the expected count). No test that reaches
- * the broker passes for the right reason yet (the four that pass against Wharf today pass because
- * it has no JetStream at all), so for now it checks the harness where the sources are prepared:
- * Deno from npm, the rewritten import map, the JUnit parsing, on client-only tests. Add the
- * JetStream tests Wharf passes as they land.
+ * The CI smoke subset (each must pass, and all 7 must run): client-only
+ * tests that check the harness (Deno from npm, the rewritten import map, the result parsing),
+ * and JetStream tests through the stand-in, among them a title declared twice in one file
+ * ("jsm - purge by subject": both are run and counted, so the smoke stage runs 7 tests).
  */
 const SMOKE: { file: string; title: string }[] = [
   { file: 'obj/tests/b64_test.ts', title: 'b64 - Base64Codec' },
   { file: 'obj/tests/b64_test.ts', title: 'b64 - Base64UrlCodec' },
   { file: 'obj/tests/sha256_test.ts', title: 'sha256 - matches js-sha256 on single update' },
   { file: 'obj/tests/sha256_test.ts', title: 'sha256 - chunked equivalent to single buffer' },
+  { file: 'jetstream/tests/jsm_test.ts', title: 'jsm - purge by subject' },
+  { file: 'kv/tests/kv_test.ts', title: 'kv - crud' },
 ];
+
+/** One line of error text, short. */
+function code1(s: string): string {
+  return s.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
 
 function regexEscape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -73,7 +79,8 @@ export const natsjs3: Suite = {
   id: 'natsjs3',
   name: 'nats.js 3.x Deno tests (jetstream, kv, obj)',
   control: 'nats-server',
-  smokeTests: SMOKE.length,
+  // One more than SMOKE names: "jsm - purge by subject" is two tests.
+  smokeTests: SMOKE.length + 1,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();
     const against = ctx.target === 'nats-server' ? ' against nats-server v2.15.2 (control)' : ' through the nats-server stand-in';
@@ -90,12 +97,15 @@ export const natsjs3: Suite = {
     }
     const dir = setup.stdout.trim().split('\n').pop()!;
 
-    // Which tests run, from the sources.
+    // Which tests run, from the sources: each declared test once, known by file, title and
+    // occurrence (titles repeat within a file: deno-test-scan.ts).
+    interface Declared extends DeclaredTest {
+      rel: string;
+      clientOnly: boolean;
+    }
+    const declared: Declared[] = [];
     const runFiles: string[] = [];
-    const exclude: string[] = [];
-    const include: string[] = [];
-    const clientOnly = new Set<string>();
-    const key = (file: string, title: string) => `./${file}\t${title}`;
+    const smokeKeys = new Set(SMOKE.map((s) => `${s.file}\t${s.title}`));
     for (const d of DIRS) {
       for (const f of readdirSync(join(dir, d)).filter((n) => n.endsWith('_test.ts')).sort()) {
         const rel = `${d}/${f}`;
@@ -104,29 +114,31 @@ export const natsjs3: Suite = {
           if (mode === 'full') result.notApplicable.push({ what: `${rel} (all ${tests.length} tests)`, count: tests.length, reason: NA_FILES[rel]! });
           continue;
         }
-        runFiles.push(rel);
+        if (mode === 'full' || SMOKE.some((s) => s.file === rel)) runFiles.push(rel);
         for (const t of tests) {
           const na = NA_MARKERS.find((m) => m.re.test(t.body));
-          if (na) {
-            exclude.push(t.title);
-            if (mode === 'full') result.notApplicable.push({ what: `${rel}: ${t.title}`, count: 1, reason: na.reason });
-          } else {
-            include.push(t.title);
-            if (!t.reaches) clientOnly.add(key(rel, t.title));
-          }
+          const twin = t.occurrence > 0 || tests.some((o) => o !== t && o.title === t.title);
+          const what = `${rel}: ${t.title}${twin ? ` (line ${t.line})` : ''}`;
+          if (na && mode === 'full') result.notApplicable.push({ what, count: 1, reason: na.reason });
+          const selected = mode === 'smoke' ? smokeKeys.has(`${rel}\t${t.title}`) : !na;
+          declared.push({ file: `./${rel}`, rel, title: t.title, occurrence: t.occurrence, line: t.line, selected, clientOnly: !t.reaches });
         }
       }
     }
-    const files = mode === 'smoke' ? [...new Set(SMOKE.map((s) => s.file))] : runFiles;
+    const files = runFiles;
     if (files.length === 0) {
       result.notes.push('the smoke subset is empty: no test of these suites passes against Wharf yet');
       result.seconds = (Date.now() - t0) / 1000;
       return result;
     }
-    // Deno's --filter regex has no lookahead, so the run names the tests it wants; tests the filter
-    // leaves out appear as skipped in the JUnit report and are not counted.
-    const wanted = new Set(mode === 'smoke' ? SMOKE.map((s) => s.title) : include);
-    const filter = mode === 'smoke' || exclude.length ? `/^(${[...wanted].map(regexEscape).join('|')})$/` : undefined;
+    // Deno's --filter regex has no lookahead, so the run names the titles it wants. A filter keeps
+    // every test with a title it names: a test not selected whose title a selected one shares
+    // would run too (it is then reported, and not counted).
+    const inFiles = declared.filter((t) => files.includes(t.rel));
+    const wanted = new Set(inFiles.filter((t) => t.selected).map((t) => t.title));
+    const alsoRun = inFiles.filter((t) => !t.selected && wanted.has(t.title));
+    for (const t of alsoRun) result.notes.push(`${t.rel}: ${t.title} (line ${t.line}) is not selected, but a selected test has its title, so Deno's filter runs it too: its result is not counted`);
+    const filter = inFiles.some((t) => !t.selected) ? `/^(${[...wanted].map(regexEscape).join('|')})$/` : undefined;
 
     const bin = scratch(ctx, 'natsjs3-bin-');
     if (ctx.target === 'wharf') symlinkSync(join(ctx.repo, 'scripts', 'compat', 'nats-server-shim'), join(bin, 'nats-server'));
@@ -143,53 +155,65 @@ export const natsjs3: Suite = {
     });
     writeFileSync(join(ctx.work, 'natsjs3.out'), r.stdout + r.stderr);
     const cases = existsSync(junit) ? parseDenoJUnit(readFileSync(junit, 'utf8')) : [];
-    const skipsByVersion = versionSkips(r.stdout);
+    const pretty = parsePretty(r.stdout);
+    // Each selected test counted once, from its own results (deno-test-results.ts).
+    const matched = matchResults(inFiles, cases, pretty);
     const apart: Counts & { failures: Failure[]; tests: string[]; how: string } = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [], tests: [], how: 'test bodies that neither start a server (setup(, NatsServer.) nor connect (connect(): scripts/compat/deno-test-scan.ts' };
     const perDir = new Map<string, Counts>();
-    for (const c of cases) {
-      if (!wanted.has(c.name)) continue;
-      const k = `${c.file}\t${c.name}`;
-      const into = clientOnly.has(k) ? apart : result;
-      if (into === apart) apart.tests.push(c.name);
-      const d = DIRS.find((x) => c.file.startsWith(`./${x}/`)) ?? c.file;
+    for (const { test: t, result: res, versionSkip: vs, message } of matched.results) {
+      const name = `${t.rel}: ${t.title}${inFiles.some((o) => o !== t && o.file === t.file && o.title === t.title) ? ` (line ${t.line})` : ''}`;
+      const into = t.clientOnly ? apart : result;
+      if (into === apart) apart.tests.push(t.title);
+      const d = DIRS.find((x) => t.rel.startsWith(`${x}/`))!;
       const pd = perDir.get(d) ?? { run: 0, passed: 0, failed: 0, skipped: 0 };
-      perDir.set(d, pd);
-      const vs = skipsByVersion.get(k);
-      if (c.result === 'ignored' || (vs && c.result === 'passed')) {
+      if (into === result) perDir.set(d, pd);
+      if (res === 'ignored' || (vs && res === 'passed')) {
         into.skipped++;
         if (into === result) {
           pd.skipped++;
-          result.skips.push({ test: `${c.file.slice(2)}: ${c.name}`, reason: vs ? `skipped by the suite: ${vs}` : 'ignored by the suite' });
+          result.skips.push({ test: name, reason: vs ? `skipped by the suite: ${vs}` : 'ignored by the suite' });
         }
         continue;
       }
       into.run++;
       if (into === result) pd.run++;
-      if (c.result === 'passed') {
+      if (res === 'passed') {
         into.passed++;
         if (into === result) pd.passed++;
       } else {
         into.failed++;
         if (into === result) pd.failed++;
-        into.failures.push(failure(KNOWN, `${c.file.slice(2)}: ${c.name}`, c.message.split('\n')[0]!.slice(0, 300) || 'failed'));
+        into.failures.push(failure(KNOWN, name, message.split('\n')[0]!.slice(0, 300) || 'failed', `${t.rel}: ${t.title}`));
       }
     }
     if (apart.tests.length) result.clientOnly = apart;
-    const summary = /^(ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed/m.exec(r.stdout);
+
+    // Honesty checks: what Deno says it ran must be what was counted, test by test.
     if (r.timedOut) result.runnerErrors.push('deno test hit the time limit; later tests are missing');
-    if (!summary) result.runnerErrors.push(`deno test stopped before its summary (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`);
+    if (!pretty.summary) result.runnerErrors.push(`deno test stopped before its summary (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ').slice(0, 300)}`);
     if (!existsSync(junit)) result.runnerErrors.push('deno test wrote no JUnit report');
-    // Tests the filter left out are in the JUnit report too (as passed, without a time): compare only the selected ones.
-    const counted = cases.filter((c) => wanted.has(c.name) && c.result !== 'ignored').length;
-    if (summary && Number(summary[2]) + Number(summary[4]) !== counted) result.runnerErrors.push(`deno's summary counts ${Number(summary[2]) + Number(summary[4])} tests, its JUnit report ${counted} of the selected ones`);
-    if (mode === 'smoke' && cases.length < SMOKE.length) result.runnerErrors.push(`the smoke subset names ${SMOKE.length} tests, deno ran ${cases.length}`);
+    result.runnerErrors.push(...matched.problems);
+    for (const e of pretty.uncaught) {
+      result.notes.push(`Deno reported an error no test caught from ${e.file.slice(2)}${e.after ? `, after its test "${e.after}" had finished` : ''} (counted as one failure in Deno's own summary, not as a test here): ${code1(e.error || '(no error text)')}`);
+    }
+    if (mode === 'smoke') {
+      const ran = inFiles.filter((t) => t.selected).length;
+      if (ran < SMOKE.length) result.runnerErrors.push(`the smoke subset names ${SMOKE.length} tests, the sources declare ${ran} of them`);
+    }
     if (existsSync(refusals)) {
       const byText = new Map<string, number>();
       for (const l of readFileSync(refusals, 'utf8').split('\n').filter(Boolean)) byText.set(l, (byText.get(l) ?? 0) + 1);
-      for (const [t, n] of byText) result.notes.push(`the nats-server stand-in refused ${n} server start(s): ${t} (those tests fail with nst's "nats-server exited before ports file appeared")`);
+      for (const [t, n] of byText) {
+        // The stand-in could not load Wharf's code: those tests measured the machine, not Wharf.
+        if (t.startsWith('cannot load: ')) result.runnerErrors.push(`the nats-server stand-in could not load Wharf ${n} time(s) (${t}): the tests whose server it was did not reach Wharf`);
+        else if (/^(cannot start|crashed): /.test(t)) result.notes.push(`the nats-server stand-in ${t.startsWith('crashed') ? 'crashed' : 'failed to start'} ${n} time(s): ${t} (a test whose server it was fails with nst's "nats-server exited before ports file appeared" when this happened before the ports file)`);
+        else result.notes.push(`the nats-server stand-in refused ${n} server start(s): ${t} (those tests fail with nst's "nats-server exited before ports file appeared")`);
+      }
     }
     if (mode === 'full') {
       for (const [d, c] of perDir) result.notes.push(`${d}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped of ${c.run} run`);
+      const twins = inFiles.filter((t) => t.occurrence > 0);
+      if (twins.length) result.notes.push(`titles declared twice in one file, each test counted once (matched to its results in declaration order, checked against the JUnit report's line): ${twins.map((t) => `${t.rel}: "${t.title}"`).join(', ')}`);
       result.notes.push(`Deno ${'2.9.6'} from npm; import map wharf-import-map.json (natsjs3-setup.sh) in place of the jsr: specifiers; tests one at a time; type checking off (--no-check: the tests' behaviour is measured, not their types)`);
     }
     result.seconds = (Date.now() - t0) / 1000;

@@ -126,7 +126,8 @@ export function jetStreamLimitsOf(account: NatsJwt): JetStreamAccountLimits | nu
   const tiers = record(l.tiered_limits);
   const tierNames = Object.keys(tiers);
   const enabled = (t: Record<string, unknown>): boolean => num(t.mem_storage) !== 0 || num(t.disk_storage) !== 0;
-  const chosen = tierNames.length > 0 ? (tierNames.map((n) => record(tiers[n])).find(enabled) ?? null) : enabled(l) ? l : null;
+  const tier = tierNames.find((n) => enabled(record(tiers[n])));
+  const chosen = tierNames.length > 0 ? (tier !== undefined ? record(tiers[tier]) : null) : enabled(l) ? l : null;
   if (chosen === null) return null;
   // A limit the JWT leaves out (omitempty) is unlimited, as nats-server reports it.
   const opt = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : -1);
@@ -139,6 +140,7 @@ export function jetStreamLimitsOf(account: NatsJwt): JetStreamAccountLimits | nu
     memoryMaxStreamBytes: opt(chosen.mem_max_stream_bytes),
     storageMaxStreamBytes: opt(chosen.disk_max_stream_bytes),
     maxBytesRequired: chosen.max_bytes_required === true,
+    ...(tier !== undefined ? { tier } : {}),
   };
 }
 

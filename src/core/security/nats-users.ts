@@ -67,6 +67,12 @@ export interface JetStreamAccountLimits {
   readonly memoryMaxStreamBytes: number;
   readonly storageMaxStreamBytes: number;
   readonly maxBytesRequired: boolean;
+  /**
+   * The tier the limits come from when an account JWT gives them as tiered_limits (R1 on one
+   * server): $JS.API.INFO then reports them under `tiers`, and zeros as the account's own limits,
+   * as nats-server does.
+   */
+  readonly tier?: string;
 }
 
 export const UNLIMITED_JETSTREAM: JetStreamAccountLimits = Object.freeze({

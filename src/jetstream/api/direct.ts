@@ -2,7 +2,8 @@
 // for the last message on a subject), and the batch and multi_last forms of 2.11: the message
 // itself as the reply, its stored headers first, then Nats-Stream, Nats-Subject, Nats-Sequence,
 // Nats-Time-Stamp (and in batches Nats-Num-Pending, Nats-Last-Sequence), a 204 EOB status after
-// a batch, and nats-server's 404/408/413 statuses (fixture direct-get). A stream without
+// a batch, and nats-server's 404/408/413 statuses (fixture direct-get; a batch that finds
+// nothing is "Message Not Found", multi_last's "No Results"). A stream without
 // allow_direct declines the subject: the requester gets no-responders, as from nats-server.
 import { startTimeMs } from '../../core/streams/go-duration.js';
 import { subjectFilter } from '../../core/streams/subject-filter.js';
@@ -10,7 +11,7 @@ import type { Stream } from '../../core/streams/stream-view.js';
 import type { StoredMessage, SubjectFilter } from '../../core/streams/types.js';
 import type { ApiReply, ApiRoute } from '../api-table.js';
 import type { JetStreamContext } from '../context.js';
-import { decodeGo, goTime, parseRfc3339 } from '../json.js';
+import { decodeGo, goTime } from '../json.js';
 import { MsgGetRequest } from './schemas.js';
 
 /** A start_time as the first whole millisecond at or after it (0 when it does not parse). */
@@ -63,7 +64,9 @@ async function batch(r: ApiReply, s: Stream, from: number, count: number, maxByt
     lastSent = seq;
     if (maxBytes > 0 && bytes >= maxBytes) break;
   }
-  if (sent === 0) return r.status(404, 'No Results');
+  // A batch that finds nothing answers as a single get does (nats-server v2.15.2); only
+  // multi_last says "No Results" (test/jetstream/direct-get-statuses.test.ts).
+  if (sent === 0) return r.status(404, 'Message Not Found');
   r.status(204, 'EOB', [
     ['Nats-Num-Pending', String(s.count(lastSent + 1, filter, false))],
     ['Nats-Last-Sequence', String(lastSent)],
@@ -73,7 +76,8 @@ async function batch(r: ApiReply, s: Stream, from: number, count: number, maxByt
 async function multiLast(r: ApiReply, s: Stream, subjects: readonly string[], upToSeq: number, upToTime: number, count: number, noHdr: boolean): Promise<void> {
   const filter = subjectFilter(subjects);
   let upTo = upToSeq > 0 ? Math.min(upToSeq, s.durableSeq) : s.durableSeq;
-  if (upToTime > 0) upTo = Math.min(upTo, (await s.seqForTime(upToTime + 1)) - 1);
+  // Only messages stamped before up_to_time (nats-server leaves out the one stamped at it).
+  if (upToTime > 0) upTo = Math.min(upTo, (await s.seqForTime(upToTime)) - 1);
   // The last message of each matching subject at or below upTo.
   const found = new Map<string, number>();
   for (let seq = s.nextSeq(s.firstSeq, filter); seq !== 0 && seq <= upTo; seq = s.nextSeq(seq + 1, filter)) {
@@ -141,7 +145,8 @@ export function directRoutes(ctx: JetStreamContext): ApiRoute[] {
           (next !== '' && multi.length > 0) ||
           (upToSeq > 0 && upToTimeRaw !== undefined);
         if (conflict) return r.status(408, 'Bad Request');
-        if (multi.length > 0) return multiLast(r, s, multi, upToSeq, upToTimeRaw !== undefined ? (parseRfc3339(upToTimeRaw) ?? 0) : 0, count, noHdr);
+        // up_to_time as the first whole millisecond at or after it (Wharf stamps whole milliseconds).
+        if (multi.length > 0) return multiLast(r, s, multi, upToSeq, upToTimeRaw !== undefined ? startAt(upToTimeRaw) : 0, count, noHdr);
         if (count > 0) {
           let from = Math.max(1, seq);
           if (startTime !== undefined) from = await s.seqForTime(startAt(startTime));
