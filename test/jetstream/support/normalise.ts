@@ -52,7 +52,12 @@ export class Normaliser {
       if (key === 'level' || key === 'api_lvl') return '<level>';
       return v;
     }
-    if (Array.isArray(v)) return v.map((x) => this.json(x, key));
+    if (Array.isArray(v)) {
+      const out = v.map((x) => this.json(x, key));
+      // nats-server lists a stream's sources from a Go map: their order is not defined.
+      if (key === 'sources') out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      return out;
+    }
     if (v !== null && typeof v === 'object') {
       const o: { [key: string]: Json } = {};
       for (const [k, x] of Object.entries(v)) o[k] = this.json(x, k);
