@@ -11,15 +11,10 @@
 // (state), not by the clock.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { peerSkip } from '../support/peers.js';
-import { startNatsServer, type RunningNatsServer } from '../support/nats-server.js';
-import { startWharf, type RunningWharf } from '../support/wharf.js';
 import { RawNats } from './support/raw-nats.js';
 import type { Json } from './support/normalise.js';
-import { Driver, type Step } from './support/driver.js';
+import { Driver, assertSameSteps, startServerPair, type ServerPair, type Side, type Step } from './support/driver.js';
 
 /** The scenario, run the same way against both servers. */
 async function scenario(d: Driver, waitAbandoned: () => Promise<void>): Promise<void> {
@@ -87,17 +82,13 @@ async function scenario(d: Driver, waitAbandoned: () => Promise<void>): Promise<
 
 
 describe('atomic batch publish, Wharf against nats-server', { skip: peerSkip('nats-server') }, () => {
-  let ref: RunningNatsServer;
-  let store: string;
-  let wharf: RunningWharf;
-  const results: Record<'nats-server' | 'wharf', Step[]> = { 'nats-server': [], wharf: [] };
-  const advisories: Record<'nats-server' | 'wharf', Json[]> = { 'nats-server': [], wharf: [] };
+  let pair: ServerPair | undefined;
+  const results: Record<Side, Step[]> = { 'nats-server': [], wharf: [] };
+  const advisories: Record<Side, Json[]> = { 'nats-server': [], wharf: [] };
 
   before(async () => {
-    store = mkdtempSync(join(tmpdir(), 'wharf-ref-batch-'));
-    ref = await startNatsServer({ config: `jetstream { store_dir: ${JSON.stringify(store)}, limits { batch { timeout: "1s" } } }\n` });
-    wharf = await startWharf({ jsBatchTimeout: 1000 });
-    for (const [k, port] of [['nats-server', ref.port], ['wharf', wharf.port]] as const) {
+    pair = await startServerPair(', limits { batch { timeout: "1s" } }', { jsBatchTimeout: 1000 });
+    for (const [k, port] of pair.sides) {
       const nc = await RawNats.open(port);
       const adv = nc.sub('$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.>');
       await nc.flush();
@@ -118,16 +109,11 @@ describe('atomic batch publish, Wharf against nats-server', { skip: peerSkip('na
   });
 
   after(async () => {
-    await wharf?.close();
-    await ref?.close();
-    if (store) rmSync(store, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('answers every step as nats-server does', () => {
-    const ref = results['nats-server'];
-    const got = results.wharf;
-    assert.equal(got.length, ref.length);
-    for (let i = 0; i < ref.length; i++) assert.deepEqual(got[i], ref[i], `step ${ref[i]!.step}`);
+    assertSameSteps(results);
   });
 
   it('the commit acks the batch, staged messages get an empty reply, refusals store nothing', () => {

@@ -12,10 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerSkip } from '../support/peers.js';
-import { startNatsServer, type RunningNatsServer } from '../support/nats-server.js';
 import { startWharf, type RunningWharf } from '../support/wharf.js';
 import { RawNats } from './support/raw-nats.js';
-import { Driver, type Step } from './support/driver.js';
+import { Driver, assertSameSteps, startServerPair, type ServerPair, type Side, type Step } from './support/driver.js';
 import type { Json } from './support/normalise.js';
 
 interface Info {
@@ -125,16 +124,12 @@ async function scenario(d: Driver): Promise<void> {
 }
 
 describe('message schedules, Wharf against nats-server', { skip: peerSkip('nats-server') }, () => {
-  let ref: RunningNatsServer;
-  let store: string;
-  let wharf: RunningWharf;
-  const results: Record<'nats-server' | 'wharf', Step[]> = { 'nats-server': [], wharf: [] };
+  let pair: ServerPair | undefined;
+  const results: Record<Side, Step[]> = { 'nats-server': [], wharf: [] };
 
   before(async () => {
-    store = mkdtempSync(join(tmpdir(), 'wharf-ref-sched-'));
-    ref = await startNatsServer({ config: `jetstream { store_dir: ${JSON.stringify(store)} }\n` });
-    wharf = await startWharf({});
-    for (const [k, port] of [['nats-server', ref.port], ['wharf', wharf.port]] as const) {
+    pair = await startServerPair('', {});
+    for (const [k, port] of pair.sides) {
       const nc = await RawNats.open(port);
       const d = new Driver(nc);
       try {
@@ -147,16 +142,11 @@ describe('message schedules, Wharf against nats-server', { skip: peerSkip('nats-
   });
 
   after(async () => {
-    await wharf?.close();
-    await ref?.close();
-    if (store) rmSync(store, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('answers every step as nats-server does', () => {
-    const expected = results['nats-server'];
-    const got = results.wharf;
-    for (let i = 0; i < expected.length; i++) assert.deepEqual(got[i], expected[i], `step ${expected[i]!.step}`);
-    assert.equal(got.length, expected.length);
+    assertSameSteps(results);
   });
 
   it('a fired one-off carries the scheduler, purge and the schedule TTL', () => {

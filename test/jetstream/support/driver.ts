@@ -3,6 +3,12 @@
 // server) under its step, so that the same scenario run against nats-server and Wharf can be
 // compared step by step. Used by the 2.12 feature tests (atomic batches, counters, schedules).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OptionsByFlag } from '../../../src/config.js';
+import { startNatsServer } from '../../support/nats-server.js';
+import { startWharf } from '../../support/wharf.js';
 import type { RawNats } from './raw-nats.js';
 import { Normaliser, type Json } from './normalise.js';
 
@@ -55,3 +61,38 @@ export class Driver {
   }
 }
 
+
+export type Side = 'nats-server' | 'wharf';
+
+/** The two servers of a differential test: nats-server -js on a temporary store, and Wharf. */
+export interface ServerPair {
+  /** Each side's NATS port, nats-server first. */
+  readonly sides: ReadonlyArray<readonly [Side, number]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts nats-server with JetStream (`jetstreamExtra`: more settings of its jetstream block) and
+ * Wharf (with `wharfOptions`).
+ */
+export async function startServerPair(jetstreamExtra = '', wharfOptions: OptionsByFlag = {}): Promise<ServerPair> {
+  const store = mkdtempSync(join(tmpdir(), 'wharf-ref-js-'));
+  const ref = await startNatsServer({ config: `jetstream { store_dir: ${JSON.stringify(store)}${jetstreamExtra} }\n` });
+  const wharf = await startWharf(wharfOptions);
+  return {
+    sides: [['nats-server', ref.port], ['wharf', wharf.port]],
+    async close() {
+      await wharf.close();
+      await ref.close();
+      rmSync(store, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Wharf answered every step as nats-server did. */
+export function assertSameSteps(results: Record<Side, Step[]>): void {
+  const expected = results['nats-server'];
+  const got = results.wharf;
+  assert.equal(got.length, expected.length);
+  for (let i = 0; i < expected.length; i++) assert.deepEqual(got[i], expected[i], `step ${expected[i]!.step}`);
+}
