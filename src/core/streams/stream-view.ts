@@ -404,18 +404,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     // Counter increments are checked first (after sealed), as nats-server does.
     const incr = cfg.sealed ? null : checkIncrement(cfg, scan, dataLen);
     if (incr !== null && typeof incr !== 'bigint') {
-      if (atomic !== null) return atomic.fail(incr);
-      this.replyError(reply, incr);
-      return false;
+      return this.refuse(atomic, reply, incr);
     }
     // Schedule headers (not on the messages schedules publish themselves).
     let schedule: { schedule: boolean; addRollup: boolean } | null = null;
     if (!scheduled && !cfg.sealed && scan !== null && scan.hasNatsFields()) {
       const r = checkSchedule(cfg, scan, stored, (s) => this.index.lastOf(s) === 0 || this.scheduleTable!.has(s));
       if ('err_code' in r) {
-        if (atomic !== null) return atomic.fail(r);
-        this.replyError(reply, r);
-        return false;
+        return this.refuse(atomic, reply, r);
       }
       schedule = r;
     }
@@ -437,15 +433,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     let total: bigint | null = null;
     if (cfg.allow_msg_counter && this.counters !== null) {
       if (incr === null) {
-        if (atomic !== null) return atomic.fail(jsError('JSMessageIncrMissingErr'));
-        this.replyError(reply, jsError('JSMessageIncrMissingErr'));
-        return false;
+        return this.refuse(atomic, reply, jsError('JSMessageIncrMissingErr'));
       }
       const prev = this.counters.at(this.index.lastOf(stored));
       if (prev === null || prev === undefined) {
-        if (atomic !== null) return atomic.fail(jsError('JSMessageCounterBrokenErr'));
-        this.replyError(reply, jsError('JSMessageCounterBrokenErr'));
-        return false;
+        return this.refuse(atomic, reply, jsError('JSMessageCounterBrokenErr'));
       }
       total = prev + incr;
       value = counterPayload(total);
@@ -453,9 +445,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       dataLen = value.length;
       size = storedSize(this.memory, stored.length, storedHdr, dataLen);
       if (cfg.max_msg_size >= 0 && (storedHdr > cfg.max_msg_size || dataLen > cfg.max_msg_size - storedHdr)) {
-        if (atomic !== null) return atomic.fail(jsError('JSStreamMessageExceedsMaximumErr'));
-        this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
-        return false;
+        return this.refuse(atomic, reply, jsError('JSStreamMessageExceedsMaximumErr'));
       }
     }
     if (atomic !== null) {
@@ -469,9 +459,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const topicMax = this.partition.topic.settings.maxMessageBytes;
     if (msg.length + stored.length + 128 > topicMax || (atomic !== null && this.builder.bytes + msg.length + stored.length + 64 > topicMax)) {
       // One record (or one atomic batch) of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
-      if (atomic !== null) return atomic.fail(jsError('JSStreamMessageExceedsMaximumErr'));
-      this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
-      return false;
+      return this.refuse(atomic, reply, jsError('JSStreamMessageExceedsMaximumErr'));
     }
     const split = Math.min(BATCH_SPLIT_BYTES, topicMax - 1024);
     if (atomic === null && this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
@@ -616,6 +604,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   private foreignInflight(): boolean {
     for (let i = 0; i < this.inflight.length; i++) if (!this.inflight[i]!.own || this.inflight[i]!.fanout.length > 0) return true;
+    return false;
+  }
+
+  /** Refuses a publish: the atomic batch it belongs to fails, or the publisher gets the error. Returns false. */
+  private refuse(atomic: AtomicCommit | null, reply: string | undefined, err: JsApiError): boolean {
+    if (atomic !== null) return atomic.fail(err);
+    this.replyError(reply, err);
     return false;
   }
 
