@@ -10,7 +10,8 @@ import { ANONYMOUS, type Principal } from '../core/security/principal.js';
 import type { Verdict } from './auth.js';
 import { MAX_CLIENT_PROTOCOL, type ConnectOptions } from './connect.js';
 import { ERR, errLine, publishViolation, subscribeViolation } from './errors.js';
-import { Outbound } from './outbound.js';
+import { COPY_LIMIT, Outbound } from './outbound.js';
+import { inSharedReadBuffer } from '../util/shared-read.js';
 import { NatsParser, type ParserHandler, type ProtocolError } from './parser.js';
 import { ClientPermissions } from './permissions.js';
 import { NatsSubscription } from './subscription.js';
@@ -244,6 +245,11 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   // ---- inbound ------------------------------------------------------------------------
 
+  /** One read of a socket that reads into the shared buffer (the view is valid during the call only). */
+  read(chunk: Buffer): void {
+    this.onData(chunk);
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastActivity = new Date();
@@ -365,7 +371,10 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     return true;
   }
 
-  onPublish(published: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
+  onPublish(published: string, reply: string | undefined, hdrLen: number, payload: Buffer): void {
+    // Receivers' outbound buffers keep large payloads by reference until written: one copy out
+    // of the shared read buffer, which the next read overwrites (src/util/shared-read.ts).
+    const msg = payload.length >= COPY_LIMIT && inSharedReadBuffer(payload) ? Buffer.from(payload) : payload;
     this.inMsgs++;
     this.inBytes += msg.length;
     // Subject mappings apply first, as in nats-server: permissions and the no-responders
@@ -626,6 +635,11 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     if (this.closed) return;
     this.closeReason = reason;
     this.out.flush(this.sock);
+    // Read on to the client's FIN (what arrives is ignored: the connection is closed), so the
+    // socket ends when the client closes; a socket that reads into the shared buffer stops
+    // reading at once when paused (an asynchronous auth check pauses it), and would otherwise
+    // wait for the linger timer below.
+    if (this.sock.isPaused()) this.sock.resume();
     this.sock.end();
     // A peer that never reads would hold the socket half-open: force it shut.
     setTimeout(() => this.sock.destroy(), CLOSE_LINGER_MS).unref();

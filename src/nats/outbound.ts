@@ -1,7 +1,13 @@
 // Per-connection outbound buffer. Deliveries during one read event are copied into a staging
 // buffer and written with one socket.write() when the event ends, so a burst of N messages to
-// a receiver costs one syscall instead of N. When the kernel took the whole write at once the
-// staging buffer is reused; otherwise the socket still references it and a fresh one is taken.
+// a receiver costs one syscall instead of N.
+//
+// Staging buffers: a connection starts with a small one (idle connections are many) that doubles
+// with its traffic; once it needs the full size it takes full-size buffers from a pool shared by
+// all connections, and each goes back to the pool when the socket has written it (the write's
+// callback), so a busy connection allocates nothing per event. Allocating a fresh 64 KiB buffer
+// per event, as before, was external memory at the rate of the traffic, and external memory is
+// what starts V8's full garbage collections (see src/util/shared-read.ts for the read side).
 import type { Socket } from 'node:net';
 
 /** Staging starts small (idle connections are many) and doubles up to this size. */
@@ -9,12 +15,43 @@ const FIRST_STAGING = 512;
 const MAX_STAGING = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 /** Payloads this large are queued by reference instead of copied. */
-const COPY_LIMIT = 16 * 1024;
+export const COPY_LIMIT = 16 * 1024;
 /** Up to this length a JavaScript loop beats a call into native code. */
 const SHORT = 48;
+/** Full-size staging buffers kept for reuse (4 MiB); beyond that they are left to the collector. */
+const POOL_MAX = 64;
+
+/** A full-size staging buffer of the pool and the callback that gives it back. */
+interface PooledStaging {
+  readonly buf: Buffer;
+  readonly release: () => void;
+}
+
+const pool: PooledStaging[] = [];
+
+function takeStaging(): PooledStaging {
+  const reused = pool.pop();
+  if (reused !== undefined) return reused;
+  const entry: PooledStaging = {
+    buf: Buffer.allocUnsafeSlow(MAX_STAGING),
+    release: () => {
+      if (pool.length < POOL_MAX) pool.push(entry);
+    },
+  };
+  return entry;
+}
+
+/** Buffers in the pool now (for tests). */
+export function pooledStagingCount(): number {
+  return pool.length;
+}
 
 export class Outbound {
   private staging: Buffer = EMPTY;
+  /** The pool entry `staging` is, or null when it is a buffer of its own (or EMPTY). */
+  private stagingEntry: PooledStaging | null = null;
+  /** Pool entries among `queued`, given back once the socket has written them. */
+  private queuedEntries: PooledStaging[] = [];
   /** Size of the next staging buffer: grows with the traffic the connection has shown. */
   private nextSize = FIRST_STAGING;
   private len = 0;
@@ -31,12 +68,31 @@ export class Outbound {
 
   private ensure(n: number): void {
     if (this.staging.length - this.len >= n) return;
+    // A connection that filled its staging buffer shows the traffic for a bigger one.
+    if (this.staging.length > 0) this.nextSize = Math.min(MAX_STAGING, this.nextSize * 2);
+    this.retireStaging();
+    if (this.nextSize === MAX_STAGING && n <= MAX_STAGING) {
+      const entry = takeStaging();
+      this.stagingEntry = entry;
+      this.staging = entry.buf;
+    } else {
+      this.staging = Buffer.allocUnsafeSlow(Math.max(this.nextSize, n));
+    }
+    this.len = 0;
+  }
+
+  /** Queues what staging holds (its pool entry with it) and leaves staging EMPTY. */
+  private retireStaging(): void {
+    const entry = this.stagingEntry;
     if (this.len > 0) {
       this.queued.push(this.staging.subarray(0, this.len));
       this.queuedBytes += this.len;
+      if (entry !== null) this.queuedEntries.push(entry);
+    } else if (entry !== null) {
+      entry.release();
     }
-    if (this.staging.length > 0) this.nextSize = Math.min(MAX_STAGING, this.nextSize * 2);
-    this.staging = Buffer.allocUnsafeSlow(Math.max(this.nextSize, n));
+    this.stagingEntry = null;
+    this.staging = EMPTY;
     this.len = 0;
   }
 
@@ -78,13 +134,9 @@ export class Outbound {
   bytes(src: Buffer, start = 0, end = src.length): void {
     const n = end - start;
     if (n >= COPY_LIMIT) {
-      // Large payload: keep a reference (the source is a read buffer we never reuse).
-      if (this.len > 0) {
-        this.queued.push(this.staging.subarray(0, this.len));
-        this.queuedBytes += this.len;
-        this.staging = EMPTY;
-        this.len = 0;
-      }
+      // Large payload: keep a reference. The caller guarantees it does not change until written
+      // (a stored message, or a publish copied out of the shared read buffer: NatsConnection).
+      if (this.len > 0) this.retireStaging();
       this.queued.push(start === 0 && end === src.length ? src : src.subarray(start, end));
       this.queuedBytes += n;
       return;
@@ -107,22 +159,45 @@ export class Outbound {
     if (total === 0) return;
     this.bytesWritten += total;
     if (this.queued.length === 0) {
-      socket.write(this.staging.subarray(0, this.len));
-    } else {
-      socket.cork();
-      for (const b of this.queued) socket.write(b);
-      if (this.len > 0) socket.write(this.staging.subarray(0, this.len));
-      socket.uncork();
-      this.queued = [];
-      this.queuedBytes = 0;
+      const entry = this.stagingEntry;
+      if (entry !== null) {
+        // A pool buffer goes back when the socket is done with it; the next event takes another.
+        socket.write(this.staging.subarray(0, this.len), entry.release);
+        this.stagingEntry = null;
+        this.staging = EMPTY;
+      } else {
+        socket.write(this.staging.subarray(0, this.len));
+        // A synchronous, complete write leaves nothing queued in the socket: staging is free again.
+        if (socket.writableLength !== 0) this.staging = EMPTY;
+      }
+      this.len = 0;
+      return;
     }
-    // A synchronous, complete write leaves nothing queued in the socket: staging is free again.
-    if (socket.writableLength !== 0) this.staging = EMPTY;
-    this.len = 0;
+    if (this.len > 0) this.retireStaging();
+    const entries = this.queuedEntries;
+    const queued = this.queued;
+    this.queued = [];
+    this.queuedEntries = [];
+    this.queuedBytes = 0;
+    socket.cork();
+    const last = queued.length - 1;
+    for (let i = 0; i < last; i++) socket.write(queued[i]!);
+    // Writes complete in order: the last one's callback means every pool buffer is written.
+    if (entries.length === 0) socket.write(queued[last]!);
+    else
+      socket.write(queued[last]!, () => {
+        for (const e of entries) e.release();
+      });
+    socket.uncork();
   }
 
   /** Drops what was not written (the connection is closing). */
   discard(): void {
+    for (const e of this.queuedEntries) e.release();
+    this.stagingEntry?.release();
+    this.stagingEntry = null;
+    this.staging = EMPTY;
+    this.queuedEntries = [];
     this.queued = [];
     this.queuedBytes = 0;
     this.len = 0;

@@ -11,6 +11,7 @@ import type { NatsAccount } from '../core/security/nats-users.js';
 import { JwtAuthenticator, authenticatorFor, type Authenticator } from './auth.js';
 import { OperatorTrust } from '../core/security/nats-operator.js';
 import { NatsConnection } from './connection.js';
+import { adoptWithSharedReads } from '../util/shared-read.js';
 import { ERR } from './errors.js';
 
 export { GLOBAL_ACCOUNT } from '../core/security/principal.js';
@@ -130,7 +131,8 @@ export class NatsServer {
   }
 
   async listen(): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Paused until accept() decides how the connection reads (plain TCP: into the shared buffer).
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     this.listener = server;
     server.maxConnections = Number.MAX_SAFE_INTEGER; // enforced here, with nats-server's -ERR
     await new Promise<void>((resolve, reject) => {
@@ -181,10 +183,15 @@ export class NatsServer {
     return Buffer.from(`${this.infoPrefix}${nonce},"client_id":${conn.cid},"client_ip":${JSON.stringify(conn.ip)}${confirm}}\r\n`);
   }
 
-  private accept(socket: Socket): void {
+  private accept(accepted: Socket): void {
     const cid = this.nextCid++;
-    const ip = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-    const conn = new NatsConnection(this, socket, cid, ip, socket.remotePort ?? 0);
+    const ip = accepted.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    const port = accepted.remotePort ?? 0;
+    // Plain connections read into the process-wide buffer (src/util/shared-read.ts); a TLS
+    // connection's reads are the TLS layer's, so it keeps its socket.
+    let conn: NatsConnection | null = null;
+    const socket = (this.tls === null ? adoptWithSharedReads(accepted, (chunk) => conn!.read(chunk)) : null) ?? accepted.resume();
+    conn = new NatsConnection(this, socket, cid, ip, port);
     if (this.lameDuck) {
       socket.destroy();
       return;
