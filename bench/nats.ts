@@ -138,8 +138,8 @@ async function benchPubSub(url: string, msgs: number, size: number, subs: number
   return parseBenchCsv(readFileSync(subCsv, 'utf8')).reduce((s, r) => s + Number(r.MsgsPerSec), 0);
 }
 
-/** Request-reply latency through `nats bench service`: p50 and p99 of one run, in microseconds. */
-async function benchRequestReply(url: string, msgs: number): Promise<{ rr50: number; rr99: number }> {
+/** Request-reply latency through `nats bench service`: p50, p99 and p99.9 of one run, in microseconds. */
+async function benchRequestReply(url: string, msgs: number): Promise<{ rr50: number; rr99: number; rr999: number }> {
   const serve = nats(url, ['bench', 'service', 'serve', 'bench.svc', '--clients', '1', '--no-progress']);
   try {
     if (!(await serve.waitOutput(/\[1\] Starting Core NATS service/i, 15_000))) throw new Error(`bench service serve did not start: ${serve.out().slice(-500)}`);
@@ -148,7 +148,7 @@ async function benchRequestReply(url: string, msgs: number): Promise<{ rr50: num
     await natsOk(nats(url, ['bench', 'service', 'request', 'bench.svc', '--msgs', String(msgs), '--size', '16', '--clients', '1', '--no-progress', '--csv', csv]), 'nats bench service request');
     const row = parseBenchCsv(readFileSync(csv, 'utf8'))[0];
     if (!row) throw new Error('nats bench service request wrote no CSV row');
-    return { rr50: Number(row.P50LatencyMicroSecs), rr99: Number(row.P99LatencyMicroSecs) };
+    return { rr50: Number(row.P50LatencyMicroSecs), rr99: Number(row.P99LatencyMicroSecs), rr999: Number(row['P99.9LatencyMicroSecs']) };
   } finally {
     await serve.kill();
   }
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       one({ key: 'fan4', label: `1 pub → 4 subs fan-out, 128 B (${c(300_000)} msgs)`, unit: 'msgs/s received (sum of 4)', higherIsBetter: true }, 4 * n(300_000), (s) => benchPubSub(url(s), n(300_000), 128, 4)),
       one({ key: 'queue4', label: `1 pub → queue group of 4, 128 B (${c(500_000)} msgs)`, unit: 'msgs/s received', higherIsBetter: true }, n(500_000), (s) => benchQueue(s.port, url(s), n(500_000), 128, 4)),
       {
-        rows: [rr50, { key: 'rr99', label: 'request-reply latency p99 (the same runs)', unit: 'µs', higherIsBetter: false }, cpuRow({ ...rr50, label: 'request-reply (the same runs)' }, 'request')],
+        rows: [rr50, { key: 'rr99', label: 'request-reply latency p99 (the same runs)', unit: 'µs', higherIsBetter: false }, { key: 'rr999', label: 'request-reply latency p99.9 (the same runs)', unit: 'µs', higherIsBetter: false }, cpuRow({ ...rr50, label: 'request-reply (the same runs)' }, 'request')],
         sides: sides(async (s) => {
           const { result, cpuPerMsg } = await withBrokerCpu(s.pid, () => benchRequestReply(url(s), n(20_000)), () => n(20_000));
           return { ...result, rr50Cpu: cpuPerMsg };
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
       'Load tool: natscli v0.5.0 `nats bench pub|sub|service`; the queue group and the idle connections use the raw-protocol clients of bench/nats-clients.ts (natscli\'s `bench sub` has no queue-group option).',
       'Both servers run side by side for the throughput and latency rows (the idle one uses no CPU); the memory rows start a fresh server per run.',
       '1 pub → N subs: `nats bench sub --clients N` started first, then `nats bench pub`; messages per second received, summed over the subscribers.',
-      'Request-reply: `nats bench service serve` (one responder) and `nats bench service request` (one requester, one request in flight); p50 and p99 come from the same run.',
+      'Request-reply: `nats bench service serve` (one responder) and `nats bench service request` (one requester, one request in flight); p50, p99 and p99.9 come from the same run.',
       'CPU per message: the broker\'s user + system CPU time from /proc/PID/stat over the run of the load tools (their start included), divided by the messages the rate counts (received, summed over subscribers; published for publish only; requests for request-reply).',
       'RSS: VmRSS of the broker process from /proc, 1 s after start, then 2 s after a child opened the idle connections (CONNECT, PING, wait for PONG).',
     ],

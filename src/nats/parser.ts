@@ -9,6 +9,8 @@
 // Operations are matched case-insensitively, arguments split on spaces and tabs, and lines
 // may end in CRLF or LF, all as nats-server's parser accepts them.
 
+import { joinReads } from '../util/shared-read.js';
+
 export type ProtocolError =
   /** An operation name that is not part of the protocol: -ERR, then close. */
   | 'unknown-operation'
@@ -133,7 +135,7 @@ export class NatsParser {
     if (this.failed) return;
     let buf = chunk;
     if (this.held !== null) {
-      buf = chunk.length === 0 ? this.held : Buffer.concat([this.held, chunk]);
+      buf = chunk.length === 0 ? this.held : joinReads(this.held, chunk);
       this.held = null;
     }
     let pos = 0;

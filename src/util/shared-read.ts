@@ -31,9 +31,27 @@ export function sharedReadBuffer(): Buffer {
   return shared;
 }
 
-/** Whether `b` is a view of the shared read buffer (its bytes change with the next read). */
+let joined: Buffer | null = null;
+
+/** Whether `b` is a view of the shared read buffer or of the join buffer (its bytes change with the next read). */
 export function inSharedReadBuffer(b: Buffer): boolean {
-  return shared !== null && b.buffer === shared.buffer;
+  return (shared !== null && b.buffer === shared.buffer) || (joined !== null && b.buffer === joined.buffer);
+}
+
+/**
+ * `held` (the unparsed tail of the last read) followed by `chunk`, in a second process-wide
+ * buffer instead of a fresh one: a parser calls this when a read ends inside a control line, and
+ * the next read would otherwise cost a copy into a new 64 KiB allocation. The result is valid
+ * until the next call, by the same rule as the shared read buffer. Larger joins than the buffer
+ * (a paused connection's backlog) are allocated as before.
+ */
+export function joinReads(held: Buffer, chunk: Buffer): Buffer {
+  const n = held.length + chunk.length;
+  if (n > 2 * SHARED_READ_SIZE) return Buffer.concat([held, chunk], n);
+  joined ??= Buffer.allocUnsafeSlow(2 * SHARED_READ_SIZE);
+  held.copy(joined, 0);
+  chunk.copy(joined, held.length);
+  return joined.subarray(0, n);
 }
 
 const scribble = process.env.WHARF_DEBUG_SCRIBBLE_READS === '1';
