@@ -283,6 +283,7 @@ async function main(): Promise<void> {
       'Request-reply: `nats bench service serve` (one responder) and `nats bench service request` (one requester, one request in flight); p50, p99 and p99.9 come from the same run.',
       'CPU per message: the broker\'s user + system CPU time from /proc/PID/stat over the run of the load tools (their start included), divided by the messages the rate counts (received, summed over subscribers; published for publish only; requests for request-reply).',
       'RSS: VmRSS of the broker process from /proc, 1 s after start, then 2 s after a child opened the idle connections (CONNECT, PING, wait for PONG).',
+      "Where the broker's time goes in these rows (perf profiles, what was changed and what is left, where Node is the limit): [nats-performance.md](nats-performance.md).",
     ],
   };
   process.stdout.write(`${markdownTable(result)}\n\n${allPairs(result)}\n\n(${o.pairs} pair(s), ${result.seconds} s)\n`);
