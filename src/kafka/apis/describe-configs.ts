@@ -1,7 +1,8 @@
 // DescribeConfigs (32): a topic's configs (effective value and where it comes from), the
 // broker's configs (static and dynamic, with their levels as synonyms; "" lists the cluster-wide
 // dynamic defaults only), or a group's (KIP-932's share.* and the other GROUP configs, with
-// the broker setting each defaults to as synonym), under Kafka's names, types and sources.
+// the broker setting each defaults to as synonym), under Kafka's names, types and sources, or
+// the broker's loggers and their levels (BROKER_LOGGER: broker-loggers.ts).
 // Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on
 // the group (else GROUP_AUTHORIZATION_FAILED) or,
 // for broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
@@ -10,6 +11,7 @@ import type { DescribeConfigsResponseDescribeConfigsResult } from '../protocol/m
 import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { ConfigSource, configAclResource, describeBroker, describeGroup, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
+import { describeBrokerLoggers } from './broker-loggers.js';
 import { defineHandler } from './types.js';
 
 /**
@@ -49,6 +51,8 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
           const broker = describeBroker(ctx, r.resourceName);
           brokerSynonyms = new Map(broker.map((c) => [c.name, c.synonyms]));
           configs = broker;
+        } else if (r.resourceType === ResourceType.BROKER_LOGGER) {
+          configs = describeBrokerLoggers(ctx, r.resourceName);
         } else if (r.resourceType === ResourceType.GROUP) {
           const group = describeGroup(ctx, r.resourceName);
           synonymsOf = new Map(group.map((c) => [c.name, c.synonym]));
