@@ -451,10 +451,13 @@ export class ConsumerGroups implements GroupTypeExtension {
   }
 
   /** Moves a member one step towards its target. Returns true if anything changed. */
-  private reconcile(g: Group, m: Member): boolean {
+  private reconcile(g: Group, m: Member, owned: Assignment | null): boolean {
     const before = `${m.epoch}|${m.state}|${keyOf(m.assigned)}|${keyOf(m.revoking)}`;
     const revoke = minus(m.assigned, m.target);
-    if (size(revoke) > 0 || size(m.revoking) > 0) {
+    // Partitions the member reports it no longer owns need no revocation round (Kafka's
+    // ownsRevokedPartitions; without a report, it owns them).
+    const mustRevoke = size(revoke) > 0 && (owned === null || size(intersect(revoke, owned)) > 0);
+    if (mustRevoke || size(m.revoking) > 0) {
       // Revocation first; the epoch moves only once the member reports the partitions gone.
       for (const [t, ps] of revoke) for (const p of ps) add(m.revoking, t, p);
       m.assigned = intersect(m.assigned, m.target);
@@ -468,6 +471,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         clearTimeout(m.revocationTimer);
         m.revocationTimer = null;
       }
+      m.assigned = intersect(m.assigned, m.target);
       if (m.epoch !== g.assignmentEpoch) {
         m.previousEpoch = m.epoch;
         m.epoch = g.assignmentEpoch;
@@ -592,10 +596,11 @@ export class ConsumerGroups implements GroupTypeExtension {
       if (joining && this.coordinator.classicGroupIsEmpty(req.groupId)) {
         this.coordinator.dropEmptyClassicGroup(req.groupId);
       } else {
-        const refusal = joining ? this.coordinator.upgradeRefusal(req.groupId) : 'the member is not joining';
+        if (!joining) return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
+        const refusal = this.coordinator.upgradeRefusal(req.groupId);
         if (refusal !== null) {
           this.logger.info({ group: req.groupId, reason: refusal }, 'classic group not upgraded to a consumer group');
-          return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
+          return fail('GROUP_ID_NOT_FOUND', `Cannot upgrade classic group ${req.groupId} to consumer group because ${refusal}.`);
         }
         const failed = await this.upgrade(req.groupId);
         if (failed !== null) return fail('GROUP_ID_NOT_FOUND', failed);
@@ -689,7 +694,7 @@ export class ConsumerGroups implements GroupTypeExtension {
       records.push(this.groupRecord(g));
       for (const other of g.members.values()) if (other !== m) records.push(this.memberRecord(g, other));
     }
-    const memberChanged = this.reconcile(g, m) || changed;
+    const memberChanged = this.reconcile(g, m, req.ownedPartitions) || changed;
     if (memberChanged || records.length > 0) records.push(this.memberRecord(g, m));
     if (records.length > 0) {
       try {
@@ -851,6 +856,8 @@ export class ConsumerGroups implements GroupTypeExtension {
     const g = this.groups.get(req.groupId);
     const codec = this.coordinator.consumerProtocol;
     if (!g || g.members.size === 0 || codec === null) return fail('INCONSISTENT_GROUP_PROTOCOL');
+    // With the migration policy `disabled` Kafka 4.4 keeps classic members out of consumer groups.
+    if (this.config.consumerMigrationPolicy === 'disabled') return fail('INCONSISTENT_GROUP_PROTOCOL');
     const unknown = req.memberId === '';
     const memberId = unknown ? newMemberId() : req.memberId;
     if (!g.members.has(memberId) && g.members.size >= this.config.maxGroupSize) return fail('GROUP_MAX_SIZE_REACHED');
@@ -905,7 +912,7 @@ export class ConsumerGroups implements GroupTypeExtension {
       records.push(this.groupRecord(g));
       for (const other of g.members.values()) if (other !== m) records.push(this.memberRecord(g, other));
     }
-    this.reconcile(g, m);
+    this.reconcile(g, m, sub.ownedPartitions);
     records.push(this.memberRecord(g, m));
     try {
       await this.coordinator.persist(records);

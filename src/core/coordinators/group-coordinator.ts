@@ -561,7 +561,7 @@ export class GroupCoordinator {
   /**
    * Takes a non-empty classic group out of this coordinator for its upgrade to a consumer group:
    * requests parked in a rebalance are answered REBALANCE_IN_PROGRESS (the members rejoin the
-   * consumer group), timers stop. The caller writes the group's tombstone (upgradeTombstone).
+   * consumer group), timers stop. The caller writes the group's tombstone (classicGroupTombstone).
    */
   takeClassicGroup(groupId: string, accept: (s: ClassicGroupSnapshot) => boolean): ClassicGroupSnapshot | null {
     const g = this.groups.get(groupId);

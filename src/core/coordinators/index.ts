@@ -12,7 +12,7 @@ import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder } from './group-coordinator.js';
 import type { InternalRecordCodec } from './internal-topic.js';
-import type { ConsumerProtocolCodec } from './group-migration.js';
+import { migrationPolicyProblem, parseMigrationPolicy, type ConsumerProtocolCodec } from './group-migration.js';
 import { ProducerStateManager, type ProducerExpirationConfig } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
@@ -73,8 +73,15 @@ export function groupConfig(o: GroupOptions): Partial<GroupCoordinatorConfig> {
     offsetMetadataMaxBytes: o.offsetMetadataMaxBytes,
     consumerSessionTimeoutMs: o.consumerSessionTimeout,
     consumerHeartbeatIntervalMs: o.consumerHeartbeatInterval,
-    consumerMigrationPolicy: o.consumerMigrationPolicy,
+    consumerMigrationPolicy: migrationPolicy(o.consumerMigrationPolicy),
   };
+}
+
+/** group.consumer.migration.policy in any case (an embedding application may pass it unparsed). */
+function migrationPolicy(value: string): GroupCoordinatorConfig['consumerMigrationPolicy'] {
+  const p = parseMigrationPolicy(value);
+  if (p === null) throw new Error(migrationPolicyProblem(value));
+  return p;
 }
 
 /** The share group coordinator's settings from the broker's `groups` options. */

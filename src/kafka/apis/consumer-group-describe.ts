@@ -29,7 +29,7 @@ export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe,
         return id === null ? [] : [{ topicId: topicIdToWire(id), topicName, partitions: [...ps].sort((x, y) => x - y) }];
       }),
     });
-    const failed = (groupId: string, code: number, errorMessage: string | null) => ({ errorCode: code, errorMessage, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: NO_OPERATIONS });
+    const failed = (groupId: string, code: number, errorMessage: string | null) => ({ errorCode: code, errorMessage, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: NO_OPERATIONS });
     return {
       throttleTimeMs: 0,
       groups: req.groupIds.map((groupId) => {
