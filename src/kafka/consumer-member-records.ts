@@ -126,10 +126,10 @@ export function decodeConsumerMember(type: number, kr: Reader, vr: Reader | null
         subscribedTopicRegex: v.subscribedTopicRegex === '' ? null : v.subscribedTopicRegex,
         serverAssignor: v.serverAssignor,
         rebalanceTimeoutMs: v.rebalanceTimeoutMs,
-        classic:
-          v.classicMemberMetadata == null
-            ? null
-            : { sessionTimeoutMs: v.classicMemberMetadata.sessionTimeoutMs, protocols: v.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata.toString('base64') })) },
+        // Only a classic-protocol member has it.
+        ...(v.classicMemberMetadata == null
+          ? {}
+          : { classic: { sessionTimeoutMs: v.classicMemberMetadata.sessionTimeoutMs, protocols: v.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata.toString('base64') })) } }),
       },
     };
   }

@@ -560,7 +560,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         revoking: toJson(m.revoking),
         target: toJson(m.target),
         leftStatic: m.leftStatic,
-        classic: classicToJson(m.classic),
+        ...(m.classic !== null ? { classic: classicToJson(m.classic) } : {}),
       },
     };
   }
