@@ -1,8 +1,10 @@
 // The BROKER_LOGGER config resource through the wire, with Kafka 4.4's own kafka-configs tool
 // (ConfigCommand, --entity-type broker-loggers):
 //   - differential: the same commands against Apache Kafka 4.4 and Wharf on the logger both have
-//     (root): SET, describe, and the refusals (unknown logger, unknown level, removing the root
-//     logger's level, another broker's id) with Kafka's messages;
+//     (root): SET, describe, and the refusals (unknown logger, unknown level, OFF, removing the
+//     root logger's level, another broker's id) with Kafka's messages; and the same raw requests
+//     (IncrementalAlterConfigs, DescribeConfigs, AlterConfigs, ListConfigResources) compared
+//     field by field, error codes and messages included;
 //   - behaviour: Wharf's loggers are its components; SET group-coordinator=DEBUG makes the group
 //     coordinator log its rebalances at debug while the root stays at WARN, DELETE puts it back to
 //     the root's level; ListConfigResources lists the resource.
@@ -34,8 +36,8 @@ const configsTool = (bootstrap: string, args: string[]) => run('bash', [join(dir
 
 /** The tool's answer without what differs by nature (stack traces, JVM log lines, the loggers only one broker has). */
 function essence(r: { out: string; code: number }): string {
-  const lines = r.out.split('\n').filter((l) => l.trim() !== '' && !/^\s+at |^\[\d{4}-|SLF4J|WARN|^Caused by/.test(l) && (!/^\s+\S+=/.test(l) || /^\s+root=/.test(l)));
-  return `${r.code === 0 ? 'ok' : 'failed'}: ${lines.join(' | ')}`;
+  const lines = r.out.split('\n').filter((l) => l.trim() !== '' && !/^\s+at |^\[\d{4}-|SLF4J|^WARN\b|^Caused by/.test(l) && (!/^\s+\S+=/.test(l) || /^\s+root=/.test(l)));
+  return `${r.code === 0 ? 'ok' : 'failed'}: ${lines.join(' | ')}`.replace(/127\.0\.0\.1:\d+/g, 'B');
 }
 
 const LOGGERS = ['--entity-type', 'broker-loggers', '--entity-name', '1'];
@@ -58,19 +60,54 @@ async function scenario(bootstrap: string): Promise<Array<[string, string]>> {
   return out;
 }
 
+/** The same raw requests on the resource, answers as JSON (bigints as strings). */
+async function rawScenario(c: RawKafkaClient): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  const show = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  const alter = async (name: string, resourceName: string, configs: Array<{ name: string; configOperation: number; value: string | null }>) =>
+    void out.push([name, show((await c.request(44, 1, { resources: [{ resourceType: 8, resourceName, configs }], validateOnly: false })).responses)]);
+  await alter('SET root=INFO', '1', [{ name: 'root', configOperation: 0, value: 'INFO' }]);
+  await alter('SET OFF', '1', [{ name: 'root', configOperation: 0, value: 'OFF' }]);
+  await alter('SET lower case', '1', [{ name: 'root', configOperation: 0, value: 'debug' }]);
+  await alter('SET without a value', '1', [{ name: 'root', configOperation: 0, value: null }]);
+  await alter('SET an unknown logger', '1', [{ name: 'no.such', configOperation: 0, value: 'INFO' }]);
+  await alter('DELETE an unknown logger', '1', [{ name: 'no.such', configOperation: 1, value: null }]);
+  await alter('APPEND', '1', [{ name: 'root', configOperation: 2, value: 'INFO' }]);
+  await alter('SUBTRACT', '1', [{ name: 'root', configOperation: 3, value: 'INFO' }]);
+  for (const n of ['7', 'x', '']) {
+    await alter(`SET on broker ${JSON.stringify(n)}`, n, [{ name: 'root', configOperation: 0, value: 'INFO' }]);
+    const d = await c.request(32, 4, { resources: [{ resourceType: 8, resourceName: n, configurationKeys: null }], includeSynonyms: true, includeDocumentation: true });
+    out.push([`describe broker ${JSON.stringify(n)}`, show(d.results.map((x) => [x.errorCode, x.errorMessage, x.configs.length]))]);
+  }
+  const d = await c.request(32, 4, { resources: [{ resourceType: 8, resourceName: '1', configurationKeys: ['root', 'nope'] }], includeSynonyms: true, includeDocumentation: true });
+  out.push(['describe root', show(d.results)]);
+  out.push(['ListConfigResources [8]', show(await c.request(74, 1, { resourceTypes: [8] }))]);
+  out.push(['AlterConfigs', show((await c.request(33, 2, { resources: [{ resourceType: 8, resourceName: '1', configs: [{ name: 'root', value: 'INFO' }] }], validateOnly: false })).responses)]);
+  return out;
+}
+
 describe('BROKER_LOGGER with kafka-configs: Kafka 4.4 vs Wharf', { skip: peerSkip('kafka') }, () => {
-  test('the same answers to the same commands on the root logger', { timeout: 600_000 }, async (t) => {
+  test('the same answers to the same commands and requests on the root logger', { timeout: 600_000 }, async (t) => {
+    const both = async (bootstrap: string, port: number) => {
+      const tool = await scenario(bootstrap);
+      const c = await RawKafkaClient.connect(port);
+      try {
+        return [...tool, ...(await rawScenario(c))];
+      } finally {
+        await c.close();
+      }
+    };
     const kafka = await startKafka();
     let expected: Array<[string, string]>;
     try {
-      expected = await scenario(kafka.bootstrap);
+      expected = await both(kafka.bootstrap, kafka.port);
     } finally {
       await kafka.close();
     }
     const broker = await startTestBroker({ kafkaPort: 0, fsync: 'never' });
     let actual: Array<[string, string]>;
     try {
-      actual = await scenario(`127.0.0.1:${broker.ports.kafka}`);
+      actual = await both(`127.0.0.1:${broker.ports.kafka}`, broker.ports.kafka);
     } finally {
       await broker.close();
     }

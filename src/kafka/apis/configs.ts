@@ -39,7 +39,7 @@ export const ConfigSource = {
   DYNAMIC_GROUP_CONFIG: 8,
 } as const;
 
-export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
+export const ConfigType = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
 
 const KIND_TYPES: Record<string, number> = {
   long: ConfigType.LONG,

@@ -42,6 +42,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
         let synonymsOf: Map<string, string> | null = null;
         let defaultsOf: Map<string, string> | null = null;
         let brokerSynonyms: Map<string, Array<{ name: string; value: string; source: number }>> | null = null;
+        let loggers = false;
         if (r.resourceType === ResourceType.TOPIC) {
           if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           configs = describeTopic(ctx, r.resourceName);
@@ -53,6 +54,10 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
           configs = broker;
         } else if (r.resourceType === ResourceType.BROKER_LOGGER) {
           configs = describeBrokerLoggers(ctx, r.resourceName);
+          // As Kafka 4.4 answers for its loggers: no synonyms, an empty documentation and message.
+          brokerSynonyms = new Map(configs.map((c) => [c.name, []]));
+          loggers = true;
+          out.errorMessage = '';
         } else if (r.resourceType === ResourceType.GROUP) {
           const group = describeGroup(ctx, r.resourceName);
           synonymsOf = new Map(group.map((c) => [c.name, c.synonym]));
@@ -73,7 +78,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
             isSensitive: c.sensitive === true,
             synonyms: v >= 1 && req.includeSynonyms ? (brokerSynonyms?.get(c.name) ?? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value)).map((syn) => (c.sensitive === true ? { ...syn, value: null } : syn)) : [],
             configType: c.type,
-            documentation: null,
+            documentation: loggers ? '' : null,
           }));
       } catch (e) {
         const err = toKafkaError(e);
