@@ -312,45 +312,49 @@ describe('group records in __consumer_offsets survive a restart in either shape'
         classic: dg.groups.map((g) => [g.errorCode, g.protocolType, g.members.map((m) => [m.memberId, m.clientId]).sort()]),
       };
     };
+    // Closed in `finally` whatever fails: an open broker would keep the test process alive.
+    let broker: Awaited<ReturnType<typeof startTestBroker>> | null = null;
+    let c: RawKafkaClient | null = null;
+    const restart = async () => {
+      await c?.close();
+      await broker?.close();
+      c = null;
+      broker = null;
+      broker = await startTestBroker(opts);
+      c = await RawKafkaClient.connect(broker.ports.kafka);
+      return c;
+    };
     try {
-      let broker = await startTestBroker(opts);
-      let c = await RawKafkaClient.connect(broker.ports.kafka);
-      const s = new Steps(c);
-      await c.request(19, 7, { topics: [{ name: TOPIC, numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+      let c0 = await restart();
+      const s = new Steps(c0);
+      await c0.request(19, 7, { topics: [{ name: TOPIC, numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
       const j = await s.joinNew('rg', 'c1');
       await s.sync('rg', j.generationId, j.memberId, [{ memberId: j.memberId, assignment: assignment([0, 1, 2, 3]) }]);
       const k = await s.cgHeartbeat('rg', 'k1', 0);
       assert.equal(k.errorCode, 0);
-      const mixed = await describeAll(c, 'rg');
+      const mixed = await describeAll(c0, 'rg');
       assert.deepEqual(mixed.list, [['consumer', 'consumer']]);
       assert.deepEqual(mixed.consumer[0]![3], [[j.memberId, 0, j.generationId, [TOPIC], [0, 1, 2, 3]], ['k1', 1, k.memberEpoch, [TOPIC], []]].sort(), 'the classic member keeps its classic assignment');
-      await c.close();
-      await broker.close();
-
-      broker = await startTestBroker(opts);
-      c = await RawKafkaClient.connect(broker.ports.kafka);
-      assert.deepEqual(await describeAll(c, 'rg'), mixed, 'the consumer group with its classic member, as before the restart');
+      c0 = await restart();
+      assert.deepEqual(await describeAll(c0, 'rg'), mixed, 'the consumer group with its classic member, as before the restart');
       // The classic member goes on in the consumer group, with its classic metadata restored.
-      const s2 = new Steps(c);
+      const s2 = new Steps(c0);
       assert.equal(await s2.heartbeat('rg', j.generationId, j.memberId), 27, 'REBALANCE_IN_PROGRESS: the classic member must rejoin');
       const rj = await s2.join('rg', j.memberId);
       assert.equal(rj.errorCode, 0);
       const left = await s2.cgHeartbeat('rg', 'k1', k.memberEpoch, null);
       assert.equal(left.errorCode, 0);
       assert.equal((await s2.cgHeartbeat('rg', 'k1', -1, null)).errorCode, 0);
-      const classic = await describeAll(c, 'rg');
+      const classic = await describeAll(c0, 'rg');
       assert.deepEqual(classic.list, [['classic', 'consumer']], 'downgraded');
-      await c.close();
-      await broker.close();
 
-      broker = await startTestBroker(opts);
-      c = await RawKafkaClient.connect(broker.ports.kafka);
-      assert.deepEqual(await describeAll(c, 'rg'), classic, 'the classic group, as before the restart');
-      const rejoin = await new Steps(c).join('rg', j.memberId);
+      c0 = await restart();
+      assert.deepEqual(await describeAll(c0, 'rg'), classic, 'the classic group, as before the restart');
+      const rejoin = await new Steps(c0).join('rg', j.memberId);
       assert.deepEqual([rejoin.errorCode, rejoin.leader === j.memberId, rejoin.members.length], [0, true, 1], 'the classic member rejoins the restored classic group as its leader');
-      await c.close();
-      await broker.close();
     } finally {
+      await (c as RawKafkaClient | null)?.close();
+      await (broker as Awaited<ReturnType<typeof startTestBroker>> | null)?.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
