@@ -15,6 +15,7 @@ import { createStorageEngine } from './storage/index.js';
 import { KafkaServer } from './kafka/server.js';
 import { groupConfig, producerExpirationConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
 import { decodeSubscriptionTopics } from './kafka/coordination.js';
+import { consumerProtocolCodec } from './kafka/consumer-protocol-codec.js';
 import { consumerOffsetsRecords, transactionStateCodec } from './kafka/coordinator-records.js';
 import { shareGroupStateCodec } from './kafka/share-state-records.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
@@ -146,6 +147,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
             log,
             logger,
             subscriptionDecoder: decodeSubscriptionTopics,
+            consumerProtocol: consumerProtocolCodec,
             recordCodecs: {
               // KIP-848 assignments name topics by id in Kafka's records.
               consumerOffsets: consumerOffsetsRecords((topic) => {

@@ -12,6 +12,7 @@ import { SubjectPermissions } from './core/security/subject-permissions.js';
 import type { NatsAccount, NatsOperatorConfig, NatsUser } from './core/security/nats-users.js';
 import { NatsConfigError, readNatsServerConfig } from './core/security/config/nats-server-config.js';
 import { KafkaConfigError, readKafkaProperties, type KafkaServerConfig } from './core/security/config/kafka-properties.js';
+import { migrationPolicyProblem, parseMigrationPolicy, type MigrationPolicy } from './core/coordinators/group-migration.js';
 import { KAFKA_SECURITY_PROTOCOLS, SASL_MECHANISMS, parseListenerList, parseProtocolMap, type KafkaListenerConfig, type SaslMechanism } from './core/security/kafka-listeners.js';
 
 /** What both configuration-file readers give: options by flag name, where each came from, warnings. */
@@ -186,6 +187,8 @@ export interface GroupOptions {
   consumerSessionTimeout: number;
   /** Kafka's group.consumer.heartbeat.interval.ms (KIP-848 consumer groups). */
   consumerHeartbeatInterval: number;
+  /** Kafka's group.consumer.migration.policy: online conversions between the classic and the consumer group protocols. */
+  consumerMigrationPolicy: MigrationPolicy;
   /** Kafka's offsets.retention.minutes: committed offsets of an empty group are removed this long after it became empty. */
   offsetsRetention: number;
   /** Kafka's offsets.retention.check.interval.ms. */
@@ -565,6 +568,16 @@ const STRING_MAP = jsonKind('an object of strings', (v, key) => {
   if (!isRecord(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new ConfigError(`${key}: expected an object whose values are strings`);
 });
 
+/** group.consumer.migration.policy: one of Kafka's four values, case-insensitive as Kafka reads it. */
+const MIGRATION_POLICY: ValueKind = {
+  parse(value, key) {
+    const p = typeof value === 'string' ? parseMigrationPolicy(value) : null;
+    if (p === null) throw new ConfigError(`${key}: ${migrationPolicyProblem(String(value))}`);
+    return p;
+  },
+  show: String,
+};
+
 function choiceKind<T extends string>(choices: readonly T[]): ValueKind {
   return {
     parse(value, key) {
@@ -687,6 +700,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'group-max-size', path: ['groups', 'maxSize'], kind: countKind(1), default: 2_147_483_647, defaultText: 'unlimited', help: 'members per consumer group (`group.max.size`)' },
   { flag: 'group-consumer-session-timeout', path: ['groups', 'consumerSessionTimeout'], kind: durationKind(true), default: 45_000, help: 'session timeout of KIP-848 consumer group members (`group.consumer.session.timeout.ms`)' },
   { flag: 'group-consumer-heartbeat-interval', path: ['groups', 'consumerHeartbeatInterval'], kind: durationKind(true), default: 5_000, help: 'heartbeat interval of KIP-848 consumer group members (`group.consumer.heartbeat.interval.ms`)' },
+  { flag: 'group-consumer-migration-policy', path: ['groups', 'consumerMigrationPolicy'], kind: MIGRATION_POLICY, default: 'bidirectional', help: 'online conversion of non-empty groups between the classic and the consumer (KIP-848) protocols: `bidirectional`, `upgrade`, `downgrade` or `disabled` (`group.consumer.migration.policy`)' },
   { flag: 'group-share-session-timeout', path: ['groups', 'shareSessionTimeout'], kind: durationKind(true), default: 45_000, help: 'session timeout of share group members (`group.share.session.timeout.ms`)' },
   { flag: 'group-share-heartbeat-interval', path: ['groups', 'shareHeartbeatInterval'], kind: durationKind(true), default: 5_000, help: 'heartbeat interval of share group members (`group.share.heartbeat.interval.ms`)' },
   { flag: 'group-share-record-lock-duration', path: ['groups', 'shareRecordLockDuration'], kind: durationKind(true), default: 30_000, help: 'how long a record acquired by a share group member stays locked to it (`group.share.record.lock.duration.ms`; a group may set `share.record.lock.duration.ms`)' },

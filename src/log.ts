@@ -4,6 +4,11 @@
 // The format is --log-format: auto (pretty on a TTY, JSON otherwise), pretty or json. The
 // broker takes a logger so that an embedding application can route Wharf's logs into its own.
 // setLogLevel changes the level of a logger and of every child made from it (SIGHUP reload).
+// Loggers have names, as Kafka's log4j loggers do: `root` (the broker's logger) and each
+// component (the `component` binding of a child: kafka, group-coordinator, storage, ...).
+// LoggerLevels lists them with their levels and changes one at run time (Kafka's BROKER_LOGGER
+// config resource, src/kafka/apis/broker-loggers.ts): a component with a level of its own keeps
+// it across root level changes until it is reset to follow the root again.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './config.js';
 
@@ -18,8 +23,19 @@ export interface LoggerOptions {
   color?: boolean;
 }
 
-/** Children of each root logger, so that a level change reaches them (pino copies the level into a child). */
-const families = new WeakMap<Logger, Set<WeakRef<Logger>>>();
+/** The children of a root logger (pino copies the level into a child), by component, and the components' own levels. */
+interface Family {
+  readonly children: Set<{ ref: WeakRef<Logger>; component: string | null }>;
+  readonly components: Set<string>;
+  readonly overrides: Map<string, LogLevel>;
+}
+
+const families = new WeakMap<Logger, Family>();
+
+function componentOf(child: Logger): string | null {
+  const c = (child.bindings() as { component?: unknown }).component;
+  return typeof c === 'string' ? c : null;
+}
 
 export function createLogger(level: LogLevel, opts: LoggerOptions | string = {}): Logger {
   const o: LoggerOptions = typeof opts === 'string' ? { name: opts } : opts;
@@ -27,31 +43,77 @@ export function createLogger(level: LogLevel, opts: LoggerOptions | string = {})
   const tty = out.isTTY === true;
   const format = o.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && tty);
-  const children = new Set<WeakRef<Logger>>();
+  const family: Family = { children: new Set(), components: new Set(), overrides: new Map() };
   const destination: DestinationStream | undefined = pretty ? new PrettyDestination(out, o.color ?? (tty && process.env['NO_COLOR'] === undefined)) : o.destination;
   const options = {
     name: o.name ?? 'wharf',
     level,
     base: { pid: process.pid },
+    // Called for children of children too (pino children inherit it).
     onChild: (child: Logger) => {
-      children.add(new WeakRef(child));
+      const component = componentOf(child);
+      family.children.add({ ref: new WeakRef(child), component });
+      if (component === null) return;
+      family.components.add(component);
+      const own = family.overrides.get(component);
+      if (own !== undefined) child.level = own;
     },
   };
   // Without a destination pino writes JSON lines to stdout, as it always did.
   const logger = destination === undefined ? pino(options) : pino(options, destination);
-  families.set(logger, children);
+  families.set(logger, family);
   return logger;
 }
 
-/** Sets the level of `logger` and of every child logger made from it. */
+/** Sets the level of `logger` and of every child logger made from it (components with a level of their own keep it). */
 export function setLogLevel(logger: Logger, level: LogLevel): void {
   logger.level = level;
-  const children = families.get(logger);
-  if (children === undefined) return;
-  for (const ref of children) {
-    const child = ref.deref();
-    if (child === undefined) children.delete(ref);
-    else child.level = level;
+  const family = families.get(logger);
+  if (family === undefined) return;
+  for (const entry of family.children) {
+    const child = entry.ref.deref();
+    if (child === undefined) family.children.delete(entry);
+    else child.level = (entry.component !== null ? family.overrides.get(entry.component) : undefined) ?? level;
+  }
+}
+
+/** The name of the broker's own logger, as Kafka names log4j's. */
+export const ROOT_LOGGER = 'root';
+
+/** The named loggers of a root logger and their levels (Kafka's BROKER_LOGGER resource). */
+export class LoggerLevels {
+  constructor(private readonly root: Logger) {}
+
+  /** `root` first, then the components in name order, each with its effective level. */
+  list(): Array<{ name: string; level: LogLevel }> {
+    const rootLevel = this.root.level as LogLevel;
+    const family = families.get(this.root);
+    const components = family ? [...family.components].sort() : [];
+    return [{ name: ROOT_LOGGER, level: rootLevel }, ...components.map((name) => ({ name, level: family!.overrides.get(name) ?? rootLevel }))];
+  }
+
+  has(name: string): boolean {
+    return name === ROOT_LOGGER || (families.get(this.root)?.components.has(name) ?? false);
+  }
+
+  /** Sets a logger's level; null resets a component to the root's level. False when there is no such logger. */
+  set(name: string, level: LogLevel | null): boolean {
+    if (name === ROOT_LOGGER) {
+      if (level !== null) setLogLevel(this.root, level);
+      return true;
+    }
+    const family = families.get(this.root);
+    if (!family?.components.has(name)) return false;
+    if (level === null) family.overrides.delete(name);
+    else family.overrides.set(name, level);
+    const effective = level ?? (this.root.level as LogLevel);
+    for (const entry of family.children) {
+      if (entry.component !== name) continue;
+      const child = entry.ref.deref();
+      if (child === undefined) family.children.delete(entry);
+      else child.level = effective;
+    }
+    return true;
   }
 }
 

@@ -302,6 +302,7 @@ export class KafkaConnection implements ConnectionScope {
       sasl: this.sasl,
       security: s.security,
       brokerConfigs: s.brokerConfigs,
+      loggerLevels: s.loggerLevels,
       authorize: this.requestAuthorizer(codecApis[handler.key]?.name ?? String(handler.key)),
       fetchQuota: (recordBytes: number) => (metered ? quotas.recordFetch(this.principal.name, this.clientId ?? '', recordBytes, performance.now() - handlerStarted) : 0),
       closeAfter: (reason: string, level: 'warn' | 'debug' = 'warn') => {

@@ -10,7 +10,9 @@
 // core knows no ids, and a topic deleted since keeps its name): the names ride in Wharf's tagged
 // field, in the order of the topic entries, and the ids come from the log when the record is
 // written (the zero id for a topic the log no longer has). Also Wharf's: a static member that
-// left (leftStatic), in type 8's tag.
+// left (leftStatic), in type 8's tag. A classic-protocol member of a consumer group (online
+// migration, group-migration.ts) carries its session timeout and JoinGroup protocols in type 5's
+// ClassicMemberMetadata (tag 0), as Kafka writes them.
 import type { EncodedRecord, DecodedRecord } from '../core/coordinators/internal-topic.js';
 import type { Reader } from './protocol/reader.js';
 import { RECORD_TYPES } from './protocol/records/index.js';
@@ -50,6 +52,14 @@ function byName(entries: Array<{ partitions: number[] }>, topicNames: unknown): 
   return entries.map((e, i) => [ns[i]!, e.partitions]);
 }
 
+/** A classic-protocol member's ClassicMemberMetadata (tag 0 of type 5) from Wharf's record (protocol metadata in base64); null for a consumer-protocol member. */
+function classicMetadata(v: unknown): { sessionTimeoutMs: number; supportedProtocols: Array<{ name: string; metadata: Buffer }> } | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const c = v as { sessionTimeoutMs?: unknown; protocols?: unknown };
+  const protocols = Array.isArray(c.protocols) ? (c.protocols as Array<{ name?: unknown; metadata?: unknown }>) : [];
+  return { sessionTimeoutMs: num(c.sessionTimeoutMs, 0), supportedProtocols: protocols.map((p) => ({ name: String(p.name ?? ''), metadata: Buffer.from(String(p.metadata ?? ''), 'base64') })) };
+}
+
 export const CONSUMER_MEMBER_TYPES: readonly number[] = [T.ConsumerGroupMemberMetadata.type, T.ConsumerGroupCurrentMemberAssignment.type, T.ConsumerGroupTargetAssignmentMember.type];
 
 export function encodeConsumerMember(groupId: string, memberId: string, v: Record<string, unknown> | null, idOf: TopicIdOf): EncodedRecord[] {
@@ -74,6 +84,7 @@ export function encodeConsumerMember(groupId: string, memberId: string, v: Recor
       subscribedTopicRegex: str(v.subscribedTopicRegex) ?? '',
       rebalanceTimeoutMs: num(v.rebalanceTimeoutMs, -1),
       serverAssignor: str(v.serverAssignor),
+      classicMemberMetadata: classicMetadata(v.classic),
     }),
   );
   const value8 = valueFrame(0, (w) =>
@@ -115,6 +126,10 @@ export function decodeConsumerMember(type: number, kr: Reader, vr: Reader | null
         subscribedTopicRegex: v.subscribedTopicRegex === '' ? null : v.subscribedTopicRegex,
         serverAssignor: v.serverAssignor,
         rebalanceTimeoutMs: v.rebalanceTimeoutMs,
+        // Only a classic-protocol member has it.
+        ...(v.classicMemberMetadata == null
+          ? {}
+          : { classic: { sessionTimeoutMs: v.classicMemberMetadata.sessionTimeoutMs, protocols: v.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata.toString('base64') })) } }),
       },
     };
   }

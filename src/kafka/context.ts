@@ -8,7 +8,7 @@ import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log, AppendOutcome } from '../core/log/index.js';
 import type { Authorizer } from '../core/security/authorizer.js';
 import type { SecurityStore } from '../core/security/security-store.js';
-import type { Logger } from '../log.js';
+import type { Logger, LoggerLevels } from '../log.js';
 import type { ErrorCode } from './errors.js';
 import type { FetchSessionCache } from './fetch-session.js';
 import type { KafkaStats } from './stats.js';
@@ -101,6 +101,8 @@ export interface KafkaServices {
   readonly security: SecurityStore;
   /** Dynamic broker configs (the BROKER config resource). */
   readonly brokerConfigs: DynamicBrokerConfigs;
+  /** The broker's named loggers and their levels (the BROKER_LOGGER config resource). */
+  readonly loggerLevels: LoggerLevels;
   readonly producerState: ProducerStateHook;
   /** Incremental fetch sessions of the listener's clients (KIP-227). */
   readonly fetchSessions: FetchSessionCache;

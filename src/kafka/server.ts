@@ -22,7 +22,7 @@ import type { ListenerScope } from './listener.js';
 import type { Coordinators } from '../core/coordinators/index.js';
 import type { Log } from '../core/log/index.js';
 import { allowAll, type Authorizer } from '../core/security/authorizer.js';
-import type { Logger } from '../log.js';
+import { LoggerLevels, type Logger } from '../log.js';
 import type { KafkaConnection } from './connection.js';
 import { coordinatorProducerHook } from './coordination.js';
 import { NODE_ID, type ClusterIdentity, type KafkaServices, type ProducerStateHook } from './context.js';
@@ -123,6 +123,8 @@ export class KafkaServer implements KafkaServices {
   authorizer: Authorizer;
   readonly security: SecurityStore;
   readonly brokerConfigs: DynamicBrokerConfigs;
+  /** The named loggers of the broker's logger (the one handed in, not the listener's child). */
+  readonly loggerLevels: LoggerLevels;
   /** The JWKS OAUTHBEARER tokens are verified with, when a listener enables OAUTHBEARER. */
   private jwks: JwksVerifier | null = null;
   private readonly listeners: OpenListener[] = [];
@@ -141,6 +143,7 @@ export class KafkaServer implements KafkaServices {
     readonly clusterId: string,
     deps: KafkaDependencies,
   ) {
+    this.loggerLevels = new LoggerLevels(logger);
     this.logger = logger.child({ component: 'kafka' });
     this.fetchSessions = new FetchSessionCache(options.fetchSessionCacheSlots);
     this.coordinators = deps.coordinators;

@@ -7,6 +7,9 @@
 // - Kafka's GroupCoordinatorRecordSerde (through test/kafka/java/AllGroupRecordsFormatter.java:
 //   4.4 ships no formatter for these types) prints a KIP-848 group of Kafka's own console
 //   consumer (group.protocol=consumer) and a streams group;
+// - the same serde reads a group upgraded online from the classic protocol: its classic
+//   member's ClassicMemberMetadata (session timeout, JoinGroup protocols), the classic group's
+//   tombstone;
 // - ShareGroupStateMessageFormatter and ShareGroupMessageFormatter print a share group's
 //   share-partition state and epoch;
 // - a data directory in the old form, started as a broker, is rewritten and read the same way.
@@ -28,6 +31,7 @@ import { InternalTopic } from '../../src/core/coordinators/internal-topic.js';
 import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { transactionStateCodec } from '../../src/kafka/coordinator-records.js';
 import { oldConsumerOffsetsCodec } from './support/old-coordinator-records.js';
+import { RawKafkaClient } from './support/groups-raw.js';
 
 function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
@@ -260,6 +264,28 @@ describe("Kafka 4.4's formatters read Wharf's coordinator topics", { skip: peerS
     assert.equal(d.members.length, 1);
     assert.equal(d.members[0]!.memberEpoch, owned.memberEpoch);
     assert.equal(broker.coordinators!.consumerGroups.describe('k848-fmt').members.length, 0);
+  });
+
+  test("a classic group upgraded online: its classic member's metadata, read by Kafka's record serde", { timeout: 300_000 }, async () => {
+    const raw = await RawKafkaClient.connect(broker.ports.kafka!);
+    try {
+      const classic = await raw.joinAndSync('upgraded-fmt', 'k-in', { sessionTimeoutMs: 25_000, rebalanceTimeoutMs: 30_000 });
+      const hb = await raw.request(68, 1, { groupId: 'upgraded-fmt', memberId: 'kc1', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['k-in'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [] });
+      assert.equal(hb.errorCode, 0);
+      const all = await formatted('__consumer_offsets', 'test:AllGroupRecordsFormatter');
+      const of = (type: number, memberId?: string) => all.filter((p) => p.key.type === type && p.key.data.group === undefined && p.key.data.groupId === 'upgraded-fmt' && (memberId === undefined || p.key.data.memberId === memberId)).at(-1);
+      const member = of(5, classic.memberId)?.value?.data as { clientId: string; subscribedTopicNames: string[]; classicMemberMetadata: { sessionTimeoutMs: number; supportedProtocols: Array<{ name: string }> } | null } | undefined;
+      assert.ok(member, JSON.stringify(all.filter((p) => p.key.data.groupId === 'upgraded-fmt')));
+      assert.deepEqual(member.subscribedTopicNames, ['k-in']);
+      assert.equal(member.classicMemberMetadata?.sessionTimeoutMs, 25_000);
+      assert.deepEqual(member.classicMemberMetadata?.supportedProtocols.map((p) => p.name), ['RoundRobinAssigner', 'range'], 'the JoinGroup protocols, the selected one first');
+      assert.equal((of(5, 'kc1')?.value?.data as { classicMemberMetadata?: unknown }).classicMemberMetadata ?? null, null, 'a consumer-protocol member has none');
+      const groupRecords = all.filter((p) => p.key.type === 2 && p.key.data.group === 'upgraded-fmt');
+      assert.ok(groupRecords.length >= 2 && groupRecords.at(-1)!.value === null, 'the classic group record, then its tombstone');
+      assert.equal(Number(of(3)?.value?.data.epoch), classic.generationId + 1, 'the consumer group at the classic generation, bumped by the joining member');
+    } finally {
+      await raw.close();
+    }
   });
 
   test("a share group's share-partition state and epoch, printed by Kafka's ShareGroupStateMessageFormatter and ShareGroupMessageFormatter", { timeout: 300_000 }, async () => {

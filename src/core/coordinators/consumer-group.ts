@@ -5,7 +5,11 @@
 // partitions no other member still owns. Epochs fence zombies (FENCED_MEMBER_EPOCH); members
 // time out after the session timeout, or after their rebalance timeout if they do not revoke.
 // These groups share the group namespace and the committed offsets with classic groups
-// (group-coordinator.ts), and their state is kept in `__consumer_offsets` (with the Kafka
+// (group-coordinator.ts). They also take classic-protocol members (JoinGroup/SyncGroup/Heartbeat/
+// LeaveGroup, their subscription and assignment in the consumer protocol's embedded format), and
+// convert online from and to classic groups (group-migration.ts: upgrade when a member joins a
+// classic group with ConsumerGroupHeartbeat, downgrade when the last consumer-protocol member
+// leaves). Their state is kept in `__consumer_offsets` (with the Kafka
 // front-end's codec as Kafka's records: src/kafka/coordinator-records.ts, consumer-member-records.ts):
 //   ["cg", group]           -> { v, epoch, assignmentEpoch, assignor }
 //   ["cm", group, memberId] -> the member: subscription, epochs, assigned and target partitions
@@ -14,8 +18,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
-import type { GroupCoordinator, GroupTypeExtension, ListedGroup } from './group-coordinator.js';
+import { GroupCoordinator, type GroupTypeExtension, type JoinGroupRequest, type JoinGroupResult, type LeaveGroupMemberResult, type ListedGroup, type SyncGroupRequest, type SyncGroupResult } from './group-coordinator.js';
 import type { InternalKey, InternalRecord } from './internal-topic.js';
+import { classicFromJson, classicToJson, downgradeEnabled, type ClassicGroupSnapshot, type ClassicMemberMetadata } from './group-migration.js';
 
 /** Partitions by topic name. */
 export type Assignment = Map<string, Set<number>>;
@@ -46,6 +51,10 @@ interface Member {
   leftStatic: boolean;
   /** Key of the assignment last sent, to send it again only when it changed. */
   lastSent: string | null;
+  /** A member of the classic protocol (JoinGroup/SyncGroup/Heartbeat), or null (ConsumerGroupHeartbeat). */
+  classic: ClassicMemberMetadata | null;
+  /** A classic member's deadline to send its SyncGroup (after a JoinGroup) or to rejoin (after REBALANCE_IN_PROGRESS). */
+  classicTimer: NodeJS.Timeout | null;
 }
 
 interface Group {
@@ -102,6 +111,8 @@ export interface DescribedConsumerGroup {
     subscribedTopicRegex: string | null;
     assignment: Assignment;
     target: Assignment;
+    /** A member of the classic protocol (KIP-1099's member type 0). */
+    classic: boolean;
   }>;
 }
 
@@ -139,6 +150,35 @@ const keyOf = (a: Assignment): string =>
     .join(';');
 const toJson = (a: Assignment): Array<[string, number[]]> => [...a].map(([t, ps]) => [t, [...ps].sort((x, y) => x - y)]);
 const fromJson = (v: unknown): Assignment => new Map((Array.isArray(v) ? (v as Array<[string, number[]]>) : []).map(([t, ps]) => [t, new Set(ps)]));
+
+/** A member that owns nothing yet (epoch 0). */
+function newMember(memberId: string, instanceId: string | null, clientId: string, clientHost: string, rebalanceTimeoutMs: number): Member {
+  return {
+    memberId,
+    instanceId,
+    rackId: null,
+    clientId,
+    clientHost,
+    subscribedTopicNames: [],
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    rebalanceTimeoutMs,
+    epoch: 0,
+    previousEpoch: -1,
+    state: 'STABLE',
+    assigned: new Map(),
+    revoking: new Map(),
+    target: new Map(),
+    sessionTimer: null,
+    revocationTimer: null,
+    leftStatic: false,
+    lastSent: null,
+    classic: null,
+    classicTimer: null,
+  };
+}
+
+const newMemberId = (): string => randomUUID().replace(/-/g, '');
 
 export const ASSIGNORS = ['uniform', 'range'] as const;
 
@@ -252,7 +292,8 @@ export class ConsumerGroups implements GroupTypeExtension {
     }
     const m = g.members.get(memberId);
     if (!m) throw new CoordinatorError('UNKNOWN_MEMBER_ID', `unknown member ${memberId} of ${groupId}`);
-    if (memberEpoch !== m.epoch) throw new CoordinatorError(transactional ? 'ILLEGAL_GENERATION' : 'STALE_MEMBER_EPOCH', `epoch ${memberEpoch} of member ${memberId} is not its current ${m.epoch}`);
+    // A classic-protocol member commits with its generation: a mismatch is ILLEGAL_GENERATION (Kafka's validateMemberEpoch).
+    if (memberEpoch !== m.epoch) throw new CoordinatorError(transactional || m.classic !== null ? 'ILLEGAL_GENERATION' : 'STALE_MEMBER_EPOCH', `epoch ${memberEpoch} of member ${memberId} is not its current ${m.epoch}`);
   }
 
   validateOffsetFetch(groupId: string, memberId: string | null | undefined, memberEpoch: number | undefined): void {
@@ -328,6 +369,8 @@ export class ConsumerGroups implements GroupTypeExtension {
         revocationTimer: null,
         leftStatic: value.leftStatic === true,
         lastSent: null,
+        classic: classicFromJson(value.classic),
+        classicTimer: null,
       });
       return true;
     }
@@ -408,10 +451,13 @@ export class ConsumerGroups implements GroupTypeExtension {
   }
 
   /** Moves a member one step towards its target. Returns true if anything changed. */
-  private reconcile(g: Group, m: Member): boolean {
+  private reconcile(g: Group, m: Member, owned: Assignment | null): boolean {
     const before = `${m.epoch}|${m.state}|${keyOf(m.assigned)}|${keyOf(m.revoking)}`;
     const revoke = minus(m.assigned, m.target);
-    if (size(revoke) > 0 || size(m.revoking) > 0) {
+    // Partitions the member reports it no longer owns need no revocation round (Kafka's
+    // ownsRevokedPartitions; without a report, it owns them).
+    const mustRevoke = size(revoke) > 0 && (owned === null || size(intersect(revoke, owned)) > 0);
+    if (mustRevoke || size(m.revoking) > 0) {
       // Revocation first; the epoch moves only once the member reports the partitions gone.
       for (const [t, ps] of revoke) for (const p of ps) add(m.revoking, t, p);
       m.assigned = intersect(m.assigned, m.target);
@@ -425,6 +471,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         clearTimeout(m.revocationTimer);
         m.revocationTimer = null;
       }
+      m.assigned = intersect(m.assigned, m.target);
       if (m.epoch !== g.assignmentEpoch) {
         m.previousEpoch = m.epoch;
         m.epoch = g.assignmentEpoch;
@@ -446,7 +493,7 @@ export class ConsumerGroups implements GroupTypeExtension {
     m.revocationTimer = null;
     if (this.groups.get(g.groupId) !== g || g.members.get(m.memberId) !== m || m.state !== 'UNREVOKED_PARTITIONS') return;
     this.logger.info({ group: g.groupId, member: m.memberId }, 'member did not revoke its partitions within the rebalance timeout');
-    void this.removeMember(g, m).catch(() => {});
+    void this.removeMembers(g, [m]).catch(() => {});
   }
 
   private touch(g: Group, m: Member): void {
@@ -456,24 +503,33 @@ export class ConsumerGroups implements GroupTypeExtension {
       m.sessionTimer = null;
       if (this.groups.get(g.groupId) !== g || g.members.get(m.memberId) !== m) return;
       this.logger.debug({ group: g.groupId, member: m.memberId }, 'consumer group member session expired');
-      void this.removeMember(g, m).catch(() => {});
-    }, this.config.consumerSessionTimeoutMs);
+      void this.removeMembers(g, [m]).catch(() => {});
+    }, m.classic?.sessionTimeoutMs ?? this.config.consumerSessionTimeoutMs);
     m.sessionTimer.unref();
   }
 
   private clearTimers(m: Member): void {
     if (m.sessionTimer) clearTimeout(m.sessionTimer);
     if (m.revocationTimer) clearTimeout(m.revocationTimer);
+    if (m.classicTimer) clearTimeout(m.classicTimer);
     m.sessionTimer = null;
     m.revocationTimer = null;
+    m.classicTimer = null;
   }
 
-  private async removeMember(g: Group, m: Member): Promise<void> {
-    this.clearTimers(m);
-    g.members.delete(m.memberId);
+  /**
+   * Fences members out of the group (they left, or their session, rebalance, join or sync
+   * timeout ran out). When only classic-protocol members remain and the policy allows it, the
+   * group becomes a classic group instead (Kafka's validateOnlineDowngradeWithFencedMembers).
+   * The group's state changes before this returns its promise; the records follow.
+   */
+  private async removeMembers(g: Group, leaving: Member[]): Promise<void> {
+    for (const m of leaving) this.clearTimers(m);
+    if (this.downgradable(g, leaving)) return this.downgrade(g, leaving);
+    for (const m of leaving) g.members.delete(m.memberId);
     g.epoch++;
     this.recompute(g);
-    const records: InternalRecord[] = [{ key: ['cm', g.groupId, m.memberId], value: null }, this.groupRecord(g)];
+    const records: InternalRecord[] = [...leaving.map((m): InternalRecord => ({ key: ['cm', g.groupId, m.memberId], value: null })), this.groupRecord(g)];
     // Other members move towards their new targets when they next heartbeat (their epoch
     // changes only in an answer to them).
     for (const other of g.members.values()) records.push(this.memberRecord(g, other));
@@ -504,6 +560,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         revoking: toJson(m.revoking),
         target: toJson(m.target),
         leftStatic: m.leftStatic,
+        ...(m.classic !== null ? { classic: classicToJson(m.classic) } : {}),
       },
     };
   }
@@ -533,8 +590,21 @@ export class ConsumerGroups implements GroupTypeExtension {
     }
     if (this.coordinator.groupTypeOf(req.groupId) === 'streams' || this.coordinator.isShareGroup(req.groupId)) return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
     if (this.coordinator.classicGroupExists(req.groupId)) {
-      if (!this.coordinator.classicGroupIsEmpty(req.groupId)) return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
-      this.coordinator.dropEmptyClassicGroup(req.groupId);
+      // A joining member (epoch 0) takes an empty classic group's id, or upgrades a non-empty
+      // classic group when the policy allows it (Kafka's getOrMaybeCreateConsumerGroup).
+      const joining = req.memberEpoch === 0;
+      if (joining && this.coordinator.classicGroupIsEmpty(req.groupId)) {
+        this.coordinator.dropEmptyClassicGroup(req.groupId);
+      } else {
+        if (!joining) return fail('GROUP_ID_NOT_FOUND', `Group ${req.groupId} is not a consumer group.`);
+        const refusal = this.coordinator.upgradeRefusal(req.groupId);
+        if (refusal !== null) {
+          this.logger.info({ group: req.groupId, reason: refusal }, 'classic group not upgraded to a consumer group');
+          return fail('GROUP_ID_NOT_FOUND', `Cannot upgrade classic group ${req.groupId} to consumer group because ${refusal}.`);
+        }
+        const failed = await this.upgrade(req.groupId);
+        if (failed !== null) return fail('GROUP_ID_NOT_FOUND', failed);
+      }
     }
     let g = this.groups.get(req.groupId);
     // Leaving.
@@ -545,7 +615,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         m.leftStatic = true;
         await this.coordinator.persist([this.memberRecord(g, m)]);
       } else {
-        await this.removeMember(g, m);
+        await this.removeMembers(g, [m]);
       }
       return { error: null, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
     }
@@ -566,7 +636,7 @@ export class ConsumerGroups implements GroupTypeExtension {
           // The static member is back under a new id: it takes over its predecessor's state.
           this.clearTimers(holder);
           g.members.delete(holder.memberId);
-          m = { ...holder, memberId, leftStatic: false, sessionTimer: null, revocationTimer: null, lastSent: null };
+          m = { ...holder, memberId, leftStatic: false, sessionTimer: null, revocationTimer: null, lastSent: null, classic: null, classicTimer: null };
           g.members.set(memberId, m);
           await this.coordinator.persist([{ key: ['cm', g.groupId, holder.memberId], value: null }]);
         }
@@ -579,27 +649,8 @@ export class ConsumerGroups implements GroupTypeExtension {
       }
       if (!m) {
         if (g.members.size >= this.config.maxGroupSize) return fail('GROUP_MAX_SIZE_REACHED', `group ${req.groupId} is full`);
-        m = {
-          memberId,
-          instanceId: req.instanceId,
-          rackId: req.rackId,
-          clientId: req.clientId,
-          clientHost: req.clientHost,
-          subscribedTopicNames: [],
-          subscribedTopicRegex: null,
-          serverAssignor: null,
-          rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-          epoch: 0,
-          previousEpoch: -1,
-          state: 'STABLE',
-          assigned: new Map(),
-          revoking: new Map(),
-          target: new Map(),
-          sessionTimer: null,
-          revocationTimer: null,
-          leftStatic: false,
-          lastSent: null,
-        };
+        m = newMember(memberId, req.instanceId, req.clientId, req.clientHost, req.rebalanceTimeoutMs);
+        m.rackId = req.rackId;
         g.members.set(memberId, m);
         changed = true;
       }
@@ -643,7 +694,7 @@ export class ConsumerGroups implements GroupTypeExtension {
       records.push(this.groupRecord(g));
       for (const other of g.members.values()) if (other !== m) records.push(this.memberRecord(g, other));
     }
-    const memberChanged = this.reconcile(g, m) || changed;
+    const memberChanged = this.reconcile(g, m, req.ownedPartitions) || changed;
     if (memberChanged || records.length > 0) records.push(this.memberRecord(g, m));
     if (records.length > 0) {
       try {
@@ -657,6 +708,298 @@ export class ConsumerGroups implements GroupTypeExtension {
     const send = m.lastSent !== k || req.ownedPartitions !== null && keyOf(req.ownedPartitions) !== k;
     m.lastSent = k;
     return { error: null, errorMessage: null, memberId: m.memberId, memberEpoch: m.epoch, heartbeatIntervalMs: interval, assignment: send ? copy(m.assigned) : null };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Online migration (group-migration.ts): upgrade of a classic group, downgrade back
+
+  /**
+   * Turns the non-empty classic group of this id into a consumer group, as Kafka's
+   * convertToConsumerGroup: each classic member becomes a classic-protocol member of the consumer
+   * group at the classic generation (its epoch), with the topics of its subscription, and its
+   * current assignment as both its assignment and its target. Returns an error message when the
+   * members' embedded consumer protocol cannot be read (the group stays classic).
+   */
+  private async upgrade(groupId: string): Promise<string | null> {
+    const built: { group: Group | null } = { group: null };
+    const snapshot = this.coordinator.takeClassicGroup(groupId, (s) => (built.group = this.fromClassic(s)) !== null);
+    const g = built.group;
+    if (snapshot === null || g === null) return `Cannot upgrade classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`;
+    this.groups.set(groupId, g);
+    g.metadata = this.subscriptionMetadata(g).key;
+    const records: InternalRecord[] = [GroupCoordinator.classicGroupTombstone(groupId), this.groupRecord(g), ...[...g.members.values()].map((m) => this.memberRecord(g, m))];
+    for (const m of g.members.values()) this.touch(g, m);
+    await this.coordinator.persist(records);
+    return null;
+  }
+
+  private fromClassic(s: ClassicGroupSnapshot): Group | null {
+    const codec = this.coordinator.consumerProtocol!;
+    const g = this.newGroup(s.groupId);
+    g.epoch = s.generationId;
+    g.assignmentEpoch = s.generationId;
+    for (const c of s.members) {
+      const sub = c.protocols[0] ? codec.decodeSubscription(c.protocols[0].metadata) : null;
+      const assigned = codec.decodeAssignment(c.assignment);
+      if (sub === null || assigned === null) return null;
+      const m = newMember(c.memberId, c.groupInstanceId, c.clientId, c.clientHost, c.rebalanceTimeoutMs);
+      m.rackId = sub.rackId;
+      m.subscribedTopicNames = [...sub.topics];
+      m.epoch = s.generationId;
+      m.previousEpoch = s.generationId;
+      m.assigned = assigned;
+      m.target = copy(assigned);
+      m.classic = { sessionTimeoutMs: c.sessionTimeoutMs, protocols: c.protocols };
+      g.members.set(m.memberId, m);
+    }
+    return g;
+  }
+
+  /** Kafka's validateOnlineDowngradeWithFencedMembers: only classic members stay, some do, the policy allows it. */
+  private downgradable(g: Group, leaving: Member[]): boolean {
+    const staying = [...g.members.values()].filter((m) => !leaving.includes(m));
+    if (staying.length === 0 || staying.some((m) => m.classic === null)) return false;
+    if (!downgradeEnabled(this.config.consumerMigrationPolicy)) {
+      this.logger.info({ group: g.groupId }, 'consumer group not downgraded to a classic group: online downgrade is disabled');
+      return false;
+    }
+    return this.coordinator.consumerProtocol !== null && staying.length <= this.config.maxGroupSize;
+  }
+
+  /**
+   * Turns the group into a classic group of its remaining (classic) members, as Kafka's
+   * convertToClassicGroup: the consumer group's records become tombstones, the classic group
+   * starts Stable at the group epoch with each member's current assignment, then rebalances.
+   */
+  private async downgrade(g: Group, leaving: Member[]): Promise<void> {
+    const codec = this.coordinator.consumerProtocol!;
+    const staying = [...g.members.values()].filter((m) => !leaving.includes(m));
+    const snapshot: ClassicGroupSnapshot = {
+      groupId: g.groupId,
+      generationId: g.epoch,
+      protocolName: null,
+      leaderId: null,
+      members: staying.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        sessionTimeoutMs: m.classic!.sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        protocols: m.classic!.protocols,
+        assignment: codec.encodeAssignment(m.assigned),
+      })),
+    };
+    const tombstones = this.delete(g.groupId);
+    const record = this.coordinator.installDowngradedGroup(snapshot);
+    await this.coordinator.persist([...tombstones, record]);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Classic-protocol members of a consumer group (JoinGroup, SyncGroup, Heartbeat, LeaveGroup)
+
+  /** The member a classic request names (Kafka's validateConsumerGroupMember), or its error. */
+  private classicMember(g: Group | undefined, memberId: string, instanceId: string | null): Member | CoordinatorErrorCode {
+    if (!g) return 'UNKNOWN_MEMBER_ID';
+    if (instanceId === null) {
+      const m = g.members.get(memberId);
+      return m ?? 'UNKNOWN_MEMBER_ID';
+    }
+    const m = [...g.members.values()].find((x) => x.instanceId === instanceId);
+    if (!m) return 'UNKNOWN_MEMBER_ID';
+    return m.memberId === memberId ? m : 'FENCED_INSTANCE_ID';
+  }
+
+  /** A protocol every classic member supports is among these (Kafka's supportsClassicProtocols). */
+  private supportsClassicProtocols(g: Group, protocolType: string, protocols: Array<{ name: string }>): boolean {
+    if (protocolType !== 'consumer' || protocols.length === 0) return false;
+    const classics = [...g.members.values()].filter((m) => m.classic !== null);
+    return protocols.some((p) => classics.every((m) => m.classic!.protocols.some((q) => q.name === p.name)));
+  }
+
+  /** Starts the member's deadline (to sync or to rejoin) unless one runs. */
+  private classicDeadline(g: Group, m: Member, what: string, replace: boolean): void {
+    if (m.classicTimer && !replace) return;
+    if (m.classicTimer) clearTimeout(m.classicTimer);
+    if (this.closed) return;
+    m.classicTimer = setTimeout(() => {
+      m.classicTimer = null;
+      if (this.groups.get(g.groupId) !== g || g.members.get(m.memberId) !== m) return;
+      this.logger.info({ group: g.groupId, member: m.memberId }, `classic member did not ${what} within its rebalance timeout`);
+      void this.removeMembers(g, [m]).catch(() => {});
+    }, m.rebalanceTimeoutMs);
+    m.classicTimer.unref();
+  }
+
+  private cancelClassicDeadline(m: Member): void {
+    if (m.classicTimer) clearTimeout(m.classicTimer);
+    m.classicTimer = null;
+  }
+
+  /** Partitions of its target the member still waits for another member to release. */
+  private waitingOnUnreleased(g: Group, m: Member): boolean {
+    const taken = this.ownedByOthers(g, m);
+    for (const [t, ps] of minus(m.target, m.assigned)) for (const p of ps) if (taken.has(`${t}\u0000${p}`)) return true;
+    return false;
+  }
+
+  /**
+   * JoinGroup of a classic member into a non-empty consumer group (Kafka's
+   * classicGroupJoinToConsumerGroup): its subscription (topics, owned partitions, rack) comes
+   * from the first protocol's metadata; the answer comes at once, with the member's epoch as the
+   * generation and no leader (the coordinator assigns); the member then has its rebalance
+   * timeout to send SyncGroup.
+   */
+  async classicJoin(req: JoinGroupRequest): Promise<JoinGroupResult> {
+    const fail = (error: CoordinatorErrorCode, memberId = req.memberId): JoinGroupResult => ({ error, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] });
+    if (this.closed) return fail('NOT_COORDINATOR');
+    const g = this.groups.get(req.groupId);
+    const codec = this.coordinator.consumerProtocol;
+    if (!g || g.members.size === 0 || codec === null) return fail('INCONSISTENT_GROUP_PROTOCOL');
+    // With the migration policy `disabled` Kafka 4.4 keeps classic members out of consumer groups.
+    if (this.config.consumerMigrationPolicy === 'disabled') return fail('INCONSISTENT_GROUP_PROTOCOL');
+    const unknown = req.memberId === '';
+    const memberId = unknown ? newMemberId() : req.memberId;
+    if (!g.members.has(memberId) && g.members.size >= this.config.maxGroupSize) return fail('GROUP_MAX_SIZE_REACHED');
+    if (!this.supportsClassicProtocols(g, req.protocolType, req.protocols)) return fail('INCONSISTENT_GROUP_PROTOCOL');
+    if (unknown && req.requireKnownMemberId && req.groupInstanceId === null) return fail('MEMBER_ID_REQUIRED', memberId);
+    const sub = codec.decodeSubscription(req.protocols[0]!.metadata);
+    if (sub === null) return fail('INCONSISTENT_GROUP_PROTOCOL');
+    const records: InternalRecord[] = [];
+    let m: Member | undefined;
+    let changed = false;
+    if (req.groupInstanceId === null) {
+      m = g.members.get(memberId);
+    } else {
+      const holder = [...g.members.values()].find((x) => x.instanceId === req.groupInstanceId);
+      if (unknown) {
+        if (holder) {
+          // The static member is back under a new id: it takes over its predecessor's state.
+          this.clearTimers(holder);
+          g.members.delete(holder.memberId);
+          records.push({ key: ['cm', g.groupId, holder.memberId], value: null });
+          m = { ...holder, memberId, leftStatic: false, sessionTimer: null, revocationTimer: null, lastSent: null, classicTimer: null };
+          g.members.set(memberId, m);
+        }
+      } else {
+        if (!holder) return fail('UNKNOWN_MEMBER_ID');
+        if (holder.memberId !== memberId) return fail('FENCED_INSTANCE_ID');
+        m = holder;
+      }
+    }
+    if (m && m.classic === null && !m.leftStatic && !unknown) return fail('UNKNOWN_MEMBER_ID');
+    if (!m) {
+      m = newMember(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.rebalanceTimeoutMs);
+      g.members.set(memberId, m);
+      changed = true;
+    }
+    if (sub.rackId !== null) m.rackId = sub.rackId;
+    if (req.rebalanceTimeoutMs > 0) m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    m.clientId = req.clientId;
+    m.clientHost = req.clientHost;
+    m.serverAssignor = null;
+    m.subscribedTopicRegex = null;
+    if (JSON.stringify([...sub.topics].sort()) !== JSON.stringify([...m.subscribedTopicNames].sort())) {
+      m.subscribedTopicNames = [...sub.topics];
+      changed = true;
+    }
+    m.classic = { sessionTimeoutMs: req.sessionTimeoutMs, protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
+    // What it revoked: the partitions it no longer reports as owned.
+    if (size(m.revoking) > 0) m.revoking = intersect(m.revoking, sub.ownedPartitions);
+    if (changed || this.subscriptionMetadata(g).key !== g.metadata) {
+      g.epoch++;
+      this.recompute(g);
+      records.push(this.groupRecord(g));
+      for (const other of g.members.values()) if (other !== m) records.push(this.memberRecord(g, other));
+    }
+    this.reconcile(g, m, sub.ownedPartitions);
+    records.push(this.memberRecord(g, m));
+    try {
+      await this.coordinator.persist(records);
+    } catch (e) {
+      return fail(e instanceof CoordinatorError ? e.code : 'COORDINATOR_NOT_AVAILABLE');
+    }
+    if (this.groups.get(g.groupId) !== g || g.members.get(m.memberId) !== m) return fail('UNKNOWN_MEMBER_ID');
+    this.touch(g, m);
+    this.classicDeadline(g, m, 'send SyncGroup', true);
+    return { error: null, generationId: m.epoch, protocolType: 'consumer', protocolName: req.protocols[0]!.name, leader: '', skipAssignment: false, memberId, members: [] };
+  }
+
+  /**
+   * SyncGroup of a classic member of a consumer group (Kafka's classicGroupSyncToConsumerGroup):
+   * its current assignment, in the consumer protocol's format. REBALANCE_IN_PROGRESS when the group
+   * moved on since its JoinGroup (unless it still has partitions to revoke: it gets its
+   * assignment without them first).
+   */
+  async classicSync(req: SyncGroupRequest): Promise<SyncGroupResult> {
+    const error = (e: CoordinatorErrorCode): SyncGroupResult => ({ error: e, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    if (this.closed) return error('NOT_COORDINATOR');
+    const g = this.groups.get(req.groupId);
+    const found = this.classicMember(g, req.memberId, req.groupInstanceId);
+    if (typeof found === 'string') return error(found);
+    const m = found;
+    if (m.classic === null) return error('UNKNOWN_MEMBER_ID');
+    if (req.generationId !== m.epoch) return error('ILLEGAL_GENERATION');
+    const first = m.classic.protocols[0]?.name ?? null;
+    if ((req.protocolType != null && req.protocolType !== 'consumer') || (req.protocolName != null && req.protocolName !== first)) return error('INCONSISTENT_GROUP_PROTOCOL');
+    if (g!.epoch > m.epoch && m.state !== 'UNREVOKED_PARTITIONS') {
+      this.classicDeadline(g!, m, 'rejoin', false);
+      return error('REBALANCE_IN_PROGRESS');
+    }
+    this.cancelClassicDeadline(m);
+    this.touch(g!, m);
+    return { error: null, protocolType: req.protocolType ?? 'consumer', protocolName: req.protocolName ?? first, assignment: this.coordinator.consumerProtocol!.encodeAssignment(m.assigned) };
+  }
+
+  /**
+   * Heartbeat of a classic member of a consumer group (Kafka's
+   * classicGroupHeartbeatToConsumerGroup): REBALANCE_IN_PROGRESS tells it to rejoin when the group
+   * epoch moved past its own, when it has partitions to revoke, or when the partitions it waited
+   * for are free.
+   */
+  classicHeartbeat(groupId: string, memberId: string, instanceId: string | null, generationId: number): CoordinatorErrorCode | null {
+    if (this.closed) return 'NOT_COORDINATOR';
+    const g = this.groups.get(groupId);
+    const found = this.classicMember(g, memberId, instanceId);
+    if (typeof found === 'string') return found;
+    const m = found;
+    if (m.classic === null) return 'UNKNOWN_MEMBER_ID';
+    if (generationId !== m.epoch) return 'ILLEGAL_GENERATION';
+    this.touch(g!, m);
+    if (m.epoch < g!.epoch || m.state === 'UNREVOKED_PARTITIONS' || (m.state === 'UNRELEASED_PARTITIONS' && !this.waitingOnUnreleased(g!, m))) {
+      this.classicDeadline(g!, m, 'rejoin', false);
+      return 'REBALANCE_IN_PROGRESS';
+    }
+    return null;
+  }
+
+  /**
+   * LeaveGroup of classic members of a consumer group (Kafka's classicGroupLeaveToConsumerGroup);
+   * an administrator may name static members by instance id alone. Those that leave are fenced
+   * together (which may downgrade the group).
+   */
+  classicLeave(groupId: string, members: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }>): { error: CoordinatorErrorCode | null; members: LeaveGroupMemberResult[] } {
+    if (this.closed) return { error: 'NOT_COORDINATOR', members: [] };
+    const g = this.groups.get(groupId);
+    const results: LeaveGroupMemberResult[] = [];
+    const leaving: Member[] = [];
+    for (const r of members) {
+      let found: Member | CoordinatorErrorCode;
+      if (r.groupInstanceId !== null && r.memberId === '') {
+        found = (g && [...g.members.values()].find((x) => x.instanceId === r.groupInstanceId)) ?? 'UNKNOWN_MEMBER_ID';
+      } else {
+        found = this.classicMember(g, r.memberId, r.groupInstanceId);
+        if (typeof found !== 'string' && found.classic === null) found = 'UNKNOWN_MEMBER_ID';
+      }
+      if (typeof found === 'string') {
+        results.push({ memberId: r.memberId, groupInstanceId: r.groupInstanceId, error: found });
+        continue;
+      }
+      if (!leaving.includes(found)) leaving.push(found);
+      results.push({ memberId: r.memberId, groupInstanceId: r.groupInstanceId, error: null });
+    }
+    if (g && leaving.length > 0) void this.removeMembers(g, leaving).catch((e: unknown) => this.logger.warn({ err: e, group: groupId }, 'could not store the departure of classic members'));
+    return { error: null, members: results };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -683,6 +1026,7 @@ export class ConsumerGroups implements GroupTypeExtension {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: copy(m.assigned),
         target: copy(m.target),
+        classic: m.classic !== null,
       })),
     };
   }

@@ -17,6 +17,7 @@ import type { Log } from '../log/index.js';
 import { CoordinatorError, type CoordinatorErrorCode } from './errors.js';
 import { InternalTopic, type InternalKey, type InternalRecord, type InternalRecordCodec } from './internal-topic.js';
 import { OffsetStore, offsetRecordValue, parseOffsetValue, type CommittedOffset, type TopicPartitionOffset } from './offset-store.js';
+import type { ClassicGroupSnapshot, ConsumerProtocolCodec, MigrationPolicy } from './group-migration.js';
 
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -45,6 +46,8 @@ export interface GroupCoordinatorConfig {
   consumerHeartbeatIntervalMs: number;
   /** group.consumer.assignors: the server-side assignors of KIP-848 groups, the first is the default. */
   consumerAssignors: string[];
+  /** group.consumer.migration.policy: which online conversions between the classic and the consumer protocol are allowed. */
+  consumerMigrationPolicy: MigrationPolicy;
 }
 
 export const DEFAULT_GROUP_CONFIG: Readonly<GroupCoordinatorConfig> = Object.freeze({
@@ -59,6 +62,7 @@ export const DEFAULT_GROUP_CONFIG: Readonly<GroupCoordinatorConfig> = Object.fre
   consumerSessionTimeoutMs: 45_000,
   consumerHeartbeatIntervalMs: 5_000,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
 });
 
 /**
@@ -234,6 +238,14 @@ export interface GroupTypeExtension {
   replay(key: InternalKey, value: Record<string, unknown> | null): boolean;
   afterReplay(): void;
   close(): void;
+  /**
+   * Classic-protocol requests for a non-empty group of this type (KIP-848 groups take classic
+   * members); absent: such a group refuses them (INCONSISTENT_GROUP_PROTOCOL).
+   */
+  classicJoin?(req: JoinGroupRequest): Promise<JoinGroupResult>;
+  classicSync?(req: SyncGroupRequest): Promise<SyncGroupResult>;
+  classicHeartbeat?(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): CoordinatorErrorCode | null;
+  classicLeave?(groupId: string, members: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }>): { error: CoordinatorErrorCode | null; members: LeaveGroupMemberResult[] };
 }
 
 type JoinCallback = (r: JoinGroupResult) => void;
@@ -377,6 +389,8 @@ export interface GroupCoordinatorOptions {
   subscriptionDecoder?: SubscriptionDecoder;
   /** The record schema of `__consumer_offsets` (Kafka's); without one, Wharf's JSON records. */
   recordCodec?: InternalRecordCodec;
+  /** The consumer protocol's embedded formats, for the online migration of groups; without it, none. */
+  consumerProtocol?: ConsumerProtocolCodec;
 }
 
 export class GroupCoordinator {
@@ -394,6 +408,8 @@ export class GroupCoordinator {
   /** Whether a share group holds this id (share groups open after this coordinator). */
   private shareGroupHolds: (groupId: string) => boolean = () => false;
   private decoder: SubscriptionDecoder | null;
+  /** The consumer protocol's formats (online migration between the protocols), if known. */
+  readonly consumerProtocol: ConsumerProtocolCodec | null;
 
   private constructor(
     private readonly topic: InternalTopic,
@@ -402,6 +418,7 @@ export class GroupCoordinator {
     this.config = { ...DEFAULT_GROUP_CONFIG, ...(opts.config ?? {}) };
     this.logger = opts.logger;
     this.decoder = opts.subscriptionDecoder ?? null;
+    this.consumerProtocol = opts.consumerProtocol ?? null;
   }
 
   /** Opens `__consumer_offsets` (creating it if needed) and restores groups and offsets from it. */
@@ -526,6 +543,113 @@ export class GroupCoordinator {
     void this.persist([{ key: ['g', groupId], value: null }]).catch(() => {});
   }
 
+  /**
+   * Why the classic group of this id cannot become a consumer group (Kafka's
+   * validateOnlineUpgrade), or null when it can: the policy, the protocol type (only groups of
+   * the consumer protocol), the size.
+   */
+  upgradeRefusal(groupId: string): string | null {
+    const g = this.groups.get(groupId);
+    if (!g) return 'no such group';
+    if (this.consumerProtocol === null) return 'the consumer protocol is unknown to this coordinator';
+    if (this.config.consumerMigrationPolicy !== 'bidirectional' && this.config.consumerMigrationPolicy !== 'upgrade') return 'online upgrade is disabled';
+    if (g.protocolType !== 'consumer') return 'the group does not use the consumer embedded protocol';
+    if (g.members.size > this.config.maxGroupSize) return 'the group size exceeds the consumer group maximum size';
+    return null;
+  }
+
+  /**
+   * Takes a non-empty classic group out of this coordinator for its upgrade to a consumer group:
+   * requests parked in a rebalance are answered REBALANCE_IN_PROGRESS (the members rejoin the
+   * consumer group), timers stop. The caller writes the group's tombstone (classicGroupTombstone).
+   */
+  takeClassicGroup(groupId: string, accept: (s: ClassicGroupSnapshot) => boolean): ClassicGroupSnapshot | null {
+    const g = this.groups.get(groupId);
+    if (!g) return null;
+    const snapshot: ClassicGroupSnapshot = {
+      groupId,
+      generationId: g.generationId,
+      protocolName: g.protocolName,
+      leaderId: g.leaderId,
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        // The selected protocol first: its metadata is the subscription the group runs on.
+        protocols: [...m.protocols].sort((a, b) => Number(b.name === g.protocolName) - Number(a.name === g.protocolName)),
+        assignment: m.assignment,
+      })),
+    };
+    if (!accept(snapshot)) return null;
+    if (g.joinTimer) clearTimeout(g.joinTimer);
+    if (g.syncTimer) clearTimeout(g.syncTimer);
+    for (const t of g.pendingMembers.values()) clearTimeout(t);
+    this.groups.delete(groupId);
+    for (const m of g.members.values()) {
+      if (m.heartbeatTimer) clearTimeout(m.heartbeatTimer);
+      const join = m.awaitingJoin;
+      const sync = m.awaitingSync;
+      m.awaitingJoin = null;
+      m.awaitingSync = null;
+      join?.(this.errorJoin('REBALANCE_IN_PROGRESS', m.memberId));
+      sync?.({ error: 'REBALANCE_IN_PROGRESS', protocolType: null, protocolName: null, assignment: EMPTY });
+    }
+    this.logger.info({ group: groupId, generation: g.generationId, members: g.members.size }, 'classic group upgraded to a consumer group');
+    return snapshot;
+  }
+
+  /** The tombstone of a classic group's record (written with the consumer group's records on upgrade). */
+  static classicGroupTombstone(groupId: string): InternalRecord {
+    return { key: ['g', groupId], value: null };
+  }
+
+  /**
+   * Installs a classic group made from a consumer group whose last consumer-protocol member left
+   * (downgrade), and starts its rebalance, as Kafka's convertToClassicGroup: Stable at the
+   * consumer group's epoch with the members' current assignments, then PreparingRebalance (the
+   * members learn it from their next Heartbeat and rejoin). Returns the group's record, to be
+   * written after the consumer group's tombstones.
+   */
+  installDowngradedGroup(s: ClassicGroupSnapshot): InternalRecord {
+    const g = new ClassicGroup(s.groupId);
+    g.protocolType = 'consumer';
+    g.generationId = s.generationId;
+    for (const m of s.members) {
+      g.add({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        protocolType: 'consumer',
+        protocols: m.protocols,
+        assignment: m.assignment,
+        awaitingJoin: null,
+        awaitingSync: null,
+        isNew: false,
+        heartbeatTimer: null,
+      });
+    }
+    try {
+      g.protocolName = g.selectProtocol();
+    } catch {
+      g.protocolName = s.members[0]?.protocols[0]?.name ?? null;
+    }
+    g.leaderId = s.members[0]?.memberId ?? null;
+    g.transition('Stable');
+    this.groups.set(s.groupId, g);
+    this.refreshSubscriptions(g);
+    const record = this.groupRecord(g);
+    for (const m of g.members.values()) this.scheduleHeartbeat(g, m);
+    this.logger.info({ group: s.groupId, generation: g.generationId, members: g.members.size }, 'consumer group downgraded to a classic group');
+    this.prepareRebalance(g, `Downgrade group ${s.groupId} from consumer to classic.`);
+    return record;
+  }
+
   private afterReplay(): void {
     for (const e of this.extensions) e.afterReplay();
     // Members restored from the log get a full session to show up again.
@@ -573,7 +697,8 @@ export class GroupCoordinator {
     if (this.shareGroupHolds(req.groupId)) return fail('INCONSISTENT_GROUP_PROTOCOL', '');
     const ext = this.ext(req.groupId);
     if (ext) {
-      if (!ext.isEmpty(req.groupId)) return fail('INCONSISTENT_GROUP_PROTOCOL');
+      // A classic member joins a non-empty consumer group as a classic member of it (Kafka 4.x).
+      if (!ext.isEmpty(req.groupId)) return ext.classicJoin ? ext.classicJoin(req) : fail('INCONSISTENT_GROUP_PROTOCOL');
       for (const r of ext.delete(req.groupId)) void this.persist([r]).catch(() => {});
     }
     const unknown = req.memberId === '';
@@ -990,7 +1115,11 @@ export class GroupCoordinator {
     if (this.closed) return error('NOT_COORDINATOR');
     if (!req.groupId) return error('INVALID_GROUP_ID');
     const group = this.classic(req.groupId);
-    if (!group) return error(this.ext(req.groupId) ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID');
+    if (!group) {
+      const ext = this.ext(req.groupId);
+      if (ext?.classicSync && !ext.isEmpty(req.groupId)) return ext.classicSync(req);
+      return error(ext ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID');
+    }
     if (group.is('Dead')) return error('COORDINATOR_NOT_AVAILABLE');
     const fenced = this.staticFenced(group, req.groupInstanceId, req.memberId);
     if (fenced) return error(fenced);
@@ -1057,7 +1186,11 @@ export class GroupCoordinator {
     if (this.closed) return 'NOT_COORDINATOR';
     if (!groupId) return 'INVALID_GROUP_ID';
     const group = this.classic(groupId);
-    if (!group) return this.ext(groupId) ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID';
+    if (!group) {
+      const ext = this.ext(groupId);
+      if (ext?.classicHeartbeat && !ext.isEmpty(groupId)) return ext.classicHeartbeat(groupId, memberId, groupInstanceId, generationId);
+      return ext ? 'INCONSISTENT_GROUP_PROTOCOL' : 'UNKNOWN_MEMBER_ID';
+    }
     if (group.is('Dead')) return 'COORDINATOR_NOT_AVAILABLE';
     const fenced = this.staticFenced(group, groupInstanceId, memberId);
     if (fenced) return fenced;
@@ -1085,7 +1218,9 @@ export class GroupCoordinator {
     if (!groupId) return { error: 'INVALID_GROUP_ID', members: [] };
     const group = this.classic(groupId);
     if (!group) {
-      if (this.ext(groupId)) return { error: 'INCONSISTENT_GROUP_PROTOCOL', members: [] };
+      const ext = this.ext(groupId);
+      if (ext?.classicLeave && !ext.isEmpty(groupId)) return ext.classicLeave(groupId, members);
+      if (ext) return { error: 'INCONSISTENT_GROUP_PROTOCOL', members: [] };
       return { error: null, members: members.map((m) => ({ ...m, error: 'UNKNOWN_MEMBER_ID' as const })) };
     }
     if (group.is('Dead')) return { error: 'COORDINATOR_NOT_AVAILABLE', members: [] };

@@ -12,6 +12,7 @@ import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { GroupCoordinator, type GroupCoordinatorConfig, type SubscriptionDecoder } from './group-coordinator.js';
 import type { InternalRecordCodec } from './internal-topic.js';
+import { migrationPolicyProblem, parseMigrationPolicy, type ConsumerProtocolCodec } from './group-migration.js';
 import { ProducerStateManager, type ProducerExpirationConfig } from './producer-state.js';
 import { TransactionCoordinator, type TransactionCoordinatorConfig } from './transaction-coordinator.js';
 import { ConsumerGroups } from './consumer-group.js';
@@ -38,6 +39,8 @@ export interface CoordinatorOptions {
   producers?: Partial<ProducerExpirationConfig>;
   shareGroups?: Partial<ShareGroupConfig>;
   subscriptionDecoder?: SubscriptionDecoder;
+  /** The consumer protocol's embedded formats (from the Kafka front-end), for the online migration between group protocols. */
+  consumerProtocol?: ConsumerProtocolCodec;
   /** The record schemas of the internal topics (Kafka's, from the Kafka front-end); without them, Wharf's JSON records. */
   recordCodecs?: { consumerOffsets?: InternalRecordCodec; transactionState?: InternalRecordCodec; shareGroupState?: InternalRecordCodec };
   /** Streams group settings beyond those taken from `groups` (see streamsGroupConfig). */
@@ -70,7 +73,15 @@ export function groupConfig(o: GroupOptions): Partial<GroupCoordinatorConfig> {
     offsetMetadataMaxBytes: o.offsetMetadataMaxBytes,
     consumerSessionTimeoutMs: o.consumerSessionTimeout,
     consumerHeartbeatIntervalMs: o.consumerHeartbeatInterval,
+    consumerMigrationPolicy: migrationPolicy(o.consumerMigrationPolicy),
   };
+}
+
+/** group.consumer.migration.policy in any case (an embedding application may pass it unparsed). */
+function migrationPolicy(value: string): GroupCoordinatorConfig['consumerMigrationPolicy'] {
+  const p = parseMigrationPolicy(value);
+  if (p === null) throw new Error(migrationPolicyProblem(value));
+  return p;
 }
 
 /** The share group coordinator's settings from the broker's `groups` options. */
@@ -106,6 +117,7 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
     logger: opts.logger,
     config: opts.groups,
     subscriptionDecoder: opts.subscriptionDecoder,
+    consumerProtocol: opts.consumerProtocol,
     recordCodec: opts.recordCodecs?.consumerOffsets,
     extensions: [
       (gc) => (consumerGroups = new ConsumerGroups(gc, opts.log, opts.logger)),

@@ -33,6 +33,8 @@ export const alterConfigs = defineHandler(ApiKey.AlterConfigs, {
           await ctx.brokerConfigs.alter(r.resourceName, Object.fromEntries(r.configs.map((c) => [c.name, c.value!])), req.validateOnly);
           continue;
         }
+        // Loggers change only through IncrementalAlterConfigs (Kafka 4.4's answer, word for word).
+        if (r.resourceType === ResourceType.BROKER_LOGGER) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unknown resource type ${r.resourceType}`);
         if (r.resourceType !== ResourceType.TOPIC) throw new KafkaApiError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
         if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
         const next: Record<string, string> = {};

@@ -35,10 +35,11 @@ export const ConfigSource = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
   DYNAMIC_GROUP_CONFIG: 8,
 } as const;
 
-export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
+export const ConfigType = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
 
 const KIND_TYPES: Record<string, number> = {
   long: ConfigType.LONG,
@@ -169,6 +170,7 @@ export function describeBroker(scope: ConfigScope, resource = String(scope.clust
   const cluster = scope.cluster;
   const staticPidExpiration = dyn.staticProducerIdExpirationMs;
   const txnIdExpiration = scope.coordinators.transactions.config.transactionalIdExpirationMs;
+  const migrationPolicy = scope.coordinators.groups.config.consumerMigrationPolicy;
   const listener = `PLAINTEXT://${o.host}:${o.port}`;
   const entries: Array<[string, string, number, boolean]> = [
     ['node.id', String(cluster.nodeId), ConfigType.INT, true],
@@ -187,6 +189,7 @@ export function describeBroker(scope: ConfigScope, resource = String(scope.clust
     ['delete.topic.enable', 'true', ConfigType.BOOLEAN, false],
     ['producer.id.expiration.ms', String(staticPidExpiration), ConfigType.INT, staticPidExpiration !== DEFAULT_OPTIONS.transactions.producerIdExpiration],
     ['transactional.id.expiration.ms', String(txnIdExpiration), ConfigType.INT, txnIdExpiration !== DEFAULT_OPTIONS.transactions.idExpiration],
+    ['group.consumer.migration.policy', migrationPolicy, ConfigType.STRING, migrationPolicy !== DEFAULT_OPTIONS.groups.consumerMigrationPolicy],
     ['wharf.fsync', d.fsync, ConfigType.STRING, d.fsync !== DEFAULT_OPTIONS.storage.fsync],
     ['wharf.fsync.interval.ms', String(d.fsyncInterval), ConfigType.LONG, d.fsyncInterval !== DEFAULT_OPTIONS.storage.fsyncInterval],
   ];

@@ -1,6 +1,7 @@
 // ConsumerGroupDescribe (69): KIP-848 groups with their epochs, assignor, members, current and
-// target assignments. v1 adds each member's type (KIP-1099): every member of a Wharf consumer
-// group speaks the consumer protocol (type 1; Wharf does not mix classic members into them).
+// target assignments. v1 adds each member's type (KIP-1099): 1 for a member of the consumer
+// protocol, 0 for a classic-protocol member (a group upgraded online, or a classic member that
+// joined a consumer group: group-migration.ts).
 // With includeAuthorizedOperations the group's operations the principal may perform are listed.
 // A classic or streams group of the id is GROUP_ID_NOT_FOUND "is not a consumer group", as Kafka 4.4.
 // Authorization, as Kafka: DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it.
@@ -13,6 +14,7 @@ import { defineHandler } from './types.js';
 
 const NO_OPERATIONS = -2147483648;
 /** KIP-1099's member types: -1 unknown, 0 classic, 1 consumer. */
+const CLASSIC_MEMBER = 0;
 const CONSUMER_MEMBER = 1;
 
 export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe, {
@@ -27,7 +29,7 @@ export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe,
         return id === null ? [] : [{ topicId: topicIdToWire(id), topicName, partitions: [...ps].sort((x, y) => x - y) }];
       }),
     });
-    const failed = (groupId: string, code: number, errorMessage: string | null) => ({ errorCode: code, errorMessage, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: NO_OPERATIONS });
+    const failed = (groupId: string, code: number, errorMessage: string | null) => ({ errorCode: code, errorMessage, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: NO_OPERATIONS });
     return {
       throttleTimeMs: 0,
       groups: req.groupIds.map((groupId) => {
@@ -56,7 +58,7 @@ export const consumerGroupDescribe = defineHandler(ApiKey.ConsumerGroupDescribe,
             subscribedTopicRegex: m.subscribedTopicRegex,
             assignment: wire(m.assignment),
             targetAssignment: wire(m.target),
-            memberType: CONSUMER_MEMBER,
+            memberType: m.classic ? CLASSIC_MEMBER : CONSUMER_MEMBER,
           })),
           authorizedOperations: req.includeAuthorizedOperations ? authorizedOperations(ctx, groupResource(groupId)) : NO_OPERATIONS,
         };

@@ -1,6 +1,7 @@
 // ConsumerGroupHeartbeat (68): the new consumer group protocol (KIP-848). Members join, stay,
 // reconcile and leave through this one request; the coordinator assigns partitions itself.
-// Topics travel as topic ids on the wire and as names in the core.
+// Topics travel as topic ids on the wire and as names in the core. An error answer has member
+// epoch 0 (the schema's default), as Kafka 4.4's.
 // Authorization, as Kafka: READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { ApiKey, type ConsumerGroupHeartbeatResponse } from '../protocol/messages/index.js';
 import type { Assignment } from '../../core/coordinators/consumer-group.js';
@@ -14,7 +15,7 @@ export const consumerGroupHeartbeat = defineHandler(ApiKey.ConsumerGroupHeartbea
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
-    const empty = (code: number, errorMessage: string | null): ConsumerGroupHeartbeatResponse => ({ throttleTimeMs: 0, errorCode: code, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+    const empty = (code: number, errorMessage: string | null): ConsumerGroupHeartbeatResponse => ({ throttleTimeMs: 0, errorCode: code, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
     if (!ctx.authorize('READ', groupResource(req.groupId))) return empty(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
     const { log } = ctx;
     const cg = ctx.coordinators.consumerGroups;

@@ -1,7 +1,8 @@
 // DescribeConfigs (32): a topic's configs (effective value and where it comes from), the
 // broker's configs (static and dynamic, with their levels as synonyms; "" lists the cluster-wide
 // dynamic defaults only), or a group's (KIP-932's share.* and the other GROUP configs, with
-// the broker setting each defaults to as synonym), under Kafka's names, types and sources.
+// the broker setting each defaults to as synonym), under Kafka's names, types and sources, or
+// the broker's loggers and their levels (BROKER_LOGGER: broker-loggers.ts).
 // Authorization, as Kafka: DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on
 // the group (else GROUP_AUTHORIZATION_FAILED) or,
 // for broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
@@ -10,6 +11,7 @@ import type { DescribeConfigsResponseDescribeConfigsResult } from '../protocol/m
 import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { ConfigSource, configAclResource, describeBroker, describeGroup, describeTopic, ResourceType, type DescribedConfig } from './configs.js';
+import { describeBrokerLoggers } from './broker-loggers.js';
 import { defineHandler } from './types.js';
 
 /**
@@ -40,6 +42,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
         let synonymsOf: Map<string, string> | null = null;
         let defaultsOf: Map<string, string> | null = null;
         let brokerSynonyms: Map<string, Array<{ name: string; value: string; source: number }>> | null = null;
+        let loggers = false;
         if (r.resourceType === ResourceType.TOPIC) {
           if (!log.hasTopic(r.resourceName)) throw new KafkaApiError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${r.resourceName}' does not exist.`);
           configs = describeTopic(ctx, r.resourceName);
@@ -49,6 +52,12 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
           const broker = describeBroker(ctx, r.resourceName);
           brokerSynonyms = new Map(broker.map((c) => [c.name, c.synonyms]));
           configs = broker;
+        } else if (r.resourceType === ResourceType.BROKER_LOGGER) {
+          configs = describeBrokerLoggers(ctx, r.resourceName);
+          // As Kafka 4.4 answers for its loggers: no synonyms, an empty documentation and message.
+          brokerSynonyms = new Map(configs.map((c) => [c.name, []]));
+          loggers = true;
+          out.errorMessage = '';
         } else if (r.resourceType === ResourceType.GROUP) {
           const group = describeGroup(ctx, r.resourceName);
           synonymsOf = new Map(group.map((c) => [c.name, c.synonym]));
@@ -69,7 +78,7 @@ export const describeConfigs = defineHandler(ApiKey.DescribeConfigs, {
             isSensitive: c.sensitive === true,
             synonyms: v >= 1 && req.includeSynonyms ? (brokerSynonyms?.get(c.name) ?? synonyms(c, synonymsOf?.get(c.name) ?? null, defaultsOf?.get(c.name) ?? c.value)).map((syn) => (c.sensitive === true ? { ...syn, value: null } : syn)) : [],
             configType: c.type,
-            documentation: null,
+            documentation: loggers ? '' : null,
           }));
       } catch (e) {
         const err = toKafkaError(e);

@@ -1,7 +1,8 @@
 // IncrementalAlterConfigs (44): SET, DELETE (back to the default), APPEND and SUBTRACT (list
 // configs such as cleanup.policy) on single topic configs; SET and DELETE on a group's configs
 // (KIP-932's share.* among them); all four on the dynamic configs of a broker level (the cluster
-// default "" or this broker's id), checked and applied by core/config/dynamic-broker-configs.ts.
+// default "" or this broker's id), checked and applied by core/config/dynamic-broker-configs.ts;
+// SET and DELETE on the broker's loggers (BROKER_LOGGER: broker-loggers.ts).
 // Authorization, as Kafka: ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED), on the
 // group (else GROUP_AUTHORIZATION_FAILED) or, for
 // broker configs, on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
@@ -11,6 +12,7 @@ import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponse } from
 import { deniedError } from '../authorization.js';
 import { ErrorCode, KafkaApiError, toKafkaError } from '../errors.js';
 import { ConfigType, configAclResource, ResourceType, topicConfigType } from './configs.js';
+import { alterBrokerLoggers } from './broker-loggers.js';
 import { defineHandler, type RequestContext } from './types.js';
 
 const OP_SET = 0;
@@ -88,6 +90,10 @@ export const incrementalAlterConfigs = defineHandler(ApiKey.IncrementalAlterConf
         if (acl !== null && !ctx.authorize('ALTER_CONFIGS', acl)) throw new KafkaApiError(deniedError(acl.type), 'Not authorized to alter these configs');
         if (r.resourceType === ResourceType.BROKER) {
           await alterBroker(ctx, r.resourceName, r.configs, req.validateOnly);
+          continue;
+        }
+        if (r.resourceType === ResourceType.BROKER_LOGGER) {
+          alterBrokerLoggers(ctx, r.resourceName, r.configs, req.validateOnly);
           continue;
         }
         if (r.resourceType === ResourceType.GROUP) {

@@ -1,8 +1,8 @@
 // ListConfigResources (74, KIP-1142; v0 was ListClientMetricsResources): the resources that have
 // configs, by type. v0 lists client metrics subscriptions only; v1 lists the types asked for, or
 // every type when none is named: the broker (its id), the topics (internal ones too), and no
-// client metrics subscriptions or group configs (Wharf has neither). Kafka 4.4 also lists a
-// BROKER_LOGGER resource; Wharf's DescribeConfigs serves no logger configs, so none is listed.
+// client metrics subscriptions or group configs (Wharf has neither), and the broker's loggers
+// (BROKER_LOGGER, named by the broker's id as Kafka 4.4 lists it: broker-loggers.ts).
 // A type that has no configs in Kafka is UNSUPPORTED_VERSION, as Kafka answers.
 // Authorization, as Kafka: DESCRIBE_CONFIGS on the cluster, else CLUSTER_AUTHORIZATION_FAILED;
 // topics the principal may not DESCRIBE_CONFIGS are left out.
@@ -33,6 +33,7 @@ export const listConfigResources = defineHandler(ApiKey.ListConfigResources, {
     const wants = (type: number): boolean => asked.length === 0 || asked.includes(type);
     const out: ListConfigResourcesResponseConfigResource[] = [];
     if (wants(BROKER)) out.push({ resourceName: String(ctx.cluster.nodeId), resourceType: BROKER });
+    if (wants(BROKER_LOGGER)) out.push({ resourceName: String(ctx.cluster.nodeId), resourceType: BROKER_LOGGER });
     if (wants(TOPIC)) {
       for (const t of ctx.log.listTopics()) if (ctx.authorize('DESCRIBE_CONFIGS', topicResource(t.name), false)) out.push({ resourceName: t.name, resourceType: TOPIC });
     }

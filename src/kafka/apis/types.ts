@@ -7,7 +7,7 @@ import type { Coordinators } from '../../core/coordinators/index.js';
 import type { Log } from '../../core/log/index.js';
 import type { AclOperation, AclPrincipal, AclResource } from '../../core/security/authorizer.js';
 import type { KafkaOptions } from '../../config.js';
-import type { Logger } from '../../log.js';
+import type { Logger, LoggerLevels } from '../../log.js';
 import type { ClusterIdentity, ProducerStateHook } from '../context.js';
 import type { FetchSessionCache } from '../fetch-session.js';
 import type { ShareSessionCache } from '../share-session.js';
@@ -54,6 +54,8 @@ export interface RequestContext {
   readonly security: SecurityStore;
   /** Dynamic broker configs (AlterConfigs/IncrementalAlterConfigs/DescribeConfigs on the BROKER resource). */
   readonly brokerConfigs: DynamicBrokerConfigs;
+  /** The broker's named loggers and their levels (DescribeConfigs/IncrementalAlterConfigs on BROKER_LOGGER). */
+  readonly loggerLevels: LoggerLevels;
   /**
    * May the request's principal do `operation` on `resource`? Every handler asks before it
    * touches a topic, group, transactional id or the cluster, with the operation Apache Kafka

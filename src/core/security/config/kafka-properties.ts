@@ -38,6 +38,7 @@ const DIRECT: Record<string, { flag: string; unit?: 'ms' | 'minutes' }> = {
   'group.max.size': { flag: 'group-max-size' },
   'group.consumer.session.timeout.ms': { flag: 'group-consumer-session-timeout', unit: 'ms' },
   'group.consumer.heartbeat.interval.ms': { flag: 'group-consumer-heartbeat-interval', unit: 'ms' },
+  'group.consumer.migration.policy': { flag: 'group-consumer-migration-policy' },
   'offsets.retention.minutes': { flag: 'offsets-retention', unit: 'minutes' },
   'offsets.retention.check.interval.ms': { flag: 'offsets-retention-check-interval', unit: 'ms' },
   'log.retention.check.interval.ms': { flag: 'log-retention-check-interval', unit: 'ms' },
