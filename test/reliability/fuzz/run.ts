@@ -87,7 +87,7 @@ export async function fuzzTarget(target: string, seconds: number, runs: number, 
     const m = /(==\d+== .*|Error: .*)\n/.exec(out);
     findings.push(`exit ${code}: ${m ? m[1] : out.slice(-500)}`);
   }
-  if (merge) await jazzer([file, ...(spec.sync ? ['--sync'] : []), ...detectors, '--includes', join(root, 'dist', 'src'), '--', seeds, work, '-merge=1'], { ...process.env });
+  if (merge) await jazzer([file, ...(spec.sync ? ['--sync'] : []), ...detectors, '--timeout=10000', '--includes', join(root, 'dist', 'src'), '--', seeds, work, '-merge=1'], { ...process.env });
   rmSync(work, { recursive: true, force: true });
   return {
     target,

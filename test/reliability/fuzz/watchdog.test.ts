@@ -52,3 +52,30 @@ test('no input pending and none started past the limit is reported as the caller
     w.stop();
   }
 });
+
+test('onIdle is called once when no input comes after the last one, and again after a new one', () => {
+  let idle = 0;
+  const w = new FuzzWatchdog({ afterMs: 10_000, idleMs: 1_000, write: () => {}, onIdle: () => idle++ });
+  try {
+    w.check(Date.now() + 5_000);
+    assert.equal(idle, 0, 'not idle before the first input');
+    w.begin(Buffer.from([1]));
+    const t0 = Date.now();
+    w.check(t0 + 5_000);
+    assert.equal(idle, 0, 'an input pending is not idleness');
+    w.end();
+    const t1 = Date.now();
+    w.check(t1 + 500);
+    assert.equal(idle, 0);
+    w.check(t1 + 1_500);
+    w.check(t1 + 2_500);
+    assert.equal(idle, 1, 'called once');
+    assert.equal(w.reports.length, 0, 'idleness before afterMs is not reported as a stall');
+    w.begin(Buffer.from([2]));
+    w.end();
+    w.check(Date.now() + 1_500);
+    assert.equal(idle, 2, 'called again after a new input');
+  } finally {
+    w.stop();
+  }
+});

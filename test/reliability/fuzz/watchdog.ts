@@ -9,6 +9,11 @@
 //   - no input pending and none started for longer than `afterMs` after the last one settled:
 //     the target is not what waits (the bridge between libFuzzer and the event loop is).
 // With `traceEveryMs`, it also writes a line of counts now and then (WHARF_FUZZ_TRACE=1).
+// `onIdle` is called once when no input has been pending or started for `idleMs` after the last
+// one settled: libFuzzer calls inputs back to back, so that means it has finished (after its
+// last run, or in a merge's inner process, which prints no "Done" line), and the target can let
+// go of what keeps the event loop alive (the jetstream-api target closes its broker; an input
+// that came after all would start it again).
 import { writeSync } from 'node:fs';
 
 export interface WatchdogOptions {
@@ -17,6 +22,8 @@ export interface WatchdogOptions {
   write?: (line: string) => void;
   /** What is shown of an input on a stall (the target knows its own format). */
   describe?: (input: Buffer) => string;
+  idleMs?: number;
+  onIdle?: () => void;
 }
 
 interface Pending {
@@ -34,6 +41,7 @@ export class FuzzWatchdog {
   private current: Pending | undefined;
   private lastSettledAt = Date.now();
   private idleReported = false;
+  private idleHandled = false;
   private lastTraceAt = Date.now();
   private readonly timer: NodeJS.Timeout;
   private readonly write: (line: string) => void;
@@ -51,6 +59,7 @@ export class FuzzWatchdog {
     this.started++;
     this.current = { n: this.started, input: Buffer.from(input), stage: 'begin', startedAt: now, stageAt: now, reported: false };
     this.idleReported = false;
+    this.idleHandled = false;
   }
 
   stage(name: string): void {
@@ -92,6 +101,10 @@ export class FuzzWatchdog {
     if (!c && this.started > 0 && !this.idleReported && now - this.lastSettledAt > this.opts.afterMs) {
       this.idleReported = true;
       this.report(`WATCHDOG: no input for ${now - this.lastSettledAt} ms after input #${this.settled} settled: the target is not waiting, its caller is; active: ${process.getActiveResourcesInfo().join(',')}`);
+    }
+    if (!c && this.started > 0 && this.opts.onIdle && !this.idleHandled && now - this.lastSettledAt > (this.opts.idleMs ?? this.opts.afterMs)) {
+      this.idleHandled = true;
+      this.opts.onIdle();
     }
     if (this.opts.traceEveryMs && now - this.lastTraceAt >= this.opts.traceEveryMs) {
       this.lastTraceAt = now;

@@ -6,6 +6,12 @@
 // JSON with a type or an error, and the broker must stay up: an exception in a handler reaches
 // this process as an unhandled rejection, which Jazzer.js reports. A watchdog (../watchdog.ts)
 // names the input and the await of any input pending for more than 15 s (WHARF_FUZZ_WATCHDOG_MS).
+// The broker and its connection keep Node's event loop alive, and Jazzer.js ends a run without
+// finding by letting the loop drain (it calls no process.exit): after libFuzzer's last input the
+// process would live on, and in a corpus merge (-merge=1, whose inner process runs the inputs
+// and prints no "Done" line) the outer process waits for that inner one forever. So when no
+// input has come for 5 s after the last one (the watchdog's idle callback), the broker is
+// closed; an input arriving after all starts a new one.
 import { AckPolicy, StorageType, connect, type NatsConnection } from 'nats';
 import { startBroker, type Broker } from '../../../../src/index.js';
 import { configFromFlags } from '../../../../src/config.js';
@@ -21,6 +27,8 @@ export const API_SUBJECTS = [
 const watchdog = new FuzzWatchdog({
   afterMs: Number(process.env.WHARF_FUZZ_WATCHDOG_MS ?? 15_000),
   traceEveryMs: process.env.WHARF_FUZZ_TRACE ? 60_000 : undefined,
+  idleMs: 5_000,
+  onIdle: () => void closeBroker(),
   describe: (input) => `$JS.API.${API_SUBJECTS[input[0]! % API_SUBJECTS.length]} ${JSON.stringify(input.subarray(1).toString('latin1').slice(0, 300))}`,
 });
 
@@ -37,14 +45,19 @@ async function start(): Promise<{ broker: Broker; nc: NatsConnection }> {
   return { broker, nc };
 }
 
-/** Closes the broker of this target (the regression test calls it; Jazzer.js just exits). */
-export async function stopFuzzBroker(): Promise<void> {
+async function closeBroker(): Promise<void> {
   if (ready === undefined) return;
-  const { broker, nc } = await ready;
+  const started = ready;
   ready = undefined;
+  const { broker, nc } = await started;
   await nc.close();
   await broker.close();
+}
+
+/** Closes the broker of this target and stops its watchdog (the regression test calls it). */
+export async function stopFuzzBroker(): Promise<void> {
   watchdog.stop();
+  await closeBroker();
 }
 
 export async function fuzz(data: Buffer): Promise<void> {
