@@ -214,8 +214,13 @@ export function kafkaRpwWorkload(): Workload {
       if (sendErrors) out.notes.push(`${sendErrors} input sends failed (indeterminate)`);
       if (failures.size) out.notes.push(`processor failures: ${[...failures].map(([w, n]) => `${w} ×${n}`).join('; ')}`);
       const port = portOf(ctx.target.kafkaBootstrap!);
+      let redelivered = 0;
       const readBack = (topic: string) =>
-        retrying(() => readToEnd(kafka, port, topic, { groupId: `rpw-check-${topic}-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 60_000 }), destroysData ? 20_000 : 120_000, `read back ${topic}`);
+        retrying(
+          () => readToEnd(kafka, port, topic, { groupId: `rpw-check-${topic}-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 60_000, onRedelivery: () => void redelivered++ }),
+          destroysData ? 20_000 : 120_000,
+          `read back ${topic}`,
+        );
       let inputs: Map<number, string[]>;
       let outputs: Map<number, string[]>;
       try {
@@ -225,6 +230,10 @@ export function kafkaRpwWorkload(): Workload {
         (destroysData ? out.allowed : out.violations).push(`read_committed read back failed: ${(err as Error).message.split('\n')[0]}`);
         return;
       }
+      if (redelivered) out.notes.push(`the read-back consumer was handed ${redelivered} records again at offsets it had read (skipped)`);
+      // Where each output is in the output topic (partition:index), for the duplicates' story.
+      const where = new Map<string, string[]>();
+      for (const [p, vs] of outputs) vs.forEach((v, i) => where.set(v, [...(where.get(v) ?? []), `out ${p}#${i}`]));
       // Inputs in the log, by the key the processor wrote into its output: value@partition:offset.
       const inLog = new Map<string, string>();
       const inputValues = new Set<string>();
@@ -243,7 +252,7 @@ export function kafkaRpwWorkload(): Workload {
       // Each duplicated or unprocessed input with the transactions that covered it.
       const story = (key: string) => {
         const m = /@(\d+):(\d+)$/.exec(key);
-        return m ? `${key}: ${coveredBy(Number(m[1]), Number(m[2])).join(' | ') || 'no transaction covered it'}` : key;
+        return m ? `${key} [${(where.get(key) ?? []).join(', ')}]: ${coveredBy(Number(m[1]), Number(m[2])).join(' | ') || 'no transaction covered it'}` : key;
       };
       if (dup.length) out.violations.push(`inputs processed twice (outputs seen twice by read_committed): ${examples(dup)}; ${dup.slice(0, 3).map((d) => story(d.split(' ')[0]!)).join('; ')}`);
       if (unprocessed.length) out.notes.push(`unprocessed: ${unprocessed.slice(0, 3).map(story).join('; ')}`);
