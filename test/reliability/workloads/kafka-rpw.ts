@@ -93,7 +93,14 @@ export function kafkaRpwWorkload(): Workload {
             };
             const txn = await step('begin', p.transaction());
             try {
-              await step('send', txn.send({ topic: output, acks: -1, messages: chunk.map((m) => ({ value: `${m.value?.toString() ?? ''}@${batch.partition}:${m.offset}` })) }));
+              // Each output goes to the partition of its input, named in the message: kafkajs
+              // runs its partitioner again on every retry of a send, so keyless messages spread
+              // round-robin land elsewhere on the retry, under the sequence numbers the first
+              // attempt used there; the broker (as Kafka, which deduplicates by sequence range)
+              // then refuses a batch of another length (OUT_OF_ORDER_SEQUENCE_NUMBER) or takes
+              // one of the same length as the retry of a batch with other records, so a record
+              // stored by the first attempt was stored again on another partition (a duplicate).
+              await step('send', txn.send({ topic: output, acks: -1, messages: chunk.map((m) => ({ partition: batch.partition, value: `${m.value?.toString() ?? ''}@${batch.partition}:${m.offset}` })) }));
               await step('sendOffsets', txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }));
               if (commit) await step('commit', txn.commit());
               else await step('abort', txn.abort());
