@@ -2,7 +2,10 @@
 // for exactly-once checks. "The end" is the high watermark taken when the read starts, so the
 // read is complete by state (every offset up to it, control markers included, was passed), not
 // by a quiet period: a duplicate at the very end of a partition is seen, and a transaction left
-// open shows up as a read_committed read that stops at the last stable offset.
+// open shows up as a read_committed read that stops at the last stable offset. A record at an
+// offset the read has already passed (kafkajs hands records again after an internal restart or
+// rejoin: it resumes from its last commit) is not a second record of the log: it is skipped and
+// reported through onRedelivery, so that it is neither counted as a duplicate nor lost from view.
 import type { Kafka } from 'kafkajs';
 import { RawKafkaClient } from './groups-raw.js';
 import { waitFor } from '../../support/wait.js';
@@ -46,6 +49,8 @@ export interface ReadOptions {
   /** Read uncommitted records too (read_uncommitted); default false. */
   readUncommitted?: boolean;
   timeoutMs?: number;
+  /** Called for each record handed again at an offset already read (skipped). */
+  onRedelivery?: (partition: number, offset: bigint) => void;
 }
 
 /**
@@ -74,6 +79,10 @@ export async function readToEnd(kafka: Kafka, port: number, topic: string, opts:
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
+        if (BigInt(message.offset) < position[partition]!) {
+          opts.onRedelivery?.(partition, BigInt(message.offset));
+          return;
+        }
         let list = values.get(partition);
         if (!list) values.set(partition, (list = []));
         list.push(message.value?.toString() ?? '<null>');

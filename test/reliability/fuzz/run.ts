@@ -75,8 +75,10 @@ export async function fuzzTarget(target: string, seconds: number, runs: number, 
   // preload, TLS files): paths an operator writes, so a '../' in them is the file's right, not a
   // traversal, and the path-traversal detector would report the reader's own reads.
   const detectors = target === 'jetstream-api' ? ['--disable_bug_detectors=ssrf'] : target === 'nats-config' ? ['--disable_bug_detectors=path-traversal'] : [];
-  const args = [file, ...(spec.sync ? ['--sync'] : []), ...detectors, '--includes', join(root, 'dist', 'src'), '--', work, seeds,
-    `-max_total_time=${seconds}`, `-runs=${runs}`, '-timeout=10', '-rss_limit_mb=2048', `-artifact_prefix=${crashes}/`, '-print_final_stats=1'];
+  // The hang limit goes through Jazzer.js's own --timeout (ms): it appends its -timeout (5 s by
+  // default) after the libFuzzer flags given here, and libFuzzer keeps the last one.
+  const args = [file, ...(spec.sync ? ['--sync'] : []), ...detectors, '--timeout=10000', '--includes', join(root, 'dist', 'src'), '--', work, seeds,
+    `-max_total_time=${seconds}`, `-runs=${runs}`, '-rss_limit_mb=2048', `-artifact_prefix=${crashes}/`, '-print_final_stats=1'];
   const t0 = Date.now();
   const { code, out } = await jazzer(args, { ...process.env });
   const done = /#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+) corp: (\d+)/.exec(out) ?? [...out.matchAll(/#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/g)].pop();
@@ -85,7 +87,7 @@ export async function fuzzTarget(target: string, seconds: number, runs: number, 
     const m = /(==\d+== .*|Error: .*)\n/.exec(out);
     findings.push(`exit ${code}: ${m ? m[1] : out.slice(-500)}`);
   }
-  if (merge) await jazzer([file, ...(spec.sync ? ['--sync'] : []), ...detectors, '--includes', join(root, 'dist', 'src'), '--', seeds, work, '-merge=1'], { ...process.env });
+  if (merge) await jazzer([file, ...(spec.sync ? ['--sync'] : []), ...detectors, '--timeout=10000', '--includes', join(root, 'dist', 'src'), '--', seeds, work, '-merge=1'], { ...process.env });
   rmSync(work, { recursive: true, force: true });
   return {
     target,

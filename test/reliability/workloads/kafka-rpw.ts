@@ -9,7 +9,10 @@
 // checker proves: every input in the log has exactly one output visible to a read_committed
 // reader (none lost, none twice), no output without its input, and the group's committed offsets
 // are the input's ends, so the offsets were committed with the outputs. The output value names
-// its input's partition and offset, so a reprocessed input shows up as a duplicate.
+// its input's partition and offset, so a reprocessed input shows up as a duplicate. Every
+// transaction the processor tried is kept in a history (which processor, which input range,
+// how it ended and at which step), and a duplicate or a lost input is reported with the
+// transactions that covered it, so a violation says how it came about.
 import type { Consumer, Kafka as KafkaType, Producer } from 'kafkajs';
 import { examples, type Outcome } from '../outcome.js';
 import { partitionEnds, readToEnd } from '../../kafka/support/read-committed.js';
@@ -40,6 +43,12 @@ export function kafkaRpwWorkload(): Workload {
   let committed = 0;
   /** The distinct errors that broke the processor, for the round's notes. */
   const failures = new Map<string, number>();
+  /** Every transaction tried: processor number, input partition, offsets, outcome, time. */
+  const history: Array<{ build: number; partition: number; first: number; last: number; outcome: string; at: number }> = [];
+  let builds = 0;
+  const t0 = Date.now();
+  const coveredBy = (partition: number, offset: number) =>
+    history.filter((h) => h.partition === partition && h.first <= offset && offset <= h.last).map((h) => `processor ${h.build} ${h.first}-${h.last} ${h.outcome} at ${h.at} ms`);
   const failed = (err: unknown) => {
     const what = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).split('\n')[0]!.slice(0, 160);
     failures.set(what, (failures.get(what) ?? 0) + 1);
@@ -58,6 +67,7 @@ export function kafkaRpwWorkload(): Workload {
   /** Producer first (it fences the old one and settles its transaction), then the consumer. */
   async function build(ctx: WorkloadContext): Promise<void> {
     const rng = ctx.rng.fork(`rpw${rebuilds}`);
+    const build = ++builds;
     const p = kafka.producer({ transactionalId: `rel-rpw-${ctx.tag}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 10_000, allowAutoTopicCreation: false });
     producer = p;
     await within(p.connect(), 20_000, 'transactional producer connect');
@@ -75,13 +85,28 @@ export function kafkaRpwWorkload(): Workload {
           const chunk = batch.messages.slice(i, i + CHUNK);
           const next = String(Number(chunk[chunk.length - 1]!.offset) + 1);
           const once = async (commit: boolean) => {
-            const txn = await within(p.transaction(), 20_000, 'begin');
+            const entry = { build, partition: batch.partition, first: Number(chunk[0]!.offset), last: Number(chunk[chunk.length - 1]!.offset), outcome: 'begin', at: Date.now() - t0 };
+            history.push(entry);
+            const step = async <T>(name: string, p: Promise<T>): Promise<T> => {
+              entry.outcome = name;
+              return within(p, 20_000, name);
+            };
+            const txn = await step('begin', p.transaction());
             try {
-              await within(txn.send({ topic: output, acks: -1, messages: chunk.map((m) => ({ value: `${m.value?.toString() ?? ''}@${batch.partition}:${m.offset}` })) }), 20_000, 'send');
-              await within(txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }), 20_000, 'sendOffsets');
-              if (commit) await within(txn.commit(), 20_000, 'commit');
-              else await within(txn.abort(), 20_000, 'abort');
+              // Each output goes to the partition of its input, named in the message: kafkajs
+              // runs its partitioner again on every retry of a send, so keyless messages spread
+              // round-robin land elsewhere on the retry, under the sequence numbers the first
+              // attempt used there; the broker (as Kafka, which deduplicates by sequence range)
+              // then refuses a batch of another length (OUT_OF_ORDER_SEQUENCE_NUMBER) or takes
+              // one of the same length as the retry of a batch with other records, so a record
+              // stored by the first attempt was stored again on another partition (a duplicate).
+              await step('send', txn.send({ topic: output, acks: -1, messages: chunk.map((m) => ({ partition: batch.partition, value: `${m.value?.toString() ?? ''}@${batch.partition}:${m.offset}` })) }));
+              await step('sendOffsets', txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }));
+              if (commit) await step('commit', txn.commit());
+              else await step('abort', txn.abort());
+              entry.outcome = commit ? 'committed' : 'aborted on purpose';
             } catch (err) {
+              entry.outcome = `failed at ${entry.outcome} (${(err as Error).message?.split('\n')[0]?.slice(0, 80)})`;
               await within(txn.abort(), 5_000, 'abort').catch(() => undefined);
               throw err;
             }
@@ -196,8 +221,13 @@ export function kafkaRpwWorkload(): Workload {
       if (sendErrors) out.notes.push(`${sendErrors} input sends failed (indeterminate)`);
       if (failures.size) out.notes.push(`processor failures: ${[...failures].map(([w, n]) => `${w} ×${n}`).join('; ')}`);
       const port = portOf(ctx.target.kafkaBootstrap!);
+      let redelivered = 0;
       const readBack = (topic: string) =>
-        retrying(() => readToEnd(kafka, port, topic, { groupId: `rpw-check-${topic}-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 60_000 }), destroysData ? 20_000 : 120_000, `read back ${topic}`);
+        retrying(
+          () => readToEnd(kafka, port, topic, { groupId: `rpw-check-${topic}-${Date.now()}`, timeoutMs: destroysData ? 15_000 : 60_000, onRedelivery: () => void redelivered++ }),
+          destroysData ? 20_000 : 120_000,
+          `read back ${topic}`,
+        );
       let inputs: Map<number, string[]>;
       let outputs: Map<number, string[]>;
       try {
@@ -207,6 +237,10 @@ export function kafkaRpwWorkload(): Workload {
         (destroysData ? out.allowed : out.violations).push(`read_committed read back failed: ${(err as Error).message.split('\n')[0]}`);
         return;
       }
+      if (redelivered) out.notes.push(`the read-back consumer was handed ${redelivered} records again at offsets it had read (skipped)`);
+      // Where each output is in the output topic (partition:index), for the duplicates' story.
+      const where = new Map<string, string[]>();
+      for (const [p, vs] of outputs) vs.forEach((v, i) => where.set(v, [...(where.get(v) ?? []), `out ${p}#${i}`]));
       // Inputs in the log, by the key the processor wrote into its output: value@partition:offset.
       const inLog = new Map<string, string>();
       const inputValues = new Set<string>();
@@ -222,7 +256,13 @@ export function kafkaRpwWorkload(): Workload {
       out.unexpected = unexpected.length;
       if (lostInputs.length) (destroysData ? out.allowed : out.violations).push(`acknowledged inputs missing from the input topic: ${examples(lostInputs)}`);
       if (unprocessed.length) (destroysData ? out.allowed : out.violations).push(`inputs without an output after the drain: ${examples(unprocessed)}`);
-      if (dup.length) out.violations.push(`inputs processed twice (outputs seen twice by read_committed): ${examples(dup)}`);
+      // Each duplicated or unprocessed input with the transactions that covered it.
+      const story = (key: string) => {
+        const m = /@(\d+):(\d+)$/.exec(key);
+        return m ? `${key} [${(where.get(key) ?? []).join(', ')}]: ${coveredBy(Number(m[1]), Number(m[2])).join(' | ') || 'no transaction covered it'}` : key;
+      };
+      if (dup.length) out.violations.push(`inputs processed twice (outputs seen twice by read_committed): ${examples(dup)}; ${dup.slice(0, 3).map((d) => story(d.split(' ')[0]!)).join('; ')}`);
+      if (unprocessed.length) out.notes.push(`unprocessed: ${unprocessed.slice(0, 3).map(story).join('; ')}`);
       if (unexpected.length) (destroysData ? out.allowed : out.violations).push(`outputs with no such input (aborted or offsets wrong): ${examples(unexpected)}`);
       // Offsets committed with the outputs: the group's offsets are the input's ends.
       const ok = await caughtUp(port).catch(() => false);
