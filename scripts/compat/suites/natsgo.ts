@@ -145,6 +145,7 @@ export const natsgo: Suite = {
   name: 'nats.go JetStream tests (ntf tester protocol)',
   control: 'nats-server',
   smokeTests: SMOKE.length,
+  known: KNOWN,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();
     const against = ctx.target === 'nats-server' ? ' against nats-server v2.15.2 (control)' : '';
