@@ -100,6 +100,13 @@ export interface Suite {
   control?: Exclude<Target, 'wharf'>;
   /** How many tests the smoke subset runs: a smoke stage that runs fewer fails. */
   smokeTests: number;
+  /**
+   * The suite's stored diagnoses, for a suite whose failures are named by the test alone (no
+   * aliases): the report matches its stored failures against them again, so a diagnosis
+   * refreshed after a run shows beside the text that run observed, and one whose pattern no
+   * longer matches that text is dropped (the observed text itself is never changed).
+   */
+  known?: readonly Diagnosis[];
   /** Runs the suite (all of it, or its smoke subset) against fresh Wharf brokers. */
   run(ctx: Context, mode: Mode): Promise<SuiteResult>;
 }

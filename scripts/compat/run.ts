@@ -8,6 +8,8 @@
 // which proves the harness on the reference and gives the ceiling shown beside the baseline. Its
 // results go to scripts/compat/results/<id>.<reference>.json; no baseline applies to it.
 // --report runs nothing: it writes docs/compat.md from the stored results (after editing baseline.json).
+// Every report matches the stored failures of a suite that declares its diagnoses (Suite.known)
+// against them again, so a diagnosis refreshed after a run appears beside that run's observed text.
 // A full run stores each finished suite's result in scripts/compat/results/<id>.json and writes
 // docs/compat.md from every stored result, so `--suite X` refreshes X's section alone. A suite
 // whose runner failed (time limit, died before its summary, collection errors, an exit code no
@@ -21,7 +23,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REFERENCE_NAMES, repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult, type Target } from './lib.js';
+import { REFERENCE_NAMES, failure, repoRoot, tmpWork, type Context, type Failure, type Mode, type Suite, type SuiteResult, type Target } from './lib.js';
 import { natsjs } from './suites/natsjs.js';
 import { natscli } from './suites/natscli.js';
 import { kgo } from './suites/kgo.js';
@@ -106,7 +108,19 @@ function counts(r: { run: number; passed: number; failed: number; skipped: numbe
   return `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped of ${r.run} run`;
 }
 
-function report(stored: Map<string, Stored>, baseline: Record<string, Baseline>): string {
+/** A suite's stored failures matched against its current diagnoses (Suite.known), the observed texts unchanged. */
+function rediagnosed(s: Suite, r: SuiteResult): SuiteResult {
+  if (!s.known) return r;
+  const again = (fs: Failure[]): Failure[] => fs.map((f) => failure(s.known!, f.test, f.observed));
+  return { ...r, failures: again(r.failures), ...(r.clientOnly ? { clientOnly: { ...r.clientOnly, failures: again(r.clientOnly.failures) } } : {}) };
+}
+
+function report(storedAsRun: Map<string, Stored>, baseline: Record<string, Baseline>): string {
+  const stored = new Map<string, Stored>();
+  for (const [k, st] of storedAsRun) {
+    const s = SUITES.find((x) => x.id === k);
+    stored.set(k, s && st.result ? { ...st, result: rediagnosed(s, st.result) } : st);
+  }
   const L: string[] = [];
   L.push('# Compatibility: client test suites, and Wharf\'s own CLI scenarios, against Wharf', '');
   L.push('Written by `npm run compat` (scripts/compat/run.ts) from the last finished run of each suite');

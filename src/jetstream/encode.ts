@@ -63,6 +63,7 @@ export function encodeConfig(stored: StreamConfig, version: string, level: numbe
     allow_msg_counter: yes(c.allow_msg_counter),
     allow_atomic: yes(c.allow_atomic),
     allow_msg_schedules: yes(c.allow_msg_schedules),
+    persist_mode: c.persist_mode,
     metadata,
   };
 }

@@ -71,12 +71,44 @@ const KNOWN: Diagnosis[] = [
   ].map((test) => ({
     test,
     match: /allow_msg_schedules is not supported/,
-    diagnosis: 'not built: message schedules (ADR-51, nats-server 2.12, API level 2); Wharf advertises 2.11.0 with api_lvl 1 and refuses allow_msg_schedules by name',
+    diagnosis: 'not built at that commit: message schedules (ADR-51, nats-server 2.12, API level 2), which Wharf then refused by name while it advertised 2.11.0; built since (docs/jetstream.md 1.25): all 11 schedule tests passed in the attempt of 2026-12-03 13:22 at 7162f18 (Wharf advertising 2.12.0, API level 2)',
   })),
   {
     test: 'TestStreamSourceWithConsumer',
     match: /can not unmarshal "\\?"flow_control/,
-    diagnosis: "not built: a stream source through a consumer with ack_policy flow_control (nats-server 2.14, API level 4); Wharf advertises 2.11.0 with api_lvl 1",
+    diagnosis: "not built: a stream source through a consumer with ack_policy flow_control (ADR-60, nats-server 2.14, API level 4); Wharf advertises 2.12.0 with API level 2 and refuses the value as nats-server 2.12 does (10025), seen again in the attempt of 2026-12-03 13:22 at 7162f18",
+  },
+  // Time budgets, from the attempt of 2026-12-03 13:22 at 7162f18 (load average 10-23 on the 2
+  // shared cores, other engineers' runs beside it); not compared with nats-server at that load.
+  ...['TestListStreams', 'TestStreamNames'].map((test) => ({
+    test,
+    match: /jetstream_test\.go:\d+: Unexpected error: context deadline exceeded/,
+    diagnosis: "a time budget: the 'list streams' subtest opens its 10 s context before creating 260 streams (with context.Background()) and lists them with it; the creates took 27-40 s on Wharf at load 10-23, so the list starts after the deadline; the other 5 subtests (the same 260 creates without that deadline) passed",
+  })),
+  {
+    test: 'TestPullConsumerFetchBytes',
+    match: /Expected 5 messages; got: 1/,
+    diagnosis: "a time budget: FetchBytes(1000, FetchMaxWait(50ms)) on 5 stored messages of 60 bytes; at load 10-23 Wharf's answer brought 1 within the 50 ms pull expiry, the request then expired (the other subtests passed)",
+  },
+  {
+    test: 'TestPullConsumerMessages',
+    match: /messages iterator closed/,
+    diagnosis: "a time budget: 'no messages received after stop' stops the iterator 100 ms after publishing and needs 2 messages (each held 80 ms) before that; at load 10-23 the second came after the stop",
+  },
+  {
+    test: 'TestObjectStoreGetObjectContextTimeout',
+    match: /object_test\.go:\d+: Unexpected error: context deadline exceeded/,
+    diagnosis: "a time budget: obs.Get with a 10 ms context must get the object's info back before it expires; at load 10-23 Wharf's answer took longer (the same text in the runs of 2026-12-02 and 2026-12-03)",
+  },
+  {
+    test: 'TestSubjectsFilterPaging',
+    match: /stalled with too many outstanding async published messages/,
+    diagnosis: 'the harness or the machine, not Wharf alone: the control against nats-server v2.15.2 (2026-12-01) fails with the same text (the client\'s async-publish window stalls)',
+  },
+  {
+    test: 'TestPullConsumerConsume',
+    match: /never reported a result|SIGQUIT|test timed out/,
+    diagnosis: "a time budget that hangs the binary: 'no messages received after stop' waits on a sync.WaitGroup of 2 with no timeout, and each message is held 80 ms while Consume stops after 100 ms; at load 10-23 only 1 message reached the handler before the stop and the wait never returned (15 minutes, ended by SIGQUIT in the 13:22 attempt: goroutine at pull_test.go:2364)",
   },
 ];
 
@@ -145,6 +177,7 @@ export const natsgo: Suite = {
   name: 'nats.go JetStream tests (ntf tester protocol)',
   control: 'nats-server',
   smokeTests: SMOKE.length,
+  known: KNOWN,
   async run(ctx: Context, mode: Mode): Promise<SuiteResult> {
     const t0 = Date.now();
     const against = ctx.target === 'nats-server' ? ' against nats-server v2.15.2 (control)' : '';

@@ -48,9 +48,9 @@ function staticMetadata(cfg: StreamConfig): void {
   const md: Record<string, string> = { ...(cfg.metadata ?? {}) };
   delete md[SERVER_VERSION_KEY];
   delete md[SERVER_LEVEL_KEY];
-  // jetstream_versioning.go: TTLs and markers need level 1; counters, atomic batches and schedules level 2.
+  // jetstream_versioning.go: TTLs and markers need level 1; counters, atomic batches, schedules and async persist level 2.
   let level = cfg.allow_msg_ttl || (cfg.subject_delete_marker_ttl ?? 0n) > 0n ? 1 : 0;
-  if (cfg.allow_msg_counter || cfg.allow_atomic || cfg.allow_msg_schedules) level = 2;
+  if (cfg.allow_msg_counter || cfg.allow_atomic || cfg.allow_msg_schedules || cfg.persist_mode === 'async') level = 2;
   md[REQUIRED_LEVEL_KEY] = String(level);
   cfg.metadata = md;
 }
@@ -137,6 +137,7 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     ...(input.allow_msg_counter ? { allow_msg_counter: true } : {}),
     ...(input.allow_atomic ? { allow_atomic: true } : {}),
     ...(input.allow_msg_schedules ? { allow_msg_schedules: true } : {}),
+    ...(input.persist_mode === 'async' ? { persist_mode: 'async' as const } : {}),
     ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
   };
 
@@ -174,6 +175,12 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
       cfg.allow_rollup_hdrs = true;
       cfg.deny_purge = false;
     }
+  }
+  // Async persist: one server's file store, not with atomic batches (in nats-server's order).
+  if (cfg.persist_mode === 'async') {
+    if (cfg.storage !== 'file') return invalid('async persist mode is only supported on file storage');
+    if (cfg.num_replicas > 1) return invalid('async persist mode is not supported on replicated streams');
+    if (cfg.allow_atomic) return invalid('async persist mode is not supported with atomic batch publish');
   }
 
   if (cfg.mirror !== undefined) {
@@ -313,6 +320,7 @@ export function checkStreamUpdate(old: StreamConfig, cfg: StreamConfig): JsApiEr
   if (old.allow_msg_ttl && !cfg.allow_msg_ttl) return invalid('message TTL status can not be disabled');
   if ((cfg.allow_msg_counter === true) !== (old.allow_msg_counter === true)) return invalid('stream configuration update can not change message counter setting');
   if (old.allow_msg_schedules && !cfg.allow_msg_schedules) return invalid('message schedules can not be disabled');
+  if (cfg.persist_mode !== old.persist_mode) return invalid('stream configuration update can not change persist mode');
   if (cfg.sealed) {
     cfg.max_age = 0n;
     cfg.discard = 'new';

@@ -90,6 +90,12 @@ export interface StreamConfig {
   allow_atomic?: boolean;
   /** Message schedules (ADR-51). */
   allow_msg_schedules?: boolean;
+  /**
+   * nats-server 2.12's async persist (ADR "JetStream Consistency Models"): set only when 'async'
+   * ('default' and '' are stored as absent, as nats-server omits them). Wharf still answers each
+   * publish once it is durable (the stronger guarantee; docs/jetstream.md 1.26).
+   */
+  persist_mode?: 'async';
   metadata?: Record<string, string>;
 }
 

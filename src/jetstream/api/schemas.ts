@@ -130,7 +130,7 @@ export const MsgDeleteRequest: GoStruct = { name: 'JSApiMsgDeleteRequest', field
 
 /**
  * What nats-server's StreamConfig enum unmarshalers (RetentionPolicy, DiscardPolicy, StorageType,
- * StoreCompression) say about a value they refuse, as the text of its 10025 "invalid JSON"
+ * StoreCompression, PersistModeType) say about a value they refuse, as the text of its 10025 "invalid JSON"
  * answer, or null. Discard is case-insensitive there: a valid value is lowered in `d`.
  */
 export function streamEnumError(d: Decoded): string | null {
@@ -148,11 +148,14 @@ export function streamEnumError(d: Decoded): string | null {
   if (st !== undefined && st !== 'memory' && st !== 'file') return refused(st);
   const c = d['compression'];
   if (c !== undefined && c !== 's2' && c !== 'none') return 'unknown compression algorithm';
+  // PersistModeType: "" and "default" are the default, "async" the other; case matters.
+  const pm = d['persist_mode'];
+  if (pm !== undefined && pm !== '' && pm !== 'default' && pm !== 'async') return refused(pm);
   return null;
 }
 
 /** Unsupported knobs of newer servers that Wharf refuses rather than ignores. */
-export const UNSUPPORTED_STREAM_FIELDS = ['allow_batched', 'persist_mode'] as const;
+export const UNSUPPORTED_STREAM_FIELDS = ['allow_batched'] as const;
 
 function source(d: Decoded): StreamSource {
   const out: StreamSource = { name: (d['name'] as string | undefined) ?? '' };
@@ -180,6 +183,7 @@ export function toStreamConfigInput(d: Decoded): StreamConfigInput {
   ] as const) {
     copy(k);
   }
+  if (d['persist_mode'] === 'async') out.persist_mode = 'async';
   if (d['mirror'] !== undefined) out.mirror = source(d['mirror'] as Decoded);
   if (d['sources'] !== undefined) out.sources = (d['sources'] as Decoded[]).map(source);
   const st = d['subject_transform'] as Decoded | undefined;
