@@ -7,7 +7,10 @@
 // Acknowledgements are applied (and persisted) before anything is fetched. Then the session's
 // partitions are asked, in order, for at most MaxRecords records in all (whole batches, or
 // exactly MaxRecords in v2's record_limit acquire mode), within MaxBytes; with nothing acquired
-// the request waits up to MaxWaitMs for records to append or to be released. The answer lists
+// the request waits up to MaxWaitMs for records to append or to be released. The partitions are
+// asked in the session's order rotated by the request's epoch (as Kafka's round-robin rotation
+// does): asked always in one order, the first partitions of a busy session would fill MaxRecords
+// on every request and the last ones would wait until those drain. The answer lists
 // the partitions that got records, an error or an acknowledgement outcome, each with the stored
 // batches that hold its acquired records and the acquired ranges with their delivery counts.
 // v2 (KIP-1222): IsRenewAck requests renew locks and fetch nothing.
@@ -84,7 +87,7 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
     if (renew && ctx.header.apiVersion >= 2) return finish(answers, lockMs);
     // Fetch.
     const fetchable: SessionPartition[] = [];
-    for (const p of session.partitions.values()) {
+    for (const p of rotated([...session.partitions.values()], epoch)) {
       const refused = partitionRefusal(ctx, p);
       if (refused !== ErrorCode.NONE) {
         answer(p).errorCode = refused;
@@ -130,6 +133,12 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
     return finish(answers, lockMs);
   },
 });
+
+/** The session's partitions starting at index `epoch` modulo their count (a fresh session: as kept). */
+function rotated<T>(partitions: T[], epoch: number): T[] {
+  const at = partitions.length > 0 ? epoch % partitions.length : 0;
+  return at <= 0 ? partitions : [...partitions.slice(at), ...partitions.slice(0, at)];
+}
 
 function finish(answers: Map<string, { p: SessionPartition; out: ShareFetchResponsePartitionData }>, lockMs: number): ShareFetchResponse {
   const responses: ShareFetchResponseShareFetchableTopicResponse[] = [];
