@@ -1,8 +1,9 @@
 // ShareFetch (78, v1-v2): a share group member fetches records it then holds under an
 // acquisition lock, and may piggyback acknowledgements of records it holds. The share session
 // (../share-session.ts) remembers its partitions: epoch 0 opens it (no acknowledgements then),
-// later requests add topics and forget some, epoch -1 applies the last acknowledgements, fetches
-// nothing and closes the session, releasing what the member still holds there.
+// later requests add topics and forget some (added first, then forgotten), epoch -1 applies the
+// last acknowledgements, fetches nothing and closes the session, releasing what the member
+// still holds there.
 //
 // Acknowledgements are applied (and persisted) before anything is fetched. Then the session's
 // partitions are asked, in order, for at most MaxRecords records in all (whole batches, or
@@ -77,13 +78,16 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
       sg.releaseAll(groupId, memberId, [...session.partitions.values()].filter((p) => p.topic !== null).map((p) => ({ topic: p.topic!, partition: p.partition })));
       return finish(answers, lockMs);
     }
+    // The request's partitions join the session before the forgotten ones leave it (as Kafka
+    // updates a share session): a client names a partition it no longer owns for its
+    // acknowledgements and forgets it in the same request, and must get no records for it.
+    for (const p of parts) session.add({ topicId: p.topicId, topic: p.topic, partition: p.partition });
     for (const f of req.forgottenTopicsData) {
       for (const partition of f.partitions) {
         const gone = session.remove(f.topicId, partition);
         if (gone?.topic) sg.releaseAll(groupId, memberId, [{ topic: gone.topic, partition }]);
       }
     }
-    for (const p of parts) session.add({ topicId: p.topicId, topic: p.topic, partition: p.partition });
     if (renew && ctx.header.apiVersion >= 2) return finish(answers, lockMs);
     // Fetch.
     const fetchable: SessionPartition[] = [];
