@@ -9,9 +9,13 @@
 // partitions are asked, in order, for at most MaxRecords records in all (whole batches, or
 // exactly MaxRecords in v2's record_limit acquire mode), within MaxBytes; with nothing acquired
 // the request waits up to MaxWaitMs for records to append or to be released. The partitions are
-// asked in the session's order rotated by the request's epoch (as Kafka's round-robin rotation
-// does): asked always in one order, the first partitions of a busy session would fill MaxRecords
-// on every request and the last ones would wait until those drain. The answer lists
+// asked in the session's order rotated by one at each fetch of the session (round robin, as
+// Kafka rotates them): asked always in one order, the first partitions of a busy session would
+// fill MaxRecords on every request and the last ones would wait until those drain. Kafka rotates
+// by the session epoch; Wharf counts the session's fetches instead, because ShareAcknowledge
+// advances the epoch too: a client that sends one between fetches (franz-go's FlushAcks) would
+// see fetches of one parity only, and with 4 partitions two of them would never be asked first
+// (TestShareGroupETL's third partition starved so). The answer lists
 // the partitions that got records, an error or an acknowledgement outcome, each with the stored
 // batches that hold its acquired records and the acquired ranges with their delivery counts.
 // v2 (KIP-1222): IsRenewAck requests renew locks and fetch nothing.
@@ -91,7 +95,7 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
     if (renew && ctx.header.apiVersion >= 2) return finish(answers, lockMs);
     // Fetch.
     const fetchable: SessionPartition[] = [];
-    for (const p of rotated([...session.partitions.values()], epoch)) {
+    for (const p of rotated([...session.partitions.values()], session.fetches++)) {
       const refused = partitionRefusal(ctx, p);
       if (refused !== ErrorCode.NONE) {
         answer(p).errorCode = refused;
@@ -138,9 +142,9 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
   },
 });
 
-/** The session's partitions starting at index `epoch` modulo their count (a fresh session: as kept). */
-function rotated<T>(partitions: T[], epoch: number): T[] {
-  const at = partitions.length > 0 ? epoch % partitions.length : 0;
+/** The session's partitions starting at index `turn` modulo their count (the first fetch: as kept). */
+function rotated<T>(partitions: T[], turn: number): T[] {
+  const at = partitions.length > 0 ? turn % partitions.length : 0;
   return at <= 0 ? partitions : [...partitions.slice(at), ...partitions.slice(0, at)];
 }
 
