@@ -6,6 +6,11 @@
 // Wharf asked them always in the session's order, so the first partition filled every request
 // until it was drained and the second waited (franz-go's TestShareGroupETL timed out on that:
 // with the first partitions fed by an upstream stage, its last partition fell behind for good).
+// Second, at the protocol level (the repo's codec): a member that acknowledges with
+// ShareAcknowledge between its fetches (as franz-go's FlushAcks does) still gets every partition
+// asked first in turn. ShareAcknowledge advances the session epoch too, so a rotation by epoch
+// (Kafka's) would ask fetches of one parity only: with 4 partitions, 0 and 2 first, never 1 or 3.
+// Wharf rotates by the session's count of fetches instead (src/kafka/apis/share-fetch.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,6 +20,8 @@ import type { Broker } from '../../src/index.js';
 import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { compileJavaApp, javaSkip } from './support/java.js';
 import { RawKafka } from './support/raw-kafka.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const PER_PARTITION = 3000;
 const PARTITIONS = 2;
@@ -90,5 +97,73 @@ describe('ShareFetch serves all the session partitions (Java KafkaShareConsumer 
     // Against Kafka 4.4 the first 1500 deliveries were 1000 and 500 (three requests, rotated);
     // one partition alone (1500 and 0) is the starvation.
     for (let p = 0; p < PARTITIONS; p++) assert.ok(byPartition[p]! >= 500, `partition ${p} got ${byPartition[p]} of the first ${READ} deliveries (by partition: ${byPartition.join(', ')})`);
+  });
+});
+
+describe('ShareFetch rotation with ShareAcknowledge between fetches (raw protocol)', () => {
+  let broker: Broker;
+  let raw: RawKafka;
+  const topic = 'four';
+  const group = 'turns';
+  const member = 'turns-member';
+
+  before(async () => {
+    broker = await startTestBroker({ kafkaPort: 0, fsync: 'never' });
+    raw = await RawKafka.connect('127.0.0.1', broker.ports.kafka);
+    const created = await raw.send(19, 7, { topics: [{ name: topic, numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5_000, validateOnly: false });
+    assert.equal(created.topics[0]!.errorCode, 0);
+    for (let p = 0; p < 4; p++) {
+      for (let b = 0; b < 5; b++) {
+        const r = await raw.send(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5_000, topicData: [{ name: topic, partitionData: [{ index: p, records: buildRecordBatch({ records: Array.from({ length: BATCH / 2 }, (_, i) => ({ value: `${p}-${b}-${i}` })) }) }] }] });
+        assert.equal(r.responses[0]!.partitionResponses[0]!.errorCode, 0);
+      }
+    }
+    const r = await raw.send(44, 1, { resources: [{ resourceType: 32, resourceName: group, configs: [{ name: 'share.auto.offset.reset', configOperation: 0, value: 'earliest' }] }], validateOnly: false });
+    assert.equal(r.responses[0]!.errorCode, 0);
+  });
+
+  after(async () => {
+    raw?.close();
+    await broker?.close();
+  });
+
+  test('eight fetches, each followed by a ShareAcknowledge, ask all four partitions first', { timeout: 60_000 }, async () => {
+    let hb = await raw.send(76, 1, { groupId: group, memberId: member, memberEpoch: 0, rackId: null, subscribedTopicNames: [topic] });
+    for (let i = 0; i < 100 && (hb.assignment?.topicPartitions ?? []).reduce((n, tp) => n + tp.partitions.length, 0) < 4; i++) {
+      assert.equal(hb.errorCode, 0, hb.errorMessage ?? '');
+      await sleep(100);
+      hb = await raw.send(76, 1, { groupId: group, memberId: member, memberEpoch: hb.memberEpoch, rackId: null, subscribedTopicNames: null });
+    }
+    const md = await raw.send(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const topicId = md.topics[0]!.topicId!;
+    const served: number[] = [];
+    let epoch = 0;
+    for (let f = 0; f < 8; f++) {
+      // One batch (25 records) per fetch: the partition asked first fills it.
+      const r = await raw.send(78, 1, {
+        groupId: group,
+        memberId: member,
+        shareSessionEpoch: epoch++,
+        maxWaitMs: 1_000,
+        minBytes: 1,
+        maxBytes: 1_048_576,
+        maxRecords: BATCH / 2,
+        batchSize: BATCH / 2,
+        topics: f === 0 ? [{ topicId, partitions: [0, 1, 2, 3].map((partitionIndex) => ({ partitionIndex, acknowledgementBatches: [] })) }] : [],
+        forgottenTopicsData: [],
+      });
+      assert.equal(r.errorCode, 0);
+      const got = r.responses.flatMap((t) => t.partitions).filter((p) => p.acquiredRecords.length > 0);
+      assert.equal(got.length, 1, `fetch ${f}: one partition served`);
+      served.push(got[0]!.partitionIndex);
+      const ack = await raw.send(79, 1, {
+        groupId: group,
+        memberId: member,
+        shareSessionEpoch: epoch++,
+        topics: [{ topicId, partitions: got.map((p) => ({ partitionIndex: p.partitionIndex, acknowledgementBatches: p.acquiredRecords.map((a) => ({ firstOffset: a.firstOffset, lastOffset: a.lastOffset, acknowledgeTypes: [1] })) })) }],
+      });
+      assert.equal(ack.errorCode, 0);
+    }
+    assert.deepEqual([...new Set(served)].sort(), [0, 1, 2, 3], `partitions served in turn: ${served.join(',')}`);
   });
 });
