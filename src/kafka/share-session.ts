@@ -29,6 +29,11 @@ export class ShareSession {
   readonly partitions = new Map<string, SessionPartition>();
   /** The epoch the next request must carry. */
   epoch = nextShareEpoch(SHARE_INITIAL_EPOCH);
+  /**
+   * ShareFetch requests that fetched in this session: the partition a fetch asks first (the
+   * round-robin rotation). Counted apart from the epoch, which ShareAcknowledge advances too.
+   */
+  fetches = 0;
 
   constructor(
     readonly groupId: string,

@@ -113,6 +113,12 @@ const KNOWN: Diagnosis[] = [
       "librdkafka 2.0.2 with a Kafka 4.x broker, not Wharf: run alone (TESTS=0045, noautocreate scenario) on 2026-12-03 against Apache Kafka 4.4 and against Wharf on this machine, both brokers revoke after each topic removal and reassign the remaining topic, the test's checks all pass and its consumer close returns; rd_kafka_destroy() then never returns (gdb: the test thread joins rdk:main, which waits for a broker thread), so the test hits its 240 s timeout against both",
   },
   {
+    test: '0086_purge_remote',
+    match: /to fail with Local: Purged in flight, not (Local: Purged in queue|Success)/,
+    diagnosis:
+      "a timing race of the test under the full run's load (-p3 on a loaded 2-core machine), not reproduced alone: the test needs its first ProduceRequest to carry exactly messages 0-9 (batch.num.messages=10, linger.ms=5000) and to stay unanswered until it purges (sockem stalls the socket once the request is sent); the observed texts are a first request with message 0 alone, and an answer that beat the purge. Run alone on 2026-12-03 (TESTS=0086, librdkafka 2.0.2) it passed against Wharf at 38ab59a once in the default mode, twice with -P -Q (idempotence) and three times as three concurrent runners, and against Apache Kafka 4.4 once in each mode; upstream restructured this test after 2.0.2 (it now waits for the first answer before stalling the socket)",
+  },
+  {
     test: '0113_cooperative_rebalance',
     match: /h_delete_topic/,
     diagnosis:

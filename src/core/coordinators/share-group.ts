@@ -704,7 +704,6 @@ export class ShareGroups {
     const now = Date.now();
     const results: Array<{ error: CoordinatorErrorCode | null; message: string | null }> = [];
     const touched = new Set<Entry>();
-    let released = false;
     for (const a of acks) {
       const e = this.findEntry(g, a.ref.topic, a.ref.partition);
       if (!e) {
@@ -716,10 +715,7 @@ export class ShareGroups {
       for (const b of a.batches) {
         const why = e.sp.acknowledge(memberId, b.firstOffset, b.lastOffset, b.types, now, limits);
         if (why !== null) error = why;
-        else {
-          touched.add(e);
-          if (b.types.some((t) => t !== 1)) released = true;
-        }
+        else touched.add(e);
       }
       results.push({ error, message: error === 'INVALID_RECORD_STATE' ? 'The record state is invalid. The acknowledgement of delivery could not be completed.' : null });
     }
@@ -730,7 +726,10 @@ export class ShareGroups {
         return results.map((r) => (r.error === null ? { error: 'COORDINATOR_NOT_AVAILABLE' as const, message: 'the acknowledgement could not be stored' } : r));
       }
     }
-    if (released) this.wake(g);
+    // Waiting fetches may acquire now: released records are available again, and accepted ones
+    // move the start offset, which makes room in a window full at share.partition.max.record.locks
+    // (waking on releases only, a fetch of a full window slept its MaxWaitMs out).
+    if (touched.size > 0) this.wake(g);
     return results;
   }
 

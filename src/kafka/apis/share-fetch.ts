@@ -1,13 +1,21 @@
 // ShareFetch (78, v1-v2): a share group member fetches records it then holds under an
 // acquisition lock, and may piggyback acknowledgements of records it holds. The share session
 // (../share-session.ts) remembers its partitions: epoch 0 opens it (no acknowledgements then),
-// later requests add topics and forget some, epoch -1 applies the last acknowledgements, fetches
-// nothing and closes the session, releasing what the member still holds there.
+// later requests add topics and forget some (added first, then forgotten), epoch -1 applies the
+// last acknowledgements, fetches nothing and closes the session, releasing what the member
+// still holds there.
 //
 // Acknowledgements are applied (and persisted) before anything is fetched. Then the session's
 // partitions are asked, in order, for at most MaxRecords records in all (whole batches, or
 // exactly MaxRecords in v2's record_limit acquire mode), within MaxBytes; with nothing acquired
-// the request waits up to MaxWaitMs for records to append or to be released. The answer lists
+// the request waits up to MaxWaitMs for records to append or to be released. The partitions are
+// asked in the session's order rotated by one at each fetch of the session (round robin, as
+// Kafka rotates them): asked always in one order, the first partitions of a busy session would
+// fill MaxRecords on every request and the last ones would wait until those drain. Kafka rotates
+// by the session epoch; Wharf counts the session's fetches instead, because ShareAcknowledge
+// advances the epoch too: a client that sends one between fetches (franz-go's FlushAcks) would
+// see fetches of one parity only, and with 4 partitions two of them would never be asked first
+// (TestShareGroupETL's third partition starved so). The answer lists
 // the partitions that got records, an error or an acknowledgement outcome, each with the stored
 // batches that hold its acquired records and the acquired ranges with their delivery counts.
 // v2 (KIP-1222): IsRenewAck requests renew locks and fetch nothing.
@@ -74,17 +82,20 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
       sg.releaseAll(groupId, memberId, [...session.partitions.values()].filter((p) => p.topic !== null).map((p) => ({ topic: p.topic!, partition: p.partition })));
       return finish(answers, lockMs);
     }
+    // The request's partitions join the session before the forgotten ones leave it (as Kafka
+    // updates a share session): a client names a partition it no longer owns for its
+    // acknowledgements and forgets it in the same request, and must get no records for it.
+    for (const p of parts) session.add({ topicId: p.topicId, topic: p.topic, partition: p.partition });
     for (const f of req.forgottenTopicsData) {
       for (const partition of f.partitions) {
         const gone = session.remove(f.topicId, partition);
         if (gone?.topic) sg.releaseAll(groupId, memberId, [{ topic: gone.topic, partition }]);
       }
     }
-    for (const p of parts) session.add({ topicId: p.topicId, topic: p.topic, partition: p.partition });
     if (renew && ctx.header.apiVersion >= 2) return finish(answers, lockMs);
     // Fetch.
     const fetchable: SessionPartition[] = [];
-    for (const p of session.partitions.values()) {
+    for (const p of rotated([...session.partitions.values()], session.fetches++)) {
       const refused = partitionRefusal(ctx, p);
       if (refused !== ErrorCode.NONE) {
         answer(p).errorCode = refused;
@@ -130,6 +141,12 @@ export const shareFetch = defineHandler(ApiKey.ShareFetch, {
     return finish(answers, lockMs);
   },
 });
+
+/** The session's partitions starting at index `turn` modulo their count (the first fetch: as kept). */
+function rotated<T>(partitions: T[], turn: number): T[] {
+  const at = partitions.length > 0 ? turn % partitions.length : 0;
+  return at <= 0 ? partitions : [...partitions.slice(at), ...partitions.slice(0, at)];
+}
 
 function finish(answers: Map<string, { p: SessionPartition; out: ShareFetchResponsePartitionData }>, lockMs: number): ShareFetchResponse {
   const responses: ShareFetchResponseShareFetchableTopicResponse[] = [];
