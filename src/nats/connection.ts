@@ -152,7 +152,7 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     return this.sock;
   }
 
-  private readonly onSocketData = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onSocketData = (chunk: Buffer): void => this.read(chunk);
   private readonly onSocketDrain = (): void => this.onDrain();
   private readonly onSocketError = (): void => this.close(this.closeReason ?? (this.tlsPending ? 'TLS Handshake Error' : 'Read Error'));
   private readonly onSocketClose = (): void => this.close(this.closeReason ?? (this.tlsPending ? 'TLS Handshake Error' : 'Client Closed'));
@@ -245,12 +245,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   // ---- inbound ------------------------------------------------------------------------
 
-  /** One read of a socket that reads into the shared buffer (the view is valid during the call only). */
+  /** One read of the socket: its 'data' event, or the shared buffer's callback (the view is valid during the call only). */
   read(chunk: Buffer): void {
-    this.onData(chunk);
-  }
-
-  private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastActivity = new Date();
     this.parser.parse(chunk);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { peerSkip } from '../support/peers.js';
 import { startWharf, type RunningWharf } from '../support/wharf.js';
 import { RawNats } from './support/raw-nats.js';
-import { Driver, assertSameSteps, startServerPair, type ServerPair, type Side, type Step } from './support/driver.js';
+import { Driver, assertSameSteps, startServerPair, stepsOnEachSide, type ServerPair, type Side, type Step } from './support/driver.js';
 
 async function scenario(d: Driver): Promise<void> {
   await d.api('create A default', '$JS.API.STREAM.CREATE.A', { name: 'A', subjects: ['a'], persist_mode: 'default' });
@@ -48,13 +48,7 @@ describe('persist_mode, Wharf against nats-server', { skip: peerSkip('nats-serve
 
   before(async () => {
     pair = await startServerPair('', {});
-    for (const [k, port] of pair.sides) {
-      const nc = await RawNats.open(port);
-      const d = new Driver(nc);
-      await scenario(d);
-      results[k] = d.steps;
-      nc.close();
-    }
+    Object.assign(results, await stepsOnEachSide(pair, scenario));
   });
 
   after(async () => {

@@ -9,27 +9,16 @@
 //   - a restart keeps the dynamic configs (they are stored with the broker's metadata records).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { startTestBroker } from '../support/broker.js';
 import { startKafka, type RunningKafka } from '../support/kafka.js';
-import { findPeer, peerSkip } from '../support/peers.js';
+import { peerSkip } from '../support/peers.js';
+import { configsTool } from './support/config-tool.js';
 import type { Broker } from '../../src/index.js';
 import { RawKafka } from './support/raw-kafka.js';
 import { kafkaClient } from './support/kafkajs.js';
-
-function run(cmd: string, args: string[], timeoutMs = 90_000): Promise<{ out: string; code: number }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ out: `${stdout}${stderr}`, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
-    });
-  });
-}
-
-/** kafka-configs.sh of Kafka 4.4 against a bootstrap address. */
-const configsTool = (bootstrap: string, args: string[]) => run('bash', [join(dirname(findPeer('kafka')!), 'kafka-run-class.sh'), 'org.apache.kafka.tools.ConfigCommand', '--bootstrap-server', bootstrap, ...args]);
 
 /** The tool's answer without what differs by nature (stack traces, log lines of the JVM). */
 function essence(r: { out: string; code: number }): string {

@@ -10,29 +10,18 @@
 //     the root's level; ListConfigResources lists the resource.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startTestBroker } from '../support/broker.js';
 import { startKafka } from '../support/kafka.js';
-import { findPeer, peerSkip } from '../support/peers.js';
+import { peerSkip } from '../support/peers.js';
+import { configsTool } from './support/config-tool.js';
 import { startBroker } from '../../src/index.js';
 import { configFromFlags } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { RawKafkaClient } from './support/groups-raw.js';
-
-function run(cmd: string, args: string[], timeoutMs = 90_000): Promise<{ out: string; code: number }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ out: `${stdout}${stderr}`, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
-    });
-  });
-}
-
-/** kafka-configs.sh of Kafka 4.4 against a bootstrap address. */
-const configsTool = (bootstrap: string, args: string[]) => run('bash', [join(dirname(findPeer('kafka')!), 'kafka-run-class.sh'), 'org.apache.kafka.tools.ConfigCommand', '--bootstrap-server', bootstrap, ...args]);
 
 /** The tool's answer without what differs by nature (stack traces, JVM log lines, the loggers only one broker has). */
 function essence(r: { out: string; code: number }): string {

@@ -28,7 +28,7 @@ import { encodeConsumerProtocolSubscription } from '../../src/kafka/protocol/mes
 import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../../src/kafka/protocol/messages/consumer-protocol-assignment.js';
 import { Reader } from '../../src/kafka/protocol/reader.js';
 import { Writer } from '../../src/kafka/protocol/writer.js';
-import { RawKafkaClient } from './support/groups-raw.js';
+import { RawKafkaClient, waitTopicReady } from './support/groups-raw.js';
 import { javaSkip, kafkaClasspath } from './support/java.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { Member, PARTITIONS, PRELOAD, TOPIC as NUMBERS, committedAndEnds, ownedBy, startProducing, until, verify } from './support/rebalance-members.js';
@@ -56,16 +56,6 @@ function partitionsOf(data: Buffer): number[] | string {
   const r = new Reader(data);
   const version = r.int16();
   return decodeConsumerProtocolAssignment(r, Math.min(version, 3)).assignedPartitions.flatMap((t) => t.partitions).sort((a, b) => a - b);
-}
-
-async function waitReady(c: RawKafkaClient, name: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-    const t = md.topics[0]!;
-    if (t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0)) return;
-    await sleep(100);
-  }
-  throw new Error(`topic ${name} never became ready`);
 }
 
 /** Kafka loads its group coordinator on first use: wait until it answers. */
@@ -161,7 +151,7 @@ async function migrationSteps(c: RawKafkaClient): Promise<Array<[string, unknown
   const s = new Steps(c);
   const created = await c.request(19, 7, { topics: [{ name: TOPIC, numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
   s.record('CreateTopics', created.topics[0]!.errorCode);
-  await waitReady(c, TOPIC);
+  await waitTopicReady(c, TOPIC);
   const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   const topicId = md.topics[0]!.topicId;
   const G = 'mg';
@@ -231,7 +221,7 @@ async function migrationSteps(c: RawKafkaClient): Promise<Array<[string, unknown
 async function disabledSteps(c: RawKafkaClient): Promise<Array<[string, unknown]>> {
   const s = new Steps(c);
   await c.request(19, 7, { topics: [{ name: TOPIC, numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
-  await waitReady(c, TOPIC);
+  await waitTopicReady(c, TOPIC);
   const j1 = await s.joinNew('dg', 'c1');
   await s.sync('dg', j1.generationId, j1.memberId, [{ memberId: j1.memberId, assignment: assignment([0, 1, 2, 3]) }]);
   const refused = await s.cgHeartbeat('dg', 'k1', 0);

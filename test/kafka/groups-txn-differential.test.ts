@@ -11,7 +11,7 @@ import type { Broker } from '../../src/index.js';
 import { buildRecordBatch } from '../../src/core/records/batch.js';
 import { encodeConsumerProtocolSubscription } from '../../src/kafka/protocol/messages/consumer-protocol-subscription.js';
 import { Writer } from '../../src/kafka/protocol/writer.js';
-import { RawKafkaClient } from './support/groups-raw.js';
+import { RawKafkaClient, waitTopicReady } from './support/groups-raw.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,16 +20,6 @@ function subscription(topics: string[]): Buffer {
   w.int16(0);
   encodeConsumerProtocolSubscription(w, 0, { topics, userData: null });
   return w.finish();
-}
-
-async function waitReady(c: RawKafkaClient, name: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-    const t = md.topics[0]!;
-    if (t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0)) return;
-    await sleep(100);
-  }
-  throw new Error(`topic ${name} never became ready`);
 }
 
 /** Kafka creates its internal topics and loads its coordinators on first use: wait until both answer. */
@@ -51,7 +41,7 @@ async function scenario(c: RawKafkaClient): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const created = await c.request(19, 7, { topics: [{ name: 'dt', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
   out.create = created.topics[0]!.errorCode;
-  await waitReady(c, 'dt');
+  await waitTopicReady(c, 'dt');
   const meta = subscription(['dt']);
   const join = (groupId: string, memberId: string, over: Record<string, unknown> = {}) =>
     c.request(11, 7, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: meta }], reason: null, ...over });

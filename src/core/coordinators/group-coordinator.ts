@@ -584,19 +584,8 @@ export class GroupCoordinator {
       })),
     };
     if (!accept(snapshot)) return null;
-    if (g.joinTimer) clearTimeout(g.joinTimer);
-    if (g.syncTimer) clearTimeout(g.syncTimer);
-    for (const t of g.pendingMembers.values()) clearTimeout(t);
     this.groups.delete(groupId);
-    for (const m of g.members.values()) {
-      if (m.heartbeatTimer) clearTimeout(m.heartbeatTimer);
-      const join = m.awaitingJoin;
-      const sync = m.awaitingSync;
-      m.awaitingJoin = null;
-      m.awaitingSync = null;
-      join?.(this.errorJoin('REBALANCE_IN_PROGRESS', m.memberId));
-      sync?.({ error: 'REBALANCE_IN_PROGRESS', protocolType: null, protocolName: null, assignment: EMPTY });
-    }
+    this.stopGroup(g, 'REBALANCE_IN_PROGRESS');
     this.logger.info({ group: groupId, generation: g.generationId, members: g.members.size }, 'classic group upgraded to a consumer group');
     return snapshot;
   }
@@ -714,6 +703,25 @@ export class GroupCoordinator {
       if (unknown) this.joinNewMember(group, req, rebalanceTimeoutMs, resolve);
       else this.joinKnownMember(group, req, rebalanceTimeoutMs, resolve);
     });
+  }
+
+  /**
+   * Stops a group's timers and answers its members' parked JoinGroup and SyncGroup requests with
+   * `error`: the group is handed to the consumer-group coordinator, or the coordinator closes.
+   */
+  private stopGroup(g: ClassicGroup, error: CoordinatorErrorCode): void {
+    if (g.joinTimer) clearTimeout(g.joinTimer);
+    if (g.syncTimer) clearTimeout(g.syncTimer);
+    for (const t of g.pendingMembers.values()) clearTimeout(t);
+    for (const m of g.members.values()) {
+      if (m.heartbeatTimer) clearTimeout(m.heartbeatTimer);
+      const join = m.awaitingJoin;
+      const sync = m.awaitingSync;
+      m.awaitingJoin = null;
+      m.awaitingSync = null;
+      join?.(this.errorJoin(error, m.memberId));
+      sync?.({ error, protocolType: null, protocolName: null, assignment: EMPTY });
+    }
   }
 
   private errorJoin(error: CoordinatorErrorCode, memberId: string): JoinGroupResult {
@@ -1655,20 +1663,7 @@ export class GroupCoordinator {
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.removeTopicHooks?.();
-    for (const g of this.groups.values()) {
-      if (g.joinTimer) clearTimeout(g.joinTimer);
-      if (g.syncTimer) clearTimeout(g.syncTimer);
-      for (const t of g.pendingMembers.values()) clearTimeout(t);
-      for (const m of g.members.values()) {
-        if (m.heartbeatTimer) clearTimeout(m.heartbeatTimer);
-        const join = m.awaitingJoin;
-        const sync = m.awaitingSync;
-        m.awaitingJoin = null;
-        m.awaitingSync = null;
-        join?.(this.errorJoin('NOT_COORDINATOR', m.memberId));
-        sync?.({ error: 'NOT_COORDINATOR', protocolType: null, protocolName: null, assignment: EMPTY });
-      }
-    }
+    for (const g of this.groups.values()) this.stopGroup(g, 'NOT_COORDINATOR');
     for (const e of this.extensions) e.close();
   }
 

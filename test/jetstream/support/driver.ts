@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { OptionsByFlag } from '../../../src/config.js';
 import { startNatsServer } from '../../support/nats-server.js';
 import { startWharf } from '../../support/wharf.js';
-import type { RawNats } from './raw-nats.js';
+import { RawNats } from './raw-nats.js';
 import { Normaliser, type Json } from './normalise.js';
 
 export type Headers = Array<[string, string]>;
@@ -87,6 +87,25 @@ export async function startServerPair(jetstreamExtra = '', wharfOptions: Options
       rmSync(store, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `scenario` over a raw connection to each side of the pair, nats-server first, and returns
+ * each side's steps (those taken before a failure too: the failure is thrown after).
+ */
+export async function stepsOnEachSide(pair: ServerPair, scenario: (d: Driver) => Promise<void>): Promise<Record<Side, Step[]>> {
+  const out: Record<Side, Step[]> = { 'nats-server': [], wharf: [] };
+  for (const [side, port] of pair.sides) {
+    const nc = await RawNats.open(port);
+    const d = new Driver(nc);
+    try {
+      await scenario(d);
+    } finally {
+      out[side] = d.steps;
+      nc.close();
+    }
+  }
+  return out;
 }
 
 /** Wharf answered every step as nats-server did. */

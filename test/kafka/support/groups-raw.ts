@@ -83,3 +83,14 @@ export class RawKafkaClient {
     });
   }
 }
+
+/** Waits until Metadata v12 shows `name` with every partition led (a topic just created). */
+export async function waitTopicReady(c: RawKafkaClient, name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const md = await c.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const t = md.topics[0]!;
+    if (t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`topic ${name} never became ready`);
+}
