@@ -54,7 +54,8 @@ const STALL_MAX_MS = 5;
 
 export class NatsConnection implements ParserHandler, SubscriptionOwner {
   readonly start = new Date();
-  lastActivity = this.start;
+  /** When the client last sent something (ms since the epoch): a number, so that a read allocates no Date. */
+  private lastActivityMs = this.start.getTime();
   connect: ConnectOptions = { verbose: true, pedantic: true, echo: true };
   echo = true;
   /** Whether the client takes HMSG (it said headers:true in CONNECT). */
@@ -245,10 +246,15 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   // ---- inbound ------------------------------------------------------------------------
 
+  /** When the client last sent something (connz last_activity and idle). */
+  get lastActivity(): Date {
+    return new Date(this.lastActivityMs);
+  }
+
   /** One read of the socket: its 'data' event, or the shared buffer's callback (the view is valid during the call only). */
   read(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastActivity = new Date();
+    this.lastActivityMs = Date.now();
     this.parser.parse(chunk);
   }
 

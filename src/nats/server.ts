@@ -12,6 +12,7 @@ import { JwtAuthenticator, authenticatorFor, type Authenticator } from './auth.j
 import { OperatorTrust } from '../core/security/nats-operator.js';
 import { NatsConnection } from './connection.js';
 import { adoptWithSharedReads } from '../util/shared-read.js';
+import { onMicrotask } from '../util/microtask.js';
 import { ERR } from './errors.js';
 
 export { GLOBAL_ACCOUNT } from '../core/security/principal.js';
@@ -64,7 +65,8 @@ export class NatsServer {
   private nextCid = 1;
   private listener: Server | undefined;
   private listenPort = 0;
-  private dirty: NatsConnection[] = [];
+  private readonly dirty: (NatsConnection | null)[] = [];
+  private dirtyCount = 0;
   private flushScheduled = false;
   /** Counters of connections that have closed; live ones are summed on demand. */
   private readonly closedTotals: NatsServerTotals = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0, totalConnections: 0 };
@@ -215,18 +217,27 @@ export class NatsServer {
 
   /** Queues a connection for the flush that runs when the current event's handlers return. */
   scheduleFlush(conn: NatsConnection): void {
-    this.dirty.push(conn);
+    this.dirty[this.dirtyCount++] = conn;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushDirty);
+      onMicrotask(this.flushDirty);
     }
   }
 
+  /**
+   * Writes what the event gave each dirty connection. The list is reused with a count of its
+   * own (no array per event; entries are cleared so a closed connection is not kept); a
+   * connection made dirty again during the loop (none is today) is flushed by the same loop.
+   */
   readonly flushDirty = (): void => {
     this.flushScheduled = false;
     const list = this.dirty;
-    this.dirty = [];
-    for (let i = 0; i < list.length; i++) list[i]!.flush();
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const conn = list[i]!;
+      list[i] = null;
+      conn.flush();
+    }
+    this.dirtyCount = 0;
   };
 
   connectionClosed(conn: NatsConnection): void {
