@@ -373,12 +373,9 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     return true;
   }
 
-  onPublish(published: string, reply: string | undefined, hdrLen: number, payload: Buffer): void {
-    // Receivers' outbound buffers keep large payloads by reference until written: one copy out
-    // of the shared read buffer, which the next read overwrites (src/util/shared-read.ts).
-    const msg = payload.length >= COPY_LIMIT && inSharedReadBuffer(payload) ? Buffer.from(payload) : payload;
+  onPublish(published: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): void {
     this.inMsgs++;
-    this.inBytes += msg.length;
+    this.inBytes += end - start;
     // Subject mappings apply first, as in nats-server: permissions and the no-responders
     // status see the subject the message is delivered on.
     const subject = this.router.mapSubject(published);
@@ -390,6 +387,15 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       return;
     }
     if (this.connect.verbose) this.queueProto(OK);
+    // Nobody to hand it to and no reply to answer: the message ends here, without the Buffer
+    // view that routing it needs (publish-only traffic made one per message).
+    if (reply === undefined && !this.router.wouldClaim(subject)) {
+      this.router.countUnclaimed();
+      return;
+    }
+    // Receivers' outbound buffers keep large payloads by reference until written: one copy out
+    // of the shared read buffer, which the next read overwrites (src/util/shared-read.ts).
+    const msg = end - start >= COPY_LIMIT && inSharedReadBuffer(buf) ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end);
     this.server.publishing = this;
     const delivered = this.router.route(subject, reply, hdrLen, msg, this);
     this.server.publishing = null;

@@ -33,7 +33,12 @@ export interface ParserHandler {
    * the size is refused (the handler has dealt with the error).
    */
   onPublishHeader(subject: string, size: number, withHeaders: boolean): boolean;
-  onPublish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void;
+  /**
+   * A complete message: its payload (headers included) is `buf[start, end)`, valid during the
+   * call only. A range rather than a view, so that a message nobody receives costs no Buffer
+   * object (the handler makes the view when it routes the message).
+   */
+  onPublish(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): void;
   onSubscribe(subject: string, queue: string | undefined, sid: string): void;
   onUnsubscribe(sid: string, max: number): void;
   onPing(): void;
@@ -325,7 +330,7 @@ export class NatsParser {
     // Whole payload and its CRLF in this read: hand out a view, no copy.
     if (next + size + 2 <= buf.length) {
       if (buf[next + size] !== CR || buf[next + size + 1] !== LF) return this.fail('unknown-operation', 'payload not followed by CRLF');
-      this.handler.onPublish(subject, reply, hdrLen, buf.subarray(next, next + size));
+      this.handler.onPublish(subject, reply, hdrLen, buf, next, next + size);
       return next + size + 2;
     }
     this.payload = Buffer.allocUnsafe(size + 2);
@@ -346,7 +351,7 @@ export class NatsParser {
     const size = payload.length - 2;
     this.payload = null;
     if (payload[size] !== CR || payload[size + 1] !== LF) return this.fail('unknown-operation', 'payload not followed by CRLF');
-    this.handler.onPublish(this.pubSubject, this.pubReply, this.pubHdrLen, payload.subarray(0, size));
+    this.handler.onPublish(this.pubSubject, this.pubReply, this.pubHdrLen, payload, 0, size);
     return pos + take;
   }
 

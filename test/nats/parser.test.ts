@@ -21,8 +21,8 @@ class Recorder implements ParserHandler {
     }
     return true;
   }
-  onPublish(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer) {
-    this.events.push(`PUB ${subject} ${reply ?? '-'} ${hdrLen} ${msg.toString('latin1')}`);
+  onPublish(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number) {
+    this.events.push(`PUB ${subject} ${reply ?? '-'} ${hdrLen} ${buf.toString('latin1', start, end)}`);
   }
   onSubscribe(subject: string, queue: string | undefined, sid: string) {
     this.events.push(`SUB ${subject} ${queue ?? '-'} ${sid}`);

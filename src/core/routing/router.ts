@@ -169,6 +169,23 @@ export class Router {
     return this.deliverAll(target, subject, reply, hdrLen, msg, origin);
   }
 
+  /**
+   * Whether route() could hand a message on the literal subject `subject` to anyone: a
+   * capture, a subscription, or the unclaimed-message handler. False lets a front-end drop a
+   * message before it builds one (then countUnclaimed() keeps the statistics whole).
+   */
+  wouldClaim(subject: string): boolean {
+    if (this.unclaimed !== null) return true;
+    if (this.captures.size > 0 && this.captures.match(subject).plain.length > 0) return true;
+    const r = this.subscriptions.match(subject);
+    return r.plain.length > 0 || r.queues.length > 0;
+  }
+
+  /** Counts a publish that wouldClaim() said nobody takes, as route() would have counted it. */
+  countUnclaimed(): void {
+    this.published++;
+  }
+
   /** Whether some subscription would receive a message on the literal subject `subject`. */
   hasInterest(subject: string): boolean {
     const r = this.subscriptions.match(subject);
