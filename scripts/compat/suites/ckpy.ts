@@ -22,6 +22,11 @@ const KNOWN: Diagnosis[] = [
     match: /INVALID_CONFIG|cleanup\.policy/,
     diagnosis: 'Wharf bug, seen before: IncrementalAlterConfigs SUBTRACT of the last cleanup.policy value is refused with INVALID_CONFIG (invalid value "" for cleanup.policy); Kafka accepts the empty list and DescribeConfigs then returns cleanup.policy=""',
   },
+  {
+    test: 'tests/integration/share_consumer/test_share_consumer.py::test_topic_recreate_resumes_with_fresh_delivery',
+    match: /TOPIC_ALREADY_EXISTS/,
+    diagnosis: 'Seen once (the consumer pass of the run of 2026-12-03 18:59, load 10-16 beside other work; the classic pass of the same run passed it) and not reproduced: 3 of 3 passed alone on Wharf with TEST_CONSUMER_GROUP_PROTOCOL=consumer at 19:40. Wharf removes a deleted topic from the name table before DeleteTopics answers, so a name that Metadata no longer lists is free. The likely cause, not proven: between the test\'s last "gone from metadata" check and its CreateTopics, a Metadata request of one of its clients recreated the topic (its first producer stays open with topic.metadata.refresh.interval.ms 500, and librdkafka producers ask for topic creation in Metadata requests, which auto.create.topics.enable, on by default in Wharf as in Kafka, grants)',
+  },
 ];
 
 /** Directories and tests that need what Wharf does not offer; not run. */
