@@ -37,16 +37,6 @@ const TESTER = ['newTester('];
 /** Diagnoses of earlier failures, shown beside the observed text when it matches. */
 const KNOWN: Diagnosis[] = [
   {
-    test: 'TestAccountInfo',
-    match: /no_auth_user "foo" is not a configured user/,
-    diagnosis: 'not built: an account user without a password (`users: [{ user: "foo" }]`): nats-server accepts it with an empty password, Wharf takes such a user for a certificate-only user (verify_and_map) and refuses it (src/nats/auth.ts)',
-  },
-  {
-    test: 'TestJetStreamManagement',
-    match: /Authorization Violation/,
-    diagnosis: 'not built: an account user without a password, which Wharf takes for a certificate-only user (see TestAccountInfo)',
-  },
-  {
     test: 'TestJetStreamImportDirectOnly',
     match: /Expected to receive 100 messages, but got 0/,
     diagnosis: "not built: nats-server's stream imports put interest in the exporting account only while the importer subscribes (shadow subscriptions); Wharf's bridge is always there, so a push consumer on an imported deliver subject delivers before the importer subscribes and the messages wait for ack_wait",
