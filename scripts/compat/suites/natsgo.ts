@@ -85,7 +85,7 @@ const KNOWN: Diagnosis[] = [
     match: /messages iterator closed/,
     diagnosis: "a time budget: 'no messages received after stop' stops the iterator 100 ms after publishing and needs 2 messages (each held 80 ms) before that; at load 10-23 the second came after the stop",
   },
-  // Time budgets, from the runs of 2026-12-03 18:51-19:40 (natsgo branch, at 8d46da1), each test
+  // Time budgets, from the runs of 2026-12-03 18:51-19:20 (natsgo branch, at ce46146 and 8d46da1), each test
   // alone (go test -run, ntf-tester, one server per test) on Wharf and on nats-server v2.15.2
   // alternately, at load 5-16 on the 2 shared cores (the machine was never quiet). Wharf's pull,
   // ack and overflow logic was traced (a per-delivery log of the consumer) and answered as
