@@ -498,7 +498,8 @@ function checkUsers(users: unknown, key: string): void {
   if (!Array.isArray(users)) throw new ConfigError(`${key}: expected an array of users`);
   for (const u of users) {
     if (!isRecord(u)) throw new ConfigError(`${key}: a user must be an object`);
-    // A user without a password is matched by its TLS certificate only (verify_and_map).
+    // A user without a password: named by its TLS certificate with verify_and_map, else a user
+    // whose password is empty (as in nats-server).
     const named = typeof u.user === 'string' && (u.password === undefined || typeof u.password === 'string');
     const nkey = typeof u.nkey === 'string' && /^U[A-Z2-7]{55}$/.test(u.nkey);
     if (named === nkey) throw new ConfigError(`${key}: each user needs a user (and a password), or an nkey (not both): ${JSON.stringify(u.user ?? u.nkey)}`);

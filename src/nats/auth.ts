@@ -91,7 +91,11 @@ export interface UserEntry {
   readonly account?: string;
   /** An nkey user: `user` is its public key, and the client proves it by signing the nonce. */
   readonly nkey?: boolean;
-  /** A user without a password: only its TLS certificate names it (verify_and_map). */
+  /**
+   * A user configured without a password. With verify_and_map only its TLS certificate names
+   * it; without, it is a user whose password is empty (nats-server compares the CONNECT's
+   * password, absent or "", with the empty configured one and accepts it).
+   */
   readonly certificateOnly?: boolean;
 }
 
@@ -127,7 +131,8 @@ export class UserPasswordAuthenticator implements Authenticator {
     if (this.noAuth !== null && presentsNothing(connect)) return this.noAuth;
     const entry = typeof connect.user === 'string' ? this.users.get(connect.user) : undefined;
     if (entry === undefined) return null;
-    return verdict(entry.pass.matches(connect.pass), entry.principal);
+    // An absent password is the empty one, as in nats-server (clients omit an empty `pass`).
+    return verdict(entry.pass.matches(connect.pass ?? ''), entry.principal);
   }
 }
 
@@ -227,8 +232,10 @@ export function authenticatorFor(opts: Pick<NatsOptions, 'user' | 'pass' | 'auth
   if (opts.authToken !== undefined) return new TokenAuthenticator(opts.authToken);
   if (opts.user !== undefined && opts.pass !== undefined) return new UserPasswordAuthenticator([{ user: opts.user, pass: opts.pass }]);
   if (users.length > 0 || opts.users !== undefined) {
-    // Users without a password are matched by certificate only: never by a CONNECT's password.
-    return new UserPasswordAuthenticator(users.filter((u) => u.certificateOnly !== true), opts.noAuthUser);
+    // Without verify_and_map a user without a password has the empty password (nats-server's
+    // comparison of two empty strings succeeds): it logs in with its name alone, and may be
+    // the no_auth_user.
+    return new UserPasswordAuthenticator(users, opts.noAuthUser);
   }
   if (opts.noAuthUser !== undefined) throw new Error(`no_auth_user ${JSON.stringify(opts.noAuthUser)} is not a configured user`);
   return null;

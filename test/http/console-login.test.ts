@@ -73,4 +73,13 @@ describe('console login sessions', () => {
     assert.equal(await login.identify(request({ cookie: cookieB })), null);
     assert.equal(await login.login('ops', 'wrong'), null);
   });
+
+  it('a NATS user configured without a password (empty password on the NATS port) cannot log in here', async () => {
+    // The stub accepts foo with the empty password, as the NATS port does for `{ user: foo }`.
+    const users = new Map([['foo', ''], ['ops', 'pw']]);
+    const { nats, login } = loginWith(users, { sessionIdleMs: 3_600_000, recheckMs: 60_000 });
+    assert.equal(await login.login('foo', ''), null);
+    assert.equal(nats.checks, 0, 'the empty password never reaches the NATS authenticator');
+    assert.ok((await login.login('ops', 'pw')) !== null);
+  });
 });

@@ -1,7 +1,7 @@
 // --nats-config: a nats-server configuration file read into Wharf's options. First the mapping
 // (what each key becomes, what is refused and named), then one file given to Wharf and to the
 // reference nats-server: the same users are let in and kept out, with the same permissions,
-// through nats.js.
+// through nats.js; and a user configured without a password, against both the same way.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -222,6 +222,72 @@ for (const kind of ['wharf', 'nats-server'] as const) {
       assert.deepEqual(await permissionsSeen(target.port, guest, 'other.x'), { publish: 'denied', subscribe: 'denied' }, 'guest, other.x');
       // no_auth_user: the guest's (default) permissions.
       assert.deepEqual(await permissionsSeen(target.port, {}, 'other.x'), { publish: 'denied', subscribe: 'denied' }, 'no credentials, other.x');
+    });
+  });
+}
+
+// A user configured without a password and without verify_and_map (nats.go's account tests
+// configure `users: [{ user: "foo" }]`): nats-server compares the CONNECT's password, absent or
+// empty, with the empty configured one, so the name alone logs in, a password does not, and
+// the user may be the no_auth_user; it belongs to its account like any other user.
+const PASSWORDLESS_CONF = `
+accounts {
+  A { users: [{ user: "foo" }] }
+  B { users: [{ user: "b", password: "bpw" }] }
+}
+no_auth_user: foo
+`;
+
+/** Whether a message published by `from` on `subject` reaches a subscriber logged in as `to`. */
+async function reaches(port: number, from: Partial<nats.ConnectionOptions>, to: Partial<nats.ConnectionOptions>, subject: string): Promise<boolean> {
+  const sub = await nats.connect({ servers: `127.0.0.1:${port}`, reconnect: false, ...to });
+  const pub = await nats.connect({ servers: `127.0.0.1:${port}`, reconnect: false, ...from });
+  try {
+    const s = sub.subscribe(subject, { max: 1 });
+    await sub.flush();
+    pub.publish(subject, 'x');
+    // Once the publisher's PONG is back the message was routed; the subscriber's PONG then
+    // comes after it on its own connection, when it was routed there at all.
+    await pub.flush();
+    await sub.flush();
+    return s.getReceived() === 1;
+  } finally {
+    await Promise.allSettled([sub.close(), pub.close()]);
+  }
+}
+
+for (const kind of ['wharf', 'nats-server'] as const) {
+  describe(`a user without a password, served by ${kind}`, { skip: kind === 'nats-server' ? peerSkip('nats-server') : false }, () => {
+    let dir: string;
+    let target: Target;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'wharf-natsconf-'));
+      const file = join(dir, 'server.conf');
+      writeFileSync(file, PASSWORDLESS_CONF);
+      if (kind === 'wharf') {
+        const broker: Broker = await startBroker({ host: '127.0.0.1', logLevel: 'silent', nats: { configFile: file, port: 0 }, kafka: { port: -1 }, http: { port: -1 }, storage: { engine: 'memory' } });
+        target = { port: broker.ports.nats, close: () => broker.close() };
+      } else {
+        const server: RunningNatsServer = await startNatsServer({ config: PASSWORDLESS_CONF, monitor: false });
+        target = { port: server.port, close: () => server.close() };
+      }
+    });
+    after(async () => {
+      await target?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('logs in with its name alone (no password or an empty one), not with a password; is the no_auth_user', { timeout: 20_000 }, async () => {
+      assert.equal(await outcome(target.port, { user: 'foo' }), 'connected');
+      assert.equal(await outcome(target.port, { user: 'foo', pass: '' }), 'connected');
+      assert.equal(await outcome(target.port, { user: 'foo', pass: 'x' }), nats.ErrorCode.AuthorizationViolation);
+      assert.equal(await outcome(target.port, {}), 'connected');
+      assert.equal(await outcome(target.port, { user: 'b' }), nats.ErrorCode.AuthorizationViolation);
+    });
+
+    it('is in its account: a client without credentials shares foo\'s subjects, b\'s account does not', { timeout: 20_000 }, async () => {
+      assert.equal(await reaches(target.port, {}, { user: 'foo' }, 'acct.check'), true);
+      assert.equal(await reaches(target.port, { user: 'b', pass: 'bpw' }, { user: 'foo' }, 'acct.check'), false);
     });
   });
 }

@@ -1,7 +1,8 @@
 // The console's login: who a request is, from the credentials the broker already knows.
 //   - NATS: the NATS port's authenticator (users with passwords, in their accounts; a token),
 //     read at every check so that a SIGHUP reload takes effect. nkey, JWT and certificate-only
-//     users cannot log in here (they prove themselves with a key, not a password).
+//     users cannot log in here (they prove themselves with a key, not a password), nor users
+//     configured without a password (an empty password is refused here).
 //   - Kafka SASL: PLAIN users (the options' and each listener's PlainLoginModule users) and
 //     SCRAM users of the security store, whose password is checked against the stored keys.
 // Credentials arrive as an Authorization header (basic auth, or a bearer token: tools such as
@@ -189,7 +190,9 @@ export class ConsoleLogin {
 
   private async prove(creds: Credentials): Promise<ConsoleUser | null> {
     const nats = this.sources.nats();
-    if (nats !== null) {
+    // A NATS user configured without a password logs in to the NATS port with its name alone;
+    // the console still asks for a password.
+    if (nats !== null && ('token' in creds || creds.pass !== '')) {
       const connect: ConnectOptions = 'token' in creds ? { auth_token: creds.token } : { user: creds.user, pass: creds.pass };
       const p = await nats.check(connect);
       if (p !== null) {
