@@ -106,7 +106,7 @@ function requested(ctx: RequestContext, req: FetchRequest, byId: boolean): { fet
  * watermark's advance, the append that acknowledges a batch wakes the fetch in the same turn of
  * the event loop (LogPartition.addWaiter). One promise and one timer per wait and a callback per
  * partition: the AbortController, Promise.race and per-partition timers and abort listeners this
- * replaced cost about 40 us per woken fetch on this machine (docs/benchmarks.md, Kafka notes).
+ * replaced cost 40-67 us per woken fetch on this machine (docs/storage.md, "One record's latency").
  */
 function longPoll(wants: readonly Want[], timeoutMs: number, conn: ConnectionScope): Promise<void> {
   return new Promise<void>((resolve) => {

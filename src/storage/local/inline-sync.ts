@@ -16,7 +16,7 @@
 //     ever lowers the average: counted in full, the round trips of a loaded machine kept the
 //     average above the limit for good once a few slow fsyncs had sent the syncs to the pool (an
 //     e2e run at load 10: 319 of 500 fsyncs on the pool, 834 us median from write to synced,
-//     against 258 us inline; docs/benchmarks.md, Kafka notes).
+//     against 258 us inline; docs/storage.md, "One record's latency").
 // While an inline fsync runs, nothing else on the event loop runs; what arrives meanwhile waits in
 // the sockets' buffers and is read as one batch next, which is where group commit comes from then.
 import { fdatasyncSync } from 'node:fs';
