@@ -69,6 +69,7 @@ export class KafkaConnection implements ConnectionScope {
   readonly remoteAddress: string;
   private readonly splitter: FrameSplitter;
   private readonly abort = new AbortController();
+  private readonly closeWatchers = new Set<() => void>();
   private readonly slots: Slot[] = [];
   /** Frames received while MAX_IN_FLIGHT requests were being handled. */
   private readonly backlog: Buffer[] = [];
@@ -173,6 +174,25 @@ export class KafkaConnection implements ConnectionScope {
 
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  watchClose(fn: () => void): boolean {
+    if (this.abort.signal.aborted) return false;
+    this.closeWatchers.add(fn);
+    return true;
+  }
+
+  unwatchClose(fn: () => void): void {
+    this.closeWatchers.delete(fn);
+  }
+
+  /** Aborts `signal`, then calls the close watchers. */
+  private abortRequests(): void {
+    this.abort.abort();
+    if (this.closeWatchers.size === 0) return;
+    const watchers = [...this.closeWatchers];
+    this.closeWatchers.clear();
+    for (const fn of watchers) fn();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -478,7 +498,7 @@ export class KafkaConnection implements ConnectionScope {
     this.closing = reason;
     this.log[level]({ clientId: this.clientId, reason }, 'closing kafka connection');
     this.backlog.length = 0;
-    this.abort.abort();
+    this.abortRequests();
     this.socket.end();
     // Keep reading (and dropping) what the peer still sends so the close is a FIN, not a reset,
     // but do not wait for a peer that never closes its side.
@@ -496,7 +516,7 @@ export class KafkaConnection implements ConnectionScope {
     if (this.closed) return;
     this.closed = true;
     this.closing ??= 'closed by peer';
-    this.abort.abort();
+    this.abortRequests();
     clearTimeout(this.muteTimer);
     this.slots.length = 0;
     this.backlog.length = 0;

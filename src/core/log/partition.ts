@@ -131,18 +131,23 @@ export interface TopicView {
   readonly settings: TopicSettings;
 }
 
-interface Waiter {
-  offset: number;
-  resolve: (available: boolean) => void;
-  timer: NodeJS.Timeout | null;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+/**
+ * A long poll registered on a partition with addWaiter: `wake(true)` is called once, synchronously,
+ * by the acknowledged append that moves the high watermark past `offset` (after the transaction
+ * state and the append observer saw it), `wake(false)` when the partition goes away; either way
+ * the partition has forgotten the waiter before calling it. A plain callback, so that a wait costs
+ * no promise, timer or event listener per partition: a Fetch long poll registers one waiter per
+ * partition it waits on and keeps its own single timer (kafka/apis/fetch.ts).
+ */
+export interface DataWaiter {
+  readonly offset: number;
+  wake(available: boolean): void;
 }
 
 export class LogPartition {
   private readonly tail: HotTail;
   private tailEnd = -1;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new Set<DataWaiter>();
   private removed: LogError | null = null;
   /** Bytes stored right after the last compaction (for min.cleanable.dirty.ratio). */
   cleanBytes = 0;
@@ -379,29 +384,63 @@ export class LogPartition {
     if (this.highWatermark > offset) return Promise.resolve(true);
     if (this.failure || signal?.aborted || timeoutMs <= 0) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
-      const w: Waiter = { offset, resolve, timer: null, signal };
-      w.timer = setTimeout(() => this.settle(w, false), timeoutMs);
-      if (signal) {
-        w.onAbort = () => this.settle(w, false);
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      this.waiters.push(w);
+      const onAbort = (): void => {
+        this.removeWaiter(w);
+        w.wake(false);
+      };
+      const timer = setTimeout(onAbort, timeoutMs);
+      const w: DataWaiter = {
+        offset,
+        wake: (available) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(available);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(w);
     });
   }
 
-  private settle(w: Waiter, value: boolean): void {
-    const i = this.waiters.indexOf(w);
-    if (i >= 0) this.waiters.splice(i, 1);
-    if (w.timer) clearTimeout(w.timer);
-    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-    w.resolve(value);
+  /**
+   * Registers a long poll (see DataWaiter). Returns false, registering nothing, when there is
+   * no need to wait: the high watermark is already past `w.offset`, or the partition is offline.
+   */
+  addWaiter(w: DataWaiter): boolean {
+    if (this.highWatermark > w.offset || this.failure) return false;
+    this.waiters.add(w);
+    return true;
+  }
+
+  /** Forgets a waiter that was not woken (its long poll ended otherwise); no-op once woken. */
+  removeWaiter(w: DataWaiter): void {
+    this.waiters.delete(w);
+  }
+
+  /** Long polls registered now (tests, monitoring). */
+  get waiterCount(): number {
+    return this.waiters.size;
   }
 
   private wake(): void {
-    if (this.waiters.length === 0) return;
+    if (this.waiters.size === 0) return;
     const hw = this.highWatermark;
-    const ready = this.waiters.filter((w) => w.offset < hw);
-    for (const w of ready) this.settle(w, true);
+    let ready: DataWaiter[] | null = null;
+    for (const w of this.waiters) {
+      if (w.offset < hw) {
+        this.waiters.delete(w);
+        (ready ??= []).push(w);
+      }
+    }
+    if (ready !== null) for (const w of ready) this.wakeOne(w, true);
+  }
+
+  private wakeOne(w: DataWaiter, available: boolean): void {
+    try {
+      w.wake(available);
+    } catch (e) {
+      this.log.error({ err: e }, 'long poll wake failed');
+    }
   }
 
   /** DeleteRecords: makes offsets below `offset` unreadable (-1 means the high watermark). Returns the new log start offset. */
@@ -501,7 +540,9 @@ export class LogPartition {
   markRemoved(reason: LogError): void {
     this.removed = reason;
     this.tail.clear();
-    for (const w of [...this.waiters]) this.settle(w, false);
+    const all = [...this.waiters];
+    this.waiters.clear();
+    for (const w of all) this.wakeOne(w, false);
   }
 }
 

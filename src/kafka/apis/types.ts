@@ -24,6 +24,14 @@ export interface ConnectionScope {
   /** Aborted when the connection closes: long polls end early. */
   readonly signal: AbortSignal;
   /**
+   * Calls `fn` once when the connection closes (right after `signal` aborts), unless
+   * unwatchClose removed it first: what a Fetch long poll waits on, since a listener on `signal`
+   * costs an EventTarget registration per wait. Returns false, registering nothing, when the
+   * connection is already closing.
+   */
+  watchClose(fn: () => void): boolean;
+  unwatchClose(fn: () => void): void;
+  /**
    * Keeps appends of pipelined Produce requests in request order: call before the first
    * append of a request, await `ready` (null when there is nothing to wait for), call `done()`
    * once every append of the request has been issued.

@@ -10,6 +10,13 @@
 //     appending at once keep their fsyncs in parallel on the pool);
 //   - the recent fdatasyncs were fast (a moving average below INLINE_MAX_MS), so the event loop is
 //     never held for a slow disk's fsync (a spinning disk's 5-20 ms would stall every connection).
+//     An fsync on the pool is timed from the call to its callback: the fsync plus the pool's round
+//     trip (a worker to pick it up, the event loop to see it done), which on a busy machine is
+//     most of it. Such a time can show that the disk is fast, never that it is slow, so it only
+//     ever lowers the average: counted in full, the round trips of a loaded machine kept the
+//     average above the limit for good once a few slow fsyncs had sent the syncs to the pool (an
+//     e2e run at load 10: 319 of 500 fsyncs on the pool, 834 us median from write to synced,
+//     against 258 us inline; docs/storage.md, "One record's latency").
 // While an inline fsync runs, nothing else on the event loop runs; what arrives meanwhile waits in
 // the sockets' buffers and is read as one batch next, which is where group commit comes from then.
 import { fdatasyncSync } from 'node:fs';
@@ -41,9 +48,17 @@ export class InlineSyncPolicy {
     return this.writers === 1 && this.avgMs < this.maxMs;
   }
 
-  /** Records the duration of an append-path fdatasync (inline or not). */
+  /** Records the duration of an append-path fdatasync made on the event loop. */
   record(ms: number): void {
     this.avgMs = this.avgMs === 0 ? ms : this.avgMs + WEIGHT * (ms - this.avgMs);
+  }
+
+  /**
+   * Records the time of an append-path fdatasync made on the thread pool, round trip included:
+   * an upper bound of the fsync, so it counts only when it is below the average.
+   */
+  recordPooled(ms: number): void {
+    if (ms < this.avgMs) this.record(ms);
   }
 
   /** fdatasync of `fd` on the event loop, timed. */

@@ -248,7 +248,7 @@ export class LocalPartitionStore implements PartitionStore {
           this.stats.inlineSyncs++;
         } else {
           await seg.datasync();
-          this.inlineSync.record(performance.now() - started);
+          this.inlineSync.recordPooled(performance.now() - started);
         }
         this.stats.syncs++;
         if (observer !== null) observer.fsync((performance.now() - started) / 1_000);
