@@ -162,7 +162,11 @@ export class Consumer implements JournalOwner {
     this.push = sink;
     this.unwatch = sink.watchInterest(() => this.interestChanged());
     this.active = sink.hasInterest();
-    if (this.active) this.kick();
+    // The first delivery waits for the next turn of the event loop: a new consumer's CREATE reply
+    // is written first, in a socket write of its own (nats.go's Subscribe with a context waits
+    // for that reply while its callback may cancel the context after some messages; messages
+    // riding in the reply's write win that race: test/jetstream/push-create-order.test.ts).
+    if (this.active) setImmediate(() => this.kick());
     this.armHeartbeat();
     this.armInactivity();
   }
