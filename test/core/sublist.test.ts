@@ -187,3 +187,38 @@ test('property: subjectMatches agrees with a token-by-token reference (split on 
     assert.equal(subjectMatches(f, s), reference(f, s), `${JSON.stringify(f)} vs ${JSON.stringify(s)}`);
   }
 });
+
+test('a sublist with root reject answers like one without, as subscriptions come and go', () => {
+  // Router.captures looks a subject's first token up among the root's literal tokens before the
+  // match cache; a root wildcard turns the shortcut off.
+  const quick = new Sublist<Sub>(undefined, true);
+  const plain = new Sublist<Sub>();
+  const subjects = ['foo.bar', 'foo.baz.x', 'bar', '$JS.ACK.s.c.1.2.3.4.5', '_INBOX.abc.1', 'foo', 'foo.bar.baz'];
+  const check = (what: string) => {
+    for (const s of subjects) assert.deepEqual(ids(quick.match(s).plain), ids(plain.match(s).plain), `${what}: ${s}`);
+  };
+  const both = (s: Sub) => {
+    quick.insert(s);
+    plain.insert(s);
+  };
+  check('empty');
+  const a = sub('foo.>');
+  both(a);
+  check('foo.>');
+  assert.equal(quick.match('bar').plain.length, 0);
+  assert.equal(quick.match('foo.bar').plain.length, 1);
+  both(sub('bar'));
+  check('bar');
+  const w = sub('*.bar');
+  both(w);
+  check('*.bar');
+  assert.equal(quick.match('_INBOX.baz').plain.length, 0);
+  assert.equal(quick.match('xyz.bar').plain.length, 1);
+  quick.remove(w);
+  plain.remove(w);
+  check('without *.bar');
+  const all = sub('>');
+  both(all);
+  check('>');
+  assert.equal(quick.match('_INBOX.abc.1').plain.length, 1);
+});

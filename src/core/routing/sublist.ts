@@ -72,7 +72,16 @@ export class Sublist<S extends Subscription> {
    * @param cacheMax bound of the match cache; 0 keeps no cache (for small, rarely changing
    *   lists whose user caches its own decisions, such as permission lists).
    */
-  constructor(private readonly cacheMax = CACHE_MAX) {}
+  constructor(
+    private readonly cacheMax = CACHE_MAX,
+    /**
+     * Whether match() first looks the subject's first token up among the root's literal tokens
+     * (when the root has no wildcard): for a list most subjects miss at the root, such as the
+     * stream captures, which every request inbox and ack subject is offered to. A miss there then
+     * costs no lookup in the large match cache and no cache entry.
+     */
+    private readonly rootReject = false,
+  ) {}
 
   /** Called after every insert and remove with the subscription's subject (Router's interest watches). */
   onChange: ((subject: string) => void) | null = null;
@@ -159,6 +168,13 @@ export class Sublist<S extends Subscription> {
   /** All subscriptions interested in a literal subject. */
   match(subject: string): MatchResult<S> {
     this.matches++;
+    if (this.rootReject) {
+      const root = this.root;
+      if (root.single === null && root.full === null) {
+        const dot = subject.indexOf('.');
+        if (!root.literal.has(dot < 0 ? subject : subject.substring(0, dot))) return EMPTY_RESULT;
+      }
+    }
     const cached = this.cache.get(subject);
     if (cached !== undefined) {
       this.cacheHits++;
