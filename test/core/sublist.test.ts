@@ -222,3 +222,42 @@ test('a sublist with root reject answers like one without, as subscriptions come
   check('>');
   assert.equal(quick.match('_INBOX.abc.1').plain.length, 1);
 });
+
+test('a shortcut prefix answers like the ordinary match whatever else subscribes', () => {
+  // The JetStream front-end declares $JS.ACK: acks are answered from the $JS.ACK.> node while
+  // nothing else can match them. Every shape below must give what a plain sublist gives.
+  const quick = new Sublist<Sub>();
+  quick.addShortcut('$JS.ACK');
+  const plain = new Sublist<Sub>();
+  const subjects = ['$JS.ACK.s.c.1.2.3.4.5', '$JS.ACK.t.c.1.2.3.4.5', '$JS.ACK', '$JS.ACK.', '$JS.ACK.s..c', '$JS.API.INFO', '$JS.ACKX.a', 'foo'];
+  const check = (what: string) => {
+    for (const s of subjects) {
+      const q = quick.match(s);
+      const p = plain.match(s);
+      assert.deepEqual(ids(q.plain), ids(p.plain), `${what}: ${s}`);
+      assert.deepEqual(q.queues.map((g) => ids(g)), p.queues.map((g) => ids(g)), `${what}: ${s} (queues)`);
+    }
+  };
+  const add = (s: Sub) => {
+    quick.insert(s);
+    plain.insert(s);
+    return s;
+  };
+  const drop = (s: Sub) => {
+    quick.remove(s);
+    plain.remove(s);
+  };
+  check('empty');
+  const js = add(sub('$JS.ACK.>'));
+  check('$JS.ACK.>');
+  assert.equal(quick.match('$JS.ACK.s.c.1.2.3.4.5').plain.length, 1);
+  for (const other of [sub('>'), sub('$JS.>'), sub('$JS.*.s.>'), sub('$JS.ACK.s.>'), sub('$JS.ACK.*.c.>'), sub('*.ACK.>'), sub('$JS.ACK.>', 'q')]) {
+    add(other);
+    check(`$JS.ACK.> and ${other.subject}${other.queue ? ` (${other.queue})` : ''}`);
+    drop(other);
+    check(`after removing ${other.subject}`);
+  }
+  drop(js);
+  check('nothing left');
+  assert.equal(quick.match('$JS.ACK.s.c.1.2.3.4.5').plain.length, 0);
+});

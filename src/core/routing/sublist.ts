@@ -26,6 +26,17 @@ interface Collected<S> {
   queueGroups: Map<string, S[]> | null;
 }
 
+/** A literal prefix whose `<prefix>.>` node answers every subject below it (see addShortcut). */
+interface Shortcut<S> {
+  /** The prefix and its dot. */
+  readonly head: string;
+  readonly tokens: readonly string[];
+  /** The sublist version `result` was computed at. */
+  version: number;
+  /** null: the subscriptions have another shape, match normally. */
+  result: MatchResult<S> | null;
+}
+
 /** Default bound of the match cache. */
 const CACHE_MAX = 1024;
 
@@ -87,6 +98,9 @@ export class Sublist<S extends Subscription> {
   onChange: ((subject: string) => void) | null = null;
 
   private readonly root = new Level<S>();
+  /** Bumped by every insert and remove: shortcut results are recomputed after a change. */
+  private version = 0;
+  private readonly shortcuts: Shortcut<S>[] = [];
   private readonly cache = new Map<string, MatchResult<S>>();
   private readonly door: (string | undefined)[] = new Array<string | undefined>(DOOR_SLOTS).fill(undefined);
   private count = 0;
@@ -121,6 +135,7 @@ export class Sublist<S extends Subscription> {
     }
     this.count++;
     this.inserts++;
+    this.version++;
     this.invalidate(sub.subject);
     if (this.onChange !== null) this.onChange(sub.subject);
     return true;
@@ -160,14 +175,66 @@ export class Sublist<S extends Subscription> {
     }
     this.count--;
     this.removes++;
+    this.version++;
     this.invalidate(sub.subject);
     if (this.onChange !== null) this.onChange(sub.subject);
     return true;
   }
 
   /** All subscriptions interested in a literal subject. */
+  /**
+   * Declares a literal prefix (e.g. "$JS.ACK") under which subjects are unique per message (ack
+   * subjects): while the only subscriptions that can match such a subject are on `<prefix>.>`
+   * (no other subscription below the prefix, no wildcard above it), match() answers them from
+   * that node without hashing the subject for the cache, walking the trie or touching the cache.
+   * Any other shape of subscriptions falls back to the ordinary match.
+   */
+  addShortcut(prefix: string): void {
+    if (!isValidSubject(prefix) || hasWildcardToken(prefix)) throw new Error(`shortcut prefix ${prefix} must be a literal subject`);
+    const head = `${prefix}.`;
+    if (this.shortcuts.some((sc) => sc.head === head)) return;
+    this.shortcuts.push({ head, tokens: prefix.split('.'), version: -1, result: null });
+  }
+
+  private shortcutResult(sc: Shortcut<S>): MatchResult<S> | null {
+    if (sc.version === this.version) return sc.result;
+    sc.version = this.version;
+    sc.result = null;
+    let level: Level<S> | null = this.root;
+    for (const t of sc.tokens) {
+      if (level === null) {
+        sc.result = EMPTY_RESULT;
+        return sc.result;
+      }
+      if (level.single !== null || level.full !== null) return null;
+      const node = level.literal.get(t);
+      if (node === undefined) {
+        sc.result = EMPTY_RESULT;
+        return sc.result;
+      }
+      level = node.next;
+    }
+    if (level === null) sc.result = EMPTY_RESULT;
+    else if (level.literal.size > 0 || level.single !== null) return null;
+    else if (level.full === null) sc.result = EMPTY_RESULT;
+    else {
+      const acc: Collected<S> = { plain: [], queueGroups: null };
+      this.addNode(level.full, acc);
+      sc.result = acc.plain.length === 0 && acc.queueGroups === null ? EMPTY_RESULT : { plain: acc.plain, queues: acc.queueGroups === null ? [] : [...acc.queueGroups.values()] };
+    }
+    return sc.result;
+  }
+
   match(subject: string): MatchResult<S> {
     this.matches++;
+    for (let i = 0; i < this.shortcuts.length; i++) {
+      const sc = this.shortcuts[i]!;
+      if (subject.startsWith(sc.head)) {
+        const r = this.shortcutResult(sc);
+        if (r !== null) return wellFormed(subject) ? r : EMPTY_RESULT;
+        break;
+      }
+    }
     if (this.rootReject) {
       const root = this.root;
       if (root.single === null && root.full === null) {
