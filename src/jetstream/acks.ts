@@ -86,7 +86,7 @@ export class AckHandler {
     const dc = num(subject, from(off + 2), to(off + 2));
     const sseq = num(subject, from(off + 3), to(off + 3));
     const dseq = num(subject, from(off + 4), to(off + 4));
-    const body = msg.subarray(hdrLen);
+    const body = hdrLen === 0 ? msg : msg.subarray(hdrLen);
     const verb = this.verb(body);
     if (sseq <= 0) return true;
     if (verb.kind === 'next') {
