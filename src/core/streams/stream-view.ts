@@ -1230,13 +1230,22 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const ix = this.index;
     let messages = ix.messages;
     let bytes = ix.bytes;
-    // Appends still in flight are not in the state readers see.
+    // Appends still in flight are not in the state readers see, nor are subjects that only
+    // they have (a mirror's first copies may be in flight when its STREAM.CREATE is answered).
+    let numSubjects = ix.numSubjects;
+    let inflight: Map<string, number> | null = null;
     for (let s = this.durable + 1; s <= ix.last; s++) {
       if (ix.isLive(s)) {
         messages--;
         bytes -= ix.sizeOf(s);
+        const subject = ix.subjectOf(s);
+        if (subject !== null) {
+          inflight ??= new Map();
+          inflight.set(subject, (inflight.get(subject) ?? 0) + 1);
+        }
       }
     }
+    if (inflight !== null) for (const [subject, n] of inflight) if (ix.countOf(subject) <= n) numSubjects--;
     const last = Math.min(ix.last, this.durable);
     const empty = ix.first === 1 && last === 0;
     const firstLive = ix.nextLive(ix.first, null);
@@ -1250,7 +1259,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       first_ts: firstTs,
       last_seq: last,
       last_ts: last > 0 ? this.lastTime : 0,
-      num_subjects: ix.numSubjects,
+      num_subjects: Math.max(0, numSubjects),
       num_deleted: Math.max(0, numDeleted),
       consumer_count: this.hooks?.consumerCount() ?? 0,
     };
