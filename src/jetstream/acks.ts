@@ -39,9 +39,17 @@ export function parseGoDuration(s: string): number | null {
 const ACK: AckVerb = { kind: 'ack' };
 const IGNORED: AckVerb = { kind: 'unknown' };
 
-function num(token: string | undefined): number {
-  if (token === undefined || token.length === 0 || !/^\d+$/.test(token)) return -1;
-  return Number(token);
+/** The decimal number subject[start, end), or -1 when it is empty or not all digits. */
+function num(subject: string, start: number, end: number): number {
+  if (end <= start) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const d = subject.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  // Beyond 15 digits the running product may round differently from parsing: parse those.
+  return end - start > 15 ? Number(subject.slice(start, end)) : v;
 }
 
 export class AckHandler {
@@ -54,27 +62,31 @@ export class AckHandler {
 
   /** One message on $JS.ACK.>: false (no-responders) when the consumer does not exist. */
   onAck(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
-    // Token boundaries without splitting (acks are the hot path of a consuming client).
+    // Token boundaries in one pass over the subject, numbers read in place (acks are the hot
+    // path of a consuming client: no split, no substring for the numbers).
     const dots = this.dots;
     let n = 0;
-    for (let i = subject.indexOf('.'); i >= 0 && n < dots.length; i = subject.indexOf('.', i + 1)) dots[n++] = i;
+    for (let i = 0; i < subject.length && n < dots.length; i++) if (subject.charCodeAt(i) === 0x2e) dots[n++] = i;
     const tokens = n + 1;
     let off: number;
     if (tokens === 9) off = 2;
     else if (tokens >= 11) off = 4;
     else return false;
-    const token = (k: number): string => subject.slice(dots[k - 1]! + 1, k < n ? dots[k]! : subject.length);
-    const stream = token(off);
-    const name = token(off + 1);
+    const from = (k: number): number => dots[k - 1]! + 1;
+    const to = (k: number): number => (k < n ? dots[k]! : subject.length);
+    // The stream and consumer names as the last ack had them: the same strings again (already
+    // hashed by the consumer lookup) instead of new ones.
+    const stream = this.sameToken(subject, from(off), to(off), this.lastStream) ? this.lastStream : (this.lastStream = subject.slice(from(off), to(off)));
+    const name = this.sameToken(subject, from(off + 1), to(off + 1), this.lastName) ? this.lastName : (this.lastName = subject.slice(from(off + 1), to(off + 1)));
     const c = this.co.consumer(stream, name);
     if (c === undefined) return false;
     // nats-server subscribes an ack subject only for consumers that take acks: an ack (or +NXT)
     // to an ack-none consumer reaches no one, and an AckSync gets no-responders.
     if (c.config.ack_policy === 'none') return false;
-    const dc = num(token(off + 2));
-    const sseq = num(token(off + 3));
-    const dseq = num(token(off + 4));
-    const body = msg.subarray(hdrLen);
+    const dc = num(subject, from(off + 2), to(off + 2));
+    const sseq = num(subject, from(off + 3), to(off + 3));
+    const dseq = num(subject, from(off + 4), to(off + 4));
+    const body = hdrLen === 0 ? msg : msg.subarray(hdrLen);
     const verb = this.verb(body);
     if (sseq <= 0) return true;
     if (verb.kind === 'next') {
@@ -93,6 +105,13 @@ export class AckHandler {
   }
 
   private readonly dots = new Array<number>(16).fill(0);
+  private lastStream = '';
+  private lastName = '';
+
+  /** Whether subject[start, end) is exactly `s`. */
+  private sameToken(subject: string, start: number, end: number, s: string): boolean {
+    return end - start === s.length && s.length > 0 && subject.startsWith(s, start);
+  }
 
   private verb(body: Buffer): AckVerb {
     const n = body.length;

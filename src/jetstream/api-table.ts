@@ -34,6 +34,8 @@ export interface ApiReply {
   error(err: JsApiError, extra?: { [key: string]: GoJson | undefined }): void;
   /** A raw message to the reply subject (direct get): header block (or empty) and payload. */
   message(hdr: Buffer, data: Buffer): void;
+  /** The same with the header block as a latin1 string (written once into the message). */
+  messageText(head: string, data: Buffer): void;
   /** A header-only status to the reply subject ("NATS/1.0 404 Message Not Found"). */
   status(code: number, description: string | null, fields?: ReadonlyArray<readonly [string, string]>): void;
   /** The reply subject, for handlers that answer later or several times (pull requests). */

@@ -60,6 +60,9 @@ export function subscribeAcks(o: AttachOptions): void {
   const fe = o.frontEnd;
   const acks = new AckHandler(o.coordinator, o.router, o.wire.writer, fe.replies);
   fe.subscribe('$JS.ACK.>', undefined, (s, r, h, m) => acks.onAck(s, r, h, m));
+  // Every ack subject is new: while nobody else subscribes below $JS.ACK, the router hands acks
+  // to this subscription without a cache lookup (Sublist.addShortcut).
+  o.router.subscriptions.addShortcut('$JS.ACK');
   fe.subscribe('$JS.FC.>', undefined, (s) => onFlowControl(o.coordinator, s));
 }
 

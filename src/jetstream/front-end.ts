@@ -23,6 +23,7 @@ import { goJson, goTime, type GoJson } from './json.js';
 import { ReplyPath } from './reply.js';
 
 export const API_PREFIX = '$JS.API';
+const EMPTY = Buffer.alloc(0);
 const TYPE_PREFIX = 'io.nats.jetstream.api.v1.';
 const AUDIT_SUBJECT = '$JS.EVENT.ADVISORY.API';
 
@@ -198,8 +199,8 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
     if (route === null) return true; // taken, not answered (unknown API subject)
     if (route.accepts !== undefined && !route.accepts(tokens)) return false;
     // The message lives in the publisher's read buffer only during this call.
-    const hdr = hdrLen > 0 ? Buffer.from(msg.subarray(0, hdrLen)) : Buffer.alloc(0);
-    const data = Buffer.from(msg.subarray(hdrLen));
+    const hdr = hdrLen > 0 ? Buffer.from(msg.subarray(0, hdrLen)) : EMPTY;
+    const data = msg.length > hdrLen ? Buffer.from(msg.subarray(hdrLen)) : EMPTY;
     const req: ApiRequest = { subject, tokens, reply, hdr, data, header: (name) => headerValue(hdr, name), origin: this.opts.router.origin };
     const run = (): Promise<void> => this.dispatch(route, req);
     if (route.concurrent === true) void run();
@@ -228,6 +229,9 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
       },
       message: (hdr, data) => {
         if (to !== undefined) replies.message(to, undefined, hdr, data);
+      },
+      messageText: (head, data) => {
+        if (to !== undefined) replies.messageText(to, head, data);
       },
       status: (code, description, fields = []) => {
         if (to !== undefined) replies.status(to, code, description, fields);

@@ -21,7 +21,12 @@ export function headerBlock(status: number | null, description: string | null, f
   return Buffer.from(s, 'latin1');
 }
 
+/** The outbound buffer copies payloads below this size (src/nats/outbound.ts COPY_LIMIT). */
+const COPY_LIMIT = 16 * 1024;
+
 export class ReplyPath {
+  private scratch = Buffer.allocUnsafe(1024);
+
   constructor(
     private readonly router: Router,
     private readonly owner: SubscriptionOwner,
@@ -31,6 +36,25 @@ export class ReplyPath {
   message(subject: string, reply: string | undefined, hdr: Buffer, data: Buffer): number {
     const msg = hdr.length === 0 ? data : data.length === 0 ? hdr : Buffer.concat([hdr, data]);
     return this.router.route(subject, reply, hdr.length, msg, this.owner);
+  }
+
+  /**
+   * Sends a message whose header block is `head` (latin1) followed by `data`, assembled once: in
+   * a scratch buffer when small (receivers copy what they keep during the call; the outbound
+   * buffer keeps only large payloads by reference), else in a buffer of its own.
+   */
+  messageText(subject: string, head: string, data: Buffer): number {
+    const hdrLen = head.length;
+    const total = hdrLen + data.length;
+    let buf: Buffer;
+    if (total >= COPY_LIMIT) buf = Buffer.allocUnsafe(total);
+    else {
+      if (this.scratch.length < total) this.scratch = Buffer.allocUnsafe(Math.max(total, this.scratch.length * 2));
+      buf = this.scratch;
+    }
+    buf.write(head, 0, hdrLen, 'latin1');
+    data.copy(buf, hdrLen);
+    return this.router.route(subject, undefined, hdrLen, total === buf.length ? buf : buf.subarray(0, total), this.owner);
   }
 
   /** Sends a JSON body (Go's encoding). */

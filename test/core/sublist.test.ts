@@ -187,3 +187,77 @@ test('property: subjectMatches agrees with a token-by-token reference (split on 
     assert.equal(subjectMatches(f, s), reference(f, s), `${JSON.stringify(f)} vs ${JSON.stringify(s)}`);
   }
 });
+
+test('a sublist with root reject answers like one without, as subscriptions come and go', () => {
+  // Router.captures looks a subject's first token up among the root's literal tokens before the
+  // match cache; a root wildcard turns the shortcut off.
+  const quick = new Sublist<Sub>(undefined, true);
+  const plain = new Sublist<Sub>();
+  const subjects = ['foo.bar', 'foo.baz.x', 'bar', '$JS.ACK.s.c.1.2.3.4.5', '_INBOX.abc.1', 'foo', 'foo.bar.baz'];
+  const check = (what: string) => {
+    for (const s of subjects) assert.deepEqual(ids(quick.match(s).plain), ids(plain.match(s).plain), `${what}: ${s}`);
+  };
+  const both = (s: Sub) => {
+    quick.insert(s);
+    plain.insert(s);
+  };
+  check('empty');
+  const a = sub('foo.>');
+  both(a);
+  check('foo.>');
+  assert.equal(quick.match('bar').plain.length, 0);
+  assert.equal(quick.match('foo.bar').plain.length, 1);
+  both(sub('bar'));
+  check('bar');
+  const w = sub('*.bar');
+  both(w);
+  check('*.bar');
+  assert.equal(quick.match('_INBOX.baz').plain.length, 0);
+  assert.equal(quick.match('xyz.bar').plain.length, 1);
+  quick.remove(w);
+  plain.remove(w);
+  check('without *.bar');
+  const all = sub('>');
+  both(all);
+  check('>');
+  assert.equal(quick.match('_INBOX.abc.1').plain.length, 1);
+});
+
+test('a shortcut prefix answers like the ordinary match whatever else subscribes', () => {
+  // The JetStream front-end declares $JS.ACK: acks are answered from the $JS.ACK.> node while
+  // nothing else can match them. Every shape below must give what a plain sublist gives.
+  const quick = new Sublist<Sub>();
+  quick.addShortcut('$JS.ACK');
+  const plain = new Sublist<Sub>();
+  const subjects = ['$JS.ACK.s.c.1.2.3.4.5', '$JS.ACK.t.c.1.2.3.4.5', '$JS.ACK', '$JS.ACK.', '$JS.ACK.s..c', '$JS.API.INFO', '$JS.ACKX.a', 'foo'];
+  const check = (what: string) => {
+    for (const s of subjects) {
+      const q = quick.match(s);
+      const p = plain.match(s);
+      assert.deepEqual(ids(q.plain), ids(p.plain), `${what}: ${s}`);
+      assert.deepEqual(q.queues.map((g) => ids(g)), p.queues.map((g) => ids(g)), `${what}: ${s} (queues)`);
+    }
+  };
+  const add = (s: Sub) => {
+    quick.insert(s);
+    plain.insert(s);
+    return s;
+  };
+  const drop = (s: Sub) => {
+    quick.remove(s);
+    plain.remove(s);
+  };
+  check('empty');
+  const js = add(sub('$JS.ACK.>'));
+  check('$JS.ACK.>');
+  assert.equal(quick.match('$JS.ACK.s.c.1.2.3.4.5').plain.length, 1);
+  for (const other of [sub('>'), sub('$JS.>'), sub('$JS.*.s.>'), sub('$JS.ACK.s.>'), sub('$JS.ACK.*.c.>'), sub('*.ACK.>'), sub('$JS.ACK.>', 'q')]) {
+    add(other);
+    check(`$JS.ACK.> and ${other.subject}${other.queue ? ` (${other.queue})` : ''}`);
+    drop(other);
+    check(`after removing ${other.subject}`);
+  }
+  drop(js);
+  check('nothing left');
+  assert.equal(quick.match('$JS.ACK.s.c.1.2.3.4.5').plain.length, 0);
+});

@@ -74,7 +74,7 @@ export interface RouterOptions extends SubjectMappingOptions {
 export class Router {
   readonly subscriptions = new Sublist<RoutedSubscription>();
   /** Stream captures: at most one matches a literal subject. */
-  readonly captures = new Sublist<CaptureEntry>();
+  readonly captures = new Sublist<CaptureEntry>(undefined, true);
   private published = 0;
   private delivered = 0;
   /** The origin of the message being handed to receivers: set during deliver() calls only. */

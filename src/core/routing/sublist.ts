@@ -26,6 +26,17 @@ interface Collected<S> {
   queueGroups: Map<string, S[]> | null;
 }
 
+/** A literal prefix whose `<prefix>.>` node answers every subject below it (see addShortcut). */
+interface Shortcut<S> {
+  /** The prefix and its dot. */
+  readonly head: string;
+  readonly tokens: readonly string[];
+  /** The sublist version `result` was computed at. */
+  version: number;
+  /** null: the subscriptions have another shape, match normally. */
+  result: MatchResult<S> | null;
+}
+
 /** Default bound of the match cache. */
 const CACHE_MAX = 1024;
 
@@ -72,12 +83,24 @@ export class Sublist<S extends Subscription> {
    * @param cacheMax bound of the match cache; 0 keeps no cache (for small, rarely changing
    *   lists whose user caches its own decisions, such as permission lists).
    */
-  constructor(private readonly cacheMax = CACHE_MAX) {}
+  constructor(
+    private readonly cacheMax = CACHE_MAX,
+    /**
+     * Whether match() first looks the subject's first token up among the root's literal tokens
+     * (when the root has no wildcard): for a list most subjects miss at the root, such as the
+     * stream captures, which every request inbox and ack subject is offered to. A miss there then
+     * costs no lookup in the large match cache and no cache entry.
+     */
+    private readonly rootReject = false,
+  ) {}
 
   /** Called after every insert and remove with the subscription's subject (Router's interest watches). */
   onChange: ((subject: string) => void) | null = null;
 
   private readonly root = new Level<S>();
+  /** Bumped by every insert and remove: shortcut results are recomputed after a change. */
+  private version = 0;
+  private readonly shortcuts: Shortcut<S>[] = [];
   private readonly cache = new Map<string, MatchResult<S>>();
   private readonly door: (string | undefined)[] = new Array<string | undefined>(DOOR_SLOTS).fill(undefined);
   private count = 0;
@@ -112,6 +135,7 @@ export class Sublist<S extends Subscription> {
     }
     this.count++;
     this.inserts++;
+    this.version++;
     this.invalidate(sub.subject);
     if (this.onChange !== null) this.onChange(sub.subject);
     return true;
@@ -151,14 +175,73 @@ export class Sublist<S extends Subscription> {
     }
     this.count--;
     this.removes++;
+    this.version++;
     this.invalidate(sub.subject);
     if (this.onChange !== null) this.onChange(sub.subject);
     return true;
   }
 
   /** All subscriptions interested in a literal subject. */
+  /**
+   * Declares a literal prefix (e.g. "$JS.ACK") under which subjects are unique per message (ack
+   * subjects): while the only subscriptions that can match such a subject are on `<prefix>.>`
+   * (no other subscription below the prefix, no wildcard above it), match() answers them from
+   * that node without hashing the subject for the cache, walking the trie or touching the cache.
+   * Any other shape of subscriptions falls back to the ordinary match.
+   */
+  addShortcut(prefix: string): void {
+    if (!isValidSubject(prefix) || hasWildcardToken(prefix)) throw new Error(`shortcut prefix ${prefix} must be a literal subject`);
+    const head = `${prefix}.`;
+    if (this.shortcuts.some((sc) => sc.head === head)) return;
+    this.shortcuts.push({ head, tokens: prefix.split('.'), version: -1, result: null });
+  }
+
+  private shortcutResult(sc: Shortcut<S>): MatchResult<S> | null {
+    if (sc.version === this.version) return sc.result;
+    sc.version = this.version;
+    sc.result = null;
+    let level: Level<S> | null = this.root;
+    for (const t of sc.tokens) {
+      if (level === null) {
+        sc.result = EMPTY_RESULT;
+        return sc.result;
+      }
+      if (level.single !== null || level.full !== null) return null;
+      const node = level.literal.get(t);
+      if (node === undefined) {
+        sc.result = EMPTY_RESULT;
+        return sc.result;
+      }
+      level = node.next;
+    }
+    if (level === null) sc.result = EMPTY_RESULT;
+    else if (level.literal.size > 0 || level.single !== null) return null;
+    else if (level.full === null) sc.result = EMPTY_RESULT;
+    else {
+      const acc: Collected<S> = { plain: [], queueGroups: null };
+      this.addNode(level.full, acc);
+      sc.result = acc.plain.length === 0 && acc.queueGroups === null ? EMPTY_RESULT : { plain: acc.plain, queues: acc.queueGroups === null ? [] : [...acc.queueGroups.values()] };
+    }
+    return sc.result;
+  }
+
   match(subject: string): MatchResult<S> {
     this.matches++;
+    for (let i = 0; i < this.shortcuts.length; i++) {
+      const sc = this.shortcuts[i]!;
+      if (subject.startsWith(sc.head)) {
+        const r = this.shortcutResult(sc);
+        if (r !== null) return wellFormed(subject) ? r : EMPTY_RESULT;
+        break;
+      }
+    }
+    if (this.rootReject) {
+      const root = this.root;
+      if (root.single === null && root.full === null) {
+        const dot = subject.indexOf('.');
+        if (!root.literal.has(dot < 0 ? subject : subject.substring(0, dot))) return EMPTY_RESULT;
+      }
+    }
     const cached = this.cache.get(subject);
     if (cached !== undefined) {
       this.cacheHits++;

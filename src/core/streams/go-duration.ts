@@ -70,10 +70,30 @@ function fraction(v: bigint, unit: bigint): string {
  */
 export function formatGoTime(ms: number): string {
   if (ms === 0) return '0001-01-01T00:00:00Z';
+  // Direct gets and advisories stamp times of the same second again and again: the date and
+  // time of day are formatted once per second (Date's formatting is a few microseconds).
+  if (Number.isInteger(ms) && ms > 0 && ms < MAX_FOUR_DIGIT_YEAR_MS) {
+    const sec = Math.floor(ms / 1000);
+    if (sec !== lastSecond) {
+      lastSecond = sec;
+      lastPrefix = new Date(sec * 1000).toISOString().slice(0, 19);
+    }
+    return lastPrefix + FRACTIONS[ms - sec * 1000]!;
+  }
   const iso = new Date(ms).toISOString();
   const frac = iso.slice(20, 23).replace(/0+$/, '');
   return frac.length === 0 ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19)}.${frac}Z`;
 }
+
+/** 10000-01-01T00:00:00Z: up to there toISOString has four-digit years. */
+const MAX_FOUR_DIGIT_YEAR_MS = 253402300800000;
+let lastSecond = -1;
+let lastPrefix = '';
+/** The fraction and zone of each millisecond: "Z", ".001Z", ..., ".1Z", ".12Z", ".123Z". */
+const FRACTIONS: readonly string[] = Array.from({ length: 1000 }, (_, i) => {
+  const f = String(i).padStart(3, '0').replace(/0+$/, '');
+  return f.length === 0 ? 'Z' : `.${f}Z`;
+});
 
 /**
  * The first whole millisecond at or after an RFC 3339 instant, or NaN: where a start time

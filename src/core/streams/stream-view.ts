@@ -16,7 +16,7 @@ import type { Logger } from '../../log.js';
 import type { LogPartition } from '../log/index.js';
 import type { AppendObserver } from '../log/partition.js';
 import type { Router, SubscriptionOwner } from '../routing/router.js';
-import { isValidLiteralSubject } from '../routing/subject.js';
+import { hasWildcardToken, isValidLiteralSubject } from '../routing/subject.js';
 import {
   batchBaseOffset,
   batchIsControl,
@@ -200,6 +200,30 @@ function recordsSync(batch: Buffer): StreamRecord[] | null {
 const READ_MANY_BYTES = 1024 * 1024;
 const READ_MANY_MIN_BYTES = 64 * 1024;
 
+/** The batch of `chunks` that holds `offset` (exactly its bytes), or null. */
+function batchHolding(chunks: readonly Buffer[], offset: number): Buffer | null {
+  for (const chunk of chunks) {
+    let found: Buffer | null = null;
+    forEachBatch(chunk, (pos, size) => {
+      const base = batchBaseOffset(chunk, pos);
+      if (offset >= base && offset <= base + batchLastOffsetDelta(chunk, pos)) {
+        found = chunk.subarray(pos, pos + size);
+        return false;
+      }
+    });
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** The record at `offset` of a batch's records (dense unless compacted: looked up by position first). */
+function recordIn(records: readonly StreamRecord[], base: number, offset: number): StreamRecord | null {
+  const r = records[offset - base];
+  if (r !== undefined && r.offset === offset) return r;
+  for (const x of records) if (x.offset === offset) return x;
+  return null;
+}
+
 async function recordsOf(batch: Buffer): Promise<StreamRecord[]> {
   return readRecords(batch, await batchRecordsDataAsync(batch));
 }
@@ -236,7 +260,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private closed = false;
   private readonly log: Logger;
   /** Decoded batches recently read, by base offset. */
-  private readonly readCache = new Map<number, { last: number; records: StreamRecord[] }>();
+  private readonly readCache = new Map<number, { base: number; last: number; records: StreamRecord[] }>();
   /** Where Kafka records whose key is no subject of the stream are seen (wharf.nats.foreign-subject). */
   foreign: ForeignPolicy = { subject: null };
   /** What the last recover() did. */
@@ -327,7 +351,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   // PublishState (read by the publish checks)
 
   lastSeqOf(subject: string): number {
-    if (!/(^|\.)[*>](\.|$)/.test(subject)) return this.index.lastOf(subject);
+    if (!hasWildcardToken(subject)) return this.index.lastOf(subject);
     const f = subjectFilter([subject]);
     let best = 0;
     for (const [s] of this.index.liveSubjects()) if (f === null || f.matches(s)) best = Math.max(best, this.index.lastOf(s));
@@ -1206,13 +1230,22 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const ix = this.index;
     let messages = ix.messages;
     let bytes = ix.bytes;
-    // Appends still in flight are not in the state readers see.
+    // Appends still in flight are not in the state readers see, nor are subjects that only
+    // they have (a mirror's first copies may be in flight when its STREAM.CREATE is answered).
+    let numSubjects = ix.numSubjects;
+    let inflight: Map<string, number> | null = null;
     for (let s = this.durable + 1; s <= ix.last; s++) {
       if (ix.isLive(s)) {
         messages--;
         bytes -= ix.sizeOf(s);
+        const subject = ix.subjectOf(s);
+        if (subject !== null) {
+          inflight ??= new Map();
+          inflight.set(subject, (inflight.get(subject) ?? 0) + 1);
+        }
       }
     }
+    if (inflight !== null) for (const [subject, n] of inflight) if (ix.countOf(subject) <= n) numSubjects--;
     const last = Math.min(ix.last, this.durable);
     const empty = ix.first === 1 && last === 0;
     const firstLive = ix.nextLive(ix.first, null);
@@ -1226,7 +1259,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       first_ts: firstTs,
       last_seq: last,
       last_ts: last > 0 ? this.lastTime : 0,
-      num_subjects: ix.numSubjects,
+      num_subjects: Math.max(0, numSubjects),
       num_deleted: Math.max(0, numDeleted),
       consumer_count: this.hooks?.consumerCount() ?? 0,
     };
@@ -1239,9 +1272,12 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   async get(seq: number): Promise<StoredMessage | null> {
     if (seq < 1 || seq > this.durable || !this.index.isLive(seq)) return null;
-    const r = await this.recordAt(seq - 1);
+    let r = this.recordNow(seq - 1);
+    if (r === undefined) r = await this.recordRead(seq - 1);
     if (r === null) return null;
-    const subject = this.subjectOfRecord(r);
+    // The index knows the subject (readMany takes it from there too): decoding the key and
+    // checking it against the stream's subjects again cost a split per get.
+    const subject = this.index.subjectOf(seq) ?? this.subjectOfRecord(r);
     if (subject === null) return null;
     return this.messageOf(r, seq, subject);
   }
@@ -1256,35 +1292,53 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   private async recordAt(offset: number): Promise<StreamRecord | null> {
-    for (const [base, c] of this.readCache) {
-      if (offset >= base && offset <= c.last) return c.records.find((x) => x.offset === offset) ?? null;
+    const now = this.recordNow(offset);
+    return now !== undefined ? now : this.recordRead(offset);
+  }
+
+  /**
+   * The record at `offset` when it can be had without waiting: from the read cache, or from the
+   * partition's hot tail in a batch that decodes synchronously. Undefined when the log must be
+   * read (a KV get of a recent key then costs no promise on the way down).
+   */
+  private recordNow(offset: number): StreamRecord | null | undefined {
+    for (const c of this.readCache.values()) {
+      if (offset >= c.base && offset <= c.last) return recordIn(c.records, c.base, offset);
     }
+    let res;
+    try {
+      res = this.partition.readCached(offset, 1, { maxOffset: this.durable });
+    } catch {
+      return null;
+    }
+    if (res === null) return undefined;
+    const batch = batchHolding(res.chunks, offset);
+    if (batch === null) return null;
+    if (batchIsControl(batch) || batchRecordsCount(batch) === 0) return null;
+    const records = recordsSync(batch);
+    if (records === null) return undefined;
+    return this.cacheRecords(batch, records, offset);
+  }
+
+  private async recordRead(offset: number): Promise<StreamRecord | null> {
     let res;
     try {
       res = await this.partition.read(offset, 1, { maxOffset: this.durable });
     } catch {
       return null;
     }
-    for (const chunk of res.chunks) {
-      let found: Buffer | null = null;
-      forEachBatch(chunk, (pos, size) => {
-        const b = chunk.subarray(pos, pos + size);
-        const base = batchBaseOffset(b);
-        if (offset >= base && offset <= base + batchLastOffsetDelta(b)) {
-          found = b;
-          return false;
-        }
-      });
-      if (found === null) continue;
-      const batch: Buffer = found;
-      if (batchIsControl(batch) || batchRecordsCount(batch) === 0) return null;
-      const records = await recordsOf(batch.subarray(0, batchSize(batch)));
-      const base = batchBaseOffset(batch);
-      if (this.readCache.size >= 16) this.readCache.delete(this.readCache.keys().next().value!);
-      this.readCache.set(base, { last: base + batchLastOffsetDelta(batch), records });
-      return records.find((x) => x.offset === offset) ?? null;
-    }
-    return null;
+    const batch = batchHolding(res.chunks, offset);
+    if (batch === null) return null;
+    if (batchIsControl(batch) || batchRecordsCount(batch) === 0) return null;
+    const records = recordsSync(batch) ?? (await recordsOf(batch));
+    return this.cacheRecords(batch, records, offset);
+  }
+
+  private cacheRecords(batch: Buffer, records: StreamRecord[], offset: number): StreamRecord | null {
+    const base = batchBaseOffset(batch);
+    if (this.readCache.size >= 16) this.readCache.delete(this.readCache.keys().next().value!);
+    this.readCache.set(base, { base, last: base + batchLastOffsetDelta(batch), records });
+    return recordIn(records, base, offset);
   }
 
   nextSeq(seq: number, filter: SubjectFilter | null): number {

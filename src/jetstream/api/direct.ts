@@ -25,24 +25,21 @@ const MAX_BATCH = 1024 * 1024;
 
 type Field = readonly [string, string];
 
+const NO_FIELDS: readonly Field[] = [];
+
 function reply(r: ApiReply, stream: string, m: StoredMessage, noHdr: boolean, extra: readonly Field[]): void {
-  const fields: Field[] = [
-    ['Nats-Stream', stream],
-    ['Nats-Subject', m.subject],
-    ['Nats-Sequence', String(m.seq)],
-    ['Nats-Time-Stamp', goTime(m.time)],
-    ...extra,
-  ];
-  let head = 'NATS/1.0\r\n';
-  if (!noHdr && m.hdr.length > 0) head = m.hdr.toString('latin1', 0, m.hdr.length - 2);
-  for (const [k, v] of fields) head += `${k}: ${v}\r\n`;
-  r.message(Buffer.from(`${head}\r\n`, 'latin1'), m.data);
+  // The stored headers (without their closing CRLF), then the fields, in one string written
+  // once into the reply (a direct get is on the request path of every KV get).
+  let head = !noHdr && m.hdr.length > 0 ? m.hdr.toString('latin1', 0, m.hdr.length - 2) : 'NATS/1.0\r\n';
+  head += `Nats-Stream: ${stream}\r\nNats-Subject: ${m.subject}\r\nNats-Sequence: ${m.seq}\r\nNats-Time-Stamp: ${goTime(m.time)}\r\n`;
+  for (const [k, v] of extra) head += `${k}: ${v}\r\n`;
+  r.messageText(`${head}\r\n`, m.data);
 }
 
 async function single(r: ApiReply, s: Stream, q: { seq: number; last: string; next: string }, noHdr: boolean): Promise<void> {
   const m = await s.find({ seq: q.seq, last_by_subj: q.last, next_by_subj: q.next });
   if (m === null) return r.status(404, 'Message Not Found');
-  reply(r, s.name, m, noHdr, []);
+  reply(r, s.name, m, noHdr, NO_FIELDS);
 }
 
 async function batch(r: ApiReply, s: Stream, from: number, count: number, maxBytes: number, filter: SubjectFilter | null, noHdr: boolean): Promise<void> {
@@ -167,8 +164,12 @@ export function directRoutes(ctx: JetStreamContext): ApiRoute[] {
       async handle(req, r) {
         const s = ctx.streams.get(req.tokens[2]!);
         if (s === undefined) return;
-        // Tokens are byte strings already (as the Router's subjects are).
-        const subject = req.tokens.slice(3).join('.');
+        // Tokens are byte strings already (as the Router's subjects are); the subject is the
+        // request subject's tail after DIRECT.GET.<stream>. (cut, not joined from its tokens).
+        const t = req.tokens;
+        let tail = t.length - 4;
+        for (let i = 3; i < t.length; i++) tail += t[i]!.length;
+        const subject = req.subject.slice(req.subject.length - tail);
         return single(r, s, { seq: 0, last: subject, next: '' }, false);
       },
     },

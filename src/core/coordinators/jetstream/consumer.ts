@@ -935,17 +935,32 @@ export class Consumer implements JournalOwner {
     return low === null ? this.dseq - 1 : low.dseq - 1;
   }
 
+  /** ack_wait in ms, converted once per value (a BigInt division per delivery showed in profiles). */
+  private ackWaitMs(): number {
+    const ns = this.config.ack_wait;
+    if (ns !== this.ackWaitNs || !this.ackWaitKnown) {
+      this.ackWaitNs = ns;
+      this.ackWaitKnown = true;
+      this.ackWaitMsValue = ms(ns);
+    }
+    return this.ackWaitMsValue;
+  }
+
+  private ackWaitNs: bigint | undefined = undefined;
+  private ackWaitKnown = false;
+  private ackWaitMsValue = 0;
+
   private ackWaitFor(sseq: number): number {
     const backoff = this.config.backoff;
     if (backoff !== undefined && backoff.length > 0) {
       const i = Math.min(this.acks.deliveryCount(sseq) - 1, backoff.length - 1);
       return ms(backoff[Math.max(0, i)]);
     }
-    return ms(this.config.ack_wait);
+    return this.ackWaitMs();
   }
 
   private armAckTimer(now: number, inMs?: number): void {
-    const wait = inMs ?? ms(this.config.ack_wait);
+    const wait = inMs ?? this.ackWaitMs();
     const backoff = this.config.backoff;
     let first = wait;
     if (inMs === undefined && backoff !== undefined && backoff.length > 0) first = ms(backoff[0]);
