@@ -108,8 +108,14 @@ export interface PartitionStore {
    * has checked) at the end of the log. `lastOffsetDeltas[i]` and `maxTimestamps[i]` describe
    * the i-th batch. The engine owns `batches` from now on: it stamps offsets into it and may
    * keep it in memory.
+   *
+   * `expectBase`: the offset the caller numbered the first batch with before handing it over
+   * (an append observer, a JetStream stream, numbers messages while earlier appends are still
+   * in flight). When the append would get another base offset (an append before it failed and
+   * took no offsets), it is refused unwritten with KAFKA_STORAGE_ERROR instead of being stored
+   * under offsets the caller does not know. Without it, appends behind a failed one go on.
    */
-  append(batches: Buffer, lastOffsetDeltas: readonly number[], maxTimestamps: readonly number[]): Promise<AppendResult>;
+  append(batches: Buffer, lastOffsetDeltas: readonly number[], maxTimestamps: readonly number[], expectBase?: number): Promise<AppendResult>;
 
   /**
    * Reads whole batches from `offset` (the batch containing it, or the next one if it fell in

@@ -4,7 +4,8 @@
 // a compaction rewrite may touch. Kept in one place so that a topic's segment.bytes, segment.ms,
 // retention.ms and retention.bytes mean the same on every engine, and the log and storage
 // test suites can hold every engine to the same figures.
-import type { PartitionStorageSettings, RetentionRule, RewriteResult } from './engine.js';
+import { LogError } from '../core/records/errors.js';
+import type { PartitionRef, PartitionStorageSettings, RetentionRule, RewriteResult } from './engine.js';
 
 /** A unit spans at most this many offsets (the local engine's index keeps 32-bit relative offsets). */
 export const MAX_UNIT_OFFSET_SPAN = 2 ** 31;
@@ -96,4 +97,12 @@ export async function rewriteSealedUnits<U extends UnitFacts>(
     rewrittenUpTo = unit.nextOffset;
   }
   return { rewrittenUpTo, bytesBefore, bytesAfter };
+}
+
+/**
+ * The refusal of an append whose caller numbered it from `expected` when the log would store it
+ * from `end` (an append before it failed and took no offsets): see PartitionStore.append.
+ */
+export function renumberedAppend(ref: PartitionRef, expected: number, end: number): LogError {
+  return new LogError('KAFKA_STORAGE_ERROR', `append to ${ref.topic}-${ref.partition} refused: it was numbered from offset ${expected}, but an append before it failed and the log ends at ${end}`);
 }

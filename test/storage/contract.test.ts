@@ -170,6 +170,42 @@ engineTest('a failed append consumes no offsets: the appends around it are ackno
   }
 });
 
+engineTest('an append numbered from an expected base offset is stored there or refused unwritten: behind a failed append it is refused, and the next one numbered from the end goes on', async (place) => {
+  // A JetStream stream numbers its batches before the earlier ones are stored (expectBase);
+  // a batch queued behind a failed append must not take the failed one's offsets.
+  const { engine, store, doomed, arm, restore } = await failingAppend(place);
+  try {
+    await append(store, batchOf('b0', 2)).result;
+    const end = store.acknowledgedEnd;
+    arm();
+    const numbered = (buf: Buffer, base: number) => {
+      const delta = batchLastOffset(buf) - batchBaseOffset(buf);
+      return { buf, result: store.append(buf, [delta], [batchMaxTimestamp(buf)], base) };
+    };
+    const doomedSpan = batchLastOffset(doomed) - batchBaseOffset(doomed) + 1;
+    const first = numbered(doomed, end);
+    const behind = numbered(batchOf('behind', 2), end + doomedSpan);
+    const [f, b] = await Promise.allSettled([first.result, behind.result]);
+    assert.equal(f.status, 'rejected');
+    assert.equal(b.status, 'rejected', 'the append numbered behind the failed one was stored');
+    if (b.status === 'rejected') assert.ok(isLogError(b.reason, 'KAFKA_STORAGE_ERROR'), String(b.reason));
+    assert.equal(store.acknowledgedEnd, end);
+    const next = numbered(batchOf('next'), end);
+    assert.equal((await next.result).baseOffset, end, 'numbered from the end, it is stored there');
+    const stale = numbered(batchOf('stale'), end);
+    await assert.rejects(stale.result, (e) => isLogError(e, 'KAFKA_STORAGE_ERROR'));
+    const expected = Buffer.concat([(await readBatches(store, 0))[0]!, next.buf]);
+    assert.deepEqual(Buffer.concat(await readBatches(store, 0)), expected, 'nothing of a refused append is read');
+    restore();
+    const again = await restart(engine, store, place);
+    assert.deepEqual(Buffer.concat(await readBatches(again.store, 0)), expected, 'after a restart too');
+    await again.store.close();
+    await again.engine.close();
+  } finally {
+    restore();
+  }
+});
+
 engineTest('offsetForTimestamp: the first batch whose max timestamp reaches the one asked, at or after the log start (property)', async (place) => {
   const { engine, store } = await openStore(place, { segmentBytes: 1500 });
   const model: Array<{ base: number; max: number }> = [];

@@ -206,6 +206,13 @@ export class LogPartition {
   private observer: AppendObserver | null = null;
   /** Offset the next append will get (appends in flight included), -1 when it is the engine's end. */
   private issuedEnd = -1;
+  /**
+   * Failures reported to the observer so far. An append issued before the latest one and still
+   * in flight was numbered as if the failed append had taken its offsets: the engine refuses it
+   * (expectBase), and the observer, told already that everything from the failure on is gone,
+   * is not told again (it may have numbered new appends since).
+   */
+  private failures = 0;
 
   /** Installs (or with null removes) the append observer (see AppendObserver). */
   setAppendObserver(observer: AppendObserver | null): void {
@@ -282,10 +289,16 @@ export class LogPartition {
     for (const d of deltas) span += d + 1;
     this.issuedEnd = issuedBase + span;
     if (observer !== null) observer.issued(batches, issuedBase, issuedBase + span - 1);
+    const failuresBefore = this.failures;
     let result: { baseOffset: number; lastOffset: number };
     try {
-      result = await store.append(batches, deltas, maxTimestamps);
+      // An observer numbered these batches from issuedBase: they are stored there or not at all.
+      result = await store.append(batches, deltas, maxTimestamps, observer !== null ? issuedBase : undefined);
     } catch (e) {
+      if (this.failures !== failuresBefore) throw e; // refused behind a failure already reported
+      this.failures++;
+      // What is still in flight was issued before this failure and is refused (when numbered)
+      // or stored after it: the next append is numbered from the engine's end again.
       this.issuedEnd = -1;
       if (observer !== null && this.observer === observer) {
         try {

@@ -35,7 +35,7 @@ import { CLEANED_SUFFIX, Segment, segmentFileName } from './segment.js';
 import type { SegmentIndex } from './segment-index.js';
 import { recoverSegments, scanSegment } from './recovery.js';
 import { Mutex } from '../../util/mutex.js';
-import { needsNewUnit, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
+import { needsNewUnit, renumberedAppend, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
 import { storageError, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 import { IndexBudget } from './index-budget.js';
 import { InlineSyncPolicy } from './inline-sync.js';
@@ -46,6 +46,8 @@ interface PendingAppend {
   maxTimestamps: readonly number[];
   baseOffset: number;
   lastOffset: number;
+  /** The base offset the caller numbered it with (-1: none): see PartitionStore.append. */
+  expectBase: number;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -172,11 +174,11 @@ export class LocalPartitionStore implements PartitionStore {
   // ------------------------------------------------------------------------------------------
   // Appends and group commit
 
-  append(batches: Buffer, lastOffsetDeltas: readonly number[], maxTimestamps: readonly number[]): Promise<AppendResult> {
+  append(batches: Buffer, lastOffsetDeltas: readonly number[], maxTimestamps: readonly number[], expectBase = -1): Promise<AppendResult> {
     const unavailable = this.unavailable();
     if (unavailable) return Promise.reject(unavailable);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ buf: batches, lastOffsetDeltas, maxTimestamps, baseOffset: -1, lastOffset: -1, resolve, reject });
+      this.queue.push({ buf: batches, lastOffsetDeltas, maxTimestamps, baseOffset: -1, lastOffset: -1, expectBase, resolve, reject });
       if (!this.writer) this.writer = this.drain();
     });
   }
@@ -200,13 +202,15 @@ export class LocalPartitionStore implements PartitionStore {
     }
   }
 
-  private async writeGroup(group: PendingAppend[]): Promise<void> {
+  private async writeGroup(all: PendingAppend[]): Promise<void> {
     // Appends queued before close() still go in; only a failed partition refuses them.
     const failure = this._failure;
     if (failure) {
-      for (const p of group) p.reject(failure);
+      for (const p of all) p.reject(failure);
       return;
     }
+    const group = this.refuseRenumbered(all);
+    if (group.length === 0) return;
     const firstIndex = this.segments.length - 1;
     const mark = this.active.mark();
     const endBefore = this._endOffset;
@@ -272,6 +276,27 @@ export class LocalPartitionStore implements PartitionStore {
     if (this.settings.durability === 'always') this._durableEnd = this._ackedEnd;
     else if (this.settings.durability === 'interval') this.scheduleSync();
     for (const p of group) p.resolve({ baseOffset: p.baseOffset, lastOffset: p.lastOffset });
+  }
+
+  /**
+   * Refuses, unwritten, the appends of a group that would not get the base offset their caller
+   * numbered them with (an append before them failed and took no offsets back); the others
+   * keep their order and get consecutive offsets.
+   */
+  private refuseRenumbered(group: PendingAppend[]): PendingAppend[] {
+    let end = this._endOffset;
+    let kept: PendingAppend[] | null = null;
+    for (let i = 0; i < group.length; i++) {
+      const p = group[i]!;
+      if (p.expectBase >= 0 && p.expectBase !== end) {
+        kept ??= group.slice(0, i);
+        p.reject(renumberedAppend(this.ref, p.expectBase, end));
+        continue;
+      }
+      for (const d of p.lastOffsetDeltas) end += d + 1;
+      kept?.push(p);
+    }
+    return kept ?? group;
   }
 
   /** Seals `seg` (fsync + index) and starts the next segment at its end. */

@@ -20,7 +20,7 @@ import type {
 import { LogError } from '../../core/records/errors.js';
 import { batchBaseOffset, batchLastOffsetDelta, batchMaxTimestamp, batchSize, stampBaseOffset } from '../../core/records/batch.js';
 import { Mutex } from '../../util/mutex.js';
-import { needsNewUnit, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
+import { needsNewUnit, renumberedAppend, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
 import { MemoryUnit, type MemoryPartitionData, type MemoryVolume } from './volume.js';
 
 /** Extra backing bytes a kept view may pin before it is copied (the size of Node's buffer pool). */
@@ -88,9 +88,10 @@ export class MemoryPartitionStore implements PartitionStore {
     return this.closed ? new LogError('NOT_LEADER_OR_FOLLOWER', `partition ${this.ref.topic}-${this.ref.partition} is closed`) : null;
   }
 
-  append(batches: Buffer, lastOffsetDeltas: readonly number[], maxTimestamps: readonly number[]): Promise<AppendResult> {
+  append(batches: Buffer, lastOffsetDeltas: readonly number[], maxTimestamps: readonly number[], expectBase = -1): Promise<AppendResult> {
     const unavailable = this.unavailable();
     if (unavailable) return Promise.reject(unavailable);
+    if (expectBase >= 0 && expectBase !== this.data.endOffset) return Promise.reject(renumberedAppend(this.ref, expectBase, this.data.endOffset));
     if (this.volume.bytes + batches.length > this.limits.maxBytes) {
       return Promise.reject(
         new LogError('KAFKA_STORAGE_ERROR', `append to ${this.ref.topic}-${this.ref.partition} failed: the memory engine's limit of ${this.limits.maxBytes} bytes is reached (memory full)`),
