@@ -23,11 +23,7 @@ after(async () => {
   await broker?.close();
 });
 
-async function api(subject: string, body: unknown): Promise<Record<string, unknown>> {
-  const [m] = await nc.request(subject, `_INBOX.api.${Math.random()}`, Buffer.from(JSON.stringify(body)), null, 1, 5_000);
-  assert.ok(m, `no answer on ${subject}`);
-  return JSON.parse(m.payload.toString()) as Record<string, unknown>;
-}
+const api = (subject: string, body: unknown): Promise<Record<string, unknown>> => nc.api(subject, body);
 
 test('a burst of 5000 publishes in one write: split into batches, one PubAck each, in order', async () => {
   await api('$JS.API.STREAM.CREATE.BURST', { name: 'BURST', subjects: ['burst.*'] });

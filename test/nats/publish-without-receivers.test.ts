@@ -22,11 +22,7 @@ after(async () => {
   await broker?.close();
 });
 
-async function api(subject: string, body: unknown): Promise<Record<string, unknown>> {
-  const [m] = await nc.request(subject, `_INBOX.api.${Math.random()}`, Buffer.from(JSON.stringify(body)), null, 1, 5_000);
-  assert.ok(m, `no answer on ${subject}`);
-  return JSON.parse(m.payload.toString()) as Record<string, unknown>;
-}
+const api = (subject: string, body: unknown): Promise<Record<string, unknown>> => nc.api(subject, body);
 
 test('a publish without a reply on a subject only a stream captures is stored', async () => {
   await api('$JS.API.STREAM.CREATE.NOREPLY', { name: 'NOREPLY', subjects: ['noreply.>'] });

@@ -144,6 +144,13 @@ export class RawNats {
   close(): void {
     this.socket.destroy();
   }
+
+  /** A $JS.API request with a JSON body: the decoded JSON reply (throws when none comes in 5 s). */
+  async api(subject: string, body: unknown): Promise<Record<string, unknown>> {
+    const [m] = await this.request(subject, `_INBOX.api.${Math.random()}`, Buffer.from(JSON.stringify(body)), null, 1, 5_000);
+    if (m === undefined) throw new Error(`no answer on ${subject}`);
+    return JSON.parse(m.payload.toString()) as Record<string, unknown>;
+  }
 }
 
 /** The status code of a header-only reply ("NATS/1.0 404 ..."), or null. */
