@@ -4,7 +4,7 @@
 // broker restarts. Recovery must truncate or take the partition offline, never serve corrupt
 // records. A torn tail or a flipped bit here destroys bytes that were acknowledged (fsync=always
 // syncs everything), so losses are allowed; an index is derived data and costs nothing.
-import { openSync, readSync, readdirSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, readSync, readdirSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TargetKind } from '../targets/target.js';
 import { ensureRunning, killHard, nap, type Fault } from './fault.js';
@@ -19,11 +19,36 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-/** Segment files (`.log`, nats-server's `.blk`) and index files of the data directory. */
-function candidates(dataDir: string, damage: Damage, kind: TargetKind): string[] {
+const INTERNAL = /__consumer_offsets|__transaction_state|__share_group_state|__cluster_metadata|__jetstream|\$SYS|__wharf/;
+
+/**
+ * Whether a file belongs to an internal topic. Kafka and nats-server name their directories
+ * after the topic or stream; Wharf names a topic's directory by its id
+ * (`<dataDir>/topics/<topicId>/`), so its name is read from that directory's topic.json.
+ */
+function isInternal(file: string, names: Map<string, string>): boolean {
+  if (INTERNAL.test(file)) return true;
+  const m = /^(.*[\\/]topics[\\/][^\\/]+)[\\/]/.exec(file);
+  if (m === null) return false;
+  const dir = m[1]!;
+  let name = names.get(dir);
+  if (name === undefined) {
+    try {
+      name = String((JSON.parse(readFileSync(join(dir, 'topic.json'), 'utf8')) as { name?: unknown }).name ?? '');
+    } catch {
+      name = '';
+    }
+    names.set(dir, name);
+  }
+  return INTERNAL.test(name);
+}
+
+/** Segment files (`.log`, nats-server's `.blk`) and index files of the workload's topics in the data directory. */
+export function candidates(dataDir: string, damage: Damage, kind: TargetKind): string[] {
   const files: string[] = [];
   walk(dataDir, files);
-  const internal = (p: string) => /__consumer_offsets|__transaction_state|__cluster_metadata|__jetstream|\$SYS|__wharf/.test(p);
+  const names = new Map<string, string>();
+  const internal = (p: string) => isInternal(p, names);
   const user = files.filter((f) => !internal(f) && statSync(f).size > 0);
   if (damage === 'index') {
     return user.filter((f) => (kind === 'nats-server' ? basename(f) === 'index.db' || f.endsWith('.idx') : f.endsWith('.index')));
