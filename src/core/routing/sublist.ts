@@ -181,7 +181,6 @@ export class Sublist<S extends Subscription> {
     return true;
   }
 
-  /** All subscriptions interested in a literal subject. */
   /**
    * Declares a literal prefix (e.g. "$JS.ACK") under which subjects are unique per message (ack
    * subjects): while the only subscriptions that can match such a subject are on `<prefix>.>`
@@ -225,6 +224,7 @@ export class Sublist<S extends Subscription> {
     return sc.result;
   }
 
+  /** All subscriptions interested in a literal subject. */
   match(subject: string): MatchResult<S> {
     this.matches++;
     for (let i = 0; i < this.shortcuts.length; i++) {
