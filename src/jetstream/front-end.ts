@@ -15,7 +15,7 @@
 // delivery subjects) are made through subscribe(), as entries of the same owner.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { ClientDetails, RoutedSubscription, Router, SubscriptionOwner } from '../core/routing/router.js';
+import { viewOf, type ClientDetails, type RoutedSubscription, type Router, type SubscriptionOwner } from '../core/routing/router.js';
 import type { JsApiError } from '../core/streams/types.js';
 import { ApiTable, type ApiReply, type ApiRequest, type ApiRoute } from './api-table.js';
 import { jsError } from './errors.js';
@@ -62,8 +62,12 @@ class Entry implements RoutedSubscription {
     readonly owner: SubscriptionOwner,
     readonly subject: string,
     readonly queue: string | undefined,
-    readonly deliver: (subject: string, reply: string | undefined, hdrLen: number, msg: Buffer) => boolean | void,
+    private readonly handler: RawHandler,
   ) {}
+
+  deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean | void {
+    return this.handler(subject, reply, hdrLen, viewOf(buf, start, end));
+  }
 }
 
 /** A 22-character id in nats-server's nuid alphabet (advisory ids). */
@@ -135,13 +139,13 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
     if (this.opts.unclaimed === true) {
       const router = this.opts.router;
       const prefixes = [API_PREFIX, ...(this.opts.domain !== undefined && this.opts.domain.length > 0 ? [`$JS.${this.opts.domain}.API`] : [])];
-      router.unclaimed = (s, r, h, m, origin) => {
+      router.unclaimed = (s, r, h, buf, start, end, origin) => {
         const p = prefixes.find((x) => s.startsWith(`${x}.`));
         if (p === undefined) return 0;
         const outer = router.origin;
         router.origin = origin;
         try {
-          return this.onRequest(s, p.length + 1, r, h, m) ? 1 : 0;
+          return this.onRequest(s, p.length + 1, r, h, viewOf(buf, start, end)) ? 1 : 0;
         } finally {
           router.origin = outer;
         }
@@ -177,7 +181,7 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
     return this.subscribeRaw(subject, queue, handler);
   }
 
-  private subscribeRaw(subject: string, queue: string | undefined, deliver: Entry['deliver']): () => void {
+  private subscribeRaw(subject: string, queue: string | undefined, deliver: RawHandler): () => void {
     const e = new Entry(this, subject, queue, deliver);
     if (!this.opts.router.subscriptions.insert(e)) throw new Error(`cannot subscribe ${subject}`);
     this.entries.push(e);

@@ -393,11 +393,17 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       this.router.countUnclaimed();
       return;
     }
-    // Receivers' outbound buffers keep large payloads by reference until written: one copy out
-    // of the shared read buffer, which the next read overwrites (src/util/shared-read.ts).
-    const msg = end - start >= COPY_LIMIT && inSharedReadBuffer(buf) ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end);
     this.server.publishing = this;
-    const delivered = this.router.route(subject, reply, hdrLen, msg, this);
+    let delivered: number;
+    if (end - start >= COPY_LIMIT && inSharedReadBuffer(buf)) {
+      // Receivers' outbound buffers keep large payloads by reference until written: one copy out
+      // of the shared read buffer, which the next read overwrites (src/util/shared-read.ts).
+      const copy = Buffer.from(buf.subarray(start, end));
+      delivered = this.router.routeRange(subject, reply, hdrLen, copy, 0, copy.length, this);
+    } else {
+      // Routed as a range of the read buffer: no Buffer view per message (receivers copy what they keep).
+      delivered = this.router.routeRange(subject, reply, hdrLen, buf, start, end, this);
+    }
     this.server.publishing = null;
     if (delivered === 0 && reply !== undefined && this.connect.no_responders === true) this.sendNoResponders(subject, reply);
   }
@@ -512,8 +518,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
 
   // ---- outbound -----------------------------------------------------------------------
 
-  /** Writes one MSG or HMSG for a subscription of this connection. */
-  sendMessage(sub: NatsSubscription, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): void {
+  /** Writes one MSG or HMSG for a subscription of this connection: the message is `buf[start, end)`, headers first. */
+  sendMessage(sub: NatsSubscription, subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): void {
     if (this.closed) return;
     const out = this.out;
     // Receivers that did not ask for headers get MSG with the payload alone.
@@ -525,20 +531,21 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       out.ascii(reply);
       out.ascii(' ');
     }
+    const size = end - start;
     if (withHeaders) {
       out.decimal(hdrLen);
       out.ascii(' ');
-      out.decimal(msg.length);
+      out.decimal(size);
       out.crlf();
-      out.bytes(msg);
+      out.bytes(buf, start, end);
     } else {
-      out.decimal(msg.length - hdrLen);
+      out.decimal(size - hdrLen);
       out.crlf();
-      out.bytes(msg, hdrLen);
+      out.bytes(buf, start + hdrLen, end);
     }
     out.crlf();
     this.outMsgs++;
-    this.outBytes += msg.length;
+    this.outBytes += size;
     if (this.replyGrants !== null && reply !== undefined) this.replyGrants.replyReceived(reply);
     const pending = out.buffered + this.sock.writableLength;
     if (pending > this.server.options.maxPending) {

@@ -26,12 +26,12 @@ export class NatsSubscription implements RoutedSubscription {
     this.sidField = ` ${sid} `;
   }
 
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+  deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean {
     // A filtered message does not count towards the auto-unsubscribe limit, as in nats-server,
     // and is declined: the router then offers a queue group's message to another member.
     if (this.denyFilter !== null && this.denyFilter.deliveryDenied(subject, this.queue)) return false;
     this.delivered++;
-    this.owner.sendMessage(this, subject, reply, hdrLen, msg);
+    this.owner.sendMessage(this, subject, reply, hdrLen, buf, start, end);
     if (this.max > 0 && this.delivered >= this.max) this.owner.removeSubscription(this);
     return true;
   }

@@ -74,15 +74,15 @@ class StreamBridge implements RoutedSubscription {
     private readonly map: (subject: string) => string,
   ) {}
 
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+  deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean {
     if (hops >= MAX_HOPS) return false;
     hops++;
     try {
       // A message delivered to a subject other than its own (a JetStream push delivery to its
       // deliver subject) reaches the importer's subscribers of that subject, keeping its own.
       const matched = this.source.matched;
-      if (matched !== '' && matched !== subject) return this.target.deliverAs(this.map(matched), subject, reply, hdrLen, msg, null) > 0;
-      return this.target.route(this.map(subject), reply, hdrLen, msg, null) > 0;
+      if (matched !== '' && matched !== subject) return this.target.deliverAsRange(this.map(matched), subject, reply, hdrLen, buf, start, end, null) > 0;
+      return this.target.routeRange(this.map(subject), reply, hdrLen, buf, start, end, null) > 0;
     } finally {
       hops--;
     }
@@ -106,12 +106,12 @@ class ResponseBridge implements RoutedSubscription {
     private readonly done: (b: ResponseBridge) => void,
   ) {}
 
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+  deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean {
     if (this.singleton) this.done(this);
     // A response published to the bridge's subject arrives on the requester's reply subject; one
     // delivered to it under another subject (a JetStream pull delivery keeps the message's own
     // subject, as nats-server's does) keeps that subject.
-    return this.requester.deliverAs(this.reply, subject === this.subject ? this.reply : subject, reply, hdrLen, msg, null) > 0;
+    return this.requester.deliverAsRange(this.reply, subject === this.subject ? this.reply : subject, reply, hdrLen, buf, start, end, null) > 0;
   }
 }
 
@@ -128,13 +128,13 @@ class ServiceBridge implements RoutedSubscription {
     private readonly responses: ResponseTracker,
   ) {}
 
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean {
+  deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean {
     if (hops >= MAX_HOPS) return false;
     const target = applied(this.transform, subject);
     const forwardedReply = reply === undefined ? undefined : this.responses.open(this.exporter, this.importer, reply, this.singleton);
     hops++;
     try {
-      const n = this.exporter.route(target, forwardedReply, hdrLen, msg, null);
+      const n = this.exporter.routeRange(target, forwardedReply, hdrLen, buf, start, end, null);
       if (n === 0 && forwardedReply !== undefined) this.responses.close(this.exporter, forwardedReply);
       return n > 0;
     } finally {

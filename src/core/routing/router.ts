@@ -1,6 +1,11 @@
 // Message routing between publishers and subscriptions, independent of any wire format.
-// A message is a Buffer holding optional NATS-style headers followed by the payload; the
-// header length travels beside it so that receivers that cannot take headers can skip them.
+// A message is a byte range of a Buffer, `buf[start, end)`, holding optional NATS-style headers
+// followed by the payload; the header length travels beside it so that receivers that cannot
+// take headers can skip them. Receivers get the range rather than a Buffer view of it: the NATS
+// front-end routes a publish straight out of its read buffer, and a view per message was most
+// of the garbage of 1 KB pub/sub (docs/nats-performance.md). A receiver that wants a Buffer
+// makes the view itself (viewOf); route(), fanout() and deliverAs() take a whole Buffer for the
+// broker's own publishers, routeRange() and deliverAsRange() a range.
 //
 // Two entries: publish() is a client's publish, and applies the subject mappings first, where
 // nats-server applies them (in the inbound path of client and leafnode connections, before
@@ -41,22 +46,29 @@ export interface ClientDetails {
 export interface RoutedSubscription extends Subscription {
   readonly owner: SubscriptionOwner;
   /**
-   * Hands one message to the subscription. `msg` is only valid during the call: a receiver
-   * that keeps it must copy it. `hdrLen` is 0 when the message has no headers. A receiver that
-   * returns false declines the message: it is not counted as delivered (a requester then gets
+   * Hands one message to the subscription: the bytes `buf[start, end)`, headers first. They are
+   * only valid during the call (they may be the process-wide read buffer): a receiver that keeps
+   * them must copy them. `hdrLen` is 0 when the message has no headers. A receiver that returns
+   * false declines the message: it is not counted as delivered (a requester then gets
    * no-responders), as when the subscription did not exist.
    */
-  deliver(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer): boolean | void;
+  deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean | void;
 }
 
 /** A stream's capture of the publishes on one of its subjects. */
 export interface CaptureEntry extends Subscription {
   readonly queue: undefined;
   /**
-   * Takes a publish (synchronously, `msg` valid during the call only). Returns true when the
-   * Router must not fan the message out to subscriptions now: the capture will, in log order.
+   * Takes a publish, the bytes `buf[start, end)` (synchronously, valid during the call only: a
+   * stream that keeps them past it copies them). Returns true when the Router must not fan the
+   * message out to subscriptions now: the capture will, in log order.
    */
-  capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean;
+  capture(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null): boolean;
+}
+
+/** `buf[start, end)` as a Buffer: `buf` itself when the range is all of it, else a view (valid as long as the bytes are). */
+export function viewOf(buf: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
 }
 
 export interface RouterStats {
@@ -90,7 +102,7 @@ export class Router {
    * its $JS.API requests this way (10039), as nats-server does, without a subscription (no
    * interest, nothing in /subsz). Returns how many took it.
    */
-  unclaimed: ((subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null) => number) | null = null;
+  unclaimed: ((subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null) => number) | null = null;
   /** null when no mapping is configured: publish() then costs one comparison more than route(). */
   private mapping: SubjectMapping | null = null;
 
@@ -138,16 +150,21 @@ export class Router {
    * capture included.
    */
   route(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+    return this.routeRange(subject, reply, hdrLen, msg, 0, msg.length, origin);
+  }
+
+  /** route() of the message `buf[start, end)`, without a Buffer view of it (valid during the call only, as for receivers). */
+  routeRange(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null): number {
     this.published++;
     if (this.captures.size > 0) {
       const c = this.captures.match(subject).plain;
       if (c.length > 0) {
-        if (c[0]!.capture(subject, reply, hdrLen, msg, origin)) return 1;
-        return 1 + this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+        if (c[0]!.capture(subject, reply, hdrLen, buf, start, end, origin)) return 1;
+        return 1 + this.deliverAll(subject, subject, reply, hdrLen, buf, start, end, origin);
       }
     }
-    const n = this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
-    if (n === 0 && this.unclaimed !== null) return this.unclaimed(subject, reply, hdrLen, msg, origin);
+    const n = this.deliverAll(subject, subject, reply, hdrLen, buf, start, end, origin);
+    if (n === 0 && this.unclaimed !== null) return this.unclaimed(subject, reply, hdrLen, buf, start, end, origin);
     return n;
   }
 
@@ -156,7 +173,7 @@ export class Router {
    * now hands to core subscribers itself. Returns how many subscriptions received it.
    */
   fanout(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
-    return this.deliverAll(subject, subject, reply, hdrLen, msg, origin);
+    return this.deliverAll(subject, subject, reply, hdrLen, msg, 0, msg.length, origin);
   }
 
   /**
@@ -166,7 +183,12 @@ export class Router {
    * Returns how many subscriptions received it.
    */
   deliverAs(target: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
-    return this.deliverAll(target, subject, reply, hdrLen, msg, origin);
+    return this.deliverAll(target, subject, reply, hdrLen, msg, 0, msg.length, origin);
+  }
+
+  /** deliverAs() of the message `buf[start, end)` (the forwarding of a message routed as a range). */
+  deliverAsRange(target: string, subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null): number {
+    return this.deliverAll(target, subject, reply, hdrLen, buf, start, end, origin);
   }
 
   /**
@@ -224,7 +246,7 @@ export class Router {
     }
   }
 
-  private deliverAll(match: string, subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): number {
+  private deliverAll(match: string, subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null): number {
     const result = this.subscriptions.match(match);
     let count = 0;
     const skipOrigin = origin !== null && !origin.echo;
@@ -237,7 +259,7 @@ export class Router {
     for (let i = 0; i < plain.length; i++) {
       const sub = plain[i]!;
       if (skipOrigin && sub.owner === origin) continue;
-      if (sub.deliver(subject, reply, hdrLen, msg) !== false) count++;
+      if (sub.deliver(subject, reply, hdrLen, buf, start, end) !== false) count++;
     }
     const queues = result.queues;
     for (let g = 0; g < queues.length; g++) {
@@ -250,7 +272,7 @@ export class Router {
         if (skipOrigin && sub.owner === origin) continue;
         // A member that declines (a delivery permission filter) passes the message on to the
         // next one, as nats-server offers a queue message to another member.
-        if (sub.deliver(subject, reply, hdrLen, msg) === false) continue;
+        if (sub.deliver(subject, reply, hdrLen, buf, start, end) === false) continue;
         count++;
         break;
       }

@@ -18,7 +18,7 @@
 import type { Logger } from '../../log.js';
 import { LogError, isLogError, type Log, type TopicInfo } from '../log/index.js';
 import type { PartitionAppendCheck } from '../log/partition.js';
-import type { CaptureEntry, Router, SubscriptionOwner } from '../routing/router.js';
+import { viewOf, type CaptureEntry, type Router, type SubscriptionOwner } from '../routing/router.js';
 import { isValidLiteralSubject } from '../routing/subject.js';
 import { batchIsControl, batchIsTransactional, batchRecordsDataAsync, forEachBatch } from '../records/batch.js';
 import { jsError } from './api-errors.js';
@@ -87,8 +87,9 @@ class Capture implements CaptureEntry {
     readonly subject: string,
     private readonly stream: Stream,
   ) {}
-  capture(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, origin: SubscriptionOwner | null): boolean {
-    return this.stream.capture(subject, reply, hdrLen, msg, origin);
+  /** The stream checks and stores the message from a view of the range; what it keeps past the call it copies (stream-view.ts). */
+  capture(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null): boolean {
+    return this.stream.capture(subject, reply, hdrLen, viewOf(buf, start, end), origin);
   }
 }
 
