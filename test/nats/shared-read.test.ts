@@ -3,11 +3,14 @@
 // once written (src/nats/outbound.ts). This file runs the broker with
 // WHARF_DEBUG_SCRIBBLE_READS=1, which fills each read's bytes with 0xEE as soon as its callback
 // returns: any receiver still holding a view of them then delivers 0xEE instead of the payload.
+// Routed messages reach receivers as ranges of that buffer (Router.routeRange): a stream capture
+// that keeps a message past the read (an atomic batch's staged messages) must copy it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nats2 from 'nats';
 import type { Broker } from '../../src/index.js';
 import { RawClient } from '../support/raw-client.js';
+import { RawNats } from '../jetstream/support/raw-nats.js';
 import { waitFor } from '../support/wait.js';
 
 process.env.WHARF_DEBUG_SCRIBBLE_READS = '1';
@@ -104,4 +107,39 @@ test('full-size staging buffers go back to the pool once the socket has written 
   // 5 MB went out in 64 KiB buffers: had none been given back, the pool would be empty.
   await waitFor(() => pooledStagingCount() > 0, { what: 'a staging buffer back in the pool', timeoutMs: 5_000 });
   await Promise.all([nc.close(), pub.close()]);
+});
+
+test('a stream capture keeps what it stores past the read: an atomic batch staged over overwritten reads is stored and delivered as published', async () => {
+  const admin = await RawNats.open(broker.ports.nats, 'admin');
+  const created = await admin.api('$JS.API.STREAM.CREATE.SHARED', { name: 'SHARED', subjects: ['shared.>'], allow_atomic: true });
+  assert.equal(created['error'], undefined, JSON.stringify(created['error']));
+  // A core subscriber of the captured subjects gets each message when it is published.
+  const sid = admin.sub('shared.>');
+  await admin.flush();
+  const pub = await RawNats.open(broker.ports.nats, 'publisher');
+  const n = 6;
+  // One message per read: each waits for the previous one's reply, so every staged message's
+  // read is overwritten (and the later ones read into the same buffer) before the commit.
+  for (let i = 1; i <= n; i++) {
+    const headers: Array<[string, string]> = [
+      ['Nats-Batch-Id', 'shared-read'],
+      ['Nats-Batch-Sequence', String(i)],
+    ];
+    if (i === n) headers.push(['Nats-Batch-Commit', '1']);
+    const [reply] = await pub.request(`shared.${i}`, `_INBOX.shared.${i}`, payload(i * 3 + 1), headers, 1, 10_000);
+    assert.ok(reply !== undefined, `no reply to batch message ${i}`);
+    if (i === n) assert.match(reply.payload.toString(), /"batch":"shared-read"/);
+  }
+  for (let i = 1; i <= n; i++) {
+    const got = await admin.api('$JS.API.STREAM.MSG.GET.SHARED', { seq: i });
+    const message = got['message'] as { subject: string; data: string } | undefined;
+    assert.ok(message !== undefined, `stored message ${i}: ${JSON.stringify(got)}`);
+    assert.equal(message.subject, `shared.${i}`);
+    assert.ok(Buffer.from(message.data, 'base64').equals(payload(i * 3 + 1)), `stored message ${i} differs from what was published`);
+  }
+  const delivered = admin.messages(sid);
+  assert.ok(await admin.waitFor(() => delivered.length >= n, 10_000), `the subscriber got ${delivered.length} of ${n}`);
+  delivered.forEach((m, k) => assert.ok(m.payload.equals(payload((k + 1) * 3 + 1)), `delivered message ${k + 1} differs`));
+  pub.close();
+  admin.close();
 });
