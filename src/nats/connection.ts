@@ -387,21 +387,22 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
       return;
     }
     if (this.connect.verbose) this.queueProto(OK);
-    // Nobody to hand it to and no reply to answer: the message ends here, without the Buffer
-    // view that routing it needs (publish-only traffic made one per message).
-    if (reply === undefined && !this.router.wouldClaim(subject)) {
-      this.router.countUnclaimed();
-      return;
-    }
     this.server.publishing = this;
     let delivered: number;
     if (end - start >= COPY_LIMIT && inSharedReadBuffer(buf)) {
+      // Nobody to hand it to and no reply to answer: the message ends here, without the copy.
+      if (reply === undefined && !this.router.wouldClaim(subject)) {
+        this.server.publishing = null;
+        this.router.countUnclaimed();
+        return;
+      }
       // Receivers' outbound buffers keep large payloads by reference until written: one copy out
       // of the shared read buffer, which the next read overwrites (src/util/shared-read.ts).
       const copy = Buffer.from(buf.subarray(start, end));
       delivered = this.router.routeRange(subject, reply, hdrLen, copy, 0, copy.length, this);
     } else {
-      // Routed as a range of the read buffer: no Buffer view per message (receivers copy what they keep).
+      // Routed as a range of the read buffer: no Buffer view per message (receivers copy what
+      // they keep), and a message nobody takes costs the one Sublist lookup of the routing.
       delivered = this.router.routeRange(subject, reply, hdrLen, buf, start, end, this);
     }
     this.server.publishing = null;

@@ -194,7 +194,7 @@ export class Router {
   /**
    * Whether route() could hand a message on the literal subject `subject` to anyone: a
    * capture, a subscription, or the unclaimed-message handler. False lets a front-end drop a
-   * message before it builds one (then countUnclaimed() keeps the statistics whole).
+   * message before it copies it (then countUnclaimed() keeps the statistics whole).
    */
   wouldClaim(subject: string): boolean {
     if (this.unclaimed !== null) return true;
