@@ -266,9 +266,9 @@ export class Router {
       const members = queues[g]!;
       const n = members.length;
       // Random start, then the first eligible member: uniform when nobody is excluded.
-      const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+      const first = n === 1 ? 0 : Math.floor(Math.random() * n);
       for (let k = 0; k < n; k++) {
-        const sub = members[(start + k) % n]!;
+        const sub = members[(first + k) % n]!;
         if (skipOrigin && sub.owner === origin) continue;
         // A member that declines (a delivery permission filter) passes the message on to the
         // next one, as nats-server offers a queue message to another member.
