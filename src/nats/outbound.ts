@@ -8,7 +8,10 @@
 // callback), so a busy connection allocates nothing per event. Allocating a fresh 64 KiB buffer
 // per event, as before, was external memory at the rate of the traffic, and external memory is
 // what starts V8's full garbage collections (see src/util/shared-read.ts for the read side).
+// The pool's first 64 buffers are slots of the byte arena (src/util/byte-arena.ts), which also
+// holds the shared read buffer: a payload copied from a read into such a slot costs no object.
 import type { Socket } from 'node:net';
+import { ARENA_SLOTS, arenaSlot, copyWithinArena, inArena } from '../util/byte-arena.js';
 
 /** Staging starts small (idle connections are many) and doubles up to this size. */
 const FIRST_STAGING = 512;
@@ -27,15 +30,26 @@ interface PooledStaging {
   readonly release: () => void;
 }
 
-const pool: PooledStaging[] = [];
+/** Free arena slots (src/util/byte-arena.ts): always taken first, always given back (64 at most). */
+const arenaPool: PooledStaging[] = [];
+/** Free buffers of their own, taken when every arena slot is out (a backed-up receiver); POOL_MAX kept. */
+const ownPool: PooledStaging[] = [];
+/** Staging slots of the byte arena handed out so far. */
+let arenaSlotsTaken = 0;
 
 function takeStaging(): PooledStaging {
-  const reused = pool.pop();
-  if (reused !== undefined) return reused;
+  const free = arenaPool.pop();
+  if (free !== undefined) return free;
+  // Copies out of the shared read buffer into an arena slot make no object (byte-arena.ts).
+  if (arenaSlotsTaken < ARENA_SLOTS) return pooledEntry(arenaSlot(arenaSlotsTaken++), arenaPool, ARENA_SLOTS);
+  return ownPool.pop() ?? pooledEntry(Buffer.allocUnsafeSlow(MAX_STAGING), ownPool, POOL_MAX);
+}
+
+function pooledEntry(buf: Buffer, home: PooledStaging[], max: number): PooledStaging {
   const entry: PooledStaging = {
-    buf: Buffer.allocUnsafeSlow(MAX_STAGING),
+    buf,
     release: () => {
-      if (pool.length < POOL_MAX) pool.push(entry);
+      if (home.length < max) home.push(entry);
     },
   };
   return entry;
@@ -43,7 +57,7 @@ function takeStaging(): PooledStaging {
 
 /** Buffers in the pool now (for tests). */
 export function pooledStagingCount(): number {
-  return pool.length;
+  return arenaPool.length + ownPool.length;
 }
 
 export class Outbound {
@@ -60,6 +74,11 @@ export class Outbound {
   private queuedBytes = 0;
   /** Bytes handed to the socket over the connection's life. */
   bytesWritten = 0;
+  /** Whether `staging` is a slot of the byte arena. */
+  private stagingInArena = false;
+  /** The last source bytes() copied from and whether it is in the byte arena: a read's messages share one source. */
+  private lastSource: Buffer = EMPTY;
+  private lastSourceInArena = false;
 
   /** Bytes waiting in this buffer (not yet handed to the socket). */
   get buffered(): number {
@@ -75,8 +94,10 @@ export class Outbound {
       const entry = takeStaging();
       this.stagingEntry = entry;
       this.staging = entry.buf;
+      this.stagingInArena = inArena(entry.buf);
     } else {
       this.staging = Buffer.allocUnsafeSlow(Math.max(this.nextSize, n));
+      this.stagingInArena = false;
     }
     this.len = 0;
   }
@@ -93,6 +114,7 @@ export class Outbound {
     }
     this.stagingEntry = null;
     this.staging = EMPTY;
+    this.stagingInArena = false;
     this.len = 0;
   }
 
@@ -143,7 +165,13 @@ export class Outbound {
     }
     this.ensure(n);
     if (n > SHORT) {
-      src.copy(this.staging, this.len, start, end);
+      if (src !== this.lastSource) {
+        this.lastSource = src;
+        this.lastSourceInArena = inArena(src);
+      }
+      // Buffer#copy of a range would make a view of it per call; within the arena no object.
+      if (this.stagingInArena && this.lastSourceInArena) copyWithinArena(this.staging, this.len, src, start, end);
+      else src.copy(this.staging, this.len, start, end);
       this.len += n;
       return;
     }
@@ -155,6 +183,7 @@ export class Outbound {
 
   /** Hands everything buffered to the socket in one write (or one corked writev). */
   flush(socket: Socket): void {
+    this.lastSource = EMPTY;
     const total = this.buffered;
     if (total === 0) return;
     this.bytesWritten += total;

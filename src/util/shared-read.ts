@@ -20,14 +20,15 @@
 // a receiver that kept a view of them sees garbage at once instead of on an unlucky day
 // (test/nats/shared-read.test.ts runs the broker so).
 import { Socket, type Server } from 'node:net';
+import { arenaJoinBuffer, arenaReadBuffer, inArenaReads } from './byte-arena.js';
 
 export const SHARED_READ_SIZE = 64 * 1024;
 
 let shared: Buffer | null = null;
 
-/** The process-wide read buffer (allocated on first use, outside the pool). */
+/** The process-wide read buffer (allocated on first use, in the byte arena: src/util/byte-arena.ts). */
 export function sharedReadBuffer(): Buffer {
-  shared ??= Buffer.allocUnsafeSlow(SHARED_READ_SIZE);
+  shared ??= arenaReadBuffer();
   return shared;
 }
 
@@ -35,7 +36,7 @@ let joined: Buffer | null = null;
 
 /** Whether `b` is a view of the shared read buffer or of the join buffer (its bytes change with the next read). */
 export function inSharedReadBuffer(b: Buffer): boolean {
-  return (shared !== null && b.buffer === shared.buffer) || (joined !== null && b.buffer === joined.buffer);
+  return inArenaReads(b);
 }
 
 /**
@@ -48,7 +49,7 @@ export function inSharedReadBuffer(b: Buffer): boolean {
 export function joinReads(held: Buffer, chunk: Buffer): Buffer {
   const n = held.length + chunk.length;
   if (n > 2 * SHARED_READ_SIZE) return Buffer.concat([held, chunk], n);
-  joined ??= Buffer.allocUnsafeSlow(2 * SHARED_READ_SIZE);
+  joined ??= arenaJoinBuffer();
   held.copy(joined, 0);
   chunk.copy(joined, held.length);
   return joined.subarray(0, n);
