@@ -8,7 +8,7 @@
 // callback), so a busy connection allocates nothing per event. Allocating a fresh 64 KiB buffer
 // per event, as before, was external memory at the rate of the traffic, and external memory is
 // what starts V8's full garbage collections (see src/util/shared-read.ts for the read side).
-// The pool's first 64 buffers are slots of the byte arena (src/util/byte-arena.ts), which also
+// The pool's buffers are the 128 slots of the byte arena (src/util/byte-arena.ts), which also
 // holds the shared read buffer: a payload copied from a read into such a slot costs no object.
 import type { Socket } from 'node:net';
 import { ARENA_SLOTS, arenaSlot, copyWithinArena, inArena } from '../util/byte-arena.js';
@@ -21,43 +21,35 @@ const EMPTY = Buffer.alloc(0);
 export const COPY_LIMIT = 16 * 1024;
 /** Up to this length a JavaScript loop beats a call into native code. */
 const SHORT = 48;
-/** Full-size staging buffers kept for reuse (4 MiB); beyond that they are left to the collector. */
-const POOL_MAX = 64;
-
 /** A full-size staging buffer of the pool and the callback that gives it back. */
 interface PooledStaging {
   readonly buf: Buffer;
   readonly release: () => void;
 }
 
-/** Free arena slots (src/util/byte-arena.ts): always taken first, always given back (64 at most). */
-const arenaPool: PooledStaging[] = [];
-/** Free buffers of their own, taken when every arena slot is out (a backed-up receiver); POOL_MAX kept. */
-const ownPool: PooledStaging[] = [];
+/**
+ * Free arena slots (src/util/byte-arena.ts), always given back. Past the arena's slots (a
+ * backed-up receiver holds more than 8 MiB of full staging buffers) a buffer of its own is
+ * allocated and left to the collector once written: the arena bounds what the pool keeps.
+ */
+const pool: PooledStaging[] = [];
 /** Staging slots of the byte arena handed out so far. */
 let arenaSlotsTaken = 0;
 
 function takeStaging(): PooledStaging {
-  const free = arenaPool.pop();
+  const free = pool.pop();
   if (free !== undefined) return free;
   // Copies out of the shared read buffer into an arena slot make no object (byte-arena.ts).
-  if (arenaSlotsTaken < ARENA_SLOTS) return pooledEntry(arenaSlot(arenaSlotsTaken++), arenaPool, ARENA_SLOTS);
-  return ownPool.pop() ?? pooledEntry(Buffer.allocUnsafeSlow(MAX_STAGING), ownPool, POOL_MAX);
-}
-
-function pooledEntry(buf: Buffer, home: PooledStaging[], max: number): PooledStaging {
-  const entry: PooledStaging = {
-    buf,
-    release: () => {
-      if (home.length < max) home.push(entry);
-    },
-  };
-  return entry;
+  if (arenaSlotsTaken < ARENA_SLOTS) {
+    const entry: PooledStaging = { buf: arenaSlot(arenaSlotsTaken++), release: () => void pool.push(entry) };
+    return entry;
+  }
+  return { buf: Buffer.allocUnsafeSlow(MAX_STAGING), release: () => {} };
 }
 
 /** Buffers in the pool now (for tests). */
 export function pooledStagingCount(): number {
-  return arenaPool.length + ownPool.length;
+  return pool.length;
 }
 
 export class Outbound {

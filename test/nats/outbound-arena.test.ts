@@ -1,7 +1,8 @@
 // The outbound staging pool and the byte arena (src/nats/outbound.ts, src/util/byte-arena.ts):
 // copies from the shared read buffer into a staging buffer of the arena make no object, so the
 // pool must hand out arena slots before buffers of their own, and keep every arena slot when a
-// backed-up receiver had more buffers out than the arena holds. The socket here is a stand-in
+// backed-up receiver had more buffers out than the arena holds (a pool bounded below the arena,
+// or one that kept buffers of their own in the arena's place, loses slots). The socket here is a stand-in
 // that records what the Outbound writes and gives the buffers back when the test says (the
 // written bytes are what a real socket would send; the end-to-end behaviour is in
 // shared-read.test.ts). This file runs in a process of its own: the pool is process state.
@@ -61,7 +62,7 @@ test('copies from the shared read buffer into arena staging are exact, and every
     for (let at = 0; at + CHUNK <= w.length; at += CHUNK) assert.ok(w.subarray(at, at + CHUNK).equals(expected), 'a copied range differs');
   }
 
-  // The buffers of their own come back first, then the arena's: all of the arena's are kept.
+  // The buffers of their own are written first, then the arena's: every arena slot comes back.
   sb.release();
   sa.release();
   const c = new Outbound();
