@@ -80,7 +80,11 @@ export interface Broker {
 function refuseUnserved(opts: BrokerOptions): void {
   const n = opts.nats;
   const unserved: string[] = [];
-  if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
+  // The system account is an account like the others, without JetStream (jetStreamAccountSpecs);
+  // nats-server's $SYS events and requests are not served in it (docs/security.md).
+  if (n.systemAccount !== undefined && n.operator === undefined && !Object.hasOwn(n.accounts ?? {}, n.systemAccount)) {
+    throw new ConfigError(`system account ${JSON.stringify(n.systemAccount)} is not a configured account`);
+  }
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
   if (mechanisms.has('OAUTHBEARER') && k.oauthJwksFile === undefined) throw new ConfigError('OAUTHBEARER needs a JWKS file (kafka-oauth-jwks-file, or sasl.oauthbearer.jwks.endpoint.url=file:... in the Kafka configuration file)');
@@ -180,7 +184,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   if (opts.jetstream.enabled) {
     const specs = jetStreamAccountSpecs(natsServer);
     try {
-      jsAccounts = await life.start('jetstream', () => JetStreamAccounts.start({ options: opts.jetstream, log, logger, serverName: natsServer.serverName, accounts: specs }), (j) => j.close());
+      jsAccounts = await life.start('jetstream', () => JetStreamAccounts.start({ options: opts.jetstream, log, logger, serverName: natsServer.serverName, accounts: specs, routing: natsServer.accounts }), (j) => j.close());
     } catch (e) {
       if (e instanceof JetStreamAccountsError) throw new ConfigError(e.message);
       throw e;

@@ -27,6 +27,7 @@ import { disabledRoutes } from './api/disabled.js';
 import { startJetStreamConsumerService } from './consumer-service.js';
 import { JetStreamFrontEnd } from './front-end.js';
 import { JETSTREAM_API_LEVEL, JetStreamService } from './service.js';
+import { externalOrigins, type AccountRouting } from './external-origins.js';
 
 export interface JetStreamAccountSpec {
   readonly name: string;
@@ -43,6 +44,8 @@ export interface JetStreamAccountsDeps {
   logger: Logger;
   serverName: string;
   accounts: readonly JetStreamAccountSpec[];
+  /** The accounts' imports, for mirrors and sources with `external` API prefixes (absent: none reach another account). */
+  routing?: AccountRouting;
 }
 
 export class JetStreamAccountsError extends Error {
@@ -88,6 +91,8 @@ export class JetStreamAccounts {
     const snapshotStore = deps.options.snapshotBytes >= 0 ? await SnapshotStore.open(deps.log, deps.logger) : undefined;
     const names = new Set(enabled.map((a) => a.name));
     let first = true;
+    const routing: AccountRouting = deps.routing ?? { resolveService: (account, subject) => ({ account, subject }), streamReaches: (from, _s, to) => from === to };
+    const stream = (account: string, name: string) => this.services.get(account)?.registry.get(name);
     for (const a of enabled) {
       const service = await JetStreamService.start({
         options: deps.options,
@@ -100,6 +105,7 @@ export class JetStreamAccounts {
         state,
         ...(snapshotStore !== undefined ? { snapshotStore } : {}),
         ...(first ? { accounts: names } : {}),
+        externalOrigin: externalOrigins(a.name, { routing, domain: deps.options.domain, stream }),
       });
       first = false;
       this.services.set(a.name, service);
