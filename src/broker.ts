@@ -6,6 +6,7 @@ import { ConfigError, resolveOptions, type BrokerConfig, type BrokerOptions } fr
 import { createLogger, type Logger } from './log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
+import { subjectMatches } from './core/routing/subject.js';
 import { AccountConfigError } from './core/routing/accounts.js';
 import { NatsJwtError } from './core/security/nats-jwt.js';
 import { NatsServer } from './nats/server.js';
@@ -104,7 +105,9 @@ function jetStreamAccountSpecs(server: NatsServer): JetStreamAccountSpec[] {
   return names.map((name) => {
     const c = configs[name];
     const enabled = name === GLOBAL_ACCOUNT || (name !== server.options.systemAccount && c?.jetstream === true);
-    return { name, router: server.accounts.router(name), enabled, ...(c?.jetstreamLimits !== undefined ? { limits: c.jetstreamLimits } : {}) };
+    // nats-server's serviceImportShadowed($JS.API.INFO): a service import whose local subject takes it.
+    const apiImported = (c?.imports ?? []).some((i) => i.kind === 'service' && subjectMatches(i.to ?? i.subject, '$JS.API.INFO'));
+    return { name, router: server.accounts.router(name), enabled, apiImported, ...(c?.jetstreamLimits !== undefined ? { limits: c.jetstreamLimits } : {}) };
   });
 }
 

@@ -36,6 +36,12 @@ export interface JetStreamAccountSpec {
   readonly enabled: boolean;
   /** Its limits (absent: unlimited). */
   readonly limits?: JetStreamAccountLimits;
+  /**
+   * Whether a service import of the account takes $JS.API.INFO (the JetStream API of another
+   * account): an account without JetStream then gets no 10039 answers at all, its other $JS.API
+   * requests have no responders, as nats-server skips its responder when that import shadows it.
+   */
+  readonly apiImported?: boolean;
 }
 
 export interface JetStreamAccountsDeps {
@@ -118,7 +124,7 @@ export class JetStreamAccounts {
     }
     const template = services[0]?.frontEnd.routes() ?? FALLBACK_ROUTES;
     for (const a of deps.accounts) {
-      if (a.enabled) continue;
+      if (a.enabled || a.apiImported === true) continue;
       const fe = new JetStreamFrontEnd({
         router: a.router,
         logger: deps.logger,

@@ -7,6 +7,8 @@
 // - account IA mirrors and sources JS's stream through an `external` API prefix (IA imports JS's
 //   $JS.API.CONSUMER.> under RI.JS.API.CONSUMER.> and the deliver prefix RI.DELIVER.SYNC.>);
 // - a direct get of JS's stream from U through a service import of $JS.API.DIRECT.GET.>;
+// - an account without JetStream that imports another's $JS.API.INFO answers no other $JS.API
+//   request (no responders instead of 10039: the import shadows nats-server's responder);
 // - a system account ($SYS, system_account) is a configured account without JetStream.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +31,7 @@ accounts {
     users = [ { user: js, password: js } ]
     exports = [
       { service: "$JS.API.CONSUMER.>" }
+      { service: "$JS.API.INFO" }
       { service: "$JS.API.DIRECT.GET.>", response: stream }
       { stream: "RI.DELIVER.SYNC.>" }
       { stream: "p.d" }
@@ -48,6 +51,10 @@ accounts {
       { stream: { account: JS, subject: "p.d" } }
       { service: { account: JS, subject: "$JS.API.DIRECT.GET.>" }, to: "JS.DIRECT.GET.>" }
     ]
+  }
+  V {
+    users = [ { user: v, password: v } ]
+    imports = [ { service: { account: JS, subject: "$JS.API.INFO" } } ]
   }
   $SYS { users = [ { user: admin, password: admin } ] }
 }
@@ -80,7 +87,7 @@ for (const kind of ['wharf', 'nats-server'] as const) {
         port = br.ports.nats;
         stop = () => br.close();
       }
-      for (const u of ['js', 'ia', 'u', 'admin']) conns[u] = await nats.connect({ servers: `127.0.0.1:${port}`, user: u, pass: u, reconnect: false });
+      for (const u of ['js', 'ia', 'u', 'v', 'admin']) conns[u] = await nats.connect({ servers: `127.0.0.1:${port}`, user: u, pass: u, reconnect: false });
       const jsm = await as('js').jetstreamManager();
       await jsm.streams.add({ name: 'TEST', subjects: ['TEST'], allow_direct: true });
       const js = as('js').jetstream();
@@ -156,6 +163,13 @@ for (const kind of ['wharf', 'nats-server'] as const) {
       as('u').publish('JS.DIRECT.GET.TEST', sc.encode(JSON.stringify({ seq: 1, batch: 3 })), { reply: inbox });
       await done;
       assert.deepEqual(got, ['OK 0', 'OK 1', 'OK 2']);
+    });
+
+    it("gives an account that imports another's $JS.API.INFO no JetStream answers of its own", { timeout: 30_000 }, async () => {
+      const info = JSON.parse(sc.decode((await as('v').request('$JS.API.INFO', new Uint8Array(0), { timeout: 5_000 })).data)) as ApiAnswer;
+      assert.equal(info.error, undefined);
+      assert.equal(info['streams'], 1, "JS's account info");
+      await assert.rejects(as('v').request('$JS.API.STREAM.NAMES', new Uint8Array(0), { timeout: 5_000 }), (e: nats.NatsError) => e.code === nats.ErrorCode.NoResponders);
     });
 
     it('serves a system account as an account without JetStream', { timeout: 30_000 }, async () => {
