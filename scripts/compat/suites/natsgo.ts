@@ -39,12 +39,12 @@ const KNOWN: Diagnosis[] = [
   {
     test: 'TestJetStreamImportDirectOnly',
     match: /Expected to receive 100 messages, but got 0/,
-    diagnosis: "not built: nats-server's stream imports put interest in the exporting account only while the importer subscribes (shadow subscriptions); Wharf's bridge is always there, so a push consumer on an imported deliver subject delivers before the importer subscribes and the messages wait for ack_wait",
+    diagnosis: "not built at that commit: nats-server's stream imports put interest in the exporting account only while the importer subscribes (shadow subscriptions); Wharf's bridge was always there, so a push consumer on an imported deliver subject delivered before the importer subscribed and the messages waited for ack_wait. Built since (docs/jetstream.md 1.20), with the account that imports $JS.API.INFO answering no other $JS.API request (no responders, not 10039): passed alone on Wharf and on nats-server on 2026-12-04",
   },
   {
     test: 'TestJetStreamCrossAccountMirrorsAndSources',
     match: /system_account snippet needs a system account/,
-    diagnosis: 'not built: a system account, and mirrors and sources across accounts (external API prefixes)',
+    diagnosis: 'not built at that commit: a system account, and mirrors and sources across accounts (external API prefixes); built since (docs/jetstream.md 1.12, 1.20): passed alone on Wharf and on nats-server on 2026-12-04',
   },
   ...[
     'TestPublishWithScheduleAt',
