@@ -123,7 +123,7 @@ const KNOWN: Diagnosis[] = [
   {
     test: 'TestJetStreamSubscribe_AckPolicy',
     match: /Expected to be redelivered at around 50ms, took/,
-    diagnosis: "a time budget: the first redelivery of a consumer with backoff [50ms, 250ms] must arrive 25-100 ms after the previous NextMsg returned; in the full run of 2026-12-04 01:42 at 31e0dec (load 3-6) it took 102 ms; alone 3 of 3 passed on Wharf right after (load 3.5)",
+    diagnosis: "a time budget: the first redelivery of a consumer with backoff [50ms, 250ms] must arrive 25-100 ms after the previous NextMsg returned; in the full run of 2026-12-04 01:42 at 31e0dec (load 3-6) it took 102 ms; the control against nats-server v2.15.2 (2026-12-01) failed with the same text (105 ms); alone 3 of 3 passed on Wharf and 3 of 3 on nats-server right after (load 3.5)",
   },
   {
     test: 'TestObjectStoreGetObjectContextTimeout',
