@@ -56,6 +56,7 @@ import {
 import { decodeSnapshot, encodeSnapshot, snapshotsSupported, type StreamSnapshot } from './snapshot-codec.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { DeleteRange, LimitEpoch, StreamStateRecords, StreamStateStore } from './state-topic.js';
+import { RecordCursor } from './record-cursor.js';
 import { subjectFilter, subjectsCollide } from './subject-filter.js';
 import { SubjectIndex } from './subject-index.js';
 import { SubjectTransformer } from './transform.js';
@@ -1383,6 +1384,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   async readMany(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number> {
     let taken = 0;
+    const cur = new RecordCursor();
     let s = this.nextSeq(seq, filter);
     while (s !== 0 && taken < max) {
       let res;
@@ -1405,9 +1407,16 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             lastSeen = Math.max(lastSeen, lastOfBatch);
             continue;
           }
-          const records = recordsSync(b) ?? (await recordsOf(b));
-          for (const r of records) {
-            const rs = r.offset + 1;
+          // The batch's records in place (one cursor, no object per record), unless the append
+          // check decoded them already.
+          const cached = checkedRecords.get(b);
+          let records: StreamRecord[] | null = null;
+          if (cached !== undefined) records = cached;
+          else if (canDecodeSync(b)) cur.reset(b, batchRecordsData(b));
+          else cur.reset(b, await batchRecordsDataAsync(b));
+          for (let i = 0; records === null ? cur.next() : i < records.length; i++) {
+            const r = records === null ? null : records[i]!;
+            const rs = (r === null ? cur.offset : r.offset) + 1;
             if (rs < s) continue;
             if (rs > this.durable) {
               stop = true;
@@ -1417,7 +1426,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             if (!this.index.isLive(rs)) continue;
             const subject = this.index.subjectOf(rs);
             if (subject === null || (filter !== null && !filter.matches(subject))) continue;
-            if (!fn(this.messageOf(r, rs, subject))) {
+            let m: StoredMessage;
+            if (r !== null) m = this.messageOf(r, rs, subject);
+            else if (cur.headerCount === 0 && cur.keyIsNullOr(subject)) m = { seq: rs, subject, hdr: EMPTY, data: cur.value(), time: cur.timestamp };
+            else m = this.messageOf(cur.record(), rs, subject);
+            if (!fn(m)) {
               stop = true;
               break;
             }
