@@ -152,7 +152,9 @@ export class DeltaEncoder {
 
   /** A signed integer, zigzag-mapped. */
   private int(n: number): void {
-    this.uint(n >= 0 ? n * 2 : -n * 2 - 1);
+    // (Checked before the mapping: twice a half-integer is an integer.)
+    if (!Number.isInteger(n)) this.ok = false;
+    else this.uint(n >= 0 ? n * 2 : -n * 2 - 1);
   }
 
   private uint(n: number): void {
