@@ -57,6 +57,7 @@ import { decodeSnapshot, encodeSnapshot, snapshotsSupported, type StreamSnapshot
 import type { SnapshotStore } from './snapshot-store.js';
 import type { DeleteRange, LimitEpoch, StreamStateRecords, StreamStateStore } from './state-topic.js';
 import { RecordCursor } from './record-cursor.js';
+import { runCache } from './run-cache.js';
 import { subjectFilter, subjectsCollide } from './subject-filter.js';
 import { SubjectIndex } from './subject-index.js';
 import { SubjectTransformer } from './transform.js';
@@ -1387,19 +1388,26 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const cur = new RecordCursor();
     let s = this.nextSeq(seq, filter);
     while (s !== 0 && taken < max) {
-      let res;
-      try {
-        res = await this.partition.read(s - 1, this.runBytes(max - taken), { maxOffset: this.durable });
-      } catch {
-        return taken;
+      // The bytes the stream's last run read when they hold `s` (run-cache.ts), else a read.
+      let res = runCache.get(this, s - 1);
+      if (res === null) {
+        let read;
+        try {
+          read = await this.partition.read(s - 1, this.runBytes(max - taken), { maxOffset: this.durable });
+        } catch {
+          return taken;
+        }
+        if (read.bytes === 0) break;
+        res = { from: s - 1, next: read.nextOffset, chunks: read.chunks, bytes: read.bytes };
+        runCache.put(this, res);
       }
-      if (res.bytes === 0) break;
       let lastSeen = s - 1;
       let stop = false;
       for (const chunk of res.chunks) {
         const batches: Buffer[] = [];
         forEachBatch(chunk, (pos, size) => {
-          batches.push(chunk.subarray(pos, pos + size));
+          // Batches wholly before `s` (earlier runs took them) are not looked at again.
+          if (batchBaseOffset(chunk, pos) + batchLastOffsetDelta(chunk, pos) + 1 >= s) batches.push(chunk.subarray(pos, pos + size));
         });
         for (const b of batches) {
           const lastOfBatch = batchBaseOffset(b) + batchLastOffsetDelta(b) + 1;
@@ -2001,6 +2009,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.batches.clear();
     this.scheduleTable?.stop();
     this.partition.setAppendObserver(null);
+    runCache.drop(this);
     this.emit({ kind: 'deleted' });
     this.listeners.clear();
   }
