@@ -6,6 +6,7 @@ import { ConfigError, resolveOptions, type BrokerConfig, type BrokerOptions } fr
 import { createLogger, type Logger } from './log.js';
 import { Lifecycle } from './lifecycle.js';
 import { Router } from './core/routing/router.js';
+import { subjectMatches } from './core/routing/subject.js';
 import { AccountConfigError } from './core/routing/accounts.js';
 import { NatsJwtError } from './core/security/nats-jwt.js';
 import { NatsServer } from './nats/server.js';
@@ -80,7 +81,11 @@ export interface Broker {
 function refuseUnserved(opts: BrokerOptions): void {
   const n = opts.nats;
   const unserved: string[] = [];
-  if (n.systemAccount !== undefined) unserved.push('a system account (system-account)');
+  // The system account is an account like the others, without JetStream (jetStreamAccountSpecs);
+  // nats-server's $SYS events and requests are not served in it (docs/security.md).
+  if (n.systemAccount !== undefined && n.operator === undefined && !Object.hasOwn(n.accounts ?? {}, n.systemAccount)) {
+    throw new ConfigError(`system account ${JSON.stringify(n.systemAccount)} is not a configured account`);
+  }
   const k = opts.kafka;
   const mechanisms = new Set([...k.saslMechanisms, ...(k.listeners ?? []).flatMap((l) => l.saslMechanisms ?? [])]);
   if (mechanisms.has('OAUTHBEARER') && k.oauthJwksFile === undefined) throw new ConfigError('OAUTHBEARER needs a JWKS file (kafka-oauth-jwks-file, or sasl.oauthbearer.jwks.endpoint.url=file:... in the Kafka configuration file)');
@@ -100,7 +105,9 @@ function jetStreamAccountSpecs(server: NatsServer): JetStreamAccountSpec[] {
   return names.map((name) => {
     const c = configs[name];
     const enabled = name === GLOBAL_ACCOUNT || (name !== server.options.systemAccount && c?.jetstream === true);
-    return { name, router: server.accounts.router(name), enabled, ...(c?.jetstreamLimits !== undefined ? { limits: c.jetstreamLimits } : {}) };
+    // nats-server's serviceImportShadowed($JS.API.INFO): a service import whose local subject takes it.
+    const apiImported = (c?.imports ?? []).some((i) => i.kind === 'service' && subjectMatches(i.to ?? i.subject, '$JS.API.INFO'));
+    return { name, router: server.accounts.router(name), enabled, apiImported, ...(c?.jetstreamLimits !== undefined ? { limits: c.jetstreamLimits } : {}) };
   });
 }
 
@@ -180,7 +187,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   if (opts.jetstream.enabled) {
     const specs = jetStreamAccountSpecs(natsServer);
     try {
-      jsAccounts = await life.start('jetstream', () => JetStreamAccounts.start({ options: opts.jetstream, log, logger, serverName: natsServer.serverName, accounts: specs }), (j) => j.close());
+      jsAccounts = await life.start('jetstream', () => JetStreamAccounts.start({ options: opts.jetstream, log, logger, serverName: natsServer.serverName, accounts: specs, routing: natsServer.accounts }), (j) => j.close());
     } catch (e) {
       if (e instanceof JetStreamAccountsError) throw new ConfigError(e.message);
       throw e;

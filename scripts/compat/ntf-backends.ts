@@ -68,7 +68,6 @@ export function natsServerBackend(exe: string): Backend {
 
 /** Slots that only feed nats-server features Wharf lacks, and the feature named in the refusal. */
 const WHARF_REFUSED_SLOTS: Partial<Record<SnippetSlot, string>> = {
-  system_account: 'a system account (accounts)',
   tls: 'TLS',
   websocket: 'websockets',
   mqtt: 'MQTT',
@@ -102,15 +101,23 @@ export function wharfBackend(repo: string): Backend {
         const feature = WHARF_REFUSED_SLOTS[slot];
         if (feature) throw new TesterError(`the ${slot} snippet needs ${feature}, which Wharf does not support`, 501);
         if (slot === 'jetstream') continue; // below
+        if (slot === 'system_account') {
+          // Goes to the accounts file below, beside the accounts it names.
+          if (spec.snippets.accounts === undefined || onlyComments(spec.snippets.accounts)) throw new TesterError('the system_account snippet names an account, and Wharf has accounts only from the accounts snippet', 501);
+          continue;
+        }
         if (slot === 'accounts') {
           // The accounts block goes to Wharf as a nats-server configuration file (--nats-config),
           // with the authorization snippet beside it (its users and no_auth_user name the
           // accounts' users), or nats-server's default authorization line when the request does
-          // not replace it (the system_account default is left out: Wharf has no system account).
+          // not replace it; and the system_account snippet when the request has one (nats-server's
+          // default, $SYS of its default accounts, is left out with those accounts).
           const auth = spec.snippets.authorization;
           const authText = auth === undefined ? 'no_auth_user: user1' : onlyComments(auth) ? '' : render(auth, data(spec), 'snippet authorization');
+          const sys = spec.snippets.system_account;
+          const sysText = sys === undefined || onlyComments(sys) ? '' : render(sys, data(spec), 'snippet system_account');
           accountsFile = join(spec.dir, 'accounts.conf');
-          writeFileSync(accountsFile, [render(body, data(spec), 'snippet accounts'), authText, ''].join('\n'));
+          writeFileSync(accountsFile, [render(body, data(spec), 'snippet accounts'), authText, sysText, ''].join('\n'));
           continue;
         }
         if (slot === 'authorization' && spec.snippets.accounts !== undefined && !onlyComments(spec.snippets.accounts)) continue; // in the accounts file

@@ -27,6 +27,7 @@ import { disabledRoutes } from './api/disabled.js';
 import { startJetStreamConsumerService } from './consumer-service.js';
 import { JetStreamFrontEnd } from './front-end.js';
 import { JETSTREAM_API_LEVEL, JetStreamService } from './service.js';
+import { externalOrigins, type AccountRouting } from './external-origins.js';
 
 export interface JetStreamAccountSpec {
   readonly name: string;
@@ -35,6 +36,12 @@ export interface JetStreamAccountSpec {
   readonly enabled: boolean;
   /** Its limits (absent: unlimited). */
   readonly limits?: JetStreamAccountLimits;
+  /**
+   * Whether a service import of the account takes $JS.API.INFO (the JetStream API of another
+   * account): an account without JetStream then gets no 10039 answers at all, its other $JS.API
+   * requests have no responders, as nats-server skips its responder when that import shadows it.
+   */
+  readonly apiImported?: boolean;
 }
 
 export interface JetStreamAccountsDeps {
@@ -43,6 +50,8 @@ export interface JetStreamAccountsDeps {
   logger: Logger;
   serverName: string;
   accounts: readonly JetStreamAccountSpec[];
+  /** The accounts' imports, for mirrors and sources with `external` API prefixes (absent: none reach another account). */
+  routing?: AccountRouting;
 }
 
 export class JetStreamAccountsError extends Error {
@@ -88,6 +97,8 @@ export class JetStreamAccounts {
     const snapshotStore = deps.options.snapshotBytes >= 0 ? await SnapshotStore.open(deps.log, deps.logger) : undefined;
     const names = new Set(enabled.map((a) => a.name));
     let first = true;
+    const routing: AccountRouting = deps.routing ?? { resolveService: (account, subject) => ({ account, subject }), streamReaches: (from, _s, to) => from === to };
+    const stream = (account: string, name: string) => this.services.get(account)?.registry.get(name);
     for (const a of enabled) {
       const service = await JetStreamService.start({
         options: deps.options,
@@ -100,6 +111,7 @@ export class JetStreamAccounts {
         state,
         ...(snapshotStore !== undefined ? { snapshotStore } : {}),
         ...(first ? { accounts: names } : {}),
+        externalOrigin: externalOrigins(a.name, { routing, domain: deps.options.domain, stream }),
       });
       first = false;
       this.services.set(a.name, service);
@@ -112,7 +124,7 @@ export class JetStreamAccounts {
     }
     const template = services[0]?.frontEnd.routes() ?? FALLBACK_ROUTES;
     for (const a of deps.accounts) {
-      if (a.enabled) continue;
+      if (a.enabled || a.apiImported === true) continue;
       const fe = new JetStreamFrontEnd({
         router: a.router,
         logger: deps.logger,

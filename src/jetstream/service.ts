@@ -6,7 +6,7 @@ import type { JetStreamOptions } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Log } from '../core/log/index.js';
 import type { Router } from '../core/routing/router.js';
-import { StreamRegistry } from '../core/streams/stream-registry.js';
+import { StreamRegistry, type StreamRegistryOptions } from '../core/streams/stream-registry.js';
 import type { StreamStateStore } from '../core/streams/state-topic.js';
 import type { SnapshotStore } from '../core/streams/snapshot-store.js';
 import type { AtomicBatchLimits } from '../core/streams/atomic-batch.js';
@@ -43,6 +43,8 @@ export interface JetStreamServiceDeps {
   snapshotStore?: SnapshotStore;
   /** The accounts with JetStream, for the registry that refuses stream topics of other accounts. */
   accounts?: ReadonlySet<string>;
+  /** The origin stream of a source or mirror with an `external` API prefix (jetstream/external-origins.ts). */
+  externalOrigin?: StreamRegistryOptions['externalOrigin'];
 }
 
 /** Open atomic batches of the server, counted across its accounts' streams (keyed by the options the broker shares). */
@@ -100,6 +102,7 @@ export class JetStreamService {
       ...(deps.state !== undefined ? { state: deps.state } : {}),
       ...(deps.snapshotStore !== undefined ? { snapshotStore: deps.snapshotStore } : {}),
       ...(deps.accounts !== undefined ? { accounts: deps.accounts } : {}),
+      ...(deps.externalOrigin !== undefined ? { externalOrigin: deps.externalOrigin } : {}),
     });
     const context: JetStreamContext = {
       streams: registry,

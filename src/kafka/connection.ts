@@ -35,6 +35,7 @@ import type { KafkaServices } from './context.js';
 import { ErrorCode } from './errors.js';
 import type { ListenerScope } from './listener.js';
 import { SaslAuthentication } from './sasl.js';
+import type { BufferLease } from '../util/buffer-pool.js';
 
 /** The requests a SASL listener serves before authentication (Kafka's SaslServerAuthenticator). */
 const BEFORE_AUTHENTICATION = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
@@ -50,6 +51,11 @@ interface Slot {
   chunks: Buffer[] | null;
   /** Size of the request frame (for the producer byte-rate quota). */
   requestBytes?: number;
+  /**
+   * Read buffers the response references (a Fetch's records): released by the socket's write
+   * callback of the slot's last chunk, or as soon as the handler is done when nothing is written.
+   */
+  lease?: BufferLease;
 }
 
 /** Requests client quotas never throttle: the ones before authentication, as in Kafka. */
@@ -325,6 +331,7 @@ export class KafkaConnection implements ConnectionScope {
       loggerLevels: s.loggerLevels,
       authorize: this.requestAuthorizer(codecApis[handler.key]?.name ?? String(handler.key)),
       fetchQuota: (recordBytes: number) => (metered ? quotas.recordFetch(this.principal.name, this.clientId ?? '', recordBytes, performance.now() - handlerStarted) : 0),
+      readBuffers: () => (slot.lease ??= s.readPool.lease()),
       closeAfter: (reason: string, level: 'warn' | 'debug' = 'warn') => {
         this.closeAfterSlot = slot;
         this.closeAfterReason = reason;
@@ -336,7 +343,10 @@ export class KafkaConnection implements ConnectionScope {
       if (handler.key === ApiKey.SaslAuthenticate) this.authenticated();
       if (metered && res !== null) this.throttle(handler.key, res, slot, performance.now() - handlerStarted);
       if (res !== null && !this.closed) slot.chunks = encodeResponseFrame(handler.key, header.apiVersion, header.correlationId, res);
+      // Nothing will be written: the handler, the only other user of the buffers, is done.
+      else slot.lease?.release();
     } catch (e) {
+      slot.lease?.release();
       this.log.error({ err: e, apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: this.clientId }, 'kafka request handler failed');
       this.fail('request handler failed', 'error');
       return;
@@ -432,13 +442,22 @@ export class KafkaConnection implements ConnectionScope {
     let wrote = false;
     while (this.slots.length > 0 && this.slots[0]!.ready) {
       const slot = this.slots.shift()!;
+      const lease = slot.lease;
       if (slot.chunks && this.closing === null) {
         if (!wrote) this.socket.cork();
         wrote = true;
-        for (const c of slot.chunks) {
+        const chunks = slot.chunks;
+        const last = chunks.length - 1;
+        for (let i = 0; i <= last; i++) {
+          const c = chunks[i]!;
           this.services.stats.bytesOut += c.length;
-          this.socket.write(c);
+          // Writes complete in order: once the last chunk's callback runs (written, or failed
+          // with the socket), the kernel is done with every buffer the response referenced.
+          if (i === last && lease !== undefined) this.socket.write(c, () => lease.release());
+          else this.socket.write(c);
         }
+      } else {
+        lease?.release();
       }
       if (slot === this.closeAfterSlot) {
         if (wrote) this.socket.uncork();
@@ -518,6 +537,9 @@ export class KafkaConnection implements ConnectionScope {
     this.closing ??= 'closed by peer';
     this.abortRequests();
     clearTimeout(this.muteTimer);
+    // Finished responses never to be written give their buffers back; a running handler's stay
+    // with it (a read may still be filling them) and are left to the garbage collector.
+    for (const slot of this.slots) if (slot.ready) slot.lease?.release();
     this.slots.length = 0;
     this.backlog.length = 0;
     this.onClose(this);

@@ -14,6 +14,7 @@ import type { FetchSessionCache } from './fetch-session.js';
 import type { KafkaStats } from './stats.js';
 import type { ShareSessionCache } from './share-session.js';
 import type { ClientTelemetry } from './client-telemetry.js';
+import type { BufferPool } from '../util/buffer-pool.js';
 
 /** Node id of this broker; it is its own controller. */
 export const NODE_ID = 1;
@@ -112,6 +113,8 @@ export interface KafkaServices {
   readonly telemetry: ClientTelemetry;
   /** The listener's counters (bytes, requests) and the request-latency hook of the monitor. */
   readonly stats: KafkaStats;
+  /** Read buffers Fetch responses borrow until they are written (RequestContext.readBuffers). */
+  readonly readPool: BufferPool;
 }
 
 /** Kafka's text form of a topic id (base64url of 16 bytes) from the log's 32 hex digits. */

@@ -30,6 +30,7 @@ import { FetchSessionCache } from './fetch-session.js';
 import { KafkaStats } from './stats.js';
 import { ShareSessionCache } from './share-session.js';
 import { ClientTelemetry } from './client-telemetry.js';
+import { BufferPool } from '../util/buffer-pool.js';
 
 /** What the listener serves requests with besides the log. */
 export interface KafkaDependencies {
@@ -44,6 +45,8 @@ export interface KafkaDependencies {
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '::0', '']);
+/** A pooled read buffer: 1 MiB of records plus room for the index interval before the offset. */
+const READ_BUFFER_BYTES = 1024 * 1024 + 64 * 1024;
 
 /** The listeners the options configure: the list, or one PLAINTEXT listener on host:port. */
 export function listenersOf(options: KafkaOptions): KafkaListenerConfig[] {
@@ -117,6 +120,11 @@ export class KafkaServer implements KafkaServices {
   readonly fetchSessions: FetchSessionCache;
   readonly shareSessions = new ShareSessionCache();
   readonly telemetry = new ClientTelemetry();
+  /**
+   * A Fetch's storage reads: a partition's 1 MiB (the clients' default max.partition.fetch.bytes)
+   * plus the index interval a read starts before its offset; 8 kept, so at most 8.5 MiB retained.
+   */
+  readonly readPool = new BufferPool(READ_BUFFER_BYTES, 8);
   /** Connections, bytes and requests, read by the monitor (/metrics, the console). */
   readonly stats = new KafkaStats();
   /** The authorization decision point; replaceable at run time (every request reads it). */

@@ -21,6 +21,7 @@
 // test/storage/contract.test.ts checks this contract against every engine.
 import type { FsyncPolicy } from '../config.js';
 import type { LogError } from '../core/records/errors.js';
+import type { ReadBuffers } from '../util/buffer-pool.js';
 
 export type DurabilityPolicy = FsyncPolicy;
 
@@ -120,8 +121,10 @@ export interface PartitionStore {
   /**
    * Reads whole batches from `offset` (the batch containing it, or the next one if it fell in
    * a gap left by compaction), up to `maxBytes` but at least one batch, stopping before `maxOffset`.
+   * With `buffers`, bytes read from files go into buffers taken from it (the caller owns their
+   * lifetime: a Fetch lends pooled buffers until the socket has written them); without, fresh ones.
    */
-  read(offset: number, maxBytes: number, maxOffset?: number): Promise<ReadResult>;
+  read(offset: number, maxBytes: number, maxOffset?: number, buffers?: ReadBuffers): Promise<ReadResult>;
 
   /** First batch with max timestamp >= `timestamp`, or null if there is none. */
   offsetForTimestamp(timestamp: number): Promise<TimestampLookup | null>;

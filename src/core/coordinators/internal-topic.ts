@@ -4,7 +4,9 @@
 //   value: an object with a "v" (format version) field, or null: a tombstone that deletes the key
 // How they are stored depends on whether the topic has a record codec:
 //  - without one (Wharf's own topics: JetStream, streams, security state), as versioned JSON:
-//    the key tuple and the value object, JSON-encoded.
+//    the key tuple and the value object, JSON-encoded; a coordinator may store a value in a
+//    binary form of its own instead (never starting with '{': InternalRecord.encoded), which its
+//    replay reads back with the reader it passes, JSON values of the same kind alongside.
 //  - with one (the topics Kafka has too), in the codec's schema (Kafka's own record schemas, so
 //    Kafka's tools read them), and the records the schema has no type for in Wharf's private
 //    form: a key of the int16 PRIVATE_RECORD_TYPE followed by the JSON tuple, a JSON value.
@@ -32,7 +34,16 @@ export interface InternalRecord {
   key: InternalKey;
   /** null deletes the key (a tombstone). */
   value: Record<string, unknown> | null;
+  /**
+   * The value's stored bytes in a binary form of the coordinator's own (never starting with
+   * '{'), written instead of the JSON of `value` in a topic without a codec; replay() reads it
+   * back through the reader the coordinator passes (BinaryValueReader).
+   */
+  encoded?: Buffer;
 }
+
+/** Reads a value a coordinator stored in its own binary form (InternalRecord.encoded) back to the object; throws on bytes it cannot read. */
+export type BinaryValueReader = (key: InternalKey, value: Buffer) => Record<string, unknown>;
 
 /** A stored record: key and value bytes (null value: a tombstone). */
 export interface EncodedRecord {
@@ -142,7 +153,7 @@ export class InternalTopic {
 
   private encode(r: InternalRecord): EncodedRecord[] {
     const json = (): Buffer | null => (r.value === null ? null : Buffer.from(JSON.stringify(r.value)));
-    if (this.codec === null) return [{ key: Buffer.from(JSON.stringify(r.key)), value: json() }];
+    if (this.codec === null) return [{ key: Buffer.from(JSON.stringify(r.key)), value: r.value !== null && r.encoded !== undefined ? r.encoded : json() }];
     const kafka = this.codec.encode(r);
     if (kafka !== null) return Array.isArray(kafka) ? kafka : [kafka];
     const k = Buffer.from(JSON.stringify(r.key));
@@ -156,13 +167,20 @@ export class InternalTopic {
    * The record stored as key/value; `legacy` when it is in a form the topic no longer writes:
    * JSON in a topic that has a codec now, or the private form of a kind the codec maps.
    */
-  private decode(key: Buffer, value: Buffer | null): { record: DecodedRecord | null; legacy: boolean } {
+  private decode(key: Buffer, value: Buffer | null, binary: BinaryValueReader | undefined): { record: DecodedRecord | null; legacy: boolean } {
     const parse = (k: Buffer): InternalRecord | null => {
       const tuple = JSON.parse(k.toString('utf8')) as unknown;
       if (!Array.isArray(tuple)) return null;
       return { key: tuple as InternalKey, value: value === null ? null : (JSON.parse(value.toString('utf8')) as Record<string, unknown>) };
     };
-    if (this.codec === null) return { record: parse(key), legacy: false };
+    if (this.codec === null) {
+      if (binary !== undefined && value !== null && value.length > 0 && value[0] !== 0x7b /* '{' */) {
+        const tuple = JSON.parse(key.toString('utf8')) as unknown;
+        if (!Array.isArray(tuple)) return { record: null, legacy: false };
+        return { record: { key: tuple as InternalKey, value: binary(tuple as InternalKey, value) }, legacy: false };
+      }
+      return { record: parse(key), legacy: false };
+    }
     if (key.length > 0 && key[0] === 0x5b /* '[' */) return { record: parse(key), legacy: true };
     if (key.length >= 2 && key.readInt16BE(0) === PRIVATE_RECORD_TYPE) {
       const record = parse(key.subarray(2));
@@ -172,8 +190,11 @@ export class InternalTopic {
     return { record, legacy: record?.legacy === true };
   }
 
-  /** Calls `fn` with every record from the start of the topic, in offset order. */
-  async replay(fn: (key: InternalKey, value: Record<string, unknown> | null, offset: number, timestamp: number) => void): Promise<number> {
+  /**
+   * Calls `fn` with every record from the start of the topic, in offset order. `binary` reads
+   * the values a coordinator stored in its own binary form (topics without a codec only).
+   */
+  async replay(fn: (key: InternalKey, value: Record<string, unknown> | null, offset: number, timestamp: number) => void, binary?: BinaryValueReader): Promise<number> {
     if (!this.log.hasTopic(this.name)) return 0;
     const part = this.log.partition(this.name, 0);
     const end = part.highWatermark;
@@ -199,7 +220,7 @@ export class InternalTopic {
             if (rec.offset < offset || rec.key === null) continue;
             let d: { record: DecodedRecord | null; legacy: boolean };
             try {
-              d = this.decode(rec.key, rec.value);
+              d = this.decode(rec.key, rec.value, binary);
             } catch (e) {
               this.logger.warn({ topic: this.name, offset: rec.offset, err: e }, 'skipping unreadable internal record');
               continue;

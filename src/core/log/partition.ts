@@ -7,6 +7,7 @@ import type { Logger } from '../../log.js';
 import type { BatchRewrite, PartitionStore, RewriteResult } from '../../storage/engine.js';
 import { LogError } from '../records/errors.js';
 import { HotTail } from './hot-tail.js';
+import type { ReadBuffers } from '../../util/buffer-pool.js';
 import {
   batchBaseOffset,
   batchDefect,
@@ -38,6 +39,8 @@ export interface ReadOptions {
   maxOffset?: number;
   /** read_committed stops at the last stable offset. */
   isolation?: 'read_uncommitted' | 'read_committed';
+  /** Where bytes read from storage go (see PartitionStore.read); the hot tail never uses it. */
+  buffers?: ReadBuffers;
 }
 
 export interface PartitionReadResult {
@@ -374,7 +377,7 @@ export class LogPartition {
     const lso = this.lastStableOffset;
     let limit = opts.isolation === 'read_committed' ? lso : hw;
     if (opts.maxOffset !== undefined) limit = Math.min(limit, opts.maxOffset);
-    const r = await store.read(offset, maxBytes, limit);
+    const r = await store.read(offset, maxBytes, limit, opts.buffers);
     this.traffic.readBytes += r.bytes;
     this.traffic.readOffsets += r.nextOffset - offset;
     return this.withAborted(readResult(r.chunks, r.bytes, r.nextOffset, hw, start, lso), offset, opts);

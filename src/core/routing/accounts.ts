@@ -3,11 +3,18 @@
 // the broker's main router (the one JetStream and Kafka records use). Accounts share subjects only
 // through exports and imports, as nats-server's accounts do:
 // - a stream export of account A imported by B: messages published in A on the imported subject
-//   are delivered to B's subscribers, on the same subject, under a prefix, or on `to`;
+//   are delivered to B's subscribers, on the same subject, under a prefix, or on `to`; the bridge
+//   is a subscription in A only while B has interest in what it forwards (a subscription or a
+//   stream capture colliding with the import's subject in B), as nats-server's shadow
+//   subscriptions are: a push consumer of A delivering to an imported deliver subject is active
+//   only while somebody in B listens;
 // - a service export of A imported by B: requests B's clients publish on the local subject (`to`,
 //   or the subject itself) go to A's responders on the exported subject, with a reply subject of
 //   A's (_R_.<token>) that carries the responses back to the requester's reply subject in B; a
 //   Singleton service answers once, Stream and Chunked services until the response threshold.
+// resolveService() follows an account's service imports to the account and subject a request
+// ends up in (JetStream's `external` API prefixes of mirrors and sources), streamReaches() tells
+// whether a stream import carries an account's subject into another.
 // An import that names a missing account, a subject the exporter does not export, or an export
 // restricted to other accounts is refused when the accounts are built, naming it.
 import { randomBytes } from 'node:crypto';
@@ -16,6 +23,7 @@ import { GLOBAL_ACCOUNT } from '../security/principal.js';
 import { FULL_WILDCARD, SINGLE_WILDCARD, TOKEN_SEPARATOR, isValidSubject } from './subject.js';
 import { Router, type RoutedSubscription, type SubscriptionOwner } from './router.js';
 import { SubjectTransform } from './subject-transform.js';
+import { subjectsCollide } from '../security/subject-permissions.js';
 
 export class AccountConfigError extends Error {
   override name = 'AccountConfigError';
@@ -89,6 +97,38 @@ class StreamBridge implements RoutedSubscription {
   }
 }
 
+/**
+ * A stream import's interest: its bridge is in the exporter's account while subscriptions or
+ * captures of the importer collide with the import's subject there (counted through the
+ * importer's sublists), as nats-server keeps shadow subscriptions for the importer's ones.
+ */
+class StreamImportInterest {
+  private count = 0;
+  constructor(
+    /** The import's subject space in the importer's account (its prefix or `to` applied). */
+    readonly local: string,
+    /** The exporter's subject it takes, and the account. */
+    readonly exported: string,
+    readonly exporterAccount: string,
+    private readonly bridge: StreamBridge,
+    private readonly source: Router,
+  ) {}
+
+  changed(subject: string, added: boolean): void {
+    if (!subjectsCollide(subject, this.local)) return;
+    if (added) {
+      if (this.count++ === 0) this.source.subscriptions.insert(this.bridge);
+    } else if (this.count > 0 && --this.count === 0) {
+      this.source.subscriptions.remove(this.bridge);
+    }
+  }
+
+  close(): void {
+    if (this.count > 0) this.source.subscriptions.remove(this.bridge);
+    this.count = 0;
+  }
+}
+
 interface PendingResponse {
   readonly bridge: ResponseBridge;
   readonly expires: number;
@@ -123,10 +163,17 @@ class ServiceBridge implements RoutedSubscription {
     readonly subject: string,
     private readonly importer: Router,
     private readonly exporter: Router,
+    /** The exporting account's name. */
+    readonly exporterAccount: string,
     private readonly transform: SubjectTransform | null,
     private readonly singleton: boolean,
     private readonly responses: ResponseTracker,
   ) {}
+
+  /** The exporter's subject of a request on `subject`. */
+  target(subject: string): string {
+    return applied(this.transform, subject);
+  }
 
   deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean {
     if (hops >= MAX_HOPS) return false;
@@ -205,6 +252,8 @@ function findExport(exports: readonly AccountExport[], kind: AccountExport['kind
 export class Accounts {
   private readonly routers = new Map<string, Router>();
   private readonly bridges: Array<{ router: Router; bridge: RoutedSubscription }> = [];
+  /** Each importer's stream imports, whose bridges follow its interest. */
+  private readonly streamImports = new Map<string, StreamImportInterest[]>();
   readonly responses = new ResponseTracker();
 
   /**
@@ -214,6 +263,17 @@ export class Accounts {
   constructor(global: Router, accounts: Readonly<Record<string, NatsAccount>> = {}) {
     this.routers.set(GLOBAL_ACCOUNT, global);
     for (const name of Object.keys(accounts)) if (name !== GLOBAL_ACCOUNT) this.routers.set(name, new Router());
+    for (const [name, account] of Object.entries(accounts)) {
+      if (!(account.imports ?? []).some((i) => i.kind === 'stream')) continue;
+      const router = this.routers.get(name)!;
+      const list: StreamImportInterest[] = [];
+      this.streamImports.set(name, list);
+      const changed = (sub: { subject: string }, added: boolean): void => {
+        for (const i of list) i.changed(sub.subject, added);
+      };
+      router.subscriptions.onMembership = changed;
+      router.captures.onMembership = changed;
+    }
     for (const [name, account] of Object.entries(accounts)) {
       for (const imp of account.imports ?? []) this.wire(name, imp, accounts);
     }
@@ -251,11 +311,14 @@ export class Accounts {
         const t = prefix === undefined && imp.to !== undefined ? transformOf(imp.subject, imp.to) : null;
         const map = prefix !== undefined ? (s: string) => `${prefix}${TOKEN_SEPARATOR}${s}` : (s: string) => applied(t, s);
         const bridge = new StreamBridge(imp.subject, source, target, map);
-        source.subscriptions.insert(bridge);
-        this.bridges.push({ router: source, bridge });
+        const local = prefix !== undefined ? `${prefix}${TOKEN_SEPARATOR}${imp.subject}` : (imp.to ?? imp.subject);
+        const interest = new StreamImportInterest(local, imp.subject, imp.account, bridge, source);
+        this.streamImports.get(importer)!.push(interest);
+        // What the importer has already (bridges of other imports, in import order) counts.
+        for (const s of [...target.subscriptions.all(), ...target.captures.all()]) interest.changed(s.subject, true);
       } else {
         const local = imp.to ?? imp.subject;
-        const bridge = new ServiceBridge(local, target, source, transformOf(local, imp.subject), found.responseType === undefined || found.responseType === 'Singleton', this.responses);
+        const bridge = new ServiceBridge(local, target, source, imp.account, transformOf(local, imp.subject), found.responseType === undefined || found.responseType === 'Singleton', this.responses);
         target.subscriptions.insert(bridge);
         this.bridges.push({ router: target, bridge });
       }
@@ -265,10 +328,42 @@ export class Accounts {
     }
   }
 
+  /**
+   * Where a request published in `account` on the literal `subject` is answered: its service
+   * imports followed (through the exporters' own imports) to the account and subject it arrives
+   * on; the account itself when no import takes it.
+   */
+  resolveService(account: string, subject: string): { account: string; subject: string } {
+    let at = account;
+    let subj = subject;
+    for (let hop = 0; hop < MAX_HOPS; hop++) {
+      const router = this.routers.get(at);
+      if (router === undefined) break;
+      const bridge = router.subscriptions.match(subj).plain.find((s): s is ServiceBridge => s instanceof ServiceBridge);
+      if (bridge === undefined) break;
+      subj = bridge.target(subj);
+      at = bridge.exporterAccount;
+    }
+    return { account: at, subject: subj };
+  }
+
+  /** Whether a message published in `from` on the literal `subject` reaches `to` on that subject (the same account, or a stream import of `to`'s from `from` that keeps subjects). */
+  streamReaches(from: string, subject: string, to: string): boolean {
+    if (from === to) return true;
+    return (this.streamImports.get(to) ?? []).some((i) => i.exporterAccount === from && i.local === i.exported && isSubsetSubject(subject, i.exported));
+  }
+
   /** Removes the bridges and open responses. */
   close(): void {
     for (const { router, bridge } of this.bridges) router.subscriptions.remove(bridge);
     this.bridges.length = 0;
+    for (const [name, list] of this.streamImports) {
+      const router = this.routers.get(name)!;
+      router.subscriptions.onMembership = null;
+      router.captures.onMembership = null;
+      for (const i of list) i.close();
+    }
+    this.streamImports.clear();
     this.responses.stop();
   }
 }

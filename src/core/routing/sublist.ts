@@ -96,6 +96,8 @@ export class Sublist<S extends Subscription> {
 
   /** Called after every insert and remove with the subscription's subject (Router's interest watches). */
   onChange: ((subject: string) => void) | null = null;
+  /** Called after every insert and remove with the subscription itself (accounts' stream imports: core/routing/accounts.ts). */
+  onMembership: ((sub: S, added: boolean) => void) | null = null;
 
   private readonly root = new Level<S>();
   /** Bumped by every insert and remove: shortcut results are recomputed after a change. */
@@ -138,6 +140,7 @@ export class Sublist<S extends Subscription> {
     this.version++;
     this.invalidate(sub.subject);
     if (this.onChange !== null) this.onChange(sub.subject);
+    if (this.onMembership !== null) this.onMembership(sub, true);
     return true;
   }
 
@@ -178,6 +181,7 @@ export class Sublist<S extends Subscription> {
     this.version++;
     this.invalidate(sub.subject);
     if (this.onChange !== null) this.onChange(sub.subject);
+    if (this.onMembership !== null) this.onMembership(sub, false);
     return true;
   }
 

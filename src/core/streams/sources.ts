@@ -12,6 +12,11 @@
 //   "<origin> <origin seq> <filter> <dest> <original subject> <ident>" added (nats-server's 2.10
 //   form), so the cursor can be found again from the target itself.
 //
+// The origin is found by the registry (`lookup`): a stream of the same account by name, or, for a
+// source or mirror with an `external` API prefix, the stream of the account that prefix reaches
+// through the account's imports (jetstream/external-origins.ts); while there is none the reader
+// waits, as nats-server's source retries its consumer create.
+//
 // The cursor (last origin sequence appended) is recorded in __jetstream_state after each batch
 // is durable; on start it is the larger of that record and what the target's last sourced
 // message says, so a crash between the two appends nothing twice.
@@ -53,6 +58,7 @@ function transformed(r: Reader, subject: string): string {
 
 interface Reader {
   origin: string;
+  source: StreamSource;
   mirror: boolean;
   filter: SubjectFilter | null;
   transforms: SubjectTransformer[];
@@ -71,7 +77,7 @@ export class StreamSourcing {
 
   constructor(
     private readonly target: Stream,
-    private readonly lookup: (name: string) => Stream | undefined,
+    private readonly lookup: (src: StreamSource) => Stream | undefined,
     private readonly state: StreamStateStore,
     logger: Logger,
   ) {
@@ -94,6 +100,7 @@ export class StreamSourcing {
     const recorded = this.state.records(this.target.topicId).sources.get(src.name) ?? 0;
     return {
       origin: src.name,
+      source: src,
       mirror,
       filter: subjectFilter(filters),
       transforms,
@@ -155,7 +162,7 @@ export class StreamSourcing {
 
   private async pump(r: Reader): Promise<void> {
     while (this.running) {
-      const origin = this.lookup(r.origin);
+      const origin = this.lookup(r.source);
       if (origin === undefined) {
         await this.idle(r, undefined);
         continue;

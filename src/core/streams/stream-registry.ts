@@ -41,7 +41,7 @@ import { subjectsCollide } from './subject-filter.js';
 import { Stream, rememberCheckedRecords, type PublishReplies, type StreamStats } from './stream-view.js';
 import { StreamSourcing } from './sources.js';
 import type { AtomicBatchLimits, BatchAbandonReason } from './atomic-batch.js';
-import type { AccountLimits, JsApiError, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
+import type { AccountLimits, ExternalStream, JsApiError, StreamSource, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
 
 /** A restore in progress (StreamRegistry.beginRestore). */
 export interface RestoreHandle {
@@ -77,6 +77,11 @@ export interface StreamRegistryOptions {
   snapshots?: boolean;
   /** Atomic batch publish limits, shared by the streams (default nats-server's). */
   batchLimits?: AtomicBatchLimits;
+  /**
+   * The origin of a source or mirror with an `external` API prefix (another account's stream,
+   * reached through this account's imports); absent: such sources find none.
+   */
+  externalOrigin?: (name: string, external: ExternalStream) => Stream | undefined;
   /** An open atomic batch of a stream was abandoned (for the BATCH_ABANDONED advisory). */
   batchAbandoned?: (stream: string, batch: string, reason: BatchAbandonReason) => void;
 }
@@ -507,7 +512,8 @@ export class StreamRegistry implements StreamRegistryApi {
     this.sourcing.delete(stream.name);
     const cfg = stream.config;
     if (cfg.mirror === undefined && (cfg.sources === undefined || cfg.sources.length === 0)) return;
-    const sourcing = new StreamSourcing(stream, (n) => this.streams.get(n), this.state, this.opts.logger);
+    const lookup = (src: StreamSource): Stream | undefined => (src.external === undefined ? this.streams.get(src.name) : this.opts.externalOrigin?.(src.name, src.external));
+    const sourcing = new StreamSourcing(stream, lookup, this.state, this.opts.logger);
     this.sourcing.set(stream.name, sourcing);
     sourcing.start();
   }

@@ -56,6 +56,8 @@ import {
 import { decodeSnapshot, encodeSnapshot, snapshotsSupported, type StreamSnapshot } from './snapshot-codec.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { DeleteRange, LimitEpoch, StreamStateRecords, StreamStateStore } from './state-topic.js';
+import { RecordCursor } from './record-cursor.js';
+import { runCache } from './run-cache.js';
 import { subjectFilter, subjectsCollide } from './subject-filter.js';
 import { SubjectIndex } from './subject-index.js';
 import { SubjectTransformer } from './transform.js';
@@ -1383,21 +1385,29 @@ export class Stream implements StreamView, AppendObserver, PublishState {
 
   async readMany(seq: number, filter: SubjectFilter | null, max: number, fn: (m: StoredMessage) => boolean): Promise<number> {
     let taken = 0;
+    const cur = new RecordCursor();
     let s = this.nextSeq(seq, filter);
     while (s !== 0 && taken < max) {
-      let res;
-      try {
-        res = await this.partition.read(s - 1, this.runBytes(max - taken), { maxOffset: this.durable });
-      } catch {
-        return taken;
+      // The bytes the stream's last run read when they hold `s` (run-cache.ts), else a read.
+      let res = runCache.get(this, s - 1);
+      if (res === null) {
+        let read;
+        try {
+          read = await this.partition.read(s - 1, this.runBytes(max - taken), { maxOffset: this.durable });
+        } catch {
+          return taken;
+        }
+        if (read.bytes === 0) break;
+        res = { from: s - 1, next: read.nextOffset, chunks: read.chunks, bytes: read.bytes };
+        runCache.put(this, res);
       }
-      if (res.bytes === 0) break;
       let lastSeen = s - 1;
       let stop = false;
       for (const chunk of res.chunks) {
         const batches: Buffer[] = [];
         forEachBatch(chunk, (pos, size) => {
-          batches.push(chunk.subarray(pos, pos + size));
+          // Batches wholly before `s` (earlier runs took them) are not looked at again.
+          if (batchBaseOffset(chunk, pos) + batchLastOffsetDelta(chunk, pos) + 1 >= s) batches.push(chunk.subarray(pos, pos + size));
         });
         for (const b of batches) {
           const lastOfBatch = batchBaseOffset(b) + batchLastOffsetDelta(b) + 1;
@@ -1405,19 +1415,30 @@ export class Stream implements StreamView, AppendObserver, PublishState {
             lastSeen = Math.max(lastSeen, lastOfBatch);
             continue;
           }
-          const records = recordsSync(b) ?? (await recordsOf(b));
-          for (const r of records) {
-            const rs = r.offset + 1;
+          // The batch's records in place (one cursor, no object per record), unless the append
+          // check decoded them already.
+          const cached = checkedRecords.get(b);
+          let records: StreamRecord[] | null = null;
+          if (cached !== undefined) records = cached;
+          else if (canDecodeSync(b)) cur.reset(b, batchRecordsData(b));
+          else cur.reset(b, await batchRecordsDataAsync(b));
+          for (let i = 0; records === null ? cur.next() : i < records.length; i++) {
+            const r = records === null ? null : records[i]!;
+            const rs = (r === null ? cur.offset : r.offset) + 1;
             if (rs < s) continue;
             if (rs > this.durable) {
               stop = true;
               break;
             }
             lastSeen = rs;
-            if (!this.index.isLive(rs)) continue;
+            // (null for a sequence that is not live: one index lookup instead of two.)
             const subject = this.index.subjectOf(rs);
             if (subject === null || (filter !== null && !filter.matches(subject))) continue;
-            if (!fn(this.messageOf(r, rs, subject))) {
+            let m: StoredMessage;
+            if (r !== null) m = this.messageOf(r, rs, subject);
+            else if (cur.headerCount === 0 && cur.keyIsNullOr(subject)) m = { seq: rs, subject, hdr: EMPTY, data: cur.value(), time: cur.timestamp };
+            else m = this.messageOf(cur.record(), rs, subject);
+            if (!fn(m)) {
               stop = true;
               break;
             }
@@ -1988,6 +2009,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.batches.clear();
     this.scheduleTable?.stop();
     this.partition.setAppendObserver(null);
+    runCache.drop(this);
     this.emit({ kind: 'deleted' });
     this.listeners.clear();
   }

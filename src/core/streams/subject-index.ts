@@ -273,7 +273,7 @@ export class SubjectIndex {
   /** The first live sequence at or after `seq` whose subject passes `filter` (null = any), or 0. */
   nextLive(seq: number, filter: SubjectFilter | null): number {
     let s = Math.max(seq, this.first);
-    if (filter !== null && filter.subjects.length === 1 && !/(^|\.)[*>](\.|$)/.test(filter.subjects[0]!)) {
+    if (filter !== null && filter.literalOnly && filter.subjects.length === 1) {
       const subject = filter.subjects[0]!;
       const id = this.ids.get(subject);
       if (id === undefined || this.counts[id] === 0) return 0;
@@ -297,14 +297,16 @@ export class SubjectIndex {
     const start = Math.max(from, this.first);
     let n = 0;
     // Literal filters look their subjects up; others go over the subjects (not the messages).
-    const literal = filter !== null && filter.subjects.every((f) => !/(^|\.)[*>](\.|$)/.test(f));
-    const ids = literal ? filter.subjects.map((f) => this.ids.get(f) ?? 0).filter((id) => id > 0) : null;
+    // (Each subject once: a list may name one twice, which nats-server refuses for consumers only.)
+    const ids = filter !== null && filter.literalOnly ? [...new Set(filter.subjects.map((f) => this.ids.get(f) ?? 0))].filter((id) => id > 0) : null;
     const total = ids === null ? this.names.length - 1 : ids.length;
+    const counts = this.counts;
+    const names = this.names;
     for (let k = 0; k < total; k++) {
       const id = ids === null ? k + 1 : ids[k]!;
-      const c = this.counts[id]!;
+      const c = counts[id]!;
       if (c === 0) continue;
-      if (ids === null && filter !== null && !filter.matches(this.names[id]!)) continue;
+      if (ids === null && filter !== null && !filter.matches(names[id]!)) continue;
       if (lastPerSubject) {
         if (this.lasts[id]! >= start) n++;
         continue;

@@ -157,6 +157,8 @@ export interface StreamState {
  */
 export interface SubjectFilter {
   readonly subjects: readonly string[];
+  /** True when no subject of the filter has a wildcard token (an index can look them up). */
+  readonly literalOnly: boolean;
   /** Whether a literal subject (a byte string) passes the filter. */
   matches(subject: string): boolean;
 }

@@ -3,7 +3,7 @@
 // (server/jetstream_api.go; the captured fixtures stream-create, stream-info-list,
 // stream-update-delete, purge, api-misc). SNAPSHOT and RESTORE are api/snapshots.ts.
 import type { Stream } from '../../core/streams/stream-view.js';
-import type { JsApiError } from '../../core/streams/types.js';
+import type { JsApiError, StreamSource } from '../../core/streams/types.js';
 import type { ApiRoute } from '../api-table.js';
 import { decodeOrReply, isJsonObjectOrArray, type JetStreamContext } from '../context.js';
 import { encodeStreamInfo, type InfoOptions } from '../encode.js';
@@ -22,10 +22,13 @@ function sourceInfo(ctx: JetStreamContext, s: Stream): Pick<InfoOptions, 'mirror
   const cfg = s.config;
   const lagOf = (origin: string): number => s.sourcing.lags.get(origin) ?? 0;
   const out: Pick<InfoOptions, 'mirror' | 'sources'> = {};
-  if (cfg.mirror !== undefined) out.mirror = { name: cfg.mirror.name, lag: lagOf(cfg.mirror.name), active: s.sourceActiveNanos(cfg.mirror.name) };
+  // nats-server's StreamSourceInfo names the external stream (api and deliver prefixes) after the name.
+  const external = (src: StreamSource) => (src.external !== undefined ? { api: src.external.api, deliver: src.external.deliver } : undefined);
+  if (cfg.mirror !== undefined) out.mirror = { name: cfg.mirror.name, external: external(cfg.mirror), lag: lagOf(cfg.mirror.name), active: s.sourceActiveNanos(cfg.mirror.name) };
   if (cfg.sources !== undefined) {
     out.sources = cfg.sources.map((src) => ({
       name: src.name,
+      external: external(src),
       lag: lagOf(src.name),
       seq: s.sourceCursor(src.name) || undefined,
       active: s.sourceActiveNanos(src.name),

@@ -251,7 +251,7 @@ export const fetch = defineHandler(ApiKey.Fetch, {
           let r: PartitionReadResult | null = null;
           // A partition read to its end has nothing to read: its offsets are the answer.
           if (w.offset !== end && (budget > 0 || total === 0)) {
-            r = await part.read(w.offset, Math.max(budget, 1), { isolation });
+            r = await part.read(w.offset, Math.max(budget, 1), { isolation, buffers: ctx.readBuffers() });
           }
           if (r) {
             setOffsets(w.out, r);

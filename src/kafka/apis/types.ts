@@ -16,6 +16,7 @@ import type { RequestHeader } from '../protocol/header.js';
 import type { ApiKey, RequestByKey, ResponseByKey } from '../protocol/messages/index.js';
 import type { SaslAuthentication } from '../sasl.js';
 import type { SecurityStore } from '../../core/security/security-store.js';
+import type { ReadBuffers } from '../../util/buffer-pool.js';
 
 /** What a handler may use of the connection its request came in on. */
 export interface ConnectionScope {
@@ -80,6 +81,12 @@ export interface RequestContext {
    * is left as it was.
    */
   fetchQuota(recordBytes: number): number;
+  /**
+   * Buffers for this request's storage reads, lent from the listener's pool until the socket
+   * has written the response (or the response is dropped). What is read into them must reach
+   * the client only through this request's response: nothing may keep a reference past it.
+   */
+  readBuffers(): ReadBuffers;
   /**
    * Closes the connection once the responses before this request are written (acks=0 errors).
    * The close is logged at `level` (warn): 'debug' when the handler has logged the cause itself,

@@ -35,6 +35,7 @@ import { CLEANED_SUFFIX, Segment, segmentFileName } from './segment.js';
 import type { SegmentIndex } from './segment-index.js';
 import { recoverSegments, scanSegment } from './recovery.js';
 import { Mutex } from '../../util/mutex.js';
+import type { ReadBuffers } from '../../util/buffer-pool.js';
 import { needsNewUnit, renumberedAppend, rewriteSealedUnits, unitsFreedByRetention } from '../units.js';
 import { storageError, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 import { IndexBudget } from './index-budget.js';
@@ -387,7 +388,7 @@ export class LocalPartitionStore implements PartitionStore {
   // ------------------------------------------------------------------------------------------
   // Reads
 
-  async read(offset: number, maxBytes: number, maxOffset?: number): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, maxOffset?: number, buffers?: ReadBuffers): Promise<ReadResult> {
     const unavailable = this.unavailable();
     if (unavailable) throw unavailable;
     const limit = Math.min(maxOffset ?? Infinity, this._ackedEnd);
@@ -397,7 +398,7 @@ export class LocalPartitionStore implements PartitionStore {
       if (seg.nextOffset <= offset) continue;
       seg.acquire();
       try {
-        const r = await this.readSegment(seg, offset, maxBytes, limit);
+        const r = await this.readSegment(seg, offset, maxBytes, limit, buffers);
         if (r) return r;
       } finally {
         seg.release();
@@ -423,7 +424,7 @@ export class LocalPartitionStore implements PartitionStore {
     return found;
   }
 
-  private async readSegment(seg: Segment, offset: number, maxBytes: number, limit: number): Promise<ReadResult | null> {
+  private async readSegment(seg: Segment, offset: number, maxBytes: number, limit: number, buffers: ReadBuffers | undefined): Promise<ReadResult | null> {
     const end = seg.readable;
     let pos = (await this.indexOf(seg)).positionForOffset(offset);
     let prevEnd = seg.baseOffset;
@@ -431,7 +432,7 @@ export class LocalPartitionStore implements PartitionStore {
     let want = budget;
     while (pos < end) {
       const expect = Math.min(want, end - pos);
-      const buf = await seg.read(pos, expect);
+      const buf = await seg.read(pos, expect, buffers);
       if (buf.length < expect) throw this.corruption(seg, pos + buf.length, 'file is shorter than its acknowledged data');
       let p = 0;
       let first = -1;

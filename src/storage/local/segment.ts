@@ -6,6 +6,7 @@ import { readSync, writevSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReadBuffers } from '../../util/buffer-pool.js';
 import { SegmentIndex, type IndexedPrefix } from './segment-index.js';
 import { fsyncDir, unlinkIfExists, writeFileAtomic } from './fs-util.js';
 
@@ -214,8 +215,9 @@ export class Segment {
     this.size += total;
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
+  /** Reads `length` bytes at `position` (fewer at the end of the file), into a buffer from `buffers` when given. */
+  async read(position: number, length: number, buffers?: ReadBuffers): Promise<Buffer> {
+    const buf = buffers !== undefined ? buffers.alloc(length) : Buffer.allocUnsafe(length);
     let got = 0;
     if (length <= SYNC_READ_MAX && this.size - position <= SYNC_READ_RECENT) {
       // Recently written bytes are in the page cache: a pread on the event loop takes microseconds,

@@ -8,6 +8,8 @@
 //                                      exc:[[sseq,dseq,dc]...], ld, la }      (null on delete)
 //   ["d", topicId, name, slot]    -> { v, inc, n, dlv:[sseq,dseq,dc,ts,...], cur:[cseq,sseq], ack:[sseq...],
 //                                      all:sseq, ts:[sseq,ts,...], max:[sseq...], subj:[...] }
+//                                     stored in the binary form of consumer-delta-codec.ts (the
+//                                     same fields; JSON deltas of older brokers are read alike)
 // A delta is the change of one consumer in one group commit; its slot is n mod DELTA_SLOTS, so
 // compaction keeps the topic small without tombstones: a snapshot is written every
 // SNAPSHOT_EVERY deltas and replaces the deltas before it, whose slots are reused afterwards.
@@ -18,6 +20,7 @@
 // work-queue removals) is released when the batch holding it is acknowledged by the log.
 import type { Logger } from '../../../log.js';
 import type { InternalKey, InternalRecord, InternalTopic } from '../internal-topic.js';
+import { DeltaEncoder, decodeDelta } from './consumer-delta-codec.js';
 
 export const CONSUMER_STATE_TOPIC = '__jetstream_consumers';
 export const SNAPSHOT_EVERY = 1024;
@@ -132,6 +135,13 @@ export class ConsumerStateStore {
   /** Records (configs, deletes) to go first in the next commit, with their waiters. */
   private extra: InternalRecord[] = [];
   private extraWaiters: Array<(ok: boolean) => void> = [];
+
+  private readonly deltas = new DeltaEncoder();
+  /**
+   * Writes deltas as JSON, as every Wharf before the binary form did (tests write the old
+   * format with it, to check that recovery reads both).
+   */
+  jsonDeltas = false;
 
   constructor(
     private readonly topic: InternalTopic,
@@ -290,7 +300,10 @@ export class ConsumerStateStore {
     if (j.ts.length > 0) value.ts = j.ts;
     if (j.max.length > 0) value.max = j.max;
     if (j.lastAck > 0) value.la = j.lastAck;
-    return { key: ['d', j.topicId, j.name, j.n % DELTA_SLOTS], value };
+    const key = ['d', j.topicId, j.name, j.n % DELTA_SLOTS];
+    // The binary form (consumer-delta-codec.ts) unless switched off or a number does not fit it.
+    const encoded = this.jsonDeltas ? null : this.deltas.encode({ inc: j.inc, n: j.n, dlv: j.dlv, subj: j.subj, cur: j.cur, acks: j.acks, ackAll: j.ackAll, ts: j.ts, max: j.max, lastAck: j.lastAck });
+    return encoded === null ? { key, value } : { key, value, encoded };
   }
 
   /** Writes a snapshot of every open journal and waits for it (clean close). */
@@ -335,7 +348,7 @@ export class ConsumerStateStore {
         if (list === undefined) deltas.set(k, (list = []));
         list.push(value);
       }
-    });
+    }, readBinaryValue);
     const out: RecoveredConsumer[] = [];
     const journalNumbers = new Map<string, number>();
     for (const [k, c] of configs) {
@@ -447,4 +460,10 @@ function applyDelta(s: ConsumerSnapshot, d: Record<string, unknown>): void {
   }
   s.pending = [...pend.values()].sort((a, b) => a[0] - b[0]);
   s.exceeded = [...exc.values()].sort((a, b) => a[0] - b[0]);
+}
+
+/** The values of `__jetstream_consumers` stored in binary: deltas only (consumer-delta-codec.ts). */
+function readBinaryValue(key: InternalKey, value: Buffer): Record<string, unknown> {
+  if (key[0] !== 'd') throw new Error(`a binary value under a ${String(key[0])} key`);
+  return decodeDelta(value);
 }

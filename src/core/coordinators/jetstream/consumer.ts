@@ -406,9 +406,8 @@ export class Consumer implements JournalOwner {
    * The waiting request that takes the next delivery (nats-server's nextWaiting), or null.
    * Requests that cannot take it are answered and removed on the way.
    */
-  private pickRequest(d: Delivery, pendingBefore: number): WaitingRequest | null {
+  private pickRequest(d: Delivery, pendingBefore: number, now: number): WaitingRequest | null {
     const q = this.waiting!;
-    const now = Date.now();
     const policy = this.config.priority_policy ?? 'none';
     const list = q.all();
     let i = 0;
@@ -710,7 +709,7 @@ export class Consumer implements JournalOwner {
       if (!this.active) return false;
       size = this.push.size(d);
     } else {
-      wr = this.pickRequest(d, pendingBefore);
+      wr = this.pickRequest(d, pendingBefore, now);
       if (wr === null) return false;
       if (wr.b > 0) size = wr.sink.size(d);
     }
