@@ -27,14 +27,26 @@ interface PooledStaging {
   readonly release: () => void;
 }
 
-/**
- * Free arena slots (src/util/byte-arena.ts), always given back. Past the arena's slots (a
- * backed-up receiver holds more than 8 MiB of full staging buffers) a buffer of its own is
- * allocated and left to the collector once written: the arena bounds what the pool keeps.
- */
+/** Free arena slots (src/util/byte-arena.ts), always given back and always kept. */
 const pool: PooledStaging[] = [];
 /** Staging slots of the byte arena handed out so far. */
 let arenaSlotsTaken = 0;
+/**
+ * Past the arena's slots (a backed-up receiver holds more than 8 MiB of full staging buffers:
+ * `nats bench sub` at 1 KB falls 60 MB behind the publisher on this machine) buffers of their
+ * own, reused while the backlog lasts: allocated fresh per event, they were tens of MB of
+ * external memory per second, which V8 counts towards the limits that start its full
+ * collections (a mark-compact every one or two scavenges on a 12 MB heap, docs/nats-performance.md).
+ * What the backlog no longer needs goes: every OVERFLOW_TRIM_MS, the buffers that stayed free
+ * through the whole interval are dropped, so the overflow shrinks to nothing within two
+ * intervals of the backlog's end.
+ */
+const overflow: PooledStaging[] = [];
+/** The fewest overflow buffers free at any moment since the last trim: unused for that long. */
+let overflowLowWater = 0;
+const OVERFLOW_TRIM_MS = 1000;
+/** Started by the first overflow buffer, never stopped (unref'd; a trim of nothing is free). */
+let overflowTimer: NodeJS.Timeout | null = null;
 
 function takeStaging(): PooledStaging {
   const free = pool.pop();
@@ -44,12 +56,28 @@ function takeStaging(): PooledStaging {
     const entry: PooledStaging = { buf: arenaSlot(arenaSlotsTaken++), release: () => void pool.push(entry) };
     return entry;
   }
-  return { buf: Buffer.allocUnsafeSlow(MAX_STAGING), release: () => {} };
+  const spare = overflow.pop();
+  if (overflow.length < overflowLowWater) overflowLowWater = overflow.length;
+  if (spare !== undefined) return spare;
+  overflowTimer ??= setInterval(trimOverflow, OVERFLOW_TRIM_MS).unref();
+  const entry: PooledStaging = { buf: Buffer.allocUnsafeSlow(MAX_STAGING), release: () => void overflow.push(entry) };
+  return entry;
+}
+
+/** Drops the overflow buffers no receiver took since the last trim (the timer's; tests call it). */
+export function trimOverflow(): void {
+  overflow.splice(0, overflowLowWater);
+  overflowLowWater = overflow.length;
 }
 
 /** Buffers in the pool now (for tests). */
 export function pooledStagingCount(): number {
   return pool.length;
+}
+
+/** Free overflow buffers now (for tests). */
+export function overflowStagingCount(): number {
+  return overflow.length;
 }
 
 export class Outbound {

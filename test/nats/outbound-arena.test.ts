@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { Outbound } from '../../src/nats/outbound.js';
+import { Outbound, overflowStagingCount, trimOverflow } from '../../src/nats/outbound.js';
 import { ARENA_SLOTS, inArena } from '../../src/util/byte-arena.js';
 import { sharedReadBuffer } from '../../src/util/shared-read.js';
 
@@ -76,4 +76,42 @@ test('copies from the shared read buffer into arena staging are exact, and every
     taken.map(() => true),
     'a full-size staging buffer outside the arena while arena slots were free',
   );
+});
+
+test('past the arena, buffers of their own are reused while the backlog lasts and dropped after two idle trims', () => {
+  const read = sharedReadBuffer();
+  const start = 99;
+  // Every arena slot out (the first test's slots came back: take them all again), then 6 more.
+  const a = new Outbound();
+  const sa = new HeldSocket();
+  fill(a, read, start, ARENA_SLOTS + 6);
+  a.flush(sa as unknown as Socket);
+  // Buffers of their own at full size (their ArrayBuffer is the staging size; the small first ones are smaller).
+  const ownFull = (x: HeldSocket): Buffer[] => x.written.filter((w) => !inArena(w) && w.buffer.byteLength >= 64 * 1024);
+  const own = ownFull(sa);
+  assert.ok(own.length >= 6, `${own.length} buffers of their own`);
+  assert.equal(overflowStagingCount(), 0, 'none free while the socket holds them');
+  sa.release();
+  assert.equal(overflowStagingCount(), own.length, 'written: kept for the next backlog');
+  trimOverflow();
+  assert.equal(overflowStagingCount(), own.length, 'a trim right after the backlog keeps them (they were in use in its interval)');
+
+  // The next backlog past the arena takes the same buffers again instead of new ones.
+  const b = new Outbound();
+  const sb = new HeldSocket();
+  fill(b, read, start, ARENA_SLOTS + 4);
+  b.flush(sb as unknown as Socket);
+  const again = ownFull(sb);
+  assert.ok(again.length > 0);
+  for (const w of again) assert.ok(own.some((o) => o.buffer === w.buffer), 'a new buffer while one of the overflow was free');
+  assert.equal(overflowStagingCount(), own.length - again.length);
+  trimOverflow();
+  assert.equal(overflowStagingCount(), 0, 'a trim during the backlog drops what stayed free through its interval');
+  sb.release();
+  const kept = overflowStagingCount();
+  assert.equal(kept, again.length);
+  trimOverflow();
+  assert.equal(overflowStagingCount(), kept, 'the first trim after the backlog keeps them (they were in use)');
+  trimOverflow();
+  assert.equal(overflowStagingCount(), 0, 'unused for a whole interval: dropped');
 });
