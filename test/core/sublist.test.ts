@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sublist } from '../../src/core/routing/sublist.js';
 import { isValidSubject, isValidLiteralSubject, subjectMatches } from '../../src/core/routing/subject.js';
+import { naiveSubjectMatch } from '../support/subject-match.js';
 
 interface Sub {
   subject: string;
@@ -166,16 +167,7 @@ test('subjects with empty tokens match nothing, wildcards included', () => {
 });
 
 test('property: subjectMatches agrees with a token-by-token reference (split on both sides)', () => {
-  const reference = (filter: string, subject: string): boolean => {
-    const f = filter.split('.');
-    const s = subject.split('.');
-    for (let i = 0; i < f.length; i++) {
-      if (f[i] === '>') return s.length > i;
-      if (i >= s.length) return false;
-      if (f[i] !== '*' && f[i] !== s[i]) return false;
-    }
-    return f.length === s.length;
-  };
+  const reference = naiveSubjectMatch;
   const tokens = ['a', 'b', 'ab', 'ba', 'abc', '*', '>', ''];
   let seed = 42;
   const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);

@@ -15,6 +15,7 @@ import type {
   SubjectFilter,
 } from '../../../src/core/streams/types.js';
 import type { SubscriptionOwner } from '../../../src/core/routing/router.js';
+import { naiveSubjectMatch } from '../../support/subject-match.js';
 
 export function streamConfig(name: string, over: Partial<StreamConfig> = {}): StreamConfig {
   return {
@@ -136,7 +137,7 @@ export class FakeStream implements StreamView {
   lastSeqOf(subject: string): number {
     for (let s = this.msgs.length; s >= 1; s--) {
       const m = this.msgs[s - 1];
-      if (m && matches(subject, m.subject)) return s;
+      if (m && naiveSubjectMatch(subject, m.subject)) return s;
     }
     return 0;
   }
@@ -233,16 +234,6 @@ export class FakeStream implements StreamView {
   }
 }
 
-function matches(filter: string, subject: string): boolean {
-  const f = filter.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (f[i] !== '*' && f[i] !== s[i]) return false;
-  }
-  return f.length === s.length;
-}
 
 export class FakeRegistry implements StreamRegistry {
   readonly streams = new Map<string, FakeStream>();

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Sublist } from '../../../src/core/routing/sublist.js';
+import { naiveSubjectMatch } from '../../support/subject-match.js';
 
 interface Sub {
   subject: string;
@@ -14,16 +15,6 @@ interface Sub {
   id: number;
 }
 
-function naiveMatch(filter: string, subject: string): boolean {
-  const f = filter.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (f[i] !== '*' && f[i] !== s[i]) return false;
-  }
-  return f.length === s.length;
-}
 
 const literalToken = fc.constantFrom('a', 'b', 'c');
 const filterToken = fc.constantFrom('a', 'b', 'c', '*');
@@ -46,7 +37,7 @@ test('sublist matches agree with a naive matcher after any inserts and removes (
       const check = () => {
         for (const subject of probes) {
           const r = sl.match(subject);
-          const want = live.filter((s) => naiveMatch(s.subject, subject));
+          const want = live.filter((s) => naiveSubjectMatch(s.subject, subject));
           const plainIds = r.plain.map((s) => s.id).sort((x, y) => x - y);
           assert.deepEqual(plainIds, want.filter((s) => s.queue === undefined).map((s) => s.id).sort((x, y) => x - y), `plain of ${subject}`);
           const groups = new Map<string, number[]>();

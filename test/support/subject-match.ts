@@ -1,0 +1,12 @@
+// The obvious subject matcher, for tests to check the broker's matchers against: both sides
+// split on '.', '*' one token, '>' one token or more at the end. Slow and plainly right.
+export function naiveSubjectMatch(filter: string, subject: string): boolean {
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (f[i] !== '*' && f[i] !== s[i]) return false;
+  }
+  return f.length === s.length;
+}
