@@ -214,6 +214,16 @@ export class ConsumerCoordinator {
 
   // ------------------------------------------------------------------ lookups
 
+  /**
+   * The error every consumer API request gets while `__jetstream_consumers` is offline (damaged
+   * at start, or its partition failed since): nats-server's JSConsumerOfflineReasonErrF. Null
+   * while it serves.
+   */
+  offline(): JsApiError | null {
+    const f = this.topic.failure;
+    return f === null ? null : E.offlineReason(`${CONSUMER_STATE_TOPIC} is offline (${f.message})`);
+  }
+
   stream(name: string): StreamView | undefined {
     return this.opts.streams.get(name);
   }
