@@ -194,6 +194,8 @@ export class ConsumerCoordinator {
     let start = rc.record.start;
     let state = rc.state;
     let changed = false;
+    // An offline stream's last sequence says nothing about what it holds: its consumers keep their state.
+    if (!stream.online) return { state, start, changed };
     if (state !== null) {
       const fixed = reconcileWithStream(state, last);
       if (fixed !== null) {
