@@ -44,3 +44,7 @@ test('an ack floor exactly at the end with pending past it: resumes after the fl
 test('a stream cut to nothing', () => {
   assert.deepEqual(reconcileWithStream(snap([7, 7]), 0)!.delivered, { sseq: 0, cseq: 7 });
 });
+
+test('a consumer that never delivered keeps its start, even past the end (opt_start_seq)', () => {
+  assert.equal(reconcileWithStream(snap([999, 0]), 12), null);
+});

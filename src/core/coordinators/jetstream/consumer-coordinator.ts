@@ -191,7 +191,7 @@ export class ConsumerCoordinator {
    */
   private reconcile(stream: StreamView, rc: RecoveredConsumer): { state: ConsumerSnapshot | null; start: number; changed: boolean } {
     const last = stream.lastSeq;
-    let start = rc.record.start;
+    const start = rc.record.start;
     let state = rc.state;
     let changed = false;
     // An offline stream's last sequence says nothing about what it holds: its consumers keep their state.
@@ -206,11 +206,6 @@ export class ConsumerCoordinator {
         state = fixed;
         changed = true;
       }
-    }
-    // A consumer that never delivered starts where it was created; past the end, at the end.
-    if (start > last + 1) {
-      start = last + 1;
-      changed = true;
     }
     return { state, start, changed };
   }

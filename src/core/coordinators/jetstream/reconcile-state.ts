@@ -6,7 +6,9 @@
 // them. nats-server (2.14 on, consumer.go reconcileStateWithStream) handles the same case for
 // its R1 consumers, and this is its rule on Wharf's snapshot form (docs/jetstream.md, "A stream
 // shorter than its consumers"):
-//   - only when the last delivered stream sequence is past the stream's last sequence L;
+//   - only when the last delivered stream sequence is past the stream's last sequence L, and the
+//     consumer has delivered something (a start past L that nothing was delivered from is the
+//     consumer's config: opt_start_seq may name a sequence not stored yet);
 //   - when the ack floor is past L too, it comes down to L, and every pending and
 //     redelivery entry goes (they name messages that are no longer there);
 //   - otherwise the pending (and over-max-deliver) entries past L go;
@@ -20,7 +22,9 @@ import type { ConsumerSnapshot } from './consumer-state-store.js';
  * the saved state is not ahead of the stream (nothing to change).
  */
 export function reconcileWithStream(s: ConsumerSnapshot, lastSeq: number): ConsumerSnapshot | null {
-  if (s.delivered.sseq <= lastSeq) return null;
+  // A consumer that never delivered (consumer sequence 0) is where it was created: a start past
+  // the stream's end is its config's (opt_start_seq may name a sequence not stored yet).
+  if (s.delivered.sseq <= lastSeq || s.delivered.cseq === 0) return null;
   const lowest = s.pending.length > 0 ? s.pending[0]! : null;
   let floorStream = lowest === null ? s.delivered.sseq : lowest[0] - 1;
   let floorConsumer = lowest === null ? s.delivered.cseq : lowest[1] - 1;
