@@ -8,7 +8,8 @@
 // keep the other coordinators working, and show the damage in /metrics.
 // Two scenarios: (1) __transaction_state (index kept: the damage is found when the replay reads
 // it) and __jetstream_consumers (index removed: the damage is found by recovery at open);
-// (2) __consumer_offsets, with transactions working beside it.
+// (2) __consumer_offsets, with transactions working beside it; (3) __jetstream_snapshots (the
+// streams are rebuilt from their logs) and __wharf_security (the start stops, fail closed).
 // After the damage the producers are librdkafka's (confluent-kafka): kafkajs's InitProducerId
 // first asks Metadata for every topic and gives up on any partition error, and an offline
 // internal partition answers LEADER_NOT_AVAILABLE there, as an offline partition does in Kafka.
@@ -255,6 +256,62 @@ test('a damaged __consumer_offsets: groups get COORDINATOR_NOT_AVAILABLE, transa
     const text = await metrics(broker.ports.http);
     assert.match(text, /wharf_offline_partitions\{topic="__consumer_offsets"\} 1/);
   } finally {
+    await broker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged __wharf_security stops the start, naming the topic (fail closed); a damaged __jetstream_snapshots only costs a full replay', { timeout: 120_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-damaged-internal-'));
+  let broker: Broker | null = null;
+  let nc: nats.NatsConnection | null = null;
+  try {
+    broker = await start(dataDir);
+    const admin = kafkaClient(broker.ports.kafka).admin();
+    await admin.connect();
+    // Two dynamic broker configs: two batches in __wharf_security.
+    for (const value of ['7200000', '3600000']) {
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 4, name: '1', configEntries: [{ name: 'log.retention.ms', value }] }] });
+    }
+    await admin.disconnect();
+    nc = await nats.connect({ port: broker.ports.nats });
+    const js = nc.jetstream();
+    await (await nc.jetstreamManager()).streams.add({ name: 'S', subjects: ['s.>'] });
+    for (let i = 0; i < 4; i++) await js.publish('s.a', sc.encode(`m${i}`));
+    await nc.close();
+    nc = null;
+    await broker.close(); // a snapshot at close
+    broker = await start(dataDir);
+    nc = await nats.connect({ port: broker.ports.nats });
+    await nc.jetstream().publish('s.a', sc.encode('m4'));
+    await nc.close();
+    nc = null;
+    await broker.close(); // and another: two batches in __jetstream_snapshots
+    broker = null;
+
+    damage(dataDir, '__jetstream_snapshots', true);
+    broker = await start(dataDir);
+    nc = await nats.connect({ port: broker.ports.nats });
+    const info = await jsApi(nc, 'STREAM.INFO.S');
+    assert.equal((info.state as { messages: number; last_seq: number }).last_seq, 5, 'the stream is rebuilt from its log');
+    await nc.jetstream().publish('s.a', sc.encode('m5'));
+    await nc.close();
+    nc = null;
+    await broker.close();
+    broker = null;
+
+    damage(dataDir, '__wharf_security', false);
+    const outcome = await start(dataDir).then(
+      (b) => b,
+      (e: unknown) => e as Error,
+    );
+    if (!(outcome instanceof Error)) {
+      await outcome.close();
+      assert.fail('the broker started without its security state');
+    }
+    assert.match(outcome.message, /internal topic __wharf_security is damaged .*the broker does not start without its ACLs/);
+  } finally {
+    await nc?.close();
     await broker?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
