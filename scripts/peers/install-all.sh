@@ -2,8 +2,9 @@
 # Installs every reference peer into $WHARF_PEERS_DIR (default ~/.cache/wharf-peers),
 # idempotently. Meant for .ci/run and for a developer's first checkout:
 #   bash scripts/peers/install-all.sh && . scripts/peers/env.sh
-# Select parts with arguments: nats, kafka (default: both). `install-kafka.sh jvm|kcat|python`
-# installs one Kafka peer alone.
+# Select parts with arguments: nats, kafka, faults (default: all three; faults is what the
+# reliability harness's clock-jump, power-loss and slow-fsync faults need: libfaketime, cc).
+# `install-kafka.sh jvm|kcat|python` installs one Kafka peer alone.
 # Exits non-zero when any install fails.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,6 +13,7 @@ parts=("$@")
 if [[ ${#parts[@]} -eq 0 ]]; then
   parts=(nats)
   [[ -f "$here/install-kafka.sh" ]] && parts+=(kafka)
+  parts+=(faults)
 fi
 for part in "${parts[@]}"; do
   script="$here/install-$part.sh"

@@ -572,6 +572,7 @@ export class ConsumerGroups implements GroupTypeExtension {
     const interval = this.config.consumerHeartbeatIntervalMs;
     const fail = (error: CoordinatorErrorCode, message: string): HeartbeatResult => ({ error, errorMessage: message, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
     if (this.closed) return fail('NOT_COORDINATOR', 'the coordinator is shutting down');
+    if (this.coordinator.refusal !== null) return fail(this.coordinator.refusal, 'the group coordinator is not available: __consumer_offsets is offline');
     if (!req.groupId) return fail('INVALID_REQUEST', 'GroupId can\'t be empty.');
     if (req.memberEpoch === 0) {
       if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) return fail('INVALID_REQUEST', 'SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
@@ -853,6 +854,7 @@ export class ConsumerGroups implements GroupTypeExtension {
   async classicJoin(req: JoinGroupRequest): Promise<JoinGroupResult> {
     const fail = (error: CoordinatorErrorCode, memberId = req.memberId): JoinGroupResult => ({ error, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] });
     if (this.closed) return fail('NOT_COORDINATOR');
+    if (this.coordinator.refusal !== null) return fail(this.coordinator.refusal);
     const g = this.groups.get(req.groupId);
     const codec = this.coordinator.consumerProtocol;
     if (!g || g.members.size === 0 || codec === null) return fail('INCONSISTENT_GROUP_PROTOCOL');
@@ -934,6 +936,7 @@ export class ConsumerGroups implements GroupTypeExtension {
   async classicSync(req: SyncGroupRequest): Promise<SyncGroupResult> {
     const error = (e: CoordinatorErrorCode): SyncGroupResult => ({ error: e, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
     if (this.closed) return error('NOT_COORDINATOR');
+    if (this.coordinator.refusal !== null) return error(this.coordinator.refusal);
     const g = this.groups.get(req.groupId);
     const found = this.classicMember(g, req.memberId, req.groupInstanceId);
     if (typeof found === 'string') return error(found);
@@ -959,6 +962,7 @@ export class ConsumerGroups implements GroupTypeExtension {
    */
   classicHeartbeat(groupId: string, memberId: string, instanceId: string | null, generationId: number): CoordinatorErrorCode | null {
     if (this.closed) return 'NOT_COORDINATOR';
+    if (this.coordinator.refusal !== null) return this.coordinator.refusal;
     const g = this.groups.get(groupId);
     const found = this.classicMember(g, memberId, instanceId);
     if (typeof found === 'string') return found;
@@ -980,6 +984,7 @@ export class ConsumerGroups implements GroupTypeExtension {
    */
   classicLeave(groupId: string, members: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }>): { error: CoordinatorErrorCode | null; members: LeaveGroupMemberResult[] } {
     if (this.closed) return { error: 'NOT_COORDINATOR', members: [] };
+    if (this.coordinator.refusal !== null) return { error: this.coordinator.refusal, members: [] };
     const g = this.groups.get(groupId);
     const results: LeaveGroupMemberResult[] = [];
     const leaving: Member[] = [];

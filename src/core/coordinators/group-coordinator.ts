@@ -442,9 +442,20 @@ export class GroupCoordinator {
     return gc;
   }
 
-  /** Creates `__consumer_offsets` if needed (FindCoordinator for a group, as Kafka). */
+  /** Creates `__consumer_offsets` if needed (FindCoordinator for a group, as Kafka); rejects with COORDINATOR_NOT_AVAILABLE when it is offline. */
   ensureTopic(): Promise<void> {
     return this.topic.ensure();
+  }
+
+  /**
+   * Null while the coordinator serves; otherwise the error every group request gets:
+   * NOT_COORDINATOR once it is shutting down, COORDINATOR_NOT_AVAILABLE while
+   * `__consumer_offsets` is offline (damaged at start: its groups and offsets are not known, and
+   * answering from what was read would hand consumers wrong positions).
+   */
+  get refusal(): 'NOT_COORDINATOR' | 'COORDINATOR_NOT_AVAILABLE' | null {
+    if (this.closed) return 'NOT_COORDINATOR';
+    return this.topic.failure === null ? null : 'COORDINATOR_NOT_AVAILABLE';
   }
 
   setSubscriptionDecoder(decoder: SubscriptionDecoder): void {
@@ -454,6 +465,8 @@ export class GroupCoordinator {
   /** Appends records to `__consumer_offsets` (for the KIP-848 module). */
   persist(records: InternalRecord[]): Promise<number> {
     if (this.closed) return Promise.reject(new CoordinatorError('NOT_COORDINATOR', 'the group coordinator is shutting down'));
+    const unavailable = this.topic.unavailable('group coordinator');
+    if (unavailable !== null) return Promise.reject(unavailable);
     return this.topic.append(records);
   }
 
@@ -678,7 +691,7 @@ export class GroupCoordinator {
   joinGroup(req: JoinGroupRequest): Promise<JoinGroupResult> {
     const fail = (error: CoordinatorErrorCode, memberId = req.memberId): Promise<JoinGroupResult> =>
       Promise.resolve({ error, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] });
-    if (this.closed) return fail('NOT_COORDINATOR');
+    if (this.refusal !== null) return fail(this.refusal);
     if (!req.groupId) return fail('INVALID_GROUP_ID');
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) return fail('INVALID_SESSION_TIMEOUT');
     if (req.groupInstanceId !== null && req.groupInstanceId.length === 0) return fail('INVALID_REQUEST');
@@ -1120,7 +1133,7 @@ export class GroupCoordinator {
 
   syncGroup(req: SyncGroupRequest): Promise<SyncGroupResult> {
     const error = (e: CoordinatorErrorCode): Promise<SyncGroupResult> => Promise.resolve({ error: e, protocolType: null, protocolName: null, assignment: EMPTY });
-    if (this.closed) return error('NOT_COORDINATOR');
+    if (this.refusal !== null) return error(this.refusal);
     if (!req.groupId) return error('INVALID_GROUP_ID');
     const group = this.classic(req.groupId);
     if (!group) {
@@ -1191,7 +1204,7 @@ export class GroupCoordinator {
   // Heartbeat and LeaveGroup
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): CoordinatorErrorCode | null {
-    if (this.closed) return 'NOT_COORDINATOR';
+    if (this.refusal !== null) return this.refusal;
     if (!groupId) return 'INVALID_GROUP_ID';
     const group = this.classic(groupId);
     if (!group) {
@@ -1222,7 +1235,7 @@ export class GroupCoordinator {
 
   /** LeaveGroup (v3+ batches members; v0-2 send one member id). */
   leaveGroup(groupId: string, members: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }>): { error: CoordinatorErrorCode | null; members: LeaveGroupMemberResult[] } {
-    if (this.closed) return { error: 'NOT_COORDINATOR', members: [] };
+    if (this.refusal !== null) return { error: this.refusal, members: [] };
     if (!groupId) return { error: 'INVALID_GROUP_ID', members: [] };
     const group = this.classic(groupId);
     if (!group) {
@@ -1325,7 +1338,7 @@ export class GroupCoordinator {
   /** OffsetCommit. Resolves once the offsets are stored; per-partition errors in the result. */
   async commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitPartitionResult[]> {
     const all = (error: CoordinatorErrorCode): OffsetCommitPartitionResult[] => req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, error }));
-    if (this.closed) return all('NOT_COORDINATOR');
+    if (this.refusal !== null) return all(this.refusal);
     if (!req.groupId) return all('INVALID_GROUP_ID');
     try {
       this.validateCommit(req.groupId, req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, req.apiVersion, false);
@@ -1353,7 +1366,7 @@ export class GroupCoordinator {
   /** TxnOffsetCommit: offsets pending in the producer's transaction until it ends. */
   async commitTxnOffsets(req: TxnOffsetCommitRequest): Promise<OffsetCommitPartitionResult[]> {
     const all = (error: CoordinatorErrorCode): OffsetCommitPartitionResult[] => req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, error }));
-    if (this.closed) return all('NOT_COORDINATOR');
+    if (this.refusal !== null) return all(this.refusal);
     if (!req.groupId) return all('INVALID_GROUP_ID');
     try {
       this.validateCommit(req.groupId, req.memberId, req.groupInstanceId, req.generationId, 0, true);
@@ -1395,7 +1408,7 @@ export class GroupCoordinator {
   }
 
   fetchOffsets(req: OffsetFetchRequest): OffsetFetchResult {
-    if (this.closed) return { error: 'NOT_COORDINATOR', offsets: [] };
+    if (this.refusal !== null) return { error: this.refusal, offsets: [] };
     if (!req.groupId) return { error: 'INVALID_GROUP_ID', offsets: [] };
     const ext = this.ext(req.groupId);
     if (ext && (req.memberId != null || (req.memberEpoch ?? -1) >= 0)) {
@@ -1431,7 +1444,7 @@ export class GroupCoordinator {
 
   /** OffsetDelete: removes committed offsets of partitions the group does not subscribe to. */
   async deleteOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<{ error: CoordinatorErrorCode | null; partitions: OffsetCommitPartitionResult[] }> {
-    if (this.closed) return { error: 'NOT_COORDINATOR', partitions: [] };
+    if (this.refusal !== null) return { error: this.refusal, partitions: [] };
     if (!groupId) return { error: 'INVALID_GROUP_ID', partitions: [] };
     let subscribed: (topic: string) => boolean;
     const ext = this.ext(groupId);
@@ -1488,7 +1501,7 @@ export class GroupCoordinator {
 
   describeGroup(groupId: string): DescribedGroup {
     const dead: DescribedGroup = { groupId, error: null, state: 'Dead', protocolType: '', protocolData: '', members: [] };
-    if (this.closed) return { ...dead, error: 'NOT_COORDINATOR' };
+    if (this.refusal !== null) return { ...dead, error: this.refusal };
     if (!groupId) return { ...dead, error: 'INVALID_GROUP_ID' };
     const group = this.classic(groupId);
     if (!group) {
@@ -1566,7 +1579,7 @@ export class GroupCoordinator {
 
   /** DeleteGroups: removes an empty group and all its offsets. */
   async deleteGroup(groupId: string): Promise<CoordinatorErrorCode | null> {
-    if (this.closed) return 'NOT_COORDINATOR';
+    if (this.refusal !== null) return this.refusal;
     if (!groupId) return 'INVALID_GROUP_ID';
     const records: InternalRecord[] = [];
     const group = this.classic(groupId);
@@ -1595,7 +1608,7 @@ export class GroupCoordinator {
 
   /** Removes offsets past their retention (the timer runs this; tests call it). */
   async expireOffsets(now = Date.now()): Promise<number> {
-    if (this.closed) return 0;
+    if (this.closed || this.topic.failure !== null) return 0;
     const records: InternalRecord[] = [];
     const expired: Array<[string, string, number]> = [];
     for (const groupId of this.offsets.groups()) {

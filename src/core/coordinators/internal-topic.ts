@@ -21,12 +21,21 @@
 //    whole state. The codec decodes each to a part of the InternalRecord (disjoint fields) and
 //    the replay merges the parts of one key into the whole record; a part's tombstone deletes it.
 // Compaction keeps the newest record of each key, so replaying the topic from its start restores
-// the latest state of everything. Appends go through the log like any producer's, under the
+// the latest state of everything.
+// A damaged partition (docs/storage.md "Recovery": corruption before valid batches, or found on
+// read) cannot be replayed: the replay then stops, logs it as an error and leaves the topic
+// `failure` set, and never throws, so one damaged internal topic does not stop the broker's
+// start. The coordinator over it refuses what needs its state (COORDINATOR_NOT_AVAILABLE, or its
+// protocol's equivalent) rather than serve a partial one (docs/reliability.md, "Damaged internal
+// topics"). A torn tail is truncated by the storage's recovery before the replay and is not a
+// failure here. Appends go through the log like any producer's, under the
 // broker's durability policy: a coordinator answers its client only once the append is
 // acknowledged.
 import type { Logger } from '../../log.js';
 import { isLogError, type Log, type LogPartition } from '../log/index.js';
 import { buildRecordBatch, decodeRecords, batchIsControl, forEachBatch } from '../records/batch.js';
+import type { LogError } from '../records/errors.js';
+import { CoordinatorError } from './errors.js';
 
 export type InternalKey = ReadonlyArray<string | number>;
 
@@ -111,9 +120,29 @@ export class InternalTopic {
   }
 
   private creating: Promise<void> | null = null;
+  /** Why the replay at start could not read the whole topic (its partition is damaged), or null. */
+  private replayFailure: LogError | null = null;
 
-  /** Creates the topic now if it does not exist (Kafka does on the first FindCoordinator). */
+  /**
+   * Null while the topic's state is whole and writable; otherwise why not: its replay at start
+   * met a damaged partition, or the partition went offline since (a failed fsync).
+   */
+  get failure(): LogError | null {
+    if (this.replayFailure !== null) return this.replayFailure;
+    return this.log.hasTopic(this.name) ? this.log.partition(this.name, 0).failure : null;
+  }
+
+  /** The coordinator error for a topic whose state is not available (null when it is). */
+  unavailable(what: string): CoordinatorError | null {
+    const f = this.failure;
+    if (f === null) return null;
+    return new CoordinatorError('COORDINATOR_NOT_AVAILABLE', `the ${what} is not available: its internal topic ${this.name} is offline (${f.message})`);
+  }
+
+  /** Creates the topic now if it does not exist (Kafka does on the first FindCoordinator); throws COORDINATOR_NOT_AVAILABLE when it is offline. */
   async ensure(): Promise<void> {
+    const f = this.failure;
+    if (f !== null) throw new CoordinatorError('COORDINATOR_NOT_AVAILABLE', `internal topic ${this.name} is offline: ${f.message}`);
     await this.writable();
   }
 
@@ -192,11 +221,45 @@ export class InternalTopic {
 
   /**
    * Calls `fn` with every record from the start of the topic, in offset order. `binary` reads
-   * the values a coordinator stored in its own binary form (topics without a codec only).
+   * the values a coordinator stored in its own binary form (topics without a codec only). When
+   * the partition is damaged (offline at open, or found corrupt while read) it stops there, sets
+   * `failure` and resolves with the records read so far: the caller checks `failure`.
    */
   async replay(fn: (key: InternalKey, value: Record<string, unknown> | null, offset: number, timestamp: number) => void, binary?: BinaryValueReader): Promise<number> {
     if (!this.log.hasTopic(this.name)) return 0;
     const part = this.log.partition(this.name, 0);
+    const offlineAtOpen = part.failure;
+    if (offlineAtOpen !== null) {
+      this.markOffline(offlineAtOpen, 0);
+      return 0;
+    }
+    let count = 0;
+    try {
+      return await this.replayFrom(part, fn, (n) => (count = n), binary);
+    } catch (e) {
+      // Corruption found on read takes the partition offline (the storage does): the state is
+      // incomplete, so the coordinator must not serve it. Any other error is a bug: rethrown.
+      const failure = part.failure;
+      if (failure === null) throw e;
+      this.markOffline(failure, count);
+      return count;
+    }
+  }
+
+  private markOffline(failure: LogError, recordsRead: number): void {
+    this.replayFailure = failure;
+    this.logger.error(
+      { topic: this.name, recordsRead, err: failure },
+      `internal topic ${this.name} is damaged and offline: its coordinator refuses requests until an operator repairs the partition (docs/reliability.md, "Damaged internal topics")`,
+    );
+  }
+
+  private async replayFrom(
+    part: LogPartition,
+    fn: (key: InternalKey, value: Record<string, unknown> | null, offset: number, timestamp: number) => void,
+    progress: (count: number) => void,
+    binary: BinaryValueReader | undefined,
+  ): Promise<number> {
     const end = part.highWatermark;
     let offset = part.logStartOffset;
     let count = 0;
@@ -255,7 +318,7 @@ export class InternalTopic {
             }
             if (d.legacy || (tracked && legacyFinal.has(id))) legacyFinal.set(id, value);
             fn(d.record.key, value, rec.offset, rec.timestamp);
-            count++;
+            progress(++count);
           }
         });
       }

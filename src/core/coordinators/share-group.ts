@@ -221,7 +221,9 @@ export class ShareGroups {
       }
       sg.replay(k, v);
     });
-    await sg.moveGroupRecords(older, inOffsets);
+    // A move needs both topics whole (a partial replay would move a partial state).
+    if (topic.failure === null && opts.groups.refusal === null) await sg.moveGroupRecords(older, inOffsets);
+    else logger.error({ err: topic.failure ?? undefined, recordsRead: n }, 'share group coordinator not available: __share_group_state or __consumer_offsets is damaged');
     logger.info({ records: n, groups: sg.groups.size, ms: Date.now() - started }, 'share groups loaded');
     return sg;
   }
@@ -430,6 +432,9 @@ export class ShareGroups {
   async heartbeat(req: ShareHeartbeatRequest): Promise<ShareHeartbeatResult> {
     const fail = (error: CoordinatorErrorCode, errorMessage: string): ShareHeartbeatResult => ({ error, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
     if (this.closed) return fail('NOT_COORDINATOR', 'the coordinator is shutting down');
+    const unavailable = this.topic.unavailable('share group coordinator');
+    if (unavailable !== null) return fail(unavailable.code, unavailable.message);
+    if (this.gc.refusal !== null) return fail(this.gc.refusal, 'the group coordinator is not available: __consumer_offsets is offline');
     if (!req.groupId) return fail('INVALID_REQUEST', "GroupId can't be empty.");
     if (!req.memberId) return fail('INVALID_REQUEST', "MemberId can't be empty.");
     if (req.memberEpoch < -1) return fail('INVALID_REQUEST', `MemberEpoch is invalid.`);

@@ -624,6 +624,7 @@ export class StreamsGroups implements GroupTypeExtension {
   async heartbeat(req: StreamsHeartbeatRequest): Promise<StreamsHeartbeatResult> {
     const fail = (error: CoordinatorErrorCode, message: string | null): StreamsHeartbeatResult => ({ error, errorMessage: message, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, status: [], assignment: null, endpointInformationEpoch: 0, partitionsByUserEndpoint: null, topicsToCreate: [] });
     if (this.closed) return fail('COORDINATOR_NOT_AVAILABLE', null);
+    if (this.coordinator.refusal !== null) return fail(this.coordinator.refusal, 'the group coordinator is not available: __consumer_offsets is offline');
     try {
       return await this.heartbeatOrThrow(req);
     } catch (e) {

@@ -166,8 +166,16 @@ export class TransactionCoordinator {
     for (const m of tc.txns.values()) maxPid = Math.max(maxPid, m.producerId, m.lastProducerId);
     tc.nextPid = Math.max(tc.blockEnd, maxPid + 1);
     tc.blockEnd = tc.nextPid; // a fresh block is reserved before the first id is handed out
-    await tc.recover();
-    logger.info({ records: n, transactionalIds: tc.txns.size, ms: Date.now() - started }, 'transactions loaded');
+    if (topic.failure === null) {
+      await tc.recover();
+      logger.info({ records: n, transactionalIds: tc.txns.size, ms: Date.now() - started }, 'transactions loaded');
+    } else {
+      // The state is incomplete: completing or aborting from it could abort a transaction whose
+      // commit was acknowledged, so nothing is completed; open transactions stay open (their
+      // partitions' last stable offset waits) until the topic is repaired, as in Kafka when a
+      // coordinator partition cannot load.
+      logger.error({ recordsRead: n, err: topic.failure }, 'transaction coordinator not available: __transaction_state is damaged; transactional producers get COORDINATOR_NOT_AVAILABLE, idempotent ones still get producer ids');
+    }
     const interval = tc.config.abortTimedOutIntervalMs;
     if (interval > 0) {
       tc.timer = setInterval(() => void tc.abortTimedOut().catch((e) => logger.error({ err: e }, 'transaction timeout check failed')), interval);
@@ -255,6 +263,13 @@ export class TransactionCoordinator {
 
   private check(): void {
     if (this.closed) throw new CoordinatorError('NOT_COORDINATOR', 'the transaction coordinator is shutting down');
+    const unavailable = this.topic.unavailable('transaction coordinator');
+    if (unavailable !== null) throw unavailable;
+  }
+
+  /** Null when the coordinator serves; otherwise the error its requests get (its internal topic is offline). */
+  unavailable(): CoordinatorError | null {
+    return this.topic.unavailable('transaction coordinator');
   }
 
   // ------------------------------------------------------------------------------------------
@@ -273,12 +288,25 @@ export class TransactionCoordinator {
     });
   }
 
+  /**
+   * A producer id for an idempotent producer while __transaction_state is offline (no block can
+   * be reserved in it): above every id the partitions' producer state has seen and every id
+   * handed out since the start. Not recorded anywhere, and need not be: an idempotent producer's
+   * id has state only in the partitions it writes to, so an id handed out again after a restart
+   * was never written (Kafka hands out these ids apart from its transaction coordinators too).
+   */
+  private allocateUnrecordedProducerId(): number {
+    this.nextPid = Math.max(this.nextPid, this.producers.maxProducerIdSeen + 1);
+    return this.nextPid++;
+  }
+
   // ------------------------------------------------------------------------------------------
   // InitProducerId
 
   async initProducerId(transactionalId: string | null, timeoutMs: number, expectedProducerId = -1, expectedEpoch = -1): Promise<InitProducerIdResult> {
     const fail = (error: CoordinatorErrorCode): InitProducerIdResult => ({ error, producerId: -1, producerEpoch: -1 });
     if (this.closed) return fail('NOT_COORDINATOR');
+    if (transactionalId === null && this.topic.failure !== null) return { error: null, producerId: this.allocateUnrecordedProducerId(), producerEpoch: 0 };
     if (transactionalId === null) {
       try {
         return { error: null, producerId: await this.allocateProducerId(), producerEpoch: 0 };
@@ -461,6 +489,7 @@ export class TransactionCoordinator {
 
   /** For TxnOffsetCommit: the producer must own the transactional id with this epoch. */
   validateTxnOffsetCommit(transactionalId: string, producerId: number, epoch: number): CoordinatorErrorCode | null {
+    if (this.topic.failure !== null) return 'COORDINATOR_NOT_AVAILABLE';
     const m = this.txns.get(transactionalId);
     if (!m || m.producerId !== producerId) return 'INVALID_PRODUCER_ID_MAPPING';
     if (m.producerEpoch !== epoch) return 'PRODUCER_FENCED';
@@ -642,6 +671,7 @@ export class TransactionCoordinator {
 
   /** Aborts transactions open longer than their timeout (the timer runs this; tests call it). */
   async abortTimedOut(now = Date.now()): Promise<number> {
+    if (this.topic.failure !== null) return 0; // its state is incomplete: nothing to decide from
     let n = 0;
     for (const m of [...this.txns.values()]) {
       if (this.closed) break;
@@ -665,6 +695,7 @@ export class TransactionCoordinator {
    * timer (transaction.remove.expired.transaction.cleanup.interval.ms) runs this; tests call it.
    */
   async removeExpired(now = Date.now()): Promise<number> {
+    if (this.topic.failure !== null) return 0;
     let n = 0;
     for (const m of [...this.txns.values()]) {
       if (this.closed) break;
@@ -696,6 +727,8 @@ export class TransactionCoordinator {
    * otherwise open a transaction no marker ever closes.
    */
   verifyTransactionalWrite(producerId: number, epoch: number, topic: string, partition: number): CoordinatorErrorCode | null {
+    // No transaction can be ended while the coordinator is offline: a write would only hold the LSO.
+    if (this.topic.failure !== null) return 'INVALID_TXN_STATE';
     const m = this.byProducerId.get(producerId);
     if (!m) return 'INVALID_PRODUCER_ID_MAPPING';
     if (epoch < m.producerEpoch) return 'INVALID_PRODUCER_EPOCH';
@@ -708,6 +741,7 @@ export class TransactionCoordinator {
   // DescribeTransactions, ListTransactions
 
   describe(transactionalId: string): DescribedTransaction {
+    if (this.topic.failure !== null) return { transactionalId, error: 'COORDINATOR_NOT_AVAILABLE', state: '', timeoutMs: 0, startTimestamp: -1, producerId: -1, producerEpoch: -1, partitions: [] };
     const m = this.txns.get(transactionalId);
     if (!m) return { transactionalId, error: 'TRANSACTIONAL_ID_NOT_FOUND', state: '', timeoutMs: 0, startTimestamp: -1, producerId: -1, producerEpoch: -1, partitions: [] };
     const byTopic = new Map<string, number[]>();

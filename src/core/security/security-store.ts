@@ -79,6 +79,10 @@ export class SecurityStore {
   static async open(log: Log, logger: Logger): Promise<SecurityStore> {
     const store = new SecurityStore(await InternalTopic.open(log, SECURITY_TOPIC, logger));
     await store.topic.replay((key, value) => store.apply(key, value));
+    const failure = store.topic.failure;
+    // Unlike a coordinator's topic, this one is not let go offline: serving without the deny
+    // ACLs, credentials or quotas it holds would change who may do what. Fail closed.
+    if (failure !== null) throw new Error(`internal topic ${SECURITY_TOPIC} is damaged (${failure.message}): the broker does not start without its ACLs, credentials and quotas; restore the partition or remove the topic's directory to start without them (docs/reliability.md, "Damaged internal topics")`);
     return store;
   }
 

@@ -51,6 +51,22 @@ export class SnapshotStore {
     const store = new SnapshotStore(log, logger);
     if (!log.hasTopic(SNAPSHOT_TOPIC)) return store;
     const part = log.partition(SNAPSHOT_TOPIC, 0);
+    try {
+      await store.readAll(part);
+    } catch (e) {
+      if (part.failure === null) throw e;
+    }
+    if (part.failure !== null) {
+      // Snapshots only shorten a start: without them every stream is rebuilt from its log.
+      store.loaded.clear();
+      store.keys.clear();
+      logger.error({ topic: SNAPSHOT_TOPIC, err: part.failure }, `internal topic ${SNAPSHOT_TOPIC} is damaged and offline: streams are rebuilt from their logs, and no new snapshot can be written until it is repaired`);
+    }
+    return store;
+  }
+
+  private async readAll(part: LogPartition): Promise<void> {
+    const store = this;
     const end = part.highWatermark;
     let offset = part.logStartOffset;
     while (offset < end) {
@@ -75,7 +91,6 @@ export class SnapshotStore {
       }
       offset = r.nextOffset;
     }
-    return store;
   }
 
   private note(topicId: string, epoch: number, chunk: number, value: Buffer | null): void {

@@ -157,7 +157,14 @@ export class StreamRegistry implements StreamRegistryApi {
         continue;
       }
       const stream = reg.attach(t, cfg);
-      await stream.recover(state.records(t.topicId));
+      try {
+        await stream.recover(state.records(t.topicId));
+      } catch (err) {
+        // Corruption found while the stream's log is read takes its partition offline (the
+        // storage does); the stream then serves nothing from it, and the broker starts.
+        if (stream.online) throw err;
+        reg.log.error({ stream: stream.name, err }, 'stream is offline: its partition is damaged');
+      }
     }
     snapshots?.releaseLoaded();
     for (const s of reg.streams.values()) reg.startSourcing(s);

@@ -309,6 +309,10 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     return this.cfg;
   }
 
+  get online(): boolean {
+    return this.partition.online;
+  }
+
   get firstSeq(): number {
     return this.index.first;
   }

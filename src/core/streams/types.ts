@@ -221,6 +221,8 @@ export interface StreamView {
   readonly firstSeq: number;
   /** Sequence of the last message ever appended (0 for a new stream). */
   readonly lastSeq: number;
+  /** False while the stream's partition is offline (damaged, or a failed fsync): its sequences are then not what it holds. */
+  readonly online: boolean;
 
   /**
    * One NATS publish on a subject the stream captures, called synchronously by the Router

@@ -236,6 +236,20 @@ export class BrokerMetrics {
         this.set(total);
       },
     });
+    new Gauge({
+      name: 'wharf_offline_partitions',
+      help: "Partitions that are offline (damaged at start, found corrupt on read, or a failed fsync), internal topics included, by topic (Kafka's OfflinePartitionsCount); a damaged internal topic's coordinator refuses requests meanwhile",
+      labelNames: ['topic'],
+      registers,
+      collect() {
+        this.reset();
+        const byTopic = new Map<string, number>();
+        forEachPartition(src.log, (t, _i, p) => {
+          if (!p.online) byTopic.set(t, (byTopic.get(t) ?? 0) + 1);
+        });
+        for (const [topic, n] of byTopic) this.set({ topic }, n);
+      },
+    });
 
     // Consumer groups: members and state (lag and offsets are written directly, above).
     new Gauge({

@@ -2,7 +2,8 @@
 // filter token), the legacy CONSUMER.DURABLE.CREATE, INFO, DELETE, NAMES, LIST, PAUSE, UNPIN and
 // RESET. This file checks what nats-server checks at the API (the subject against the request:
 // stream name, durable name, filter token), decodes the bodies with Go's rules, and leaves the
-// consumer rules to the coordinator (src/core/coordinators/jetstream).
+// consumer rules to the coordinator (src/core/coordinators/jetstream). While the coordinator's
+// state topic is offline every route answers its offline error.
 import type { ConsumerCoordinator } from '../../core/coordinators/jetstream/consumer-coordinator.js';
 import { ConsumerErrors as E } from '../../core/coordinators/jetstream/consumer-errors.js';
 import type { ConsumerConfigInput } from '../../core/coordinators/jetstream/consumer-config.js';
@@ -210,7 +211,17 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
       },
     },
   ];
-  return routes;
+  // While the consumers' state topic is offline (damaged at start) no consumer is known: every
+  // request gets nats-server's "consumer is offline" error instead of a "not found" that would
+  // invite a client to create the consumer afresh.
+  return routes.map((r) => ({
+    ...r,
+    handle: (req: ApiRequest, reply: ApiReply) => {
+      const offline = co.offline();
+      if (offline !== null) return reply.error(offline);
+      return r.handle(req, reply);
+    },
+  }));
 }
 
 /** The offset of a paged request (names, list); null when the body was refused (answered). */

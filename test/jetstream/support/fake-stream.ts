@@ -63,6 +63,8 @@ export class FakeStream implements StreamView {
     return this.config.name;
   }
 
+  readonly online = true;
+
   get firstSeq(): number {
     while (this.first <= this.msgs.length && this.msgs[this.first - 1] === null) this.first++;
     return this.first;

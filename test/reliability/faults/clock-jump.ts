@@ -7,21 +7,28 @@ import { join } from 'node:path';
 import { preload } from './shim.js';
 import { nap, type Fault } from './fault.js';
 
-const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+/** Where Debian's libfaketime puts the library (scripts/peers/install-faults.sh installs it). */
+const LIBFAKETIME_PATHS = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'];
 
-export function clockJumpFault(meanIntervalMs: number, jumpSeconds: number): Fault {
+/** The library, or null when it is not installed (the fault is then skipped, with the reason). */
+export function findLibfaketime(paths: readonly string[] = LIBFAKETIME_PATHS): string | null {
+  return paths.find((p) => existsSync(p)) ?? null;
+}
+
+export function clockJumpFault(meanIntervalMs: number, jumpSeconds: number, libfaketime: string | null = findLibfaketime()): Fault {
   const file = join(mkdtempSync(join(tmpdir(), 'wharf-faketime-')), 'offset');
   let jumps = 0;
   return {
     name: 'clock-jump',
     unsupported: (kind) => {
-      if (!existsSync(LIBFAKETIME)) return `libfaketime is not installed (${LIBFAKETIME}; apt-get install libfaketime)`;
+      if (libfaketime === null) return `clock-jump skipped: libfaketime is not installed (looked for ${LIBFAKETIME_PATHS.join(', ')}; bash scripts/peers/install-faults.sh installs it)`;
       if (kind === 'nats-server') return 'nats-server (Go) reads the clock through the vDSO: libfaketime cannot move it';
       return undefined;
     },
     async prepare(tweaks) {
       writeFileSync(file, '+0\n');
-      preload(tweaks.env, LIBFAKETIME);
+      if (libfaketime === null) return; // unsupported() skips the round before it starts
+      preload(tweaks.env, libfaketime);
       tweaks.env.FAKETIME_TIMESTAMP_FILE = file;
       tweaks.env.FAKETIME_NO_CACHE = '1';
       tweaks.env.FAKETIME_DONT_FAKE_MONOTONIC = '1';

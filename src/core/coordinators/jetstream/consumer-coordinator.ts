@@ -32,6 +32,7 @@ import {
   type ConsumerServerLimits,
 } from './consumer-config.js';
 import { ConsumerErrors as E } from './consumer-errors.js';
+import { reconcileWithStream } from './reconcile-state.js';
 import { CONSUMER_STATE_TOPIC, ConsumerStateStore, type ConsumerJournal, type ConsumerRecord, type ConsumerSnapshot, type RecoveredConsumer } from './consumer-state-store.js';
 import type { ConsumerEvents, ConsumerInfo, PushSink } from './consumer-types.js';
 import { Consumer, type ConsumerHost, type ConsumerStart } from './consumer.js';
@@ -150,6 +151,9 @@ export class ConsumerCoordinator {
     const shared = this.opts.shared;
     const { consumers, journalNumbers } = shared?.recovered ?? (await ConsumerStateStore.recover(this.topic, this.log));
     const stale: RecoveredConsumer[] = [];
+    // Consumers whose saved state was past their stream's end: their new state is made durable
+    // before anything is served, so that a second restart cannot bring the old one back.
+    const reconciled: ConsumerJournal[] = [];
     for (const rc of consumers) {
       const stream = this.streamByTopicId(rc.topicId);
       if (stream === undefined) {
@@ -160,13 +164,17 @@ export class ConsumerCoordinator {
       const sc = this.attach(stream);
       const config = decodeConfig(rc.record.config);
       const n = journalNumbers.get(`${rc.topicId}\u0000${rc.name}`) ?? 0;
-      const start: ConsumerStart = { kind: 'recovered', start: rc.record.start, state: rc.state, lpsResume: lpsResumeOf(rc.record) };
+      const { state, start: startSeq, changed } = this.reconcile(stream, rc);
+      const start: ConsumerStart = { kind: 'recovered', start: startSeq, state, lpsResume: lpsResumeOf(rc.record) };
       try {
         this.instantiate(sc, rc.name, config, rc.record, start, n);
+        const j = sc.journals.get(rc.name);
+        if (changed && j !== undefined) reconciled.push(j);
       } catch (err) {
         this.log.error({ err, stream: stream.name, consumer: rc.name }, 'could not restore JetStream consumer');
       }
     }
+    if (reconciled.length > 0) await this.store.flush(reconciled);
     for (const rc of stale) {
       // The stream is gone (deleted while the broker was down, or a memory stream): drop the records.
       const j = this.store.journal(rc.topicId, rc.name, rc.record.inc, { snapshot: () => ({ delivered: { cseq: 0, sseq: 0 }, pending: [], exceeded: [], lastDelivered: 0, lastAck: 0 }), durable: () => {} });
@@ -174,6 +182,32 @@ export class ConsumerCoordinator {
       await this.store.deleteConsumer(j).catch((err: unknown) => this.log.warn({ err }, 'could not drop records of a gone consumer'));
     }
     for (const sc of this.byStream.values()) if (sc.stream.config.retention === 'interest') void this.sweep(sc);
+  }
+
+  /**
+   * A recovered consumer's state and start against its stream's last sequence (reconcile-state.ts):
+   * a stream that came back shorter (a torn tail cut at start) reuses the sequences it lost, and
+   * a consumer resuming past them would never deliver the messages stored there again.
+   */
+  private reconcile(stream: StreamView, rc: RecoveredConsumer): { state: ConsumerSnapshot | null; start: number; changed: boolean } {
+    const last = stream.lastSeq;
+    const start = rc.record.start;
+    let state = rc.state;
+    let changed = false;
+    // An offline stream's last sequence says nothing about what it holds: its consumers keep their state.
+    if (!stream.online) return { state, start, changed };
+    if (state !== null) {
+      const fixed = reconcileWithStream(state, last);
+      if (fixed !== null) {
+        this.log.warn(
+          { stream: stream.name, consumer: rc.name, delivered: state.delivered.sseq, lastSeq: last, resumeAfter: fixed.delivered.sseq },
+          `JetStream consumer '${stream.name} > ${rc.name}' delivered sequence ${state.delivered.sseq} past last stream sequence of ${last}: resuming after ${fixed.delivered.sseq}`,
+        );
+        state = fixed;
+        changed = true;
+      }
+    }
+    return { state, start, changed };
   }
 
   private streamByTopicId(topicId: string): StreamView | undefined {
@@ -213,6 +247,16 @@ export class ConsumerCoordinator {
   }
 
   // ------------------------------------------------------------------ lookups
+
+  /**
+   * The error every consumer API request gets while `__jetstream_consumers` is offline (damaged
+   * at start, or its partition failed since): nats-server's JSConsumerOfflineReasonErrF. Null
+   * while it serves.
+   */
+  offline(): JsApiError | null {
+    const f = this.topic.failure;
+    return f === null ? null : E.offlineReason(`${CONSUMER_STATE_TOPIC} is offline (${f.message})`);
+  }
 
   stream(name: string): StreamView | undefined {
     return this.opts.streams.get(name);

@@ -14,6 +14,8 @@ export const ConsumerErrors = {
   create: (reason: string): JsApiError => e(500, 10012, reason),
   nameExists: (): JsApiError => e(400, 10013, 'consumer name already in use'),
   notFound: (): JsApiError => e(404, 10014, 'consumer not found'),
+  /** JSConsumerOfflineReasonErrF. */
+  offlineReason: (reason: string): JsApiError => e(500, 10195, `consumer is offline: ${reason}`),
   durableNameNotInSubject: (): JsApiError => e(400, 10016, 'consumer expected to be durable but no durable name set in subject'),
   durableNameNotMatchSubject: (): JsApiError => e(400, 10017, 'consumer name in subject does not match durable name in request'),
   durableNameNotSet: (): JsApiError => e(400, 10018, 'consumer expected to be durable but a durable name was not set'),

@@ -350,6 +350,13 @@ export class ConsumerStateStore {
       }
     }, readBinaryValue);
     const out: RecoveredConsumer[] = [];
+    if (topic.failure !== null) {
+      // A partial replay could restore a consumer at an old position (redelivering what was
+      // acknowledged) or without its newest config: none is restored, and the consumer API
+      // answers "consumer is offline" until the topic is repaired (consumer-coordinator.ts).
+      logger.error({ err: topic.failure, consumersRead: configs.size }, 'JetStream consumers not restored: __jetstream_consumers is damaged');
+      return { consumers: out, journalNumbers: new Map() };
+    }
     const journalNumbers = new Map<string, number>();
     for (const [k, c] of configs) {
       const v = c.value;
