@@ -129,3 +129,29 @@ test('one order for core subscribers: a NATS publish behind a Kafka append still
   const [got] = await nc.request('$JS.API.STREAM.MSG.GET.ORD', '_INBOX.ord', Buffer.from('{"seq":2}'), null, 1, 5_000);
   assert.equal((JSON.parse(got!.payload.toString()) as { message: { subject: string } }).message.subject, 'ord.n', 'the log has the same order');
 });
+
+test("a stream's publishes reach the log as batches it built (not checked again); Kafka appends are checked", async () => {
+  // docs/jetstream.md 1.21: the BatchBuilder's batch goes to Partition.append with built: true,
+  // which skips the structure and CRC-32C check a producer's batch gets.
+  await api('$JS.API.STREAM.CREATE.BUILT', { name: 'BUILT', subjects: ['built.*'] });
+  const part = broker.log.partition('BUILT', 0);
+  const seen: Array<boolean | undefined> = [];
+  const original = part.append.bind(part);
+  part.append = (batches, opts = {}) => {
+    seen.push(opts.built);
+    return original(batches, opts);
+  };
+  try {
+    const sid = nc.sub('_INBOX.built');
+    for (let i = 0; i < 3; i++) nc.pub(`built.${i}`, '_INBOX.built', Buffer.from(`m${i}`), null);
+    await nc.waitFor(() => nc.messages(sid).length >= 3, 5_000);
+    assert.deepEqual(nc.messages(sid).map((m) => (JSON.parse(m.payload.toString()) as { seq: number }).seq), [1, 2, 3]);
+    assert.ok(seen.length >= 1 && seen.every((b) => b === true), `every publish batch is built: ${JSON.stringify(seen)}`);
+    // A Kafka producer's batch with a broken CRC is still refused on the same topic.
+    const bad = buildRecordBatch({ records: [{ key: 'built.k', value: 'kafka' }] });
+    bad[bad.length - 2]! ^= 0xff;
+    await assert.rejects(original(bad), /CRC/);
+  } finally {
+    part.append = original;
+  }
+});

@@ -68,6 +68,21 @@ engineTest('producer input is validated: oversized, corrupt and keyless-on-compa
   await log.close();
 });
 
+engineTest('a batch the broker framed itself (built: true) is stored without the producer checks, a producer batch is still checked', async (place) => {
+  // A stream's BatchBuilder frames its batches a moment before appending them: the log reads
+  // their offsets and times and does not verify the CRC again (docs/jetstream.md 1.21).
+  const log = await place.open();
+  await log.createTopic('t');
+  const p = log.partition('t', 0);
+  const odd = batchOf('built');
+  odd[odd.length - 2]! ^= 0xff; // a CRC that no longer matches: proof that it was not checked
+  await assert.rejects(p.append(Buffer.from(odd)), (e) => isLogError(e, 'CORRUPT_MESSAGE'));
+  const r = await p.append(odd, { built: true });
+  assert.equal(r.baseOffset, 0);
+  assert.equal(p.highWatermark, 1);
+  await log.close();
+});
+
 engineTest('long polls wake when data arrives, time out, and abort', async (place) => {
   const log = await place.open();
   await log.createTopic('t');

@@ -14,7 +14,8 @@
 // durable end (`durable`), which the 'appended' event moves.
 import type { Logger } from '../../log.js';
 import type { LogPartition } from '../log/index.js';
-import type { AppendObserver } from '../log/partition.js';
+import type { AppendObserver, AppendOptions } from '../log/partition.js';
+import { onMicrotask } from '../../util/microtask.js';
 import type { Router, SubscriptionOwner } from '../routing/router.js';
 import { hasWildcardToken, isValidLiteralSubject } from '../routing/subject.js';
 import {
@@ -129,6 +130,11 @@ export interface ForeignPolicy {
 const READ_CHUNK = 4 * 1024 * 1024;
 /** The size at which the publishes of one event are split into several batches (appends). */
 const BATCH_SPLIT_BYTES = 1024 * 1024;
+
+/** How this view's batches are handed to the log (appendOwn). */
+const BUILT: AppendOptions = { built: true };
+const CHECKED: AppendOptions = {};
+const FILLER: AppendOptions = { filler: true };
 const EMPTY = Buffer.alloc(0);
 const NO_EXTRA: readonly ExtraHeader[] = [];
 
@@ -503,7 +509,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       batch = this.open = { buf: EMPTY, first: this.index.last + 1, last: this.index.last, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        queueMicrotask(this.flush);
+        onMicrotask(this.flush);
       }
     }
     let skip = -1;
@@ -694,12 +700,17 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.appendOwn(batch);
   };
 
-  private appendOwn(batch: Inflight, filler = false): void {
+  /**
+   * Hands one of this view's batches to the log. Publishes (the default) were framed by the
+   * BatchBuilder within the size checks of checkAndAdd, so the log does not check them again;
+   * appendInternal's records (markers, sourced messages) are checked as before.
+   */
+  private appendOwn(batch: Inflight, opts: AppendOptions = BUILT): void {
     this.inflight.push(batch);
     this.flushingBuf = batch.buf;
     let p: Promise<unknown>;
     try {
-      p = this.partition.append(batch.buf, filler ? { filler: true } : {});
+      p = this.partition.append(batch.buf, opts);
     } finally {
       this.flushingBuf = null;
     }
@@ -1164,7 +1175,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       this._lastMsgId = id ?? '';
     }
     entry.buf = this.builder.take(now);
-    this.appendOwn(entry);
+    this.appendOwn(entry, CHECKED);
     return { first, last: entry.last };
   }
 
@@ -1176,7 +1187,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const first = this.index.last + 1;
     const entry: Inflight = { buf: fillerBatch(count, now), first, last: first + count - 1, own: true, replies: [], dups: [], fanout: [], records: null, ttls: [], rollups: [] };
     this.index.addGap(first, entry.last, now);
-    this.appendOwn(entry, true);
+    this.appendOwn(entry, FILLER);
   }
 
   /** Resolves once everything appended so far is acknowledged (or failed). */
