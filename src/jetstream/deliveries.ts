@@ -17,11 +17,17 @@ const HEADER_LINE = 'NATS/1.0\r\n';
 const COPY_LIMIT = 16 * 1024;
 
 function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  if (n < 100000) return 5;
+  if (n < 1000000) return 6;
+  if (n < 10000000) return 7;
+  if (n < 100000000) return 8;
+  if (n < 1000000000) return 9;
+  let d = 10;
+  for (let v = Math.floor(n / 1e10); v >= 1; v = Math.floor(v / 10)) d++;
   return d;
 }
 
@@ -29,6 +35,15 @@ function digits(n: number): number {
 function writeDecimal(buf: Buffer, at: number, n: number, d: number): number {
   const end = at + d;
   let i = end;
+  if (n < 2147483648) {
+    // Int32 division (a sequence below 2^31, most of them).
+    do {
+      const q = (n / 10) | 0;
+      buf[--i] = 48 + (n - q * 10);
+      n = q;
+    } while (i > at);
+    return end;
+  }
   do {
     const q = Math.floor(n / 10);
     buf[--i] = 48 + (n - q * 10);
@@ -55,8 +70,7 @@ class AckReply implements ReplyBytes {
   private dConsumerSeq = 1;
   /** The stored time (ms) and its token's bytes (ms + "000000"): a run's messages mostly share one millisecond. */
   private ms = -1;
-  private readonly timeBytes = Buffer.alloc(32);
-  private timeLen = 0;
+  private timeToken: Buffer = Buffer.alloc(0);
   private pending = 0;
   private dPending = 1;
 
@@ -74,29 +88,29 @@ class AckReply implements ReplyBytes {
     const ms = d.msg.time;
     if (ms !== this.ms) {
       this.ms = ms;
-      const end = writeDecimal(this.timeBytes, 0, ms, digits(ms));
-      this.timeBytes.fill(48, end, end + 6);
-      this.timeLen = end + 6;
+      // Written in place while its length stays (13 digits from 2001 to 2286).
+      const d = digits(ms);
+      if (this.timeToken.length !== d + 6) this.timeToken = Buffer.alloc(d + 6, 48);
+      writeDecimal(this.timeToken, 0, ms, d);
     }
     this.pending = d.pending;
     this.dPending = digits(d.pending);
-    this.length = this.prefixBytes.length + this.dDeliveries + this.dSeq + this.dConsumerSeq + this.timeLen + this.dPending + 4;
+    this.length = this.prefixBytes.length + this.dDeliveries + this.dSeq + this.dConsumerSeq + this.timeToken.length + this.dPending + 4;
     return this;
   }
 
   writeTo(buf: Buffer, at: number): number {
-    const p = this.prefixBytes;
-    const n = p.length;
-    for (let i = 0; i < n; i++) buf[at++] = p[i]!;
+    // TypedArray#set of whole buffers: a memmove, no view (a byte loop was twice as slow).
+    buf.set(this.prefixBytes, at);
+    at += this.prefixBytes.length;
     at = writeDecimal(buf, at, this.deliveries, this.dDeliveries);
     buf[at++] = 46;
     at = writeDecimal(buf, at, this.seq, this.dSeq);
     buf[at++] = 46;
     at = writeDecimal(buf, at, this.consumerSeq, this.dConsumerSeq);
     buf[at++] = 46;
-    const t = this.timeBytes;
-    const tn = this.timeLen;
-    for (let i = 0; i < tn; i++) buf[at++] = t[i]!;
+    buf.set(this.timeToken, at);
+    at += this.timeToken.length;
     buf[at++] = 46;
     return writeDecimal(buf, at, this.pending, this.dPending);
   }
