@@ -8,7 +8,7 @@
 // Small messages are assembled in a scratch buffer that is reused (the receiver copies during the
 // call); large ones are passed as stored when they need no header change, and concatenated once
 // otherwise, because the outbound buffer keeps large payloads by reference.
-import type { Router, SubscriptionOwner } from '../core/routing/router.js';
+import type { ReplyBytes, Router, SubscriptionOwner } from '../core/routing/router.js';
 import type { Delivery } from '../core/coordinators/jetstream/consumer-types.js';
 
 const CRLF = '\r\n';
@@ -17,15 +17,113 @@ const HEADER_LINE = 'NATS/1.0\r\n';
 const COPY_LIMIT = 16 * 1024;
 
 function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  if (n < 100000) return 5;
+  if (n < 1000000) return 6;
+  if (n < 10000000) return 7;
+  if (n < 100000000) return 8;
+  if (n < 1000000000) return 9;
+  let d = 10;
+  for (let v = Math.floor(n / 1e10); v >= 1; v = Math.floor(v / 10)) d++;
   return d;
 }
 
+/** Writes `n` (a non-negative integer of `d` digits) in decimal at `at`; returns the end. */
+function writeDecimal(buf: Buffer, at: number, n: number, d: number): number {
+  const end = at + d;
+  let i = end;
+  if (n < 2147483648) {
+    // Int32 division (a sequence below 2^31, most of them).
+    do {
+      const q = (n / 10) | 0;
+      buf[--i] = 48 + (n - q * 10);
+      n = q;
+    } while (i > at);
+    return end;
+  }
+  do {
+    const q = Math.floor(n / 10);
+    buf[--i] = 48 + (n - q * 10);
+    n = q;
+  } while (i > at);
+  return end;
+}
+
+/**
+ * A delivery's ack subject as bytes written in place: the prefix `$JS.ACK.<stream>.<consumer>.`
+ * kept as bytes, the numbers written as decimal digits, the time as its milliseconds followed by
+ * "000000" (nanoseconds, as ackSubject() builds it). The writer reuses one for every delivery;
+ * a receiver that needs a string gets toString(), the same characters.
+ */
+class AckReply implements ReplyBytes {
+  length = 0;
+  private prefix = '';
+  private prefixBytes: Buffer = Buffer.alloc(0);
+  private deliveries = 0;
+  private dDeliveries = 1;
+  private seq = 0;
+  private dSeq = 1;
+  private consumerSeq = 0;
+  private dConsumerSeq = 1;
+  /** The stored time (ms) and its token's bytes (ms + "000000"): a run's messages mostly share one millisecond. */
+  private ms = -1;
+  private timeToken: Buffer = Buffer.alloc(0);
+  private pending = 0;
+  private dPending = 1;
+
+  set(prefix: string, d: Delivery): this {
+    if (prefix !== this.prefix) {
+      this.prefix = prefix;
+      this.prefixBytes = Buffer.from(prefix, 'latin1');
+    }
+    this.deliveries = d.deliveries;
+    this.dDeliveries = digits(d.deliveries);
+    this.seq = d.msg.seq;
+    this.dSeq = digits(this.seq);
+    this.consumerSeq = d.consumerSeq;
+    this.dConsumerSeq = digits(d.consumerSeq);
+    const ms = d.msg.time;
+    if (ms !== this.ms) {
+      this.ms = ms;
+      // Written in place while its length stays (13 digits from 2001 to 2286).
+      const d = digits(ms);
+      if (this.timeToken.length !== d + 6) this.timeToken = Buffer.alloc(d + 6, 48);
+      writeDecimal(this.timeToken, 0, ms, d);
+    }
+    this.pending = d.pending;
+    this.dPending = digits(d.pending);
+    this.length = this.prefixBytes.length + this.dDeliveries + this.dSeq + this.dConsumerSeq + this.timeToken.length + this.dPending + 4;
+    return this;
+  }
+
+  writeTo(buf: Buffer, at: number): number {
+    // TypedArray#set of whole buffers: a memmove, no view (a byte loop was twice as slow).
+    buf.set(this.prefixBytes, at);
+    at += this.prefixBytes.length;
+    at = writeDecimal(buf, at, this.deliveries, this.dDeliveries);
+    buf[at++] = 46;
+    at = writeDecimal(buf, at, this.seq, this.dSeq);
+    buf[at++] = 46;
+    at = writeDecimal(buf, at, this.consumerSeq, this.dConsumerSeq);
+    buf[at++] = 46;
+    buf.set(this.timeToken, at);
+    at += this.timeToken.length;
+    buf[at++] = 46;
+    return writeDecimal(buf, at, this.pending, this.dPending);
+  }
+
+  toString(): string {
+    return `${this.prefix}${this.deliveries}.${this.seq}.${this.consumerSeq}.${this.ms}000000.${this.pending}`;
+  }
+}
+
 export class DeliveryWriter {
+  /** The ack subject of the delivery being sent, reused (receivers copy it during the call). */
+  private readonly ack = new AckReply();
+
   private scratch = Buffer.allocUnsafe(4096);
 
   constructor(
@@ -82,14 +180,29 @@ export class DeliveryWriter {
 
   /** Sends a delivery to `target`. Returns how many subscriptions received it. */
   send(target: string, prefix: string, d: Delivery): number {
+    // A send from within a receiver's call (nested) gets an ack subject of its own.
+    if (this.sending) return this.sendWith(target, new AckReply().set(prefix, d), d);
+    this.sending = true;
+    try {
+      return this.sendWith(target, this.ack.set(prefix, d), d);
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private sending = false;
+
+  private sendWith(target: string, ack: AckReply, d: Delivery): number {
     const m = d.msg;
-    const ack = this.ackSubject(prefix, d);
     const extra = this.extraHeaders(d);
     const payload = d.headersOnly ? null : m.data;
     const payloadLen = payload === null ? 0 : payload.length;
     if (extra.length === 0) {
-      if (m.hdr.length === 0) return this.router.deliverAs(target, m.subject, ack, 0, payload ?? m.hdr, this.owner);
-      if (payloadLen === 0) return this.router.deliverAs(target, m.subject, ack, m.hdr.length, m.hdr, this.owner);
+      if (m.hdr.length === 0) {
+        const b = payload ?? m.hdr;
+        return this.router.deliverAsReplyBytes(target, m.subject, ack, 0, b, 0, b.length, this.owner);
+      }
+      if (payloadLen === 0) return this.router.deliverAsReplyBytes(target, m.subject, ack, m.hdr.length, m.hdr, 0, m.hdr.length, this.owner);
     }
     const hdrLen = this.headerLength(d, extra);
     const total = hdrLen + payloadLen;
@@ -108,7 +221,8 @@ export class DeliveryWriter {
       at += buf.write(CRLF, at, 'latin1');
     }
     if (payload !== null) at += payload.copy(buf, at);
-    return this.router.deliverAs(target, m.subject, ack, hdrLen, total === buf.length ? buf : buf.subarray(0, total), this.owner);
+    // A range of the scratch buffer: no view per delivery (large messages have a buffer of their own).
+    return this.router.deliverAsReplyBytes(target, m.subject, ack, hdrLen, buf, 0, total, this.owner);
   }
 
   /** A header-only status to `target` (pull statuses, heartbeats, flow-control requests). */

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ReloadableTls } from '../core/security/tls.js';
 import { tlsPeerOf, type TlsPeer } from '../core/security/tls-peer.js';
-import type { ClientDetails, Router, SubscriptionOwner } from '../core/routing/router.js';
+import type { ClientDetails, ReplyBytes, Router, SubscriptionOwner } from '../core/routing/router.js';
 import { isValidLiteralSubject } from '../core/routing/subject.js';
 import { ANONYMOUS, type Principal } from '../core/security/principal.js';
 import type { Verdict } from './auth.js';
@@ -520,7 +520,8 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
   // ---- outbound -----------------------------------------------------------------------
 
   /** Writes one MSG or HMSG for a subscription of this connection: the message is `buf[start, end)`, headers first. */
-  sendMessage(sub: NatsSubscription, subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): void {
+  /** `replyBytes`, when not null, is the reply subject (then `reply` is undefined): written from its bytes. */
+  sendMessage(sub: NatsSubscription, subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, replyBytes: ReplyBytes | null): void {
     if (this.closed) return;
     const out = this.out;
     // Receivers that did not ask for headers get MSG with the payload alone.
@@ -528,7 +529,10 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     out.ascii(withHeaders ? 'HMSG ' : 'MSG ');
     out.ascii(subject);
     out.ascii(sub.sidField);
-    if (reply !== undefined) {
+    if (replyBytes !== null) {
+      out.reply(replyBytes);
+      out.ascii(' ');
+    } else if (reply !== undefined) {
       out.ascii(reply);
       out.ascii(' ');
     }
@@ -547,7 +551,10 @@ export class NatsConnection implements ParserHandler, SubscriptionOwner {
     out.crlf();
     this.outMsgs++;
     this.outBytes += size;
-    if (this.replyGrants !== null && reply !== undefined) this.replyGrants.replyReceived(reply);
+    if (this.replyGrants !== null) {
+      if (replyBytes !== null) this.replyGrants.replyReceived(replyBytes.toString());
+      else if (reply !== undefined) this.replyGrants.replyReceived(reply);
+    }
     const pending = out.buffered + this.sock.writableLength;
     if (pending > this.server.options.maxPending) {
       this.slowConsumer('Slow Consumer (Pending Bytes)');

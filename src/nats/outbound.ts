@@ -11,6 +11,7 @@
 // The pool's buffers are the 128 slots of the byte arena (src/util/byte-arena.ts), which also
 // holds the shared read buffer: a payload copied from a read into such a slot costs no object.
 import type { Socket } from 'node:net';
+import type { ReplyBytes } from '../core/routing/router.js';
 import { ARENA_SLOTS, arenaSlot, copyWithinArena, inArena } from '../util/byte-arena.js';
 
 /** Staging starts small (idle connections are many) and doubles up to this size. */
@@ -165,6 +166,12 @@ export class Outbound {
     let at = this.len + digits;
     this.len = at;
     for (let v = n; v > 0; v = Math.floor(v / 10)) b[--at] = 48 + (v % 10);
+  }
+
+  /** Appends a reply subject that writes its own bytes (a JetStream ack subject). */
+  reply(r: ReplyBytes): void {
+    this.ensure(r.length);
+    this.len = r.writeTo(this.staging, this.len);
   }
 
   crlf(): void {

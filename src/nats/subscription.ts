@@ -1,6 +1,6 @@
 // A NATS client's subscription: the core routing entry plus what the wire needs (the sid,
 // the auto-unsubscribe limit) and a delivery that writes MSG/HMSG into the connection.
-import type { RoutedSubscription } from '../core/routing/router.js';
+import type { ReplyBytes, RoutedSubscription } from '../core/routing/router.js';
 import type { SubjectPermissions } from '../core/security/subject-permissions.js';
 import type { NatsConnection } from './connection.js';
 
@@ -31,7 +31,16 @@ export class NatsSubscription implements RoutedSubscription {
     // and is declined: the router then offers a queue group's message to another member.
     if (this.denyFilter !== null && this.denyFilter.deliveryDenied(subject, this.queue)) return false;
     this.delivered++;
-    this.owner.sendMessage(this, subject, reply, hdrLen, buf, start, end);
+    this.owner.sendMessage(this, subject, reply, hdrLen, buf, start, end, null);
+    if (this.max > 0 && this.delivered >= this.max) this.owner.removeSubscription(this);
+    return true;
+  }
+
+  /** deliver() with the reply written from its bytes (a JetStream ack subject: no string). */
+  deliverReplyBytes(subject: string, reply: ReplyBytes, hdrLen: number, buf: Buffer, start: number, end: number): boolean {
+    if (this.denyFilter !== null && this.denyFilter.deliveryDenied(subject, this.queue)) return false;
+    this.delivered++;
+    this.owner.sendMessage(this, subject, undefined, hdrLen, buf, start, end, reply);
     if (this.max > 0 && this.delivered >= this.max) this.owner.removeSubscription(this);
     return true;
   }

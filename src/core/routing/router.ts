@@ -53,6 +53,27 @@ export interface RoutedSubscription extends Subscription {
    * no-responders), as when the subscription did not exist.
    */
   deliver(subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number): boolean | void;
+  /**
+   * deliver() with the reply subject as bytes written on demand (ReplyBytes), for receivers that
+   * copy the reply into an output buffer: a JetStream delivery's ack subject then costs no string.
+   * A receiver without it gets deliver() with `reply.toString()`. `reply` is valid during the
+   * call only (the writer reuses it).
+   */
+  deliverReplyBytes?(subject: string, reply: ReplyBytes, hdrLen: number, buf: Buffer, start: number, end: number): boolean | void;
+}
+
+/**
+ * A reply subject that writes its own bytes (one byte per character, as the front-ends write
+ * subjects): JetStream's ack subjects, made of a fixed prefix and numbers, are written in place
+ * instead of being built as a string per delivery.
+ */
+export interface ReplyBytes {
+  /** Its length in bytes. */
+  readonly length: number;
+  /** Writes it into `buf` at `at` (which has `length` bytes free there); returns the end. */
+  writeTo(buf: Buffer, at: number): number;
+  /** The same subject as a string. */
+  toString(): string;
 }
 
 /** A stream's capture of the publishes on one of its subjects. */
@@ -192,6 +213,14 @@ export class Router {
   }
 
   /**
+   * deliverAsRange() with a reply subject given as ReplyBytes: receivers with deliverReplyBytes()
+   * write it themselves, the others get it as a string (built once per call, when one needs it).
+   */
+  deliverAsReplyBytes(target: string, subject: string, reply: ReplyBytes, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null): number {
+    return this.deliverAll(target, subject, undefined, hdrLen, buf, start, end, origin, reply);
+  }
+
+  /**
    * Whether route() could hand a message on the literal subject `subject` to anyone: a
    * capture, a subscription, or the unclaimed-message handler. False lets a front-end drop a
    * message before it copies it (then countUnclaimed() keeps the statistics whole).
@@ -246,20 +275,33 @@ export class Router {
     }
   }
 
-  private deliverAll(match: string, subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null): number {
+  /** One receiver's delivery of a ReplyBytes reply: through deliverReplyBytes when it has one, else deliver() with its string. */
+  private deliverOne(sub: RoutedSubscription, subject: string, hdrLen: number, buf: Buffer, start: number, end: number, replyBytes: ReplyBytes): boolean | void {
+    if (sub.deliverReplyBytes !== undefined) return sub.deliverReplyBytes(subject, replyBytes, hdrLen, buf, start, end);
+    this.replyString ??= replyBytes.toString();
+    return sub.deliver(subject, this.replyString, hdrLen, buf, start, end);
+  }
+
+  /** The string of the ReplyBytes being delivered, once a receiver needed it (deliverAll only). */
+  private replyString: string | undefined = undefined;
+
+  private deliverAll(match: string, subject: string, reply: string | undefined, hdrLen: number, buf: Buffer, start: number, end: number, origin: SubscriptionOwner | null, replyBytes: ReplyBytes | null = null): number {
     const result = this.subscriptions.match(match);
     let count = 0;
     const skipOrigin = origin !== null && !origin.echo;
     // Receivers may ask who sent what they are handed (during deliver() only); nested routes restore it.
     const outer = this.origin;
     const outerMatched = this.matched;
+    const outerReply = this.replyString;
     this.origin = origin;
     this.matched = match;
+    this.replyString = undefined;
     const plain = result.plain;
     for (let i = 0; i < plain.length; i++) {
       const sub = plain[i]!;
       if (skipOrigin && sub.owner === origin) continue;
-      if (sub.deliver(subject, reply, hdrLen, buf, start, end) !== false) count++;
+      const r = replyBytes === null ? sub.deliver(subject, reply, hdrLen, buf, start, end) : this.deliverOne(sub, subject, hdrLen, buf, start, end, replyBytes);
+      if (r !== false) count++;
     }
     const queues = result.queues;
     for (let g = 0; g < queues.length; g++) {
@@ -272,13 +314,15 @@ export class Router {
         if (skipOrigin && sub.owner === origin) continue;
         // A member that declines (a delivery permission filter) passes the message on to the
         // next one, as nats-server offers a queue message to another member.
-        if (sub.deliver(subject, reply, hdrLen, buf, start, end) === false) continue;
+        const r = replyBytes === null ? sub.deliver(subject, reply, hdrLen, buf, start, end) : this.deliverOne(sub, subject, hdrLen, buf, start, end, replyBytes);
+        if (r === false) continue;
         count++;
         break;
       }
     }
     this.origin = outer;
     this.matched = outerMatched;
+    this.replyString = outerReply;
     this.delivered += count;
     return count;
   }
