@@ -13,6 +13,18 @@ import { BrokerProcess } from './process.js';
 import { waitForPort } from './ready.js';
 import type { LaunchTweaks, Target } from './target.js';
 
+/**
+ * A Kafka Uuid: 16 random bytes in URL-safe base64 without padding, drawn again while it starts
+ * with '-' (as Kafka's Uuid.randomUuid does): StorageTool's argument parser takes `-t -gSq...` for
+ * an option, and the format failed (seed 19401, one id in 64).
+ */
+export function kafkaClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export async function kafkaTarget(tweaks: LaunchTweaks): Promise<Target> {
   const home = dirname(dirname(requirePeer('kafka')));
   const cp = readFileSync(join(home, 'classpath.txt'), 'utf8').trim();
@@ -32,8 +44,7 @@ export async function kafkaTarget(tweaks: LaunchTweaks): Promise<Target> {
     'share.coordinator.state.topic.min.isr=1', 'group.initial.rebalance.delay.ms=0', 'group.min.session.timeout.ms=1000', 'auto.create.topics.enable=true', '',
   ].join('\n'));
   const jvm = ['-Xms128m', '-Xmx768m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${join(home, 'config', 'log4j2.yaml')}`, `-Dkafka.logs.dir=${base}`, '-cp', cp];
-  // A Kafka Uuid is 16 random bytes in URL-safe base64 without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = kafkaClusterId();
   execFileSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { stdio: 'ignore' });
   const proc = new BrokerProcess('kafka');
   return {
