@@ -10,47 +10,12 @@
 // otherwise, because the outbound buffer keeps large payloads by reference.
 import type { ReplyBytes, Router, SubscriptionOwner } from '../core/routing/router.js';
 import type { Delivery } from '../core/coordinators/jetstream/consumer-types.js';
+import { decimalDigits as digits, writeDecimal } from '../util/decimal.js';
 
 const CRLF = '\r\n';
 const HEADER_LINE = 'NATS/1.0\r\n';
 /** The outbound buffer copies payloads below this size (src/nats/outbound.ts COPY_LIMIT). */
 const COPY_LIMIT = 16 * 1024;
-
-function digits(n: number): number {
-  if (n < 10) return 1;
-  if (n < 100) return 2;
-  if (n < 1000) return 3;
-  if (n < 10000) return 4;
-  if (n < 100000) return 5;
-  if (n < 1000000) return 6;
-  if (n < 10000000) return 7;
-  if (n < 100000000) return 8;
-  if (n < 1000000000) return 9;
-  let d = 10;
-  for (let v = Math.floor(n / 1e10); v >= 1; v = Math.floor(v / 10)) d++;
-  return d;
-}
-
-/** Writes `n` (a non-negative integer of `d` digits) in decimal at `at`; returns the end. */
-function writeDecimal(buf: Buffer, at: number, n: number, d: number): number {
-  const end = at + d;
-  let i = end;
-  if (n < 2147483648) {
-    // Int32 division (a sequence below 2^31, most of them).
-    do {
-      const q = (n / 10) | 0;
-      buf[--i] = 48 + (n - q * 10);
-      n = q;
-    } while (i > at);
-    return end;
-  }
-  do {
-    const q = Math.floor(n / 10);
-    buf[--i] = 48 + (n - q * 10);
-    n = q;
-  } while (i > at);
-  return end;
-}
 
 /**
  * A delivery's ack subject as bytes written in place: the prefix `$JS.ACK.<stream>.<consumer>.`
@@ -131,30 +96,15 @@ export class DeliveryWriter {
     private readonly owner: SubscriptionOwner,
   ) {}
 
-  /**
-   * The last stored time seen and its ack-subject token (ms + "000000"): messages stored in the
-   * same millisecond (most of a run) share the token, which saves a heap number's conversion to
-   * text (and its digit count) per delivery.
-   */
-  private timeOf = -1;
-  private timeToken = '';
-
-  private timeTokenOf(ms: number): string {
-    if (ms !== this.timeOf) {
-      this.timeOf = ms;
-      this.timeToken = `${ms}000000`;
-    }
-    return this.timeToken;
-  }
-
-  /** The ack subject of a delivery. */
+  /** The ack subject of a delivery, as a string (the bytes AckReply writes). */
   ackSubject(prefix: string, d: Delivery): string {
-    return `${prefix}${d.deliveries}.${d.msg.seq}.${d.consumerSeq}.${this.timeTokenOf(d.msg.time)}.${d.pending}`;
+    return `${prefix}${d.deliveries}.${d.msg.seq}.${d.consumerSeq}.${d.msg.time}000000.${d.pending}`;
   }
 
   /** Its length, without building it. `prefix` is "$JS.ACK.<stream>.<consumer>.". */
   ackLength(prefix: string, d: Delivery): number {
-    return prefix.length + digits(d.deliveries) + 1 + digits(d.msg.seq) + 1 + digits(d.consumerSeq) + 1 + this.timeTokenOf(d.msg.time).length + 1 + digits(d.pending);
+    // The time token is the stored milliseconds followed by "000000".
+    return prefix.length + digits(d.deliveries) + 1 + digits(d.msg.seq) + 1 + digits(d.consumerSeq) + 1 + digits(d.msg.time) + 6 + 1 + digits(d.pending);
   }
 
   /** The extra header lines a delivery gets (added to the stored block). */

@@ -13,6 +13,7 @@
 import type { Socket } from 'node:net';
 import type { ReplyBytes } from '../core/routing/router.js';
 import { ARENA_SLOTS, arenaSlot, copyWithinArena, inArena } from '../util/byte-arena.js';
+import { decimalDigits, writeDecimal } from '../util/decimal.js';
 
 /** Staging starts small (idle connections are many) and doubles up to this size. */
 const FIRST_STAGING = 512;
@@ -156,16 +157,7 @@ export class Outbound {
   /** Appends a non-negative integer in decimal, without building a string. */
   decimal(n: number): void {
     this.ensure(16);
-    const b = this.staging;
-    if (n < 10) {
-      b[this.len++] = 48 + n;
-      return;
-    }
-    let digits = 0;
-    for (let v = n; v > 0; v = Math.floor(v / 10)) digits++;
-    let at = this.len + digits;
-    this.len = at;
-    for (let v = n; v > 0; v = Math.floor(v / 10)) b[--at] = 48 + (v % 10);
+    this.len = writeDecimal(this.staging, this.len, n, decimalDigits(n));
   }
 
   /** Appends a reply subject that writes its own bytes (a JetStream ack subject). */
