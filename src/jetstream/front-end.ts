@@ -244,9 +244,9 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
     try {
       const required = req.header('Nats-Required-Api-Level');
       // errorOnRequiredApiLevel: strconv.Atoi of the header, refused when no number or above the level.
-      if (required !== undefined && required !== '' && !(/^[+-]?\d+$/.test(required) && Number(required) <= this.opts.apiLevel)) {
+      if (route.levelChecked !== false && required !== undefined && required !== '' && !(/^[+-]?\d+$/.test(required) && Number(required) <= this.opts.apiLevel)) {
         if (route.concurrent === true) reply.status(412, 'Required Api Level');
-        else reply.error(jsError('JSRequiredApiLevelErr'));
+        else reply.error(jsError('JSRequiredApiLevelErr'), route.errorFields);
       } else {
         await route.handle(req, reply);
       }

@@ -207,7 +207,8 @@ export class FastBatches {
     if (b.commit) return { kind: 'done' };
     b.lseq++;
     if (b.lseq !== req.seq) {
-      if (req.seq > b.lseq) this.wire.send(reply, gapJson(b.lseq, req.seq));
+      // v2.15.2 reports a sequence behind too (main since reports forward gaps only).
+      this.wire.send(reply, gapJson(b.lseq, req.seq));
       if (b.gapOk && req.seq > b.lseq) {
         b.lseq = req.seq;
       } else {
