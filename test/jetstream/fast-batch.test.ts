@@ -51,6 +51,19 @@ class FastDriver {
     return this.barrier(step, subject);
   }
 
+  /**
+   * Several messages of one batch written at once, then the barrier: the later ones arrive
+   * while the earlier are still on their way to Wharf's log (an end of batch or a gap then
+   * commits with messages pending; nats-server has stored each before it reads the next).
+   */
+  async burst(step: string, id: string, msgs: Array<[number, keyof typeof OP]>, opts: { flow?: number } = {}): Promise<string[]> {
+    for (const [seq, op] of msgs) {
+      const reply = `_FI.${id}.${opts.flow ?? 10}.fail.${seq}.${OP[op]}.$FI`;
+      this.nc.pub('f.a', reply, Buffer.from(op === 'ping' || op === 'eob' ? '' : `${id}-${seq}`), null);
+    }
+    return this.barrier(step, 'f.a');
+  }
+
   /** A message with a reply subject of its own (a malformed $FI reply), outside the batches' inbox. */
   async raw(step: string, subject: string, reply: string): Promise<string[]> {
     const sid = this.nc.sub(reply);
@@ -163,6 +176,11 @@ async function scenario(d: FastDriver): Promise<void> {
   for (let i = 2; i <= 12; i++) await d.fast(`o${i}`, 'o', i, 'append', { flow: 8 });
   await d.fast('o13 commit', 'o', 13, 'commit', { flow: 8 });
   await d.fast('m2 end', 'm', 2, 'eob', { flow: 600 });
+
+  // Messages written at once: the commit waits for the messages still pending, and answers on its own reply.
+  await d.burst('burst: 1, 2, 3 and the end of batch', 'w1', [[1, 'start'], [2, 'append'], [3, 'append'], [4, 'eob']]);
+  await d.burst('burst: 1, 2 and a gap at 4', 'w2', [[1, 'start'], [2, 'append'], [4, 'append']]);
+  await d.burst('burst: 1 to 6 and the commit at 7, flow 2', 'w3', [[1, 'start'], [2, 'append'], [3, 'append'], [4, 'append'], [5, 'append'], [6, 'append'], [7, 'commit']], { flow: 2 });
 
   // A rollup in a batch (the object store's meta message).
   await d.fast('r1', 'r', 1, 'start', { subject: 'f.r' });

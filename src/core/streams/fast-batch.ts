@@ -116,6 +116,11 @@ export class FastBatch {
   /** The last reply seen when a message was stored. */
   reply = '';
   commit = false;
+  /**
+   * The reply of the message that committed while messages were still on their way to the log
+   * (an end of batch, a gap, an error): the PubAck goes there once they are stored.
+   */
+  commitReply = '';
   timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -278,7 +283,7 @@ export class FastBatches {
     else b.pseq = req.seq;
     if (b.lseq === b.pseq && b.commit) {
       this.cleanup(b);
-      this.wire.send(reply, this.wire.batchAck(b.sseq, b.id, b.lseq));
+      this.wire.send(b.commitReply !== '' ? b.commitReply : reply, this.wire.batchAck(b.sseq, b.id, b.lseq));
       return;
     }
     this.checkFlowControl(b, reply);
@@ -310,7 +315,12 @@ export class FastBatches {
   /** fastBatchCommit: the batch commits; the PubAck now when all of it is stored (then true). */
   private commitNow(b: FastBatch, reply: string): boolean {
     b.commit = true;
-    if (b.lseq !== b.pseq) return false;
+    if (b.lseq !== b.pseq) {
+      // nats-server stores each message before it reads the next (one server), so it always
+      // answers here at once; Wharf's appends are asynchronous: the PubAck waits, for this reply.
+      b.commitReply = reply;
+      return false;
+    }
     this.cleanup(b);
     this.wire.send(reply, this.wire.batchAck(b.sseq, b.id, b.lseq));
     return true;
