@@ -6,7 +6,8 @@
 // markers, rollups, the fan-out of stored messages to core subscribers in log order, the 2.12
 // publish features (the commit of an atomic batch staged by atomic-batch.ts, counter totals of
 // counters.ts, schedules of schedules.ts firing into the stream: docs/jetstream.md 1.23-1.25),
-// and the rebuild of all of it on start: from the last index snapshot and the log after it, or from the
+// the messages of fast batches (fast-batch.ts keeps the batches; each message is stored as a
+// publish and its batch told once it is durable: 1.27), and the rebuild of all of it on start: from the last index snapshot and the log after it, or from the
 // whole log when there is none (docs/jetstream.md 1.18).
 //
 // Sequence n is offset n - 1. The subject index holds every sequence issued, the in-flight
