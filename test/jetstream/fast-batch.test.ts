@@ -109,9 +109,9 @@ class FastDriver {
 }
 
 /** The scenario, run the same way against both servers. */
-async function scenario(d: FastDriver): Promise<void> {
+async function scenario(d: FastDriver, storage: 'file' | 'memory'): Promise<void> {
   await d.api('create N without allow_batched', '$JS.API.STREAM.CREATE.N', { name: 'N', subjects: ['n.>'] });
-  await d.api('create F', '$JS.API.STREAM.CREATE.F', { name: 'F', subjects: ['f.>'], allow_batched: true, allow_rollup_hdrs: true });
+  await d.api('create F', '$JS.API.STREAM.CREATE.F', { name: 'F', subjects: ['f.>'], allow_batched: true, allow_rollup_hdrs: true, storage });
   await d.fast('not allowed on N', 'n', 1, 'start', { subject: 'n.1' });
   await d.raw('pattern: unknown gap mode', 'f.a', '_RAW.p.10.maybe.1.0.$FI');
   await d.raw('pattern: start at 2', 'f.a', '_RAW.p.10.fail.2.0.$FI');
@@ -194,56 +194,60 @@ async function scenario(d: FastDriver): Promise<void> {
   // A mirror may not allow batches; turning allow_batched off drops the open batches.
   await d.api('mirror with allow_batched', '$JS.API.STREAM.CREATE.M', { name: 'M', mirror: { name: 'F' }, allow_batched: true });
   await d.fast('s1', 's', 1, 'start');
-  await d.api('update F without allow_batched', '$JS.API.STREAM.UPDATE.F', { name: 'F', subjects: ['f.>'], allow_rollup_hdrs: true });
+  await d.api('update F without allow_batched', '$JS.API.STREAM.UPDATE.F', { name: 'F', subjects: ['f.>'], allow_rollup_hdrs: true, storage });
   await d.fast('s2 after the update: disabled', 's', 2, 'append');
-  await d.api('update F with allow_batched', '$JS.API.STREAM.UPDATE.F', { name: 'F', subjects: ['f.>'], allow_rollup_hdrs: true, allow_batched: true });
+  await d.api('update F with allow_batched', '$JS.API.STREAM.UPDATE.F', { name: 'F', subjects: ['f.>'], allow_rollup_hdrs: true, allow_batched: true, storage });
   await d.fast('s3 after re-enabling: unknown', 's', 3, 'append');
 
   await d.api('info at the end', '$JS.API.STREAM.INFO.F', {});
 }
 
-describe('fast batch publish, Wharf against nats-server', { skip: peerSkip('nats-server') }, () => {
-  let pair: ServerPair | undefined;
-  const results: Record<Side, Step[]> = { 'nats-server': [], wharf: [] };
+// File storage (Wharf answers after the append's fsync) and memory storage (at once): the
+// answers must not depend on how long the log takes.
+for (const storage of ['file', 'memory'] as const) {
+  describe(`fast batch publish, Wharf against nats-server (${storage} storage)`, { skip: peerSkip('nats-server') }, () => {
+    let pair: ServerPair | undefined;
+    const results: Record<Side, Step[]> = { 'nats-server': [], wharf: [] };
 
-  before(async () => {
-    pair = await startServerPair();
-    for (const [side, port] of pair.sides) {
-      const nc = await RawNats.open(port);
-      const d = new FastDriver(nc);
-      await nc.flush();
-      try {
-        await scenario(d);
-      } finally {
-        results[side] = d.steps;
-        nc.close();
+    before(async () => {
+      pair = await startServerPair();
+      for (const [side, port] of pair.sides) {
+        const nc = await RawNats.open(port);
+        const d = new FastDriver(nc);
+        await nc.flush();
+        try {
+          await scenario(d, storage);
+        } finally {
+          results[side] = d.steps;
+          nc.close();
+        }
       }
-    }
-  });
+    });
 
-  after(async () => {
-    await pair?.close();
-  });
+    after(async () => {
+      await pair?.close();
+    });
 
-  it('answers every step as nats-server does, byte for byte', () => {
-    const expected = results['nats-server'];
-    const got = results.wharf;
-    for (let i = 0; i < Math.min(expected.length, got.length); i++) assert.deepEqual(got[i], expected[i], `step ${expected[i]!.step}`);
-    assert.equal(got.length, expected.length);
-  });
+    it('answers every step as nats-server does, byte for byte', () => {
+      const expected = results['nats-server'];
+      const got = results.wharf;
+      for (let i = 0; i < Math.min(expected.length, got.length); i++) assert.deepEqual(got[i], expected[i], `step ${expected[i]!.step}`);
+      assert.equal(got.length, expected.length);
+    });
 
-  it('acks, gaps, errors and the commit carry what the protocol says', () => {
-    const by = new Map(results.wharf.map((s) => [s.step, s.answers]));
-    assert.deepEqual(by.get('a1'), ['a.2.fail.1.0 {"type":"ack","seq":0,"msgs":2}']);
-    assert.deepEqual(by.get('a2'), ['a.2.fail.2.1 {"type":"ack","seq":2,"msgs":2}']);
-    assert.deepEqual(by.get('a5 commit'), ['a.2.fail.5.2 {"stream":"F","seq":5,"batch":"a","count":5}']);
-    assert.match(by.get('a6 after the commit: unknown')![0]!, /"err_code":10208/);
-    assert.match(by.get('not allowed on N')![0]!, /"err_code":10205/);
-    assert.match(by.get('pattern: seq 0')![0]!, /"err_code":10206/);
-    assert.match(by.get('id of 65')![0]!, /"err_code":10207/);
-    assert.deepEqual(by.get('c3: gap, commits'), ['c.10.fail.3.1 {"type":"gap","last_seq":2,"seq":3}', 'c.10.fail.3.1 {"stream":"F","seq":8,"batch":"c","count":1}']);
-    assert.match(by.get('hh1 duplicate of m1, committing at 1: a duplicate PubAck')!.at(-1)!, /"duplicate": true,"batch":"hh","count":1\}$/);
-    assert.match(by.get('i3 expected subject sequence wrong')![0]!, /^i\.10\.fail\.3\.1 \{"type":"err","seq":3,"error":\{"code":400,"err_code":10071,/);
-    assert.match(by.get('k1 required level 99')![0]!, /"err_code":10185/);
+    it('acks, gaps, errors and the commit carry what the protocol says', () => {
+      const by = new Map(results.wharf.map((s) => [s.step, s.answers]));
+      assert.deepEqual(by.get('a1'), ['a.2.fail.1.0 {"type":"ack","seq":0,"msgs":2}']);
+      assert.deepEqual(by.get('a2'), ['a.2.fail.2.1 {"type":"ack","seq":2,"msgs":2}']);
+      assert.deepEqual(by.get('a5 commit'), ['a.2.fail.5.2 {"stream":"F","seq":5,"batch":"a","count":5}']);
+      assert.match(by.get('a6 after the commit: unknown')![0]!, /"err_code":10208/);
+      assert.match(by.get('not allowed on N')![0]!, /"err_code":10205/);
+      assert.match(by.get('pattern: seq 0')![0]!, /"err_code":10206/);
+      assert.match(by.get('id of 65')![0]!, /"err_code":10207/);
+      assert.deepEqual(by.get('c3: gap, commits'), ['c.10.fail.3.1 {"type":"gap","last_seq":2,"seq":3}', 'c.10.fail.3.1 {"stream":"F","seq":8,"batch":"c","count":1}']);
+      assert.match(by.get('hh1 duplicate of m1, committing at 1: a duplicate PubAck')!.at(-1)!, /"duplicate": true,"batch":"hh","count":1\}$/);
+      assert.match(by.get('i3 expected subject sequence wrong')![0]!, /^i\.10\.fail\.3\.1 \{"type":"err","seq":3,"error":\{"code":400,"err_code":10071,/);
+      assert.match(by.get('k1 required level 99')![0]!, /"err_code":10185/);
+    });
   });
-});
+}
