@@ -68,9 +68,16 @@ export interface ApiRoute {
   readonly counted?: boolean;
   /**
    * Fields the Go response struct encodes even in an error answer (no omitempty), for answers
-   * made outside the handler (an account without JetStream): STREAM.RESTORE's `deliver_subject: ""`.
+   * made outside the handler (an account without JetStream, a required API level the server
+   * lacks): STREAM.RESTORE's `deliver_subject: ""`, the paging of STREAM.INFO and the lists.
    */
   readonly errorFields?: { readonly [key: string]: GoJson };
+  /**
+   * False where nats-server answers before it checks `Nats-Required-Api-Level` (the clustering
+   * requests of a server without clustering). Default: the front-end refuses a request whose
+   * required level is above the server's before the handler runs.
+   */
+  readonly levelChecked?: boolean;
   handle(req: ApiRequest, reply: ApiReply): void | Promise<void>;
 }
 

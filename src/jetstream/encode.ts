@@ -64,6 +64,7 @@ export function encodeConfig(stored: StreamConfig, version: string, level: numbe
     allow_atomic: yes(c.allow_atomic),
     allow_msg_schedules: yes(c.allow_msg_schedules),
     persist_mode: c.persist_mode,
+    allow_batched: yes(c.allow_batched),
     metadata,
   };
 }

@@ -243,9 +243,10 @@ export class JetStreamFrontEnd implements SubscriptionOwner {
     };
     try {
       const required = req.header('Nats-Required-Api-Level');
-      if (required !== undefined && Number(required) > this.opts.apiLevel) {
+      // errorOnRequiredApiLevel: strconv.Atoi of the header, refused when no number or above the level.
+      if (route.levelChecked !== false && required !== undefined && required !== '' && !(/^[+-]?\d+$/.test(required) && Number(required) <= this.opts.apiLevel)) {
         if (route.concurrent === true) reply.status(412, 'Required Api Level');
-        else reply.error(jsError('JSRequiredApiLevelErr'));
+        else reply.error(jsError('JSRequiredApiLevelErr'), route.errorFields);
       } else {
         await route.handle(req, reply);
       }

@@ -1,6 +1,6 @@
 // PubAcks byte for byte as nats-server writes them by hand (server/stream.go): `{"stream":"S","seq":n}`,
 // `{"stream":"S","domain":"D","seq":n}` with a JetStream domain, `,"duplicate": true` (with the
-// space) for a duplicate, `,"batch":"<id>","count":n` for the commit of an atomic batch; and publish errors as JSON (`{"error":{...},"stream":"S","seq":0}`).
+// space) for a duplicate, `,"batch":"<id>","count":n` for the commit of an atomic or fast batch, fast batches' flow errors; and publish errors as JSON (`{"error":{...},"stream":"S","seq":0}`).
 //
 // The publish path calls ack() once per acknowledged publish: the bytes are written into a reused
 // scratch buffer (the prefix of each stream encoded once) and handed to Router.route, whose
@@ -58,6 +58,17 @@ export class PubAckEncoder implements PublishReplies {
   batchAck(stream: string, seq: number, batch: string, count: number): Buffer {
     const head = this.ack(stream, seq, false);
     return Buffer.concat([head.subarray(0, head.length - 1), Buffer.from(`,"batch":${goJson(batch)},"count":${count}}`, 'utf8')]);
+  }
+
+  /** A fast batch's duplicate first message: nats-server writes `,"duplicate": true,"batch":"<id>","count":n}` after the sequence. */
+  batchDuplicateAck(stream: string, seq: number, batch: string, count: number): Buffer {
+    const head = this.ack(stream, seq, false);
+    return Buffer.concat([head.subarray(0, head.length - 1), Buffer.from(`,"duplicate": true,"batch":${goJson(batch)},"count":${count}}`, 'utf8')]);
+  }
+
+  /** A fast batch's refused message (nats-server's BatchFlowErr). */
+  batchFlowError(seq: number, err: JsApiError): Buffer {
+    return Buffer.from(goJson({ type: 'err', seq, error: { code: err.code, err_code: err.err_code, description: err.description } }), 'utf8');
   }
 
   error(stream: string, err: JsApiError): Buffer {

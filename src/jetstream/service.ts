@@ -10,6 +10,7 @@ import { StreamRegistry, type StreamRegistryOptions } from '../core/streams/stre
 import type { StreamStateStore } from '../core/streams/state-topic.js';
 import type { SnapshotStore } from '../core/streams/snapshot-store.js';
 import type { AtomicBatchLimits } from '../core/streams/atomic-batch.js';
+import type { FastBatchLimits } from '../core/streams/fast-batch.js';
 import { GLOBAL_ACCOUNT } from '../core/security/principal.js';
 import { UNLIMITED_JETSTREAM, type JetStreamAccountLimits } from '../core/security/nats-users.js';
 import type { ApiRoute } from './api-table.js';
@@ -63,6 +64,21 @@ function batchLimitsOf(o: JetStreamOptions): AtomicBatchLimits {
   };
 }
 
+/** Open fast batches of the server, counted across its accounts' streams. */
+const fastInflight = new WeakMap<JetStreamOptions, { count: number }>();
+
+/**
+ * Fast batch limits: the batch timeout is shared with atomic batches; the inflight limits are
+ * nats-server's fast batch defaults (1000 per stream, 50 000 in all). nats-server applies
+ * max_inflight_per_stream / max_inflight_total to both kinds when set; Wharf's options always
+ * hold a value (the atomic defaults), so they stay the atomic batches' only.
+ */
+function fastBatchLimitsOf(o: JetStreamOptions): FastBatchLimits {
+  let inflightTotal = fastInflight.get(o);
+  if (inflightTotal === undefined) fastInflight.set(o, (inflightTotal = { count: 0 }));
+  return { timeoutMs: o.batchTimeout ?? 10_000, maxInflightPerStream: 1000, maxInflightTotal: 50_000, apiLevel: JETSTREAM_API_LEVEL, inflightTotal };
+}
+
 /** The smaller of two limits where -1 (or, for an account, any negative) is unlimited. */
 function within(server: number, account: number): number {
   if (account < 0) return server;
@@ -96,6 +112,7 @@ export class JetStreamService {
       snapshotBytes: Math.max(0, o.snapshotBytes),
       snapshots: o.snapshotBytes >= 0,
       batchLimits: batchLimitsOf(o),
+      fastBatchLimits: fastBatchLimitsOf(o),
       batchAbandoned: (stream, batch, reason) => {
         if (frontEnd !== null) batchAbandonedAdvisory(frontEnd.replies, stream, batch, reason, o.domain);
       },

@@ -106,9 +106,13 @@ export const natsjs3: Suite = {
     const declared: Declared[] = [];
     const runFiles: string[] = [];
     const smokeKeys = new Set(SMOKE.map((s) => `${s.file}\t${s.title}`));
+    // WHARF_NATSJS3_FILES=<rel>,<rel>: only these test files (a partial run, said so in the notes; run with --no-write).
+    const only = (process.env['WHARF_NATSJS3_FILES'] ?? '').split(',').filter(Boolean);
+    if (only.length > 0) result.notes.push(`partial run: only ${only.join(', ')} (WHARF_NATSJS3_FILES)`);
     for (const d of DIRS) {
       for (const f of readdirSync(join(dir, d)).filter((n) => n.endsWith('_test.ts')).sort()) {
         const rel = `${d}/${f}`;
+        if (only.length > 0 && !only.includes(rel)) continue;
         const tests = denoTests(join(dir, rel));
         if (NA_FILES[rel]) {
           if (mode === 'full') result.notApplicable.push({ what: `${rel} (all ${tests.length} tests)`, count: tests.length, reason: NA_FILES[rel]! });

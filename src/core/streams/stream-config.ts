@@ -48,9 +48,11 @@ function staticMetadata(cfg: StreamConfig): void {
   const md: Record<string, string> = { ...(cfg.metadata ?? {}) };
   delete md[SERVER_VERSION_KEY];
   delete md[SERVER_LEVEL_KEY];
-  // jetstream_versioning.go: TTLs and markers need level 1; counters, atomic batches, schedules and async persist level 2.
+  // jetstream_versioning.go: TTLs and markers need level 1; counters, atomic batches, schedules and async persist level 2;
   let level = cfg.allow_msg_ttl || (cfg.subject_delete_marker_ttl ?? 0n) > 0n ? 1 : 0;
   if (cfg.allow_msg_counter || cfg.allow_atomic || cfg.allow_msg_schedules || cfg.persist_mode === 'async') level = 2;
+  // Fast batch publishing (2.14) needs level 4.
+  if (cfg.allow_batched) level = 4;
   md[REQUIRED_LEVEL_KEY] = String(level);
   cfg.metadata = md;
 }
@@ -136,6 +138,7 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     ...(input.subject_delete_marker_ttl ? { subject_delete_marker_ttl: input.subject_delete_marker_ttl } : {}),
     ...(input.allow_msg_counter ? { allow_msg_counter: true } : {}),
     ...(input.allow_atomic ? { allow_atomic: true } : {}),
+    ...(input.allow_batched ? { allow_batched: true } : {}),
     ...(input.allow_msg_schedules ? { allow_msg_schedules: true } : {}),
     ...(input.persist_mode === 'async' ? { persist_mode: 'async' as const } : {}),
     ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
@@ -190,6 +193,7 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     if (cfg.sources !== undefined) return jsError('JSMirrorWithSourcesErr');
     if (cfg.allow_msg_counter) return jsError('JSMirrorWithCountersErr');
     if (cfg.allow_atomic) return jsError('JSMirrorWithAtomicPublishErr');
+    if (cfg.allow_batched) return jsError('JSMirrorWithBatchPublishErr');
     if (cfg.allow_msg_schedules) return jsError('JSMirrorWithMsgSchedulesErr');
     if (m.filter_subject && m.subject_transforms && m.subject_transforms.length > 0) return jsError('JSMirrorMultipleFiltersNotAllowed');
     if (sdm > 0n) return invalid('subject delete markers forbidden on mirrors');

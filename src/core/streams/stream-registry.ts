@@ -41,6 +41,7 @@ import { subjectsCollide } from './subject-filter.js';
 import { Stream, rememberCheckedRecords, type PublishReplies, type StreamStats } from './stream-view.js';
 import { StreamSourcing } from './sources.js';
 import type { AtomicBatchLimits, BatchAbandonReason } from './atomic-batch.js';
+import type { FastBatchLimits } from './fast-batch.js';
 import type { AccountLimits, ExternalStream, JsApiError, StreamSource, StreamConfig, StreamConfigInput, StreamRegistry as StreamRegistryApi, StreamRegistryEvent, StreamView } from './types.js';
 
 /** A restore in progress (StreamRegistry.beginRestore). */
@@ -77,6 +78,8 @@ export interface StreamRegistryOptions {
   snapshots?: boolean;
   /** Atomic batch publish limits, shared by the streams (default nats-server's). */
   batchLimits?: AtomicBatchLimits;
+  /** Fast batch publish limits, shared by the streams (default nats-server's). */
+  fastBatchLimits?: FastBatchLimits;
   /**
    * The origin of a source or mirror with an `external` API prefix (another account's stream,
    * reached through this account's imports); absent: such sources find none.
@@ -579,6 +582,7 @@ export class StreamRegistry implements StreamRegistryApi {
         snapshots: this.snapshots,
         snapshotBytes: this.opts.snapshotBytes ?? 64 * 1024 * 1024,
         ...(this.opts.batchLimits !== undefined ? { batchLimits: this.opts.batchLimits } : {}),
+        ...(this.opts.fastBatchLimits !== undefined ? { fastBatchLimits: this.opts.fastBatchLimits } : {}),
         ...(this.opts.batchAbandoned !== undefined ? { batchAbandoned: this.opts.batchAbandoned } : {}),
       },
       partition,

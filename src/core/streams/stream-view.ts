@@ -6,7 +6,8 @@
 // markers, rollups, the fan-out of stored messages to core subscribers in log order, the 2.12
 // publish features (the commit of an atomic batch staged by atomic-batch.ts, counter totals of
 // counters.ts, schedules of schedules.ts firing into the stream: docs/jetstream.md 1.23-1.25),
-// and the rebuild of all of it on start: from the last index snapshot and the log after it, or from the
+// the messages of fast batches (fast-batch.ts keeps the batches; each message is stored as a
+// publish and its batch told once it is durable: 1.27), and the rebuild of all of it on start: from the last index snapshot and the log after it, or from the
 // whole log when there is none (docs/jetstream.md 1.18).
 //
 // Sequence n is offset n - 1. The subject index holds every sequence issued, the in-flight
@@ -32,7 +33,8 @@ import {
   forEachBatch,
 } from '../records/batch.js';
 import { jsError } from './api-errors.js';
-import { AtomicBatches, AtomicCommit, BATCH_ID, defaultAtomicBatchLimits, type AtomicBatchLimits, type BatchAbandonReason, type StagedMessage } from './atomic-batch.js';
+import { AtomicBatches, AtomicCommit, BATCH_ID, defaultAtomicBatchLimits, withHeader, type AtomicBatchLimits, type BatchAbandonReason, type StagedMessage } from './atomic-batch.js';
+import { FastBatches, REQUIRED_API_LEVEL, defaultFastBatchLimits, parseFastBatchReply, type FastBatch, type FastBatchLimits, type FastBatchRequest } from './fast-batch.js';
 import { COUNTER_SOURCES, CounterValues, aggregateSourced, checkIncrement, counterPayload, counterValueOf, parseCounterSources } from './counters.js';
 import { DuplicateWindow } from './dedupe.js';
 import { SCHEDULE_NEXT, SCHEDULE_NEXT_PURGE, SCHEDULE_SOURCE, SCHEDULE_TARGET, SCHEDULER, ScheduleTable, checkSchedule, scheduleOf, scheduledMessage } from './schedules.js';
@@ -86,6 +88,10 @@ export interface PublishReplies {
   batchAck(stream: string, seq: number, batch: string, count: number): Buffer;
   /** `{"error":{...},"stream","seq":0}`. */
   error(stream: string, err: JsApiError): Buffer;
+  /** A fast batch's first message, a duplicate: `{"stream","seq","duplicate": true,"batch","count"}`. */
+  batchDuplicateAck(stream: string, seq: number, batch: string, count: number): Buffer;
+  /** A fast batch's message refused: `{"type":"err","seq":n,"error":{...}}` (fast-batch.ts). */
+  batchFlowError(seq: number, err: JsApiError): Buffer;
 }
 
 export interface StreamStats {
@@ -109,6 +115,8 @@ export interface StreamContext {
   batchLimits?: AtomicBatchLimits;
   /** An open atomic batch was abandoned (the front-end's BATCH_ABANDONED advisory). */
   batchAbandoned?: (stream: string, batch: string, reason: BatchAbandonReason) => void;
+  /** Fast batch publish limits (shared by the streams of a server: the inflight total); default nats-server's. */
+  fastBatchLimits?: FastBatchLimits;
 }
 
 /** What the last start of a stream did (the snapshot-restart tests count with it; logged too). */
@@ -173,6 +181,41 @@ interface Inflight {
   vals?: string[];
   /** An atomic batch's append: its last reply is the commit's PubAck, with the batch id and count. */
   batch?: { id: string; count: number };
+  /** Messages of fast batches, by position: told to their batch once durable (fast-batch.ts). */
+  fast?: Array<FastMessage | undefined>;
+}
+
+/** A message of a fast batch in flight: its batch, its place in it and its reply. */
+interface FastMessage {
+  batch: FastBatch;
+  req: FastBatchRequest;
+  reply: string;
+}
+
+/**
+ * How checkAndAdd hands a fast batch message's outcome back instead of answering it: refused
+ * (`error`), a duplicate (`duplicateSeq`), or accepted (`tag` recorded in the batch in flight).
+ */
+class FastOutcome {
+  error: JsApiError | null = null;
+  duplicateSeq = -1;
+  tag: FastMessage | null = null;
+
+  reset(tag: FastMessage): void {
+    this.error = null;
+    this.duplicateSeq = -1;
+    this.tag = tag;
+  }
+
+  fail(err: JsApiError): boolean {
+    this.error = err;
+    return false;
+  }
+
+  duplicate(seq: number): boolean {
+    this.duplicateSeq = seq;
+    return false;
+  }
 }
 
 /** A message of a schedule stream: a schedule (`at`: when it fires), or another message (maybe one a schedule published). */
@@ -289,6 +332,9 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   private readonly scheduleTable: ScheduleTable | null;
   /** Open atomic batches (atomic-batch.ts). */
   private readonly batches: AtomicBatches;
+  /** Open fast batches (fast-batch.ts). */
+  private readonly fastBatches: FastBatches;
+  private readonly fastOutcome = new FastOutcome();
 
   constructor(
     private readonly ctx: StreamContext,
@@ -303,6 +349,13 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.counters = config.allow_msg_counter ? new CounterValues() : null;
     this.scheduleTable = new ScheduleTable((subject, seq, at) => void this.fireSchedule(subject, seq, at));
     this.batches = new AtomicBatches(ctx.batchLimits ?? defaultAtomicBatchLimits(), (id, reason) => ctx.batchAbandoned?.(this.cfg.name, id, reason));
+    this.fastBatches = new FastBatches(ctx.fastBatchLimits ?? defaultFastBatchLimits(), {
+      send: (reply, body) => ctx.router.route(reply, undefined, 0, body, ctx.owner),
+      batchAck: (seq, batch, count) => ctx.replies.batchAck(this.cfg.name, seq, batch, count),
+      duplicateAck: (seq, batch, count) => ctx.replies.batchDuplicateAck(this.cfg.name, seq, batch, count),
+      error: (err) => ctx.replies.error(this.cfg.name, err),
+      flowError: (seq, err) => ctx.replies.batchFlowError(seq, err),
+    });
     this.log = ctx.logger.child({ stream: config.name });
     this.compileTransforms();
   }
@@ -414,6 +467,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       this.replyError(reply, jsError('JSStreamGeneralErrorF', { err: 'malformed message headers' }));
       return false;
     }
+    // A fast batch is named by its reply (`...$FI`), before any atomic batch header (nats-server's order).
+    if (reply !== undefined && reply.endsWith('.$FI')) {
+      const req = parseFastBatchReply(reply);
+      if (req !== null) return this.captureFastMessage(req, subject, reply, hdrLen, msg, scan, origin);
+    }
     if (scan !== null && scan.hasNatsFields()) {
       const batchId = scan.get(BATCH_ID);
       if (batchId !== undefined && batchId !== '') return this.captureBatchMessage(batchId, subject, reply, hdrLen, msg);
@@ -426,7 +484,17 @@ export class Stream implements StreamView, AppendObserver, PublishState {
    * `atomic`: a message of an atomic batch being committed (commitAtomic): never split from the
    * others, no reply of its own, and the batch rules checked on top.
    */
-  private checkAndAdd(subject: string, reply: string | undefined, hdrLen: number, msg: Buffer, scan: HeaderScan | null, origin: SubscriptionOwner | null, atomic: AtomicCommit | null, scheduled = false): boolean {
+  private checkAndAdd(
+    subject: string,
+    reply: string | undefined,
+    hdrLen: number,
+    msg: Buffer,
+    scan: HeaderScan | null,
+    origin: SubscriptionOwner | null,
+    atomic: AtomicCommit | null,
+    scheduled = false,
+    fast: FastOutcome | null = null,
+  ): boolean {
     const cfg = this.cfg;
     const stored = this.transform !== null ? (this.transform.apply(subject) ?? subject) : subject;
     if (atomic !== null) {
@@ -440,26 +508,28 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     // Counter increments are checked first (after sealed), as nats-server does.
     const incr = cfg.sealed ? null : checkIncrement(cfg, scan, dataLen);
     if (incr !== null && typeof incr !== 'bigint') {
-      return this.refuse(atomic, reply, incr);
+      return this.refuse(atomic, reply, incr, fast);
     }
     // Schedule headers (not on the messages schedules publish themselves).
     let schedule: { schedule: boolean; addRollup: boolean } | null = null;
     if (!scheduled && !cfg.sealed && scan !== null && scan.hasNatsFields()) {
       const r = checkSchedule(cfg, scan, stored, (s) => this.index.lastOf(s) === 0 || this.scheduleTable!.has(s));
       if ('err_code' in r) {
-        return this.refuse(atomic, reply, r);
+        return this.refuse(atomic, reply, r, fast);
       }
       schedule = r;
     }
     const outcome = check.run(this, subject, scan, storedHdr, dataLen, size);
     if (outcome === Outcome.Error) {
       if (atomic !== null) return atomic.fail(check.error!);
+      if (fast !== null) return fast.fail(check.error!);
       this.replyRefusal(reply, check.error!);
       return false;
     }
     if (outcome === Outcome.Duplicate) {
       // A message id seen before, in the window or earlier in the batch, refuses the batch.
       if (atomic !== null) return atomic.fail(jsError('JSAtomicPublishContainsDuplicateMessageErr'));
+      if (fast !== null) return fast.duplicate(check.duplicateSeq);
       this.replyDuplicate(reply, check.duplicateSeq);
       return false;
     }
@@ -469,11 +539,11 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     let total: bigint | null = null;
     if (cfg.allow_msg_counter && this.counters !== null) {
       if (incr === null) {
-        return this.refuse(atomic, reply, jsError('JSMessageIncrMissingErr'));
+        return this.refuse(atomic, reply, jsError('JSMessageIncrMissingErr'), fast);
       }
       const prev = this.counters.at(this.index.lastOf(stored));
       if (prev === null || prev === undefined) {
-        return this.refuse(atomic, reply, jsError('JSMessageCounterBrokenErr'));
+        return this.refuse(atomic, reply, jsError('JSMessageCounterBrokenErr'), fast);
       }
       total = prev + incr;
       value = counterPayload(total);
@@ -481,7 +551,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       dataLen = value.length;
       size = storedSize(this.memory, stored.length, storedHdr, dataLen);
       if (cfg.max_msg_size >= 0 && (storedHdr > cfg.max_msg_size || dataLen > cfg.max_msg_size - storedHdr)) {
-        return this.refuse(atomic, reply, jsError('JSStreamMessageExceedsMaximumErr'));
+        return this.refuse(atomic, reply, jsError('JSStreamMessageExceedsMaximumErr'), fast);
       }
     }
     if (atomic !== null) {
@@ -495,7 +565,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const topicMax = this.partition.topic.settings.maxMessageBytes;
     if (msg.length + stored.length + 128 > topicMax || (atomic !== null && this.builder.bytes + msg.length + stored.length + 64 > topicMax)) {
       // One record (or one atomic batch) of this size does not fit a batch of the topic (its max.message.bytes, set over Kafka).
-      return this.refuse(atomic, reply, jsError('JSStreamMessageExceedsMaximumErr'));
+      return this.refuse(atomic, reply, jsError('JSStreamMessageExceedsMaximumErr'), fast);
     }
     const split = Math.min(BATCH_SPLIT_BYTES, topicMax - 1024);
     if (atomic === null && this.open !== null && this.builder.count > 0 && this.builder.bytes + msg.length + stored.length + 64 > split) {
@@ -545,7 +615,8 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const finalSize = skip >= 0 || addedHdr > 0 ? storedSize(this.memory, stored.length, storedHdr + addedHdr - (skip >= 0 ? scan!.value(skip).length - String(check.ttl).length : 0), dataLen) : size;
     this.index.add(seq, stored, finalSize, now);
     batch.last = seq;
-    batch.replies.push(cfg.no_ack || atomic !== null ? undefined : reply);
+    if (fast !== null) (batch.fast ??= [])[batch.replies.length] = fast.tag!;
+    batch.replies.push(cfg.no_ack || atomic !== null || fast !== null ? undefined : reply);
     if (check.msgId !== undefined) this.dedupe.add(check.msgId, seq, now);
     this._lastMsgId = check.msgId ?? '';
     if (check.ttl > 0) batch.ttls.push([seq, check.ttl]);
@@ -638,14 +709,71 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this._lastMsgId = lastMsgId;
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Fast batch publish (fast-batch.ts keeps the batches; each message is stored as a publish)
+
+  /**
+   * One message of a fast batch (its reply ends in `.$FI`): refused before the batch, answered
+   * by the batch alone (a ping, a gap, the end of batch), or checked and stored as a publish
+   * whose outcome the batch is told (its PubAck is the batch's: flow acks, then the commit's).
+   */
+  private captureFastMessage(req: FastBatchRequest | 'invalid', subject: string, reply: string, hdrLen: number, msg: Buffer, scan: HeaderScan | null, origin: SubscriptionOwner | null): boolean {
+    const cfg = this.cfg;
+    if (cfg.sealed) {
+      this.replyError(reply, jsError('JSStreamSealedErr'));
+      return false;
+    }
+    const dataLen = msg.length - hdrLen;
+    if (cfg.max_msg_size >= 0 && (hdrLen > cfg.max_msg_size || dataLen > cfg.max_msg_size - hdrLen)) {
+      this.replyError(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+      return false;
+    }
+    if (!cfg.allow_batched) {
+      this.replyError(reply, jsError('JSBatchPublishDisabledErr'));
+      return false;
+    }
+    if (req === 'invalid') {
+      this.replyError(reply, jsError('JSBatchPublishInvalidPatternErr'));
+      return false;
+    }
+    const step = this.fastBatches.begin(req, reply, scan?.get(REQUIRED_API_LEVEL), !cfg.no_ack);
+    if (step.kind === 'error') {
+      this.replyError(reply, step.error);
+      return false;
+    }
+    if (step.kind === 'done') return false;
+    let m = msg;
+    let h = hdrLen;
+    let sc = scan;
+    if (step.stripLevel) {
+      // The required level is checked, never stored.
+      const w = withHeader(msg, hdrLen, REQUIRED_API_LEVEL, null);
+      m = w.msg;
+      h = w.hdrLen;
+      sc = h > 0 ? this.scan : null;
+      if (sc !== null) sc.scan(m, h);
+    }
+    const out = this.fastOutcome;
+    out.reset({ batch: step.batch, req, reply });
+    const held = this.checkAndAdd(subject, reply, h, m, sc, origin, null, false, out);
+    if (out.error !== null || out.duplicateSeq >= 0) {
+      this.fastBatches.refused(step.batch, req, reply, out.error, out.duplicateSeq);
+    } else {
+      this.fastBatches.accepted(step.batch);
+    }
+    out.tag = null;
+    return held;
+  }
+
   private foreignInflight(): boolean {
     for (let i = 0; i < this.inflight.length; i++) if (!this.inflight[i]!.own || this.inflight[i]!.fanout.length > 0) return true;
     return false;
   }
 
-  /** Refuses a publish: the atomic batch it belongs to fails, or the publisher gets the error. Returns false. */
-  private refuse(atomic: AtomicCommit | null, reply: string | undefined, err: JsApiError): boolean {
+  /** Refuses a publish: the atomic or fast batch it belongs to fails, or the publisher gets the error. Returns false. */
+  private refuse(atomic: AtomicCommit | null, reply: string | undefined, err: JsApiError, fast: FastOutcome | null = null): boolean {
     if (atomic !== null) return atomic.fail(err);
+    if (fast !== null) return fast.fail(err);
     this.replyError(reply, err);
     return false;
   }
@@ -872,9 +1000,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const router = this.ctx.router;
     const name = this.cfg.name;
     const batch = entry.batch;
+    const fast = entry.fast;
     for (let k = 0; k < entry.replies.length; k++) {
       const reply = entry.replies[k];
-      if (reply === undefined) continue;
+      if (reply === undefined) {
+        const f = fast?.[k];
+        if (f !== undefined) this.fastBatches.persisted(f.batch, f.req, f.reply, entry.first + k);
+        continue;
+      }
       const val = entry.vals?.[k];
       const ack =
         batch !== undefined
@@ -929,12 +1062,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       this.answerRefusals(b, err);
       if (!b.own) continue;
       for (const r of b.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const f of b.fast ?? []) if (f !== undefined) this.fastBatches.failed(f.batch, f.reply, err);
       for (const [r] of b.dups) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
     }
     if (this.open !== null) {
       this.answerRefusals(this.open, err);
       // What this event captured was numbered after the failed appends: refuse it too.
       for (const r of this.open.replies) if (r !== undefined) this.ctx.router.route(r, undefined, 0, this.ctx.replies.error(this.cfg.name, err), this.ctx.owner);
+      for (const f of this.open.fast ?? []) if (f !== undefined) this.fastBatches.failed(f.batch, f.reply, err);
       this.open = null;
       this.builder.discard();
     }
@@ -1658,6 +1793,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     const before = this.cfg;
     this.cfg = cfg;
     if (!cfg.allow_atomic) this.batches.clear();
+    if (!cfg.allow_batched) this.fastBatches.clear();
     if (!this.memory && (before.max_msgs_per_subject !== cfg.max_msgs_per_subject || (before.discard_new_per_subject === true) !== (cfg.discard_new_per_subject === true))) this.recordLimitEpoch(before, cfg);
     this.dedupe.setWindow(Number(cfg.duplicate_window / 1_000_000n));
     this.compileTransforms();
@@ -2022,6 +2158,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
     this.closed = true;
     this.timer.cancel();
     this.batches.clear();
+    this.fastBatches.clear();
     this.scheduleTable?.stop();
     this.partition.setAppendObserver(null);
     runCache.drop(this);

@@ -88,6 +88,8 @@ export interface StreamConfig {
   allow_msg_counter?: boolean;
   /** Atomic batch publish (ADR-50). */
   allow_atomic?: boolean;
+  /** Fast batch publish (ADR-50's fast ingest, nats-server 2.14; fast-batch.ts). */
+  allow_batched?: boolean;
   /** Message schedules (ADR-51). */
   allow_msg_schedules?: boolean;
   /**

@@ -130,6 +130,7 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
     {
       pattern: 'CONSUMER.NAMES.*',
       type: 'consumer_names_response',
+      errorFields: { total: 0, offset: 0, limit: 0, consumers: [] },
       handle(req, reply) {
         const page = pageOf(req, reply, NAMES_LIMIT);
         if (page !== null) reply.ok({ total: page.total, offset: page.from, limit: NAMES_LIMIT, consumers: page.names });
@@ -138,6 +139,7 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
     {
       pattern: 'CONSUMER.LIST.*',
       type: 'consumer_list_response',
+      errorFields: { total: 0, offset: 0, limit: 0, consumers: [] },
       async handle(req, reply) {
         const page = pageOf(req, reply, LIST_LIMIT);
         if (page === null) return;
@@ -152,6 +154,7 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
     {
       pattern: 'CONSUMER.PAUSE.*.*',
       type: 'consumer_pause_response',
+      errorFields: { paused: false, pause_until: ZERO_TIME },
       async handle(req, reply) {
         const [, , stream, name] = req.tokens as [string, string, string, string];
         const notPaused = { paused: false, pause_until: ZERO_TIME };
@@ -191,6 +194,7 @@ export function consumerRoutes(o: ConsumerApiOptions): ApiRoute[] {
     {
       pattern: 'CONSUMER.RESET.*.*',
       type: 'consumer_reset_response',
+      errorFields: { reset_seq: 0 },
       // Like MSG.NEXT, the reset subject is the consumer's own: nobody answers for an unknown one.
       counted: false,
       accepts: (tokens) => co.consumer(tokens[2]!, tokens[3]!) !== undefined,

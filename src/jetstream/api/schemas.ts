@@ -155,7 +155,7 @@ export function streamEnumError(d: Decoded): string | null {
 }
 
 /** Unsupported knobs of newer servers that Wharf refuses rather than ignores. */
-export const UNSUPPORTED_STREAM_FIELDS = ['allow_batched'] as const;
+export const UNSUPPORTED_STREAM_FIELDS: readonly string[] = [];
 
 function source(d: Decoded): StreamSource {
   const out: StreamSource = { name: (d['name'] as string | undefined) ?? '' };
@@ -179,7 +179,7 @@ export function toStreamConfigInput(d: Decoded): StreamConfigInput {
     'name', 'description', 'subjects', 'retention', 'max_consumers', 'max_msgs', 'max_bytes', 'max_age', 'max_msgs_per_subject', 'max_msg_size',
     'discard', 'storage', 'num_replicas', 'no_ack', 'duplicate_window', 'compression', 'first_seq', 'allow_direct', 'mirror_direct',
     'discard_new_per_subject', 'sealed', 'deny_delete', 'deny_purge', 'allow_rollup_hdrs', 'allow_msg_ttl', 'subject_delete_marker_ttl', 'metadata',
-    'allow_msg_counter', 'allow_atomic', 'allow_msg_schedules',
+    'allow_msg_counter', 'allow_atomic', 'allow_batched', 'allow_msg_schedules',
   ] as const) {
     copy(k);
   }

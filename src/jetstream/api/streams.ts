@@ -101,6 +101,7 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
     {
       pattern: 'STREAM.INFO.*',
       type: 'stream_info_response',
+      errorFields: PAGED_ZERO,
       handle(req, reply) {
         let subjectsFilter = '';
         let deletedDetails = false;
@@ -138,6 +139,7 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
     {
       pattern: 'STREAM.PURGE.*',
       type: 'stream_purge_response',
+      errorFields: { purged: 0 },
       async handle(req, reply) {
         const s = streamOf(ctx, req.tokens);
         let filter: string | undefined;
@@ -161,6 +163,7 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
     {
       pattern: 'STREAM.NAMES',
       type: 'stream_names_response',
+      errorFields: { ...PAGED_ZERO, streams: null },
       handle(req, reply) {
         let offset = 0;
         let subject = '';
@@ -179,6 +182,7 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
     {
       pattern: 'STREAM.LIST',
       type: 'stream_list_response',
+      errorFields: { ...PAGED_ZERO, streams: [] },
       handle(req, reply) {
         let offset = 0;
         let subject = '';
@@ -202,6 +206,8 @@ export function streamRoutes(ctx: JetStreamContext): ApiRoute[] {
       (pattern): ApiRoute => ({
         pattern,
         type: pattern.startsWith('STREAM.LEADER') ? 'stream_leader_stepdown_response' : 'stream_remove_peer_response',
+        // nats-server answers "clustering required" before it looks at the required level.
+        levelChecked: false,
         handle(_req, reply) {
           reply.error(jsError('JSClusterRequiredErr'));
         },
