@@ -89,7 +89,7 @@ test('a flipped bit in the last batch is a torn tail: that batch goes, the rest 
   }
 });
 
-test('a flipped bit in the middle of the active segment takes that partition offline, not the broker', async () => {
+test('with --damage-recovery offline, a flipped bit in the middle of the active segment takes that partition offline, not the broker', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const { pdir, sizes } = await filled(dir, 10);
@@ -99,7 +99,7 @@ test('a flipped bit in the middle of the active segment takes that partition off
     const at = sizes.slice(0, 4).reduce((a, b) => a + b, 0) + 50; // inside batch 4
     buf[at]! ^= 0x01;
     writeFileSync(seg, buf);
-    const log = await openTestLog(dir);
+    const log = await openTestLog(dir, {}, { damageRecovery: 'offline' });
     const p = log.partition('t', 0);
     assert.equal(p.online, false);
     assert.match(p.failure!.message, /corrupt record batch in .*\.log at byte \d+/);
@@ -117,7 +117,7 @@ test('a flipped bit in the middle of the active segment takes that partition off
   }
 });
 
-test('a flipped bit in a sealed segment is found by the read CRC check, or at start when its index is gone', async () => {
+test('a flipped bit in a sealed segment is found by the read CRC check, or at start when its index is gone (--damage-recovery offline)', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const { pdir } = await filled(dir, 60, { 'segment.bytes': '2048' });
@@ -135,7 +135,7 @@ test('a flipped bit in a sealed segment is found by the read CRC check, or at st
     assert.equal(p.online, false, 'the partition goes offline once the damage is seen');
     await log.close();
     unlinkSync(sealed.replace(/\.log$/, '.index'));
-    log = await openTestLog(dir);
+    log = await openTestLog(dir, {}, { damageRecovery: 'offline' });
     p = log.partition('t', 0);
     assert.equal(p.online, false);
     assert.match(p.failure!.message, /sealed segment/);
