@@ -242,3 +242,25 @@ test('internal topics keep the old rule: damage followed by valid batches takes 
     cleanup();
   }
 });
+
+test('a gap right before the last batch of the last segment survives restarts: the recorded lost range explains the jump', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const { pdir, starts } = await filled(dir, 6);
+    const { seg } = damage(pdir, [[starts[4]! + 66, 0x80]]); // batch 4 of 6: the one after it ends the file
+    let log = await openTestLog(dir);
+    assert.deepEqual((await readAll(log, 't')).map((r) => r.value), expectedValues(6, 2, [4]));
+    await log.close();
+    for (let i = 0; i < 2; i++) {
+      unlinkSync(seg.replace(/\.log$/, '.index'));
+      log = await openTestLog(dir);
+      const p = log.partition('t', 0);
+      assert.ok(p.online, p.failure?.message);
+      assert.equal(p.highWatermark, 12, `restart ${i}: the last batch is kept`);
+      assert.deepEqual((await readAll(log, 't')).map((r) => r.value), expectedValues(6, 2, [4]));
+      await log.close();
+    }
+  } finally {
+    cleanup();
+  }
+});
