@@ -1,5 +1,6 @@
 // Recovery and corruption: torn tails are cut back to the last whole batch, damage followed by
-// valid data takes only that partition offline, indexes are rebuilt when missing or stale, and
+// valid data takes only that partition offline under --damage-recovery offline (the default,
+// salvage, is tested in salvage.test.ts), indexes are rebuilt when missing or stale, and
 // bad input at start (a directory that is not ours, a lock held by a live process) is refused.
 // Local engine only: every test here is about files (torn tails, flipped bits, indexes, the
 // data-directory lock); the memory engine has none (test/storage/contract.test.ts covers it).
