@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { batchOf, openTestLog, readAll, tempDir } from './helpers.js';
 import type { Log } from '../../src/core/log/log-manager.js';
 import { OFFSET_BASE_OFFSET, batchSize } from '../../src/core/records/batch.js';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
 
 function partitionDir(dir: string, log: Log, topic: string, p = 0): string {
   return join(dir, 'topics', log.describeTopic(topic).topicId, String(p));
@@ -60,7 +62,9 @@ test('a flipped bit in a middle batch loses only that batch: the rest is served,
   try {
     const { pdir, starts } = await filled(dir, 10);
     const { seg, bytes } = damage(pdir, [[starts[4]! + 70, 0x08]]); // inside batch 4 (offsets 8-9), covered by its CRC
-    let log = await openTestLog(dir);
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
+    let log = await openTestLog(dir, {}, { logger: pino({ level: 'warn' }, sink) });
     let p = log.partition('t', 0);
     assert.ok(p.online, p.failure?.message);
     assert.equal(p.highWatermark, 20);
@@ -73,6 +77,13 @@ test('a flipped bit in a middle batch loses only that batch: the rest is served,
     assert.deepEqual(p.lostRanges, [{ from: 8, to: 9 }]);
     assert.deepEqual(p.salvaged, { ranges: 1, offsets: 2, bytes: starts[5]! - starts[4]! });
     assert.deepEqual(log.describeTopic('t').partitionInfo[0]!.lostRanges, [{ from: 8, to: 9 }]);
+    // The warning names the file, the bytes cut and the offsets lost.
+    const warning = lines.find((l) => String(l.msg).startsWith('cut a damaged byte range'));
+    assert.ok(warning, JSON.stringify(lines));
+    assert.equal(warning.file, seg);
+    assert.equal(warning.bytes, `${starts[4]}-${starts[5]}`);
+    assert.equal(warning.lost_offsets, '8-9');
+    assert.equal(warning.lost_count, 2);
     // The original bytes are kept beside the segment; the lost range is in partition.json.
     const kept = join(pdir, `${segmentFiles(pdir)[0]!}.damaged-1`);
     assert.deepEqual(readFileSync(kept), bytes);
