@@ -129,7 +129,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     'log',
     async () =>
       openLog({
-        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null, indexMemoryBytes: storage.indexMemoryBytes }),
+        engine: await createStorageEngine(storage.engine === 'memory' ? { kind: 'memory', logger } : { kind: 'local', dataDir: storage.dataDir, logger, observer: metrics?.storageObserver ?? null, indexMemoryBytes: storage.indexMemoryBytes, damageRecovery: storage.damageRecovery }),
         // JetStream memory streams live on a memory engine beside the default one (docs/jetstream.md 1.2).
         ...(storage.engine === 'memory' ? {} : { engines: { memory: await createStorageEngine({ kind: 'memory', logger }) } }),
         fsync: storage.fsync,

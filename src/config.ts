@@ -28,6 +28,8 @@ export type FsyncPolicy = 'always' | 'interval' | 'never';
 
 /** Which storage engine holds the log: segment files on local disk, or process memory. */
 export type StorageEngineKind = 'local' | 'memory';
+/** What recovery does with damage followed by valid batches in a user topic (docs/storage.md, "Recovery"). */
+export type DamageRecoveryMode = 'salvage' | 'offline';
 
 /** The NATS client listener. */
 export interface NatsOptions {
@@ -171,6 +173,8 @@ export interface StorageOptions {
   indexMemoryBytes: number;
   /** Period of the log's retention and compaction checks (Kafka's log.retention.check.interval.ms); 0 turns them off. */
   retentionCheckInterval: number;
+  /** What recovery does with damaged batches followed by valid ones in a user topic (internal topics always go offline). */
+  damageRecovery: DamageRecoveryMode;
 }
 
 /** Kafka consumer groups (classic and KIP-848) and their committed offsets. */
@@ -613,6 +617,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn'
 export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
 export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'interval', 'never'];
 export const STORAGE_ENGINES: readonly StorageEngineKind[] = ['local', 'memory'];
+export const DAMAGE_RECOVERY_MODES: readonly DamageRecoveryMode[] = ['salvage', 'offline'];
 
 export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'host', short: 'a', path: ['host'], kind: STRING, default: '0.0.0.0', help: 'interface every listener binds to' },
@@ -637,6 +642,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'fsync-interval', path: ['storage', 'fsyncInterval'], kind: durationKind(false), default: 1_000, help: 'flush interval of the `interval` policy' },
   { flag: 'hot-tail-bytes', path: ['storage', 'hotTailBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 1024 * 1024, help: 'recently acknowledged bytes a partition keeps in memory to serve caught-up consumers without the storage engine (0 = none)' },
   { flag: 'hot-tail-total-bytes', path: ['storage', 'hotTailTotalBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 32 * 1024 * 1024, help: 'bytes of hot tails across all partitions: each partition gets an equal share, at most `--hot-tail-bytes`' },
+  { flag: 'damage-recovery', path: ['storage', 'damageRecovery'], kind: choiceKind(DAMAGE_RECOVERY_MODES), default: 'salvage', help: "what recovery does at start with a damaged record batch followed by valid ones in a user topic's segment: `salvage` cuts out only the damaged bytes (their offsets are lost, logged and counted in `wharf_log_salvaged_*`; the original file is kept as `<base>.log.damaged-<n>`) and keeps every valid batch after them; `offline` takes the partition offline instead. Internal topics (`__*`) always go offline" },
   { flag: 'index-memory-bytes', path: ['storage', 'indexMemoryBytes'], kind: sizeKind(0, Number.MAX_SAFE_INTEGER, 'a size'), default: 16 * 1024 * 1024, help: "bytes of segment indexes the local engine keeps in memory: half shared by the partitions' active segments (sparser past it), half a cache of sealed segments' indexes (read back from their files when evicted)" },
   { flag: 'log-retention-check-interval', path: ['storage', 'retentionCheckInterval'], kind: durationKind(false), default: 30_000, help: "period of the log's retention and compaction checks (Kafka's `log.retention.check.interval.ms`; 0 turns them off): data past `retention.ms` or `retention.bytes` is deleted at the next check, the segment being appended to included" },
   { flag: 'server-name', short: 'n', path: ['nats', 'serverName'], kind: SERVER_NAME, defaultText: 'server id', help: 'name reported in INFO and `/varz`' },

@@ -87,8 +87,32 @@ export interface RewriteResult {
   bytesAfter: number;
 }
 
+/** Offsets `from`..`to` (inclusive). */
+export interface OffsetRange {
+  from: number;
+  to: number;
+}
+
+/** What recovery dropped as damaged from a partition at this start (see docs/storage.md, "Recovery"). */
+export interface SalvageFacts {
+  /** Damaged byte ranges cut out of segment files, the batches after them kept. */
+  ranges: number;
+  /** Offsets that were in them (acknowledged data lost to the damage). */
+  offsets: number;
+  /** Bytes cut out. */
+  bytes: number;
+}
+
 export interface PartitionStore {
   readonly ref: PartitionRef;
+  /**
+   * Offset ranges at or above the log start offset that recovery dropped as damaged (salvage):
+   * readers find the next batch after them, as after compaction. Kept across restarts; absent
+   * for an engine that never salvages.
+   */
+  readonly lostRanges?: readonly OffsetRange[];
+  /** What recovery salvaged at this start (absent: nothing, or an engine that never does). */
+  readonly salvaged?: SalvageFacts;
   /** First offset readers may see. */
   readonly logStartOffset: number;
   /** Offset the next append will get (appends still in flight included). */

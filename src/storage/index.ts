@@ -7,6 +7,9 @@ import type { StorageEngine, StorageObserver } from './engine.js';
 import { LocalStorageEngine } from './local/local-engine.js';
 import { MemoryStorageEngine } from './memory/memory-engine.js';
 import type { MemoryVolume } from './memory/volume.js';
+import type { DamageRecovery } from './local/partition-store.js';
+
+export type { DamageRecovery } from './local/partition-store.js';
 
 export type { StorageEngineKind } from '../config.js';
 export type * from './engine.js';
@@ -29,6 +32,8 @@ export type StorageEngineOptions =
       indexMemoryBytes?: number;
       /** An fdatasync may run on the event loop while recent ones average below this (default 1 ms; inline-sync.ts). */
       inlineSyncMaxMs?: number;
+      /** Damage followed by valid batches in a user topic: cut it out ('salvage', default) or take the partition offline. */
+      damageRecovery?: DamageRecovery;
     }
   | {
       kind: 'memory';
@@ -47,7 +52,7 @@ export type StorageEngineOptions =
 export async function createStorageEngine(opts: StorageEngineOptions): Promise<StorageEngine> {
   switch (opts.kind) {
     case 'local':
-      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads, observer: opts.observer ?? null, indexMemoryBytes: opts.indexMemoryBytes, inlineSyncMaxMs: opts.inlineSyncMaxMs });
+      return LocalStorageEngine.open({ dataDir: opts.dataDir, logger: opts.logger, verifyReads: opts.verifyReads, observer: opts.observer ?? null, indexMemoryBytes: opts.indexMemoryBytes, inlineSyncMaxMs: opts.inlineSyncMaxMs, damageRecovery: opts.damageRecovery });
     case 'memory':
       return MemoryStorageEngine.open({ logger: opts.logger, volume: opts.volume, maxBytes: opts.maxBytes });
   }

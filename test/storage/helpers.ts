@@ -12,7 +12,7 @@ import type { Logger } from '../../src/log.js';
 import { buildRecordBatch, decodeRecords, type RecordInput } from '../../src/core/records/batch.js';
 import { splitBatches } from '../support/records.js';
 import { openLog, type Log, type LogOptions } from '../../src/core/log/log-manager.js';
-import { createStorageEngine, MemoryVolume, type StorageEngine, type StorageEngineKind as StorageKind } from '../../src/storage/index.js';
+import { createStorageEngine, MemoryVolume, type DamageRecovery, type StorageEngine, type StorageEngineKind as StorageKind } from '../../src/storage/index.js';
 import { LocalPartitionStore } from '../../src/storage/local/partition-store.js';
 import { MemoryPartitionStore } from '../../src/storage/memory/partition-store.js';
 import type { PartitionStore } from '../../src/storage/engine.js';
@@ -46,8 +46,8 @@ function logOptions(engine: StorageEngine, opts: TestLogOptions): LogOptions {
 }
 
 /** A log on the local engine in `dir` (the default engine of the broker). */
-export async function openTestLog(dir: string, opts: TestLogOptions = {}): Promise<Log> {
-  return openLog(logOptions(await createStorageEngine({ kind: 'local', dataDir: dir, logger: silentLogger }), opts));
+export async function openTestLog(dir: string, opts: TestLogOptions = {}, engine: { damageRecovery?: DamageRecovery; logger?: Logger } = {}): Promise<Log> {
+  return openLog(logOptions(await createStorageEngine({ kind: 'local', dataDir: dir, logger: engine.logger ?? silentLogger, damageRecovery: engine.damageRecovery }), opts));
 }
 
 /** Where one test's data lives, for one engine; open it as often as the test likes (one at a time). */

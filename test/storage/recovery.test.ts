@@ -1,5 +1,6 @@
 // Recovery and corruption: torn tails are cut back to the last whole batch, damage followed by
-// valid data takes only that partition offline, indexes are rebuilt when missing or stale, and
+// valid data takes only that partition offline under --damage-recovery offline (the default,
+// salvage, is tested in salvage.test.ts), indexes are rebuilt when missing or stale, and
 // bad input at start (a directory that is not ours, a lock held by a live process) is refused.
 // Local engine only: every test here is about files (torn tails, flipped bits, indexes, the
 // data-directory lock); the memory engine has none (test/storage/contract.test.ts covers it).
@@ -89,7 +90,7 @@ test('a flipped bit in the last batch is a torn tail: that batch goes, the rest 
   }
 });
 
-test('a flipped bit in the middle of the active segment takes that partition offline, not the broker', async () => {
+test('with --damage-recovery offline, a flipped bit in the middle of the active segment takes that partition offline, not the broker', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const { pdir, sizes } = await filled(dir, 10);
@@ -99,7 +100,7 @@ test('a flipped bit in the middle of the active segment takes that partition off
     const at = sizes.slice(0, 4).reduce((a, b) => a + b, 0) + 50; // inside batch 4
     buf[at]! ^= 0x01;
     writeFileSync(seg, buf);
-    const log = await openTestLog(dir);
+    const log = await openTestLog(dir, {}, { damageRecovery: 'offline' });
     const p = log.partition('t', 0);
     assert.equal(p.online, false);
     assert.match(p.failure!.message, /corrupt record batch in .*\.log at byte \d+/);
@@ -117,7 +118,7 @@ test('a flipped bit in the middle of the active segment takes that partition off
   }
 });
 
-test('a flipped bit in a sealed segment is found by the read CRC check, or at start when its index is gone', async () => {
+test('a flipped bit in a sealed segment is found by the read CRC check, or at start when its index is gone (--damage-recovery offline)', async () => {
   const { dir, cleanup } = tempDir();
   try {
     const { pdir } = await filled(dir, 60, { 'segment.bytes': '2048' });
@@ -135,7 +136,7 @@ test('a flipped bit in a sealed segment is found by the read CRC check, or at st
     assert.equal(p.online, false, 'the partition goes offline once the damage is seen');
     await log.close();
     unlinkSync(sealed.replace(/\.log$/, '.index'));
-    log = await openTestLog(dir);
+    log = await openTestLog(dir, {}, { damageRecovery: 'offline' });
     p = log.partition('t', 0);
     assert.equal(p.online, false);
     assert.match(p.failure!.message, /sealed segment/);

@@ -97,6 +97,8 @@ export interface PartitionInfo {
   partition: number;
   online: boolean;
   error?: string;
+  /** Offset ranges recovery cut out as damaged (absent when none): the data there is lost, the rest is served. */
+  lostRanges?: Array<{ from: number; to: number }>;
   highWatermark: number;
   logStartOffset: number;
   lastStableOffset: number;
@@ -148,6 +150,7 @@ function partitionInfo(p: LogPartition): PartitionInfo {
     partition: p.index,
     online: p.online,
     ...(p.failure ? { error: p.failure.message } : {}),
+    ...(p.lostRanges.length > 0 ? { lostRanges: p.lostRanges.map((r) => ({ from: r.from, to: r.to })) } : {}),
     highWatermark: p.highWatermark,
     logStartOffset: p.logStartOffset,
     lastStableOffset: p.lastStableOffset,

@@ -4,7 +4,10 @@
 // durability live in the engine. Front-ends of either protocol call this, so nothing here
 // assumes Kafka producers: a NATS publish stored as a record arrives as a batch like any other.
 import type { Logger } from '../../log.js';
-import type { BatchRewrite, PartitionStore, RewriteResult } from '../../storage/engine.js';
+import type { BatchRewrite, OffsetRange, PartitionStore, RewriteResult, SalvageFacts } from '../../storage/engine.js';
+
+const NO_RANGES: readonly OffsetRange[] = [];
+const NOTHING_SALVAGED: SalvageFacts = { ranges: 0, offsets: 0, bytes: 0 };
 import { LogError } from '../records/errors.js';
 import { HotTail } from './hot-tail.js';
 import type { ReadBuffers } from '../../util/buffer-pool.js';
@@ -261,6 +264,16 @@ export class LogPartition {
   /** Bytes stored by the engine for this partition. */
   get sizeBytes(): number {
     return this.store?.sizeBytes ?? 0;
+  }
+
+  /** Offset ranges recovery dropped as damaged (docs/storage.md, "Recovery"); readers skip them as compaction gaps. */
+  get lostRanges(): readonly OffsetRange[] {
+    return this.store?.lostRanges ?? NO_RANGES;
+  }
+
+  /** What recovery salvaged from this partition at this start. */
+  get salvaged(): SalvageFacts {
+    return this.store?.salvaged ?? NOTHING_SALVAGED;
   }
 
   /** Offset up to which data is known to be on stable storage (fsynced). */

@@ -2062,6 +2062,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
         continue;
       }
       this.index.importState(snap.index);
+      // Storage recovery may have cut damaged batches out of the log after this snapshot was
+      // taken (docs/storage.md, "Recovery"): a snapshot that holds any of their sequences as
+      // messages describes a log that no longer exists, so the log is replayed instead.
+      if (this.holdsLost(snap.seq)) {
+        this.log.warn({ epoch: cand.epoch, snapshot_seq: snap.seq }, 'index snapshot holds messages the storage lost to damage: not used');
+        this.index.reset(start + 1);
+        continue;
+      }
       if (snap.seq > start && this.index.subjectOfAny(snap.seq) !== null) {
         const rec = await this.recordAt(snap.seq - 1);
         if (rec === null || rec.timestamp !== this.index.timeOf(snap.seq)) {
@@ -2080,6 +2088,14 @@ export class Stream implements StreamView, AppendObserver, PublishState {
       return snap;
     }
     return null;
+  }
+
+  /** Whether the index holds a live message at a sequence up to `upTo` that the storage lost to damage. */
+  private holdsLost(upTo: number): boolean {
+    for (const r of this.partition.lostRanges) {
+      for (let seq = Math.max(r.from + 1, this.index.first), end = Math.min(r.to + 1, upTo); seq <= end; seq++) if (this.index.isLive(seq)) return true;
+    }
+    return false;
   }
 
   /** The view as a snapshot, or null while appends are in flight (the index is ahead of the log then). */

@@ -78,6 +78,7 @@ export function topicDetail(deps: TopicDeps, name: string, access: ConsoleAccess
     partition: p.partition,
     online: p.online,
     error: p.error ?? null,
+    lostRanges: p.lostRanges ?? [],
     logStartOffset: p.logStartOffset,
     logEndOffset: p.highWatermark,
     lastStableOffset: p.lastStableOffset,

@@ -129,6 +129,8 @@ export interface PartitionDetail {
   partition: number;
   online: boolean;
   error: string | null;
+  /** Offset ranges storage recovery cut out as damaged (docs/storage.md, "Recovery"); empty when none. */
+  lostRanges: Array<{ from: number; to: number }>;
   logStartOffset: number;
   logEndOffset: number;
   lastStableOffset: number;

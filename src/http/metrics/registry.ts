@@ -16,7 +16,7 @@ import type { Router } from '../../core/routing/router.js';
 import type { JetStreamService } from '../../jetstream/service.js';
 import type { KafkaRequestObserver, KafkaStats } from '../../kafka/stats.js';
 import type { NatsServer } from '../../nats/server.js';
-import type { StorageObserver } from '../../storage/engine.js';
+import type { SalvageFacts, StorageObserver } from '../../storage/engine.js';
 import { LagReader } from '../lag.js';
 import { FamilyText, escapeLabelValue } from './exposition.js';
 
@@ -250,6 +250,27 @@ export class BrokerMetrics {
         for (const [topic, n] of byTopic) this.set({ topic }, n);
       },
     });
+
+    const salvaged = (name: string, help: string, pick: (f: SalvageFacts) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['topic'],
+        registers,
+        collect() {
+          this.reset();
+          const byTopic = new Map<string, number>();
+          forEachPartition(src.log, (t, _i, p) => {
+            const n = pick(p.salvaged);
+            if (n > 0) byTopic.set(t, (byTopic.get(t) ?? 0) + n);
+          });
+          for (const [topic, n] of byTopic) this.inc({ topic }, n);
+        },
+      });
+    };
+    salvaged('wharf_log_salvaged_ranges_total', 'Damaged byte ranges that recovery cut out of user topics at this start, keeping the valid batches after them (--damage-recovery salvage), by topic', (f) => f.ranges);
+    salvaged('wharf_log_salvaged_lost_offsets_total', 'Offsets (records) that were in the damaged ranges recovery cut out at this start: acknowledged data lost to the damage, by topic', (f) => f.offsets);
+    salvaged('wharf_log_salvaged_bytes_total', 'Bytes of the damaged ranges recovery cut out at this start, by topic', (f) => f.bytes);
 
     // Consumer groups: members and state (lag and offsets are written directly, above).
     new Gauge({

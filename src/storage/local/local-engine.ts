@@ -19,7 +19,7 @@ import { LogError, StorageCorruptionError } from '../../core/records/errors.js';
 import { Mutex } from '../../util/mutex.js';
 import { prepareDataDir } from './data-dir.js';
 import { errnoCode, fsyncDir, storageError, writeFileAtomic } from './fs-util.js';
-import { LocalPartitionStore } from './partition-store.js';
+import { LocalPartitionStore, type DamageRecovery } from './partition-store.js';
 import { IndexBudget } from './index-budget.js';
 import { InlineSyncPolicy } from './inline-sync.js';
 
@@ -34,6 +34,8 @@ export interface LocalEngineOptions {
   indexMemoryBytes?: number;
   /** An fdatasync may run on the event loop while recent ones average below this (default INLINE_MAX_MS). */
   inlineSyncMaxMs?: number;
+  /** What recovery does with damaged batches of user topics (default 'salvage'; partition-store.ts). */
+  damageRecovery?: DamageRecovery;
 }
 
 const TOPIC_FILE = 'topic.json';
@@ -203,7 +205,7 @@ export class LocalStorageEngine implements StorageEngine {
       }
     }
     try {
-      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true, observer: this.opts.observer ?? null, indexBudget: this.indexBudget, inlineSync: this.inlineSync });
+      return await LocalPartitionStore.open(ref, dir, settings, { logger: this.opts.logger, verifyReads: this.opts.verifyReads ?? true, observer: this.opts.observer ?? null, indexBudget: this.indexBudget, inlineSync: this.inlineSync, damageRecovery: this.opts.damageRecovery ?? 'salvage' });
     } catch (e) {
       if (e instanceof LogError) throw e;
       throw storageError(`cannot open partition ${ref.topic}-${ref.partition}`, e);

@@ -7,13 +7,16 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
+import type { DamageRecoveryMode } from '../../config.js';
 import type {
   AppendResult,
   BatchRewrite,
   PartitionRef,
   PartitionStorageSettings,
   PartitionStore,
+  OffsetRange,
   ReadResult,
+  SalvageFacts,
   RetentionRule,
   RewriteResult,
   StorageObserver,
@@ -63,7 +66,16 @@ export interface LocalStoreOptions {
   indexBudget?: IndexBudget;
   /** Shared by the engine's partitions: whether an append group may fsync on the event loop. */
   inlineSync?: InlineSyncPolicy;
+  /**
+   * What recovery does with damage followed by valid batches in a user topic: cut the damaged
+   * bytes out and keep the rest ('salvage', the default), or take the partition offline.
+   * Internal topics (names starting with `__`) always go offline: a record lost there silently
+   * could bring back a revoked ACL or a stale transaction.
+   */
+  damageRecovery?: DamageRecovery;
 }
+
+export type DamageRecovery = DamageRecoveryMode;
 
 const STATE_FILE = 'partition.json';
 /** Minimum bytes read from a file per read call, so that small fetches do not cost a syscall each batch. */
@@ -89,6 +101,9 @@ export class LocalPartitionStore implements PartitionStore {
   private _ackedEnd = 0;
   private _durableEnd = 0;
   private _failure: LogError | null = null;
+  /** Offset ranges salvage dropped, at or above the log start offset (persisted in partition.json). */
+  private lost: OffsetRange[] = [];
+  private _salvaged: SalvageFacts = { ranges: 0, offsets: 0, bytes: 0 };
   private closed = false;
   private readonly log: Logger;
   private readonly budget: IndexBudget;
@@ -129,6 +144,12 @@ export class LocalPartitionStore implements PartitionStore {
   get failure(): LogError | null {
     return this._failure;
   }
+  get lostRanges(): readonly OffsetRange[] {
+    return this.lost;
+  }
+  get salvaged(): SalvageFacts {
+    return this._salvaged;
+  }
   get sizeBytes(): number {
     let n = 0;
     for (const s of this.segments) n += s.size;
@@ -149,7 +170,24 @@ export class LocalPartitionStore implements PartitionStore {
   private async recover(): Promise<void> {
     const started = Date.now();
     const state = await readState(join(this.dir, STATE_FILE));
-    const { segments, rebuilt, truncatedBytes } = await recoverSegments(this.dir, this.settings.indexIntervalBytes, this.log);
+    this._logStartOffset = state.logStartOffset;
+    this.lost = state.lostRanges;
+    const salvage = (this.opts.damageRecovery ?? 'salvage') === 'salvage' && !this.ref.topic.startsWith('__');
+    const { segments, rebuilt, truncatedBytes, damaged } = await recoverSegments(this.dir, {
+      indexInterval: this.settings.indexIntervalBytes,
+      logger: this.log,
+      salvage,
+      lostRanges: this.lost,
+      recordLost: async (ranges) => {
+        this.lost = mergeRanges([...this.lost, ...ranges]);
+        await this.persistState();
+      },
+    });
+    for (const d of damaged) {
+      this._salvaged.ranges++;
+      this._salvaged.bytes += d.toByte - d.fromByte;
+      if (d.lost !== null) this._salvaged.offsets += d.lost.to - d.lost.from + 1;
+    }
     this.segments = segments;
     this._logStartOffset = Math.max(state.logStartOffset, segments[0]?.baseOffset ?? 0);
     // Segments wholly below the log start offset were being deleted when the broker stopped.
@@ -167,8 +205,8 @@ export class LocalPartitionStore implements PartitionStore {
     this.budget.activate(this.active);
     this._endOffset = this._ackedEnd = this._durableEnd = this.active.nextOffset;
     if (this._logStartOffset > this._endOffset) this._logStartOffset = this._endOffset;
-    if (rebuilt > 0 || truncatedBytes > 0) {
-      this.log.info({ segments: this.segments.length, rebuilt, truncatedBytes, ms: Date.now() - started, endOffset: this._endOffset }, 'partition recovered');
+    if (rebuilt > 0 || truncatedBytes > 0 || damaged.length > 0) {
+      this.log.info({ segments: this.segments.length, rebuilt, truncatedBytes, salvagedRanges: damaged.length, lostOffsets: this._salvaged.offsets, ms: Date.now() - started, endOffset: this._endOffset }, 'partition recovered');
     }
   }
 
@@ -598,7 +636,11 @@ export class LocalPartitionStore implements PartitionStore {
   }
 
   private async persistState(): Promise<void> {
-    await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify({ logStartOffset: this._logStartOffset }) + '\n', this.dir);
+    // Lost ranges wholly below the log start offset are gone with the data around them.
+    this.lost = this.lost.filter((r) => r.to >= this._logStartOffset);
+    const state: { logStartOffset: number; lostRanges?: Array<[number, number]> } = { logStartOffset: this._logStartOffset };
+    if (this.lost.length > 0) state.lostRanges = this.lost.map((r) => [r.from, r.to]);
+    await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify(state) + '\n', this.dir);
   }
 
   truncateTo(offset: number): Promise<void> {
@@ -640,8 +682,13 @@ export class LocalPartitionStore implements PartitionStore {
         seg.sealed = false;
         this._endOffset = this._ackedEnd = seg.nextOffset;
         this._durableEnd = Math.min(this._durableEnd, this._endOffset);
-        if (this._logStartOffset > this._endOffset) {
-          this._logStartOffset = this._endOffset;
+        // Lost ranges at or past the new end are offsets the next appends take again.
+        const end = this._endOffset;
+        const lostBefore = this.lost.length;
+        const clipped = this.lost.some((r) => r.to >= end);
+        if (clipped) this.lost = this.lost.filter((r) => r.from < end).map((r) => ({ from: r.from, to: Math.min(r.to, end - 1) }));
+        if (this._logStartOffset > this._endOffset || clipped || this.lost.length !== lostBefore) {
+          this._logStartOffset = Math.min(this._logStartOffset, this._endOffset);
           await this.persistState();
         }
       }),
@@ -731,6 +778,7 @@ export class LocalPartitionStore implements PartitionStore {
     const scan = await scanSegment(fresh, 0, this.settings.indexIntervalBytes);
     if (scan.defect) throw new StorageCorruptionError(`compacted copy of ${seg.logPath} is invalid: ${scan.defect}`, seg.logPath, scan.validEnd);
     fresh.createdAt = seg.createdAt;
+    fresh.keptCopies = seg.keptCopies;
     fresh.readable = fresh.size;
     fresh.sealed = true;
     await fresh.writeIndex();
@@ -777,14 +825,34 @@ export class LocalPartitionStore implements PartitionStore {
   }
 }
 
-async function readState(path: string): Promise<{ logStartOffset: number }> {
+async function readState(path: string): Promise<{ logStartOffset: number; lostRanges: OffsetRange[] }> {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as { logStartOffset?: unknown };
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as { logStartOffset?: unknown; lostRanges?: unknown };
     const lso = parsed.logStartOffset;
     if (typeof lso !== 'number' || !Number.isSafeInteger(lso) || lso < 0) throw new Error('bad logStartOffset');
-    return { logStartOffset: lso };
+    const lostRanges: OffsetRange[] = [];
+    if (parsed.lostRanges !== undefined) {
+      if (!Array.isArray(parsed.lostRanges)) throw new Error('bad lostRanges');
+      for (const r of parsed.lostRanges as unknown[]) {
+        if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) || r[1] < r[0]) throw new Error('bad lostRanges');
+        lostRanges.push({ from: r[0] as number, to: r[1] as number });
+      }
+    }
+    return { logStartOffset: lso, lostRanges };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { logStartOffset: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { logStartOffset: 0, lostRanges: [] };
     throw new StorageCorruptionError(`unreadable partition state ${path}: ${(e as Error).message}`, path);
   }
+}
+
+/** Sorted, overlapping and adjacent ranges joined. */
+function mergeRanges(ranges: OffsetRange[]): OffsetRange[] {
+  const sorted = [...ranges].sort((a, b) => a.from - b.from);
+  const out: OffsetRange[] = [];
+  for (const r of sorted) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && r.from <= prev.to + 1) prev.to = Math.max(prev.to, r.to);
+    else out.push({ ...r });
+  }
+  return out;
 }

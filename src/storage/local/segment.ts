@@ -19,6 +19,8 @@ const SYNC_READ_RECENT = 64 * 1024 * 1024;
 export const INDEX_SUFFIX = '.index';
 /** A compacted copy being written; only renamed over the .log once complete and fsynced. */
 export const CLEANED_SUFFIX = '.log.cleaned';
+/** `<base>.log.damaged-<n>`: the original bytes of a segment that recovery salvaged (salvage.ts), kept for the operator. */
+export const DAMAGED_INFIX = '.log.damaged-';
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -48,6 +50,8 @@ export class Segment {
   /** Basis of segment.ms: when the segment got its first batch (wall clock, or that batch's timestamp after recovery). */
   createdAt: number;
   sealed = false;
+  /** Names of the damaged originals kept beside this segment (salvage.ts): deleted with it. */
+  keptCopies: string[] = [];
   /** The index in memory, or null while evicted (sealed segments only, see index-budget.ts). */
   private _index: SegmentIndex | null;
   private loading: Promise<SegmentIndex> | null = null;
@@ -318,6 +322,7 @@ export class Segment {
   async deleteFiles(): Promise<void> {
     await unlinkIfExists(this.indexPath);
     await unlinkIfExists(this.logPath);
+    for (const name of this.keptCopies) await unlinkIfExists(join(this.dir, name));
   }
 
   async close(): Promise<void> {

@@ -327,7 +327,14 @@ function Partitions(props: { topic: TopicDetail; onChange: () => void }) {
               <td class="num">{p.lastStableOffset}</td>
               <td class="num">{formatCount(p.logEndOffset - p.logStartOffset)}</td>
               <td class="num">{formatBytes(p.sizeBytes)}</td>
-              <td>{p.online ? 'online' : <span class="badge bad">{p.error ?? 'offline'}</span>}</td>
+              <td>
+                {p.online ? 'online' : <span class="badge bad">{p.error ?? 'offline'}</span>}
+                {p.lostRanges.length > 0 ? (
+                  <span class="badge info" title="offsets storage recovery cut out as damaged (docs/storage.md, Recovery)">
+                    lost to damage: {p.lostRanges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(', ')}
+                  </span>
+                ) : null}
+              </td>
             </tr>
           ))}
         </tbody>
