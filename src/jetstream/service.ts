@@ -25,8 +25,8 @@ import { JetStreamFrontEnd } from './front-end.js';
 import { PubAckEncoder } from './pub-ack.js';
 
 /** The nats-server version whose JetStream Wharf implements, and that version's API level (docs/jetstream.md 1.19). */
-export const JETSTREAM_VERSION = '2.12.0';
-export const JETSTREAM_API_LEVEL = 2;
+export const JETSTREAM_VERSION = '2.14.0';
+export const JETSTREAM_API_LEVEL = 4;
 
 export interface JetStreamServiceDeps {
   options: JetStreamOptions;

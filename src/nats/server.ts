@@ -21,7 +21,7 @@ export { GLOBAL_ACCOUNT } from '../core/security/principal.js';
  * The nats-server version Wharf reports in INFO and /varz: clients gate features on it
  * (docs/jetstream.md 1.19), so it is the version whose JetStream features Wharf implements.
  */
-export const NATS_COMPAT_VERSION = '2.12.0';
+export const NATS_COMPAT_VERSION = '2.14.0';
 /** How many closed connections /connz?state=closed remembers, as nats-server does. */
 const CLOSED_RING = 10_000;
 

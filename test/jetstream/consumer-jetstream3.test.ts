@@ -1,7 +1,7 @@
 // JetStream consumers with @nats-io/jetstream 3.x (the client of nats.js 3), through the wire
 // against a whole Wharf broker: consumers.get().fetch() / next() / consume(), ordered consumers,
 // pause and resume, and the 2.11 priority groups: a pinned client (Nats-Pin-Id, others wait,
-// unpin moves the pin) and overflow (min_pending). Wharf advertises 2.12.0 (at least 2.11.0), so the client
+// unpin moves the pin) and overflow (min_pending). Wharf advertises 2.14.0 (at least 2.11.0), so the client
 // allows them as with nats-server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

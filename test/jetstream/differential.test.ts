@@ -214,10 +214,26 @@ test('INFO advertises JetStream as nats-server does (version and level are Wharf
   const wharf = await startWharf({ serverName: 'capture' });
   const nc = await RawNats.open(wharf.port);
   try {
+    // nats-server v2.14.x: VERSION "2.14.x" (const.go), JSApiLevel 4 (jetstream_versioning.go).
     assert.equal(nc.info['jetstream'], true);
-    assert.equal(nc.info['version'], '2.12.0');
-    assert.equal(nc.info['api_lvl'], 2);
+    assert.equal(nc.info['version'], '2.14.0');
+    assert.equal(nc.info['api_lvl'], 4);
     assert.equal(nc.info['headers'], true);
+    const info = await nc.api('$JS.API.INFO', {});
+    assert.equal((info['api'] as { level?: number }).level, 4);
+    // The same version and level everywhere the server names them: /varz, /jsz and the dynamic
+    // metadata of stream and consumer configs (_nats.ver, _nats.level); _nats.req.level is the
+    // asset's own need (4 for allow_batched, fast batch publish, 2.14).
+    const varz = (await (await fetch(`http://127.0.0.1:${wharf.httpPort}/varz`)).json()) as { version: string };
+    assert.equal(varz.version, '2.14.0');
+    const jsz = (await (await fetch(`http://127.0.0.1:${wharf.httpPort}/jsz`)).json()) as { api: { level: number } };
+    assert.equal(jsz.api.level, 4);
+    const made = await nc.api('$JS.API.STREAM.CREATE.V', { name: 'V', subjects: ['v.>'], allow_batched: true });
+    const md = (made['config'] as { metadata: Record<string, string> }).metadata;
+    assert.deepEqual(md, { '_nats.level': '4', '_nats.req.level': '4', '_nats.ver': '2.14.0' });
+    const c = await nc.api('$JS.API.CONSUMER.CREATE.V.D', { stream_name: 'V', config: { durable_name: 'D', ack_policy: 'explicit' } });
+    const cmd = (c['config'] as { metadata: Record<string, string> }).metadata;
+    assert.deepEqual(cmd, { '_nats.level': '4', '_nats.req.level': '0', '_nats.ver': '2.14.0' });
   } finally {
     nc.close();
     await wharf.close();

@@ -1,7 +1,7 @@
 // Normalises what a server answered the way the fixtures of scripts/capture-jetstream.ts are
 // normalised (times, ids, ports, the nanosecond token of ack subjects, clock readings), and the
 // two facts in which Wharf differs from nats-server v2.15.2 by design: the version and API level
-// it advertises (docs/jetstream.md 1.19: 2.12.0, level 2). Applied to both sides of a
+// it advertises (docs/jetstream.md 1.19: 2.14.0, level 4). Applied to both sides of a
 // differential comparison.
 import type { RawMsg } from './raw-nats.js';
 
