@@ -4,7 +4,9 @@
 // partition must not hold the transaction open (a read_committed consumer would stall at the
 // last stable offset), and it must end the way the coordinator decided: a committed
 // transaction's records stay visible to read_committed, an aborted one's stay hidden.
-// Through the wire with kafkajs 2.2.4 (transactions v1: EndTxn below v5, no epoch bump).
+// Through the wire with kafkajs 2.2.4 (transactions v1: EndTxn below v5, no epoch bump), and
+// with raw requests for transactions v2 (Produce v12, EndTxn v5: the marker carries the bumped
+// epoch).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -12,10 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { Broker } from '../../src/index.js';
-import { batchBaseOffset, batchIsControl, batchIsTransactional, batchSize } from '../../src/core/records/batch.js';
+import { batchBaseOffset, batchIsControl, batchIsTransactional, batchSize, buildRecordBatch } from '../../src/core/records/batch.js';
 import { startTestBroker } from '../support/broker.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { partitionEnds, readCommitted } from './support/read-committed.js';
+import { RawKafka } from './support/raw-kafka.js';
 
 const OPTS = { kafkaPort: 0, groupMinSessionTimeout: 100, groupInitialRebalanceDelay: 0 };
 
@@ -57,6 +60,25 @@ interface Scenario {
   decision: 'commit' | 'abort';
   /** Then the same producer runs one more transaction, on topic `other` only, ended this way. */
   thenElsewhere?: 'commit' | 'abort';
+  /** The transaction on `t` through raw transactions v2 requests instead of kafkajs. */
+  v2?: boolean;
+}
+
+/** Transactions v2: InitProducerId v5, Produce v12 (adds the partition), EndTxn v5 (bumps the epoch). */
+async function v2Transaction(port: number, commit: boolean): Promise<void> {
+  const c = await RawKafka.connect('127.0.0.1', port);
+  try {
+    const ip = await c.send(22, 5, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    assert.equal(ip.errorCode, 0);
+    const records = buildRecordBatch({ producerId: Number(ip.producerId), producerEpoch: ip.producerEpoch, baseSequence: 0, transactional: true, records: ['x0', 'x1', 'x2'].map((value) => ({ value })) });
+    const pr = await c.send(0, 12, { transactionalId: 'tx', acks: -1, timeoutMs: 5_000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] });
+    assert.equal(pr.responses[0]!.partitionResponses[0]!.errorCode, 0);
+    const end = await c.send(26, 5, { transactionalId: 'tx', producerId: ip.producerId, producerEpoch: ip.producerEpoch, committed: commit });
+    assert.equal(end.errorCode, 0);
+    assert.equal(end.producerEpoch, ip.producerEpoch + 1, 'EndTxn v5 bumps the epoch');
+  } finally {
+    c.close();
+  }
 }
 
 /**
@@ -73,11 +95,14 @@ async function scenario(dataDir: string, s: Scenario): Promise<{ broker: Broker;
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 't', numPartitions: 1 }, { topic: 'other', numPartitions: 1 }] });
     await admin.disconnect();
+    if (s.v2) await v2Transaction(first.ports.kafka, s.decision === 'commit');
     const producer = kafka.producer({ transactionalId: 'tx', maxInFlightRequests: 1, idempotent: true });
     await producer.connect();
-    const txn = await producer.transaction();
-    await txn.send({ topic: 't', acks: -1, messages: [{ value: 'x0' }, { value: 'x1' }, { value: 'x2' }] });
-    await (s.decision === 'commit' ? txn.commit() : txn.abort());
+    if (!s.v2) {
+      const txn = await producer.transaction();
+      await txn.send({ topic: 't', acks: -1, messages: [{ value: 'x0' }, { value: 'x1' }, { value: 'x2' }] });
+      await (s.decision === 'commit' ? txn.commit() : txn.abort());
+    }
     if (s.thenElsewhere) {
       const txn2 = await producer.transaction();
       await txn2.send({ topic: 'other', acks: -1, messages: [{ value: 'y0' }] });
@@ -145,4 +170,12 @@ test("the lost marker follows the decision of the transaction that wrote the par
 
 test("and the other way round: aborted on t, then committed on another topic: the records on t stay hidden", { timeout: 60_000 }, async () => {
   await check({ decision: 'abort', thenElsewhere: 'commit' }, false);
+});
+
+test('transactions v2 (EndTxn v5: the marker carries the bumped epoch): a committed transaction whose marker a salvage cut out stays committed', { timeout: 60_000 }, async () => {
+  await check({ decision: 'commit', v2: true }, true);
+});
+
+test('transactions v2: an aborted one stays aborted', { timeout: 60_000 }, async () => {
+  await check({ decision: 'abort', v2: true }, false);
 });
