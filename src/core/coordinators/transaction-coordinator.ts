@@ -19,7 +19,9 @@
 // markers, the transactional offsets and the Complete* record follow. After a restart, every
 // transaction found in a Prepare* state is completed again (markers are idempotent), Ongoing
 // ones keep their start time and time out as before, and open transactions that the log holds
-// but no ongoing transaction accounts for are aborted, so no partition's LSO can hang.
+// but no ongoing transaction accounts for are ended, so no partition's LSO can hang: with the
+// marker of the decision __transaction_state holds for that producer id and partition (the
+// newest Prepare* record naming it; its marker was lost, e.g. to a salvaged range), else aborted.
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { Mutex } from '../../util/mutex.js';
@@ -260,6 +262,10 @@ export class TransactionCoordinator {
         const where = { producerId, topic: partition.topic.name, partition: partition.index };
         const dataEpoch = state.epochOf(producerId) ?? 0;
         // A decision older than the transaction's records (a lower epoch) is not its decision.
+        // Under transactions v1 (no bump per transaction) a later transaction at the same epoch
+        // whose records reached the partition while its own __transaction_state records did not
+        // (fsync interval/never and an OS crash) would take this decision; under `always` the
+        // coordinator's record is durable before the client can produce.
         const d = decided.get(`${producerId}\u0000${tp}`);
         if (d && d.epoch >= dataEpoch) {
           const marker = d.commit ? 'COMMIT' : 'ABORT';
