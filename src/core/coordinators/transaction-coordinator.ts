@@ -19,7 +19,9 @@
 // markers, the transactional offsets and the Complete* record follow. After a restart, every
 // transaction found in a Prepare* state is completed again (markers are idempotent), Ongoing
 // ones keep their start time and time out as before, and open transactions that the log holds
-// but no ongoing transaction accounts for are aborted, so no partition's LSO can hang.
+// but no ongoing transaction accounts for are ended, so no partition's LSO can hang: with the
+// marker of the decision __transaction_state holds for that producer id and partition (the
+// newest Prepare* record naming it; its marker was lost, e.g. to a salvaged range), else aborted.
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { Mutex } from '../../util/mutex.js';
@@ -142,6 +144,13 @@ export class TransactionCoordinator {
   private readonly logger: Logger;
   private readonly groups: GroupCoordinator;
   private readonly producers: ProducerStateManager;
+  /**
+   * Filled while __transaction_state is replayed, dropped after recovery: producer id\0topic\0partition
+   * -> the decision of the newest PrepareCommit/PrepareAbort record of that producer id that
+   * named the partition (the marker epoch it carries). A restart ends a partition's open
+   * transaction that the log holds no marker for by it (a salvage cut the marker out).
+   */
+  private decided: Map<string, { commit: boolean; epoch: number }> | null = new Map();
 
   private constructor(
     private readonly topic: InternalTopic,
@@ -176,6 +185,7 @@ export class TransactionCoordinator {
       // coordinator partition cannot load.
       logger.error({ recordsRead: n, err: topic.failure }, 'transaction coordinator not available: __transaction_state is damaged; transactional producers get COORDINATOR_NOT_AVAILABLE, idempotent ones still get producer ids');
     }
+    tc.decided = null; // needed only by recover()
     const interval = tc.config.abortTimedOutIntervalMs;
     if (interval > 0) {
       tc.timer = setInterval(() => void tc.abortTimedOut().catch((e) => logger.error({ err: e }, 'transaction timeout check failed')), interval);
@@ -219,6 +229,9 @@ export class TransactionCoordinator {
     };
     this.txns.set(id, m);
     this.byProducerId.set(m.producerId, m);
+    if (this.decided !== null && (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence')) {
+      for (const tp of m.partitions) this.decided.set(`${m.producerId}\u0000${tp}`, { commit: m.state === 'PrepareCommit', epoch: m.producerEpoch });
+    }
   }
 
   private async recover(): Promise<void> {
@@ -237,14 +250,31 @@ export class TransactionCoordinator {
         await this.groups.completeTransaction(pid, false).catch((e) => this.logger.error({ err: e }, 'could not abort orphan offsets'));
       }
     }
-    // Open transactions in partitions that no ongoing transaction includes would hold the LSO forever.
+    // Open transactions in partitions that no ongoing transaction includes would hold the LSO
+    // forever. One that a durable decision names (its marker was lost: a salvage cut it out)
+    // gets the marker of that decision; the others are aborted.
+    const decided = this.decided ?? new Map<string, { commit: boolean; epoch: number }>();
     for (const { partition, state } of this.producers.all()) {
       for (const { producerId } of state.openTransactions()) {
         const m = this.byProducerId.get(producerId);
         const tp = tpKey(partition.topic.name, partition.index);
         if (m && m.state === 'Ongoing' && m.partitions.has(tp)) continue;
-        const epoch = Math.max(state.epochOf(producerId) ?? 0, m?.producerEpoch ?? 0);
-        this.logger.warn({ producerId, topic: partition.topic.name, partition: partition.index }, 'aborting an open transaction no coordinator state accounts for');
+        const where = { producerId, topic: partition.topic.name, partition: partition.index };
+        const dataEpoch = state.epochOf(producerId) ?? 0;
+        // A decision older than the transaction's records (a lower epoch) is not its decision.
+        // Under transactions v1 (no bump per transaction) a later transaction at the same epoch
+        // whose records reached the partition while its own __transaction_state records did not
+        // (fsync interval/never and an OS crash) would take this decision; under `always` the
+        // coordinator's record is durable before the client can produce.
+        const d = decided.get(`${producerId}\u0000${tp}`);
+        if (d && d.epoch >= dataEpoch) {
+          const marker = d.commit ? 'COMMIT' : 'ABORT';
+          this.logger.warn({ ...where, epoch: d.epoch }, `writing the ${marker} marker of an open transaction that __transaction_state holds the decision of (its marker is missing from the partition)`);
+          await partition.append(this.markerBatch(producerId, d.epoch, d.commit)).catch((e) => this.logger.error({ err: e, ...where }, `could not write ${marker} marker`));
+          continue;
+        }
+        const epoch = Math.max(dataEpoch, m?.producerEpoch ?? 0);
+        this.logger.warn(where, 'aborting an open transaction no coordinator state accounts for');
         await partition.append(this.markerBatch(producerId, epoch, false)).catch((e) => this.logger.error({ err: e }, 'could not write abort marker'));
       }
     }
