@@ -29,8 +29,10 @@
 // (docs/architecture.md, "Coordinators", says why).
 //
 // What Wharf keeps beyond Kafka's schema rides in a tagged field of a flexible value (Kafka's
-// readers skip unknown tags): a transaction's last producer epoch and the groups whose offsets
-// it holds (Kafka keeps the latter as the __consumer_offsets partitions of the transaction); a
+// readers skip unknown tags): a transaction's last producer epoch, the groups whose offsets
+// it holds (Kafka keeps the latter as the __consumer_offsets partitions of the transaction) and
+// each partition's next offset when it joined the transaction (its floor: what ties a decision
+// to its records when a marker is lost, transaction-coordinator.ts); a
 // KIP-848 group's assignor and subscription metadata key. Brokers before type 6 kept the
 // assignment epoch in type 3's tag: such a record is read and rewritten on start.
 import type { DecodedRecord, InternalRecord, InternalRecordCodec, EncodedRecord } from '../core/coordinators/internal-topic.js';
@@ -242,7 +244,8 @@ function encodeTxn(id: string, v: Record<string, unknown> | null): EncodedRecord
     if (!ps) byTopic.set(t, (ps = []));
     ps.push(p);
   }
-  const extra = { lastProducerEpoch: num(v.lastProducerEpoch, -1), groups: Array.isArray(v.groups) ? v.groups : [] };
+  const floors = Array.isArray(v.floors) ? v.floors : [];
+  const extra = { lastProducerEpoch: num(v.lastProducerEpoch, -1), groups: Array.isArray(v.groups) ? v.groups : [], ...(floors.length > 0 ? { floors } : {}) };
   const value = valueFrame(1, (w) =>
     encodeTransactionLogValue(w, 1, {
       producerId: BigInt(num(v.producerId, -1)),
@@ -290,6 +293,7 @@ export const transactionStateCodec: InternalRecordCodec = {
         state,
         partitions: (v.transactionPartitions ?? []).flatMap((t) => t.partitionIds.map((p) => [t.topic, p])),
         groups: Array.isArray(extra.groups) ? extra.groups : [],
+        ...(Array.isArray(extra.floors) ? { floors: extra.floors } : {}),
         startTimestamp: Number(v.transactionStartTimestampMs),
         updateTimestamp: Number(v.transactionLastUpdateTimestampMs),
       },

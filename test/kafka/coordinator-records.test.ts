@@ -220,6 +220,8 @@ test('transactional ids in __transaction_state read back unchanged, Wharf-only f
   assert.deepEqual(roundTrip(t, { key: ['t', 'tx'], value: txn }), { type: 0, version: 1 });
   for (const state of ['Ongoing', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence']) roundTrip(t, { key: ['t', 'tx'], value: { ...txn, state } });
   roundTrip(t, { key: ['t', 'tx'], value: { ...txn, state: 'Empty', partitions: [], groups: [] } });
+  // Each partition's floor (its next offset when it joined the transaction) rides in the tag too.
+  roundTrip(t, { key: ['t', 'tx'], value: { ...txn, floors: [['a', 0, 17], ['a', 2, 0], ['b', 1, 4096]] } });
   roundTrip(t, { key: ['t', 'tx'], value: null });
   assert.equal(t.encode({ key: ['pid-block'], value: { v: 1, end: 1000 } }), null);
   assert.throws(() => t.encode({ key: ['t', 'tx'], value: { ...txn, state: 'Bogus' } }), /unknown transaction state/);

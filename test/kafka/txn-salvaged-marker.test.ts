@@ -179,3 +179,65 @@ test('transactions v2 (EndTxn v5: the marker carries the bumped epoch): a commit
 test('transactions v2: an aborted one stays aborted', { timeout: 60_000 }, async () => {
   await check({ decision: 'abort', v2: true }, false);
 });
+
+/**
+ * A cut tail (the harness's torn-tail fault: bytes from some point on gone, fsynced or not) that
+ * takes a transaction's marker and the same producer's next transaction on the partition with
+ * it. Topic t: transaction A (x0-x2 at 0-2, marker at 3) ended by `first`, then transaction B
+ * (y0-y2 at 4-6, marker at 7) ended by `second`; the segment is cut at A's marker. The newest
+ * decision for the partition is B's; the records left are A's, and must end as A was decided.
+ */
+async function cutTail(first: 'commit' | 'abort', second: 'commit' | 'abort'): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-txn-cut-'));
+  let broker: Broker | null = null;
+  try {
+    const one = await startTestBroker({ ...OPTS, dataDir });
+    try {
+      const kafka = kafkaClient(one.ports.kafka);
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+      await admin.disconnect();
+      const producer = kafka.producer({ transactionalId: 'tx', maxInFlightRequests: 1, idempotent: true });
+      await producer.connect();
+      for (const [values, end] of [[['x0', 'x1', 'x2'], first], [['y0', 'y1', 'y2'], second]] as const) {
+        const txn = await producer.transaction();
+        await txn.send({ topic: 't', acks: -1, messages: values.map((value) => ({ value })) });
+        await (end === 'commit' ? txn.commit() : txn.abort());
+      }
+      await producer.disconnect();
+    } finally {
+      await one.close();
+    }
+    const dir = partitionDir(dataDir, 't');
+    const file = join(dir, readdirSync(dir).filter((n) => n.endsWith('.log'))[0]!);
+    const bytes = readFileSync(file);
+    let cut = -1;
+    for (let pos = 0; pos + 12 <= bytes.length; pos += batchSize(bytes, pos)) {
+      if (batchIsControl(bytes, pos) && batchBaseOffset(bytes, pos) === 3) cut = pos;
+    }
+    assert.ok(cut > 0, "A's marker at offset 3");
+    writeFileSync(file, bytes.subarray(0, cut));
+    const index = file.replace(/\.log$/, '.index');
+    if (existsSync(index)) unlinkSync(index);
+
+    broker = await startTestBroker({ ...OPTS, dataDir });
+    const port = broker.ports.kafka;
+    const ends = await partitionEnds(port, 't');
+    assert.equal(ends.lastStable[0], ends.highWatermark[0], 'no transaction left open');
+    const kafka = kafkaClient(port);
+    const seen = (await readCommitted(kafka, port, 't', { groupId: 'rc', timeoutMs: 15_000 })).get(0) ?? [];
+    assert.deepEqual(seen, first === 'commit' ? ['x0', 'x1', 'x2'] : [], `A (${first}) ends as decided, whatever B (${second}) was`);
+  } finally {
+    await broker?.close().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+test("a cut tail that took an aborted transaction's marker and the producer's next, committed, transaction: the aborted records stay hidden (the newest decision is not theirs)", { timeout: 60_000 }, async () => {
+  await cutTail('abort', 'commit');
+});
+
+test('and a committed transaction whose marker a cut tail took with the next, aborted, one stays committed', { timeout: 60_000 }, async () => {
+  await cutTail('commit', 'abort');
+});

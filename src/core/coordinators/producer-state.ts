@@ -306,9 +306,12 @@ export class PartitionProducerState implements PartitionTransactionState {
     return this.open.has(producerId);
   }
 
-  /** Open transactions: producer id and first offset (DescribeProducers, tests). */
-  openTransactions(): Array<{ producerId: number; firstOffset: number }> {
-    return [...this.open].map(([producerId, firstOffset]) => ({ producerId, firstOffset }));
+  /** Open transactions: producer id, first offset and the offset of the producer's newest batch here (-1 if unknown). */
+  openTransactions(): Array<{ producerId: number; firstOffset: number; lastOffset: number }> {
+    return [...this.open].map(([producerId, firstOffset]) => {
+      const batches = this.producers.get(producerId)?.batches ?? [];
+      return { producerId, firstOffset, lastOffset: batches.length > 0 ? batches[batches.length - 1]!.lastOffset : -1 };
+    });
   }
 
   /** Producers active on this partition (DescribeProducers). */

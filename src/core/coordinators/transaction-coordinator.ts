@@ -4,7 +4,9 @@
 // `__transaction_state` (Wharf's own JSON records, see internal-topic.ts):
 //   ["t", transactionalId] -> { v, producerId, producerEpoch, lastProducerId, lastProducerEpoch,
 //                               nextProducerId, timeoutMs, state, partitions: [[topic, partition]...],
-//                               groups, startTimestamp, updateTimestamp }
+//                               floors: [[topic, partition, offset]...], groups, startTimestamp,
+//                               updateTimestamp }
+//   (floors: each partition's next offset when it joined the transaction; absent in older records)
 //   ["pid-block"]          -> { v, end }: producer ids below `end` may have been handed out
 //
 // Transactions v2 (KIP-890 part 2, EndTxn v5+): every EndTxn bumps the producer epoch; the
@@ -20,8 +22,9 @@
 // transaction found in a Prepare* state is completed again (markers are idempotent), Ongoing
 // ones keep their start time and time out as before, and open transactions that the log holds
 // but no ongoing transaction accounts for are ended, so no partition's LSO can hang: with the
-// marker of the decision __transaction_state holds for that producer id and partition (the
-// newest Prepare* record naming it; its marker was lost, e.g. to a salvaged range), else aborted.
+// marker of the decision __transaction_state holds for those records (the Prepare* record of
+// that producer id naming the partition with the highest floor at or below the records' first
+// offset; their marker was lost to a salvaged range or a cut tail), else aborted.
 import type { Logger } from '../../log.js';
 import type { Log } from '../log/index.js';
 import { Mutex } from '../../util/mutex.js';
@@ -72,6 +75,12 @@ interface TxnMetadata {
   state: TransactionState;
   /** topic\0partition */
   partitions: Set<string>;
+  /**
+   * topic\0partition -> the partition's next offset when it joined this transaction: every record
+   * of the transaction there is at or above it, every record of the producer's earlier
+   * transactions (and their markers) below it. What ties a decision to the records it decided.
+   */
+  floors: Map<string, number>;
   groups: Set<string>;
   startTimestamp: number;
   updateTimestamp: number;
@@ -146,11 +155,12 @@ export class TransactionCoordinator {
   private readonly producers: ProducerStateManager;
   /**
    * Filled while __transaction_state is replayed, dropped after recovery: producer id\0topic\0partition
-   * -> the decision of the newest PrepareCommit/PrepareAbort record of that producer id that
-   * named the partition (the marker epoch it carries). A restart ends a partition's open
-   * transaction that the log holds no marker for by it (a salvage cut the marker out).
+   * -> the decisions (PrepareCommit/PrepareAbort records) of that producer id's transactions that
+   * named the partition, by the partition's floor in each (see TxnMetadata.floors). A restart
+   * ends a partition's open transaction that the log holds no marker for (a salvage or a cut
+   * tail took it) by the decision whose floor is the highest at or below its first record.
    */
-  private decided: Map<string, { commit: boolean; epoch: number }> | null = new Map();
+  private decided: Map<string, Map<number, { commit: boolean; epoch: number }>> | null = new Map();
 
   private constructor(
     private readonly topic: InternalTopic,
@@ -222,6 +232,7 @@ export class TransactionCoordinator {
       timeoutMs: Number(v.timeoutMs),
       state: v.state as TransactionState,
       partitions: new Set((Array.isArray(v.partitions) ? (v.partitions as Array<[string, number]>) : []).map(([t, p]) => tpKey(t, p))),
+      floors: new Map((Array.isArray(v.floors) ? (v.floors as Array<[string, number, number]>) : []).map(([t, p, o]) => [tpKey(t, p), Number(o)] as [string, number])),
       groups: new Set(Array.isArray(v.groups) ? (v.groups as string[]) : []),
       startTimestamp: Number(v.startTimestamp ?? -1),
       updateTimestamp: Number(v.updateTimestamp ?? 0),
@@ -230,7 +241,14 @@ export class TransactionCoordinator {
     this.txns.set(id, m);
     this.byProducerId.set(m.producerId, m);
     if (this.decided !== null && (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence')) {
-      for (const tp of m.partitions) this.decided.set(`${m.producerId}\u0000${tp}`, { commit: m.state === 'PrepareCommit', epoch: m.producerEpoch });
+      for (const tp of m.partitions) {
+        const floor = m.floors.get(tp);
+        if (floor === undefined) continue; // a record from before floors were kept: nothing ties it to offsets
+        const key = `${m.producerId}\u0000${tp}`;
+        let byFloor = this.decided.get(key);
+        if (!byFloor) this.decided.set(key, (byFloor = new Map()));
+        byFloor.set(floor, { commit: m.state === 'PrepareCommit', epoch: m.producerEpoch });
+      }
     }
   }
 
@@ -251,26 +269,36 @@ export class TransactionCoordinator {
       }
     }
     // Open transactions in partitions that no ongoing transaction includes would hold the LSO
-    // forever. One that a durable decision names (its marker was lost: a salvage cut it out)
-    // gets the marker of that decision; the others are aborted.
-    const decided = this.decided ?? new Map<string, { commit: boolean; epoch: number }>();
+    // forever. One whose decision is durable (its marker was lost: a salvage or a cut tail took
+    // it) gets the marker of that decision; the others are aborted. The decision is the one whose
+    // floor is the highest at or below the open records' first offset: the transaction that
+    // joined the partition before those records were written and after the producer's previous
+    // marker there. A later decision with its floor inside the open records means they hold two
+    // transactions' records (the earlier one's marker lost in the middle): the outcome of each
+    // part is not known from the log, so they are aborted, as before (documented limit).
+    const decided = this.decided ?? new Map<string, Map<number, { commit: boolean; epoch: number }>>();
     for (const { partition, state } of this.producers.all()) {
-      for (const { producerId } of state.openTransactions()) {
+      for (const { producerId, firstOffset, lastOffset } of state.openTransactions()) {
         const m = this.byProducerId.get(producerId);
         const tp = tpKey(partition.topic.name, partition.index);
         if (m && m.state === 'Ongoing' && m.partitions.has(tp)) continue;
         const where = { producerId, topic: partition.topic.name, partition: partition.index };
         const dataEpoch = state.epochOf(producerId) ?? 0;
-        // A decision older than the transaction's records (a lower epoch) is not its decision.
-        // Under transactions v1 (no bump per transaction) a later transaction at the same epoch
-        // whose records reached the partition while its own __transaction_state records did not
-        // (fsync interval/never and an OS crash) would take this decision; under `always` the
-        // coordinator's record is durable before the client can produce.
-        const d = decided.get(`${producerId}\u0000${tp}`);
-        if (d && d.epoch >= dataEpoch) {
-          const marker = d.commit ? 'COMMIT' : 'ABORT';
-          this.logger.warn({ ...where, epoch: d.epoch }, `writing the ${marker} marker of an open transaction that __transaction_state holds the decision of (its marker is missing from the partition)`);
-          await partition.append(this.markerBatch(producerId, d.epoch, d.commit)).catch((e) => this.logger.error({ err: e, ...where }, `could not write ${marker} marker`));
+        let mine: { commit: boolean; epoch: number } | undefined;
+        let mineFloor = -1;
+        let spans = false;
+        for (const [floor, d] of decided.get(`${producerId}\u0000${tp}`) ?? []) {
+          if (floor <= firstOffset && floor > mineFloor) {
+            mine = d;
+            mineFloor = floor;
+          } else if (floor > firstOffset && (lastOffset < 0 || floor <= lastOffset)) {
+            spans = true;
+          }
+        }
+        if (mine && !spans && mine.epoch >= dataEpoch) {
+          const marker = mine.commit ? 'COMMIT' : 'ABORT';
+          this.logger.warn({ ...where, epoch: mine.epoch, firstOffset }, `writing the ${marker} marker of an open transaction that __transaction_state holds the decision of (its marker is missing from the partition)`);
+          await partition.append(this.markerBatch(producerId, mine.epoch, mine.commit)).catch((e) => this.logger.error({ err: e, ...where }, `could not write ${marker} marker`));
           continue;
         }
         const epoch = Math.max(dataEpoch, m?.producerEpoch ?? 0);
@@ -363,6 +391,7 @@ export class TransactionCoordinator {
             timeoutMs,
             state: 'Empty',
             partitions: new Set(),
+            floors: new Map(),
             groups: new Set(),
             startTimestamp: -1,
             updateTimestamp: now,
@@ -406,7 +435,7 @@ export class TransactionCoordinator {
           epoch = m.producerEpoch + 1;
           lastEpoch = expectedProducerId >= 0 ? m.producerEpoch : -1;
         }
-        const next: TxnMetadata = { ...m, producerId, producerEpoch: epoch, lastProducerId, lastProducerEpoch: lastEpoch, timeoutMs, state: 'Empty', partitions: new Set(), groups: new Set(), startTimestamp: -1, updateTimestamp: now, completing: null };
+        const next: TxnMetadata = { ...m, producerId, producerEpoch: epoch, lastProducerId, lastProducerEpoch: lastEpoch, timeoutMs, state: 'Empty', partitions: new Set(), floors: new Map(), groups: new Set(), startTimestamp: -1, updateTimestamp: now, completing: null };
         await this.store(next);
         this.replace(m, next);
         m = next;
@@ -440,6 +469,7 @@ export class TransactionCoordinator {
           timeoutMs: m.timeoutMs,
           state: m.state,
           partitions: [...m.partitions].map(splitTp),
+          floors: [...m.floors].map(([k, o]) => [...splitTp(k), o]),
           groups: [...m.groups],
           startTimestamp: m.startTimestamp,
           updateTimestamp: m.updateTimestamp,
@@ -474,10 +504,21 @@ export class TransactionCoordinator {
         if (m.state === 'Ongoing' && keys.every((k) => m.partitions.has(k))) return null;
         const now = Date.now();
         const ongoing = m.state === 'Ongoing';
+        const floors = new Map(ongoing ? m.floors : []);
+        for (const p of partitions) {
+          const k = tpKey(p.topic, p.partition);
+          if (floors.has(k)) continue;
+          try {
+            floors.set(k, this.log.partition(p.topic, p.partition).nextOffset);
+          } catch {
+            // the partition is gone: no floor (a restart then aborts an open transaction there)
+          }
+        }
         const next: TxnMetadata = {
           ...m,
           state: 'Ongoing',
           partitions: new Set([...(ongoing ? m.partitions : []), ...keys]),
+          floors,
           groups: ongoing ? m.groups : new Set(),
           startTimestamp: ongoing ? m.startTimestamp : now,
           updateTimestamp: now,
@@ -504,6 +545,7 @@ export class TransactionCoordinator {
           ...m,
           state: 'Ongoing',
           partitions: ongoing ? m.partitions : new Set(),
+          floors: ongoing ? m.floors : new Map(),
           groups: new Set([...(ongoing ? m.groups : []), groupId]),
           startTimestamp: ongoing ? m.startTimestamp : now,
           updateTimestamp: now,
@@ -663,6 +705,7 @@ export class TransactionCoordinator {
         lastProducerId: rotate ? m.producerId : m.lastProducerId,
         nextProducerId: -1,
         partitions: new Set(),
+        floors: new Map(),
         groups: new Set(),
         updateTimestamp: Date.now(),
         completing: null,
