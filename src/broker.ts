@@ -13,9 +13,9 @@ import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
 import { createStorageEngine } from './storage/index.js';
-// Types only: the Kafka front-end is loaded with import() when a Kafka listener is configured.
+// Types only: the Kafka front-end and the coordinators load with import() when a Kafka listener is configured.
 import type { KafkaServer } from './kafka/server.js';
-import { groupConfig, producerExpirationConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
+import type { Coordinators } from './core/coordinators/index.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { JetStreamAccounts, JetStreamAccountsError, type JetStreamAccountSpec } from './jetstream/accounts.js';
 import { GLOBAL_ACCOUNT } from './core/security/principal.js';
@@ -120,10 +120,13 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   // engine and the Kafka listener as those start, and cost nothing without it.
   const metrics = opts.http.port >= 0 ? new BrokerMetrics(wharfVersion()) : null;
   // The Kafka front-end (src/kafka/front-end.ts: the listener, the coordinators' records in
-  // Kafka's schemas) loads only when a Kafka listener is configured, so that a NATS-only broker
-  // loads none of src/kafka (test/kafka/not-loaded.test.ts). Its import runs while the log opens.
+  // Kafka's schemas) and the coordinators it serves (groups, producer state, transactions) load
+  // only when a Kafka listener is configured, so that a NATS-only broker loads none of src/kafka
+  // (test/kafka/not-loaded.test.ts). The imports run while the log opens.
   const kafkaOn = opts.kafka.port >= 0 || (opts.kafka.listeners?.length ?? 0) > 0;
-  const kafkaLoading = kafkaOn ? import('./kafka/front-end.js') : null;
+  const kafkaLoading = kafkaOn
+    ? Promise.all([import('./kafka/front-end.js'), import('./core/coordinators/index.js')]).then(([frontEnd, coordinators]) => ({ ...frontEnd, coordinatorsModule: coordinators }))
+    : null;
   // Awaited (and its failure handled) below; this only keeps a failed import from counting as
   // an unhandled rejection while the log opens.
   kafkaLoading?.catch(() => {});
@@ -155,7 +158,7 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     ? await life.start(
         'coordinators',
         () =>
-          startCoordinators({
+          kafkaFrontEnd.coordinatorsModule.startCoordinators({
             log,
             logger,
             subscriptionDecoder: kafkaFrontEnd.decodeSubscriptionTopics,
@@ -169,10 +172,10 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
               transactionState: kafkaFrontEnd.transactionStateCodec,
               shareGroupState: kafkaFrontEnd.shareGroupStateCodec,
             },
-            groups: groupConfig(opts.groups),
-            shareGroups: shareGroupConfig(opts.groups),
-            transactions: transactionConfig(opts.transactions),
-            producers: producerExpirationConfig(opts.transactions),
+            groups: kafkaFrontEnd.coordinatorsModule.groupConfig(opts.groups),
+            shareGroups: kafkaFrontEnd.coordinatorsModule.shareGroupConfig(opts.groups),
+            transactions: kafkaFrontEnd.coordinatorsModule.transactionConfig(opts.transactions),
+            producers: kafkaFrontEnd.coordinatorsModule.producerExpirationConfig(opts.transactions),
           }),
         (c) => c.close(),
       )

@@ -5,7 +5,8 @@
 // URL a line), embedded as applications embed it (test/support/embedded-broker.ts) or as the
 // `wharf` command; the native add-ons are read from the child's /proc/PID/maps (Linux). With a
 // Kafka listener the same log shows the front-end, as the control that the log sees it when it
-// loads; the request path and the compression codecs wait for their first use even then.
+// loads; the request path and the compression codecs wait for their first use even then. The
+// coordinators the Kafka listener serves (groups, producer state, transactions: core) load with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,6 +22,8 @@ const linux = process.platform === 'linux';
 
 /** URLs of the modules of the Kafka front-end (src/kafka, built or not). */
 const kafkaModules = (urls: string[]) => urls.filter((u) => /\/src\/kafka\//.test(u));
+/** The coordinators the Kafka listener serves (core: groups, transactions), loaded with the front-end. */
+const kafkaCoordinators = (urls: string[]) => urls.filter((u) => /\/src\/core\/coordinators\/(index|group-coordinator|consumer-group|share-group|streams-group|transaction-coordinator|producer-state)\.js$/.test(u));
 /** Modules and native add-ons of the compression codecs (snappy, lz4-napi, @mongodb-js/zstd). */
 const codecs = (names: string[]) => names.filter((n) => /snappy|lz4|zstd/i.test(n));
 
@@ -63,6 +66,7 @@ test('an embedded broker without a Kafka listener loads no module of src/kafka',
   assert.ok(r.modules.some((u) => u.endsWith('/dist/src/broker.js')), `the module log missed the broker:\n${r.modules.join('\n')}`);
   assert.ok(r.modules.some((u) => u.endsWith('/dist/src/nats/server.js')));
   assert.deepEqual(kafkaModules(r.modules), [], 'modules of the Kafka front-end loaded by a NATS-only broker');
+  assert.deepEqual(kafkaCoordinators(r.modules), [], "the Kafka listener's coordinators loaded by a NATS-only broker");
   assert.deepEqual(codecs(r.modules), []);
   if (linux) assert.deepEqual(codecs(r.nativeAddons), []);
 });
@@ -77,6 +81,7 @@ test('the wharf command with --kafka-port -1 loads no module of src/kafka', asyn
     const modules = readLog(log);
     assert.ok(modules.some((u) => u.endsWith('/dist/src/cli/main.js')) && modules.some((u) => u.endsWith('/dist/src/broker.js')), `the module log missed the CLI:\n${modules.join('\n')}`);
     assert.deepEqual(kafkaModules(modules), [], 'modules of the Kafka front-end loaded by `wharf --kafka-port -1`');
+    assert.deepEqual(kafkaCoordinators(modules), [], "the Kafka listener's coordinators loaded by `wharf --kafka-port -1`");
     assert.deepEqual(codecs(modules), []);
     assert.deepEqual(codecs(maps.split('\n').filter((l) => l.endsWith('.node'))), []);
   } finally {
@@ -91,6 +96,7 @@ test('with a Kafka listener the front-end loads at start; its request path and t
   const kafka = kafkaModules(r.modules);
   assert.ok(kafka.some((u) => u.endsWith('/dist/src/kafka/front-end.js')), `the module log saw no Kafka front-end:\n${r.modules.join('\n')}`);
   assert.ok(kafka.some((u) => u.endsWith('/dist/src/kafka/server.js')));
+  assert.ok(kafkaCoordinators(r.modules).some((u) => u.endsWith('/group-coordinator.js')));
   // The codec of every API and the handlers come with the first connection (lazy-load.test.ts).
   assert.deepEqual(kafka.filter((u) => /\/kafka\/(connection|apis\/|protocol\/messages\/(?!consumer-protocol-))/.test(u)), []);
   assert.deepEqual(codecs(r.modules), []);
