@@ -2,15 +2,16 @@
 // of what a broker loads at start. Each run is a fresh process (test/support/embedded-broker.ts)
 // that imports the package's entry, calls startBroker() on free loopback ports with a fresh data
 // directory (local storage, the monitor on, logging at warn), waits --settle-ms, collects garbage
-// twice (node --expose-gc) and reports process.memoryUsage() (RSS is VmRSS) and its times: the
-// import of the entry, startBroker(), and ready since the process started. Configurations
+// twice (node --expose-gc) and reports process.memoryUsage() (RSS is VmRSS) and its times, wall
+// clock and CPU (user + system, less disturbed by other load on the machine): the import of the
+// entry, startBroker(), and ready since the process started. Configurations
 // alternate run by run; the medians of --runs are printed as a Markdown table, then one more run
 // of each with the module log (test/support/module-log) counts the modules it loaded.
 //
 //   npm run bench:idle -- [--runs 5] [--settle-ms 1000] [--broker OTHER/dist/src/index.js]
 //     (--broker: the entry of another build, e.g. before a change; this build's by default)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, positiveInt } from './args.js';
@@ -23,6 +24,7 @@ const MiB = 1024 * 1024;
 
 interface Report {
   ms: { import: number; start: number; ready: number };
+  cpuMs: { import: number; start: number; ready: number };
   memory: NodeJS.MemoryUsage;
   nativeAddons: string[];
 }
@@ -84,15 +86,16 @@ for (const c of CONFIGS) {
 }
 
 const f1 = (n: number) => n.toFixed(1);
-console.log(`Build: ${index ?? 'this build'}; ${runs} runs each, settle ${settleMs} ms, Node ${process.version}\n`);
-console.log('| configuration | RSS (MiB) | heap used (MiB) | heap total (MiB) | external (MiB) | import (ms) | startBroker (ms) | ready since process start (ms) | ES modules loaded (of them src/kafka) | native add-ons |');
+console.log(`Build: ${index ?? 'this build'}; ${runs} runs each, settle ${settleMs} ms, Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at the end\n`);
+console.log('| configuration | RSS (MiB) | heap used (MiB) | heap total (MiB) | external (MiB) | import of the entry, ms: wall (CPU) | startBroker(), ms: wall (CPU) | ready since process start, ms: wall (CPU) | ES modules loaded (of them src/kafka) | native add-ons |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 CONFIGS.forEach((c, i) => {
   const rs = reports[i]!;
   const m = (f: (r: Report) => number) => median(rs.map(f));
+  const t = (k: 'import' | 'start' | 'ready') => `${m((r) => r.ms[k]).toFixed(0)} (${m((r) => r.cpuMs[k]).toFixed(0)})`;
   const n = counts[i]!;
   console.log(
-    `| ${c.name} | ${f1(m((r) => r.memory.rss) / MiB)} | ${f1(m((r) => r.memory.heapUsed) / MiB)} | ${f1(m((r) => r.memory.heapTotal) / MiB)} | ${f1(m((r) => r.memory.external) / MiB)} | ${m((r) => r.ms.import).toFixed(0)} | ${m((r) => r.ms.start).toFixed(0)} | ${m((r) => r.ms.ready).toFixed(0)} | ${n.modules} (${n.kafka}) | ${n.addons.join(', ')} |`,
+    `| ${c.name} | ${f1(m((r) => r.memory.rss) / MiB)} | ${f1(m((r) => r.memory.heapUsed) / MiB)} | ${f1(m((r) => r.memory.heapTotal) / MiB)} | ${f1(m((r) => r.memory.external) / MiB)} | ${t('import')} | ${t('start')} | ${t('ready')} | ${n.modules} (${n.kafka}) | ${n.addons.join(', ')} |`,
   );
 });
 console.log('\nRSS of each run (MiB):');

@@ -8,7 +8,7 @@
 //
 // Imports the entry (this build's dist/src/index.js unless `index` names another build's),
 // starts the broker with `config`, waits `settleMs`, collects garbage twice (with --expose-gc),
-// prints one line `EMBEDDED-BROKER {json}` (ports, times, process.memoryUsage(), the native
+// prints one line `EMBEDDED-BROKER {json}` (ports, wall and CPU times, process.memoryUsage(), the native
 // add-ons mapped in, from /proc/self/maps), closes the broker and exits.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -36,13 +36,21 @@ function nativeAddons(): string[] {
 }
 
 const processStartToScript = performance.now();
+/** CPU time (user + system) of this process so far, ms: less disturbed by other load than wall time. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const c0 = cpuMs();
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
 const entry = spec.index !== undefined ? pathToFileURL(spec.index).href : new URL('../../src/index.js', import.meta.url).href;
 const t0 = performance.now();
 const { startBroker } = (await import(entry)) as { startBroker(config: Record<string, unknown>): Promise<{ ports: unknown; close(): Promise<void> }> };
 const t1 = performance.now();
+const c1 = cpuMs();
 const broker = await startBroker(spec.config ?? {});
 const t2 = performance.now();
+const c2 = cpuMs();
 await new Promise((r) => setTimeout(r, spec.settleMs ?? 1000));
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc !== undefined) {
@@ -54,6 +62,7 @@ console.log(
   `EMBEDDED-BROKER ${JSON.stringify({
     ports: broker.ports,
     ms: { toScript: processStartToScript, import: t1 - t0, start: t2 - t1, ready: t2 },
+    cpuMs: { import: c1 - c0, start: c2 - c1, ready: c2 },
     gc: gc !== undefined,
     memory,
     nativeAddons: nativeAddons(),
