@@ -217,8 +217,8 @@ ${saved.results.map(section).join('\n')}
  * The streams section that `npm run bench:streams` (bench/streams.ts) wrote into the page, between
  * its markers: it is measured on its own, so a run of this driver keeps it.
  */
-/** Sections other benchmarks write into the page (bench:streams, bench:memory, bench:security), kept as they are. */
-const KEPT_SECTIONS = ['streams', 'memory', 'security'];
+/** Sections other benchmarks write into the page (bench:streams, bench:memory, bench:idle, bench:security), kept as they are. */
+const KEPT_SECTIONS = ['streams', 'memory', 'idle', 'security'];
 
 function keptSections(file: string): string {
   let old = '';

@@ -13,12 +13,9 @@ import { NatsServer } from './nats/server.js';
 import { startMonitor, type Monitor } from './http/server.js';
 import { openLog, type Log } from './core/log/index.js';
 import { createStorageEngine } from './storage/index.js';
-import { KafkaServer } from './kafka/server.js';
-import { groupConfig, producerExpirationConfig, shareGroupConfig, startCoordinators, transactionConfig, type Coordinators } from './core/coordinators/index.js';
-import { decodeSubscriptionTopics } from './kafka/coordination.js';
-import { consumerProtocolCodec } from './kafka/consumer-protocol-codec.js';
-import { consumerOffsetsRecords, transactionStateCodec } from './kafka/coordinator-records.js';
-import { shareGroupStateCodec } from './kafka/share-state-records.js';
+// Types only: the Kafka front-end and the coordinators load with import() when a Kafka listener is configured.
+import type { KafkaServer } from './kafka/server.js';
+import type { Coordinators } from './core/coordinators/index.js';
 import { JETSTREAM_API_LEVEL, JETSTREAM_VERSION, JetStreamService } from './jetstream/service.js';
 import { JetStreamAccounts, JetStreamAccountsError, type JetStreamAccountSpec } from './jetstream/accounts.js';
 import { GLOBAL_ACCOUNT } from './core/security/principal.js';
@@ -28,7 +25,6 @@ import { SecurityStore } from './core/security/security-store.js';
 import { StandardAuthorizer } from './core/security/standard-authorizer.js';
 import type { Authorizer } from './core/security/authorizer.js';
 import { DynamicBrokerConfigs } from './core/config/dynamic-broker-configs.js';
-import { NODE_ID } from './kafka/context.js';
 
 export interface BrokerPorts {
   /** NATS client port. */
@@ -123,6 +119,17 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   // Metrics exist with the monitor that serves them: their hooks are bound into the storage
   // engine and the Kafka listener as those start, and cost nothing without it.
   const metrics = opts.http.port >= 0 ? new BrokerMetrics(wharfVersion()) : null;
+  // The Kafka front-end (src/kafka/front-end.ts: the listener, the coordinators' records in
+  // Kafka's schemas) and the coordinators it serves (groups, producer state, transactions) load
+  // only when a Kafka listener is configured, so that a NATS-only broker loads none of src/kafka
+  // (test/kafka/not-loaded.test.ts). The imports run while the log opens.
+  const kafkaOn = opts.kafka.port >= 0 || (opts.kafka.listeners?.length ?? 0) > 0;
+  const kafkaLoading = kafkaOn
+    ? Promise.all([import('./kafka/front-end.js'), import('./core/coordinators/index.js')]).then(([frontEnd, coordinators]) => ({ ...frontEnd, coordinatorsModule: coordinators }))
+    : null;
+  // Awaited (and its failure handled) below; this only keeps a failed import from counting as
+  // an unhandled rejection while the log opens.
+  kafkaLoading?.catch(() => {});
 
   const { storage } = opts;
   const log = await life.start(
@@ -144,30 +151,31 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     // Everything that appends has closed before this runs: flush and release the storage last.
     (l) => l.close(),
   );
-  const kafkaOn = opts.kafka.port >= 0 || (opts.kafka.listeners?.length ?? 0) > 0;
+  // A failed import closes the log like any failed start.
+  const kafkaFrontEnd = kafkaLoading !== null ? await life.start('kafka front-end', () => kafkaLoading, () => {}) : null;
   // Restored from the log before any listener accepts a client.
-  const coordinators = kafkaOn
+  const coordinators = kafkaFrontEnd
     ? await life.start(
         'coordinators',
         () =>
-          startCoordinators({
+          kafkaFrontEnd.coordinatorsModule.startCoordinators({
             log,
             logger,
-            subscriptionDecoder: decodeSubscriptionTopics,
-            consumerProtocol: consumerProtocolCodec,
+            subscriptionDecoder: kafkaFrontEnd.decodeSubscriptionTopics,
+            consumerProtocol: kafkaFrontEnd.consumerProtocolCodec,
             recordCodecs: {
               // KIP-848 assignments name topics by id in Kafka's records.
-              consumerOffsets: consumerOffsetsRecords((topic) => {
+              consumerOffsets: kafkaFrontEnd.consumerOffsetsRecords((topic) => {
                 const id = log.topicInfo(topic)?.topicId;
                 return id === undefined ? null : Buffer.from(id, 'hex').toString('base64url');
               }),
-              transactionState: transactionStateCodec,
-              shareGroupState: shareGroupStateCodec,
+              transactionState: kafkaFrontEnd.transactionStateCodec,
+              shareGroupState: kafkaFrontEnd.shareGroupStateCodec,
             },
-            groups: groupConfig(opts.groups),
-            shareGroups: shareGroupConfig(opts.groups),
-            transactions: transactionConfig(opts.transactions),
-            producers: producerExpirationConfig(opts.transactions),
+            groups: kafkaFrontEnd.coordinatorsModule.groupConfig(opts.groups),
+            shareGroups: kafkaFrontEnd.coordinatorsModule.shareGroupConfig(opts.groups),
+            transactions: kafkaFrontEnd.coordinatorsModule.transactionConfig(opts.transactions),
+            producers: kafkaFrontEnd.coordinatorsModule.producerExpirationConfig(opts.transactions),
           }),
         (c) => c.close(),
       )
@@ -221,8 +229,8 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
   }
   // Dynamic broker configs (kept beside the security records) are applied before clients come.
   let brokerConfigs: DynamicBrokerConfigs | null = null;
-  if (coordinators && security) {
-    const dynamic = new DynamicBrokerConfigs(NODE_ID, security, {
+  if (kafkaFrontEnd && coordinators && security) {
+    const dynamic = new DynamicBrokerConfigs(kafkaFrontEnd.NODE_ID, security, {
       log,
       producers: coordinators.producers,
       staticTopicDefaults: { ...(log.defaults.topicDefaults ?? {}) },
@@ -234,8 +242,8 @@ export async function startBroker(config: BrokerConfig = {}, externalLogger?: Lo
     }, () => Promise.resolve());
   }
   const kafka =
-    coordinators && security && brokerConfigs
-      ? await life.start('kafka listener', () => KafkaServer.start(opts.kafka, log, logger, { coordinators, security, brokerConfigs: brokerConfigs!, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
+    kafkaFrontEnd && coordinators && security && brokerConfigs
+      ? await life.start('kafka listener', () => kafkaFrontEnd.KafkaServer.start(opts.kafka, log, logger, { coordinators, security, brokerConfigs: brokerConfigs!, ...(authorizer !== undefined ? { authorizer } : {}) }), (k) => k.close())
       : null;
   if (kafka !== null && metrics !== null) kafka.stats.observer = metrics.kafkaObserver;
   if (metrics !== null) metrics.attach({ log, router, nats, kafka, coordinators, jetstream });

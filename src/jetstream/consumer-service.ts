@@ -16,7 +16,7 @@ import type { ApiRoute } from './api-table.js';
 import { onFlowControl, pushSinkFactory } from './push.js';
 import { ReplyPath } from './reply.js';
 import type { CoordinatorEvents, SharedConsumerState } from '../core/coordinators/jetstream/consumer-coordinator.js';
-import { startJetStreamConsumers, type ConsumerCoordinator as Coordinator } from '../core/coordinators/index.js';
+import { startJetStreamConsumers, type ConsumerCoordinator as Coordinator } from '../core/coordinators/jetstream/consumer-coordinator.js';
 import type { Log } from '../core/log/index.js';
 import type { Logger } from '../log.js';
 import { encodeConsumerInfo } from './consumer-json.js';

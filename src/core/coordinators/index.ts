@@ -18,7 +18,7 @@ import { TransactionCoordinator, type TransactionCoordinatorConfig } from './tra
 import { ConsumerGroups } from './consumer-group.js';
 import { ShareGroups, type ShareGroupConfig } from './share-group.js';
 import { StreamsGroups, type StreamsGroupConfig } from './streams-group.js';
-import { ConsumerCoordinator, type ConsumerCoordinatorOptions } from './jetstream/consumer-coordinator.js';
+import { ConsumerCoordinator } from './jetstream/consumer-coordinator.js';
 
 export interface Coordinators {
   readonly groups: GroupCoordinator;
@@ -157,13 +157,10 @@ export async function startCoordinators(opts: CoordinatorOptions): Promise<Coord
   };
 }
 
-/**
- * Restores the JetStream consumers from `__jetstream_consumers` once the streams exist (their
- * state refers to streams by topic id), before the NATS listener accepts clients.
- */
-export function startJetStreamConsumers(opts: ConsumerCoordinatorOptions): Promise<ConsumerCoordinator> {
-  return ConsumerCoordinator.open(opts);
-}
+// The JetStream consumers' entry lives beside their coordinator, so that JetStream imports it
+// without this module: a broker without a Kafka listener loads none of the Kafka coordinators
+// (src/broker.ts imports this module with the Kafka front-end).
+export { startJetStreamConsumers } from './jetstream/consumer-coordinator.js';
 
 export { GroupCoordinator, ProducerStateManager, TransactionCoordinator, ConsumerCoordinator };
 export { CONSUMER_STATE_TOPIC } from './jetstream/consumer-state-store.js';

@@ -713,3 +713,11 @@ function lpsResumeOf(rec: ConsumerRecord): number | undefined {
   const v = rec.config['$lps'];
   return typeof v === 'number' ? v : undefined;
 }
+
+/**
+ * Restores the JetStream consumers from `__jetstream_consumers` once the streams exist (their
+ * state refers to streams by topic id), before the NATS listener accepts clients.
+ */
+export function startJetStreamConsumers(opts: ConsumerCoordinatorOptions): Promise<ConsumerCoordinator> {
+  return ConsumerCoordinator.open(opts);
+}
