@@ -51,6 +51,8 @@ export interface ReadOptions {
   timeoutMs?: number;
   /** Called for each record handed again at an offset already read (skipped). */
   onRedelivery?: (partition: number, offset: bigint) => void;
+  /** Filled with each value's offset, parallel to the values returned (offsets can have gaps: compaction, salvage). */
+  offsets?: Map<number, number[]>;
 }
 
 /**
@@ -86,6 +88,11 @@ export async function readToEnd(kafka: Kafka, port: number, topic: string, opts:
         let list = values.get(partition);
         if (!list) values.set(partition, (list = []));
         list.push(message.value?.toString() ?? '<null>');
+        if (opts.offsets) {
+          let at = opts.offsets.get(partition);
+          if (!at) opts.offsets.set(partition, (at = []));
+          at.push(Number(message.offset));
+        }
         advance(partition, BigInt(message.offset) + 1n);
       },
     });
