@@ -173,6 +173,13 @@ export class DurableSource {
         await this.sleep(RETRY_MS * 2);
         continue;
       }
+      if (info.deliver !== this.deliver) {
+        // Its deliveries would never arrive here: said in STREAM.INFO, and tried again later.
+        const err = `consumer ${this.cname} delivers to ${info.deliver || '(no deliver subject)'}, not ${this.deliver}`;
+        this.setError(jsError(this.mirror ? 'JSMirrorConsumerSetupFailedErrF' : 'JSSourceConsumerSetupFailedErrF', { err }));
+        await this.sleep(SILENCE_MS);
+        continue;
+      }
       this.setError(undefined);
       // A mirror takes the origin's sequences: the consumer's ack floor (what it will not deliver
       // again) becomes a gap when the mirror has less (nats-server's skipMsgs).
@@ -194,12 +201,12 @@ export class DurableSource {
   }
 
   /** CONSUMER.RESET of the consumer: its ack policy and ack floor, an API error, or null without an answer. */
-  private reset(): Promise<{ ackPolicy: string; floor: number } | JsApiError | null> {
+  private reset(): Promise<{ ackPolicy: string; deliver: string; floor: number } | JsApiError | null> {
     const router = this.host.router;
     const inbox = `_INBOX.WHARF_SRC.${randomBytes(8).toString('hex')}`;
     return new Promise((resolve) => {
       let done = false;
-      const finish = (v: { ackPolicy: string; floor: number } | JsApiError | null): void => {
+      const finish = (v: { ackPolicy: string; deliver: string; floor: number } | JsApiError | null): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -211,16 +218,16 @@ export class DurableSource {
         queue: undefined,
         owner: this.host.owner,
         deliver: (_s, _r, hdrLen, buf, start, end) => {
-          let v: { ackPolicy: string; floor: number } | JsApiError | null = null;
+          let v: { ackPolicy: string; deliver: string; floor: number } | JsApiError | null = null;
           try {
             const j = JSON.parse(buf.toString('utf8', start + hdrLen, end)) as {
               error?: JsApiError;
-              config?: { ack_policy?: string };
+              config?: { ack_policy?: string; deliver_subject?: string };
               ack_floor?: { stream_seq?: number };
               reset_seq?: number;
             };
             if (j.error !== undefined) v = j.error;
-            else v = { ackPolicy: j.config?.ack_policy ?? '', floor: Math.max(0, (j.reset_seq ?? 1) - 1, j.ack_floor?.stream_seq ?? 0) };
+            else v = { ackPolicy: j.config?.ack_policy ?? '', deliver: j.config?.deliver_subject ?? '', floor: Math.max(0, (j.reset_seq ?? 1) - 1, j.ack_floor?.stream_seq ?? 0) };
           } catch {
             v = null;
           }
