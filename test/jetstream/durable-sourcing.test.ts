@@ -110,6 +110,11 @@ for (const kind of ['nats-server', 'wharf'] as const) {
       const md = await api(c, 'CONSUMER.CREATE.O.MD', { stream_name: 'O', config: { durable_name: 'MD', deliver_subject: 'deliver.md', ack_policy: 'flow_control', max_deliver: 3 } });
       assert.deepEqual(errOf(md), { code: 400, err_code: 10222, description: 'flow control ack policy requires unset max deliver' });
       await api(c, 'CONSUMER.DELETE.O.HB');
+      // Work-queue streams take it, as they take explicit acks.
+      await api(c, 'STREAM.CREATE.WQ', { name: 'WQ', subjects: ['wq.>'], retention: 'workqueue' });
+      const wq = await api(c, 'CONSUMER.CREATE.WQ.F', { stream_name: 'WQ', config: { durable_name: 'F', deliver_subject: 'deliver.wq', ack_policy: 'flow_control' } });
+      assert.equal(errOf(wq), undefined, JSON.stringify(wq));
+      await api(c, 'STREAM.DELETE.WQ');
     });
 
     it('mirror and source through the consumers: configs echoed, refusals', async () => {

@@ -66,7 +66,7 @@ const KNOWN: Diagnosis[] = [
   {
     test: 'TestStreamSourceWithConsumer',
     match: /can not unmarshal "\\?"flow_control/,
-    diagnosis: "not built: a stream source through a consumer with ack_policy flow_control (ADR-60, nats-server 2.14, API level 4); Wharf refuses the value (10025), as nats-server 2.12 does; since Wharf advertises 2.14.0 (API level 4) it is a 2.14 feature not built, seen again in the attempt of 2026-12-03 13:22 at 7162f18",
+    diagnosis: "not built at that commit: a stream source through a consumer with ack_policy flow_control (ADR-60, nats-server 2.14, API level 4), which Wharf then refused (10025), as nats-server 2.12 does; built since (docs/jetstream.md 1.28): passed alone on Wharf on 2026-12-04 (WHARF_NATSGO_TESTS=TestStreamSourceWithConsumer, adr60 branch)",
   },
   // Time budgets, from the attempt of 2026-12-03 13:22 at 7162f18 (load average 10-23 on the 2
   // shared cores, other engineers' runs beside it); not compared with nats-server at that load.
