@@ -120,6 +120,10 @@ for (const kind of ['nats-server', 'wharf'] as const) {
     it('mirror and source through the consumers: configs echoed, refusals', async () => {
       const c2 = await api(c, 'CONSUMER.CREATE.O.C2', { stream_name: 'O', config: { durable_name: 'C2', deliver_subject: 'deliver.source', ack_policy: 'flow_control', filter_subject: 'o.a' } });
       assert.equal(errOf(c2), undefined, JSON.stringify(c2));
+      const cf = await api(c, 'CONSUMER.CREATE.O.CF', { stream_name: 'O', config: { durable_name: 'CF', deliver_subject: 'deliver.mf', ack_policy: 'flow_control', filter_subject: 'o.b' } });
+      assert.equal(errOf(cf), undefined, JSON.stringify(cf));
+      const mf = await api(c, 'STREAM.CREATE.MF', { name: 'MF', mirror: { name: 'O', consumer: { name: 'CF', deliver_subject: 'deliver.mf' } } });
+      assert.equal(errOf(mf), undefined, JSON.stringify(mf));
       const m = await api(c, 'STREAM.CREATE.M', { name: 'M', mirror: { name: 'O', consumer: { name: 'C', deliver_subject: 'deliver.mirror' } } });
       assert.equal(errOf(m), undefined, JSON.stringify(m));
       assert.deepEqual(cfgOf(m)['mirror'], { name: 'O', consumer: { name: 'C', deliver_subject: 'deliver.mirror' } });
@@ -168,6 +172,9 @@ for (const kind of ['nats-server', 'wharf'] as const) {
         { seq: 1, subject: 'o.a', data: '1' },
         { seq: 2, subject: 'o.a', data: '3' },
       ]);
+      // A mirror through a filtered consumer keeps the origin's sequences.
+      const filtered = await until('mirror MF', () => messages(c, 'MF'), (v) => v.length >= 1);
+      assert.deepEqual(filtered, [{ seq: 2, subject: 'o.b', data: '2' }]);
       // Flow-control answers acknowledge: the consumers' ack floors reach what was stored.
       const ci = await until('consumer C acked', () => api(c, 'CONSUMER.INFO.O.C'), (v) => ((v['ack_floor'] as J)['stream_seq'] as number) >= 3);
       assert.deepEqual([(ci['delivered'] as J)['stream_seq'], (ci['ack_floor'] as J)['stream_seq'], ci['num_ack_pending'], ci['num_pending']], [3, 3, 0, 0]);
@@ -178,6 +185,18 @@ for (const kind of ['nats-server', 'wharf'] as const) {
       const src = (si['sources'] as J[])[0]!;
       assert.equal(src['name'], 'O');
       assert.equal(src['error'], undefined);
+    });
+
+    it('a consumer reset back to the start by hand stores nothing twice', async () => {
+      const r = await api(c, 'CONSUMER.RESET.O.C2', { seq: 1 });
+      assert.equal(errOf(r), undefined, JSON.stringify(r));
+      await publish(c, 'o.a', '4');
+      const sourced = await until('source S', () => messages(c, 'S'), (v) => v.length >= 3);
+      await new Promise((res) => setTimeout(res, 1_500));
+      assert.deepEqual((await messages(c, 'S')).map((m) => m.data), ['1', '3', '4']);
+      assert.equal(sourced.length, 3);
+      const ci = await until('consumer C2 acked', () => api(c, 'CONSUMER.INFO.O.C2'), (v) => ((v['ack_floor'] as J)['stream_seq'] as number) >= 4);
+      assert.equal(ci['num_ack_pending'], 0);
     });
 
     it('a consumer without ack_policy flow_control is not used (10217 in STREAM.INFO)', async () => {
