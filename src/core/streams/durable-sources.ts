@@ -123,6 +123,7 @@ export class DurableSource {
   stop(): void {
     this.running = false;
     this.unsubscribe();
+    this.setError(undefined);
     this.wake?.();
   }
 

@@ -17,6 +17,9 @@
 // through the account's imports (jetstream/external-origins.ts); while there is none the reader
 // waits, as nats-server's source retries its consumer create.
 //
+// A source or mirror with `consumer: { name, deliver_subject }` (ADR-60) is no reader of the
+// origin's log: durable-sources.ts takes that consumer's deliveries instead (docs/jetstream.md 1.28).
+//
 // The cursor (last origin sequence appended) is recorded in __jetstream_state after each batch
 // is durable; on start it is the larger of that record and what the target's last sourced
 // message says, so a crash between the two appends nothing twice.
