@@ -105,7 +105,7 @@ export function consumerConfigInput(v: Record<string, unknown>): ConsumerConfigI
     out.deliver_policy = p;
   }
   if (v.ack_policy !== undefined) {
-    const p = enumOf(v.ack_policy, ['none', 'all', 'explicit']);
+    const p = enumOf(v.ack_policy, ['none', 'all', 'explicit', 'flow_control']);
     if (p === null) return { error: `can not unmarshal ${goQuote(v.ack_policy)}` };
     out.ack_policy = p;
   }

@@ -63,7 +63,7 @@ export function subscribeAcks(o: AttachOptions): void {
   // Every ack subject is new: while nobody else subscribes below $JS.ACK, the router hands acks
   // to this subscription without a cache lookup (Sublist.addShortcut).
   o.router.subscriptions.addShortcut('$JS.ACK');
-  fe.subscribe('$JS.FC.>', undefined, (s) => onFlowControl(o.coordinator, s));
+  fe.subscribe('$JS.FC.>', undefined, (s, _r, h, m) => onFlowControl(o.coordinator, s, h, m));
 }
 
 export interface JetStreamConsumersDeps {

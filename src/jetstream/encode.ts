@@ -20,6 +20,7 @@ export function encodeSource(s: StreamSource): Obj {
     filter_subject: ne(s.filter_subject),
     subject_transforms: s.subject_transforms && s.subject_transforms.length > 0 ? s.subject_transforms.map((t) => ({ src: t.src, dest: t.dest })) : undefined,
     external: s.external ? { api: s.external.api, deliver: s.external.deliver } : undefined,
+    consumer: s.consumer ? { name: ne(s.consumer.name), deliver_subject: ne(s.consumer.deliver_subject) } : undefined,
   };
 }
 

@@ -12,6 +12,7 @@ import type { Router } from '../core/routing/router.js';
 import type { StreamView } from '../core/streams/types.js';
 import type { DeliveryWriter } from './deliveries.js';
 import { ackPrefix } from './api/pull.js';
+import { headerValue } from './front-end.js';
 
 export const FLOW_CONTROL_PREFIX = '$JS.FC.';
 
@@ -68,12 +69,22 @@ export function pushSinkFactory(router: Router, writer: DeliveryWriter): (stream
   return (stream, consumer) => new PushTarget(router, writer, stream.name, consumer);
 }
 
-/** `$JS.FC.<stream>.<consumer>.<token>`: a client's answer to a flow-control request. */
-export function onFlowControl(co: ConsumerCoordinator, subject: string): boolean {
+/**
+ * `$JS.FC.<stream>.<consumer>.<token>`: a client's answer to a flow-control request; its
+ * Nats-Last-Stream / Nats-Last-Consumer headers acknowledge for ack_policy flow_control.
+ */
+export function onFlowControl(co: ConsumerCoordinator, subject: string, hdrLen = 0, msg?: Buffer): boolean {
   const t = subject.split('.');
   if (t.length < 5) return false;
   const c = co.consumer(t[2]!, t[3]!);
   if (c === undefined) return false;
-  c.flowControlReply(t[t.length - 1]!);
+  let lastStream = 0;
+  let lastConsumer = 0;
+  if (hdrLen > 0 && msg !== undefined && c.config.ack_policy === 'flow_control') {
+    const hdr = msg.subarray(0, hdrLen);
+    lastStream = Number(headerValue(hdr, 'Nats-Last-Stream') ?? 0) || 0;
+    lastConsumer = Number(headerValue(hdr, 'Nats-Last-Consumer') ?? 0) || 0;
+  }
+  c.flowControlReply(t[t.length - 1]!, lastStream, lastConsumer);
   return true;
 }

@@ -66,7 +66,7 @@ const KNOWN: Diagnosis[] = [
   {
     test: 'TestStreamSourceWithConsumer',
     match: /can not unmarshal "\\?"flow_control/,
-    diagnosis: "not built: a stream source through a consumer with ack_policy flow_control (ADR-60, nats-server 2.14, API level 4); Wharf refuses the value (10025), as nats-server 2.12 does; since Wharf advertises 2.14.0 (API level 4) it is a 2.14 feature not built, seen again in the attempt of 2026-12-03 13:22 at 7162f18",
+    diagnosis: "not built at that commit: a stream source through a consumer with ack_policy flow_control (ADR-60, nats-server 2.14, API level 4), which Wharf then refused (10025), as nats-server 2.12 does; built since (docs/jetstream.md 1.28): passed alone on Wharf on 2026-12-04 (WHARF_NATSGO_TESTS=TestStreamSourceWithConsumer, adr60 branch)",
   },
   // Time budgets, from the attempt of 2026-12-03 13:22 at 7162f18 (load average 10-23 on the 2
   // shared cores, other engineers' runs beside it); not compared with nats-server at that load.
@@ -220,6 +220,9 @@ export const natsgo: Suite = {
     }
     const root = setup.stdout.trim().split('\n').pop()!;
     const apart: ClientOnly = { run: 0, passed: 0, failed: 0, skipped: 0, failures: [], tests: [], how: 'top-level tests whose code never reaches newTester( (scripts/compat/go-test-scan.ts over the package\'s _test.go files): they check the client\'s options without a server' };
+    // WHARF_NATSGO_TESTS=<Test>,<Test>: only these top-level tests (a partial run, said so in the notes; run with --no-write).
+    const only = (process.env['WHARF_NATSGO_TESTS'] ?? '').split(',').filter(Boolean);
+    if (only.length > 0) result.notes.push(`partial run: only ${only.join(', ')} (WHARF_NATSGO_TESTS)`);
     const tester = await startTester(ctx, ctx.target === 'nats-server' ? 'nats-server' : 'wharf');
     try {
       for (const pkg of PACKAGES) {
@@ -235,7 +238,8 @@ export const natsgo: Suite = {
           else if (leaf.has(t)) na.leaf!.push(t);
           else selected.push(t);
         }
-        const wanted = mode === 'smoke' ? SMOKE.filter((s) => s.pkg === pkg.dir).map((s) => s.test) : selected;
+        let wanted = mode === 'smoke' ? SMOKE.filter((s) => s.pkg === pkg.dir).map((s) => s.test) : selected;
+        if (only.length > 0) wanted = wanted.filter((t) => only.includes(t));
         if (mode === 'full') {
           if (na.cluster!.length) result.notApplicable.push({ what: `${pkg.label}: ${na.cluster!.length} tests that create a cluster or super-cluster (${na.cluster!.join(', ')})`, count: na.cluster!.length, reason: 'their code reaches CreateCluster/CreateSuperCluster: Wharf has no clustering, and the tester serves single servers (a test with a one-server subtest among cluster subtests is left out whole)' });
           if (na.leaf!.length) result.notApplicable.push({ what: `${pkg.label}: ${na.leaf!.length} tests that link servers as leaf nodes (${na.leaf!.join(', ')})`, count: na.leaf!.length, reason: 'their code reaches WithLeafNode (hub and leaf servers in two JetStream domains): leaf nodes are not part of Wharf' });

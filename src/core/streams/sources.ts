@@ -17,10 +17,15 @@
 // through the account's imports (jetstream/external-origins.ts); while there is none the reader
 // waits, as nats-server's source retries its consumer create.
 //
+// A source or mirror with `consumer: { name, deliver_subject }` (ADR-60) is no reader of the
+// origin's log: durable-sources.ts takes that consumer's deliveries instead (docs/jetstream.md 1.28).
+//
 // The cursor (last origin sequence appended) is recorded in __jetstream_state after each batch
 // is durable; on start it is the larger of that record and what the target's last sourced
 // message says, so a crash between the two appends nothing twice.
 import type { Logger } from '../../log.js';
+import type { Router, SubscriptionOwner } from '../routing/router.js';
+import { DurableSource } from './durable-sources.js';
 import type { ExtraHeader } from './record-codec.js';
 import type { StreamStateStore } from './state-topic.js';
 import type { Stream } from './stream-view.js';
@@ -70,8 +75,16 @@ interface Reader {
   wake: (() => void) | null;
 }
 
+/** The Router of the target's account, for sources through a durable consumer (durable-sources.ts). */
+export interface SourcingWire {
+  readonly router: Router;
+  readonly owner: SubscriptionOwner;
+}
+
 export class StreamSourcing {
   private readonly readers: Reader[] = [];
+  /** Sources and a mirror through a durable consumer of the origin (ADR-60). */
+  private readonly durable: DurableSource[] = [];
   private running = false;
   private readonly log: Logger;
 
@@ -80,11 +93,41 @@ export class StreamSourcing {
     private readonly lookup: (src: StreamSource) => Stream | undefined,
     private readonly state: StreamStateStore,
     logger: Logger,
+    wire?: SourcingWire,
   ) {
     this.log = logger.child({ stream: target.name, component: 'sources' });
     const cfg = target.config;
-    if (cfg.mirror !== undefined) this.readers.push(this.reader(cfg.mirror, true));
-    for (const s of cfg.sources ?? []) this.readers.push(this.reader(s, false));
+    const add = (src: StreamSource, mirror: boolean): void => {
+      const r = this.reader(src, mirror);
+      if (src.consumer === undefined) {
+        this.readers.push(r);
+        return;
+      }
+      if (wire === undefined) {
+        this.log.error({ origin: src.name }, 'a source through a durable consumer needs the router: not started');
+        return;
+      }
+      this.durable.push(
+        new DurableSource(
+          {
+            target,
+            router: wire.router,
+            owner: wire.owner,
+            state,
+            logger: this.log,
+            lookup,
+            headerFields,
+            transformed: (subject) => transformed(r, subject),
+            iname: r.iname,
+          },
+          src,
+          mirror,
+          r.cursor,
+        ),
+      );
+    };
+    if (cfg.mirror !== undefined) add(cfg.mirror, true);
+    for (const s of cfg.sources ?? []) add(s, false);
   }
 
   private reader(src: StreamSource, mirror: boolean): Reader {
@@ -113,13 +156,14 @@ export class StreamSourcing {
   }
 
   get active(): boolean {
-    return this.readers.length > 0;
+    return this.readers.length > 0 || this.durable.length > 0;
   }
 
   /** Starts every reader (after the target's recovery). */
   start(): void {
-    if (this.running || this.readers.length === 0) return;
+    if (this.running || !this.active) return;
     this.running = true;
+    for (const d of this.durable) d.start();
     for (const r of this.readers) {
       r.cursor = Math.max(r.cursor, this.cursorFromTarget(r));
       this.target.sourcing.cursors.set(r.origin, r.cursor);
@@ -135,6 +179,7 @@ export class StreamSourcing {
   stop(): void {
     this.running = false;
     for (const r of this.readers) r.wake?.();
+    for (const d of this.durable) d.stop();
   }
 
   /** The last origin sequence the target holds, from the target itself. */

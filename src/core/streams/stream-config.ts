@@ -66,7 +66,25 @@ export function configForAnswer(cfg: StreamConfig, version: string, level: numbe
 }
 
 function source(s: StreamSource): StreamSource {
-  return { ...s, ...(s.subject_transforms ? { subject_transforms: s.subject_transforms.map((t) => ({ ...t })) } : {}) };
+  return { ...s, ...(s.subject_transforms ? { subject_transforms: s.subject_transforms.map((t) => ({ ...t })) } : {}), ...(s.consumer ? { consumer: { ...s.consumer } } : {}) };
+}
+
+/**
+ * The rules of a mirror's or source's durable consumer (ADR-60), as nats-server 2.14's
+ * checkStreamCfg has them: a consumer name, a literal deliver subject, and no start or filter of
+ * the source's own (the consumer has them). Wharf reads through consumers of the same account
+ * only: one reached through an `external` API prefix is refused rather than ignored.
+ */
+function durableConsumerError(src: StreamSource, mirror: boolean): JsApiError | null {
+  const c = src.consumer;
+  if (c === undefined) return null;
+  const bad = (): JsApiError => jsError(mirror ? 'JSMirrorDurableConsumerCfgInvalid' : 'JSSourceDurableConsumerCfgInvalid');
+  if (!isValidAssetName(c.name)) return bad();
+  if (c.deliver_subject === '' || /(^|\.)[*>](\.|$)/.test(c.deliver_subject) || !isValidSubject(c.deliver_subject)) return bad();
+  if ((src.opt_start_seq ?? 0) !== 0 || src.opt_start_time !== undefined) return bad();
+  if (src.filter_subject) return bad();
+  if (src.external !== undefined) return invalid(`${mirror ? 'mirror' : 'source'} consumer through an external API prefix is not supported by Wharf (durable sourcing reads consumers of the same account only)`);
+  return null;
 }
 
 /**
@@ -195,6 +213,8 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
     if (cfg.allow_atomic) return jsError('JSMirrorWithAtomicPublishErr');
     if (cfg.allow_batched) return jsError('JSMirrorWithBatchPublishErr');
     if (cfg.allow_msg_schedules) return jsError('JSMirrorWithMsgSchedulesErr');
+    const mc = durableConsumerError(m, true);
+    if (mc !== null) return mc;
     if (m.filter_subject && m.subject_transforms && m.subject_transforms.length > 0) return jsError('JSMirrorMultipleFiltersNotAllowed');
     if (sdm > 0n) return invalid('subject delete markers forbidden on mirrors');
     for (const t of m.subject_transforms ?? []) {
@@ -213,9 +233,10 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
   }
   if (cfg.sources !== undefined && cfg.allow_msg_schedules) return jsError('JSSourceWithMsgSchedulesErr');
   const names = new Set<string>();
+  const consumers = new Set<string>();
   for (const src of cfg.sources ?? []) {
     if (!isValidAssetName(src.name)) return jsError('JSSourceInvalidStreamName');
-    const iname = `${src.name} ${src.filter_subject ?? ''} ${(src.subject_transforms ?? []).map((t) => `${t.src}>${t.dest}`).join(',')} ${src.external?.api ?? ''}`;
+    const iname = `${src.name} ${src.filter_subject ?? ''} ${(src.subject_transforms ?? []).map((t) => `${t.src}>${t.dest}`).join(',')} ${src.external?.api ?? ''} ${src.consumer?.name ?? ''}`;
     if (names.has(iname)) return jsError('JSSourceDuplicateDetected');
     names.add(iname);
     if (src.filter_subject && src.subject_transforms && src.subject_transforms.length > 0) return jsError('JSSourceMultipleFiltersNotAllowed');
@@ -229,6 +250,14 @@ export function resolveStreamConfig(input: StreamConfigInput, ctx: ResolveContex
       for (let j = 0; j < ts.length; j++) {
         if (i !== j && subjectIsSubset(ts[i]!.src, ts[j]!.src)) return jsError('JSSourceOverlappingSubjectFilters');
       }
+    }
+    const sc = durableConsumerError(src, false);
+    if (sc !== null) return sc;
+    if (src.consumer !== undefined) {
+      // The same consumer for two sources of one stream (nats-server's composeCName).
+      const cname = `${src.name} ${src.external?.api ?? ''} ${src.consumer.name}`;
+      if (consumers.has(cname)) return jsError('JSSourceDurableConsumerDuplicateDetected');
+      consumers.add(cname);
     }
     const origin = src.external === undefined ? ctx.stream(src.name) : undefined;
     if (origin !== undefined && cfg.max_msg_size > 0 && origin.max_msg_size > 0 && cfg.max_msg_size < origin.max_msg_size) return jsError('JSSourceMaxMessageSizeTooBigErr');

@@ -523,7 +523,7 @@ export class StreamRegistry implements StreamRegistryApi {
     const cfg = stream.config;
     if (cfg.mirror === undefined && (cfg.sources === undefined || cfg.sources.length === 0)) return;
     const lookup = (src: StreamSource): Stream | undefined => (src.external === undefined ? this.streams.get(src.name) : this.opts.externalOrigin?.(src.name, src.external));
-    const sourcing = new StreamSourcing(stream, lookup, this.state, this.opts.logger);
+    const sourcing = new StreamSourcing(stream, lookup, this.state, this.opts.logger, { router: this.opts.router, owner: this.owner });
     this.sourcing.set(stream.name, sourcing);
     sourcing.start();
   }

@@ -2183,7 +2183,7 @@ export class Stream implements StreamView, AppendObserver, PublishState {
   }
 
   /** Progress of this stream's sources and mirror (core/streams/sources.ts keeps it). */
-  readonly sourcing = { cursors: new Map<string, number>(), active: new Map<string, number>(), lags: new Map<string, number>() };
+  readonly sourcing = { cursors: new Map<string, number>(), active: new Map<string, number>(), lags: new Map<string, number>(), errors: new Map<string, JsApiError>() };
 
   /** The last origin sequence appended from `origin` (0 before the first). */
   sourceCursor(origin: string): number {

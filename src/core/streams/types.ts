@@ -41,6 +41,13 @@ export interface StreamSource {
   filter_subject?: string;
   subject_transforms?: SubjectTransform[];
   external?: ExternalStream;
+  /** ADR-60 durable sourcing: read through this existing durable push consumer of the origin. */
+  consumer?: StreamConsumerSource;
+}
+
+export interface StreamConsumerSource {
+  name: string;
+  deliver_subject: string;
 }
 
 export interface StreamConsumerLimits {

@@ -166,6 +166,8 @@ function source(d: Decoded): StreamSource {
   if (ts !== undefined) out.subject_transforms = ts.map((t) => ({ src: (t['src'] as string | undefined) ?? '', dest: (t['dest'] as string | undefined) ?? '' }));
   const ext = d['external'] as Decoded | undefined;
   if (ext !== undefined) out.external = { api: (ext['api'] as string | undefined) ?? '', deliver: (ext['deliver'] as string | undefined) ?? '' };
+  const c = d['consumer'] as Decoded | undefined;
+  if (c !== undefined && c !== null) out.consumer = { name: (c['name'] as string | undefined) ?? '', deliver_subject: (c['deliver_subject'] as string | undefined) ?? '' };
   return out;
 }
 

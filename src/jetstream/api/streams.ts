@@ -24,7 +24,12 @@ function sourceInfo(ctx: JetStreamContext, s: Stream): Pick<InfoOptions, 'mirror
   const out: Pick<InfoOptions, 'mirror' | 'sources'> = {};
   // nats-server's StreamSourceInfo names the external stream (api and deliver prefixes) after the name.
   const external = (src: StreamSource) => (src.external !== undefined ? { api: src.external.api, deliver: src.external.deliver } : undefined);
-  if (cfg.mirror !== undefined) out.mirror = { name: cfg.mirror.name, external: external(cfg.mirror), lag: lagOf(cfg.mirror.name), active: s.sourceActiveNanos(cfg.mirror.name) };
+  // A durable source's setup error (ADR-60: its consumer is missing or has no flow_control ack policy).
+  const error = (src: StreamSource) => {
+    const e = src.consumer !== undefined ? s.sourcing.errors.get(src.name) : undefined;
+    return e === undefined ? undefined : { code: e.code, err_code: e.err_code, description: e.description };
+  };
+  if (cfg.mirror !== undefined) out.mirror = { name: cfg.mirror.name, external: external(cfg.mirror), lag: lagOf(cfg.mirror.name), active: s.sourceActiveNanos(cfg.mirror.name), error: error(cfg.mirror) };
   if (cfg.sources !== undefined) {
     out.sources = cfg.sources.map((src) => ({
       name: src.name,
@@ -32,6 +37,7 @@ function sourceInfo(ctx: JetStreamContext, s: Stream): Pick<InfoOptions, 'mirror
       lag: lagOf(src.name),
       seq: s.sourceCursor(src.name) || undefined,
       active: s.sourceActiveNanos(src.name),
+      error: error(src),
       filter_subject: src.filter_subject || undefined,
       subject_transforms: src.subject_transforms && src.subject_transforms.length > 0 ? src.subject_transforms.map((t) => ({ src: t.src, dest: t.dest })) : undefined,
     }));

@@ -9,12 +9,12 @@ import type { JsApiError, StreamConfig } from '../../streams/types.js';
 import { ConsumerErrors as E } from './consumer-errors.js';
 
 export type DeliverPolicy = 'all' | 'last' | 'new' | 'by_start_sequence' | 'by_start_time' | 'last_per_subject';
-export type AckPolicy = 'none' | 'all' | 'explicit';
+export type AckPolicy = 'none' | 'all' | 'explicit' | 'flow_control';
 export type ReplayPolicy = 'instant' | 'original';
 export type PriorityPolicy = 'none' | 'overflow' | 'pinned_client' | 'prioritized';
 
 const DELIVER_POLICIES: readonly string[] = ['all', 'last', 'new', 'by_start_sequence', 'by_start_time', 'last_per_subject'];
-const ACK_POLICIES: readonly string[] = ['none', 'all', 'explicit'];
+const ACK_POLICIES: readonly string[] = ['none', 'all', 'explicit', 'flow_control'];
 const REPLAY_POLICIES: readonly string[] = ['instant', 'original'];
 const PRIORITY_POLICIES: readonly string[] = ['none', 'overflow', 'pinned_client', 'prioritized'];
 
@@ -79,6 +79,8 @@ export const NO_SERVER_LIMITS: ConsumerServerLimits = Object.freeze({ maxAckPend
 
 const SEC = 1_000_000_000n;
 export const DEFAULT_ACK_WAIT = 30n * SEC;
+/** The heartbeat of an ack_policy flow_control consumer (nats-server's sourceHealthHB, the only one allowed). */
+export const FLOW_CONTROL_ACK_HEARTBEAT = 1n * SEC;
 export const DEFAULT_MAX_ACK_PENDING = 1000;
 export const DEFAULT_MAX_WAITING = 512;
 export const DEFAULT_INACTIVE_THRESHOLD = 5n * SEC;
@@ -201,7 +203,7 @@ export function pedanticError(input: ConsumerConfigInput, stream: StreamConfig, 
 }
 
 /** A copy of the input with nats-server's defaults filled in (setConsumerConfigDefaults); pedantic mode's refusals are pedanticError's. */
-export function withDefaults(input: ConsumerConfigInput, stream: StreamConfig, limits: ConsumerServerLimits): ConsumerConfig {
+export function withDefaults(input: ConsumerConfigInput, stream: StreamConfig, limits: ConsumerServerLimits, pedantic = false): ConsumerConfig {
   const cfg: ConsumerConfig = {
     ...input,
     deliver_policy: input.deliver_policy ?? 'all',
@@ -234,6 +236,12 @@ export function withDefaults(input: ConsumerConfigInput, stream: StreamConfig, l
   if (cfg.priority_policy === 'pinned_client' && (cfg.priority_timeout ?? 0n) === 0n) cfg.priority_timeout = DEFAULT_PINNED_TTL;
   // Ephemerals always have an inactivity threshold (updateInactiveThreshold).
   if (!isDurable(cfg) && (cfg.inactive_threshold ?? 0n) === 0n) cfg.inactive_threshold = DEFAULT_INACTIVE_THRESHOLD;
+  // ack_policy flow_control (ADR-60): nats-server sets flow control and the sourcing heartbeat
+  // (1 s) itself, whatever was given, unless pedantic (then checkConfig refuses what is missing).
+  if (cfg.ack_policy === 'flow_control' && !pedantic) {
+    cfg.flow_control = true;
+    cfg.idle_heartbeat = FLOW_CONTROL_ACK_HEARTBEAT;
+  }
   return dropZeroes(cfg);
 }
 
@@ -288,7 +296,7 @@ export function configFromRecord(v: Record<string, unknown>): ConsumerConfig {
     deliver_policy: enumValue<DeliverPolicy>(v.deliver_policy, ['all', 'last', 'new', 'by_start_sequence', 'by_start_time', 'last_per_subject'], 'all'),
     opt_start_seq: num('opt_start_seq'),
     opt_start_time: str('opt_start_time'),
-    ack_policy: enumValue<AckPolicy>(v.ack_policy, ['none', 'all', 'explicit'], 'none'),
+    ack_policy: enumValue<AckPolicy>(v.ack_policy, ['none', 'all', 'explicit', 'flow_control'], 'none'),
     ack_wait: dur('ack_wait'),
     max_deliver: num('max_deliver') ?? -1,
     backoff: Array.isArray(v.backoff) ? (v.backoff as unknown[]).map((x) => BigInt(String(x))) : undefined,
@@ -338,6 +346,14 @@ export function checkConfig(cfg: ConsumerConfig, stream: StreamConfig, limits: C
   if (!REPLAY_POLICIES.includes(cfg.replay_policy)) return E.replayPolicyInvalid();
   for (const b of cfg.backoff ?? []) if (b < 0n) return E.backoffNegative();
   if ((cfg.ack_wait ?? 0n) < 0n) return E.ackWaitNegative();
+  if (cfg.ack_policy === 'flow_control') {
+    if (!isPush(cfg)) return E.ackFcRequiresPush();
+    if (cfg.flow_control !== true) return E.ackFcRequiresFc();
+    if ((cfg.idle_heartbeat ?? 0n) !== FLOW_CONTROL_ACK_HEARTBEAT) return E.invalidConfig('flow control ack policy heartbeat needs to be 1s');
+    if ((cfg.max_ack_pending ?? 0) <= 0) return E.ackFcRequiresMaxAckPending();
+    if ((cfg.ack_wait ?? 0n) !== 0n || (cfg.backoff?.length ?? 0) > 0) return E.ackFcRequiresNoAckWait();
+    if (cfg.max_deliver > 0) return E.ackFcRequiresNoMaxDeliver();
+  }
   const backoffs = cfg.backoff?.length ?? 0;
   if (backoffs > 0 && cfg.max_deliver !== -1 && backoffs > cfg.max_deliver) return E.maxDeliverBackoff();
   if ((cfg.description?.length ?? 0) > MAX_DESCRIPTION_LEN) return E.descriptionTooLong(MAX_DESCRIPTION_LEN);

@@ -311,7 +311,7 @@ export class ConsumerCoordinator {
       const refused = pedanticError(req, stream.config, this.limits);
       if (refused !== null) return refused;
     }
-    const staticCfg = withDefaults(req, stream.config, this.limits);
+    const staticCfg = withDefaults(req, stream.config, this.limits, pedantic);
     setStaticMetadata(staticCfg);
     const err = checkConfig(staticCfg, stream.config, this.limits);
     if (err !== null) return err;
@@ -338,7 +338,7 @@ export class ConsumerCoordinator {
     if (maxc > 0 && sc.consumers.size >= maxc) return E.maxConsumers();
     if (maxAccount > 0 && sc.consumers.size >= maxAccount) return E.maxConsumers();
     if (stream.config.retention === 'workqueue') {
-      if (cfg.ack_policy !== 'explicit') return E.wqRequiresExplicitAck();
+      if (cfg.ack_policy !== 'explicit' && cfg.ack_policy !== 'flow_control') return E.wqRequiresExplicitAck();
       if (cfg.deliver_policy !== 'all') return E.wqNotDeliverAll();
       if (sc.consumers.size > 0) {
         const filters = filtersOf(cfg);

@@ -81,6 +81,12 @@ export const ConsumerErrors = {
   priorityGroupWithPolicyNone: (): JsApiError => e(400, 10196, 'consumer can not have priority groups when policy is none'),
   pinnedTtlWithoutPolicy: (): JsApiError => e(400, 10197, 'PinnedTTL cannot be set when PriorityPolicy is none'),
   invalidReset: (reason: string): JsApiError => e(400, 10204, `invalid reset: ${reason}`),
+  // ack_policy flow_control (ADR-60, nats-server 2.14): checkConsumerCfg's rules.
+  ackFcRequiresPush: (): JsApiError => e(400, 10218, 'flow control ack policy requires a push based consumer'),
+  ackFcRequiresFc: (): JsApiError => e(400, 10219, 'flow control ack policy requires flow control'),
+  ackFcRequiresMaxAckPending: (): JsApiError => e(400, 10220, 'flow control ack policy requires max ack pending'),
+  ackFcRequiresNoAckWait: (): JsApiError => e(400, 10221, 'flow control ack policy requires unset ack wait'),
+  ackFcRequiresNoMaxDeliver: (): JsApiError => e(400, 10222, 'flow control ack policy requires unset max deliver'),
 } as const;
 
 export function isJsApiError(v: unknown): v is JsApiError {

@@ -764,6 +764,8 @@ export class Consumer implements JournalOwner {
       if (this.maxpb > 0) {
         this.pbytes += size;
         if (this.fcToken === undefined && this.pbytes > this.maxpb / 2) this.sendFlowControl();
+        // Acknowledged by flow control: at max_ack_pending a request goes out at once (nats-server's needFlowControl).
+        else if (this.fcToken === undefined && this.config.ack_policy === 'flow_control' && this.atMaxAckPending()) this.sendFlowControl();
         else if (this.fcToken !== undefined && this.pbytes - this.fcsz >= this.maxpb) this.fcsz += size;
       }
       this.armHeartbeat();
@@ -783,13 +785,18 @@ export class Consumer implements JournalOwner {
     this.push.flowControl(this.fcToken);
   }
 
-  /** The client answered the flow-control request with `token`. */
-  flowControlReply(token: string): void {
+  /**
+   * The client answered the flow-control request with `token`. With ack_policy flow_control the
+   * answer acknowledges (like an ack-all) up to the Nats-Last-Stream / Nats-Last-Consumer
+   * sequences its headers carry (processFlowControl in nats-server 2.14).
+   */
+  flowControlReply(token: string, lastStreamSeq = 0, lastConsumerSeq = 0): void {
     if (token !== this.fcToken) return;
     if (this.maxpb < FC_MAX_PENDING) this.maxpb = Math.min(FC_MAX_PENDING, this.maxpb * 2);
     this.pbytes = Math.max(0, this.pbytes - this.fcsz);
     this.fcToken = undefined;
     this.fcsz = 0;
+    if (this.config.ack_policy === 'flow_control' && lastStreamSeq > 0 && !this.closed) this.processAck(lastStreamSeq, Math.max(0, lastConsumerSeq));
     this.kick();
   }
 
@@ -802,7 +809,11 @@ export class Consumer implements JournalOwner {
     }
     this.hbTimer = setInterval(() => {
       if (this.closed || this.push === null) return;
-      if (this.active) this.push.heartbeat(this.dseq - 1, this.sseq - 1, this.fcToken);
+      if (this.active) {
+        this.push.heartbeat(this.dseq - 1, this.sseq - 1, this.fcToken);
+        // Acknowledged by flow control: an idle consumer asks too, so the ack floor moves up.
+        if (this.config.ack_policy === 'flow_control' && this.acks.pending.size > 0 && this.fcToken === undefined) this.sendFlowControl();
+      }
     }, hb);
     this.hbTimer.unref?.();
   }
@@ -816,6 +827,12 @@ export class Consumer implements JournalOwner {
    */
   ack(sseq: number, dseq: number, dc: number, verb: AckVerb, confirm: ((ok: boolean) => void) | null): void {
     if (this.closed) {
+      confirm?.(false);
+      return;
+    }
+    // ack_policy flow_control takes no acks on the ack subject (nats-server does not subscribe it):
+    // flow-control answers acknowledge.
+    if (this.config.ack_policy === 'flow_control') {
       confirm?.(false);
       return;
     }
@@ -959,6 +976,9 @@ export class Consumer implements JournalOwner {
   }
 
   private armAckTimer(now: number, inMs?: number): void {
+    // ack_policy flow_control has no ack wait: what is pending waits for a flow-control answer
+    // (or a CONSUMER.RESET by the sourcing stream), never for a redelivery timer.
+    if (this.config.ack_policy === 'flow_control') return;
     const wait = inMs ?? this.ackWaitMs();
     const backoff = this.config.backoff;
     let first = wait;
