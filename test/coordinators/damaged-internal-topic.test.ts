@@ -27,6 +27,7 @@ import { RawKafkaClient } from '../kafka/support/groups-raw.js';
 import { kafkaClient } from '../kafka/support/kafkajs.js';
 import { waitFor } from '../support/wait.js';
 import { findPeer, peerSkip } from '../support/peers.js';
+import { partitionDir } from '../support/data-dir.js';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
 const FIND_GROUP = 0;
@@ -38,15 +39,6 @@ function start(dataDir: string): Promise<Broker> {
 }
 
 /** The partition directory of a topic, found by the name in its topic.json (directories are named by topic id). */
-function partitionDir(dataDir: string, topic: string): string {
-  const root = join(dataDir, 'topics');
-  for (const id of readdirSync(root)) {
-    const meta = join(root, id, 'topic.json');
-    if (existsSync(meta) && (JSON.parse(readFileSync(meta, 'utf8')) as { name: string }).name === topic) return join(root, id, '0');
-  }
-  throw new Error(`no directory for ${topic}`);
-}
-
 /**
  * Flips a byte inside the first batch of the topic's first segment (past its 61-byte header,
  * so its CRC-32C fails) and, unless `keepIndex`, removes the segment's index so that recovery

@@ -16,18 +16,10 @@ import { join } from 'node:path';
 import * as nats from 'nats';
 import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
+import { partitionDir } from '../support/data-dir.js';
 
 const sc = nats.StringCodec();
 const COUNT = 40;
-
-function partitionDir(dataDir: string, topic: string): string {
-  const root = join(dataDir, 'topics');
-  for (const id of readdirSync(root)) {
-    const meta = join(root, id, 'topic.json');
-    if (existsSync(meta) && (JSON.parse(readFileSync(meta, 'utf8')) as { name: string }).name === topic) return join(root, id, '0');
-  }
-  throw new Error(`no directory for ${topic}`);
-}
 
 /** Flips a bit inside the records of the batch holding sequence `seq` (offset seq - 1) and removes the index, as after a crash. */
 function damageSeq(dataDir: string, topic: string, seq: number): void {

@@ -13,20 +13,12 @@ import type { Broker } from '../../src/index.js';
 import { startTestBroker } from '../support/broker.js';
 import { kafkaClient, rawKafkajs } from './support/kafkajs.js';
 import { waitFor } from '../support/wait.js';
+import { partitionDir } from '../support/data-dir.js';
 
 const OPTS = { kafkaPort: 0, groupMinSessionTimeout: 100, groupInitialRebalanceDelay: 0 };
 const BATCHES = 20;
 const PER = 3;
 const DAMAGED = 7; // offsets 21-23
-
-function partitionDir(dataDir: string, topic: string): string {
-  const root = join(dataDir, 'topics');
-  for (const id of readdirSync(root)) {
-    const meta = join(root, id, 'topic.json');
-    if (existsSync(meta) && (JSON.parse(readFileSync(meta, 'utf8')) as { name: string }).name === topic) return join(root, id, '0');
-  }
-  throw new Error(`no directory for ${topic}`);
-}
 
 /** A broker's data directory with topic k of BATCHES batches of PER records, batch DAMAGED damaged inside its CRC, its index gone (as after a crash). */
 async function damagedDataDir(): Promise<string> {

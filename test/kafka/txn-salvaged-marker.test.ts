@@ -19,17 +19,9 @@ import { startTestBroker } from '../support/broker.js';
 import { kafkaClient } from './support/kafkajs.js';
 import { partitionEnds, readCommitted } from './support/read-committed.js';
 import { RawKafka } from './support/raw-kafka.js';
+import { partitionDir } from '../support/data-dir.js';
 
 const OPTS = { kafkaPort: 0, groupMinSessionTimeout: 100, groupInitialRebalanceDelay: 0 };
-
-function partitionDir(dataDir: string, topic: string): string {
-  const root = join(dataDir, 'topics');
-  for (const id of readdirSync(root)) {
-    const meta = join(root, id, 'topic.json');
-    if (existsSync(meta) && (JSON.parse(readFileSync(meta, 'utf8')) as { name: string }).name === topic) return join(root, id, '0');
-  }
-  throw new Error(`no directory for ${topic}`);
-}
 
 /**
  * Flips the last byte (inside the CRC) of the only control batch in partition 0 of `topic` (its
